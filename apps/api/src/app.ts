@@ -1,0 +1,66 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config/index.js';
+import type { Database } from './db/database.js';
+import type { RedisEndpoint } from './lib/redis-endpoint.js';
+import authPlugin from './plugins/auth.js';
+import databasePlugin from './plugins/database.js';
+import docsPlugin from './plugins/docs.js';
+import errorsPlugin from './plugins/errors.js';
+import metricsPlugin from './plugins/metrics.js';
+import queuePlugin from './plugins/queue.js';
+import redisPlugin from './plugins/redis.js';
+import servicesPlugin from './plugins/services.js';
+import socketPlugin from './plugins/socket.js';
+import assetsRoutes from './routes/assets.js';
+import demoRoutes from './routes/demo.js';
+import healthRoutes from './routes/health.js';
+import notificationRoutes from './routes/notifications.js';
+import tokenRoutes from './routes/tokens.js';
+
+export interface AppOptions {
+  config: Config;
+  db: Database;
+  redis: RedisEndpoint;
+  /** The app that the demo uses and that tokens without `aud` belong to. */
+  defaultAppId: string;
+  /** Use the Redis adapter so that emits reach sockets on other processes. */
+  clusterAdapter: boolean;
+  /** A pino logger to use (the process's own); otherwise one is made from the config. */
+  loggerInstance?: FastifyBaseLogger;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Composes the HTTP + socket server. Only server.ts listens. */
+export async function buildApp(opts: AppOptions) {
+  const app = Fastify({
+    ...(opts.loggerInstance
+      ? { loggerInstance: opts.loggerInstance }
+      : { logger: opts.logger ?? { level: opts.config.logLevel } }),
+    bodyLimit: opts.config.bodyLimit,
+    trustProxy: true,
+    // Unknown properties are errors, not silently dropped: a typo must not go unnoticed.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // External capabilities.
+  await app.register(errorsPlugin);
+  await app.register(docsPlugin);
+  await app.register(metricsPlugin);
+  await app.register(databasePlugin, { db: opts.db });
+  await app.register(redisPlugin, { endpoint: opts.redis });
+  // Herald's own.
+  await app.register(queuePlugin, { prefix: opts.config.queuePrefix });
+  await app.register(authPlugin);
+  await app.register(servicesPlugin, { defaultAppId: opts.defaultAppId });
+  await app.register(socketPlugin, { adapter: opts.clusterAdapter });
+  // Routes.
+  await app.register(healthRoutes);
+  await app.register(notificationRoutes);
+  await app.register(tokenRoutes, { defaultTtlSeconds: opts.config.tokenTtlSeconds });
+  if (opts.config.demo) await app.register(demoRoutes, { appId: opts.defaultAppId });
+  await app.register(assetsRoutes, { demo: opts.config.demo });
+  return app;
+}
+
+export type HeraldApp = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,50 @@
+import { HandshakeErrorCode } from '@herald/protocol';
+import type { Socket } from 'socket.io';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { TokenFailure, UserClaims, UserTokens } from '../services/user-tokens.js';
+import { TokenError } from '../services/user-tokens.js';
+
+const codes: Record<TokenFailure, HandshakeErrorCode> = {
+  missing: HandshakeErrorCode.TokenMissing,
+  invalid: HandshakeErrorCode.TokenInvalid,
+  expired: HandshakeErrorCode.TokenExpired,
+  'unknown-app': HandshakeErrorCode.AppUnknown,
+};
+
+/** An error for `next()` in `io.use()`: its message and `data.code` reach the client's `connect_error`. */
+export function handshakeError(code: HandshakeErrorCode, message: string): Error & { data: { code: string } } {
+  return Object.assign(new Error(message), { data: { code } });
+}
+
+/**
+ * Socket.IO middleware: verifies the user JWT from `auth.token` (never the query string), records
+ * the subscriber, and stores who it is on `socket.data` before any event handler runs.
+ */
+export function authenticateHandshake(tokens: UserTokens, prisma: PrismaClient) {
+  return async (socket: Socket, next: (err?: Error) => void) => {
+    const auth = (socket.handshake.auth ?? {}) as { token?: unknown; appId?: unknown };
+    try {
+      const claims: UserClaims = await tokens.verify(auth.token, auth.appId);
+      socket.data.appId = claims.appId;
+      socket.data.userId = claims.userId;
+      socket.data.exp = claims.exp;
+      const subscriber = await prisma.subscriber.upsert({
+        where: { appId_externalId: { appId: claims.appId, externalId: claims.userId } },
+        create: { appId: claims.appId, externalId: claims.userId, lastSeenAt: new Date() },
+        update: { lastSeenAt: new Date() },
+        select: { id: true },
+      });
+      socket.data.subscriberId = subscriber.id;
+      next();
+    } catch (error) {
+      if (error instanceof TokenError) next(handshakeError(codes[error.reason], error.message));
+      else
+        next(
+          handshakeError(
+            HandshakeErrorCode.Unavailable,
+            'The server could not accept the connection right now; retrying.',
+          ),
+        );
+    }
+  };
+}

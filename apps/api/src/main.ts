@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+/**
+ * Herald's process entry. `herald [start] [--role all|api|worker]` runs a server, a worker, or
+ * both (the default); `herald migrate` applies database migrations and exits.
+ */
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { buildApp, type HeraldApp } from './app.js';
+import { type Config, ConfigError, loadConfig, type Role } from './config/index.js';
+import { type Database, DatabaseError, databaseTarget, openDatabase } from './db/database.js';
+import { MigrationError } from './db/migrate.js';
+import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './lib/redis-endpoint.js';
+import { listen } from './server.js';
+import { type BootstrapResult, bootstrap } from './services/bootstrap.js';
+import { type RunningWorker, startWorker } from './worker.js';
+
+const USAGE = `Usage: herald [start|migrate] [--role all|api|worker]
+
+  start     run the platform (default); --role picks server + worker (all), server only (api) or worker only
+  migrate   apply database migrations and exit
+
+Configuration comes from the environment; see the README.`;
+
+function parseCommand(argv: string[]): { command: 'start' | 'migrate'; role?: Role } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { role: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const command = positionals[0] ?? 'start';
+  if (command !== 'start' && command !== 'migrate') throw new ConfigError(`Unknown command "${command}".\n\n${USAGE}`);
+  const role = values.role;
+  if (role !== undefined && role !== 'all' && role !== 'api' && role !== 'worker') {
+    throw new ConfigError(`--role must be one of all, api, worker (got "${role}").`);
+  }
+  return { command, role };
+}
+
+function banner(config: Config, url: URL, boot: BootstrapResult): string {
+  const base = config.publicUrl ?? url.origin;
+  const where = relative(process.cwd(), boot.credentialsPath) || boot.credentialsPath;
+  const c = boot.credentials;
+  const lines = [
+    '',
+    `  Herald is running at ${base}`,
+    `    demo page   ${base}/`,
+    `    dashboard   ${base}/dashboard/`,
+    `    API docs    ${base}/docs`,
+  ];
+  if (boot.generated) {
+    lines.push(
+      '',
+      `  First run: these were generated and saved to ${where} (mode 0600). They are shown only once.`,
+      `    admin       ${c.adminEmail}${c.adminPassword ? ` / ${c.adminPassword}` : ''}`,
+      `    app id      ${c.appId}`,
+      ...(c.apiKey ? [`    API key     ${c.apiKey}`] : []),
+      ...(c.jwtSecret ? [`    JWT secret  ${c.jwtSecret}`] : []),
+      '',
+      '  Send a notification:',
+      `    curl -X POST ${base}/v1/notifications \\`,
+      `      -H "Authorization: Bearer ${c.apiKey ?? '<API key>'}" -H "Content-Type: application/json" \\`,
+      `      -d '{"to":{"userId":"alice"},"title":"Hello from Herald"}'`,
+    );
+  } else {
+    lines.push('', `  Credentials of the first run: ${where}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  const { command, role } = parseCommand(process.argv.slice(2));
+  const config = loadConfig(process.env, role ? { HERALD_ROLE: role } : {});
+  const log = pino({ level: config.logLevel, base: { role: config.role } });
+
+  const target = databaseTarget(config.databaseUrl, config.dataDir);
+  if (target.kind === 'pglite' && config.role !== 'all' && command === 'start') {
+    throw new ConfigError(
+      `The ${config.role} role needs DATABASE_URL: the embedded database serves a single process, so without ` +
+        'PostgreSQL run the all role (the default).',
+    );
+  }
+
+  const db: Database = await openDatabase(target);
+  const cleanups: Array<() => Promise<void>> = [() => db.close()];
+  const shutdown = async (code: number) => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err) => log.error({ err }, 'shutdown step failed'));
+    }
+    process.exit(code);
+  };
+
+  try {
+    if (command === 'migrate' || config.autoMigrate) {
+      const { applied, total } = await db.migrate();
+      log.info({ applied, total, database: target.kind }, applied.length ? 'migrations applied' : 'schema up to date');
+      if (command === 'migrate') return shutdown(0);
+    }
+
+    const redis: ResolvedRedis = await resolveRedis({
+      url: config.redisUrl,
+      dataDir: config.dataDir,
+      log: (message) => log.warn(message),
+    });
+    if (redis.server) cleanups.splice(1, 0, () => redis.server?.stop() ?? Promise.resolve());
+    log.info({ redis: redis.description }, 'redis ready');
+
+    let app: HeraldApp | undefined;
+    let worker: RunningWorker | undefined;
+    if (config.role !== 'worker') {
+      const boot = await bootstrap(db.prisma, {
+        dataDir: config.dataDir,
+        adminEmail: config.admin.email,
+        adminPassword: config.admin.password,
+        apiKey: config.apiKey,
+        jwtSecret: config.jwtSecret,
+      });
+      app = await buildApp({
+        config,
+        db,
+        redis: redis.endpoint,
+        defaultAppId: boot.credentials.appId,
+        // One embedded process needs no adapter; anything that can scale out does.
+        clusterAdapter: config.role !== 'all' || target.kind === 'postgres',
+        loggerInstance: log,
+      });
+      const running = app;
+      cleanups.push(() => running.close());
+      const url = await listen(app, config.host, config.port);
+      process.stdout.write(banner(config, url, boot));
+    }
+    if (config.role !== 'api') {
+      worker = await startWorker({
+        db,
+        redis: redis.endpoint,
+        queuePrefix: config.queuePrefix,
+        concurrency: config.workerConcurrency,
+        ackTimeoutMs: config.ackTimeoutMs,
+        log,
+        emitter: app?.io,
+        recorder: app?.recorder,
+      });
+      const running = worker;
+      cleanups.push(() => running.close());
+      log.info({ concurrency: config.workerConcurrency }, 'worker started');
+    }
+  } catch (error) {
+    report(error);
+    await shutdown(1);
+  }
+
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      void shutdown(0);
+    });
+  }
+}
+
+/** Herald's own startup errors are sentences for the operator; anything else gets its stack. */
+function report(error: unknown): void {
+  const sentence = [ConfigError, DatabaseError, MigrationError, RedisUnavailableError].some((E) => error instanceof E);
+  const text = sentence ? (error as Error).message : ((error as Error)?.stack ?? String(error));
+  process.stderr.write(`herald: ${text}\n`);
+}
+
+main().catch((error: unknown) => {
+  report(error);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Errors } from '../lib/errors.js';
+import { hashApiKey } from '../lib/secrets.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler for server-to-server routes: `Authorization: Bearer <API key>`. */
+    requireApiKey: (request: FastifyRequest) => Promise<void>;
+  }
+  interface FastifyRequest {
+    /** The app (tenant) the request's API key belongs to. */
+    tenant: { appId: string; keyId: string };
+  }
+}
+
+/**
+ * Authentication: API keys for integrators' backends, and @fastify/jwt for user tokens. JWTs
+ * are always signed and verified with an explicit per-app key and HS256 only.
+ */
+export default fp(
+  async function auth(fastify: FastifyInstance) {
+    await fastify.register(fastifyJwt, {
+      // Never used directly: every sign/verify call passes its app's secret as `key`.
+      secret: (_request, _token, callback) => callback(new Error('per-app secret required'), undefined),
+      sign: { algorithm: 'HS256' },
+      verify: { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] },
+    });
+
+    fastify.decorateRequest('tenant', null as unknown as FastifyRequest['tenant']);
+    fastify.decorate('requireApiKey', async (request: FastifyRequest) => {
+      const header = request.headers.authorization;
+      const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+      if (!match?.[1]) throw new Errors.ApiKeyMissing();
+      const key = await fastify.prisma.apiKey.findUnique({
+        where: { hash: hashApiKey(match[1]) },
+        select: { id: true, appId: true, revokedAt: true },
+      });
+      if (!key) throw new Errors.ApiKeyInvalid();
+      if (key.revokedAt) throw new Errors.ApiKeyRevoked(key.revokedAt.toISOString());
+      request.tenant = { appId: key.appId, keyId: key.id };
+    });
+  },
+  { name: 'herald-auth', dependencies: ['herald-database'] },
+);

@@ -1,0 +1,74 @@
+import type { ClientToServerEvents, ServerToClientEvents } from '@herald/protocol';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import { Server, type ServerOptions } from 'socket.io';
+import { type GatewayServer, handleConnections, type SocketData } from '../gateway/connections.js';
+import { authenticateHandshake } from '../gateway/handshake.js';
+import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: GatewayServer;
+  }
+}
+
+export const SOCKET_OPTIONS: Partial<ServerOptions> = {
+  path: '/socket.io',
+  serveClient: false,
+  // Small frames: compression costs CPU and ~300 KB of memory per socket for little gain.
+  perMessageDeflate: false,
+  maxHttpBufferSize: 64 * 1024,
+  pingInterval: 25_000,
+  pingTimeout: 20_000,
+  // Long-polling is cross-origin from integrators' pages; the JWT, not cookies, authenticates.
+  cors: { origin: true, credentials: false },
+  // Herald replays from PostgreSQL instead: that survives process and Redis crashes.
+  connectionStateRecovery: undefined,
+};
+
+/**
+ * The sharded Redis adapter: a per-user emit goes only to nodes that host that user's room.
+ * Returns the adapter factory and a function closing its two connections.
+ */
+export function shardedAdapter(endpoint: RedisEndpoint, name: string) {
+  const pub: Redis = createRedis(endpoint, { connectionName: `herald:${name}:pub` });
+  const sub: Redis = pub.duplicate({ connectionName: `herald:${name}:sub` });
+  for (const c of [pub, sub]) c.on('error', () => {});
+  return {
+    adapter: createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }),
+    async close() {
+      await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
+    },
+  };
+}
+
+/** Socket.IO attached to Fastify's HTTP server, authenticating every handshake. */
+export default fp(
+  async function socket(fastify: FastifyInstance, opts: { adapter: boolean }) {
+    const cluster = opts.adapter ? shardedAdapter(fastify.redisEndpoint, 'gateway') : undefined;
+    const io: GatewayServer = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
+      fastify.server,
+      { ...SOCKET_OPTIONS, ...(cluster ? { adapter: cluster.adapter } : {}) },
+    );
+    io.engine.on('connection', (rawSocket: { request: unknown }) => {
+      // The handshake's HTTP request (headers, socket) is not needed after auth; keep memory per socket low.
+      rawSocket.request = null;
+    });
+    io.use(authenticateHandshake(fastify.userTokens, fastify.prisma));
+    handleConnections(io, { recorder: fastify.recorder });
+    fastify.decorate('io', io);
+
+    fastify.addHook('preClose', async () => {
+      io.local.disconnectSockets(true);
+    });
+    fastify.addHook('onClose', async () => {
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+      });
+      await cluster?.close();
+    });
+  },
+  { name: 'herald-socket', dependencies: ['herald-services', 'herald-redis'] },
+);

@@ -1,0 +1,31 @@
+import { type Job, UnrecoverableError } from 'bullmq';
+import { type DispatchDeps, dispatchNotification } from '../services/dispatcher.js';
+import type { DispatchJobData } from './notifications.js';
+
+/**
+ * The `dispatch` job: a plain function of (job, deps) so tests can call it directly. When the
+ * last attempt fails, the notification is marked failed with the reason — it never silently
+ * disappears.
+ */
+export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchDeps) {
+  const { notificationId } = job.data;
+  try {
+    const result = await dispatchNotification(notificationId, deps, { retry: job.attemptsMade > 0 });
+    if (result.skipped === 'missing') {
+      throw new UnrecoverableError(`notification ${notificationId} does not exist`);
+    }
+    return result;
+  } catch (error) {
+    const attempts = job.opts.attempts ?? 1;
+    const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
+    if (final) {
+      await deps.prisma.notification
+        .updateMany({
+          where: { id: notificationId, status: { in: ['queued', 'scheduled', 'processing'] } },
+          data: { status: 'failed', failureReason: String((error as Error).message).slice(0, 1000) },
+        })
+        .catch(() => {});
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** One job per accepted notification; the worker fans it out to every recipient. */
+export const NOTIFICATIONS_QUEUE = 'notifications';
+
+export const JobName = {
+  Dispatch: 'dispatch',
+} as const;
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+/** Only the id travels: the notification itself lives in PostgreSQL. */
+export interface DispatchJobData {
+  notificationId: string;
+}
+
+export type NotificationsQueue = Queue<DispatchJobData, void, JobName>;
+
+export function createNotificationsQueue(connection: Redis, prefix: string): NotificationsQueue {
+  return new Queue<DispatchJobData, void, JobName>(NOTIFICATIONS_QUEUE, { connection, prefix });
+}
+
+/** Deterministic job id (a retried enqueue is a no-op), retries with jittered backoff, bounded history. */
+export function dispatchJobOptions(notificationId: string, delayMs = 0): JobsOptions {
+  return {
+    jobId: notificationId,
+    delay: delayMs > 0 ? delayMs : undefined,
+    attempts: 12,
+    backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}

@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponses } from '../schemas/common.js';
+import { CreateTokenBody, CreateTokenResponse } from '../schemas/notifications.js';
+
+const tokens: FastifyPluginAsyncTypebox<{ defaultTtlSeconds: number }> = async (fastify, opts) => {
+  fastify.addHook('preHandler', fastify.requireApiKey);
+
+  fastify.post(
+    '/v1/tokens',
+    {
+      schema: {
+        summary: 'Issue a user token',
+        description:
+          'A short-lived JWT for one of your users, to hand to your page for `Herald.init({ token })`. ' +
+          'You may also sign it yourself: HS256 with the app secret, `sub` = user id, `aud` = app id, `exp` required.',
+        tags: ['tokens'],
+        security: [{ apiKey: [] }],
+        body: CreateTokenBody,
+        response: { 200: CreateTokenResponse, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const { appId } = request.tenant;
+      const { userId, ttlSeconds = opts.defaultTtlSeconds } = request.body;
+      const { token, expiresAt } = await fastify.userTokens.issue(appId, userId, ttlSeconds);
+      return { token, expiresAt: expiresAt.toISOString(), appId, userId };
+    },
+  );
+};
+
+export default tokens;

@@ -1,0 +1,103 @@
+import Type, { type Static } from 'typebox';
+
+export const UserId = Type.String({ minLength: 1, maxLength: 256, description: "The integrator's user id" });
+
+const HttpUrl = Type.String({ maxLength: 2048, pattern: '^(https?://|/)', description: 'An http(s) URL or a path' });
+
+export const Target = Type.Object(
+  {
+    userId: Type.Optional(UserId),
+    userIds: Type.Optional(Type.Array(UserId, { minItems: 1, maxItems: 10_000, uniqueItems: true })),
+    topic: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    broadcast: Type.Optional(Type.Literal(true)),
+  },
+  {
+    additionalProperties: false,
+    description: 'Exactly one of userId, userIds, topic, broadcast',
+  },
+);
+export type Target = Static<typeof Target>;
+
+export const SendNotificationBody = Type.Object(
+  {
+    to: Target,
+    title: Type.String({ minLength: 1, maxLength: 256 }),
+    body: Type.Optional(Type.String({ maxLength: 4096 })),
+    icon: Type.Optional(HttpUrl),
+    image: Type.Optional(HttpUrl),
+    url: Type.Optional(HttpUrl),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    data: Type.Optional(Type.Unknown({ description: 'Small JSON value handed to the page (at most 4 KB)' })),
+    priority: Type.Optional(Type.Enum(['low', 'normal', 'high'])),
+    ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
+    sendAt: Type.Optional(Type.String({ format: 'date-time' })),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type SendNotificationBody = Static<typeof SendNotificationBody>;
+
+export const NotificationStatus = Type.Enum(['queued', 'scheduled', 'processing', 'dispatched', 'cancelled', 'failed']);
+
+export const SendNotificationResponse = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: NotificationStatus,
+  recipients: Type.Integer({ description: 'Number of users targeted' }),
+});
+
+export const DELIVERY_STATUSES = [
+  'queued',
+  'sent',
+  'delivered',
+  'displayed',
+  'clicked',
+  'read',
+  'expired',
+  'failed',
+  'cancelled',
+];
+
+export const NotificationDetails = Type.Object({
+  id: Type.String(),
+  status: NotificationStatus,
+  to: Type.Unknown(),
+  title: Type.String(),
+  body: Type.Union([Type.String(), Type.Null()]),
+  icon: Type.Union([Type.String(), Type.Null()]),
+  image: Type.Union([Type.String(), Type.Null()]),
+  url: Type.Union([Type.String(), Type.Null()]),
+  tag: Type.Union([Type.String(), Type.Null()]),
+  data: Type.Unknown(),
+  priority: Type.Enum(['low', 'normal', 'high']),
+  ttlSeconds: Type.Union([Type.Integer(), Type.Null()]),
+  expiresAt: Type.Union([Type.String(), Type.Null()]),
+  sendAt: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  dispatchedAt: Type.Union([Type.String(), Type.Null()]),
+  failureReason: Type.Union([Type.String(), Type.Null()]),
+  recipients: Type.Integer(),
+  counts: Type.Object(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, Type.Integer()]))),
+});
+
+export const NotificationParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+});
+
+export const CreateTokenBody = Type.Object(
+  {
+    userId: UserId,
+    ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 2_592_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateTokenResponse = Type.Object({
+  token: Type.String(),
+  expiresAt: Type.String({ format: 'date-time' }),
+  appId: Type.String(),
+  userId: Type.String(),
+});

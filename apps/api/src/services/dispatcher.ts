@@ -1,0 +1,193 @@
+import {
+  type ClientToServerEvents,
+  type NotificationPayload,
+  ServerEvent,
+  type ServerToClientEvents,
+  userRoom,
+} from '@herald/protocol';
+import type { Server } from 'socket.io';
+import type { Notification, PrismaClient } from '../generated/prisma/client.js';
+import type { DeliveryRecorder } from './delivery-recorder.js';
+
+/** Recipients written per statement during fan-out. */
+export const FANOUT_CHUNK = 1000;
+
+export type Emitter = Server<ClientToServerEvents, ServerToClientEvents>;
+
+export interface DispatchDeps {
+  prisma: PrismaClient;
+  emitter: Emitter;
+  recorder: DeliveryRecorder;
+  ackTimeoutMs: number;
+}
+
+export interface DispatchResult {
+  /** Why nothing was sent, when nothing was. */
+  skipped?: 'missing' | 'cancelled' | 'failed';
+  /** Recipients that got a delivery row in this run. */
+  created: number;
+  /** Emits made in this run (new rows plus, on a retry, rows still queued). */
+  emitted: number;
+}
+
+interface Recipient {
+  subscriber_id: string;
+  external_id: string;
+  seq: number;
+}
+
+export function toPayload(n: Notification, seq: number): NotificationPayload {
+  return {
+    id: n.id,
+    seq,
+    title: n.title,
+    body: n.body,
+    icon: n.icon,
+    image: n.image,
+    url: n.url,
+    tag: n.tag,
+    data: (n.data ?? null) as NotificationPayload['data'],
+    priority: n.priority,
+    createdAt: n.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Fans one notification out: gives every recipient a delivery row with the next number of its
+ * per-user sequence (one statement per chunk of recipients), then emits to each user's room
+ * and records the acks. Safe to run again after a crash at any point: existing rows are kept,
+ * and rows still `queued` are emitted again (clients drop duplicates by id).
+ */
+export async function dispatchNotification(
+  notificationId: string,
+  deps: DispatchDeps,
+  options: { retry: boolean },
+): Promise<DispatchResult> {
+  const { prisma } = deps;
+  // Claim it, unless it was cancelled (or already failed) meanwhile.
+  const claimed = await prisma.$queryRaw<Notification[]>`
+    UPDATE notifications SET status = 'processing'
+     WHERE id = ${notificationId}::uuid AND status IN ('queued', 'scheduled', 'processing', 'dispatched')
+     RETURNING id`;
+  if (claimed.length === 0) {
+    const existing = await prisma.notification.findUnique({ where: { id: notificationId }, select: { status: true } });
+    if (!existing) return { skipped: 'missing', created: 0, emitted: 0 };
+    return { skipped: existing.status === 'cancelled' ? 'cancelled' : 'failed', created: 0, emitted: 0 };
+  }
+  const n = await prisma.notification.findUniqueOrThrow({ where: { id: notificationId } });
+  const target = n.target as { userId?: string; userIds?: string[]; broadcast?: true };
+
+  let created = 0;
+  let emitted = 0;
+  const emitAll = (rows: Recipient[]) => {
+    for (const r of rows) emitOne(deps, n, r);
+    emitted += rows.length;
+  };
+
+  if (target.broadcast) {
+    let after = '';
+    for (;;) {
+      // Page in the database's own order (its collation), so the cursor comparison agrees with it.
+      const page = await prisma.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM subscribers WHERE app_id = ${n.appId} AND id > ${after} ORDER BY id LIMIT ${FANOUT_CHUNK}`;
+      if (page.length === 0) break;
+      after = page.at(-1)?.id ?? after;
+      const rows = await fanOutToSubscribers(
+        prisma,
+        n,
+        page.map((p) => p.id),
+      );
+      created += rows.length;
+      emitAll(rows);
+    }
+  } else {
+    const userIds = target.userIds ?? (target.userId ? [target.userId] : []);
+    for (let i = 0; i < userIds.length; i += FANOUT_CHUNK) {
+      const rows = await fanOutToUsers(prisma, n, userIds.slice(i, i + FANOUT_CHUNK));
+      created += rows.length;
+      emitAll(rows);
+    }
+  }
+
+  if (options.retry) {
+    // A previous attempt may have stored rows and died before emitting them.
+    let after = '';
+    for (;;) {
+      const rows = await prisma.$queryRaw<Recipient[]>`
+        SELECT d.subscriber_id, s.external_id, d.seq
+          FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+         WHERE d.notification_id = ${n.id}::uuid AND d.status = 'queued' AND d.subscriber_id > ${after}
+         ORDER BY d.subscriber_id LIMIT ${FANOUT_CHUNK}`;
+      if (rows.length === 0) break;
+      emitAll(rows);
+      after = rows.at(-1)?.subscriber_id ?? after;
+    }
+  }
+
+  await prisma.$executeRaw`
+    UPDATE notifications
+       SET status = 'dispatched', dispatched_at = COALESCE(dispatched_at, now()),
+           recipient_count = (SELECT count(*) FROM deliveries WHERE notification_id = ${n.id}::uuid)
+     WHERE id = ${n.id}::uuid AND status = 'processing'`;
+  return { created, emitted };
+}
+
+/**
+ * Creates the subscribers that do not exist yet, takes the next sequence number of each
+ * recipient and inserts their delivery rows — one statement. Recipients that already have a row
+ * for this notification (a retried job) are skipped without consuming a sequence number.
+ * Rows are locked in external-id order so concurrent fan-outs cannot deadlock.
+ */
+function fanOutToUsers(prisma: PrismaClient, n: Notification, userIds: string[]): Promise<Recipient[]> {
+  return prisma.$queryRaw<Recipient[]>`
+    WITH wanted AS (
+      SELECT u.external_id FROM unnest(${userIds}::text[]) AS u(external_id)
+       WHERE NOT EXISTS (
+         SELECT 1 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+          WHERE d.notification_id = ${n.id}::uuid AND s.app_id = ${n.appId} AND s.external_id = u.external_id)
+       ORDER BY u.external_id
+    ), bumped AS (
+      INSERT INTO subscribers (id, app_id, external_id, last_seq)
+      SELECT gen_random_uuid()::text, ${n.appId}, external_id, 1 FROM wanted
+      ON CONFLICT (app_id, external_id) DO UPDATE SET last_seq = subscribers.last_seq + 1
+      RETURNING id, external_id, last_seq
+    ), inserted AS (
+      INSERT INTO deliveries (notification_id, subscriber_id, seq, status)
+      SELECT ${n.id}::uuid, id, last_seq, 'queued' FROM bumped
+      ON CONFLICT DO NOTHING
+      RETURNING subscriber_id, seq
+    )
+    SELECT i.subscriber_id, b.external_id, i.seq FROM inserted i JOIN bumped b ON b.id = i.subscriber_id`;
+}
+
+/** Broadcast: one page of the app's subscribers, skipping those that already have a row. */
+function fanOutToSubscribers(prisma: PrismaClient, n: Notification, ids: string[]): Promise<Recipient[]> {
+  return prisma.$queryRaw<Recipient[]>`
+    WITH picked AS (
+      SELECT s.id FROM subscribers s
+       WHERE s.id = ANY(${ids}::text[])
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = ${n.id}::uuid AND d.subscriber_id = s.id)
+       ORDER BY s.id
+       FOR UPDATE OF s
+    ), bumped AS (
+      UPDATE subscribers s SET last_seq = s.last_seq + 1 FROM picked p WHERE s.id = p.id
+      RETURNING s.id, s.external_id, s.last_seq
+    ), inserted AS (
+      INSERT INTO deliveries (notification_id, subscriber_id, seq, status)
+      SELECT ${n.id}::uuid, id, last_seq, 'queued' FROM bumped
+      ON CONFLICT DO NOTHING
+      RETURNING subscriber_id, seq
+    )
+    SELECT i.subscriber_id, b.external_id, i.seq FROM inserted i JOIN bumped b ON b.id = i.subscriber_id`;
+}
+
+function emitOne(deps: DispatchDeps, n: Notification, r: Recipient): void {
+  deps.emitter
+    .to(userRoom(n.appId, r.external_id))
+    .timeout(deps.ackTimeoutMs)
+    .emit(ServerEvent.Notification, toPayload(n, r.seq), (err: Error | null, responses: unknown[]) => {
+      if (responses?.length) deps.recorder.record('delivered', n.id, r.subscriber_id);
+      else if (err) deps.recorder.record('sent', n.id, r.subscriber_id);
+      // No error and no responses: the user had no open socket; the row stays queued.
+    });
+}

@@ -1,0 +1,96 @@
+import type { JWT } from '@fastify/jwt';
+import type { AppDirectory } from './apps.js';
+
+export interface UserClaims {
+  appId: string;
+  userId: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+export type TokenFailure = 'missing' | 'invalid' | 'expired' | 'unknown-app';
+
+export class TokenError extends Error {
+  override name = 'TokenError';
+  constructor(
+    readonly reason: TokenFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const ALGORITHMS = ['HS256'] as const;
+
+/**
+ * User JWTs: `sub` is the integrator's user id, `aud` the app id, `exp` required, HS256 with the
+ * app's secret. Integrators may sign them themselves with the same rules.
+ */
+export class UserTokens {
+  constructor(
+    private readonly jwt: JWT,
+    private readonly apps: AppDirectory,
+    private readonly defaultAppId: string,
+  ) {}
+
+  async issue(appId: string, userId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+    const app = await this.apps.get(appId);
+    if (!app) throw new TokenError('unknown-app', `App ${appId} does not exist.`);
+    const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+    const token = this.jwt.sign({ sub: userId, aud: appId, exp }, { key: app.jwtSecret, algorithm: 'HS256' });
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** Verifies a token; `appIdHint` names the app when the token carries no `aud`. */
+  async verify(token: unknown, appIdHint?: unknown): Promise<UserClaims> {
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new TokenError('missing', 'Missing token: connect with auth: { token: "<user JWT>" }.');
+    }
+    let decoded: { aud?: unknown; sub?: unknown } | null;
+    try {
+      decoded = this.jwt.decode<{ aud?: unknown; sub?: unknown }>(token);
+    } catch {
+      decoded = null;
+    }
+    if (!decoded || typeof decoded !== 'object') {
+      throw new TokenError('invalid', 'Invalid token: it is not a JWT.');
+    }
+    const aud = Array.isArray(decoded.aud) ? decoded.aud[0] : decoded.aud;
+    const appId =
+      typeof aud === 'string' ? aud : typeof appIdHint === 'string' && appIdHint ? appIdHint : this.defaultAppId;
+    const app = await this.apps.get(appId);
+    if (!app) throw new TokenError('unknown-app', `Invalid token: app "${appId}" does not exist.`);
+    let payload: { sub?: unknown; exp?: unknown };
+    try {
+      payload = this.jwt.verify(token, {
+        key: app.jwtSecret,
+        algorithms: [...ALGORITHMS],
+        requiredClaims: ['sub', 'exp'],
+      });
+    } catch (error) {
+      throw toTokenError(error);
+    }
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
+      throw new TokenError('invalid', 'Invalid token: "sub" must be the user id, a string of 1 to 256 characters.');
+    }
+    return { appId, userId: payload.sub, exp: Number(payload.exp) };
+  }
+}
+
+function toTokenError(error: unknown): TokenError {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case 'FAST_JWT_EXPIRED':
+      return new TokenError('expired', 'Token expired: fetch a new one from your backend (POST /v1/tokens).');
+    case 'FAST_JWT_MISSING_REQUIRED_CLAIM':
+      return new TokenError('invalid', `Invalid token: ${(error as Error).message} ("sub" and "exp" are required).`);
+    case 'FAST_JWT_INVALID_ALGORITHM':
+      return new TokenError('invalid', 'Invalid token: only HS256 tokens are accepted.');
+    case 'FAST_JWT_INVALID_SIGNATURE':
+      return new TokenError('invalid', "Invalid token: the signature does not match the app's secret.");
+    case 'FAST_JWT_INACTIVE':
+      return new TokenError('invalid', 'Invalid token: it is not valid yet ("nbf" is in the future).');
+    default:
+      return new TokenError('invalid', `Invalid token: ${(error as Error).message}`);
+  }
+}

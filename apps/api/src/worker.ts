@@ -1,0 +1,70 @@
+import { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { Server } from 'socket.io';
+import type { Database } from './db/database.js';
+import { createRedis, type RedisEndpoint } from './lib/redis-endpoint.js';
+import { shardedAdapter } from './plugins/socket.js';
+import { processDispatch } from './queues/dispatch-processor.js';
+import { type DispatchJobData, JobName, NOTIFICATIONS_QUEUE } from './queues/notifications.js';
+import { DeliveryRecorder } from './services/delivery-recorder.js';
+import type { Emitter } from './services/dispatcher.js';
+
+export interface WorkerOptions {
+  db: Database;
+  redis: RedisEndpoint;
+  queuePrefix: string;
+  concurrency: number;
+  ackTimeoutMs: number;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /**
+   * Where to emit. In the `all` role this is the gateway's own Socket.IO server; otherwise a
+   * non-listening server on the sharded Redis adapter reaches the gateway nodes.
+   */
+  emitter?: Emitter;
+  recorder?: DeliveryRecorder;
+}
+
+export interface RunningWorker {
+  worker: Worker<DispatchJobData>;
+  close(): Promise<void>;
+}
+
+/** Starts the queue worker. The only place a BullMQ Worker is constructed. */
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const cluster = opts.emitter ? undefined : shardedAdapter(opts.redis, 'worker');
+  const emitter: Emitter = opts.emitter ?? new Server({ adapter: cluster?.adapter });
+  const recorder =
+    opts.recorder ??
+    new DeliveryRecorder(opts.db.prisma, {
+      onError: (err, event, count) => opts.log.error({ err, event, count }, 'could not record delivery events'),
+    });
+  // Workers wait for Redis forever instead of failing jobs while it restarts.
+  const connection = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker' });
+  connection.on('error', (err) => opts.log.warn({ err }, 'worker redis connection error'));
+
+  const deps = { prisma: opts.db.prisma, emitter, recorder, ackTimeoutMs: opts.ackTimeoutMs };
+  const worker = new Worker<DispatchJobData>(
+    NOTIFICATIONS_QUEUE,
+    async (job) => {
+      if (job.name !== JobName.Dispatch) throw new Error(`unknown job ${job.name}`);
+      return processDispatch(job, deps);
+    },
+    { connection, prefix: opts.queuePrefix, concurrency: opts.concurrency },
+  );
+  worker.on('failed', (job, err) =>
+    opts.log.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'dispatch job failed'),
+  );
+  worker.on('error', (err) => opts.log.error({ err }, 'worker error'));
+  await worker.waitUntilReady();
+
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await recorder.flush();
+      if (!opts.emitter) await new Promise<void>((resolve) => emitter.close(() => resolve()));
+      await cluster?.close();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
