@@ -43,6 +43,9 @@ export async function buildApp(opts: AppOptions) {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON only: anything else is a 415 rather than a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+
   // External capabilities.
   await app.register(errorsPlugin);
   await app.register(docsPlugin);

@@ -25,7 +25,10 @@ export default fp(
       });
     fastify.decorate('apps', apps);
     fastify.decorate('recorder', recorder);
-    fastify.decorate('notifications', new NotificationService(fastify.prisma, fastify.notificationsQueue));
+    fastify.decorate(
+      'notifications',
+      new NotificationService(fastify.prisma, fastify.notificationsQueue, () => fastify.redis.status === 'ready'),
+    );
     fastify.decorate('userTokens', new UserTokens(fastify.jwt, apps, opts.defaultAppId));
     fastify.addHook('onClose', async () => {
       await recorder.flush();

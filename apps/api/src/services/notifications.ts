@@ -36,6 +36,9 @@ export class NotificationService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly queue: NotificationsQueue,
+    /** Whether the producer's Redis connection is up; when it is not, sends fail fast with 503. */
+    private readonly queueReady: () => boolean = () => true,
+    private readonly enqueueTimeoutMs = 5000,
   ) {}
 
   async send(appId: string, input: SendNotificationBody, headerKey?: string): Promise<Accepted> {
@@ -67,6 +70,7 @@ export class NotificationService {
           ? (input.to.userIds?.length ?? 0)
           : await this.prisma.subscriber.count({ where: { appId } });
 
+    if (!this.queueReady()) throw new Errors.QueueUnavailable();
     const id = randomUUID();
     const status = sendAt ? 'scheduled' : 'queued';
     try {
@@ -105,7 +109,10 @@ export class NotificationService {
     }
 
     try {
-      await this.queue.add(JobName.Dispatch, { notificationId: id }, dispatchJobOptions(id, startsAt - now));
+      await withTimeout(
+        this.queue.add(JobName.Dispatch, { notificationId: id }, dispatchJobOptions(id, startsAt - now)),
+        this.enqueueTimeoutMs,
+      );
     } catch (error) {
       // Not acknowledged, so not kept: the caller retries (with its idempotency key).
       await this.prisma.notification.delete({ where: { id } }).catch(() => {});
@@ -147,6 +154,14 @@ export class NotificationService {
       counts,
     };
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`enqueue took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function isUniqueViolation(error: unknown): boolean {

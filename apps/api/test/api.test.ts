@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeyPrefix, generateApiKey, hashApiKey } from '../src/lib/secrets.js';
+import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
+
+let testDb: TestDatabase;
+let stack: TestStack;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('postgres');
+  // No worker: these tests are about the HTTP surface; jobs stay queued in a private prefix.
+  stack = await startStack(testDb, { worker: false, env: { HERALD_BODY_LIMIT: '16384' } });
+});
+afterAll(async () => {
+  await stack?.close();
+  await testDb?.cleanup();
+});
+
+const auth = () => ({ authorization: `Bearer ${stack.apiKey}` });
+const send = (payload: unknown, headers: Record<string, string> = {}) =>
+  stack.app.inject({
+    method: 'POST',
+    url: '/v1/notifications',
+    headers: { ...auth(), ...headers },
+    payload: payload as object,
+  });
+
+describe('POST /v1/notifications', () => {
+  it('accepts a notification with 202, stores it and queues one job', async () => {
+    const res = await send({ to: { userId: 'u1' }, title: 'Hello', body: 'World', priority: 'high', ttlSeconds: 60 });
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body).toEqual({ id: expect.any(String), status: 'queued', recipients: 1 });
+    const row = await stack.db.prisma.notification.findUniqueOrThrow({ where: { id: body.id } });
+    expect(row).toMatchObject({ appId: stack.appId, title: 'Hello', priority: 'high', ttlSeconds: 60 });
+    expect(row.expiresAt?.getTime()).toBeGreaterThan(Date.now());
+    const job = await stack.app.notificationsQueue.getJob(body.id);
+    expect(job?.data).toEqual({ notificationId: body.id });
+  });
+
+  it('counts userIds recipients', async () => {
+    const res = await send({ to: { userIds: ['a', 'b', 'c'] }, title: 'Three' });
+    expect(res.json().recipients).toBe(3);
+  });
+
+  it('schedules a notification with a future sendAt as a delayed job', async () => {
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await send({ to: { userId: 'u1' }, title: 'Later', sendAt });
+    expect(res.json().status).toBe('scheduled');
+    const job = await stack.app.notificationsQueue.getJob(res.json().id);
+    expect(job?.opts.delay).toBeGreaterThan(3_500_000);
+  });
+
+  it('returns the original notification for a repeated idempotency key', async () => {
+    const key = randomUUID();
+    const first = await send({ to: { userId: 'u1' }, title: 'Once' }, { 'idempotency-key': key });
+    const again = await send({ to: { userId: 'u1' }, title: 'Once' }, { 'idempotency-key': key });
+    const inBody = await send({ to: { userId: 'u1' }, title: 'Once', idempotencyKey: key });
+    expect(first.statusCode).toBe(202);
+    expect(again.statusCode).toBe(202);
+    expect(again.json().id).toBe(first.json().id);
+    expect(inBody.json().id).toBe(first.json().id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await stack.db.prisma.notification.count({ where: { idempotencyKey: key } })).toBe(1);
+  });
+
+  it.each([
+    { payload: { to: { userId: 'u1' } }, code: 'HERALD_ERR_VALIDATION', message: /body\.title is required/ },
+    { payload: { to: { userId: 'u1' }, title: '' }, code: 'HERALD_ERR_VALIDATION', message: /body\.title/ },
+    { payload: { title: 'x' }, code: 'HERALD_ERR_VALIDATION', message: /body\.to is required/ },
+    { payload: { to: {}, title: 'x' }, code: 'HERALD_ERR_TARGET_INVALID', message: /must name a target/ },
+    {
+      payload: { to: { userId: 'a', broadcast: true }, title: 'x' },
+      code: 'HERALD_ERR_TARGET_INVALID',
+      message: /exactly one target/,
+    },
+    {
+      payload: { to: { group: 'x' }, title: 'x' },
+      code: 'HERALD_ERR_VALIDATION',
+      message: /body\.to\.group is not a known property/,
+    },
+    { payload: { to: { topic: 'news' }, title: 'x' }, code: 'HERALD_ERR_TARGET_UNSUPPORTED', message: /topic/ },
+    { payload: { to: { userIds: [] }, title: 'x' }, code: 'HERALD_ERR_VALIDATION', message: /userIds/ },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', tittle: 'typo' },
+      code: 'HERALD_ERR_VALIDATION',
+      message: /body\.tittle is not a known property/,
+    },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', priority: 'urgent' },
+      code: 'HERALD_ERR_VALIDATION',
+      message: /priority/,
+    },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', url: 'javascript:alert(1)' },
+      code: 'HERALD_ERR_VALIDATION',
+      message: /url/,
+    },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', sendAt: 'tomorrow' },
+      code: 'HERALD_ERR_VALIDATION',
+      message: /sendAt/,
+    },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', data: { blob: 'x'.repeat(3000), more: 'y'.repeat(1200) } },
+      code: 'HERALD_ERR_DATA_TOO_LARGE',
+      message: /at most 4096 bytes/,
+    },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', sendAt: '2099-01-01T00:00:00Z' },
+      code: 'HERALD_ERR_SEND_AT_INVALID',
+      message: /one year/,
+    },
+  ])('refuses a bad body with 400 $code ($message)', async ({ payload, code, message }) => {
+    const res = await send(payload);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ statusCode: 400, code, error: 'Bad Request' });
+    expect(res.json().message).toMatch(message);
+  });
+
+  it('refuses malformed JSON with 400 HERALD_ERR_MALFORMED_JSON', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      payload: '{"to": {"userId": "a"}, "title": ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_MALFORMED_JSON' });
+  });
+
+  it('refuses a body over the size limit with 413', async () => {
+    const res = await send({
+      to: { userId: 'a' },
+      title: 'x',
+      body: 'y'.repeat(4000),
+      data: { pad: 'z'.repeat(17000) },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_PAYLOAD_TOO_LARGE' });
+  });
+
+  it('refuses a non-JSON body with 415', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { ...auth(), 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_UNSUPPORTED_MEDIA_TYPE' });
+  });
+
+  it('refuses a request without an API key with 401 HERALD_ERR_API_KEY_MISSING', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      payload: { to: { userId: 'a' }, title: 'x' },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_API_KEY_MISSING' });
+    expect(res.json().message).toMatch(/Authorization: Bearer/);
+  });
+
+  it('refuses an unknown API key with 401 HERALD_ERR_API_KEY_INVALID', async () => {
+    const res = await send({ to: { userId: 'a' }, title: 'x' }, { authorization: `Bearer ${generateApiKey()}` });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_API_KEY_INVALID' });
+  });
+
+  it('refuses a revoked API key with 401 HERALD_ERR_API_KEY_REVOKED', async () => {
+    const key = generateApiKey();
+    await stack.db.prisma.apiKey.create({
+      data: {
+        appId: stack.appId,
+        name: 'old',
+        prefix: apiKeyPrefix(key),
+        hash: hashApiKey(key),
+        revokedAt: new Date(),
+      },
+    });
+    const res = await send({ to: { userId: 'a' }, title: 'x' }, { authorization: `Bearer ${key}` });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_API_KEY_REVOKED' });
+  });
+});
+
+describe('GET /v1/notifications/:id', () => {
+  it('returns the notification with per-status counts', async () => {
+    const { id } = (await send({ to: { userIds: ['x', 'y'] }, title: 'Counted', data: { k: 1 } })).json();
+    const res = await stack.app.inject({ method: 'GET', url: `/v1/notifications/${id}`, headers: auth() });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      id,
+      status: 'queued',
+      to: { userIds: ['x', 'y'] },
+      title: 'Counted',
+      data: { k: 1 },
+      recipients: 2,
+      counts: { queued: 0, delivered: 0, read: 0 },
+    });
+  });
+
+  it('answers 404 with a code for an unknown or malformed id', async () => {
+    for (const id of [randomUUID(), 'not-a-uuid']) {
+      const res = await stack.app.inject({ method: 'GET', url: `/v1/notifications/${id}`, headers: auth() });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ code: 'HERALD_ERR_NOTIFICATION_NOT_FOUND' });
+    }
+  });
+});
+
+describe('tenant isolation', () => {
+  it("keeps one app's key away from another app's notifications", async () => {
+    const otherKey = generateApiKey();
+    await stack.db.prisma.app.create({
+      data: {
+        id: 'other-app',
+        name: 'Other',
+        jwtSecret: 'z'.repeat(43),
+        apiKeys: { create: { name: 'k', prefix: apiKeyPrefix(otherKey), hash: hashApiKey(otherKey) } },
+      },
+    });
+    const other = { authorization: `Bearer ${otherKey}` };
+    const mine = (await send({ to: { userId: 'shared-user' }, title: 'Mine' })).json();
+    const theirs = (await send({ to: { userId: 'shared-user' }, title: 'Theirs' }, other)).json();
+
+    const peek = await stack.app.inject({ method: 'GET', url: `/v1/notifications/${mine.id}`, headers: other });
+    expect(peek.statusCode).toBe(404);
+    const own = await stack.app.inject({ method: 'GET', url: `/v1/notifications/${theirs.id}`, headers: other });
+    expect(own.statusCode).toBe(200);
+    expect((await stack.db.prisma.notification.findUniqueOrThrow({ where: { id: theirs.id } })).appId).toBe(
+      'other-app',
+    );
+
+    const token = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: other,
+      payload: { userId: 'shared-user' },
+    });
+    expect(token.json().appId).toBe('other-app');
+    const claims = await stack.app.userTokens.verify(token.json().token);
+    expect(claims).toMatchObject({ appId: 'other-app', userId: 'shared-user' });
+  });
+});
+
+describe('POST /v1/tokens', () => {
+  it('issues a user JWT that the gateway accepts', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: auth(),
+      payload: { userId: 'tok', ttlSeconds: 120 },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ appId: stack.appId, userId: 'tok', token: expect.any(String) });
+    const ttl = new Date(body.expiresAt).getTime() - Date.now();
+    expect(ttl).toBeGreaterThan(100_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    await expect(stack.app.userTokens.verify(body.token)).resolves.toMatchObject({ userId: 'tok' });
+  });
+
+  it.each([
+    [{}, /body\.userId is required/],
+    [{ userId: 'a', ttlSeconds: 5 }, /ttlSeconds/],
+    [{ userId: 'x'.repeat(300) }, /userId/],
+  ])('refuses %j with 400', async (payload, message) => {
+    const res = await stack.app.inject({ method: 'POST', url: '/v1/tokens', headers: auth(), payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('HERALD_ERR_VALIDATION');
+    expect(res.json().message).toMatch(message);
+  });
+
+  it('needs an API key', async () => {
+    const res = await stack.app.inject({ method: 'POST', url: '/v1/tokens', payload: { userId: 'a' } });
+    expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('operations endpoints', () => {
+  it('GET /healthz answers ok', async () => {
+    const res = await stack.app.inject({ url: '/healthz' });
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz reports the database and Redis', async () => {
+    const res = await stack.app.inject({ url: '/readyz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, redis: { ok: true } } });
+  });
+
+  it('serves the OpenAPI document and its UI at /docs', async () => {
+    const doc = await stack.app.inject({ url: '/docs/json' });
+    expect(Object.keys(doc.json().paths)).toEqual(
+      expect.arrayContaining(['/v1/notifications', '/v1/notifications/{id}', '/v1/tokens', '/healthz', '/readyz']),
+    );
+    const ui = await stack.app.inject({ url: '/docs/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toMatch(/html/);
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    const res = await stack.app.inject({ url: '/metrics' });
+    expect(res.body).toMatch(/herald_notifications_accepted_total/);
+    expect(res.body).toMatch(/herald_sockets_connected/);
+  });
+
+  it('answers unknown routes with 404 HERALD_ERR_ROUTE_NOT_FOUND', async () => {
+    const res = await stack.app.inject({ url: '/v1/nope?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({
+      code: 'HERALD_ERR_ROUTE_NOT_FOUND',
+      message: 'There is no route GET /v1/nope.',
+    });
+  });
+
+  it('serves the SDK script to any origin and the demo page at /', async () => {
+    const sdk = await stack.app.inject({ url: '/sdk.js' });
+    expect(sdk.statusCode).toBe(200);
+    expect(sdk.headers['access-control-allow-origin']).toBe('*');
+    expect(sdk.body).toContain('Herald');
+    const page = await stack.app.inject({ url: '/' });
+    expect(page.body).toContain('<script src="/sdk.js">');
+  });
+});
+
+describe('when Redis is down', () => {
+  let down: TestStack;
+  let downDb: TestDatabase;
+  beforeAll(async () => {
+    downDb = await createTestDatabase('postgres');
+    down = await startStack(downDb, { worker: false, redisUrl: 'redis://127.0.0.1:1' });
+  });
+  afterAll(async () => {
+    await down?.close();
+    await downDb?.cleanup();
+  });
+
+  it('answers 503 HERALD_ERR_QUEUE_UNAVAILABLE and keeps nothing', async () => {
+    const res = await down.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${down.apiKey}` },
+      payload: { to: { userId: 'a' }, title: 'x' },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_QUEUE_UNAVAILABLE' });
+    expect(await down.db.prisma.notification.count()).toBe(0);
+  });
+
+  it('reports not ready', async () => {
+    const res = await down.app.inject({ url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.redis.ok).toBe(false);
+  });
+});

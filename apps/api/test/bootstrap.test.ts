@@ -1,0 +1,67 @@
+import { readFileSync, statSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashApiKey, verifyPassword } from '../src/lib/secrets.js';
+import { bootstrap, credentialsPath, DEFAULT_APP_ID } from '../src/services/bootstrap.js';
+import { createTestDatabase, type TestDatabase } from './helpers.js';
+
+let testDb: TestDatabase | undefined;
+afterEach(async () => {
+  await testDb?.cleanup();
+  testDb = undefined;
+});
+
+describe('first-run bootstrap', () => {
+  it('creates an owner, the default app and an API key, and keeps them in a 0600 file', async () => {
+    testDb = await createTestDatabase('postgres');
+    const { prisma } = testDb.db;
+    const first = await bootstrap(prisma, { dataDir: testDb.dataDir });
+    expect(first.generated).toBe(true);
+    expect(first.created).toEqual({ admin: true, app: true, apiKey: true });
+    const { credentials } = first;
+    expect(credentials.apiKey).toMatch(/^hk_/);
+
+    const admin = await prisma.admin.findUniqueOrThrow({ where: { email: credentials.adminEmail } });
+    expect(admin.role).toBe('owner');
+    expect(await verifyPassword(credentials.adminPassword as string, admin.passwordHash)).toBe(true);
+    expect(admin.passwordHash).not.toContain(credentials.adminPassword);
+    const key = await prisma.apiKey.findUniqueOrThrow({ where: { hash: hashApiKey(credentials.apiKey as string) } });
+    expect(key.appId).toBe(DEFAULT_APP_ID);
+    expect((await prisma.app.findUniqueOrThrow({ where: { id: DEFAULT_APP_ID } })).jwtSecret).toBe(
+      credentials.jwtSecret,
+    );
+
+    const path = credentialsPath(testDb.dataDir);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(credentials);
+
+    const second = await bootstrap(prisma, { dataDir: testDb.dataDir });
+    expect(second.generated).toBe(false);
+    expect(second.created).toEqual({ admin: false, app: false, apiKey: false });
+    expect(second.credentials).toEqual(credentials);
+    expect(await prisma.apiKey.count()).toBe(1);
+    expect(await prisma.admin.count()).toBe(1);
+  });
+
+  it('uses the values given by environment for scripted deployments', async () => {
+    testDb = await createTestDatabase('pglite');
+    const { prisma } = testDb.db;
+    const input = {
+      dataDir: testDb.dataDir,
+      adminEmail: 'ops@example.com',
+      adminPassword: 'correct horse battery',
+      apiKey: 'hk_given_by_the_environment_0123456789',
+      jwtSecret: 's'.repeat(40),
+    };
+    const result = await bootstrap(prisma, input);
+    expect(result.generated).toBe(false);
+    const admin = await prisma.admin.findUniqueOrThrow({ where: { email: 'ops@example.com' } });
+    expect(await verifyPassword('correct horse battery', admin.passwordHash)).toBe(true);
+    expect(await prisma.apiKey.findUnique({ where: { hash: hashApiKey(input.apiKey) } })).not.toBeNull();
+    expect((await prisma.app.findUniqueOrThrow({ where: { id: DEFAULT_APP_ID } })).jwtSecret).toBe(input.jwtSecret);
+    // Secrets that came from the environment are not copied to disk.
+    const saved = JSON.parse(readFileSync(credentialsPath(testDb.dataDir), 'utf8'));
+    expect(saved.adminPassword).toBeUndefined();
+    expect(saved.apiKey).toBeUndefined();
+    expect(saved.jwtSecret).toBeUndefined();
+  });
+});

@@ -1,0 +1,113 @@
+import { createSigner } from 'fast-jwt';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
+
+describe('socket gateway handshake', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+  let secret: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    stack = await startStack(testDb, { worker: false });
+    secret = (await stack.db.prisma.app.findUniqueOrThrow({ where: { id: stack.appId } })).jwtSecret;
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+  });
+
+  const refused = async (auth: Record<string, unknown> | undefined, query?: Record<string, string>) => {
+    const socket: Socket = connectClient(stack.baseUrl, {
+      auth,
+      query,
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const error = await new Promise<Error & { data?: { code: string } }>((resolve, reject) => {
+      socket.once('connect_error', resolve);
+      socket.once('connect', () => reject(new Error('connected but should have been refused')));
+    });
+    socket.disconnect();
+    return error;
+  };
+
+  it('joins the user room with a valid token and receives what is emitted to it', async () => {
+    const socket = await stack.connectUser('gina');
+    expect(socket.connected).toBe(true);
+    const rooms = await eventually(async () => {
+      const sockets = await stack.app.io.in(`user:${stack.appId}:gina`).fetchSockets();
+      return sockets.length === 1 ? sockets : undefined;
+    });
+    expect(rooms[0]?.data).toMatchObject({ appId: stack.appId, userId: 'gina' });
+    const got = new Promise((resolve) => socket.once('notification', resolve));
+    stack.app.io.to(`user:${stack.appId}:gina`).emit('notification', { id: 'x' } as never);
+    await expect(got).resolves.toMatchObject({ id: 'x' });
+    socket.disconnect();
+  });
+
+  it('refuses a handshake without a token, saying how to pass one', async () => {
+    const error = await refused(undefined);
+    expect(error.data?.code).toBe('HERALD_ERR_TOKEN_MISSING');
+    expect(error.message).toMatch(/auth: \{ token/);
+  });
+
+  it('ignores a token passed in the query string', async () => {
+    const token = await stack.token('henry');
+    const error = await refused(undefined, { token });
+    expect(error.data?.code).toBe('HERALD_ERR_TOKEN_MISSING');
+  });
+
+  it('refuses a malformed token', async () => {
+    const error = await refused({ token: 'not-a-jwt' });
+    expect(error.data?.code).toBe('HERALD_ERR_TOKEN_INVALID');
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const sign = createSigner({ key: 'x'.repeat(40), algorithm: 'HS256' });
+    const token = sign({ sub: 'ivan', aud: stack.appId, exp: Math.floor(Date.now() / 1000) + 60 });
+    const error = await refused({ token });
+    expect(error.data?.code).toBe('HERALD_ERR_TOKEN_INVALID');
+    expect(error.message).toMatch(/signature/);
+  });
+
+  it('refuses an expired token', async () => {
+    const sign = createSigner({ key: secret, algorithm: 'HS256' });
+    const token = sign({ sub: 'judy', aud: stack.appId, exp: Math.floor(Date.now() / 1000) - 10 });
+    const error = await refused({ token });
+    expect(error.data?.code).toBe('HERALD_ERR_TOKEN_EXPIRED');
+    expect(error.message).toMatch(/expired/i);
+  });
+
+  it('refuses a token without exp', async () => {
+    const sign = createSigner({ key: secret, algorithm: 'HS256' });
+    const error = await refused({ token: sign({ sub: 'kim', aud: stack.appId }) });
+    expect(error.data?.code).toBe('HERALD_ERR_TOKEN_INVALID');
+    expect(error.message).toMatch(/exp/);
+  });
+
+  it('refuses a token for an app that does not exist', async () => {
+    const sign = createSigner({ key: secret, algorithm: 'HS256' });
+    const token = sign({ sub: 'leo', aud: 'no-such-app', exp: Math.floor(Date.now() / 1000) + 60 });
+    const error = await refused({ token });
+    expect(error.data?.code).toBe('HERALD_ERR_APP_UNKNOWN');
+  });
+
+  it('accepts a token the integrator signed with the app secret, without aud', async () => {
+    const sign = createSigner({ key: secret, algorithm: 'HS256' });
+    const token = sign({ sub: 'mia', exp: Math.floor(Date.now() / 1000) + 60 });
+    const socket = await stack.connectUser('mia', { token });
+    expect(socket.connected).toBe(true);
+    socket.disconnect();
+  });
+
+  it('closes the socket when its token expires', async () => {
+    const sign = createSigner({ key: secret, algorithm: 'HS256' });
+    const token = sign({ sub: 'nina', aud: stack.appId, exp: Math.floor(Date.now() / 1000) + 2 });
+    const socket = await stack.connectUser('nina', { token });
+    expect(socket.connected).toBe(true);
+    const reason = await new Promise((resolve) => socket.once('disconnect', resolve));
+    expect(reason).toBe('io server disconnect');
+  });
+});

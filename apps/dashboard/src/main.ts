@@ -1,0 +1,1 @@
+import './components/herald-app/herald-app.js';
