@@ -43,7 +43,8 @@ function parseCommand(argv: string[]): { command: 'start' | 'migrate'; role?: Ro
 
 function banner(config: Config, url: URL, boot: BootstrapResult): string {
   const base = config.publicUrl ?? url.origin;
-  const where = relative(process.cwd(), boot.credentialsPath) || boot.credentialsPath;
+  const rel = relative(process.cwd(), boot.credentialsPath);
+  const where = rel && !rel.startsWith('..') ? rel : boot.credentialsPath;
   const c = boot.credentials;
   const lines = [
     '',
@@ -75,7 +76,7 @@ function banner(config: Config, url: URL, boot: BootstrapResult): string {
 async function main(): Promise<void> {
   const { command, role } = parseCommand(process.argv.slice(2));
   const config = loadConfig(process.env, role ? { HERALD_ROLE: role } : {});
-  const log = pino({ level: config.logLevel, base: { role: config.role } });
+  const log = pino({ level: config.logLevel, base: { role: command === 'migrate' ? 'migrate' : config.role } });
 
   const target = databaseTarget(config.databaseUrl, config.dataDir);
   if (target.kind === 'pglite' && config.role !== 'all' && command === 'start') {
@@ -146,7 +147,9 @@ async function main(): Promise<void> {
       });
       const running = worker;
       cleanups.push(() => running.close());
-      log.info({ concurrency: config.workerConcurrency }, 'worker started');
+      process.stdout.write(
+        `  Herald worker is running (concurrency ${config.workerConcurrency}, queue prefix ${config.queuePrefix})\n`,
+      );
     }
   } catch (error) {
     report(error);

@@ -62,8 +62,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     async close() {
       await worker.close();
       await recorder.flush();
-      if (!opts.emitter) await new Promise<void>((resolve) => emitter.close(() => resolve()));
-      await cluster?.close();
+      // A non-listening Server has no engine to close (Server.close() would throw): close its adapter.
+      if (cluster) {
+        await emitter.of('/').adapter.close();
+        await cluster.close();
+      }
       await connection.quit().catch(() => connection.disconnect());
     },
   };

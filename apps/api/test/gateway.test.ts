@@ -1,4 +1,5 @@
 import { createSigner } from 'fast-jwt';
+import type { Server } from 'socket.io';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
@@ -42,7 +43,8 @@ describe('socket gateway handshake', () => {
     });
     expect(rooms[0]?.data).toMatchObject({ appId: stack.appId, userId: 'gina' });
     const got = new Promise((resolve) => socket.once('notification', resolve));
-    stack.app.io.to(`user:${stack.appId}:gina`).emit('notification', { id: 'x' } as never);
+    // Untyped on purpose: a bare payload, not a stored notification.
+    (stack.app.io as unknown as Server).to(`user:${stack.appId}:gina`).emit('notification', { id: 'x' });
     await expect(got).resolves.toMatchObject({ id: 'x' });
     socket.disconnect();
   });

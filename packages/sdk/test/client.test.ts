@@ -1,0 +1,212 @@
+import type { NotificationPayload } from '@herald/protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { HeraldClient } from '../src/client.js';
+
+type Handler = (...args: unknown[]) => void;
+
+/** A stand-in for socket.io-client's socket: records emits, lets the test fire server events. */
+function fakeSocket() {
+  const handlers = new Map<string, Handler[]>();
+  const emitted: Array<[string, unknown]> = [];
+  const socket = {
+    connected: true,
+    active: true,
+    on(event: string, handler: Handler) {
+      handlers.set(event, [...(handlers.get(event) ?? []), handler]);
+      return socket;
+    },
+    emit(event: string, payload: unknown) {
+      emitted.push([event, payload]);
+      return socket;
+    },
+    connect: vi.fn(),
+    disconnect: vi.fn(),
+  };
+  const fire = (event: string, ...args: unknown[]) => {
+    for (const h of handlers.get(event) ?? []) h(...args);
+  };
+  return { socket, emitted, fire, io: vi.fn(() => socket) };
+}
+
+/** A stand-in for the browser's Notification with a settable permission. */
+function fakeNotification(permission: NotificationPermission) {
+  const shown: FakeNotification[] = [];
+  class FakeNotification {
+    static permission = permission;
+    static requestPermission = vi.fn(async () => FakeNotification.permission);
+    onshow: (() => void) | null = null;
+    onclick: ((e: { preventDefault(): void }) => void) | null = null;
+    close = vi.fn();
+    constructor(
+      readonly title: string,
+      readonly options: NotificationOptions,
+    ) {
+      shown.push(this);
+    }
+  }
+  return { N: FakeNotification as unknown as typeof Notification, shown };
+}
+
+function memoryStorage(): Storage {
+  const data = new Map<string, string>();
+  return {
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => void data.set(k, v),
+    removeItem: (k) => void data.delete(k),
+    clear: () => data.clear(),
+    key: (i) => [...data.keys()][i] ?? null,
+    get length() {
+      return data.size;
+    },
+  };
+}
+
+const payload = (id: string, extra: Partial<NotificationPayload> = {}): NotificationPayload => ({
+  id,
+  seq: 1,
+  title: `Title ${id}`,
+  body: 'Body',
+  icon: null,
+  image: null,
+  url: null,
+  tag: null,
+  data: null,
+  priority: 'normal',
+  createdAt: new Date().toISOString(),
+  ...extra,
+});
+
+describe('HeraldClient', () => {
+  it('connects with the token in the handshake auth, never the URL', async () => {
+    const fake = fakeSocket();
+    new HeraldClient({
+      url: 'http://herald.test',
+      token: 'jwt-1',
+      io: fake.io as never,
+      Notification: null,
+      storage: null,
+    });
+    const [url, options] = fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }];
+    expect(url).toBe('http://herald.test');
+    const auth = await new Promise((resolve) => options.auth(resolve));
+    expect(auth).toEqual({ token: 'jwt-1' });
+  });
+
+  it('asks a token function for a fresh token on every connection attempt', async () => {
+    const fake = fakeSocket();
+    let n = 0;
+    new HeraldClient({
+      url: 'http://h',
+      token: async () => `jwt-${++n}`,
+      io: fake.io as never,
+      Notification: null,
+      storage: null,
+    });
+    const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+    expect(await new Promise((r) => options.auth(r))).toEqual({ token: 'jwt-1' });
+    expect(await new Promise((r) => options.auth(r))).toEqual({ token: 'jwt-2' });
+  });
+
+  it('acks, pops up once with the id as tag, and reports displayed and clicked', () => {
+    const fake = fakeSocket();
+    const { N, shown } = fakeNotification('granted');
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: 't',
+      io: fake.io as never,
+      Notification: N,
+      storage: memoryStorage(),
+    });
+    const events: Array<[string, boolean]> = [];
+    client.on('notification', (n, ctx) => events.push([n.id, ctx.popup]));
+    const ack = vi.fn();
+
+    fake.fire('notification', payload('a'), ack);
+    fake.fire('notification', payload('a'), ack);
+
+    expect(ack).toHaveBeenCalledTimes(2);
+    expect(events).toEqual([['a', true]]);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]?.options).toMatchObject({ body: 'Body', tag: 'a' });
+    shown[0]?.onshow?.();
+    shown[0]?.onclick?.({ preventDefault() {} });
+    expect(fake.emitted).toEqual([
+      ['displayed', { id: 'a' }],
+      ['clicked', { id: 'a' }],
+    ]);
+  });
+
+  it('does not pop up a notification another tab already showed, but still hands it to the page', () => {
+    const storage = memoryStorage();
+    const { N, shown } = fakeNotification('granted');
+    const tab1 = fakeSocket();
+    const tab2 = fakeSocket();
+    new HeraldClient({ url: 'http://h', token: 't', io: tab1.io as never, Notification: N, storage });
+    const second = new HeraldClient({ url: 'http://h', token: 't', io: tab2.io as never, Notification: N, storage });
+    const events: boolean[] = [];
+    second.on('notification', (_n, ctx) => events.push(ctx.popup));
+    tab1.fire('notification', payload('b'), () => {});
+    tab2.fire('notification', payload('b'), () => {});
+    expect(shown).toHaveLength(1);
+    expect(events).toEqual([false]);
+  });
+
+  it('hands notifications to the page without a popup when permission is not granted', () => {
+    const fake = fakeSocket();
+    const { N, shown } = fakeNotification('denied');
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: 't',
+      io: fake.io as never,
+      Notification: N,
+      storage: null,
+    });
+    const events: boolean[] = [];
+    client.on('notification', (_n, ctx) => events.push(ctx.popup));
+    fake.fire('notification', payload('c'), () => {});
+    expect(shown).toHaveLength(0);
+    expect(events).toEqual([false]);
+    expect(client.permission).toBe('denied');
+  });
+
+  it('reports connection state with reasons', () => {
+    const fake = fakeSocket();
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: 't',
+      io: fake.io as never,
+      Notification: null,
+      storage: null,
+    });
+    const states: string[] = [];
+    client.on('state', (s) => states.push(`${s.state}${s.code === undefined ? '' : `:${s.code}`}`));
+    fake.fire('connect');
+    fake.fire('disconnect', 'transport close');
+    expect(states).toEqual(['connected', 'disconnected:2', 'connecting']);
+    expect(client.state).toBe('connecting');
+  });
+
+  it('surfaces a refused handshake with its code and stays disconnected for a static token', () => {
+    const fake = fakeSocket();
+    fake.socket.active = false;
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: 't',
+      io: fake.io as never,
+      Notification: null,
+      storage: null,
+    });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.code ?? ''));
+    fake.fire(
+      'connect_error',
+      Object.assign(new Error('Token expired'), { data: { code: 'HERALD_ERR_TOKEN_EXPIRED' } }),
+    );
+    expect(errors).toEqual(['HERALD_ERR_TOKEN_EXPIRED']);
+    expect(client.state).toBe('disconnected');
+  });
+
+  it('refuses to start without a token', () => {
+    expect(() => new HeraldClient({ url: 'http://h' } as never)).toThrow(/needs \{ token \}/);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * `npm start` on a fresh checkout: the embedded default (PGlite under the data directory),
+ * first-run credentials printed once and kept 0600, reused on the next start; and a
+ * notification sent with the printed API key reaches a socket holding a /v1/tokens token.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { io } from 'socket.io-client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { api, dropQueuePrefix, startHerald, tempDir, uid } from './support/herald.js';
+
+const data = tempDir();
+const queuePrefix = `{herald-e2e-${uid()}}`;
+const env = { HERALD_DATA_DIR: data.path, HERALD_QUEUE_PREFIX: queuePrefix };
+
+afterAll(async () => {
+  await dropQueuePrefix(queuePrefix);
+  data.remove();
+});
+
+describe('first run on the embedded default', () => {
+  let apiKey = '';
+
+  it('prints generated credentials once, keeps them 0600, and delivers a curl-style send', async () => {
+    const herald = await startHerald({ env });
+    try {
+      const out = herald.output();
+      expect(out).toMatch(/First run: these were generated and saved to .*credentials\.json \(mode 0600\)/);
+      apiKey = out.match(/API key\s+(hk_\S+)/)?.[1] ?? '';
+      expect(apiKey).not.toBe('');
+      expect(out).toMatch(/admin\s+admin@herald\.local \/ \S+/);
+
+      const file = join(data.path, 'credentials.json');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(file, 'utf8')).apiKey).toBe(apiKey);
+
+      const { body: token } = await api<{ token: string }>(herald.url, '/v1/tokens', {
+        key: apiKey,
+        body: { userId: 'quinn' },
+      });
+      const socket = io(herald.url, { auth: { token: token.token }, transports: ['websocket'], reconnection: false });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      const received = new Promise<{ id: string; title: string }>((resolve) =>
+        socket.once('notification', (n: { id: string; title: string }, ack: (r: unknown) => void) => {
+          ack({ ok: true });
+          resolve(n);
+        }),
+      );
+      const sent = await api<{ id: string }>(herald.url, '/v1/notifications', {
+        key: apiKey,
+        body: { to: { userId: 'quinn' }, title: 'Hello from Herald' },
+      });
+      expect(sent.status).toBe(202);
+      await expect(received).resolves.toMatchObject({ id: sent.body.id, title: 'Hello from Herald' });
+      socket.disconnect();
+    } finally {
+      expect(await herald.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('reuses them on the next start without printing secrets again', async () => {
+    const herald = await startHerald({ env });
+    try {
+      const out = herald.output();
+      expect(out).toMatch(/Credentials of the first run: .*credentials\.json/);
+      expect(out).not.toContain(apiKey);
+      const { status } = await api(herald.url, '/v1/tokens', { key: apiKey, body: { userId: 'rita' } });
+      expect(status).toBe(200);
+    } finally {
+      await herald.stop();
+    }
+  });
+
+  it('refuses a bad setting with a sentence naming it', async () => {
+    await expect(startHerald({ env: { ...env, PORT: 'eighty' } })).rejects.toThrow(
+      /herald: Invalid configuration: PORT must be an integer from 0 to 65535 \(got "eighty"\)/,
+    );
+  });
+
+  it('refuses the api role on the embedded database, naming the fix', async () => {
+    await expect(startHerald({ env, args: ['--role', 'api'] })).rejects.toThrow(/The api role needs DATABASE_URL/);
+  });
+});

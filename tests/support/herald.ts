@@ -1,0 +1,151 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const MAIN = join(ROOT, 'apps/api/dist/main.js');
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export const uid = (prefix = '') => `${prefix}${randomBytes(5).toString('hex')}`;
+
+export interface HeraldProcess {
+  child: ChildProcess;
+  /** The base URL it printed (servers only). */
+  url: string;
+  output(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Runs `node apps/api/dist/main.js` as its own process and waits until it says it is ready:
+ * the "Herald is running at <url>" banner for servers, "worker started" for workers.
+ */
+export async function startHerald(options: {
+  env: Record<string, string>;
+  args?: string[];
+  ready?: RegExp;
+  timeoutMs?: number;
+}): Promise<HeraldProcess> {
+  const child = spawn(process.execPath, [MAIN, ...(options.args ?? [])], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: '0', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const ready = options.ready ?? /Herald is running at (\S+)/;
+  const url = await new Promise<string>((resolveReady, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`Herald did not become ready in time. Output:\n${out}`)),
+      options.timeoutMs ?? 60_000,
+    );
+    const check = () => {
+      const match = out.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        resolveReady(match[1] ?? '');
+      }
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`Herald exited with code ${code} before it was ready. Output:\n${out}`));
+    });
+  });
+  return {
+    child,
+    url,
+    output: () => out,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** A fresh PostgreSQL schema; DATABASE_URL points at it. */
+export async function createSchema(): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = uid('herald_e2e_');
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  await client.query(`CREATE SCHEMA "${schema}"`);
+  await client.end();
+  return {
+    url: `${POSTGRES_URL}?schema=${schema}`,
+    async drop() {
+      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'herald-e2e-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function dropQueuePrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function api<T = Record<string, unknown>>(
+  base: string,
+  path: string,
+  init: { method?: string; key?: string; body?: unknown } = {},
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(new URL(path, base), {
+    method: init.method ?? (init.body ? 'POST' : 'GET'),
+    headers: {
+      ...(init.key ? { authorization: `Bearer ${init.key}` } : {}),
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: init.body ? JSON.stringify(init.body) : undefined,
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
