@@ -3,6 +3,7 @@
  * Herald's process entry. `herald [start] [--role all|api|worker]` runs a server, a worker, or
  * both (the default); `herald migrate` applies database migrations and exits.
  */
+import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, role ? { HERALD_ROLE: role } : {});
   const log = pino({ level: config.logLevel, base: { role: command === 'migrate' ? 'migrate' : config.role } });
 
+  // Credentials, the embedded database and the private Redis live here: owner-only.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const target = databaseTarget(config.databaseUrl, config.dataDir);
   if (target.kind === 'pglite' && config.role !== 'all' && command === 'start') {
     throw new ConfigError(
