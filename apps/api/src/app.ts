@@ -15,6 +15,7 @@ import socketPlugin from './plugins/socket.js';
 import assetsRoutes from './routes/assets.js';
 import demoRoutes from './routes/demo.js';
 import healthRoutes from './routes/health.js';
+import inboxRoutes from './routes/inbox.js';
 import notificationRoutes from './routes/notifications.js';
 import tokenRoutes from './routes/tokens.js';
 
@@ -55,12 +56,16 @@ export async function buildApp(opts: AppOptions) {
   // Herald's own.
   await app.register(queuePlugin, { prefix: opts.config.queuePrefix });
   await app.register(authPlugin);
-  await app.register(servicesPlugin, { defaultAppId: opts.defaultAppId });
+  await app.register(servicesPlugin, {
+    defaultAppId: opts.defaultAppId,
+    freshnessMs: opts.config.popupFreshnessSeconds * 1000,
+  });
   await app.register(socketPlugin, { adapter: opts.clusterAdapter });
   // Routes.
   await app.register(healthRoutes);
   await app.register(notificationRoutes);
   await app.register(tokenRoutes, { defaultTtlSeconds: opts.config.tokenTtlSeconds });
+  await app.register(inboxRoutes);
   if (opts.config.demo) await app.register(demoRoutes, { appId: opts.defaultAppId });
   await app.register(assetsRoutes, { demo: opts.config.demo });
   return app;

@@ -144,6 +144,8 @@ async function main(): Promise<void> {
         queuePrefix: config.queuePrefix,
         concurrency: config.workerConcurrency,
         ackTimeoutMs: config.ackTimeoutMs,
+        freshnessMs: config.popupFreshnessSeconds * 1000,
+        jobLockMs: config.jobLockMs,
         log,
         emitter: app?.io,
         recorder: app?.recorder,

@@ -5,7 +5,8 @@ import type { Database } from './db/database.js';
 import { createRedis, type RedisEndpoint } from './lib/redis-endpoint.js';
 import { shardedAdapter } from './plugins/socket.js';
 import { processDispatch } from './queues/dispatch-processor.js';
-import { type DispatchJobData, JobName, NOTIFICATIONS_QUEUE } from './queues/notifications.js';
+import { createMaintenanceQueue, MAINTENANCE_QUEUE, scheduleSweep, sweep } from './queues/maintenance.js';
+import { createNotificationsQueue, type DispatchJobData, JobName, NOTIFICATIONS_QUEUE } from './queues/notifications.js';
 import { DeliveryRecorder } from './services/delivery-recorder.js';
 import type { Emitter } from './services/dispatcher.js';
 
@@ -15,6 +16,9 @@ export interface WorkerOptions {
   queuePrefix: string;
   concurrency: number;
   ackTimeoutMs: number;
+  freshnessMs: number;
+  /** Lock duration of a job; after a crash, its job is picked up again once this runs out. */
+  jobLockMs?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /**
    * Where to emit. In the `all` role this is the gateway's own Socket.IO server; otherwise a
@@ -42,25 +46,59 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const connection = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker' });
   connection.on('error', (err) => opts.log.warn({ err }, 'worker redis connection error'));
 
-  const deps = { prisma: opts.db.prisma, emitter, recorder, ackTimeoutMs: opts.ackTimeoutMs };
+  const deps = {
+    prisma: opts.db.prisma,
+    emitter,
+    recorder,
+    ackTimeoutMs: opts.ackTimeoutMs,
+    freshnessMs: opts.freshnessMs,
+  };
+  const lockDuration = opts.jobLockMs ?? 30_000;
   const worker = new Worker<DispatchJobData>(
     NOTIFICATIONS_QUEUE,
     async (job) => {
       if (job.name !== JobName.Dispatch) throw new Error(`unknown job ${job.name}`);
       return processDispatch(job, deps);
     },
-    { connection, prefix: opts.queuePrefix, concurrency: opts.concurrency },
+    {
+      connection,
+      prefix: opts.queuePrefix,
+      concurrency: opts.concurrency,
+      lockDuration,
+      stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+      // A crashed worker's job is retried; attempts (with backoff) bound the whole thing.
+      maxStalledCount: 10,
+    },
   );
   worker.on('failed', (job, err) =>
     opts.log.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'dispatch job failed'),
   );
   worker.on('error', (err) => opts.log.error({ err }, 'worker error'));
-  await worker.waitUntilReady();
+
+  // Housekeeping: expiry, idempotency window, and re-enqueueing notifications whose job was lost.
+  const producer = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker:producer' });
+  producer.on('error', () => {});
+  const notifications = createNotificationsQueue(producer, opts.queuePrefix);
+  const maintenanceQueue = createMaintenanceQueue(producer, opts.queuePrefix);
+  await scheduleSweep(maintenanceQueue);
+  const maintenance = new Worker(
+    MAINTENANCE_QUEUE,
+    async () => {
+      const result = await sweep(opts.db.prisma, notifications);
+      if (result.requeued) opts.log.warn(result, 're-enqueued notifications whose job was lost');
+      return result;
+    },
+    { connection, prefix: opts.queuePrefix, concurrency: 1 },
+  );
+  maintenance.on('error', (err) => opts.log.error({ err }, 'maintenance worker error'));
+  await Promise.all([worker.waitUntilReady(), maintenance.waitUntilReady()]);
 
   return {
     worker,
     async close() {
-      await worker.close();
+      await Promise.all([worker.close(), maintenance.close()]);
+      await Promise.all([notifications.close(), maintenanceQueue.close()]);
+      await producer.quit().catch(() => producer.disconnect());
       await recorder.flush();
       // A non-listening Server has no engine to close (Server.close() would throw): close its adapter.
       if (cluster) {

@@ -24,7 +24,7 @@ beforeAll(async () => {
     emitted.push(String(room));
     return to(room);
   });
-  deps = { prisma: testDb.db.prisma, emitter, recorder: new DeliveryRecorder(testDb.db.prisma), ackTimeoutMs: 500 };
+  deps = { prisma: testDb.db.prisma, emitter, recorder: new DeliveryRecorder(testDb.db.prisma), ackTimeoutMs: 500, freshnessMs: 600_000 };
 });
 afterAll(async () => {
   await testDb?.cleanup();

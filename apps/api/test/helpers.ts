@@ -125,6 +125,7 @@ export async function startStack(
           queuePrefix,
           concurrency: 4,
           ackTimeoutMs: config.ackTimeoutMs,
+          freshnessMs: config.popupFreshnessSeconds * 1000,
           log: app.log,
           emitter: app.io,
           recorder: app.recorder,

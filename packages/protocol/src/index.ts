@@ -7,13 +7,21 @@
 export const ServerEvent = {
   /** A notification for this user. Acknowledge it with the callback. */
   Notification: 'notification',
+  /** Notifications were read (on this or another device): close their popups, update badges. */
+  InboxRead: 'inbox:read',
 } as const;
 
 /** Client → server events on the end-user namespace `/`. */
 export const ClientEvent = {
   Displayed: 'displayed',
   Clicked: 'clicked',
+  /** Mark notifications read: `{ id }` or `{ ids }`. */
   Read: 'read',
+  ReadAll: 'read:all',
+  /** Confirm everything up to a sequence number and fetch what came after it. */
+  Sync: 'sync',
+  InboxList: 'inbox:list',
+  InboxUnread: 'inbox:unread',
 } as const;
 
 /** Codes carried in `connect_error` `data.code` when a handshake is refused. */
@@ -53,7 +61,65 @@ export interface NotificationPayload {
   priority: Priority;
   /** ISO 8601 time the notification was accepted. */
   createdAt: string;
+  /** ISO 8601 time after which it must not be shown, or null. */
+  expiresAt: string | null;
+  /**
+   * True when it should go to the inbox without a popup: it is older than the server's
+   * freshness window (a replay after a long disconnect) or was already read on another device.
+   */
+  silent: boolean;
+  /** ISO 8601 time it was read (on any device), or null. */
+  readAt: string | null;
 }
+
+/** `sync` request: "I have everything up to `since`; what came after it?" */
+export interface SyncRequest {
+  /** The last sequence number this device has; null for a device that has none yet. */
+  since: number | null;
+  /** Page size, 1 to 200 (default 100). */
+  limit?: number;
+}
+
+/** `sync` reply: the next notifications in sequence order (empty when caught up). */
+export interface SyncReply {
+  ok: true;
+  notifications: NotificationPayload[];
+  /** The user's highest sequence number: the cursor to keep once a reply comes back empty. */
+  head: number;
+}
+
+/** An inbox entry, newest first in lists. */
+export type InboxItem = NotificationPayload & {
+  status: 'queued' | 'sent' | 'delivered' | 'displayed' | 'clicked' | 'read';
+};
+
+export interface InboxListRequest {
+  /** `nextCursor` of the previous page. */
+  cursor?: number | null;
+  limit?: number;
+  unreadOnly?: boolean;
+}
+
+export interface InboxPage {
+  ok: true;
+  items: InboxItem[];
+  /** Pass as `cursor` for the next (older) page; null at the end. */
+  nextCursor: number | null;
+  unread: number;
+}
+
+/** `inbox:read` payload: which notifications were read, and the new unread count. */
+export interface InboxReadEvent {
+  ids: string[] | 'all';
+  unread: number;
+}
+
+export interface ReadRequest {
+  id?: string;
+  ids?: string[];
+}
+
+export type ErrorReply = { ok: false; code: string; message: string };
 
 /** What the client answers to a `notification` event. */
 export interface NotificationAck {
@@ -66,7 +132,7 @@ export interface LifecycleReport {
 }
 
 /** Reply to a lifecycle report. */
-export type LifecycleReply = { ok: true } | { ok: false; code: string; message: string };
+export type LifecycleReply = { ok: true } | ErrorReply;
 
 /** The handshake's `auth` payload. */
 export interface HandshakeAuth {
@@ -78,12 +144,17 @@ export interface HandshakeAuth {
 
 export interface ServerToClientEvents {
   notification: (payload: NotificationPayload, ack: (reply: NotificationAck) => void) => void;
+  'inbox:read': (event: InboxReadEvent) => void;
 }
 
 export interface ClientToServerEvents {
   displayed: (report: LifecycleReport, reply?: (r: LifecycleReply) => void) => void;
   clicked: (report: LifecycleReport, reply?: (r: LifecycleReply) => void) => void;
-  read: (report: LifecycleReport, reply?: (r: LifecycleReply) => void) => void;
+  read: (request: ReadRequest, reply?: (r: { ok: true; unread: number } | ErrorReply) => void) => void;
+  'read:all': (request: Record<string, never>, reply?: (r: { ok: true; unread: number } | ErrorReply) => void) => void;
+  sync: (request: SyncRequest, reply: (r: SyncReply | ErrorReply) => void) => void;
+  'inbox:list': (request: InboxListRequest, reply: (r: InboxPage | ErrorReply) => void) => void;
+  'inbox:unread': (request: Record<string, never>, reply: (r: { ok: true; unread: number } | ErrorReply) => void) => void;
 }
 
 /** The room every socket of one user joins. */

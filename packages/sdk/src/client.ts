@@ -2,15 +2,20 @@ import {
   ClientEvent,
   type ClientToServerEvents,
   HandshakeErrorCode,
+  type InboxListRequest,
+  type InboxPage,
+  type InboxReadEvent,
   type NotificationPayload,
   ServerEvent,
   type ServerToClientEvents,
+  type SyncReply,
 } from '@herald/protocol';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { io as defaultIo } from 'socket.io-client';
 import { DisconnectCode, type State, type StateContext } from './codes.js';
 import { Emitter } from './emitter.js';
 import { SeenIds } from './seen.js';
+import { peekClaims, SafeStore } from './storage.js';
 
 export type TokenSource = string | (() => string | Promise<string>);
 
@@ -23,6 +28,11 @@ export interface HeraldOptions {
   appId?: string;
   /** Raise native popups when permission is granted. Default true. */
   popups?: boolean;
+  /**
+   * After a reconnect, at most this many catch-up notifications pop up one by one; more than that
+   * become a single summary popup. Default 3.
+   */
+  maxCatchUpPopups?: number;
   /** Transports to try, in order. Default: WebSocket, falling back to long-polling. */
   transports?: Array<'websocket' | 'polling'>;
   /** Platform objects, defaulting to the browser's (tests pass their own). */
@@ -34,6 +44,8 @@ export interface HeraldOptions {
 export interface NotificationContext {
   /** True when this tab raised a native popup for it. */
   popup: boolean;
+  /** True when it came from catch-up after a (re)connect rather than live. */
+  replay: boolean;
 }
 
 export interface HeraldEvents {
@@ -41,21 +53,49 @@ export interface HeraldEvents {
   state: (context: StateContext) => void;
   error: (error: Error & { code?: string }) => void;
   click: (notification: NotificationPayload) => void;
+  /** Notifications were read, here or on another device. */
+  read: (event: InboxReadEvent) => void;
+  /** The unread count changed. */
+  unread: (count: number) => void;
+  /** Catch-up after a (re)connect finished; `count` notifications were replayed. */
+  synced: (info: { count: number; cursor: number | null }) => void;
 }
 
 type HeraldSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+const REQUEST_TIMEOUT_MS = 15_000;
+/** How long after live notifications the client confirms them with a sync (advancing its cursor). */
+const CONFIRM_AFTER_MS = 3000;
+
+class RequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
- * The Herald browser client: one Socket.IO connection authenticated by a user JWT, native
- * popups for new notifications (each id at most once), and lifecycle reports back to Herald.
+ * The Herald browser client: one Socket.IO connection authenticated by a user JWT; catch-up from a
+ * per-user cursor on every (re)connect, then live notifications, each id handled once; native
+ * popups for fresh ones only; the inbox; lifecycle reports back to Herald.
  */
 export class HeraldClient extends Emitter<HeraldEvents> {
   state: State = 'disconnected';
   private _socket: HeraldSocket;
   private _options: HeraldOptions;
+  private _store: SafeStore;
   private _seen: SeenIds;
-  private _handled = new Set<string>();
   private _N: typeof Notification | null;
+  private _url: string;
+  private _cursorKey = '';
+  private _cursor: number | null = null;
+  private _handled = new Set<string>();
+  private _syncing = false;
+  private _held: NotificationPayload[] = [];
+  private _confirmTimer: ReturnType<typeof setTimeout> | undefined;
+  private _popups = new Map<string, Notification>();
 
   constructor(options: HeraldOptions) {
     super();
@@ -65,16 +105,20 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     this._options = options;
     const url = options.url ?? defaultUrl();
     if (!url) throw new TypeError('Herald.init needs { url }: the address of your Herald server.');
+    this._url = url;
     this._N = options.Notification !== undefined ? options.Notification : (globalThis.Notification ?? null);
-    const storage = options.storage !== undefined ? options.storage : safeLocalStorage();
-    this._seen = new SeenIds(storage, `herald:seen:${url}`);
+    this._store = new SafeStore(options.storage !== undefined ? options.storage : safeLocalStorage());
+    this._seen = new SeenIds(this._store, `herald:seen:${url}`);
 
     const socketOptions: Partial<ManagerOptions & SocketOptions> = {
       transports: options.transports ?? ['websocket', 'polling'],
       // Called on every (re)connection attempt: a token function yields a fresh token each time.
       auth: (cb) => {
         this._token()
-          .then((token) => cb({ token, ...(options.appId ? { appId: options.appId } : {}) }))
+          .then((token) => {
+            this._useIdentity(token);
+            cb({ token, ...(options.appId ? { appId: options.appId } : {}) });
+          })
           .catch((error: Error) => {
             this._emit('error', Object.assign(error, { code: 'HERALD_ERR_TOKEN_SOURCE' }));
             cb({ token: '' });
@@ -94,18 +138,46 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     return this._N ? this._N.permission : 'unsupported';
   }
 
+  /** The last sequence number this browser has confirmed (null before the first sync). */
+  get cursor(): number | null {
+    return this._cursor;
+  }
+
   /** Asks the browser for permission to show popups. Call it from a user gesture (a click). */
   async requestPermission(): Promise<NotificationPermission | 'unsupported'> {
     if (!this._N) return 'unsupported';
     return this._N.requestPermission();
   }
 
-  /** Reports that the user read a notification (in-page UI, say). */
-  markRead(id: string): void {
-    this._socket.emit(ClientEvent.Read, { id });
+  /** The inbox, newest first. Pass the previous page's `nextCursor` for older entries. */
+  async list(request: InboxListRequest = {}): Promise<InboxPage> {
+    const page = await this._request<InboxPage>(ClientEvent.InboxList, request);
+    this._emit('unread', page.unread);
+    return page;
+  }
+
+  async unreadCount(): Promise<number> {
+    return (await this._request<{ ok: true; unread: number }>(ClientEvent.InboxUnread, {})).unread;
+  }
+
+  /** Marks notifications read everywhere: their popups close and badges update on every device. */
+  async markRead(ids: string | string[]): Promise<number> {
+    const list = Array.isArray(ids) ? ids : [ids];
+    const { unread } = await this._request<{ ok: true; unread: number }>(ClientEvent.Read, { ids: list });
+    this._closePopups(list);
+    this._emit('unread', unread);
+    return unread;
+  }
+
+  async markAllRead(): Promise<number> {
+    const { unread } = await this._request<{ ok: true; unread: number }>(ClientEvent.ReadAll, {});
+    this._closePopups('all');
+    this._emit('unread', unread);
+    return unread;
   }
 
   disconnect(): void {
+    clearTimeout(this._confirmTimer);
     this._socket.disconnect();
   }
 
@@ -118,6 +190,33 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     return typeof token === 'function' ? await token() : token;
   }
 
+  /** Per-user state (the cursor) is keyed by server, app and user, read from the token. */
+  private _useIdentity(token: string): void {
+    const { sub, aud } = peekClaims(token);
+    const key = `herald:cursor:${this._url}:${aud ?? this._options.appId ?? ''}:${sub ?? ''}`;
+    if (key === this._cursorKey) return;
+    this._cursorKey = key;
+    const stored = Number(this._store.get(key));
+    this._cursor = this._store.get(key) !== null && Number.isInteger(stored) ? stored : null;
+  }
+
+  private _saveCursor(seq: number): void {
+    if (this._cursor !== null && seq <= this._cursor) return;
+    this._cursor = seq;
+    if (this._cursorKey) this._store.set(this._cursorKey, String(seq));
+  }
+
+  private async _request<T>(event: string, payload: unknown): Promise<T> {
+    const reply = (await (this._socket.timeout(REQUEST_TIMEOUT_MS) as unknown as {
+      emitWithAck(e: string, p: unknown): Promise<unknown>;
+    }).emitWithAck(event, payload)) as ({ ok: true } & T) | { ok: false; code: string; message: string };
+    if (!reply || reply.ok !== true) {
+      const failed = reply as { code?: string; message?: string } | undefined;
+      throw new RequestError(failed?.code ?? 'HERALD_ERR_REQUEST', failed?.message ?? `"${event}" failed`);
+    }
+    return reply as T;
+  }
+
   private _setState(context: StateContext): void {
     this.state = context.state;
     this._emit('state', context);
@@ -125,9 +224,13 @@ export class HeraldClient extends Emitter<HeraldEvents> {
 
   private _wire(): void {
     const socket = this._socket;
-    socket.on('connect', () => this._setState({ state: 'connected' }));
+    socket.on('connect', () => {
+      this._setState({ state: 'connected' });
+      void this._sync();
+    });
     socket.on('disconnect', (reason) => {
       const serverClosed = reason === 'io server disconnect';
+      this._syncing = false;
       this._setState({
         state: 'disconnected',
         code:
@@ -157,23 +260,114 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       if (refreshable && retryable) setTimeout(() => this.connect(), 2000 + Math.random() * 3000);
     });
     socket.on(ServerEvent.Notification, (payload, ack) => {
-      ack?.({ ok: true });
-      this._receive(payload);
+      if (typeof ack === 'function') ack({ ok: true });
+      if (!payload || typeof payload.id !== 'string') return;
+      // During catch-up, live ones wait so the page sees everything in sequence order.
+      if (this._syncing) this._held.push(payload);
+      else {
+        this._receive(payload, false);
+        this._scheduleConfirm();
+      }
+    });
+    socket.on(ServerEvent.InboxRead, (event) => {
+      this._closePopups(event.ids);
+      this._emit('read', event);
+      this._emit('unread', event.unread);
     });
   }
 
-  private _receive(payload: NotificationPayload): void {
-    if (!payload || typeof payload.id !== 'string') return;
-    // A replay after a reconnect can repeat a notification: each id is handled once per page...
-    if (this._handled.has(payload.id)) return;
-    this._handled.add(payload.id);
-    if (this._handled.size > 1000) this._handled.delete(this._handled.values().next().value as string);
-    // ...and pops up at most once per browser (the record is shared by tabs and survives reloads).
-    const popup = this._seen.add(payload.id) && this._popup(payload);
-    this._emit('notification', payload, { popup });
+  /**
+   * Catch-up: "I have everything up to my cursor; what came after it?", page by page in sequence
+   * order, until an empty page. Each request also confirms the previous page to the server.
+   */
+  private async _sync(): Promise<void> {
+    if (this._syncing) return;
+    this._syncing = true;
+    clearTimeout(this._confirmTimer);
+    const replayed: NotificationPayload[] = [];
+    try {
+      for (;;) {
+        const reply = await this._request<SyncReply>(ClientEvent.Sync, { since: this._cursor, limit: 100 });
+        if (reply.notifications.length === 0) {
+          this._saveCursor(reply.head);
+          break;
+        }
+        for (const n of reply.notifications) {
+          if (this._accept(n)) replayed.push(n);
+          this._saveCursor(n.seq);
+        }
+      }
+    } catch (error) {
+      this._emit('error', Object.assign(error as Error, { code: (error as RequestError).code ?? 'HERALD_ERR_SYNC' }));
+    } finally {
+      this._syncing = false;
+    }
+    this._popupCatchUp(replayed);
+    const held = this._held.sort((a, b) => a.seq - b.seq);
+    this._held = [];
+    for (const n of held) this._receive(n, false);
+    if (held.length) this._scheduleConfirm();
+    this._emit('synced', { count: replayed.length, cursor: this._cursor });
   }
 
-  private _popup(payload: NotificationPayload): boolean {
+  /** Confirms live notifications a little later with a sync: advances the cursor, fills any gap. */
+  private _scheduleConfirm(): void {
+    clearTimeout(this._confirmTimer);
+    this._confirmTimer = setTimeout(() => {
+      if (this._socket.connected) void this._sync();
+    }, CONFIRM_AFTER_MS);
+  }
+
+  /** First sight of an id in this page? (Replays and live copies of one notification meet here.) */
+  private _accept(payload: NotificationPayload): boolean {
+    if (this._handled.has(payload.id)) return false;
+    this._handled.add(payload.id);
+    if (this._handled.size > 2000) this._handled.delete(this._handled.values().next().value as string);
+    return true;
+  }
+
+  private _receive(payload: NotificationPayload, replay: boolean): void {
+    if (!this._accept(payload)) return;
+    const popup = this._wantsPopup(payload) && this._seen.add(payload.id) && this._popup(payload);
+    this._emit('notification', payload, { popup, replay });
+  }
+
+  private _wantsPopup(n: NotificationPayload): boolean {
+    return !n.silent && !(n.expiresAt && Date.parse(n.expiresAt) <= Date.now());
+  }
+
+  /** Catch-up pops up a few fresh notifications one by one, or one summary for many: never a flood. */
+  private _popupCatchUp(replayed: NotificationPayload[]): void {
+    const fresh = replayed.filter((n) => this._wantsPopup(n) && this._seen.add(n.id));
+    const max = this._options.maxCatchUpPopups ?? 3;
+    const shown = new Set<string>();
+    if (fresh.length > max) {
+      const latest = fresh[fresh.length - 1] as NotificationPayload;
+      const summary: NotificationPayload = {
+        ...latest,
+        id: `summary:${latest.id}`,
+        title: `${fresh.length} new notifications`,
+        body: `Latest: ${latest.title}`,
+        url: null,
+        tag: 'herald-summary',
+      };
+      this._popup(summary, false);
+    } else {
+      for (const n of fresh) if (this._popup(n)) shown.add(n.id);
+    }
+    for (const n of replayed) this._emit('notification', n, { popup: shown.has(n.id), replay: true });
+  }
+
+  private _closePopups(ids: string[] | 'all'): void {
+    for (const [id, popup] of this._popups) {
+      if (ids === 'all' || ids.includes(id)) {
+        popup.close();
+        this._popups.delete(id);
+      }
+    }
+  }
+
+  private _popup(payload: NotificationPayload, report = true): boolean {
     const N = this._N;
     if (this._options.popups === false || !N || N.permission !== 'granted') return false;
     let popup: Notification;
@@ -189,10 +383,14 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       // Some browsers (Android Chrome) only allow popups from a service worker.
       return false;
     }
-    popup.onshow = () => this._socket.emit(ClientEvent.Displayed, { id: payload.id });
+    this._popups.set(payload.id, popup);
+    popup.onclose = () => this._popups.delete(payload.id);
+    popup.onshow = () => {
+      if (report) this._socket.emit(ClientEvent.Displayed, { id: payload.id });
+    };
     popup.onclick = (event) => {
       event.preventDefault?.();
-      this._socket.emit(ClientEvent.Clicked, { id: payload.id });
+      if (report) this._socket.emit(ClientEvent.Clicked, { id: payload.id });
       this._emit('click', payload);
       globalThis.focus?.();
       if (payload.url) openUrl(payload.url);

@@ -5,12 +5,21 @@ import { HeraldClient } from '../src/client.js';
 type Handler = (...args: unknown[]) => void;
 
 /** A stand-in for socket.io-client's socket: records emits, lets the test fire server events. */
-function fakeSocket() {
+function fakeSocket(requests: Record<string, (payload: unknown) => unknown> = {}) {
   const handlers = new Map<string, Handler[]>();
   const emitted: Array<[string, unknown]> = [];
+  const asked: Array<[string, unknown]> = [];
   const socket = {
-    connected: true,
+    connected: false,
     active: true,
+    timeout: () => ({
+      emitWithAck: async (event: string, payload: unknown) => {
+        asked.push([event, payload]);
+        const answer = requests[event];
+        if (!answer) throw new Error(`no fake answer for ${event}`);
+        return answer(payload);
+      },
+    }),
     on(event: string, handler: Handler) {
       handlers.set(event, [...(handlers.get(event) ?? []), handler]);
       return socket;
@@ -25,7 +34,7 @@ function fakeSocket() {
   const fire = (event: string, ...args: unknown[]) => {
     for (const h of handlers.get(event) ?? []) h(...args);
   };
-  return { socket, emitted, fire, io: vi.fn(() => socket) };
+  return { socket, emitted, asked, fire, io: vi.fn(() => socket) };
 }
 
 /** A stand-in for the browser's Notification with a settable permission. */
@@ -73,8 +82,22 @@ const payload = (id: string, extra: Partial<NotificationPayload> = {}): Notifica
   data: null,
   priority: 'normal',
   createdAt: new Date().toISOString(),
+  expiresAt: null,
+  silent: false,
+  readAt: null,
   ...extra,
 });
+
+/** A JWT-shaped token with the given claims (the SDK only peeks at them to key its cursor). */
+const tokenFor = (sub: string) => `h.${btoa(JSON.stringify({ sub, aud: 'default' })).replace(/=+$/, '')}.s`;
+
+/** A fake server for `sync`: `pages` in order; each request records the `since` it was sent. */
+function syncServer(pages: NotificationPayload[][], head: number) {
+  const queue = [...pages];
+  return (_payload: unknown) => ({ ok: true, notifications: queue.shift() ?? [], head });
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
 
 describe('HeraldClient', () => {
   it('connects with the token in the handshake auth, never the URL', async () => {
@@ -204,6 +227,95 @@ describe('HeraldClient', () => {
     );
     expect(errors).toEqual(['HERALD_ERR_TOKEN_EXPIRED']);
     expect(client.state).toBe('disconnected');
+  });
+
+  it('catches up on connect in sequence order, keeps its cursor, and pops up only a few fresh ones', async () => {
+    const storage = memoryStorage();
+    const pages = [[payload('s1', { seq: 1 }), payload('s2', { seq: 2 })], [payload('s3', { seq: 3, silent: true })]];
+    const fake = fakeSocket({ sync: syncServer(pages, 5) });
+    const { N, shown } = fakeNotification('granted');
+    const client = new HeraldClient({ url: 'http://h', token: tokenFor('u1'), io: fake.io as never, Notification: N, storage });
+    const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+    await new Promise((r) => options.auth(r));
+    const got: Array<[string, boolean, boolean]> = [];
+    client.on('notification', (n, ctx) => got.push([n.id, ctx.popup, ctx.replay]));
+    const synced = new Promise((r) => client.on('synced', r));
+    fake.fire('connect');
+    await synced;
+    expect(got).toEqual([
+      ['s1', true, true],
+      ['s2', true, true],
+      ['s3', false, true],
+    ]);
+    expect(shown.map((n) => n.title)).toEqual(['Title s1', 'Title s2']);
+    expect(fake.asked.map(([, p]) => (p as { since: number | null }).since)).toEqual([null, 2, 3]);
+    expect(client.cursor).toBe(5);
+
+    // A later page load resumes from the stored cursor.
+    const again = fakeSocket({ sync: syncServer([], 5) });
+    const second = new HeraldClient({ url: 'http://h', token: tokenFor('u1'), io: again.io as never, Notification: N, storage });
+    const o2 = (again.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+    await new Promise((r) => o2.auth(r));
+    const done = new Promise((r) => second.on('synced', r));
+    again.fire('connect');
+    await done;
+    expect(again.asked[0]?.[1]).toEqual({ since: 5, limit: 100 });
+  });
+
+  it('turns a big catch-up into one summary popup instead of a flood', async () => {
+    const many = Array.from({ length: 8 }, (_, i) => payload(`m${i}`, { seq: i + 1 }));
+    const fake = fakeSocket({ sync: syncServer([many], 8) });
+    const { N, shown } = fakeNotification('granted');
+    const client = new HeraldClient({ url: 'http://h', token: tokenFor('u2'), io: fake.io as never, Notification: N, storage: memoryStorage() });
+    const events: string[] = [];
+    client.on('notification', (n) => events.push(n.id));
+    const synced = new Promise((r) => client.on('synced', r));
+    fake.fire('connect');
+    await synced;
+    expect(events).toHaveLength(8);
+    expect(shown.map((n) => n.title)).toEqual(['8 new notifications']);
+  });
+
+  it('holds live notifications during catch-up and hands them over after it, in order, without duplicates', async () => {
+    let release: (v: unknown) => void = () => {};
+    const gate = new Promise((r) => {
+      release = r;
+    });
+    let calls = 0;
+    const fake = fakeSocket({
+      sync: async () => {
+        calls++;
+        if (calls === 1) {
+          await gate;
+          return { ok: true, notifications: [payload('a', { seq: 1 }), payload('b', { seq: 2 })], head: 3 };
+        }
+        return { ok: true, notifications: [], head: 3 };
+      },
+    });
+    const client = new HeraldClient({ url: 'http://h', token: 't', io: fake.io as never, Notification: null, storage: null });
+    const got: string[] = [];
+    client.on('notification', (n) => got.push(n.id));
+    const synced = new Promise((r) => client.on('synced', r));
+    fake.fire('connect');
+    await flush();
+    fake.fire('notification', payload('c', { seq: 3 }), () => {});
+    fake.fire('notification', payload('b', { seq: 2 }), () => {});
+    expect(got).toEqual([]);
+    release(undefined);
+    await synced;
+    expect(got).toEqual(['a', 'b', 'c']);
+  });
+
+  it('closes popups and updates the unread count when notifications are read elsewhere', () => {
+    const fake = fakeSocket();
+    const { N, shown } = fakeNotification('granted');
+    const client = new HeraldClient({ url: 'http://h', token: 't', io: fake.io as never, Notification: N, storage: null });
+    const unread: number[] = [];
+    client.on('unread', (n) => unread.push(n));
+    fake.fire('notification', payload('r1'), () => {});
+    fake.fire('inbox:read', { ids: ['r1'], unread: 4 });
+    expect(shown[0]?.close).toHaveBeenCalled();
+    expect(unread).toEqual([4]);
   });
 
   it('refuses to start without a token', () => {

@@ -23,6 +23,10 @@ export interface Config {
   bodyLimit: number;
   ackTimeoutMs: number;
   tokenTtlSeconds: number;
+  /** Older notifications go to the inbox silently instead of popping up. */
+  popupFreshnessSeconds: number;
+  /** How long a worker's claim on a job lasts without renewal; a crashed worker's jobs move on after it. */
+  jobLockMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -46,6 +50,8 @@ const descriptions: Record<string, string> = {
   HERALD_BODY_LIMIT: 'a number of bytes from 1024 to 10485760',
   HERALD_ACK_TIMEOUT_MS: 'a number of milliseconds from 100 to 600000',
   HERALD_TOKEN_TTL_SECONDS: 'a number of seconds from 60 to 2592000',
+  HERALD_POPUP_FRESHNESS_SECONDS: 'a number of seconds from 0 to 2592000',
+  HERALD_JOB_LOCK_MS: 'a number of milliseconds from 1000 to 600000',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
 
@@ -93,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bodyLimit: e.HERALD_BODY_LIMIT,
     ackTimeoutMs: e.HERALD_ACK_TIMEOUT_MS,
     tokenTtlSeconds: e.HERALD_TOKEN_TTL_SECONDS,
+    popupFreshnessSeconds: e.HERALD_POPUP_FRESHNESS_SECONDS,
+    jobLockMs: e.HERALD_JOB_LOCK_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,13 +1,14 @@
 import {
   ClientEvent,
   type ClientToServerEvents,
+  type ErrorReply,
   type LifecycleReply,
-  type LifecycleReport,
   type ServerToClientEvents,
   userRoom,
 } from '@herald/protocol';
 import type { Server, Socket } from 'socket.io';
 import type { DeliveryEvent, DeliveryRecorder } from '../services/delivery-recorder.js';
+import type { InboxService, Subscriber } from '../services/inbox.js';
 
 export interface SocketData {
   appId: string;
@@ -22,33 +23,99 @@ export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, R
 
 interface GatewayDeps {
   recorder: DeliveryRecorder;
+  inbox: InboxService;
+  log: { error(obj: object, msg: string): void };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // setTimeout's delay is a signed 32-bit number of milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_IDS = 500;
+
+const invalid = (message: string): ErrorReply => ({ ok: false, code: 'HERALD_ERR_VALIDATION', message });
+
+function intOrNull(value: unknown, min: number, max: number): number | null | undefined {
+  if (value === null || value === undefined) return null;
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max ? (value as number) : undefined;
+}
 
 /**
  * Wires authenticated sockets: joins the user's room, closes the socket when its token expires,
- * and turns lifecycle reports into delivery state.
+ * and answers the client's requests (sync, inbox, lifecycle reports). Every request with a reply
+ * callback gets `{ ok: false, code, message }` for bad input, never silence.
  */
 export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
   io.on('connection', (socket) => {
     socket.join(userRoom(socket.data.appId, socket.data.userId));
     scheduleExpiry(socket);
+    const subscriber: Subscriber = { id: socket.data.subscriberId, appId: socket.data.appId, externalId: socket.data.userId };
 
-    const report = (event: DeliveryEvent) => (payload: LifecycleReport, reply?: (r: LifecycleReply) => void) => {
-      const id = (payload as Partial<LifecycleReport> | undefined)?.id;
+    /** Runs a request handler; a failure is logged and answered instead of dropped. */
+    const answer = <R>(reply: ((r: R | ErrorReply) => void) | undefined, work: () => Promise<R | ErrorReply>) => {
+      work().then(
+        (r) => (typeof reply === 'function' ? reply(r) : undefined),
+        (err: unknown) => {
+          deps.log.error({ err, userId: socket.data.userId }, 'socket request failed');
+          if (typeof reply === 'function') reply({ ok: false, code: 'HERALD_ERR_INTERNAL', message: 'The server could not answer; try again.' });
+        },
+      );
+    };
+
+    const report = (event: DeliveryEvent) => (payload: unknown, reply?: (r: LifecycleReply) => void) => {
+      const id = (payload as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'string' || !UUID.test(id)) {
-        reply?.({ ok: false, code: 'HERALD_ERR_VALIDATION', message: `"${event}" needs { id: <notification id> }.` });
+        if (typeof reply === 'function') reply(invalid(`"${event}" needs { id: <notification id> }.`));
         return;
       }
-      deps.recorder.record(event, id, socket.data.subscriberId);
-      reply?.({ ok: true });
+      deps.recorder.record(event, id, subscriber.id);
+      if (typeof reply === 'function') reply({ ok: true });
     };
     socket.on(ClientEvent.Displayed, report('displayed'));
     socket.on(ClientEvent.Clicked, report('clicked'));
-    socket.on(ClientEvent.Read, report('read'));
+
+    socket.on(ClientEvent.Read, (request, reply) =>
+      answer(reply, async () => {
+        const r = (request ?? {}) as { id?: unknown; ids?: unknown };
+        const ids = Array.isArray(r.ids) ? r.ids : r.id !== undefined ? [r.id] : [];
+        if (ids.length === 0 || ids.length > MAX_IDS || !ids.every((id) => typeof id === 'string' && UUID.test(id))) {
+          return invalid(`"read" needs { id } or { ids: [...] } with 1 to ${MAX_IDS} notification ids.`);
+        }
+        const { unread } = await deps.inbox.markRead(subscriber, ids as string[]);
+        return { ok: true as const, unread };
+      }),
+    );
+
+    socket.on(ClientEvent.ReadAll, (_request, reply) =>
+      answer(reply, async () => ({ ok: true as const, unread: (await deps.inbox.markRead(subscriber, 'all')).unread })),
+    );
+
+    socket.on(ClientEvent.Sync, (request, reply) =>
+      answer(reply, async () => {
+        const r = (request ?? {}) as { since?: unknown; limit?: unknown };
+        const since = intOrNull(r.since, 0, Number.MAX_SAFE_INTEGER);
+        const limit = intOrNull(r.limit, 1, 200);
+        if (since === undefined || limit === undefined) {
+          return invalid('"sync" needs { since: <sequence number or null>, limit?: 1..200 }.');
+        }
+        return deps.inbox.sync(subscriber, since, limit ?? 100);
+      }),
+    );
+
+    socket.on(ClientEvent.InboxList, (request, reply) =>
+      answer(reply, async () => {
+        const r = (request ?? {}) as { cursor?: unknown; limit?: unknown; unreadOnly?: unknown };
+        const cursor = intOrNull(r.cursor, 0, Number.MAX_SAFE_INTEGER);
+        const limit = intOrNull(r.limit, 1, 100);
+        if (cursor === undefined || limit === undefined) {
+          return invalid('"inbox:list" needs { cursor?: <nextCursor>, limit?: 1..100, unreadOnly?: boolean }.');
+        }
+        return deps.inbox.list(subscriber, { cursor, limit: limit ?? 20, unreadOnly: r.unreadOnly === true });
+      }),
+    );
+
+    socket.on(ClientEvent.InboxUnread, (_request, reply) =>
+      answer(reply, async () => ({ ok: true as const, unread: await deps.inbox.unread(subscriber) })),
+    );
   });
 }
 

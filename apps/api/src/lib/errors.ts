@@ -19,6 +19,7 @@ export const Errors = {
     'Notification %s does not exist in this app.',
     404,
   ),
+  Invalid: createError('HERALD_ERR_VALIDATION', '%s', 400),
   TargetInvalid: createError('HERALD_ERR_TARGET_INVALID', '%s', 400),
   TargetUnsupported: createError('HERALD_ERR_TARGET_UNSUPPORTED', '%s', 400),
   DataTooLarge: createError(
@@ -32,6 +33,17 @@ export const Errors = {
     'The notification queue is unavailable right now; nothing was accepted. Retry with the same idempotency key.',
     503,
   ),
+  IdempotencyMismatch: createError(
+    'HERALD_ERR_IDEMPOTENCY_MISMATCH',
+    'Idempotency key "%s" was already used for a different request in the last 24 hours; use a new key for a new notification.',
+    422,
+  ),
+  NotCancellable: createError(
+    'HERALD_ERR_NOT_CANCELLABLE',
+    'Notification %s cannot be cancelled: it is %s. Only scheduled or queued notifications can be.',
+    409,
+  ),
+  UserNotFound: createError('HERALD_ERR_USER_NOT_FOUND', 'User "%s" has never connected nor been sent anything in this app.', 404),
   DemoDisabled: createError('HERALD_ERR_DEMO_DISABLED', 'The demo endpoints are disabled on this server.', 404),
 } as const;
 

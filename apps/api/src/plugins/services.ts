@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppDirectory } from '../services/apps.js';
 import { DeliveryRecorder } from '../services/delivery-recorder.js';
+import { InboxService } from '../services/inbox.js';
 import { NotificationService } from '../services/notifications.js';
 import { UserTokens } from '../services/user-tokens.js';
 
@@ -9,6 +10,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     apps: AppDirectory;
     recorder: DeliveryRecorder;
+    inbox: InboxService;
     notifications: NotificationService;
     userTokens: UserTokens;
   }
@@ -16,7 +18,10 @@ declare module 'fastify' {
 
 /** Herald's domain services, built once per app over the shared clients. */
 export default fp(
-  async function services(fastify: FastifyInstance, opts: { defaultAppId: string; recorder?: DeliveryRecorder }) {
+  async function services(
+    fastify: FastifyInstance,
+    opts: { defaultAppId: string; freshnessMs: number; recorder?: DeliveryRecorder },
+  ) {
     const apps = new AppDirectory(fastify.prisma);
     const recorder =
       opts.recorder ??
@@ -25,6 +30,8 @@ export default fp(
       });
     fastify.decorate('apps', apps);
     fastify.decorate('recorder', recorder);
+    // The socket server is registered after the services; emit through it once it exists.
+    fastify.decorate('inbox', new InboxService(fastify.prisma, () => fastify.io, opts.freshnessMs));
     fastify.decorate(
       'notifications',
       new NotificationService(fastify.prisma, fastify.notificationsQueue, () => fastify.redis.status === 'ready'),

@@ -57,7 +57,7 @@ export default fp(
       rawSocket.request = null;
     });
     io.use(authenticateHandshake(fastify.userTokens, fastify.prisma));
-    handleConnections(io, { recorder: fastify.recorder });
+    handleConnections(io, { recorder: fastify.recorder, inbox: fastify.inbox, log: fastify.log });
     fastify.decorate('io', io);
 
     fastify.addHook('preClose', async () => {

@@ -20,11 +20,22 @@ export function createNotificationsQueue(connection: Redis, prefix: string): Not
   return new Queue<DispatchJobData, void, JobName>(NOTIFICATIONS_QUEUE, { connection, prefix });
 }
 
+/**
+ * BullMQ runs jobs without a priority before all prioritized ones, so `high` goes unprioritized
+ * (straight to the head of the line, past any backlog) and the others queue behind it in order.
+ */
+const PRIORITY = { high: undefined, normal: 1, low: 2 } as const;
+
 /** Deterministic job id (a retried enqueue is a no-op), retries with jittered backoff, bounded history. */
-export function dispatchJobOptions(notificationId: string, delayMs = 0): JobsOptions {
+export function dispatchJobOptions(
+  notificationId: string,
+  delayMs = 0,
+  priority: keyof typeof PRIORITY = 'normal',
+): JobsOptions {
   return {
     jobId: notificationId,
     delay: delayMs > 0 ? delayMs : undefined,
+    priority: PRIORITY[priority],
     attempts: 12,
     backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
     removeOnComplete: { age: 3600, count: 10_000 },

@@ -1,9 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../schemas/common.js';
 import {
+  BatchBody,
+  BatchResponse,
   IdempotencyHeaders,
   NotificationDetails,
   NotificationParams,
+  RecipientsPage,
+  RecipientsQuery,
   SendNotificationBody,
   SendNotificationResponse,
 } from '../schemas/notifications.js';
@@ -24,7 +28,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         security: [{ apiKey: [] }],
         headers: IdempotencyHeaders,
         body: SendNotificationBody,
-        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 413, 415, 429, 503) },
+        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -38,6 +42,69 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       const { replayed: _replayed, ...body } = accepted;
       return reply.code(202).send(body);
     },
+  );
+
+  fastify.post(
+    '/v1/notifications/batch',
+    {
+      schema: {
+        summary: 'Send many notifications in one request',
+        description:
+          'Up to 500 notifications, stored with one INSERT and queued with one Redis round trip. The response has ' +
+          'one result per item, in order: the accepted notification, or the error that refused that item alone.',
+        tags: ['notifications'],
+        security: [{ apiKey: [] }],
+        body: BatchBody,
+        response: { 202: BatchResponse, ...errorResponses(400, 401, 413, 415, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const results = await fastify.notifications.sendMany(request.tenant.appId, request.body.notifications);
+      let accepted = 0;
+      const body = results.map((r, i) => {
+        if ('error' in r) return r;
+        accepted++;
+        if (!r.replayed) fastify.metrics.accepted.inc({ priority: request.body.notifications[i]?.priority ?? 'normal' });
+        const { replayed: _replayed, ...rest } = r;
+        return rest;
+      });
+      return reply.code(202).send({ accepted, results: body });
+    },
+  );
+
+  fastify.post(
+    '/v1/notifications/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a scheduled or queued notification',
+        description: 'Answers 409 once it is being sent or was sent. Cancelling twice is not an error.',
+        tags: ['notifications'],
+        security: [{ apiKey: [] }],
+        params: NotificationParams,
+        response: { 200: NotificationDetails, ...errorResponses(401, 404, 409) },
+      },
+    },
+    async (request) => fastify.notifications.cancel(request.tenant.appId, request.params.id),
+  );
+
+  fastify.get(
+    '/v1/notifications/:id/recipients',
+    {
+      schema: {
+        summary: "Each recipient's delivery state and timeline",
+        tags: ['notifications'],
+        security: [{ apiKey: [] }],
+        params: NotificationParams,
+        querystring: RecipientsQuery,
+        response: { 200: RecipientsPage, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      fastify.notifications.recipients(request.tenant.appId, request.params.id, {
+        cursor: request.query.cursor,
+        limit: request.query.limit ?? 100,
+        status: request.query.status,
+      }),
   );
 
   fastify.get(

@@ -37,7 +37,15 @@ export const SendNotificationBody = Type.Object(
 );
 export type SendNotificationBody = Static<typeof SendNotificationBody>;
 
-export const NotificationStatus = Type.Enum(['queued', 'scheduled', 'processing', 'dispatched', 'cancelled', 'failed']);
+export const NotificationStatus = Type.Enum([
+  'queued',
+  'scheduled',
+  'processing',
+  'dispatched',
+  'cancelled',
+  'failed',
+  'expired',
+]);
 
 export const SendNotificationResponse = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -74,6 +82,7 @@ export const NotificationDetails = Type.Object({
   sendAt: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   dispatchedAt: Type.Union([Type.String(), Type.Null()]),
+  cancelledAt: Type.Union([Type.String(), Type.Null()]),
   failureReason: Type.Union([Type.String(), Type.Null()]),
   recipients: Type.Integer(),
   counts: Type.Object(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, Type.Integer()]))),
@@ -101,3 +110,94 @@ export const CreateTokenResponse = Type.Object({
   appId: Type.String(),
   userId: Type.String(),
 });
+
+export const BatchBody = Type.Object(
+  { notifications: Type.Array(SendNotificationBody, { minItems: 1, maxItems: 500 }) },
+  { additionalProperties: false },
+);
+
+const ItemError = Type.Object({ statusCode: Type.Integer(), code: Type.String(), message: Type.String() });
+
+export const BatchResponse = Type.Object({
+  accepted: Type.Integer({ description: 'How many items were accepted (or replayed)' }),
+  results: Type.Array(
+    Type.Union([SendNotificationResponse, Type.Object({ error: ItemError })], {
+      description: 'One per item, in request order',
+    }),
+  ),
+});
+
+const NullableTime = Type.Union([Type.String(), Type.Null()]);
+
+export const RecipientsQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    status: Type.Optional(Type.Enum(DELIVERY_STATUSES)),
+  },
+  { additionalProperties: false },
+);
+
+export const RecipientsPage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      userId: Type.String(),
+      seq: Type.Integer(),
+      status: Type.String(),
+      reason: Type.Union([Type.String(), Type.Null()]),
+      queuedAt: Type.String(),
+      sentAt: NullableTime,
+      deliveredAt: NullableTime,
+      displayedAt: NullableTime,
+      clickedAt: NullableTime,
+      readAt: NullableTime,
+      expiredAt: NullableTime,
+      failedAt: NullableTime,
+    }),
+  ),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const UserParams = Type.Object({ userId: UserId });
+
+export const InboxQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    unreadOnly: Type.Optional(Type.Boolean({ default: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const InboxPage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      seq: Type.Integer(),
+      status: Type.String(),
+      title: Type.String(),
+      body: Type.Union([Type.String(), Type.Null()]),
+      icon: Type.Union([Type.String(), Type.Null()]),
+      image: Type.Union([Type.String(), Type.Null()]),
+      url: Type.Union([Type.String(), Type.Null()]),
+      tag: Type.Union([Type.String(), Type.Null()]),
+      data: Type.Unknown(),
+      priority: Type.String(),
+      createdAt: Type.String(),
+      expiresAt: NullableTime,
+      readAt: NullableTime,
+    }),
+  ),
+  nextCursor: Type.Union([Type.Integer(), Type.Null()]),
+  unread: Type.Integer(),
+});
+
+export const ReadBody = Type.Object(
+  {
+    ids: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 500, uniqueItems: true })),
+    all: Type.Optional(Type.Literal(true)),
+  },
+  { additionalProperties: false, description: 'Either { ids: [...] } or { all: true }' },
+);
+
+export const ReadResponse = Type.Object({ read: Type.Integer({ description: 'How many changed to read' }), unread: Type.Integer() });

@@ -1,13 +1,8 @@
-import {
-  type ClientToServerEvents,
-  type NotificationPayload,
-  ServerEvent,
-  type ServerToClientEvents,
-  userRoom,
-} from '@herald/protocol';
+import { type ClientToServerEvents, ServerEvent, type ServerToClientEvents, userRoom } from '@herald/protocol';
 import type { Server } from 'socket.io';
 import type { Notification, PrismaClient } from '../generated/prisma/client.js';
 import type { DeliveryRecorder } from './delivery-recorder.js';
+import { toPayload } from './payload.js';
 
 /** Recipients written per statement during fan-out. */
 export const FANOUT_CHUNK = 1000;
@@ -19,11 +14,13 @@ export interface DispatchDeps {
   emitter: Emitter;
   recorder: DeliveryRecorder;
   ackTimeoutMs: number;
+  /** Notifications older than this are sent silently (inbox only, no popup). */
+  freshnessMs: number;
 }
 
 export interface DispatchResult {
   /** Why nothing was sent, when nothing was. */
-  skipped?: 'missing' | 'cancelled' | 'failed';
+  skipped?: 'missing' | 'cancelled' | 'failed' | 'expired';
   /** Recipients that got a delivery row in this run. */
   created: number;
   /** Emits made in this run (new rows plus, on a retry, rows still queued). */
@@ -36,20 +33,26 @@ interface Recipient {
   seq: number;
 }
 
-export function toPayload(n: Notification, seq: number): NotificationPayload {
-  return {
-    id: n.id,
-    seq,
-    title: n.title,
-    body: n.body,
-    icon: n.icon,
-    image: n.image,
-    url: n.url,
-    tag: n.tag,
-    data: (n.data ?? null) as NotificationPayload['data'],
-    priority: n.priority,
-    createdAt: n.createdAt.toISOString(),
-  };
+function payloadOf(n: Notification, seq: number, freshnessMs: number) {
+  return toPayload(
+    {
+      id: n.id,
+      seq,
+      status: 'queued',
+      read_at: null,
+      title: n.title,
+      body: n.body,
+      icon: n.icon,
+      image: n.image,
+      url: n.url,
+      tag: n.tag,
+      data: n.data,
+      priority: n.priority,
+      created_at: n.createdAt,
+      expires_at: n.expiresAt,
+    },
+    freshnessMs,
+  );
 }
 
 /**
@@ -76,10 +79,14 @@ export async function dispatchNotification(
   }
   const n = await prisma.notification.findUniqueOrThrow({ where: { id: notificationId } });
   const target = n.target as { userId?: string; userIds?: string[]; broadcast?: true };
+  // Past its ttl before it could go out: every recipient gets a row marked expired, nobody an emit.
+  const expired = n.expiresAt !== null && n.expiresAt.getTime() <= Date.now();
+  const status = expired ? 'expired' : 'queued';
 
   let created = 0;
   let emitted = 0;
   const emitAll = (rows: Recipient[]) => {
+    if (expired) return;
     for (const r of rows) emitOne(deps, n, r);
     emitted += rows.length;
   };
@@ -96,6 +103,7 @@ export async function dispatchNotification(
         prisma,
         n,
         page.map((p) => p.id),
+        status,
       );
       created += rows.length;
       emitAll(rows);
@@ -103,13 +111,13 @@ export async function dispatchNotification(
   } else {
     const userIds = target.userIds ?? (target.userId ? [target.userId] : []);
     for (let i = 0; i < userIds.length; i += FANOUT_CHUNK) {
-      const rows = await fanOutToUsers(prisma, n, userIds.slice(i, i + FANOUT_CHUNK));
+      const rows = await fanOutToUsers(prisma, n, userIds.slice(i, i + FANOUT_CHUNK), status);
       created += rows.length;
       emitAll(rows);
     }
   }
 
-  if (options.retry) {
+  if (options.retry && !expired) {
     // A previous attempt may have stored rows and died before emitting them.
     let after = '';
     for (;;) {
@@ -126,10 +134,10 @@ export async function dispatchNotification(
 
   await prisma.$executeRaw`
     UPDATE notifications
-       SET status = 'dispatched', dispatched_at = COALESCE(dispatched_at, now()),
+       SET status = ${expired ? 'expired' : 'dispatched'}::"NotificationStatus", dispatched_at = COALESCE(dispatched_at, now()),
            recipient_count = (SELECT count(*) FROM deliveries WHERE notification_id = ${n.id}::uuid)
      WHERE id = ${n.id}::uuid AND status = 'processing'`;
-  return { created, emitted };
+  return expired ? { skipped: 'expired', created, emitted } : { created, emitted };
 }
 
 /**
@@ -138,7 +146,9 @@ export async function dispatchNotification(
  * for this notification (a retried job) are skipped without consuming a sequence number.
  * Rows are locked in external-id order so concurrent fan-outs cannot deadlock.
  */
-function fanOutToUsers(prisma: PrismaClient, n: Notification, userIds: string[]): Promise<Recipient[]> {
+type RowStatus = 'queued' | 'expired';
+
+function fanOutToUsers(prisma: PrismaClient, n: Notification, userIds: string[], status: RowStatus): Promise<Recipient[]> {
   return prisma.$queryRaw<Recipient[]>`
     WITH wanted AS (
       SELECT u.external_id FROM unnest(${userIds}::text[]) AS u(external_id)
@@ -152,8 +162,9 @@ function fanOutToUsers(prisma: PrismaClient, n: Notification, userIds: string[])
       ON CONFLICT (app_id, external_id) DO UPDATE SET last_seq = subscribers.last_seq + 1
       RETURNING id, external_id, last_seq
     ), inserted AS (
-      INSERT INTO deliveries (notification_id, subscriber_id, seq, status)
-      SELECT ${n.id}::uuid, id, last_seq, 'queued' FROM bumped
+      INSERT INTO deliveries (notification_id, subscriber_id, seq, status, expired_at)
+      SELECT ${n.id}::uuid, id, last_seq, ${status}::"DeliveryStatus", CASE WHEN ${status} = 'expired' THEN now() END
+        FROM bumped
       ON CONFLICT DO NOTHING
       RETURNING subscriber_id, seq
     )
@@ -161,7 +172,12 @@ function fanOutToUsers(prisma: PrismaClient, n: Notification, userIds: string[])
 }
 
 /** Broadcast: one page of the app's subscribers, skipping those that already have a row. */
-function fanOutToSubscribers(prisma: PrismaClient, n: Notification, ids: string[]): Promise<Recipient[]> {
+function fanOutToSubscribers(
+  prisma: PrismaClient,
+  n: Notification,
+  ids: string[],
+  status: RowStatus,
+): Promise<Recipient[]> {
   return prisma.$queryRaw<Recipient[]>`
     WITH picked AS (
       SELECT s.id FROM subscribers s
@@ -173,8 +189,9 @@ function fanOutToSubscribers(prisma: PrismaClient, n: Notification, ids: string[
       UPDATE subscribers s SET last_seq = s.last_seq + 1 FROM picked p WHERE s.id = p.id
       RETURNING s.id, s.external_id, s.last_seq
     ), inserted AS (
-      INSERT INTO deliveries (notification_id, subscriber_id, seq, status)
-      SELECT ${n.id}::uuid, id, last_seq, 'queued' FROM bumped
+      INSERT INTO deliveries (notification_id, subscriber_id, seq, status, expired_at)
+      SELECT ${n.id}::uuid, id, last_seq, ${status}::"DeliveryStatus", CASE WHEN ${status} = 'expired' THEN now() END
+        FROM bumped
       ON CONFLICT DO NOTHING
       RETURNING subscriber_id, seq
     )
@@ -185,7 +202,7 @@ function emitOne(deps: DispatchDeps, n: Notification, r: Recipient): void {
   deps.emitter
     .to(userRoom(n.appId, r.external_id))
     .timeout(deps.ackTimeoutMs)
-    .emit(ServerEvent.Notification, toPayload(n, r.seq), (err: Error | null, responses: unknown[]) => {
+    .emit(ServerEvent.Notification, payloadOf(n, r.seq, deps.freshnessMs), (err: Error | null, responses: unknown[]) => {
       if (responses?.length) deps.recorder.record('delivered', n.id, r.subscriber_id);
       else if (err) deps.recorder.record('sent', n.id, r.subscriber_id);
       // No error and no responses: the user had no open socket; the row stays queued.

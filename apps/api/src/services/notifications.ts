@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
 import { dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
 import { DELIVERY_STATUSES, type SendNotificationBody, type Target } from '../schemas/notifications.js';
 
@@ -8,9 +9,18 @@ export const MAX_DATA_BYTES = 4096;
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export type NotificationStatus =
+  | 'queued'
+  | 'scheduled'
+  | 'processing'
+  | 'dispatched'
+  | 'cancelled'
+  | 'failed'
+  | 'expired';
+
 export interface Accepted {
   id: string;
-  status: 'queued' | 'scheduled' | 'processing' | 'dispatched' | 'cancelled' | 'failed';
+  status: NotificationStatus;
   recipients: number;
   /** True when an earlier request with the same idempotency key created it. */
   replayed: boolean;
@@ -31,6 +41,25 @@ export function targetKind(to: Target): TargetKind {
   return kinds[0] as TargetKind;
 }
 
+/** A request checked and turned into the row to store. */
+interface Prepared {
+  row: Prisma.NotificationCreateManyInput & { id: string; status: 'queued' | 'scheduled' };
+  kind: TargetKind;
+  delayMs: number;
+  priority: 'low' | 'normal' | 'high';
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 /** Accepts notifications (store, then enqueue) and reports on them. */
 export class NotificationService {
   constructor(
@@ -41,7 +70,8 @@ export class NotificationService {
     private readonly enqueueTimeoutMs = 5000,
   ) {}
 
-  async send(appId: string, input: SendNotificationBody, headerKey?: string): Promise<Accepted> {
+  /** Validates one request beyond its schema and builds its row. Throws a coded 4xx error. */
+  private prepare(appId: string, input: SendNotificationBody, headerKey: string | undefined, now: number): Prepared {
     const kind = targetKind(input.to);
     if (kind === 'topic') {
       throw new Errors.TargetUnsupported('Sending to a topic is not supported yet; use userId, userIds or broadcast.');
@@ -49,7 +79,6 @@ export class NotificationService {
     const dataBytes = input.data === undefined ? 0 : Buffer.byteLength(JSON.stringify(input.data));
     if (dataBytes > MAX_DATA_BYTES) throw new Errors.DataTooLarge(dataBytes, MAX_DATA_BYTES);
 
-    const now = Date.now();
     let sendAt: Date | null = null;
     if (input.sendAt !== undefined) {
       sendAt = new Date(input.sendAt);
@@ -60,65 +89,166 @@ export class NotificationService {
       if (sendAt.getTime() <= now) sendAt = null;
     }
     const startsAt = sendAt?.getTime() ?? now;
-    const expiresAt = input.ttlSeconds ? new Date(startsAt + input.ttlSeconds * 1000) : null;
     const idempotencyKey = input.idempotencyKey ?? headerKey ?? null;
+    const { idempotencyKey: _key, ...request } = input;
+    const priority = input.priority ?? 'normal';
+    const recipients = kind === 'userId' ? 1 : kind === 'userIds' ? (input.to.userIds?.length ?? 0) : 0;
+    return {
+      kind,
+      delayMs: startsAt - now,
+      priority,
+      row: {
+        id: randomUUID(),
+        appId,
+        target: input.to as Prisma.InputJsonValue,
+        title: input.title,
+        body: input.body ?? null,
+        icon: input.icon ?? null,
+        image: input.image ?? null,
+        url: input.url ?? null,
+        tag: input.tag ?? null,
+        data: input.data === undefined ? Prisma.DbNull : (input.data as Prisma.InputJsonValue),
+        priority,
+        ttlSeconds: input.ttlSeconds ?? null,
+        expiresAt: input.ttlSeconds ? new Date(startsAt + input.ttlSeconds * 1000) : null,
+        sendAt,
+        idempotencyKey,
+        requestHash: idempotencyKey ? createHash('sha256').update(canonical(request)).digest('hex') : null,
+        status: sendAt ? 'scheduled' : 'queued',
+        recipientCount: recipients,
+      },
+    };
+  }
 
-    const recipients =
-      kind === 'userId'
-        ? 1
-        : kind === 'userIds'
-          ? (input.to.userIds?.length ?? 0)
-          : await this.prisma.subscriber.count({ where: { appId } });
+  /**
+   * The original for a reused idempotency key: the same request within 24 h gets it back; a
+   * different request with the key is refused; after 24 h the key is free again.
+   */
+  private async original(p: Prepared): Promise<Accepted | null> {
+    const { appId, idempotencyKey, requestHash } = p.row;
+    if (!idempotencyKey) return null;
+    const found = await this.prisma.notification.findUnique({
+      where: { appId_idempotencyKey: { appId, idempotencyKey } },
+      select: { id: true, status: true, recipientCount: true, requestHash: true, createdAt: true },
+    });
+    if (!found) return null;
+    if (Date.now() - found.createdAt.getTime() > IDEMPOTENCY_WINDOW_MS) {
+      await this.prisma.notification.updateMany({ where: { id: found.id }, data: { idempotencyKey: null } });
+      return null;
+    }
+    if (found.requestHash && found.requestHash !== requestHash) {
+      throw new Errors.IdempotencyMismatch(idempotencyKey);
+    }
+    return { id: found.id, status: found.status, recipients: found.recipientCount, replayed: true };
+  }
 
+  private async broadcastCount(appId: string): Promise<number> {
+    return this.prisma.subscriber.count({ where: { appId } });
+  }
+
+  async send(appId: string, input: SendNotificationBody, headerKey?: string): Promise<Accepted> {
+    const p = this.prepare(appId, input, headerKey, Date.now());
+    const replay = await this.original(p);
+    if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
-    const id = randomUUID();
-    const status = sendAt ? 'scheduled' : 'queued';
+    if (p.kind === 'broadcast') p.row.recipientCount = await this.broadcastCount(appId);
     try {
-      await this.prisma.notification.create({
-        data: {
-          id,
-          appId,
-          target: input.to as Prisma.InputJsonValue,
-          title: input.title,
-          body: input.body ?? null,
-          icon: input.icon ?? null,
-          image: input.image ?? null,
-          url: input.url ?? null,
-          tag: input.tag ?? null,
-          data: input.data === undefined ? Prisma.DbNull : (input.data as Prisma.InputJsonValue),
-          priority: input.priority ?? 'normal',
-          ttlSeconds: input.ttlSeconds ?? null,
-          expiresAt,
-          sendAt,
-          idempotencyKey,
-          status,
-          recipientCount: recipients,
-        },
-      });
+      await this.prisma.notification.create({ data: p.row });
     } catch (error) {
-      if (idempotencyKey && isUniqueViolation(error)) {
-        const original = await this.prisma.notification.findUnique({
-          where: { appId_idempotencyKey: { appId, idempotencyKey } },
-          select: { id: true, status: true, recipientCount: true },
-        });
-        if (original) {
-          return { id: original.id, status: original.status, recipients: original.recipientCount, replayed: true };
-        }
+      // Two concurrent requests with one key: the loser returns the winner's notification.
+      if (isUniqueViolation(error)) {
+        const winner = await this.original(p);
+        if (winner) return winner;
       }
       throw error;
     }
+    await this.enqueue([p]);
+    return { id: p.row.id, status: p.row.status, recipients: p.row.recipientCount ?? 0, replayed: false };
+  }
 
+  /**
+   * Many notifications in one request: one INSERT and one Redis round trip for all of them. Each
+   * item gets its own result: accepted (or replayed), or the error that refused it.
+   */
+  async sendMany(
+    appId: string,
+    inputs: SendNotificationBody[],
+  ): Promise<Array<Accepted | { error: { statusCode: number; code: string; message: string } }>> {
+    const now = Date.now();
+    const results: Array<Accepted | { error: { statusCode: number; code: string; message: string } } | undefined> = [];
+    const fresh: Array<{ index: number; p: Prepared }> = [];
+    const keys = new Set<string>();
+    for (const [index, input] of inputs.entries()) {
+      try {
+        const p = this.prepare(appId, input, undefined, now);
+        const replay = await this.original(p);
+        if (replay) {
+          results[index] = replay;
+          continue;
+        }
+        if (p.row.idempotencyKey) {
+          if (keys.has(p.row.idempotencyKey)) throw new Errors.IdempotencyMismatch(p.row.idempotencyKey);
+          keys.add(p.row.idempotencyKey);
+        }
+        fresh.push({ index, p });
+      } catch (error) {
+        const e = error as { statusCode?: number; code?: string; message: string };
+        if (!e.statusCode || e.statusCode >= 500) throw error;
+        results[index] = { error: { statusCode: e.statusCode, code: e.code ?? 'HERALD_ERR_BAD_REQUEST', message: e.message } };
+      }
+    }
+    if (fresh.length > 0) {
+      if (!this.queueReady()) throw new Errors.QueueUnavailable();
+      if (fresh.some((f) => f.p.kind === 'broadcast')) {
+        const count = await this.broadcastCount(appId);
+        for (const f of fresh) if (f.p.kind === 'broadcast') f.p.row.recipientCount = count;
+      }
+      await this.prisma.notification.createMany({ data: fresh.map((f) => f.p.row) });
+      await this.enqueue(fresh.map((f) => f.p));
+      for (const { index, p } of fresh) {
+        results[index] = { id: p.row.id, status: p.row.status, recipients: p.row.recipientCount ?? 0, replayed: false };
+      }
+    }
+    return results as Array<Accepted | { error: { statusCode: number; code: string; message: string } }>;
+  }
+
+  private async enqueue(prepared: Prepared[]): Promise<void> {
+    const jobs = prepared.map((p) => ({
+      name: JobName.Dispatch,
+      data: { notificationId: p.row.id },
+      opts: dispatchJobOptions(p.row.id, p.delayMs, p.priority),
+    }));
     try {
-      await withTimeout(
-        this.queue.add(JobName.Dispatch, { notificationId: id }, dispatchJobOptions(id, startsAt - now)),
+      const [single] = jobs;
+      await withTimeout<unknown>(
+        single && jobs.length === 1 ? this.queue.add(single.name, single.data, single.opts) : this.queue.addBulk(jobs),
         this.enqueueTimeoutMs,
       );
     } catch (error) {
       // Not acknowledged, so not kept: the caller retries (with its idempotency key).
-      await this.prisma.notification.delete({ where: { id } }).catch(() => {});
+      await this.prisma.notification
+        .deleteMany({ where: { id: { in: prepared.map((p) => p.row.id) }, status: { in: ['queued', 'scheduled'] } } })
+        .catch(() => {});
       throw new Errors.QueueUnavailable({ cause: error });
     }
-    return { id, status, recipients, replayed: false };
+  }
+
+  /** Cancels a notification that has not gone out yet (scheduled or still queued). */
+  async cancel(appId: string, id: string) {
+    if (!UUID.test(id)) throw new Errors.NotificationNotFound(id);
+    const updated = await this.prisma.notification.updateMany({
+      where: { id, appId, status: { in: ['queued', 'scheduled'] } },
+      data: { status: 'cancelled', cancelledAt: new Date() },
+    });
+    if (updated.count === 0) {
+      const n = await this.prisma.notification.findFirst({ where: { id, appId }, select: { status: true } });
+      if (!n) throw new Errors.NotificationNotFound(id);
+      if (n.status !== 'cancelled') throw new Errors.NotCancellable(id, n.status);
+    } else {
+      // The job may be running right now; the worker re-checks the status before sending anything.
+      await this.queue.remove(id).catch(() => 0);
+    }
+    return this.get(appId, id);
   }
 
   async get(appId: string, id: string) {
@@ -149,9 +279,46 @@ export class NotificationService {
       sendAt: n.sendAt?.toISOString() ?? null,
       createdAt: n.createdAt.toISOString(),
       dispatchedAt: n.dispatchedAt?.toISOString() ?? null,
+      cancelledAt: n.cancelledAt?.toISOString() ?? null,
       failureReason: n.failureReason,
       recipients: n.recipientCount,
       counts,
+    };
+  }
+
+  /** Per-recipient state and timeline, ordered by user id, with a cursor. */
+  async recipients(appId: string, id: string, options: { cursor?: string; limit: number; status?: string }) {
+    if (!UUID.test(id)) throw new Errors.NotificationNotFound(id);
+    const exists = await this.prisma.notification.count({ where: { id, appId } });
+    if (!exists) throw new Errors.NotificationNotFound(id);
+    const rows = await this.prisma.delivery.findMany({
+      where: {
+        notificationId: id,
+        ...(options.status ? { status: options.status as DeliveryStatus } : {}),
+        ...(options.cursor ? { subscriber: { externalId: { gt: options.cursor } } } : {}),
+      },
+      include: { subscriber: { select: { externalId: true } } },
+      orderBy: { subscriber: { externalId: 'asc' } },
+      take: options.limit + 1,
+    });
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    const page = rows.slice(0, options.limit);
+    return {
+      items: page.map((r) => ({
+        userId: r.subscriber.externalId,
+        seq: r.seq,
+        status: r.status,
+        reason: r.reason,
+        queuedAt: r.createdAt.toISOString(),
+        sentAt: iso(r.sentAt),
+        deliveredAt: iso(r.deliveredAt),
+        displayedAt: iso(r.displayedAt),
+        clickedAt: iso(r.clickedAt),
+        readAt: iso(r.readAt),
+        expiredAt: iso(r.expiredAt),
+        failedAt: iso(r.failedAt),
+      })),
+      nextCursor: rows.length > options.limit ? (page.at(-1)?.subscriber.externalId ?? null) : null,
     };
   }
 }

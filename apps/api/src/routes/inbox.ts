@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Errors } from '../lib/errors.js';
+import { errorResponses } from '../schemas/common.js';
+import { InboxPage, InboxQuery, ReadBody, ReadResponse, UserParams } from '../schemas/notifications.js';
+
+/** A user's inbox for the integrator's backend: the same data the SDK sees over the socket. */
+const inbox: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.addHook('preHandler', fastify.requireApiKey);
+
+  fastify.get(
+    '/v1/users/:userId/inbox',
+    {
+      schema: {
+        summary: "A user's inbox, newest first",
+        description: 'Pass `nextCursor` as `cursor` for older entries. An unknown user has an empty inbox.',
+        tags: ['inbox'],
+        security: [{ apiKey: [] }],
+        params: UserParams,
+        querystring: InboxQuery,
+        response: { 200: InboxPage, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const subscriber = await fastify.inbox.findSubscriber(request.tenant.appId, request.params.userId);
+      if (!subscriber) return { items: [], nextCursor: null, unread: 0 };
+      const { ok: _ok, ...page } = await fastify.inbox.list(subscriber, {
+        cursor: request.query.cursor,
+        limit: request.query.limit ?? 20,
+        unreadOnly: request.query.unreadOnly,
+      });
+      return page;
+    },
+  );
+
+  fastify.post(
+    '/v1/users/:userId/inbox/read',
+    {
+      schema: {
+        summary: 'Mark notifications read for a user',
+        description:
+          "`{ ids: [...] }` or `{ all: true }`. The user's open tabs and devices update their unread badge at once.",
+        tags: ['inbox'],
+        security: [{ apiKey: [] }],
+        params: UserParams,
+        body: ReadBody,
+        response: { 200: ReadResponse, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { ids, all } = request.body;
+      if ((ids === undefined) === (all === undefined)) {
+        throw new Errors.Invalid('Send either { "ids": [...] } or { "all": true }.');
+      }
+      const subscriber = await fastify.inbox.findSubscriber(request.tenant.appId, request.params.userId);
+      if (!subscriber) throw new Errors.UserNotFound(request.params.userId);
+      const { changed, unread } = await fastify.inbox.markRead(subscriber, all ? 'all' : (ids ?? []));
+      return { read: changed.length, unread };
+    },
+  );
+};
+
+export default inbox;

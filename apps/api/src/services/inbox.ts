@@ -1,0 +1,141 @@
+import {
+  type InboxItem,
+  type InboxPage,
+  type InboxReadEvent,
+  ServerEvent,
+  type SyncReply,
+  userRoom,
+} from '@herald/protocol';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Emitter } from './dispatcher.js';
+import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
+
+export interface Subscriber {
+  id: string;
+  appId: string;
+  externalId: string;
+}
+
+// States in which a delivery counts for the user: not expired, failed or cancelled.
+const LIVE = `d.status < 'expired'::"DeliveryStatus"`;
+
+/**
+ * A user's inbox and catch-up, the same over the socket and over REST: sync from a sequence
+ * number, list newest first with a cursor, unread counts, mark read (which every other socket of
+ * the user hears about at once).
+ */
+export class InboxService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly emitter: () => Emitter | undefined,
+    private readonly freshnessMs: number,
+  ) {}
+
+  async findSubscriber(appId: string, externalId: string): Promise<Subscriber | null> {
+    return this.prisma.subscriber.findUnique({
+      where: { appId_externalId: { appId, externalId } },
+      select: { id: true, appId: true, externalId: true },
+    });
+  }
+
+  /**
+   * Confirms everything up to `since` as delivered, then returns what came after it in sequence
+   * order, skipping expired and cancelled ones. A device with no cursor (`since` null) starts at
+   * its oldest undelivered notification; its history is in the inbox.
+   */
+  async sync(subscriber: Subscriber, since: number | null, limit: number): Promise<SyncReply> {
+    const { prisma } = this;
+    let from = since;
+    if (from === null) {
+      const [row] = await prisma.$queryRaw<Array<{ from: number | null; head: number }>>`
+        SELECT (SELECT min(seq) - 1 FROM deliveries
+                 WHERE subscriber_id = ${subscriber.id} AND status IN ('queued', 'sent')) AS from,
+               last_seq AS head
+          FROM subscribers WHERE id = ${subscriber.id}`;
+      from = row?.from ?? row?.head ?? 0;
+    } else {
+      await prisma.$executeRaw`
+        UPDATE deliveries
+           SET status = GREATEST(status, 'delivered'::"DeliveryStatus"), delivered_at = COALESCE(delivered_at, now())
+         WHERE subscriber_id = ${subscriber.id} AND seq <= ${since} AND status IN ('queued', 'sent')`;
+    }
+    const rows = await prisma.$queryRawUnsafe<DeliveryRow[]>(
+      `SELECT ${DELIVERY_ROW_COLUMNS}
+         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE d.subscriber_id = $1 AND d.seq > $2 AND ${LIVE}
+          AND (n.expires_at IS NULL OR n.expires_at > now())
+        ORDER BY d.seq LIMIT $3`,
+      subscriber.id,
+      from,
+      limit,
+    );
+    const [head] = await prisma.$queryRaw<Array<{ last_seq: number }>>`
+      SELECT last_seq FROM subscribers WHERE id = ${subscriber.id}`;
+    const now = Date.now();
+    return { ok: true, notifications: rows.map((r) => toPayload(r, this.freshnessMs, now)), head: head?.last_seq ?? 0 };
+  }
+
+  async list(
+    subscriber: Subscriber,
+    options: { cursor?: number | null; limit: number; unreadOnly?: boolean },
+  ): Promise<InboxPage> {
+    const params: unknown[] = [subscriber.id, options.limit + 1];
+    let where = `d.subscriber_id = $1 AND ${LIVE} AND (n.expires_at IS NULL OR n.expires_at > now() OR d.status >= 'delivered')`;
+    if (options.cursor != null) {
+      params.push(options.cursor);
+      where += ` AND d.seq < $${params.length}`;
+    }
+    if (options.unreadOnly) where += ' AND d.read_at IS NULL';
+    const rows = await this.prisma.$queryRawUnsafe<DeliveryRow[]>(
+      `SELECT ${DELIVERY_ROW_COLUMNS}
+         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE ${where} ORDER BY d.seq DESC LIMIT $2`,
+      ...params,
+    );
+    const page = rows.slice(0, options.limit);
+    const now = Date.now();
+    return {
+      ok: true,
+      items: page.map((r) => ({ ...toPayload(r, this.freshnessMs, now), status: r.status }) as InboxItem),
+      nextCursor: rows.length > options.limit ? (page.at(-1)?.seq ?? null) : null,
+      unread: await this.unread(subscriber),
+    };
+  }
+
+  async unread(subscriber: Subscriber): Promise<number> {
+    const [row] = await this.prisma.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE d.subscriber_id = $1 AND d.read_at IS NULL AND ${LIVE}
+          AND (n.expires_at IS NULL OR n.expires_at > now() OR d.status >= 'delivered')`,
+      subscriber.id,
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Marks notifications read; the user's other sockets hear it at once. Returns the new unread count. */
+  async markRead(subscriber: Subscriber, ids: string[] | 'all'): Promise<{ changed: string[]; unread: number }> {
+    const changed =
+      ids === 'all'
+        ? await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(
+            `UPDATE deliveries d SET status = GREATEST(d.status, 'read'::"DeliveryStatus"), read_at = now(),
+                    delivered_at = COALESCE(d.delivered_at, now())
+              WHERE d.subscriber_id = $1 AND d.read_at IS NULL AND ${LIVE}
+              RETURNING d.notification_id::text AS id`,
+            subscriber.id,
+          )
+        : await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(
+            `UPDATE deliveries d SET status = GREATEST(d.status, 'read'::"DeliveryStatus"), read_at = now(),
+                    delivered_at = COALESCE(d.delivered_at, now())
+              WHERE d.subscriber_id = $1 AND d.notification_id = ANY($2::uuid[]) AND d.read_at IS NULL AND ${LIVE}
+              RETURNING d.notification_id::text AS id`,
+            subscriber.id,
+            ids,
+          );
+    const unread = await this.unread(subscriber);
+    if (changed.length > 0) {
+      const event: InboxReadEvent = { ids: ids === 'all' ? 'all' : changed.map((c) => c.id), unread };
+      this.emitter()?.to(userRoom(subscriber.appId, subscriber.externalId)).emit(ServerEvent.InboxRead, event);
+    }
+    return { changed: changed.map((c) => c.id), unread };
+  }
+}

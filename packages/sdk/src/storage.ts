@@ -1,0 +1,35 @@
+/** localStorage that may be missing or throw (privacy modes, sandboxed iframes): never breaks delivery. */
+export class SafeStore {
+  constructor(private _storage: Storage | null) {}
+
+  get(key: string): string | null {
+    try {
+      return this._storage?.getItem(key) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  set(key: string, value: string): void {
+    try {
+      this._storage?.setItem(key, value);
+    } catch {
+      // quota exceeded or storage blocked: in-memory state still holds for this page
+    }
+  }
+}
+
+/** The unverified claims of a JWT, to key per-user state. Never used for trust decisions. */
+export function peekClaims(token: string): { sub?: string; aud?: string } {
+  try {
+    const part = token.split('.')[1] ?? '';
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    const claims = JSON.parse(json) as { sub?: unknown; aud?: unknown };
+    return {
+      sub: typeof claims.sub === 'string' ? claims.sub : undefined,
+      aud: typeof claims.aud === 'string' ? claims.aud : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
