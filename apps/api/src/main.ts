@@ -146,6 +146,7 @@ async function main(): Promise<void> {
         ackTimeoutMs: config.ackTimeoutMs,
         freshnessMs: config.popupFreshnessSeconds * 1000,
         jobLockMs: config.jobLockMs,
+        fanoutChunk: config.fanoutChunk,
         log,
         emitter: app?.io,
         recorder: app?.recorder,

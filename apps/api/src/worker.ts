@@ -6,7 +6,12 @@ import { createRedis, type RedisEndpoint } from './lib/redis-endpoint.js';
 import { shardedAdapter } from './plugins/socket.js';
 import { processDispatch } from './queues/dispatch-processor.js';
 import { createMaintenanceQueue, MAINTENANCE_QUEUE, scheduleSweep, sweep } from './queues/maintenance.js';
-import { createNotificationsQueue, type DispatchJobData, JobName, NOTIFICATIONS_QUEUE } from './queues/notifications.js';
+import {
+  createNotificationsQueue,
+  type DispatchJobData,
+  JobName,
+  NOTIFICATIONS_QUEUE,
+} from './queues/notifications.js';
 import { DeliveryRecorder } from './services/delivery-recorder.js';
 import type { Emitter } from './services/dispatcher.js';
 
@@ -19,6 +24,7 @@ export interface WorkerOptions {
   freshnessMs: number;
   /** Lock duration of a job; after a crash, its job is picked up again once this runs out. */
   jobLockMs?: number;
+  fanoutChunk?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /**
    * Where to emit. In the `all` role this is the gateway's own Socket.IO server; otherwise a
@@ -52,6 +58,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     recorder,
     ackTimeoutMs: opts.ackTimeoutMs,
     freshnessMs: opts.freshnessMs,
+    chunk: opts.fanoutChunk,
   };
   const lockDuration = opts.jobLockMs ?? 30_000;
   const worker = new Worker<DispatchJobData>(

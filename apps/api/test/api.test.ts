@@ -197,7 +197,8 @@ describe('GET /v1/notifications/:id', () => {
       title: 'Counted',
       data: { k: 1 },
       recipients: 2,
-      counts: { queued: 0, delivered: 0, read: 0 },
+      // Small immediate sends get their delivery rows when accepted.
+      counts: { queued: 2, delivered: 0, read: 0 },
     });
   });
 

@@ -24,7 +24,13 @@ beforeAll(async () => {
     emitted.push(String(room));
     return to(room);
   });
-  deps = { prisma: testDb.db.prisma, emitter, recorder: new DeliveryRecorder(testDb.db.prisma), ackTimeoutMs: 500, freshnessMs: 600_000 };
+  deps = {
+    prisma: testDb.db.prisma,
+    emitter,
+    recorder: new DeliveryRecorder(testDb.db.prisma),
+    ackTimeoutMs: 500,
+    freshnessMs: 600_000,
+  };
 });
 afterAll(async () => {
   await testDb?.cleanup();
@@ -37,25 +43,39 @@ async function stored(target: object) {
 }
 
 const job = (notificationId: string, attemptsMade = 0, attempts = 3) =>
-  ({ data: { notificationId }, attemptsMade, opts: { attempts } }) as unknown as Job<DispatchJobData>;
+  ({
+    data: { notificationId },
+    attemptsMade,
+    attemptsStarted: attemptsMade + 1,
+    stalledCounter: 0,
+    opts: { attempts },
+  }) as unknown as Job<DispatchJobData>;
 
 describe('dispatchNotification', () => {
   it('is safe to run twice: no second row, no second sequence number, queued rows emitted again', async () => {
-    const id = await stored({ userIds: ['r1', 'r2', 'r3'] });
+    // More users than the accept path fans out, so the worker writes the rows.
+    const users = Array.from({ length: 150 }, (_, i) => `r${i}`);
+    const id = await stored({ userIds: users });
     const first = await dispatchNotification(id, deps, { retry: false });
-    expect(first).toEqual({ created: 3, emitted: 3 });
-    const seqs = await testDb.db.prisma.subscriber.findMany({ where: { externalId: { in: ['r1', 'r2', 'r3'] } } });
+    expect(first).toEqual({ created: 150, emitted: 150 });
+    const seqs = await testDb.db.prisma.subscriber.findMany({
+      where: { externalId: { in: users } },
+      orderBy: { id: 'asc' },
+    });
 
     emitted.length = 0;
     // As if the worker died after storing the rows: the retry re-emits what is still queued.
     await testDb.db.prisma.notification.update({ where: { id }, data: { status: 'processing' } });
     const again = await dispatchNotification(id, deps, { retry: true });
-    expect(again).toEqual({ created: 0, emitted: 3 });
-    expect(emitted.sort()).toEqual(['user:default:r1', 'user:default:r2', 'user:default:r3']);
-    expect(await testDb.db.prisma.delivery.count({ where: { notificationId: id } })).toBe(3);
-    const after = await testDb.db.prisma.subscriber.findMany({ where: { externalId: { in: ['r1', 'r2', 'r3'] } } });
+    expect(again).toEqual({ created: 0, emitted: 150 });
+    expect(new Set(emitted)).toEqual(new Set(users.map((u) => `user:default:${u}`)));
+    expect(await testDb.db.prisma.delivery.count({ where: { notificationId: id } })).toBe(150);
+    const after = await testDb.db.prisma.subscriber.findMany({
+      where: { externalId: { in: users } },
+      orderBy: { id: 'asc' },
+    });
     expect(after.map((s) => s.lastSeq)).toEqual(seqs.map((s) => s.lastSeq));
-    expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).recipientCount).toBe(3);
+    expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).recipientCount).toBe(150);
   });
 
   it('fans a broadcast out in chunks to every subscriber, each with its own next sequence number', async () => {
@@ -91,7 +111,7 @@ describe('processDispatch', () => {
   });
 
   it('marks the notification failed with the reason when the last attempt fails', async () => {
-    const id = await stored({ userId: 'f1' });
+    const id = await stored({ userIds: Array.from({ length: 150 }, (_, i) => `f${i}`) });
     const broken = { ...deps, prisma: testDb.db.prisma, emitter: undefined as unknown as Server };
     // An emitter that throws stands for any failure during fan-out.
     await expect(processDispatch(job(id, 0, 3), broken)).rejects.toThrow();

@@ -154,7 +154,10 @@ export interface ClientToServerEvents {
   'read:all': (request: Record<string, never>, reply?: (r: { ok: true; unread: number } | ErrorReply) => void) => void;
   sync: (request: SyncRequest, reply: (r: SyncReply | ErrorReply) => void) => void;
   'inbox:list': (request: InboxListRequest, reply: (r: InboxPage | ErrorReply) => void) => void;
-  'inbox:unread': (request: Record<string, never>, reply: (r: { ok: true; unread: number } | ErrorReply) => void) => void;
+  'inbox:unread': (
+    request: Record<string, never>,
+    reply: (r: { ok: true; unread: number } | ErrorReply) => void,
+  ) => void;
 }
 
 /** The room every socket of one user joins. */

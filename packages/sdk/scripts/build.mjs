@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
-const common = { bundle: true, sourcemap: true, target: ['es2020'], legalComments: 'none', logLevel: 'warning' };
+// ES2022 keeps class fields native: lowered fields are defined by string name, which mangleProps would not rename.
+const common = { bundle: true, sourcemap: true, target: ['es2022'], legalComments: 'none', logLevel: 'warning' };
 
 await build({
   ...common,

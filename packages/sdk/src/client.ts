@@ -33,6 +33,11 @@ export interface HeraldOptions {
    * become a single summary popup. Default 3.
    */
   maxCatchUpPopups?: number;
+  /**
+   * While connected, re-sync this often even without news (default 60 s): whatever a server-side
+   * hiccup kept from being pushed live is fetched then. 0 turns it off.
+   */
+  syncIntervalMs?: number;
   /** Transports to try, in order. Default: WebSocket, falling back to long-polling. */
   transports?: Array<'websocket' | 'polling'>;
   /** Platform objects, defaulting to the browser's (tests pass their own). */
@@ -95,6 +100,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   private _syncing = false;
   private _held: NotificationPayload[] = [];
   private _confirmTimer: ReturnType<typeof setTimeout> | undefined;
+  private _intervalTimer: ReturnType<typeof setInterval> | undefined;
   private _popups = new Map<string, Notification>();
 
   constructor(options: HeraldOptions) {
@@ -178,6 +184,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
 
   disconnect(): void {
     clearTimeout(this._confirmTimer);
+    clearInterval(this._intervalTimer);
     this._socket.disconnect();
   }
 
@@ -207,10 +214,12 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   }
 
   private async _request<T>(event: string, payload: unknown): Promise<T> {
-    const reply = (await (this._socket.timeout(REQUEST_TIMEOUT_MS) as unknown as {
-      emitWithAck(e: string, p: unknown): Promise<unknown>;
-    }).emitWithAck(event, payload)) as ({ ok: true } & T) | { ok: false; code: string; message: string };
-    if (!reply || reply.ok !== true) {
+    const reply = (await (
+      this._socket.timeout(REQUEST_TIMEOUT_MS) as unknown as {
+        emitWithAck(e: string, p: unknown): Promise<unknown>;
+      }
+    ).emitWithAck(event, payload)) as ({ ok: true } & T) | { ok: false; code: string; message: string };
+    if (reply?.ok !== true) {
       const failed = reply as { code?: string; message?: string } | undefined;
       throw new RequestError(failed?.code ?? 'HERALD_ERR_REQUEST', failed?.message ?? `"${event}" failed`);
     }
@@ -227,8 +236,16 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     socket.on('connect', () => {
       this._setState({ state: 'connected' });
       void this._sync();
+      const every = this._options.syncIntervalMs ?? 60_000;
+      clearInterval(this._intervalTimer);
+      if (every > 0) {
+        this._intervalTimer = setInterval(() => {
+          if (socket.connected) void this._sync();
+        }, every);
+      }
     });
     socket.on('disconnect', (reason) => {
+      clearInterval(this._intervalTimer);
       const serverClosed = reason === 'io server disconnect';
       this._syncing = false;
       this._setState({

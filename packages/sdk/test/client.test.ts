@@ -234,7 +234,13 @@ describe('HeraldClient', () => {
     const pages = [[payload('s1', { seq: 1 }), payload('s2', { seq: 2 })], [payload('s3', { seq: 3, silent: true })]];
     const fake = fakeSocket({ sync: syncServer(pages, 5) });
     const { N, shown } = fakeNotification('granted');
-    const client = new HeraldClient({ url: 'http://h', token: tokenFor('u1'), io: fake.io as never, Notification: N, storage });
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: tokenFor('u1'),
+      io: fake.io as never,
+      Notification: N,
+      storage,
+    });
     const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
     await new Promise((r) => options.auth(r));
     const got: Array<[string, boolean, boolean]> = [];
@@ -253,7 +259,13 @@ describe('HeraldClient', () => {
 
     // A later page load resumes from the stored cursor.
     const again = fakeSocket({ sync: syncServer([], 5) });
-    const second = new HeraldClient({ url: 'http://h', token: tokenFor('u1'), io: again.io as never, Notification: N, storage });
+    const second = new HeraldClient({
+      url: 'http://h',
+      token: tokenFor('u1'),
+      io: again.io as never,
+      Notification: N,
+      storage,
+    });
     const o2 = (again.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
     await new Promise((r) => o2.auth(r));
     const done = new Promise((r) => second.on('synced', r));
@@ -266,7 +278,13 @@ describe('HeraldClient', () => {
     const many = Array.from({ length: 8 }, (_, i) => payload(`m${i}`, { seq: i + 1 }));
     const fake = fakeSocket({ sync: syncServer([many], 8) });
     const { N, shown } = fakeNotification('granted');
-    const client = new HeraldClient({ url: 'http://h', token: tokenFor('u2'), io: fake.io as never, Notification: N, storage: memoryStorage() });
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: tokenFor('u2'),
+      io: fake.io as never,
+      Notification: N,
+      storage: memoryStorage(),
+    });
     const events: string[] = [];
     client.on('notification', (n) => events.push(n.id));
     const synced = new Promise((r) => client.on('synced', r));
@@ -292,7 +310,13 @@ describe('HeraldClient', () => {
         return { ok: true, notifications: [], head: 3 };
       },
     });
-    const client = new HeraldClient({ url: 'http://h', token: 't', io: fake.io as never, Notification: null, storage: null });
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: 't',
+      io: fake.io as never,
+      Notification: null,
+      storage: null,
+    });
     const got: string[] = [];
     client.on('notification', (n) => got.push(n.id));
     const synced = new Promise((r) => client.on('synced', r));
@@ -309,7 +333,13 @@ describe('HeraldClient', () => {
   it('closes popups and updates the unread count when notifications are read elsewhere', () => {
     const fake = fakeSocket();
     const { N, shown } = fakeNotification('granted');
-    const client = new HeraldClient({ url: 'http://h', token: 't', io: fake.io as never, Notification: N, storage: null });
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: 't',
+      io: fake.io as never,
+      Notification: N,
+      storage: null,
+    });
     const unread: number[] = [];
     client.on('unread', (n) => unread.push(n));
     fake.fire('notification', payload('r1'), () => {});

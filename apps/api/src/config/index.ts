@@ -27,6 +27,8 @@ export interface Config {
   popupFreshnessSeconds: number;
   /** How long a worker's claim on a job lasts without renewal; a crashed worker's jobs move on after it. */
   jobLockMs: number;
+  /** Recipients written per statement when the worker fans a notification out. */
+  fanoutChunk: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -52,6 +54,7 @@ const descriptions: Record<string, string> = {
   HERALD_TOKEN_TTL_SECONDS: 'a number of seconds from 60 to 2592000',
   HERALD_POPUP_FRESHNESS_SECONDS: 'a number of seconds from 0 to 2592000',
   HERALD_JOB_LOCK_MS: 'a number of milliseconds from 1000 to 600000',
+  HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
 
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     tokenTtlSeconds: e.HERALD_TOKEN_TTL_SECONDS,
     popupFreshnessSeconds: e.HERALD_POPUP_FRESHNESS_SECONDS,
     jobLockMs: e.HERALD_JOB_LOCK_MS,
+    fanoutChunk: e.HERALD_FANOUT_CHUNK,
     logLevel: e.LOG_LEVEL,
   };
 }

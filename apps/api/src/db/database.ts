@@ -38,6 +38,8 @@ async function openPglite(dir: string): Promise<Database> {
   try {
     client = new PGlite(dir);
     await client.waitReady;
+    // Prisma stores DateTime as UTC in \`timestamp\` columns; raw SQL's now() must agree.
+    await client.exec("SET TIME ZONE 'UTC'");
   } catch (error) {
     releaseLock();
     throw new DatabaseError(`Could not open the embedded database at ${dir}: ${(error as Error).message}`, {
@@ -68,7 +70,8 @@ async function openPostgres(
   const pool = new NameTypePool({
     connectionString: target.url,
     max: poolSize,
-    options: `-c search_path="${target.schema}"`,
+    // Prisma stores DateTime as UTC in `timestamp` columns; raw SQL's now() must agree.
+    options: `-c search_path="${target.schema}" -c TimeZone=UTC`,
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema: target.schema }) });
   return {

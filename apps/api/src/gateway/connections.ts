@@ -36,7 +36,9 @@ const invalid = (message: string): ErrorReply => ({ ok: false, code: 'HERALD_ERR
 
 function intOrNull(value: unknown, min: number, max: number): number | null | undefined {
   if (value === null || value === undefined) return null;
-  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max ? (value as number) : undefined;
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+    ? (value as number)
+    : undefined;
 }
 
 /**
@@ -48,7 +50,11 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
   io.on('connection', (socket) => {
     socket.join(userRoom(socket.data.appId, socket.data.userId));
     scheduleExpiry(socket);
-    const subscriber: Subscriber = { id: socket.data.subscriberId, appId: socket.data.appId, externalId: socket.data.userId };
+    const subscriber: Subscriber = {
+      id: socket.data.subscriberId,
+      appId: socket.data.appId,
+      externalId: socket.data.userId,
+    };
 
     /** Runs a request handler; a failure is logged and answered instead of dropped. */
     const answer = <R>(reply: ((r: R | ErrorReply) => void) | undefined, work: () => Promise<R | ErrorReply>) => {
@@ -56,7 +62,8 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
         (r) => (typeof reply === 'function' ? reply(r) : undefined),
         (err: unknown) => {
           deps.log.error({ err, userId: socket.data.userId }, 'socket request failed');
-          if (typeof reply === 'function') reply({ ok: false, code: 'HERALD_ERR_INTERNAL', message: 'The server could not answer; try again.' });
+          if (typeof reply === 'function')
+            reply({ ok: false, code: 'HERALD_ERR_INTERNAL', message: 'The server could not answer; try again.' });
         },
       );
     };

@@ -43,7 +43,11 @@ export const Errors = {
     'Notification %s cannot be cancelled: it is %s. Only scheduled or queued notifications can be.',
     409,
   ),
-  UserNotFound: createError('HERALD_ERR_USER_NOT_FOUND', 'User "%s" has never connected nor been sent anything in this app.', 404),
+  UserNotFound: createError(
+    'HERALD_ERR_USER_NOT_FOUND',
+    'User "%s" has never connected nor been sent anything in this app.',
+    404,
+  ),
   DemoDisabled: createError('HERALD_ERR_DEMO_DISABLED', 'The demo endpoints are disabled on this server.', 404),
 } as const;
 

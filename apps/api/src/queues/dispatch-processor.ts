@@ -10,7 +10,9 @@ import type { DispatchJobData } from './notifications.js';
 export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchDeps) {
   const { notificationId } = job.data;
   try {
-    const result = await dispatchNotification(notificationId, deps, { retry: job.attemptsMade > 0 });
+    // Not the first run (a failed attempt, or a worker that died holding it): rows may exist unsent.
+    const retry = job.attemptsMade > 0 || job.attemptsStarted > 1 || job.stalledCounter > 0;
+    const result = await dispatchNotification(notificationId, deps, { retry });
     if (result.skipped === 'missing') {
       throw new UnrecoverableError(`notification ${notificationId} does not exist`);
     }

@@ -19,7 +19,11 @@ export function createMaintenanceQueue(connection: Redis, prefix: string): Queue
 
 /** Registers the repeating sweep once per deployment (idempotent across workers). */
 export async function scheduleSweep(queue: Queue, everyMs = SWEEP_EVERY_MS): Promise<void> {
-  await queue.upsertJobScheduler(SWEEP_JOB, { every: everyMs }, { name: SWEEP_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  await queue.upsertJobScheduler(
+    SWEEP_JOB,
+    { every: everyMs },
+    { name: SWEEP_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
 }
 
 export interface SweepResult {

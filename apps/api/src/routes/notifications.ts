@@ -64,7 +64,8 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       const body = results.map((r, i) => {
         if ('error' in r) return r;
         accepted++;
-        if (!r.replayed) fastify.metrics.accepted.inc({ priority: request.body.notifications[i]?.priority ?? 'normal' });
+        if (!r.replayed)
+          fastify.metrics.accepted.inc({ priority: request.body.notifications[i]?.priority ?? 'normal' });
         const { replayed: _replayed, ...rest } = r;
         return rest;
       });

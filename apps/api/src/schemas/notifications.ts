@@ -200,4 +200,7 @@ export const ReadBody = Type.Object(
   { additionalProperties: false, description: 'Either { ids: [...] } or { all: true }' },
 );
 
-export const ReadResponse = Type.Object({ read: Type.Integer({ description: 'How many changed to read' }), unread: Type.Integer() });
+export const ReadResponse = Type.Object({
+  read: Type.Integer({ description: 'How many changed to read' }),
+  unread: Type.Integer(),
+});

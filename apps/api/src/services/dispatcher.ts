@@ -2,6 +2,7 @@ import { type ClientToServerEvents, ServerEvent, type ServerToClientEvents, user
 import type { Server } from 'socket.io';
 import type { Notification, PrismaClient } from '../generated/prisma/client.js';
 import type { DeliveryRecorder } from './delivery-recorder.js';
+import { fansOutAtAccept } from './notifications.js';
 import { toPayload } from './payload.js';
 
 /** Recipients written per statement during fan-out. */
@@ -16,6 +17,8 @@ export interface DispatchDeps {
   ackTimeoutMs: number;
   /** Notifications older than this are sent silently (inbox only, no popup). */
   freshnessMs: number;
+  /** Recipients per fan-out statement (default FANOUT_CHUNK). */
+  chunk?: number;
 }
 
 export interface DispatchResult {
@@ -67,6 +70,7 @@ export async function dispatchNotification(
   options: { retry: boolean },
 ): Promise<DispatchResult> {
   const { prisma } = deps;
+  const chunk = deps.chunk ?? FANOUT_CHUNK;
   // Claim it, unless it was cancelled (or already failed) meanwhile.
   const claimed = await prisma.$queryRaw<Notification[]>`
     UPDATE notifications SET status = 'processing'
@@ -91,12 +95,19 @@ export async function dispatchNotification(
     emitted += rows.length;
   };
 
-  if (target.broadcast) {
+  const prefanned = fansOutAtAccept(target, n.sendAt);
+  if (prefanned && expired) {
+    await prisma.$executeRaw`
+      UPDATE deliveries SET status = 'expired', expired_at = now()
+       WHERE notification_id = ${n.id}::uuid AND status IN ('queued', 'sent')`;
+  } else if (prefanned) {
+    // Rows were written when it was accepted: emit to those still queued.
+  } else if (target.broadcast) {
     let after = '';
     for (;;) {
       // Page in the database's own order (its collation), so the cursor comparison agrees with it.
       const page = await prisma.$queryRaw<Array<{ id: string }>>`
-        SELECT id FROM subscribers WHERE app_id = ${n.appId} AND id > ${after} ORDER BY id LIMIT ${FANOUT_CHUNK}`;
+        SELECT id FROM subscribers WHERE app_id = ${n.appId} AND id > ${after} ORDER BY id LIMIT ${chunk}`;
       if (page.length === 0) break;
       after = page.at(-1)?.id ?? after;
       const rows = await fanOutToSubscribers(
@@ -110,22 +121,22 @@ export async function dispatchNotification(
     }
   } else {
     const userIds = target.userIds ?? (target.userId ? [target.userId] : []);
-    for (let i = 0; i < userIds.length; i += FANOUT_CHUNK) {
-      const rows = await fanOutToUsers(prisma, n, userIds.slice(i, i + FANOUT_CHUNK), status);
+    for (let i = 0; i < userIds.length; i += chunk) {
+      const rows = await fanOutToUsers(prisma, n, userIds.slice(i, i + chunk), status);
       created += rows.length;
       emitAll(rows);
     }
   }
 
-  if (options.retry && !expired) {
-    // A previous attempt may have stored rows and died before emitting them.
+  if ((options.retry || prefanned) && !expired) {
+    // Rows written at accept time, or by a previous attempt that died before emitting them.
     let after = '';
     for (;;) {
       const rows = await prisma.$queryRaw<Recipient[]>`
         SELECT d.subscriber_id, s.external_id, d.seq
           FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
          WHERE d.notification_id = ${n.id}::uuid AND d.status = 'queued' AND d.subscriber_id > ${after}
-         ORDER BY d.subscriber_id LIMIT ${FANOUT_CHUNK}`;
+         ORDER BY d.subscriber_id LIMIT ${chunk}`;
       if (rows.length === 0) break;
       emitAll(rows);
       after = rows.at(-1)?.subscriber_id ?? after;
@@ -148,7 +159,12 @@ export async function dispatchNotification(
  */
 type RowStatus = 'queued' | 'expired';
 
-function fanOutToUsers(prisma: PrismaClient, n: Notification, userIds: string[], status: RowStatus): Promise<Recipient[]> {
+function fanOutToUsers(
+  prisma: PrismaClient,
+  n: Notification,
+  userIds: string[],
+  status: RowStatus,
+): Promise<Recipient[]> {
   return prisma.$queryRaw<Recipient[]>`
     WITH wanted AS (
       SELECT u.external_id FROM unnest(${userIds}::text[]) AS u(external_id)
@@ -202,9 +218,13 @@ function emitOne(deps: DispatchDeps, n: Notification, r: Recipient): void {
   deps.emitter
     .to(userRoom(n.appId, r.external_id))
     .timeout(deps.ackTimeoutMs)
-    .emit(ServerEvent.Notification, payloadOf(n, r.seq, deps.freshnessMs), (err: Error | null, responses: unknown[]) => {
-      if (responses?.length) deps.recorder.record('delivered', n.id, r.subscriber_id);
-      else if (err) deps.recorder.record('sent', n.id, r.subscriber_id);
-      // No error and no responses: the user had no open socket; the row stays queued.
-    });
+    .emit(
+      ServerEvent.Notification,
+      payloadOf(n, r.seq, deps.freshnessMs),
+      (err: Error | null, responses: unknown[]) => {
+        if (responses?.length) deps.recorder.record('delivered', n.id, r.subscriber_id);
+        else if (err) deps.recorder.record('sent', n.id, r.subscriber_id);
+        // No error and no responses: the user had no open socket; the row stays queued.
+      },
+    );
 }

@@ -47,6 +47,24 @@ interface Prepared {
   kind: TargetKind;
   delayMs: number;
   priority: 'low' | 'normal' | 'high';
+  /** Users whose delivery rows are written with the notification itself (see `fansOutAtAccept`). */
+  users: string[];
+}
+
+/** Immediate sends to at most this many users get their delivery rows in the accepting statement. */
+export const ACCEPT_FANOUT_MAX = 100;
+
+/**
+ * Whether a notification's delivery rows (and per-user sequence numbers) are written when it is
+ * accepted, rather than by the worker. Doing it at accept time gives a user's notifications
+ * sequence numbers in the order they were accepted, whatever order the workers run them in.
+ * Scheduled notifications must wait (a sequence number makes a notification visible to catch-up),
+ * and broadcasts and large lists are fanned out by the worker in chunks.
+ */
+export function fansOutAtAccept(target: Target, sendAt: Date | null): boolean {
+  if (sendAt) return false;
+  if (target.userId !== undefined) return true;
+  return target.userIds !== undefined && target.userIds.length <= ACCEPT_FANOUT_MAX;
 }
 
 function canonical(value: unknown): string {
@@ -93,10 +111,12 @@ export class NotificationService {
     const { idempotencyKey: _key, ...request } = input;
     const priority = input.priority ?? 'normal';
     const recipients = kind === 'userId' ? 1 : kind === 'userIds' ? (input.to.userIds?.length ?? 0) : 0;
+    const users = fansOutAtAccept(input.to, sendAt) ? (input.to.userIds ?? [input.to.userId as string]) : [];
     return {
       kind,
       delayMs: startsAt - now,
       priority,
+      users,
       row: {
         id: randomUUID(),
         appId,
@@ -152,15 +172,12 @@ export class NotificationService {
     if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
     if (p.kind === 'broadcast') p.row.recipientCount = await this.broadcastCount(appId);
-    try {
-      await this.prisma.notification.create({ data: p.row });
-    } catch (error) {
+    const inserted = await this.persist([p]);
+    if (!inserted.has(p.row.id)) {
       // Two concurrent requests with one key: the loser returns the winner's notification.
-      if (isUniqueViolation(error)) {
-        const winner = await this.original(p);
-        if (winner) return winner;
-      }
-      throw error;
+      const winner = await this.original(p);
+      if (winner) return winner;
+      throw new Errors.IdempotencyMismatch(p.row.idempotencyKey ?? '');
     }
     await this.enqueue([p]);
     return { id: p.row.id, status: p.row.status, recipients: p.row.recipientCount ?? 0, replayed: false };
@@ -194,7 +211,9 @@ export class NotificationService {
       } catch (error) {
         const e = error as { statusCode?: number; code?: string; message: string };
         if (!e.statusCode || e.statusCode >= 500) throw error;
-        results[index] = { error: { statusCode: e.statusCode, code: e.code ?? 'HERALD_ERR_BAD_REQUEST', message: e.message } };
+        results[index] = {
+          error: { statusCode: e.statusCode, code: e.code ?? 'HERALD_ERR_BAD_REQUEST', message: e.message },
+        };
       }
     }
     if (fresh.length > 0) {
@@ -203,16 +222,100 @@ export class NotificationService {
         const count = await this.broadcastCount(appId);
         for (const f of fresh) if (f.p.kind === 'broadcast') f.p.row.recipientCount = count;
       }
-      await this.prisma.notification.createMany({ data: fresh.map((f) => f.p.row) });
-      await this.enqueue(fresh.map((f) => f.p));
+      const inserted = await this.persist(fresh.map((f) => f.p));
+      await this.enqueue(fresh.filter((f) => inserted.has(f.p.row.id)).map((f) => f.p));
       for (const { index, p } of fresh) {
-        results[index] = { id: p.row.id, status: p.row.status, recipients: p.row.recipientCount ?? 0, replayed: false };
+        if (inserted.has(p.row.id)) {
+          results[index] = {
+            id: p.row.id,
+            status: p.row.status,
+            recipients: p.row.recipientCount ?? 0,
+            replayed: false,
+          };
+        } else {
+          // Lost a race for its idempotency key to a concurrent request.
+          results[index] = (await this.original(p)) ?? {
+            error: { statusCode: 409, code: 'HERALD_ERR_IDEMPOTENCY_CONFLICT', message: 'Retry this item.' },
+          };
+        }
       }
     }
     return results as Array<Accepted | { error: { statusCode: number; code: string; message: string } }>;
   }
 
+  /**
+   * Stores notifications — and, for small immediate sends, their delivery rows with each user's
+   * next sequence numbers, in request order — in one statement, so one round trip whatever the
+   * batch size. A notification whose idempotency key is taken meanwhile is skipped; returns the
+   * ids actually inserted.
+   */
+  private async persist(prepared: Prepared[]): Promise<Set<string>> {
+    const rows = prepared.map(({ row }) => ({
+      id: row.id,
+      app_id: row.appId,
+      target: row.target,
+      title: row.title,
+      body: row.body,
+      icon: row.icon,
+      image: row.image,
+      url: row.url,
+      tag: row.tag,
+      data: row.data === Prisma.DbNull ? null : row.data,
+      priority: row.priority,
+      ttl_seconds: row.ttlSeconds,
+      expires_at: row.expiresAt,
+      send_at: row.sendAt,
+      idempotency_key: row.idempotencyKey,
+      request_hash: row.requestHash,
+      status: row.status,
+      recipient_count: row.recipientCount,
+      failure_reason: null,
+      created_at: new Date(),
+      dispatched_at: null,
+      cancelled_at: null,
+    }));
+    const pairs = { ids: [] as string[], users: [] as string[], order: [] as number[] };
+    prepared.forEach((p, i) => {
+      for (const user of p.users) {
+        pairs.ids.push(p.row.id);
+        pairs.users.push(user);
+        pairs.order.push(i);
+      }
+    });
+    const appId = prepared[0]?.row.appId ?? '';
+    const inserted = await this.prisma.$queryRaw<Array<{ id: string }>>`
+      WITH input AS (
+        SELECT * FROM json_populate_recordset(NULL::notifications, ${JSON.stringify(rows)}::json)
+      ), ins AS (
+        INSERT INTO notifications SELECT * FROM input
+        ON CONFLICT (app_id, idempotency_key) DO NOTHING
+        RETURNING id
+      ), pairs AS (
+        SELECT p.notification_id, p.external_id, p.ord
+          FROM unnest(${pairs.ids}::uuid[], ${pairs.users}::text[], ${pairs.order}::int[]) AS p(notification_id, external_id, ord)
+          JOIN ins ON ins.id = p.notification_id
+      ), counts AS (
+        SELECT external_id, count(*)::int AS k FROM pairs GROUP BY external_id ORDER BY external_id
+      ), bumped AS (
+        -- One row per user, locked in a stable order: concurrent accepts cannot deadlock.
+        INSERT INTO subscribers (id, app_id, external_id, last_seq)
+        SELECT gen_random_uuid()::text, ${appId}, external_id, k FROM counts
+        ON CONFLICT (app_id, external_id) DO UPDATE SET last_seq = subscribers.last_seq + EXCLUDED.last_seq
+        RETURNING id, external_id, last_seq
+      ), numbered AS (
+        SELECT p.notification_id, b.id AS subscriber_id,
+               b.last_seq - c.k + row_number() OVER (PARTITION BY p.external_id ORDER BY p.ord) AS seq
+          FROM pairs p JOIN bumped b USING (external_id) JOIN counts c USING (external_id)
+      ), delivered AS (
+        INSERT INTO deliveries (notification_id, subscriber_id, seq, status)
+        SELECT notification_id, subscriber_id, seq, 'queued' FROM numbered
+      )
+      SELECT id::text FROM ins`;
+    return new Set(inserted.map((r) => r.id));
+  }
+
   private async enqueue(prepared: Prepared[]): Promise<void> {
+    if (prepared.length === 0) return;
     const jobs = prepared.map((p) => ({
       name: JobName.Dispatch,
       data: { notificationId: p.row.id },
@@ -329,8 +432,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`enqueue took longer than ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }

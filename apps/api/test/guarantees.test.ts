@@ -1,0 +1,406 @@
+import type { InboxReadEvent, NotificationPayload, SyncReply } from '@herald/protocol';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweep } from '../src/queues/maintenance.js';
+import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
+
+let testDb: TestDatabase;
+let stack: TestStack;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('postgres');
+  stack = await startStack(testDb);
+});
+afterAll(async () => {
+  await stack?.close();
+  await testDb?.cleanup();
+});
+
+const auth = () => ({ authorization: `Bearer ${stack.apiKey}` });
+const send = async (payload: object) => {
+  const res = await stack.app.inject({ method: 'POST', url: '/v1/notifications', headers: auth(), payload });
+  expect(res.statusCode, res.body).toBe(202);
+  return res.json() as { id: string; status: string; recipients: number };
+};
+const dispatched = (id: string) =>
+  eventually(async () => {
+    const n = await stack.db.prisma.notification.findUnique({ where: { id } });
+    return n && ['dispatched', 'expired', 'failed', 'cancelled'].includes(n.status) ? n : undefined;
+  });
+const sync = (socket: Socket, since: number | null, limit?: number) =>
+  socket.emitWithAck('sync', { since, limit }) as Promise<SyncReply>;
+/** A socket that does not ack live notifications: the offline-ish client of these tests. */
+const quiet = async (userId: string) => stack.connectUser(userId);
+
+describe('catch-up from a per-user cursor', () => {
+  it('gives a device without a cursor every undelivered notification, oldest first, then confirms them', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await send({ to: { userId: 'cu-1' }, title: `n${i}` })).id);
+    await dispatched(ids[4] as string);
+    const socket = await quiet('cu-1');
+    const first = await sync(socket, null, 3);
+    expect(first.notifications.map((n) => n.id)).toEqual(ids.slice(0, 3));
+    const seqs = first.notifications.map((n) => n.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const second = await sync(socket, seqs[2] ?? 0, 3);
+    expect(second.notifications.map((n) => n.id)).toEqual(ids.slice(3));
+    const last = second.notifications.at(-1)?.seq ?? 0;
+    const done = await sync(socket, last);
+    expect(done.notifications).toEqual([]);
+    expect(done.head).toBe(last);
+    const statuses = await stack.db.prisma.delivery.findMany({ where: { notificationId: { in: ids } } });
+    expect(statuses.map((d) => d.status)).toEqual(Array(5).fill('delivered'));
+    socket.disconnect();
+  });
+
+  it('replays from the cursor a device presents, whichever notifications it missed', async () => {
+    const socket = await quiet('cu-2');
+    const a = await send({ to: { userId: 'cu-2' }, title: 'a' });
+    await dispatched(a.id);
+    const head = (await sync(socket, null)).notifications.at(-1)?.seq ?? 0;
+    await sync(socket, head);
+    const b = await send({ to: { userId: 'cu-2' }, title: 'b' });
+    await dispatched(b.id);
+    const replay = await sync(socket, head);
+    expect(replay.notifications.map((n) => n.id)).toEqual([b.id]);
+    socket.disconnect();
+  });
+
+  it('skips expired and cancelled notifications and marks expired recipients', async () => {
+    const socket = await quiet('cu-3');
+    const start = (await sync(socket, null)).head;
+    const soon = await send({ to: { userId: 'cu-3' }, title: 'short-lived', ttlSeconds: 1 });
+    const later = await send({
+      to: { userId: 'cu-3' },
+      title: 'scheduled',
+      sendAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+    await dispatched(soon.id);
+    const cancelled = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/notifications/${later.id}/cancel`,
+      headers: auth(),
+    });
+    expect(cancelled.json().status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await sync(socket, start)).notifications).toEqual([]);
+    await sweep(stack.db.prisma, stack.app.notificationsQueue);
+    const row = await stack.db.prisma.delivery.findFirstOrThrow({ where: { notificationId: soon.id } });
+    expect(row.status).toBe('expired');
+    expect(row.expiredAt).toBeInstanceOf(Date);
+    socket.disconnect();
+  });
+
+  it('never sends a notification whose ttl ran out before it went out', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: auth(),
+      payload: {
+        to: { userIds: ['ex-1', 'ex-2'] },
+        title: 'too late',
+        ttlSeconds: 1,
+        sendAt: new Date(Date.now() + 500).toISOString(),
+      },
+    });
+    const { id } = res.json();
+    // Hold the job past its expiry: it is due in 0.5 s and expires at 1.5 s.
+    await stack.app.notificationsQueue.getJob(id).then((job) => job?.changeDelay(2000));
+    const n = await eventually(async () => {
+      const row = await stack.db.prisma.notification.findUnique({ where: { id } });
+      return row?.status === 'expired' ? row : undefined;
+    }, 8000);
+    expect(n.status).toBe('expired');
+    const rows = await stack.db.prisma.delivery.findMany({ where: { notificationId: id } });
+    expect(rows.map((r) => r.status)).toEqual(['expired', 'expired']);
+  });
+
+  it('marks old and already-read notifications silent so they do not pop up', async () => {
+    const socket = await quiet('cu-4');
+    const start = (await sync(socket, null)).head;
+    const old = await send({ to: { userId: 'cu-4' }, title: 'old' });
+    const read = await send({ to: { userId: 'cu-4' }, title: 'read elsewhere' });
+    const fresh = await send({ to: { userId: 'cu-4' }, title: 'fresh' });
+    await dispatched(fresh.id);
+    await stack.db.prisma.notification.update({
+      where: { id: old.id },
+      data: { createdAt: new Date(Date.now() - 3_600_000) },
+    });
+    await socket.emitWithAck('read', { id: read.id });
+    const page = await sync(socket, start);
+    const byId = Object.fromEntries(page.notifications.map((n) => [n.id, n]));
+    expect(byId[old.id]?.silent).toBe(true);
+    expect(byId[read.id]).toMatchObject({ silent: true, readAt: expect.any(String) });
+    expect(byId[fresh.id]?.silent).toBe(false);
+    socket.disconnect();
+  });
+
+  it('answers a malformed sync with an error reply', async () => {
+    const socket = await quiet('cu-5');
+    await expect(socket.emitWithAck('sync', { since: 'x' })).resolves.toMatchObject({
+      ok: false,
+      code: 'HERALD_ERR_VALIDATION',
+    });
+    await expect(socket.emitWithAck('sync', { since: 0, limit: 1000 })).resolves.toMatchObject({ ok: false });
+    socket.disconnect();
+  });
+});
+
+describe('inbox', () => {
+  it('lists newest first with a cursor, counts unread, and syncs read state to the other sockets live', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await send({ to: { userId: 'ib-1' }, title: `i${i}` })).id);
+    await dispatched(ids[4] as string);
+    const [phone, laptop] = await Promise.all([quiet('ib-1'), quiet('ib-1')]);
+
+    const page1 = await phone.emitWithAck('inbox:list', { limit: 2 });
+    expect(page1.items.map((i: NotificationPayload) => i.id)).toEqual([ids[4], ids[3]]);
+    expect(page1.unread).toBe(5);
+    const page2 = await phone.emitWithAck('inbox:list', { limit: 10, cursor: page1.nextCursor });
+    expect(page2.items.map((i: NotificationPayload) => i.id)).toEqual([ids[2], ids[1], ids[0]]);
+    expect(page2.nextCursor).toBeNull();
+
+    const heard = new Promise<InboxReadEvent>((resolve) => laptop.once('inbox:read', resolve));
+    await expect(phone.emitWithAck('read', { ids: [ids[0], ids[1]] })).resolves.toEqual({ ok: true, unread: 3 });
+    await expect(heard).resolves.toEqual({ ids: expect.arrayContaining([ids[0], ids[1]]), unread: 3 });
+    await expect(laptop.emitWithAck('inbox:unread', {})).resolves.toEqual({ ok: true, unread: 3 });
+
+    const unreadOnly = await laptop.emitWithAck('inbox:list', { unreadOnly: true });
+    expect(unreadOnly.items).toHaveLength(3);
+
+    const all = new Promise<InboxReadEvent>((resolve) => phone.once('inbox:read', resolve));
+    await expect(laptop.emitWithAck('read:all', {})).resolves.toEqual({ ok: true, unread: 0 });
+    await expect(all).resolves.toEqual({ ids: 'all', unread: 0 });
+    const rows = await stack.db.prisma.delivery.findMany({ where: { notificationId: { in: ids } } });
+    expect(rows.every((r) => r.status === 'read' && r.readAt)).toBe(true);
+    phone.disconnect();
+    laptop.disconnect();
+  });
+
+  it('is readable and markable over REST, which the user sockets hear about', async () => {
+    const a = await send({ to: { userId: 'ib-2' }, title: 'x' });
+    const b = await send({ to: { userId: 'ib-2' }, title: 'y' });
+    await dispatched(b.id);
+    const socket = await quiet('ib-2');
+    const list = await stack.app.inject({ url: '/v1/users/ib-2/inbox?limit=1', headers: auth() });
+    expect(list.statusCode).toBe(200);
+    expect(list.json()).toMatchObject({ items: [{ id: b.id, title: 'y' }], unread: 2, nextCursor: expect.any(Number) });
+    const heard = new Promise<InboxReadEvent>((resolve) => socket.once('inbox:read', resolve));
+    const read = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/users/ib-2/inbox/read',
+      headers: auth(),
+      payload: { ids: [a.id] },
+    });
+    expect(read.json()).toEqual({ read: 1, unread: 1 });
+    await expect(heard).resolves.toEqual({ ids: [a.id], unread: 1 });
+    const again = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/users/ib-2/inbox/read',
+      headers: auth(),
+      payload: { ids: [a.id] },
+    });
+    expect(again.json()).toEqual({ read: 0, unread: 1 });
+    const all = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/users/ib-2/inbox/read',
+      headers: auth(),
+      payload: { all: true },
+    });
+    expect(all.json()).toEqual({ read: 1, unread: 0 });
+    socket.disconnect();
+  });
+
+  it('refuses bad inbox requests with codes', async () => {
+    const both = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/users/ib-2/inbox/read',
+      headers: auth(),
+      payload: { all: true, ids: ['00000000-0000-4000-8000-000000000000'] },
+    });
+    expect(both.json()).toMatchObject({ statusCode: 400, code: 'HERALD_ERR_VALIDATION' });
+    const unknown = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/users/nobody-ever/inbox/read',
+      headers: auth(),
+      payload: { all: true },
+    });
+    expect(unknown.json()).toMatchObject({ statusCode: 404, code: 'HERALD_ERR_USER_NOT_FOUND' });
+    const empty = await stack.app.inject({ url: '/v1/users/nobody-ever/inbox', headers: auth() });
+    expect(empty.json()).toEqual({ items: [], nextCursor: null, unread: 0 });
+    const socket = await quiet('ib-3');
+    await expect(socket.emitWithAck('read', { ids: ['nope'] })).resolves.toMatchObject({
+      ok: false,
+      code: 'HERALD_ERR_VALIDATION',
+    });
+    socket.disconnect();
+  });
+});
+
+describe('idempotency', () => {
+  it('refuses a reused key for a different request with 422', async () => {
+    const headers = { ...auth(), 'idempotency-key': 'order-42' };
+    const first = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers,
+      payload: { to: { userId: 'id-1' }, title: 'A' },
+    });
+    expect(first.statusCode).toBe(202);
+    const other = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers,
+      payload: { to: { userId: 'id-1' }, title: 'B' },
+    });
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ code: 'HERALD_ERR_IDEMPOTENCY_MISMATCH' });
+  });
+
+  it('frees a key after 24 hours', async () => {
+    const headers = { ...auth(), 'idempotency-key': 'daily-digest' };
+    const payload = { to: { userId: 'id-2' }, title: 'Digest' };
+    const first = (await stack.app.inject({ method: 'POST', url: '/v1/notifications', headers, payload })).json();
+    await stack.db.prisma.notification.update({
+      where: { id: first.id },
+      data: { createdAt: new Date(Date.now() - 25 * 3600_000) },
+    });
+    const next = (await stack.app.inject({ method: 'POST', url: '/v1/notifications', headers, payload })).json();
+    expect(next.id).not.toBe(first.id);
+  });
+
+  it('returns one notification to concurrent retries with the same key', async () => {
+    const headers = { ...auth(), 'idempotency-key': 'burst-1' };
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        stack.app.inject({
+          method: 'POST',
+          url: '/v1/notifications',
+          headers,
+          payload: { to: { userId: 'id-3' }, title: 'Once' },
+        }),
+      ),
+    );
+    expect(new Set(results.map((r) => r.json().id)).size).toBe(1);
+    expect(results.every((r) => r.statusCode === 202)).toBe(true);
+  });
+});
+
+describe('scheduling, cancelling and priorities', () => {
+  it('delivers a scheduled notification when it is due', async () => {
+    const socket = await quiet('sc-1');
+    const got = new Promise<NotificationPayload>((resolve) =>
+      socket.once('notification', (n: NotificationPayload, ack: (r: unknown) => void) => {
+        ack({ ok: true });
+        resolve(n);
+      }),
+    );
+    const sendAt = Date.now() + 1500;
+    const { id, status } = await send({
+      to: { userId: 'sc-1' },
+      title: 'Later',
+      sendAt: new Date(sendAt).toISOString(),
+    });
+    expect(status).toBe('scheduled');
+    expect((await got).id).toBe(id);
+    expect(Date.now()).toBeGreaterThanOrEqual(sendAt - 50);
+    socket.disconnect();
+  });
+
+  it('cancels a scheduled notification (twice is fine) and refuses to cancel a sent one', async () => {
+    const { id } = await send({
+      to: { userId: 'sc-2' },
+      title: 'Never',
+      sendAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+    const res = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id, status: 'cancelled', cancelledAt: expect.any(String) });
+    expect(await stack.app.notificationsQueue.getJob(id)).toBeUndefined();
+    const twice = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+    expect(twice.statusCode).toBe(200);
+
+    const sent = await send({ to: { userId: 'sc-2' }, title: 'Now' });
+    await dispatched(sent.id);
+    const late = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/notifications/${sent.id}/cancel`,
+      headers: auth(),
+    });
+    expect(late.statusCode).toBe(409);
+    expect(late.json()).toMatchObject({ code: 'HERALD_ERR_NOT_CANCELLABLE' });
+    const missing = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/00000000-0000-4000-8000-000000000000/cancel',
+      headers: auth(),
+    });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('lists recipients with their state and timeline, a page at a time', async () => {
+    const socket = await quiet('rc-b');
+    socket.on('notification', (_n: unknown, ack: (r: unknown) => void) => ack({ ok: true }));
+    const { id } = await send({ to: { userIds: ['rc-a', 'rc-b', 'rc-c'] }, title: 'Team' });
+    await eventually(
+      async () =>
+        (await stack.db.prisma.delivery.findFirst({ where: { notificationId: id, status: 'delivered' } })) !== null,
+    );
+    const page = await stack.app.inject({ url: `/v1/notifications/${id}/recipients?limit=2`, headers: auth() });
+    expect(page.json()).toMatchObject({
+      items: [
+        { userId: 'rc-a', status: 'queued', deliveredAt: null },
+        { userId: 'rc-b', status: 'delivered', deliveredAt: expect.any(String) },
+      ],
+      nextCursor: 'rc-b',
+    });
+    const rest = await stack.app.inject({ url: `/v1/notifications/${id}/recipients?cursor=rc-b`, headers: auth() });
+    expect(rest.json()).toMatchObject({ items: [{ userId: 'rc-c' }], nextCursor: null });
+    const delivered = await stack.app.inject({
+      url: `/v1/notifications/${id}/recipients?status=delivered`,
+      headers: auth(),
+    });
+    expect(delivered.json().items.map((i: { userId: string }) => i.userId)).toEqual(['rc-b']);
+    socket.disconnect();
+  });
+});
+
+describe('batch send', () => {
+  it('accepts the valid items, refuses the others one by one, and replays known idempotency keys', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: auth(),
+      payload: {
+        notifications: [
+          { to: { userId: 'bt-1' }, title: 'one', idempotencyKey: 'bt-key' },
+          { to: { userId: 'bt-1', broadcast: true }, title: 'bad target' },
+          { to: { userIds: ['bt-2', 'bt-3'] }, title: 'two', priority: 'high' },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body.accepted).toBe(2);
+    expect(body.results[0]).toMatchObject({ status: 'queued', recipients: 1 });
+    expect(body.results[1]).toMatchObject({ error: { statusCode: 400, code: 'HERALD_ERR_TARGET_INVALID' } });
+    expect(body.results[2]).toMatchObject({ recipients: 2 });
+    const again = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: auth(),
+      payload: { notifications: [{ to: { userId: 'bt-1' }, title: 'one', idempotencyKey: 'bt-key' }] },
+    });
+    expect(again.json().results[0].id).toBe(body.results[0].id);
+    await dispatched(body.results[2].id);
+  });
+
+  it('refuses an empty or oversized batch as a whole', async () => {
+    const empty = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: auth(),
+      payload: { notifications: [] },
+    });
+    expect(empty.json()).toMatchObject({ statusCode: 400, code: 'HERALD_ERR_VALIDATION' });
+  });
+});

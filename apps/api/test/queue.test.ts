@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sweep } from '../src/queues/maintenance.js';
+import { DeliveryRecorder } from '../src/services/delivery-recorder.js';
+import { startWorker } from '../src/worker.js';
+import { createTestDatabase, eventually, REDIS_URL, startStack, type TestDatabase, type TestStack } from './helpers.js';
+
+let testDb: TestDatabase;
+let stack: TestStack;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('postgres');
+  // No worker yet: the tests build a backlog first.
+  stack = await startStack(testDb, { worker: false });
+});
+afterAll(async () => {
+  await stack?.close();
+  await testDb?.cleanup();
+});
+
+const auth = () => ({ authorization: `Bearer ${stack.apiKey}` });
+
+describe('queue behaviour', () => {
+  it('lets a high-priority notification overtake a backlog of normal ones', async () => {
+    const normal: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: auth(),
+        payload: { to: { userId: `pq-${i}` }, title: 'normal' },
+      });
+      normal.push(res.json().id);
+    }
+    const high = (
+      await stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: auth(),
+        payload: { to: { userId: 'pq-vip' }, title: 'urgent', priority: 'high' },
+      })
+    ).json().id;
+    const worker = await startWorker({
+      db: testDb.db,
+      redis: { url: REDIS_URL },
+      queuePrefix: stack.config.queuePrefix,
+      concurrency: 1,
+      ackTimeoutMs: 500,
+      freshnessMs: 600_000,
+      log: stack.app.log,
+      emitter: stack.app.io,
+      recorder: stack.app.recorder,
+    });
+    try {
+      const rows = await eventually(async () => {
+        const all = await testDb.db.prisma.notification.findMany({ where: { id: { in: [...normal, high] } } });
+        return all.every((n) => n.status === 'dispatched') ? all : undefined;
+      });
+      const at = (id: string) => rows.find((r) => r.id === id)?.dispatchedAt?.getTime() ?? Infinity;
+      const firstNormal = Math.min(...normal.map(at));
+      expect(at(high)).toBeLessThanOrEqual(firstNormal);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('re-enqueues a notification whose job was lost (Redis without its data)', async () => {
+    const { id } = (
+      await stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: auth(),
+        payload: { to: { userId: 'lost-1' }, title: 'lost' },
+      })
+    ).json();
+    await stack.app.notificationsQueue.remove(id);
+    expect(await stack.app.notificationsQueue.getJob(id)).toBeUndefined();
+    await testDb.db.prisma.notification.update({ where: { id }, data: { createdAt: new Date(Date.now() - 120_000) } });
+    const result = await sweep(testDb.db.prisma, stack.app.notificationsQueue);
+    expect(result.requeued).toBeGreaterThanOrEqual(1);
+    expect((await stack.app.notificationsQueue.getJob(id))?.data).toEqual({ notificationId: id });
+    // A second sweep finds the job and leaves it alone.
+    const again = await sweep(testDb.db.prisma, stack.app.notificationsQueue);
+    expect(again.requeued).toBe(0);
+  });
+
+  it('numbers one user’s notifications in the order they were accepted, within a batch too', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: auth(),
+      payload: {
+        notifications: Array.from({ length: 20 }, (_, i) => ({
+          to: { userIds: ['order-a', 'order-b'] },
+          title: `#${i}`,
+        })),
+      },
+    });
+    const ids: string[] = res.json().results.map((r: { id: string }) => r.id);
+    for (const user of ['order-a', 'order-b']) {
+      const rows = await testDb.db.prisma.delivery.findMany({
+        where: { subscriber: { externalId: user } },
+        orderBy: { seq: 'asc' },
+      });
+      expect(rows.map((r) => r.notificationId)).toEqual(ids);
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    }
+  });
+});
+
+describe('DeliveryRecorder', () => {
+  it('writes a burst of acks from many sockets in a few statements, not one each', async () => {
+    const spy = vi.spyOn(testDb.db.prisma, '$executeRawUnsafe');
+    const recorder = new DeliveryRecorder(testDb.db.prisma, { maxBatch: 500, maxDelayMs: 20 });
+    const n = await testDb.db.prisma.notification.findFirstOrThrow({ where: { title: '#0' } });
+    const deliveries = await testDb.db.prisma.delivery.findMany({ where: { notificationId: n.id } });
+    for (let i = 0; i < 1000; i++) {
+      for (const d of deliveries) recorder.record('delivered', d.notificationId, d.subscriberId);
+    }
+    await recorder.flush();
+    expect(spy.mock.calls.length).toBeLessThanOrEqual(4);
+    spy.mockRestore();
+    const rows = await testDb.db.prisma.delivery.findMany({ where: { notificationId: n.id } });
+    expect(rows.every((r) => r.status === 'delivered' && r.deliveredAt)).toBe(true);
+  });
+});

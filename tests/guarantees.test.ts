@@ -1,0 +1,366 @@
+/**
+ * Delivery guarantees under faults, with real processes: every notification accepted with a 202
+ * reaches every recipient exactly once (as the SDK presents it), whatever crashes in between.
+ * Each test prints the numbers it checks: sent, delivered, duplicates, lost.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sdkUser, type TestUser, tally } from './support/clients.js';
+import {
+  api,
+  createSchema,
+  dropQueuePrefix,
+  eventually,
+  freePort,
+  type HeraldProcess,
+  MAIN,
+  query,
+  startHerald,
+  tempDir,
+  uid,
+} from './support/herald.js';
+
+const API_KEY = `hk_${uid()}${uid()}${uid()}`;
+const processes: HeraldProcess[] = [];
+const users: TestUser[] = [];
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterEach(async () => {
+  for (const u of users.splice(0)) u.close();
+  for (const p of processes.splice(0)) await p.stop('SIGKILL');
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A deployment of its own: a PostgreSQL schema, a queue prefix, and env for its processes. */
+async function deployment(extra: Record<string, string> = {}) {
+  const schema = await createSchema();
+  const data = tempDir();
+  const queuePrefix = `{herald-e2e-${uid()}}`;
+  cleanups.push(() => schema.drop());
+  cleanups.push(() => data.remove());
+  cleanups.push(() => dropQueuePrefix(queuePrefix));
+  const env = {
+    DATABASE_URL: schema.url,
+    HERALD_API_KEY: API_KEY,
+    HERALD_QUEUE_PREFIX: queuePrefix,
+    HERALD_DATA_DIR: data.path,
+    HERALD_JOB_LOCK_MS: '2000',
+    HERALD_ACK_TIMEOUT_MS: '2000',
+    ...extra,
+  };
+  execFileSync(process.execPath, [MAIN, 'migrate'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' } });
+  const start = async (role: 'api' | 'worker', more: Record<string, string> = {}) => {
+    const p = await startHerald({
+      env: { ...env, ...more },
+      args: ['--role', role],
+      ready: role === 'worker' ? /(Herald worker is running)/ : undefined,
+    });
+    processes.push(p);
+    return p;
+  };
+  return { schema, env, start };
+}
+
+const send = async (base: string, body: object) => {
+  const res = await api<{ id: string }>(base, '/v1/notifications', { key: API_KEY, body });
+  return res;
+};
+
+function report(name: string, numbers: Record<string, number>) {
+  console.log(
+    `[guarantees] ${name}: ${Object.entries(numbers)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
+}
+
+describe('delivery guarantees under faults', () => {
+  it('kill -9 of the worker in the middle of a large fan-out: every recipient gets it exactly once', async () => {
+    const d = await deployment({ HERALD_FANOUT_CHUNK: '100' });
+    const apiNode = await d.start('api');
+    let worker = await d.start('worker');
+    const total = 5000;
+    await query(
+      d.schema.url,
+      `INSERT INTO subscribers (id, app_id, external_id) SELECT gen_random_uuid()::text, 'default', 'fo-' || g FROM generate_series(0, $1 - 1) g`,
+      [total],
+    );
+    const online = Array.from({ length: 100 }, (_, i) => sdkUser(() => apiNode.url, API_KEY, `fo-${i * 50}`));
+    users.push(...online);
+    await Promise.all(online.map((u) => u.connected()));
+
+    const sent = await send(apiNode.url, { to: { broadcast: true }, title: 'Everyone' });
+    expect(sent.status).toBe(202);
+    const id = sent.body.id;
+    const countRows = async () =>
+      Number(
+        (
+          await query<{ n: string }>(d.schema.url, 'SELECT count(*) AS n FROM deliveries WHERE notification_id = $1', [
+            id,
+          ])
+        )[0]?.n,
+      );
+    const atKill = await eventually(async () => {
+      const n = await countRows();
+      return n > 0 ? n : undefined;
+    }, 20_000).catch((e) => {
+      console.log('WORKER OUTPUT', worker.output(), 'API OUTPUT', apiNode.output());
+      throw e;
+    });
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    expect(atKill).toBeLessThan(total);
+
+    worker = await d.start('worker', { HERALD_FANOUT_CHUNK: '1000' });
+    await eventually(async () => {
+      const [n] = await query<{ status: string }>(d.schema.url, 'SELECT status FROM notifications WHERE id = $1', [id]);
+      return n?.status === 'dispatched';
+    }, 30_000);
+    const rows = await query<{ n: string; subscribers: string; seqs: string }>(
+      d.schema.url,
+      'SELECT count(*) AS n, count(DISTINCT subscriber_id) AS subscribers, count(DISTINCT (subscriber_id, seq)) AS seqs FROM deliveries WHERE notification_id = $1',
+      [id],
+    );
+    expect(rows[0]).toEqual({ n: String(total), subscribers: String(total), seqs: String(total) });
+    await eventually(() => online.every((u) => u.received.some((n) => n.id === id)), 20_000);
+    const numbers = { ...tally(online, () => [id]), rowsAtKill: atKill, recipients: total };
+    report('worker kill -9 mid fan-out', numbers);
+    expect(numbers).toMatchObject({ delivered: online.length, duplicates: 0, lost: 0 });
+    expect(online.every((u) => u.popups.length === 1)).toBe(true);
+  });
+
+  it('kill -9 of the socket server: clients reconnect, catch up, and miss nothing', async () => {
+    const d = await deployment();
+    const port = await freePort();
+    let sockets = await d.start('api', { PORT: String(port) });
+    const rest = await d.start('api');
+    await d.start('worker');
+    const online = Array.from({ length: 50 }, (_, i) => sdkUser(() => sockets.url, API_KEY, `ks-${i}`));
+    users.push(...online);
+    await Promise.all(online.map((u) => u.connected()));
+
+    const ids: string[] = [];
+    const sendRound = async (label: string) => {
+      for (let i = 0; i < 5; i++) {
+        const res = await send(rest.url, { to: { broadcast: true }, title: `${label} ${i}` });
+        expect(res.status).toBe(202);
+        ids.push(res.body.id);
+      }
+      const res = await api<{ results: Array<{ id: string }> }>(rest.url, '/v1/notifications/batch', {
+        key: API_KEY,
+        body: { notifications: online.map((u) => ({ to: { userId: u.userId }, title: `${label} for ${u.userId}` })) },
+      });
+      return res.body.results.map((r) => r.id);
+    };
+    const personal = new Map<string, string[]>();
+    const addPersonal = (list: string[]) => {
+      for (const [i, id] of list.entries()) {
+        const userId = online[i]?.userId ?? '';
+        personal.set(userId, [...(personal.get(userId) ?? []), id]);
+      }
+    };
+    addPersonal(await sendRound('before'));
+    await eventually(() => online.every((u) => u.received.length === 6), 20_000);
+
+    sockets.child.kill('SIGKILL');
+    await sockets.exited;
+    addPersonal(await sendRound('while down'));
+    await sleep(500);
+    sockets = await d.start('api', { PORT: String(port) });
+    addPersonal(await sendRound('after'));
+
+    const expected = (u: TestUser) => [...ids, ...(personal.get(u.userId) ?? [])];
+    await eventually(
+      () => online.every((u) => new Set(u.received.map((n) => n.id)).size === expected(u).length),
+      30_000,
+    );
+    const numbers = tally(online, expected);
+    report('socket server kill -9', numbers);
+    expect(numbers).toMatchObject({ duplicates: 0, lost: 0 });
+    expect(numbers.delivered).toBe(numbers.sent);
+  });
+
+  it('Redis restarted (AOF) mid-stream: no accepted notification is lost', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const port = await freePort();
+    const redisArgs = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir.path,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+    ];
+    const startRedis = async () => {
+      const child = spawn('redis-server', redisArgs, { stdio: 'ignore' });
+      await eventually(() => {
+        try {
+          return execFileSync('redis-cli', ['-p', String(port), 'ping'])
+            .toString()
+            .includes('PONG');
+        } catch {
+          return false;
+        }
+      }, 10_000);
+      return child;
+    };
+    let redis = await startRedis();
+    cleanups.push(() => {
+      try {
+        execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
+      } catch {
+        // already down
+      }
+    });
+    const d = await deployment({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    const apiNode = await d.start('api');
+    await d.start('worker');
+    const user = sdkUser(() => apiNode.url, API_KEY, 'rr-1', { syncIntervalMs: 2000 });
+    users.push(user);
+    await user.connected();
+
+    const accepted: string[] = [];
+    let refused = 0;
+    for (let i = 0; i < 150; i++) {
+      if (i === 50) {
+        // A graceful restart: Redis writes its AOF and comes back with it.
+        execFileSync('redis-cli', ['-p', String(port), 'shutdown']);
+        await new Promise((r) => redis.once('exit', r));
+      }
+      if (i === 80) redis = await startRedis();
+      const res = await send(apiNode.url, { to: { userId: 'rr-1' }, title: `#${i}` }).catch(() => ({
+        status: 0,
+        body: { id: '' },
+      }));
+      if (res.status === 202) accepted.push(res.body.id);
+      else {
+        expect([503, 0]).toContain(res.status);
+        refused++;
+      }
+      await sleep(20);
+    }
+    await eventually(() => accepted.every((id) => user.received.some((n) => n.id === id)), 45_000);
+    const numbers = { ...tally([user], () => accepted), refusedWhileDown: refused };
+    report('Redis restart mid-stream', numbers);
+    expect(refused).toBeGreaterThan(0);
+    expect(numbers).toMatchObject({ duplicates: 0, lost: 0 });
+    expect(numbers.delivered).toBe(accepted.length);
+  });
+
+  it('a client that drops between receiving and acking gets it again on reconnect, and shows it once', async () => {
+    const d = await deployment();
+    const apiNode = await d.start('api');
+    await d.start('worker');
+    let dropNext = true;
+    const syncReplies: string[] = [];
+    const user = sdkUser(() => apiNode.url, API_KEY, 'dr-1', {
+      wrapSocket(socket) {
+        // Swallow the ack of the first notification and cut the connection right after it arrived.
+        const on = socket.on.bind(socket);
+        socket.on = ((event: string, handler: (...args: unknown[]) => void) => {
+          if (event !== 'notification') return on(event, handler);
+          return on(event, (payload: unknown, ack: unknown) => {
+            if (dropNext) {
+              dropNext = false;
+              handler(payload, () => {});
+              socket.io.engine.close();
+              return;
+            }
+            handler(payload, ack);
+          });
+        }) as typeof socket.on;
+        // socket.timeout(ms) returns the socket itself: wrap its emitWithAck once to see sync replies.
+        const emitWithAck = socket.emitWithAck.bind(socket);
+        socket.emitWithAck = (async (event: string, ...args: unknown[]) => {
+          const reply = await emitWithAck(event as never, ...(args as []));
+          if (event === 'sync') {
+            syncReplies.push(
+              ...((reply as { notifications?: Array<{ id: string }> }).notifications ?? []).map((n) => n.id),
+            );
+          }
+          return reply;
+        }) as typeof socket.emitWithAck;
+      },
+    });
+    users.push(user);
+    await user.connected();
+    const reconnected = new Promise<void>((resolve) => {
+      let syncs = user.synced;
+      const off = user.client.on('synced', () => {
+        if (++syncs >= 2) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const { body } = await send(apiNode.url, { to: { userId: 'dr-1' }, title: 'Fragile' });
+    await reconnected;
+    await eventually(async () => {
+      const [row] = await query<{ status: string }>(
+        d.schema.url,
+        'SELECT status FROM deliveries WHERE notification_id = $1',
+        [body.id],
+      );
+      return row?.status === 'delivered';
+    });
+    const numbers = {
+      ...tally([user], () => [body.id]),
+      resentBySync: syncReplies.filter((id) => id === body.id).length,
+      popups: user.popups.length,
+    };
+    report('drop before ack', numbers);
+    expect(numbers.resentBySync).toBe(1);
+    expect(numbers).toMatchObject({ delivered: 1, duplicates: 0, lost: 0, popups: 1 });
+  });
+
+  it('1,000 notifications to an offline user arrive in order on connect, none popped up when stale', async () => {
+    const d = await deployment({ HERALD_POPUP_FRESHNESS_SECONDS: '2' });
+    const apiNode = await d.start('api');
+    await d.start('worker');
+    const ids: string[] = [];
+    for (let b = 0; b < 2; b++) {
+      const res = await api<{ results: Array<{ id: string }> }>(apiNode.url, '/v1/notifications/batch', {
+        key: API_KEY,
+        body: {
+          notifications: Array.from({ length: 500 }, (_, i) => ({ to: { userId: 'of-1' }, title: `#${b * 500 + i}` })),
+        },
+      });
+      expect(res.status).toBe(202);
+      ids.push(...res.body.results.map((r) => r.id));
+    }
+    await sleep(2500);
+    const user = sdkUser(() => apiNode.url, API_KEY, 'of-1');
+    users.push(user);
+    await user.connected();
+    await eventually(() => user.received.length >= 1000, 30_000);
+    const numbers = { ...tally([user], () => ids), popups: user.popups.length };
+    report('1,000 while offline', numbers);
+    expect(user.received.map((n) => n.id)).toEqual(ids);
+    const seqs = user.received.map((n) => n.seq);
+    expect(seqs.every((s, i) => i === 0 || s > (seqs[i - 1] ?? 0))).toBe(true);
+    expect(numbers).toMatchObject({ sent: 1000, delivered: 1000, duplicates: 0, lost: 0, popups: 0 });
+
+    // The same backlog while still fresh: one summary popup, not a thousand.
+    const fresh: string[] = [];
+    const res = await api<{ results: Array<{ id: string }> }>(apiNode.url, '/v1/notifications/batch', {
+      key: API_KEY,
+      body: { notifications: Array.from({ length: 50 }, (_, i) => ({ to: { userId: 'of-2' }, title: `fresh #${i}` })) },
+    });
+    fresh.push(...res.body.results.map((r) => r.id));
+    const second = sdkUser(() => apiNode.url, API_KEY, 'of-2');
+    users.push(second);
+    await second.connected();
+    expect(second.received.map((n) => n.id)).toEqual(fresh);
+    expect(second.popups).toEqual(['50 new notifications']);
+  });
+});
