@@ -211,6 +211,19 @@ describe('GET /v1/notifications/:id', () => {
   });
 });
 
+describe('POST /v1/notifications/:id/cancel', () => {
+  it('cancels a queued notification and its recipients, so catch-up never hands it out', async () => {
+    const { id } = (await send({ to: { userIds: ['cx-1', 'cx-2'] }, title: 'Oops' })).json();
+    const res = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'cancelled', counts: { cancelled: 2, queued: 0 } });
+    expect(await stack.app.notificationsQueue.getJob(id)).toBeUndefined();
+    const subscriber = await stack.app.inbox.findSubscriber(stack.appId, 'cx-1');
+    const replay = await stack.app.inbox.sync(subscriber as NonNullable<typeof subscriber>, null, 100);
+    expect(replay.notifications.map((n) => n.id)).not.toContain(id);
+  });
+});
+
 describe('tenant isolation', () => {
   it("keeps one app's key away from another app's notifications", async () => {
     const otherKey = generateApiKey();

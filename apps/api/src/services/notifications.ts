@@ -348,6 +348,9 @@ export class NotificationService {
       if (!n) throw new Errors.NotificationNotFound(id);
       if (n.status !== 'cancelled') throw new Errors.NotCancellable(id, n.status);
     } else {
+      // Rows written at accept time must not be handed out by catch-up.
+      await this.prisma.$executeRaw`
+        UPDATE deliveries SET status = 'cancelled' WHERE notification_id = ${id}::uuid AND status IN ('queued', 'sent')`;
       // The job may be running right now; the worker re-checks the status before sending anything.
       await this.queue.remove(id).catch(() => 0);
     }
