@@ -28,11 +28,13 @@ export const RECORD_NOTIFICATIONS = `(() => {
   if (!Real) return;
   window.__shown = [];
   window.__created = [];
+  window.__closed = [];
   class Recorded extends Real {
     constructor(title, options) {
       super(title, options);
       window.__created.push({ title, tag: options && options.tag });
       this.addEventListener('show', () => window.__shown.push({ title, body: options && options.body, tag: options && options.tag }));
+      this.addEventListener('close', () => window.__closed.push(title));
     }
   }
   Object.defineProperty(Recorded, 'permission', { get: () => Real.permission });
@@ -44,5 +46,6 @@ declare global {
   interface Window {
     __shown: Array<{ title: string; body?: string; tag?: string }>;
     __created: Array<{ title: string; tag?: string }>;
+    __closed: string[];
   }
 }

@@ -11,7 +11,9 @@ before=$(mktemp --suffix=.prisma)
 trap 'rm -f "$before"' EXIT
 git -C "$root" show HEAD:prisma/schema.prisma > "$before"
 dir="$root/prisma/migrations/$(date -u +%Y%m%d%H%M%S)_${name}"
-sql=$(npx prisma migrate diff --from-schema-datamodel "$before" --to-schema-datamodel "$root/prisma/schema.prisma" --script)
+# A schema-to-schema diff changes no database, but the CLI connects its configured adapter anyway.
+# Point it at any reachable PostgreSQL (not the embedded PGlite, which keeps the CLI from exiting).
+sql=$(DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}" npx prisma migrate diff --from-schema-datamodel "$before" --to-schema-datamodel "$root/prisma/schema.prisma" --script)
 if ! grep -qvE '^(--.*)?$' <<<"$sql"; then
   echo "prisma/schema.prisma has no changes since HEAD; nothing to migrate." >&2
   exit 1

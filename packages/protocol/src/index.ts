@@ -15,6 +15,10 @@ export const ServerEvent = {
 export const ClientEvent = {
   Displayed: 'displayed',
   Clicked: 'clicked',
+  /** The popup was closed (dismissed, timed out, or closed because it was read elsewhere). */
+  Closed: 'closed',
+  /** A fresh token for this socket before the current one expires: no reconnect needed. */
+  AuthRefresh: 'auth:refresh',
   /** Mark notifications read: `{ id }` or `{ ids }`. */
   Read: 'read',
   ReadAll: 'read:all',
@@ -150,6 +154,8 @@ export interface ServerToClientEvents {
 export interface ClientToServerEvents {
   displayed: (report: LifecycleReport, reply?: (r: LifecycleReply) => void) => void;
   clicked: (report: LifecycleReport, reply?: (r: LifecycleReply) => void) => void;
+  closed: (report: LifecycleReport, reply?: (r: LifecycleReply) => void) => void;
+  'auth:refresh': (request: { token: string }, reply: (r: { ok: true; exp: number } | ErrorReply) => void) => void;
   read: (request: ReadRequest, reply?: (r: { ok: true; unread: number } | ErrorReply) => void) => void;
   'read:all': (request: Record<string, never>, reply?: (r: { ok: true; unread: number } | ErrorReply) => void) => void;
   sync: (request: SyncRequest, reply: (r: SyncReply | ErrorReply) => void) => void;

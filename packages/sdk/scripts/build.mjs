@@ -18,10 +18,21 @@ await build({
   platform: 'browser',
 });
 
+// The inbox widget: a separate script, loaded by sdk.js only on pages that use <herald-inbox>.
 await build({
   ...common,
-  entryPoints: ['src/index.ts'],
-  outfile: 'dist/index.js',
+  entryPoints: ['src/inbox.ts'],
+  outfile: 'dist/inbox.js',
+  format: 'iife',
+  minify: true,
+  mangleProps: /^_[a-z]/,
+  platform: 'browser',
+});
+
+await build({
+  ...common,
+  entryPoints: { index: 'src/index.ts', 'inbox-element': 'src/inbox.ts' },
+  outdir: 'dist',
   format: 'esm',
   platform: 'neutral',
   // Bundlers resolve socket.io-client themselves (and dedupe it).

@@ -7,11 +7,33 @@
  */
 import { HeraldClient, type HeraldEvents, type HeraldOptions } from './client.js';
 import { DisconnectCode } from './codes.js';
+import { type SoftPromptOptions, type SoftPromptResult, showSoftPrompt } from './soft-prompt.js';
 
 declare const __VERSION__: string;
 
 let client: HeraldClient | undefined;
 const early: Array<[keyof HeraldEvents, HeraldEvents[keyof HeraldEvents]]> = [];
+let inboxLoading: Promise<void> | undefined;
+let serverUrl: string | undefined;
+
+/** Where sdk.js came from: inbox.js sits next to it. */
+const scriptSrc = (globalThis.document?.currentScript as HTMLScriptElement | null)?.src;
+
+function loadInbox(base?: string): Promise<void> {
+  if (typeof customElements === 'undefined' || customElements.get('herald-inbox')) return Promise.resolve();
+  inboxLoading ??= new Promise<void>((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = base ? `${base.replace(/\/+$/, '')}/inbox.js` : new URL('inbox.js', scriptSrc ?? location.href).href;
+    script.async = true;
+    script.onload = () => resolve();
+    script.onerror = () => {
+      inboxLoading = undefined;
+      reject(new Error(`Could not load ${script.src}`));
+    };
+    document.head.append(script);
+  });
+  return inboxLoading;
+}
 
 const Herald = {
   version: __VERSION__,
@@ -21,7 +43,27 @@ const Herald = {
     client?.disconnect();
     client = new HeraldClient(options);
     for (const [event, listener] of early) client.on(event, listener);
+    // The inbox widget is a separate script, fetched only by pages that use it.
+    serverUrl = options.url;
+    const loadIfUsed = () => {
+      if (document.querySelector('herald-inbox')) void loadInbox(serverUrl).catch(() => {});
+    };
+    if (typeof document !== 'undefined') {
+      if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', loadIfUsed, { once: true });
+      else loadIfUsed();
+    }
     return client;
+  },
+  /** Loads the `<herald-inbox>` element (done automatically when the page has one at init). */
+  loadInbox(): Promise<void> {
+    return loadInbox(serverUrl);
+  },
+  /**
+   * Shows a small in-page card before the browser's permission prompt; "Not now" is remembered.
+   * Resolves with the permission, or `snoozed` / `dismissed` / `unsupported`.
+   */
+  softPrompt(options: SoftPromptOptions = {}): Promise<SoftPromptResult> {
+    return showSoftPrompt(options);
   },
   /** Asks for popup permission; call from a click handler. Works before `init` too. */
   requestPermission(): Promise<NotificationPermission | 'unsupported'> {

@@ -26,8 +26,10 @@ export interface HeraldOptions {
   token: TokenSource;
   /** App id, needed only when the token has no `aud` claim and the server hosts several apps. */
   appId?: string;
-  /** Raise native popups when permission is granted. Default true. */
+  /** Raise native popups when permission is granted. Default true; false to render in-page only. */
   popups?: boolean;
+  /** Decide per notification whether it may pop up (after Herald's own checks). */
+  shouldPopup?: (notification: NotificationPayload) => boolean;
   /**
    * After a reconnect, at most this many catch-up notifications pop up one by one; more than that
    * become a single summary popup. Default 3.
@@ -43,6 +45,8 @@ export interface HeraldOptions {
   /** Platform objects, defaulting to the browser's (tests pass their own). */
   Notification?: typeof Notification | null;
   storage?: Storage | null;
+  locks?: LockManager | null;
+  window?: Pick<Window, 'addEventListener' | 'removeEventListener'> | null;
   io?: typeof defaultIo;
 }
 
@@ -64,6 +68,8 @@ export interface HeraldEvents {
   unread: (count: number) => void;
   /** Catch-up after a (re)connect finished; `count` notifications were replayed. */
   synced: (info: { count: number; cursor: number | null }) => void;
+  /** The socket's token was replaced in-band before it expired. */
+  refreshed: (info: { exp: number }) => void;
 }
 
 type HeraldSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -102,6 +108,11 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   private _confirmTimer: ReturnType<typeof setTimeout> | undefined;
   private _intervalTimer: ReturnType<typeof setInterval> | undefined;
   private _popups = new Map<string, Notification>();
+  private _locks: LockManager | null;
+  private _refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private _exp: number | undefined;
+  private _chain: Promise<void> = Promise.resolve();
+  private _offWindow: () => void = () => {};
 
   constructor(options: HeraldOptions) {
     super();
@@ -115,6 +126,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     this._N = options.Notification !== undefined ? options.Notification : (globalThis.Notification ?? null);
     this._store = new SafeStore(options.storage !== undefined ? options.storage : safeLocalStorage());
     this._seen = new SeenIds(this._store, `herald:seen:${url}`);
+    this._locks = options.locks !== undefined ? options.locks : (globalThis.navigator?.locks ?? null);
 
     const socketOptions: Partial<ManagerOptions & SocketOptions> = {
       transports: options.transports ?? ['websocket', 'polling'],
@@ -123,6 +135,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
         this._token()
           .then((token) => {
             this._useIdentity(token);
+            this._exp = peekClaims(token).exp;
             cb({ token, ...(options.appId ? { appId: options.appId } : {}) });
           })
           .catch((error: Error) => {
@@ -130,13 +143,22 @@ export class HeraldClient extends Emitter<HeraldEvents> {
             cb({ token: '' });
           });
       },
+      // WebSocket first; when a proxy or firewall blocks it, fall back to HTTP long-polling.
+      tryAllTransports: true,
       reconnectionDelay: 1000,
       reconnectionDelayMax: 30_000,
       randomizationFactor: 0.5,
     };
     this._socket = (options.io ?? defaultIo)(url, socketOptions) as HeraldSocket;
     this._wire();
+    this._watchNetwork(options.window !== undefined ? options.window : (globalThis.window ?? null));
     this._setState({ state: 'connecting' });
+  }
+
+  /** The transport in use: `websocket` or `polling` (undefined while disconnected). */
+  get transport(): string | undefined {
+    return (this._socket as unknown as { io?: { engine?: { transport?: { name?: string } } } }).io?.engine?.transport
+      ?.name;
   }
 
   /** Current permission for native popups: `default`, `granted`, `denied` or `unsupported`. */
@@ -184,8 +206,54 @@ export class HeraldClient extends Emitter<HeraldEvents> {
 
   disconnect(): void {
     clearTimeout(this._confirmTimer);
+    clearTimeout(this._refreshTimer);
     clearInterval(this._intervalTimer);
+    this._offWindow();
     this._socket.disconnect();
+  }
+
+  /** Browser offline/online: say so at once, and reconnect without waiting out the backoff. */
+  private _watchNetwork(win: Pick<Window, 'addEventListener' | 'removeEventListener'> | null): void {
+    if (!win) return;
+    const offline = () =>
+      this._setState({ state: 'disconnected', code: DisconnectCode.Offline, reason: 'browser offline' });
+    const online = () => {
+      if (this._socket.connected) return;
+      // Skip the remaining reconnection backoff: close the manager (clearing its timer), open now.
+      (this._socket as unknown as { io?: { disconnect(): void } }).io?.disconnect();
+      this._socket.connect();
+    };
+    win.addEventListener('offline', offline);
+    win.addEventListener('online', online);
+    this._offWindow = () => {
+      win.removeEventListener('offline', offline);
+      win.removeEventListener('online', online);
+    };
+  }
+
+  /** With a token function, swap in a fresh token shortly before the current one expires. */
+  private _scheduleRefresh(): void {
+    clearTimeout(this._refreshTimer);
+    if (typeof this._options.token !== 'function' || !this._exp) return;
+    const left = this._exp * 1000 - Date.now();
+    const margin = Math.min(60_000, left * 0.2);
+    this._refreshTimer = setTimeout(() => void this._refresh(), Math.max(0, left - margin));
+  }
+
+  private async _refresh(): Promise<void> {
+    try {
+      const token = await this._token();
+      const { exp } = await this._request<{ ok: true; exp: number }>(ClientEvent.AuthRefresh, { token });
+      this._exp = exp;
+      this._emit('refreshed', { exp });
+      this._scheduleRefresh();
+    } catch (error) {
+      // The server closes the socket at expiry; the reconnect then fetches a token again.
+      this._emit(
+        'error',
+        Object.assign(error as Error, { code: (error as RequestError).code ?? 'HERALD_ERR_TOKEN_REFRESH' }),
+      );
+    }
   }
 
   connect(): void {
@@ -235,6 +303,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     const socket = this._socket;
     socket.on('connect', () => {
       this._setState({ state: 'connected' });
+      this._scheduleRefresh();
       void this._sync();
       const every = this._options.syncIntervalMs ?? 60_000;
       clearInterval(this._intervalTimer);
@@ -246,6 +315,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     });
     socket.on('disconnect', (reason) => {
       clearInterval(this._intervalTimer);
+      clearTimeout(this._refreshTimer);
       const serverClosed = reason === 'io server disconnect';
       this._syncing = false;
       this._setState({
@@ -282,7 +352,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       // During catch-up, live ones wait so the page sees everything in sequence order.
       if (this._syncing) this._held.push(payload);
       else {
-        this._receive(payload, false);
+        this._enqueue(() => this._receive(payload));
         this._scheduleConfirm();
       }
     });
@@ -319,12 +389,21 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     } finally {
       this._syncing = false;
     }
-    this._popupCatchUp(replayed);
     const held = this._held.sort((a, b) => a.seq - b.seq);
     this._held = [];
-    for (const n of held) this._receive(n, false);
+    this._enqueue(async () => {
+      await this._popupCatchUp(replayed);
+      for (const n of held) await this._receive(n);
+      this._emit('synced', { count: replayed.length, cursor: this._cursor });
+    });
     if (held.length) this._scheduleConfirm();
-    this._emit('synced', { count: replayed.length, cursor: this._cursor });
+  }
+
+  /** Notifications reach the page one at a time, in order, even though a popup claim is async. */
+  private _enqueue(work: () => Promise<void>): void {
+    this._chain = this._chain.then(work).catch((error: unknown) => {
+      this._emit('error', Object.assign(error as Error, { code: 'HERALD_ERR_INTERNAL' }));
+    });
   }
 
   /** Confirms live notifications a little later with a sync: advances the cursor, fills any gap. */
@@ -343,19 +422,33 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     return true;
   }
 
-  private _receive(payload: NotificationPayload, replay: boolean): void {
+  private async _receive(payload: NotificationPayload): Promise<void> {
     if (!this._accept(payload)) return;
-    const popup = this._wantsPopup(payload) && this._seen.add(payload.id) && this._popup(payload);
-    this._emit('notification', payload, { popup, replay });
+    const popup = this._wantsPopup(payload) && (await this._claim(payload.id)) && this._popup(payload);
+    this._emit('notification', payload, { popup, replay: false });
   }
 
   private _wantsPopup(n: NotificationPayload): boolean {
-    return !n.silent && !(n.expiresAt && Date.parse(n.expiresAt) <= Date.now());
+    if (n.silent || (n.expiresAt && Date.parse(n.expiresAt) <= Date.now())) return false;
+    if (this._options.popups === false || !this._N || this._N.permission !== 'granted') return false;
+    return this._options.shouldPopup ? this._options.shouldPopup(n) !== false : true;
+  }
+
+  /**
+   * Exactly one tab of a browser pops a notification up: a Web Lock per notification makes the
+   * check-and-record on the shared seen-list atomic across tabs (the popup's tag is the backstop).
+   */
+  private async _claim(id: string): Promise<boolean> {
+    if (!this._locks) return this._seen.add(id);
+    return (await this._locks.request(`herald:popup:${id}`, { ifAvailable: true }, async (lock) =>
+      lock ? this._seen.add(id) : false,
+    )) as boolean;
   }
 
   /** Catch-up pops up a few fresh notifications one by one, or one summary for many: never a flood. */
-  private _popupCatchUp(replayed: NotificationPayload[]): void {
-    const fresh = replayed.filter((n) => this._wantsPopup(n) && this._seen.add(n.id));
+  private async _popupCatchUp(replayed: NotificationPayload[]): Promise<void> {
+    const fresh: NotificationPayload[] = [];
+    for (const n of replayed) if (this._wantsPopup(n) && (await this._claim(n.id))) fresh.push(n);
     const max = this._options.maxCatchUpPopups ?? 3;
     const shown = new Set<string>();
     if (fresh.length > max) {
@@ -386,7 +479,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
 
   private _popup(payload: NotificationPayload, report = true): boolean {
     const N = this._N;
-    if (this._options.popups === false || !N || N.permission !== 'granted') return false;
+    if (!N) return false;
     let popup: Notification;
     try {
       popup = new N(payload.title, {
@@ -401,7 +494,10 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       return false;
     }
     this._popups.set(payload.id, popup);
-    popup.onclose = () => this._popups.delete(payload.id);
+    popup.onclose = () => {
+      this._popups.delete(payload.id);
+      if (report) this._socket.emit(ClientEvent.Closed, { id: payload.id });
+    };
     popup.onshow = () => {
       if (report) this._socket.emit(ClientEvent.Displayed, { id: payload.id });
     };

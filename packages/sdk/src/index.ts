@@ -8,6 +8,7 @@ export {
   type TokenSource,
 } from './client.js';
 export { DisconnectCode, type State, type StateContext } from './codes.js';
+export { type SoftPromptOptions, type SoftPromptResult, showSoftPrompt } from './soft-prompt.js';
 
 import { HeraldClient, type HeraldOptions } from './client.js';
 

@@ -20,14 +20,15 @@ export class SafeStore {
 }
 
 /** The unverified claims of a JWT, to key per-user state. Never used for trust decisions. */
-export function peekClaims(token: string): { sub?: string; aud?: string } {
+export function peekClaims(token: string): { sub?: string; aud?: string; exp?: number } {
   try {
     const part = token.split('.')[1] ?? '';
     const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
-    const claims = JSON.parse(json) as { sub?: unknown; aud?: unknown };
+    const claims = JSON.parse(json) as { sub?: unknown; aud?: unknown; exp?: unknown };
     return {
       sub: typeof claims.sub === 'string' ? claims.sub : undefined,
       aud: typeof claims.aud === 'string' ? claims.aud : undefined,
+      exp: typeof claims.exp === 'number' ? claims.exp : undefined,
     };
   } catch {
     return {};

@@ -130,7 +130,7 @@ describe('HeraldClient', () => {
     expect(await new Promise((r) => options.auth(r))).toEqual({ token: 'jwt-2' });
   });
 
-  it('acks, pops up once with the id as tag, and reports displayed and clicked', () => {
+  it('acks, pops up once with the id as tag, and reports displayed, clicked and closed', async () => {
     const fake = fakeSocket();
     const { N, shown } = fakeNotification('granted');
     const client = new HeraldClient({
@@ -146,6 +146,7 @@ describe('HeraldClient', () => {
 
     fake.fire('notification', payload('a'), ack);
     fake.fire('notification', payload('a'), ack);
+    await flush();
 
     expect(ack).toHaveBeenCalledTimes(2);
     expect(events).toEqual([['a', true]]);
@@ -153,13 +154,15 @@ describe('HeraldClient', () => {
     expect(shown[0]?.options).toMatchObject({ body: 'Body', tag: 'a' });
     shown[0]?.onshow?.();
     shown[0]?.onclick?.({ preventDefault() {} });
+    (shown[0] as unknown as { onclose: () => void }).onclose();
     expect(fake.emitted).toEqual([
       ['displayed', { id: 'a' }],
       ['clicked', { id: 'a' }],
+      ['closed', { id: 'a' }],
     ]);
   });
 
-  it('does not pop up a notification another tab already showed, but still hands it to the page', () => {
+  it('does not pop up a notification another tab already showed, but still hands it to the page', async () => {
     const storage = memoryStorage();
     const { N, shown } = fakeNotification('granted');
     const tab1 = fakeSocket();
@@ -170,11 +173,12 @@ describe('HeraldClient', () => {
     second.on('notification', (_n, ctx) => events.push(ctx.popup));
     tab1.fire('notification', payload('b'), () => {});
     tab2.fire('notification', payload('b'), () => {});
+    await flush();
     expect(shown).toHaveLength(1);
     expect(events).toEqual([false]);
   });
 
-  it('hands notifications to the page without a popup when permission is not granted', () => {
+  it('hands notifications to the page without a popup when permission is not granted', async () => {
     const fake = fakeSocket();
     const { N, shown } = fakeNotification('denied');
     const client = new HeraldClient({
@@ -187,6 +191,7 @@ describe('HeraldClient', () => {
     const events: boolean[] = [];
     client.on('notification', (_n, ctx) => events.push(ctx.popup));
     fake.fire('notification', payload('c'), () => {});
+    await flush();
     expect(shown).toHaveLength(0);
     expect(events).toEqual([false]);
     expect(client.permission).toBe('denied');
@@ -330,7 +335,7 @@ describe('HeraldClient', () => {
     expect(got).toEqual(['a', 'b', 'c']);
   });
 
-  it('closes popups and updates the unread count when notifications are read elsewhere', () => {
+  it('closes popups and updates the unread count when notifications are read elsewhere', async () => {
     const fake = fakeSocket();
     const { N, shown } = fakeNotification('granted');
     const client = new HeraldClient({
@@ -343,9 +348,76 @@ describe('HeraldClient', () => {
     const unread: number[] = [];
     client.on('unread', (n) => unread.push(n));
     fake.fire('notification', payload('r1'), () => {});
+    await flush();
     fake.fire('inbox:read', { ids: ['r1'], unread: 4 });
     expect(shown[0]?.close).toHaveBeenCalled();
     expect(unread).toEqual([4]);
+  });
+
+  it('lets only the tab that wins the Web Lock pop a notification up', async () => {
+    const held = new Set<string>();
+    const locks = {
+      request: async (name: string, _opts: unknown, fn: (lock: unknown) => Promise<unknown>) => {
+        if (held.has(name)) return fn(null);
+        held.add(name);
+        try {
+          // Hold it across a tick, as a real lock held by a busy tab would be.
+          await new Promise((r) => setTimeout(r, 1));
+          return await fn({ name });
+        } finally {
+          held.delete(name);
+        }
+      },
+    } as unknown as LockManager;
+    const { N, shown } = fakeNotification('granted');
+    // No shared storage: only the lock keeps the second tab from popping up at the same moment.
+    const tabs = [fakeSocket(), fakeSocket()];
+    for (const t of tabs)
+      new HeraldClient({ url: 'http://h', token: 't', io: t.io as never, Notification: N, storage: null, locks });
+    for (const t of tabs) t.fire('notification', payload('w'), () => {});
+    await new Promise((r) => setTimeout(r, 20));
+    expect(shown).toHaveLength(1);
+  });
+
+  it('asks shouldPopup, and can leave popups to the page entirely', async () => {
+    const { N, shown } = fakeNotification('granted');
+    const fake = fakeSocket();
+    new HeraldClient({
+      url: 'http://h',
+      token: 't',
+      io: fake.io as never,
+      Notification: N,
+      storage: null,
+      shouldPopup: (n) => n.priority === 'high',
+    });
+    fake.fire('notification', payload('low1'), () => {});
+    fake.fire('notification', payload('hi1', { priority: 'high' }), () => {});
+    await flush();
+    expect(shown.map((n) => n.title)).toEqual(['Title hi1']);
+  });
+
+  it('swaps in a fresh token before the old one expires, without reconnecting', async () => {
+    const soon = () =>
+      `h.${btoa(JSON.stringify({ sub: 'u', aud: 'default', exp: Math.floor(Date.now() / 1000) + 1 })).replace(/=+$/, '')}.s`;
+    const fake = fakeSocket({
+      'auth:refresh': () => ({ ok: true, exp: Math.floor(Date.now() / 1000) + 3600 }),
+      sync: () => ({ ok: true, notifications: [], head: 0 }),
+    });
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: async () => soon(),
+      io: fake.io as never,
+      Notification: null,
+      storage: null,
+    });
+    const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+    await new Promise((r) => options.auth(r));
+    const refreshed = new Promise((r) => client.on('refreshed', r));
+    fake.fire('connect');
+    await refreshed;
+    expect(fake.asked.some(([event]) => event === 'auth:refresh')).toBe(true);
+    expect(fake.socket.connect).not.toHaveBeenCalled();
+    client.disconnect();
   });
 
   it('refuses to start without a token', () => {

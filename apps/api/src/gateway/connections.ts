@@ -9,6 +9,7 @@ import {
 import type { Server, Socket } from 'socket.io';
 import type { DeliveryEvent, DeliveryRecorder } from '../services/delivery-recorder.js';
 import type { InboxService, Subscriber } from '../services/inbox.js';
+import { TokenError, type UserTokens } from '../services/user-tokens.js';
 
 export interface SocketData {
   appId: string;
@@ -24,6 +25,7 @@ export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, R
 interface GatewayDeps {
   recorder: DeliveryRecorder;
   inbox: InboxService;
+  tokens: UserTokens;
   log: { error(obj: object, msg: string): void };
 }
 
@@ -49,7 +51,7 @@ function intOrNull(value: unknown, min: number, max: number): number | null | un
 export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
   io.on('connection', (socket) => {
     socket.join(userRoom(socket.data.appId, socket.data.userId));
-    scheduleExpiry(socket);
+    const rearm = scheduleExpiry(socket);
     const subscriber: Subscriber = {
       id: socket.data.subscriberId,
       appId: socket.data.appId,
@@ -79,6 +81,38 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     };
     socket.on(ClientEvent.Displayed, report('displayed'));
     socket.on(ClientEvent.Clicked, report('clicked'));
+    socket.on(ClientEvent.Closed, report('closed'));
+
+    // A long-lived socket swaps in a fresh token before the old one expires, without reconnecting.
+    socket.on(ClientEvent.AuthRefresh, (request, reply) =>
+      answer(reply, async () => {
+        try {
+          const claims = await deps.tokens.verify(
+            (request as { token?: unknown } | undefined)?.token,
+            socket.data.appId,
+          );
+          if (claims.appId !== socket.data.appId || claims.userId !== socket.data.userId) {
+            return {
+              ok: false as const,
+              code: 'HERALD_ERR_TOKEN_INVALID',
+              message: 'The new token is for another user or app.',
+            };
+          }
+          socket.data.exp = claims.exp;
+          rearm();
+          return { ok: true as const, exp: claims.exp };
+        } catch (error) {
+          if (error instanceof TokenError) {
+            return {
+              ok: false as const,
+              code: `HERALD_ERR_TOKEN_${error.reason === 'expired' ? 'EXPIRED' : 'INVALID'}`,
+              message: error.message,
+            };
+          }
+          throw error;
+        }
+      }),
+    );
 
     socket.on(ClientEvent.Read, (request, reply) =>
       answer(reply, async () => {
@@ -126,9 +160,11 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
   });
 }
 
-function scheduleExpiry(socket: GatewaySocket): void {
+/** Closes the socket when its token expires; returns a function to call after `exp` changes. */
+function scheduleExpiry(socket: GatewaySocket): () => void {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
+    clearTimeout(timer);
     const ms = socket.data.exp * 1000 - Date.now();
     if (ms <= 0) {
       socket.disconnect(true);
@@ -138,4 +174,5 @@ function scheduleExpiry(socket: GatewaySocket): void {
   };
   arm();
   socket.once('disconnect', () => clearTimeout(timer));
+  return arm;
 }

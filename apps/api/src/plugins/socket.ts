@@ -57,7 +57,12 @@ export default fp(
       rawSocket.request = null;
     });
     io.use(authenticateHandshake(fastify.userTokens, fastify.prisma));
-    handleConnections(io, { recorder: fastify.recorder, inbox: fastify.inbox, log: fastify.log });
+    handleConnections(io, {
+      recorder: fastify.recorder,
+      inbox: fastify.inbox,
+      tokens: fastify.userTokens,
+      log: fastify.log,
+    });
     fastify.decorate('io', io);
 
     fastify.addHook('preClose', async () => {

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 /** Delivery state changes reported by sockets, in the order they can happen. */
-export type DeliveryEvent = 'sent' | 'delivered' | 'displayed' | 'clicked' | 'read';
+export type DeliveryEvent = 'sent' | 'delivered' | 'displayed' | 'clicked' | 'read' | 'closed';
 
 const timestampColumn: Record<DeliveryEvent, string> = {
   sent: 'sent_at',
@@ -9,6 +9,7 @@ const timestampColumn: Record<DeliveryEvent, string> = {
   displayed: 'displayed_at',
   clicked: 'clicked_at',
   read: 'read_at',
+  closed: 'closed_at',
 };
 
 interface Pending {
@@ -87,6 +88,17 @@ export class DeliveryRecorder {
 
   private async write(event: DeliveryEvent, batch: Pending): Promise<void> {
     const column = timestampColumn[event];
+    if (event === 'closed') {
+      // A closed popup is a fact with a time, not a step forward in the delivery's status.
+      await this.prisma.$executeRawUnsafe(
+        `UPDATE deliveries AS d SET closed_at = COALESCE(d.closed_at, now())
+           FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
+          WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id`,
+        batch.notificationIds,
+        batch.subscriberIds,
+      );
+      return;
+    }
     // Reaching a later state implies the earlier ones: a displayed notification was delivered.
     const implied = event === 'sent' ? '' : `, delivered_at = COALESCE(d.delivered_at, now())`;
     await this.prisma.$executeRawUnsafe(
