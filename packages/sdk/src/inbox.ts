@@ -154,7 +154,7 @@ export class HeraldInboxElement extends HTMLElement {
 
   private async _load(reset: boolean): Promise<void> {
     const client = this._client;
-    if (!client || client.state !== 'connected') return;
+    if (client?.state !== 'connected') return;
     const page = await client.list({
       limit: Number(this.getAttribute('page-size')) || 20,
       cursor: reset ? null : this._next,
