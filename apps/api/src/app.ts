@@ -3,6 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fast
 import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
 import type { RedisEndpoint } from './lib/redis-endpoint.js';
+import adminAuthPlugin from './plugins/admin-auth.js';
+import adminSocketPlugin from './plugins/admin-socket.js';
 import authPlugin from './plugins/auth.js';
 import databasePlugin from './plugins/database.js';
 import docsPlugin from './plugins/docs.js';
@@ -12,6 +14,9 @@ import queuePlugin from './plugins/queue.js';
 import redisPlugin from './plugins/redis.js';
 import servicesPlugin from './plugins/services.js';
 import socketPlugin from './plugins/socket.js';
+import adminAppRoutes from './routes/admin/apps.js';
+import adminOperationRoutes from './routes/admin/operations.js';
+import adminSessionRoutes from './routes/admin/session.js';
 import assetsRoutes from './routes/assets.js';
 import demoRoutes from './routes/demo.js';
 import healthRoutes from './routes/health.js';
@@ -59,13 +64,19 @@ export async function buildApp(opts: AppOptions) {
   await app.register(servicesPlugin, {
     defaultAppId: opts.defaultAppId,
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
+    queuePrefix: opts.config.queuePrefix,
   });
   await app.register(socketPlugin, { adapter: opts.clusterAdapter });
+  await app.register(adminAuthPlugin);
+  await app.register(adminSocketPlugin);
   // Routes.
   await app.register(healthRoutes);
   await app.register(notificationRoutes);
   await app.register(tokenRoutes, { defaultTtlSeconds: opts.config.tokenTtlSeconds });
   await app.register(inboxRoutes);
+  await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
+  await app.register(adminAppRoutes);
+  await app.register(adminOperationRoutes);
   if (opts.config.demo) await app.register(demoRoutes, { appId: opts.defaultAppId });
   await app.register(assetsRoutes, { demo: opts.config.demo });
   return app;

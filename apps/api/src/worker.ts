@@ -14,6 +14,7 @@ import {
 } from './queues/notifications.js';
 import { DeliveryRecorder } from './services/delivery-recorder.js';
 import type { Emitter } from './services/dispatcher.js';
+import { deliveryStatsHook, Stats } from './services/stats.js';
 
 export interface WorkerOptions {
   db: Database;
@@ -43,10 +44,14 @@ export interface RunningWorker {
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const cluster = opts.emitter ? undefined : shardedAdapter(opts.redis, 'worker');
   const emitter: Emitter = opts.emitter ?? new Server({ adapter: cluster?.adapter });
+  const statsRedis = createRedis(opts.redis, { connectionName: 'herald:worker:stats' });
+  statsRedis.on('error', () => {});
+  const stats = new Stats(statsRedis, opts.queuePrefix);
   const recorder =
     opts.recorder ??
     new DeliveryRecorder(opts.db.prisma, {
       onError: (err, event, count) => opts.log.error({ err, event, count }, 'could not record delivery events'),
+      onWritten: deliveryStatsHook(stats, () => emitter),
     });
   // Workers wait for Redis forever instead of failing jobs while it restarts.
   const connection = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker' });
@@ -107,6 +112,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       await Promise.all([notifications.close(), maintenanceQueue.close()]);
       await producer.quit().catch(() => producer.disconnect());
       await recorder.flush();
+      await stats.flush();
+      statsRedis.disconnect();
       // A non-listening Server has no engine to close (Server.close() would throw): close its adapter.
       if (cluster) {
         await emitter.of('/').adapter.close();

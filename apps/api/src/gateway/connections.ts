@@ -19,7 +19,12 @@ export interface SocketData {
   subscriberId: string;
 }
 
-export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type GatewayServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData & { admin?: unknown }
+>;
 export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 interface GatewayDeps {
@@ -50,6 +55,9 @@ function intOrNull(value: unknown, min: number, max: number): number | null | un
  */
 export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
   io.on('connection', (socket) => {
+    // The handshake's HTTP request (and its TCP socket object) is not needed once authenticated:
+    // drop it to keep memory per connection low. (Not earlier: the handshake reads its headers.)
+    (socket.conn as unknown as { request: unknown }).request = null;
     socket.join(userRoom(socket.data.appId, socket.data.userId));
     const rearm = scheduleExpiry(socket);
     const subscriber: Subscriber = {

@@ -9,6 +9,7 @@ const codes: Record<TokenFailure, HandshakeErrorCode> = {
   invalid: HandshakeErrorCode.TokenInvalid,
   expired: HandshakeErrorCode.TokenExpired,
   'unknown-app': HandshakeErrorCode.AppUnknown,
+  origin: HandshakeErrorCode.OriginForbidden,
 };
 
 /** An error for `next()` in `io.use()`: its message and `data.code` reach the client's `connect_error`. */
@@ -24,7 +25,8 @@ export function authenticateHandshake(tokens: UserTokens, prisma: PrismaClient) 
   return async (socket: Socket, next: (err?: Error) => void) => {
     const auth = (socket.handshake.auth ?? {}) as { token?: unknown; appId?: unknown };
     try {
-      const claims: UserClaims = await tokens.verify(auth.token, auth.appId);
+      const origin = typeof socket.handshake.headers.origin === 'string' ? socket.handshake.headers.origin : undefined;
+      const claims: UserClaims = await tokens.verify(auth.token, auth.appId, origin);
       socket.data.appId = claims.appId;
       socket.data.userId = claims.userId;
       socket.data.exp = claims.exp;

@@ -48,6 +48,22 @@ export const Errors = {
     'User "%s" has never connected nor been sent anything in this app.',
     404,
   ),
+  AdminSignInRequired: createError('HERALD_ERR_SIGN_IN_REQUIRED', 'Sign in to the dashboard first.', 401),
+  AdminSignInFailed: createError('HERALD_ERR_SIGN_IN_FAILED', 'The email or password is wrong.', 401),
+  SignInThrottled: createError(
+    'HERALD_ERR_RATE_LIMITED',
+    'Too many failed sign-ins from this address for this email; try again in %d minutes.',
+    429,
+  ),
+  AdminForbidden: createError('HERALD_ERR_FORBIDDEN', 'Your role (%s) cannot do this; it needs the %s role.', 403),
+  AppNotFound: createError('HERALD_ERR_APP_NOT_FOUND', 'App %s does not exist.', 404),
+  AppExists: createError('HERALD_ERR_APP_EXISTS', 'An app with id %s already exists.', 409),
+  KeyNotFound: createError('HERALD_ERR_KEY_NOT_FOUND', 'API key %s does not exist.', 404),
+  AdminExists: createError('HERALD_ERR_ADMIN_EXISTS', 'An admin with email %s already exists.', 409),
+  AdminNotFound: createError('HERALD_ERR_ADMIN_NOT_FOUND', 'Admin %s does not exist.', 404),
+  LastOwner: createError('HERALD_ERR_LAST_OWNER', 'The last owner cannot be removed or demoted.', 409),
+  JobNotFound: createError('HERALD_ERR_JOB_NOT_FOUND', 'Job %s is not in the queue.', 404),
+  SubscriberNotFound: createError('HERALD_ERR_SUBSCRIBER_NOT_FOUND', 'Subscriber %s does not exist.', 404),
   DemoDisabled: createError('HERALD_ERR_DEMO_DISABLED', 'The demo endpoints are disabled on this server.', 404),
 } as const;
 

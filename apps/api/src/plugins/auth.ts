@@ -29,6 +29,7 @@ export default fp(
     });
 
     fastify.decorateRequest('tenant', null as unknown as FastifyRequest['tenant']);
+    const lastUse = new Map<string, number>();
     fastify.decorate('requireApiKey', async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -40,6 +41,12 @@ export default fp(
       if (!key) throw new Errors.ApiKeyInvalid();
       if (key.revokedAt) throw new Errors.ApiKeyRevoked(key.revokedAt.toISOString());
       request.tenant = { appId: key.appId, keyId: key.id };
+      // "Last used" for the dashboard, written at most once a minute per key.
+      const last = lastUse.get(key.id) ?? 0;
+      if (Date.now() - last > 60_000) {
+        lastUse.set(key.id, Date.now());
+        fastify.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+      }
     });
   },
   { name: 'herald-auth', dependencies: ['herald-database'] },

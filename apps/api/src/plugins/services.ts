@@ -1,14 +1,19 @@
+import { ADMIN_NAMESPACE, type AdminAccepted, AdminEvent } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppDirectory } from '../services/apps.js';
+import { AuditLog } from '../services/audit.js';
 import { DeliveryRecorder } from '../services/delivery-recorder.js';
 import { InboxService } from '../services/inbox.js';
 import { NotificationService } from '../services/notifications.js';
+import { deliveryStatsHook, Stats } from '../services/stats.js';
 import { UserTokens } from '../services/user-tokens.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     apps: AppDirectory;
+    audit: AuditLog;
+    stats: Stats;
     recorder: DeliveryRecorder;
     inbox: InboxService;
     notifications: NotificationService;
@@ -20,25 +25,52 @@ declare module 'fastify' {
 export default fp(
   async function services(
     fastify: FastifyInstance,
-    opts: { defaultAppId: string; freshnessMs: number; recorder?: DeliveryRecorder },
+    opts: { defaultAppId: string; freshnessMs: number; queuePrefix: string; recorder?: DeliveryRecorder },
   ) {
     const apps = new AppDirectory(fastify.prisma);
+    const stats = new Stats(fastify.redis, opts.queuePrefix);
     const recorder =
       opts.recorder ??
       new DeliveryRecorder(fastify.prisma, {
         onError: (err, event, count) => fastify.log.error({ err, event, count }, 'could not record delivery events'),
+        onWritten: deliveryStatsHook(stats, () => fastify.io),
       });
+    fastify.decorate('stats', stats);
+    fastify.decorate(
+      'audit',
+      new AuditLog(fastify.prisma, (err) => fastify.log.error({ err }, 'could not write the audit log')),
+    );
     fastify.decorate('apps', apps);
     fastify.decorate('recorder', recorder);
     // The socket server is registered after the services; emit through it once it exists.
-    fastify.decorate('inbox', new InboxService(fastify.prisma, () => fastify.io, opts.freshnessMs));
+    fastify.decorate(
+      'inbox',
+      new InboxService(
+        fastify.prisma,
+        () => fastify.io,
+        opts.freshnessMs,
+        deliveryStatsHook(stats, () => fastify.io),
+      ),
+    );
+    const onAccepted = (items: AdminAccepted[]) => {
+      stats.incr('sent', items.length);
+      const admins = fastify.io?.of(ADMIN_NAMESPACE) as unknown as { emit(e: string, p: unknown): void } | undefined;
+      for (const item of items.slice(0, 50)) admins?.emit(AdminEvent.Accepted, item);
+    };
     fastify.decorate(
       'notifications',
-      new NotificationService(fastify.prisma, fastify.notificationsQueue, () => fastify.redis.status === 'ready'),
+      new NotificationService(
+        fastify.prisma,
+        fastify.notificationsQueue,
+        () => fastify.redis.status === 'ready',
+        5000,
+        onAccepted,
+      ),
     );
     fastify.decorate('userTokens', new UserTokens(fastify.jwt, apps, opts.defaultAppId));
     fastify.addHook('onClose', async () => {
       await recorder.flush();
+      await stats.flush();
     });
   },
   { name: 'herald-services', dependencies: ['herald-database', 'herald-queue', 'herald-auth'] },

@@ -52,10 +52,6 @@ export default fp(
       fastify.server,
       { ...SOCKET_OPTIONS, ...(cluster ? { adapter: cluster.adapter } : {}) },
     );
-    io.engine.on('connection', (rawSocket: { request: unknown }) => {
-      // The handshake's HTTP request (headers, socket) is not needed after auth; keep memory per socket low.
-      rawSocket.request = null;
-    });
     io.use(authenticateHandshake(fastify.userTokens, fastify.prisma));
     handleConnections(io, {
       recorder: fastify.recorder,
@@ -64,6 +60,13 @@ export default fp(
       log: fastify.log,
     });
     fastify.decorate('io', io);
+    // App changes (secret rotation, allowed origins) reach every node's cache at once.
+    const cluster$ = io as unknown as {
+      serverSideEmit(event: string, ...args: unknown[]): void;
+      on(event: string, listener: (...args: unknown[]) => void): void;
+    };
+    fastify.apps.broadcast = (appId) => cluster$.serverSideEmit('herald:app-changed', appId);
+    cluster$.on('herald:app-changed', (appId) => fastify.apps.forget(String(appId)));
 
     fastify.addHook('preClose', async () => {
       io.local.disconnectSockets(true);

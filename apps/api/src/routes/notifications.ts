@@ -13,7 +13,8 @@ import {
 } from '../schemas/notifications.js';
 
 const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
-  fastify.addHook('preHandler', fastify.requireApiKey);
+  // Authenticate before validating: a caller without a valid key learns nothing about the schema.
+  fastify.addHook('onRequest', fastify.requireApiKey);
 
   fastify.post(
     '/v1/notifications',

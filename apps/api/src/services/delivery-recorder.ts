@@ -23,6 +23,8 @@ export interface DeliveryRecorderOptions {
   /** Flush at the latest this long after the first waiting event. */
   maxDelayMs?: number;
   onError?: (error: unknown, event: DeliveryEvent, count: number) => void;
+  /** After a batch is written: how many rows changed, and which notifications they belong to. */
+  onWritten?: (event: DeliveryEvent, changed: number, notificationIds: string[]) => void;
 }
 
 /**
@@ -81,34 +83,35 @@ export class DeliveryRecorder {
     if (!batch || batch.notificationIds.length === 0) return;
     this.pending.delete(event);
     const write = this.write(event, batch)
+      .then((changed) => this.options.onWritten?.(event, changed, [...new Set(batch.notificationIds)]))
       .catch((error: unknown) => this.options.onError?.(error, event, batch.notificationIds.length))
       .finally(() => this.inflight.delete(write));
     this.inflight.add(write);
   }
 
-  private async write(event: DeliveryEvent, batch: Pending): Promise<void> {
+  private async write(event: DeliveryEvent, batch: Pending): Promise<number> {
     const column = timestampColumn[event];
     if (event === 'closed') {
       // A closed popup is a fact with a time, not a step forward in the delivery's status.
-      await this.prisma.$executeRawUnsafe(
+      return this.prisma.$executeRawUnsafe(
         `UPDATE deliveries AS d SET closed_at = COALESCE(d.closed_at, now())
            FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
           WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id`,
         batch.notificationIds,
         batch.subscriberIds,
       );
-      return;
     }
     // Reaching a later state implies the earlier ones: a displayed notification was delivered.
     const implied = event === 'sent' ? '' : `, delivered_at = COALESCE(d.delivered_at, now())`;
-    await this.prisma.$executeRawUnsafe(
+    // Counts rows whose timestamp was newly set, so a repeated ack is not counted twice.
+    return this.prisma.$executeRawUnsafe(
       `UPDATE deliveries AS d
           SET status = GREATEST(d.status, '${event}'::"DeliveryStatus"),
               ${column} = COALESCE(d.${column}, now())${event === 'delivered' ? '' : implied}
          FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
         WHERE d.notification_id = x.notification_id
           AND d.subscriber_id = x.subscriber_id
-          AND d.status < 'expired'::"DeliveryStatus"`,
+          AND d.status < 'expired'::"DeliveryStatus" AND d.${column} IS NULL`,
       batch.notificationIds,
       batch.subscriberIds,
     );

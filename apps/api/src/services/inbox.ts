@@ -29,6 +29,12 @@ export class InboxService {
     private readonly prisma: PrismaClient,
     private readonly emitter: () => Emitter | undefined,
     private readonly freshnessMs: number,
+    /** Told how many deliveries a sync confirmed or a read marked (dashboard counters). */
+    private readonly onChanged: (
+      event: 'delivered' | 'read',
+      count: number,
+      notificationIds: string[],
+    ) => void = () => {},
   ) {}
 
   async findSubscriber(appId: string, externalId: string): Promise<Subscriber | null> {
@@ -54,10 +60,17 @@ export class InboxService {
           FROM subscribers WHERE id = ${subscriber.id}`;
       from = row?.from ?? row?.head ?? 0;
     } else {
-      await prisma.$executeRaw`
+      const confirmed = await prisma.$queryRaw<Array<{ id: string }>>`
         UPDATE deliveries
            SET status = GREATEST(status, 'delivered'::"DeliveryStatus"), delivered_at = COALESCE(delivered_at, now())
-         WHERE subscriber_id = ${subscriber.id} AND seq <= ${since} AND status IN ('queued', 'sent')`;
+         WHERE subscriber_id = ${subscriber.id} AND seq <= ${since} AND status IN ('queued', 'sent')
+         RETURNING notification_id::text AS id`;
+      if (confirmed.length)
+        this.onChanged(
+          'delivered',
+          confirmed.length,
+          confirmed.map((c) => c.id),
+        );
     }
     const rows = await prisma.$queryRawUnsafe<DeliveryRow[]>(
       `SELECT ${DELIVERY_ROW_COLUMNS}
@@ -132,6 +145,12 @@ export class InboxService {
             ids,
           );
     const unread = await this.unread(subscriber);
+    if (changed.length > 0)
+      this.onChanged(
+        'read',
+        changed.length,
+        changed.map((c) => c.id),
+      );
     if (changed.length > 0) {
       const event: InboxReadEvent = { ids: ids === 'all' ? 'all' : changed.map((c) => c.id), unread };
       this.emitter()?.to(userRoom(subscriber.appId, subscriber.externalId)).emit(ServerEvent.InboxRead, event);

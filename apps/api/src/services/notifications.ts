@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { AdminAccepted } from '@herald/protocol';
 import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
@@ -86,7 +87,23 @@ export class NotificationService {
     /** Whether the producer's Redis connection is up; when it is not, sends fail fast with 503. */
     private readonly queueReady: () => boolean = () => true,
     private readonly enqueueTimeoutMs = 5000,
+    /** Told about every notification accepted (not replayed): dashboard counters and live log. */
+    private readonly onAccepted: (items: AdminAccepted[]) => void = () => {},
   ) {}
+
+  private announce(prepared: Prepared[]): void {
+    const createdAt = new Date().toISOString();
+    this.onAccepted(
+      prepared.map((p) => ({
+        id: p.row.id,
+        appId: p.row.appId,
+        title: p.row.title,
+        status: p.row.status,
+        recipients: p.row.recipientCount ?? 0,
+        createdAt,
+      })),
+    );
+  }
 
   /** Validates one request beyond its schema and builds its row. Throws a coded 4xx error. */
   private prepare(appId: string, input: SendNotificationBody, headerKey: string | undefined, now: number): Prepared {
@@ -180,6 +197,7 @@ export class NotificationService {
       throw new Errors.IdempotencyMismatch(p.row.idempotencyKey ?? '');
     }
     await this.enqueue([p]);
+    this.announce([p]);
     return { id: p.row.id, status: p.row.status, recipients: p.row.recipientCount ?? 0, replayed: false };
   }
 
@@ -223,7 +241,9 @@ export class NotificationService {
         for (const f of fresh) if (f.p.kind === 'broadcast') f.p.row.recipientCount = count;
       }
       const inserted = await this.persist(fresh.map((f) => f.p));
-      await this.enqueue(fresh.filter((f) => inserted.has(f.p.row.id)).map((f) => f.p));
+      const stored = fresh.filter((f) => inserted.has(f.p.row.id)).map((f) => f.p);
+      await this.enqueue(stored);
+      this.announce(stored);
       for (const { index, p } of fresh) {
         if (inserted.has(p.row.id)) {
           results[index] = {

@@ -8,7 +8,7 @@ export interface UserClaims {
   exp: number;
 }
 
-export type TokenFailure = 'missing' | 'invalid' | 'expired' | 'unknown-app';
+export type TokenFailure = 'missing' | 'invalid' | 'expired' | 'unknown-app' | 'origin';
 
 export class TokenError extends Error {
   override name = 'TokenError';
@@ -42,7 +42,7 @@ export class UserTokens {
   }
 
   /** Verifies a token; `appIdHint` names the app when the token carries no `aud`. */
-  async verify(token: unknown, appIdHint?: unknown): Promise<UserClaims> {
+  async verify(token: unknown, appIdHint?: unknown, origin?: string): Promise<UserClaims> {
     if (typeof token !== 'string' || token.length === 0) {
       throw new TokenError('missing', 'Missing token: connect with auth: { token: "<user JWT>" }.');
     }
@@ -60,15 +60,30 @@ export class UserTokens {
       typeof aud === 'string' ? aud : typeof appIdHint === 'string' && appIdHint ? appIdHint : this.defaultAppId;
     const app = await this.apps.get(appId);
     if (!app) throw new TokenError('unknown-app', `Invalid token: app "${appId}" does not exist.`);
+    if (origin && app.allowedOrigins.length > 0 && !app.allowedOrigins.includes(origin)) {
+      throw new TokenError(
+        'origin',
+        `Pages on ${origin} may not connect to app "${appId}"; add the origin to the app's allowed origins.`,
+      );
+    }
     let payload: { sub?: unknown; exp?: unknown };
-    try {
-      payload = this.jwt.verify(token, {
-        key: app.jwtSecret,
+    const verifyWith = (key: string) =>
+      this.jwt.verify<{ sub?: unknown; exp?: unknown }>(token, {
+        key,
         algorithms: [...ALGORITHMS],
         requiredClaims: ['sub', 'exp'],
       });
+    try {
+      payload = verifyWith(app.jwtSecret);
     } catch (error) {
-      throw toTokenError(error);
+      // Right after a rotation, tokens signed with the previous secret are still honoured.
+      const badSignature = (error as { code?: string }).code === 'FAST_JWT_INVALID_SIGNATURE';
+      if (!badSignature || !app.previousSecret) throw toTokenError(error);
+      try {
+        payload = verifyWith(app.previousSecret);
+      } catch (again) {
+        throw toTokenError(again);
+      }
     }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
       throw new TokenError('invalid', 'Invalid token: "sub" must be the user id, a string of 1 to 256 characters.');

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AdminRole } from '../generated/prisma/client.js';
+import { Errors } from '../lib/errors.js';
+import { hashPassword, randomToken, verifyPassword } from '../lib/secrets.js';
+
+export const SESSION_COOKIE = 'herald_session';
+const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+const RANK: Record<AdminRole, number> = { viewer: 0, admin: 1, owner: 2 };
+
+export interface AdminPrincipal {
+  id: string;
+  email: string;
+  role: AdminRole;
+  sessionId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler factory: a signed-in admin with at least this role. */
+    requireAdmin: (role?: AdminRole) => (request: FastifyRequest) => Promise<void>;
+    adminSessions: {
+      signIn(
+        email: string,
+        password: string,
+        request: FastifyRequest,
+        reply: FastifyReply,
+      ): Promise<AdminPrincipal | null>;
+      signOut(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+      fromCookieHeader(cookieHeader: string | undefined): Promise<AdminPrincipal | null>;
+    };
+  }
+  interface FastifyRequest {
+    admin: AdminPrincipal;
+  }
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Dashboard sign-in: a random session token in an HttpOnly, SameSite=Strict cookie; its hash in
+ * PostgreSQL, so sign-out and expiry take effect at once on every node. Mutations only accept
+ * JSON bodies, which a cross-site form cannot send.
+ */
+export default fp(
+  async function adminAuth(fastify: FastifyInstance) {
+    await fastify.register(fastifyCookie);
+    // Unknown emails still cost one scrypt, so timing does not reveal which emails exist.
+    const dummyHash = await hashPassword(randomToken(12));
+
+    const lookup = async (token: string | undefined): Promise<AdminPrincipal | null> => {
+      if (!token) return null;
+      const id = hashToken(token);
+      const session = await fastify.prisma.adminSession.findUnique({ where: { id }, include: { admin: true } });
+      if (!session || session.expiresAt.getTime() < Date.now()) return null;
+      if (Date.now() - session.lastSeenAt.getTime() > 5 * 60_000) {
+        await fastify.prisma.adminSession.update({ where: { id }, data: { lastSeenAt: new Date() } }).catch(() => {});
+      }
+      return { id: session.admin.id, email: session.admin.email, role: session.admin.role, sessionId: id };
+    };
+
+    fastify.decorateRequest('admin', null as unknown as AdminPrincipal);
+    fastify.decorate('adminSessions', {
+      async signIn(email, password, request, reply) {
+        const admin = await fastify.prisma.admin.findUnique({ where: { email: email.toLowerCase() } });
+        const ok = await verifyPassword(password, admin?.passwordHash ?? dummyHash);
+        if (!admin || !ok) return null;
+        const token = randomToken(32);
+        await fastify.prisma.adminSession.create({
+          data: {
+            id: hashToken(token),
+            adminId: admin.id,
+            expiresAt: new Date(Date.now() + SESSION_TTL_MS),
+            ip: request.ip,
+            userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
+          },
+        });
+        await fastify.prisma.admin.update({ where: { id: admin.id }, data: { lastLoginAt: new Date() } });
+        reply.setCookie(SESSION_COOKIE, token, {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: request.protocol === 'https',
+          maxAge: SESSION_TTL_MS / 1000,
+        });
+        return { id: admin.id, email: admin.email, role: admin.role, sessionId: hashToken(token) };
+      },
+      async signOut(request, reply) {
+        const token = request.cookies[SESSION_COOKIE];
+        if (token) await fastify.prisma.adminSession.deleteMany({ where: { id: hashToken(token) } });
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      },
+      async fromCookieHeader(cookieHeader) {
+        const cookies = fastify.parseCookie(cookieHeader ?? '');
+        return lookup(cookies[SESSION_COOKIE]);
+      },
+    });
+
+    fastify.decorate('requireAdmin', (role: AdminRole = 'viewer') => async (request: FastifyRequest) => {
+      const admin = await lookup(request.cookies[SESSION_COOKIE]);
+      if (!admin) throw new Errors.AdminSignInRequired();
+      if (RANK[admin.role] < RANK[role]) throw new Errors.AdminForbidden(admin.role, role);
+      request.admin = admin;
+    });
+  },
+  { name: 'herald-admin-auth', dependencies: ['herald-database'] },
+);

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { ADMIN_NAMESPACE, AdminEvent, type AdminPresenceChange, type AdminStats } from '@herald/protocol';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Namespace } from 'socket.io';
+import { METRICS } from '../services/stats.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    adminStats: () => Promise<AdminStats>;
+  }
+}
+
+const PUSH_EVERY_MS = 2000;
+const PRESENCE_EVERY_MS = 3000;
+
+/**
+ * The dashboard's live channel: the `/admin` namespace, for signed-in admins only. It pushes
+ * counters every two seconds while an admin is watching, presence changes as they happen, and
+ * (from the services) accepted notifications and delivery changes — the dashboard never polls.
+ * Every socket node also reports its connection counts and online users to Redis.
+ */
+export default fp(
+  async function adminSocket(fastify: FastifyInstance) {
+    const nodeId = randomUUID();
+    // The admin namespace has its own events, not the user protocol's.
+    const admins = fastify.io.of(ADMIN_NAMESPACE) as unknown as Namespace;
+    const users = fastify.io.of('/');
+
+    const adminStats = async (): Promise<AdminStats> => {
+      const [presence, series, counts] = await Promise.all([
+        fastify.stats.presence(),
+        fastify.stats.series(60),
+        fastify.notificationsQueue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
+      ]);
+      const lastHour = { sent: 0, delivered: 0, displayed: 0, clicked: 0, read: 0 };
+      for (const point of series) for (const m of METRICS) lastHour[m] += point[m];
+      return {
+        presence,
+        lastHour,
+        series,
+        queue: {
+          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+        },
+      };
+    };
+    fastify.decorate('adminStats', adminStats);
+
+    admins.use(async (socket, next) => {
+      const admin = await fastify.adminSessions.fromCookieHeader(socket.handshake.headers.cookie).catch(() => null);
+      if (!admin) {
+        next(
+          Object.assign(new Error('Sign in to the dashboard first.'), {
+            data: { code: 'HERALD_ERR_SIGN_IN_REQUIRED' },
+          }),
+        );
+        return;
+      }
+      socket.data.admin = admin;
+      next();
+    });
+    admins.on('connection', (socket) => {
+      (socket.conn as unknown as { request: unknown }).request = null;
+      adminStats().then(
+        (s) => socket.emit(AdminEvent.Stats, s),
+        () => {},
+      );
+    });
+
+    // Counters for the admins watching this node.
+    const push = setInterval(() => {
+      if (admins.sockets.size === 0) return;
+      adminStats().then(
+        (s) => admins.local.emit(AdminEvent.Stats, s),
+        (err) => fastify.log.warn({ err }, 'could not compute dashboard stats'),
+      );
+    }, PUSH_EVERY_MS);
+
+    // Who is online on this node: counts for the overview, per-user presence for the subscribers page.
+    const localUsers = new Map<string, number>();
+    let changes: AdminPresenceChange[] = [];
+    let flush: NodeJS.Timeout | undefined;
+    const changed = (appId: string, userId: string, online: boolean) => {
+      changes.push({ appId, userId, online });
+      if (!online) void fastify.stats.dropOnline(appId, userId);
+      else void fastify.stats.touchOnline(appId, [userId]);
+      flush ??= setTimeout(() => {
+        flush = undefined;
+        const batch = changes.slice(-500);
+        changes = [];
+        admins.emit(AdminEvent.Presence, batch);
+      }, 1000);
+    };
+    users.on('connection', (socket) => {
+      const key = `${socket.data.appId}\u0000${socket.data.userId}`;
+      const n = (localUsers.get(key) ?? 0) + 1;
+      localUsers.set(key, n);
+      if (n === 1) changed(socket.data.appId, socket.data.userId, true);
+      socket.once('disconnect', () => {
+        const left = (localUsers.get(key) ?? 1) - 1;
+        if (left > 0) localUsers.set(key, left);
+        else {
+          localUsers.delete(key);
+          changed(socket.data.appId, socket.data.userId, false);
+        }
+      });
+    });
+    const report = setInterval(() => {
+      void fastify.stats.reportNode(nodeId, { sockets: users.sockets.size, users: localUsers.size });
+      const byApp = new Map<string, string[]>();
+      for (const key of localUsers.keys()) {
+        const [appId = '', userId = ''] = key.split('\u0000');
+        byApp.set(appId, [...(byApp.get(appId) ?? []), userId]);
+      }
+      for (const [appId, ids] of byApp) void fastify.stats.touchOnline(appId, ids);
+    }, PRESENCE_EVERY_MS);
+    void fastify.stats.reportNode(nodeId, { sockets: 0, users: 0 });
+
+    fastify.addHook('onClose', async () => {
+      clearInterval(push);
+      clearInterval(report);
+      clearTimeout(flush);
+      await fastify.stats.removeNode(nodeId);
+    });
+  },
+  { name: 'herald-admin-socket', dependencies: ['herald-socket', 'herald-admin-auth', 'herald-services'] },
+);

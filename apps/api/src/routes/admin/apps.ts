@@ -1,0 +1,302 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type, { type Static } from 'typebox';
+import { Errors } from '../../lib/errors.js';
+import { apiKeyPrefix, generateApiKey, hashApiKey, randomToken } from '../../lib/secrets.js';
+import { errorResponses } from '../../schemas/common.js';
+
+const Origin = Type.String({
+  pattern: '^https?://[^/\\s]+$',
+  maxLength: 300,
+  description: 'e.g. https://shop.example.com',
+});
+const AppView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  allowedOrigins: Type.Array(Type.String()),
+  createdAt: Type.String(),
+  secretRotatedAt: Type.Union([Type.String(), Type.Null()]),
+  keys: Type.Integer(),
+  subscribers: Type.Integer(),
+});
+const KeyView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  createdAt: Type.String(),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+});
+const AppParams = Type.Object({ appId: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Apps (tenants), their API keys, JWT secrets and allowed SDK origins. */
+const apps: FastifyPluginAsyncTypebox = async (fastify) => {
+  const viewer = fastify.requireAdmin('viewer');
+  const admin = fastify.requireAdmin('admin');
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+  const view = async (id?: string) => {
+    const rows = await fastify.prisma.app.findMany({
+      where: id ? { id } : {},
+      orderBy: { createdAt: 'asc' },
+      include: { _count: { select: { apiKeys: { where: { revokedAt: null } }, subscribers: true } } },
+    });
+    return rows.map((a) => ({
+      id: a.id,
+      name: a.name,
+      allowedOrigins: a.allowedOrigins,
+      createdAt: a.createdAt.toISOString(),
+      secretRotatedAt: iso(a.jwtSecretRotatedAt),
+      keys: a._count.apiKeys,
+      subscribers: a._count.subscribers,
+    }));
+  };
+  const mustExist = async (appId: string) => {
+    const app = await fastify.prisma.app.findUnique({ where: { id: appId }, select: { id: true } });
+    if (!app) throw new Errors.AppNotFound(appId);
+  };
+
+  fastify.get(
+    '/admin/api/apps',
+    { onRequest: viewer, schema: { tags: ['admin'], response: { 200: Type.Array(AppView), ...errorResponses(401) } } },
+    async () => view(),
+  );
+
+  fastify.post(
+    '/admin/api/apps',
+    {
+      onRequest: admin,
+      schema: {
+        tags: ['admin'],
+        body: Type.Object(
+          {
+            id: Type.Optional(
+              Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'lowercase letters, digits, dashes' }),
+            ),
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ app: AppView, jwtSecret: Type.String(), apiKey: Type.String() }),
+          ...errorResponses(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const id =
+        request.body.id ??
+        `app-${randomToken(6)
+          .toLowerCase()
+          .replace(/[^a-z0-9]/g, 'x')}`;
+      if (await fastify.prisma.app.findUnique({ where: { id } })) throw new Errors.AppExists(id);
+      const jwtSecret = randomToken(32);
+      const key = generateApiKey();
+      await fastify.prisma.app.create({
+        data: {
+          id,
+          name: request.body.name,
+          jwtSecret,
+          allowedOrigins: request.body.allowedOrigins ?? [],
+          apiKeys: { create: { name: 'Default key', prefix: apiKeyPrefix(key), hash: hashApiKey(key) } },
+        },
+      });
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'app.create',
+        targetType: 'app',
+        targetId: id,
+        details: { name: request.body.name },
+        ip: request.ip,
+      });
+      const [app] = await view(id);
+      return reply.code(201).send({ app: app as Static<typeof AppView>, jwtSecret, apiKey: key });
+    },
+  );
+
+  fastify.patch(
+    '/admin/api/apps/:appId',
+    {
+      onRequest: admin,
+      schema: {
+        tags: ['admin'],
+        params: AppParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: AppView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      await mustExist(request.params.appId);
+      await fastify.prisma.app.update({ where: { id: request.params.appId }, data: request.body });
+      fastify.apps.invalidate(request.params.appId);
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'app.update',
+        targetType: 'app',
+        targetId: request.params.appId,
+        details: request.body,
+        ip: request.ip,
+      });
+      return (await view(request.params.appId))[0] as Static<typeof AppView>;
+    },
+  );
+
+  fastify.post(
+    '/admin/api/apps/:appId/rotate-secret',
+    {
+      onRequest: admin,
+      schema: {
+        summary: "Rotate an app's JWT secret",
+        description: 'Tokens signed with the previous secret stay valid for 24 hours, so users are not cut off.',
+        tags: ['admin'],
+        params: AppParams,
+        response: {
+          200: Type.Object({ jwtSecret: Type.String(), previousValidUntil: Type.String() }),
+          ...errorResponses(401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const app = await fastify.prisma.app.findUnique({ where: { id: request.params.appId } });
+      if (!app) throw new Errors.AppNotFound(request.params.appId);
+      const jwtSecret = randomToken(32);
+      const now = new Date();
+      await fastify.prisma.app.update({
+        where: { id: app.id },
+        data: { jwtSecret, jwtSecretPrevious: app.jwtSecret, jwtSecretRotatedAt: now },
+      });
+      fastify.apps.invalidate(app.id);
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'app.rotate_secret',
+        targetType: 'app',
+        targetId: app.id,
+        ip: request.ip,
+      });
+      return { jwtSecret, previousValidUntil: new Date(now.getTime() + 24 * 3600_000).toISOString() };
+    },
+  );
+
+  fastify.get(
+    '/admin/api/apps/:appId/keys',
+    {
+      onRequest: viewer,
+      schema: {
+        tags: ['admin'],
+        params: AppParams,
+        response: { 200: Type.Array(KeyView), ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      await mustExist(request.params.appId);
+      const keys = await fastify.prisma.apiKey.findMany({
+        where: { appId: request.params.appId },
+        orderBy: { createdAt: 'desc' },
+      });
+      return keys.map((k) => ({
+        id: k.id,
+        name: k.name,
+        prefix: k.prefix,
+        createdAt: k.createdAt.toISOString(),
+        lastUsedAt: iso(k.lastUsedAt),
+        revokedAt: iso(k.revokedAt),
+      }));
+    },
+  );
+
+  fastify.post(
+    '/admin/api/apps/:appId/keys',
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Create an API key (the key is shown once)',
+        tags: ['admin'],
+        params: AppParams,
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ key: KeyView, secret: Type.String() }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await mustExist(request.params.appId);
+      const secret = generateApiKey();
+      const k = await fastify.prisma.apiKey.create({
+        data: {
+          appId: request.params.appId,
+          name: request.body.name,
+          prefix: apiKeyPrefix(secret),
+          hash: hashApiKey(secret),
+        },
+      });
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'key.create',
+        targetType: 'api_key',
+        targetId: k.id,
+        details: { appId: request.params.appId, name: k.name, prefix: k.prefix },
+        ip: request.ip,
+      });
+      return reply.code(201).send({
+        key: {
+          id: k.id,
+          name: k.name,
+          prefix: k.prefix,
+          createdAt: k.createdAt.toISOString(),
+          lastUsedAt: null,
+          revokedAt: null,
+        },
+        secret,
+      });
+    },
+  );
+
+  fastify.post(
+    '/admin/api/keys/:keyId/revoke',
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Revoke an API key: its next call is refused',
+        tags: ['admin'],
+        params: Type.Object({ keyId: Type.String({ format: 'uuid' }) }),
+        response: { 200: KeyView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const key = await fastify.prisma.apiKey.findUnique({ where: { id: request.params.keyId } });
+      if (!key) throw new Errors.KeyNotFound(request.params.keyId);
+      const k = key.revokedAt
+        ? key
+        : await fastify.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+      if (!key.revokedAt) {
+        await fastify.audit.record({
+          actor: request.admin.email,
+          adminId: request.admin.id,
+          action: 'key.revoke',
+          targetType: 'api_key',
+          targetId: k.id,
+          details: { appId: k.appId, prefix: k.prefix },
+          ip: request.ip,
+        });
+      }
+      return {
+        id: k.id,
+        name: k.name,
+        prefix: k.prefix,
+        createdAt: k.createdAt.toISOString(),
+        lastUsedAt: iso(k.lastUsedAt),
+        revokedAt: iso(k.revokedAt),
+      };
+    },
+  );
+};
+
+export default apps;

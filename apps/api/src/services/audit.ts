@@ -1,0 +1,60 @@
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+
+export interface AuditEntry {
+  actor: string;
+  adminId?: string | null;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  details?: Record<string, unknown>;
+  ip?: string;
+}
+
+/** The audit log: who did what and when. Writing never fails the action it records. */
+export class AuditLog {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  async record(entry: AuditEntry): Promise<void> {
+    await this.prisma.auditEvent
+      .create({
+        data: {
+          actor: entry.actor,
+          adminId: entry.adminId ?? null,
+          action: entry.action,
+          targetType: entry.targetType ?? null,
+          targetId: entry.targetId ?? null,
+          details: (entry.details ?? undefined) as Prisma.InputJsonValue | undefined,
+          ip: entry.ip ?? null,
+        },
+      })
+      .catch(this.onError);
+  }
+
+  async list(options: { cursor?: string; limit: number; action?: string }) {
+    const rows = await this.prisma.auditEvent.findMany({
+      where: {
+        ...(options.action ? { action: { startsWith: options.action } } : {}),
+        ...(options.cursor ? { createdAt: { lt: new Date(options.cursor) } } : {}),
+      },
+      orderBy: { createdAt: 'desc' },
+      take: options.limit + 1,
+    });
+    const page = rows.slice(0, options.limit);
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        at: r.createdAt.toISOString(),
+        actor: r.actor,
+        action: r.action,
+        targetType: r.targetType,
+        targetId: r.targetId,
+        details: r.details,
+        ip: r.ip,
+      })),
+      nextCursor: rows.length > options.limit ? (page.at(-1)?.createdAt.toISOString() ?? null) : null,
+    };
+  }
+}

@@ -1,0 +1,313 @@
+import { createSigner } from 'fast-jwt';
+import { io as connectClient } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../src/lib/secrets.js';
+import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
+
+let testDb: TestDatabase;
+let stack: TestStack;
+const PASSWORD = 'correct horse battery';
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('postgres');
+  stack = await startStack(testDb);
+  for (const [email, role] of [
+    ['owner@example.com', 'owner'],
+    ['ops@example.com', 'admin'],
+    ['viewer@example.com', 'viewer'],
+  ] as const) {
+    await stack.db.prisma.admin.create({ data: { email, role, passwordHash: await hashPassword(PASSWORD) } });
+  }
+});
+afterAll(async () => {
+  await stack?.close();
+  await testDb?.cleanup();
+});
+
+async function signIn(email: string, password = PASSWORD) {
+  const res = await stack.app.inject({ method: 'POST', url: '/admin/api/session', payload: { email, password } });
+  const cookie = res.cookies.find((c) => c.name === 'herald_session');
+  return { res, cookie: cookie ? `herald_session=${cookie.value}` : '' };
+}
+const as = (cookie: string) => ({ cookie });
+
+describe('dashboard sign-in', () => {
+  it('refuses a wrong password with a code, and signs in with an HttpOnly SameSite=Strict cookie', async () => {
+    const wrong = await signIn('ops@example.com', 'nope');
+    expect(wrong.res.statusCode).toBe(401);
+    expect(wrong.res.json()).toMatchObject({ code: 'HERALD_ERR_SIGN_IN_FAILED' });
+
+    const { res, cookie } = await signIn('OPS@example.com');
+    expect(res.json()).toEqual({ email: 'ops@example.com', role: 'admin' });
+    const set = res.cookies.find((c) => c.name === 'herald_session');
+    expect(set).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    const me = await stack.app.inject({ url: '/admin/api/session', headers: as(cookie) });
+    expect(me.json()).toEqual({ email: 'ops@example.com', role: 'admin' });
+
+    await stack.app.inject({ method: 'DELETE', url: '/admin/api/session', headers: as(cookie) });
+    const after = await stack.app.inject({ url: '/admin/api/session', headers: as(cookie) });
+    expect(after.statusCode).toBe(401);
+    expect(after.json()).toMatchObject({ code: 'HERALD_ERR_SIGN_IN_REQUIRED' });
+  });
+
+  it('throttles repeated sign-in attempts', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++) codes.push((await signIn('nobody@example.com', 'guess')).res.statusCode);
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(codes.slice(10)).toEqual([429, 429]);
+    // Other emails, and the right password for real accounts, are not affected.
+    expect((await signIn('ops@example.com')).res.statusCode).toBe(200);
+  });
+
+  it('keeps every admin route behind sign-in', async () => {
+    for (const url of [
+      '/admin/api/overview',
+      '/admin/api/apps',
+      '/admin/api/notifications',
+      '/admin/api/queue',
+      '/admin/api/audit',
+    ]) {
+      const res = await stack.app.inject({ url });
+      expect(res.statusCode, url).toBe(401);
+    }
+  });
+});
+
+describe('roles', () => {
+  it('lets a viewer look but not send or change anything', async () => {
+    const { cookie } = await signIn('viewer@example.com');
+    expect((await stack.app.inject({ url: '/admin/api/apps', headers: as(cookie) })).statusCode).toBe(200);
+    const send = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/notifications',
+      headers: as(cookie),
+      payload: { appId: 'default', to: { userId: 'x' }, title: 'nope' },
+    });
+    expect(send.statusCode).toBe(403);
+    expect(send.json()).toMatchObject({ code: 'HERALD_ERR_FORBIDDEN', message: expect.stringMatching(/viewer/) });
+    const key = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/apps/default/keys',
+      headers: as(cookie),
+      payload: { name: 'k' },
+    });
+    expect(key.statusCode).toBe(403);
+  });
+
+  it('lets only owners manage admins, and never removes the last owner', async () => {
+    const admin = await signIn('ops@example.com');
+    const denied = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/admins',
+      headers: as(admin.cookie),
+      payload: { email: 'new@example.com', password: PASSWORD, role: 'viewer' },
+    });
+    expect(denied.statusCode).toBe(403);
+    const owner = await signIn('owner@example.com');
+    const created = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/admins',
+      headers: as(owner.cookie),
+      payload: { email: 'new@example.com', password: PASSWORD, role: 'viewer' },
+    });
+    expect(created.statusCode).toBe(201);
+    const owners = await stack.db.prisma.admin.findMany({ where: { role: 'owner' } });
+    if (owners.length === 1) {
+      const last = await stack.app.inject({
+        method: 'DELETE',
+        url: `/admin/api/admins/${owners[0]?.id}`,
+        headers: as(owner.cookie),
+      });
+      expect(last.json()).toMatchObject({ code: 'HERALD_ERR_LAST_OWNER' });
+    }
+  });
+});
+
+describe('apps and keys', () => {
+  it('creates an app with a key shown once; a revoked key is refused on its next call; all of it is audited', async () => {
+    const { cookie } = await signIn('ops@example.com');
+    const created = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/apps',
+      headers: as(cookie),
+      payload: { id: 'shop', name: 'Shop' },
+    });
+    expect(created.statusCode).toBe(201);
+    const { apiKey, jwtSecret, app } = created.json();
+    expect(app).toMatchObject({ id: 'shop', keys: 1 });
+    expect(jwtSecret).toHaveLength(43);
+    const dup = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/apps',
+      headers: as(cookie),
+      payload: { id: 'shop', name: 'Again' },
+    });
+    expect(dup.json()).toMatchObject({ code: 'HERALD_ERR_APP_EXISTS' });
+
+    const sendWith = (key: string) =>
+      stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { to: { userId: 'a' }, title: 'x' },
+      });
+    expect((await sendWith(apiKey)).statusCode).toBe(202);
+    const keys = (await stack.app.inject({ url: '/admin/api/apps/shop/keys', headers: as(cookie) })).json();
+    expect(keys[0]).toMatchObject({ prefix: apiKey.slice(0, 10), revokedAt: null });
+    expect(JSON.stringify(keys)).not.toContain(apiKey);
+
+    const revoke = await stack.app.inject({
+      method: 'POST',
+      url: `/admin/api/keys/${keys[0].id}/revoke`,
+      headers: as(cookie),
+    });
+    expect(revoke.json().revokedAt).toEqual(expect.any(String));
+    const refused = await sendWith(apiKey);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ code: 'HERALD_ERR_API_KEY_REVOKED' });
+
+    const audit = (await stack.app.inject({ url: '/admin/api/audit', headers: as(cookie) })).json();
+    const actions = audit.items.map((i: { action: string }) => i.action);
+    expect(actions).toEqual(expect.arrayContaining(['app.create', 'key.revoke', 'admin.sign_in']));
+    expect(audit.items.find((i: { action: string }) => i.action === 'key.revoke')).toMatchObject({
+      actor: 'ops@example.com',
+    });
+  });
+
+  it('rotates the JWT secret: new tokens work, tokens signed with the old one keep working for a while', async () => {
+    const { cookie } = await signIn('ops@example.com');
+    const old = (await stack.db.prisma.app.findUniqueOrThrow({ where: { id: 'default' } })).jwtSecret;
+    const rotated = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/apps/default/rotate-secret',
+      headers: as(cookie),
+    });
+    const { jwtSecret } = rotated.json();
+    expect(jwtSecret).not.toBe(old);
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    for (const key of [old, jwtSecret]) {
+      const token = createSigner({ key, algorithm: 'HS256' })({ sub: 'rot', aud: 'default', exp });
+      await expect(stack.app.userTokens.verify(token)).resolves.toMatchObject({ userId: 'rot' });
+    }
+    const stranger = createSigner({ key: 'q'.repeat(40), algorithm: 'HS256' })({ sub: 'rot', aud: 'default', exp });
+    await expect(stack.app.userTokens.verify(stranger)).rejects.toThrow(/signature/);
+  });
+
+  it('enforces allowed origins for the SDK', async () => {
+    const { cookie } = await signIn('ops@example.com');
+    const res = await stack.app.inject({
+      method: 'PATCH',
+      url: '/admin/api/apps/shop',
+      headers: as(cookie),
+      payload: { allowedOrigins: ['https://shop.example.com'] },
+    });
+    expect(res.json().allowedOrigins).toEqual(['https://shop.example.com']);
+    const secret = (await stack.db.prisma.app.findUniqueOrThrow({ where: { id: 'shop' } })).jwtSecret;
+    const token = createSigner({ key: secret, algorithm: 'HS256' })({
+      sub: 'o',
+      aud: 'shop',
+      exp: Math.floor(Date.now() / 1000) + 60,
+    });
+    const attempt = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const s = connectClient(stack.baseUrl, {
+          auth: { token },
+          transports: ['polling'],
+          reconnection: false,
+          extraHeaders: { origin },
+        });
+        s.once('connect', () => {
+          s.disconnect();
+          resolve('connected');
+        });
+        s.once('connect_error', (e: Error & { data?: { code: string } }) => resolve(e.data?.code ?? e.message));
+      });
+    await expect(attempt('https://evil.example.net')).resolves.toBe('HERALD_ERR_ORIGIN_FORBIDDEN');
+    await expect(attempt('https://shop.example.com')).resolves.toBe('connected');
+  });
+});
+
+describe('operations', () => {
+  it('sends from the composer, lists and filters the log, and shows the funnel', async () => {
+    const { cookie } = await signIn('ops@example.com');
+    const user = await stack.connectUser('dash-1');
+    user.on('notification', (_n: unknown, ack: (r: unknown) => void) => ack({ ok: true }));
+    const sent = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/notifications',
+      headers: as(cookie),
+      payload: { appId: 'default', to: { userId: 'dash-1' }, title: 'From the composer', priority: 'high' },
+    });
+    expect(sent.statusCode).toBe(202);
+    const { id } = sent.json();
+    await eventually(async () => {
+      const d = (await stack.app.inject({ url: `/admin/api/notifications/${id}`, headers: as(cookie) })).json();
+      return d.counts.delivered === 1;
+    });
+    const log = (
+      await stack.app.inject({ url: '/admin/api/notifications?recipient=dash-1', headers: as(cookie) })
+    ).json();
+    expect(log.items.map((i: { id: string }) => i.id)).toEqual([id]);
+    const filtered = (
+      await stack.app.inject({ url: '/admin/api/notifications?status=cancelled', headers: as(cookie) })
+    ).json();
+    expect(filtered.items.every((i: { status: string }) => i.status === 'cancelled')).toBe(true);
+    const recipients = (
+      await stack.app.inject({ url: `/admin/api/notifications/${id}/recipients`, headers: as(cookie) })
+    ).json();
+    expect(recipients.items[0]).toMatchObject({ userId: 'dash-1', status: 'delivered' });
+
+    const subs = (await stack.app.inject({ url: '/admin/api/subscribers?q=dash', headers: as(cookie) })).json();
+    const me = subs.items.find((s: { userId: string }) => s.userId === 'dash-1');
+    expect(me).toMatchObject({ online: true });
+    const detail = (await stack.app.inject({ url: `/admin/api/subscribers/${me.id}`, headers: as(cookie) })).json();
+    expect(detail.history[0]).toMatchObject({ notificationId: id, status: 'delivered', title: 'From the composer' });
+    user.disconnect();
+  });
+
+  it('pushes live counters and accepted notifications to signed-in admins over /admin', async () => {
+    const { cookie } = await signIn('viewer@example.com');
+    const refused = connectClient(`${stack.baseUrl}/admin`, { transports: ['websocket'], reconnection: false });
+    const error = await new Promise<Error & { data?: { code: string } }>((resolve) =>
+      refused.once('connect_error', resolve),
+    );
+    expect(error.data?.code).toBe('HERALD_ERR_SIGN_IN_REQUIRED');
+
+    const admin = connectClient(`${stack.baseUrl}/admin`, {
+      transports: ['websocket'],
+      reconnection: false,
+      extraHeaders: { cookie },
+    });
+    const first = await new Promise<{ lastHour: { sent: number }; series: unknown[]; presence: { sockets: number } }>(
+      (resolve) => admin.once('stats', resolve),
+    );
+    expect(first.series).toHaveLength(60);
+    const accepted = new Promise<{ id: string; title: string }>((resolve) => admin.once('accepted', resolve));
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { to: { userId: 'live-1' }, title: 'Watch me' },
+    });
+    await expect(accepted).resolves.toMatchObject({ id: res.json().id, title: 'Watch me' });
+    const later = await new Promise<{ lastHour: { sent: number } }>((resolve) => {
+      admin.on('stats', (s: { lastHour: { sent: number } }) => {
+        if (s.lastHour.sent > first.lastHour.sent) resolve(s);
+      });
+    });
+    expect(later.lastHour.sent).toBeGreaterThan(first.lastHour.sent);
+    admin.disconnect();
+  });
+
+  it('shows queue health and retries a failed job', async () => {
+    const { cookie } = await signIn('ops@example.com');
+    const queue = (await stack.app.inject({ url: '/admin/api/queue', headers: as(cookie) })).json();
+    expect(queue.counts).toEqual(expect.objectContaining({ waiting: expect.any(Number), failed: expect.any(Number) }));
+    const missing = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/queue/jobs/nope/retry',
+      headers: as(cookie),
+    });
+    expect(missing.json()).toMatchObject({ code: 'HERALD_ERR_JOB_NOT_FOUND' });
+  });
+});
