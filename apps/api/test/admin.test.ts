@@ -42,12 +42,14 @@ describe('dashboard sign-in', () => {
     const set = res.cookies.find((c) => c.name === 'herald_session');
     expect(set).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
     const me = await stack.app.inject({ url: '/admin/api/session', headers: as(cookie) });
-    expect(me.json()).toEqual({ email: 'ops@example.com', role: 'admin' });
+    expect(me.json()).toEqual({ signedIn: true, email: 'ops@example.com', role: 'admin' });
 
     await stack.app.inject({ method: 'DELETE', url: '/admin/api/session', headers: as(cookie) });
     const after = await stack.app.inject({ url: '/admin/api/session', headers: as(cookie) });
-    expect(after.statusCode).toBe(401);
-    expect(after.json()).toMatchObject({ code: 'HERALD_ERR_SIGN_IN_REQUIRED' });
+    expect(after.json()).toEqual({ signedIn: false });
+    const refused = await stack.app.inject({ url: '/admin/api/apps', headers: as(cookie) });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ code: 'HERALD_ERR_SIGN_IN_REQUIRED' });
   });
 
   it('throttles repeated sign-in attempts', async () => {

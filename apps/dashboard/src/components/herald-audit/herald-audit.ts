@@ -1,0 +1,76 @@
+import { Task } from '@lit/task';
+import { html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { query } from '../../lib/api.js';
+import { HeraldElement } from '../base/herald-element.js';
+
+interface Entry {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  details: unknown;
+  ip: string | null;
+}
+
+/** Who did what and when: sign-ins, sends, key and app changes. */
+@customElement('herald-audit')
+export class HeraldAudit extends HeraldElement {
+  @state() accessor action = '';
+  @state() accessor older: Entry[] = [];
+  @state() accessor cursor: string | null = null;
+
+  private data = new Task(this, {
+    task: async ([action], { signal }) => {
+      const page = await this.api.get<{ items: Entry[]; nextCursor: string | null }>(
+        `/admin/api/audit${query({ action, limit: 50 })}`,
+        signal,
+      );
+      this.older = [];
+      this.cursor = page.nextCursor;
+      return page.items;
+    },
+    args: () => [this.action] as const,
+  });
+
+  private async more(): Promise<void> {
+    const page = await this.api.get<{ items: Entry[]; nextCursor: string | null }>(
+      `/admin/api/audit${query({ action: this.action, cursor: this.cursor, limit: 50 })}`,
+    );
+    this.older = [...this.older, ...page.items];
+    this.cursor = page.nextCursor;
+  }
+
+  override render() {
+    return html`<h1>Audit log</h1>
+      <form class="row card" @submit=${(e: SubmitEvent) => {
+        e.preventDefault();
+        this.action = String(new FormData(e.target as HTMLFormElement).get('action') ?? '');
+      }}>
+        <label>Action <select name="action">
+          ${['', 'admin.', 'notification.', 'key.', 'app.', 'queue.'].map((a) => html`<option value=${a}>${a ? `${a}*` : 'all'}</option>`)}
+        </select></label>
+        <button type="submit">Show</button>
+      </form><p></p>
+      ${this.data.render({
+        pending: () => html`<p class="muted">Loading…</p>`,
+        error: (e) => html`<p class="error" role="alert">${(e as Error).message}</p>`,
+        complete: (items) => {
+          const rows = [...items, ...this.older];
+          return rows.length === 0
+            ? html`<p class="empty card">Nothing recorded yet.</p>`
+            : html`<div class="table-wrap card"><table>
+                <thead><tr><th>When</th><th>Who</th><th>What</th><th>Target</th><th>From</th></tr></thead>
+                <tbody>${rows.map(
+                  (r) => html`<tr data-action=${r.action}>
+                    <td title=${r.at}>${new Date(r.at).toLocaleString()}</td><td>${r.actor}</td><td>${r.action}</td>
+                    <td class="mono">${r.targetType ? `${r.targetType} ${r.targetId ?? ''}` : '—'}</td><td>${r.ip ?? '—'}</td>
+                  </tr>`,
+                )}</tbody></table></div>
+              ${this.cursor ? html`<p><button class="secondary" type="button" @click=${this.more}>Older</button></p>` : nothing}`;
+        },
+      })}`;
+  }
+}

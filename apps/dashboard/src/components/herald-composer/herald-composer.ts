@@ -1,0 +1,138 @@
+import { Task } from '@lit/task';
+import { css, html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { ApiError } from '../../lib/api.js';
+import { HeraldElement } from '../base/herald-element.js';
+
+interface App {
+  id: string;
+  name: string;
+}
+
+/** Send a notification: to a user, several users, or everyone in an app, with a popup preview. */
+@customElement('herald-composer')
+export class HeraldComposer extends HeraldElement {
+  static override styles = [
+    ...HeraldElement.styles,
+    css`
+      .layout { display: grid; grid-template-columns: minmax(0, 1.3fr) minmax(16rem, 1fr); gap: 1.25rem; align-items: start; }
+      form { display: grid; gap: 0.8rem; }
+      textarea { min-height: 4.5rem; }
+      fieldset { border: 1px solid var(--line); border-radius: 0.5rem; display: flex; gap: 1rem; flex-wrap: wrap; }
+      fieldset label { display: flex; gap: 0.35rem; align-items: center; font-weight: 400; }
+      .preview { background: #2b2b33; color: #fff; border-radius: 0.6rem; padding: 0.8rem; display: grid; grid-template-columns: 2.5rem 1fr; gap: 0.7rem; box-shadow: 0 0.5rem 1.5rem #0004; }
+      .preview img, .preview .icon { width: 2.5rem; height: 2.5rem; border-radius: 0.4rem; background: #4b3bc8; object-fit: cover; }
+      .preview .site { font-size: 0.75rem; color: #c9c9d6; }
+      .preview b { display: block; }
+      @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
+    `,
+  ];
+
+  @state() accessor mode: 'user' | 'users' | 'all' = 'user';
+  @state() accessor draftTitle = '';
+  @state() accessor draftBody = '';
+  @state() accessor draftIcon = '';
+  @state() accessor error: string | undefined;
+  @state() accessor result: { id: string; recipients: number; status: string } | undefined;
+  @state() accessor busy = false;
+
+  private apps = new Task(this, {
+    task: async (_args, { signal }) => this.api.get<App[]>('/admin/api/apps', signal),
+    args: () => [],
+  });
+
+  private async submit(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const f = new FormData(event.target as HTMLFormElement);
+    const text = (k: string) => String(f.get(k) ?? '').trim();
+    const to =
+      this.mode === 'all'
+        ? { broadcast: true }
+        : this.mode === 'users'
+          ? {
+              userIds: text('userIds')
+                .split(/[\s,]+/)
+                .filter(Boolean),
+            }
+          : { userId: text('userId') };
+    const body: Record<string, unknown> = {
+      appId: text('appId'),
+      to,
+      title: text('title'),
+      priority: text('priority'),
+    };
+    for (const k of ['body', 'icon', 'url']) if (text(k)) body[k] = text(k);
+    if (text('ttl')) body.ttlSeconds = Number(text('ttl'));
+    if (text('sendAt')) body.sendAt = new Date(text('sendAt')).toISOString();
+    this.busy = true;
+    this.error = undefined;
+    this.result = undefined;
+    try {
+      this.result = await this.api.post('/admin/api/notifications', body);
+    } catch (error) {
+      this.error = error instanceof ApiError ? error.message : String(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  override render() {
+    if (!this.canAct) {
+      return html`<h1>Send a notification</h1><p class="card" role="note">Your role (viewer) can look at everything but cannot send. Ask an owner for the admin role.</p>`;
+    }
+    return html`
+      <h1>Send a notification</h1>
+      <div class="layout">
+        <form class="card" @submit=${this.submit}>
+          <label>App
+            <select name="appId" required>
+              ${this.apps.render({
+                pending: () => html`<option>Loading…</option>`,
+                complete: (apps) => apps.map((a) => html`<option value=${a.id}>${a.name} (${a.id})</option>`),
+                error: () => html`<option value="default">default</option>`,
+              })}
+            </select>
+          </label>
+          <fieldset>
+            <legend>To</legend>
+            ${(['user', 'users', 'all'] as const).map(
+              (
+                m,
+              ) => html`<label><input type="radio" name="mode" value=${m} .checked=${this.mode === m} @change=${() => (this.mode = m)} />
+                ${m === 'user' ? 'one user' : m === 'users' ? 'several users' : 'everyone in the app'}</label>`,
+            )}
+          </fieldset>
+          ${this.mode === 'user' ? html`<label>User id <input name="userId" required maxlength="256" /></label>` : nothing}
+          ${this.mode === 'users' ? html`<label>User ids <span class="muted">(comma or space separated)</span><textarea name="userIds" required></textarea></label>` : nothing}
+          <label>Title <input name="title" required maxlength="256" @input=${(e: InputEvent) => (this.draftTitle = (e.target as HTMLInputElement).value)} /></label>
+          <label>Body <textarea name="body" maxlength="4096" @input=${(e: InputEvent) => (this.draftBody = (e.target as HTMLTextAreaElement).value)}></textarea></label>
+          <div class="row">
+            <label>Icon URL <input name="icon" type="url" @input=${(e: InputEvent) => (this.draftIcon = (e.target as HTMLInputElement).value)} /></label>
+            <label>Open on click <input name="url" type="url" placeholder="https://…" /></label>
+          </div>
+          <div class="row">
+            <label>Priority <select name="priority"><option>normal</option><option>high</option><option>low</option></select></label>
+            <label>Expires after (s) <input name="ttl" type="number" min="1" max="2592000" /></label>
+            <label>Send at <input name="sendAt" type="datetime-local" /></label>
+          </div>
+          ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+          ${
+            this.result
+              ? html`<p class="ok" role="status">Accepted for ${this.result.recipients} recipient(s), ${this.result.status}.
+                  <a href="#/notifications/${this.result.id}">See what happens to it</a>.</p>`
+              : nothing
+          }
+          <div><button type="submit" ?disabled=${this.busy}>${this.busy ? 'Sending…' : 'Send'}</button></div>
+        </form>
+        <section aria-label="Popup preview">
+          <h2 style="margin-top:0">Preview</h2>
+          <div class="preview" data-preview>
+            ${this.draftIcon ? html`<img src=${this.draftIcon} alt="" />` : html`<div class="icon" aria-hidden="true"></div>`}
+            <div><span class="site">${location.host}</span><b>${this.draftTitle || 'Your title'}</b>${this.draftBody || html`<span class="muted" style="color:#c9c9d6">Body text</span>`}</div>
+          </div>
+          <p class="muted">Browsers draw popups in their own style; this shows what your users read.</p>
+        </section>
+      </div>
+    `;
+  }
+}

@@ -1,0 +1,150 @@
+import { Task } from '@lit/task';
+import { css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { ApiError, timeAgo } from '../../lib/api.js';
+import { LiveController } from '../../lib/live.js';
+import { HeraldElement } from '../base/herald-element.js';
+
+interface Detail {
+  id: string;
+  appId: string;
+  status: string;
+  title: string;
+  body: string | null;
+  url: string | null;
+  priority: string;
+  to: unknown;
+  createdAt: string;
+  sendAt: string | null;
+  expiresAt: string | null;
+  dispatchedAt: string | null;
+  failureReason: string | null;
+  recipients: number;
+  counts: Record<string, number>;
+}
+interface Recipient {
+  userId: string;
+  status: string;
+  queuedAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  displayedAt: string | null;
+  clickedAt: string | null;
+  readAt: string | null;
+  expiredAt: string | null;
+}
+
+const FUNNEL = ['recipients', 'delivered', 'displayed', 'clicked', 'read'] as const;
+
+/** One notification: its funnel, each recipient's timeline, and cancel while it is scheduled. */
+@customElement('herald-notification-detail')
+export class HeraldNotificationDetail extends HeraldElement {
+  static override styles = [
+    ...HeraldElement.styles,
+    css`
+      .funnel { display: grid; gap: 0.4rem; max-width: 38rem; }
+      .step { display: grid; grid-template-columns: 7rem 1fr 4rem; gap: 0.6rem; align-items: center; }
+      .bar { height: 1.1rem; background: var(--accent); border-radius: 0.3rem; min-width: 2px; }
+      dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1rem; }
+      dt { color: var(--muted); }
+      dd { margin: 0; }
+    `,
+  ];
+
+  @property() accessor notificationId = '';
+  @state() accessor actionError: string | undefined;
+
+  private readonly live = new LiveController(this, () => this.services?.live, {
+    deliveries: (ids) => {
+      if (ids.includes(this.notificationId)) this.data.run();
+    },
+  });
+
+  private data = new Task(this, {
+    task: async ([id], { signal }) => {
+      const [detail, recipients] = await Promise.all([
+        this.api.get<Detail>(`/admin/api/notifications/${id}`, signal),
+        this.api.get<{ items: Recipient[]; nextCursor: string | null }>(
+          `/admin/api/notifications/${id}/recipients?limit=100`,
+          signal,
+        ),
+      ]);
+      return { detail, recipients };
+    },
+    args: () => [this.notificationId] as const,
+  });
+
+  private async cancel(): Promise<void> {
+    this.actionError = undefined;
+    try {
+      await this.api.post(`/admin/api/notifications/${this.notificationId}/cancel`);
+      this.data.run();
+    } catch (error) {
+      this.actionError = error instanceof ApiError ? error.message : String(error);
+    }
+  }
+
+  override render() {
+    void this.live;
+    return html`<p><a href="#/notifications">← Notifications</a></p>
+      ${this.data.render({
+        pending: () => html`<p class="muted">Loading…</p>`,
+        error: (e) => html`<p class="error" role="alert">${(e as Error).message}</p>`,
+        complete: ({ detail: d, recipients }) => {
+          const value = (step: (typeof FUNNEL)[number]) =>
+            step === 'recipients'
+              ? d.recipients
+              : step === 'delivered'
+                ? d.counts.delivered + d.counts.displayed + d.counts.clicked + d.counts.read
+                : step === 'displayed'
+                  ? d.counts.displayed + d.counts.clicked + d.counts.read
+                  : (d.counts[step] ?? 0);
+          const max = Math.max(1, d.recipients);
+          return html`
+            <h1>${d.title}</h1>
+            <dl class="card">
+              <dt>Status</dt><dd><span class="pill ${d.status}" data-status>${d.status}</span>${d.failureReason ? html` <span class="error">${d.failureReason}</span>` : nothing}</dd>
+              <dt>App</dt><dd>${d.appId}</dd>
+              <dt>Body</dt><dd>${d.body ?? '—'}</dd>
+              <dt>Priority</dt><dd>${d.priority}</dd>
+              <dt>Created</dt><dd title=${d.createdAt}>${timeAgo(d.createdAt)}</dd>
+              ${d.sendAt ? html`<dt>Scheduled for</dt><dd>${new Date(d.sendAt).toLocaleString()}</dd>` : nothing}
+              ${d.expiresAt ? html`<dt>Expires</dt><dd>${new Date(d.expiresAt).toLocaleString()}</dd>` : nothing}
+              <dt>Id</dt><dd class="mono">${d.id}</dd>
+            </dl>
+            ${
+              this.canAct && (d.status === 'scheduled' || d.status === 'queued')
+                ? html`<p><button class="danger" type="button" @click=${this.cancel}>Cancel this notification</button></p>`
+                : nothing
+            }
+            ${this.actionError ? html`<p class="error" role="alert">${this.actionError}</p>` : nothing}
+            <h2>Funnel</h2>
+            <div class="funnel card" role="list" aria-label="Delivery funnel">
+              ${FUNNEL.map(
+                (step) => html`<div class="step" role="listitem" data-step=${step}>
+                  <span>${step}</span><div class="bar" style="width:${(100 * value(step)) / max}%"></div><b>${value(step)}</b>
+                </div>`,
+              )}
+            </div>
+            ${d.counts.expired || d.counts.cancelled || d.counts.failed ? html`<p class="muted">${d.counts.expired} expired · ${d.counts.cancelled} cancelled · ${d.counts.failed} failed</p>` : nothing}
+            <h2>Recipients</h2>
+            ${
+              recipients.items.length === 0
+                ? html`<p class="empty card">No recipients yet${d.status === 'scheduled' ? ': it has not been sent' : ''}.</p>`
+                : html`<div class="table-wrap card"><table>
+                    <thead><tr><th>User</th><th>Status</th><th>Queued</th><th>Delivered</th><th>Displayed</th><th>Clicked</th><th>Read</th></tr></thead>
+                    <tbody>${recipients.items.map(
+                      (r) => html`<tr data-user=${r.userId}>
+                        <td>${r.userId}</td><td><span class="pill ${r.status}">${r.status}</span></td>
+                        <td>${timeAgo(r.queuedAt)}</td><td>${timeAgo(r.deliveredAt)}</td><td>${timeAgo(r.displayedAt)}</td>
+                        <td>${timeAgo(r.clickedAt)}</td><td>${timeAgo(r.readAt)}</td>
+                      </tr>`,
+                    )}</tbody>
+                  </table></div>
+                  ${recipients.nextCursor ? html`<p class="muted">Showing the first 100 recipients.</p>` : nothing}`
+            }
+          `;
+        },
+      })}`;
+  }
+}

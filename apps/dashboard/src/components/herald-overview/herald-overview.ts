@@ -1,0 +1,106 @@
+import type { AdminStats } from '@herald/protocol';
+import { css, html, nothing, type PropertyValues, unsafeCSS } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import uPlot from 'uplot';
+import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import { LiveController } from '../../lib/live.js';
+import { HeraldElement } from '../base/herald-element.js';
+
+const SERIES = [
+  ['sent', '#4b3bc8'],
+  ['delivered', '#0a7d6b'],
+  ['displayed', '#c06a00'],
+  ['clicked', '#b3206b'],
+  ['read', '#3b6fd0'],
+] as const;
+
+/** Live counters and the last hour per minute, pushed over the admin namespace. */
+@customElement('herald-overview')
+export class HeraldOverview extends HeraldElement {
+  static override styles = [
+    ...HeraldElement.styles,
+    unsafeCSS(uplotCss),
+    css`
+      .counters { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: 0.75rem; }
+      .counter { background: var(--bg); border: 1px solid var(--line); border-radius: 0.7rem; padding: 0.8rem 1rem; }
+      .counter b { display: block; font-size: 1.7rem; font-variant-numeric: tabular-nums; }
+      .counter span { color: var(--muted); font-size: 0.85rem; }
+      .chart { margin-top: 1rem; min-height: 260px; }
+      ul.recent { list-style: none; padding: 0; margin: 0; }
+      ul.recent li { padding: 0.35rem 0; border-bottom: 1px solid var(--line); }
+    `,
+  ];
+
+  private readonly live = new LiveController(this, () => this.services?.live);
+  private plot: uPlot | undefined;
+  private resize = new ResizeObserver(() => this.plot?.setSize(this.size()));
+
+  private size() {
+    const box = this.renderRoot.querySelector('.chart') as HTMLElement | null;
+    return { width: Math.max(280, (box?.clientWidth ?? 600) - 24), height: 240 };
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resize.disconnect();
+    this.plot?.destroy();
+    this.plot = undefined;
+  }
+
+  protected override updated(_changed: PropertyValues): void {
+    const stats = this.live.value?.stats;
+    const box = this.renderRoot.querySelector('.chart .plot') as HTMLElement | null;
+    if (!stats || !box) return;
+    const data: uPlot.AlignedData = [
+      stats.series.map((p) => p.t / 1000),
+      ...SERIES.map(([k]) => stats.series.map((p) => p[k])),
+    ];
+    if (!this.plot) {
+      this.plot = new uPlot(
+        {
+          ...this.size(),
+          series: [{}, ...SERIES.map(([label, stroke]) => ({ label, stroke, width: 2 }))],
+          axes: [{}, { label: 'per minute' }],
+          scales: { x: { time: true } },
+        },
+        data,
+        box,
+      );
+      this.resize.observe(box.parentElement as HTMLElement);
+    } else {
+      this.plot.setData(data);
+    }
+  }
+
+  override render() {
+    const live = this.live.value;
+    const s: AdminStats | undefined = live?.stats;
+    const n = (v: number | undefined) => (v === undefined ? '—' : v.toLocaleString());
+    return html`
+      <h1>Overview</h1>
+      <section class="counters" aria-label="Live counters" aria-live="polite">
+        <div class="counter" data-metric="users"><b>${n(s?.presence.users)}</b><span>users connected</span></div>
+        <div class="counter" data-metric="sockets"><b>${n(s?.presence.sockets)}</b><span>sockets (tabs, devices)</span></div>
+        ${SERIES.map(([k]) => html`<div class="counter" data-metric=${k}><b>${n(s?.lastHour[k])}</b><span>${k} · last hour</span></div>`)}
+        <div class="counter" data-metric="waiting"><b>${n(s?.queue.waiting)}</b><span>jobs waiting</span></div>
+        <div class="counter" data-metric="failed"><b>${n(s?.queue.failed)}</b><span>jobs failed</span></div>
+      </section>
+      <section class="card chart" aria-label="Activity over the last hour">
+        <h2 style="margin-top:0">Last hour</h2>
+        ${s ? nothing : html`<p class="muted">Waiting for the first numbers…</p>`}
+        <div class="plot" role="img" aria-label="Sent, delivered, displayed, clicked and read per minute over the last hour"></div>
+      </section>
+      <h2>Just sent</h2>
+      ${
+        live?.recent.length
+          ? html`<ul class="recent">
+              ${live.recent.map(
+                (r) =>
+                  html`<li><a href="#/notifications/${r.id}">${r.title}</a> <span class="muted">· ${r.appId} · ${r.recipients} recipient(s)</span></li>`,
+              )}
+            </ul>`
+          : html`<p class="empty">Nothing sent since you opened the dashboard. <a href="#/compose">Send one</a>.</p>`
+      }
+    `;
+  }
+}

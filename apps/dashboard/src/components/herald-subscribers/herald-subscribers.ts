@@ -1,0 +1,132 @@
+import { Task } from '@lit/task';
+import { html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { query, timeAgo } from '../../lib/api.js';
+import { LiveController } from '../../lib/live.js';
+import { HeraldElement } from '../base/herald-element.js';
+
+interface Sub {
+  id: string;
+  appId: string;
+  userId: string;
+  online: boolean;
+  lastSeq: number;
+  createdAt: string;
+  lastSeenAt: string | null;
+}
+interface SubDetail extends Sub {
+  unread: number;
+  inbox: Array<{ id: string; title: string; status: string; createdAt: string; readAt: string | null }>;
+  history: Array<{
+    notificationId: string;
+    title: string;
+    seq: number;
+    status: string;
+    queuedAt: string;
+    deliveredAt: string | null;
+    readAt: string | null;
+  }>;
+}
+
+/** Subscribers: search, who is online (live), and one user's inbox and delivery history. */
+@customElement('herald-subscribers')
+export class HeraldSubscribers extends HeraldElement {
+  @property() accessor subscriberId: string | undefined;
+  @state() accessor q = '';
+  @state() accessor appId = '';
+  @state() accessor online = new Map<string, boolean>();
+
+  private readonly live = new LiveController(this, () => this.services?.live, {
+    presence: (changes) => {
+      const next = new Map(this.online);
+      for (const c of changes) next.set(`${c.appId}:${c.userId}`, c.online);
+      this.online = next;
+    },
+    deliveries: () => {
+      if (this.subscriberId) this.detail.run();
+    },
+  });
+
+  private list = new Task(this, {
+    task: async ([q, appId, id], { signal }) => {
+      if (id) return [];
+      this.online = new Map();
+      return (await this.api.get<{ items: Sub[] }>(`/admin/api/subscribers${query({ q, appId, limit: 100 })}`, signal))
+        .items;
+    },
+    args: () => [this.q, this.appId, this.subscriberId] as const,
+  });
+
+  private detail = new Task(this, {
+    task: async ([id], { signal }) =>
+      id ? this.api.get<SubDetail>(`/admin/api/subscribers/${id}`, signal) : undefined,
+    args: () => [this.subscriberId] as const,
+  });
+
+  private isOnline(s: Sub): boolean {
+    return this.online.get(`${s.appId}:${s.userId}`) ?? s.online;
+  }
+
+  private search(event: SubmitEvent): void {
+    event.preventDefault();
+    const f = new FormData(event.target as HTMLFormElement);
+    this.q = String(f.get('q') ?? '');
+    this.appId = String(f.get('appId') ?? '');
+  }
+
+  override render() {
+    void this.live;
+    if (this.subscriberId) return this.renderDetail();
+    return html`<h1>Subscribers</h1>
+      <form class="row card" role="search" @submit=${this.search}>
+        <label>User id contains <input name="q" type="search" .value=${this.q} /></label>
+        <label>App <input name="appId" size="10" .value=${this.appId} /></label>
+        <button type="submit">Search</button>
+      </form>
+      <p></p>
+      ${this.list.render({
+        pending: () => html`<p class="muted">Loading…</p>`,
+        error: (e) => html`<p class="error" role="alert">${(e as Error).message}</p>`,
+        complete: (items) =>
+          items.length === 0
+            ? html`<p class="empty card">No subscribers${this.q ? ` match “${this.q}”` : ' yet: a user appears when their browser first connects or is first sent a notification'}.</p>`
+            : html`<div class="table-wrap card"><table>
+                <thead><tr><th>User</th><th>App</th><th>Presence</th><th>Notifications</th><th>Last seen</th></tr></thead>
+                <tbody>${items.map(
+                  (s) => html`<tr data-user=${s.userId}>
+                    <td><a href="#/subscribers/${s.id}">${s.userId}</a></td><td>${s.appId}</td>
+                    <td><span class="pill ${this.isOnline(s) ? 'online' : ''}" data-presence>${this.isOnline(s) ? 'online' : 'offline'}</span></td>
+                    <td>${s.lastSeq}</td><td>${timeAgo(s.lastSeenAt)}</td>
+                  </tr>`,
+                )}</tbody></table></div>`,
+      })}`;
+  }
+
+  private renderDetail() {
+    return html`<p><a href="#/subscribers">← Subscribers</a></p>
+      ${this.detail.render({
+        pending: () => html`<p class="muted">Loading…</p>`,
+        error: (e) => html`<p class="error" role="alert">${(e as Error).message}</p>`,
+        complete: (s) =>
+          s
+            ? html`<h1>${s.userId}</h1>
+                <p><span class="pill ${this.isOnline(s) ? 'online' : ''}">${this.isOnline(s) ? 'online' : 'offline'}</span>
+                  <span class="muted">· app ${s.appId} · ${s.unread} unread · last seen ${timeAgo(s.lastSeenAt)}</span></p>
+                <h2>Inbox</h2>
+                ${
+                  s.inbox.length
+                    ? html`<div class="table-wrap card"><table><thead><tr><th>Title</th><th>Status</th><th>Sent</th></tr></thead>
+                      <tbody>${s.inbox.map((i) => html`<tr><td><a href="#/notifications/${i.id}">${i.title}</a>${i.readAt ? nothing : html` <span class="pill">unread</span>`}</td><td><span class="pill ${i.status}">${i.status}</span></td><td>${timeAgo(i.createdAt)}</td></tr>`)}</tbody></table></div>`
+                    : html`<p class="empty card">The inbox is empty.</p>`
+                }
+                <h2>Delivery history</h2>
+                ${
+                  s.history.length
+                    ? html`<div class="table-wrap card"><table><thead><tr><th>#</th><th>Notification</th><th>Status</th><th>Queued</th><th>Delivered</th><th>Read</th></tr></thead>
+                      <tbody>${s.history.map((h) => html`<tr><td>${h.seq}</td><td><a href="#/notifications/${h.notificationId}">${h.title}</a></td><td><span class="pill ${h.status}">${h.status}</span></td><td>${timeAgo(h.queuedAt)}</td><td>${timeAgo(h.deliveredAt)}</td><td>${timeAgo(h.readAt)}</td></tr>`)}</tbody></table></div>`
+                    : html`<p class="empty card">Nothing was sent to this user yet.</p>`
+                }`
+            : nothing,
+      })}`;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Dashboard components in real Chromium, each against a scripted API (page.route), so their
+ * behaviour is checked on exact data: error sentences, the composer's preview and role gate,
+ * the funnel arithmetic, secrets shown once, empty states.
+ */
+import type { Browser, Page, Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/browser.js';
+import { dropQueuePrefix, type HeraldProcess, startHerald, tempDir, uid } from './support/herald.js';
+
+const queuePrefix = `{herald-e2e-${uid()}}`;
+const data = tempDir();
+let herald: HeraldProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  herald = await startHerald({ env: { HERALD_DATA_DIR: data.path, HERALD_QUEUE_PREFIX: queuePrefix } });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await herald?.stop();
+  await dropQueuePrefix(queuePrefix);
+  data.remove();
+});
+
+type Handler = (route: Route, body: unknown) => unknown;
+
+/** Opens the dashboard with `/admin/api/*` answered by `routes` ("METHOD /path" → JSON or [status, JSON]). */
+async function dashboard(routes: Record<string, unknown | Handler>, hash = ''): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  await page.route('**/admin/api/**', async (route) => {
+    const url = new URL(route.request().url());
+    const key = `${route.request().method()} ${url.pathname}`;
+    const answer = routes[key];
+    if (answer === undefined)
+      return route.fulfill({ status: 404, json: { code: 'HERALD_ERR_ROUTE_NOT_FOUND', message: `unmocked ${key}` } });
+    const value =
+      typeof answer === 'function' ? await (answer as Handler)(route, route.request().postDataJSON()) : answer;
+    const [status, json] = Array.isArray(value) && typeof value[0] === 'number' ? value : [200, value];
+    return route.fulfill({ status, json });
+  });
+  await page.goto(`${herald.url}/dashboard/${hash}`);
+  return page;
+}
+
+const owner = { 'GET /admin/api/session': { signedIn: true, email: 'o@example.com', role: 'owner' } };
+
+describe('dashboard components', () => {
+  it('herald-sign-in shows the server’s sentence and signs in on success', async () => {
+    let attempts = 0;
+    const page = await dashboard({
+      'GET /admin/api/session': { signedIn: false },
+      'POST /admin/api/session': () =>
+        ++attempts === 1
+          ? [401, { code: 'HERALD_ERR_SIGN_IN_FAILED', message: 'The email or password is wrong.' }]
+          : { email: 'o@example.com', role: 'owner' },
+      'GET /admin/api/apps': [],
+    });
+    await page.getByLabel('Email').fill('o@example.com');
+    await page.getByLabel('Password').fill('x');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The email or password is wrong.');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Dashboard' }).waitFor();
+    await page.context().close();
+  });
+
+  it('herald-composer mirrors the draft in the preview, builds the request, and links to the result', async () => {
+    let sent: unknown;
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': [{ id: 'shop', name: 'Shop' }],
+        'POST /admin/api/notifications': (_r: Route, body: unknown) => {
+          sent = body;
+          return [202, { id: '11111111-1111-4111-8111-111111111111', status: 'queued', recipients: 3 }];
+        },
+      },
+      '#/compose',
+    );
+    await page.getByLabel('several users').check();
+    await page.getByLabel(/User ids/).fill('a, b c');
+    await page.getByLabel('Title').fill('Sale starts');
+    await expect.poll(() => page.locator('[data-preview] b').textContent()).toBe('Sale starts');
+    await page.getByLabel('Priority').selectOption('high');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/3 recipient/);
+    expect(sent).toEqual({ appId: 'shop', to: { userIds: ['a', 'b', 'c'] }, title: 'Sale starts', priority: 'high' });
+    expect(await page.getByRole('link', { name: 'See what happens to it' }).getAttribute('href')).toBe(
+      '#/notifications/11111111-1111-4111-8111-111111111111',
+    );
+    await page.context().close();
+  });
+
+  it('herald-composer tells a viewer why there is no form', async () => {
+    const page = await dashboard(
+      { 'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' } },
+      '#/compose',
+    );
+    await expect.poll(() => page.getByRole('note').textContent()).toMatch(/viewer/);
+    expect(await page.locator('herald-composer form').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('herald-notification-detail draws the funnel from the counts', async () => {
+    const id = '22222222-2222-4222-8222-222222222222';
+    const page = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/notifications/${id}`]: {
+          id,
+          appId: 'default',
+          status: 'dispatched',
+          title: 'Funnel',
+          body: null,
+          url: null,
+          priority: 'normal',
+          to: { broadcast: true },
+          createdAt: new Date().toISOString(),
+          sendAt: null,
+          expiresAt: null,
+          dispatchedAt: null,
+          failureReason: null,
+          recipients: 10,
+          counts: {
+            queued: 2,
+            sent: 1,
+            delivered: 3,
+            displayed: 1,
+            clicked: 1,
+            read: 2,
+            expired: 0,
+            failed: 0,
+            cancelled: 0,
+          },
+        },
+        [`GET /admin/api/notifications/${id}/recipients`]: { items: [], nextCursor: null },
+      },
+      `#/notifications/${id}`,
+    );
+    const value = (step: string) => page.locator(`[data-step=${step}] b`).textContent();
+    await expect.poll(() => value('recipients')).toBe('10');
+    // Everything that got at least as far: delivered includes displayed, clicked and read.
+    expect(await value('delivered')).toBe('7');
+    expect(await value('displayed')).toBe('4');
+    expect(await value('clicked')).toBe('1');
+    expect(await value('read')).toBe('2');
+    expect(await page.getByRole('button', { name: /Cancel/ }).count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('herald-apps shows a new key once, then hides it', async () => {
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': [
+          {
+            id: 'default',
+            name: 'Default',
+            allowedOrigins: [],
+            createdAt: new Date().toISOString(),
+            secretRotatedAt: null,
+            keys: 1,
+            subscribers: 0,
+          },
+        ],
+        'GET /admin/api/apps/default/keys': [],
+        'POST /admin/api/apps/default/keys': [
+          201,
+          {
+            key: {
+              id: 'k',
+              name: 'ci',
+              prefix: 'hk_abcdefg',
+              createdAt: new Date().toISOString(),
+              lastUsedAt: null,
+              revokedAt: null,
+            },
+            secret: 'hk_abcdefg_secret',
+          },
+        ],
+      },
+      '#/apps',
+    );
+    await expect.poll(() => page.locator('herald-apps .empty').first().textContent()).toBe('No keys.');
+    await page.getByLabel('Key name').fill('ci');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await expect.poll(() => page.locator('[data-secret]').textContent()).toBe('hk_abcdefg_secret');
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.locator('[data-secret]').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('herald-subscribers explains an empty result', async () => {
+    const page = await dashboard(
+      { ...owner, 'GET /admin/api/subscribers': { items: [], nextCursor: null } },
+      '#/subscribers',
+    );
+    await expect.poll(() => page.locator('herald-subscribers .empty').textContent()).toMatch(/No subscribers yet/);
+    await page.context().close();
+  });
+});

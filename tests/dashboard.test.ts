@@ -1,0 +1,207 @@
+/**
+ * The dashboard end to end in real Chromium against a real Herald: sign in, send from the
+ * composer, watch counters and the log update live as a client acks, manage keys (a revoked key's
+ * next call is refused), the audit trail, and a viewer who cannot send. Takes one screenshot per
+ * page into docs/screenshots/.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/browser.js';
+import { api, dropQueuePrefix, type HeraldProcess, ROOT, startHerald, tempDir, uid } from './support/herald.js';
+
+const API_KEY = `hk_${uid()}${uid()}${uid()}`;
+const OWNER = { email: 'owner@example.com', password: 'owner-password-1' };
+const VIEWER = { email: 'viewer@example.com', password: 'viewer-password-1' };
+const SHOTS = join(ROOT, 'docs/screenshots');
+const queuePrefix = `{herald-e2e-${uid()}}`;
+const data = tempDir();
+let herald: HeraldProcess;
+let browser: Browser;
+let client: Socket;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  herald = await startHerald({
+    env: {
+      HERALD_DATA_DIR: data.path,
+      HERALD_API_KEY: API_KEY,
+      HERALD_ADMIN_EMAIL: OWNER.email,
+      HERALD_ADMIN_PASSWORD: OWNER.password,
+      HERALD_QUEUE_PREFIX: queuePrefix,
+    },
+  });
+  browser = await launchChromium();
+  // A user's browser, acking what it receives.
+  const { body } = await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId: 'zoe' } });
+  client = io(herald.url, { auth: { token: body.token }, transports: ['websocket'] });
+  client.on('notification', (_n: unknown, ack: (r: unknown) => void) => ack({ ok: true }));
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+});
+
+afterAll(async () => {
+  client?.disconnect();
+  await browser?.close();
+  await herald?.stop();
+  await dropQueuePrefix(queuePrefix);
+  data.remove();
+});
+
+async function signedIn(who: { email: string; password: string }): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${m.text()} @ ${page.url()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  page.on('dialog', (d) => void d.accept());
+  await page.goto(`${herald.url}/dashboard/`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Dashboard' }).waitFor();
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+const counter = (page: Page, metric: string) => page.locator(`herald-overview [data-metric=${metric}] b`).textContent();
+
+describe('dashboard', () => {
+  let page: Page;
+
+  it('signs in, survives a reload, and shows live counters', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const signIn = await context.newPage();
+    await signIn.goto(`${herald.url}/dashboard/`);
+    await signIn.getByLabel('Email').fill(OWNER.email);
+    await signIn.getByLabel('Password').fill('wrong password');
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(() => signIn.getByRole('alert').textContent(), { timeout: 10_000 })
+      .toMatch(/email or password is wrong/);
+    await shot(signIn, 'sign-in');
+    await context.close();
+
+    page = await signedIn(OWNER);
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Dashboard' }).waitFor();
+    await expect.poll(() => counter(page, 'users'), { timeout: 15_000 }).toBe('1');
+    await expect.poll(() => page.locator('nav .live').textContent(), { timeout: 10_000 }).toMatch(/live/);
+  });
+
+  it('sends from the composer; the counters and the log update live as the client acks', async () => {
+    const before = Number(await counter(page, 'delivered'));
+    await page.getByRole('link', { name: 'Send', exact: true }).click();
+    await page.getByLabel('User id').fill('zoe');
+    await page.getByLabel('Title').fill('Your order shipped');
+    await page.getByLabel('Body').fill('It arrives tomorrow.');
+    await expect
+      .poll(() => page.locator('[data-preview] b').textContent(), { timeout: 5000 })
+      .toBe('Your order shipped');
+    await shot(page, 'composer');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('link', { name: 'See what happens to it' }).click();
+    await expect.poll(() => page.locator('[data-step=delivered] b').textContent(), { timeout: 15_000 }).toBe('1');
+    await expect
+      .poll(() => page.locator('tr[data-user=zoe] .pill').textContent(), { timeout: 10_000 })
+      .toBe('delivered');
+    await shot(page, 'notification');
+
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await expect.poll(() => counter(page, 'delivered'), { timeout: 15_000 }).toBe(String(before + 1));
+    await shot(page, 'overview');
+
+    // A REST send appears in an open log without a reload.
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.locator('herald-notifications table').waitFor();
+    const sent = await api<{ id: string }>(herald.url, '/v1/notifications', {
+      key: API_KEY,
+      body: { to: { userId: 'zoe' }, title: 'From the backend' },
+    });
+    await page.locator(`herald-notifications tr[data-id="${sent.body.id}"]`).waitFor({ timeout: 15_000 });
+    await shot(page, 'notifications');
+  });
+
+  it('shows who is online on the subscribers page', async () => {
+    await page.getByRole('link', { name: 'Subscribers' }).click();
+    await expect
+      .poll(() => page.locator('herald-subscribers tr[data-user=zoe] [data-presence]').textContent(), {
+        timeout: 10_000,
+      })
+      .toBe('online');
+    await shot(page, 'subscribers');
+  });
+
+  it('creates and revokes an API key; the revoked key is refused on its next call', async () => {
+    await page.getByRole('link', { name: 'Apps & keys' }).click();
+    await page.getByLabel('Key name').fill('ci key');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const secret = ((await page.locator('[data-secret]').textContent()) ?? '').trim();
+    expect(secret).toMatch(/^hk_/);
+    const ok = await api(herald.url, '/v1/notifications', {
+      key: secret,
+      body: { to: { userId: 'zoe' }, title: 'with the new key' },
+    });
+    expect(ok.status).toBe(202);
+    await shot(page, 'apps');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page
+      .locator(`tr[data-key="${secret.slice(0, 10)}"]`)
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await page.locator(`tr[data-key="${secret.slice(0, 10)}"] .pill`).waitFor();
+    const refused = await api<{ code: string }>(herald.url, '/v1/notifications', {
+      key: secret,
+      body: { to: { userId: 'zoe' }, title: 'x' },
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('HERALD_ERR_API_KEY_REVOKED');
+  });
+
+  it('shows queue health and the audit trail', async () => {
+    await page.getByRole('link', { name: 'Queue' }).click();
+    await page.locator('herald-queue [data-count=failed]').waitFor();
+    await shot(page, 'queue');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('herald-audit tr[data-action="key.revoke"]').waitFor();
+    await page.locator('herald-audit tr[data-action="notification.send"]').waitFor();
+    await shot(page, 'audit');
+  });
+
+  it('lets the owner add a viewer, who can look but not send', async () => {
+    await page.getByRole('link', { name: 'Admins' }).click();
+    await page.getByLabel('Email').fill(VIEWER.email);
+    await page.getByLabel('Password').fill(VIEWER.password);
+    await page.getByLabel('Role').selectOption('viewer');
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.locator('herald-admins td', { hasText: VIEWER.email }).waitFor();
+    await shot(page, 'admins');
+
+    const viewer = await signedIn(VIEWER);
+    await viewer.getByRole('link', { name: 'Send', exact: true }).click();
+    await expect.poll(() => viewer.getByRole('note').textContent(), { timeout: 10_000 }).toMatch(/viewer.*cannot send/);
+    expect(await viewer.getByRole('button', { name: 'Send' }).count()).toBe(0);
+    const attempt = await viewer.evaluate(async () => {
+      const res = await fetch('/admin/api/notifications', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ appId: 'default', to: { userId: 'zoe' }, title: 'sneaky' }),
+      });
+      return { status: res.status, code: (await res.json()).code };
+    });
+    expect(attempt).toEqual({ status: 403, code: 'HERALD_ERR_FORBIDDEN' });
+    // That refused request was ours, on purpose: not a dashboard error.
+    const ours = consoleErrors.findIndex((e) => e.includes('403 (Forbidden)'));
+    if (ours >= 0) consoleErrors.splice(ours, 1);
+    await viewer.getByRole('link', { name: 'Apps & keys' }).click();
+    await viewer.locator('herald-apps [data-app=default]').waitFor();
+    expect(await viewer.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
+  });
+
+  it('logged no console errors on any page', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
