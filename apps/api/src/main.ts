@@ -128,8 +128,10 @@ async function main(): Promise<void> {
         db,
         redis: redis.endpoint,
         defaultAppId: boot.credentials.appId,
-        // One embedded process needs no adapter; anything that can scale out does.
-        clusterAdapter: config.role !== 'all' || target.kind === 'postgres',
+        // One embedded process needs no adapter; anything that can scale out does (unless told otherwise).
+        clusterAdapter:
+          config.adapter === 'sharded' ||
+          (config.adapter === 'auto' && (config.role !== 'all' || target.kind === 'postgres')),
         loggerInstance: log,
       });
       const running = app;

@@ -49,7 +49,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const stats = new Stats(statsRedis, opts.queuePrefix);
   const recorder =
     opts.recorder ??
-    new DeliveryRecorder(opts.db.prisma, {
+    new DeliveryRecorder(opts.db.sql, {
       onError: (err, event, count) => opts.log.error({ err, event, count }, 'could not record delivery events'),
       onWritten: deliveryStatsHook(stats, () => emitter),
     });
@@ -59,6 +59,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   const deps = {
     prisma: opts.db.prisma,
+    sql: opts.db.sql,
     emitter,
     recorder,
     ackTimeoutMs: opts.ackTimeoutMs,
@@ -69,7 +70,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const worker = new Worker<DispatchJobData>(
     NOTIFICATIONS_QUEUE,
     async (job) => {
-      if (job.name !== JobName.Dispatch) throw new Error(`unknown job ${job.name}`);
+      if (job.name !== JobName.Dispatch && job.name !== JobName.DispatchBatch)
+        throw new Error(`unknown job ${job.name}`);
       return processDispatch(job, deps);
     },
     {

@@ -26,8 +26,9 @@ beforeAll(async () => {
   });
   deps = {
     prisma: testDb.db.prisma,
+    sql: testDb.db.sql,
     emitter,
-    recorder: new DeliveryRecorder(testDb.db.prisma),
+    recorder: new DeliveryRecorder(testDb.db.sql),
     ackTimeoutMs: 500,
     freshnessMs: 600_000,
   };

@@ -95,6 +95,7 @@ describe('queue behaviour', () => {
         })),
       },
     });
+    expect(res.statusCode, res.body).toBe(202);
     const ids: string[] = res.json().results.map((r: { id: string }) => r.id);
     for (const user of ['order-a', 'order-b']) {
       const rows = await testDb.db.prisma.delivery.findMany({
@@ -109,8 +110,8 @@ describe('queue behaviour', () => {
 
 describe('DeliveryRecorder', () => {
   it('writes a burst of acks from many sockets in a few statements, not one each', async () => {
-    const spy = vi.spyOn(testDb.db.prisma, '$executeRawUnsafe');
-    const recorder = new DeliveryRecorder(testDb.db.prisma, { maxBatch: 500, maxDelayMs: 20 });
+    const spy = vi.spyOn(testDb.db.sql, 'query');
+    const recorder = new DeliveryRecorder(testDb.db.sql, { maxBatch: 500, maxDelayMs: 20 });
     const n = await testDb.db.prisma.notification.findFirstOrThrow({ where: { title: '#0' } });
     const deliveries = await testDb.db.prisma.delivery.findMany({ where: { notificationId: n.id } });
     for (let i = 0; i < 1000; i++) {

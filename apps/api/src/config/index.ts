@@ -29,6 +29,8 @@ export interface Config {
   jobLockMs: number;
   /** Recipients written per statement when the worker fans a notification out. */
   fanoutChunk: number;
+  /** Socket.IO adapter: `auto` (none for one embedded process, sharded Redis otherwise), `none`, `sharded`. */
+  adapter: 'auto' | 'none' | 'sharded';
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -55,6 +57,7 @@ const descriptions: Record<string, string> = {
   HERALD_POPUP_FRESHNESS_SECONDS: 'a number of seconds from 0 to 2592000',
   HERALD_JOB_LOCK_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
+  HERALD_ADAPTER: 'one of auto, none, sharded',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
 
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     popupFreshnessSeconds: e.HERALD_POPUP_FRESHNESS_SECONDS,
     jobLockMs: e.HERALD_JOB_LOCK_MS,
     fanoutChunk: e.HERALD_FANOUT_CHUNK,
+    adapter: e.HERALD_ADAPTER,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -16,8 +16,19 @@ export { databaseTarget };
 /** `prisma/migrations` at the repository root, found relative to this file (src/ or dist/). */
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../../prisma/migrations');
 
+/**
+ * Plain SQL on the same connections as Prisma, for the few hot-path statements that move many rows
+ * at once (accepting a batch, dispatching one, recording acks): they skip Prisma's per-query
+ * compilation. Parameters are positional ($1…); arrays map to PostgreSQL arrays. Keep results to
+ * ids, numbers and text (drivers differ in how they read timestamps).
+ */
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
 export interface Database {
   prisma: PrismaClient;
+  sql: Sql;
   target: DatabaseTarget;
   migrate(dir?: string): Promise<MigrationResult>;
   close(): Promise<void>;
@@ -53,6 +64,9 @@ async function openPglite(dir: string): Promise<Database> {
   };
   return {
     prisma,
+    sql: {
+      query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params as unknown[])).rows,
+    },
     target: { kind: 'pglite', dir },
     migrate: (migrationsDir = MIGRATIONS_DIR) => migrate(runner, migrationsDir),
     async close() {
@@ -76,6 +90,7 @@ async function openPostgres(
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema: target.schema }) });
   return {
     prisma,
+    sql: { query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[] },
     target,
     async migrate(migrationsDir = MIGRATIONS_DIR) {
       const client = new pg.Client({ connectionString: target.url });

@@ -1,6 +1,6 @@
 import { HandshakeErrorCode } from '@herald/protocol';
 import type { Socket } from 'socket.io';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { SubscriberRegistry } from '../services/subscribers.js';
 import type { TokenFailure, UserClaims, UserTokens } from '../services/user-tokens.js';
 import { TokenError } from '../services/user-tokens.js';
 
@@ -21,7 +21,7 @@ export function handshakeError(code: HandshakeErrorCode, message: string): Error
  * Socket.IO middleware: verifies the user JWT from `auth.token` (never the query string), records
  * the subscriber, and stores who it is on `socket.data` before any event handler runs.
  */
-export function authenticateHandshake(tokens: UserTokens, prisma: PrismaClient) {
+export function authenticateHandshake(tokens: UserTokens, subscribers: SubscriberRegistry) {
   return async (socket: Socket, next: (err?: Error) => void) => {
     const auth = (socket.handshake.auth ?? {}) as { token?: unknown; appId?: unknown };
     try {
@@ -30,13 +30,10 @@ export function authenticateHandshake(tokens: UserTokens, prisma: PrismaClient) 
       socket.data.appId = claims.appId;
       socket.data.userId = claims.userId;
       socket.data.exp = claims.exp;
-      const subscriber = await prisma.subscriber.upsert({
-        where: { appId_externalId: { appId: claims.appId, externalId: claims.userId } },
-        create: { appId: claims.appId, externalId: claims.userId, lastSeenAt: new Date() },
-        update: { lastSeenAt: new Date() },
-        select: { id: true },
-      });
-      socket.data.subscriberId = subscriber.id;
+      socket.data.subscriberId = await subscribers.touch(claims.appId, claims.userId);
+      // Keep only what later checks read; the token and the other headers would sit in memory per socket.
+      socket.handshake.auth = {};
+      socket.handshake.headers = {};
       next();
     } catch (error) {
       if (error instanceof TokenError) next(handshakeError(codes[error.reason], error.message));

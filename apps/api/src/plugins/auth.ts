@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler for server-to-server routes: `Authorization: Bearer <API key>`. */
     requireApiKey: (request: FastifyRequest) => Promise<void>;
+    /** Drops a revoked key from this node's cache. */
+    forgetApiKey: (keyId: string) => void;
   }
   interface FastifyRequest {
     /** The app (tenant) the request's API key belongs to. */
@@ -30,14 +32,29 @@ export default fp(
 
     fastify.decorateRequest('tenant', null as unknown as FastifyRequest['tenant']);
     const lastUse = new Map<string, number>();
+    // Valid keys are remembered for a minute, so a busy backend does not cost a query per call.
+    // Revoking a key drops it from every node's cache at once (see `forgetApiKey`).
+    const known = new Map<string, { id: string; appId: string; revokedAt: Date | null; until: number }>();
+    fastify.decorate('forgetApiKey', (keyId: string) => {
+      for (const [hash, k] of known) if (k.id === keyId) known.delete(hash);
+    });
     fastify.decorate('requireApiKey', async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
       if (!match?.[1]) throw new Errors.ApiKeyMissing();
-      const key = await fastify.prisma.apiKey.findUnique({
-        where: { hash: hashApiKey(match[1]) },
-        select: { id: true, appId: true, revokedAt: true },
-      });
+      const hash = hashApiKey(match[1]);
+      let key = known.get(hash);
+      if (!key || key.until < Date.now()) {
+        const row = await fastify.prisma.apiKey.findUnique({
+          where: { hash },
+          select: { id: true, appId: true, revokedAt: true },
+        });
+        key = row ? { ...row, until: Date.now() + 60_000 } : undefined;
+        if (key && !key.revokedAt) {
+          if (known.size > 10_000) known.clear();
+          known.set(hash, key);
+        }
+      }
       if (!key) throw new Errors.ApiKeyInvalid();
       if (key.revokedAt) throw new Errors.ApiKeyRevoked(key.revokedAt.toISOString());
       request.tenant = { appId: key.appId, keyId: key.id };

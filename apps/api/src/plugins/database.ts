@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Database } from '../db/database.js';
+import type { Database, Sql } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     prisma: PrismaClient;
+    sql: Sql;
   }
 }
 
@@ -13,6 +14,7 @@ declare module 'fastify' {
 export default fp(
   async function database(fastify: FastifyInstance, opts: { db: Database }) {
     fastify.decorate('prisma', opts.db.prisma);
+    fastify.decorate('sql', opts.db.sql);
   },
   { name: 'herald-database' },
 );

@@ -31,7 +31,7 @@ export default fp(
     const stats = new Stats(fastify.redis, opts.queuePrefix);
     const recorder =
       opts.recorder ??
-      new DeliveryRecorder(fastify.prisma, {
+      new DeliveryRecorder(fastify.sql, {
         onError: (err, event, count) => fastify.log.error({ err, event, count }, 'could not record delivery events'),
         onWritten: deliveryStatsHook(stats, () => fastify.io),
       });
@@ -61,6 +61,7 @@ export default fp(
       'notifications',
       new NotificationService(
         fastify.prisma,
+        fastify.sql,
         fastify.notificationsQueue,
         () => fastify.redis.status === 'ready',
         5000,

@@ -7,6 +7,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import { type GatewayServer, handleConnections, type SocketData } from '../gateway/connections.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
 import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
+import { SubscriberRegistry } from '../services/subscribers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,7 +53,7 @@ export default fp(
       fastify.server,
       { ...SOCKET_OPTIONS, ...(cluster ? { adapter: cluster.adapter } : {}) },
     );
-    io.use(authenticateHandshake(fastify.userTokens, fastify.prisma));
+    io.use(authenticateHandshake(fastify.userTokens, new SubscriberRegistry(fastify.sql)));
     handleConnections(io, {
       recorder: fastify.recorder,
       inbox: fastify.inbox,
@@ -67,6 +68,7 @@ export default fp(
     };
     fastify.apps.broadcast = (appId) => cluster$.serverSideEmit('herald:app-changed', appId);
     cluster$.on('herald:app-changed', (appId) => fastify.apps.forget(String(appId)));
+    cluster$.on('herald:key-revoked', (keyId) => fastify.forgetApiKey(String(keyId)));
 
     fastify.addHook('preClose', async () => {
       io.local.disconnectSockets(true);

@@ -1,5 +1,5 @@
 import { type Job, UnrecoverableError } from 'bullmq';
-import { type DispatchDeps, dispatchNotification } from '../services/dispatcher.js';
+import { type DispatchDeps, dispatchMany, dispatchNotification } from '../services/dispatcher.js';
 import type { DispatchJobData } from './notifications.js';
 
 /**
@@ -8,8 +8,10 @@ import type { DispatchJobData } from './notifications.js';
  * disappears.
  */
 export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchDeps) {
-  const { notificationId } = job.data;
+  const ids = 'notificationIds' in job.data ? job.data.notificationIds : [job.data.notificationId];
   try {
+    if ('notificationIds' in job.data) return await dispatchMany(ids, deps);
+    const notificationId = ids[0] as string;
     // Not the first run (a failed attempt, or a worker that died holding it): rows may exist unsent.
     const retry = job.attemptsMade > 0 || job.attemptsStarted > 1 || job.stalledCounter > 0;
     const result = await dispatchNotification(notificationId, deps, { retry });
@@ -23,7 +25,7 @@ export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchD
     if (final) {
       await deps.prisma.notification
         .updateMany({
-          where: { id: notificationId, status: { in: ['queued', 'scheduled', 'processing'] } },
+          where: { id: { in: ids }, status: { in: ['queued', 'scheduled', 'processing'] } },
           data: { status: 'failed', failureReason: String((error as Error).message).slice(0, 1000) },
         })
         .catch(() => {});

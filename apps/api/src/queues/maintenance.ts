@@ -52,6 +52,11 @@ export async function sweep(prisma: PrismaClient, queue: NotificationsQueue): Pr
         OR (status = 'scheduled' AND send_at < now() - make_interval(secs => ${STUCK_AFTER_MS / 1000}))
      ORDER BY created_at LIMIT 1000`;
   let requeued = 0;
+  // A backlog may still hold their jobs (a batch job has its own id): only an idle queue proves them lost.
+  const backlog = await queue.getJobCounts('waiting', 'prioritized', 'active');
+  if ((backlog.waiting ?? 0) + (backlog.prioritized ?? 0) + (backlog.active ?? 0) > 0) {
+    return { expired, idempotencyKeysCleared, requeued };
+  }
   for (const n of stuck) {
     const existing = await queue.getJob(n.id);
     if (existing) continue;

@@ -6,13 +6,13 @@ export const NOTIFICATIONS_QUEUE = 'notifications';
 
 export const JobName = {
   Dispatch: 'dispatch',
+  /** Many notifications accepted together (a batch request), dispatched with a handful of queries. */
+  DispatchBatch: 'dispatch-batch',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
-/** Only the id travels: the notification itself lives in PostgreSQL. */
-export interface DispatchJobData {
-  notificationId: string;
-}
+/** Only ids travel: the notifications themselves live in PostgreSQL. */
+export type DispatchJobData = { notificationId: string } | { notificationIds: string[] };
 
 export type NotificationsQueue = Queue<DispatchJobData, void, JobName>;
 
@@ -28,12 +28,12 @@ const PRIORITY = { high: undefined, normal: 1, low: 2 } as const;
 
 /** Deterministic job id (a retried enqueue is a no-op), retries with jittered backoff, bounded history. */
 export function dispatchJobOptions(
-  notificationId: string,
+  jobId: string,
   delayMs = 0,
   priority: keyof typeof PRIORITY = 'normal',
 ): JobsOptions {
   return {
-    jobId: notificationId,
+    jobId,
     delay: delayMs > 0 ? delayMs : undefined,
     priority: PRIORITY[priority],
     attempts: 12,

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Sql } from '../db/database.js';
 
 /** Delivery state changes reported by sockets, in the order they can happen. */
 export type DeliveryEvent = 'sent' | 'delivered' | 'displayed' | 'clicked' | 'read' | 'closed';
@@ -43,7 +43,7 @@ export class DeliveryRecorder {
   private readonly maxDelayMs: number;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly sql: Sql,
     private readonly options: DeliveryRecorderOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
@@ -93,27 +93,31 @@ export class DeliveryRecorder {
     const column = timestampColumn[event];
     if (event === 'closed') {
       // A closed popup is a fact with a time, not a step forward in the delivery's status.
-      return this.prisma.$executeRawUnsafe(
+      return this.count(
         `UPDATE deliveries AS d SET closed_at = COALESCE(d.closed_at, now())
            FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
-          WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id`,
-        batch.notificationIds,
-        batch.subscriberIds,
+          WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id AND d.closed_at IS NULL
+          RETURNING 1`,
+        batch,
       );
     }
     // Reaching a later state implies the earlier ones: a displayed notification was delivered.
     const implied = event === 'sent' ? '' : `, delivered_at = COALESCE(d.delivered_at, now())`;
     // Counts rows whose timestamp was newly set, so a repeated ack is not counted twice.
-    return this.prisma.$executeRawUnsafe(
+    return this.count(
       `UPDATE deliveries AS d
           SET status = GREATEST(d.status, '${event}'::"DeliveryStatus"),
               ${column} = COALESCE(d.${column}, now())${event === 'delivered' ? '' : implied}
          FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
         WHERE d.notification_id = x.notification_id
           AND d.subscriber_id = x.subscriber_id
-          AND d.status < 'expired'::"DeliveryStatus" AND d.${column} IS NULL`,
-      batch.notificationIds,
-      batch.subscriberIds,
+          AND d.status < 'expired'::"DeliveryStatus" AND d.${column} IS NULL
+        RETURNING 1`,
+      batch,
     );
+  }
+
+  private async count(text: string, batch: Pending): Promise<number> {
+    return (await this.sql.query(text, [batch.notificationIds, batch.subscriberIds])).length;
   }
 }

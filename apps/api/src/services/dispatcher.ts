@@ -1,5 +1,6 @@
 import { type ClientToServerEvents, ServerEvent, type ServerToClientEvents, userRoom } from '@herald/protocol';
 import type { Server } from 'socket.io';
+import type { Sql } from '../db/database.js';
 import type { Notification, PrismaClient } from '../generated/prisma/client.js';
 import type { DeliveryRecorder } from './delivery-recorder.js';
 import { fansOutAtAccept } from './notifications.js';
@@ -12,6 +13,7 @@ export type Emitter = Server<ClientToServerEvents, ServerToClientEvents>;
 
 export interface DispatchDeps {
   prisma: PrismaClient;
+  sql: Sql;
   emitter: Emitter;
   recorder: DeliveryRecorder;
   ackTimeoutMs: number;
@@ -227,4 +229,63 @@ function emitOne(deps: DispatchDeps, n: Notification, r: Recipient): void {
         // No error and no responses: the user had no open socket; the row stays queued.
       },
     );
+}
+
+interface BatchRow {
+  notification_id: string;
+  subscriber_id: string;
+  external_id: string;
+  seq: number;
+}
+
+/**
+ * A batch of notifications whose rows were written when they were accepted: claim them all, emit
+ * every row still queued, mark them dispatched — five queries for the whole batch. Safe to run
+ * again, like `dispatchNotification`.
+ */
+export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<DispatchResult> {
+  const { prisma, sql } = deps;
+  const claimed = await sql.query<{ id: string }>(
+    `UPDATE notifications SET status = 'processing'
+      WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled', 'processing', 'dispatched')
+      RETURNING id::text`,
+    [ids],
+  );
+  if (claimed.length === 0) return { skipped: 'cancelled', created: 0, emitted: 0 };
+  const claimedIds = claimed.map((c) => c.id);
+  const notifications = await prisma.notification.findMany({ where: { id: { in: claimedIds } } });
+  const now = Date.now();
+  const expired = notifications.filter((n) => n.expiresAt !== null && n.expiresAt.getTime() <= now).map((n) => n.id);
+  if (expired.length) {
+    await sql.query(
+      `UPDATE deliveries SET status = 'expired', expired_at = now()
+        WHERE notification_id = ANY($1::uuid[]) AND status IN ('queued', 'sent')`,
+      [expired],
+    );
+  }
+  const live = new Map(notifications.filter((n) => !expired.includes(n.id)).map((n) => [n.id, n]));
+  let emitted = 0;
+  if (live.size) {
+    const rows = await sql.query<BatchRow>(
+      `SELECT d.notification_id::text AS notification_id, d.subscriber_id, s.external_id, d.seq
+         FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+        WHERE d.notification_id = ANY($1::uuid[]) AND d.status = 'queued'
+        ORDER BY d.seq`,
+      [[...live.keys()]],
+    );
+    for (const r of rows) {
+      const n = live.get(r.notification_id);
+      if (!n) continue;
+      emitOne(deps, n, r);
+      emitted++;
+    }
+  }
+  await sql.query(
+    `UPDATE notifications
+        SET status = CASE WHEN expires_at IS NOT NULL AND expires_at <= now() THEN 'expired' ELSE 'dispatched' END::"NotificationStatus",
+            dispatched_at = COALESCE(dispatched_at, now())
+      WHERE id = ANY($1::uuid[]) AND status = 'processing'`,
+    [claimedIds],
+  );
+  return { created: 0, emitted };
 }

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AdminAccepted } from '@herald/protocol';
+import type { Sql } from '../db/database.js';
 import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
-import { dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
+import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
 import { DELIVERY_STATUSES, type SendNotificationBody, type Target } from '../schemas/notifications.js';
 
 export const MAX_DATA_BYTES = 4096;
@@ -83,6 +84,7 @@ function canonical(value: unknown): string {
 export class NotificationService {
   constructor(
     private readonly prisma: PrismaClient,
+    private readonly sql: Sql,
     private readonly queue: NotificationsQueue,
     /** Whether the producer's Redis connection is up; when it is not, sends fail fast with 503. */
     private readonly queueReady: () => boolean = () => true,
@@ -189,16 +191,58 @@ export class NotificationService {
     if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
     if (p.kind === 'broadcast') p.row.recipientCount = await this.broadcastCount(appId);
-    const inserted = await this.persist([p]);
-    if (!inserted.has(p.row.id)) {
+    if (!(await this.commit(p))) {
       // Two concurrent requests with one key: the loser returns the winner's notification.
       const winner = await this.original(p);
       if (winner) return winner;
       throw new Errors.IdempotencyMismatch(p.row.idempotencyKey ?? '');
     }
-    await this.enqueue([p]);
-    this.announce([p]);
     return { id: p.row.id, status: p.row.status, recipients: p.row.recipientCount ?? 0, replayed: false };
+  }
+
+  private waiting = new Map<
+    string,
+    Array<{ p: Prepared; done: (inserted: boolean) => void; fail: (e: unknown) => void }>
+  >();
+  private flushScheduled = false;
+
+  /**
+   * Group commit: single sends that arrive in the same turn of the event loop are stored with one
+   * statement and queued with one Redis call (as one batch job). Nothing waits for a timer, so a
+   * lone request is not delayed; under load, the database and Redis see a fraction of the requests.
+   */
+  private commit(p: Prepared): Promise<boolean> {
+    return new Promise((done, fail) => {
+      const list = this.waiting.get(p.row.appId) ?? [];
+      list.push({ p, done, fail });
+      this.waiting.set(p.row.appId, list);
+      if (list.length >= 250) {
+        this.waiting.delete(p.row.appId);
+        void this.flushGroup(list);
+      } else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          const groups = [...this.waiting.values()];
+          this.waiting.clear();
+          for (const group of groups) void this.flushGroup(group);
+        });
+      }
+    });
+  }
+
+  private async flushGroup(
+    group: Array<{ p: Prepared; done: (inserted: boolean) => void; fail: (e: unknown) => void }>,
+  ) {
+    try {
+      const inserted = await this.persist(group.map((g) => g.p));
+      const stored = group.filter((g) => inserted.has(g.p.row.id)).map((g) => g.p);
+      await this.enqueue(stored);
+      this.announce(stored);
+      for (const g of group) g.done(inserted.has(g.p.row.id));
+    } catch (error) {
+      for (const g of group) g.fail(error);
+    }
   }
 
   /**
@@ -303,23 +347,24 @@ export class NotificationService {
       }
     });
     const appId = prepared[0]?.row.appId ?? '';
-    const inserted = await this.prisma.$queryRaw<Array<{ id: string }>>`
+    const inserted = await this.sql.query<{ id: string }>(
+      `
       WITH input AS (
-        SELECT * FROM json_populate_recordset(NULL::notifications, ${JSON.stringify(rows)}::json)
+        SELECT * FROM json_populate_recordset(NULL::notifications, $1::json)
       ), ins AS (
         INSERT INTO notifications SELECT * FROM input
         ON CONFLICT (app_id, idempotency_key) DO NOTHING
         RETURNING id
       ), pairs AS (
         SELECT p.notification_id, p.external_id, p.ord
-          FROM unnest(${pairs.ids}::uuid[], ${pairs.users}::text[], ${pairs.order}::int[]) AS p(notification_id, external_id, ord)
+          FROM unnest($2::uuid[], $3::text[], $4::int[]) AS p(notification_id, external_id, ord)
           JOIN ins ON ins.id = p.notification_id
       ), counts AS (
         SELECT external_id, count(*)::int AS k FROM pairs GROUP BY external_id ORDER BY external_id
       ), bumped AS (
         -- One row per user, locked in a stable order: concurrent accepts cannot deadlock.
         INSERT INTO subscribers (id, app_id, external_id, last_seq)
-        SELECT gen_random_uuid()::text, ${appId}, external_id, k FROM counts
+        SELECT gen_random_uuid()::text, $5, external_id, k FROM counts
         ON CONFLICT (app_id, external_id) DO UPDATE SET last_seq = subscribers.last_seq + EXCLUDED.last_seq
         RETURNING id, external_id, last_seq
       ), numbered AS (
@@ -330,21 +375,45 @@ export class NotificationService {
         INSERT INTO deliveries (notification_id, subscriber_id, seq, status)
         SELECT notification_id, subscriber_id, seq, 'queued' FROM numbered
       )
-      SELECT id::text FROM ins`;
+      SELECT id::text FROM ins`,
+      [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId],
+    );
     return new Set(inserted.map((r) => r.id));
   }
 
+  /**
+   * One job per notification, except that immediate sends whose rows were written at accept time
+   * share one job per priority: the worker then dispatches the whole batch with a few queries.
+   */
   private async enqueue(prepared: Prepared[]): Promise<void> {
     if (prepared.length === 0) return;
-    const jobs = prepared.map((p) => ({
-      name: JobName.Dispatch,
-      data: { notificationId: p.row.id },
+    const single = (p: Prepared) => ({
+      name: JobName.Dispatch as JobName,
+      data: { notificationId: p.row.id } as DispatchJobData,
       opts: dispatchJobOptions(p.row.id, p.delayMs, p.priority),
-    }));
+    });
+    const jobs: Array<ReturnType<typeof single>> = [];
+    const groups = new Map<Prepared['priority'], Prepared[]>();
+    for (const p of prepared) {
+      if (p.users.length > 0 && p.delayMs <= 0) groups.set(p.priority, [...(groups.get(p.priority) ?? []), p]);
+      else jobs.push(single(p));
+    }
+    for (const [priority, group] of groups) {
+      const [first] = group;
+      if (!first) continue;
+      if (group.length === 1) jobs.push(single(first));
+      else {
+        jobs.push({
+          name: JobName.DispatchBatch,
+          data: { notificationIds: group.map((p) => p.row.id) },
+          opts: dispatchJobOptions(`batch-${first.row.id}`, 0, priority),
+        });
+      }
+    }
     try {
-      const [single] = jobs;
+      const [one] = jobs;
       await withTimeout<unknown>(
-        single && jobs.length === 1 ? this.queue.add(single.name, single.data, single.opts) : this.queue.addBulk(jobs),
+        one && jobs.length === 1 ? this.queue.add(one.name, one.data, one.opts) : this.queue.addBulk(jobs),
         this.enqueueTimeoutMs,
       );
     } catch (error) {

@@ -276,6 +276,12 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
       const k = key.revokedAt
         ? key
         : await fastify.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+      // Every node drops it from its cache now: its next call is refused wherever it lands.
+      fastify.forgetApiKey(k.id);
+      (fastify.io as unknown as { serverSideEmit(e: string, id: string): void }).serverSideEmit(
+        'herald:key-revoked',
+        k.id,
+      );
       if (!key.revokedAt) {
         await fastify.audit.record({
           actor: request.admin.email,

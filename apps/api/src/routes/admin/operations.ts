@@ -321,7 +321,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
         failed: failed.map((j) => ({
           id: j.id,
           name: j.name,
-          notificationId: j.data?.notificationId,
+          notificationId: j.data && 'notificationId' in j.data ? j.data.notificationId : j.data?.notificationIds?.[0],
           failedReason: j.failedReason,
           attemptsMade: j.attemptsMade,
           failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
@@ -342,7 +342,10 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       const j = await job(request.params.jobId);
       // A failed notification goes back to queued so the worker takes it again.
       await fastify.prisma.notification.updateMany({
-        where: { id: j.data.notificationId, status: 'failed' },
+        where: {
+          id: { in: 'notificationIds' in j.data ? j.data.notificationIds : [j.data.notificationId] },
+          status: 'failed',
+        },
         data: { status: 'queued', failureReason: null },
       });
       await j.retry('failed');

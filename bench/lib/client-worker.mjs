@@ -1,0 +1,122 @@
+// A load-client process: many connections of one kind (herald | socketio | ws), acking like the
+// SDK does (Herald), recording end-to-end latency (receipt time - the sender's timestamp in data.t),
+// duplicates per connection, and how long connects and reconnects take.
+import { io } from 'socket.io-client';
+import WebSocket from 'ws';
+
+let conns = [];
+let received = 0;
+let duplicates = 0;
+let latencies = [];
+
+function record(payload, seen) {
+  if (seen.has(payload.id)) {
+    duplicates++;
+    return;
+  }
+  seen.add(payload.id);
+  received++;
+  const t = payload.data?.t;
+  if (typeof t === 'number') latencies.push(Date.now() - t);
+}
+
+function open(kind, url, user) {
+  return new Promise((resolve) => {
+    const seen = user.seen ?? new Set();
+    user.seen = seen;
+    if (kind === 'ws') {
+      const ws = new WebSocket(`${url.replace('http', 'ws')}/?user=${encodeURIComponent(user.userId)}`, {
+        perMessageDeflate: false,
+      });
+      ws.on('message', (data) => record(JSON.parse(data.toString()), seen));
+      ws.once('open', () => resolve({ kind, ws, user }));
+      ws.once('error', () => resolve({ kind, ws, user, failed: true }));
+      return;
+    }
+    const socket = io(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: kind === 'herald' ? { token: user.token } : { userId: user.userId },
+    });
+    socket.on('notification', (payload, ack) => {
+      if (typeof ack === 'function') ack({ ok: true });
+      record(payload, seen);
+    });
+    socket.once('connect', async () => {
+      if (kind === 'herald') {
+        // What the SDK does on every connect: catch up from its cursor.
+        try {
+          const reply = await socket.timeout(30_000).emitWithAck('sync', { since: user.cursor ?? null, limit: 100 });
+          if (reply?.ok) user.cursor = reply.notifications.at(-1)?.seq ?? reply.head;
+        } catch {}
+      }
+      resolve({ kind, socket, user });
+    });
+    socket.once('connect_error', () => resolve({ kind, socket, user, failed: true }));
+  });
+}
+
+async function connectAll(kind, url, users, parallel = 100) {
+  const out = [];
+  let failed = 0;
+  for (let i = 0; i < users.length; i += parallel) {
+    const batch = await Promise.all(users.slice(i, i + parallel).map((u) => open(kind, url, u)));
+    for (const c of batch) {
+      if (c.failed) failed++;
+      else out.push(c);
+    }
+  }
+  return { out, failed };
+}
+
+function closeAll() {
+  for (const c of conns) {
+    if (c.ws) c.ws.terminate();
+    else c.socket.disconnect();
+  }
+  conns = [];
+}
+
+let target;
+process.on('message', async (msg) => {
+  switch (msg.type) {
+    case 'connect': {
+      target = msg;
+      const started = Date.now();
+      const { out, failed } = await connectAll(msg.kind, msg.url, msg.users);
+      conns = out;
+      process.send({ type: 'connected', n: out.length, failed, ms: Date.now() - started });
+      break;
+    }
+    case 'reconnect': {
+      const users = conns.map((c) => c.user);
+      closeAll();
+      const started = Date.now();
+      const { out, failed } = await connectAll(target.kind, target.url, users, users.length);
+      conns = out;
+      process.send({ type: 'reconnected', n: out.length, failed, ms: Date.now() - started });
+      break;
+    }
+    case 'stats': {
+      process.send({ type: 'stats', received, duplicates, latencies: msg.latencies ? latencies : [] });
+      if (msg.reset) {
+        received = 0;
+        duplicates = 0;
+        latencies = [];
+      }
+      break;
+    }
+    case 'close':
+      closeAll();
+      received = 0;
+      duplicates = 0;
+      latencies = [];
+      process.send({ type: 'closed' });
+      break;
+    case 'exit':
+      closeAll();
+      process.exit(0);
+  }
+});
+process.send({ type: 'ready' });

@@ -1,0 +1,391 @@
+#!/usr/bin/env node
+// Herald's benchmark harness (`npm run bench`, or `npm run bench -- --quick`).
+//
+// The same workloads run against (1) Herald — one `all` process: REST accept, PostgreSQL, BullMQ
+// on Redis, Socket.IO with JWT auth and acks; (2) a bare Socket.IO server in the tutorials' style;
+// (3) a raw `ws` server sending the same frames (the ceiling). Load clients and the sender are
+// separate processes. Results go to docs/benchmarks.md with a chart.
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createSigner } from 'fast-jwt';
+import hdr from 'hdr-histogram-js';
+import pg from 'pg';
+import { cpuSeconds, helper, rss, startServer } from './lib/proc.mjs';
+import { writeReport } from './lib/report.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scenarios: { type: 'string', default: 'idle,stream,broadcast,burst,reconnect' },
+    targets: { type: 'string', default: 'herald,socketio,ws' },
+    out: { type: 'string', default: join(ROOT, 'docs/benchmarks.md') },
+    clients: { type: 'string', default: '4' },
+  },
+});
+const Q = values.quick;
+const SIZES = {
+  idle: Q ? 2000 : 10_000,
+  streamUsers: Q ? 500 : 1000,
+  streamRate: 2000,
+  streamSeconds: Q ? 5 : 10,
+  broadcastUsers: Q ? 1000 : 5000,
+  broadcasts: Q ? 5 : 20,
+  burst: Q ? 20_000 : 100_000,
+  burstUsers: 1000,
+  reconnect: Q ? 1000 : 5000,
+};
+const scenarios = values.scenarios.split(',');
+const targets = values.targets.split(',');
+const POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const API_KEY = `hk_bench_${randomBytes(16).toString('hex')}`;
+const JWT_SECRET = randomBytes(32).toString('hex');
+const schema = `herald_bench_${Date.now()}`;
+const queuePrefix = `{herald-bench-${Date.now()}}`;
+
+const tty = process.stderr.isTTY;
+function progress(line) {
+  if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+  else process.stderr.write(`${line}\n`);
+}
+function done(line) {
+  if (tty) process.stderr.write('\r\x1b[2K');
+  process.stderr.write(`${line}\n`);
+}
+
+const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256' });
+const usersNamed = (prefix, n) =>
+  Array.from({ length: n }, (_, i) => {
+    const userId = `${prefix}-${i}`;
+    return { userId, token: sign({ sub: userId, aud: 'default', exp: Math.floor(Date.now() / 1000) + 7200 }) };
+  });
+
+async function startTargets() {
+  const pool = new pg.Client({ connectionString: POSTGRES });
+  await pool.connect();
+  await pool.query(`CREATE SCHEMA "${schema}"`);
+  await pool.end();
+  const servers = {};
+  if (targets.includes('herald')) {
+    servers.herald = await startServer(
+      process.execPath,
+      [
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+        join(ROOT, 'apps/api/dist/main.js'),
+      ],
+      {
+        DATABASE_URL: `${POSTGRES}?schema=${schema}`,
+        HERALD_ADAPTER: 'none',
+        HERALD_API_KEY: API_KEY,
+        HERALD_JWT_SECRET: JWT_SECRET,
+        HERALD_QUEUE_PREFIX: queuePrefix,
+        HERALD_DATA_DIR: join(ROOT, '.data/bench'),
+        HERALD_DEMO: 'false',
+        HERALD_WORKER_CONCURRENCY: '16',
+        LOG_LEVEL: 'warn',
+        PORT: '0',
+      },
+      /Herald is running at (\S+)/,
+    );
+  }
+  if (targets.includes('socketio')) {
+    servers.socketio = await startServer(
+      process.execPath,
+      [join(ROOT, 'bench/baselines/socketio-server.mjs')],
+      {},
+      /listening (\d+)/,
+    );
+  }
+  if (targets.includes('ws')) {
+    servers.ws = await startServer(
+      process.execPath,
+      [join(ROOT, 'bench/baselines/ws-server.mjs')],
+      {},
+      /listening (\d+)/,
+    );
+  }
+  return servers;
+}
+
+async function stopTargets(servers) {
+  for (const s of Object.values(servers)) s.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1500));
+  const client = new pg.Client({ connectionString: POSTGRES });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+/** Load clients spread over N processes. */
+async function clientPool(n) {
+  const procs = await Promise.all(Array.from({ length: n }, () => helper(join(ROOT, 'bench/lib/client-worker.mjs'))));
+  const split = (users) => procs.map((_, i) => users.filter((_, j) => j % procs.length === i));
+  return {
+    async connect(kind, url, users) {
+      const parts = split(users);
+      const replies = await Promise.all(
+        procs.map((p, i) => p.ask({ type: 'connect', kind, url, users: parts[i] }, 'connected')),
+      );
+      return {
+        n: replies.reduce((a, r) => a + r.n, 0),
+        failed: replies.reduce((a, r) => a + r.failed, 0),
+        ms: Math.max(...replies.map((r) => r.ms)),
+      };
+    },
+    async reconnect() {
+      const replies = await Promise.all(procs.map((p) => p.ask({ type: 'reconnect' }, 'reconnected')));
+      return {
+        n: replies.reduce((a, r) => a + r.n, 0),
+        failed: replies.reduce((a, r) => a + r.failed, 0),
+        ms: Math.max(...replies.map((r) => r.ms)),
+      };
+    },
+    async stats(latencies = false, reset = false) {
+      const replies = await Promise.all(procs.map((p) => p.ask({ type: 'stats', latencies, reset }, 'stats')));
+      return {
+        received: replies.reduce((a, r) => a + r.received, 0),
+        duplicates: replies.reduce((a, r) => a + r.duplicates, 0),
+        latencies: replies.flatMap((r) => r.latencies),
+      };
+    },
+    async close() {
+      await Promise.all(procs.map((p) => p.ask({ type: 'close' }, 'closed')));
+    },
+    exit() {
+      for (const p of procs) p.child.send({ type: 'exit' });
+    },
+  };
+}
+
+function percentiles(latencies) {
+  if (latencies.length === 0) return { p50: null, p95: null, p99: null, max: null };
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
+  for (const v of latencies) h.recordValue(Math.max(1, Math.min(600_000, v)));
+  return {
+    p50: h.getValueAtPercentile(50),
+    p95: h.getValueAtPercentile(95),
+    p99: h.getValueAtPercentile(99),
+    max: h.maxValue,
+  };
+}
+
+async function send(sender, msg, label) {
+  const off = sender.on((m) => {
+    if (m.type === 'progress') progress(`${label}: ${m.accepted.toLocaleString()} accepted, ${m.errors} errors`);
+  });
+  const result = await sender.ask({ type: 'send', ...msg }, 'done');
+  off();
+  return result;
+}
+
+/** Waits until `expected` deliveries arrived (or nothing new for `idleMs`), showing progress. */
+async function waitDelivered(clients, expected, label, idleMs = 15_000) {
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const s = await clients.stats();
+    progress(`${label}: ${s.received.toLocaleString()} / ${expected.toLocaleString()} delivered`);
+    if (s.received >= expected) return Date.now();
+    if (s.received !== last) {
+      last = s.received;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > idleMs) return lastChange;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const cpu = (pid, fn) => async () => {
+  const c0 = cpuSeconds(pid);
+  const t0 = Date.now();
+  const result = await fn();
+  return { ...result, cpu: Math.round((100 * (cpuSeconds(pid) - c0)) / ((Date.now() - t0) / 1000)) };
+};
+
+const SCENARIOS = {
+  async idle(t, clients) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = rss(t.pid);
+    const users = usersNamed(`idle-${t.kind}`, SIZES.idle);
+    const c = await clients.connect(t.kind, t.url, users);
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = rss(t.pid);
+    await clients.close();
+    return {
+      connections: c.n,
+      failed: c.failed,
+      connectMs: c.ms,
+      rssBefore: before,
+      rssAfter: after,
+      bytesPerConnection: Math.round((after - before) / Math.max(1, c.n)),
+    };
+  },
+
+  async stream(t, clients, sender) {
+    const users = usersNamed(`stream-${t.kind}`, SIZES.streamUsers);
+    await clients.connect(t.kind, t.url, users);
+    await clients.stats(false, true);
+    const total = SIZES.streamRate * SIZES.streamSeconds;
+    return cpu(t.pid, async () => {
+      const t0 = Date.now();
+      const s = await send(
+        sender,
+        {
+          kind: t.kind,
+          url: t.url,
+          apiKey: API_KEY,
+          users: users.map((u) => u.userId),
+          total,
+          rate: SIZES.streamRate,
+          batchSize: 1,
+          inflight: 64,
+        },
+        `stream ${t.kind}`,
+      );
+      const end = await waitDelivered(clients, s.accepted, `stream ${t.kind}`);
+      const r = await clients.stats(true, true);
+      await clients.close();
+      return {
+        sent: s.issued,
+        accepted: s.accepted,
+        acceptedPerSec: Math.round(s.accepted / (s.ms / 1000)),
+        delivered: r.received,
+        deliveredPerSec: Math.round(r.received / ((end - t0) / 1000)),
+        lost: Math.max(0, s.accepted - r.received),
+        duplicates: r.duplicates,
+        ...percentiles(r.latencies),
+        acceptP99: percentiles(s.acceptMs).p99,
+      };
+    })();
+  },
+
+  async broadcast(t, clients, sender) {
+    const users = usersNamed(`bc-${t.kind}`, SIZES.broadcastUsers);
+    await clients.connect(t.kind, t.url, users);
+    await clients.stats(false, true);
+    return cpu(t.pid, async () => {
+      const t0 = Date.now();
+      const s = await send(
+        sender,
+        {
+          kind: t.kind,
+          url: t.url,
+          apiKey: API_KEY,
+          users: [],
+          total: SIZES.broadcasts,
+          rate: 2,
+          batchSize: 1,
+          inflight: 4,
+          broadcast: true,
+        },
+        `broadcast ${t.kind}`,
+      );
+      const expected = s.accepted * users.length;
+      const end = await waitDelivered(clients, expected, `broadcast ${t.kind}`);
+      const r = await clients.stats(true, true);
+      await clients.close();
+      return {
+        broadcasts: s.accepted,
+        recipients: users.length,
+        delivered: r.received,
+        deliveredPerSec: Math.round(r.received / ((end - t0) / 1000)),
+        lost: Math.max(0, expected - r.received),
+        duplicates: r.duplicates,
+        ...percentiles(r.latencies),
+      };
+    })();
+  },
+
+  async burst(t, clients, sender) {
+    const users = usersNamed(`burst-${t.kind}`, SIZES.burstUsers);
+    await clients.connect(t.kind, t.url, users);
+    await clients.stats(false, true);
+    return cpu(t.pid, async () => {
+      const t0 = Date.now();
+      const s = await send(
+        sender,
+        {
+          kind: t.kind,
+          url: t.url,
+          apiKey: API_KEY,
+          users: users.map((u) => u.userId),
+          total: SIZES.burst,
+          rate: 0,
+          batchSize: 500,
+          inflight: 4,
+        },
+        `burst ${t.kind}`,
+      );
+      const end = await waitDelivered(clients, s.accepted, `burst ${t.kind}`);
+      const r = await clients.stats(true, true);
+      await clients.close();
+      return {
+        sent: s.issued,
+        accepted: s.accepted,
+        acceptedPerSec: Math.round(s.accepted / (s.ms / 1000)),
+        delivered: r.received,
+        deliveredPerSec: Math.round(r.received / ((end - t0) / 1000)),
+        lost: Math.max(0, s.accepted - r.received),
+        duplicates: r.duplicates,
+        ...percentiles(r.latencies),
+      };
+    })();
+  },
+
+  async reconnect(t, clients) {
+    const users = usersNamed(`rc-${t.kind}`, SIZES.reconnect);
+    await clients.connect(t.kind, t.url, users);
+    return cpu(t.pid, async () => {
+      const r = await clients.reconnect();
+      await clients.close();
+      return {
+        clients: users.length,
+        reconnected: r.n,
+        failed: r.failed,
+        ms: r.ms,
+        perSec: Math.round(r.n / (r.ms / 1000)),
+      };
+    })();
+  },
+};
+
+async function main() {
+  const started = new Date();
+  progress('starting servers…');
+  const servers = await startTargets();
+  const clients = await clientPool(Number(values.clients));
+  const sender = await helper(join(ROOT, 'bench/lib/sender.mjs'));
+  const results = {};
+  try {
+    for (const name of scenarios) {
+      results[name] = {};
+      for (const kind of targets) {
+        const server = servers[kind];
+        progress(`${name} ${kind}…`);
+        results[name][kind] = await SCENARIOS[name]({ kind, url: server.url, pid: server.pid }, clients, sender);
+        done(`${name.padEnd(10)} ${kind.padEnd(9)} ${JSON.stringify(results[name][kind])}`);
+      }
+    }
+  } finally {
+    clients.exit();
+    sender.child.kill();
+    await stopTargets(servers);
+  }
+  await writeReport(values.out, { started, quick: Q, sizes: SIZES, results });
+  done(`results written to ${values.out}`);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
