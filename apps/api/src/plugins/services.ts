@@ -47,6 +47,7 @@ export default fp(
       'inbox',
       new InboxService(
         fastify.prisma,
+        fastify.sql,
         () => fastify.io,
         opts.freshnessMs,
         deliveryStatsHook(stats, () => fastify.io),

@@ -6,9 +6,30 @@ import {
   type SyncReply,
   userRoom,
 } from '@herald/protocol';
+import type { Sql } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Emitter } from './dispatcher.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
+
+/** A row of the sync statement: the head and confirmations on every row, a notification or nulls. */
+interface SyncRow {
+  head: number;
+  confirmed: string[] | null;
+  id: string | null;
+  seq: number | null;
+  status: string | null;
+  title: string | null;
+  body: string | null;
+  icon: string | null;
+  image: string | null;
+  url: string | null;
+  tag: string | null;
+  data: unknown;
+  priority: string | null;
+  created_ms: number | string | null;
+  expires_ms: number | string | null;
+  read_ms: number | string | null;
+}
 
 export interface Subscriber {
   id: string;
@@ -27,6 +48,7 @@ const LIVE = `d.status < 'expired'::"DeliveryStatus"`;
 export class InboxService {
   constructor(
     private readonly prisma: PrismaClient,
+    private readonly sql: Sql,
     private readonly emitter: () => Emitter | undefined,
     private readonly freshnessMs: number,
     /** Told how many deliveries a sync confirmed or a read marked (dashboard counters). */
@@ -50,42 +72,65 @@ export class InboxService {
    * its oldest undelivered notification; its history is in the inbox.
    */
   async sync(subscriber: Subscriber, since: number | null, limit: number): Promise<SyncReply> {
-    const { prisma } = this;
-    let from = since;
-    if (from === null) {
-      const [row] = await prisma.$queryRaw<Array<{ from: number | null; head: number }>>`
-        SELECT (SELECT min(seq) - 1 FROM deliveries
-                 WHERE subscriber_id = ${subscriber.id} AND status IN ('queued', 'sent')) AS from,
-               last_seq AS head
-          FROM subscribers WHERE id = ${subscriber.id}`;
-      from = row?.from ?? row?.head ?? 0;
-    } else {
-      const confirmed = await prisma.$queryRaw<Array<{ id: string }>>`
-        UPDATE deliveries
-           SET status = GREATEST(status, 'delivered'::"DeliveryStatus"), delivered_at = COALESCE(delivered_at, now())
-         WHERE subscriber_id = ${subscriber.id} AND seq <= ${since} AND status IN ('queued', 'sent')
-         RETURNING notification_id::text AS id`;
-      if (confirmed.length)
-        this.onChanged(
-          'delivered',
-          confirmed.length,
-          confirmed.map((c) => c.id),
-        );
-    }
-    const rows = await prisma.$queryRawUnsafe<DeliveryRow[]>(
-      `SELECT ${DELIVERY_ROW_COLUMNS}
-         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-        WHERE d.subscriber_id = $1 AND d.seq > $2 AND ${LIVE}
-          AND (n.expires_at IS NULL OR n.expires_at > now())
-        ORDER BY d.seq LIMIT $3`,
-      subscriber.id,
-      from,
-      limit,
+    // One statement (every client runs this on every connect, so a reconnect storm is made of them):
+    // confirm up to `since`, find where to start, read the next page and the user's head.
+    // Times come back as epoch milliseconds so that every driver reads them the same way.
+    const rows = await this.sql.query<SyncRow>(
+      `WITH confirmed AS (
+         UPDATE deliveries
+            SET status = GREATEST(status, 'delivered'::"DeliveryStatus"), delivered_at = COALESCE(delivered_at, now())
+          WHERE $2::int IS NOT NULL AND subscriber_id = $1 AND seq <= $2::int AND status IN ('queued', 'sent')
+          RETURNING notification_id
+       ), head AS (
+         SELECT last_seq,
+                COALESCE($2::int,
+                         (SELECT min(seq) - 1 FROM deliveries WHERE subscriber_id = $1 AND status IN ('queued', 'sent')),
+                         last_seq) AS from_seq
+           FROM subscribers WHERE id = $1
+       )
+       SELECT h.last_seq AS head, (SELECT array_agg(notification_id::text) FROM confirmed) AS confirmed, p.*
+         FROM head h
+         LEFT JOIN LATERAL (
+           SELECT n.id::text AS id, d.seq, d.status::text AS status, n.title, n.body, n.icon, n.image, n.url, n.tag, n.data,
+                  n.priority::text AS priority,
+                  (extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
+                  (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
+                  (extract(epoch FROM d.read_at) * 1000)::float8 AS read_ms
+             FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+            WHERE d.subscriber_id = $1 AND d.seq > h.from_seq AND ${LIVE}
+              AND (n.expires_at IS NULL OR n.expires_at > now())
+            ORDER BY d.seq LIMIT $3
+         ) p ON true`,
+      [subscriber.id, since, limit],
     );
-    const [head] = await prisma.$queryRaw<Array<{ last_seq: number }>>`
-      SELECT last_seq FROM subscribers WHERE id = ${subscriber.id}`;
+    const confirmed = rows[0]?.confirmed ?? [];
+    if (confirmed.length) this.onChanged('delivered', confirmed.length, confirmed);
     const now = Date.now();
-    return { ok: true, notifications: rows.map((r) => toPayload(r, this.freshnessMs, now)), head: head?.last_seq ?? 0 };
+    const notifications = rows
+      .filter((r) => r.id !== null)
+      .map((r) =>
+        toPayload(
+          {
+            id: r.id as string,
+            seq: r.seq as number,
+            status: r.status as string,
+            read_at: r.read_ms === null ? null : new Date(Number(r.read_ms)),
+            title: r.title as string,
+            body: r.body,
+            icon: r.icon,
+            image: r.image,
+            url: r.url,
+            tag: r.tag,
+            data: r.data,
+            priority: r.priority as DeliveryRow['priority'],
+            created_at: new Date(Number(r.created_ms)),
+            expires_at: r.expires_ms === null ? null : new Date(Number(r.expires_ms)),
+          },
+          this.freshnessMs,
+          now,
+        ),
+      );
+    return { ok: true, notifications, head: Number(rows[0]?.head ?? 0) };
   }
 
   async list(
