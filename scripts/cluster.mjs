@@ -41,6 +41,8 @@ const env = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres?schema=herald_cluster',
   HERALD_DATA_DIR: process.env.HERALD_DATA_DIR ?? join(root, '.data/cluster'),
   HOST: '127.0.0.1',
+  // Only HAProxy on this machine talks to the nodes; believe its X-Forwarded-For.
+  HERALD_TRUST_PROXY: process.env.HERALD_TRUST_PROXY ?? '127.0.0.1',
 };
 mkdirSync(env.HERALD_DATA_DIR, { recursive: true });
 

@@ -16,6 +16,8 @@ global
 defaults
     mode http
     option http-server-close
+    # Tell the nodes who the client is (they trust it from the proxy: HERALD_TRUST_PROXY).
+    option forwardfor
     timeout connect 5s
     timeout client 60s
     timeout server 60s

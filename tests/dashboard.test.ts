@@ -137,8 +137,9 @@ describe('dashboard', () => {
 
   it('creates and revokes an API key; the revoked key is refused on its next call', async () => {
     await page.getByRole('link', { name: 'Apps & keys' }).click();
-    await page.getByLabel('Key name').fill('ci key');
-    await page.getByRole('button', { name: 'Create API key' }).click();
+    const app = page.locator('herald-apps [data-app=default]');
+    await app.getByLabel('Key name').fill('ci key');
+    await app.getByRole('button', { name: 'Create API key' }).click();
     const secret = ((await page.locator('[data-secret]').textContent()) ?? '').trim();
     expect(secret).toMatch(/^hk_/);
     const ok = await api(herald.url, '/v1/notifications', {

@@ -2,7 +2,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
+import { Errors } from './lib/errors.js';
 import type { RedisEndpoint } from './lib/redis-endpoint.js';
+import { unstorableText } from './lib/text.js';
 import adminAuthPlugin from './plugins/admin-auth.js';
 import adminSocketPlugin from './plugins/admin-socket.js';
 import authPlugin from './plugins/auth.js';
@@ -18,7 +20,7 @@ import adminAppRoutes from './routes/admin/apps.js';
 import adminOperationRoutes from './routes/admin/operations.js';
 import adminSessionRoutes from './routes/admin/session.js';
 import assetsRoutes from './routes/assets.js';
-import demoRoutes from './routes/demo.js';
+import demoRoutes, { DEMO_APP_ID } from './routes/demo.js';
 import healthRoutes from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
 import notificationRoutes from './routes/notifications.js';
@@ -44,13 +46,28 @@ export async function buildApp(opts: AppOptions) {
       ? { loggerInstance: opts.loggerInstance }
       : { logger: opts.logger ?? { level: opts.config.logLevel } }),
     bodyLimit: opts.config.bodyLimit,
-    trustProxy: true,
+    trustProxy: opts.config.trustProxy,
     // Unknown properties are errors, not silently dropped: a typo must not go unnoticed.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: anything else is a 415 rather than a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  // Text PostgreSQL cannot store (NUL, lone surrogates) is a 400 here, not a 500 at the database.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [
+      ['body', request.body],
+      ['params', request.params],
+      ['querystring', request.query],
+    ] as const) {
+      const bad = unstorableText(value);
+      if (bad) {
+        throw new Errors.Invalid(
+          `${part}.${bad} contains a NUL character or an unpaired surrogate, which cannot be stored.`,
+        );
+      }
+    }
+  });
 
   // External capabilities.
   await app.register(errorsPlugin);
@@ -77,7 +94,8 @@ export async function buildApp(opts: AppOptions) {
   await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
   await app.register(adminAppRoutes);
   await app.register(adminOperationRoutes);
-  if (opts.config.demo) await app.register(demoRoutes, { appId: opts.defaultAppId });
+  // The demo page's visitors live in an app of their own, never in the app operators send to.
+  if (opts.config.demo) await app.register(demoRoutes, { appId: DEMO_APP_ID });
   await app.register(assetsRoutes, { demo: opts.config.demo });
   return app;
 }

@@ -54,7 +54,16 @@ describe('dashboard sign-in', () => {
 
   it('throttles repeated sign-in attempts', async () => {
     const codes: number[] = [];
-    for (let i = 0; i < 12; i++) codes.push((await signIn('nobody@example.com', 'guess')).res.statusCode);
+    // A forged X-Forwarded-For per attempt does not reset the count (proxies are not trusted by default).
+    for (let i = 0; i < 12; i++) {
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/admin/api/session',
+        headers: { 'x-forwarded-for': `10.0.0.${i}` },
+        payload: { email: 'nobody@example.com', password: 'guess' },
+      });
+      codes.push(res.statusCode);
+    }
     expect(codes.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(codes.slice(10)).toEqual([429, 429]);
     // Other emails, and the right password for real accounts, are not affected.
@@ -269,15 +278,31 @@ describe('operations', () => {
 
   it('pushes live counters and accepted notifications to signed-in admins over /admin', async () => {
     const { cookie } = await signIn('viewer@example.com');
-    const refused = connectClient(`${stack.baseUrl}/admin`, { transports: ['websocket'], reconnection: false });
+    const refused = connectClient(`${stack.baseUrl}/admin`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     const error = await new Promise<Error & { data?: { code: string } }>((resolve) =>
       refused.once('connect_error', resolve),
     );
     expect(error.data?.code).toBe('HERALD_ERR_SIGN_IN_REQUIRED');
 
+    const foreign = connectClient(`${stack.baseUrl}/admin`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { cookie, origin: 'https://evil.example.net' },
+    });
+    const refusedOrigin = await new Promise<Error & { data?: { code: string } }>((resolve) =>
+      foreign.once('connect_error', resolve),
+    );
+    expect(refusedOrigin.data?.code).toBe('HERALD_ERR_ORIGIN_FORBIDDEN');
+
     const admin = connectClient(`${stack.baseUrl}/admin`, {
       transports: ['websocket'],
       reconnection: false,
+      forceNew: true,
       extraHeaders: { cookie },
     });
     const first = await new Promise<{ lastHour: { sent: number }; series: unknown[]; presence: { sockets: number } }>(
@@ -311,5 +336,18 @@ describe('operations', () => {
       headers: as(cookie),
     });
     expect(missing.json()).toMatchObject({ code: 'HERALD_ERR_JOB_NOT_FOUND' });
+    const scheduled = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { to: { userId: 'later' }, title: 'later', sendAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    const notFailed = await stack.app.inject({
+      method: 'POST',
+      url: `/admin/api/queue/jobs/${scheduled.json().id}/retry`,
+      headers: as(cookie),
+    });
+    expect(notFailed.statusCode).toBe(409);
+    expect(notFailed.json()).toMatchObject({ code: 'HERALD_ERR_JOB_STATE', message: expect.stringMatching(/delayed/) });
   });
 });

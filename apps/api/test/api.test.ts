@@ -211,6 +211,46 @@ describe('GET /v1/notifications/:id', () => {
   });
 });
 
+describe('text PostgreSQL cannot store', () => {
+  it.each([
+    ['a NUL in the title', { to: { userId: 'a' }, title: 'a\u0000b' }, /body\.title contains a NUL/],
+    [
+      'a lone surrogate deep in data',
+      { to: { userId: 'a' }, title: 'x', data: { k: ['ok', '\ud800'] } },
+      /body\.data\.k\[1\]/,
+    ],
+    ['a NUL in a user id', { to: { userIds: ['ok', 'b\u0000'] }, title: 'x' }, /body\.to\.userIds\[1\]/],
+  ])('refuses %s with 400, not 500', async (_label, payload, message) => {
+    const res = await send(payload);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_VALIDATION', message: expect.stringMatching(message) });
+  });
+
+  it('refuses such text in the path and out-of-range cursors and ids', async () => {
+    const nul = await stack.app.inject({ url: '/v1/users/%00/inbox', headers: auth() });
+    expect(nul.statusCode).toBe(400);
+    const cursor = await stack.app.inject({ url: '/v1/users/u/inbox?cursor=3000000000', headers: auth() });
+    expect(cursor.statusCode).toBe(400);
+    const urn = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/users/u/inbox/read',
+      headers: auth(),
+      payload: { ids: ['urn:uuid:00000000-0000-4000-8000-000000000000'] },
+    });
+    expect(urn.statusCode).toBe(400);
+  });
+});
+
+describe('demo page', () => {
+  it('gives visitors tokens for a separate demo app, never the default one', async () => {
+    const res = await stack.app.inject({ method: 'POST', url: '/demo/session' });
+    expect(res.json().appId).toBe('demo');
+    const claims = await stack.app.userTokens.verify(res.json().token);
+    expect(claims.appId).toBe('demo');
+    expect(claims.appId).not.toBe(stack.appId);
+  });
+});
+
 describe('POST /v1/notifications/:id/cancel', () => {
   it('cancels a queued notification and its recipients, so catch-up never hands it out', async () => {
     const { id } = (await send({ to: { userIds: ['cx-1', 'cx-2'] }, title: 'Oops' })).json();

@@ -29,6 +29,12 @@ export interface Config {
   jobLockMs: number;
   /** Recipients written per statement when the worker fans a notification out. */
   fanoutChunk: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe (client addresses in rate limits, throttling and the
+   * audit log): false (none), true (any: only behind a proxy that overwrites it), or
+   * comma-separated addresses/CIDRs such as `127.0.0.1,10.0.0.0/8`.
+   */
+  trustProxy: boolean | string;
   /** Socket.IO adapter: `auto` (none for one embedded process, sharded Redis otherwise), `none`, `sharded`. */
   adapter: 'auto' | 'none' | 'sharded';
   logLevel: Env['LOG_LEVEL'];
@@ -109,6 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jobLockMs: e.HERALD_JOB_LOCK_MS,
     fanoutChunk: e.HERALD_FANOUT_CHUNK,
     adapter: e.HERALD_ADAPTER,
+    trustProxy:
+      e.HERALD_TRUST_PROXY === 'true' ? true : e.HERALD_TRUST_PROXY === 'false' ? false : e.HERALD_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -28,6 +28,7 @@ export const EnvSchema = Type.Object({
   HERALD_BODY_LIMIT: Type.Integer({ default: 262_144, minimum: 1024, maximum: 10_485_760 }),
   HERALD_ACK_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000 }),
   HERALD_POPUP_FRESHNESS_SECONDS: Type.Integer({ default: 600, minimum: 0, maximum: 2_592_000 }),
+  HERALD_TRUST_PROXY: Type.String({ default: 'false', minLength: 1, maxLength: 1000 }),
   HERALD_ADAPTER: Type.Union([Type.Literal('auto'), Type.Literal('none'), Type.Literal('sharded')], {
     default: 'auto',
   }),

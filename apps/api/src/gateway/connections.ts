@@ -38,6 +38,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // setTimeout's delay is a signed 32-bit number of milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_IDS = 500;
+/** Sequence numbers are 32-bit integers in PostgreSQL. */
+const MAX_SEQ = 2_147_483_647;
 
 const invalid = (message: string): ErrorReply => ({ ok: false, code: 'HERALD_ERR_VALIDATION', message });
 
@@ -141,7 +143,7 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     socket.on(ClientEvent.Sync, (request, reply) =>
       answer(reply, async () => {
         const r = (request ?? {}) as { since?: unknown; limit?: unknown };
-        const since = intOrNull(r.since, 0, Number.MAX_SAFE_INTEGER);
+        const since = intOrNull(r.since, 0, MAX_SEQ);
         const limit = intOrNull(r.limit, 1, 200);
         if (since === undefined || limit === undefined) {
           return invalid('"sync" needs { since: <sequence number or null>, limit?: 1..200 }.');
@@ -153,7 +155,7 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     socket.on(ClientEvent.InboxList, (request, reply) =>
       answer(reply, async () => {
         const r = (request ?? {}) as { cursor?: unknown; limit?: unknown; unreadOnly?: unknown };
-        const cursor = intOrNull(r.cursor, 0, Number.MAX_SAFE_INTEGER);
+        const cursor = intOrNull(r.cursor, 0, MAX_SEQ);
         const limit = intOrNull(r.limit, 1, 100);
         if (cursor === undefined || limit === undefined) {
           return invalid('"inbox:list" needs { cursor?: <nextCursor>, limit?: 1..100, unreadOnly?: boolean }.');
@@ -173,6 +175,8 @@ function scheduleExpiry(socket: GatewaySocket): () => void {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(timer);
+    // A refresh that finishes after the socket closed must not leave a timer holding it in memory.
+    if (socket.disconnected) return;
     const ms = socket.data.exp * 1000 - Date.now();
     if (ms <= 0) {
       socket.disconnect(true);

@@ -33,6 +33,11 @@ export const Errors = {
     'The notification queue is unavailable right now; nothing was accepted. Retry with the same idempotency key.',
     503,
   ),
+  QueueDelayed: createError(
+    'HERALD_ERR_QUEUE_DELAYED',
+    'Stored, but the notification queue did not answer in time; it will be sent once the queue is back. Retry with the same idempotency key to get its id without sending it twice.',
+    503,
+  ),
   IdempotencyMismatch: createError(
     'HERALD_ERR_IDEMPOTENCY_MISMATCH',
     'Idempotency key "%s" was already used for a different request in the last 24 hours; use a new key for a new notification.',
@@ -62,6 +67,7 @@ export const Errors = {
   AdminExists: createError('HERALD_ERR_ADMIN_EXISTS', 'An admin with email %s already exists.', 409),
   AdminNotFound: createError('HERALD_ERR_ADMIN_NOT_FOUND', 'Admin %s does not exist.', 404),
   LastOwner: createError('HERALD_ERR_LAST_OWNER', 'The last owner cannot be removed or demoted.', 409),
+  JobConflict: createError('HERALD_ERR_JOB_STATE', 'Job %s is %s, so it cannot be %s now.', 409),
   JobNotFound: createError('HERALD_ERR_JOB_NOT_FOUND', 'Job %s is not in the queue.', 404),
   SubscriberNotFound: createError('HERALD_ERR_SUBSCRIBER_NOT_FOUND', 'Subscriber %s does not exist.', 404),
   DemoDisabled: createError('HERALD_ERR_DEMO_DISABLED', 'The demo endpoints are disabled on this server.', 404),

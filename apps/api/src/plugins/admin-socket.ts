@@ -50,6 +50,25 @@ export default fp(
     fastify.decorate('adminStats', adminStats);
 
     admins.use(async (socket, next) => {
+      // The session cookie is SameSite=Strict, which still lets a sibling site's page open this
+      // socket from an admin's browser: only the dashboard's own origin may.
+      const { origin, host } = socket.handshake.headers;
+      if (origin) {
+        let sameHost = false;
+        try {
+          sameHost = new URL(origin).host === host;
+        } catch {
+          sameHost = false;
+        }
+        if (!sameHost) {
+          next(
+            Object.assign(new Error('Only the dashboard itself may open this channel.'), {
+              data: { code: 'HERALD_ERR_ORIGIN_FORBIDDEN' },
+            }),
+          );
+          return;
+        }
+      }
       const admin = await fastify.adminSessions.fromCookieHeader(socket.handshake.headers.cookie).catch(() => null);
       if (!admin) {
         next(

@@ -35,7 +35,9 @@ export default fp(
     // Valid keys are remembered for a minute, so a busy backend does not cost a query per call.
     // Revoking a key drops it from every node's cache at once (see `forgetApiKey`).
     const known = new Map<string, { id: string; appId: string; revokedAt: Date | null; until: number }>();
+    const revoked = new Set<string>();
     fastify.decorate('forgetApiKey', (keyId: string) => {
+      revoked.add(keyId);
       for (const [hash, k] of known) if (k.id === keyId) known.delete(hash);
     });
     fastify.decorate('requireApiKey', async (request: FastifyRequest) => {
@@ -50,7 +52,8 @@ export default fp(
           select: { id: true, appId: true, revokedAt: true },
         });
         key = row ? { ...row, until: Date.now() + 60_000 } : undefined;
-        if (key && !key.revokedAt) {
+        // A lookup that started before a revocation must not put the key back in the cache.
+        if (key && !key.revokedAt && !revoked.has(key.id)) {
           if (known.size > 10_000) known.clear();
           known.set(hash, key);
         }

@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { Errors } from '../lib/errors.js';
+import { randomToken } from '../lib/secrets.js';
 import { errorResponses } from '../schemas/common.js';
 import { TokenError } from '../services/user-tokens.js';
 
@@ -10,7 +11,16 @@ import { TokenError } from '../services/user-tokens.js';
  * The demo page's backend: a visitor gets a throwaway user id and token, and may send test
  * notifications to themselves only. Disabled with HERALD_DEMO=false.
  */
+export const DEMO_APP_ID = 'demo';
+
 const demo: FastifyPluginAsyncTypebox<{ appId: string }> = async (fastify, opts) => {
+  // Anonymous visitors get tokens here: keep them in a separate app, so they never receive (or
+  // count as subscribers of) what operators send to their real apps.
+  await fastify.prisma.app.upsert({
+    where: { id: opts.appId },
+    create: { id: opts.appId, name: 'Demo page', jwtSecret: randomToken(32) },
+    update: {},
+  });
   await fastify.register(rateLimit, { max: 20, timeWindow: '1 minute' });
 
   fastify.post(

@@ -162,7 +162,7 @@ export const UserParams = Type.Object({ userId: UserId });
 
 export const InboxQuery = Type.Object(
   {
-    cursor: Type.Optional(Type.Integer({ minimum: 0 })),
+    cursor: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     unreadOnly: Type.Optional(Type.Boolean({ default: false })),
   },
@@ -194,7 +194,16 @@ export const InboxPage = Type.Object({
 
 export const ReadBody = Type.Object(
   {
-    ids: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 500, uniqueItems: true })),
+    ids: Type.Optional(
+      Type.Array(
+        Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }),
+        {
+          minItems: 1,
+          maxItems: 500,
+          uniqueItems: true,
+        },
+      ),
+    ),
     all: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false, description: 'Either { ids: [...] } or { all: true }' },

@@ -34,12 +34,21 @@ export class AuditLog {
   }
 
   async list(options: { cursor?: string; limit: number; action?: string }) {
+    // The cursor is the last row's (createdAt, id), so rows sharing a time are not skipped.
+    const [cursorAt, cursorId] = options.cursor ? options.cursor.split('|') : [];
     const rows = await this.prisma.auditEvent.findMany({
       where: {
         ...(options.action ? { action: { startsWith: options.action } } : {}),
-        ...(options.cursor ? { createdAt: { lt: new Date(options.cursor) } } : {}),
+        ...(cursorAt
+          ? {
+              OR: [
+                { createdAt: { lt: new Date(cursorAt) } },
+                { createdAt: new Date(cursorAt), id: { lt: cursorId ?? '' } },
+              ],
+            }
+          : {}),
       },
-      orderBy: { createdAt: 'desc' },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: options.limit + 1,
     });
     const page = rows.slice(0, options.limit);
@@ -54,7 +63,10 @@ export class AuditLog {
         details: r.details,
         ip: r.ip,
       })),
-      nextCursor: rows.length > options.limit ? (page.at(-1)?.createdAt.toISOString() ?? null) : null,
+      nextCursor:
+        rows.length > options.limit && page.at(-1)
+          ? `${page.at(-1)?.createdAt.toISOString()}|${page.at(-1)?.id}`
+          : null,
     };
   }
 }

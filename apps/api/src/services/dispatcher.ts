@@ -201,7 +201,8 @@ function fanOutToSubscribers(
       SELECT s.id FROM subscribers s
        WHERE s.id = ANY(${ids}::text[])
          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = ${n.id}::uuid AND d.subscriber_id = s.id)
-       ORDER BY s.id
+       -- The same lock order as every other statement that bumps sequences: by external id.
+       ORDER BY s.external_id
        FOR UPDATE OF s
     ), bumped AS (
       UPDATE subscribers s SET last_seq = s.last_seq + 1 FROM picked p WHERE s.id = p.id

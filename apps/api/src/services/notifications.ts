@@ -233,9 +233,20 @@ export class NotificationService {
 
   private async flushGroup(
     group: Array<{ p: Prepared; done: (inserted: boolean) => void; fail: (e: unknown) => void }>,
-  ) {
+  ): Promise<void> {
+    let inserted: Set<string>;
     try {
-      const inserted = await this.persist(group.map((g) => g.p));
+      inserted = await this.persist(group.map((g) => g.p));
+    } catch (error) {
+      // One request's problem must not fail the others that happened to share its statement.
+      if (group.length > 1) {
+        await Promise.all(group.map((g) => this.flushGroup([g])));
+        return;
+      }
+      group[0]?.fail(error);
+      return;
+    }
+    try {
       const stored = group.filter((g) => inserted.has(g.p.row.id)).map((g) => g.p);
       await this.enqueue(stored);
       this.announce(stored);
@@ -314,6 +325,19 @@ export class NotificationService {
    * ids actually inserted.
    */
   private async persist(prepared: Prepared[]): Promise<Set<string>> {
+    // Row locks are taken in one order everywhere, but a deadlock can still come from elsewhere
+    // (an operator's query): retry the statement, which is all-or-nothing, a couple of times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.persistOnce(prepared);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error;
+      }
+    }
+  }
+
+  private async persistOnce(prepared: Prepared[]): Promise<Set<string>> {
     const rows = prepared.map(({ row }) => ({
       id: row.id,
       app_id: row.appId,
@@ -417,11 +441,9 @@ export class NotificationService {
         this.enqueueTimeoutMs,
       );
     } catch (error) {
-      // Not acknowledged, so not kept: the caller retries (with its idempotency key).
-      await this.prisma.notification
-        .deleteMany({ where: { id: { in: prepared.map((p) => p.row.id) }, status: { in: ['queued', 'scheduled'] } } })
-        .catch(() => {});
-      throw new Errors.QueueUnavailable({ cause: error });
+      // The rows stay: a concurrent retry with the same idempotency key may already have been told
+      // they exist. The housekeeping sweep queues them once Redis answers again.
+      throw new Errors.QueueDelayed({ cause: error });
     }
   }
 

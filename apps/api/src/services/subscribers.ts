@@ -37,11 +37,13 @@ export class SubscriberRegistry {
     // One row per user: an upsert may not touch the same row twice in one statement.
     const unique = new Map<string, [string, string]>();
     for (const w of batch) unique.set(`${w.appId}\u0000${w.userId}`, [w.appId, w.userId]);
-    const pairs = [...unique.values()].sort((a, b) => (a[0] + a[1] < b[0] + b[1] ? -1 : 1));
+    const pairs = [...unique.values()];
     this.sql
       .query<{ id: string; app_id: string; external_id: string }>(
         `INSERT INTO subscribers (id, app_id, external_id, last_seen_at)
          SELECT gen_random_uuid()::text, a, u, now() FROM unnest($1::text[], $2::text[]) AS x(a, u)
+          -- Rows locked in the database's own order, like every other statement: no deadlocks.
+          ORDER BY a, u
          ON CONFLICT (app_id, external_id) DO UPDATE SET last_seen_at = now()
          RETURNING id, app_id, external_id`,
         [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
@@ -56,7 +58,15 @@ export class SubscriberRegistry {
           }
         },
         (error: unknown) => {
-          for (const w of batch) w.fail(error);
+          if (batch.length === 1) {
+            batch[0]?.fail(error);
+            return;
+          }
+          // One bad row must not fail everyone else's handshake: try each on its own.
+          for (const w of batch) {
+            this.waiting.push(w);
+            this.flush();
+          }
         },
       );
   }

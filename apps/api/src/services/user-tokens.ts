@@ -1,4 +1,5 @@
 import type { JWT } from '@fastify/jwt';
+import { isStorableText } from '../lib/text.js';
 import type { AppDirectory } from './apps.js';
 
 export interface UserClaims {
@@ -21,6 +22,8 @@ export class TokenError extends Error {
 }
 
 const ALGORITHMS = ['HS256'] as const;
+/** What an app id can look like; anything else is refused before it reaches the database. */
+const APP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /**
  * User JWTs: `sub` is the integrator's user id, `aud` the app id, `exp` required, HS256 with the
@@ -58,6 +61,7 @@ export class UserTokens {
     const aud = Array.isArray(decoded.aud) ? decoded.aud[0] : decoded.aud;
     const appId =
       typeof aud === 'string' ? aud : typeof appIdHint === 'string' && appIdHint ? appIdHint : this.defaultAppId;
+    if (!APP_ID.test(appId)) throw new TokenError('unknown-app', 'Invalid token: its app id is not a valid app id.');
     const app = await this.apps.get(appId);
     if (!app) throw new TokenError('unknown-app', `Invalid token: app "${appId}" does not exist.`);
     if (origin && app.allowedOrigins.length > 0 && !app.allowedOrigins.includes(origin)) {
@@ -85,8 +89,16 @@ export class UserTokens {
         throw toTokenError(again);
       }
     }
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
-      throw new TokenError('invalid', 'Invalid token: "sub" must be the user id, a string of 1 to 256 characters.');
+    if (
+      typeof payload.sub !== 'string' ||
+      payload.sub.length === 0 ||
+      payload.sub.length > 256 ||
+      !isStorableText(payload.sub)
+    ) {
+      throw new TokenError(
+        'invalid',
+        'Invalid token: "sub" must be the user id, 1 to 256 characters of storable text.',
+      );
     }
     return { appId, userId: payload.sub, exp: Number(payload.exp) };
   }

@@ -65,7 +65,9 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
             recipient: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
             from: Type.Optional(Type.String({ format: 'date-time' })),
             to: Type.Optional(Type.String({ format: 'date-time' })),
-            cursor: Type.Optional(Type.String({ format: 'date-time' })),
+            cursor: Type.Optional(
+              Type.String({ pattern: '^[0-9T:.Z-]+\\|[0-9a-f-]{36}$', description: 'nextCursor of the previous page' }),
+            ),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
           },
           { additionalProperties: false },
@@ -82,18 +84,28 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       const createdAt: Prisma.DateTimeFilter = {};
       if (q.from) createdAt.gte = new Date(q.from);
       if (q.to) createdAt.lte = new Date(q.to);
-      if (q.cursor) createdAt.lt = new Date(q.cursor);
+      // The cursor is the last row's (createdAt, id): one batch shares a createdAt.
+      const [cursorAt, cursorId] = q.cursor ? q.cursor.split('|') : [];
       const rows = await fastify.prisma.notification.findMany({
         where: {
+          ...(cursorAt
+            ? {
+                OR: [
+                  { createdAt: { lt: new Date(cursorAt) } },
+                  { createdAt: new Date(cursorAt), id: { lt: cursorId ?? '' } },
+                ],
+              }
+            : {}),
           ...(q.appId ? { appId: q.appId } : {}),
           ...(q.status ? { status: q.status as Prisma.EnumNotificationStatusFilter['equals'] } : {}),
           ...(q.recipient ? { deliveries: { some: { subscriber: { externalId: q.recipient } } } } : {}),
           ...(Object.keys(createdAt).length ? { createdAt } : {}),
         },
-        orderBy: { createdAt: 'desc' },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
       });
       const page = rows.slice(0, limit);
+      const last = page.at(-1);
       return {
         items: page.map((n) => ({
           id: n.id,
@@ -106,7 +118,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
           createdAt: n.createdAt.toISOString(),
           sendAt: iso(n.sendAt),
         })),
-        nextCursor: rows.length > limit ? (page.at(-1)?.createdAt.toISOString() ?? null) : null,
+        nextCursor: rows.length > limit && last ? `${last.createdAt.toISOString()}|${last.id}` : null,
       };
     },
   );
@@ -340,6 +352,8 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
     { onRequest: admin, schema: { tags: ['admin'], params: Type.Object({ jobId: Type.String({ maxLength: 100 }) }) } },
     async (request) => {
       const j = await job(request.params.jobId);
+      const state = await j.getState();
+      if (state !== 'failed') throw new Errors.JobConflict(request.params.jobId, state, 'retried');
       // A failed notification goes back to queued so the worker takes it again.
       await fastify.prisma.notification.updateMany({
         where: {
@@ -365,6 +379,8 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
     { onRequest: admin, schema: { tags: ['admin'], params: Type.Object({ jobId: Type.String({ maxLength: 100 }) }) } },
     async (request) => {
       const j = await job(request.params.jobId);
+      const state = await j.getState();
+      if (state === 'active') throw new Errors.JobConflict(request.params.jobId, state, 'removed');
       await j.remove();
       await fastify.audit.record({
         actor: request.admin.email,
@@ -386,7 +402,9 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['admin'],
         querystring: Type.Object(
           {
-            cursor: Type.Optional(Type.String({ format: 'date-time' })),
+            cursor: Type.Optional(
+              Type.String({ pattern: '^[0-9T:.Z-]+\\|[0-9a-f-]{36}$', description: 'nextCursor of the previous page' }),
+            ),
             action: Type.Optional(Type.String({ maxLength: 64 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
           },
