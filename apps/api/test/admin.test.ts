@@ -122,15 +122,22 @@ describe('roles', () => {
       payload: { email: 'new@example.com', password: PASSWORD, role: 'viewer' },
     });
     expect(created.statusCode).toBe(201);
-    const owners = await stack.db.prisma.admin.findMany({ where: { role: 'owner' } });
-    if (owners.length === 1) {
-      const last = await stack.app.inject({
-        method: 'DELETE',
-        url: `/admin/api/admins/${owners[0]?.id}`,
-        headers: as(owner.cookie),
-      });
-      expect(last.json()).toMatchObject({ code: 'HERALD_ERR_LAST_OWNER' });
-    }
+    // Two owners (the bootstrap admin and owner@): one may go, the last one may not.
+    const owners = await stack.db.prisma.admin.findMany({ where: { role: 'owner' }, orderBy: { createdAt: 'asc' } });
+    expect(owners.map((o) => o.email)).toEqual(['admin@herald.local', 'owner@example.com']);
+    const first = await stack.app.inject({
+      method: 'DELETE',
+      url: `/admin/api/admins/${owners[0]?.id}`,
+      headers: as(owner.cookie),
+    });
+    expect(first.statusCode).toBe(200);
+    const last = await stack.app.inject({
+      method: 'DELETE',
+      url: `/admin/api/admins/${owners[1]?.id}`,
+      headers: as(owner.cookie),
+    });
+    expect(last.statusCode).toBe(409);
+    expect(last.json()).toMatchObject({ code: 'HERALD_ERR_LAST_OWNER' });
   });
 });
 

@@ -102,15 +102,23 @@ export default fp(
     const localUsers = new Map<string, number>();
     let changes: AdminPresenceChange[] = [];
     let flush: NodeJS.Timeout | undefined;
+    // Connects and disconnects are written to Redis and told to admins once a second, in batches:
+    // a reconnect storm must not cost a Redis round trip per socket.
     const changed = (appId: string, userId: string, online: boolean) => {
       changes.push({ appId, userId, online });
-      if (!online) void fastify.stats.dropOnline(appId, userId);
-      else void fastify.stats.touchOnline(appId, [userId]);
       flush ??= setTimeout(() => {
         flush = undefined;
-        const batch = changes.slice(-500);
+        const batch = changes;
         changes = [];
-        admins.emit(AdminEvent.Presence, batch);
+        // Each user's last change in the batch is what counts.
+        const last = new Map(batch.map((c) => [`${c.appId}\u0000${c.userId}`, c]));
+        const cameOnline = new Map<string, string[]>();
+        for (const c of last.values()) {
+          if (c.online) cameOnline.set(c.appId, [...(cameOnline.get(c.appId) ?? []), c.userId]);
+          else void fastify.stats.dropOnline(c.appId, c.userId);
+        }
+        for (const [appId, ids] of cameOnline) void fastify.stats.touchOnline(appId, ids);
+        admins.emit(AdminEvent.Presence, batch.slice(-500));
       }, 1000);
     };
     users.on('connection', (socket) => {

@@ -11,25 +11,8 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Emitter } from './dispatcher.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
 
-/** A row of the sync statement: the head and confirmations on every row, a notification or nulls. */
-interface SyncRow {
-  head: number;
-  confirmed: string[] | null;
-  id: string | null;
-  seq: number | null;
-  status: string | null;
-  title: string | null;
-  body: string | null;
-  icon: string | null;
-  image: string | null;
-  url: string | null;
-  tag: string | null;
-  data: unknown;
-  priority: string | null;
-  created_ms: number | string | null;
-  expires_ms: number | string | null;
-  read_ms: number | string | null;
-}
+/** A row of the sync statement: the head and confirmations on every row, a delivery or nulls. */
+type SyncRow = { head: number; confirmed: string[] | null } & ({ [K in keyof DeliveryRow]: null } | DeliveryRow);
 
 export interface Subscriber {
   id: string;
@@ -74,7 +57,6 @@ export class InboxService {
   async sync(subscriber: Subscriber, since: number | null, limit: number): Promise<SyncReply> {
     // One statement (every client runs this on every connect, so a reconnect storm is made of them):
     // confirm up to `since`, find where to start, read the next page and the user's head.
-    // Times come back as epoch milliseconds so that every driver reads them the same way.
     const rows = await this.sql.query<SyncRow>(
       `WITH confirmed AS (
          UPDATE deliveries
@@ -91,11 +73,7 @@ export class InboxService {
        SELECT h.last_seq AS head, (SELECT array_agg(notification_id::text) FROM confirmed) AS confirmed, p.*
          FROM head h
          LEFT JOIN LATERAL (
-           SELECT n.id::text AS id, d.seq, d.status::text AS status, n.title, n.body, n.icon, n.image, n.url, n.tag, n.data,
-                  n.priority::text AS priority,
-                  (extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
-                  (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
-                  (extract(epoch FROM d.read_at) * 1000)::float8 AS read_ms
+           SELECT ${DELIVERY_ROW_COLUMNS}
              FROM deliveries d JOIN notifications n ON n.id = d.notification_id
             WHERE d.subscriber_id = $1 AND d.seq > h.from_seq AND ${LIVE}
               AND (n.expires_at IS NULL OR n.expires_at > now())
@@ -107,29 +85,8 @@ export class InboxService {
     if (confirmed.length) this.onChanged('delivered', confirmed.length, confirmed);
     const now = Date.now();
     const notifications = rows
-      .filter((r) => r.id !== null)
-      .map((r) =>
-        toPayload(
-          {
-            id: r.id as string,
-            seq: r.seq as number,
-            status: r.status as string,
-            read_at: r.read_ms === null ? null : new Date(Number(r.read_ms)),
-            title: r.title as string,
-            body: r.body,
-            icon: r.icon,
-            image: r.image,
-            url: r.url,
-            tag: r.tag,
-            data: r.data,
-            priority: r.priority as DeliveryRow['priority'],
-            created_at: new Date(Number(r.created_ms)),
-            expires_at: r.expires_ms === null ? null : new Date(Number(r.expires_ms)),
-          },
-          this.freshnessMs,
-          now,
-        ),
-      );
+      .filter((r): r is SyncRow & DeliveryRow => r.id !== null)
+      .map((r) => toPayload(r, this.freshnessMs, now));
     return { ok: true, notifications, head: Number(rows[0]?.head ?? 0) };
   }
 

@@ -1,11 +1,13 @@
 import type { NotificationPayload } from '@herald/protocol';
 
-/** A delivery joined with its notification, as the inbox and sync queries select it. */
+/**
+ * A delivery joined with its notification, as the inbox and sync queries select it. Times are
+ * epoch milliseconds, so every driver (pg, PGlite, Prisma raw) reads them the same way.
+ */
 export interface DeliveryRow {
   id: string;
   seq: number;
   status: string;
-  read_at: Date | null;
   title: string;
   body: string | null;
   icon: string | null;
@@ -14,20 +16,26 @@ export interface DeliveryRow {
   tag: string | null;
   data: unknown;
   priority: 'low' | 'normal' | 'high';
-  created_at: Date;
-  expires_at: Date | null;
+  created_ms: number | string;
+  expires_ms: number | string | null;
+  read_ms: number | string | null;
 }
 
 /** Columns for `DeliveryRow`, from `deliveries d JOIN notifications n`. */
-export const DELIVERY_ROW_COLUMNS = `n.id, d.seq, d.status::text AS status, d.read_at, n.title, n.body, n.icon, n.image, n.url,
-  n.tag, n.data, n.priority::text AS priority, n.created_at, n.expires_at`;
+export const DELIVERY_ROW_COLUMNS = `n.id::text AS id, d.seq, d.status::text AS status, n.title, n.body, n.icon, n.image,
+  n.url, n.tag, n.data, n.priority::text AS priority,
+  (extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
+  (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
+  (extract(epoch FROM d.read_at) * 1000)::float8 AS read_ms`;
+
+const iso = (ms: number | string | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
 /**
  * The socket payload. `silent` asks the SDK for the inbox only, no popup: the notification is older
  * than the freshness window (a replay after a long disconnect), or was read on another device.
  */
 export function toPayload(row: DeliveryRow, freshnessMs: number, now = Date.now()): NotificationPayload {
-  const stale = now - row.created_at.getTime() > freshnessMs;
+  const stale = now - Number(row.created_ms) > freshnessMs;
   return {
     id: row.id,
     seq: row.seq,
@@ -39,9 +47,9 @@ export function toPayload(row: DeliveryRow, freshnessMs: number, now = Date.now(
     tag: row.tag,
     data: (row.data ?? null) as NotificationPayload['data'],
     priority: row.priority,
-    createdAt: row.created_at.toISOString(),
-    expiresAt: row.expires_at?.toISOString() ?? null,
-    silent: stale || row.read_at !== null,
-    readAt: row.read_at?.toISOString() ?? null,
+    createdAt: iso(row.created_ms) as string,
+    expiresAt: iso(row.expires_ms),
+    silent: stale || row.read_ms !== null,
+    readAt: iso(row.read_ms),
   };
 }

@@ -33,6 +33,21 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
   const viewer = fastify.requireAdmin('viewer');
   const admin = fastify.requireAdmin('admin');
   const iso = (d: Date | null) => d?.toISOString() ?? null;
+  const keyView = (k: {
+    id: string;
+    name: string;
+    prefix: string;
+    createdAt: Date;
+    lastUsedAt: Date | null;
+    revokedAt: Date | null;
+  }) => ({
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    createdAt: k.createdAt.toISOString(),
+    lastUsedAt: iso(k.lastUsedAt),
+    revokedAt: iso(k.revokedAt),
+  });
 
   const view = async (id?: string) => {
     const rows = await fastify.prisma.app.findMany({
@@ -202,14 +217,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
         where: { appId: request.params.appId },
         orderBy: { createdAt: 'desc' },
       });
-      return keys.map((k) => ({
-        id: k.id,
-        name: k.name,
-        prefix: k.prefix,
-        createdAt: k.createdAt.toISOString(),
-        lastUsedAt: iso(k.lastUsedAt),
-        revokedAt: iso(k.revokedAt),
-      }));
+      return keys.map(keyView);
     },
   );
 
@@ -245,17 +253,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
         details: { appId: request.params.appId, name: k.name, prefix: k.prefix },
         ip: request.ip,
       });
-      return reply.code(201).send({
-        key: {
-          id: k.id,
-          name: k.name,
-          prefix: k.prefix,
-          createdAt: k.createdAt.toISOString(),
-          lastUsedAt: null,
-          revokedAt: null,
-        },
-        secret,
-      });
+      return reply.code(201).send({ key: keyView(k), secret });
     },
   );
 
@@ -293,14 +291,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
           ip: request.ip,
         });
       }
-      return {
-        id: k.id,
-        name: k.name,
-        prefix: k.prefix,
-        createdAt: k.createdAt.toISOString(),
-        lastUsedAt: iso(k.lastUsedAt),
-        revokedAt: iso(k.revokedAt),
-      };
+      return keyView(k);
     },
   );
 };
