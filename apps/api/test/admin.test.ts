@@ -275,9 +275,14 @@ describe('operations', () => {
     ).json();
     expect(recipients.items[0]).toMatchObject({ userId: 'dash-1', status: 'delivered' });
 
-    const subs = (await stack.app.inject({ url: '/admin/api/subscribers?q=dash', headers: as(cookie) })).json();
-    const me = subs.items.find((s: { userId: string }) => s.userId === 'dash-1');
-    expect(me).toMatchObject({ online: true });
+    // Presence is written to Redis in batches (at most a second behind the connect).
+    let me: { id: string; online: boolean } | undefined;
+    await eventually(async () => {
+      const subs = (await stack.app.inject({ url: '/admin/api/subscribers?q=dash', headers: as(cookie) })).json();
+      me = subs.items.find((s: { userId: string }) => s.userId === 'dash-1');
+      return me?.online === true;
+    });
+    if (!me) throw new Error('dash-1 is not listed');
     const detail = (await stack.app.inject({ url: `/admin/api/subscribers/${me.id}`, headers: as(cookie) })).json();
     expect(detail.history[0]).toMatchObject({ notificationId: id, status: 'delivered', title: 'From the composer' });
     user.disconnect();

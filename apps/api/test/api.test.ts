@@ -34,8 +34,10 @@ describe('POST /v1/notifications', () => {
     const row = await stack.db.prisma.notification.findUniqueOrThrow({ where: { id: body.id } });
     expect(row).toMatchObject({ appId: stack.appId, title: 'Hello', priority: 'high', ttlSeconds: 60 });
     expect(row.expiresAt?.getTime()).toBeGreaterThan(Date.now());
+    // Its delivery row was written with it, so it goes out on the one-statement batch path, under its own id.
     const job = await stack.app.notificationsQueue.getJob(body.id);
-    expect(job?.data).toEqual({ notificationId: body.id });
+    expect(job?.name).toBe('dispatch-batch');
+    expect(job?.data).toEqual({ notificationIds: [body.id] });
   });
 
   it('counts userIds recipients', async () => {

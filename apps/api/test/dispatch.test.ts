@@ -6,7 +6,7 @@ import { processDispatch } from '../src/queues/dispatch-processor.js';
 import type { DispatchJobData } from '../src/queues/notifications.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { DeliveryRecorder } from '../src/services/delivery-recorder.js';
-import { type DispatchDeps, dispatchNotification } from '../src/services/dispatcher.js';
+import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/services/dispatcher.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
 let testDb: TestDatabase;
@@ -103,6 +103,58 @@ describe('dispatchNotification', () => {
       emitted: 0,
     });
     expect(await testDb.db.prisma.delivery.count({ where: { notificationId: id } })).toBe(0);
+  });
+});
+
+describe('dispatchMany (rows written at accept time)', () => {
+  /** A notification to one user with its delivery row, as the accept path writes them. */
+  async function accepted(user: string, data: { status?: 'queued' | 'cancelled'; expiresAt?: Date } = {}) {
+    const id = randomUUID();
+    const subscriber = await testDb.db.prisma.subscriber.upsert({
+      where: { appId_externalId: { appId: 'default', externalId: user } },
+      create: { appId: 'default', externalId: user, lastSeq: 1 },
+      update: { lastSeq: { increment: 1 } },
+    });
+    await testDb.db.prisma.notification.create({
+      data: { id, appId: 'default', target: { userId: user }, title: `for ${user}`, recipientCount: 1, ...data },
+    });
+    await testDb.db.prisma.delivery.create({
+      data: { notificationId: id, subscriberId: subscriber.id, seq: subscriber.lastSeq },
+    });
+    return id;
+  }
+  const statusOf = async (id: string) =>
+    (await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).status;
+  const rowOf = (id: string) => testDb.db.prisma.delivery.findFirstOrThrow({ where: { notificationId: id } });
+
+  it('emits live rows, expires the stale, skips the cancelled — and emits what is still queued again on a retry', async () => {
+    const live = await accepted('m-live');
+    const stale = await accepted('m-stale', { expiresAt: new Date(Date.now() - 1000) });
+    const cancelled = await accepted('m-cancelled', { status: 'cancelled' });
+    emitted.length = 0;
+
+    expect(await dispatchMany([live, stale, cancelled], deps)).toEqual({ created: 0, emitted: 1 });
+    expect(emitted).toEqual(['user:default:m-live']);
+    expect(await statusOf(live)).toBe('dispatched');
+    expect(await statusOf(stale)).toBe('expired');
+    expect((await rowOf(stale)).status).toBe('expired');
+    expect(await statusOf(cancelled)).toBe('cancelled');
+    expect((await rowOf(cancelled)).status).toBe('queued');
+
+    // Nobody was connected, so the live row is still queued: a retried job sends it again.
+    emitted.length = 0;
+    expect(await dispatchMany([live], deps)).toEqual({ created: 0, emitted: 1 });
+    // Once acknowledged it is not sent again.
+    await testDb.db.prisma.delivery.updateMany({ where: { notificationId: live }, data: { status: 'delivered' } });
+    emitted.length = 0;
+    expect(await dispatchMany([live], deps)).toEqual({ created: 0, emitted: 0 });
+    expect(emitted).toEqual([]);
+    expect(await statusOf(live)).toBe('dispatched');
+  });
+
+  it('sends nothing when every notification was cancelled', async () => {
+    const id = await accepted('m-only-cancelled', { status: 'cancelled' });
+    expect(await dispatchMany([id], deps)).toEqual({ skipped: 'cancelled', created: 0, emitted: 0 });
   });
 });
 

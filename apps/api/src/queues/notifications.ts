@@ -6,7 +6,7 @@ export const NOTIFICATIONS_QUEUE = 'notifications';
 
 export const JobName = {
   Dispatch: 'dispatch',
-  /** Many notifications accepted together (a batch request), dispatched with a handful of queries. */
+  /** Immediate sends whose delivery rows were written at accept time, dispatched with one statement. */
   DispatchBatch: 'dispatch-batch',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];

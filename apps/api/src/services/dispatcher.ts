@@ -1,10 +1,16 @@
-import { type ClientToServerEvents, ServerEvent, type ServerToClientEvents, userRoom } from '@herald/protocol';
+import {
+  type ClientToServerEvents,
+  type NotificationPayload,
+  ServerEvent,
+  type ServerToClientEvents,
+  userRoom,
+} from '@herald/protocol';
 import type { Server } from 'socket.io';
 import type { Sql } from '../db/database.js';
 import type { Notification, PrismaClient } from '../generated/prisma/client.js';
 import type { DeliveryRecorder } from './delivery-recorder.js';
 import { fansOutAtAccept } from './notifications.js';
-import { toPayload } from './payload.js';
+import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
 
 /** Recipients written per statement during fan-out. */
 export const FANOUT_CHUNK = 1000;
@@ -218,75 +224,77 @@ function fanOutToSubscribers(
 }
 
 function emitOne(deps: DispatchDeps, n: Notification, r: Recipient): void {
-  deps.emitter
-    .to(userRoom(n.appId, r.external_id))
-    .timeout(deps.ackTimeoutMs)
-    .emit(
-      ServerEvent.Notification,
-      payloadOf(n, r.seq, deps.freshnessMs),
-      (err: Error | null, responses: unknown[]) => {
-        if (responses?.length) deps.recorder.record('delivered', n.id, r.subscriber_id);
-        else if (err) deps.recorder.record('sent', n.id, r.subscriber_id);
-        // No error and no responses: the user had no open socket; the row stays queued.
-      },
-    );
+  emit(deps, n.appId, n.id, r.external_id, r.subscriber_id, payloadOf(n, r.seq, deps.freshnessMs));
 }
 
-interface BatchRow {
-  notification_id: string;
-  subscriber_id: string;
-  external_id: string;
-  seq: number;
+/** Emits to the user's room and records the outcome of the acks (delivered, or only sent). */
+function emit(
+  deps: DispatchDeps,
+  appId: string,
+  notificationId: string,
+  externalId: string,
+  subscriberId: string,
+  payload: NotificationPayload,
+): void {
+  deps.emitter
+    .to(userRoom(appId, externalId))
+    .timeout(deps.ackTimeoutMs)
+    .emit(ServerEvent.Notification, payload, (err: Error | null, responses: unknown[]) => {
+      if (responses?.length) deps.recorder.record('delivered', notificationId, subscriberId);
+      else if (err) deps.recorder.record('sent', notificationId, subscriberId);
+      // No error and no responses: the user had no open socket; the row stays queued.
+    });
+}
+
+/** A row of `dispatchMany`'s statement: a delivery still queued, with its notification. */
+interface BatchRow extends DeliveryRow {
+  app_id: string;
+  /** The notification's status after the claim: `dispatched`, or `expired` (nothing is emitted). */
+  claimed_status: string;
+  subscriber_id: string | null;
+  external_id: string | null;
 }
 
 /**
- * A batch of notifications whose rows were written when they were accepted: claim them all, emit
- * every row still queued, mark them dispatched — five queries for the whole batch. Safe to run
- * again, like `dispatchNotification`.
+ * A batch of notifications whose rows were written when they were accepted: one statement claims
+ * them all (marking them dispatched, or expired when their ttl ran out meanwhile) and returns
+ * every delivery still queued with its notification; then each is emitted. A cancelled
+ * notification is not claimed, so nothing of it is sent. Safe to run again, like
+ * `dispatchNotification`: the claim accepts `dispatched`, and rows not yet acknowledged are
+ * still queued, so a retry after a crash emits them again (clients drop duplicates by id).
  */
 export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<DispatchResult> {
-  const { prisma, sql } = deps;
-  const claimed = await sql.query<{ id: string }>(
-    `UPDATE notifications SET status = 'processing'
-      WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled', 'processing', 'dispatched')
-      RETURNING id::text`,
+  const rows = await deps.sql.query<BatchRow>(
+    `WITH claimed AS (
+       UPDATE notifications
+          SET status = CASE WHEN expires_at IS NOT NULL AND expires_at <= now() THEN 'expired' ELSE 'dispatched' END::"NotificationStatus",
+              dispatched_at = COALESCE(dispatched_at, now())
+        WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled', 'processing', 'dispatched')
+        RETURNING *
+     )
+     SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, n.status::text AS claimed_status,
+            d.subscriber_id, s.external_id
+       FROM claimed n
+       LEFT JOIN deliveries d ON d.notification_id = n.id AND d.status = 'queued'
+       LEFT JOIN subscribers s ON s.id = d.subscriber_id
+      ORDER BY d.seq`,
     [ids],
   );
-  if (claimed.length === 0) return { skipped: 'cancelled', created: 0, emitted: 0 };
-  const claimedIds = claimed.map((c) => c.id);
-  const notifications = await prisma.notification.findMany({ where: { id: { in: claimedIds } } });
-  const now = Date.now();
-  const expired = notifications.filter((n) => n.expiresAt !== null && n.expiresAt.getTime() <= now).map((n) => n.id);
+  if (rows.length === 0) return { skipped: 'cancelled', created: 0, emitted: 0 };
+  const expired = [...new Set(rows.filter((r) => r.claimed_status === 'expired').map((r) => r.id))];
   if (expired.length) {
-    await sql.query(
+    await deps.sql.query(
       `UPDATE deliveries SET status = 'expired', expired_at = now()
         WHERE notification_id = ANY($1::uuid[]) AND status IN ('queued', 'sent')`,
       [expired],
     );
   }
-  const live = new Map(notifications.filter((n) => !expired.includes(n.id)).map((n) => [n.id, n]));
   let emitted = 0;
-  if (live.size) {
-    const rows = await sql.query<BatchRow>(
-      `SELECT d.notification_id::text AS notification_id, d.subscriber_id, s.external_id, d.seq
-         FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-        WHERE d.notification_id = ANY($1::uuid[]) AND d.status = 'queued'
-        ORDER BY d.seq`,
-      [[...live.keys()]],
-    );
-    for (const r of rows) {
-      const n = live.get(r.notification_id);
-      if (!n) continue;
-      emitOne(deps, n, r);
-      emitted++;
-    }
+  const now = Date.now();
+  for (const r of rows) {
+    if (r.claimed_status !== 'dispatched' || r.subscriber_id === null || r.external_id === null) continue;
+    emit(deps, r.app_id, r.id, r.external_id, r.subscriber_id, toPayload(r, deps.freshnessMs, now));
+    emitted++;
   }
-  await sql.query(
-    `UPDATE notifications
-        SET status = CASE WHEN expires_at IS NOT NULL AND expires_at <= now() THEN 'expired' ELSE 'dispatched' END::"NotificationStatus",
-            dispatched_at = COALESCE(dispatched_at, now())
-      WHERE id = ANY($1::uuid[]) AND status = 'processing'`,
-    [claimedIds],
-  );
   return { created: 0, emitted };
 }

@@ -407,7 +407,7 @@ export class NotificationService {
 
   /**
    * One job per notification, except that immediate sends whose rows were written at accept time
-   * share one job per priority: the worker then dispatches the whole batch with a few queries.
+   * share one `dispatch-batch` job per priority: the worker dispatches it with one statement.
    */
   private async enqueue(prepared: Prepared[]): Promise<void> {
     if (prepared.length === 0) return;
@@ -425,14 +425,12 @@ export class NotificationService {
     for (const [priority, group] of groups) {
       const [first] = group;
       if (!first) continue;
-      if (group.length === 1) jobs.push(single(first));
-      else {
-        jobs.push({
-          name: JobName.DispatchBatch,
-          data: { notificationIds: group.map((p) => p.row.id) },
-          opts: dispatchJobOptions(`batch-${first.row.id}`, 0, priority),
-        });
-      }
+      // A job of one keeps the notification's own id (so the sweep and cancel find it).
+      jobs.push({
+        name: JobName.DispatchBatch,
+        data: { notificationIds: group.map((p) => p.row.id) },
+        opts: dispatchJobOptions(group.length === 1 ? first.row.id : `batch-${first.row.id}`, 0, priority),
+      });
     }
     try {
       const [one] = jobs;
