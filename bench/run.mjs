@@ -1,17 +1,21 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 // Herald's benchmark harness (`npm run bench`, or `npm run bench -- --quick`).
 //
 // The same workloads run against (1) Herald — one `all` process: REST accept, PostgreSQL, BullMQ
 // on Redis, Socket.IO with JWT auth and acks; (2) a bare Socket.IO server in the tutorials' style;
-// (3) a raw `ws` server sending the same frames (the ceiling). Load clients and the sender are
-// separate processes. Results go to docs/benchmarks.md with a chart.
+// (3) a raw `ws` server sending the same frames (the ceiling). Then, for the `--cluster`
+// scenarios, two-node topologies on the sharded Redis adapter: Herald as 2 api nodes + 1 worker
+// against 2 bare Socket.IO nodes on the same adapter, clients split over the nodes and sends
+// spread over them. Load clients and the sender are separate processes. Results go to
+// docs/benchmarks.md with a chart.
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSigner } from 'fast-jwt';
 import hdr from 'hdr-histogram-js';
 import pg from 'pg';
-import { cpuSeconds, helper, rss, startServer } from './lib/proc.mjs';
+import { cpuSeconds, helper, machineCpu, rss, startServer } from './lib/proc.mjs';
 import { writeReport } from './lib/report.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -20,6 +24,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     scenarios: { type: 'string', default: 'idle,stream,broadcast,burst,reconnect' },
     targets: { type: 'string', default: 'herald,socketio,ws' },
+    /** Scenarios also run on two nodes (Herald and bare Socket.IO on the sharded Redis adapter); '' for none. */
+    cluster: { type: 'string', default: 'stream,burst' },
     out: { type: 'string', default: join(ROOT, 'docs/benchmarks.md') },
     clients: { type: 'string', default: '4' },
   },
@@ -37,12 +43,20 @@ const SIZES = {
   reconnect: Q ? 1000 : 5000,
 };
 const scenarios = values.scenarios.split(',');
-const targets = values.targets.split(',');
+const targets = values.targets.split(',').filter(Boolean);
+const clusterScenarios = values.cluster.split(',').filter(Boolean);
+/** The two-node targets, named after the single-process ones they are compared with. */
+const CLUSTER_TARGETS = { herald: 'herald-2', socketio: 'socketio-2' };
+const clusterTargets = clusterScenarios.length
+  ? targets.filter((k) => CLUSTER_TARGETS[k]).map((k) => CLUSTER_TARGETS[k])
+  : [];
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const API_KEY = `hk_bench_${randomBytes(16).toString('hex')}`;
 const JWT_SECRET = randomBytes(32).toString('hex');
 const schema = `herald_bench_${Date.now()}`;
 const queuePrefix = `{herald-bench-${Date.now()}}`;
+const clusterSchema = `${schema}_cluster`;
+const clusterPrefix = `{herald-bench-cluster-${Date.now()}}`;
 
 const tty = process.stderr.isTTY;
 function progress(line) {
@@ -61,68 +75,83 @@ const usersNamed = (prefix, n) =>
     return { userId, token: sign({ sub: userId, aud: 'default', exp: Math.floor(Date.now() / 1000) + 7200 }) };
   });
 
+const HERALD_MAIN = join(ROOT, 'apps/api/dist/main.js');
+const heraldEnv = (schemaName, prefix, dataDir) => ({
+  DATABASE_URL: `${POSTGRES}?schema=${schemaName}`,
+  HERALD_API_KEY: API_KEY,
+  HERALD_JWT_SECRET: JWT_SECRET,
+  HERALD_QUEUE_PREFIX: prefix,
+  HERALD_DATA_DIR: join(ROOT, '.data', dataDir),
+  HERALD_DEMO: 'false',
+  HERALD_WORKER_CONCURRENCY: '16',
+  LOG_LEVEL: 'warn',
+  PORT: '0',
+});
+const profiling = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+const RUNNING = /Herald is running at (\S+)/;
+
+/** A target: how its clients speak (`kind`), where they connect and send (`urls`), and its processes. */
+const target = (kind, processes) => ({
+  kind,
+  urls: processes.map((p) => p.url).filter(Boolean),
+  pids: processes.map((p) => p.pid),
+  children: processes.map((p) => p.child),
+});
+
 async function startTargets() {
   const pool = new pg.Client({ connectionString: POSTGRES });
   await pool.connect();
   await pool.query(`CREATE SCHEMA "${schema}"`);
+  await pool.query(`CREATE SCHEMA "${clusterSchema}"`);
   await pool.end();
   const servers = {};
+  const node = (script, env = {}) =>
+    startServer(process.execPath, [join(ROOT, 'bench/baselines', script)], env, /listening (\d+)/);
   if (targets.includes('herald')) {
-    servers.herald = await startServer(
-      process.execPath,
-      [
-        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-        join(ROOT, 'apps/api/dist/main.js'),
-      ],
-      {
-        DATABASE_URL: `${POSTGRES}?schema=${schema}`,
-        HERALD_ADAPTER: 'none',
-        HERALD_API_KEY: API_KEY,
-        HERALD_JWT_SECRET: JWT_SECRET,
-        HERALD_QUEUE_PREFIX: queuePrefix,
-        HERALD_DATA_DIR: join(ROOT, '.data/bench'),
-        HERALD_DEMO: 'false',
-        HERALD_WORKER_CONCURRENCY: '16',
-        LOG_LEVEL: 'warn',
-        PORT: '0',
-      },
-      /Herald is running at (\S+)/,
-    );
+    const env = { ...heraldEnv(schema, queuePrefix, 'bench'), HERALD_ADAPTER: 'none' };
+    servers.herald = target('herald', [await startServer(process.execPath, [...profiling, HERALD_MAIN], env, RUNNING)]);
   }
-  if (targets.includes('socketio')) {
-    servers.socketio = await startServer(
-      process.execPath,
-      [join(ROOT, 'bench/baselines/socketio-server.mjs')],
-      {},
-      /listening (\d+)/,
-    );
+  if (targets.includes('socketio')) servers.socketio = target('socketio', [await node('socketio-server.mjs')]);
+  if (targets.includes('ws')) servers.ws = target('ws', [await node('ws-server.mjs')]);
+  if (clusterTargets.includes('herald-2')) {
+    const env = { ...heraldEnv(clusterSchema, clusterPrefix, 'bench-cluster'), HERALD_ADAPTER: 'sharded' };
+    const migrated = spawnSync(process.execPath, [HERALD_MAIN, 'migrate'], { env: { ...process.env, ...env } });
+    if (migrated.status !== 0) throw new Error(`migrations failed:\n${migrated.stderr}`);
+    // The first node seeds the API key; then the second node and the worker.
+    const first = await startServer(process.execPath, [HERALD_MAIN, '--role', 'api'], env, RUNNING);
+    const rest = await Promise.all([
+      startServer(process.execPath, [HERALD_MAIN, '--role', 'api'], env, RUNNING),
+      startServer(process.execPath, [HERALD_MAIN, '--role', 'worker'], env, /Herald worker is running/),
+    ]);
+    servers['herald-2'] = target('herald', [first, ...rest]);
   }
-  if (targets.includes('ws')) {
-    servers.ws = await startServer(
-      process.execPath,
-      [join(ROOT, 'bench/baselines/ws-server.mjs')],
-      {},
-      /listening (\d+)/,
+  if (clusterTargets.includes('socketio-2')) {
+    const env = { BENCH_ADAPTER: 'sharded' };
+    servers['socketio-2'] = target(
+      'socketio',
+      await Promise.all([node('socketio-server.mjs', env), node('socketio-server.mjs', env)]),
     );
   }
   return servers;
 }
 
 async function stopTargets(servers) {
-  for (const s of Object.values(servers)) s.child.kill('SIGTERM');
+  for (const s of Object.values(servers)) for (const child of s.children) child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1500));
   const client = new pg.Client({ connectionString: POSTGRES });
   await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  for (const name of [schema, clusterSchema]) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
   await client.end();
   const { Redis } = await import('ioredis');
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+  for (const prefix of [queuePrefix, clusterPrefix]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
   redis.disconnect();
 }
 
@@ -131,10 +160,12 @@ async function clientPool(n) {
   const procs = await Promise.all(Array.from({ length: n }, () => helper(join(ROOT, 'bench/lib/client-worker.mjs'))));
   const split = (users) => procs.map((_, i) => users.filter((_, j) => j % procs.length === i));
   return {
-    async connect(kind, url, users) {
-      const parts = split(users);
+    pids: procs.map((p) => p.child.pid),
+    /** Connects `users`, spread evenly over the target's nodes (`urls`). */
+    async connect(kind, urls, users) {
+      const parts = split(users.map((u, i) => ({ ...u, url: urls[i % urls.length] })));
       const replies = await Promise.all(
-        procs.map((p, i) => p.ask({ type: 'connect', kind, url, users: parts[i] }, 'connected')),
+        procs.map((p, i) => p.ask({ type: 'connect', kind, users: parts[i] }, 'connected')),
       );
       return {
         n: replies.reduce((a, r) => a + r.n, 0),
@@ -204,21 +235,41 @@ async function waitDelivered(clients, expected, label, idleMs = 15_000) {
   }
 }
 
-const cpu = (pid, fn) => async () => {
-  const c0 = cpuSeconds(pid);
+/** The load generators' processes (clients and sender), for the CPU breakdown. */
+const loadPids = [];
+
+/**
+ * Runs `fn` and adds where the machine's CPU went meanwhile, in % of one core: the target's own
+ * processes (all nodes summed), PostgreSQL, Redis, the load generators; and how busy the whole
+ * machine was (% of all its cores).
+ */
+const cpu = (pids, fn) => async () => {
+  const used = (list) => list.reduce((a, pid) => a + cpuSeconds(pid), 0);
+  const before = { target: used(pids), load: used(loadPids), machine: machineCpu() };
   const t0 = Date.now();
   const result = await fn();
-  return { ...result, cpu: Math.round((100 * (cpuSeconds(pid) - c0)) / ((Date.now() - t0) / 1000)) };
+  const seconds = (Date.now() - t0) / 1000;
+  const m = machineCpu();
+  const pct = (v) => Math.round((100 * v) / seconds);
+  const busy = m.total - m.idle - (before.machine.total - before.machine.idle);
+  return {
+    ...result,
+    cpu: pct(used(pids) - before.target),
+    pgCpu: pct(m.postgres - before.machine.postgres),
+    redisCpu: pct(m.redis - before.machine.redis),
+    loadCpu: pct(used(loadPids) - before.load),
+    machineBusy: Math.round((100 * busy) / (m.total - before.machine.total)),
+  };
 };
 
 const SCENARIOS = {
   async idle(t, clients) {
     await new Promise((r) => setTimeout(r, 1000));
-    const before = rss(t.pid);
+    const before = rss(t.pids[0]);
     const users = usersNamed(`idle-${t.kind}`, SIZES.idle);
-    const c = await clients.connect(t.kind, t.url, users);
+    const c = await clients.connect(t.kind, t.urls, users);
     await new Promise((r) => setTimeout(r, 3000));
-    const after = rss(t.pid);
+    const after = rss(t.pids[0]);
     await clients.close();
     return {
       connections: c.n,
@@ -232,16 +283,16 @@ const SCENARIOS = {
 
   async stream(t, clients, sender) {
     const users = usersNamed(`stream-${t.kind}`, SIZES.streamUsers);
-    await clients.connect(t.kind, t.url, users);
+    await clients.connect(t.kind, t.urls, users);
     await clients.stats(false, true);
     const total = SIZES.streamRate * SIZES.streamSeconds;
-    return cpu(t.pid, async () => {
+    return cpu(t.pids, async () => {
       const t0 = Date.now();
       const s = await send(
         sender,
         {
           kind: t.kind,
-          url: t.url,
+          urls: t.urls,
           apiKey: API_KEY,
           users: users.map((u) => u.userId),
           total,
@@ -270,15 +321,15 @@ const SCENARIOS = {
 
   async broadcast(t, clients, sender) {
     const users = usersNamed(`bc-${t.kind}`, SIZES.broadcastUsers);
-    await clients.connect(t.kind, t.url, users);
+    await clients.connect(t.kind, t.urls, users);
     await clients.stats(false, true);
-    return cpu(t.pid, async () => {
+    return cpu(t.pids, async () => {
       const t0 = Date.now();
       const s = await send(
         sender,
         {
           kind: t.kind,
-          url: t.url,
+          urls: t.urls,
           apiKey: API_KEY,
           users: [],
           total: SIZES.broadcasts,
@@ -307,15 +358,15 @@ const SCENARIOS = {
 
   async burst(t, clients, sender) {
     const users = usersNamed(`burst-${t.kind}`, SIZES.burstUsers);
-    await clients.connect(t.kind, t.url, users);
+    await clients.connect(t.kind, t.urls, users);
     await clients.stats(false, true);
-    return cpu(t.pid, async () => {
+    return cpu(t.pids, async () => {
       const t0 = Date.now();
       const s = await send(
         sender,
         {
           kind: t.kind,
-          url: t.url,
+          urls: t.urls,
           apiKey: API_KEY,
           users: users.map((u) => u.userId),
           total: SIZES.burst,
@@ -343,8 +394,8 @@ const SCENARIOS = {
 
   async reconnect(t, clients) {
     const users = usersNamed(`rc-${t.kind}`, SIZES.reconnect);
-    await clients.connect(t.kind, t.url, users);
-    return cpu(t.pid, async () => {
+    await clients.connect(t.kind, t.urls, users);
+    return cpu(t.pids, async () => {
       const r = await clients.reconnect();
       await clients.close();
       return {
@@ -364,15 +415,16 @@ async function main() {
   const servers = await startTargets();
   const clients = await clientPool(Number(values.clients));
   const sender = await helper(join(ROOT, 'bench/lib/sender.mjs'));
+  loadPids.push(...clients.pids, sender.child.pid);
   const results = {};
   try {
     for (const name of scenarios) {
       results[name] = {};
-      for (const kind of targets) {
-        const server = servers[kind];
+      const kinds = [...targets, ...(clusterScenarios.includes(name) ? clusterTargets : [])];
+      for (const kind of kinds) {
         progress(`${name} ${kind}…`);
-        results[name][kind] = await SCENARIOS[name]({ kind, url: server.url, pid: server.pid }, clients, sender);
-        done(`${name.padEnd(10)} ${kind.padEnd(9)} ${JSON.stringify(results[name][kind])}`);
+        results[name][kind] = await SCENARIOS[name](servers[kind], clients, sender);
+        done(`${name.padEnd(10)} ${kind.padEnd(10)} ${JSON.stringify(results[name][kind])}`);
       }
     }
   } finally {

@@ -1,26 +1,12 @@
 // Baseline (b): a raw `ws` server sending the same frames — the ceiling for one process.
-import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
+import { listen, sendServer } from '../lib/send-endpoint.mjs';
 
 const sockets = new Map();
-const server = createServer((req, res) => {
-  if (req.method !== 'POST' || req.url !== '/send') {
-    res.writeHead(404).end();
-    return;
-  }
-  let raw = '';
-  req.on('data', (d) => {
-    raw += d;
-  });
-  req.on('end', () => {
-    const { notifications } = JSON.parse(raw);
-    for (const n of notifications) {
-      const frame = JSON.stringify(n.payload);
-      const users = n.to.broadcast ? [...sockets.keys()] : (n.to.userIds ?? [n.to.userId]);
-      for (const user of users) for (const ws of sockets.get(user) ?? []) ws.send(frame);
-    }
-    res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: notifications.length }));
-  });
+const server = sendServer((n) => {
+  const frame = JSON.stringify(n.payload);
+  const users = n.to.broadcast ? [...sockets.keys()] : (n.to.userIds ?? [n.to.userId]);
+  for (const user of users) for (const ws of sockets.get(user) ?? []) ws.send(frame);
 });
 const wss = new WebSocketServer({ server, perMessageDeflate: false });
 wss.on('connection', (ws, req) => {
@@ -32,4 +18,4 @@ wss.on('connection', (ws, req) => {
     if (sockets.get(user)?.size === 0) sockets.delete(user);
   });
 });
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log(`listening ${server.address().port}`));
+listen(server);

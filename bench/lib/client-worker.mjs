@@ -20,7 +20,9 @@ function record(payload, seen) {
   if (typeof t === 'number') latencies.push(Date.now() - t);
 }
 
-function open(kind, url, user) {
+/** Opens one connection for `user` to the node at `user.url`. */
+function open(kind, user) {
+  const { url } = user;
   return new Promise((resolve) => {
     const seen = user.seen ?? new Set();
     user.seen = seen;
@@ -57,11 +59,11 @@ function open(kind, url, user) {
   });
 }
 
-async function connectAll(kind, url, users, parallel = 100) {
+async function connectAll(kind, users, parallel = 100) {
   const out = [];
   let failed = 0;
   for (let i = 0; i < users.length; i += parallel) {
-    const batch = await Promise.all(users.slice(i, i + parallel).map((u) => open(kind, url, u)));
+    const batch = await Promise.all(users.slice(i, i + parallel).map((u) => open(kind, u)));
     for (const c of batch) {
       if (c.failed) failed++;
       else out.push(c);
@@ -84,7 +86,7 @@ process.on('message', async (msg) => {
     case 'connect': {
       target = msg;
       const started = Date.now();
-      const { out, failed } = await connectAll(msg.kind, msg.url, msg.users);
+      const { out, failed } = await connectAll(msg.kind, msg.users);
       conns = out;
       process.send({ type: 'connected', n: out.length, failed, ms: Date.now() - started });
       break;
@@ -93,7 +95,7 @@ process.on('message', async (msg) => {
       const users = conns.map((c) => c.user);
       closeAll();
       const started = Date.now();
-      const { out, failed } = await connectAll(target.kind, target.url, users, users.length);
+      const { out, failed } = await connectAll(target.kind, users, users.length);
       conns = out;
       process.send({ type: 'reconnected', n: out.length, failed, ms: Date.now() - started });
       break;

@@ -1,6 +1,6 @@
 // Process helpers: start a server and wait for its readiness line; read RSS and CPU time from /proc.
 import { fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function startServer(command, args, env, ready) {
   return new Promise((resolve, reject) => {
@@ -16,7 +16,7 @@ export function startServer(command, args, env, ready) {
         resolve({
           child,
           pid: child.pid,
-          url: m[1].startsWith('http') ? m[1] : `http://127.0.0.1:${m[1]}`,
+          url: m[1] === undefined ? null : m[1].startsWith('http') ? m[1] : `http://127.0.0.1:${m[1]}`,
           output: () => out,
         });
       }
@@ -81,5 +81,36 @@ export async function helper(path) {
         child.send(message);
       });
     },
+  };
+}
+
+/**
+ * CPU seconds used so far, machine-wide: in total and idle (from /proc/stat), and by the
+ * PostgreSQL and Redis server processes (every process with that command name, plus what their
+ * exited children used — a PostgreSQL backend that ended is counted in its postmaster).
+ */
+export function machineCpu() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const ticks = fields.map(Number);
+  const byComm = { postgres: 0, 'redis-server': 0 };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (!(comm in byComm)) continue;
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime
+    byComm[comm] += (Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14])) / 100;
+  }
+  return {
+    total: ticks.slice(0, 8).reduce((a, b) => a + b, 0) / 100,
+    idle: (ticks[3] + ticks[4]) / 100,
+    postgres: byComm.postgres,
+    redis: byComm['redis-server'],
   };
 }

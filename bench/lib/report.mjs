@@ -14,7 +14,7 @@ export async function writeReport(path, { started, quick, sizes, results }) {
   lines.push('# Benchmarks', '');
   lines.push(
     `Run ${started.toISOString()} with \`npm run bench${quick ? ' -- --quick' : ''}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
-      "Herald runs as one `all` process (REST, PostgreSQL, BullMQ on Redis, Socket.IO with JWT auth and acks); the baselines are a bare Socket.IO server in the tutorials' style (rooms, emit, no auth, no queue, no persistence) and a raw `ws` server sending the same frames. Load clients (socket.io-client / ws) and the sender run in separate processes on the same machine. Single short runs: read the figures ±15%.",
+      "`herald` is one `all` process (REST, PostgreSQL, BullMQ on Redis, Socket.IO with JWT auth and acks); the baselines are `socketio`, a bare Socket.IO server in the tutorials' style (rooms, emit, no auth, no queue, no persistence), and `ws`, a raw `ws` server sending the same frames. `herald-2` is the scaled-out shape — two `api` nodes and one `worker` on the sharded Redis adapter — against `socketio-2`, two bare Socket.IO nodes on the same adapter; clients are split evenly over the two nodes and requests alternate between them. Load clients (socket.io-client / ws) and the sender run in separate processes on the same machine, which also runs PostgreSQL and Redis. Single short runs: read the figures ±15%.",
     '',
   );
   lines.push('![Delivered per second, Herald and the baselines](benchmarks.png)', '');
@@ -34,6 +34,14 @@ export async function writeReport(path, { started, quick, sizes, results }) {
     ['**bytes per idle connection**', 'bytesPerConnection'],
     ['connect time (ms)', 'connectMs'],
   ]);
+  // Where the machine's CPU went while the scenario ran.
+  const cpuRows = [
+    ['server CPU (% of one core)', 'cpu'],
+    ['PostgreSQL CPU (% of one core)', 'pgCpu'],
+    ['Redis CPU (% of one core)', 'redisCpu'],
+    ['load generators CPU (% of one core)', 'loadCpu'],
+    [`machine busy (% of ${cpus().length} cores)`, 'machineBusy'],
+  ];
   const flow = [
     ['accepted / s', 'acceptedPerSec'],
     ['**delivered / s**', 'deliveredPerSec'],
@@ -43,7 +51,7 @@ export async function writeReport(path, { started, quick, sizes, results }) {
     ['latency p50 (ms)', 'p50'],
     ['latency p95 (ms)', 'p95'],
     ['latency p99 (ms)', 'p99'],
-    ['server CPU (% of one core)', 'cpu'],
+    ...cpuRows,
   ];
   table('stream', [['notifications sent', 'sent'], ...flow, ['REST accept p99 (ms)', 'acceptP99']]);
   table('broadcast', [
@@ -58,7 +66,7 @@ export async function writeReport(path, { started, quick, sizes, results }) {
     ['failed', 'failed'],
     ['time for all (ms)', 'ms'],
     ['reconnects / s', 'perSec'],
-    ['server CPU (% of one core)', 'cpu'],
+    ...cpuRows,
   ]);
 
   lines.push(
@@ -71,6 +79,12 @@ export async function writeReport(path, { started, quick, sizes, results }) {
     if (!r[s]?.herald) continue;
     lines.push(
       `| ${s} | ${ratio(r[s].herald.deliveredPerSec, r[s].socketio?.deliveredPerSec)} | ${ratio(r[s].herald.deliveredPerSec, r[s].ws?.deliveredPerSec)} |`,
+    );
+  }
+  for (const s of ['stream', 'broadcast', 'burst']) {
+    if (!r[s]?.['herald-2']) continue;
+    lines.push(
+      `| ${s}, two nodes on the sharded Redis adapter | ${ratio(r[s]['herald-2'].deliveredPerSec, r[s]['socketio-2']?.deliveredPerSec)} | — |`,
     );
   }
   lines.push('');
@@ -90,6 +104,15 @@ export async function writeReport(path, { started, quick, sizes, results }) {
       'delivered throughput ≥ 50% of bare Socket.IO (burst, one process each)',
       h('burst', 'deliveredPerSec') && r.burst?.socketio
         ? (h('burst', 'deliveredPerSec') / r.burst.socketio.deliveredPerSec) * 100
+        : null,
+      50,
+      '%',
+      true,
+    ],
+    [
+      'delivered throughput ≥ 50% of bare Socket.IO (burst, two nodes on the sharded Redis adapter each)',
+      r.burst?.['herald-2'] && r.burst?.['socketio-2']
+        ? (r.burst['herald-2'].deliveredPerSec / r.burst['socketio-2'].deliveredPerSec) * 100
         : null,
       50,
       '%',
@@ -140,21 +163,23 @@ export async function writeReport(path, { started, quick, sizes, results }) {
 async function chart(png, r) {
   const { chromium } = await import('playwright-core');
   const scenarios = ['stream', 'broadcast', 'burst'].filter((s) => r[s]);
-  const kinds = ['herald', 'socketio', 'ws'];
+  const kinds = ['herald', 'socketio', 'ws', 'herald-2', 'socketio-2'];
   const data = kinds.map((k) => scenarios.map((s) => r[s]?.[k]?.deliveredPerSec ?? 0));
   const uplot = new URL('../../node_modules/uplot/dist/', import.meta.url).pathname;
   const html = `<!doctype html><html><head><link rel="stylesheet" href="file://${uplot}uPlot.min.css"><style>body{margin:0;font:14px system-ui;background:#fff}h1{font-size:16px;margin:12px 16px}</style></head>
 <body><h1>Delivered notifications per second (higher is better)</h1><div id="c"></div>
 <script src="file://${uplot}uPlot.iife.min.js"></script><script>
 const scenarios = ${JSON.stringify(scenarios)}; const data = ${JSON.stringify(data)};
-const colors = ['#4b3bc8', '#0a7d6b', '#c06a00']; const names = ['Herald', 'bare Socket.IO', 'raw ws'];
-// Grouped bars: scenario g, target k sits at x = 4g + k; each series has values only at its own slots.
-const x = scenarios.flatMap((_, g) => [4 * g, 4 * g + 1, 4 * g + 2]);
-const series = data.map((row, k) => x.map((xv) => (xv % 4 === k ? row[Math.floor(xv / 4)] : null)));
+const colors = ['#4b3bc8', '#0a7d6b', '#c06a00', '#9b8ff0', '#6cc4b3'];
+const names = ['Herald', 'bare Socket.IO', 'raw ws', 'Herald, 2 nodes', 'bare Socket.IO, 2 nodes'];
+// Grouped bars: scenario g, target k sits at x = W·g + k; each series has values only at its own slots.
+const W = names.length + 1;
+const x = scenarios.flatMap((_, g) => names.map((_, k) => W * g + k));
+const series = data.map((row, k) => x.map((xv) => (xv % W === k ? row[Math.floor(xv / W)] || null : null)));
 const bars = uPlot.paths.bars({ size: [0.9, 80] });
-new uPlot({ width: 760, height: 360,
-  scales: { x: { time: false, range: [-0.7, 4 * scenarios.length - 1.3] } },
-  axes: [{ splits: () => scenarios.map((_, g) => 4 * g + 1), values: (u, v) => v.map((xv) => scenarios[(xv - 1) / 4] ?? '') }, { size: 70 }],
+new uPlot({ width: 860, height: 380,
+  scales: { x: { time: false, range: [-0.7, W * scenarios.length - 1.3] } },
+  axes: [{ splits: () => scenarios.map((_, g) => W * g + 2), values: (u, v) => v.map((xv) => scenarios[(xv - 2) / W] ?? '') }, { size: 70 }],
   series: [{}, ...names.map((n, i) => ({ label: n, fill: colors[i], stroke: colors[i], paths: bars, points: { show: false } }))],
 }, [x, ...series], document.getElementById('c'));
 </script></body></html>`;
@@ -164,7 +189,7 @@ new uPlot({ width: 760, height: 360,
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--allow-file-access-from-files'],
   });
-  const page = await browser.newPage({ viewport: { width: 800, height: 460 } });
+  const page = await browser.newPage({ viewport: { width: 900, height: 480 } });
   await page.goto(`file://${file}`);
   await page.waitForTimeout(300);
   await page.screenshot({ path: png });
