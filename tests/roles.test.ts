@@ -1,7 +1,7 @@
 /**
  * Production shape: migrations applied by one command, then the api and worker roles as
- * separate processes on PostgreSQL and Redis. The worker emits through the sharded Redis
- * adapter to the socket held by the api process.
+ * separate processes on PostgreSQL and Redis. The worker publishes each dispatched batch on
+ * Redis; the api process emits it to the socket it holds.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -87,7 +87,7 @@ describe('api and worker as separate processes', () => {
     });
     expect(sent.status).toBe(202);
     await expect(received).resolves.toMatchObject({ id: sent.body.id });
-    // The ack travels back to the worker through the adapter, which records it.
+    // The api node that holds the socket records its ack.
     await eventually(async () => {
       const { body: n } = await api<{ counts: { delivered: number } }>(
         apiNode.url,

@@ -83,7 +83,11 @@ export async function buildApp(opts: AppOptions) {
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
     queuePrefix: opts.config.queuePrefix,
   });
-  await app.register(socketPlugin, { adapter: opts.clusterAdapter });
+  await app.register(socketPlugin, {
+    adapter: opts.clusterAdapter,
+    queuePrefix: opts.config.queuePrefix,
+    ackTimeoutMs: opts.config.ackTimeoutMs,
+  });
   await app.register(adminAuthPlugin);
   await app.register(adminSocketPlugin);
   // Routes.

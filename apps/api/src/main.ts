@@ -115,6 +115,10 @@ async function main(): Promise<void> {
 
     let app: HeraldApp | undefined;
     let worker: RunningWorker | undefined;
+    // One embedded process needs no adapter; anything that can scale out does (unless told otherwise).
+    const clustered =
+      config.adapter === 'sharded' ||
+      (config.adapter === 'auto' && (config.role !== 'all' || target.kind === 'postgres'));
     if (config.role !== 'worker') {
       const boot = await bootstrap(db.prisma, {
         dataDir: config.dataDir,
@@ -128,10 +132,7 @@ async function main(): Promise<void> {
         db,
         redis: redis.endpoint,
         defaultAppId: boot.credentials.appId,
-        // One embedded process needs no adapter; anything that can scale out does (unless told otherwise).
-        clusterAdapter:
-          config.adapter === 'sharded' ||
-          (config.adapter === 'auto' && (config.role !== 'all' || target.kind === 'postgres')),
+        clusterAdapter: clustered,
         loggerInstance: log,
       });
       const running = app;
@@ -152,6 +153,8 @@ async function main(): Promise<void> {
         log,
         emitter: app?.io,
         recorder: app?.recorder,
+        // In a cluster every node's sockets must see each batch, this node's included.
+        delivery: app && !clustered ? 'local' : 'channel',
       });
       const running = worker;
       cleanups.push(() => running.close());

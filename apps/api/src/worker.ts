@@ -12,8 +12,9 @@ import {
   JobName,
   NOTIFICATIONS_QUEUE,
 } from './queues/notifications.js';
+import { channelDelivery, deliveriesChannel, localDelivery } from './services/deliveries.js';
 import { DeliveryRecorder } from './services/delivery-recorder.js';
-import type { Emitter } from './services/dispatcher.js';
+import type { DispatchDeps, Emitter } from './services/dispatcher.js';
 import { deliveryStatsHook, Stats } from './services/stats.js';
 
 export interface WorkerOptions {
@@ -28,11 +29,17 @@ export interface WorkerOptions {
   fanoutChunk?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /**
-   * Where to emit. In the `all` role this is the gateway's own Socket.IO server; otherwise a
-   * non-listening server on the sharded Redis adapter reaches the gateway nodes.
+   * The gateway's own Socket.IO server, in the `all` role; otherwise a non-listening server on the
+   * sharded Redis adapter (for the dashboard's live counters) is made.
    */
   emitter?: Emitter;
   recorder?: DeliveryRecorder;
+  /**
+   * `local`: emit straight to `emitter`'s sockets (one process, no cluster). `channel`: publish each
+   * dispatched batch once to every gateway node (any clustered deployment, `all` nodes included).
+   * Default: `local` when an emitter is given.
+   */
+  delivery?: 'local' | 'channel';
 }
 
 export interface RunningWorker {
@@ -57,12 +64,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const connection = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker' });
   connection.on('error', (err) => opts.log.warn({ err }, 'worker redis connection error'));
 
-  const deps = {
+  // Housekeeping's producer connection also publishes dispatched batches (channel delivery).
+  const producer = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker:producer' });
+  producer.on('error', () => {});
+  const delivery = opts.delivery ?? (opts.emitter ? 'local' : 'channel');
+  const deps: DispatchDeps = {
     prisma: opts.db.prisma,
     sql: opts.db.sql,
-    emitter,
-    recorder,
-    ackTimeoutMs: opts.ackTimeoutMs,
+    deliver:
+      delivery === 'local'
+        ? localDelivery(emitter, recorder, opts.ackTimeoutMs)
+        : channelDelivery(producer, deliveriesChannel(opts.queuePrefix), (err) =>
+            opts.log.error({ err }, 'could not publish a dispatched batch'),
+          ),
     freshnessMs: opts.freshnessMs,
     chunk: opts.fanoutChunk,
   };
@@ -90,8 +104,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   worker.on('error', (err) => opts.log.error({ err }, 'worker error'));
 
   // Housekeeping: expiry, idempotency window, and re-enqueueing notifications whose job was lost.
-  const producer = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker:producer' });
-  producer.on('error', () => {});
   const notifications = createNotificationsQueue(producer, opts.queuePrefix);
   const maintenanceQueue = createMaintenanceQueue(producer, opts.queuePrefix);
   await scheduleSweep(maintenanceQueue);

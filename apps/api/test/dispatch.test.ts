@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { userRoom } from '@herald/protocol';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { Server } from 'socket.io';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processDispatch } from '../src/queues/dispatch-processor.js';
 import type { DispatchJobData } from '../src/queues/notifications.js';
 import { bootstrap } from '../src/services/bootstrap.js';
-import { DeliveryRecorder } from '../src/services/delivery-recorder.js';
 import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/services/dispatcher.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
@@ -16,20 +15,14 @@ let emitted: string[];
 beforeAll(async () => {
   testDb = await createTestDatabase('postgres');
   await bootstrap(testDb.db.prisma, { dataDir: testDb.dataDir });
-  // A real Socket.IO server with no clients: every emit completes at once with no responses.
-  const emitter = new Server();
+  // Records each recipient's room, as the gateway would emit to it.
   emitted = [];
-  const to = emitter.to.bind(emitter);
-  vi.spyOn(emitter, 'to').mockImplementation((room) => {
-    emitted.push(String(room));
-    return to(room);
-  });
   deps = {
     prisma: testDb.db.prisma,
     sql: testDb.db.sql,
-    emitter,
-    recorder: new DeliveryRecorder(testDb.db.sql),
-    ackTimeoutMs: 500,
+    deliver: (batch) => {
+      for (const o of batch) for (const [user] of o.recipients) emitted.push(userRoom(o.appId, user));
+    },
     freshnessMs: 600_000,
   };
 });
@@ -165,8 +158,13 @@ describe('processDispatch', () => {
 
   it('marks the notification failed with the reason when the last attempt fails', async () => {
     const id = await stored({ userIds: Array.from({ length: 150 }, (_, i) => `f${i}`) });
-    const broken = { ...deps, prisma: testDb.db.prisma, emitter: undefined as unknown as Server };
-    // An emitter that throws stands for any failure during fan-out.
+    // A delivery that throws stands for any failure during fan-out.
+    const broken: DispatchDeps = {
+      ...deps,
+      deliver: () => {
+        throw new Error('the sockets are unreachable');
+      },
+    };
     await expect(processDispatch(job(id, 0, 3), broken)).rejects.toThrow();
     expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).status).toBe('processing');
     await expect(processDispatch(job(id, 2, 3), broken)).rejects.toThrow();

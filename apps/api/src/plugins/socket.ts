@@ -7,6 +7,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import { type GatewayServer, handleConnections, type SocketData } from '../gateway/connections.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
 import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
+import { deliveriesChannel, localDelivery, subscribeDeliveries } from '../services/deliveries.js';
 import { SubscriberRegistry } from '../services/subscribers.js';
 
 declare module 'fastify' {
@@ -47,7 +48,10 @@ export function shardedAdapter(endpoint: RedisEndpoint, name: string) {
 
 /** Socket.IO attached to Fastify's HTTP server, authenticating every handshake. */
 export default fp(
-  async function socket(fastify: FastifyInstance, opts: { adapter: boolean }) {
+  async function socket(
+    fastify: FastifyInstance,
+    opts: { adapter: boolean; queuePrefix: string; ackTimeoutMs: number },
+  ) {
     const cluster = opts.adapter ? shardedAdapter(fastify.redisEndpoint, 'gateway') : undefined;
     const io: GatewayServer = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
       fastify.server,
@@ -70,6 +74,19 @@ export default fp(
     cluster$.on('herald:app-changed', (appId) => fastify.apps.forget(String(appId)));
     cluster$.on('herald:key-revoked', (keyId) => fastify.forgetApiKey(String(keyId)));
 
+    // In a cluster, workers publish each dispatched batch once; every node emits to its own sockets.
+    let deliveries: Redis | undefined;
+    if (cluster) {
+      deliveries = createRedis(fastify.redisEndpoint, { connectionName: 'herald:gateway:deliveries' });
+      deliveries.on('error', (err) => fastify.log.warn({ err }, 'deliveries channel connection error'));
+      await subscribeDeliveries(
+        deliveries,
+        deliveriesChannel(opts.queuePrefix),
+        localDelivery(io, fastify.recorder, opts.ackTimeoutMs),
+        (err) => fastify.log.error({ err }, 'could not deliver a dispatched batch'),
+      );
+    }
+
     fastify.addHook('preClose', async () => {
       io.local.disconnectSockets(true);
     });
@@ -78,6 +95,7 @@ export default fp(
         io.close(() => resolve());
       });
       await cluster?.close();
+      await deliveries?.quit().catch(() => deliveries?.disconnect());
     });
   },
   { name: 'herald-socket', dependencies: ['herald-services', 'herald-redis'] },

@@ -1,14 +1,8 @@
-import {
-  type ClientToServerEvents,
-  type NotificationPayload,
-  ServerEvent,
-  type ServerToClientEvents,
-  userRoom,
-} from '@herald/protocol';
+import type { ClientToServerEvents, ServerToClientEvents } from '@herald/protocol';
 import type { Server } from 'socket.io';
 import type { Sql } from '../db/database.js';
 import type { Notification, PrismaClient } from '../generated/prisma/client.js';
-import type { DeliveryRecorder } from './delivery-recorder.js';
+import type { Deliver, Outgoing } from './deliveries.js';
 import { fansOutAtAccept } from './notifications.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
 
@@ -20,9 +14,8 @@ export type Emitter = Server<ClientToServerEvents, ServerToClientEvents>;
 export interface DispatchDeps {
   prisma: PrismaClient;
   sql: Sql;
-  emitter: Emitter;
-  recorder: DeliveryRecorder;
-  ackTimeoutMs: number;
+  /** Where dispatched notifications go: this process's sockets, or every gateway node of a cluster. */
+  deliver: Deliver;
   /** Notifications older than this are sent silently (inbox only, no popup). */
   freshnessMs: number;
   /** Recipients per fan-out statement (default FANOUT_CHUNK). */
@@ -44,11 +37,11 @@ interface Recipient {
   seq: number;
 }
 
-function payloadOf(n: Notification, seq: number, freshnessMs: number) {
+function payloadOf(n: Notification, freshnessMs: number): Outgoing['payload'] {
   return toPayload(
     {
       id: n.id,
-      seq,
+      seq: 0,
       status: 'queued',
       read_ms: null,
       title: n.title,
@@ -98,8 +91,14 @@ export async function dispatchNotification(
   let created = 0;
   let emitted = 0;
   const emitAll = (rows: Recipient[]) => {
-    if (expired) return;
-    for (const r of rows) emitOne(deps, n, r);
+    if (expired || rows.length === 0) return;
+    deps.deliver([
+      {
+        appId: n.appId,
+        payload: payloadOf(n, deps.freshnessMs),
+        recipients: rows.map((r) => [r.external_id, r.subscriber_id, r.seq]),
+      },
+    ]);
     emitted += rows.length;
   };
 
@@ -223,29 +222,6 @@ function fanOutToSubscribers(
     SELECT i.subscriber_id, b.external_id, i.seq FROM inserted i JOIN bumped b ON b.id = i.subscriber_id`;
 }
 
-function emitOne(deps: DispatchDeps, n: Notification, r: Recipient): void {
-  emit(deps, n.appId, n.id, r.external_id, r.subscriber_id, payloadOf(n, r.seq, deps.freshnessMs));
-}
-
-/** Emits to the user's room and records the outcome of the acks (delivered, or only sent). */
-function emit(
-  deps: DispatchDeps,
-  appId: string,
-  notificationId: string,
-  externalId: string,
-  subscriberId: string,
-  payload: NotificationPayload,
-): void {
-  deps.emitter
-    .to(userRoom(appId, externalId))
-    .timeout(deps.ackTimeoutMs)
-    .emit(ServerEvent.Notification, payload, (err: Error | null, responses: unknown[]) => {
-      if (responses?.length) deps.recorder.record('delivered', notificationId, subscriberId);
-      else if (err) deps.recorder.record('sent', notificationId, subscriberId);
-      // No error and no responses: the user had no open socket; the row stays queued.
-    });
-}
-
 /** A row of `dispatchMany`'s statement: a delivery still queued, with its notification. */
 interface BatchRow extends DeliveryRow {
   app_id: string;
@@ -289,12 +265,19 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
       [expired],
     );
   }
-  let emitted = 0;
+  // Rows come in sequence order; each notification's payload is built once.
+  const outgoing = new Map<string, Outgoing>();
   const now = Date.now();
   for (const r of rows) {
     if (r.claimed_status !== 'dispatched' || r.subscriber_id === null || r.external_id === null) continue;
-    emit(deps, r.app_id, r.id, r.external_id, r.subscriber_id, toPayload(r, deps.freshnessMs, now));
-    emitted++;
+    let o = outgoing.get(r.id);
+    if (!o) {
+      o = { appId: r.app_id, payload: toPayload(r, deps.freshnessMs, now), recipients: [] };
+      outgoing.set(r.id, o);
+    }
+    o.recipients.push([r.external_id, r.subscriber_id, r.seq]);
   }
-  return { created: 0, emitted };
+  const batch = [...outgoing.values()];
+  deps.deliver(batch);
+  return { created: 0, emitted: batch.reduce((a, o) => a + o.recipients.length, 0) };
 }

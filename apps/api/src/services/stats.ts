@@ -137,13 +137,15 @@ export class Stats {
  */
 export function deliveryStatsHook(stats: Stats, io: () => Emitter | undefined) {
   let changed = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
+  let scheduled = false;
   return (event: DeliveryEvent, count: number, notificationIds: string[]) => {
     if (event !== 'sent' && event !== 'closed') stats.incr(event, count);
     if (count === 0) return;
     for (const id of notificationIds) changed.add(id);
-    timer ??= setTimeout(() => {
-      timer = undefined;
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => {
+      scheduled = false;
       const ids = [...changed].slice(0, 200);
       changed = new Set();
       (io()?.of(ADMIN_NAMESPACE) as unknown as { emit(e: string, p: unknown): void } | undefined)?.emit(

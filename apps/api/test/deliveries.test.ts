@@ -1,0 +1,118 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  channelDelivery,
+  deliveriesChannel,
+  localDelivery,
+  type Outgoing,
+  subscribeDeliveries,
+} from '../src/services/deliveries.js';
+import {
+  createTestDatabase,
+  eventually,
+  REDIS_URL,
+  startStack,
+  type TestDatabase,
+  type TestStack,
+  uid,
+} from './helpers.js';
+
+let testDb: TestDatabase;
+let stack: TestStack;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('postgres');
+  stack = await startStack(testDb, { worker: false });
+});
+afterAll(async () => {
+  await stack?.close();
+  await testDb?.cleanup();
+});
+
+const notification = (recipients: Outgoing['recipients']): Outgoing => ({
+  appId: 'default',
+  payload: {
+    id: '00000000-0000-4000-8000-000000000001',
+    title: 'Hello',
+    body: null,
+    icon: null,
+    image: null,
+    url: null,
+    tag: null,
+    data: null,
+    priority: 'normal',
+    createdAt: new Date().toISOString(),
+    expiresAt: null,
+    silent: false,
+    readAt: null,
+  },
+  recipients,
+});
+
+describe('channel delivery (a worker in a cluster)', () => {
+  it('carries a whole dispatched batch in one message to every subscribed gateway', async () => {
+    const channel = deliveriesChannel(`{herald-test-${uid()}}`);
+    const pub = new Redis(REDIS_URL);
+    const subs = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+    const received: Outgoing[][] = [[], []];
+    const errors: unknown[] = [];
+    try {
+      await Promise.all(
+        subs.map((sub, i) => subscribeDeliveries(sub, channel, (batch) => received[i]?.push(...batch), errors.push)),
+      );
+      const publish = vi.spyOn(pub, 'spublish');
+      const batch = [
+        notification([['u1', 's1', 1]]),
+        notification([
+          ['u2', 's2', 7],
+          ['u3', 's3', 9],
+        ]),
+      ];
+      channelDelivery(pub, channel, (e) => errors.push(e))(batch);
+      await eventually(async () => received.every((r) => r.length === 2));
+      expect(publish).toHaveBeenCalledTimes(1);
+      expect(received[0]).toEqual(batch);
+      expect(received[1]).toEqual(batch);
+      expect(errors).toEqual([]);
+    } finally {
+      for (const c of [pub, ...subs]) c.disconnect();
+    }
+  });
+});
+
+describe('local delivery (a gateway node)', () => {
+  it('emits to the users connected here with their own sequence number, records acks, skips the others', async () => {
+    const user = await stack.connectUser('ld-here');
+    const got: Array<{ id: string; seq: number }> = [];
+    user.on('notification', (payload: { id: string; seq: number }, ack: (r: unknown) => void) => {
+      got.push(payload);
+      ack({ ok: true });
+    });
+    const record = vi.spyOn(stack.app.recorder, 'record');
+    localDelivery(
+      stack.app.io,
+      stack.app.recorder,
+      2000,
+    )([
+      notification([
+        ['ld-here', 'sub-here', 41],
+        ['ld-elsewhere', 'sub-elsewhere', 5],
+      ]),
+    ]);
+    await eventually(async () => record.mock.calls.length === 1);
+    expect(got).toEqual([expect.objectContaining({ id: '00000000-0000-4000-8000-000000000001', seq: 41 })]);
+    expect(record).toHaveBeenCalledWith('delivered', '00000000-0000-4000-8000-000000000001', 'sub-here');
+    user.disconnect();
+  });
+
+  it('marks a row sent, not delivered, when the socket does not ack in time', async () => {
+    const user = await stack.connectUser('ld-silent');
+    user.on('notification', () => {});
+    const record = vi.spyOn(stack.app.recorder, 'record');
+    record.mockClear();
+    localDelivery(stack.app.io, stack.app.recorder, 200)([notification([['ld-silent', 'sub-silent', 1]])]);
+    await eventually(async () => record.mock.calls.length === 1);
+    expect(record).toHaveBeenCalledWith('sent', '00000000-0000-4000-8000-000000000001', 'sub-silent');
+    user.disconnect();
+  });
+});
