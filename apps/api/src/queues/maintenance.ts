@@ -10,6 +10,8 @@ export const SWEEP_EVERY_MS = 30_000;
 
 /** Idempotency keys are honoured for this long. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+/** How far back the sweep looks for notifications that expired with deliveries still pending. */
+export const EXPIRY_LOOKBACK_MS = 24 * 3600 * 1000;
 /** A notification still queued this long after it was due has lost its job (Redis lost data): enqueue it again. */
 export const STUCK_AFTER_MS = 60_000;
 
@@ -39,10 +41,13 @@ export interface SweepResult {
  *   job id is the notification id, so a job that still exists is left alone.
  */
 export async function sweep(prisma: PrismaClient, queue: NotificationsQueue): Promise<SweepResult> {
+  // Only notifications that expired within the last day: each sweep would otherwise revisit every
+  // notification that ever expired. (Catch-up and the inbox skip expired ones by their own test.)
   const expired = await prisma.$executeRaw`
     UPDATE deliveries d SET status = 'expired', expired_at = now()
       FROM notifications n
-     WHERE n.id = d.notification_id AND n.expires_at <= now() AND d.status IN ('queued', 'sent')`;
+     WHERE n.id = d.notification_id AND d.status IN ('queued', 'sent')
+       AND n.expires_at <= now() AND n.expires_at > now() - make_interval(secs => ${EXPIRY_LOOKBACK_MS / 1000})`;
   const idempotencyKeysCleared = await prisma.$executeRaw`
     UPDATE notifications SET idempotency_key = NULL
      WHERE idempotency_key IS NOT NULL AND created_at < now() - make_interval(secs => ${IDEMPOTENCY_WINDOW_MS / 1000})`;
