@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 // spread over them. Load clients and the sender are separate processes. Results go to
 // docs/benchmarks.md with a chart.
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSigner } from 'fast-jwt';
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     cluster: { type: 'string', default: 'stream,burst' },
     out: { type: 'string', default: join(ROOT, 'docs/benchmarks.md') },
     clients: { type: 'string', default: '4' },
+    /** Draw the report again from a results file a previous run wrote, without running anything. */
+    report: { type: 'string' },
   },
 });
 const Q = values.quick;
@@ -410,6 +413,12 @@ const SCENARIOS = {
 };
 
 async function main() {
+  if (values.report) {
+    const run = JSON.parse(readFileSync(values.report, 'utf8'));
+    await writeReport(values.out, { ...run, started: new Date(run.started) });
+    done(`report written to ${values.out}`);
+    return;
+  }
   const started = new Date();
   progress('starting servers…');
   const servers = await startTargets();
@@ -432,7 +441,10 @@ async function main() {
     sender.child.kill();
     await stopTargets(servers);
   }
-  await writeReport(values.out, { started, quick: Q, sizes: SIZES, results });
+  const run = { started, quick: Q, sizes: SIZES, results };
+  // The raw figures too, so the report can be drawn again (`--report <file>`) without rerunning.
+  writeFileSync(values.out.replace(/\.md$/, '.json'), `${JSON.stringify(run, null, 2)}\n`);
+  await writeReport(values.out, run);
   done(`results written to ${values.out}`);
   process.exit(0);
 }

@@ -150,8 +150,58 @@ export async function writeReport(path, { started, quick, sizes, results }) {
     );
   }
   lines.push('', '## What bounds Herald', '');
+  // CPU microseconds per delivered notification, by component: the machine's budget is
+  // cores × 1,000,000 µs per second, so a notification costing T µs of it caps at that ÷ T per second.
+  const cores = cpus().length;
+  const perNotification = (res, key) =>
+    res?.deliveredPerSec && res[key] != null ? Math.round(((res[key] / 100) * 1e6) / res.deliveredPerSec) : null;
+  const machineUs = (res) =>
+    res?.deliveredPerSec && res.machineBusy != null
+      ? Math.round(((res.machineBusy / 100) * cores * 1e6) / res.deliveredPerSec)
+      : null;
+  for (const scenario of ['burst', 'stream']) {
+    const kinds = Object.keys(r[scenario] ?? {});
+    if (!kinds.length) continue;
+    lines.push(
+      `CPU time per delivered notification in the ${scenario} (µs; from the CPU breakdown above):`,
+      '',
+      `| | ${kinds.join(' | ')} |`,
+      `| --- | ${kinds.map(() => '---:').join(' | ')} |`,
+    );
+    for (const [label, key] of [
+      ['server process(es)', 'cpu'],
+      ['PostgreSQL', 'pgCpu'],
+      ['Redis', 'redisCpu'],
+      ['load generators', 'loadCpu'],
+    ]) {
+      lines.push(`| ${label} | ${kinds.map((k) => fmt(perNotification(r[scenario][k], key))).join(' | ')} |`);
+    }
+    lines.push(`| **whole machine** | ${kinds.map((k) => fmt(machineUs(r[scenario][k]))).join(' | ')} |`, '');
+  }
+  const burst = r.burst?.herald;
   lines.push(
-    `Herald's own process stayed at ${r.burst?.herald?.cpu ?? '—'}% (burst) to ${r.stream?.herald?.cpu ?? '—'}% (stream) of one core: it was not CPU-bound. The bound is the work per notification and the machine it shares. Every notification Herald accepts is written to PostgreSQL before the 202 (notification, and a delivery row with the user's next sequence number), queued in Redis, dispatched by a worker (claim, read the rows, mark dispatched) and acknowledged by the client (batched UPDATEs); the baselines do none of this, so their throughput is the cost of the socket write alone. PostgreSQL, Redis, the Herald process, the load clients and the sender share the same two cores. Single REST sends (the stream scenario) are grouped per event-loop turn into one INSERT and one queue call, but each request still waits for that round trip, so 64 requests in flight cap the rate near 1,000/s here; batch sends (the burst) reach about 4,000/s. In the reconnect storm every Herald client also has its JWT verified and runs a catch-up query; some of 5,000 simultaneous handshakes exceed socket.io-client's 20 s connect timeout (the SDK retries them with backoff). Next steps: move the remaining hot statements off Prisma onto plain SQL, run workers in their own process, and measure the two-node topology (nodes on the sharded Redis adapter against Socket.IO on the same adapter), which this harness does not run yet.`,
+    [
+      `The machine is the bound. PostgreSQL, Redis, Herald, the load clients and the sender share ${cores} cores,`,
+      burst
+        ? `and in the burst it was ${burst.machineBusy}% busy while Herald's own process used ${burst.cpu}% of one core and PostgreSQL ${burst.pgCpu}%.`
+        : 'and the burst was not run.',
+      'Every notification Herald accepts is written to PostgreSQL before the 202 (the notification, and a delivery row',
+      "with the user's next sequence number, in one statement per request or per group of concurrent requests), queued in",
+      'Redis (one BullMQ job per group), claimed and read back by a worker in one statement, emitted, and its ack written',
+      '(a batched update). The baselines do none of this: their cost is the socket write alone. So Herald needs several',
+      "times the baselines' CPU per notification, most of it in PostgreSQL, and on a saturated machine that ratio is the",
+      'throughput ratio. On a deployment where PostgreSQL and Redis have their own hosts, the Herald column above is what',
+      'the API/worker hosts pay per notification.',
+    ].join(' '),
+    '',
+    [
+      'Single REST sends (the stream) add an HTTP request per notification on both sides, and each request waits for',
+      "its group's INSERT and queue call; on a machine this busy each of those waits is stretched by the run queue,",
+      'which is what the latency percentiles show. In the two-node topology the extra processes compete for the same',
+      'two cores; a worker publishes each dispatched batch once on Redis and every API node emits to its own sockets.',
+      'In the reconnect storm every Herald client has its JWT verified, its subscriber row touched (batched per event-loop',
+      'turn) and runs a catch-up query (one prepared statement).',
+    ].join(' '),
     '',
   );
   writeFileSync(path, `${lines.join('\n')}\n`);
