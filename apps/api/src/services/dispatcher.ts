@@ -251,7 +251,12 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
      SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, n.status::text AS claimed_status,
             d.subscriber_id, s.external_id
        FROM claimed n
-       LEFT JOIN deliveries d ON d.notification_id = n.id AND d.status = 'queued'
+       -- Per notification, through the primary key's prefix: as a plain join (and OFFSET 0 keeps
+       -- this from being flattened into one) the planner can pick a sequential scan of all
+       -- deliveries when its statistics lag behind a burst.
+       LEFT JOIN LATERAL (
+         SELECT * FROM deliveries WHERE notification_id = n.id AND status = 'queued' OFFSET 0
+       ) d ON true
        LEFT JOIN subscribers s ON s.id = d.subscriber_id
       ORDER BY d.seq`,
     [ids],
