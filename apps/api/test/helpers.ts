@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, uid } from '@herald/test-support';
 import pg from 'pg';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildApp, type HeraldApp } from '../src/app.js';
@@ -11,12 +10,9 @@ import { type Database, openDatabase } from '../src/db/database.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { type RunningWorker, startWorker } from '../src/worker.js';
 
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, uid };
 
 export type DatabaseKind = 'postgres' | 'pglite';
-
-export const uid = (prefix = '') => `${prefix}${randomBytes(5).toString('hex')}`;
 
 export interface TestDatabase {
   db: Database;
@@ -59,21 +55,6 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Deletes every Redis key of a queue prefix. */
-export async function dropQueuePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export interface TestStack {
@@ -171,23 +152,4 @@ export async function startStack(
       await dropQueuePrefix(queuePrefix);
     },
   };
-}
-
-/** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | null | false> | T,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
