@@ -8,12 +8,12 @@ const fmt = (v) =>
   v === null || v === undefined ? '—' : typeof v === 'number' ? v.toLocaleString('en-US') : String(v);
 const ratio = (a, b) => (a && b ? `${Math.round((100 * a) / b)}%` : '—');
 
-export async function writeReport(path, { started, quick, sizes, results }) {
+export async function writeReport(path, { started, profile, sizes, results }) {
   const r = results;
   const lines = [];
   lines.push('# Benchmarks', '');
   lines.push(
-    `Run ${started.toISOString()} with \`npm run bench${quick ? ' -- --quick' : ''}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
+    `Run ${started.toISOString()} with \`npm run bench${profile && profile !== 'full' ? ` -- --${profile}` : ''}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
       "`herald` is one `all` process (REST, PostgreSQL, BullMQ on Redis, Socket.IO with JWT auth and acks); the baselines are `socketio`, a bare Socket.IO server in the tutorials' style (rooms, emit, no auth, no queue, no persistence), and `ws`, a raw `ws` server sending the same frames. `herald-2` is the scaled-out shape — two `api` nodes and one `worker` on the sharded Redis adapter — against `socketio-2`, two bare Socket.IO nodes on the same adapter; clients are split evenly over the two nodes and requests alternate between them. Load clients (socket.io-client / ws) and the sender run in separate processes on the same machine, which also runs PostgreSQL and Redis. Single short runs: read the figures ±15%.",
     '',
   );
@@ -179,6 +179,13 @@ export async function writeReport(path, { started, quick, sizes, results }) {
     lines.push(`| **whole machine** | ${kinds.map((k) => fmt(machineUs(r[scenario][k]))).join(' | ')} |`, '');
   }
   const burst = r.burst?.herald;
+  const burstUs = machineUs(burst);
+  if (burstUs) {
+    lines.push(
+      `At ${burstUs} µs of machine time per notification, ${cores} cores (${(cores * 1e6).toLocaleString('en-US')} µs of CPU a second) cap Herald near ${Math.round((cores * 1e6) / burstUs).toLocaleString('en-US')} notifications a second on this machine, whatever Herald's own process does; ${Math.round(1e6 / 10_000) * cores} µs is what ${'10,000'}/s would need.`,
+      '',
+    );
+  }
   lines.push(
     [
       `The machine is the bound. PostgreSQL, Redis, Herald, the load clients and the sender share ${cores} cores,`,
@@ -198,7 +205,10 @@ export async function writeReport(path, { started, quick, sizes, results }) {
       'Single REST sends (the stream) add an HTTP request per notification on both sides, and each request waits for',
       "its group's INSERT and queue call; on a machine this busy each of those waits is stretched by the run queue,",
       'which is what the latency percentiles show. In the two-node topology the extra processes compete for the same',
-      'two cores; a worker publishes each dispatched batch once on Redis and every API node emits to its own sockets.',
+      `${cores} cores; a worker publishes each dispatched batch once on Redis and every API node emits to its own sockets.`,
+      "A Herald broadcast goes to every subscriber of the app, online or not (the earlier scenarios' users are offline by",
+      'then): each gets a delivery row and sequence number for catch-up, so Herald writes more rows than it emits,',
+      'while the baselines only write to the sockets that are open.',
       'In the reconnect storm every Herald client has its JWT verified, its subscriber row touched (batched per event-loop',
       'turn) and runs a catch-up query (one prepared statement).',
     ].join(' '),

@@ -1,0 +1,64 @@
+/**
+ * The benchmark harness itself, at its smallest sizes (`--smoke`): every scenario against Herald
+ * and both baselines, the two-node topologies, the report, the raw figures and the chart. Its
+ * figures mean nothing; that the harness runs and counts correctly does.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, tempDir } from './support/herald.js';
+
+const run = promisify(execFile);
+const out = tempDir();
+
+afterAll(() => out.remove());
+
+interface Flow {
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  cpu: number;
+  machineBusy: number;
+}
+
+describe('npm run bench', () => {
+  it('runs every scenario against Herald, bare Socket.IO and raw ws, one and two nodes, and writes the report', async () => {
+    const report = join(out.path, 'benchmarks.md');
+    await run(process.execPath, [join(ROOT, 'bench/run.mjs'), '--smoke', '--out', report], {
+      cwd: ROOT,
+      timeout: 240_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+
+    const md = readFileSync(report, 'utf8');
+    for (const heading of ['idle', 'stream', 'broadcast', 'burst', 'reconnect', 'Ratios to the baselines', 'Targets']) {
+      expect(md).toContain(`## ${heading}`);
+    }
+    expect(md).toContain('## What bounds Herald');
+    expect(existsSync(join(out.path, 'benchmarks.png'))).toBe(true);
+
+    const { results } = JSON.parse(readFileSync(join(out.path, 'benchmarks.json'), 'utf8')) as {
+      results: Record<string, Record<string, Flow & Record<string, number>>>;
+    };
+    expect(Object.keys(results.stream ?? {})).toEqual(['herald', 'socketio', 'ws', 'herald-2', 'socketio-2']);
+    expect(Object.keys(results.burst ?? {})).toEqual(['herald', 'socketio', 'ws', 'herald-2', 'socketio-2']);
+    expect(Object.keys(results.broadcast ?? {})).toEqual(['herald', 'socketio', 'ws']);
+    for (const scenario of ['stream', 'broadcast', 'burst']) {
+      for (const [target, r] of Object.entries(results[scenario] ?? {})) {
+        expect({ scenario, target, lost: r.lost, duplicates: r.duplicates }).toEqual({
+          scenario,
+          target,
+          lost: 0,
+          duplicates: 0,
+        });
+        expect(r.delivered).toBeGreaterThan(0);
+        expect(r.cpu).toBeGreaterThan(0);
+        expect(r.machineBusy).toBeGreaterThan(0);
+      }
+    }
+    for (const r of Object.values(results.reconnect ?? {})) expect(r.failed).toBe(0);
+    for (const r of Object.values(results.idle ?? {})) expect(r.connections).toBe(100);
+  }, 300_000);
+});
