@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 // spread over them. Load clients and the sender are separate processes. Results go to
 // docs/benchmarks.md with a chart.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSigner } from 'fast-jwt';
@@ -109,12 +110,14 @@ const usersNamed = (prefix, n) =>
   });
 
 const HERALD_MAIN = join(ROOT, 'apps/api/dist/main.js');
+/** The Herald processes' data directories (made when they start), removed when the run ends. */
+let DATA_ROOT = '';
 const heraldEnv = (schemaName, prefix, dataDir) => ({
   DATABASE_URL: `${POSTGRES}?schema=${schemaName}`,
   HERALD_API_KEY: API_KEY,
   HERALD_JWT_SECRET: JWT_SECRET,
   HERALD_QUEUE_PREFIX: prefix,
-  HERALD_DATA_DIR: join(ROOT, '.data', dataDir),
+  HERALD_DATA_DIR: join(DATA_ROOT, dataDir),
   HERALD_DEMO: 'false',
   HERALD_WORKER_CONCURRENCY: '16',
   LOG_LEVEL: 'warn',
@@ -132,6 +135,7 @@ const target = (kind, processes) => ({
 });
 
 async function startTargets() {
+  DATA_ROOT = mkdtempSync(join(tmpdir(), 'herald-bench-'));
   const pool = new pg.Client({ connectionString: POSTGRES });
   await pool.connect();
   await pool.query(`CREATE SCHEMA "${schema}"`);
@@ -186,6 +190,7 @@ async function stopTargets(servers) {
     } while (cursor !== '0');
   }
   redis.disconnect();
+  if (DATA_ROOT) rmSync(DATA_ROOT, { recursive: true, force: true });
 }
 
 /** Load clients spread over N processes. */
