@@ -87,6 +87,7 @@ export async function buildApp(opts: AppOptions) {
     adapter: opts.clusterAdapter,
     queuePrefix: opts.config.queuePrefix,
     ackTimeoutMs: opts.config.ackTimeoutMs,
+    freshnessMs: opts.config.popupFreshnessSeconds * 1000,
   });
   await app.register(adminAuthPlugin);
   await app.register(adminSocketPlugin);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -114,5 +115,53 @@ describe('local delivery (a gateway node)', () => {
     await eventually(async () => record.mock.calls.length === 1);
     expect(record).toHaveBeenCalledWith('sent', '00000000-0000-4000-8000-000000000001', 'sub-silent');
     user.disconnect();
+  });
+});
+
+describe('a gateway whose deliveries channel dropped', () => {
+  it('sends its connected users what is still queued for them once the channel is back', async () => {
+    const clustered = await startStack(testDb, { worker: false, clusterAdapter: true });
+    const admin = new Redis(REDIS_URL);
+    try {
+      const user = await clustered.connectUser('rq-1');
+      const got: string[] = [];
+      user.on('notification', (payload: { id: string }, ack: (r: unknown) => void) => {
+        got.push(payload.id);
+        ack({ ok: true });
+      });
+      // Dispatched while the channel was down: its row is still queued.
+      const subscriber = await testDb.db.prisma.subscriber.update({
+        where: { appId_externalId: { appId: 'default', externalId: 'rq-1' } },
+        data: { lastSeq: { increment: 1 } },
+      });
+      const id = randomUUID();
+      await testDb.db.prisma.notification.create({
+        data: { id, appId: 'default', target: { userId: 'rq-1' }, title: 'missed', status: 'dispatched' },
+      });
+      await testDb.db.prisma.delivery.create({
+        data: { notificationId: id, subscriberId: subscriber.id, seq: subscriber.lastSeq },
+      });
+
+      const name = `herald:gateway:deliveries:${clustered.config.queuePrefix}`;
+      const clients = String(await admin.client('LIST'));
+      const line = clients.split('\n').find((l) => l.includes(`name=${name} `));
+      expect(line).toBeDefined();
+      await admin.client('KILL', 'ID', line?.match(/^id=(\d+)/)?.[1] ?? '');
+
+      await eventually(async () => got.includes(id));
+      await eventually(async () => {
+        const row = await testDb.db.prisma.delivery.findFirstOrThrow({ where: { notificationId: id } });
+        return row.status === 'delivered';
+      });
+      // And the channel is subscribed again: the next dispatched batch arrives as usual.
+      const next = notification([['rq-1', subscriber.id, subscriber.lastSeq + 1]]);
+      next.payload = { ...next.payload, id: randomUUID() };
+      channelDelivery(admin, deliveriesChannel(clustered.config.queuePrefix), () => {})([next]);
+      await eventually(async () => got.includes(next.payload.id));
+      user.disconnect();
+    } finally {
+      admin.disconnect();
+      await clustered.close();
+    }
   });
 });

@@ -74,7 +74,7 @@ export interface TestStack {
 /** The whole server (and optionally a worker) in this process, listening on a free port. */
 export async function startStack(
   testDb: TestDatabase,
-  options: { worker?: boolean; env?: Record<string, string>; redisUrl?: string } = {},
+  options: { worker?: boolean; env?: Record<string, string>; redisUrl?: string; clusterAdapter?: boolean } = {},
 ): Promise<TestStack> {
   const queuePrefix = `{herald-test-${uid()}}`;
   const config = loadConfig({
@@ -91,7 +91,7 @@ export async function startStack(
     db: testDb.db,
     redis: { url: options.redisUrl ?? REDIS_URL },
     defaultAppId: boot.credentials.appId,
-    clusterAdapter: false,
+    clusterAdapter: options.clusterAdapter ?? false,
     logger: false,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

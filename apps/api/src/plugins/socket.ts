@@ -7,7 +7,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import { type GatewayServer, handleConnections, type SocketData } from '../gateway/connections.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
 import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
-import { deliveriesChannel, localDelivery, subscribeDeliveries } from '../services/deliveries.js';
+import { deliveriesChannel, localDelivery, resendQueued, subscribeDeliveries } from '../services/deliveries.js';
 import { SubscriberRegistry } from '../services/subscribers.js';
 
 declare module 'fastify' {
@@ -50,7 +50,7 @@ export function shardedAdapter(endpoint: RedisEndpoint, name: string) {
 export default fp(
   async function socket(
     fastify: FastifyInstance,
-    opts: { adapter: boolean; queuePrefix: string; ackTimeoutMs: number },
+    opts: { adapter: boolean; queuePrefix: string; ackTimeoutMs: number; freshnessMs: number },
   ) {
     const cluster = opts.adapter ? shardedAdapter(fastify.redisEndpoint, 'gateway') : undefined;
     const io: GatewayServer = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
@@ -77,14 +77,22 @@ export default fp(
     // In a cluster, workers publish each dispatched batch once; every node emits to its own sockets.
     let deliveries: Redis | undefined;
     if (cluster) {
-      deliveries = createRedis(fastify.redisEndpoint, { connectionName: 'herald:gateway:deliveries' });
+      deliveries = createRedis(fastify.redisEndpoint, {
+        connectionName: `herald:gateway:deliveries:${opts.queuePrefix}`,
+      });
       deliveries.on('error', (err) => fastify.log.warn({ err }, 'deliveries channel connection error'));
-      await subscribeDeliveries(
-        deliveries,
-        deliveriesChannel(opts.queuePrefix),
-        localDelivery(io, fastify.recorder, opts.ackTimeoutMs),
-        (err) => fastify.log.error({ err }, 'could not deliver a dispatched batch'),
+      const deliver = localDelivery(io, fastify.recorder, opts.ackTimeoutMs);
+      await subscribeDeliveries(deliveries, deliveriesChannel(opts.queuePrefix), deliver, (err) =>
+        fastify.log.error({ err }, 'could not deliver a dispatched batch'),
       );
+      // Subscribed, so every later 'ready' is a reconnect (Redis restarted, or it cut a slow
+      // subscriber off): what was published meanwhile is gone from pub/sub, so send this node's
+      // users what is still queued for them.
+      deliveries.on('ready', () => {
+        resendQueued(io, fastify.sql, deliver, opts.freshnessMs)
+          .then((sent) => sent && fastify.log.info({ sent }, 'deliveries channel back: re-sent queued notifications'))
+          .catch((err) => fastify.log.error({ err }, 'could not re-send queued notifications'));
+      });
     }
 
     fastify.addHook('preClose', async () => {

@@ -1,7 +1,9 @@
 import { type NotificationPayload, ServerEvent, userRoom } from '@herald/protocol';
 import type { Redis } from 'ioredis';
+import type { Sql } from '../db/database.js';
 import type { DeliveryRecorder } from './delivery-recorder.js';
 import type { Emitter } from './dispatcher.js';
+import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
 
 /** One notification on its way to sockets: its payload, and each recipient's user, row and sequence number. */
 export interface Outgoing {
@@ -12,6 +14,27 @@ export interface Outgoing {
 
 /** Hands a dispatch's notifications to the sockets. Called once per batch, never per recipient. */
 export type Deliver = (batch: Outgoing[]) => void;
+
+/** A queued delivery with what it takes to send it: its notification's row, app, user and subscriber. */
+export interface QueuedRow extends DeliveryRow {
+  app_id: string;
+  subscriber_id: string;
+  external_id: string;
+}
+
+/** Groups rows (in sequence order) into one `Outgoing` per notification, its payload built once. */
+export function outgoingOf(rows: QueuedRow[], freshnessMs: number, now = Date.now()): Outgoing[] {
+  const outgoing = new Map<string, Outgoing>();
+  for (const r of rows) {
+    let o = outgoing.get(r.id);
+    if (!o) {
+      o = { appId: r.app_id, payload: toPayload(r, freshnessMs, now), recipients: [] };
+      outgoing.set(r.id, o);
+    }
+    o.recipients.push([r.external_id, r.subscriber_id, r.seq]);
+  }
+  return [...outgoing.values()];
+}
 
 /** The Redis channel that carries dispatched batches from workers to gateway nodes. */
 export const deliveriesChannel = (queuePrefix: string) => `${queuePrefix}:deliveries`;
@@ -48,14 +71,43 @@ export function localDelivery(io: Emitter, recorder: DeliveryRecorder, ackTimeou
 /**
  * A worker in a cluster: one sharded-channel message per dispatched batch, whatever its number of
  * recipients, read by every gateway node (`subscribeDeliveries`), each of which emits to its own
- * sockets and records their acks. Pub/sub is at most once: a node that misses a message leaves
- * its users' rows queued, and their next connect's catch-up sends them.
+ * sockets and records their acks. Pub/sub is at most once: a node that was unsubscribed for a while
+ * sends its users what is still queued for them when it is back (`resendQueued`).
  */
 export function channelDelivery(pub: Redis, channel: string, onError: (error: unknown) => void): Deliver {
   return (batch) => {
     if (batch.length === 0) return;
     pub.spublish(channel, JSON.stringify(batch)).catch(onError);
   };
+}
+
+/**
+ * Sends again what the users connected to this node may have missed while its channel was down
+ * (pub/sub keeps nothing for a disconnected subscriber): every delivery still queued of a
+ * notification already dispatched. Run when the channel comes back; a copy of something that did
+ * arrive is dropped by the client, by id. Returns how many rows it sent.
+ */
+export async function resendQueued(io: Emitter, sql: Sql, deliver: Deliver, freshnessMs: number): Promise<number> {
+  const subscriberIds = [
+    ...new Set([...io.of('/').sockets.values()].map((s) => (s.data as { subscriberId?: string }).subscriberId)),
+  ].filter((id): id is string => typeof id === 'string');
+  let sent = 0;
+  for (let i = 0; i < subscriberIds.length; i += 500) {
+    const rows = await sql.query<QueuedRow>(
+      `SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, d.subscriber_id, s.external_id
+         FROM deliveries d
+         JOIN notifications n ON n.id = d.notification_id
+         JOIN subscribers s ON s.id = d.subscriber_id
+        WHERE d.subscriber_id = ANY($1::text[]) AND d.status = 'queued' AND n.status = 'dispatched'
+          AND (n.expires_at IS NULL OR n.expires_at > now())
+        ORDER BY d.subscriber_id, d.seq
+        LIMIT 10000`,
+      [subscriberIds.slice(i, i + 500)],
+    );
+    deliver(outgoingOf(rows, freshnessMs));
+    sent += rows.length;
+  }
+  return sent;
 }
 
 /** A gateway node in a cluster: every batch published on `channel` goes to `deliver`. */

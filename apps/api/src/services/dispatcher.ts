@@ -2,7 +2,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@herald/protoco
 import type { Server } from 'socket.io';
 import type { Sql } from '../db/database.js';
 import type { Notification, PrismaClient } from '../generated/prisma/client.js';
-import type { Deliver, Outgoing } from './deliveries.js';
+import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from './deliveries.js';
 import { fansOutAtAccept } from './notifications.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
 
@@ -270,19 +270,11 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
       [expired],
     );
   }
-  // Rows come in sequence order; each notification's payload is built once.
-  const outgoing = new Map<string, Outgoing>();
-  const now = Date.now();
-  for (const r of rows) {
-    if (r.claimed_status !== 'dispatched' || r.subscriber_id === null || r.external_id === null) continue;
-    let o = outgoing.get(r.id);
-    if (!o) {
-      o = { appId: r.app_id, payload: toPayload(r, deps.freshnessMs, now), recipients: [] };
-      outgoing.set(r.id, o);
-    }
-    o.recipients.push([r.external_id, r.subscriber_id, r.seq]);
-  }
-  const batch = [...outgoing.values()];
+  // Rows come in sequence order.
+  const live = rows.filter(
+    (r): r is BatchRow & QueuedRow => r.claimed_status === 'dispatched' && r.subscriber_id !== null,
+  );
+  const batch = outgoingOf(live, deps.freshnessMs);
   deps.deliver(batch);
   return { created: 0, emitted: batch.reduce((a, o) => a + o.recipients.length, 0) };
 }
