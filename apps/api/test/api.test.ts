@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../src/lib/secrets.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
@@ -26,6 +26,25 @@ const send = (payload: unknown, headers: Record<string, string> = {}) =>
   });
 
 describe('POST /v1/notifications', () => {
+  it('stores concurrent single sends in a few group statements, each request answered with its own notification', async () => {
+    const query = vi.spyOn(stack.db.sql, 'query');
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => send({ to: { userId: `grouped-${i % 7}` }, title: `G${i}` })),
+      );
+      expect(replies.map((r) => r.statusCode)).toEqual(replies.map(() => 202));
+      const ids = replies.map((r) => r.json().id as string);
+      expect(new Set(ids).size).toBe(60);
+      const stored = await stack.db.prisma.notification.findMany({ where: { id: { in: ids } } });
+      expect(stored.map((n) => n.title).sort()).toEqual(replies.map((_, i) => `G${i}`).sort());
+      const statements = query.mock.calls.filter(([text]) => text.includes('json_populate_recordset')).length;
+      expect(statements).toBeGreaterThan(0);
+      expect(statements).toBeLessThanOrEqual(6);
+    } finally {
+      query.mockRestore();
+    }
+  });
+
   it('accepts a notification with 202, stores it and queues one job', async () => {
     const res = await send({ to: { userId: 'u1' }, title: 'Hello', body: 'World', priority: 'high', ttlSeconds: 60 });
     expect(res.statusCode).toBe(202);

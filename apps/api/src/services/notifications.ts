@@ -53,6 +53,11 @@ interface Prepared {
   users: string[];
 }
 
+/** Single sends stored by one statement at most (a larger group is split). */
+const MAX_GROUP = 250;
+/** Group commits in flight at once before new single sends wait to join the next group. */
+const MAX_FLUSHING = 2;
+
 /** Immediate sends to at most this many users get their delivery rows in the accepting statement. */
 export const ACCEPT_FANOUT_MAX = 100;
 
@@ -205,29 +210,45 @@ export class NotificationService {
     Array<{ p: Prepared; done: (inserted: boolean) => void; fail: (e: unknown) => void }>
   >();
   private flushScheduled = false;
+  /** Group commits on their way to PostgreSQL and Redis right now. */
+  private flushing = 0;
 
   /**
-   * Group commit: single sends that arrive in the same turn of the event loop are stored with one
-   * statement and queued with one Redis call (as one batch job). Nothing waits for a timer, so a
-   * lone request is not delayed; under load, the database and Redis see a fraction of the requests.
+   * Group commit: single sends are stored with one statement and queued with one Redis call (as
+   * one batch job) per group. A group goes out at the end of the event-loop turn its first request
+   * arrived in — unless `MAX_FLUSHING` groups are already on their way, in which case requests
+   * gather until one of those returns. Nothing waits for a timer, so a lone request is not
+   * delayed; under load, groups grow by themselves, and the database and Redis see a fraction of
+   * the requests.
    */
   private commit(p: Prepared): Promise<boolean> {
     return new Promise((done, fail) => {
       const list = this.waiting.get(p.row.appId) ?? [];
       list.push({ p, done, fail });
       this.waiting.set(p.row.appId, list);
-      if (list.length >= 250) {
+      if (list.length >= MAX_GROUP) {
         this.waiting.delete(p.row.appId);
-        void this.flushGroup(list);
-      } else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => {
-          this.flushScheduled = false;
-          const groups = [...this.waiting.values()];
-          this.waiting.clear();
-          for (const group of groups) void this.flushGroup(group);
-        });
-      }
+        this.startFlush(list);
+      } else this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing >= MAX_FLUSHING) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const groups = [...this.waiting.values()];
+      this.waiting.clear();
+      for (const group of groups) this.startFlush(group);
+    });
+  }
+
+  private startFlush(group: Parameters<NotificationService['flushGroup']>[0]): void {
+    this.flushing++;
+    void this.flushGroup(group).finally(() => {
+      this.flushing--;
+      if (this.waiting.size > 0) this.scheduleFlush();
     });
   }
 
