@@ -74,9 +74,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     deliver:
       delivery === 'local'
         ? localDelivery(emitter, recorder, opts.ackTimeoutMs)
-        : channelDelivery(producer, deliveriesChannel(opts.queuePrefix), (err) =>
-            opts.log.error({ err }, 'could not publish a dispatched batch'),
-          ),
+        : channelDelivery(producer, deliveriesChannel(opts.queuePrefix)),
     freshnessMs: opts.freshnessMs,
     chunk: opts.fanoutChunk,
   };

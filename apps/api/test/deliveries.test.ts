@@ -59,7 +59,16 @@ describe('channel delivery (a worker in a cluster)', () => {
     const errors: unknown[] = [];
     try {
       await Promise.all(
-        subs.map((sub, i) => subscribeDeliveries(sub, channel, (batch) => received[i]?.push(...batch), errors.push)),
+        subs.map((sub, i) =>
+          subscribeDeliveries(
+            sub,
+            channel,
+            async (batch) => {
+              received[i]?.push(...batch);
+            },
+            (e) => errors.push(e),
+          ),
+        ),
       );
       const publish = vi.spyOn(pub, 'spublish');
       const batch = [
@@ -69,7 +78,7 @@ describe('channel delivery (a worker in a cluster)', () => {
           ['u3', 's3', 9],
         ]),
       ];
-      channelDelivery(pub, channel, (e) => errors.push(e))(batch);
+      await channelDelivery(pub, channel)(batch);
       await eventually(async () => received.every((r) => r.length === 2));
       expect(publish).toHaveBeenCalledTimes(1);
       expect(received[0]).toEqual(batch);
@@ -111,7 +120,7 @@ describe('local delivery (a gateway node)', () => {
     user.on('notification', () => {});
     const record = vi.spyOn(stack.app.recorder, 'record');
     record.mockClear();
-    localDelivery(stack.app.io, stack.app.recorder, 200)([notification([['ld-silent', 'sub-silent', 1]])]);
+    await localDelivery(stack.app.io, stack.app.recorder, 200)([notification([['ld-silent', 'sub-silent', 1]])]);
     await eventually(async () => record.mock.calls.length === 1);
     expect(record).toHaveBeenCalledWith('sent', '00000000-0000-4000-8000-000000000001', 'sub-silent');
     user.disconnect();
@@ -156,7 +165,7 @@ describe('a gateway whose deliveries channel dropped', () => {
       // And the channel is subscribed again: the next dispatched batch arrives as usual.
       const next = notification([['rq-1', subscriber.id, subscriber.lastSeq + 1]]);
       next.payload = { ...next.payload, id: randomUUID() };
-      channelDelivery(admin, deliveriesChannel(clustered.config.queuePrefix), () => {})([next]);
+      await channelDelivery(admin, deliveriesChannel(clustered.config.queuePrefix))([next]);
       await eventually(async () => got.includes(next.payload.id));
       user.disconnect();
     } finally {

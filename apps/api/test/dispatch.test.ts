@@ -20,7 +20,7 @@ beforeAll(async () => {
   deps = {
     prisma: testDb.db.prisma,
     sql: testDb.db.sql,
-    deliver: (batch) => {
+    deliver: async (batch) => {
       for (const o of batch) for (const [user] of o.recipients) emitted.push(userRoom(o.appId, user));
     },
     freshnessMs: 600_000,
@@ -145,6 +145,21 @@ describe('dispatchMany (rows written at accept time)', () => {
     expect(await statusOf(live)).toBe('dispatched');
   });
 
+  it('fails when the batch cannot be handed over, and its retry sends it', async () => {
+    const id = await accepted('m-unreachable');
+    const unreachable: DispatchDeps = {
+      ...deps,
+      deliver: async () => {
+        throw new Error('Redis refused the publish');
+      },
+    };
+    await expect(dispatchMany([id], unreachable)).rejects.toThrow(/refused/);
+    expect(await statusOf(id)).toBe('dispatched');
+    emitted.length = 0;
+    expect(await dispatchMany([id], deps)).toEqual({ created: 0, emitted: 1 });
+    expect(emitted).toEqual(['user:default:m-unreachable']);
+  });
+
   it('sends nothing when every notification was cancelled', async () => {
     const id = await accepted('m-only-cancelled', { status: 'cancelled' });
     expect(await dispatchMany([id], deps)).toEqual({ skipped: 'cancelled', created: 0, emitted: 0 });
@@ -161,7 +176,7 @@ describe('processDispatch', () => {
     // A delivery that throws stands for any failure during fan-out.
     const broken: DispatchDeps = {
       ...deps,
-      deliver: () => {
+      deliver: async () => {
         throw new Error('the sockets are unreachable');
       },
     };

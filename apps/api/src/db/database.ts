@@ -140,8 +140,8 @@ const statementNames = new Map<string, string>();
 /**
  * Statements run with `prepare` are prepared once per connection under a name derived from their
  * text, so PostgreSQL plans them once rather than on every call: for the catch-up sync that every
- * client runs on every connect, planning cost ten times more than running it. (Behind PgBouncer,
- * use session pooling or a version with prepared-statement support, 1.21+.)
+ * client runs on every connect, planning cost ten times more than running it. (Behind PgBouncer:
+ * session pooling, or 1.21+ with `max_prepared_statements` set; see docs/deploy.)
  */
 function statementName(text: string): string {
   let name = statementNames.get(text);

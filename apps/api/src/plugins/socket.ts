@@ -77,20 +77,28 @@ export default fp(
     // In a cluster, workers publish each dispatched batch once; every node emits to its own sockets.
     let deliveries: Redis | undefined;
     if (cluster) {
-      deliveries = createRedis(fastify.redisEndpoint, {
+      const channel = deliveriesChannel(opts.queuePrefix);
+      const sub = createRedis(fastify.redisEndpoint, {
         connectionName: `herald:gateway:deliveries:${opts.queuePrefix}`,
       });
-      deliveries.on('error', (err) => fastify.log.warn({ err }, 'deliveries channel connection error'));
+      deliveries = sub;
+      sub.on('error', (err) => fastify.log.warn({ err }, 'deliveries channel connection error'));
       const deliver = localDelivery(io, fastify.recorder, opts.ackTimeoutMs);
-      await subscribeDeliveries(deliveries, deliveriesChannel(opts.queuePrefix), deliver, (err) =>
+      await subscribeDeliveries(sub, channel, deliver, (err) =>
         fastify.log.error({ err }, 'could not deliver a dispatched batch'),
       );
       // Subscribed, so every later 'ready' is a reconnect (Redis restarted, or it cut a slow
       // subscriber off): what was published meanwhile is gone from pub/sub, so send this node's
-      // users what is still queued for them.
-      deliveries.on('ready', () => {
-        resendQueued(io, fastify.sql, deliver, opts.freshnessMs)
-          .then((sent) => sent && fastify.log.info({ sent }, 'deliveries channel back: re-sent queued notifications'))
+      // users what is still queued for them. 'ready' comes before ioredis re-subscribes: subscribe
+      // first (it is idempotent), so nothing published between the read and the re-subscription
+      // is missed.
+      sub.on('ready', () => {
+        sub
+          .ssubscribe(channel)
+          .then(() => resendQueued(io, fastify.sql, deliver, opts.freshnessMs))
+          .then((sent) => {
+            if (sent) fastify.log.info({ sent }, 'deliveries channel back: re-sent queued notifications');
+          })
           .catch((err) => fastify.log.error({ err }, 'could not re-send queued notifications'));
       });
     }

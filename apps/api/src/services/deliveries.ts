@@ -12,8 +12,12 @@ export interface Outgoing {
   recipients: Array<[externalId: string, subscriberId: string, seq: number]>;
 }
 
-/** Hands a dispatch's notifications to the sockets. Called once per batch, never per recipient. */
-export type Deliver = (batch: Outgoing[]) => void;
+/**
+ * Hands a dispatch's notifications to the sockets. Called once per batch, never per recipient;
+ * resolves once they are handed over (emitted here, or published to the gateways), and rejects if
+ * they could not be, so that the dispatch job fails and its retry sends them.
+ */
+export type Deliver = (batch: Outgoing[]) => Promise<void>;
 
 /** A queued delivery with what it takes to send it: its notification's row, app, user and subscriber. */
 export interface QueuedRow extends DeliveryRow {
@@ -49,7 +53,7 @@ export const deliveriesChannel = (queuePrefix: string) => `${queuePrefix}:delive
 export function localDelivery(io: Emitter, recorder: DeliveryRecorder, ackTimeoutMs: number): Deliver {
   const nsp = io.of('/');
   const rooms = nsp.adapter.rooms;
-  return (batch) => {
+  return async (batch) => {
     for (const { appId, payload, recipients } of batch) {
       for (const [externalId, subscriberId, seq] of recipients) {
         const ids = rooms.get(userRoom(appId, externalId));
@@ -74,18 +78,23 @@ export function localDelivery(io: Emitter, recorder: DeliveryRecorder, ackTimeou
  * sockets and records their acks. Pub/sub is at most once: a node that was unsubscribed for a while
  * sends its users what is still queued for them when it is back (`resendQueued`).
  */
-export function channelDelivery(pub: Redis, channel: string, onError: (error: unknown) => void): Deliver {
-  return (batch) => {
+export function channelDelivery(pub: Redis, channel: string): Deliver {
+  return async (batch) => {
     if (batch.length === 0) return;
-    pub.spublish(channel, JSON.stringify(batch)).catch(onError);
+    await pub.spublish(channel, JSON.stringify(batch));
   };
 }
 
+/** At most this many queued rows per user are sent again by `resendQueued` (the oldest first). */
+export const RESEND_PER_USER = 200;
+
 /**
  * Sends again what the users connected to this node may have missed while its channel was down
- * (pub/sub keeps nothing for a disconnected subscriber): every delivery still queued of a
- * notification already dispatched. Run when the channel comes back; a copy of something that did
- * arrive is dropped by the client, by id. Returns how many rows it sent.
+ * (pub/sub keeps nothing for a disconnected subscriber): each user's deliveries still queued of a
+ * notification that went out (dispatched, or still fanning out), oldest first, up to
+ * `RESEND_PER_USER` each (more than that waits for the user's next connect). Run when the channel
+ * comes back; a copy of something that did arrive is dropped by the client, by id. Returns how
+ * many rows it sent.
  */
 export async function resendQueued(io: Emitter, sql: Sql, deliver: Deliver, freshnessMs: number): Promise<number> {
   const subscriberIds = [
@@ -93,18 +102,22 @@ export async function resendQueued(io: Emitter, sql: Sql, deliver: Deliver, fres
   ].filter((id): id is string => typeof id === 'string');
   let sent = 0;
   for (let i = 0; i < subscriberIds.length; i += 500) {
+    // Per user through the partial index of pending rows (queued or sent).
     const rows = await sql.query<QueuedRow>(
       `SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, d.subscriber_id, s.external_id
-         FROM deliveries d
+         FROM subscribers s
+         CROSS JOIN LATERAL (
+           SELECT * FROM deliveries
+            WHERE subscriber_id = s.id AND status IN ('queued', 'sent') AND status = 'queued'
+            ORDER BY seq LIMIT $2
+         ) d
          JOIN notifications n ON n.id = d.notification_id
-         JOIN subscribers s ON s.id = d.subscriber_id
-        WHERE d.subscriber_id = ANY($1::text[]) AND d.status = 'queued' AND n.status = 'dispatched'
+        WHERE s.id = ANY($1::text[]) AND n.status IN ('processing', 'dispatched')
           AND (n.expires_at IS NULL OR n.expires_at > now())
-        ORDER BY d.subscriber_id, d.seq
-        LIMIT 10000`,
-      [subscriberIds.slice(i, i + 500)],
+        ORDER BY d.subscriber_id, d.seq`,
+      [subscriberIds.slice(i, i + 500), RESEND_PER_USER],
     );
-    deliver(outgoingOf(rows, freshnessMs));
+    await deliver(outgoingOf(rows, freshnessMs));
     sent += rows.length;
   }
   return sent;
@@ -119,11 +132,14 @@ export async function subscribeDeliveries(
 ): Promise<void> {
   sub.on('smessage', (from: string, message: string) => {
     if (from !== channel) return;
+    let batch: Outgoing[];
     try {
-      deliver(JSON.parse(message) as Outgoing[]);
+      batch = JSON.parse(message) as Outgoing[];
     } catch (error) {
       onError(error);
+      return;
     }
+    deliver(batch).catch(onError);
   });
   await sub.ssubscribe(channel);
 }

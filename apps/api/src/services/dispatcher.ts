@@ -90,9 +90,9 @@ export async function dispatchNotification(
 
   let created = 0;
   let emitted = 0;
-  const emitAll = (rows: Recipient[]) => {
+  const emitAll = async (rows: Recipient[]) => {
     if (expired || rows.length === 0) return;
-    deps.deliver([
+    await deps.deliver([
       {
         appId: n.appId,
         payload: payloadOf(n, deps.freshnessMs),
@@ -124,14 +124,14 @@ export async function dispatchNotification(
         status,
       );
       created += rows.length;
-      emitAll(rows);
+      await emitAll(rows);
     }
   } else {
     const userIds = target.userIds ?? (target.userId ? [target.userId] : []);
     for (let i = 0; i < userIds.length; i += chunk) {
       const rows = await fanOutToUsers(prisma, n, userIds.slice(i, i + chunk), status);
       created += rows.length;
-      emitAll(rows);
+      await emitAll(rows);
     }
   }
 
@@ -145,7 +145,7 @@ export async function dispatchNotification(
          WHERE d.notification_id = ${n.id}::uuid AND d.status = 'queued' AND d.subscriber_id > ${after}
          ORDER BY d.subscriber_id LIMIT ${chunk}`;
       if (rows.length === 0) break;
-      emitAll(rows);
+      await emitAll(rows);
       after = rows.at(-1)?.subscriber_id ?? after;
     }
   }
@@ -233,8 +233,9 @@ interface BatchRow extends DeliveryRow {
 
 /**
  * A batch of notifications whose rows were written when they were accepted: one statement claims
- * them all (marking them dispatched, or expired when their ttl ran out meanwhile) and returns
- * every delivery still queued with its notification; then each is emitted. A cancelled
+ * them all (marking them dispatched, or expired with their rows when their ttl ran out meanwhile)
+ * and returns every delivery still queued with its notification; then they are delivered, and a
+ * failure to hand them over fails the job, whose retry sends them. A cancelled
  * notification is not claimed, so nothing of it is sent. Safe to run again, like
  * `dispatchNotification`: the claim accepts `dispatched`, and rows not yet acknowledged are
  * still queued, so a retry after a crash emits them again (clients drop duplicates by id).
@@ -247,6 +248,10 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
               dispatched_at = COALESCE(dispatched_at, now())
         WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled', 'processing', 'dispatched')
         RETURNING *
+     ), expired AS (
+       -- Past its ttl before it could go out: its rows are marked expired, in the same transaction.
+       UPDATE deliveries SET status = 'expired', expired_at = now()
+        WHERE notification_id IN (SELECT id FROM claimed WHERE status = 'expired') AND status IN ('queued', 'sent')
      )
      SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, n.status::text AS claimed_status,
             d.subscriber_id, s.external_id
@@ -255,26 +260,19 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
        -- this from being flattened into one) the planner can pick a sequential scan of all
        -- deliveries when its statistics lag behind a burst.
        LEFT JOIN LATERAL (
-         SELECT * FROM deliveries WHERE notification_id = n.id AND status = 'queued' OFFSET 0
+         SELECT * FROM deliveries
+          WHERE notification_id = n.id AND status = 'queued' AND n.status = 'dispatched' OFFSET 0
        ) d ON true
        LEFT JOIN subscribers s ON s.id = d.subscriber_id
       ORDER BY d.seq`,
     [ids],
   );
   if (rows.length === 0) return { skipped: 'cancelled', created: 0, emitted: 0 };
-  const expired = [...new Set(rows.filter((r) => r.claimed_status === 'expired').map((r) => r.id))];
-  if (expired.length) {
-    await deps.sql.query(
-      `UPDATE deliveries SET status = 'expired', expired_at = now()
-        WHERE notification_id = ANY($1::uuid[]) AND status IN ('queued', 'sent')`,
-      [expired],
-    );
-  }
   // Rows come in sequence order.
   const live = rows.filter(
     (r): r is BatchRow & QueuedRow => r.claimed_status === 'dispatched' && r.subscriber_id !== null,
   );
   const batch = outgoingOf(live, deps.freshnessMs);
-  deps.deliver(batch);
+  await deps.deliver(batch);
   return { created: 0, emitted: batch.reduce((a, o) => a + o.recipients.length, 0) };
 }
