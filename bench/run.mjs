@@ -283,20 +283,26 @@ const loadPids = [];
  */
 const cpu = (pids, fn) => async () => {
   const used = (list) => list.reduce((a, pid) => a + cpuSeconds(pid), 0);
-  const before = { target: used(pids), load: used(loadPids), machine: machineCpu() };
-  const t0 = Date.now();
-  const result = await fn();
-  const seconds = (Date.now() - t0) / 1000;
-  const m = machineCpu();
+  const snapshot = () => ({ at: Date.now(), target: used(pids), load: used(loadPids), machine: machineCpu() });
+  const before = snapshot();
+  // The window ends when `fn` calls `stop` (when the last notification arrived), so the reading
+  // and the throughput cover the same time; collecting stats and closing clients is left out.
+  let after;
+  const stop = () => {
+    after ??= snapshot();
+  };
+  const result = await fn(stop);
+  stop();
+  const seconds = (after.at - before.at) / 1000;
   const pct = (v) => Math.round((100 * v) / seconds);
-  const busy = m.total - m.idle - (before.machine.total - before.machine.idle);
+  const busy = after.machine.total - after.machine.idle - (before.machine.total - before.machine.idle);
   return {
     ...result,
-    cpu: pct(used(pids) - before.target),
-    pgCpu: pct(m.postgres - before.machine.postgres),
-    redisCpu: pct(m.redis - before.machine.redis),
-    loadCpu: pct(used(loadPids) - before.load),
-    machineBusy: Math.round((100 * busy) / (m.total - before.machine.total)),
+    cpu: pct(after.target - before.target),
+    pgCpu: pct(after.machine.postgres - before.machine.postgres),
+    redisCpu: pct(after.machine.redis - before.machine.redis),
+    loadCpu: pct(after.load - before.load),
+    machineBusy: Math.round((100 * busy) / (after.machine.total - before.machine.total)),
   };
 };
 
@@ -324,7 +330,7 @@ const SCENARIOS = {
     await clients.connect(t.kind, t.urls, users);
     await clients.stats(false, true);
     const total = SIZES.streamRate * SIZES.streamSeconds;
-    return cpu(t.pids, async () => {
+    return cpu(t.pids, async (stop) => {
       const t0 = Date.now();
       const s = await send(
         sender,
@@ -341,6 +347,7 @@ const SCENARIOS = {
         `stream ${t.kind}`,
       );
       const end = await waitDelivered(clients, s.accepted, `stream ${t.kind}`);
+      stop();
       const r = await clients.stats(true, true);
       await clients.close();
       return {
@@ -361,7 +368,7 @@ const SCENARIOS = {
     const users = usersNamed(`bc-${t.kind}`, SIZES.broadcastUsers);
     await clients.connect(t.kind, t.urls, users);
     await clients.stats(false, true);
-    return cpu(t.pids, async () => {
+    return cpu(t.pids, async (stop) => {
       const t0 = Date.now();
       const s = await send(
         sender,
@@ -380,6 +387,7 @@ const SCENARIOS = {
       );
       const expected = s.accepted * users.length;
       const end = await waitDelivered(clients, expected, `broadcast ${t.kind}`);
+      stop();
       const r = await clients.stats(true, true);
       await clients.close();
       return {
@@ -398,7 +406,7 @@ const SCENARIOS = {
     const users = usersNamed(`burst-${t.kind}`, SIZES.burstUsers);
     await clients.connect(t.kind, t.urls, users);
     await clients.stats(false, true);
-    return cpu(t.pids, async () => {
+    return cpu(t.pids, async (stop) => {
       const t0 = Date.now();
       const s = await send(
         sender,
@@ -415,6 +423,7 @@ const SCENARIOS = {
         `burst ${t.kind}`,
       );
       const end = await waitDelivered(clients, s.accepted, `burst ${t.kind}`);
+      stop();
       const r = await clients.stats(true, true);
       await clients.close();
       return {
@@ -433,8 +442,9 @@ const SCENARIOS = {
   async reconnect(t, clients) {
     const users = usersNamed(`rc-${t.kind}`, SIZES.reconnect);
     await clients.connect(t.kind, t.urls, users);
-    return cpu(t.pids, async () => {
+    return cpu(t.pids, async (stop) => {
       const r = await clients.reconnect();
+      stop();
       await clients.close();
       return {
         clients: users.length,

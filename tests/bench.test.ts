@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from './support/herald.js';
+import { POSTGRES_URL, REDIS_URL, ROOT, tempDir } from './support/herald.js';
 
 const run = promisify(execFile);
 const out = tempDir();
@@ -28,6 +28,8 @@ describe('npm run bench', () => {
     const report = join(out.path, 'benchmarks.md');
     await run(process.execPath, [join(ROOT, 'bench/run.mjs'), '--smoke', '--out', report], {
       cwd: ROOT,
+      // The same PostgreSQL and Redis as every other test (TEST_POSTGRES_URL, TEST_REDIS_URL).
+      env: { ...process.env, BENCH_POSTGRES_URL: POSTGRES_URL, REDIS_URL },
       timeout: 240_000,
       maxBuffer: 64 * 1024 * 1024,
     });
