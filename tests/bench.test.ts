@@ -56,8 +56,10 @@ describe('npm run bench', () => {
           duplicates: 0,
         });
         expect(r.delivered).toBeGreaterThan(0);
-        expect(r.cpu).toBeGreaterThan(0);
-        expect(r.machineBusy).toBeGreaterThan(0);
+        // A toy run can be shorter than the kernel's CPU accounting tick: present, not positive.
+        for (const key of ['cpu', 'pgCpu', 'redisCpu', 'loadCpu', 'machineBusy']) {
+          expect(Number.isFinite(r[key])).toBe(true);
+        }
       }
     }
     for (const r of Object.values(results.reconnect ?? {})) expect(r.failed).toBe(0);

@@ -17,6 +17,9 @@ import { Emitter } from './emitter.js';
 import { SeenIds } from './seen.js';
 import { peekClaims, SafeStore } from './storage.js';
 
+/** How long a tab keeps a notification's popup lock after claiming it (see `_claim`). */
+const CLAIM_HOLD_MS = 5000;
+
 export type TokenSource = string | (() => string | Promise<string>);
 
 export interface HeraldOptions {
@@ -437,12 +440,22 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   /**
    * Exactly one tab of a browser pops a notification up: a Web Lock per notification makes the
    * check-and-record on the shared seen-list atomic across tabs (the popup's tag is the backstop).
+   * The winner keeps the lock a few seconds past its decision: tabs live in different processes,
+   * which see each other's localStorage writes a moment later, so a tab that took the lock right
+   * after the winner released it could still read a seen-list without the id.
    */
-  private async _claim(id: string): Promise<boolean> {
-    if (!this._locks) return this._seen.add(id);
-    return (await this._locks.request(`herald:popup:${id}`, { ifAvailable: true }, async (lock) =>
-      lock ? this._seen.add(id) : false,
-    )) as boolean;
+  private _claim(id: string): Promise<boolean> {
+    const locks = this._locks;
+    if (!locks) return Promise.resolve(this._seen.add(id));
+    return new Promise<boolean>((resolve) => {
+      locks
+        .request(`herald:popup:${id}`, { ifAvailable: true }, async (lock) => {
+          if (!lock) return resolve(false);
+          resolve(this._seen.add(id));
+          await new Promise((held) => setTimeout(held, CLAIM_HOLD_MS));
+        })
+        .catch(() => resolve(this._seen.add(id)));
+    });
   }
 
   /** Catch-up pops up a few fresh notifications one by one, or one summary for many: never a flood. */
