@@ -102,13 +102,13 @@ export async function resendQueued(io: Emitter, sql: Sql, deliver: Deliver, fres
   ].filter((id): id is string => typeof id === 'string');
   let sent = 0;
   for (let i = 0; i < subscriberIds.length; i += 500) {
-    // Per user through the partial index of pending rows (queued or sent).
+    // Per user, through the (subscriber, status) index.
     const rows = await sql.query<QueuedRow>(
       `SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, d.subscriber_id, s.external_id
          FROM subscribers s
          CROSS JOIN LATERAL (
            SELECT * FROM deliveries
-            WHERE subscriber_id = s.id AND status IN ('queued', 'sent') AND status = 'queued'
+            WHERE subscriber_id = s.id AND status = 'queued'
             ORDER BY seq LIMIT $2
          ) d
          JOIN notifications n ON n.id = d.notification_id

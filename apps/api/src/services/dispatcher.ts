@@ -233,7 +233,7 @@ interface BatchRow extends DeliveryRow {
 
 /**
  * A batch of notifications whose rows were written when they were accepted: one statement claims
- * them all (marking them dispatched, or expired with their rows when their ttl ran out meanwhile)
+ * them all (marking them dispatched, or expired when their ttl ran out meanwhile)
  * and returns every delivery still queued with its notification; then they are delivered, and a
  * failure to hand them over fails the job, whose retry sends them. A cancelled
  * notification is not claimed, so nothing of it is sent. Safe to run again, like
@@ -248,10 +248,6 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
               dispatched_at = COALESCE(dispatched_at, now())
         WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled', 'processing', 'dispatched')
         RETURNING *
-     ), expired AS (
-       -- Past its ttl before it could go out: its rows are marked expired, in the same transaction.
-       UPDATE deliveries SET status = 'expired', expired_at = now()
-        WHERE notification_id IN (SELECT id FROM claimed WHERE status = 'expired') AND status IN ('queued', 'sent')
      )
      SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, n.status::text AS claimed_status,
             d.subscriber_id, s.external_id
@@ -268,6 +264,16 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
     [ids],
   );
   if (rows.length === 0) return { skipped: 'cancelled', created: 0, emitted: 0 };
+  // Past their ttl before they could go out (rare): their rows are marked expired. (In the claim
+  // statement this would be planned as a scan of all deliveries; if it fails, the sweep does it.)
+  const expired = [...new Set(rows.filter((r) => r.claimed_status === 'expired').map((r) => r.id))];
+  if (expired.length) {
+    await deps.sql.query(
+      `UPDATE deliveries SET status = 'expired', expired_at = now()
+        WHERE notification_id = ANY($1::uuid[]) AND status IN ('queued', 'sent')`,
+      [expired],
+    );
+  }
   // Rows come in sequence order.
   const live = rows.filter(
     (r): r is BatchRow & QueuedRow => r.claimed_status === 'dispatched' && r.subscriber_id !== null,
