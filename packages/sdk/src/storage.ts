@@ -17,6 +17,30 @@ export class SafeStore {
       // quota exceeded or storage blocked: in-memory state still holds for this page
     }
   }
+
+  remove(key: string): void {
+    try {
+      this._storage?.removeItem(key);
+    } catch {
+      // storage blocked: nothing to remove
+    }
+  }
+
+  /** The keys that start with `prefix`. */
+  keys(prefix: string): string[] {
+    const found: string[] = [];
+    try {
+      const storage = this._storage;
+      if (!storage) return found;
+      for (let i = 0; i < storage.length; i++) {
+        const key = storage.key(i);
+        if (key?.startsWith(prefix)) found.push(key);
+      }
+    } catch {
+      // storage blocked: none
+    }
+    return found;
+  }
 }
 
 /** The unverified claims of a JWT, to key per-user state. Never used for trust decisions. */
