@@ -1,6 +1,7 @@
 import type { NotificationPayload } from '@herald/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { HeraldClient } from '../src/client.js';
+import { memoryStorage } from './memory-storage.js';
 
 type Handler = (...args: unknown[]) => void;
 
@@ -54,20 +55,6 @@ function fakeNotification(permission: NotificationPermission) {
     }
   }
   return { N: FakeNotification as unknown as typeof Notification, shown };
-}
-
-function memoryStorage(): Storage {
-  const data = new Map<string, string>();
-  return {
-    getItem: (k) => data.get(k) ?? null,
-    setItem: (k, v) => void data.set(k, v),
-    removeItem: (k) => void data.delete(k),
-    clear: () => data.clear(),
-    key: (i) => [...data.keys()][i] ?? null,
-    get length() {
-      return data.size;
-    },
-  };
 }
 
 const payload = (id: string, extra: Partial<NotificationPayload> = {}): NotificationPayload => ({

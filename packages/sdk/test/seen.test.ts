@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeenIds } from '../src/seen.js';
 import { SafeStore } from '../src/storage.js';
-
-/** One origin's localStorage, shared by the "tabs" below. */
-function memoryStorage(): Storage & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return {
-    data,
-    getItem: (k) => data.get(k) ?? null,
-    setItem: (k, v) => void data.set(k, v),
-    removeItem: (k) => void data.delete(k),
-    clear: () => data.clear(),
-    key: (i) => [...data.keys()][i] ?? null,
-    get length() {
-      return data.size;
-    },
-  };
-}
+import { memoryStorage } from './memory-storage.js';
 
 const PREFIX = 'herald:seen:https://push.example.com';
 
