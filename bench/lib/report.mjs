@@ -197,8 +197,8 @@ export async function writeReport(path, { started, profile, sizes, results }) {
       'Redis (one BullMQ job per group), claimed and read back by a worker in one statement, emitted, and its ack written',
       '(a batched update). The baselines do none of this: their cost is the socket write alone. So Herald needs several',
       "times the baselines' CPU per notification, most of it in PostgreSQL, and on a saturated machine that ratio is the",
-      'throughput ratio. On a deployment where PostgreSQL and Redis have their own hosts, the Herald column above is what',
-      'the API/worker hosts pay per notification.',
+      'throughput ratio. On a deployment where PostgreSQL and Redis have their own hosts, the server-process row of the',
+      "Herald column is what the API/worker hosts pay per notification, and PostgreSQL's row what its host pays.",
     ].join(' '),
     '',
     [
