@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { dropQueuePrefix } from '@herald/test-support';
 import { createSigner } from 'fast-jwt';
 import hdr from 'hdr-histogram-js';
 import pg from 'pg';
@@ -179,17 +180,7 @@ async function stopTargets(servers) {
   await client.connect();
   for (const name of [schema, clusterSchema]) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
   await client.end();
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  for (const prefix of [queuePrefix, clusterPrefix]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  }
-  redis.disconnect();
+  for (const prefix of [queuePrefix, clusterPrefix]) await dropQueuePrefix(prefix, process.env.REDIS_URL);
   if (DATA_ROOT) rmSync(DATA_ROOT, { recursive: true, force: true });
 }
 
@@ -306,6 +297,41 @@ const cpu = (pids, fn) => async () => {
   };
 };
 
+/**
+ * A delivery scenario: connect `users`, send as `load` says (each notification to one of them,
+ * or as broadcasts reaching all), wait until everything accepted has arrived, and report
+ * throughput, latency, loss, duplicates and CPU.
+ */
+async function flow(t, clients, sender, name, users, load) {
+  await clients.connect(t.kind, t.urls, users);
+  await clients.stats(false, true);
+  return cpu(t.pids, async (stop) => {
+    const t0 = Date.now();
+    const recipients = load.broadcast ? [] : users.map((u) => u.userId);
+    const s = await send(
+      sender,
+      { kind: t.kind, urls: t.urls, apiKey: API_KEY, users: recipients, ...load },
+      `${name} ${t.kind}`,
+    );
+    const expected = load.broadcast ? s.accepted * users.length : s.accepted;
+    const end = await waitDelivered(clients, expected, `${name} ${t.kind}`);
+    stop();
+    const r = await clients.stats(true, true);
+    await clients.close();
+    return {
+      sent: s.issued,
+      accepted: s.accepted,
+      acceptedPerSec: Math.round(s.accepted / (s.ms / 1000)),
+      delivered: r.received,
+      deliveredPerSec: Math.round(r.received / ((end - t0) / 1000)),
+      lost: Math.max(0, expected - r.received),
+      duplicates: r.duplicates,
+      ...percentiles(r.latencies),
+      acceptP99: percentiles(s.acceptMs).p99,
+    };
+  })();
+}
+
 const SCENARIOS = {
   async idle(t, clients) {
     await new Promise((r) => setTimeout(r, 1000));
@@ -325,119 +351,33 @@ const SCENARIOS = {
     };
   },
 
-  async stream(t, clients, sender) {
-    const users = usersNamed(`stream-${t.kind}`, SIZES.streamUsers);
-    await clients.connect(t.kind, t.urls, users);
-    await clients.stats(false, true);
-    const total = SIZES.streamRate * SIZES.streamSeconds;
-    return cpu(t.pids, async (stop) => {
-      const t0 = Date.now();
-      const s = await send(
-        sender,
-        {
-          kind: t.kind,
-          urls: t.urls,
-          apiKey: API_KEY,
-          users: users.map((u) => u.userId),
-          total,
-          rate: SIZES.streamRate,
-          batchSize: 1,
-          inflight: 64,
-        },
-        `stream ${t.kind}`,
-      );
-      const end = await waitDelivered(clients, s.accepted, `stream ${t.kind}`);
-      stop();
-      const r = await clients.stats(true, true);
-      await clients.close();
-      return {
-        sent: s.issued,
-        accepted: s.accepted,
-        acceptedPerSec: Math.round(s.accepted / (s.ms / 1000)),
-        delivered: r.received,
-        deliveredPerSec: Math.round(r.received / ((end - t0) / 1000)),
-        lost: Math.max(0, s.accepted - r.received),
-        duplicates: r.duplicates,
-        ...percentiles(r.latencies),
-        acceptP99: percentiles(s.acceptMs).p99,
-      };
-    })();
-  },
+  stream: (t, clients, sender) =>
+    flow(t, clients, sender, 'stream', usersNamed(`stream-${t.kind}`, SIZES.streamUsers), {
+      total: SIZES.streamRate * SIZES.streamSeconds,
+      rate: SIZES.streamRate,
+      batchSize: 1,
+      inflight: 64,
+    }),
 
   async broadcast(t, clients, sender) {
     const users = usersNamed(`bc-${t.kind}`, SIZES.broadcastUsers);
-    await clients.connect(t.kind, t.urls, users);
-    await clients.stats(false, true);
-    return cpu(t.pids, async (stop) => {
-      const t0 = Date.now();
-      const s = await send(
-        sender,
-        {
-          kind: t.kind,
-          urls: t.urls,
-          apiKey: API_KEY,
-          users: [],
-          total: SIZES.broadcasts,
-          rate: 2,
-          batchSize: 1,
-          inflight: 4,
-          broadcast: true,
-        },
-        `broadcast ${t.kind}`,
-      );
-      const expected = s.accepted * users.length;
-      const end = await waitDelivered(clients, expected, `broadcast ${t.kind}`);
-      stop();
-      const r = await clients.stats(true, true);
-      await clients.close();
-      return {
-        broadcasts: s.accepted,
-        recipients: users.length,
-        delivered: r.received,
-        deliveredPerSec: Math.round(r.received / ((end - t0) / 1000)),
-        lost: Math.max(0, expected - r.received),
-        duplicates: r.duplicates,
-        ...percentiles(r.latencies),
-      };
-    })();
+    const r = await flow(t, clients, sender, 'broadcast', users, {
+      total: SIZES.broadcasts,
+      rate: 2,
+      batchSize: 1,
+      inflight: 4,
+      broadcast: true,
+    });
+    return { broadcasts: r.accepted, recipients: users.length, ...r };
   },
 
-  async burst(t, clients, sender) {
-    const users = usersNamed(`burst-${t.kind}`, SIZES.burstUsers);
-    await clients.connect(t.kind, t.urls, users);
-    await clients.stats(false, true);
-    return cpu(t.pids, async (stop) => {
-      const t0 = Date.now();
-      const s = await send(
-        sender,
-        {
-          kind: t.kind,
-          urls: t.urls,
-          apiKey: API_KEY,
-          users: users.map((u) => u.userId),
-          total: SIZES.burst,
-          rate: 0,
-          batchSize: 500,
-          inflight: 4,
-        },
-        `burst ${t.kind}`,
-      );
-      const end = await waitDelivered(clients, s.accepted, `burst ${t.kind}`);
-      stop();
-      const r = await clients.stats(true, true);
-      await clients.close();
-      return {
-        sent: s.issued,
-        accepted: s.accepted,
-        acceptedPerSec: Math.round(s.accepted / (s.ms / 1000)),
-        delivered: r.received,
-        deliveredPerSec: Math.round(r.received / ((end - t0) / 1000)),
-        lost: Math.max(0, s.accepted - r.received),
-        duplicates: r.duplicates,
-        ...percentiles(r.latencies),
-      };
-    })();
-  },
+  burst: (t, clients, sender) =>
+    flow(t, clients, sender, 'burst', usersNamed(`burst-${t.kind}`, SIZES.burstUsers), {
+      total: SIZES.burst,
+      rate: 0,
+      batchSize: 500,
+      inflight: 4,
+    }),
 
   async reconnect(t, clients) {
     const users = usersNamed(`rc-${t.kind}`, SIZES.reconnect);

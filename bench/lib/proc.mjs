@@ -38,10 +38,32 @@ export function rss(pid) {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/**
+ * A process's command name and CPU seconds so far: its own (user + system), and those of its
+ * children that exited and were waited for. Null when it is gone.
+ */
+function procStat(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name is in parentheses and may itself contain spaces or ')'.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    own: (Number(fields[11]) + Number(fields[12])) / 100,
+    children: (Number(fields[13]) + Number(fields[14])) / 100,
+  };
+}
+
 /** CPU seconds (user + system) used so far by a process. */
 export function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const stat = procStat(pid);
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return stat.own;
 }
 
 /** A forked helper that answers messages; `ask` sends one and waits for the reply of `replyType`. */
@@ -95,17 +117,8 @@ export function machineCpu() {
   const byComm = { postgres: 0, 'redis-server': 0 };
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    if (!(comm in byComm)) continue;
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime, cutime, cstime
-    byComm[comm] += (Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14])) / 100;
+    const stat = procStat(entry); // null when it exited meanwhile
+    if (stat && stat.comm in byComm) byComm[stat.comm] += stat.own + stat.children;
   }
   return {
     total: ticks.slice(0, 8).reduce((a, b) => a + b, 0) / 100,
