@@ -1,9 +1,8 @@
 import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { Server } from 'socket.io';
 import type { Database } from './db/database.js';
 import { createRedis, type RedisEndpoint } from './lib/redis-endpoint.js';
-import { shardedAdapter } from './plugins/socket.js';
 import { processDispatch } from './queues/dispatch-processor.js';
 import { createMaintenanceQueue, MAINTENANCE_QUEUE, scheduleSweep, sweep } from './queues/maintenance.js';
 import {
@@ -12,7 +11,7 @@ import {
   JobName,
   NOTIFICATIONS_QUEUE,
 } from './queues/notifications.js';
-import { channelDelivery, deliveriesChannel, localDelivery } from './services/deliveries.js';
+import { channelDelivery, type Deliver, deliveriesChannel, localDelivery } from './services/deliveries.js';
 import { DeliveryRecorder } from './services/delivery-recorder.js';
 import type { DispatchDeps, Emitter } from './services/dispatcher.js';
 import { deliveryStatsHook, Stats } from './services/stats.js';
@@ -28,11 +27,9 @@ export interface WorkerOptions {
   jobLockMs?: number;
   fanoutChunk?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
-  /**
-   * The gateway's own Socket.IO server, in the `all` role; otherwise a non-listening server on the
-   * sharded Redis adapter (for the dashboard's live counters) is made.
-   */
+  /** The gateway's own Socket.IO server, in the `all` role: where local delivery emits. */
   emitter?: Emitter;
+  /** The gateway's recorder, for the acks of local delivery (otherwise the worker makes one). */
   recorder?: DeliveryRecorder;
   /**
    * `local`: emit straight to `emitter`'s sockets (one process, no cluster). `channel`: publish each
@@ -49,17 +46,6 @@ export interface RunningWorker {
 
 /** Starts the queue worker. The only place a BullMQ Worker is constructed. */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
-  const cluster = opts.emitter ? undefined : shardedAdapter(opts.redis, 'worker');
-  const emitter: Emitter = opts.emitter ?? new Server({ adapter: cluster?.adapter });
-  const statsRedis = createRedis(opts.redis, { connectionName: 'herald:worker:stats' });
-  statsRedis.on('error', () => {});
-  const stats = new Stats(statsRedis, opts.queuePrefix);
-  const recorder =
-    opts.recorder ??
-    new DeliveryRecorder(opts.db.sql, {
-      onError: (err, event, count) => opts.log.error({ err, event, count }, 'could not record delivery events'),
-      onWritten: deliveryStatsHook(stats, () => emitter),
-    });
   // Workers wait for Redis forever instead of failing jobs while it restarts.
   const connection = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker' });
   connection.on('error', (err) => opts.log.warn({ err }, 'worker redis connection error'));
@@ -67,14 +53,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   // Housekeeping's producer connection also publishes dispatched batches (channel delivery).
   const producer = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker:producer' });
   producer.on('error', () => {});
-  const delivery = opts.delivery ?? (opts.emitter ? 'local' : 'channel');
+  const delivery = deliveryFor(opts, producer);
   const deps: DispatchDeps = {
     prisma: opts.db.prisma,
     sql: opts.db.sql,
-    deliver:
-      delivery === 'local'
-        ? localDelivery(emitter, recorder, opts.ackTimeoutMs)
-        : channelDelivery(producer, deliveriesChannel(opts.queuePrefix)),
+    deliver: delivery.deliver,
     freshnessMs: opts.freshnessMs,
     chunk: opts.fanoutChunk,
   };
@@ -123,15 +106,41 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       await Promise.all([worker.close(), maintenance.close()]);
       await Promise.all([notifications.close(), maintenanceQueue.close()]);
       await producer.quit().catch(() => producer.disconnect());
+      await delivery.close();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
+
+/**
+ * Where dispatched batches go. Channel: published once on Redis for every gateway node, which
+ * emits to its own sockets and records their acks. Local: emitted here, to the sockets of the
+ * gateway in this process, with acks recorded by its recorder (or by one of the worker's own).
+ */
+function deliveryFor(opts: WorkerOptions, producer: Redis): { deliver: Deliver; close(): Promise<void> } {
+  const mode = opts.delivery ?? (opts.emitter ? 'local' : 'channel');
+  if (mode === 'channel') {
+    return { deliver: channelDelivery(producer, deliveriesChannel(opts.queuePrefix)), close: async () => {} };
+  }
+  const io = opts.emitter;
+  if (!io) throw new Error("Local delivery needs the gateway's Socket.IO server (`emitter`).");
+  if (opts.recorder) {
+    const recorder = opts.recorder;
+    return { deliver: localDelivery(io, recorder, opts.ackTimeoutMs), close: () => recorder.flush() };
+  }
+  const statsRedis = createRedis(opts.redis, { connectionName: 'herald:worker:stats' });
+  statsRedis.on('error', () => {});
+  const stats = new Stats(statsRedis, opts.queuePrefix);
+  const recorder = new DeliveryRecorder(opts.db.sql, {
+    onError: (err, event, count) => opts.log.error({ err, event, count }, 'could not record delivery events'),
+    onWritten: deliveryStatsHook(stats, () => io),
+  });
+  return {
+    deliver: localDelivery(io, recorder, opts.ackTimeoutMs),
+    async close() {
       await recorder.flush();
       await stats.flush();
       statsRedis.disconnect();
-      // A non-listening Server has no engine to close (Server.close() would throw): close its adapter.
-      if (cluster) {
-        await emitter.of('/').adapter.close();
-        await cluster.close();
-      }
-      await connection.quit().catch(() => connection.disconnect());
     },
   };
 }

@@ -160,6 +160,21 @@ describe('dispatchMany (rows written at accept time)', () => {
     expect(emitted).toEqual(['user:default:m-unreachable']);
   });
 
+  it('takes the batch path when a single dispatch job (a re-enqueued one) finds rows written at accept time', async () => {
+    const live = await accepted('m-requeued');
+    const stale = await accepted('m-requeued-stale', { expiresAt: new Date(Date.now() - 1000) });
+    emitted.length = 0;
+    expect(await dispatchNotification(live, deps, { retry: false })).toEqual({ created: 0, emitted: 1 });
+    expect(emitted).toEqual(['user:default:m-requeued']);
+    expect(await statusOf(live)).toBe('dispatched');
+    expect(await dispatchNotification(stale, deps, { retry: false })).toEqual({
+      skipped: 'expired',
+      created: 0,
+      emitted: 0,
+    });
+    expect((await rowOf(stale)).status).toBe('expired');
+  });
+
   it('sends nothing when every notification was cancelled', async () => {
     const id = await accepted('m-only-cancelled', { status: 'cancelled' });
     expect(await dispatchMany([id], deps)).toEqual({ skipped: 'cancelled', created: 0, emitted: 0 });

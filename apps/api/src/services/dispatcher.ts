@@ -63,7 +63,8 @@ function payloadOf(n: Notification, freshnessMs: number): Outgoing['payload'] {
  * Fans one notification out: gives every recipient a delivery row with the next number of its
  * per-user sequence (one statement per chunk of recipients), then emits to each user's room
  * and records the acks. Safe to run again after a crash at any point: existing rows are kept,
- * and rows still `queued` are emitted again (clients drop duplicates by id).
+ * and rows still `queued` are emitted again (clients drop duplicates by id). A notification whose
+ * rows were written when it was accepted goes the batch path (`dispatchMany`).
  */
 export async function dispatchNotification(
   notificationId: string,
@@ -87,29 +88,24 @@ export async function dispatchNotification(
   // Past its ttl before it could go out: every recipient gets a row marked expired, nobody an emit.
   const expired = n.expiresAt !== null && n.expiresAt.getTime() <= Date.now();
   const status = expired ? 'expired' : 'queued';
+  if (fansOutAtAccept(target, n.sendAt)) {
+    // Its rows were written when it was accepted: the batch path sends (or expires) those still queued.
+    const result = await dispatchMany([n.id], deps);
+    return expired ? { ...result, skipped: 'expired' } : result;
+  }
 
   let created = 0;
   let emitted = 0;
+  const payload = payloadOf(n, deps.freshnessMs);
   const emitAll = async (rows: Recipient[]) => {
     if (expired || rows.length === 0) return;
     await deps.deliver([
-      {
-        appId: n.appId,
-        payload: payloadOf(n, deps.freshnessMs),
-        recipients: rows.map((r) => [r.external_id, r.subscriber_id, r.seq]),
-      },
+      { appId: n.appId, payload, recipients: rows.map((r) => [r.external_id, r.subscriber_id, r.seq]) },
     ]);
     emitted += rows.length;
   };
 
-  const prefanned = fansOutAtAccept(target, n.sendAt);
-  if (prefanned && expired) {
-    await prisma.$executeRaw`
-      UPDATE deliveries SET status = 'expired', expired_at = now()
-       WHERE notification_id = ${n.id}::uuid AND status IN ('queued', 'sent')`;
-  } else if (prefanned) {
-    // Rows were written when it was accepted: emit to those still queued.
-  } else if (target.broadcast) {
+  if (target.broadcast) {
     let after = '';
     for (;;) {
       // Page in the database's own order (its collation), so the cursor comparison agrees with it.
@@ -135,8 +131,8 @@ export async function dispatchNotification(
     }
   }
 
-  if ((options.retry || prefanned) && !expired) {
-    // Rows written at accept time, or by a previous attempt that died before emitting them.
+  if (options.retry && !expired) {
+    // Rows written by a previous attempt that died before emitting them.
     let after = '';
     for (;;) {
       const rows = await prisma.$queryRaw<Recipient[]>`
