@@ -7,6 +7,7 @@ import {
   userRoom,
 } from '@herald/protocol';
 import type { Server, Socket } from 'socket.io';
+import { isUuid } from '../lib/text.js';
 import type { DeliveryEvent, DeliveryRecorder } from '../services/delivery-recorder.js';
 import type { InboxService, Subscriber } from '../services/inbox.js';
 import { TokenError, type UserTokens } from '../services/user-tokens.js';
@@ -34,7 +35,6 @@ interface GatewayDeps {
   log: { error(obj: object, msg: string): void };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // setTimeout's delay is a signed 32-bit number of milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_IDS = 500;
@@ -82,7 +82,7 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
 
     const report = (event: DeliveryEvent) => (payload: unknown, reply?: (r: LifecycleReply) => void) => {
       const id = (payload as { id?: unknown } | undefined)?.id;
-      if (typeof id !== 'string' || !UUID.test(id)) {
+      if (typeof id !== 'string' || !isUuid(id)) {
         if (typeof reply === 'function') reply(invalid(`"${event}" needs { id: <notification id> }.`));
         return;
       }
@@ -128,7 +128,7 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
       answer(reply, async () => {
         const r = (request ?? {}) as { id?: unknown; ids?: unknown };
         const ids = Array.isArray(r.ids) ? r.ids : r.id !== undefined ? [r.id] : [];
-        if (ids.length === 0 || ids.length > MAX_IDS || !ids.every((id) => typeof id === 'string' && UUID.test(id))) {
+        if (ids.length === 0 || ids.length > MAX_IDS || !ids.every((id) => typeof id === 'string' && isUuid(id))) {
           return invalid(`"read" needs { id } or { ids: [...] } with 1 to ${MAX_IDS} notification ids.`);
         }
         const { unread } = await deps.inbox.markRead(subscriber, ids as string[]);

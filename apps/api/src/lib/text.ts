@@ -26,3 +26,10 @@ export function unstorableText(value: unknown, path = ''): string | undefined {
 export function isStorableText(text: string): boolean {
   return !UNSTORABLE.test(text);
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `value` is a UUID (notification ids are): anything else cannot name a row, so is a 4xx early. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

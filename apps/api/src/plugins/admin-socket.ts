@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ADMIN_NAMESPACE, AdminEvent, type AdminPresenceChange, type AdminStats } from '@herald/protocol';
+import {
+  ADMIN_NAMESPACE,
+  AdminEvent,
+  type AdminPresenceChange,
+  type AdminStats,
+  HandshakeErrorCode,
+} from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Namespace } from 'socket.io';
+import { handshakeError } from '../gateway/handshake.js';
 import { METRICS } from '../services/stats.js';
 
 declare module 'fastify' {
@@ -61,11 +68,7 @@ export default fp(
           sameHost = false;
         }
         if (!sameHost) {
-          next(
-            Object.assign(new Error('Only the dashboard itself may open this channel.'), {
-              data: { code: 'HERALD_ERR_ORIGIN_FORBIDDEN' },
-            }),
-          );
+          next(handshakeError(HandshakeErrorCode.OriginForbidden, 'Only the dashboard itself may open this channel.'));
           return;
         }
       }
@@ -110,14 +113,13 @@ export default fp(
         flush = undefined;
         const batch = changes;
         changes = [];
-        // Each user's last change in the batch is what counts.
+        // Each user's last change in the batch is what counts: one write per app and direction.
         const last = new Map(batch.map((c) => [`${c.appId}\u0000${c.userId}`, c]));
         const cameOnline = new Map<string, string[]>();
-        for (const c of last.values()) {
-          if (c.online) cameOnline.set(c.appId, [...(cameOnline.get(c.appId) ?? []), c.userId]);
-          else void fastify.stats.dropOnline(c.appId, c.userId);
-        }
+        const wentOffline = new Map<string, string[]>();
+        for (const c of last.values()) appendTo(c.online ? cameOnline : wentOffline, c.appId, c.userId);
         for (const [appId, ids] of cameOnline) void fastify.stats.touchOnline(appId, ids);
+        for (const [appId, ids] of wentOffline) void fastify.stats.dropOnline(appId, ids);
         admins.emit(AdminEvent.Presence, batch.slice(-500));
       }, 1000);
     };
@@ -140,7 +142,7 @@ export default fp(
       const byApp = new Map<string, string[]>();
       for (const key of localUsers.keys()) {
         const [appId = '', userId = ''] = key.split('\u0000');
-        byApp.set(appId, [...(byApp.get(appId) ?? []), userId]);
+        appendTo(byApp, appId, userId);
       }
       for (const [appId, ids] of byApp) void fastify.stats.touchOnline(appId, ids);
     }, PRESENCE_EVERY_MS);
@@ -155,3 +157,10 @@ export default fp(
   },
   { name: 'herald-admin-socket', dependencies: ['herald-socket', 'herald-admin-auth', 'herald-services'] },
 );
+
+/** Adds `value` to the list under `key` (in place: a storm of thousands must not copy the list each time). */
+function appendTo(lists: Map<string, string[]>, key: string, value: string): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}

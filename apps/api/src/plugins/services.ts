@@ -29,11 +29,13 @@ export default fp(
   ) {
     const apps = new AppDirectory(fastify.prisma);
     const stats = new Stats(fastify.redis, opts.queuePrefix);
+    // One hook for acks and reads alike: one set of counters, one debounced push to admins.
+    const onDeliveryChange = deliveryStatsHook(stats, () => fastify.io);
     const recorder =
       opts.recorder ??
       new DeliveryRecorder(fastify.sql, {
         onError: (err, event, count) => fastify.log.error({ err, event, count }, 'could not record delivery events'),
-        onWritten: deliveryStatsHook(stats, () => fastify.io),
+        onWritten: onDeliveryChange,
       });
     fastify.decorate('stats', stats);
     fastify.decorate(
@@ -45,13 +47,7 @@ export default fp(
     // The socket server is registered after the services; emit through it once it exists.
     fastify.decorate(
       'inbox',
-      new InboxService(
-        fastify.prisma,
-        fastify.sql,
-        () => fastify.io,
-        opts.freshnessMs,
-        deliveryStatsHook(stats, () => fastify.io),
-      ),
+      new InboxService(fastify.prisma, fastify.sql, () => fastify.io, opts.freshnessMs, onDeliveryChange),
     );
     const onAccepted = (items: AdminAccepted[]) => {
       stats.incr('sent', items.length);

@@ -3,13 +3,13 @@ import type { AdminAccepted } from '@herald/protocol';
 import type { Sql } from '../db/database.js';
 import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
+import { isUuid } from '../lib/text.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
 import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
 import { DELIVERY_STATUSES, type SendNotificationBody, type Target } from '../schemas/notifications.js';
 
 export const MAX_DATA_BYTES = 4096;
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type NotificationStatus =
   | 'queued'
@@ -468,7 +468,7 @@ export class NotificationService {
 
   /** Cancels a notification that has not gone out yet (scheduled or still queued). */
   async cancel(appId: string, id: string) {
-    if (!UUID.test(id)) throw new Errors.NotificationNotFound(id);
+    if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
     const updated = await this.prisma.notification.updateMany({
       where: { id, appId, status: { in: ['queued', 'scheduled'] } },
       data: { status: 'cancelled', cancelledAt: new Date() },
@@ -488,7 +488,7 @@ export class NotificationService {
   }
 
   async get(appId: string, id: string) {
-    if (!UUID.test(id)) throw new Errors.NotificationNotFound(id);
+    if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
     const n = await this.prisma.notification.findFirst({ where: { id, appId } });
     if (!n) throw new Errors.NotificationNotFound(id);
     const groups = await this.prisma.delivery.groupBy({
@@ -524,7 +524,7 @@ export class NotificationService {
 
   /** Per-recipient state and timeline, ordered by user id, with a cursor. */
   async recipients(appId: string, id: string, options: { cursor?: string; limit: number; status?: string }) {
-    if (!UUID.test(id)) throw new Errors.NotificationNotFound(id);
+    if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
     const exists = await this.prisma.notification.count({ where: { id, appId } });
     if (!exists) throw new Errors.NotificationNotFound(id);
     const rows = await this.prisma.delivery.findMany({

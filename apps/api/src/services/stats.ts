@@ -118,8 +118,9 @@ export class Stats {
       .catch(() => {});
   }
 
-  async dropOnline(appId: string, userId: string): Promise<void> {
-    await this.redis.zrem(`${this.prefix}:online:${appId}`, userId).catch(() => {});
+  async dropOnline(appId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.redis.zrem(`${this.prefix}:online:${appId}`, ...userIds).catch(() => {});
   }
 
   /** Which of these users are online now. */

@@ -3,18 +3,17 @@ import Type, { type Static } from 'typebox';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { Errors } from '../../lib/errors.js';
 import { hashPassword } from '../../lib/secrets.js';
+import { isUuid } from '../../lib/text.js';
 import { errorResponses } from '../../schemas/common.js';
 import {
   NotificationDetails,
   NotificationParams,
+  NotificationStatus,
   RecipientsPage,
   RecipientsQuery,
   SendNotificationBody,
   SendNotificationResponse,
 } from '../../schemas/notifications.js';
-
-const NOTIFICATION_STATUSES = ['queued', 'scheduled', 'processing', 'dispatched', 'cancelled', 'failed', 'expired'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const Listed = Type.Object({
   id: Type.String(),
@@ -39,7 +38,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
   const iso = (d: Date | null) => d?.toISOString() ?? null;
 
   const appOf = async (id: string) => {
-    if (!UUID.test(id)) throw new Errors.NotificationNotFound(id);
+    if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
     const n = await fastify.prisma.notification.findUnique({ where: { id }, select: { appId: true } });
     if (!n) throw new Errors.NotificationNotFound(id);
     return n.appId;
@@ -61,7 +60,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
         querystring: Type.Object(
           {
             appId: Type.Optional(Type.String({ maxLength: 64 })),
-            status: Type.Optional(Type.Enum(NOTIFICATION_STATUSES)),
+            status: Type.Optional(NotificationStatus),
             recipient: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
             from: Type.Optional(Type.String({ format: 'date-time' })),
             to: Type.Optional(Type.String({ format: 'date-time' })),
