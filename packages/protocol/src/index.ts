@@ -9,6 +9,13 @@ export const ServerEvent = {
   Notification: 'notification',
   /** Notifications were read (on this or another device): close their popups, update badges. */
   InboxRead: 'inbox:read',
+  /**
+   * Catch-up on connect is over: every notification the socket missed came before this (marked
+   * `replay: true`), live ones come after it.
+   */
+  Synced: 'synced',
+  /** The server is about to close this socket on purpose: why, and whether reconnecting can help. */
+  Closing: 'closing',
 } as const;
 
 /** Client → server events on the end-user namespace `/`. */
@@ -37,6 +44,8 @@ export const HandshakeErrorCode = {
   OriginForbidden: 'HERALD_ERR_ORIGIN_FORBIDDEN',
   /** The server could not check the token (database down); the client should retry. */
   Unavailable: 'HERALD_ERR_UNAVAILABLE',
+  /** `auth.since` is not a sequence number (an integer from 0 to 2147483647) nor null. */
+  CursorInvalid: 'HERALD_ERR_CURSOR_INVALID',
 } as const;
 export type HandshakeErrorCode = (typeof HandshakeErrorCode)[keyof typeof HandshakeErrorCode];
 
@@ -74,6 +83,26 @@ export interface NotificationPayload {
   silent: boolean;
   /** ISO 8601 time it was read (on any device), or null. */
   readAt: string | null;
+  /** True when it is part of the catch-up sent on connect (it was sent while this socket was away). */
+  replay?: boolean;
+}
+
+/** `synced` payload: catch-up on connect is over. */
+export interface SyncedEvent {
+  /** How many notifications the catch-up sent. */
+  count: number;
+  /** The user's highest sequence number: the cursor to present as `auth.since` next time. */
+  head: number;
+  /** The server's clock (epoch milliseconds), so a client with a wrong clock can still time token refreshes. */
+  now: number;
+}
+
+/** `closing` payload: sent just before the server closes a socket on purpose. */
+export interface ClosingEvent {
+  code: string;
+  message: string;
+  /** False when reconnecting as-is cannot help (the same token or page would be refused again). */
+  reconnect: boolean;
 }
 
 /** `sync` request: "I have everything up to `since`; what came after it?" */
@@ -144,11 +173,19 @@ export interface HandshakeAuth {
   token: string;
   /** App id, needed only when the token has no `aud` claim and the server hosts several apps. */
   appId?: string;
+  /**
+   * The highest sequence number this device has. The server first sends everything after it
+   * (without it: every notification not yet delivered to any of the user's devices), oldest
+   * first, then `synced`, then live notifications.
+   */
+  since?: number | null;
 }
 
 export interface ServerToClientEvents {
   notification: (payload: NotificationPayload, ack: (reply: NotificationAck) => void) => void;
   'inbox:read': (event: InboxReadEvent) => void;
+  synced: (event: SyncedEvent) => void;
+  closing: (event: ClosingEvent) => void;
 }
 
 export interface ClientToServerEvents {

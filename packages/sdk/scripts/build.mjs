@@ -6,6 +6,31 @@ const { version } = JSON.parse(await readFile(new URL('../package.json', import.
 // ES2022 keeps class fields native: lowered fields are defined by string name, which mangleProps would not rename.
 const common = { bundle: true, sourcemap: true, target: ['es2022'], legalComments: 'none', logLevel: 'warning' };
 
+/**
+ * Herald's private fields are `_`-prefixed so the minifier can shorten them (`mangleProps`). But
+ * mangling applies to the whole bundle, and socket.io-client and engine.io-client have `_`-named
+ * members of their own, some reached by a quoted name (`this.io["_destroy"](this)`), which esbuild
+ * leaves alone while it renames the method: the shipped SDK then threw `this.io._destroy is not a
+ * function` on its first refused handshake or server restart. So every `_name` that appears in the
+ * bundled libraries is reserved: only Herald's own names are shortened.
+ */
+async function reserveLibraryNames(entry) {
+  const { metafile } = await build({
+    ...common,
+    entryPoints: [entry],
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const names = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    if (!input.includes('node_modules/')) continue;
+    for (const [name] of (await readFile(input, 'utf8')).matchAll(/\b_[a-zA-Z]\w*/g)) names.add(name);
+  }
+  // (Go regular expressions have no lookahead: `^$` reserves nothing, as no property is named "".)
+  return new RegExp(`^(${[...names].join('|')})$`);
+}
+
 await build({
   ...common,
   entryPoints: ['src/browser.ts'],
@@ -14,6 +39,7 @@ await build({
   minify: true,
   // Private fields are `_`-prefixed: safe to shorten.
   mangleProps: /^_[a-z]/,
+  reserveProps: await reserveLibraryNames('src/browser.ts'),
   define: { __VERSION__: JSON.stringify(version) },
   platform: 'browser',
 });
@@ -26,6 +52,7 @@ await build({
   format: 'iife',
   minify: true,
   mangleProps: /^_[a-z]/,
+  reserveProps: await reserveLibraryNames('src/inbox.ts'),
   platform: 'browser',
 });
 

@@ -1,6 +1,7 @@
 import {
   ClientEvent,
   type ClientToServerEvents,
+  type ClosingEvent,
   HandshakeErrorCode,
   type InboxListRequest,
   type InboxPage,
@@ -8,6 +9,7 @@ import {
   type NotificationPayload,
   ServerEvent,
   type ServerToClientEvents,
+  type SyncedEvent,
   type SyncReply,
 } from '@herald/protocol';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
@@ -80,6 +82,19 @@ type HeraldSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const REQUEST_TIMEOUT_MS = 15_000;
 /** How long after live notifications the client confirms them with a sync (advancing its cursor). */
 const CONFIRM_AFTER_MS = 3000;
+/**
+ * The server sends what this device missed right after connecting, then `synced`. Without a word
+ * for this long (an older server), the client asks with `sync` instead.
+ */
+const CATCH_UP_WAIT_MS = 10_000;
+/** Reconnection after a refusal or a server-side close: 1 s doubling to 30 s, each with ±50% jitter. */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+/** Token refreshes: at least this far apart; setTimeout's ceiling (a signed 32-bit delay). */
+const MIN_REFRESH_MS = 5000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Refusals that no new token can fix: stop and say so. */
+const PERMANENT: readonly string[] = [HandshakeErrorCode.OriginForbidden, HandshakeErrorCode.AppUnknown];
 
 class RequestError extends Error {
   constructor(
@@ -116,6 +131,21 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   private _exp: number | undefined;
   private _chain: Promise<void> = Promise.resolve();
   private _offWindow: () => void = () => {};
+  /** Catch-up on connect is running: replays are collected, live ones held until `synced`. */
+  private _catching = false;
+  private _replayed: NotificationPayload[] = [];
+  private _catchUpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A reconnection scheduled after a refusal or a server-side close, and how many came in a row. */
+  private _retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private _retries = 0;
+  /** Refused for good, or disconnected by the page: nothing reconnects until `connect()`. */
+  private _stopped = false;
+  /** Why the token function failed on the last attempt (the server then sees no token). */
+  private _tokenProblem: string | undefined;
+  /** What the server said in `closing` just before it closed the socket. */
+  private _closing: ClosingEvent | undefined;
+  /** This device's clock minus the server's, learnt from `synced`. */
+  private _skewMs = 0;
 
   constructor(options: HeraldOptions) {
     super();
@@ -134,15 +164,23 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     const socketOptions: Partial<ManagerOptions & SocketOptions> = {
       transports: options.transports ?? ['websocket', 'polling'],
       // Called on every (re)connection attempt: a token function yields a fresh token each time.
+      // `since`: the server first sends what this device missed, then `synced`, then live ones.
       auth: (cb) => {
+        this._tokenProblem = undefined;
         this._token()
           .then((token) => {
+            if (typeof token !== 'string' || !/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) {
+              const shown = String(token).replace(/\s+/g, ' ').slice(0, 60);
+              throw new Error(`The token function returned something that is not a JWT: "${shown}".`);
+            }
             this._useIdentity(token);
             this._exp = peekClaims(token).exp;
-            cb({ token, ...(options.appId ? { appId: options.appId } : {}) });
+            cb({ token, since: this._cursor, ...(options.appId ? { appId: options.appId } : {}) });
           })
           .catch((error: Error) => {
-            this._emit('error', Object.assign(error, { code: 'HERALD_ERR_TOKEN_SOURCE' }));
+            this._tokenProblem = error?.message ?? String(error);
+            this._emit('error', Object.assign(toError(error), { code: 'HERALD_ERR_TOKEN_SOURCE' }));
+            // The server refuses a handshake without a token; the refusal schedules the retry.
             cb({ token: '' });
           });
       },
@@ -207,12 +245,17 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     return unread;
   }
 
+  /** Closes the connection for good (until `connect()`). */
   disconnect(): void {
+    this._stopped = true;
     clearTimeout(this._confirmTimer);
     clearTimeout(this._refreshTimer);
+    clearTimeout(this._retryTimer);
+    clearTimeout(this._catchUpTimer);
     clearInterval(this._intervalTimer);
     this._offWindow();
     this._socket.disconnect();
+    this._setState({ state: 'disconnected', code: DisconnectCode.Manual, reason: 'disconnect() was called' });
   }
 
   /** Browser offline/online: say so at once, and reconnect without waiting out the backoff. */
@@ -221,9 +264,11 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     const offline = () =>
       this._setState({ state: 'disconnected', code: DisconnectCode.Offline, reason: 'browser offline' });
     const online = () => {
-      if (this._socket.connected) return;
+      if (this._socket.connected || this._stopped) return;
       // Skip the remaining reconnection backoff: close the manager (clearing its timer), open now.
-      (this._socket as unknown as { io?: { disconnect(): void } }).io?.disconnect();
+      clearTimeout(this._retryTimer);
+      (this._socket.io as unknown as { disconnect(): void }).disconnect();
+      this._setState({ state: 'connecting', code: DisconnectCode.Offline, reason: 'browser back online' });
       this._socket.connect();
     };
     win.addEventListener('offline', offline);
@@ -234,13 +279,18 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     };
   }
 
-  /** With a token function, swap in a fresh token shortly before the current one expires. */
+  /**
+   * With a token function, swap in a fresh token shortly before the current one expires, by the
+   * server's clock (this device's may be off by hours). Never sooner than 5 s from now, so a token
+   * that is already stale cannot start a refresh loop; never later than a timer can wait.
+   */
   private _scheduleRefresh(): void {
     clearTimeout(this._refreshTimer);
     if (typeof this._options.token !== 'function' || !this._exp) return;
-    const left = this._exp * 1000 - Date.now();
+    const left = this._exp * 1000 - (Date.now() - this._skewMs);
     const margin = Math.min(60_000, left * 0.2);
-    this._refreshTimer = setTimeout(() => void this._refresh(), Math.max(0, left - margin));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(MIN_REFRESH_MS, left - margin));
+    this._refreshTimer = setTimeout(() => void this._refresh(), delay);
   }
 
   private async _refresh(): Promise<void> {
@@ -259,8 +309,32 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     }
   }
 
+  /** Connects again after `disconnect()` or a refusal the client stopped at. */
   connect(): void {
-    if (!this._socket.connected) this._socket.connect();
+    this._stopped = false;
+    this._retries = 0;
+    clearTimeout(this._retryTimer);
+    if (this._socket.connected || this._socket.active) return;
+    this._setState({ state: 'connecting' });
+    this._socket.connect();
+  }
+
+  /**
+   * Reconnects after a refusal or a server-side close (Socket.IO itself only retries after a
+   * transport failure): bounded exponential backoff with jitter. Returns the delay.
+   */
+  private _retry(): number {
+    const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this._retries);
+    const delay = Math.round(ceiling * (0.5 + Math.random() * 0.5));
+    this._retries++;
+    clearTimeout(this._retryTimer);
+    this._retryTimer = setTimeout(() => {
+      this._retryTimer = undefined;
+      if (this._stopped || this._socket.connected || this._socket.active) return;
+      this._setState({ state: 'connecting', code: this.stateContext.code, error: this.stateContext.error });
+      this._socket.connect();
+    }, delay);
+    return delay;
   }
 
   private async _token(): Promise<string> {
@@ -297,17 +371,28 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     return reply as T;
   }
 
+  /** The current state with its code and reason. */
+  stateContext: StateContext = { state: 'disconnected' };
+
+  /** Emits `state` when the state, its code or the server's error code changes. */
   private _setState(context: StateContext): void {
+    const last = this.stateContext;
+    this.stateContext = context;
     this.state = context.state;
+    if (last.state === context.state && last.code === context.code && last.error === context.error) return;
     this._emit('state', context);
   }
 
   private _wire(): void {
     const socket = this._socket;
     socket.on('connect', () => {
+      this._retries = 0;
+      clearTimeout(this._retryTimer);
+      this._catching = true;
+      this._replayed = [];
+      this._armCatchUpTimer();
       this._setState({ state: 'connected' });
       this._scheduleRefresh();
-      void this._sync();
       const every = this._options.syncIntervalMs ?? 60_000;
       clearInterval(this._intervalTimer);
       if (every > 0) {
@@ -316,48 +401,103 @@ export class HeraldClient extends Emitter<HeraldEvents> {
         }, every);
       }
     });
+    socket.on(ServerEvent.Closing, (event) => {
+      this._closing = event;
+    });
     socket.on('disconnect', (reason) => {
       clearInterval(this._intervalTimer);
       clearTimeout(this._refreshTimer);
-      const serverClosed = reason === 'io server disconnect';
       this._syncing = false;
+      // What arrived of an interrupted catch-up still reaches the page.
+      if (this._catching) this._endCatchUp(null);
+      const closing = this._closing;
+      this._closing = undefined;
+      if (reason === 'io client disconnect') return;
+      const serverClosed = reason === 'io server disconnect';
       this._setState({
         state: 'disconnected',
-        code:
-          reason === 'io client disconnect'
-            ? DisconnectCode.Manual
-            : serverClosed
-              ? DisconnectCode.ServerClosed
-              : DisconnectCode.TransportClosed,
-        reason,
+        code: serverClosed ? DisconnectCode.ServerClosed : DisconnectCode.TransportClosed,
+        reason: closing?.message ?? reason,
+        error: closing?.code,
       });
-      // The server closes sockets whose token expired; with a token function, come back with a fresh one.
-      if (serverClosed && typeof this._options.token === 'function') setTimeout(() => this.connect(), 500);
-      else if (reason !== 'io client disconnect') this._setState({ state: 'connecting' });
+      if (!serverClosed) {
+        // Socket.IO reconnects by itself after a transport failure (with backoff).
+        this._setState({ state: 'connecting', code: DisconnectCode.TransportClosed, reason });
+        return;
+      }
+      // After a server-side close it does not: come back with a fresh token, unless the server said
+      // that cannot help and the token cannot change.
+      if (closing?.reconnect === false && typeof this._options.token !== 'function') {
+        this._stopped = true;
+        return;
+      }
+      const retryInMs = this._retry();
+      this._setState({
+        state: 'disconnected',
+        code: DisconnectCode.ServerClosed,
+        reason: closing?.message ?? reason,
+        error: closing?.code,
+        retryInMs,
+      });
     });
     socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
-      const code = error.data?.code;
-      this._emit('error', Object.assign(error, { code: code ?? 'HERALD_ERR_CONNECT' }));
       if (socket.active) {
-        // Transport-level failure: socket.io-client retries with backoff.
+        // Transport-level failure (server down or restarting): Socket.IO retries with backoff.
+        this._emit('error', Object.assign(error, { code: 'HERALD_ERR_CONNECT' }));
         this._setState({ state: 'connecting', code: DisconnectCode.TransportClosed, reason: error.message });
         return;
       }
-      this._setState({ state: 'disconnected', code: DisconnectCode.Unauthorized, reason: error.message });
-      // Refused by the server. Retry only when a token function can produce a different token.
+      // Refused by the server, with its code and sentence.
+      const code = error.data?.code ?? 'HERALD_ERR_CONNECT';
+      const reason = this._tokenProblem ?? error.message;
+      if (!this._tokenProblem) this._emit('error', Object.assign(error, { code }));
+      if (code === HandshakeErrorCode.CursorInvalid) this._cursor = null;
       const refreshable = typeof this._options.token === 'function';
-      const retryable = code === HandshakeErrorCode.TokenExpired || code === HandshakeErrorCode.Unavailable;
-      if (refreshable && retryable) setTimeout(() => this.connect(), 2000 + Math.random() * 3000);
+      const permanent =
+        PERMANENT.includes(code) ||
+        (!refreshable && code !== HandshakeErrorCode.Unavailable && code !== HandshakeErrorCode.CursorInvalid);
+      if (permanent) {
+        this._stopped = true;
+        this._setState({
+          state: 'disconnected',
+          code: PERMANENT.includes(code) ? DisconnectCode.Forbidden : DisconnectCode.Unauthorized,
+          reason: `${reason} (not retrying)`,
+          error: code,
+        });
+        return;
+      }
+      const retryInMs = this._retry();
+      this._setState({
+        state: 'disconnected',
+        code: code === HandshakeErrorCode.Unavailable ? DisconnectCode.Unavailable : DisconnectCode.Unauthorized,
+        reason,
+        error: this._tokenProblem ? 'HERALD_ERR_TOKEN_SOURCE' : code,
+        retryInMs,
+      });
     });
     socket.on(ServerEvent.Notification, (payload, ack) => {
       if (typeof ack === 'function') ack({ ok: true });
       if (!payload || typeof payload.id !== 'string') return;
+      if (payload.replay) {
+        // Catch-up on connect: shown together once `synced` says it is over.
+        this._armCatchUpTimer();
+        if (this._accept(payload)) this._replayed.push(payload);
+        this._saveCursor(payload.seq);
+        return;
+      }
       // During catch-up, live ones wait so the page sees everything in sequence order.
-      if (this._syncing) this._held.push(payload);
+      if (this._syncing || this._catching) this._held.push(payload);
       else {
         this._enqueue(() => this._receive(payload));
         this._scheduleConfirm();
       }
+    });
+    socket.on(ServerEvent.Synced, (event: SyncedEvent) => {
+      if (typeof event?.now === 'number') {
+        this._skewMs = Date.now() - event.now;
+        this._scheduleRefresh();
+      }
+      if (this._catching) this._endCatchUp(typeof event?.head === 'number' ? event.head : null);
     });
     socket.on(ServerEvent.InboxRead, (event) => {
       this._closePopups(event.ids);
@@ -366,12 +506,52 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     });
   }
 
+  /** (Re)starts the wait for the server's catch-up; an older server that sends none is asked with `sync`. */
+  private _armCatchUpTimer(): void {
+    clearTimeout(this._catchUpTimer);
+    this._catchUpTimer = setTimeout(() => {
+      if (!this._catching || !this._socket.connected) return;
+      this._endCatchUp(null);
+      void this._sync();
+    }, CATCH_UP_WAIT_MS);
+  }
+
+  /** Catch-up on connect is over: the replays reach the page (a few popups or one summary), then held live ones. */
+  private _endCatchUp(head: number | null): void {
+    clearTimeout(this._catchUpTimer);
+    this._catching = false;
+    if (head !== null) this._useHead(head);
+    const replayed = this._replayed;
+    this._replayed = [];
+    this._release(replayed);
+  }
+
+  /** Keeps the server's head as the cursor; a head behind the cursor means the server's sequence restarted. */
+  private _useHead(head: number): void {
+    if (this._cursor !== null && head < this._cursor) {
+      this._cursor = null;
+    }
+    this._saveCursor(head);
+  }
+
+  /** Hands replayed notifications, then held live ones, to the page in order. */
+  private _release(replayed: NotificationPayload[]): void {
+    const held = this._held.sort((a, b) => a.seq - b.seq);
+    this._held = [];
+    this._enqueue(async () => {
+      await this._popupCatchUp(replayed);
+      for (const n of held) await this._receive(n);
+      this._emit('synced', { count: replayed.length, cursor: this._cursor });
+    });
+    if (held.length) this._scheduleConfirm();
+  }
+
   /**
    * Catch-up: "I have everything up to my cursor; what came after it?", page by page in sequence
    * order, until an empty page. Each request also confirms the previous page to the server.
    */
   private async _sync(): Promise<void> {
-    if (this._syncing) return;
+    if (this._syncing || this._catching) return;
     this._syncing = true;
     clearTimeout(this._confirmTimer);
     const replayed: NotificationPayload[] = [];
@@ -379,7 +559,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       for (;;) {
         const reply = await this._request<SyncReply>(ClientEvent.Sync, { since: this._cursor, limit: 100 });
         if (reply.notifications.length === 0) {
-          this._saveCursor(reply.head);
+          this._useHead(reply.head);
           break;
         }
         for (const n of reply.notifications) {
@@ -392,14 +572,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     } finally {
       this._syncing = false;
     }
-    const held = this._held.sort((a, b) => a.seq - b.seq);
-    this._held = [];
-    this._enqueue(async () => {
-      await this._popupCatchUp(replayed);
-      for (const n of held) await this._receive(n);
-      this._emit('synced', { count: replayed.length, cursor: this._cursor });
-    });
-    if (held.length) this._scheduleConfirm();
+    this._release(replayed);
   }
 
   /** Notifications reach the page one at a time, in order, even though a popup claim is async. */
@@ -524,6 +697,10 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     };
     return true;
   }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function openUrl(url: string): void {

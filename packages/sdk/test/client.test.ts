@@ -91,7 +91,7 @@ describe('HeraldClient', () => {
     const fake = fakeSocket();
     new HeraldClient({
       url: 'http://herald.test',
-      token: 'jwt-1',
+      token: tokenFor('u1'),
       io: fake.io as never,
       Notification: null,
       storage: null,
@@ -99,7 +99,7 @@ describe('HeraldClient', () => {
     const [url, options] = fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }];
     expect(url).toBe('http://herald.test');
     const auth = await new Promise((resolve) => options.auth(resolve));
-    expect(auth).toEqual({ token: 'jwt-1' });
+    expect(auth).toEqual({ token: tokenFor('u1'), since: null });
   });
 
   it('asks a token function for a fresh token on every connection attempt', async () => {
@@ -107,14 +107,32 @@ describe('HeraldClient', () => {
     let n = 0;
     new HeraldClient({
       url: 'http://h',
-      token: async () => `jwt-${++n}`,
+      token: async () => tokenFor(`user-${++n}`),
       io: fake.io as never,
       Notification: null,
       storage: null,
     });
     const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
-    expect(await new Promise((r) => options.auth(r))).toEqual({ token: 'jwt-1' });
-    expect(await new Promise((r) => options.auth(r))).toEqual({ token: 'jwt-2' });
+    expect(await new Promise((r) => options.auth(r))).toEqual({ token: tokenFor('user-1'), since: null });
+    expect(await new Promise((r) => options.auth(r))).toEqual({ token: tokenFor('user-2'), since: null });
+  });
+
+  it('says so when the token function returns something that is not a JWT (an error page), and sends no token', async () => {
+    const fake = fakeSocket();
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: async () => '<!doctype html><title>502 Bad Gateway</title>',
+      io: fake.io as never,
+      Notification: null,
+      storage: null,
+    });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
+    const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+    expect(await new Promise((r) => options.auth(r))).toEqual({ token: '' });
+    expect(errors).toEqual([
+      'HERALD_ERR_TOKEN_SOURCE: The token function returned something that is not a JWT: "<!doctype html><title>502 Bad Gateway</title>".',
+    ]);
   });
 
   it('acks, pops up once with the id as tag, and reports displayed, clicked and closed', async () => {
@@ -197,34 +215,175 @@ describe('HeraldClient', () => {
     client.on('state', (s) => states.push(`${s.state}${s.code === undefined ? '' : `:${s.code}`}`));
     fake.fire('connect');
     fake.fire('disconnect', 'transport close');
-    expect(states).toEqual(['connected', 'disconnected:2', 'connecting']);
+    expect(states).toEqual(['connected', 'disconnected:2', 'connecting:2']);
     expect(client.state).toBe('connecting');
+    client.disconnect();
+    expect(client.stateContext).toMatchObject({ state: 'disconnected', code: 0 });
   });
 
-  it('surfaces a refused handshake with its code and stays disconnected for a static token', () => {
-    const fake = fakeSocket();
-    fake.socket.active = false;
-    const client = new HeraldClient({
-      url: 'http://h',
-      token: 't',
-      io: fake.io as never,
-      Notification: null,
-      storage: null,
-    });
-    const errors: string[] = [];
-    client.on('error', (e) => errors.push(e.code ?? ''));
-    fake.fire(
-      'connect_error',
-      Object.assign(new Error('Token expired'), { data: { code: 'HERALD_ERR_TOKEN_EXPIRED' } }),
-    );
-    expect(errors).toEqual(['HERALD_ERR_TOKEN_EXPIRED']);
-    expect(client.state).toBe('disconnected');
+  it('surfaces a refused handshake with its code and sentence, and stops for a static token', () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeSocket();
+      fake.socket.active = false;
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: 't',
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+      });
+      const errors: string[] = [];
+      client.on('error', (e) => errors.push(e.code ?? ''));
+      fake.fire(
+        'connect_error',
+        Object.assign(new Error('Token expired: fetch a new one'), { data: { code: 'HERALD_ERR_TOKEN_EXPIRED' } }),
+      );
+      expect(errors).toEqual(['HERALD_ERR_TOKEN_EXPIRED']);
+      expect(client.stateContext).toMatchObject({
+        state: 'disconnected',
+        code: 3,
+        error: 'HERALD_ERR_TOKEN_EXPIRED',
+        reason: 'Token expired: fetch a new one (not retrying)',
+      });
+      vi.advanceTimersByTime(120_000);
+      expect(fake.socket.connect).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
-  it('catches up on connect in sequence order, keeps its cursor, and pops up only a few fresh ones', async () => {
+  it('retries a refused handshake with a fresh token, backing off up to 30 s, and resets once connected', () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeSocket();
+      fake.socket.active = false;
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: async () => tokenFor('u'),
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+      });
+      const states: Array<{ state: string; code?: number; error?: string; retryInMs?: number }> = [];
+      client.on('state', (s) => states.push(s));
+      const delays: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        fake.fire(
+          'connect_error',
+          Object.assign(new Error('Invalid token: it is not a JWT.'), { data: { code: 'HERALD_ERR_TOKEN_INVALID' } }),
+        );
+        const delay = client.stateContext.retryInMs as number;
+        delays.push(delay);
+        const before = fake.socket.connect.mock.calls.length;
+        vi.advanceTimersByTime(delay - 1);
+        expect(fake.socket.connect.mock.calls.length).toBe(before);
+        vi.advanceTimersByTime(1);
+        expect(fake.socket.connect.mock.calls.length).toBe(before + 1);
+        expect(client.state).toBe('connecting');
+      }
+      // 1 s, 2 s, 4 s … each with jitter (50–100% of the step), never above 30 s.
+      [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000].forEach((ceiling, i) => {
+        expect(delays[i]).toBeGreaterThanOrEqual(ceiling / 2);
+        expect(delays[i]).toBeLessThanOrEqual(ceiling);
+      });
+      expect(states[0]).toMatchObject({ state: 'disconnected', code: 3, error: 'HERALD_ERR_TOKEN_INVALID' });
+      expect(states[1]).toMatchObject({ state: 'connecting', code: 3 });
+      fake.fire('connect');
+      fake.fire(
+        'connect_error',
+        Object.assign(new Error('Invalid token'), { data: { code: 'HERALD_ERR_TOKEN_INVALID' } }),
+      );
+      expect(client.stateContext.retryInMs).toBeLessThanOrEqual(1000);
+      client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stops for good when the page origin is not allowed, and says so', () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeSocket();
+      fake.socket.active = false;
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: async () => tokenFor('u'),
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+      });
+      fake.fire(
+        'connect_error',
+        Object.assign(new Error('Pages on http://evil.test may not connect to app "default".'), {
+          data: { code: 'HERALD_ERR_ORIGIN_FORBIDDEN' },
+        }),
+      );
+      expect(client.stateContext).toMatchObject({
+        state: 'disconnected',
+        code: 5,
+        error: 'HERALD_ERR_ORIGIN_FORBIDDEN',
+        reason: 'Pages on http://evil.test may not connect to app "default". (not retrying)',
+      });
+      vi.advanceTimersByTime(300_000);
+      expect(fake.socket.connect).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('comes back after the server closed the socket, unless the server says retrying cannot help a static token', () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeSocket();
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: async () => tokenFor('u'),
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+      });
+      fake.fire('connect');
+      fake.socket.active = false;
+      fake.fire('closing', {
+        code: 'HERALD_ERR_TOKEN_REVOKED',
+        message: 'The app secret was revoked.',
+        reconnect: false,
+      });
+      fake.fire('disconnect', 'io server disconnect');
+      expect(client.stateContext).toMatchObject({
+        state: 'disconnected',
+        code: 4,
+        error: 'HERALD_ERR_TOKEN_REVOKED',
+        reason: 'The app secret was revoked.',
+      });
+      vi.advanceTimersByTime(1000);
+      expect(fake.socket.connect).toHaveBeenCalledTimes(1);
+
+      const other = fakeSocket();
+      const fixed = new HeraldClient({
+        url: 'http://h',
+        token: 't',
+        io: other.io as never,
+        Notification: null,
+        storage: null,
+      });
+      other.fire('connect');
+      other.socket.active = false;
+      other.fire('closing', { code: 'HERALD_ERR_TOKEN_REVOKED', message: 'Revoked.', reconnect: false });
+      other.fire('disconnect', 'io server disconnect');
+      vi.advanceTimersByTime(120_000);
+      expect(other.socket.connect).not.toHaveBeenCalled();
+      expect(fixed.state).toBe('disconnected');
+      client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('takes the catch-up the server sends on connect in sequence order, keeps its cursor, and pops up only a few fresh ones', async () => {
     const storage = memoryStorage();
-    const pages = [[payload('s1', { seq: 1 }), payload('s2', { seq: 2 })], [payload('s3', { seq: 3, silent: true })]];
-    const fake = fakeSocket({ sync: syncServer(pages, 5) });
+    const fake = fakeSocket();
     const { N, shown } = fakeNotification('granted');
     const client = new HeraldClient({
       url: 'http://h',
@@ -234,41 +393,81 @@ describe('HeraldClient', () => {
       storage,
     });
     const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
-    await new Promise((r) => options.auth(r));
+    expect(await new Promise((r) => options.auth(r))).toMatchObject({ since: null });
     const got: Array<[string, boolean, boolean]> = [];
     client.on('notification', (n, ctx) => got.push([n.id, ctx.popup, ctx.replay]));
     const synced = new Promise((r) => client.on('synced', r));
     fake.fire('connect');
+    const ack = vi.fn();
+    fake.fire('notification', payload('s1', { seq: 1, replay: true }), ack);
+    fake.fire('notification', payload('s2', { seq: 2, replay: true }), ack);
+    fake.fire('notification', payload('s3', { seq: 3, replay: true, silent: true }), ack);
+    fake.fire('synced', { count: 3, head: 5, now: Date.now() });
     await synced;
+    expect(ack).toHaveBeenCalledTimes(3);
     expect(got).toEqual([
       ['s1', true, true],
       ['s2', true, true],
       ['s3', false, true],
     ]);
     expect(shown.map((n) => n.title)).toEqual(['Title s1', 'Title s2']);
-    expect(fake.asked.map(([, p]) => (p as { since: number | null }).since)).toEqual([null, 2, 3]);
     expect(client.cursor).toBe(5);
+    expect(fake.asked).toEqual([]);
 
-    // A later page load resumes from the stored cursor.
-    const again = fakeSocket({ sync: syncServer([], 5) });
-    const second = new HeraldClient({
+    // A later page load presents the stored cursor in its handshake.
+    const again = fakeSocket();
+    new HeraldClient({ url: 'http://h', token: tokenFor('u1'), io: again.io as never, Notification: N, storage });
+    const o2 = (again.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+    expect(await new Promise((r) => o2.auth(r))).toEqual({ token: tokenFor('u1'), since: 5 });
+  });
+
+  it('starts over when the server head is behind its cursor (a server restored from an older backup)', async () => {
+    const storage = memoryStorage();
+    storage.setItem('herald:cursor:http://h:default:u9', '40');
+    const fake = fakeSocket();
+    const client = new HeraldClient({
       url: 'http://h',
-      token: tokenFor('u1'),
-      io: again.io as never,
-      Notification: N,
+      token: tokenFor('u9'),
+      io: fake.io as never,
+      Notification: null,
       storage,
     });
-    const o2 = (again.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
-    await new Promise((r) => o2.auth(r));
-    const done = new Promise((r) => second.on('synced', r));
-    again.fire('connect');
-    await done;
-    expect(again.asked[0]?.[1]).toEqual({ since: 5, limit: 100 });
+    const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+    expect(await new Promise((r) => options.auth(r))).toMatchObject({ since: 40 });
+    const synced = new Promise((r) => client.on('synced', r));
+    fake.fire('connect');
+    fake.fire('notification', payload('r1', { seq: 1, replay: true }), () => {});
+    fake.fire('synced', { count: 1, head: 3 });
+    await synced;
+    expect(client.cursor).toBe(3);
+  });
+
+  it('asks with sync when the server sends no catch-up (an older server)', async () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeSocket({ sync: syncServer([[payload('o1', { seq: 1 })]], 1) });
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: 't',
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+      });
+      const got: string[] = [];
+      client.on('notification', (n) => got.push(n.id));
+      fake.socket.connected = true;
+      fake.fire('connect');
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(fake.asked.map(([event]) => event)).toEqual(['sync', 'sync']);
+      expect(got).toEqual(['o1']);
+      client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('turns a big catch-up into one summary popup instead of a flood', async () => {
-    const many = Array.from({ length: 8 }, (_, i) => payload(`m${i}`, { seq: i + 1 }));
-    const fake = fakeSocket({ sync: syncServer([many], 8) });
+    const fake = fakeSocket();
     const { N, shown } = fakeNotification('granted');
     const client = new HeraldClient({
       url: 'http://h',
@@ -281,12 +480,14 @@ describe('HeraldClient', () => {
     client.on('notification', (n) => events.push(n.id));
     const synced = new Promise((r) => client.on('synced', r));
     fake.fire('connect');
+    for (let i = 0; i < 8; i++) fake.fire('notification', payload(`m${i}`, { seq: i + 1, replay: true }), () => {});
+    fake.fire('synced', { count: 8, head: 8 });
     await synced;
     expect(events).toHaveLength(8);
     expect(shown.map((n) => n.title)).toEqual(['8 new notifications']);
   });
 
-  it('holds live notifications during catch-up and hands them over after it, in order, without duplicates', async () => {
+  it('holds live notifications during a sync and hands them over after it, in order, without duplicates', async () => {
     let release: (v: unknown) => void = () => {};
     const gate = new Promise((r) => {
       release = r;
@@ -308,18 +509,48 @@ describe('HeraldClient', () => {
       io: fake.io as never,
       Notification: null,
       storage: null,
+      syncIntervalMs: 10,
     });
     const got: string[] = [];
     client.on('notification', (n) => got.push(n.id));
-    const synced = new Promise((r) => client.on('synced', r));
     fake.fire('connect');
-    await flush();
+    fake.fire('synced', { count: 0, head: 0 });
+    fake.socket.connected = true;
+    const synced = new Promise((r) => client.on('synced', (info) => info.count > 0 && r(info)));
+    await new Promise((r) => setTimeout(r, 30));
     fake.fire('notification', payload('c', { seq: 3 }), () => {});
     fake.fire('notification', payload('b', { seq: 2 }), () => {});
     expect(got).toEqual([]);
     release(undefined);
     await synced;
     expect(got).toEqual(['a', 'b', 'c']);
+    client.disconnect();
+  });
+
+  it('holds live notifications that come before the end of catch-up', async () => {
+    const fake = fakeSocket();
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: 't',
+      io: fake.io as never,
+      Notification: null,
+      storage: null,
+    });
+    const got: Array<[string, boolean]> = [];
+    client.on('notification', (n, ctx) => got.push([n.id, ctx.replay]));
+    const synced = new Promise((r) => client.on('synced', r));
+    fake.fire('connect');
+    fake.fire('notification', payload('live', { seq: 9 }), () => {});
+    fake.fire('notification', payload('old', { seq: 8, replay: true }), () => {});
+    expect(got).toEqual([]);
+    fake.fire('synced', { count: 1, head: 8 });
+    await synced;
+    await flush();
+    expect(got).toEqual([
+      ['old', true],
+      ['live', false],
+    ]);
+    client.disconnect();
   });
 
   it('closes popups and updates the unread count when notifications are read elsewhere', async () => {
@@ -383,28 +614,69 @@ describe('HeraldClient', () => {
     expect(shown.map((n) => n.title)).toEqual(['Title hi1']);
   });
 
-  it('swaps in a fresh token before the old one expires, without reconnecting', async () => {
-    const soon = () =>
-      `h.${btoa(JSON.stringify({ sub: 'u', aud: 'default', exp: Math.floor(Date.now() / 1000) + 1 })).replace(/=+$/, '')}.s`;
-    const fake = fakeSocket({
-      'auth:refresh': () => ({ ok: true, exp: Math.floor(Date.now() / 1000) + 3600 }),
-      sync: () => ({ ok: true, notifications: [], head: 0 }),
-    });
-    const client = new HeraldClient({
-      url: 'http://h',
-      token: async () => soon(),
-      io: fake.io as never,
-      Notification: null,
-      storage: null,
-    });
-    const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
-    await new Promise((r) => options.auth(r));
-    const refreshed = new Promise((r) => client.on('refreshed', r));
-    fake.fire('connect');
-    await refreshed;
-    expect(fake.asked.some(([event]) => event === 'auth:refresh')).toBe(true);
-    expect(fake.socket.connect).not.toHaveBeenCalled();
-    client.disconnect();
+  it('swaps in a fresh token before the old one expires, by the server clock, without reconnecting', async () => {
+    vi.useFakeTimers();
+    try {
+      // This device's clock is an hour fast: by its own clock the token expired long ago.
+      const serverNow = () => Date.now() - 3600_000;
+      const tokenFor10Min = () =>
+        `h.${btoa(JSON.stringify({ sub: 'u', aud: 'default', exp: Math.floor(serverNow() / 1000) + 600 })).replace(/=+$/, '')}.s`;
+      const fake = fakeSocket({
+        'auth:refresh': () => ({ ok: true, exp: Math.floor(serverNow() / 1000) + 600 }),
+      });
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: async () => tokenFor10Min(),
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+        syncIntervalMs: 0,
+      });
+      const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+      await new Promise((r) => options.auth(r));
+      let refreshes = 0;
+      client.on('refreshed', () => refreshes++);
+      fake.socket.connected = true;
+      fake.fire('connect');
+      fake.fire('synced', { count: 0, head: 0, now: serverNow() });
+      // No refresh storm from the skewed clock: the first comes 60 s before expiry, 9 minutes in.
+      await vi.advanceTimersByTimeAsync(8 * 60_000);
+      expect(refreshes).toBe(0);
+      await vi.advanceTimersByTimeAsync(60_000 + 1000);
+      expect(refreshes).toBe(1);
+      // An hour with the tab open: one refresh every 9 minutes, never a reconnect.
+      await vi.advanceTimersByTimeAsync(60 * 60_000);
+      expect(refreshes).toBe(7);
+      expect(fake.socket.connect).not.toHaveBeenCalled();
+      expect(fake.asked.filter(([event]) => event === 'auth:refresh')).toHaveLength(7);
+      client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never waits on a timer past its 32-bit ceiling for a token that expires in the far future', async () => {
+    vi.useFakeTimers();
+    try {
+      const far = `h.${btoa(JSON.stringify({ sub: 'u', exp: 100_000_000_000 })).replace(/=+$/, '')}.s`;
+      const fake = fakeSocket({ 'auth:refresh': () => ({ ok: true, exp: 100_000_000_000 }) });
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: async () => far,
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+        syncIntervalMs: 0,
+      });
+      const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+      await new Promise((r) => options.auth(r));
+      fake.fire('connect');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(fake.asked).toEqual([]);
+      client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses to start without a token', () => {

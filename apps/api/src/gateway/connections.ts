@@ -8,9 +8,11 @@ import {
 } from '@herald/protocol';
 import type { Server, Socket } from 'socket.io';
 import { isUuid } from '../lib/text.js';
+import type { CatchUpState } from '../services/deliveries.js';
 import type { DeliveryEvent, DeliveryRecorder } from '../services/delivery-recorder.js';
 import type { InboxService, Subscriber } from '../services/inbox.js';
 import { TokenError, type UserTokens } from '../services/user-tokens.js';
+import { catchUp } from './catch-up.js';
 
 export interface SocketData {
   appId: string;
@@ -18,6 +20,10 @@ export interface SocketData {
   /** Token expiry, seconds since the epoch. */
   exp: number;
   subscriberId: string;
+  /** `auth.since` of the handshake: where catch-up on connect starts (null: the oldest undelivered). */
+  since: number | null;
+  /** Set while (and after) catch-up on connect runs: live notifications wait for it. */
+  catchUp?: CatchUpState;
 }
 
 export type GatewayServer = Server<
@@ -32,18 +38,21 @@ interface GatewayDeps {
   recorder: DeliveryRecorder;
   inbox: InboxService;
   tokens: UserTokens;
+  ackTimeoutMs: number;
   log: { error(obj: object, msg: string): void };
+  onCaughtUp?: (count: number) => void;
 }
 
 // setTimeout's delay is a signed 32-bit number of milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_IDS = 500;
-/** Sequence numbers are 32-bit integers in PostgreSQL. */
-const MAX_SEQ = 2_147_483_647;
 
 const invalid = (message: string): ErrorReply => ({ ok: false, code: 'HERALD_ERR_VALIDATION', message });
 
-function intOrNull(value: unknown, min: number, max: number): number | null | undefined {
+/** Sequence numbers are 32-bit integers in PostgreSQL. */
+export const MAX_SEQ = 2_147_483_647;
+
+export function intOrNull(value: unknown, min: number, max: number): number | null | undefined {
   if (value === null || value === undefined) return null;
   return Number.isInteger(value) && (value as number) >= min && (value as number) <= max
     ? (value as number)
@@ -60,13 +69,16 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     // The handshake's HTTP request (and its TCP socket object) is not needed once authenticated:
     // drop it to keep memory per connection low. (Not earlier: the handshake reads its headers.)
     (socket.conn as unknown as { request: unknown }).request = null;
-    socket.join(userRoom(socket.data.appId, socket.data.userId));
-    const rearm = scheduleExpiry(socket);
     const subscriber: Subscriber = {
       id: socket.data.subscriberId,
       appId: socket.data.appId,
       externalId: socket.data.userId,
     };
+    // Live notifications for this socket wait until catch-up has sent what it missed.
+    socket.data.catchUp = { held: [], upTo: 0 };
+    socket.join(userRoom(socket.data.appId, socket.data.userId));
+    void catchUp(socket, subscriber, deps);
+    const rearm = scheduleExpiry(socket);
 
     /** Runs a request handler; a failure is logged and answered instead of dropped. */
     const answer = <R>(reply: ((r: R | ErrorReply) => void) | undefined, work: () => Promise<R | ErrorReply>) => {

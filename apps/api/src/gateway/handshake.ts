@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io';
 import type { SubscriberRegistry } from '../services/subscribers.js';
 import type { TokenFailure, UserClaims, UserTokens } from '../services/user-tokens.js';
 import { TokenError } from '../services/user-tokens.js';
+import { intOrNull, MAX_SEQ } from './connections.js';
 
 const codes: Record<TokenFailure, HandshakeErrorCode> = {
   missing: HandshakeErrorCode.TokenMissing,
@@ -23,13 +24,24 @@ export function handshakeError(code: HandshakeErrorCode, message: string): Error
  */
 export function authenticateHandshake(tokens: UserTokens, subscribers: SubscriberRegistry) {
   return async (socket: Socket, next: (err?: Error) => void) => {
-    const auth = (socket.handshake.auth ?? {}) as { token?: unknown; appId?: unknown };
+    const auth = (socket.handshake.auth ?? {}) as { token?: unknown; appId?: unknown; since?: unknown };
+    const since = intOrNull(auth.since, 0, MAX_SEQ);
+    if (since === undefined) {
+      next(
+        handshakeError(
+          HandshakeErrorCode.CursorInvalid,
+          `auth.since must be the last sequence number this device has (an integer from 0 to ${MAX_SEQ}) or null.`,
+        ),
+      );
+      return;
+    }
     try {
       const origin = typeof socket.handshake.headers.origin === 'string' ? socket.handshake.headers.origin : undefined;
       const claims: UserClaims = await tokens.verify(auth.token, auth.appId, origin);
       socket.data.appId = claims.appId;
       socket.data.userId = claims.userId;
       socket.data.exp = claims.exp;
+      socket.data.since = since;
       socket.data.subscriberId = await subscribers.touch(claims.appId, claims.userId);
       // Keep only what later checks read; the token and the other headers would sit in memory per socket.
       socket.handshake.auth = {};

@@ -62,6 +62,7 @@ export default fp(
       recorder: fastify.recorder,
       inbox: fastify.inbox,
       tokens: fastify.userTokens,
+      ackTimeoutMs: opts.ackTimeoutMs,
       log: fastify.log,
     });
     fastify.decorate('io', io);
@@ -103,8 +104,12 @@ export default fp(
       });
     }
 
+    // Shutting down (a restart, a deploy): close every connection's transport rather than
+    // disconnecting its socket. A Socket.IO client takes a server-side disconnect as "you are not
+    // wanted" and stays away, but reconnects by itself, with backoff, after a transport close, to
+    // this node once it is back or to another one, and catches up there.
     fastify.addHook('preClose', async () => {
-      io.local.disconnectSockets(true);
+      io.engine.close();
     });
     fastify.addHook('onClose', async () => {
       await new Promise<void>((resolve) => {

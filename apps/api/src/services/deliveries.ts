@@ -44,6 +44,41 @@ export function outgoingOf(rows: QueuedRow[], freshnessMs: number, now = Date.no
 export const deliveriesChannel = (queuePrefix: string) => `${queuePrefix}:deliveries`;
 
 /**
+ * A socket's catch-up on connect (`gateway/catch-up.ts`): while it runs, live notifications for the
+ * socket wait in `held`; afterwards (`held` null) those it already sent, up to sequence `upTo`, are
+ * skipped. So a client gets what it missed, then live ones, with no gap and no copy at the seam.
+ */
+export interface CatchUpState {
+  /** Live notifications waiting for the catch-up, each with its recipient's subscriber id. */
+  held: Array<[NotificationPayload, string]> | null;
+  upTo: number;
+}
+
+interface DeliverySocket {
+  data: { catchUp?: CatchUpState };
+  timeout(ms: number): { emit(event: string, packet: NotificationPayload, ack: (err: Error | null) => void): unknown };
+}
+
+/**
+ * Emits one notification to one socket and records its ack: delivered when the client acked in
+ * time, sent when it did not. Resolves when either happened.
+ */
+export function emitNotification(
+  socket: DeliverySocket,
+  packet: NotificationPayload,
+  subscriberId: string,
+  recorder: DeliveryRecorder,
+  ackTimeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    socket.timeout(ackTimeoutMs).emit(ServerEvent.Notification, packet, (err: Error | null) => {
+      recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId);
+      resolve();
+    });
+  });
+}
+
+/**
  * Emits to the sockets of this process, each with its own ack: an acked emit marks the row
  * delivered, one that timed out marks it sent, and a user with no socket here leaves it queued
  * (catch-up on their next connect sends it). Sockets are looked up in the room directly, so a
@@ -60,12 +95,12 @@ export function localDelivery(io: Emitter, recorder: DeliveryRecorder, ackTimeou
         if (!ids) continue;
         const packet = { ...payload, seq } as NotificationPayload;
         for (const id of ids) {
-          nsp.sockets
-            .get(id)
-            ?.timeout(ackTimeoutMs)
-            .emit(ServerEvent.Notification, packet, (err: Error | null) =>
-              recorder.record(err ? 'sent' : 'delivered', payload.id, subscriberId),
-            );
+          const socket = nsp.sockets.get(id) as (DeliverySocket & object) | undefined;
+          if (!socket) continue;
+          const catchUp = socket.data.catchUp;
+          if (catchUp?.held) catchUp.held.push([packet, subscriberId]);
+          else if (!catchUp || seq > catchUp.upTo)
+            void emitNotification(socket, packet, subscriberId, recorder, ackTimeoutMs);
         }
       }
     }

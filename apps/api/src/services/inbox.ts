@@ -52,23 +52,33 @@ export class InboxService {
   /**
    * Confirms everything up to `since` as delivered, then returns what came after it in sequence
    * order, skipping expired and cancelled ones. A device with no cursor (`since` null) starts at
-   * its oldest undelivered notification; its history is in the inbox.
+   * its oldest undelivered notification; its history is in the inbox. A cursor beyond the user's
+   * head (the device saw a sequence this server does not have, e.g. a database restored from an
+   * older backup) confirms nothing and counts as no cursor. `confirm: false` pages on without
+   * confirming (catch-up on connect: the acks of what it sends confirm those).
    */
-  async sync(subscriber: Subscriber, since: number | null, limit: number): Promise<SyncReply> {
+  async sync(
+    subscriber: Subscriber,
+    since: number | null,
+    limit: number,
+    options: { confirm?: boolean } = {},
+  ): Promise<SyncReply> {
     // One statement (every client runs this on every connect, so a reconnect storm is made of them):
     // confirm up to `since`, find where to start, read the next page and the user's head.
     const rows = await this.sql.query<SyncRow>(
-      `WITH confirmed AS (
+      `WITH known AS (
+         SELECT last_seq, CASE WHEN $2::int <= last_seq THEN $2::int END AS since FROM subscribers WHERE id = $1
+       ), confirmed AS (
          UPDATE deliveries
             SET status = GREATEST(status, 'delivered'::"DeliveryStatus"), delivered_at = COALESCE(delivered_at, now())
-          WHERE $2::int IS NOT NULL AND subscriber_id = $1 AND seq <= $2::int AND status IN ('queued', 'sent')
+          WHERE $4::bool AND subscriber_id = $1 AND seq <= (SELECT since FROM known) AND status IN ('queued', 'sent')
           RETURNING notification_id
        ), head AS (
          SELECT last_seq,
-                COALESCE($2::int,
+                COALESCE(since,
                          (SELECT min(seq) - 1 FROM deliveries WHERE subscriber_id = $1 AND status IN ('queued', 'sent')),
                          last_seq) AS from_seq
-           FROM subscribers WHERE id = $1
+           FROM known
        )
        SELECT h.last_seq AS head, (SELECT array_agg(notification_id::text) FROM confirmed) AS confirmed, p.*
          FROM head h
@@ -79,7 +89,7 @@ export class InboxService {
               AND (n.expires_at IS NULL OR n.expires_at > now())
             ORDER BY d.seq LIMIT $3
          ) p ON true`,
-      [subscriber.id, since, limit],
+      [subscriber.id, since, limit, options.confirm !== false],
       // One user's rows by id: the same plan fits every call, and planning it cost 10× running it.
       { prepare: true },
     );

@@ -1,0 +1,72 @@
+import { HandshakeErrorCode, type NotificationPayload, ServerEvent } from '@herald/protocol';
+import type { CatchUpState } from '../services/deliveries.js';
+import { emitNotification } from '../services/deliveries.js';
+import type { DeliveryRecorder } from '../services/delivery-recorder.js';
+import type { InboxService, Subscriber } from '../services/inbox.js';
+import type { GatewaySocket } from './connections.js';
+
+/** Notifications per catch-up page; the next page goes once the client acked this one (or timed out). */
+export const CATCH_UP_PAGE = 100;
+
+export interface CatchUpDeps {
+  inbox: InboxService;
+  recorder: DeliveryRecorder;
+  ackTimeoutMs: number;
+  log: { error(obj: object, msg: string): void };
+  /** Told how many notifications each catch-up sent (metrics). */
+  onCaughtUp?: (count: number) => void;
+}
+
+/**
+ * Catch-up on connect, for any Socket.IO client that follows the contract, not only Herald's SDK:
+ * everything after the handshake's `auth.since` (without it, every notification not yet delivered
+ * to any of the user's devices) is sent oldest first, marked `replay: true`, page by page as the
+ * client acks; then `synced` with the user's head; then the live notifications that arrived
+ * meanwhile (held back until now, those already sent by the catch-up skipped) and everything
+ * after. The socket joined its room before this starts, so nothing falls between the two.
+ *
+ * If the database fails midway, the socket's transport is closed: the client reconnects (Socket.IO
+ * clients do so by themselves after a transport close) and catches up again.
+ */
+export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, deps: CatchUpDeps): Promise<void> {
+  const state = socket.data.catchUp as CatchUpState;
+  let since = socket.data.since ?? null;
+  let confirm = true;
+  let count = 0;
+  let head = 0;
+  try {
+    for (;;) {
+      // The first page confirms what the client says it has (everything up to `since`).
+      const page = await deps.inbox.sync(subscriber, since, CATCH_UP_PAGE, { confirm });
+      confirm = false;
+      head = page.head;
+      if (socket.disconnected || page.notifications.length === 0) break;
+      await Promise.all(
+        page.notifications.map((n) =>
+          emitNotification(socket, { ...n, replay: true }, subscriber.id, deps.recorder, deps.ackTimeoutMs),
+        ),
+      );
+      since = (page.notifications.at(-1) as NotificationPayload).seq;
+      state.upTo = since;
+      count += page.notifications.length;
+    }
+  } catch (err) {
+    deps.log.error({ err, userId: subscriber.externalId }, 'catch-up on connect failed');
+    socket.emit(ServerEvent.Closing, {
+      code: HandshakeErrorCode.Unavailable,
+      message: 'The server could not send what this device missed; reconnect to try again.',
+      reconnect: true,
+    });
+    socket.conn.close();
+    return;
+  }
+  if (socket.disconnected) return;
+  deps.onCaughtUp?.(count);
+  socket.emit(ServerEvent.Synced, { count, head, now: Date.now() });
+  const held = (state.held ?? []).sort(([a], [b]) => a.seq - b.seq);
+  state.held = null;
+  for (const [packet, subscriberId] of held) {
+    if (packet.seq <= state.upTo) continue;
+    void emitNotification(socket, packet, subscriberId, deps.recorder, deps.ackTimeoutMs);
+  }
+}

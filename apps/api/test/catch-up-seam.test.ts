@@ -1,0 +1,108 @@
+/**
+ * The seam between catch-up on connect and live delivery, step by step: live notifications that
+ * arrive while a catch-up page is being read wait; those the catch-up then sends itself are not
+ * sent twice; the others follow `synced`, in sequence order.
+ */
+import type { NotificationPayload, SyncReply } from '@herald/protocol';
+import { describe, expect, it } from 'vitest';
+import { catchUp } from '../src/gateway/catch-up.js';
+import type { GatewaySocket } from '../src/gateway/connections.js';
+import { localDelivery, type Outgoing } from '../src/services/deliveries.js';
+import type { DeliveryRecorder } from '../src/services/delivery-recorder.js';
+import type { Emitter } from '../src/services/dispatcher.js';
+import type { InboxService } from '../src/services/inbox.js';
+
+const payload = (seq: number): NotificationPayload => ({
+  id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+  seq,
+  title: `n${seq}`,
+  body: null,
+  icon: null,
+  image: null,
+  url: null,
+  tag: null,
+  data: null,
+  priority: 'normal',
+  createdAt: new Date().toISOString(),
+  expiresAt: null,
+  silent: false,
+  readAt: null,
+});
+
+function setup() {
+  const sent: string[] = [];
+  const socket = {
+    data: { appId: 'app', userId: 'u', subscriberId: 'sub', exp: 0, since: null, catchUp: { held: [], upTo: 0 } },
+    disconnected: false,
+    timeout: () => ({
+      emit: (_event: string, p: NotificationPayload, ack: (err: Error | null) => void) => {
+        sent.push(`${p.seq}${p.replay ? 'r' : ''}`);
+        ack(null);
+      },
+    }),
+    emit: (event: string) => sent.push(event),
+    conn: { close() {} },
+  };
+  const io = {
+    of: () => ({
+      adapter: { rooms: new Map([['user:app:u', new Set(['s1'])]]) },
+      sockets: new Map([['s1', socket]]),
+    }),
+  } as unknown as Emitter;
+  const recorded: string[] = [];
+  const recorder = {
+    record: (event: string, id: string) => recorded.push(`${event}:${id}`),
+  } as unknown as DeliveryRecorder;
+  // Each sync call waits until the test answers it.
+  const pending: Array<(reply: SyncReply) => void> = [];
+  const inbox = {
+    sync: () => new Promise<SyncReply>((resolve) => pending.push(resolve)),
+  } as unknown as InboxService;
+  const deliver = localDelivery(io, recorder, 1000);
+  const live = (seq: number) =>
+    deliver([{ appId: 'app', payload: payload(seq), recipients: [['u', 'sub', seq]] } as unknown as Outgoing]);
+  const answer = async (seqs: number[], head: number) => {
+    await new Promise((r) => setTimeout(r, 0));
+    pending.shift()?.({ ok: true, notifications: seqs.map(payload), head });
+  };
+  return { socket: socket as unknown as GatewaySocket, sent, recorded, inbox, recorder, live, answer };
+}
+
+describe('the seam between catch-up and live delivery', () => {
+  it('holds live ones during catch-up, skips those the catch-up sent, and sends the rest after synced in order', async () => {
+    const t = setup();
+    const done = catchUp(
+      t.socket,
+      { id: 'sub', appId: 'app', externalId: 'u' },
+      { inbox: t.inbox, recorder: t.recorder, ackTimeoutMs: 1000, log: { error() {} } },
+    );
+    await t.live(3); // committed before the first page is read: the page has it too
+    await t.answer([1, 2, 3], 3);
+    await t.live(5); // committed after the last page was read, dispatched out of order
+    await t.live(4);
+    await t.answer([], 3);
+    await done;
+    expect(t.sent).toEqual(['1r', '2r', '3r', 'synced', '4', '5']);
+    // Live from now on, straight through; a copy of one the catch-up sent is skipped.
+    await t.live(6);
+    await t.live(2);
+    expect(t.sent.slice(6)).toEqual(['6']);
+    expect(t.recorded).toHaveLength(6);
+  });
+
+  it('closes the transport (the client reconnects and catches up again) when the database fails midway', async () => {
+    const t = setup();
+    let closed = false;
+    (t.socket as unknown as { conn: { close(): void } }).conn.close = () => {
+      closed = true;
+    };
+    const failing = { sync: async () => Promise.reject(new Error('database down')) } as unknown as InboxService;
+    await catchUp(
+      t.socket,
+      { id: 'sub', appId: 'app', externalId: 'u' },
+      { inbox: failing, recorder: t.recorder, ackTimeoutMs: 1000, log: { error() {} } },
+    );
+    expect(t.sent).toEqual(['closing']);
+    expect(closed).toBe(true);
+  });
+});
