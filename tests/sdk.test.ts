@@ -160,6 +160,26 @@ describe('browser SDK', () => {
     await ctx.close();
   });
 
+  it('pages the inbox with "Load more", hides it at the end, and keeps the panel on screen with the bell at the left edge', async () => {
+    for (let i = 0; i < 25; i++) expect((await sendTo('zoe', `Older ${i}`)).status).toBe(202);
+    const ctx = await context('granted');
+    const { page, consoleErrors } = await open(ctx, 'user=zoe&inbox');
+    const inbox = page.locator('herald-inbox');
+    await inbox.locator('[part~=bell]').click();
+    await expect.poll(() => inbox.locator('[part~=item]').count(), { timeout: 10_000 }).toBe(20);
+    const more = inbox.locator('[part~=more]');
+    expect(await more.isVisible()).toBe(true);
+    const box = await inbox.locator('[part~=panel]').boundingBox();
+    expect(box?.x).toBeGreaterThanOrEqual(0);
+    expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(page.viewportSize()?.width ?? 0);
+    await more.click();
+    await expect.poll(() => inbox.locator('[part~=item]').count()).toBe(25);
+    expect(await more.isVisible()).toBe(false);
+    expect(await inbox.locator('[part~=title]').last().textContent()).toBe('Older 0');
+    expect(consoleErrors).toEqual([]);
+    await ctx.close();
+  });
+
   it('with permission denied: no popup, no error, and the inbox still receives', async () => {
     const ctx = await context('denied');
     const { page, consoleErrors } = await open(ctx, 'user=uma&inbox');

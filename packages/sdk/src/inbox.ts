@@ -10,6 +10,7 @@ import type { InboxItem, NotificationPayload } from '@herald/protocol';
 import type { HeraldClient } from './client.js';
 
 const STYLE = `
+[hidden] { display: none !important; }
 :host { position: relative; display: inline-block; font: 15px/1.4 var(--herald-font, system-ui, sans-serif);
   color: var(--herald-fg, #1d1d28); }
 [part~=bell] { position: relative; background: none; border: 0; padding: .4rem; cursor: pointer; color: inherit; border-radius: 50%; }
@@ -17,10 +18,9 @@ const STYLE = `
 [part~=bell] svg { width: 1.5rem; height: 1.5rem; display: block; }
 [part~=badge] { position: absolute; top: 0; right: 0; min-width: 1.1rem; height: 1.1rem; padding: 0 .25rem; border-radius: .55rem;
   background: var(--herald-accent, #c2185b); color: #fff; font-size: .7rem; line-height: 1.1rem; text-align: center; font-weight: 600; }
-[part~=badge][hidden] { display: none; }
-[part~=panel] { position: absolute; right: 0; top: calc(100% + .35rem); width: var(--herald-panel-width, 22rem); max-height: 28rem;
+[part~=panel] { position: absolute; right: 0; top: calc(100% + .35rem); width: var(--herald-panel-width, 22rem);
+  max-width: calc(100vw - 16px); max-height: 28rem;
   overflow: auto; background: var(--herald-bg, #fff); border-radius: var(--herald-radius, .75rem); box-shadow: 0 .5rem 2rem #0003; z-index: 2147483000; }
-[part~=panel][hidden] { display: none; }
 [part~=header] { display: flex; justify-content: space-between; align-items: center; padding: .7rem .9rem; border-bottom: 1px solid #8883; }
 [part~=header] h2 { font-size: 1rem; margin: 0; }
 button.link { background: none; border: 0; color: var(--herald-accent, #5b4bdb); cursor: pointer; font: inherit; padding: .2rem; }
@@ -102,7 +102,24 @@ export class HeraldInboxElement extends HTMLElement {
   toggle(open = this._$('panel').hidden): void {
     this._$('panel').hidden = !open;
     this._$('bell').setAttribute('aria-expanded', String(open));
+    if (open) this._place();
     if (open && !this._loaded) void this._load(true);
+  }
+
+  /**
+   * The panel hangs below the bell, its right edge under the bell's, but never off screen: a bell
+   * near the left edge of the page gets a panel that opens to the right.
+   */
+  private _place(): void {
+    const panel = this._$('panel');
+    panel.style.left = '';
+    panel.style.right = '';
+    const host = this.getBoundingClientRect();
+    const width = panel.offsetWidth;
+    const viewport = document.documentElement.clientWidth;
+    const left = Math.max(8, Math.min(host.right - width, viewport - width - 8));
+    panel.style.left = `${left - host.left}px`;
+    panel.style.right = 'auto';
   }
 
   private _$(part: string): HTMLElement {
