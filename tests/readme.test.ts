@@ -1,0 +1,159 @@
+/**
+ * The README's snippets, run as a newcomer pastes them: the curl send, the two-file integrator
+ * (a page embedding sdk.js and its backend handing out tokens) in real Chromium, and the plain
+ * Socket.IO client of the protocol section. Only Herald's address and the example's port are
+ * swapped for the test's own; everything else is the README's text.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, RECORD_NOTIFICATIONS } from './support/browser.js';
+import {
+  api,
+  dropQueuePrefix,
+  eventually,
+  freePort,
+  type HeraldProcess,
+  ROOT,
+  startHerald,
+  tempDir,
+  uid,
+} from './support/herald.js';
+
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const API_KEY = `hk_${uid()}${uid()}${uid()}`;
+const queuePrefix = `{herald-e2e-${uid()}}`;
+const data = tempDir();
+// Inside the tests package, so the client snippet's `import 'socket.io-client'` resolves as it would
+// in a project that installed it.
+const work = join(import.meta.dirname, '.readme-snippets');
+let herald: HeraldProcess;
+let browser: Browser;
+const children: ChildProcess[] = [];
+
+/** The code block that follows `<!-- snippet: name -->` in the README. */
+function snippet(name: string): string {
+  const match = README.match(new RegExp(`<!-- snippet: ${name} -->\\n\`\`\`\\w*\\n([\\s\\S]*?)\\n\`\`\``));
+  if (!match?.[1]) throw new Error(`README has no snippet "${name}"`);
+  return match[1];
+}
+
+/** The README's addresses (Herald on 127.0.0.1:3000, the example site on 8080) made the test's. */
+const localize = (text: string, sitePort?: number) => {
+  let out = text.replaceAll('http://127.0.0.1:3000', herald.url);
+  if (sitePort) out = out.replaceAll('8080', String(sitePort));
+  return out;
+};
+
+beforeAll(async () => {
+  herald = await startHerald({
+    env: { HERALD_DATA_DIR: data.path, HERALD_API_KEY: API_KEY, HERALD_QUEUE_PREFIX: queuePrefix },
+  });
+  mkdirSync(work, { recursive: true });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  for (const child of children) child.kill();
+  await browser?.close();
+  await herald?.stop();
+  await dropQueuePrefix(queuePrefix);
+  data.remove();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const sh = (script: string) =>
+  promisify(execFile)('bash', ['-c', script], { env: { ...process.env, HERALD_API_KEY: API_KEY } });
+
+describe('README snippets, as pasted', () => {
+  it('the curl send answers 202 with an id, as the comment under it says', async () => {
+    const { stdout } = await sh(localize(snippet('send')));
+    const answer = JSON.parse(stdout) as { id: string; status: string; recipients: number };
+    expect(answer).toMatchObject({ status: 'queued', recipients: 1 });
+    expect(answer.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('the two-file integrator gets a token from its backend and shows a popup for a send to alice', async () => {
+    const sitePort = await freePort();
+    const dir = join(work, `site-${uid()}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.html'), localize(snippet('sdk-page'), sitePort));
+    writeFileSync(join(dir, 'backend.mjs'), localize(snippet('sdk-backend'), sitePort));
+    const backend = spawn(process.execPath, ['backend.mjs'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HERALD_API_KEY: API_KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(backend);
+    let out = '';
+    backend.stdout?.on('data', (d) => {
+      out += d;
+    });
+    backend.stderr?.on('data', (d) => {
+      out += d;
+    });
+    await eventually(() => out.includes('Open http://localhost:'));
+    const site = `http://localhost:${sitePort}`;
+
+    const context = await browser.newContext();
+    await context.grantPermissions(['notifications'], { origin: site });
+    await context.addInitScript(RECORD_NOTIFICATIONS);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    await page.goto(`${site}/`);
+    await page.getByRole('button', { name: 'Enable notifications' }).click();
+    await page.waitForFunction(() => (window as unknown as { Herald: { state: string } }).Herald.state === 'connected');
+
+    // The README's curl call, to alice (the backend's signed-in user).
+    const { stdout } = await sh(localize(snippet('send')));
+    const { id } = JSON.parse(stdout) as { id: string };
+    await page.waitForFunction(() => window.__shown.length > 0, undefined, { timeout: 15_000 });
+    expect((await page.evaluate(() => window.__shown))[0]?.title).toBe('Your order shipped');
+    await expect
+      .poll(() => page.locator('#received li').first().textContent())
+      .toBe('Your order shipped (popup shown)');
+    const status = await api<{ counts: Record<string, number> }>(herald.url, `/v1/notifications/${id}`, {
+      key: API_KEY,
+    });
+    expect(status.status).toBe(200);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('the protocol client receives what it missed, then synced, then live ones, each once', async () => {
+    const userId = `protocol-${uid()}`;
+    const file = join(work, `client-${uid()}.mjs`);
+    writeFileSync(file, localize(snippet('protocol-client')));
+    const send = (title: string) =>
+      api<{ id: string }>(herald.url, '/v1/notifications', { key: API_KEY, body: { to: { userId }, title } });
+    expect((await send('Missed one')).status).toBe(202);
+    expect((await send('Missed two')).status).toBe(202);
+    const { body } = await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId } });
+    const client = spawn(process.execPath, [file, body.token], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(client);
+    let out = '';
+    client.stdout?.on('data', (d) => {
+      out += d;
+    });
+    client.stderr?.on('data', (d) => {
+      out += d;
+    });
+    await eventually(() => out.includes('caught up'));
+    expect((await send('Live one')).status).toBe(202);
+    await eventually(() => out.includes('live: Live one'));
+    expect(out.trim().split('\n')).toEqual([
+      'missed: Missed one',
+      'missed: Missed two',
+      'caught up: 2 missed',
+      'live: Live one',
+    ]);
+    client.kill();
+  });
+});
