@@ -18,3 +18,11 @@ export const ErrorResponse = Type.Object(
 
 export const errorResponses = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorResponse')]));
+
+/**
+ * A schema annotation (`x-herald-error`, shown in the OpenAPI document too) giving the code and
+ * sentence the error handler answers with when one of these keywords of this schema fails.
+ */
+export const ERROR_ANNOTATION = 'x-herald-error';
+export type RefusedWith = Partial<Record<'minProperties' | 'maxProperties', { code: string; message: string }>>;
+export const refusedWith = (errors: RefusedWith) => ({ [ERROR_ANNOTATION]: errors });
