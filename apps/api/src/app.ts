@@ -6,10 +6,10 @@ import type { RedisEndpoint } from './lib/redis-endpoint.js';
 import adminAuthPlugin from './plugins/admin-auth.js';
 import adminSocketPlugin from './plugins/admin-socket.js';
 import authPlugin from './plugins/auth.js';
-import bodyPlugin from './plugins/body.js';
 import databasePlugin from './plugins/database.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin, { clientErrorHandler, errorAnnotations, frameworkErrors } from './plugins/errors.js';
+import inputPlugin from './plugins/input.js';
 import metricsPlugin from './plugins/metrics.js';
 import queuePlugin from './plugins/queue.js';
 import redisPlugin from './plugins/redis.js';
@@ -64,7 +64,7 @@ export async function buildApp(opts: AppOptions) {
 
   // External capabilities.
   await app.register(errorsPlugin);
-  await app.register(bodyPlugin);
+  await app.register(inputPlugin);
   await app.register(docsPlugin);
   await app.register(metricsPlugin);
   await app.register(databasePlugin, { db: opts.db });

@@ -178,6 +178,27 @@ describe('cursors and times', () => {
   });
 
   it.each([
+    ['/admin/api/subscribers', 'limit=1e400'],
+    ['/admin/api/audit', 'limit=Infinity'],
+    ['/admin/api/notifications', 'limit=-Infinity'],
+  ])('refuses %s?%s (which Ajv turns into an infinite number) with 400', async (path, query) => {
+    const res = await admin(`${path}?${query}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      code: 'HERALD_ERR_VALIDATION',
+      message: 'querystring.limit must be a finite number.',
+    });
+  });
+
+  it('refuses an infinite inbox cursor or limit from the API too', async () => {
+    const res = await stack.app.inject({
+      url: '/v1/users/u/inbox?limit=1e400',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+    });
+    expect(res.json()).toMatchObject({ statusCode: 400, code: 'HERALD_ERR_VALIDATION' });
+  });
+
+  it.each([
     ['a leap second', '2026-06-30T23:59:60Z'],
     ['the year 0', '0000-01-01T00:00:00Z'],
   ])('refuses a log search from %s with 400', async (_label, from) => {

@@ -81,11 +81,14 @@ export const NotificationStatus = Type.Enum([
   'expired',
 ]);
 
-export const SendNotificationResponse = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  status: NotificationStatus,
-  recipients: Type.Integer({ description: 'Number of users targeted' }),
-});
+export const SendNotificationResponse = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    status: NotificationStatus,
+    recipients: Type.Integer({ description: 'Number of users targeted' }),
+  },
+  { description: 'Accepted: stored and queued (for a repeated idempotency key, the original one)' },
+);
 
 export const DELIVERY_STATUSES = [
   'queued',
@@ -160,14 +163,17 @@ export const BatchBody = Type.Object(
 
 const ItemError = Type.Object({ statusCode: Type.Integer(), code: Type.String(), message: Type.String() });
 
-export const BatchResponse = Type.Object({
-  accepted: Type.Integer({ description: 'How many items were accepted (or replayed)' }),
-  results: Type.Array(
-    Type.Union([SendNotificationResponse, Type.Object({ error: ItemError })], {
-      description: 'One per item, in request order',
-    }),
-  ),
-});
+export const BatchResponse = Type.Object(
+  {
+    accepted: Type.Integer({ description: 'How many items were accepted (or replayed)' }),
+    results: Type.Array(
+      Type.Union([SendNotificationResponse, Type.Object({ error: ItemError })], {
+        description: 'One per item, in request order',
+      }),
+    ),
+  },
+  { description: 'Each item accepted or refused on its own' },
+);
 
 const NullableTime = Type.Union([Type.String(), Type.Null()]);
 

@@ -5,12 +5,13 @@ import { jsonDeeperThan, MAX_JSON_DEPTH } from '../lib/json.js';
 import { unstorableText } from '../lib/text.js';
 
 /**
- * Request bodies: JSON only (anything else is a 415, which also keeps cross-site forms out), at
- * most `bodyLimit` bytes (413), nested at most MAX_JSON_DEPTH deep (400, checked before parsing,
- * so nothing downstream can overflow its stack), and only text PostgreSQL can store.
+ * What a request may carry. A body is JSON (anything else is a 415, which also keeps cross-site
+ * forms out), at most `bodyLimit` bytes (413) and nested at most MAX_JSON_DEPTH deep (400, checked
+ * before parsing, so nothing downstream can overflow its stack); its text, the path's and the
+ * query string's are text PostgreSQL can store; numbers in the path and query string are finite.
  */
 export default fp(
-  async function body(fastify: FastifyInstance) {
+  async function input(fastify: FastifyInstance) {
     // JSON only: anything else is a 415 rather than a string that fails validation.
     fastify.removeContentTypeParser(['application/json', 'text/plain']);
     // Fastify's own parser, which also refuses `__proto__` and `constructor.prototype` keys.
@@ -40,6 +41,21 @@ export default fp(
         }
       }
     });
+
+    // Ajv turns "1e400" or "Infinity" in a query string into Infinity for an integer and then
+    // skips its minimum and maximum: what passed validation must still be a finite number.
+    fastify.addHook('preHandler', async (request) => {
+      for (const [part, values] of [
+        ['querystring', request.query],
+        ['params', request.params],
+      ] as const) {
+        for (const [key, value] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+          if (typeof value === 'number' && !Number.isFinite(value)) {
+            throw new Errors.Invalid(`${part}.${key} must be a finite number.`);
+          }
+        }
+      }
+    });
   },
-  { name: 'herald-body', dependencies: ['herald-errors'] },
+  { name: 'herald-input', dependencies: ['herald-errors'] },
 );
