@@ -5,7 +5,8 @@
  *
  * Re-run on its own, with another seed or more requests per operation:
  *   cd tests && TEST_FUZZ_SEED=7 TEST_FUZZ_RUNS=300 npx vitest run contract.test.ts
- * or against a Herald you run yourself (its API key and an owner's email and password):
+ * or against a throwaway Herald you run yourself (it creates apps, admins and notifications there),
+ * given its API key and an owner's email and password:
  *   TEST_FUZZ_URL=http://127.0.0.1:3000 TEST_FUZZ_API_KEY=… TEST_FUZZ_ADMIN_EMAIL=… \
  *   TEST_FUZZ_ADMIN_PASSWORD=… npx vitest run contract.test.ts
  */
