@@ -15,7 +15,7 @@ import { fuzz } from './support/fuzz.js';
 import { createSchema, dropQueuePrefix, type HeraldProcess, startHerald, tempDir, uid } from './support/herald.js';
 
 const SEED = Number(process.env.TEST_FUZZ_SEED ?? 20_261_201);
-const RUNS = Number(process.env.TEST_FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.TEST_FUZZ_RUNS ?? 40);
 const external = process.env.TEST_FUZZ_URL;
 
 const API_KEY = process.env.TEST_FUZZ_API_KEY ?? `hk_${uid()}${uid()}${uid()}`;

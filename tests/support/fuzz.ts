@@ -474,20 +474,30 @@ function validParts(op: Operation, known: Record<string, string[]>): fc.Arbitrar
     return pool?.length ? fc.oneof(fc.constantFrom(...pool), generated) : generated;
   };
   const optional = (p: Parameter) => (p.required ? param(p) : fc.option(param(p), { nil: undefined }));
-  return fc
-    .tuple(fc.tuple(...op.parameters.map(optional)), op.body ? arbitraryOf(op.body) : fc.constant(undefined))
-    .map(([values, body]) => {
-      const parts: Parts = { path: {}, query: [], headers: {} };
-      op.parameters.forEach((p, i) => {
-        const v = values[i];
-        if (v === undefined) return;
-        if (p.in === 'path') parts.path[p.name] = encodeValue(v);
-        else if (p.in === 'query') parts.query.push([p.name, encodeValue(v)]);
-        else parts.headers[p.name] = headerValue(v);
-      });
-      if (op.body) parts.body = json(body);
-      return parts;
+  // Half the time, a body's top-level properties named like a known value take one (an app that exists).
+  const body = op.body
+    ? fc.tuple(arbitraryOf(op.body), fc.boolean(), fc.nat()).map(([value, useKnown, n]) => {
+        if (!useKnown || !value || typeof value !== 'object' || Array.isArray(value)) return value;
+        const copy = { ...(value as Record<string, unknown>) };
+        for (const key of Object.keys(copy)) {
+          const pool = known[key];
+          if (pool?.length) copy[key] = pool[n % pool.length];
+        }
+        return copy;
+      })
+    : fc.constant(undefined);
+  return fc.tuple(fc.tuple(...op.parameters.map(optional)), body).map(([values, body]) => {
+    const parts: Parts = { path: {}, query: [], headers: {} };
+    op.parameters.forEach((p, i) => {
+      const v = values[i];
+      if (v === undefined) return;
+      if (p.in === 'path') parts.path[p.name] = encodeValue(v);
+      else if (p.in === 'query') parts.query.push([p.name, encodeValue(v)]);
+      else parts.headers[p.name] = headerValue(v);
     });
+    if (op.body) parts.body = json(body);
+    return parts;
+  });
 }
 
 type Mutation = (parts: Parts) => fc.Arbitrary<[string, Parts]>;
