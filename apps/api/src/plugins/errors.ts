@@ -110,7 +110,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, code, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'HERALD_ERR_HEADERS_TOO_LARGE', 'The request line and headers are too large; send a shorter URL.']
+      ? [
+          431,
+          'HERALD_ERR_HEADERS_TOO_LARGE',
+          'The URL and headers together are larger than the server accepts (16 KB); send a shorter URL.',
+        ]
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'HERALD_ERR_TIMEOUT', 'The request took too long to arrive.']
         : [400, 'HERALD_ERR_BAD_REQUEST', 'The request is not valid HTTP.'];
