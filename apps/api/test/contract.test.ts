@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../src/lib/json.js';
 import { hashPassword } from '../src/lib/secrets.js';
@@ -275,6 +276,24 @@ describe('path parameters and methods', () => {
     const res = await fetch(`${stack.baseUrl}/v1/notifications/${'a'.repeat(20_000)}`, { headers: key() });
     expect(res.status).toBe(431);
     expect(await res.json()).toMatchObject({ statusCode: 431, code: 'HERALD_ERR_HEADERS_TOO_LARGE' });
+  });
+
+  it('answers bytes that are not HTTP with 400 in Herald format, and closes the connection', async () => {
+    const { port } = new URL(stack.baseUrl);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('HELLO THERE\r\n\r\n'));
+      let received = '';
+      socket.on('data', (d) => {
+        received += d;
+      });
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      statusCode: 400,
+      code: 'HERALD_ERR_BAD_REQUEST',
+    });
   });
 
   it.each([
