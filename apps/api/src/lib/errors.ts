@@ -20,6 +20,16 @@ export const Errors = {
     404,
   ),
   Invalid: createError('HERALD_ERR_VALIDATION', '%s', 400),
+  JsonTooDeep: createError(
+    'HERALD_ERR_JSON_TOO_DEEP',
+    'The JSON body nests arrays and objects more than %d levels deep; send a flatter document.',
+    400,
+  ),
+  CursorInvalid: createError(
+    'HERALD_ERR_CURSOR_INVALID',
+    "The cursor is not one this list returned; pass the previous page's nextCursor unchanged.",
+    400,
+  ),
   TargetInvalid: createError('HERALD_ERR_TARGET_INVALID', '%s', 400),
   TargetUnsupported: createError('HERALD_ERR_TARGET_UNSUPPORTED', '%s', 400),
   DataTooLarge: createError(

@@ -2,22 +2,26 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching NUL is the point.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** The path of the first string (or key) in `value` that PostgreSQL cannot store, if any. */
-export function unstorableText(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path || '(value)' : undefined;
-  if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) {
-      const bad = unstorableText(v, `${path}[${i}]`);
-      if (bad) return bad;
-    }
-    return undefined;
-  }
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const here = path ? `${path}.${k}` : k;
-      if (UNSTORABLE.test(k)) return here;
-      const bad = unstorableText(v, here);
-      if (bad) return bad;
+/**
+ * The path of the first string (or key) in `value` that PostgreSQL cannot store, if any. Walks
+ * with a stack of its own rather than recursion, so no nesting can overflow the call stack.
+ */
+export function unstorableText(value: unknown): string | undefined {
+  const pending: Array<[unknown, string]> = [[value, '']];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [v, path] = next;
+    if (typeof v === 'string') {
+      if (UNSTORABLE.test(v)) return path || '(value)';
+    } else if (Array.isArray(v)) {
+      // Pushed last to first, so the first bad element is the one reported.
+      for (let i = v.length - 1; i >= 0; i--) pending.push([v[i], `${path}[${i}]`]);
+    } else if (v && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (const [k] of entries) if (UNSTORABLE.test(k)) return path ? `${path}.${k}` : k;
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i] as [string, unknown];
+        pending.push([child, path ? `${path}.${k}` : k]);
+      }
     }
   }
   return undefined;

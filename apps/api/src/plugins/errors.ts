@@ -1,6 +1,8 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { ERROR_ANNOTATION, type RefusedWith } from '../schemas/common.js';
 
 interface ErrorBody {
   statusCode: number;
@@ -48,13 +50,20 @@ const fastifyCodes: Record<string, (e: FastifyError) => [number, string, string]
 };
 
 /** "body/to/userIds must NOT have more than 10000 items" → a readable sentence per problem. */
-function describeValidation(error: FastifyError): { message: string; details: ErrorBody['details'] } {
+function describeValidation(error: FastifyError): { code: string; message: string; details: ErrorBody['details'] } {
   const context = error.validationContext ?? 'body';
-  const details = (error.validation ?? []).map((v) => {
+  let code = 'HERALD_ERR_VALIDATION';
+  const details = (error.validation ?? []).map((v, i) => {
     const params = v.params as Record<string, unknown>;
     let path = `${context}${v.instancePath.replaceAll('/', '.')}`;
     let message = v.message ?? 'is invalid';
-    if (v.keyword === 'required') {
+    // Ajv's `verbose` option adds the failing schema, which Fastify's type does not declare.
+    const schema = (v as { parentSchema?: Record<string, unknown> }).parentSchema;
+    const annotated = (schema?.[ERROR_ANNOTATION] as RefusedWith | undefined)?.[v.keyword as keyof RefusedWith];
+    if (annotated) {
+      message = annotated.message;
+      if (i === 0) code = annotated.code;
+    } else if (v.keyword === 'required') {
       path = `${path}.${String(params.missingProperty)}`;
       message = 'is required';
     } else if (v.keyword === 'additionalProperties') {
@@ -64,7 +73,59 @@ function describeValidation(error: FastifyError): { message: string; details: Er
     return { path, message };
   });
   const first = details[0];
-  return { message: first ? `${first.path} ${first.message}.` : error.message, details };
+  return { code, message: first ? `${first.path} ${first.message}.` : error.message, details };
+}
+
+/** Ajv plugin: `x-herald-error` is an annotation (read by the error handler), not a check. */
+export function errorAnnotations<T extends { addKeyword(keyword: string): T }>(ajv: T): T {
+  return ajv.addKeyword(ERROR_ANNOTATION);
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+const shorten = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/**
+ * Errors the router meets before a route runs (Fastify's `frameworkErrors` option): a URL that
+ * cannot be decoded, or a path parameter longer than the router takes.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const path = shorten(request.url.split('?')[0] ?? '/');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return reply.code(414).send(body(414, 'HERALD_ERR_URI_TOO_LONG', `The path ${path} has a part that is too long.`));
+  }
+  return reply
+    .code(400)
+    .send(
+      body(400, 'HERALD_ERR_BAD_URL', `The path ${path} is not a valid URL: each % must start an escape such as %20.`),
+    );
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (Fastify's `clientErrorHandler`):
+ * too large a request line or headers, a timeout, or bytes that are not HTTP. Answered in the
+ * same shape as every other error, then the connection is closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex) {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'HERALD_ERR_HEADERS_TOO_LARGE',
+          'The URL and headers together are larger than the server accepts (16 KB); send a shorter URL.',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'HERALD_ERR_TIMEOUT', 'The request took too long to arrive.']
+        : [400, 'HERALD_ERR_BAD_REQUEST', 'The request is not valid HTTP.'];
+  const json = JSON.stringify(body(status, code, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /**
@@ -75,8 +136,8 @@ export default fp(
   async function errors(fastify: FastifyInstance) {
     fastify.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
-        const { message, details } = describeValidation(error);
-        return reply.code(400).send(body(400, 'HERALD_ERR_VALIDATION', message, details));
+        const { code, message, details } = describeValidation(error);
+        return reply.code(400).send(body(400, code, message, details));
       }
       const known = error.code ? fastifyCodes[error.code] : undefined;
       if (known) {
@@ -103,12 +164,26 @@ export default fp(
         );
     });
 
+    // An unknown path is a 404; a known path asked with a method it does not take is a 405 that
+    // says which methods it does take.
     fastify.setNotFoundHandler((request, reply) => {
-      reply
+      const path = request.url.split('?')[0] ?? '/';
+      const allowed = METHODS.filter((method) => fastify.findRoute({ method, url: path }));
+      if (allowed.length > 0) {
+        return reply
+          .code(405)
+          .header('allow', allowed.join(', '))
+          .send(
+            body(
+              405,
+              'HERALD_ERR_METHOD_NOT_ALLOWED',
+              `${request.method} is not allowed on ${shorten(path)}; it answers ${allowed.join(', ')}.`,
+            ),
+          );
+      }
+      return reply
         .code(404)
-        .send(
-          body(404, 'HERALD_ERR_ROUTE_NOT_FOUND', `There is no route ${request.method} ${request.url.split('?')[0]}.`),
-        );
+        .send(body(404, 'HERALD_ERR_ROUTE_NOT_FOUND', `There is no route ${request.method} ${shorten(path)}.`));
     });
   },
   { name: 'herald-errors' },

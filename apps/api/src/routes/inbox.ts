@@ -44,14 +44,12 @@ const inbox: FastifyPluginAsyncTypebox = async (fastify) => {
         security: [{ apiKey: [] }],
         params: UserParams,
         body: ReadBody,
-        response: { 200: ReadResponse, ...errorResponses(400, 401, 404) },
+        response: { 200: ReadResponse, ...errorResponses(400, 401, 404, 413, 415) },
       },
     },
     async (request) => {
+      // The schema admits exactly one of the two.
       const { ids, all } = request.body;
-      if ((ids === undefined) === (all === undefined)) {
-        throw new Errors.Invalid('Send either { "ids": [...] } or { "all": true }.');
-      }
       const subscriber = await fastify.inbox.findSubscriber(request.tenant.appId, request.params.userId);
       if (!subscriber) throw new Errors.UserNotFound(request.params.userId);
       const { changed, unread } = await fastify.inbox.markRead(subscriber, all ? 'all' : (ids ?? []));

@@ -29,7 +29,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         security: [{ apiKey: [] }],
         headers: IdempotencyHeaders,
         body: SendNotificationBody,
-        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 413, 415, 422, 429, 503) },
+        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 413, 415, 422, 503) },
       },
     },
     async (request, reply) => {
@@ -52,11 +52,13 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: 'Send many notifications in one request',
         description:
           'Up to 500 notifications, stored with one INSERT and queued with one Redis round trip. The response has ' +
-          'one result per item, in order: the accepted notification, or the error that refused that item alone.',
+          'one result per item, in order: the accepted notification, or the error that refused that item alone ' +
+          '(a `to` naming no target or several, a topic, `data` over 4 KB, a bad `sendAt`, an idempotency key ' +
+          'reused with another body). A body that does not match the schema otherwise is refused as a whole (400).',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         body: BatchBody,
-        response: { 202: BatchResponse, ...errorResponses(400, 401, 413, 415, 429, 503) },
+        response: { 202: BatchResponse, ...errorResponses(400, 401, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -83,7 +85,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(401, 404, 409) },
+        response: { 200: NotificationDetails, ...errorResponses(400, 401, 404, 409) },
       },
     },
     async (request) => fastify.notifications.cancel(request.tenant.appId, request.params.id),
@@ -117,7 +119,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(401, 404) },
+        response: { 200: NotificationDetails, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => fastify.notifications.get(request.tenant.appId, request.params.id),

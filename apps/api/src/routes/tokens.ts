@@ -17,7 +17,7 @@ const tokens: FastifyPluginAsyncTypebox<{ defaultTtlSeconds: number }> = async (
         tags: ['tokens'],
         security: [{ apiKey: [] }],
         body: CreateTokenBody,
-        response: { 200: CreateTokenResponse, ...errorResponses(400, 401) },
+        response: { 200: CreateTokenResponse, ...errorResponses(400, 401, 413, 415) },
       },
     },
     async (request) => {

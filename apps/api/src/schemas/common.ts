@@ -16,5 +16,27 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse', title: 'Error' },
 );
 
+/** What each error status means, for the OpenAPI document; `code` and `message` say more. */
+const MEANING: Record<number, string> = {
+  400: 'The request is not valid; `code` says how and `message` what to change',
+  401: 'Credentials are missing or not valid (they are checked before anything else)',
+  403: 'Signed in, but your role cannot do this',
+  404: 'It does not exist (in this app)',
+  409: 'It cannot be done in its current state',
+  413: 'The body is larger than HERALD_BODY_LIMIT',
+  415: 'The body is not JSON',
+  422: 'The idempotency key was used for a different request in the last 24 hours',
+  429: 'Too many requests; wait and retry',
+  503: 'Redis or the queue is unavailable; `code` says whether anything was stored',
+};
+
 export const errorResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorResponse')]));
+  Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorResponse', { description: MEANING[code] ?? 'Error' })]));
+
+/**
+ * A schema annotation (`x-herald-error`, shown in the OpenAPI document too) giving the code and
+ * sentence the error handler answers with when one of these keywords of this schema fails.
+ */
+export const ERROR_ANNOTATION = 'x-herald-error';
+export type RefusedWith = Partial<Record<'minProperties' | 'maxProperties', { code: string; message: string }>>;
+export const refusedWith = (errors: RefusedWith) => ({ [ERROR_ANNOTATION]: errors });

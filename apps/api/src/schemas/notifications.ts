@@ -1,40 +1,74 @@
 import Type, { type Static } from 'typebox';
+import { MAX_JSON_DEPTH } from '../lib/json.js';
+import { refusedWith } from './common.js';
 
 export const UserId = Type.String({ minLength: 1, maxLength: 256, description: "The integrator's user id" });
 
 const HttpUrl = Type.String({ maxLength: 2048, pattern: '^(https?://|/)', description: 'An http(s) URL or a path' });
 
-export const Target = Type.Object(
-  {
-    userId: Type.Optional(UserId),
-    userIds: Type.Optional(Type.Array(UserId, { minItems: 1, maxItems: 10_000, uniqueItems: true })),
-    topic: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    broadcast: Type.Optional(Type.Literal(true)),
-  },
-  {
-    additionalProperties: false,
-    description: 'Exactly one of userId, userIds, topic, broadcast',
-  },
-);
+const TargetProperties = {
+  userId: Type.Optional(UserId),
+  userIds: Type.Optional(Type.Array(UserId, { minItems: 1, maxItems: 10_000, uniqueItems: true })),
+  topic: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: 'Not supported yet: answers 400 HERALD_ERR_TARGET_UNSUPPORTED.',
+    }),
+  ),
+  broadcast: Type.Optional(Type.Literal(true)),
+};
+const TARGETS = '{ userId }, { userIds: [...] }, { topic } or { broadcast: true }';
+
+/** `to`: exactly one kind of target. */
+export const Target = Type.Object(TargetProperties, {
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  description: `Exactly one of ${TARGETS}. Sending to a topic is not supported yet (400 HERALD_ERR_TARGET_UNSUPPORTED).`,
+  ...refusedWith({
+    minProperties: { code: 'HERALD_ERR_TARGET_INVALID', message: `must name a target: ${TARGETS}` },
+    maxProperties: { code: 'HERALD_ERR_TARGET_INVALID', message: `must name exactly one target: ${TARGETS}` },
+  }),
+});
 export type Target = Static<typeof Target>;
 
-export const SendNotificationBody = Type.Object(
-  {
-    to: Target,
-    title: Type.String({ minLength: 1, maxLength: 256 }),
-    body: Type.Optional(Type.String({ maxLength: 4096 })),
-    icon: Type.Optional(HttpUrl),
-    image: Type.Optional(HttpUrl),
-    url: Type.Optional(HttpUrl),
-    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    data: Type.Optional(Type.Unknown({ description: 'Small JSON value handed to the page (at most 4 KB)' })),
-    priority: Type.Optional(Type.Enum(['low', 'normal', 'high'])),
-    ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
-    sendAt: Type.Optional(Type.String({ format: 'date-time' })),
-    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  },
-  { additionalProperties: false },
-);
+/** `to` of a batch item: naming no target or several refuses that item alone, in its result. */
+const BatchItemTarget = Type.Object(TargetProperties, {
+  additionalProperties: false,
+  description: `Exactly one of ${TARGETS}; otherwise that item alone is refused (HERALD_ERR_TARGET_INVALID in its result).`,
+});
+
+const notificationProperties = <T extends typeof Target | typeof BatchItemTarget>(to: T) => ({
+  to,
+  title: Type.String({ minLength: 1, maxLength: 256 }),
+  body: Type.Optional(Type.String({ maxLength: 4096 })),
+  icon: Type.Optional(HttpUrl),
+  image: Type.Optional(HttpUrl),
+  url: Type.Optional(HttpUrl),
+  tag: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  data: Type.Optional(
+    Type.Unknown({
+      description: `Small JSON value handed to the page: at most 4 KB, and the whole request nests at most ${MAX_JSON_DEPTH} deep`,
+    }),
+  ),
+  priority: Type.Optional(Type.Enum(['low', 'normal', 'high'])),
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
+  sendAt: Type.Optional(Type.String({ format: 'date-time', description: 'At most a year ahead' })),
+  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+});
+
+const EXAMPLE = {
+  to: { userId: 'alice' },
+  title: 'Your order shipped',
+  body: 'Track it',
+  url: 'https://shop.example/orders/1',
+};
+
+export const SendNotificationBody = Type.Object(notificationProperties(Target), {
+  additionalProperties: false,
+  examples: [EXAMPLE],
+});
 export type SendNotificationBody = Static<typeof SendNotificationBody>;
 
 export const NotificationStatus = Type.Enum([
@@ -47,11 +81,14 @@ export const NotificationStatus = Type.Enum([
   'expired',
 ]);
 
-export const SendNotificationResponse = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  status: NotificationStatus,
-  recipients: Type.Integer({ description: 'Number of users targeted' }),
-});
+export const SendNotificationResponse = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    status: NotificationStatus,
+    recipients: Type.Integer({ description: 'Number of users targeted' }),
+  },
+  { description: 'Accepted: stored and queued (for a repeated idempotency key, the original one)' },
+);
 
 export const DELIVERY_STATUSES = [
   'queued',
@@ -101,7 +138,7 @@ export const CreateTokenBody = Type.Object(
     userId: UserId,
     ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 2_592_000 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ userId: 'alice' }] },
 );
 
 export const CreateTokenResponse = Type.Object({
@@ -112,20 +149,31 @@ export const CreateTokenResponse = Type.Object({
 });
 
 export const BatchBody = Type.Object(
-  { notifications: Type.Array(SendNotificationBody, { minItems: 1, maxItems: 500 }) },
-  { additionalProperties: false },
+  {
+    notifications: Type.Array(Type.Object(notificationProperties(BatchItemTarget), { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: 500,
+    }),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ notifications: [EXAMPLE, { to: { userIds: ['bob', 'carol'] }, title: 'Sale starts now' }] }],
+  },
 );
 
 const ItemError = Type.Object({ statusCode: Type.Integer(), code: Type.String(), message: Type.String() });
 
-export const BatchResponse = Type.Object({
-  accepted: Type.Integer({ description: 'How many items were accepted (or replayed)' }),
-  results: Type.Array(
-    Type.Union([SendNotificationResponse, Type.Object({ error: ItemError })], {
-      description: 'One per item, in request order',
-    }),
-  ),
-});
+export const BatchResponse = Type.Object(
+  {
+    accepted: Type.Integer({ description: 'How many items were accepted (or replayed)' }),
+    results: Type.Array(
+      Type.Union([SendNotificationResponse, Type.Object({ error: ItemError })], {
+        description: 'One per item, in request order',
+      }),
+    ),
+  },
+  { description: 'Each item accepted or refused on its own' },
+);
 
 const NullableTime = Type.Union([Type.String(), Type.Null()]);
 
@@ -206,7 +254,17 @@ export const ReadBody = Type.Object(
     ),
     all: Type.Optional(Type.Literal(true)),
   },
-  { additionalProperties: false, description: 'Either { ids: [...] } or { all: true }' },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description: 'Either { ids: [...] } or { all: true }',
+    examples: [{ all: true }],
+    ...refusedWith({
+      minProperties: { code: 'HERALD_ERR_VALIDATION', message: 'must be either { "ids": [...] } or { "all": true }' },
+      maxProperties: { code: 'HERALD_ERR_VALIDATION', message: 'must be either { "ids": [...] } or { "all": true }' },
+    }),
+  },
 );
 
 export const ReadResponse = Type.Object({

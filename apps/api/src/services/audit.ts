@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { timeCursor } from '../lib/cursor.js';
 
 export interface AuditEntry {
   actor: string;
@@ -35,18 +36,11 @@ export class AuditLog {
 
   async list(options: { cursor?: string; limit: number; action?: string }) {
     // The cursor is the last row's (createdAt, id), so rows sharing a time are not skipped.
-    const [cursorAt, cursorId] = options.cursor ? options.cursor.split('|') : [];
+    const after = options.cursor ? timeCursor(options.cursor) : undefined;
     const rows = await this.prisma.auditEvent.findMany({
       where: {
         ...(options.action ? { action: { startsWith: options.action } } : {}),
-        ...(cursorAt
-          ? {
-              OR: [
-                { createdAt: { lt: new Date(cursorAt) } },
-                { createdAt: new Date(cursorAt), id: { lt: cursorId ?? '' } },
-              ],
-            }
-          : {}),
+        ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: options.limit + 1,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import { Errors } from '../../lib/errors.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, randomToken } from '../../lib/secrets.js';
+import { adminSession } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 
 const Origin = Type.String({
@@ -72,7 +73,15 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/admin/api/apps',
-    { onRequest: viewer, schema: { tags: ['admin'], response: { 200: Type.Array(AppView), ...errorResponses(401) } } },
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Apps (tenants)',
+        tags: ['admin'],
+        security: adminSession,
+        response: { 200: Type.Array(AppView), ...errorResponses(401) },
+      },
+    },
     async () => view(),
   );
 
@@ -81,7 +90,9 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: admin,
       schema: {
+        summary: 'Create an app, with its JWT secret and first API key (both shown once)',
         tags: ['admin'],
+        security: adminSession,
         body: Type.Object(
           {
             id: Type.Optional(
@@ -90,7 +101,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
             name: Type.String({ minLength: 1, maxLength: 100 }),
             allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ name: 'Shop', allowedOrigins: ['https://shop.example'] }] },
         ),
         response: {
           201: Type.Object({ app: AppView, jwtSecret: Type.String(), apiKey: Type.String() }),
@@ -135,14 +146,16 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: admin,
       schema: {
+        summary: 'Rename an app or set the origins allowed to embed the SDK',
         tags: ['admin'],
+        security: adminSession,
         params: AppParams,
         body: Type.Object(
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ allowedOrigins: ['https://shop.example'] }] },
         ),
         response: { 200: AppView, ...errorResponses(400, 401, 403, 404) },
       },
@@ -172,10 +185,11 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: "Rotate an app's JWT secret",
         description: 'Tokens signed with the previous secret stay valid for 24 hours, so users are not cut off.',
         tags: ['admin'],
+        security: adminSession,
         params: AppParams,
         response: {
           200: Type.Object({ jwtSecret: Type.String(), previousValidUntil: Type.String() }),
-          ...errorResponses(401, 403, 404),
+          ...errorResponses(400, 401, 403, 404),
         },
       },
     },
@@ -206,9 +220,11 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: viewer,
       schema: {
+        summary: "An app's API keys (their prefixes, never the keys)",
         tags: ['admin'],
+        security: adminSession,
         params: AppParams,
-        response: { 200: Type.Array(KeyView), ...errorResponses(401, 404) },
+        response: { 200: Type.Array(KeyView), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -228,8 +244,12 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         summary: 'Create an API key (the key is shown once)',
         tags: ['admin'],
+        security: adminSession,
         params: AppParams,
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 100 }) },
+          { additionalProperties: false, examples: [{ name: 'Backend' }] },
+        ),
         response: { 201: Type.Object({ key: KeyView, secret: Type.String() }), ...errorResponses(400, 401, 403, 404) },
       },
     },
@@ -264,6 +284,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         summary: 'Revoke an API key: its next call is refused',
         tags: ['admin'],
+        security: adminSession,
         params: Type.Object({ keyId: Type.String({ format: 'uuid' }) }),
         response: { 200: KeyView, ...errorResponses(400, 401, 403, 404) },
       },

@@ -1,9 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { Prisma } from '../../generated/prisma/client.js';
+import { queryTime, timeCursor } from '../../lib/cursor.js';
 import { Errors } from '../../lib/errors.js';
 import { hashPassword } from '../../lib/secrets.js';
 import { isUuid } from '../../lib/text.js';
+import {
+  AdminView,
+  AuditPage,
+  adminSession,
+  CreatedAdmin,
+  Ok,
+  Overview,
+  QueueHealth,
+  SubscriberDetails,
+  SubscribersPage,
+  TimeCursor,
+} from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 import {
   NotificationDetails,
@@ -46,7 +59,15 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/admin/api/overview',
-    { onRequest: viewer, schema: { summary: 'Counters, presence and the last hour per minute', tags: ['admin'] } },
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Counters, presence and the last hour per minute',
+        tags: ['admin'],
+        security: adminSession,
+        response: { 200: Overview, ...errorResponses(401) },
+      },
+    },
     async () => fastify.adminStats(),
   );
 
@@ -57,6 +78,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         summary: 'The notifications log, newest first',
         tags: ['admin'],
+        security: adminSession,
         querystring: Type.Object(
           {
             appId: Type.Optional(Type.String({ maxLength: 64 })),
@@ -64,9 +86,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
             recipient: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
             from: Type.Optional(Type.String({ format: 'date-time' })),
             to: Type.Optional(Type.String({ format: 'date-time' })),
-            cursor: Type.Optional(
-              Type.String({ pattern: '^[0-9T:.Z-]+\\|[0-9a-f-]{36}$', description: 'nextCursor of the previous page' }),
-            ),
+            cursor: Type.Optional(TimeCursor),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
           },
           { additionalProperties: false },
@@ -81,20 +101,13 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       const q = request.query;
       const limit = q.limit ?? 50;
       const createdAt: Prisma.DateTimeFilter = {};
-      if (q.from) createdAt.gte = new Date(q.from);
-      if (q.to) createdAt.lte = new Date(q.to);
+      if (q.from) createdAt.gte = queryTime(q.from, 'from');
+      if (q.to) createdAt.lte = queryTime(q.to, 'to');
       // The cursor is the last row's (createdAt, id): one batch shares a createdAt.
-      const [cursorAt, cursorId] = q.cursor ? q.cursor.split('|') : [];
+      const after = q.cursor ? timeCursor(q.cursor) : undefined;
       const rows = await fastify.prisma.notification.findMany({
         where: {
-          ...(cursorAt
-            ? {
-                OR: [
-                  { createdAt: { lt: new Date(cursorAt) } },
-                  { createdAt: new Date(cursorAt), id: { lt: cursorId ?? '' } },
-                ],
-              }
-            : {}),
+          ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
           ...(q.appId ? { appId: q.appId } : {}),
           ...(q.status ? { status: q.status as Prisma.EnumNotificationStatusFilter['equals'] } : {}),
           ...(q.recipient ? { deliveries: { some: { subscriber: { externalId: q.recipient } } } } : {}),
@@ -129,11 +142,15 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         summary: 'Send from the composer',
         tags: ['admin'],
+        security: adminSession,
         body: Type.Object(
           { appId: Type.String({ minLength: 1, maxLength: 64 }), ...SendNotificationBody.properties },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [{ appId: 'default', to: { userId: 'alice' }, title: 'Hello from the dashboard' }],
+          },
         ),
-        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 403, 404, 503) },
+        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 403, 404, 422, 503) },
       },
     },
     async (request, reply) => {
@@ -160,10 +177,11 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: viewer,
       schema: {
         tags: ['admin'],
+        security: adminSession,
         params: NotificationParams,
         response: {
           200: Type.Intersect([NotificationDetails, Type.Object({ appId: Type.String() })]),
-          ...errorResponses(401, 404),
+          ...errorResponses(400, 401, 404),
         },
       },
     },
@@ -179,6 +197,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: viewer,
       schema: {
         tags: ['admin'],
+        security: adminSession,
         params: NotificationParams,
         querystring: RecipientsQuery,
         response: { 200: RecipientsPage, ...errorResponses(400, 401, 404) },
@@ -198,8 +217,9 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: admin,
       schema: {
         tags: ['admin'],
+        security: adminSession,
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(401, 403, 404, 409) },
+        response: { 200: NotificationDetails, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
@@ -223,15 +243,17 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         summary: 'Search subscribers, with who is online now',
         tags: ['admin'],
+        security: adminSession,
         querystring: Type.Object(
           {
             appId: Type.Optional(Type.String({ maxLength: 64 })),
             q: Type.Optional(Type.String({ maxLength: 256 })),
-            cursor: Type.Optional(Type.String({ maxLength: 256 })),
+            cursor: Type.Optional(Type.String({ maxLength: 256, description: 'nextCursor of the previous page' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
           },
           { additionalProperties: false },
         ),
+        response: { 200: SubscribersPage, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
@@ -276,7 +298,9 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         summary: "A subscriber's inbox and delivery history",
         tags: ['admin'],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        security: adminSession,
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: SubscriberDetails, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -320,7 +344,15 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/admin/api/queue',
-    { onRequest: viewer, schema: { summary: 'Queue counts and failed jobs', tags: ['admin'] } },
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Queue counts and failed jobs',
+        tags: ['admin'],
+        security: adminSession,
+        response: { 200: QueueHealth, ...errorResponses(401) },
+      },
+    },
     async () => {
       const queue = fastify.notificationsQueue;
       const [counts, failed] = await Promise.all([
@@ -341,6 +373,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
     },
   );
 
+  const JobParams = Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 100 }) });
   const job = async (jobId: string) => {
     const j = await fastify.notificationsQueue.getJob(jobId);
     if (!j) throw new Errors.JobNotFound(jobId);
@@ -348,7 +381,16 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
   };
   fastify.post(
     '/admin/api/queue/jobs/:jobId/retry',
-    { onRequest: admin, schema: { tags: ['admin'], params: Type.Object({ jobId: Type.String({ maxLength: 100 }) }) } },
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Retry a failed job',
+        tags: ['admin'],
+        security: adminSession,
+        params: JobParams,
+        response: { 200: Ok, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
     async (request) => {
       const j = await job(request.params.jobId);
       const state = await j.getState();
@@ -370,12 +412,21 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
         targetId: request.params.jobId,
         ip: request.ip,
       });
-      return { ok: true };
+      return { ok: true as const };
     },
   );
   fastify.delete(
     '/admin/api/queue/jobs/:jobId',
-    { onRequest: admin, schema: { tags: ['admin'], params: Type.Object({ jobId: Type.String({ maxLength: 100 }) }) } },
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Remove a job that is not running',
+        tags: ['admin'],
+        security: adminSession,
+        params: JobParams,
+        response: { 200: Ok, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
     async (request) => {
       const j = await job(request.params.jobId);
       const state = await j.getState();
@@ -389,7 +440,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
         targetId: request.params.jobId,
         ip: request.ip,
       });
-      return { ok: true };
+      return { ok: true as const };
     },
   );
 
@@ -399,16 +450,16 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: viewer,
       schema: {
         tags: ['admin'],
+        security: adminSession,
         querystring: Type.Object(
           {
-            cursor: Type.Optional(
-              Type.String({ pattern: '^[0-9T:.Z-]+\\|[0-9a-f-]{36}$', description: 'nextCursor of the previous page' }),
-            ),
-            action: Type.Optional(Type.String({ maxLength: 64 })),
+            cursor: Type.Optional(TimeCursor),
+            action: Type.Optional(Type.String({ maxLength: 64, description: 'Entries whose action starts with this' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
           },
           { additionalProperties: false },
         ),
+        response: { 200: AuditPage, ...errorResponses(400, 401) },
       },
     },
     async (request) =>
@@ -425,18 +476,33 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       password: Type.String({ minLength: 10, maxLength: 1024 }),
       role: Type.Enum(['owner', 'admin', 'viewer']),
     },
-    { additionalProperties: false },
+    {
+      additionalProperties: false,
+      examples: [{ email: 'ops@example.com', password: 'a long passphrase', role: 'viewer' }],
+    },
   );
-  fastify.get('/admin/api/admins', { onRequest: viewer, schema: { tags: ['admin'] } }, async () => {
-    const admins = await fastify.prisma.admin.findMany({ orderBy: { createdAt: 'asc' } });
-    return admins.map((a) => ({
-      id: a.id,
-      email: a.email,
-      role: a.role,
-      createdAt: a.createdAt.toISOString(),
-      lastLoginAt: iso(a.lastLoginAt),
-    }));
-  });
+  fastify.get(
+    '/admin/api/admins',
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Dashboard accounts and their roles',
+        tags: ['admin'],
+        security: adminSession,
+        response: { 200: Type.Array(AdminView), ...errorResponses(401) },
+      },
+    },
+    async () => {
+      const admins = await fastify.prisma.admin.findMany({ orderBy: { createdAt: 'asc' } });
+      return admins.map((a) => ({
+        id: a.id,
+        email: a.email,
+        role: a.role,
+        createdAt: a.createdAt.toISOString(),
+        lastLoginAt: iso(a.lastLoginAt),
+      }));
+    },
+  );
   fastify.post(
     '/admin/api/admins',
     {
@@ -444,8 +510,9 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         summary: 'Add an admin (owners only)',
         tags: ['admin'],
+        security: adminSession,
         body: AdminBody,
-        response: { ...errorResponses(400, 401, 403, 409) },
+        response: { 201: CreatedAdmin, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
@@ -476,8 +543,10 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: owner,
       schema: {
         tags: ['admin'],
+        security: adminSession,
+        summary: 'Remove an admin (owners only; never the last owner)',
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        response: { ...errorResponses(401, 403, 404, 409) },
+        response: { 200: Ok, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
@@ -495,7 +564,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
         details: { email: a.email },
         ip: request.ip,
       });
-      return { ok: true };
+      return { ok: true as const };
     },
   );
 };

@@ -27,7 +27,7 @@ const session: FastifyPluginAsyncTypebox<{ queuePrefix: string }> = async (fasti
           },
           { additionalProperties: false },
         ),
-        response: { 200: Me, ...errorResponses(400, 401, 429) },
+        response: { 200: Me, ...errorResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request, reply) => {

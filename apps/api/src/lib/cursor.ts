@@ -1,0 +1,36 @@
+import { Errors } from './errors.js';
+import { isUuid } from './text.js';
+
+/** Whether PostgreSQL can compare with `time`: a real time (not NaN) in the years 1 to 9999. */
+function comparable(time: Date): boolean {
+  const year = time.getUTCFullYear();
+  return !Number.isNaN(time.getTime()) && year >= 1 && year <= 9999;
+}
+
+/**
+ * A time from a query string as a Date, else a 400. JSON Schema's `date-time` admits times
+ * JavaScript cannot represent (a leap second, 23:59:60) and years PostgreSQL refuses (0000):
+ * they must not reach the database.
+ */
+export function queryTime(value: string, name: string): Date {
+  const time = new Date(value);
+  if (!comparable(time)) {
+    throw new Errors.Invalid(
+      `querystring.${name} must be a time between the years 1 and 9999, such as 2026-01-31T09:00:00Z.`,
+    );
+  }
+  return time;
+}
+
+/**
+ * The (createdAt, id) position a `nextCursor` of a newest-first list names, else a 400: only what
+ * such a list returns (a time as toISOString writes it, `|`, a UUID) is accepted.
+ */
+export function timeCursor(cursor: string): { at: Date; id: string } {
+  const [at = '', id = '', ...rest] = cursor.split('|');
+  const time = new Date(at);
+  if (rest.length > 0 || !isUuid(id) || !comparable(time) || time.toISOString() !== at) {
+    throw new Errors.CursorInvalid();
+  }
+  return { at: time, id };
+}

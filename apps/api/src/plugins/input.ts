@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Errors } from '../lib/errors.js';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../lib/json.js';
+import { unstorableText } from '../lib/text.js';
+
+/**
+ * What a request may carry. A body is JSON (anything else is a 415, which also keeps cross-site
+ * forms out), at most `bodyLimit` bytes (413) and nested at most MAX_JSON_DEPTH deep (400, checked
+ * before parsing, so nothing downstream can overflow its stack); its text, the path's and the
+ * query string's are text PostgreSQL can store; numbers in the path and query string are finite.
+ */
+export default fp(
+  async function input(fastify: FastifyInstance) {
+    // JSON only: anything else is a 415 rather than a string that fails validation.
+    fastify.removeContentTypeParser(['application/json', 'text/plain']);
+    // Fastify's own parser, which also refuses `__proto__` and `constructor.prototype` keys.
+    const parseJson = fastify.getDefaultJsonParser('error', 'error');
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+      const json = text as string;
+      // A route that takes no body accepts an empty one, as many clients send with this header.
+      if (json.length === 0 && !request.routeOptions.schema?.body) return done(null, undefined);
+      if (jsonDeeperThan(json, MAX_JSON_DEPTH)) return done(new Errors.JsonTooDeep(MAX_JSON_DEPTH), undefined);
+      return parseJson(request, json, done);
+    });
+
+    // Text PostgreSQL cannot store (NUL, lone surrogates) is a 400 here, not a 500 at the database.
+    // Only the parts a route declares are read, so only those are checked.
+    fastify.addHook('preValidation', async (request) => {
+      const schema = request.routeOptions.schema;
+      for (const [part, value, declared] of [
+        ['body', request.body, schema?.body],
+        ['params', request.params, schema?.params],
+        ['querystring', request.query, schema?.querystring],
+      ] as const) {
+        const bad = declared ? unstorableText(value) : undefined;
+        if (bad) {
+          throw new Errors.Invalid(
+            `${part}.${bad} contains a NUL character or an unpaired surrogate, which cannot be stored.`,
+          );
+        }
+      }
+    });
+
+    // Ajv turns "1e400" or "Infinity" in a query string into Infinity for an integer and then
+    // skips its minimum and maximum: what passed validation must still be a finite number.
+    fastify.addHook('preHandler', async (request) => {
+      for (const [part, values] of [
+        ['querystring', request.query],
+        ['params', request.params],
+      ] as const) {
+        for (const [key, value] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+          if (typeof value === 'number' && !Number.isFinite(value)) {
+            throw new Errors.Invalid(`${part}.${key} must be a finite number.`);
+          }
+        }
+      }
+    });
+  },
+  { name: 'herald-input', dependencies: ['herald-errors'] },
+);

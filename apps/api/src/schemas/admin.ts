@@ -1,0 +1,121 @@
+import Type from 'typebox';
+import { DELIVERY_STATUSES, InboxPage } from './notifications.js';
+
+/** The dashboard's session cookie, as the OpenAPI document's security requirement. */
+export const adminSession = [{ adminSession: [] }];
+
+const NullableTime = Type.Union([Type.String(), Type.Null()]);
+const Role = Type.Enum(['owner', 'admin', 'viewer']);
+
+export const Ok = Type.Object({ ok: Type.Literal(true) });
+
+const Counters = {
+  sent: Type.Integer(),
+  delivered: Type.Integer(),
+  displayed: Type.Integer(),
+  clicked: Type.Integer(),
+  read: Type.Integer(),
+};
+
+export const Overview = Type.Object({
+  presence: Type.Object({
+    sockets: Type.Integer({ description: 'Sockets connected, all nodes' }),
+    users: Type.Integer({ description: 'Users connected, all nodes' }),
+    nodes: Type.Integer({ description: 'Socket nodes reporting' }),
+  }),
+  lastHour: Type.Object(Counters, { description: 'Totals over the last hour' }),
+  series: Type.Array(
+    Type.Object({ t: Type.Integer({ description: 'Start of the minute, ms since the epoch' }), ...Counters }),
+    {
+      description: 'The last hour, per minute',
+    },
+  ),
+  queue: Type.Object({
+    waiting: Type.Integer(),
+    active: Type.Integer(),
+    delayed: Type.Integer(),
+    failed: Type.Integer(),
+  }),
+});
+
+const Subscriber = {
+  id: Type.String(),
+  appId: Type.String(),
+  userId: Type.String(),
+  online: Type.Boolean(),
+  lastSeq: Type.Integer(),
+  createdAt: Type.String(),
+  lastSeenAt: NullableTime,
+};
+
+export const SubscribersPage = Type.Object({
+  items: Type.Array(Type.Object(Subscriber)),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const SubscriberDetails = Type.Object({
+  ...Subscriber,
+  unread: Type.Integer(),
+  inbox: InboxPage.properties.items,
+  history: Type.Array(
+    Type.Object({
+      notificationId: Type.String(),
+      title: Type.String(),
+      seq: Type.Integer(),
+      status: Type.Enum(DELIVERY_STATUSES),
+      queuedAt: Type.String(),
+      deliveredAt: NullableTime,
+      displayedAt: NullableTime,
+      clickedAt: NullableTime,
+      readAt: NullableTime,
+    }),
+  ),
+});
+
+export const QueueHealth = Type.Object({
+  counts: Type.Record(Type.String(), Type.Integer(), { description: 'Jobs per state' }),
+  failed: Type.Array(
+    Type.Object({
+      id: Type.Optional(Type.String()),
+      name: Type.String(),
+      notificationId: Type.Optional(Type.String()),
+      failedReason: Type.String(),
+      attemptsMade: Type.Integer(),
+      failedAt: NullableTime,
+    }),
+    { description: 'The 50 most recent failed jobs' },
+  ),
+});
+
+export const AuditPage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      at: Type.String(),
+      actor: Type.String(),
+      action: Type.String(),
+      targetType: Type.Union([Type.String(), Type.Null()]),
+      targetId: Type.Union([Type.String(), Type.Null()]),
+      details: Type.Unknown(),
+      ip: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const AdminView = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: Role,
+  createdAt: Type.String(),
+  lastLoginAt: NullableTime,
+});
+
+export const CreatedAdmin = Type.Object({ id: Type.String(), email: Type.String(), role: Role });
+
+/** The `cursor` of a newest-first list: opaque, checked by the route (a made-up one is a 400). */
+export const TimeCursor = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description: 'nextCursor of the previous page, unchanged (400 HERALD_ERR_CURSOR_INVALID otherwise)',
+});
