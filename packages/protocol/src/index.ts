@@ -9,6 +9,11 @@ export const ServerEvent = {
   Notification: 'notification',
   /** Notifications were read (on this or another device): close their popups, update badges. */
   InboxRead: 'inbox:read',
+  /**
+   * Sent just before the server closes the socket on purpose, saying why (`ClosingEvent`); the
+   * disconnect that follows has the reason "io server disconnect".
+   */
+  Closing: 'closing',
 } as const;
 
 /** Client → server events on the end-user namespace `/`. */
@@ -37,12 +42,19 @@ export const HandshakeErrorCode = {
   OriginForbidden: 'HERALD_ERR_ORIGIN_FORBIDDEN',
   /** The server could not check the token (database down); the client should retry. */
   Unavailable: 'HERALD_ERR_UNAVAILABLE',
+  /**
+   * This user's socket was just closed for flooding the server with events: retry after
+   * `data.retryAfterMs`.
+   */
+  RateLimited: 'HERALD_ERR_RATE_LIMITED',
 } as const;
 export type HandshakeErrorCode = (typeof HandshakeErrorCode)[keyof typeof HandshakeErrorCode];
 
 /** `Error.data` of a refused handshake, as seen by the client's `connect_error` listener. */
 export interface HandshakeErrorData {
   code: HandshakeErrorCode;
+  /** With `HERALD_ERR_RATE_LIMITED`: how long to wait before connecting again. */
+  retryAfterMs?: number;
 }
 
 export type Priority = 'low' | 'normal' | 'high';
@@ -123,7 +135,24 @@ export interface ReadRequest {
   ids?: string[];
 }
 
-export type ErrorReply = { ok: false; code: string; message: string };
+export type ErrorReply = {
+  ok: false;
+  code: string;
+  message: string;
+  /**
+   * With `HERALD_ERR_RATE_LIMITED`: the request was refused without being looked at, because this
+   * socket sent too many of its kind; this long from now it would be taken.
+   */
+  retryAfterMs?: number;
+};
+
+/** Why the server is closing this socket (`closing`, just before it disconnects). */
+export interface ClosingEvent {
+  /** `HERALD_ERR_RATE_LIMITED`: too many events were refused; reconnecting is refused for `retryAfterMs`. */
+  code: string;
+  message: string;
+  retryAfterMs?: number;
+}
 
 /** What the client answers to a `notification` event. */
 export interface NotificationAck {
@@ -149,6 +178,7 @@ export interface HandshakeAuth {
 export interface ServerToClientEvents {
   notification: (payload: NotificationPayload, ack: (reply: NotificationAck) => void) => void;
   'inbox:read': (event: InboxReadEvent) => void;
+  closing: (event: ClosingEvent) => void;
 }
 
 export interface ClientToServerEvents {

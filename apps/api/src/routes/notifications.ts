@@ -19,6 +19,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/notifications',
     {
+      onRequest: fastify.apiRateLimit.send,
       schema: {
         summary: 'Send a notification',
         description:
@@ -48,11 +49,13 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/notifications/batch',
     {
+      onRequest: fastify.apiRateLimit.send,
       schema: {
         summary: 'Send many notifications in one request',
         description:
           'Up to 500 notifications, stored with one INSERT and queued with one Redis round trip. The response has ' +
-          'one result per item, in order: the accepted notification, or the error that refused that item alone.',
+          'one result per item, in order: the accepted notification, or the error that refused that item alone. ' +
+          "A batch counts as one request against the API key's send rate limit.",
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         body: BatchBody,
@@ -77,13 +80,14 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/notifications/:id/cancel',
     {
+      onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: 'Cancel a scheduled or queued notification',
         description: 'Answers 409 once it is being sent or was sent. Cancelling twice is not an error.',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(401, 404, 409) },
+        response: { 200: NotificationDetails, ...errorResponses(401, 404, 409, 429) },
       },
     },
     async (request) => fastify.notifications.cancel(request.tenant.appId, request.params.id),
@@ -92,13 +96,14 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/v1/notifications/:id/recipients',
     {
+      onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: "Each recipient's delivery state and timeline",
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
         querystring: RecipientsQuery,
-        response: { 200: RecipientsPage, ...errorResponses(400, 401, 404) },
+        response: { 200: RecipientsPage, ...errorResponses(400, 401, 404, 429) },
       },
     },
     async (request) =>
@@ -112,12 +117,13 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/v1/notifications/:id',
     {
+      onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: 'Get a notification and its delivery counts',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(401, 404) },
+        response: { 200: NotificationDetails, ...errorResponses(401, 404, 429) },
       },
     },
     async (request) => fastify.notifications.get(request.tenant.appId, request.params.id),
