@@ -9,7 +9,12 @@ const Origin = Type.String({
   maxLength: 300,
   description: 'e.g. https://shop.example.com',
 });
-const RateLimit = Type.Union([Type.Integer({ minimum: 0, maximum: 10_000_000 }), Type.Null()], {
+// One schema with two types, not a union: with type coercion on, a union would turn null into 0
+// (trying the integer first) or 0 into null (trying null first).
+const RateLimit = Type.Unsafe<number | null>({
+  type: ['integer', 'null'],
+  minimum: 0,
+  maximum: 10_000_000,
   description:
     'Requests per minute each API key of the app may make to each group of /v1 routes (sends, tokens, the rest); ' +
     "null: the server's default (HERALD_RATE_LIMIT_PER_MINUTE); 0: no limit.",
