@@ -1,6 +1,6 @@
 import { createServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
 import { Redis } from 'ioredis';
-import type { Socket } from 'socket.io-client';
+import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { PENALTY_MS, PenaltyBox, TokenBucket } from '../src/gateway/rate-limit.js';
@@ -155,6 +155,29 @@ describe('per-socket event budgets', () => {
     for (let i = 0; i < 100; i++) socket.emit(`junk-${i}`, 'x'.repeat(1000));
     await expect(closing).resolves.toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED' });
     socket.disconnect();
+  });
+
+  it('drops whatever a dashboard sends on /admin, which takes no events, and closes a flood there too', async () => {
+    await stack.db.prisma.admin.create({
+      data: { email: 'watcher@example.com', role: 'viewer', passwordHash: await hashPassword('correct horse battery') },
+    });
+    const signIn = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/session',
+      payload: { email: 'watcher@example.com', password: 'correct horse battery' },
+    });
+    const cookie = `herald_session=${signIn.cookies.find((c) => c.name === 'herald_session')?.value}`;
+    const admin = connectClient(`${stack.baseUrl}/admin`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { cookie },
+    });
+    await new Promise<void>((resolve) => admin.once('connect', () => resolve()));
+    expect(await admin.timeout(5000).emitWithAck('stats', {})).toMatchObject({ code: 'HERALD_ERR_UNKNOWN_EVENT' });
+    const disconnected = new Promise<string>((resolve) => admin.once('disconnect', resolve));
+    for (let i = 0; i < 100; i++) admin.emit('stats', {});
+    expect(await disconnected).toBe('io server disconnect');
   });
 
   it('lets HERALD_SOCKET_RATE_SCALE scale the budgets, and 0 turn them off', async () => {
