@@ -93,6 +93,17 @@ function hostile(options: Record<string, unknown>) {
   return { started, report, kill: () => child.kill('SIGKILL') };
 }
 
+/** Herald's /metrics as name → value (series without labels). */
+async function scrape(): Promise<Record<string, number>> {
+  const text = await (await fetch(`${herald.url}/metrics`)).text();
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => /^[a-z_0-9]+ /.test(l))
+      .map((l) => [l.split(' ')[0], Number(l.split(' ')[1])]),
+  );
+}
+
 /** CPU seconds a process has used, and the machine's idle and total jiffies (Linux /proc). */
 function cpu(pid: number | undefined) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -215,6 +226,7 @@ describe('a hostile client does not stall everyone else', () => {
 
     /** Every probe at once until `until` resolves: the victims' view of that time. */
     const observe = async (until: Promise<unknown>) => {
+      await scrape(); // Event-loop delay figures restart at each scrape.
       const before = cpu(herald.child.pid);
       const [unreadSamples, healthzMs, notificationMs] = await Promise.all([
         Promise.all(victims.map((v) => measure(unread(v), 500, until))),
@@ -222,9 +234,13 @@ describe('a hostile client does not stall everyone else', () => {
         measure(notification, 100, until),
       ]);
       const unreadMs = unreadSamples.flat();
-      console.log(`[abuse] unread ms: ${unreadSamples.map((v) => v.map(Math.round).join(' ')).join(' | ')}`);
       const after = cpu(herald.child.pid);
+      const metrics = await scrape();
       return {
+        // How long Herald's event loop was kept from running (p99 and worst) over the phase.
+        loopDelayMs: ['p99', 'max'].map((q) =>
+          Math.round(1000 * (metrics[`herald_nodejs_eventloop_lag_${q}_seconds`] ?? Number.NaN)),
+        ),
         // Herald's share of one core, and how busy the whole machine was (it is shared).
         heraldCpu: Number(((after.process - before.process) / (after.at - before.at)).toFixed(2)),
         machineBusy: Number((1 - (after.idle - before.idle) / (after.total - before.total)).toFixed(2)),
