@@ -192,7 +192,7 @@ describe('per-socket event budgets', () => {
       await unlimited.close();
       await doubled.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('per-key REST rate limits', () => {
