@@ -122,6 +122,31 @@ const p95 = (samples: number[]) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? Number.NaN;
 };
 
+describe('the demo endpoints', () => {
+  it('are off, and not announced, when Herald listens on a public address without HERALD_DEMO=true', async () => {
+    const own = await createSchema();
+    const dir = tempDir();
+    const prefix = `{herald-abuse-${uid()}}`;
+    const exposed = await startHerald({
+      env: { DATABASE_URL: own.url, HERALD_DATA_DIR: dir.path, HERALD_QUEUE_PREFIX: prefix, HOST: '0.0.0.0' },
+    });
+    try {
+      expect(exposed.output()).toMatch(/dashboard {3}http/);
+      expect(exposed.output()).not.toMatch(/demo page/);
+      const port = new URL(exposed.url).port;
+      const res = await fetch(`http://127.0.0.1:${port}/demo/session`, { method: 'POST' });
+      expect(res.status).toBe(404);
+      expect(herald.output()).toMatch(/demo page/);
+      expect((await fetch(`${herald.url}/demo/session`, { method: 'POST' })).status).toBe(200);
+    } finally {
+      await exposed.stop();
+      await own.drop();
+      await dropQueuePrefix(prefix);
+      dir.remove();
+    }
+  });
+});
+
 describe('the budgets leave well-behaved clients alone', () => {
   it('lets the SDK catch up on 3,000 missed notifications, page through its inbox and mark all read without meeting a limit', async () => {
     for (let b = 0; b < 6; b++) {
