@@ -19,10 +19,14 @@ export const EVENT_BUDGETS = {
   query: { burst: 60, perSecond: 2 },
   /** Database writes: `read`, `read:all`. */
   write: { burst: 30, perSecond: 1 },
-  /** Lifecycle reports (`displayed`, `clicked`, `closed`): batched writes, cheap each. */
-  report: { burst: 120, perSecond: 10 },
-  /** `auth:refresh`: a JWT verification. */
-  auth: { burst: 5, perSecond: 0.2 },
+  /**
+   * Lifecycle reports (`displayed`, `clicked`, `closed`): batched writes, cheap each. Up to three
+   * per popup, sent without waiting for an answer, so generous: a backend that pops up several
+   * notifications a second for one user must not get that user's socket closed.
+   */
+  report: { burst: 200, perSecond: 20 },
+  /** `auth:refresh`: a JWT verification; even a 4-second token refreshes less often than this. */
+  auth: { burst: 5, perSecond: 0.5 },
   /** Names no handler knows: dropped; a client waiting for an answer is told so. */
   unknown: { burst: 10, perSecond: 0.5 },
 } as const satisfies Record<string, Budget>;
