@@ -115,6 +115,26 @@ describe('per-socket event budgets', () => {
     socket.disconnect();
   });
 
+  it("shares a budget between one user's sockets: twenty sockets do not get twenty bursts", async () => {
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => stack.connectUser('many-tabs')));
+    try {
+      // 40 each stays within every socket's own burst of 60; 800 together is over the user's 600.
+      const t0 = Date.now();
+      const replies = (await Promise.all(sockets.map((s) => burst(s, 'inbox:unread', 40)))).flat();
+      const refill = Math.ceil(((Date.now() - t0) / 1000) * 20);
+      const served = replies.filter((r) => r.ok).length;
+      expect(served).toBeGreaterThanOrEqual(600);
+      expect(served).toBeLessThanOrEqual(600 + refill);
+      expect(replies.find((r) => !r.ok)).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED' });
+      // Another user has budgets of their own.
+      const other = await stack.connectUser('one-tab');
+      expect((await burst(other, 'inbox:unread', 10)).every((r) => r.ok)).toBe(true);
+      other.disconnect();
+    } finally {
+      for (const s of sockets) s.disconnect();
+    }
+  }, 60_000);
+
   it('closes a socket that keeps flooding, saying why, and refuses its user for a while', async () => {
     const before = await rejected(stack, 'socket');
     const socket = await stack.connectUser('flooder');

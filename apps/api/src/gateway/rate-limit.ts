@@ -32,6 +32,20 @@ export const EVENT_BUDGETS = {
 } as const satisfies Record<string, Budget>;
 export type EventClass = keyof typeof EVENT_BUDGETS;
 
+/**
+ * What all sockets of one user on one node may send together, for the classes that cost database
+ * work: without it, a client could open hundreds of sockets and spend each one's burst. Roomy
+ * enough for ten tabs that each catch up on a backlog of thousands.
+ */
+export const USER_BUDGETS: Partial<Record<EventClass, Budget>> = {
+  query: { burst: 600, perSecond: 20 },
+  write: { burst: 150, perSecond: 5 },
+  report: { burst: 1000, perSecond: 100 },
+};
+
+/** A user whose sockets all closed keeps their shared budget this long (no fresh burst by reconnecting). */
+const GROUP_MEMORY_MS = 60_000;
+
 /** The end-user namespace's events by class; any other name is `unknown`. */
 export const USER_EVENT_CLASSES: Readonly<Record<string, EventClass>> = {
   [ClientEvent.Sync]: 'query',
@@ -118,7 +132,20 @@ export interface EventLimitOptions {
   onRefused: () => void;
   /** Called when a socket is cut for flooding, before it is disconnected. */
   onCut?: (socket: Socket) => void;
+  /** Sockets with the same group (a user) share `USER_BUDGETS` on top of their own budgets. */
+  groupOf?: (socket: Socket) => string;
 }
+
+interface Group {
+  buckets: Partial<Record<EventClass, TokenBucket>>;
+  sockets: number;
+  idleSince: number;
+}
+
+const scaled = (budget: Budget, scale: number): Budget => ({
+  burst: budget.burst * scale,
+  perSecond: budget.perSecond * scale,
+});
 
 const shown = (name: unknown) => (typeof name === 'string' ? JSON.stringify(name.slice(0, 40)) : 'this');
 
@@ -131,15 +158,35 @@ const shown = (name: unknown) => (typeof name === 'string' ? JSON.stringify(name
 export function limitEvents(nsp: Namespace, options: EventLimitOptions): void {
   if (options.scale <= 0) return;
   const budgets = Object.fromEntries(
-    Object.entries(EVENT_BUDGETS).map(([k, b]) => [
-      k,
-      { burst: b.burst * options.scale, perSecond: b.perSecond * options.scale },
-    ]),
+    Object.entries(EVENT_BUDGETS).map(([k, b]) => [k, scaled(b, options.scale)]),
   ) as Record<EventClass, Budget>;
-  const strikes: Budget = { burst: STRIKES.burst * options.scale, perSecond: STRIKES.perSecond * options.scale };
+  const groupBudgets = Object.fromEntries(
+    Object.entries(USER_BUDGETS).map(([k, b]) => [k, scaled(b, options.scale)]),
+  ) as Partial<Record<EventClass, Budget>>;
+  const strikes = scaled(STRIKES, options.scale);
+  const groups = new Map<string, Group>();
+  let connections = 0;
+
+  /** The user's shared budgets, kept a while after their last socket closed. */
+  const join = (socket: Socket): Group | undefined => {
+    if (!options.groupOf) return undefined;
+    if (++connections % 256 === 0) {
+      const now = Date.now();
+      for (const [k, g] of groups) if (g.sockets === 0 && now - g.idleSince > GROUP_MEMORY_MS) groups.delete(k);
+    }
+    const key = options.groupOf(socket);
+    const group = groups.get(key) ?? { buckets: {}, sockets: 0, idleSince: 0 };
+    groups.set(key, group);
+    group.sockets++;
+    socket.once('disconnect', () => {
+      if (--group.sockets === 0) group.idleSince = Date.now();
+    });
+    return group;
+  };
 
   nsp.on('connection', (socket) => {
     const buckets: Partial<Record<EventClass, TokenBucket>> = {};
+    const group = join(socket);
     let refusals: TokenBucket | undefined;
     let cut = false;
     socket.use((packet, next) => {
@@ -153,7 +200,13 @@ export function limitEvents(nsp: Namespace, options: EventLimitOptions): void {
       const reply = typeof last === 'function' ? (last as (r: ErrorReply) => void) : undefined;
       const bucket = buckets[kind] ?? new TokenBucket(budgets[kind]);
       buckets[kind] = bucket;
-      const wait = bucket.take();
+      let wait = bucket.take();
+      const shared = groupBudgets[kind];
+      if (wait === 0 && group && shared) {
+        const groupBucket = group.buckets[kind] ?? new TokenBucket(shared);
+        group.buckets[kind] = groupBucket;
+        wait = groupBucket.take();
+      }
       if (wait === 0) {
         if (kind !== 'unknown') return next();
         reply?.({ ok: false, code: 'HERALD_ERR_UNKNOWN_EVENT', message: `There is no ${shown(name)} event.` });
@@ -163,7 +216,7 @@ export function limitEvents(nsp: Namespace, options: EventLimitOptions): void {
       reply?.({
         ok: false,
         code: RATE_LIMITED,
-        message: `Too many ${shown(name)} requests on this connection; retry in ${wait} ms.`,
+        message: `Too many ${shown(name)} requests from this connection or user; retry in ${wait} ms.`,
         retryAfterMs: wait,
       });
       refusals ??= new TokenBucket(strikes);

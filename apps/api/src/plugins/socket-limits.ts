@@ -35,6 +35,7 @@ export default fp(
       classes: USER_EVENT_CLASSES,
       scale: opts.scale,
       onRefused: refused,
+      groupOf: (socket) => who(socket.data),
       onCut: (socket) => {
         penalties.add(who(socket.data), PENALTY_MS);
         fastify.log.warn(
