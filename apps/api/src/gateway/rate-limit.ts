@@ -228,7 +228,7 @@ export function limitEvents(nsp: Namespace, options: EventLimitOptions): void {
         message: 'This connection sent far more requests than allowed and was closed.',
         retryAfterMs: PENALTY_MS,
       };
-      (socket as Socket).emit(ServerEvent.Closing, closing);
+      socket.emit(ServerEvent.Closing, closing);
       socket.disconnect(true);
     });
   });
