@@ -113,5 +113,6 @@ async function slowloris() {
 }
 
 const result = options.mode === 'flood' ? await flood() : await slowloris();
-process.stdout.write(`${JSON.stringify(result)}\n`);
+const { user, system } = process.cpuUsage();
+process.stdout.write(`${JSON.stringify({ ...result, cpuMs: Math.round((user + system) / 1000) })}\n`);
 process.exit(0);
