@@ -121,6 +121,10 @@ const heraldEnv = (schemaName, prefix, dataDir) => ({
   HERALD_DATA_DIR: join(DATA_ROOT, dataDir),
   HERALD_DEMO: 'false',
   HERALD_WORKER_CONCURRENCY: '16',
+  // The load generators are one client address with one API key, sending as fast as allowed:
+  // the per-address connection cap and the per-key rate limit would measure themselves.
+  HERALD_MAX_CONNECTIONS_PER_ADDRESS: '0',
+  HERALD_RATE_LIMIT_PER_MINUTE: '0',
   LOG_LEVEL: 'warn',
   PORT: '0',
 });

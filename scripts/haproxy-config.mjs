@@ -4,10 +4,10 @@
 // this function's output for two nodes.
 
 /**
- * @param {{ port: number, servers: Array<{ name: string, host: string, port: number }>, stats?: number, maxconn?: number }} options
+ * @param {{ port: number, servers: Array<{ name: string, host: string, port: number }>, stats?: number, maxconn?: number, perClient?: number }} options
  * @returns {string}
  */
-export function haproxyConfig({ port, servers, stats, maxconn = 9000 }) {
+export function haproxyConfig({ port, servers, stats, maxconn = 9000, perClient = 500 }) {
   return `# Herald behind HAProxy: sticky sessions for long-polling, WebSocket upgrades, health checks.
 global
     # Each proxied connection holds two file descriptors; raise with \`ulimit -n\` for more.
@@ -24,12 +24,20 @@ defaults
     # An upgraded WebSocket is a tunnel: keep it open between Socket.IO's pings (25 s).
     timeout tunnel 1h
     timeout http-keep-alive 10s
+    # Slowloris: a client gets 10 s to send its request headers (Herald's own HERALD_HEADERS_TIMEOUT_MS
+    # default). Herald applies its body deadline behind the proxy as well.
+    timeout http-request 10s
     # A node that died: retry the connection on another one instead of failing the client.
     retries 3
     option redispatch
 
 frontend herald
     bind *:${port}
+    # At most ${perClient} connections per client address. Herald exempts its trusted proxies from its
+    # own per-address cap (HERALD_MAX_CONNECTIONS_PER_ADDRESS), so the cap is kept here instead.
+    stick-table type ipv6 size 1m expire 1m store conn_cur
+    tcp-request connection track-sc0 src
+    tcp-request connection reject if { sc0_conn_cur gt ${perClient} }
     default_backend herald_nodes
 
 backend herald_nodes

@@ -160,6 +160,8 @@ describe('dashboard components', () => {
             id: 'default',
             name: 'Default',
             allowedOrigins: [],
+            rateLimitPerMinute: null,
+            defaultRateLimitPerMinute: 6000,
             createdAt: new Date().toISOString(),
             secretRotatedAt: null,
             keys: 1,
@@ -191,6 +193,57 @@ describe('dashboard components', () => {
     await page.getByRole('button', { name: 'Done' }).click();
     expect(await page.locator('[data-secret]').count()).toBe(0);
     await page.context().close();
+  });
+
+  it("herald-apps saves an app's rate limit, and an empty field returns it to the server's default", async () => {
+    const app = {
+      id: 'shop',
+      name: 'Shop',
+      allowedOrigins: [],
+      rateLimitPerMinute: null as number | null,
+      defaultRateLimitPerMinute: 6000,
+      createdAt: new Date().toISOString(),
+      secretRotatedAt: null,
+      keys: 1,
+      subscribers: 0,
+    };
+    const patches: unknown[] = [];
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': () => [app],
+        'GET /admin/api/apps/shop/keys': [],
+        'PATCH /admin/api/apps/shop': (_r: Route, body: { rateLimitPerMinute: number | null }) => {
+          patches.push(body);
+          app.rateLimitPerMinute = body.rateLimitPerMinute;
+          return app;
+        },
+      },
+      '#/apps',
+    );
+    const field = page.getByLabel(/Rate limit, requests a minute per API key/);
+    await expect.poll(() => field.getAttribute('placeholder')).toBe('6000');
+    expect(await field.inputValue()).toBe('');
+    await field.fill('120');
+    await page.getByRole('button', { name: 'Save rate limit' }).click();
+    await expect.poll(() => patches).toEqual([{ rateLimitPerMinute: 120 }]);
+    await expect.poll(() => field.inputValue()).toBe('120');
+    await field.fill('');
+    await page.getByRole('button', { name: 'Save rate limit' }).click();
+    await expect.poll(() => patches).toEqual([{ rateLimitPerMinute: 120 }, { rateLimitPerMinute: null }]);
+    await page.context().close();
+
+    // A viewer reads it instead.
+    const viewer = await dashboard(
+      {
+        'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' },
+        'GET /admin/api/apps': [{ ...app, rateLimitPerMinute: 0 }],
+        'GET /admin/api/apps/shop/keys': [],
+      },
+      '#/apps',
+    );
+    await expect.poll(() => viewer.locator('[data-rate-limit]').textContent()).toBe('Rate limit: no limit');
+    await viewer.context().close();
   });
 
   it('herald-subscribers explains an empty result', async () => {

@@ -6,15 +6,18 @@ import type { RedisEndpoint } from './lib/redis-endpoint.js';
 import adminAuthPlugin from './plugins/admin-auth.js';
 import adminSocketPlugin from './plugins/admin-socket.js';
 import authPlugin from './plugins/auth.js';
+import connectionLimitsPlugin from './plugins/connection-limits.js';
 import databasePlugin from './plugins/database.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin, { clientErrorHandler, errorAnnotations, frameworkErrors } from './plugins/errors.js';
 import inputPlugin from './plugins/input.js';
 import metricsPlugin from './plugins/metrics.js';
 import queuePlugin from './plugins/queue.js';
+import rateLimitsPlugin from './plugins/rate-limits.js';
 import redisPlugin from './plugins/redis.js';
 import servicesPlugin from './plugins/services.js';
 import socketPlugin from './plugins/socket.js';
+import socketLimitsPlugin from './plugins/socket-limits.js';
 import adminAppRoutes from './routes/admin/apps.js';
 import adminOperationRoutes from './routes/admin/operations.js';
 import adminSessionRoutes from './routes/admin/session.js';
@@ -60,6 +63,19 @@ export async function buildApp(opts: AppOptions) {
       customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, verbose: true },
       plugins: [errorAnnotations],
     },
+    // A client that stalls (slowloris: headers or a body a byte at a time, or nothing at all) is
+    // cut off here instead of holding a file descriptor for ever. Node checks these deadlines
+    // every second. WebSockets leave the HTTP server's timeouts behind when they upgrade, and
+    // long-polling requests are complete once their headers arrive, so neither is affected; the
+    // idle timeout stays above the 25 s a long-polling response may wait.
+    connectionTimeout: opts.config.idleTimeoutMs,
+    keepAliveTimeout: opts.config.keepAliveTimeoutMs,
+    requestTimeout: opts.config.requestTimeoutMs,
+    http: {
+      headersTimeout: opts.config.headersTimeoutMs,
+      requestTimeout: opts.config.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // External capabilities.
@@ -67,6 +83,10 @@ export async function buildApp(opts: AppOptions) {
   await app.register(inputPlugin);
   await app.register(docsPlugin);
   await app.register(metricsPlugin);
+  await app.register(connectionLimitsPlugin, {
+    maxPerAddress: opts.config.maxConnectionsPerAddress,
+    trustProxy: opts.config.trustProxy,
+  });
   await app.register(databasePlugin, { db: opts.db });
   await app.register(redisPlugin, { endpoint: opts.redis });
   // Herald's own.
@@ -83,6 +103,11 @@ export async function buildApp(opts: AppOptions) {
     ackTimeoutMs: opts.config.ackTimeoutMs,
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
   });
+  await app.register(socketLimitsPlugin, { scale: opts.config.socketRateScale });
+  await app.register(rateLimitsPlugin, {
+    prefix: opts.config.queuePrefix,
+    defaultPerMinute: opts.config.rateLimitPerMinute,
+  });
   await app.register(adminAuthPlugin);
   await app.register(adminSocketPlugin);
   // Routes.
@@ -91,7 +116,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(tokenRoutes, { defaultTtlSeconds: opts.config.tokenTtlSeconds });
   await app.register(inboxRoutes);
   await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
-  await app.register(adminAppRoutes);
+  await app.register(adminAppRoutes, { defaultRateLimitPerMinute: opts.config.rateLimitPerMinute });
   await app.register(adminOperationRoutes);
   // The demo page's visitors live in an app of their own, never in the app operators send to.
   if (opts.config.demo) await app.register(demoRoutes, { appId: DEMO_APP_ID });

@@ -50,7 +50,8 @@ function banner(config: Config, url: URL, boot: BootstrapResult): string {
   const lines = [
     '',
     `  Herald is running at ${base}`,
-    `    demo page   ${base}/`,
+    // The demo is off by default on a public HOST (HERALD_DEMO): do not point at a page that is not there.
+    ...(config.demo ? [`    demo page   ${base}/`] : []),
     `    dashboard   ${base}/dashboard/`,
     `    API docs    ${base}/docs`,
   ];

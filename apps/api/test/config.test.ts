@@ -43,4 +43,66 @@ describe('loadConfig', () => {
   it('lets the command line override the role', () => {
     expect(loadConfig({ HERALD_ROLE: 'api' }, { HERALD_ROLE: 'worker' }).role).toBe('worker');
   });
+
+  it.each([
+    ['127.0.0.1', true],
+    ['localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['127.0.1.1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.10', false],
+    ['herald.example.com', false],
+  ])('serves the demo by default on HOST=%s: %s', (host, demo) => {
+    expect(loadConfig({ HOST: host }).demo).toBe(demo);
+  });
+
+  it('serves the demo on a public HOST only when HERALD_DEMO=true says so', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', HERALD_DEMO: 'true' }).demo).toBe(true);
+    expect(loadConfig({ HOST: '127.0.0.1', HERALD_DEMO: 'false' }).demo).toBe(false);
+  });
+
+  it('has limits and timeouts by default, and reads them from the environment', () => {
+    expect(loadConfig({})).toMatchObject({
+      rateLimitPerMinute: 6000,
+      socketRateScale: 1,
+      maxConnectionsPerAddress: 500,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      idleTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 72_000,
+    });
+    expect(
+      loadConfig({
+        HERALD_RATE_LIMIT_PER_MINUTE: '0',
+        HERALD_SOCKET_RATE_SCALE: '2.5',
+        HERALD_MAX_CONNECTIONS_PER_ADDRESS: '0',
+        HERALD_HEADERS_TIMEOUT_MS: '5000',
+        HERALD_REQUEST_TIMEOUT_MS: '5000',
+      }),
+    ).toMatchObject({
+      rateLimitPerMinute: 0,
+      socketRateScale: 2.5,
+      maxConnectionsPerAddress: 0,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+    });
+  });
+
+  it.each([
+    [
+      { HERALD_IDLE_TIMEOUT_MS: '20000' },
+      /HERALD_IDLE_TIMEOUT_MS must be a number of milliseconds from 30000 \(long-polling/,
+    ],
+    [{ HERALD_RATE_LIMIT_PER_MINUTE: '-1' }, /HERALD_RATE_LIMIT_PER_MINUTE must be a number of requests from 0/],
+    [{ HERALD_MAX_CONNECTIONS_PER_ADDRESS: 'lots' }, /HERALD_MAX_CONNECTIONS_PER_ADDRESS must be an integer/],
+    [
+      { HERALD_HEADERS_TIMEOUT_MS: '20000', HERALD_REQUEST_TIMEOUT_MS: '10000' },
+      /HERALD_HEADERS_TIMEOUT_MS \(20000\) must be at most HERALD_REQUEST_TIMEOUT_MS \(10000\)/,
+    ],
+  ])('refuses %j with a sentence', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
 });

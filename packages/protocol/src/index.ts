@@ -14,7 +14,10 @@ export const ServerEvent = {
    * `replay: true`), live ones come after it.
    */
   Synced: 'synced',
-  /** The server is about to close this socket on purpose: why, and whether reconnecting can help. */
+  /**
+   * Sent just before the server closes the socket on purpose, saying why (`ClosingEvent`); the
+   * disconnect that follows has the reason "io server disconnect".
+   */
   Closing: 'closing',
 } as const;
 
@@ -46,12 +49,19 @@ export const HandshakeErrorCode = {
   Unavailable: 'HERALD_ERR_UNAVAILABLE',
   /** `auth.since` is not a sequence number (an integer from 0 to 2147483647) nor null. */
   CursorInvalid: 'HERALD_ERR_CURSOR_INVALID',
+  /**
+   * This user's socket was just closed for flooding the server with events: retry after
+   * `data.retryAfterMs`.
+   */
+  RateLimited: 'HERALD_ERR_RATE_LIMITED',
 } as const;
 export type HandshakeErrorCode = (typeof HandshakeErrorCode)[keyof typeof HandshakeErrorCode];
 
 /** `Error.data` of a refused handshake, as seen by the client's `connect_error` listener. */
 export interface HandshakeErrorData {
   code: HandshakeErrorCode;
+  /** With `HERALD_ERR_RATE_LIMITED`: how long to wait before connecting again. */
+  retryAfterMs?: number;
 }
 
 export type Priority = 'low' | 'normal' | 'high';
@@ -99,10 +109,16 @@ export interface SyncedEvent {
 
 /** `closing` payload: sent just before the server closes a socket on purpose. */
 export interface ClosingEvent {
+  /**
+   * Why: e.g. `HERALD_ERR_RATE_LIMITED` (too many events were refused; reconnecting is refused for
+   * `retryAfterMs`), `HERALD_ERR_TOKEN_REVOKED` (the app's secret was revoked: get a new token).
+   */
   code: string;
   message: string;
   /** False when reconnecting as-is cannot help (the same token or page would be refused again). */
   reconnect: boolean;
+  /** Do not reconnect sooner than this. */
+  retryAfterMs?: number;
 }
 
 /** `sync` request: "I have everything up to `since`; what came after it?" */
@@ -152,7 +168,16 @@ export interface ReadRequest {
   ids?: string[];
 }
 
-export type ErrorReply = { ok: false; code: string; message: string };
+export type ErrorReply = {
+  ok: false;
+  code: string;
+  message: string;
+  /**
+   * With `HERALD_ERR_RATE_LIMITED`: the request was refused without being looked at, because this
+   * socket sent too many of its kind; this long from now it would be taken.
+   */
+  retryAfterMs?: number;
+};
 
 /** What the client answers to a `notification` event. */
 export interface NotificationAck {

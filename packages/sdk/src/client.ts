@@ -323,9 +323,9 @@ export class HeraldClient extends Emitter<HeraldEvents> {
    * Reconnects after a refusal or a server-side close (Socket.IO itself only retries after a
    * transport failure): bounded exponential backoff with jitter. Returns the delay.
    */
-  private _retry(): number {
+  private _retry(notBeforeMs = 0): number {
     const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this._retries);
-    const delay = Math.round(ceiling * (0.5 + Math.random() * 0.5));
+    const delay = Math.max(notBeforeMs, Math.round(ceiling * (0.5 + Math.random() * 0.5)));
     this._retries++;
     clearTimeout(this._retryTimer);
     this._retryTimer = setTimeout(() => {
@@ -431,7 +431,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
         this._stopped = true;
         return;
       }
-      const retryInMs = this._retry();
+      const retryInMs = this._retry(closing?.retryAfterMs);
       this._setState({
         state: 'disconnected',
         code: DisconnectCode.ServerClosed,
@@ -440,7 +440,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
         retryInMs,
       });
     });
-    socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+    socket.on('connect_error', (error: Error & { data?: { code?: string; retryAfterMs?: number } }) => {
       if (socket.active) {
         // Transport-level failure (server down or restarting): Socket.IO retries with backoff.
         this._emit('error', Object.assign(error, { code: 'HERALD_ERR_CONNECT' }));
@@ -453,9 +453,13 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       if (!this._tokenProblem) this._emit('error', Object.assign(error, { code }));
       if (code === HandshakeErrorCode.CursorInvalid) this._cursor = null;
       const refreshable = typeof this._options.token === 'function';
-      const permanent =
-        PERMANENT.includes(code) ||
-        (!refreshable && code !== HandshakeErrorCode.Unavailable && code !== HandshakeErrorCode.CursorInvalid);
+      // Refusals that pass by themselves are retried whatever the token.
+      const transient: string[] = [
+        HandshakeErrorCode.Unavailable,
+        HandshakeErrorCode.CursorInvalid,
+        HandshakeErrorCode.RateLimited,
+      ];
+      const permanent = PERMANENT.includes(code) || (!refreshable && !transient.includes(code));
       if (permanent) {
         this._stopped = true;
         this._setState({
@@ -466,10 +470,13 @@ export class HeraldClient extends Emitter<HeraldEvents> {
         });
         return;
       }
-      const retryInMs = this._retry();
+      const retryInMs = this._retry(error.data?.retryAfterMs);
       this._setState({
         state: 'disconnected',
-        code: code === HandshakeErrorCode.Unavailable ? DisconnectCode.Unavailable : DisconnectCode.Unauthorized,
+        code:
+          code === HandshakeErrorCode.Unavailable || code === HandshakeErrorCode.RateLimited
+            ? DisconnectCode.Unavailable
+            : DisconnectCode.Unauthorized,
         reason,
         error: this._tokenProblem ? 'HERALD_ERR_TOKEN_SOURCE' : code,
         retryInMs,

@@ -301,6 +301,35 @@ describe('HeraldClient', () => {
     }
   });
 
+  it('waits out a rate-limit penalty before connecting again, even with a static token', () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeSocket();
+      fake.socket.active = false;
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: 't',
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+      });
+      fake.fire(
+        'connect_error',
+        Object.assign(new Error('Too many requests from this user; try again later.'), {
+          data: { code: 'HERALD_ERR_RATE_LIMITED', retryAfterMs: 30_000 },
+        }),
+      );
+      expect(client.stateContext).toMatchObject({ state: 'disconnected', code: 6, retryInMs: 30_000 });
+      vi.advanceTimersByTime(29_999);
+      expect(fake.socket.connect).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(fake.socket.connect).toHaveBeenCalledTimes(1);
+      client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('stops for good when the page origin is not allowed, and says so', () => {
     vi.useFakeTimers();
     try {

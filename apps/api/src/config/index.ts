@@ -37,6 +37,23 @@ export interface Config {
   trustProxy: boolean | string;
   /** Socket.IO adapter: `auto` (none for one embedded process, sharded Redis otherwise), `none`, `sharded`. */
   adapter: 'auto' | 'none' | 'sharded';
+  /**
+   * Requests per minute each API key may make to each group of `/v1` routes (sends, tokens, the
+   * rest), unless its app sets its own; 0 means no limit.
+   */
+  rateLimitPerMinute: number;
+  /** Multiplies every per-socket event budget (gateway/rate-limit.ts); 0 turns them off. */
+  socketRateScale: number;
+  /** Concurrent connections one client address may hold (0: no cap); trusted proxies are exempt. */
+  maxConnectionsPerAddress: number;
+  /** How long a client may take to send a request's headers; slowloris connections end here. */
+  headersTimeoutMs: number;
+  /** How long a client may take to send a whole request, headers and body. */
+  requestTimeoutMs: number;
+  /** A connection with no traffic either way for this long is closed (WebSockets are exempt). */
+  idleTimeoutMs: number;
+  /** How long an idle keep-alive connection waits for its next request. */
+  keepAliveTimeoutMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -56,6 +73,13 @@ const descriptions: Record<string, string> = {
   HERALD_JWT_SECRET: 'at least 32 characters',
   HERALD_AUTO_MIGRATE: 'true or false',
   HERALD_DEMO: 'true or false',
+  HERALD_RATE_LIMIT_PER_MINUTE: 'a number of requests from 0 (no limit) to 10000000',
+  HERALD_SOCKET_RATE_SCALE: 'a number from 0 (no limits) to 1000',
+  HERALD_MAX_CONNECTIONS_PER_ADDRESS: 'an integer from 0 (no cap) to 1000000',
+  HERALD_HEADERS_TIMEOUT_MS: 'a number of milliseconds from 500 to 600000, at most HERALD_REQUEST_TIMEOUT_MS',
+  HERALD_REQUEST_TIMEOUT_MS: 'a number of milliseconds from 1000 to 3600000',
+  HERALD_IDLE_TIMEOUT_MS: 'a number of milliseconds from 30000 (long-polling requests wait up to 25 s) to 3600000',
+  HERALD_KEEP_ALIVE_TIMEOUT_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_WORKER_CONCURRENCY: 'an integer from 1 to 256',
   HERALD_BODY_LIMIT: 'a number of bytes from 1024 to 10485760',
   HERALD_ACK_TIMEOUT_MS: 'a number of milliseconds from 100 to 600000',
@@ -91,6 +115,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`Invalid configuration: ${sentences.join('; ')}.`);
   }
   const e = converted as Env;
+  if (e.HERALD_HEADERS_TIMEOUT_MS > e.HERALD_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `Invalid configuration: HERALD_HEADERS_TIMEOUT_MS (${e.HERALD_HEADERS_TIMEOUT_MS}) must be at most ` +
+        `HERALD_REQUEST_TIMEOUT_MS (${e.HERALD_REQUEST_TIMEOUT_MS}): the headers are part of the request.`,
+    );
+  }
   return {
     role: e.HERALD_ROLE,
     host: e.HOST,
@@ -106,7 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // A single `all` process is the development and embedded path: keep its schema current.
     // Scaled-out deployments run `herald migrate` once instead.
     autoMigrate: e.HERALD_AUTO_MIGRATE ?? e.HERALD_ROLE === 'all',
-    demo: e.HERALD_DEMO,
+    // Anonymous visitors get tokens from the demo: on by default only where no one else can reach it.
+    demo: e.HERALD_DEMO ?? isLoopbackHost(e.HOST),
     workerConcurrency: e.HERALD_WORKER_CONCURRENCY,
     bodyLimit: e.HERALD_BODY_LIMIT,
     ackTimeoutMs: e.HERALD_ACK_TIMEOUT_MS,
@@ -117,6 +148,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     adapter: e.HERALD_ADAPTER,
     trustProxy:
       e.HERALD_TRUST_PROXY === 'true' ? true : e.HERALD_TRUST_PROXY === 'false' ? false : e.HERALD_TRUST_PROXY,
+    rateLimitPerMinute: e.HERALD_RATE_LIMIT_PER_MINUTE,
+    socketRateScale: e.HERALD_SOCKET_RATE_SCALE,
+    maxConnectionsPerAddress: e.HERALD_MAX_CONNECTIONS_PER_ADDRESS,
+    headersTimeoutMs: e.HERALD_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.HERALD_REQUEST_TIMEOUT_MS,
+    idleTimeoutMs: e.HERALD_IDLE_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.HERALD_KEEP_ALIVE_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** `localhost`, `127.x.x.x`, `::1` (bracketed or not): addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
 }

@@ -23,7 +23,8 @@ export const EnvSchema = Type.Object({
   HERALD_JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   HERALD_QUEUE_PREFIX: Type.String({ default: '{herald}', minLength: 1 }),
   HERALD_AUTO_MIGRATE: Type.Optional(Bool()),
-  HERALD_DEMO: Bool(true),
+  // No default here: without it, the demo is on only when HOST is a loopback address.
+  HERALD_DEMO: Type.Optional(Bool()),
   HERALD_WORKER_CONCURRENCY: Type.Integer({ default: 8, minimum: 1, maximum: 256 }),
   HERALD_BODY_LIMIT: Type.Integer({ default: 262_144, minimum: 1024, maximum: 10_485_760 }),
   HERALD_ACK_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000 }),
@@ -35,6 +36,13 @@ export const EnvSchema = Type.Object({
   HERALD_FANOUT_CHUNK: Type.Integer({ default: 1000, minimum: 10, maximum: 10_000 }),
   HERALD_JOB_LOCK_MS: Type.Integer({ default: 30_000, minimum: 1000, maximum: 600_000 }),
   HERALD_TOKEN_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 2_592_000 }),
+  HERALD_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 6000, minimum: 0, maximum: 10_000_000 }),
+  HERALD_SOCKET_RATE_SCALE: Type.Number({ default: 1, minimum: 0, maximum: 1000 }),
+  HERALD_MAX_CONNECTIONS_PER_ADDRESS: Type.Integer({ default: 500, minimum: 0, maximum: 1_000_000 }),
+  HERALD_HEADERS_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 500, maximum: 600_000 }),
+  HERALD_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1000, maximum: 3_600_000 }),
+  HERALD_IDLE_TIMEOUT_MS: Type.Integer({ default: 60_000, minimum: 30_000, maximum: 3_600_000 }),
+  HERALD_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 1000, maximum: 600_000 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

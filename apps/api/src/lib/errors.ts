@@ -70,6 +70,8 @@ export const Errors = {
     'Too many failed sign-ins from this address for this email; try again in %d minutes.',
     429,
   ),
+  /** REST rate limits (plugins/rate-limits.ts); the socket gateway answers with the same code. */
+  RateLimited: createError('HERALD_ERR_RATE_LIMITED', '%s', 429),
   AdminForbidden: createError('HERALD_ERR_FORBIDDEN', 'Your role (%s) cannot do this; it needs the %s role.', 403),
   AppNotFound: createError('HERALD_ERR_APP_NOT_FOUND', 'App %s does not exist.', 404),
   AppExists: createError('HERALD_ERR_APP_EXISTS', 'An app with id %s already exists.', 409),

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -22,7 +21,8 @@ const demo: FastifyPluginAsyncTypebox<{ appId: string }> = async (fastify, opts)
     create: { id: opts.appId, name: 'Demo page', jwtSecret: randomToken(32) },
     update: {},
   });
-  await fastify.register(rateLimit, { max: 20, timeWindow: '1 minute' });
+  // Per address, shared by every node (plugins/rate-limits.ts).
+  fastify.addHook('onRequest', fastify.demoRateLimit);
 
   fastify.post(
     '/demo/session',

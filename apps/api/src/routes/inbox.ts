@@ -11,6 +11,7 @@ const inbox: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/v1/users/:userId/inbox',
     {
+      onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: "A user's inbox, newest first",
         description: 'Pass `nextCursor` as `cursor` for older entries. An unknown user has an empty inbox.',
@@ -18,7 +19,7 @@ const inbox: FastifyPluginAsyncTypebox = async (fastify) => {
         security: [{ apiKey: [] }],
         params: UserParams,
         querystring: InboxQuery,
-        response: { 200: InboxPage, ...errorResponses(400, 401) },
+        response: { 200: InboxPage, ...errorResponses(400, 401, 429) },
       },
     },
     async (request) => {
@@ -36,6 +37,7 @@ const inbox: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/users/:userId/inbox/read',
     {
+      onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: 'Mark notifications read for a user',
         description:
@@ -44,7 +46,7 @@ const inbox: FastifyPluginAsyncTypebox = async (fastify) => {
         security: [{ apiKey: [] }],
         params: UserParams,
         body: ReadBody,
-        response: { 200: ReadResponse, ...errorResponses(400, 401, 404, 413, 415) },
+        response: { 200: ReadResponse, ...errorResponses(400, 401, 404, 413, 415, 429) },
       },
     },
     async (request) => {

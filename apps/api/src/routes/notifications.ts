@@ -19,6 +19,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/notifications',
     {
+      onRequest: fastify.apiRateLimit.send,
       schema: {
         summary: 'Send a notification',
         description:
@@ -29,7 +30,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         security: [{ apiKey: [] }],
         headers: IdempotencyHeaders,
         body: SendNotificationBody,
-        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 413, 415, 422, 503) },
+        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -48,17 +49,19 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/notifications/batch',
     {
+      onRequest: fastify.apiRateLimit.send,
       schema: {
         summary: 'Send many notifications in one request',
         description:
           'Up to 500 notifications, stored with one INSERT and queued with one Redis round trip. The response has ' +
           'one result per item, in order: the accepted notification, or the error that refused that item alone ' +
           '(a `to` naming no target or several, a topic, `data` over 4 KB, a bad `sendAt`, an idempotency key ' +
-          'reused with another body). A body that does not match the schema otherwise is refused as a whole (400).',
+          'reused with another body). A body that does not match the schema otherwise is refused as a whole (400). ' +
+          "A batch counts as one request against the API key's send rate limit.",
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         body: BatchBody,
-        response: { 202: BatchResponse, ...errorResponses(400, 401, 413, 415, 503) },
+        response: { 202: BatchResponse, ...errorResponses(400, 401, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -79,13 +82,14 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/notifications/:id/cancel',
     {
+      onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: 'Cancel a scheduled or queued notification',
         description: 'Answers 409 once it is being sent or was sent. Cancelling twice is not an error.',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(400, 401, 404, 409) },
+        response: { 200: NotificationDetails, ...errorResponses(400, 401, 404, 409, 429) },
       },
     },
     async (request) => fastify.notifications.cancel(request.tenant.appId, request.params.id),
@@ -94,13 +98,14 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/v1/notifications/:id/recipients',
     {
+      onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: "Each recipient's delivery state and timeline",
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
         querystring: RecipientsQuery,
-        response: { 200: RecipientsPage, ...errorResponses(400, 401, 404) },
+        response: { 200: RecipientsPage, ...errorResponses(400, 401, 404, 429) },
       },
     },
     async (request) =>
@@ -114,12 +119,13 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/v1/notifications/:id',
     {
+      onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: 'Get a notification and its delivery counts',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(400, 401, 404) },
+        response: { 200: NotificationDetails, ...errorResponses(400, 401, 404, 429) },
       },
     },
     async (request) => fastify.notifications.get(request.tenant.appId, request.params.id),

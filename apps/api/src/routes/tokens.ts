@@ -9,6 +9,7 @@ const tokens: FastifyPluginAsyncTypebox<{ defaultTtlSeconds: number }> = async (
   fastify.post(
     '/v1/tokens',
     {
+      onRequest: fastify.apiRateLimit.tokens,
       schema: {
         summary: 'Issue a user token',
         description:
@@ -17,7 +18,7 @@ const tokens: FastifyPluginAsyncTypebox<{ defaultTtlSeconds: number }> = async (
         tags: ['tokens'],
         security: [{ apiKey: [] }],
         body: CreateTokenBody,
-        response: { 200: CreateTokenResponse, ...errorResponses(400, 401, 413, 415) },
+        response: { 200: CreateTokenResponse, ...errorResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request) => {

@@ -6,6 +6,8 @@ interface CachedApp {
   /** The secret before the last rotation, while it is still honoured. */
   previousSecret: string | null;
   allowedOrigins: string[];
+  /** Requests per minute per API key and route group; null: the server's default. */
+  rateLimitPerMinute: number | null;
   expiresAt: number;
 }
 
@@ -29,7 +31,14 @@ export class AppDirectory {
     if (hit && hit.expiresAt > Date.now()) return hit;
     const app = await this.prisma.app.findUnique({
       where: { id: appId },
-      select: { id: true, jwtSecret: true, allowedOrigins: true, jwtSecretPrevious: true, jwtSecretRotatedAt: true },
+      select: {
+        id: true,
+        jwtSecret: true,
+        allowedOrigins: true,
+        jwtSecretPrevious: true,
+        jwtSecretRotatedAt: true,
+        rateLimitPerMinute: true,
+      },
     });
     if (!app) {
       this.cache.delete(appId);
@@ -41,6 +50,7 @@ export class AppDirectory {
       jwtSecret: app.jwtSecret,
       previousSecret: graceful ? app.jwtSecretPrevious : null,
       allowedOrigins: app.allowedOrigins,
+      rateLimitPerMinute: app.rateLimitPerMinute,
       expiresAt: Date.now() + this.ttlMs,
     };
     this.cache.set(appId, entry);

@@ -10,10 +10,23 @@ const Origin = Type.String({
   maxLength: 300,
   description: 'e.g. https://shop.example.com',
 });
+// One schema with two types, not a union: with type coercion on, a union would turn null into 0
+// (trying the integer first) or 0 into null (trying null first).
+const RateLimit = Type.Unsafe<number | null>({
+  type: ['integer', 'null'],
+  minimum: 0,
+  maximum: 10_000_000,
+  description:
+    'Requests per minute each API key of the app may make to each group of /v1 routes (sends, tokens, the rest); ' +
+    "null: the server's default (HERALD_RATE_LIMIT_PER_MINUTE); 0: no limit.",
+});
 const AppView = Type.Object({
   id: Type.String(),
   name: Type.String(),
   allowedOrigins: Type.Array(Type.String()),
+  rateLimitPerMinute: RateLimit,
+  /** What null stands for on this server. */
+  defaultRateLimitPerMinute: Type.Integer({ description: "The server's default (0: no limit)." }),
   createdAt: Type.String(),
   secretRotatedAt: Type.Union([Type.String(), Type.Null()]),
   keys: Type.Integer(),
@@ -30,7 +43,7 @@ const KeyView = Type.Object({
 const AppParams = Type.Object({ appId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** Apps (tenants), their API keys, JWT secrets and allowed SDK origins. */
-const apps: FastifyPluginAsyncTypebox = async (fastify) => {
+const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = async (fastify, opts) => {
   const viewer = fastify.requireAdmin('viewer');
   const admin = fastify.requireAdmin('admin');
   const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -60,6 +73,8 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
       id: a.id,
       name: a.name,
       allowedOrigins: a.allowedOrigins,
+      rateLimitPerMinute: a.rateLimitPerMinute,
+      defaultRateLimitPerMinute: opts.defaultRateLimitPerMinute,
       createdAt: a.createdAt.toISOString(),
       secretRotatedAt: iso(a.jwtSecretRotatedAt),
       keys: a._count.apiKeys,
@@ -100,6 +115,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
             ),
             name: Type.String({ minLength: 1, maxLength: 100 }),
             allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
+            rateLimitPerMinute: Type.Optional(RateLimit),
           },
           { additionalProperties: false, examples: [{ name: 'Shop', allowedOrigins: ['https://shop.example'] }] },
         ),
@@ -124,6 +140,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
           name: request.body.name,
           jwtSecret,
           allowedOrigins: request.body.allowedOrigins ?? [],
+          rateLimitPerMinute: request.body.rateLimitPerMinute ?? null,
           apiKeys: { create: { name: 'Default key', prefix: apiKeyPrefix(key), hash: hashApiKey(key) } },
         },
       });
@@ -154,6 +171,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
+            rateLimitPerMinute: Type.Optional(RateLimit),
           },
           { additionalProperties: false, examples: [{ allowedOrigins: ['https://shop.example'] }] },
         ),

@@ -8,6 +8,9 @@ interface App {
   id: string;
   name: string;
   allowedOrigins: string[];
+  /** Requests per minute per API key and route group; null: the server's default. */
+  rateLimitPerMinute: number | null;
+  defaultRateLimitPerMinute: number;
   createdAt: string;
   secretRotatedAt: string | null;
   keys: number;
@@ -127,6 +130,13 @@ export class HeraldApps extends HeraldElement {
     await this.act(() => this.api.patch(`/admin/api/apps/${app.id}`, { allowedOrigins }));
   }
 
+  private async saveRateLimit(app: App, event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const text = String(new FormData(event.target as HTMLFormElement).get('rateLimit') ?? '').trim();
+    const rateLimitPerMinute = text === '' ? null : Number(text);
+    await this.act(() => this.api.patch(`/admin/api/apps/${app.id}`, { rateLimitPerMinute }));
+  }
+
   override render() {
     return html`<h1>Apps & keys</h1>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
@@ -187,6 +197,22 @@ export class HeraldApps extends HeraldElement {
             </form>`
           : html`<p class="muted">Allowed origins: ${app.allowedOrigins.join(', ') || 'any'}</p>`
       }
+      ${
+        this.canAct
+          ? html`<form class="row" @submit=${(e: SubmitEvent) => this.saveRateLimit(app, e)}>
+              <label>Rate limit, requests a minute per API key
+                <span class="muted">(each for sends, tokens and other calls; empty: the server's default, ${app.defaultRateLimitPerMinute || 'none'}; 0: no limit)</span>
+                <input name="rateLimit" type="number" min="0" max="10000000" step="1" inputmode="numeric"
+                  .value=${app.rateLimitPerMinute === null ? '' : String(app.rateLimitPerMinute)}
+                  placeholder=${String(app.defaultRateLimitPerMinute)} /></label>
+              <button type="submit" class="secondary">Save rate limit</button></form>`
+          : html`<p class="muted" data-rate-limit>Rate limit: ${describeLimit(app.rateLimitPerMinute ?? app.defaultRateLimitPerMinute)}${app.rateLimitPerMinute === null ? " (the server's default)" : ''}</p>`
+      }
     </section>`;
   }
+}
+
+/** "6000 a minute per API key" or "no limit". */
+function describeLimit(perMinute: number): string {
+  return perMinute === 0 ? 'no limit' : `${perMinute} a minute per API key`;
 }

@@ -1,0 +1,450 @@
+import { createServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
+import { Redis } from 'ioredis';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { PENALTY_MS, PenaltyBox, TokenBucket } from '../src/gateway/rate-limit.js';
+import { hashPassword } from '../src/lib/secrets.js';
+import { addressKey } from '../src/plugins/connection-limits.js';
+import { SharedWindowStore } from '../src/plugins/rate-limits.js';
+import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
+
+const UUID = '11111111-1111-4111-8111-111111111111';
+
+/** The value of one series of `herald_rate_limited_total` on /metrics. */
+async function rejected(stack: TestStack, scope: string): Promise<number> {
+  const text = (await stack.app.inject({ url: '/metrics' })).body;
+  const line = text.split('\n').find((l) => l.startsWith(`herald_rate_limited_total{scope="${scope}"}`));
+  return Number(line?.split(' ')[1] ?? Number.NaN);
+}
+
+/** Emits `count` events at once and collects the replies. */
+async function burst(socket: Socket, event: string, count: number, payload: unknown = {}) {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        socket.timeout(10_000).emitWithAck(event, payload) as Promise<{
+          ok: boolean;
+          code?: string;
+          retryAfterMs?: number;
+        }>,
+    ),
+  );
+}
+
+describe('token buckets', () => {
+  it('grant a burst, then refill at their rate and never above the burst', () => {
+    const bucket = new TokenBucket({ burst: 3, perSecond: 2 }, 0);
+    expect([bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([0, 0, 0]);
+    expect(bucket.take(0)).toBe(500);
+    expect(bucket.take(250)).toBe(250);
+    expect(bucket.take(500)).toBe(0);
+    // A long rest refills to the burst, not beyond.
+    expect([bucket.take(60_000), bucket.take(60_000), bucket.take(60_000), bucket.take(60_000)]).toEqual([
+      0, 0, 0, 500,
+    ]);
+  });
+
+  it('penalties expire, and the box stays bounded', () => {
+    const box = new PenaltyBox(2);
+    box.add('a', 1000, 0);
+    expect(box.remaining('a', 400)).toBe(600);
+    expect(box.remaining('a', 1000)).toBe(0);
+    box.add('b', 1000, 0);
+    box.add('c', 1000, 0);
+    box.add('d', 1000, 0);
+    expect(['b', 'c', 'd'].filter((k) => box.remaining(k, 10) > 0)).toEqual(['c', 'd']);
+  });
+});
+
+describe('connection cap addresses', () => {
+  it.each([
+    ['203.0.113.9', '203.0.113.9'],
+    ['::ffff:203.0.113.9', '203.0.113.9'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::9', '2001:db8:1:2::/64'],
+    ['2001:db8::9', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ])('count %s as %s', (address, key) => {
+    expect(addressKey(address)).toBe(key);
+  });
+});
+
+describe('per-socket event budgets', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    stack = await startStack(testDb);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+  });
+
+  it('answers inbox:unread beyond its burst with HERALD_ERR_RATE_LIMITED and a wait, without asking the database', async () => {
+    const socket = await stack.connectUser('greedy-1');
+    const unread = vi.spyOn(stack.app.inbox, 'unread');
+    try {
+      const replies = await burst(socket, 'inbox:unread', 70);
+      expect(replies.filter((r) => r.ok)).toHaveLength(60);
+      const refused = replies.filter((r) => !r.ok);
+      expect(refused).toHaveLength(10);
+      expect(refused[0]).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED', message: expect.stringMatching(/retry in/) });
+      expect(refused[0]?.retryAfterMs).toBeGreaterThan(0);
+      expect(refused[0]?.retryAfterMs).toBeLessThanOrEqual(500);
+      expect(unread).toHaveBeenCalledTimes(60);
+      // A few refusals are not abuse: the socket stays open.
+      expect(socket.connected).toBe(true);
+    } finally {
+      unread.mockRestore();
+      socket.disconnect();
+    }
+  });
+
+  it('keeps a budget per class: reports, writes and token refreshes pass while queries are exhausted', async () => {
+    const socket = await stack.connectUser('greedy-2');
+    await burst(socket, 'sync', 61, { since: null });
+    expect((await burst(socket, 'inbox:list', 1))[0]?.code).toBe('HERALD_ERR_RATE_LIMITED');
+    expect(await socket.timeout(5000).emitWithAck('displayed', { id: UUID })).toEqual({ ok: true });
+    expect(await socket.timeout(5000).emitWithAck('read', { id: UUID })).toMatchObject({ ok: true });
+    const refreshed = await socket.timeout(5000).emitWithAck('auth:refresh', { token: await stack.token('greedy-2') });
+    expect(refreshed).toMatchObject({ ok: true });
+    socket.disconnect();
+  });
+
+  it("shares a budget between one user's sockets: twenty sockets do not get twenty bursts", async () => {
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => stack.connectUser('many-tabs')));
+    try {
+      // 40 each stays within every socket's own burst of 60; 800 together is over the user's 600.
+      const t0 = Date.now();
+      const replies = (await Promise.all(sockets.map((s) => burst(s, 'inbox:unread', 40)))).flat();
+      const refill = Math.ceil(((Date.now() - t0) / 1000) * 20);
+      const served = replies.filter((r) => r.ok).length;
+      expect(served).toBeGreaterThanOrEqual(600);
+      expect(served).toBeLessThanOrEqual(600 + refill);
+      expect(replies.find((r) => !r.ok)).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED' });
+      // Another user has budgets of their own.
+      const other = await stack.connectUser('one-tab');
+      expect((await burst(other, 'inbox:unread', 10)).every((r) => r.ok)).toBe(true);
+      other.disconnect();
+    } finally {
+      for (const s of sockets) s.disconnect();
+    }
+  }, 60_000);
+
+  it('closes a socket that keeps flooding, saying why, and refuses its user for a while', async () => {
+    const before = await rejected(stack, 'socket');
+    const socket = await stack.connectUser('flooder');
+    const closing = new Promise<{ code: string; retryAfterMs: number }>((resolve) => socket.once('closing', resolve));
+    const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    for (let i = 0; i < 300; i++) socket.emit('inbox:unread', {}, () => {});
+    expect(await closing).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED', retryAfterMs: PENALTY_MS });
+    expect(await disconnected).toBe('io server disconnect');
+    expect(await rejected(stack, 'socket')).toBeGreaterThanOrEqual(before + 50);
+
+    const again = await stack.connectUser('flooder');
+    expect(again.connected).toBe(false);
+    const refusal = await new Promise<Error & { data?: { code: string; retryAfterMs: number } }>((resolve) => {
+      again.once('connect_error', resolve);
+      again.connect();
+    });
+    expect(refusal.data?.code).toBe('HERALD_ERR_RATE_LIMITED');
+    expect(refusal.data?.retryAfterMs).toBeGreaterThan(PENALTY_MS - 10_000);
+    expect(refusal.message).toMatch(/retry in \d+ s/);
+    again.disconnect();
+
+    // Nobody else is affected.
+    const other = await stack.connectUser('bystander');
+    expect(other.connected).toBe(true);
+    expect(await other.timeout(5000).emitWithAck('inbox:unread', {})).toMatchObject({ ok: true });
+    other.disconnect();
+  });
+
+  it('drops events no handler knows, answering HERALD_ERR_UNKNOWN_EVENT to a client that waits', async () => {
+    const socket = await stack.connectUser('curious');
+    expect(await socket.timeout(5000).emitWithAck('make-coffee', { strong: true })).toMatchObject({
+      ok: false,
+      code: 'HERALD_ERR_UNKNOWN_EVENT',
+      message: 'There is no "make-coffee" event.',
+    });
+    // And a flood of them is a flood like any other.
+    const closing = new Promise((resolve) => socket.once('closing', resolve));
+    for (let i = 0; i < 100; i++) socket.emit(`junk-${i}`, 'x'.repeat(1000));
+    await expect(closing).resolves.toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED' });
+    socket.disconnect();
+  });
+
+  it('drops whatever a dashboard sends on /admin, which takes no events, and closes a flood there too', async () => {
+    await stack.db.prisma.admin.create({
+      data: { email: 'watcher@example.com', role: 'viewer', passwordHash: await hashPassword('correct horse battery') },
+    });
+    const signIn = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/session',
+      payload: { email: 'watcher@example.com', password: 'correct horse battery' },
+    });
+    const cookie = `herald_session=${signIn.cookies.find((c) => c.name === 'herald_session')?.value}`;
+    const admin = connectClient(`${stack.baseUrl}/admin`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { cookie },
+    });
+    await new Promise<void>((resolve) => admin.once('connect', () => resolve()));
+    expect(await admin.timeout(5000).emitWithAck('stats', {})).toMatchObject({ code: 'HERALD_ERR_UNKNOWN_EVENT' });
+    const disconnected = new Promise<string>((resolve) => admin.once('disconnect', resolve));
+    for (let i = 0; i < 100; i++) admin.emit('stats', {});
+    expect(await disconnected).toBe('io server disconnect');
+  });
+
+  it('lets HERALD_SOCKET_RATE_SCALE scale the budgets, and 0 turn them off', async () => {
+    const unlimited = await startStack(testDb, { worker: false, env: { HERALD_SOCKET_RATE_SCALE: '0' } });
+    const doubled = await startStack(testDb, { worker: false, env: { HERALD_SOCKET_RATE_SCALE: '2' } });
+    try {
+      const free = await unlimited.connectUser('free');
+      expect((await burst(free, 'inbox:unread', 200)).every((r) => r.ok)).toBe(true);
+      const twice = await doubled.connectUser('twice');
+      expect((await burst(twice, 'inbox:unread', 130)).filter((r) => r.ok)).toHaveLength(120);
+    } finally {
+      await unlimited.close();
+      await doubled.close();
+    }
+  }, 60_000);
+});
+
+describe('per-key REST rate limits', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+  let cookie: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    stack = await startStack(testDb, { worker: false, env: { HERALD_RATE_LIMIT_PER_MINUTE: '5' } });
+    await stack.db.prisma.admin.create({
+      data: { email: 'ops@example.com', role: 'admin', passwordHash: await hashPassword('correct horse battery') },
+    });
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/session',
+      payload: { email: 'ops@example.com', password: 'correct horse battery' },
+    });
+    cookie = `herald_session=${res.cookies.find((c) => c.name === 'herald_session')?.value}`;
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+  });
+
+  const admin = (method: 'GET' | 'PATCH' | 'POST', url: string, payload?: object) =>
+    stack.app.inject({ method, url, payload, headers: { cookie } });
+  const setLimit = (rateLimitPerMinute: number | null) =>
+    admin('PATCH', `/admin/api/apps/${stack.appId}`, { rateLimitPerMinute });
+  const newKey = async () => (await admin('POST', `/admin/api/apps/${stack.appId}/keys`, { name: 'k' })).json().secret;
+  const call = (key: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+    stack.app.inject({ method, url, payload, headers: { authorization: `Bearer ${key}` } });
+  const send = (key: string) => call(key, 'POST', '/v1/notifications', { to: { userId: 'u' }, title: 'hi' });
+
+  it("answers a send over the app's limit with 429, Retry-After and HERALD_ERR_RATE_LIMITED", async () => {
+    expect((await setLimit(3)).json()).toMatchObject({ rateLimitPerMinute: 3, defaultRateLimitPerMinute: 5 });
+    const key = await newKey();
+    const before = await rejected(stack, 'rest');
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await send(key)).statusCode);
+    expect(statuses).toEqual([202, 202, 202]);
+    const refused = await send(key);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(refused.headers['x-ratelimit-limit']).toBe('3');
+    expect(refused.json()).toEqual({
+      statusCode: 429,
+      code: 'HERALD_ERR_RATE_LIMITED',
+      error: 'Too Many Requests',
+      message: expect.stringMatching(/at most 3 send requests \(single or batch\) a minute\. Retry in \d+ s/),
+    });
+    expect(await rejected(stack, 'rest')).toBe(before + 1);
+    // Nothing was stored for the refused request.
+    expect(await stack.db.prisma.notification.count()).toBe(3);
+  });
+
+  it('counts a batch as one send request, and keeps separate budgets for tokens, the other routes and other keys', async () => {
+    await setLimit(2);
+    const key = await newKey();
+    const batch = { notifications: Array.from({ length: 50 }, (_, i) => ({ to: { userId: 'u' }, title: `#${i}` })) };
+    const first = await call(key, 'POST', '/v1/notifications/batch', batch);
+    expect(first.statusCode).toBe(202);
+    expect(first.json().accepted).toBe(50);
+    expect((await call(key, 'POST', '/v1/notifications/batch', batch)).statusCode).toBe(202);
+    expect((await send(key)).statusCode).toBe(429);
+    // Sends are exhausted for this key; its tokens and reads are not, nor is another key's budget.
+    expect((await call(key, 'POST', '/v1/tokens', { userId: 'u' })).statusCode).toBe(200);
+    const id = first.json().results[0].id;
+    expect((await call(key, 'GET', `/v1/notifications/${id}`)).statusCode).toBe(200);
+    expect((await call(key, 'GET', '/v1/users/u/inbox')).statusCode).toBe(200);
+    expect((await send(await newKey())).statusCode).toBe(202);
+  });
+
+  it('applies HERALD_RATE_LIMIT_PER_MINUTE to apps without a limit of their own, and 0 lifts it', async () => {
+    expect((await setLimit(null)).json()).toMatchObject({ rateLimitPerMinute: null });
+    const key = await newKey();
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await call(key, 'GET', '/v1/users/u/inbox')).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    await setLimit(0);
+    for (let i = 0; i < 10; i++) expect((await call(key, 'GET', '/v1/users/u/inbox')).statusCode).toBe(200);
+  });
+
+  it('checks the API key first: a request without a valid key is a 401 and spends no budget', async () => {
+    await setLimit(1);
+    const before = await rejected(stack, 'rest');
+    for (let i = 0; i < 5; i++) expect((await send('hk_not-a-key-at-all-xxxxxxxxxx')).statusCode).toBe(401);
+    expect(await rejected(stack, 'rest')).toBe(before);
+  });
+
+  it('shares one budget per key between nodes on the same Redis', async () => {
+    await setLimit(4);
+    const key = await newKey();
+    const other = await buildApp({
+      config: stack.config,
+      db: stack.db,
+      redis: { url: (await import('@herald/test-support')).REDIS_URL },
+      defaultAppId: stack.appId,
+      clusterAdapter: false,
+      logger: false,
+    });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 6; i++) {
+        const node = i % 2 ? other : stack.app;
+        const res = await node.inject({
+          method: 'POST',
+          url: '/v1/tokens',
+          payload: { userId: 'u' },
+          headers: { authorization: `Bearer ${key}` },
+        });
+        statuses.push(res.statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('validates limits given through the admin API', async () => {
+    expect((await setLimit(-1)).statusCode).toBe(400);
+    expect((await admin('PATCH', `/admin/api/apps/${stack.appId}`, { rateLimitPerMinute: 1.5 })).statusCode).toBe(400);
+    const created = await admin('POST', '/admin/api/apps', { name: 'Limited', rateLimitPerMinute: 42 });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().app).toMatchObject({ rateLimitPerMinute: 42, defaultRateLimitPerMinute: 5 });
+    const listed = (await admin('GET', '/admin/api/apps')).json() as Array<{ id: string; rateLimitPerMinute: number }>;
+    expect(listed.find((a) => a.id === created.json().app.id)?.rateLimitPerMinute).toBe(42);
+  });
+
+  it('declares the 429 on every /v1 operation of the OpenAPI document', async () => {
+    const doc = (await stack.app.inject({ url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const v1 = Object.entries(doc.paths).filter(([path]) => path.startsWith('/v1/'));
+    expect(v1.length).toBeGreaterThanOrEqual(7);
+    for (const [path, operations] of v1) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(Object.keys(operation.responses), `${method.toUpperCase()} ${path}`).toContain('429');
+      }
+    }
+  });
+});
+
+describe('rate limit counters when Redis fails', () => {
+  let silent: NetServer;
+  let silentPort: number;
+  const held: NetSocket[] = [];
+  beforeAll(async () => {
+    // A "frozen" Redis: accepts connections and never answers.
+    silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentPort = (silent.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    for (const socket of held) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  const countThrough = async (store: SharedWindowStore, n: number) => {
+    const counts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      counts.push(
+        await new Promise<number>((resolve, reject) =>
+          store.incr('k', (err, r) => (err ? reject(err) : resolve(r?.current ?? -1)), 60_000),
+        ),
+      );
+    }
+    return counts;
+  };
+
+  it('counts on this node alone when Redis refuses connections, and says so once', async () => {
+    // Port 1 on loopback: nothing listens there.
+    const redis = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    redis.on('error', () => {});
+    const fallbacks: unknown[] = [];
+    const store = new SharedWindowStore(redis, 'p:', (e) => fallbacks.push(e));
+    expect(await countThrough(store, 4)).toEqual([1, 2, 3, 4]);
+    expect(fallbacks).toHaveLength(1);
+    redis.disconnect();
+  });
+
+  it('does not wait for a Redis that does not answer', async () => {
+    const redis = new Redis({ port: silentPort, enableOfflineQueue: true, maxRetriesPerRequest: 0 });
+    redis.on('error', () => {});
+    const store = new SharedWindowStore(redis, 'p:', () => {}, 100);
+    const t0 = Date.now();
+    expect(await countThrough(store, 3)).toEqual([1, 2, 3]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    redis.disconnect();
+  });
+});
+
+describe('demo endpoints', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    stack = await startStack(testDb, { worker: false });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+  });
+
+  it('limit each address to 20 requests a minute, counted as scope "demo"', async () => {
+    const before = await rejected(stack, 'demo');
+    const session = (remoteAddress: string) =>
+      stack.app.inject({ method: 'POST', url: '/demo/session', remoteAddress });
+    const statuses = [];
+    for (let i = 0; i < 21; i++) statuses.push((await session('198.51.100.7')).statusCode);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    const refused = await session('198.51.100.7');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED' });
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect((await session('198.51.100.8')).statusCode).toBe(200);
+    expect(await rejected(stack, 'demo')).toBe(before + 2);
+  });
+
+  it('are not served when HOST is a public address and HERALD_DEMO is not set', async () => {
+    const exposed = await startStack(testDb, { worker: false, env: { HOST: '0.0.0.0' } });
+    try {
+      expect((await exposed.app.inject({ method: 'POST', url: '/demo/session' })).statusCode).toBe(404);
+    } finally {
+      await exposed.close();
+    }
+    const chosen = await startStack(testDb, { worker: false, env: { HOST: '0.0.0.0', HERALD_DEMO: 'true' } });
+    try {
+      expect((await chosen.app.inject({ method: 'POST', url: '/demo/session' })).statusCode).toBe(200);
+    } finally {
+      await chosen.close();
+    }
+  });
+});
