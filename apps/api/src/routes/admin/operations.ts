@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { Errors } from '../../lib/errors.js';
+import { Errors, fromRedis } from '../../lib/errors.js';
 import { hashPassword } from '../../lib/secrets.js';
 import { isUuid } from '../../lib/text.js';
 import { errorResponses } from '../../schemas/common.js';
@@ -46,8 +46,16 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/admin/api/overview',
-    { onRequest: viewer, schema: { summary: 'Counters, presence and the last hour per minute', tags: ['admin'] } },
-    async () => fastify.adminStats(),
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Counters, presence and the last hour per minute',
+        description: 'Kept in Redis: a 503 HERALD_ERR_REDIS_UNAVAILABLE while Redis is down or does not answer.',
+        tags: ['admin'],
+        response: errorResponses(401, 503),
+      },
+    },
+    async () => fromRedis(fastify.adminStats()),
   );
 
   fastify.get(
@@ -320,13 +328,23 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/admin/api/queue',
-    { onRequest: viewer, schema: { summary: 'Queue counts and failed jobs', tags: ['admin'] } },
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Queue counts and failed jobs',
+        description: 'Kept in Redis: a 503 HERALD_ERR_REDIS_UNAVAILABLE while Redis is down or does not answer.',
+        tags: ['admin'],
+        response: errorResponses(401, 503),
+      },
+    },
     async () => {
       const queue = fastify.notificationsQueue;
-      const [counts, failed] = await Promise.all([
-        queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
-        queue.getFailed(0, 49),
-      ]);
+      const [counts, failed] = await fromRedis(
+        Promise.all([
+          queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
+          queue.getFailed(0, 49),
+        ]),
+      );
       return {
         counts,
         failed: failed.map((j) => ({
@@ -342,7 +360,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
   );
 
   const job = async (jobId: string) => {
-    const j = await fastify.notificationsQueue.getJob(jobId);
+    const j = await fromRedis(fastify.notificationsQueue.getJob(jobId));
     if (!j) throw new Errors.JobNotFound(jobId);
     return j;
   };
@@ -351,7 +369,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
     { onRequest: admin, schema: { tags: ['admin'], params: Type.Object({ jobId: Type.String({ maxLength: 100 }) }) } },
     async (request) => {
       const j = await job(request.params.jobId);
-      const state = await j.getState();
+      const state = await fromRedis(j.getState());
       if (state !== 'failed') throw new Errors.JobConflict(request.params.jobId, state, 'retried');
       // A failed notification goes back to queued so the worker takes it again.
       await fastify.prisma.notification.updateMany({
@@ -361,7 +379,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
         },
         data: { status: 'queued', failureReason: null },
       });
-      await j.retry('failed');
+      await fromRedis(j.retry('failed'));
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,
@@ -378,9 +396,9 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
     { onRequest: admin, schema: { tags: ['admin'], params: Type.Object({ jobId: Type.String({ maxLength: 100 }) }) } },
     async (request) => {
       const j = await job(request.params.jobId);
-      const state = await j.getState();
+      const state = await fromRedis(j.getState());
       if (state === 'active') throw new Errors.JobConflict(request.params.jobId, state, 'removed');
-      await j.remove();
+      await fromRedis(j.remove());
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,

@@ -1,0 +1,54 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/database.js';
+import { installationId, installationPrefix } from '../src/services/installation.js';
+import { createTestDatabase, POSTGRES_URL, uid } from './helpers.js';
+
+describe('the installation id', () => {
+  it.each(['postgres', 'pglite'] as const)(
+    'is created once per %s database, the same for concurrent first boots and every later one',
+    async (kind) => {
+      const testDb = await createTestDatabase(kind);
+      try {
+        const first = await Promise.all(Array.from({ length: 5 }, () => installationId(testDb.db.prisma)));
+        expect(new Set(first).size).toBe(1);
+        expect(first[0]).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await installationId(testDb.db.prisma)).toBe(first[0]);
+        expect(await testDb.db.prisma.installation.count()).toBe(1);
+      } finally {
+        await testDb.cleanup();
+      }
+    },
+  );
+
+  it('gives two databases two different Redis prefixes, each one Redis Cluster hash tag', async () => {
+    const [a, b] = await Promise.all([createTestDatabase('postgres'), createTestDatabase('postgres')]);
+    try {
+      const prefixes = [
+        installationPrefix(await installationId(a.db.prisma)),
+        installationPrefix(await installationId(b.db.prisma)),
+      ];
+      for (const prefix of prefixes) expect(prefix).toMatch(/^\{herald:[0-9a-f]{12}\}$/);
+      expect(prefixes[0]).not.toBe(prefixes[1]);
+    } finally {
+      await Promise.all([a.cleanup(), b.cleanup()]);
+    }
+  });
+
+  it('names the fix when the migrations were not applied', async () => {
+    const schema = uid('herald_test_');
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const db = await openDatabase({ kind: 'postgres', url: POSTGRES_URL, schema });
+    try {
+      await expect(installationId(db.prisma)).rejects.toThrow(
+        /^The database has no Herald tables yet: apply the migrations first \(`npm run migrate`/,
+      );
+    } finally {
+      await db.close();
+      await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await admin.end();
+    }
+  });
+});
