@@ -5,12 +5,23 @@
  * their own installation's prefix. The same user id in the same app id on both, so that any
  * cross-talk would reach a socket.
  */
+
+import { execFileSync } from 'node:child_process';
 import { ADMIN_NAMESPACE, AdminEvent } from '@herald/protocol';
 import { type RedisServer, startRedisServer } from '@herald/test-support';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, type HeraldProcess, startHerald, tempDir } from './support/herald.js';
+import {
+  api,
+  createSchema,
+  eventually,
+  type HeraldProcess,
+  MAIN,
+  startHerald,
+  tempDir,
+  uid,
+} from './support/herald.js';
 
 const PER_INSTALLATION = 20;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -196,4 +207,54 @@ describe('two installations on one Redis, no queue prefix given', () => {
       expect(channels.some((c) => c.startsWith(`${inst.prefix.replace(/[{}]/g, '')}:socket.io#`))).toBe(true);
     }
   }, 240_000);
+
+  it('lets the api and worker processes of one deployment, booting at once, agree on a prefix from their database', async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const schema = await createSchema();
+    cleanups.push(() => schema.drop());
+    const data = tempDir();
+    cleanups.push(() => data.remove());
+    const apiKey = `hk_${uid()}${uid()}${uid()}`;
+    const env = { DATABASE_URL: schema.url, REDIS_URL: redis.url, HERALD_API_KEY: apiKey, HERALD_DATA_DIR: data.path };
+    execFileSync(process.execPath, [MAIN, 'migrate'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' } });
+
+    // Both boot at once, each finding no installation yet.
+    const [apiNode, ...workers] = await Promise.all([
+      startHerald({ env, args: ['--role', 'api'] }),
+      ...[1, 2].map(() =>
+        startHerald({ env, args: ['--role', 'worker'], ready: /Herald worker is running .*queue prefix (\S+)\)/ }),
+      ),
+    ]);
+    for (const p of [apiNode, ...workers]) if (p) cleanups.push(() => p.stop());
+    const prefix = apiNode?.output().match(/keys and channels under (\S+)/)?.[1];
+    expect(prefix).toMatch(/^\{herald:[0-9a-f]{12}\}$/);
+    expect(workers.map((w) => w?.url)).toEqual([prefix, prefix]);
+
+    const { body } = await api<{ token: string }>(apiNode?.url ?? '', '/v1/tokens', {
+      key: apiKey,
+      body: { userId: 'sam' },
+    });
+    const user = io(apiNode?.url ?? '', {
+      auth: { token: body.token },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    cleanups.push(() => user.disconnect());
+    const received: string[] = [];
+    user.on('notification', (n: { id: string }, ack: (r: unknown) => void) => {
+      received.push(n.id);
+      ack({ ok: true });
+    });
+    await new Promise<void>((resolve, reject) => {
+      user.once('connect', resolve);
+      user.once('connect_error', reject);
+    });
+    const sent = await api<{ id: string }>(apiNode?.url ?? '', '/v1/notifications', {
+      key: apiKey,
+      body: { to: { userId: 'sam' }, title: 'through a worker process' },
+    });
+    expect(sent.status).toBe(202);
+    await eventually(() => received.includes(sent.body.id), 20_000);
+  }, 120_000);
 });

@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, startRedisServer, uid } from '@herald/test-support';
+import {
+  dropQueuePrefix,
+  eventually,
+  POSTGRES_URL,
+  REDIS_URL,
+  type RedisServer,
+  startRedisServer,
+  uid,
+} from '@herald/test-support';
 import pg from 'pg';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildApp, type HeraldApp } from '../src/app.js';
@@ -10,7 +18,7 @@ import { type Database, openDatabase } from '../src/db/database.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { type RunningWorker, startWorker } from '../src/worker.js';
 
-export { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, startRedisServer, uid };
+export { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, type RedisServer, startRedisServer, uid };
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
