@@ -257,4 +257,34 @@ describe('two installations on one Redis, no queue prefix given', () => {
     expect(sent.status).toBe(202);
     await eventually(() => received.includes(sent.body.id), 20_000);
   }, 120_000);
+
+  it('refuses to start a second installation given the same HERALD_QUEUE_PREFIX, saying why and what to do', async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const prefix = `{herald-e2e-${uid()}}`;
+    const installs = await Promise.all(
+      ['A', 'B'].map(async () => {
+        const schema = await createSchema();
+        cleanups.push(() => schema.drop());
+        const data = tempDir();
+        cleanups.push(() => data.remove());
+        return {
+          DATABASE_URL: schema.url,
+          HERALD_DATA_DIR: data.path,
+          REDIS_URL: redis.url,
+          HERALD_QUEUE_PREFIX: prefix,
+        };
+      }),
+    );
+    const first = await startHerald({ env: installs[0] ?? {} });
+    cleanups.push(() => first.stop());
+    await expect(startHerald({ env: installs[1] ?? {} })).rejects.toThrow(
+      /herald: Another Herald installation \(id [0-9a-f-]{36}\) already uses the Redis key prefix \{herald-e2e-[0-9a-f]+\} on this Redis/,
+    );
+    // The first one is unharmed, and may restart.
+    await first.stop();
+    const again = await startHerald({ env: installs[0] ?? {} });
+    cleanups.push(() => again.stop());
+    expect(again.output()).toContain(`keys and channels under ${prefix}`);
+  }, 120_000);
 });

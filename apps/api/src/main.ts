@@ -14,7 +14,7 @@ import { MigrationError } from './db/migrate.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './lib/redis-endpoint.js';
 import { listen } from './server.js';
 import { type BootstrapResult, bootstrap } from './services/bootstrap.js';
-import { installationId, installationPrefix } from './services/installation.js';
+import { claimPrefix, installationId, installationPrefix } from './services/installation.js';
 import { type RunningWorker, startWorker } from './worker.js';
 
 const USAGE = `Usage: herald [start|migrate] [--role all|api|worker]
@@ -109,10 +109,8 @@ async function main(): Promise<void> {
     // Every Redis key and channel is named after the installation kept in the database (unless
     // HERALD_QUEUE_PREFIX says otherwise): all processes of this deployment share it, and another
     // installation on the same Redis gets a prefix of its own.
-    const config: ResolvedConfig = {
-      ...given,
-      queuePrefix: given.queuePrefix ?? installationPrefix(await installationId(db.prisma)),
-    };
+    const installation = await installationId(db.prisma);
+    const config: ResolvedConfig = { ...given, queuePrefix: given.queuePrefix ?? installationPrefix(installation) };
 
     const redis: ResolvedRedis = await resolveRedis({
       url: config.redisUrl,
@@ -120,7 +118,8 @@ async function main(): Promise<void> {
       log: (message) => log.warn(message),
     });
     if (redis.server) cleanups.splice(1, 0, () => redis.server?.stop() ?? Promise.resolve());
-    log.info({ redis: redis.description, queuePrefix: config.queuePrefix }, 'redis ready');
+    await claimPrefix(redis.endpoint, config.queuePrefix, installation);
+    log.info({ redis: redis.description, queuePrefix: config.queuePrefix, installation }, 'redis ready');
 
     let app: HeraldApp | undefined;
     let worker: RunningWorker | undefined;

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
-import { installationId, installationPrefix } from '../src/services/installation.js';
-import { createTestDatabase, POSTGRES_URL, uid } from './helpers.js';
+import { claimPrefix, installationId, installationPrefix } from '../src/services/installation.js';
+import { createTestDatabase, dropQueuePrefix, POSTGRES_URL, REDIS_URL, uid } from './helpers.js';
 
 describe('the installation id', () => {
   it.each(['postgres', 'pglite'] as const)(
@@ -49,6 +49,25 @@ describe('the installation id', () => {
       await db.close();
       await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
       await admin.end();
+    }
+  });
+});
+
+describe('claiming a Redis prefix', () => {
+  it('lets one installation start again and again, and refuses a second one on the same prefix with the fix', async () => {
+    const prefix = `{herald-test-${uid()}}`;
+    const redis = { url: REDIS_URL };
+    try {
+      await claimPrefix(redis, prefix, 'installation-a');
+      await claimPrefix(redis, prefix, 'installation-a');
+      await expect(claimPrefix(redis, prefix, 'installation-b')).rejects.toThrow(
+        `Another Herald installation (id installation-a) already uses the Redis key prefix ${prefix} on this Redis`,
+      );
+      await expect(claimPrefix(redis, prefix, 'installation-b')).rejects.toThrow(
+        /Leave HERALD_QUEUE_PREFIX unset .* redis-cli DEL '\{herald-test-[0-9a-f]+\}:installation'\.$/,
+      );
+    } finally {
+      await dropQueuePrefix(prefix);
     }
   });
 });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { ConfigError } from '../config/index.js';
 import { DatabaseError } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
 
 /**
  * This deployment's id, kept in its database: created by the first process that boots (concurrent
@@ -34,4 +36,29 @@ export async function installationId(prisma: PrismaClient): Promise<string> {
  */
 export function installationPrefix(id: string): string {
   return `{herald:${id.replaceAll('-', '').slice(0, 12)}}`;
+}
+
+/**
+ * Claims a key prefix on a Redis for an installation, or refuses with a sentence if another
+ * installation claimed it first. A derived prefix is unique anyway; this catches two installations
+ * given the same HERALD_QUEUE_PREFIX, which would take each other's jobs.
+ */
+export async function claimPrefix(endpoint: RedisEndpoint, prefix: string, id: string): Promise<void> {
+  const key = `${prefix}:installation`;
+  const redis = createRedis(endpoint, { maxRetriesPerRequest: 1, connectionName: 'herald:boot' });
+  redis.on('error', () => {});
+  try {
+    await redis.set(key, id, 'NX');
+    const owner = await redis.get(key);
+    if (owner && owner !== id) {
+      throw new ConfigError(
+        `Another Herald installation (id ${owner}) already uses the Redis key prefix ${prefix} on this Redis, ` +
+          `and two installations on one prefix take each other's jobs. Leave HERALD_QUEUE_PREFIX unset (each ` +
+          'installation then gets a prefix of its own) or give it another value; if that other installation is ' +
+          `gone for good, delete its claim: redis-cli DEL '${key}'.`,
+      );
+    }
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -454,8 +454,8 @@ export class NotificationService {
    * share one `dispatch-batch` job per priority: the worker dispatches it with one statement.
    * Resolves false when Redis did not take the jobs in time. The notifications are stored by then,
    * so they stay accepted: a retry with the same idempotency key may already have been told they
-   * exist, and the housekeeping sweep queues them once Redis answers again (job ids are
-   * deterministic, so a job that did reach Redis after all is not queued twice).
+   * exist, and the housekeeping sweep queues them once Redis answers again (a job that reached
+   * Redis after all is found by its id, or at worst dispatched twice, a copy clients drop by id).
    */
   private async enqueue(prepared: Prepared[]): Promise<boolean> {
     if (prepared.length === 0) return true;
