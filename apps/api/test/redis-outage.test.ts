@@ -66,8 +66,9 @@ const timed = async <T>(work: Promise<T>) => {
 };
 
 describe('with Redis stopped', () => {
-  it('answers the dashboard overview, the queue page and job actions with 503 HERALD_ERR_REDIS_UNAVAILABLE', async () => {
+  it('answers the dashboard pages kept in Redis with 503 HERALD_ERR_REDIS_UNAVAILABLE, the others as usual, and sends with 503 before storing anything', async () => {
     const { redis, stack, cookie } = await setUp();
+    await stack.connectUser('down-0');
     const before = await stack.app.inject({ url: '/admin/api/overview', headers: { cookie } });
     expect(before.statusCode).toBe(200);
     await redis.kill();
@@ -87,6 +88,10 @@ describe('with Redis stopped', () => {
       });
       expect(ms).toBeLessThan(3000);
     }
+    // Pages read from PostgreSQL still work; presence, which lives in Redis, shows nobody online.
+    const subscribers = await stack.app.inject({ url: '/admin/api/subscribers', headers: { cookie } });
+    expect(subscribers.statusCode).toBe(200);
+    expect(subscribers.json()).toMatchObject({ items: [{ userId: 'down-0', online: false }] });
     // A send is refused before anything is stored: a retry is always safe.
     const send = await stack.app.inject({
       method: 'POST',
