@@ -2,42 +2,48 @@
  * Redis frozen, then lost with all its data, under a running `npm start` installation: every
  * notification answered with a 202 is delivered afterwards, without restarting Herald. The sweep
  * that puts lost jobs back lives in each worker, not in Redis, and notices the loss by itself.
+ * And with Redis down, Herald still stops promptly.
  */
 import { type RedisServer, startRedisServer } from '@herald/test-support';
 import { io } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, startHerald, tempDir } from './support/herald.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, eventually, type HeraldProcess, startHerald, tempDir } from './support/herald.js';
 
 const API_KEY = `hk_${'r'.repeat(8)}${Date.now()}${Math.random().toString(36).slice(2)}`;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
+let redis: RedisServer;
+let herald: HeraldProcess;
 
-afterEach(async () => {
+beforeAll(async () => {
+  redis = await startRedisServer();
+  cleanups.push(() => redis.stop());
+  const data = tempDir();
+  cleanups.push(() => data.remove());
+  herald = await startHerald({
+    env: {
+      HERALD_DATA_DIR: data.path,
+      REDIS_URL: redis.url,
+      HERALD_API_KEY: API_KEY,
+      HERALD_SWEEP_INTERVAL_MS: '1000',
+      HERALD_REQUEUE_AFTER_MS: '3000',
+      HERALD_REDIS_TIMEOUT_MS: '1000',
+    },
+    // Started, worker included.
+    ready: /Herald is running at (\S+)[\s\S]*Herald worker is running/,
+    timeoutMs: 120_000,
+  });
+  cleanups.push(() => herald.stop('SIGKILL'));
+  cleanups.push(() => redis.thaw());
+}, 180_000);
+
+afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 describe('Redis lost with its data under a running installation', () => {
   it('delivers every 202-accepted notification — queued, scheduled, and accepted while Redis was frozen — without a restart', async () => {
-    const redis: RedisServer = await startRedisServer();
-    cleanups.push(() => redis.stop());
-    const data = tempDir();
-    cleanups.push(() => data.remove());
-    const herald = await startHerald({
-      env: {
-        HERALD_DATA_DIR: data.path,
-        REDIS_URL: redis.url,
-        HERALD_API_KEY: API_KEY,
-        HERALD_SWEEP_INTERVAL_MS: '1000',
-        HERALD_REQUEUE_AFTER_MS: '3000',
-        HERALD_REDIS_TIMEOUT_MS: '1000',
-      },
-      timeoutMs: 120_000,
-    });
-    cleanups.push(() => herald.stop());
-    cleanups.push(() => redis.thaw());
-
     const { body } = await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId: 'kim' } });
     const user = io(herald.url, { auth: { token: body.token }, transports: ['websocket'], reconnection: false });
-    cleanups.push(() => user.disconnect());
     const received = new Set<string>();
     user.on('notification', (n: { id: string }, ack: (r: unknown) => void) => {
       received.add(n.id);
@@ -90,5 +96,18 @@ describe('Redis lost with its data under a running installation', () => {
     expect([...received].sort()).toEqual([...accepted].sort());
     // The same process all along.
     expect(herald.child.exitCode).toBeNull();
-  }, 240_000);
+    user.disconnect();
+  }, 180_000);
+
+  it('stops within seconds on SIGTERM while Redis is down, instead of waiting for it', async () => {
+    await redis.kill();
+    await new Promise((r) => setTimeout(r, 2000));
+    const started = Date.now();
+    const code = await Promise.race([
+      herald.stop('SIGTERM'),
+      new Promise((r) => setTimeout(() => r('still running after 20 s'), 20_000)),
+    ]);
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 60_000);
 });
