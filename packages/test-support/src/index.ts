@@ -85,6 +85,11 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
   };
   let child = await launch();
   const running = () => child.exitCode === null && child.signalCode === null;
+  // A test runner that exits (or gives up on a hung test) must not leave the server behind.
+  const orphan = () => {
+    if (running()) child.kill('SIGKILL');
+  };
+  process.once('exit', orphan);
   const kill = async () => {
     if (!running()) return;
     const gone = new Promise((r) => child.once('exit', r));
@@ -110,6 +115,7 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
       await start();
     },
     async stop() {
+      process.off('exit', orphan);
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
