@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
-import type { Config } from './config/index.js';
+import type { ResolvedConfig } from './config/index.js';
 import type { Database } from './db/database.js';
 import type { RedisEndpoint } from './lib/redis-endpoint.js';
 import adminAuthPlugin from './plugins/admin-auth.js';
@@ -23,13 +23,14 @@ import adminOperationRoutes from './routes/admin/operations.js';
 import adminSessionRoutes from './routes/admin/session.js';
 import assetsRoutes from './routes/assets.js';
 import demoRoutes, { DEMO_APP_ID } from './routes/demo.js';
-import healthRoutes from './routes/health.js';
+import healthRoutes, { READY_TIMEOUT_MS } from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
 import notificationRoutes from './routes/notifications.js';
 import tokenRoutes from './routes/tokens.js';
 
 export interface AppOptions {
-  config: Config;
+  /** The queue prefix settled (given, or derived from the installation id): it names every Redis key and channel. */
+  config: ResolvedConfig;
   db: Database;
   redis: RedisEndpoint;
   /** The app that the demo uses and that tokens without `aud` belong to. */
@@ -88,7 +89,7 @@ export async function buildApp(opts: AppOptions) {
     trustProxy: opts.config.trustProxy,
   });
   await app.register(databasePlugin, { db: opts.db });
-  await app.register(redisPlugin, { endpoint: opts.redis });
+  await app.register(redisPlugin, { endpoint: opts.redis, commandTimeoutMs: opts.config.redisTimeoutMs });
   // Herald's own.
   await app.register(queuePlugin, { prefix: opts.config.queuePrefix });
   await app.register(authPlugin);
@@ -96,6 +97,7 @@ export async function buildApp(opts: AppOptions) {
     defaultAppId: opts.defaultAppId,
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
     queuePrefix: opts.config.queuePrefix,
+    enqueueTimeoutMs: opts.config.redisTimeoutMs,
   });
   await app.register(socketPlugin, {
     adapter: opts.clusterAdapter,
@@ -111,7 +113,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(adminAuthPlugin);
   await app.register(adminSocketPlugin);
   // Routes.
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { timeoutMs: Math.min(opts.config.redisTimeoutMs, READY_TIMEOUT_MS) });
   await app.register(notificationRoutes);
   await app.register(tokenRoutes, { defaultTtlSeconds: opts.config.tokenTtlSeconds });
   await app.register(inboxRoutes);

@@ -8,12 +8,13 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { buildApp, type HeraldApp } from './app.js';
-import { type Config, ConfigError, loadConfig, type Role } from './config/index.js';
+import { ConfigError, loadConfig, type ResolvedConfig, type Role } from './config/index.js';
 import { type Database, DatabaseError, databaseTarget, openDatabase } from './db/database.js';
 import { MigrationError } from './db/migrate.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './lib/redis-endpoint.js';
 import { listen } from './server.js';
 import { type BootstrapResult, bootstrap } from './services/bootstrap.js';
+import { claimPrefix, installationId, installationPrefix } from './services/installation.js';
 import { type RunningWorker, startWorker } from './worker.js';
 
 const USAGE = `Usage: herald [start|migrate] [--role all|api|worker]
@@ -42,7 +43,7 @@ function parseCommand(argv: string[]): { command: 'start' | 'migrate'; role?: Ro
   return { command, role };
 }
 
-function banner(config: Config, url: URL, boot: BootstrapResult): string {
+function banner(config: ResolvedConfig, url: URL, boot: BootstrapResult, redis: string): string {
   const base = config.publicUrl ?? url.origin;
   const rel = relative(process.cwd(), boot.credentialsPath);
   const where = rel && !rel.startsWith('..') ? rel : boot.credentialsPath;
@@ -54,6 +55,7 @@ function banner(config: Config, url: URL, boot: BootstrapResult): string {
     ...(config.demo ? [`    demo page   ${base}/`] : []),
     `    dashboard   ${base}/dashboard/`,
     `    API docs    ${base}/docs`,
+    `    Redis       ${redis}, keys and channels under ${config.queuePrefix}`,
   ];
   if (boot.generated) {
     lines.push(
@@ -77,15 +79,15 @@ function banner(config: Config, url: URL, boot: BootstrapResult): string {
 
 async function main(): Promise<void> {
   const { command, role } = parseCommand(process.argv.slice(2));
-  const config = loadConfig(process.env, role ? { HERALD_ROLE: role } : {});
-  const log = pino({ level: config.logLevel, base: { role: command === 'migrate' ? 'migrate' : config.role } });
+  const given = loadConfig(process.env, role ? { HERALD_ROLE: role } : {});
+  const log = pino({ level: given.logLevel, base: { role: command === 'migrate' ? 'migrate' : given.role } });
 
   // Credentials, the embedded database and the private Redis live here: owner-only.
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const target = databaseTarget(config.databaseUrl, config.dataDir);
-  if (target.kind === 'pglite' && config.role !== 'all' && command === 'start') {
+  mkdirSync(given.dataDir, { recursive: true, mode: 0o700 });
+  const target = databaseTarget(given.databaseUrl, given.dataDir);
+  if (target.kind === 'pglite' && given.role !== 'all' && command === 'start') {
     throw new ConfigError(
-      `The ${config.role} role needs DATABASE_URL: the embedded database serves a single process, so without ` +
+      `The ${given.role} role needs DATABASE_URL: the embedded database serves a single process, so without ` +
         'PostgreSQL run the all role (the default).',
     );
   }
@@ -100,11 +102,16 @@ async function main(): Promise<void> {
   };
 
   try {
-    if (command === 'migrate' || config.autoMigrate) {
+    if (command === 'migrate' || given.autoMigrate) {
       const { applied, total } = await db.migrate();
       log.info({ applied, total, database: target.kind }, applied.length ? 'migrations applied' : 'schema up to date');
       if (command === 'migrate') return shutdown(0);
     }
+    // Every Redis key and channel is named after the installation kept in the database (unless
+    // HERALD_QUEUE_PREFIX says otherwise): all processes of this deployment share it, and another
+    // installation on the same Redis gets a prefix of its own.
+    const installation = await installationId(db.prisma);
+    const config: ResolvedConfig = { ...given, queuePrefix: given.queuePrefix ?? installationPrefix(installation) };
 
     const redis: ResolvedRedis = await resolveRedis({
       url: config.redisUrl,
@@ -112,7 +119,8 @@ async function main(): Promise<void> {
       log: (message) => log.warn(message),
     });
     if (redis.server) cleanups.splice(1, 0, () => redis.server?.stop() ?? Promise.resolve());
-    log.info({ redis: redis.description }, 'redis ready');
+    await claimPrefix(redis.endpoint, config.queuePrefix, installation);
+    log.info({ redis: redis.description, queuePrefix: config.queuePrefix, installation }, 'redis ready');
 
     let app: HeraldApp | undefined;
     let worker: RunningWorker | undefined;
@@ -139,7 +147,7 @@ async function main(): Promise<void> {
       const running = app;
       cleanups.push(() => running.close());
       const url = await listen(app, config.host, config.port);
-      process.stdout.write(banner(config, url, boot));
+      process.stdout.write(banner(config, url, boot, redis.description));
     }
     if (config.role !== 'api') {
       worker = await startWorker({
@@ -151,6 +159,8 @@ async function main(): Promise<void> {
         freshnessMs: config.popupFreshnessSeconds * 1000,
         jobLockMs: config.jobLockMs,
         fanoutChunk: config.fanoutChunk,
+        sweepIntervalMs: config.sweepIntervalMs,
+        requeueAfterMs: config.requeueAfterMs,
         log,
         emitter: app?.io,
         recorder: app?.recorder,

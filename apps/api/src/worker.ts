@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Database } from './db/database.js';
 import { createRedis, type RedisEndpoint } from './lib/redis-endpoint.js';
 import { processDispatch } from './queues/dispatch-processor.js';
-import { createMaintenanceQueue, MAINTENANCE_QUEUE, scheduleSweep, sweep } from './queues/maintenance.js';
+import { type Housekeeping, startHousekeeping } from './queues/maintenance.js';
 import {
   createNotificationsQueue,
   type DispatchJobData,
@@ -26,6 +26,10 @@ export interface WorkerOptions {
   /** Lock duration of a job; after a crash, its job is picked up again once this runs out. */
   jobLockMs?: number;
   fanoutChunk?: number;
+  /** How often the housekeeping sweep runs (default 30 s). */
+  sweepIntervalMs?: number;
+  /** How long a due notification may go without a job before the sweep queues it again (default 60 s). */
+  requeueAfterMs?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** The gateway's own Socket.IO server, in the `all` role: where local delivery emits. */
   emitter?: Emitter;
@@ -41,7 +45,28 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   worker: Worker<DispatchJobData>;
+  housekeeping: Housekeeping;
   close(): Promise<void>;
+}
+
+/** How long closing a worker waits for the jobs in hand to finish. */
+const CLOSE_GRACE_MS = 10_000;
+
+/** Whether `work` settles (either way) within `ms`. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = work.then(
+    () => true as const,
+    () => true as const,
+  );
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Starts the queue worker. The only place a BullMQ Worker is constructed. */
@@ -84,27 +109,40 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   );
   worker.on('error', (err) => opts.log.error({ err }, 'worker error'));
 
-  // Housekeeping: expiry, idempotency window, and re-enqueueing notifications whose job was lost.
+  await worker.waitUntilReady();
+
+  // Housekeeping: expiry, idempotency window, and re-enqueueing notifications whose job was lost
+  // (all of them when Redis lost its data). On a timer in every worker, not scheduled in Redis.
   const notifications = createNotificationsQueue(producer, opts.queuePrefix);
-  const maintenanceQueue = createMaintenanceQueue(producer, opts.queuePrefix);
-  await scheduleSweep(maintenanceQueue);
-  const maintenance = new Worker(
-    MAINTENANCE_QUEUE,
-    async () => {
-      const result = await sweep(opts.db.prisma, notifications);
-      if (result.requeued) opts.log.warn(result, 're-enqueued notifications whose job was lost');
-      return result;
-    },
-    { connection, prefix: opts.queuePrefix, concurrency: 1 },
-  );
-  maintenance.on('error', (err) => opts.log.error({ err }, 'maintenance worker error'));
-  await Promise.all([worker.waitUntilReady(), maintenance.waitUntilReady()]);
+  // Its connection's errors are the worker connection's too, which reports them.
+  notifications.on('error', () => {});
+  const housekeeping = startHousekeeping({
+    prisma: opts.db.prisma,
+    queue: notifications,
+    redis: producer,
+    queuePrefix: opts.queuePrefix,
+    intervalMs: opts.sweepIntervalMs,
+    requeueAfterMs: opts.requeueAfterMs,
+    log: opts.log,
+  });
 
   return {
     worker,
+    housekeeping,
     async close() {
-      await Promise.all([worker.close(), maintenance.close()]);
-      await Promise.all([notifications.close(), maintenanceQueue.close()]);
+      await housekeeping.close();
+      // Jobs in hand get to finish while Redis answers. Without Redis, BullMQ's close can wait for
+      // a reconnect forever (seen when it is called while the connection is down): give up soon,
+      // which is safe, since a job left behind is taken over once its lock runs out.
+      const graceMs = connection.status === 'ready' ? CLOSE_GRACE_MS : 1000;
+      if (!(await settlesWithin(worker.close(), graceMs))) {
+        opts.log.warn({ graceMs }, 'the queue worker did not stop in time (is Redis down?); stopping anyway');
+        connection.disconnect();
+        producer.disconnect();
+        await delivery.close();
+        return;
+      }
+      await notifications.close();
       await producer.quit().catch(() => producer.disconnect());
       await delivery.close();
       await connection.quit().catch(() => connection.disconnect());

@@ -10,9 +10,13 @@ describe('loadConfig', () => {
       port: 3000,
       databaseUrl: undefined,
       redisUrl: undefined,
-      queuePrefix: '{herald}',
+      // Derived from the installation id at boot (services/installation.ts).
+      queuePrefix: undefined,
       autoMigrate: true,
       demo: true,
+      sweepIntervalMs: 30_000,
+      requeueAfterMs: 60_000,
+      redisTimeoutMs: 2000,
     });
     expect(config.dataDir).toMatch(/\.data$/);
   });
@@ -31,6 +35,8 @@ describe('loadConfig', () => {
     [{ HERALD_API_KEY: 'short' }, /HERALD_API_KEY must be at least 24/],
     [{ HERALD_ADMIN_PASSWORD: 'abc' }, /HERALD_ADMIN_PASSWORD must be at least 10 characters/],
     [{ HERALD_DEMO: 'maybe' }, /HERALD_DEMO must be true or false/],
+    [{ HERALD_SWEEP_INTERVAL_MS: '10' }, /HERALD_SWEEP_INTERVAL_MS must be a number of milliseconds from 1000/],
+    [{ HERALD_REDIS_TIMEOUT_MS: 'soon' }, /HERALD_REDIS_TIMEOUT_MS must be a number of milliseconds from 100/],
   ])('refuses %j with a sentence naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

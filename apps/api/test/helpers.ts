@@ -1,16 +1,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, uid } from '@herald/test-support';
+import {
+  dropQueuePrefix,
+  eventually,
+  POSTGRES_URL,
+  REDIS_URL,
+  type RedisServer,
+  startRedisServer,
+  uid,
+} from '@herald/test-support';
 import pg from 'pg';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildApp, type HeraldApp } from '../src/app.js';
-import { type Config, loadConfig } from '../src/config/index.js';
+import { loadConfig, type ResolvedConfig } from '../src/config/index.js';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { type RunningWorker, startWorker } from '../src/worker.js';
 
-export { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, uid };
+export { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, type RedisServer, startRedisServer, uid };
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -59,7 +67,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
 
 export interface TestStack {
   app: HeraldApp;
-  config: Config;
+  config: ResolvedConfig;
   db: Database;
   apiKey: string;
   appId: string;
@@ -77,13 +85,15 @@ export async function startStack(
   options: { worker?: boolean; env?: Record<string, string>; redisUrl?: string; clusterAdapter?: boolean } = {},
 ): Promise<TestStack> {
   const queuePrefix = `{herald-test-${uid()}}`;
-  const config = loadConfig({
-    HERALD_DATA_DIR: testDb.dataDir,
-    HERALD_QUEUE_PREFIX: queuePrefix,
-    HERALD_ACK_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'silent',
-    ...options.env,
-  });
+  const config: ResolvedConfig = {
+    ...loadConfig({
+      HERALD_DATA_DIR: testDb.dataDir,
+      HERALD_ACK_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    }),
+    queuePrefix,
+  };
   const boot = await bootstrap(testDb.db.prisma, { dataDir: testDb.dataDir });
   const apiKey = boot.credentials.apiKey as string;
   const app = await buildApp({
@@ -102,11 +112,13 @@ export async function startStack(
       ? undefined
       : await startWorker({
           db: testDb.db,
-          redis: { url: REDIS_URL },
+          redis: { url: options.redisUrl ?? REDIS_URL },
           queuePrefix,
           concurrency: 4,
           ackTimeoutMs: config.ackTimeoutMs,
           freshnessMs: config.popupFreshnessSeconds * 1000,
+          sweepIntervalMs: config.sweepIntervalMs,
+          requeueAfterMs: config.requeueAfterMs,
           log: app.log,
           emitter: app.io,
           recorder: app.recorder,
@@ -149,7 +161,8 @@ export async function startStack(
       for (const s of sockets) s.disconnect();
       await worker?.close();
       await app.close();
-      await dropQueuePrefix(queuePrefix);
+      // A test with a Redis of its own throws all of it away.
+      if (!options.redisUrl) await dropQueuePrefix(queuePrefix);
     },
   };
 }

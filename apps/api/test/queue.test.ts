@@ -1,8 +1,18 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { sweep } from '../src/queues/maintenance.js';
+import { startHousekeeping, sweep } from '../src/queues/maintenance.js';
 import { DeliveryRecorder } from '../src/services/delivery-recorder.js';
 import { startWorker } from '../src/worker.js';
-import { createTestDatabase, eventually, REDIS_URL, startStack, type TestDatabase, type TestStack } from './helpers.js';
+import {
+  createTestDatabase,
+  dropQueuePrefix,
+  eventually,
+  REDIS_URL,
+  startStack,
+  type TestDatabase,
+  type TestStack,
+  uid,
+} from './helpers.js';
 
 let testDb: TestDatabase;
 let stack: TestStack;
@@ -122,5 +132,38 @@ describe('DeliveryRecorder', () => {
     spy.mockRestore();
     const rows = await testDb.db.prisma.delivery.findMany({ where: { notificationId: n.id } });
     expect(rows.every((r) => r.status === 'delivered' && r.deliveredAt)).toBe(true);
+  });
+});
+
+describe('housekeeping', () => {
+  it('sweeps once per interval across all the workers of a deployment', async () => {
+    const prefix = `{herald-test-${uid()}}`;
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const real = stack.app.notificationsQueue;
+    // Each sweep round asks the queue for its counts once: count the rounds there.
+    const getJobCounts = vi.spyOn(real, 'getJobCounts');
+    getJobCounts.mockClear();
+    const workers = Array.from({ length: 3 }, () =>
+      startHousekeeping({
+        prisma: testDb.db.prisma,
+        queue: real,
+        redis,
+        queuePrefix: prefix,
+        intervalMs: 60_000,
+        log: stack.app.log,
+      }),
+    );
+    try {
+      // Three workers start at once, and each is told to look again.
+      await Promise.all(workers.map((w) => w.tick()));
+      await Promise.all(workers.map((w) => w.tick()));
+      expect(getJobCounts).toHaveBeenCalledTimes(1);
+      expect(await redis.exists(`${prefix}:housekeeping:lock`, `${prefix}:housekeeping:marker`)).toBe(2);
+    } finally {
+      getJobCounts.mockRestore();
+      await Promise.all(workers.map((w) => w.close()));
+      redis.disconnect();
+      await dropQueuePrefix(prefix);
+    }
   });
 });

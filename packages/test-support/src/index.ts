@@ -1,4 +1,9 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /** The machine's PostgreSQL and Redis (CI's and a developer's alike); override per run. */
@@ -41,4 +46,103 @@ export async function dropQueuePrefix(prefix: string, redisUrl = REDIS_URL): Pro
   } finally {
     redis.disconnect();
   }
+}
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** SIGSTOP: the server keeps its connections open but answers nothing, as a frozen host would. */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
+  /** kill -9: Redis is down (until `start`). */
+  kill(): Promise<void>;
+  /** A fresh, empty server on the same port, unless one is running. */
+  start(): Promise<void>;
+  /** kill -9 and a fresh, empty server on the same port: Redis restarted without its data. */
+  restartEmpty(): Promise<void>;
+  /** Stops it and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A private `redis-server` without persistence on a free port (never the machine's shared one):
+ * for tests that stop, freeze or wipe Redis.
+ */
+export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
+  const port = options.port ?? (await freeTcpPort());
+  const dir = mkdtempSync(join(tmpdir(), 'herald-redis-'));
+  const url = `redis://127.0.0.1:${port}`;
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited with code ${code}`))),
+    );
+    exited.catch(() => {});
+    await Promise.race([eventually(() => pingOnce(url), 10_000), exited]);
+    return child;
+  };
+  let child = await launch();
+  const running = () => child.exitCode === null && child.signalCode === null;
+  // A test runner that exits (or gives up on a hung test) must not leave the server behind.
+  const orphan = () => {
+    if (running()) child.kill('SIGKILL');
+  };
+  process.once('exit', orphan);
+  const kill = async () => {
+    if (!running()) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await gone;
+  };
+  const start = async () => {
+    if (!running()) child = await launch();
+  };
+  return {
+    port,
+    url,
+    freeze: () => {
+      if (running()) child.kill('SIGSTOP');
+    },
+    thaw: () => {
+      if (running()) child.kill('SIGCONT');
+    },
+    kill,
+    start,
+    async restartEmpty() {
+      await kill();
+      await start();
+    },
+    async stop() {
+      process.off('exit', orphan);
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function pingOnce(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A TCP port that was free a moment ago (the kernel's pick). */
+export async function freeTcpPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
 }

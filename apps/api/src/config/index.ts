@@ -16,7 +16,12 @@ export interface Config {
   admin: { email: string | undefined; password: string | undefined };
   apiKey: string | undefined;
   jwtSecret: string | undefined;
-  queuePrefix: string;
+  /**
+   * `HERALD_QUEUE_PREFIX` as given. Undefined means the default: a prefix derived from the
+   * installation id in the database (`resolveQueuePrefix`), so that installations sharing a Redis
+   * stay apart while every process of one deployment agrees.
+   */
+  queuePrefix: string | undefined;
   autoMigrate: boolean;
   demo: boolean;
   workerConcurrency: number;
@@ -29,6 +34,12 @@ export interface Config {
   jobLockMs: number;
   /** Recipients written per statement when the worker fans a notification out. */
   fanoutChunk: number;
+  /** How often each worker runs the housekeeping sweep. */
+  sweepIntervalMs: number;
+  /** A due notification without a job for this long is queued again by the sweep. */
+  requeueAfterMs: number;
+  /** How long a request-path Redis command may take before it fails (sends, dashboard reads, readiness). */
+  redisTimeoutMs: number;
   /**
    * Which proxies' X-Forwarded-For to believe (client addresses in rate limits, throttling and the
    * audit log): false (none), true (any: only behind a proxy that overwrites it), or
@@ -56,6 +67,9 @@ export interface Config {
   keepAliveTimeoutMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
+
+/** A configuration whose queue prefix is settled: given, or derived from the installation id. */
+export type ResolvedConfig = Config & { queuePrefix: string };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -88,6 +102,10 @@ const descriptions: Record<string, string> = {
   HERALD_JOB_LOCK_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
   HERALD_ADAPTER: 'one of auto, none, sharded',
+  HERALD_QUEUE_PREFIX: 'from 1 to 100 characters',
+  HERALD_SWEEP_INTERVAL_MS: 'a number of milliseconds from 1000 to 3600000',
+  HERALD_REQUEUE_AFTER_MS: 'a number of milliseconds from 1000 to 3600000',
+  HERALD_REDIS_TIMEOUT_MS: 'a number of milliseconds from 100 to 60000',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
 
@@ -145,6 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     popupFreshnessSeconds: e.HERALD_POPUP_FRESHNESS_SECONDS,
     jobLockMs: e.HERALD_JOB_LOCK_MS,
     fanoutChunk: e.HERALD_FANOUT_CHUNK,
+    sweepIntervalMs: e.HERALD_SWEEP_INTERVAL_MS,
+    requeueAfterMs: e.HERALD_REQUEUE_AFTER_MS,
+    redisTimeoutMs: e.HERALD_REDIS_TIMEOUT_MS,
     adapter: e.HERALD_ADAPTER,
     trustProxy:
       e.HERALD_TRUST_PROXY === 'true' ? true : e.HERALD_TRUST_PROXY === 'false' ? false : e.HERALD_TRUST_PROXY,

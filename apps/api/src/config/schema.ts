@@ -21,7 +21,14 @@ export const EnvSchema = Type.Object({
   HERALD_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
   HERALD_API_KEY: Type.Optional(Type.String({ minLength: 24, pattern: '^[A-Za-z0-9_\\-]+$' })),
   HERALD_JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
-  HERALD_QUEUE_PREFIX: Type.String({ default: '{herald}', minLength: 1 }),
+  HERALD_QUEUE_PREFIX: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description:
+        'Prefix of every Redis key and channel Herald uses; by default derived from the installation id kept in the database.',
+    }),
+  ),
   HERALD_AUTO_MIGRATE: Type.Optional(Bool()),
   // No default here: without it, the demo is on only when HOST is a loopback address.
   HERALD_DEMO: Type.Optional(Bool()),
@@ -35,6 +42,24 @@ export const EnvSchema = Type.Object({
   }),
   HERALD_FANOUT_CHUNK: Type.Integer({ default: 1000, minimum: 10, maximum: 10_000 }),
   HERALD_JOB_LOCK_MS: Type.Integer({ default: 30_000, minimum: 1000, maximum: 600_000 }),
+  HERALD_SWEEP_INTERVAL_MS: Type.Integer({
+    default: 30_000,
+    minimum: 1000,
+    maximum: 3_600_000,
+    description: 'How often each worker runs the housekeeping sweep (expiry, lost jobs, Redis data loss).',
+  }),
+  HERALD_REQUEUE_AFTER_MS: Type.Integer({
+    default: 60_000,
+    minimum: 1000,
+    maximum: 3_600_000,
+    description: 'How long a due notification may wait without a job in Redis before the sweep queues it again.',
+  }),
+  HERALD_REDIS_TIMEOUT_MS: Type.Integer({
+    default: 2000,
+    minimum: 100,
+    maximum: 60_000,
+    description: 'How long a request waits for a Redis command before giving up on it.',
+  }),
   HERALD_TOKEN_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 2_592_000 }),
   HERALD_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 6000, minimum: 0, maximum: 10_000_000 }),
   HERALD_SOCKET_RATE_SCALE: Type.Number({ default: 1, minimum: 0, maximum: 1000 }),

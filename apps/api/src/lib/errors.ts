@@ -43,9 +43,9 @@ export const Errors = {
     'The notification queue is unavailable right now; nothing was accepted. Retry with the same idempotency key.',
     503,
   ),
-  QueueDelayed: createError(
-    'HERALD_ERR_QUEUE_DELAYED',
-    'Stored, but the notification queue did not answer in time; it will be sent once the queue is back. Retry with the same idempotency key to get its id without sending it twice.',
+  RedisUnavailable: createError(
+    'HERALD_ERR_REDIS_UNAVAILABLE',
+    'Redis, which keeps the queue and the live counters, is not answering right now; try again in a moment.',
     503,
   ),
   IdempotencyMismatch: createError(
@@ -86,3 +86,15 @@ export const Errors = {
 } as const;
 
 export type HeraldError = InstanceType<(typeof Errors)[keyof typeof Errors]>;
+
+/**
+ * For reads that only Redis can answer (dashboard counters, queue pages): a Redis that is down or
+ * does not answer in time becomes a 503 with a code and a sentence, never a 500.
+ */
+export async function fromRedis<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw new Errors.RedisUnavailable({ cause: error });
+  }
+}

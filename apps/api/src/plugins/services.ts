@@ -25,7 +25,14 @@ declare module 'fastify' {
 export default fp(
   async function services(
     fastify: FastifyInstance,
-    opts: { defaultAppId: string; freshnessMs: number; queuePrefix: string; recorder?: DeliveryRecorder },
+    opts: {
+      defaultAppId: string;
+      freshnessMs: number;
+      queuePrefix: string;
+      /** How long a send waits for Redis to take its job before answering without it (see NotificationService). */
+      enqueueTimeoutMs?: number;
+      recorder?: DeliveryRecorder;
+    },
   ) {
     const apps = new AppDirectory(fastify.prisma);
     const stats = new Stats(fastify.redis, opts.queuePrefix);
@@ -61,8 +68,13 @@ export default fp(
         fastify.sql,
         fastify.notificationsQueue,
         () => fastify.redis.status === 'ready',
-        5000,
+        opts.enqueueTimeoutMs ?? 2000,
         onAccepted,
+        (err, count) =>
+          fastify.log.warn(
+            { err, count },
+            'Redis did not take the jobs of accepted notifications in time; the housekeeping sweep will queue them',
+          ),
       ),
     );
     fastify.decorate('userTokens', new UserTokens(fastify.jwt, apps, opts.defaultAppId));

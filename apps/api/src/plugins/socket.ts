@@ -31,15 +31,26 @@ export const SOCKET_OPTIONS: Partial<ServerOptions> = {
 };
 
 /**
+ * The adapter's channels of an installation: `<prefix without braces>:socket.io#<namespace>#…`.
+ * Its own per installation (the adapter's default, `socket.io`, would let two clustered
+ * installations on one Redis exchange room emits, admin events and server-side events), and
+ * without a hash tag, so that a Redis Cluster spreads the per-room channels over its shards.
+ */
+export const adapterChannelPrefix = (queuePrefix: string) => `${queuePrefix.replace(/[{}]/g, '')}:socket.io`;
+
+/**
  * The sharded Redis adapter: a per-user emit goes only to nodes that host that user's room.
  * Returns the adapter factory and a function closing its two connections.
  */
-export function shardedAdapter(endpoint: RedisEndpoint, name: string) {
+export function shardedAdapter(endpoint: RedisEndpoint, name: string, queuePrefix: string) {
   const pub: Redis = createRedis(endpoint, { connectionName: `herald:${name}:pub` });
   const sub: Redis = pub.duplicate({ connectionName: `herald:${name}:sub` });
   for (const c of [pub, sub]) c.on('error', () => {});
   return {
-    adapter: createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }),
+    adapter: createShardedAdapter(pub, sub, {
+      subscriptionMode: 'dynamic',
+      channelPrefix: adapterChannelPrefix(queuePrefix),
+    }),
     async close() {
       await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
     },
@@ -52,7 +63,7 @@ export default fp(
     fastify: FastifyInstance,
     opts: { adapter: boolean; queuePrefix: string; ackTimeoutMs: number; freshnessMs: number },
   ) {
-    const cluster = opts.adapter ? shardedAdapter(fastify.redisEndpoint, 'gateway') : undefined;
+    const cluster = opts.adapter ? shardedAdapter(fastify.redisEndpoint, 'gateway', opts.queuePrefix) : undefined;
     const io: GatewayServer = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
       fastify.server,
       { ...SOCKET_OPTIONS, ...(cluster ? { adapter: cluster.adapter } : {}) },

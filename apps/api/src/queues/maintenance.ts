@@ -1,32 +1,24 @@
-import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { dispatchJobOptions, JobName, type NotificationsQueue } from './notifications.js';
 
-/** Periodic housekeeping, run by whichever worker picks the job up. */
-export const MAINTENANCE_QUEUE = 'maintenance';
-export const SWEEP_JOB = 'sweep';
+/** How often each worker runs the housekeeping sweep, unless configured (`HERALD_SWEEP_INTERVAL_MS`). */
 export const SWEEP_EVERY_MS = 30_000;
 
 /** Idempotency keys are honoured for this long. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 /** How far back the sweep looks for notifications that expired with deliveries still pending. */
 export const EXPIRY_LOOKBACK_MS = 24 * 3600 * 1000;
-/** A notification still queued this long after it was due has lost its job (Redis lost data): enqueue it again. */
+/**
+ * A notification still queued this long after it was due has lost its job (Redis lost data, or did
+ * not take the job when it was accepted): enqueue it again. Configurable: `HERALD_REQUEUE_AFTER_MS`.
+ */
 export const STUCK_AFTER_MS = 60_000;
 
-export function createMaintenanceQueue(connection: Redis, prefix: string): Queue {
-  return new Queue(MAINTENANCE_QUEUE, { connection, prefix });
-}
-
-/** Registers the repeating sweep once per deployment (idempotent across workers). */
-export async function scheduleSweep(queue: Queue, everyMs = SWEEP_EVERY_MS): Promise<void> {
-  await queue.upsertJobScheduler(
-    SWEEP_JOB,
-    { every: everyMs },
-    { name: SWEEP_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-  );
-}
+/** Notifications re-enqueued per statement and Redis round trip when Redis lost its data. */
+const RECOVERY_PAGE = 1000;
 
 export interface SweepResult {
   expired: number;
@@ -37,10 +29,15 @@ export interface SweepResult {
 /**
  * - marks deliveries whose notification's ttl ran out before delivery as expired;
  * - forgets idempotency keys older than the 24 h window;
- * - re-enqueues notifications whose job vanished (e.g. Redis restarted without its data): the
- *   job id is the notification id, so a job that still exists is left alone.
+ * - re-enqueues notifications whose job vanished (e.g. Redis did not take it, or restarted without
+ *   its data): the job id is the notification id, so a job that still exists is left alone.
  */
-export async function sweep(prisma: PrismaClient, queue: NotificationsQueue): Promise<SweepResult> {
+export async function sweep(
+  prisma: PrismaClient,
+  queue: NotificationsQueue,
+  options: { requeueAfterMs?: number } = {},
+): Promise<SweepResult> {
+  const stuckAfterS = (options.requeueAfterMs ?? STUCK_AFTER_MS) / 1000;
   // Only notifications that expired within the last day: each sweep would otherwise revisit every
   // notification that ever expired. (Catch-up and the inbox skip expired ones by their own test.)
   const expired = await prisma.$executeRaw`
@@ -53,8 +50,8 @@ export async function sweep(prisma: PrismaClient, queue: NotificationsQueue): Pr
      WHERE idempotency_key IS NOT NULL AND created_at < now() - make_interval(secs => ${IDEMPOTENCY_WINDOW_MS / 1000})`;
   const stuck = await prisma.$queryRaw<Array<{ id: string; priority: 'low' | 'normal' | 'high' }>>`
     SELECT id::text, priority::text AS priority FROM notifications
-     WHERE (status IN ('queued', 'processing') AND created_at < now() - make_interval(secs => ${STUCK_AFTER_MS / 1000}))
-        OR (status = 'scheduled' AND send_at < now() - make_interval(secs => ${STUCK_AFTER_MS / 1000}))
+     WHERE (status IN ('queued', 'processing') AND created_at < now() - make_interval(secs => ${stuckAfterS}))
+        OR (status = 'scheduled' AND send_at < now() - make_interval(secs => ${stuckAfterS}))
      ORDER BY created_at LIMIT 1000`;
   let requeued = 0;
   // A backlog may still hold their jobs (a batch job has its own id): only an idle queue proves them lost.
@@ -69,4 +66,124 @@ export async function sweep(prisma: PrismaClient, queue: NotificationsQueue): Pr
     requeued++;
   }
   return { expired, idempotencyKeysCleared, requeued };
+}
+
+/**
+ * After Redis lost its data every job is gone: gives every notification still waiting to go out
+ * (queued, half fanned out, or scheduled) its job again, a scheduled one with the delay it has
+ * left, so that nothing waits for the stuck-job timeout and nothing scheduled goes out late.
+ * Job ids are the notification ids, so a job that did survive is left as it is; a notification
+ * that was in a surviving batch job may be dispatched twice, which sends nobody anything twice
+ * (dispatch only emits rows still unacknowledged, and clients drop copies by id). Returns how many.
+ */
+export async function requeueAll(prisma: PrismaClient, queue: NotificationsQueue): Promise<number> {
+  let count = 0;
+  // Oldest first, a page at a time (keyset on the creation time, as text so that it round-trips exactly).
+  let after = { createdAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
+  for (;;) {
+    const page = await prisma.$queryRaw<
+      Array<{ id: string; priority: 'low' | 'normal' | 'high'; send_ms: number | null; created_at: string }>
+    >`
+      SELECT id::text, priority::text AS priority, (extract(epoch FROM send_at) * 1000)::float8 AS send_ms,
+             created_at::text AS created_at
+        FROM notifications
+       WHERE status IN ('queued', 'processing', 'scheduled')
+         AND (created_at, id) > (${after.createdAt}::timestamp, ${after.id}::uuid)
+       ORDER BY created_at, id LIMIT ${RECOVERY_PAGE}`;
+    if (page.length === 0) return count;
+    const now = Date.now();
+    await queue.addBulk(
+      page.map((n) => ({
+        name: JobName.Dispatch,
+        data: { notificationId: n.id },
+        opts: dispatchJobOptions(n.id, n.send_ms === null ? 0 : n.send_ms - now, n.priority),
+      })),
+    );
+    count += page.length;
+    const last = page.at(-1);
+    if (!last || page.length < RECOVERY_PAGE) return count;
+    after = { createdAt: last.created_at, id: last.id };
+  }
+}
+
+export interface HousekeepingOptions {
+  prisma: PrismaClient;
+  queue: NotificationsQueue;
+  /** A connection that waits for Redis rather than failing (`maxRetriesPerRequest: null`). */
+  redis: Redis;
+  queuePrefix: string;
+  intervalMs?: number;
+  requeueAfterMs?: number;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export interface Housekeeping {
+  /** Runs one round now (unless one is running); resolves when it is done. */
+  tick(): Promise<void>;
+  /** Stops the timer and waits (a little) for a round in progress. */
+  close(): Promise<void>;
+}
+
+/**
+ * The housekeeping sweep, run by every worker on a timer of its own, so that nothing about it
+ * lives only in Redis: a Redis that comes back empty cannot take the schedule with it. A lock key
+ * in Redis lets one worker of a deployment sweep per interval; a marker key that Redis loses with
+ * the rest of its data tells the first worker to sweep after such a loss to give every waiting
+ * notification its job again (`requeueAll`). A round also runs at start and whenever the
+ * connection comes back.
+ */
+export function startHousekeeping(opts: HousekeepingOptions): Housekeeping {
+  const intervalMs = opts.intervalMs ?? SWEEP_EVERY_MS;
+  const lockKey = `${opts.queuePrefix}:housekeeping:lock`;
+  const markerKey = `${opts.queuePrefix}:housekeeping:marker`;
+  const node = randomUUID();
+  let running: Promise<void> | undefined;
+  let closed = false;
+
+  const round = async () => {
+    // Held for most of an interval: one sweep per interval across the deployment's workers.
+    const lockMs = Math.max(500, intervalMs - 500);
+    if ((await opts.redis.set(lockKey, node, 'PX', lockMs, 'NX')) !== 'OK') return;
+    if (!(await opts.redis.exists(markerKey))) {
+      const requeued = await requeueAll(opts.prisma, opts.queue);
+      // Set only once everything is queued again: a round that fails half-way is repeated.
+      await opts.redis.set(markerKey, new Date().toISOString());
+      if (requeued)
+        opts.log.warn({ requeued }, 'Redis had lost its data: re-enqueued every notification waiting to go out');
+    }
+    const result = await sweep(opts.prisma, opts.queue, { requeueAfterMs: opts.requeueAfterMs });
+    if (result.requeued) opts.log.warn(result, 're-enqueued notifications whose job was lost');
+  };
+
+  const tick = () => {
+    if (closed) return Promise.resolve();
+    running ??= round()
+      .catch((err) => {
+        // A round cut short by shutdown is no failure worth reporting.
+        if (!closed) opts.log.error({ err }, 'housekeeping sweep failed');
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+
+  const timer = setInterval(() => void tick(), intervalMs);
+  // Back from an outage (perhaps a Redis that restarted empty): look at once, not an interval later.
+  const onReady = () => void tick();
+  opts.redis.on('ready', onReady);
+  void tick();
+
+  return {
+    tick,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      opts.redis.off('ready', onReady);
+      // Not forever: with Redis away, a round waits for it.
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise((resolve) => (wait = setTimeout(resolve, 2000)))]);
+      clearTimeout(wait);
+    },
+  };
 }

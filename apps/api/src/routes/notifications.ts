@@ -25,7 +25,9 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         description:
           'Stores the notification, queues it, and answers 202 at once; delivery to every open tab of each ' +
           'recipient follows. A repeated idempotency key (body or `Idempotency-Key` header, 24 h) returns the ' +
-          'original notification instead of creating another.',
+          'original notification instead of creating another. A 202 means it is stored and will be sent; with ' +
+          '`queueDelayed: true` Redis did not take its job in time and the housekeeping sweep queues it (do not ' +
+          'send it again). A 503 `HERALD_ERR_QUEUE_UNAVAILABLE` means nothing was stored: retry it.',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         headers: IdempotencyHeaders,
@@ -54,9 +56,10 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: 'Send many notifications in one request',
         description:
           'Up to 500 notifications, stored with one INSERT and queued with one Redis round trip. The response has ' +
-          'one result per item, in order: the accepted notification, or the error that refused that item alone ' +
-          '(a `to` naming no target or several, a topic, `data` over 4 KB, a bad `sendAt`, an idempotency key ' +
-          'reused with another body). A body that does not match the schema otherwise is refused as a whole (400). ' +
+          'one result per item, in order: the accepted notification (with `queueDelayed: true` if Redis did not ' +
+          'take it in time), or the error that refused that item alone (a `to` naming no target or several, a ' +
+          'topic, `data` over 4 KB, a bad `sendAt`, an idempotency key reused with another body). A body that does ' +
+          'not match the schema otherwise is refused as a whole (400); a 503 means no item was stored. ' +
           "A batch counts as one request against the API key's send rate limit.",
         tags: ['notifications'],
         security: [{ apiKey: [] }],

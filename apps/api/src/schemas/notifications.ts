@@ -86,6 +86,14 @@ export const SendNotificationResponse = Type.Object(
     id: Type.String({ format: 'uuid' }),
     status: NotificationStatus,
     recipients: Type.Integer({ description: 'Number of users targeted' }),
+    queueDelayed: Type.Optional(
+      Type.Literal(true, {
+        description:
+          'Present when the notification is stored (so accepted: it will be sent) but the queue in Redis did not ' +
+          'take it in time; the housekeeping sweep queues it once Redis answers, so it may arrive late. Do not send ' +
+          'it again (a retry with the same idempotency key returns this notification).',
+      }),
+    ),
   },
   { description: 'Accepted: stored and queued (for a repeated idempotency key, the original one)' },
 );

@@ -26,6 +26,11 @@ export interface Accepted {
   recipients: number;
   /** True when an earlier request with the same idempotency key created it. */
   replayed: boolean;
+  /**
+   * Stored, but Redis did not take its job in time: it is accepted all the same (PostgreSQL is the
+   * source of truth) and the housekeeping sweep queues it once Redis answers.
+   */
+  queueDelayed?: true;
 }
 
 type TargetKind = 'userId' | 'userIds' | 'topic' | 'broadcast';
@@ -85,17 +90,36 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A single send waiting for its group commit, and how to tell it the outcome. */
+interface Waiting {
+  p: Prepared;
+  done: (committed: Committed) => void;
+  fail: (e: unknown) => void;
+}
+
+/** A group commit's outcome for one send: stored (or lost its idempotency key to a concurrent one), and queued or not. */
+interface Committed {
+  inserted: boolean;
+  queueDelayed: boolean;
+}
+
 /** Accepts notifications (store, then enqueue) and reports on them. */
 export class NotificationService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly sql: Sql,
     private readonly queue: NotificationsQueue,
-    /** Whether the producer's Redis connection is up; when it is not, sends fail fast with 503. */
+    /**
+     * Whether the producer's Redis connection is up; when it is not, sends fail fast with 503 and
+     * nothing is stored.
+     */
     private readonly queueReady: () => boolean = () => true,
-    private readonly enqueueTimeoutMs = 5000,
+    /** How long a stored notification's job may take to reach Redis before the 202 goes without it. */
+    private readonly enqueueTimeoutMs = 2000,
     /** Told about every notification accepted (not replayed): dashboard counters and live log. */
     private readonly onAccepted: (items: AdminAccepted[]) => void = () => {},
+    /** Told when stored notifications could not be queued in time (they are accepted; the sweep queues them). */
+    private readonly onQueueDelayed: (error: unknown, count: number) => void = () => {},
   ) {}
 
   private announce(prepared: Prepared[]): void {
@@ -196,19 +220,23 @@ export class NotificationService {
     if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
     if (p.kind === 'broadcast') p.row.recipientCount = await this.broadcastCount(appId);
-    if (!(await this.commit(p))) {
+    const stored = await this.commit(p);
+    if (!stored.inserted) {
       // Two concurrent requests with one key: the loser returns the winner's notification.
       const winner = await this.original(p);
       if (winner) return winner;
       throw new Errors.IdempotencyMismatch(p.row.idempotencyKey ?? '');
     }
-    return { id: p.row.id, status: p.row.status, recipients: p.row.recipientCount ?? 0, replayed: false };
+    return {
+      id: p.row.id,
+      status: p.row.status,
+      recipients: p.row.recipientCount ?? 0,
+      replayed: false,
+      ...(stored.queueDelayed ? { queueDelayed: true as const } : {}),
+    };
   }
 
-  private waiting = new Map<
-    string,
-    Array<{ p: Prepared; done: (inserted: boolean) => void; fail: (e: unknown) => void }>
-  >();
+  private waiting = new Map<string, Waiting[]>();
   private flushScheduled = false;
   /** Group commits on their way to PostgreSQL and Redis right now. */
   private flushing = 0;
@@ -221,7 +249,7 @@ export class NotificationService {
    * delayed; under load, groups grow by themselves, and the database and Redis see a fraction of
    * the requests.
    */
-  private commit(p: Prepared): Promise<boolean> {
+  private commit(p: Prepared): Promise<Committed> {
     return new Promise((done, fail) => {
       const list = this.waiting.get(p.row.appId) ?? [];
       list.push({ p, done, fail });
@@ -252,9 +280,7 @@ export class NotificationService {
     });
   }
 
-  private async flushGroup(
-    group: Array<{ p: Prepared; done: (inserted: boolean) => void; fail: (e: unknown) => void }>,
-  ): Promise<void> {
+  private async flushGroup(group: Waiting[]): Promise<void> {
     let inserted: Set<string>;
     try {
       inserted = await this.persist(group.map((g) => g.p));
@@ -267,14 +293,10 @@ export class NotificationService {
       group[0]?.fail(error);
       return;
     }
-    try {
-      const stored = group.filter((g) => inserted.has(g.p.row.id)).map((g) => g.p);
-      await this.enqueue(stored);
-      this.announce(stored);
-      for (const g of group) g.done(inserted.has(g.p.row.id));
-    } catch (error) {
-      for (const g of group) g.fail(error);
-    }
+    const stored = group.filter((g) => inserted.has(g.p.row.id)).map((g) => g.p);
+    const queueDelayed = !(await this.enqueue(stored));
+    this.announce(stored);
+    for (const g of group) g.done({ inserted: inserted.has(g.p.row.id), queueDelayed });
   }
 
   /**
@@ -318,7 +340,7 @@ export class NotificationService {
       }
       const inserted = await this.persist(fresh.map((f) => f.p));
       const stored = fresh.filter((f) => inserted.has(f.p.row.id)).map((f) => f.p);
-      await this.enqueue(stored);
+      const queueDelayed = !(await this.enqueue(stored));
       this.announce(stored);
       for (const { index, p } of fresh) {
         if (inserted.has(p.row.id)) {
@@ -327,6 +349,7 @@ export class NotificationService {
             status: p.row.status,
             recipients: p.row.recipientCount ?? 0,
             replayed: false,
+            ...(queueDelayed ? { queueDelayed: true as const } : {}),
           };
         } else {
           // Lost a race for its idempotency key to a concurrent request.
@@ -429,9 +452,13 @@ export class NotificationService {
   /**
    * One job per notification, except that immediate sends whose rows were written at accept time
    * share one `dispatch-batch` job per priority: the worker dispatches it with one statement.
+   * Resolves false when Redis did not take the jobs in time. The notifications are stored by then,
+   * so they stay accepted: a retry with the same idempotency key may already have been told they
+   * exist, and the housekeeping sweep queues them once Redis answers again (a job that reached
+   * Redis after all is found by its id, or at worst dispatched twice, a copy clients drop by id).
    */
-  private async enqueue(prepared: Prepared[]): Promise<void> {
-    if (prepared.length === 0) return;
+  private async enqueue(prepared: Prepared[]): Promise<boolean> {
+    if (prepared.length === 0) return true;
     const single = (p: Prepared) => ({
       name: JobName.Dispatch as JobName,
       data: { notificationId: p.row.id } as DispatchJobData,
@@ -459,10 +486,10 @@ export class NotificationService {
         one && jobs.length === 1 ? this.queue.add(one.name, one.data, one.opts) : this.queue.addBulk(jobs),
         this.enqueueTimeoutMs,
       );
+      return true;
     } catch (error) {
-      // The rows stay: a concurrent retry with the same idempotency key may already have been told
-      // they exist. The housekeeping sweep queues them once Redis answers again.
-      throw new Errors.QueueDelayed({ cause: error });
+      this.onQueueDelayed(error, prepared.length);
+      return false;
     }
   }
 

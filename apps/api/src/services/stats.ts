@@ -123,10 +123,15 @@ export class Stats {
     await this.redis.zrem(`${this.prefix}:online:${appId}`, ...userIds).catch(() => {});
   }
 
-  /** Which of these users are online now. */
+  /**
+   * Which of these users are online now. Best effort, like the writes: with Redis away nobody
+   * shows as online, rather than the subscriber pages (read from PostgreSQL) failing with it.
+   */
   async online(appId: string, userIds: string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const scores = await this.redis.zmscore(`${this.prefix}:online:${appId}`, ...userIds);
+    const scores = await this.redis
+      .zmscore(`${this.prefix}:online:${appId}`, ...userIds)
+      .catch(() => [] as Array<string | null>);
     const since = Date.now() - 15_000;
     return new Set(userIds.filter((_, i) => Number(scores[i] ?? 0) > since));
   }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { queryTime, timeCursor } from '../../lib/cursor.js';
-import { Errors } from '../../lib/errors.js';
+import { Errors, fromRedis } from '../../lib/errors.js';
 import { hashPassword } from '../../lib/secrets.js';
 import { isUuid } from '../../lib/text.js';
 import {
@@ -63,12 +63,13 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: viewer,
       schema: {
         summary: 'Counters, presence and the last hour per minute',
+        description: 'Kept in Redis: a 503 HERALD_ERR_REDIS_UNAVAILABLE while Redis is down or does not answer.',
         tags: ['admin'],
         security: adminSession,
-        response: { 200: Overview, ...errorResponses(401) },
+        response: { 200: Overview, ...errorResponses(401, 503) },
       },
     },
-    async () => fastify.adminStats(),
+    async () => fromRedis(fastify.adminStats()),
   );
 
   fastify.get(
@@ -348,17 +349,20 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: viewer,
       schema: {
         summary: 'Queue counts and failed jobs',
+        description: 'Kept in Redis: a 503 HERALD_ERR_REDIS_UNAVAILABLE while Redis is down or does not answer.',
         tags: ['admin'],
         security: adminSession,
-        response: { 200: QueueHealth, ...errorResponses(401) },
+        response: { 200: QueueHealth, ...errorResponses(401, 503) },
       },
     },
     async () => {
       const queue = fastify.notificationsQueue;
-      const [counts, failed] = await Promise.all([
-        queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
-        queue.getFailed(0, 49),
-      ]);
+      const [counts, failed] = await fromRedis(
+        Promise.all([
+          queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
+          queue.getFailed(0, 49),
+        ]),
+      );
       return {
         counts,
         failed: failed.map((j) => ({
@@ -375,7 +379,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
 
   const JobParams = Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 100 }) });
   const job = async (jobId: string) => {
-    const j = await fastify.notificationsQueue.getJob(jobId);
+    const j = await fromRedis(fastify.notificationsQueue.getJob(jobId));
     if (!j) throw new Errors.JobNotFound(jobId);
     return j;
   };
@@ -393,7 +397,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request) => {
       const j = await job(request.params.jobId);
-      const state = await j.getState();
+      const state = await fromRedis(j.getState());
       if (state !== 'failed') throw new Errors.JobConflict(request.params.jobId, state, 'retried');
       // A failed notification goes back to queued so the worker takes it again.
       await fastify.prisma.notification.updateMany({
@@ -403,7 +407,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
         },
         data: { status: 'queued', failureReason: null },
       });
-      await j.retry('failed');
+      await fromRedis(j.retry('failed'));
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,
@@ -429,9 +433,9 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request) => {
       const j = await job(request.params.jobId);
-      const state = await j.getState();
+      const state = await fromRedis(j.getState());
       if (state === 'active') throw new Errors.JobConflict(request.params.jobId, state, 'removed');
-      await j.remove();
+      await fromRedis(j.remove());
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,
