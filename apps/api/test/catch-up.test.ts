@@ -113,7 +113,10 @@ describe('catch-up on connect for any Socket.IO client', () => {
     const again = await plainClient(user);
     await eventually(async () => again.events.some((e) => e.kind === 'synced') || undefined);
     expect(notifications(again)).toEqual([]);
-    expect((again.events[0] as { e: SyncedEvent }).e).toEqual({ count: 0, head: Math.max(...got.map((n) => n.seq)) });
+    expect((again.events[0] as { e: SyncedEvent }).e).toMatchObject({
+      count: 0,
+      head: Math.max(...got.map((n) => n.seq)),
+    });
     again.socket.disconnect();
   });
 
