@@ -57,8 +57,13 @@ export const Errors = {
   AdminSignInFailed: createError('HERALD_ERR_SIGN_IN_FAILED', 'The email or password is wrong.', 401),
   SignInThrottled: createError(
     'HERALD_ERR_RATE_LIMITED',
-    'Too many failed sign-ins from this address for this email; try again in %d minutes.',
+    'Too many sign-in attempts from this address for this email; try again in %d minutes.',
     429,
+  ),
+  SignInUnavailable: createError(
+    'HERALD_ERR_SIGN_IN_UNAVAILABLE',
+    'Sign-in is unavailable right now: the server cannot count sign-in attempts while Redis does not answer. Try again in a minute.',
+    503,
   ),
   AdminForbidden: createError('HERALD_ERR_FORBIDDEN', 'Your role (%s) cannot do this; it needs the %s role.', 403),
   AppNotFound: createError('HERALD_ERR_APP_NOT_FOUND', 'App %s does not exist.', 404),
