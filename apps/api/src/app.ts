@@ -14,12 +14,13 @@ import errorsPlugin from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import queuePlugin from './plugins/queue.js';
 import redisPlugin from './plugins/redis.js';
+import securityHeadersPlugin from './plugins/security-headers.js';
 import servicesPlugin from './plugins/services.js';
 import socketPlugin from './plugins/socket.js';
 import adminAppRoutes from './routes/admin/apps.js';
 import adminOperationRoutes from './routes/admin/operations.js';
 import adminSessionRoutes from './routes/admin/session.js';
-import assetsRoutes from './routes/assets.js';
+import assetsRoutes, { servedPages } from './routes/assets.js';
 import demoRoutes, { DEMO_APP_ID } from './routes/demo.js';
 import healthRoutes from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
@@ -71,6 +72,7 @@ export async function buildApp(opts: AppOptions) {
 
   // External capabilities.
   await app.register(errorsPlugin);
+  await app.register(securityHeadersPlugin, { pages: servedPages() });
   await app.register(docsPlugin);
   await app.register(metricsPlugin);
   await app.register(databasePlugin, { db: opts.db });
@@ -89,8 +91,8 @@ export async function buildApp(opts: AppOptions) {
     ackTimeoutMs: opts.config.ackTimeoutMs,
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
   });
-  await app.register(adminAuthPlugin);
-  await app.register(adminSocketPlugin);
+  await app.register(adminAuthPlugin, { publicUrl: opts.config.publicUrl });
+  await app.register(adminSocketPlugin, { publicUrl: opts.config.publicUrl });
   // Routes.
   await app.register(healthRoutes);
   await app.register(notificationRoutes);

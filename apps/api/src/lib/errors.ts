@@ -65,6 +65,11 @@ export const Errors = {
     'Sign-in is unavailable right now: the server cannot count sign-in attempts while Redis does not answer. Try again in a minute.',
     503,
   ),
+  CrossOrigin: createError(
+    'HERALD_ERR_CSRF',
+    'Refused: %s, and only the dashboard itself may change things through the admin API.',
+    403,
+  ),
   AdminForbidden: createError('HERALD_ERR_FORBIDDEN', 'Your role (%s) cannot do this; it needs the %s role.', 403),
   AppNotFound: createError('HERALD_ERR_APP_NOT_FOUND', 'App %s does not exist.', 404),
   AppExists: createError('HERALD_ERR_APP_EXISTS', 'An app with id %s already exists.', 409),

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AdminRole } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
+import { crossOriginReason } from '../lib/same-origin.js';
 import { hashPassword, randomToken, verifyPassword } from '../lib/secrets.js';
 
 export const SESSION_COOKIE = 'herald_session';
@@ -39,14 +40,23 @@ declare module 'fastify' {
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Dashboard sign-in: a random session token in an HttpOnly, SameSite=Strict cookie; its hash in
- * PostgreSQL, so sign-out and expiry take effect at once on every node. Mutations only accept
- * JSON bodies, which a cross-site form cannot send.
+ * PostgreSQL, so sign-out and expiry take effect at once on every node. SameSite=Strict does not
+ * stop pages of the same site (another port, a sibling subdomain), and body-less POSTs need no
+ * JSON: every state-changing admin request must come from the dashboard's own origin.
  */
 export default fp(
-  async function adminAuth(fastify: FastifyInstance) {
+  async function adminAuth(fastify: FastifyInstance, opts: { publicUrl?: string }) {
     await fastify.register(fastifyCookie);
+    const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : undefined;
+    fastify.addHook('onRequest', async (request) => {
+      if (SAFE_METHODS.has(request.method) || !request.url.startsWith('/admin/api/')) return;
+      const reason = crossOriginReason(request.headers, [request.host, request.headers.host], publicOrigin);
+      if (reason) throw new Errors.CrossOrigin(reason);
+    });
     // Unknown emails still cost one scrypt, so timing does not reveal which emails exist.
     const dummyHash = await hashPassword(randomToken(12));
 

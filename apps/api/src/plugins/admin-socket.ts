@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Namespace } from 'socket.io';
 import { handshakeError } from '../gateway/handshake.js';
+import { crossOriginReason } from '../lib/same-origin.js';
 import { METRICS } from '../services/stats.js';
 
 declare module 'fastify' {
@@ -28,8 +29,9 @@ const PRESENCE_EVERY_MS = 3000;
  * Every socket node also reports its connection counts and online users to Redis.
  */
 export default fp(
-  async function adminSocket(fastify: FastifyInstance) {
+  async function adminSocket(fastify: FastifyInstance, opts: { publicUrl?: string }) {
     const nodeId = randomUUID();
+    const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : undefined;
     // The admin namespace has its own events, not the user protocol's.
     const admins = fastify.io.of(ADMIN_NAMESPACE) as unknown as Namespace;
     const users = fastify.io.of('/');
@@ -59,18 +61,9 @@ export default fp(
     admins.use(async (socket, next) => {
       // The session cookie is SameSite=Strict, which still lets a sibling site's page open this
       // socket from an admin's browser: only the dashboard's own origin may.
-      const { origin, host } = socket.handshake.headers;
-      if (origin) {
-        let sameHost = false;
-        try {
-          sameHost = new URL(origin).host === host;
-        } catch {
-          sameHost = false;
-        }
-        if (!sameHost) {
-          next(handshakeError(HandshakeErrorCode.OriginForbidden, 'Only the dashboard itself may open this channel.'));
-          return;
-        }
+      if (crossOriginReason(socket.handshake.headers, [socket.handshake.headers.host], publicOrigin)) {
+        next(handshakeError(HandshakeErrorCode.OriginForbidden, 'Only the dashboard itself may open this channel.'));
+        return;
       }
       const admin = await fastify.adminSessions.fromCookieHeader(socket.handshake.headers.cookie).catch(() => null);
       if (!admin) {
