@@ -84,6 +84,7 @@ export async function buildApp(opts: AppOptions) {
     defaultAppId: opts.defaultAppId,
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
     queuePrefix: opts.config.queuePrefix,
+    maxTokenLifetimeSeconds: opts.config.maxTokenLifetimeSeconds,
   });
   await app.register(socketPlugin, {
     adapter: opts.clusterAdapter,
@@ -92,7 +93,7 @@ export async function buildApp(opts: AppOptions) {
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
   });
   await app.register(adminAuthPlugin, { publicUrl: opts.config.publicUrl });
-  await app.register(adminSocketPlugin, { publicUrl: opts.config.publicUrl });
+  await app.register(adminSocketPlugin, { publicUrl: opts.config.publicUrl, cluster: opts.clusterAdapter });
   // Routes.
   await app.register(healthRoutes);
   await app.register(notificationRoutes);

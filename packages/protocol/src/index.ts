@@ -9,6 +9,13 @@ export const ServerEvent = {
   Notification: 'notification',
   /** Notifications were read (on this or another device): close their popups, update badges. */
   InboxRead: 'inbox:read',
+  /**
+   * The server is about to close this socket because its credentials stopped being valid: the
+   * token expired, the JWT secret it was signed with was rotated out or revoked, or its origin is no
+   * longer allowed. Payload `{ code, message }` (`AuthEnded`); a `disconnect` ("io server
+   * disconnect") follows. For `TokenExpired` and `TokenRevoked`, connect again with a fresh token.
+   */
+  AuthEnded: 'auth:ended',
 } as const;
 
 /** Client → server events on the end-user namespace `/`. */
@@ -34,6 +41,10 @@ export const HandshakeErrorCode = {
   TokenInvalid: 'HERALD_ERR_TOKEN_INVALID',
   TokenExpired: 'HERALD_ERR_TOKEN_EXPIRED',
   AppUnknown: 'HERALD_ERR_APP_UNKNOWN',
+  /** Signed with a JWT secret that was rotated out (past its grace) or revoked: fetch a new token. */
+  TokenRevoked: 'HERALD_ERR_TOKEN_REVOKED',
+  /** `exp` is further ahead than the server accepts (HERALD_MAX_TOKEN_LIFETIME_SECONDS). */
+  TokenTooLongLived: 'HERALD_ERR_TOKEN_TOO_LONG_LIVED',
   OriginForbidden: 'HERALD_ERR_ORIGIN_FORBIDDEN',
   /** The server could not check the token (database down); the client should retry. */
   Unavailable: 'HERALD_ERR_UNAVAILABLE',
@@ -146,9 +157,16 @@ export interface HandshakeAuth {
   appId?: string;
 }
 
+/** `auth:ended` payload: why the server is closing the socket. */
+export interface AuthEnded {
+  code: HandshakeErrorCode;
+  message: string;
+}
+
 export interface ServerToClientEvents {
   notification: (payload: NotificationPayload, ack: (reply: NotificationAck) => void) => void;
   'inbox:read': (event: InboxReadEvent) => void;
+  'auth:ended': (event: AuthEnded) => void;
 }
 
 export interface ClientToServerEvents {
@@ -189,6 +207,11 @@ export const AdminEvent = {
   Deliveries: 'deliveries',
   /** Users came online or went offline. */
   Presence: 'presence',
+  /**
+   * The admin's session ended (signed out, expired, or the admin was removed): payload
+   * `{ code, message }`, then the server closes the channel. Sign in again.
+   */
+  SessionEnded: 'session:ended',
 } as const;
 
 export interface AdminStats {

@@ -35,6 +35,13 @@ export const EnvSchema = Type.Object({
   HERALD_FANOUT_CHUNK: Type.Integer({ default: 1000, minimum: 10, maximum: 10_000 }),
   HERALD_JOB_LOCK_MS: Type.Integer({ default: 30_000, minimum: 1000, maximum: 600_000 }),
   HERALD_TOKEN_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 2_592_000 }),
+  HERALD_MAX_TOKEN_LIFETIME_SECONDS: Type.Integer({
+    default: 86_400,
+    minimum: 60,
+    maximum: 2_592_000,
+    description:
+      'The furthest ahead a user token may expire when it is presented (handshake, auth:refresh) or issued (POST /v1/tokens).',
+  }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

@@ -11,12 +11,20 @@ import { isUuid } from '../lib/text.js';
 import type { DeliveryEvent, DeliveryRecorder } from '../services/delivery-recorder.js';
 import type { InboxService, Subscriber } from '../services/inbox.js';
 import { TokenError, type UserTokens } from '../services/user-tokens.js';
+import { watchCredentials } from './credentials.js';
+import { tokenFailureCode } from './handshake.js';
 
 export interface SocketData {
   appId: string;
   userId: string;
   /** Token expiry, seconds since the epoch. */
   exp: number;
+  /** Fingerprint of the app secret that verified the token: a rotation or revocation closes the socket. */
+  secretId: string;
+  /** When the socket is closed unless a fresh token comes first, ms since the epoch (see gateway/credentials.ts). */
+  validUntil: number;
+  /** The page's origin, when the handshake had one: a change of the app's allowed origins rechecks it. */
+  origin?: string;
   subscriberId: string;
 }
 
@@ -35,8 +43,6 @@ interface GatewayDeps {
   log: { error(obj: object, msg: string): void };
 }
 
-// setTimeout's delay is a signed 32-bit number of milliseconds.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_IDS = 500;
 /** Sequence numbers are 32-bit integers in PostgreSQL. */
 const MAX_SEQ = 2_147_483_647;
@@ -61,7 +67,7 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     // drop it to keep memory per connection low. (Not earlier: the handshake reads its headers.)
     (socket.conn as unknown as { request: unknown }).request = null;
     socket.join(userRoom(socket.data.appId, socket.data.userId));
-    const rearm = scheduleExpiry(socket);
+    const rearm = watchCredentials(socket);
     const subscriber: Subscriber = {
       id: socket.data.subscriberId,
       appId: socket.data.appId,
@@ -109,15 +115,13 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
             };
           }
           socket.data.exp = claims.exp;
+          socket.data.secretId = claims.secretId;
+          socket.data.validUntil = claims.validUntil;
           rearm();
           return { ok: true as const, exp: claims.exp };
         } catch (error) {
           if (error instanceof TokenError) {
-            return {
-              ok: false as const,
-              code: `HERALD_ERR_TOKEN_${error.reason === 'expired' ? 'EXPIRED' : 'INVALID'}`,
-              message: error.message,
-            };
+            return { ok: false as const, code: tokenFailureCode(error.reason), message: error.message };
           }
           throw error;
         }
@@ -168,23 +172,4 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
       answer(reply, async () => ({ ok: true as const, unread: await deps.inbox.unread(subscriber) })),
     );
   });
-}
-
-/** Closes the socket when its token expires; returns a function to call after `exp` changes. */
-function scheduleExpiry(socket: GatewaySocket): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    // A refresh that finishes after the socket closed must not leave a timer holding it in memory.
-    if (socket.disconnected) return;
-    const ms = socket.data.exp * 1000 - Date.now();
-    if (ms <= 0) {
-      socket.disconnect(true);
-      return;
-    }
-    timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
-  };
-  arm();
-  socket.once('disconnect', () => clearTimeout(timer));
-  return arm;
 }

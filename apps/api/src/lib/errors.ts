@@ -14,6 +14,11 @@ export const Errors = {
   ApiKeyInvalid: createError('HERALD_ERR_API_KEY_INVALID', 'The API key is not valid.', 401),
   ApiKeyRevoked: createError('HERALD_ERR_API_KEY_REVOKED', 'The API key was revoked on %s.', 401),
   TokenInvalid: createError('HERALD_ERR_TOKEN_INVALID', 'The user token is not valid: %s', 401),
+  TokenTtlTooLong: createError(
+    'HERALD_ERR_TOKEN_TTL_TOO_LONG',
+    '"ttlSeconds" is %d, but tokens may live at most %d seconds on this server (HERALD_MAX_TOKEN_LIFETIME_SECONDS).',
+    400,
+  ),
   NotificationNotFound: createError(
     'HERALD_ERR_NOTIFICATION_NOT_FOUND',
     'Notification %s does not exist in this app.',

@@ -16,7 +16,12 @@ export interface AdminPrincipal {
   email: string;
   role: AdminRole;
   sessionId: string;
+  /** When the session expires, ms since the epoch. */
+  expiresAt: number;
 }
+
+/** Sessions that just ended: one (signed out), or all of an admin's (removed). */
+export type EndedSessions = { sessionId: string; reason: 'signed-out' } | { adminId: string; reason: 'removed' };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,7 +35,11 @@ declare module 'fastify' {
         reply: FastifyReply,
       ): Promise<AdminPrincipal | null>;
       signOut(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+      /** Ends every session of an admin (before removing the admin). */
+      endAll(adminId: string): Promise<void>;
       fromCookieHeader(cookieHeader: string | undefined): Promise<AdminPrincipal | null>;
+      /** Called after sessions end, so that live channels opened with them close too. */
+      onEnded(listener: (ended: EndedSessions) => void): void;
     };
   }
   interface FastifyRequest {
@@ -68,7 +77,17 @@ export default fp(
       if (Date.now() - session.lastSeenAt.getTime() > 5 * 60_000) {
         await fastify.prisma.adminSession.update({ where: { id }, data: { lastSeenAt: new Date() } }).catch(() => {});
       }
-      return { id: session.admin.id, email: session.admin.email, role: session.admin.role, sessionId: id };
+      return {
+        id: session.admin.id,
+        email: session.admin.email,
+        role: session.admin.role,
+        sessionId: id,
+        expiresAt: session.expiresAt.getTime(),
+      };
+    };
+    const endedListeners: Array<(ended: EndedSessions) => void> = [];
+    const ended = (e: EndedSessions) => {
+      for (const listener of endedListeners) listener(e);
     };
 
     fastify.decorateRequest('admin', null as unknown as AdminPrincipal);
@@ -78,11 +97,12 @@ export default fp(
         const ok = await verifyPassword(password, admin?.passwordHash ?? dummyHash);
         if (!admin || !ok) return null;
         const token = randomToken(32);
+        const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
         await fastify.prisma.adminSession.create({
           data: {
             id: hashToken(token),
             adminId: admin.id,
-            expiresAt: new Date(Date.now() + SESSION_TTL_MS),
+            expiresAt,
             ip: request.ip,
             userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
           },
@@ -95,12 +115,29 @@ export default fp(
           secure: request.protocol === 'https',
           maxAge: SESSION_TTL_MS / 1000,
         });
-        return { id: admin.id, email: admin.email, role: admin.role, sessionId: hashToken(token) };
+        return {
+          id: admin.id,
+          email: admin.email,
+          role: admin.role,
+          sessionId: hashToken(token),
+          expiresAt: expiresAt.getTime(),
+        };
       },
       async signOut(request, reply) {
         const token = request.cookies[SESSION_COOKIE];
-        if (token) await fastify.prisma.adminSession.deleteMany({ where: { id: hashToken(token) } });
+        if (token) {
+          const sessionId = hashToken(token);
+          await fastify.prisma.adminSession.deleteMany({ where: { id: sessionId } });
+          ended({ sessionId, reason: 'signed-out' });
+        }
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      },
+      async endAll(adminId) {
+        await fastify.prisma.adminSession.deleteMany({ where: { adminId } });
+        ended({ adminId, reason: 'removed' });
+      },
+      onEnded(listener) {
+        endedListeners.push(listener);
       },
       async fromCookieHeader(cookieHeader) {
         const cookies = fastify.parseCookie(cookieHeader ?? '');

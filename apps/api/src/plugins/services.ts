@@ -25,7 +25,13 @@ declare module 'fastify' {
 export default fp(
   async function services(
     fastify: FastifyInstance,
-    opts: { defaultAppId: string; freshnessMs: number; queuePrefix: string; recorder?: DeliveryRecorder },
+    opts: {
+      defaultAppId: string;
+      freshnessMs: number;
+      queuePrefix: string;
+      maxTokenLifetimeSeconds?: number;
+      recorder?: DeliveryRecorder;
+    },
   ) {
     const apps = new AppDirectory(fastify.prisma);
     const stats = new Stats(fastify.redis, opts.queuePrefix);
@@ -65,7 +71,7 @@ export default fp(
         onAccepted,
       ),
     );
-    fastify.decorate('userTokens', new UserTokens(fastify.jwt, apps, opts.defaultAppId));
+    fastify.decorate('userTokens', new UserTokens(fastify.jwt, apps, opts.defaultAppId, opts.maxTokenLifetimeSeconds));
     fastify.addHook('onClose', async () => {
       await recorder.flush();
       await stats.flush();

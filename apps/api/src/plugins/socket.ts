@@ -5,14 +5,20 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Server, type ServerOptions } from 'socket.io';
 import { type GatewayServer, handleConnections, type SocketData } from '../gateway/connections.js';
+import { recheckAppSockets } from '../gateway/credentials.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
 import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
 import { deliveriesChannel, localDelivery, resendQueued, subscribeDeliveries } from '../services/deliveries.js';
 import { SubscriberRegistry } from '../services/subscribers.js';
 
+/** What one node tells the others (a no-op without a cluster adapter). */
+export type NodeEvent = 'herald:app-changed' | 'herald:key-revoked';
+
 declare module 'fastify' {
   interface FastifyInstance {
     io: GatewayServer;
+    /** Tells the other nodes about a change (an app's id, a revoked key's id). */
+    tellNodes: (event: NodeEvent, id: string) => void;
   }
 }
 
@@ -65,13 +71,31 @@ export default fp(
       log: fastify.log,
     });
     fastify.decorate('io', io);
-    // App changes (secret rotation, allowed origins) reach every node's cache at once.
     const cluster$ = io as unknown as {
       serverSideEmit(event: string, ...args: unknown[]): void;
       on(event: string, listener: (...args: unknown[]) => void): void;
     };
-    fastify.apps.broadcast = (appId) => cluster$.serverSideEmit('herald:app-changed', appId);
-    cluster$.on('herald:app-changed', (appId) => fastify.apps.forget(String(appId)));
+    // Only an adapter that links the nodes can tell them; a lone node has nobody to tell.
+    fastify.decorate('tellNodes', (event: NodeEvent, id: string) => {
+      if (cluster) cluster$.serverSideEmit(event, id);
+    });
+    // App changes (secret rotation or revocation, allowed origins) reach every node's cache at
+    // once, and every node holds its own sockets of that app to the new rules.
+    const recheck = (appId: string) =>
+      recheckAppSockets(io, fastify.apps, appId).then(
+        (closed) => {
+          if (closed) fastify.log.info({ appId, closed }, 'closed sockets whose credentials are no longer valid');
+        },
+        (err) => fastify.log.error({ err, appId }, 'could not recheck the sockets of a changed app'),
+      );
+    fastify.apps.broadcast = (appId) => {
+      fastify.tellNodes('herald:app-changed', appId);
+      void recheck(appId);
+    };
+    cluster$.on('herald:app-changed', (appId) => {
+      fastify.apps.forget(String(appId));
+      void recheck(String(appId));
+    });
     cluster$.on('herald:key-revoked', (keyId) => fastify.forgetApiKey(String(keyId)));
 
     // In a cluster, workers publish each dispatched batch once; every node emits to its own sockets.
