@@ -1,20 +1,31 @@
 /**
  * The dashboard's defences in real Chromium against a real Herald: a page on another port of the
  * same site (same SITE, so the SameSite=Strict session cookie goes along) cannot make a signed-in
- * admin's browser change anything, nor frame the dashboard; and the dashboard, the demo page and
- * the API docs all run under Herald's Content-Security-Policy without a single violation.
+ * admin's browser change anything, nor frame the dashboard; the dashboard, the demo page and the
+ * API docs all run under Herald's Content-Security-Policy without a single violation; and the
+ * inbox widget on an integrator's page never follows a notification URL to another host.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.js';
-import { dropQueuePrefix, type HeraldProcess, startHerald, tempDir, uid } from './support/herald.js';
+import {
+  api,
+  createSchema,
+  dropQueuePrefix,
+  type HeraldProcess,
+  query,
+  startHerald,
+  tempDir,
+  uid,
+} from './support/herald.js';
 
 const API_KEY = `hk_${uid()}${uid()}${uid()}`;
 const OWNER = { email: 'owner@example.com', password: 'owner-password-1' };
 const queuePrefix = `{herald-sec-${uid()}}`;
 const data = tempDir();
+let schema: Awaited<ReturnType<typeof createSchema>>;
 let herald: HeraldProcess;
 let browser: Browser;
 let attacker: Server;
@@ -29,8 +40,11 @@ const RECORD_CSP_VIOLATIONS = `(() => {
 })();`;
 
 beforeAll(async () => {
+  // On PostgreSQL, so that a test can plant what an older server may have stored.
+  schema = await createSchema();
   herald = await startHerald({
     env: {
+      DATABASE_URL: schema.url,
       HERALD_DATA_DIR: data.path,
       HERALD_API_KEY: API_KEY,
       HERALD_ADMIN_EMAIL: OWNER.email,
@@ -49,6 +63,7 @@ afterAll(async () => {
   await browser?.close();
   await new Promise((resolve) => attacker?.close(resolve));
   await herald?.stop();
+  await schema?.drop();
   await dropQueuePrefix(queuePrefix);
   data.remove();
 });
@@ -65,6 +80,8 @@ async function appsAndKeys(context: BrowserContext) {
   const apps = (await (await context.request.get(`${herald.url}/admin/api/apps`)).json()) as Array<{
     id: string;
     secretRotatedAt: string | null;
+    previousSecretValidUntil: string | null;
+    restrictUrls: boolean;
   }>;
   const keys = (await (await context.request.get(`${herald.url}/admin/api/apps/default/keys`)).json()) as Array<{
     id: string;
@@ -149,6 +166,91 @@ describe("Herald's own pages under its Content-Security-Policy", () => {
     await page.locator('.opblock-summary').first().click();
     expect(await violations(page)).toEqual([]);
     expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('the inbox widget on an integrator page', () => {
+  it('opens a path on the page’s own origin, and does not follow a URL that leads to another host', async () => {
+    const send = async (title: string, url: string) =>
+      (
+        await api<{ id: string }>(herald.url, '/v1/notifications', {
+          key: API_KEY,
+          body: { to: { userId: 'ivy' }, title, url },
+        })
+      ).body.id;
+    const safe = await send('Your order', '/orders/1');
+    const planted = await send('Planted', '/placeholder');
+    // What an older server accepted, or anything else that reaches the page: a "path" that is a host.
+    await query(schema.url, 'UPDATE notifications SET url = $1 WHERE id = $2', ['//evil.example/phish', planted]);
+    const { body } = await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId: 'ivy' } });
+    attackerPage = `<!doctype html><body><herald-inbox></herald-inbox>
+<script src="${herald.url}/sdk.js"></script>
+<script>Herald.init({ url: ${JSON.stringify(herald.url)}, token: ${JSON.stringify(body.token)} });</script></body>`;
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const evil: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('evil.example')) evil.push(r.url());
+    });
+    await page.goto(`${attackerUrl}/shop`);
+    const inbox = page.locator('herald-inbox');
+    await inbox.locator('[part~=bell]').click();
+    const item = (title: string) => inbox.locator('[part~=item]', { hasText: title });
+    await expect.poll(() => item('Planted').count(), { timeout: 15_000 }).toBe(1);
+    await item('Planted').click();
+    await page.waitForTimeout(1000);
+    expect(evil).toEqual([]);
+    expect(page.url()).toBe(`${attackerUrl}/shop`);
+
+    expect(safe).toEqual(expect.any(String));
+    await Promise.all([page.waitForURL(`${attackerUrl}/orders/1`), item('Your order').click()]);
+    await context.close();
+  });
+});
+
+describe('the dashboard', () => {
+  it('restricts notification links to the allowed origins, and stops accepting a rotated-out secret', async () => {
+    const context = await signedInContext();
+    const page = await context.newPage();
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${herald.url}/dashboard/#/apps`);
+    const app = page.locator('herald-apps section[data-app=default]');
+    await app.getByLabel('Allowed SDK origins').fill('https://shop.example.com');
+    await app.getByLabel('Notifications may only link to these origins').check();
+    await app.getByRole('button', { name: 'Save origins' }).click();
+    const send = (url: string) =>
+      api<{ code?: string }>(herald.url, '/v1/notifications', {
+        key: API_KEY,
+        body: { to: { userId: 'dash' }, title: 'Link', url },
+      });
+    await expect.poll(async () => (await send('https://evil.example.com/')).status, { timeout: 10_000 }).toBe(400);
+    expect((await send('https://shop.example.com/orders/1')).status).toBe(202);
+
+    await app.getByRole('button', { name: 'Rotate JWT secret' }).click();
+    await expect.poll(() => app.locator('[data-previous-secret]').count(), { timeout: 10_000 }).toBe(1);
+    await app.getByRole('button', { name: 'Stop accepting it now' }).click();
+    await expect.poll(() => app.locator('[data-previous-secret]').count(), { timeout: 10_000 }).toBe(0);
+    const { app: after } = await appsAndKeys(context);
+    expect(after).toMatchObject({ previousSecretValidUntil: null, restrictUrls: true });
+
+    // Leave the app as the other tests expect it.
+    await context.request.patch(`${herald.url}/admin/api/apps/default`, {
+      data: { allowedOrigins: [], restrictUrls: false },
+    });
+    await context.close();
+  });
+
+  it('returns to the sign-in form, saying why, when its session is signed out elsewhere', async () => {
+    const context = await signedInContext();
+    const page = await context.newPage();
+    await page.goto(`${herald.url}/dashboard/`);
+    await expect.poll(() => page.locator('nav .live').textContent(), { timeout: 10_000 }).toMatch(/live/);
+    // Another tab of the same browser signs out.
+    expect((await context.request.delete(`${herald.url}/admin/api/session`)).status()).toBe(200);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/signed out/);
     await context.close();
   });
 });

@@ -8,6 +8,7 @@
  */
 import type { InboxItem, NotificationPayload } from '@herald/protocol';
 import type { HeraldClient } from './client.js';
+import { safeHref } from './safe-url.js';
 
 const STYLE = `
 :host { position: relative; display: inline-block; font: 15px/1.4 var(--herald-font, system-ui, sans-serif);
@@ -206,7 +207,8 @@ export class HeraldInboxElement extends HTMLElement {
       button.append(time);
       button.addEventListener('click', () => {
         if (!item.readAt) void this._client?.markRead(item.id);
-        if (item.url) location.assign(new URL(item.url, location.href).href);
+        const href = safeHref(item.url, location.href);
+        if (href) location.assign(href);
       });
       li.append(button);
       list.append(li);

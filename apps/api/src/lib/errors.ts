@@ -33,6 +33,7 @@ export const Errors = {
     400,
   ),
   SendAtInvalid: createError('HERALD_ERR_SEND_AT_INVALID', '%s', 400),
+  UrlInvalid: createError('HERALD_ERR_URL_INVALID', '%s', 400),
   QueueUnavailable: createError(
     'HERALD_ERR_QUEUE_UNAVAILABLE',
     'The notification queue is unavailable right now; nothing was accepted. Retry with the same idempotency key.',

@@ -69,6 +69,10 @@ export default fp(
         () => fastify.redis.status === 'ready',
         5000,
         onAccepted,
+        async (appId) => {
+          const app = await apps.get(appId);
+          return { clickOrigins: app?.restrictUrls ? app.allowedOrigins : null };
+        },
       ),
     );
     fastify.decorate('userTokens', new UserTokens(fastify.jwt, apps, opts.defaultAppId, opts.maxTokenLifetimeSeconds));

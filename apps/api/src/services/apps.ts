@@ -12,6 +12,8 @@ export interface CachedApp {
   /** When the previous secret stops being honoured, ms since the epoch (null: no previous secret). */
   previousUntil: number | null;
   allowedOrigins: string[];
+  /** Click URLs must be paths or on `allowedOrigins`. */
+  restrictUrls: boolean;
   expiresAt: number;
 }
 
@@ -54,6 +56,7 @@ export class AppDirectory {
         allowedOrigins: true,
         jwtSecretPrevious: true,
         jwtSecretPreviousUntil: true,
+        restrictUrls: true,
       },
     });
     if (!app) {
@@ -69,6 +72,7 @@ export class AppDirectory {
       previousSecretId: app.jwtSecretPrevious ? secretFingerprint(app.jwtSecretPrevious) : null,
       previousUntil,
       allowedOrigins: app.allowedOrigins,
+      restrictUrls: app.restrictUrls,
       expiresAt: Date.now() + this.ttlMs,
     };
     this.cache.set(appId, entry);

@@ -13,10 +13,16 @@ const Origin = Type.String({
   maxLength: 300,
   description: 'e.g. https://shop.example.com',
 });
+const RestrictUrls = Type.Boolean({
+  description:
+    "When true, a notification's click `url` must be a path or on one of the app's allowed origins (an open " +
+    'redirect from popups and the inbox otherwise).',
+});
 const AppView = Type.Object({
   id: Type.String(),
   name: Type.String(),
   allowedOrigins: Type.Array(Type.String()),
+  restrictUrls: Type.Boolean({ description: "Click URLs must be paths or on one of the app's allowed origins" }),
   createdAt: Type.String(),
   secretRotatedAt: Type.Union([Type.String(), Type.Null()]),
   previousSecretValidUntil: Type.Union([Type.String(), Type.Null()], {
@@ -66,6 +72,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
       id: a.id,
       name: a.name,
       allowedOrigins: a.allowedOrigins,
+      restrictUrls: a.restrictUrls,
       createdAt: a.createdAt.toISOString(),
       secretRotatedAt: iso(a.jwtSecretRotatedAt),
       previousSecretValidUntil:
@@ -100,6 +107,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
             ),
             name: Type.String({ minLength: 1, maxLength: 100 }),
             allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
+            restrictUrls: Type.Optional(RestrictUrls),
           },
           { additionalProperties: false },
         ),
@@ -124,6 +132,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
           name: request.body.name,
           jwtSecret,
           allowedOrigins: request.body.allowedOrigins ?? [],
+          restrictUrls: request.body.restrictUrls ?? false,
           apiKeys: { create: { name: 'Default key', prefix: apiKeyPrefix(key), hash: hashApiKey(key) } },
         },
       });
@@ -152,6 +161,7 @@ const apps: FastifyPluginAsyncTypebox = async (fastify) => {
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
+            restrictUrls: Type.Optional(RestrictUrls),
           },
           { additionalProperties: false },
         ),
