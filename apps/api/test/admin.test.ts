@@ -449,6 +449,16 @@ describe('cross-origin protection of the admin API', () => {
     expect(read.statusCode).toBe(200);
   });
 
+  it('documents that 403 on every state-changing admin route', async () => {
+    const doc = (await stack.app.inject({ url: '/docs/json' })).json();
+    const documented = (path: string, method: string) => Object.keys(doc.paths[path]?.[method]?.responses ?? {});
+    expect(documented('/admin/api/session', 'post')).toContain('403');
+    expect(documented('/admin/api/session', 'delete')).toContain('403');
+    expect(documented('/admin/api/apps/{appId}/rotate-secret', 'post')).toContain('403');
+    expect(documented('/admin/api/apps/{appId}', 'patch')).toContain('403');
+    expect(documented('/admin/api/apps', 'get')).not.toContain('403');
+  });
+
   it('refuses a sign-in form posted from another origin of the same site', async () => {
     const res = await stack.app.inject({
       method: 'POST',

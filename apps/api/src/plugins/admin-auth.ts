@@ -66,6 +66,13 @@ export default fp(
       const reason = crossOriginReason(request.headers, [request.host, request.headers.host], publicOrigin);
       if (reason) throw new Errors.CrossOrigin(reason);
     });
+    // Every state-changing admin route may answer that 403: say so in its documented responses.
+    fastify.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (!route.url.startsWith('/admin/api/') || methods.every((m) => SAFE_METHODS.has(m))) return;
+      const response = route.schema?.response as Record<string, unknown> | undefined;
+      if (response && !response['403']) response['403'] = { $ref: 'ErrorResponse' };
+    });
     // Unknown emails still cost one scrypt, so timing does not reveal which emails exist.
     const dummyHash = await hashPassword(randomToken(12));
 
