@@ -1,6 +1,7 @@
 import { createSigner } from 'fast-jwt';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recheckSockets } from '../src/gateway/credentials.js';
 import { hashPassword } from '../src/lib/secrets.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
@@ -178,6 +179,19 @@ describe('user credentials on live sockets', () => {
       expect(revoked.json().previousSecretValidUntil).toBeNull();
       const { event } = await old.ended;
       expect(event?.code).toBe('HERALD_ERR_TOKEN_REVOKED');
+    });
+
+    it('closes them at the periodic check on a node that missed the message', async () => {
+      const old = await connected(await stack.token('missed-1'));
+      // Revoked behind the node's back: straight in the database, no message to any node.
+      await stack.db.prisma.app.update({
+        where: { id: stack.appId },
+        data: { jwtSecret: 'x'.repeat(43), jwtSecretPrevious: await secret(), jwtSecretPreviousUntil: new Date() },
+      });
+      expect(await stillOpen(old, 300)).toBe(true);
+      stack.app.apps.forget(stack.appId); // what the cache's 10-second lifetime does by itself
+      expect(await recheckSockets(stack.app.io, stack.app.apps)).toBeGreaterThanOrEqual(1);
+      expect((await old.ended).event?.code).toBe('HERALD_ERR_TOKEN_REVOKED');
     });
 
     it('closes sockets from an origin the app no longer allows', async () => {

@@ -1,5 +1,5 @@
 import { HandshakeErrorCode, ServerEvent } from '@herald/protocol';
-import { type AppDirectory, secretStanding } from '../services/apps.js';
+import { type AppDirectory, type CachedApp, secretStanding } from '../services/apps.js';
 import type { GatewayServer, GatewaySocket } from './connections.js';
 
 // setTimeout's delay is a signed 32-bit number of milliseconds.
@@ -57,44 +57,57 @@ export function watchCredentials(socket: GatewaySocket): () => void {
  * After an app changed (its secret rotated or revoked, its allowed origins edited), holds this
  * node's sockets of that app to the new rules: a socket verified with a secret that is no longer
  * accepted is closed now, one verified with the previous secret is closed when its grace ends,
- * and one from an origin no longer allowed is closed too. Every node runs this for itself.
+ * and one from an origin no longer allowed is closed too. Every node runs this for itself; without
+ * `appIds`, for every app it has sockets of (the backstop for a message this node missed).
+ * Returns how many sockets it closed.
  */
-export async function recheckAppSockets(io: GatewayServer, apps: AppDirectory, appId: string): Promise<number> {
-  const app = await apps.get(appId);
+export async function recheckSockets(
+  io: GatewayServer,
+  apps: AppDirectory,
+  appIds?: Iterable<string>,
+): Promise<number> {
+  const sockets = [...io.of('/').sockets.values()] as unknown as GatewaySocket[];
+  const ids = new Set(appIds ?? sockets.map((s) => s.data.appId));
+  const current = new Map<string, CachedApp | undefined>();
+  for (const id of ids) current.set(id, await apps.get(id));
   let closed = 0;
-  for (const socket of io.of('/').sockets.values()) {
-    if (socket.data.appId !== appId || socket.disconnected) continue;
-    const s = socket as unknown as GatewaySocket;
-    if (!app) {
-      endSession(s, HandshakeErrorCode.AppUnknown, `App "${appId}" no longer exists.`);
+  for (const socket of sockets) {
+    const appId = socket.data.appId;
+    if (!ids.has(appId) || socket.disconnected) continue;
+    const problem = credentialProblem(socket, appId, current.get(appId));
+    if (problem) {
+      endSession(socket, problem.code, problem.message);
       closed++;
-      continue;
-    }
-    const origin = socket.data.origin;
-    if (origin && app.allowedOrigins.length > 0 && !app.allowedOrigins.includes(origin)) {
-      endSession(
-        s,
-        HandshakeErrorCode.OriginForbidden,
-        `Pages on ${origin} may no longer connect to app "${appId}"; add the origin to the app's allowed origins.`,
-      );
-      closed++;
-      continue;
-    }
-    const standing = secretStanding(app, socket.data.secretId);
-    if (standing.kind === 'revoked') {
-      endSession(
-        s,
-        HandshakeErrorCode.TokenRevoked,
-        'The JWT secret that signed this token was rotated or revoked; connect again with a new token.',
-      );
-      closed++;
-      continue;
-    }
-    const validUntil = Math.min(socket.data.exp * 1000, standing.kind === 'grace' ? standing.until : Infinity);
-    if (validUntil !== socket.data.validUntil) {
-      socket.data.validUntil = validUntil;
-      rearms.get(s)?.();
     }
   }
   return closed;
+}
+
+/** Why a socket's credentials are no longer good enough for `app`; also moves its deadline to a grace's end. */
+function credentialProblem(
+  socket: GatewaySocket,
+  appId: string,
+  app: CachedApp | undefined,
+): { code: HandshakeErrorCode; message: string } | null {
+  if (!app) return { code: HandshakeErrorCode.AppUnknown, message: `App "${appId}" no longer exists.` };
+  const origin = socket.data.origin;
+  if (origin && app.allowedOrigins.length > 0 && !app.allowedOrigins.includes(origin)) {
+    return {
+      code: HandshakeErrorCode.OriginForbidden,
+      message: `Pages on ${origin} may no longer connect to app "${appId}"; add the origin to the app's allowed origins.`,
+    };
+  }
+  const standing = secretStanding(app, socket.data.secretId);
+  if (standing.kind === 'revoked') {
+    return {
+      code: HandshakeErrorCode.TokenRevoked,
+      message: 'The JWT secret that signed this token was rotated or revoked; connect again with a new token.',
+    };
+  }
+  const validUntil = Math.min(socket.data.exp * 1000, standing.kind === 'grace' ? standing.until : Infinity);
+  if (validUntil !== socket.data.validUntil) {
+    socket.data.validUntil = validUntil;
+    rearms.get(socket)?.();
+  }
+  return null;
 }

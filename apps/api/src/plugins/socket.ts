@@ -5,11 +5,14 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Server, type ServerOptions } from 'socket.io';
 import { type GatewayServer, handleConnections, type SocketData } from '../gateway/connections.js';
-import { recheckAppSockets } from '../gateway/credentials.js';
+import { recheckSockets } from '../gateway/credentials.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
 import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
 import { deliveriesChannel, localDelivery, resendQueued, subscribeDeliveries } from '../services/deliveries.js';
 import { SubscriberRegistry } from '../services/subscribers.js';
+
+/** How often each node of a cluster rechecks its sockets' credentials against the apps' current secrets. */
+const RECHECK_EVERY_MS = 60_000;
 
 /** What one node tells the others (a no-op without a cluster adapter). */
 export type NodeEvent = 'herald:app-changed' | 'herald:key-revoked';
@@ -81,13 +84,16 @@ export default fp(
     });
     // App changes (secret rotation or revocation, allowed origins) reach every node's cache at
     // once, and every node holds its own sockets of that app to the new rules.
-    const recheck = (appId: string) =>
-      recheckAppSockets(io, fastify.apps, appId).then(
+    const recheck = (appId?: string) =>
+      recheckSockets(io, fastify.apps, appId === undefined ? undefined : [appId]).then(
         (closed) => {
           if (closed) fastify.log.info({ appId, closed }, 'closed sockets whose credentials are no longer valid');
         },
-        (err) => fastify.log.error({ err, appId }, 'could not recheck the sockets of a changed app'),
+        (err) => fastify.log.error({ err, appId }, 'could not recheck the credentials of open sockets'),
       );
+    // The backstop for a change this node was not told about (Redis away at that moment).
+    const recheckAll = cluster ? setInterval(() => void recheck(), RECHECK_EVERY_MS) : undefined;
+    recheckAll?.unref();
     fastify.apps.broadcast = (appId) => {
       fastify.tellNodes('herald:app-changed', appId);
       void recheck(appId);
@@ -131,6 +137,7 @@ export default fp(
       io.local.disconnectSockets(true);
     });
     fastify.addHook('onClose', async () => {
+      clearInterval(recheckAll);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
