@@ -15,13 +15,14 @@ import metricsPlugin from './plugins/metrics.js';
 import queuePlugin from './plugins/queue.js';
 import rateLimitsPlugin from './plugins/rate-limits.js';
 import redisPlugin from './plugins/redis.js';
+import securityHeadersPlugin from './plugins/security-headers.js';
 import servicesPlugin from './plugins/services.js';
 import socketPlugin from './plugins/socket.js';
 import socketLimitsPlugin from './plugins/socket-limits.js';
 import adminAppRoutes from './routes/admin/apps.js';
 import adminOperationRoutes from './routes/admin/operations.js';
 import adminSessionRoutes from './routes/admin/session.js';
-import assetsRoutes from './routes/assets.js';
+import assetsRoutes, { servedPages } from './routes/assets.js';
 import demoRoutes, { DEMO_APP_ID } from './routes/demo.js';
 import healthRoutes, { READY_TIMEOUT_MS } from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
@@ -82,6 +83,7 @@ export async function buildApp(opts: AppOptions) {
   // External capabilities.
   await app.register(errorsPlugin);
   await app.register(inputPlugin);
+  await app.register(securityHeadersPlugin, { pages: servedPages() });
   await app.register(docsPlugin);
   await app.register(metricsPlugin);
   await app.register(connectionLimitsPlugin, {
@@ -98,6 +100,7 @@ export async function buildApp(opts: AppOptions) {
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
     queuePrefix: opts.config.queuePrefix,
     enqueueTimeoutMs: opts.config.redisTimeoutMs,
+    maxTokenLifetimeSeconds: opts.config.maxTokenLifetimeSeconds,
   });
   await app.register(socketPlugin, {
     adapter: opts.clusterAdapter,
@@ -110,8 +113,8 @@ export async function buildApp(opts: AppOptions) {
     prefix: opts.config.queuePrefix,
     defaultPerMinute: opts.config.rateLimitPerMinute,
   });
-  await app.register(adminAuthPlugin);
-  await app.register(adminSocketPlugin);
+  await app.register(adminAuthPlugin, { publicUrl: opts.config.publicUrl });
+  await app.register(adminSocketPlugin, { publicUrl: opts.config.publicUrl, cluster: opts.clusterAdapter });
   // Routes.
   await app.register(healthRoutes, { timeoutMs: Math.min(opts.config.redisTimeoutMs, READY_TIMEOUT_MS) });
   await app.register(notificationRoutes);

@@ -363,3 +363,144 @@ describe('operations', () => {
     expect(notFailed.json()).toMatchObject({ code: 'HERALD_ERR_JOB_STATE', message: expect.stringMatching(/delayed/) });
   });
 });
+
+describe('cross-origin protection of the admin API', () => {
+  // inject() reaches the server as Host: localhost:80; a browser's Origin leaves the default port out.
+  const ORIGIN = 'http://localhost';
+  const secretOf = async (appId: string) =>
+    (await stack.db.prisma.app.findUniqueOrThrow({ where: { id: appId } })).jwtSecret;
+
+  it('refuses body-less admin POSTs from another port or a sibling subdomain with 403, changing nothing', async () => {
+    const { cookie } = await signIn('ops@example.com');
+    const before = await secretOf('default');
+    const key = (await stack.app.inject({ url: '/admin/api/apps/default/keys', headers: as(cookie) })).json()[0];
+    const sent = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { to: { userId: 'csrf' }, title: 'later', sendAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    const notification = sent.json().id as string;
+    const attacks = [
+      // Another port of the same host: same site, so the SameSite=Strict cookie goes along.
+      { origin: 'http://localhost:8080' },
+      // A sibling subdomain of the same site.
+      { origin: 'http://evil.localhost' },
+      // What a current browser says about both, whatever the Origin.
+      { origin: ORIGIN, 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'null' },
+    ];
+    for (const headers of attacks) {
+      for (const url of [
+        '/admin/api/apps/default/rotate-secret',
+        `/admin/api/keys/${key.id}/revoke`,
+        `/admin/api/notifications/${notification}/cancel`,
+        '/admin/api/queue/jobs/nope/retry',
+      ]) {
+        const res = await stack.app.inject({ method: 'POST', url, headers: { ...as(cookie), ...headers } });
+        expect(res.statusCode, `${url} ${JSON.stringify(headers)}`).toBe(403);
+        expect(res.json()).toMatchObject({
+          code: 'HERALD_ERR_CSRF',
+          message: expect.stringMatching(/only the dashboard itself may change things/),
+        });
+      }
+      const signOut = await stack.app.inject({
+        method: 'DELETE',
+        url: '/admin/api/session',
+        headers: { ...as(cookie), ...headers },
+      });
+      expect(signOut.statusCode).toBe(403);
+    }
+    expect(await secretOf('default')).toBe(before);
+    const keys = (await stack.app.inject({ url: '/admin/api/apps/default/keys', headers: as(cookie) })).json();
+    expect(keys[0]).toMatchObject({ id: key.id, revokedAt: null });
+    const n = (await stack.app.inject({ url: `/admin/api/notifications/${notification}`, headers: as(cookie) })).json();
+    expect(n.status).toBe('scheduled');
+    // Still signed in: the refused sign-out did nothing either.
+    expect((await stack.app.inject({ url: '/admin/api/session', headers: as(cookie) })).json()).toMatchObject({
+      signedIn: true,
+    });
+  });
+
+  it('accepts them from the dashboard itself, and from clients that are not browsers', async () => {
+    const { cookie } = await signIn('ops@example.com');
+    for (const headers of [
+      { origin: ORIGIN, 'sec-fetch-site': 'same-origin' },
+      { origin: ORIGIN },
+      { origin: 'http://localhost:80' },
+      { 'sec-fetch-site': 'same-origin' },
+      {},
+    ]) {
+      const before = await secretOf('default');
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/admin/api/apps/default/rotate-secret',
+        headers: { ...as(cookie), ...headers },
+      });
+      expect(res.statusCode, JSON.stringify(headers)).toBe(200);
+      expect(await secretOf('default')).not.toBe(before);
+    }
+    // Reading stays open to any origin's fetch (the cookie does not travel cross-site anyway).
+    const read = await stack.app.inject({
+      url: '/admin/api/apps',
+      headers: { ...as(cookie), origin: 'http://localhost:8080' },
+    });
+    expect(read.statusCode).toBe(200);
+  });
+
+  it('documents that 403 on every state-changing admin route', async () => {
+    const doc = (await stack.app.inject({ url: '/docs/json' })).json();
+    const documented = (path: string, method: string) => Object.keys(doc.paths[path]?.[method]?.responses ?? {});
+    expect(documented('/admin/api/session', 'post')).toContain('403');
+    expect(documented('/admin/api/session', 'delete')).toContain('403');
+    expect(documented('/admin/api/apps/{appId}/rotate-secret', 'post')).toContain('403');
+    expect(documented('/admin/api/apps/{appId}', 'patch')).toContain('403');
+    expect(documented('/admin/api/apps', 'get')).not.toContain('403');
+  });
+
+  it('refuses a sign-in form posted from another origin of the same site', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/session',
+      headers: { origin: 'http://localhost:8080' },
+      payload: { email: 'ops@example.com', password: PASSWORD },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.cookies).toEqual([]);
+  });
+});
+
+describe('security headers', () => {
+  it('forbids framing and MIME sniffing and sets a CSP on the dashboard, the demo page and the docs', async () => {
+    for (const url of ['/dashboard/', '/', '/docs/', '/admin/api/session']) {
+      const res = await stack.app.inject({ url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['x-frame-options'], url).toBe('DENY');
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp, url).toContain("frame-ancestors 'none'");
+      expect(csp, url).toMatch(/script-src 'self'[^;]*;/);
+      expect(csp, url).toContain("object-src 'none'");
+      expect(csp, url).not.toContain('upgrade-insecure-requests');
+      expect(res.headers['strict-transport-security'], url).toBeUndefined();
+    }
+    // The demo page's inline script is allowed by its hash, not by 'unsafe-inline'.
+    const demo = await stack.app.inject({ url: '/' });
+    const scriptSrc = String(demo.headers['content-security-policy']).match(/script-src ([^;]*)/)?.[1] ?? '';
+    expect(scriptSrc).not.toContain('unsafe-inline');
+    expect(scriptSrc).toMatch(/'sha256-[A-Za-z0-9+/]+=*'/);
+  });
+
+  it('lets pages of any origin load the SDK scripts', async () => {
+    for (const url of ['/sdk.js', '/inbox.js']) {
+      const res = await stack.app.inject({ url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['cross-origin-resource-policy'], url).toBe('cross-origin');
+      expect(res.headers['access-control-allow-origin'], url).toBe('*');
+    }
+    expect((await stack.app.inject({ url: '/dashboard/' })).headers['cross-origin-resource-policy']).toBe(
+      'same-origin',
+    );
+  });
+});

@@ -42,6 +42,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('bounds user tokens to a day by default, and refuses a default ttl above the maximum lifetime', () => {
+    expect(loadConfig({}).maxTokenLifetimeSeconds).toBe(86_400);
+    expect(loadConfig({ HERALD_MAX_TOKEN_LIFETIME_SECONDS: '604800' }).maxTokenLifetimeSeconds).toBe(604_800);
+    expect(() => loadConfig({ HERALD_MAX_TOKEN_LIFETIME_SECONDS: '10' })).toThrow(
+      /HERALD_MAX_TOKEN_LIFETIME_SECONDS must be a number of seconds from 60/,
+    );
+    expect(() => loadConfig({ HERALD_TOKEN_TTL_SECONDS: '7200', HERALD_MAX_TOKEN_LIFETIME_SECONDS: '3600' })).toThrow(
+      /HERALD_TOKEN_TTL_SECONDS \(7200\) must not exceed HERALD_MAX_TOKEN_LIFETIME_SECONDS \(3600\)/,
+    );
+  });
+
   it('names every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT must .*; LOG_LEVEL must be one of/);
   });

@@ -44,6 +44,10 @@ export const HandshakeErrorCode = {
   TokenInvalid: 'HERALD_ERR_TOKEN_INVALID',
   TokenExpired: 'HERALD_ERR_TOKEN_EXPIRED',
   AppUnknown: 'HERALD_ERR_APP_UNKNOWN',
+  /** Signed with a JWT secret that was rotated out (past its grace) or revoked: fetch a new token. */
+  TokenRevoked: 'HERALD_ERR_TOKEN_REVOKED',
+  /** `exp` is further ahead than the server accepts (HERALD_MAX_TOKEN_LIFETIME_SECONDS). */
+  TokenTooLongLived: 'HERALD_ERR_TOKEN_TOO_LONG_LIVED',
   OriginForbidden: 'HERALD_ERR_ORIGIN_FORBIDDEN',
   /** The server could not check the token (database down); the client should retry. */
   Unavailable: 'HERALD_ERR_UNAVAILABLE',
@@ -251,6 +255,11 @@ export const AdminEvent = {
   Deliveries: 'deliveries',
   /** Users came online or went offline. */
   Presence: 'presence',
+  /**
+   * The admin's session ended (signed out, expired, or the admin was removed): payload
+   * `{ code, message }`, then the server closes the channel. Sign in again.
+   */
+  SessionEnded: 'session:ended',
 } as const;
 
 export interface AdminStats {

@@ -16,6 +16,7 @@ import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { io as defaultIo } from 'socket.io-client';
 import { DisconnectCode, type State, type StateContext } from './codes.js';
 import { Emitter } from './emitter.js';
+import { safeHref } from './safe-url.js';
 import { SeenIds } from './seen.js';
 import { peekClaims, SafeStore } from './storage.js';
 
@@ -94,7 +95,12 @@ const RETRY_MAX_MS = 30_000;
 const MIN_REFRESH_MS = 5000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Refusals that no new token can fix: stop and say so. */
-const PERMANENT: readonly string[] = [HandshakeErrorCode.OriginForbidden, HandshakeErrorCode.AppUnknown];
+const PERMANENT: readonly string[] = [
+  HandshakeErrorCode.OriginForbidden,
+  HandshakeErrorCode.AppUnknown,
+  // The integrator's backend signs tokens that live longer than the server allows: a new one would too.
+  HandshakeErrorCode.TokenTooLongLived,
+];
 
 class RequestError extends Error {
   constructor(
@@ -710,10 +716,12 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** Opens a notification's link: a page of this site in this tab, another site in a new one; never `//host` tricks. */
 function openUrl(url: string): void {
-  const target = new URL(url, location.href);
-  if (target.origin === location.origin) location.assign(target.href);
-  else globalThis.open?.(target.href, '_blank', 'noopener');
+  const href = safeHref(url, location.href);
+  if (!href) return;
+  if (new URL(href).origin === location.origin) location.assign(href);
+  else globalThis.open?.(href, '_blank', 'noopener');
 }
 
 function safeLocalStorage(): Storage | null {

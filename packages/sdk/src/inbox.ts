@@ -8,6 +8,7 @@
  */
 import type { InboxItem, NotificationPayload } from '@herald/protocol';
 import type { HeraldClient } from './client.js';
+import { safeHref } from './safe-url.js';
 
 const STYLE = `
 [hidden] { display: none !important; }
@@ -223,7 +224,8 @@ export class HeraldInboxElement extends HTMLElement {
       button.append(time);
       button.addEventListener('click', () => {
         if (!item.readAt) void this._client?.markRead(item.id);
-        if (item.url) location.assign(new URL(item.url, location.href).href);
+        const href = safeHref(item.url, location.href);
+        if (href) location.assign(href);
       });
       li.append(button);
       list.append(li);

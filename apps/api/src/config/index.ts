@@ -28,6 +28,12 @@ export interface Config {
   bodyLimit: number;
   ackTimeoutMs: number;
   tokenTtlSeconds: number;
+  /**
+   * The furthest ahead a user token may expire: longer-lived tokens are refused at the handshake and
+   * at `auth:refresh`, and `POST /v1/tokens` issues none. A token is a bearer credential that cannot
+   * be recalled one by one; this bounds how long a leaked one works.
+   */
+  maxTokenLifetimeSeconds: number;
   /** Older notifications go to the inbox silently instead of popping up. */
   popupFreshnessSeconds: number;
   /** How long a worker's claim on a job lasts without renewal; a crashed worker's jobs move on after it. */
@@ -98,6 +104,7 @@ const descriptions: Record<string, string> = {
   HERALD_BODY_LIMIT: 'a number of bytes from 1024 to 10485760',
   HERALD_ACK_TIMEOUT_MS: 'a number of milliseconds from 100 to 600000',
   HERALD_TOKEN_TTL_SECONDS: 'a number of seconds from 60 to 2592000',
+  HERALD_MAX_TOKEN_LIFETIME_SECONDS: 'a number of seconds from 60 to 2592000',
   HERALD_POPUP_FRESHNESS_SECONDS: 'a number of seconds from 0 to 2592000',
   HERALD_JOB_LOCK_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
@@ -139,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         `HERALD_REQUEST_TIMEOUT_MS (${e.HERALD_REQUEST_TIMEOUT_MS}): the headers are part of the request.`,
     );
   }
+  if (e.HERALD_TOKEN_TTL_SECONDS > e.HERALD_MAX_TOKEN_LIFETIME_SECONDS) {
+    throw new ConfigError(
+      `Invalid configuration: HERALD_TOKEN_TTL_SECONDS (${e.HERALD_TOKEN_TTL_SECONDS}) must not exceed HERALD_MAX_TOKEN_LIFETIME_SECONDS (${e.HERALD_MAX_TOKEN_LIFETIME_SECONDS}): tokens issued by default would be refused.`,
+    );
+  }
   return {
     role: e.HERALD_ROLE,
     host: e.HOST,
@@ -160,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bodyLimit: e.HERALD_BODY_LIMIT,
     ackTimeoutMs: e.HERALD_ACK_TIMEOUT_MS,
     tokenTtlSeconds: e.HERALD_TOKEN_TTL_SECONDS,
+    maxTokenLifetimeSeconds: e.HERALD_MAX_TOKEN_LIFETIME_SECONDS,
     popupFreshnessSeconds: e.HERALD_POPUP_FRESHNESS_SECONDS,
     jobLockMs: e.HERALD_JOB_LOCK_MS,
     fanoutChunk: e.HERALD_FANOUT_CHUNK,

@@ -68,6 +68,13 @@ export const EnvSchema = Type.Object({
   HERALD_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1000, maximum: 3_600_000 }),
   HERALD_IDLE_TIMEOUT_MS: Type.Integer({ default: 60_000, minimum: 30_000, maximum: 3_600_000 }),
   HERALD_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 1000, maximum: 600_000 }),
+  HERALD_MAX_TOKEN_LIFETIME_SECONDS: Type.Integer({
+    default: 86_400,
+    minimum: 60,
+    maximum: 2_592_000,
+    description:
+      'The furthest ahead a user token may expire when it is presented (handshake, auth:refresh) or issued (POST /v1/tokens).',
+  }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

@@ -13,12 +13,20 @@ import type { DeliveryEvent, DeliveryRecorder } from '../services/delivery-recor
 import type { InboxService, Subscriber } from '../services/inbox.js';
 import { TokenError, type UserTokens } from '../services/user-tokens.js';
 import { catchUp } from './catch-up.js';
+import { watchCredentials } from './credentials.js';
+import { tokenFailureCode } from './handshake.js';
 
 export interface SocketData {
   appId: string;
   userId: string;
   /** Token expiry, seconds since the epoch. */
   exp: number;
+  /** Fingerprint of the app secret that verified the token: a rotation or revocation closes the socket. */
+  secretId: string;
+  /** When the socket is closed unless a fresh token comes first, ms since the epoch (see gateway/credentials.ts). */
+  validUntil: number;
+  /** The page's origin, when the handshake had one: a change of the app's allowed origins rechecks it. */
+  origin?: string;
   subscriberId: string;
   /** `auth.since` of the handshake: where catch-up on connect starts (null: the oldest undelivered). */
   since: number | null;
@@ -43,8 +51,6 @@ interface GatewayDeps {
   onCaughtUp?: (count: number) => void;
 }
 
-// setTimeout's delay is a signed 32-bit number of milliseconds.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_IDS = 500;
 
 const invalid = (message: string): ErrorReply => ({ ok: false, code: 'HERALD_ERR_VALIDATION', message });
@@ -78,7 +84,7 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     socket.data.catchUp = { held: [], upTo: 0 };
     socket.join(userRoom(socket.data.appId, socket.data.userId));
     void catchUp(socket, subscriber, deps);
-    const rearm = scheduleExpiry(socket);
+    const rearm = watchCredentials(socket);
 
     /** Runs a request handler; a failure is logged and answered instead of dropped. */
     const answer = <R>(reply: ((r: R | ErrorReply) => void) | undefined, work: () => Promise<R | ErrorReply>) => {
@@ -121,15 +127,13 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
             };
           }
           socket.data.exp = claims.exp;
+          socket.data.secretId = claims.secretId;
+          socket.data.validUntil = claims.validUntil;
           rearm();
           return { ok: true as const, exp: claims.exp };
         } catch (error) {
           if (error instanceof TokenError) {
-            return {
-              ok: false as const,
-              code: `HERALD_ERR_TOKEN_${error.reason === 'expired' ? 'EXPIRED' : 'INVALID'}`,
-              message: error.message,
-            };
+            return { ok: false as const, code: tokenFailureCode(error.reason), message: error.message };
           }
           throw error;
         }
@@ -180,23 +184,4 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
       answer(reply, async () => ({ ok: true as const, unread: await deps.inbox.unread(subscriber) })),
     );
   });
-}
-
-/** Closes the socket when its token expires; returns a function to call after `exp` changes. */
-function scheduleExpiry(socket: GatewaySocket): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    // A refresh that finishes after the socket closed must not leave a timer holding it in memory.
-    if (socket.disconnected) return;
-    const ms = socket.data.exp * 1000 - Date.now();
-    if (ms <= 0) {
-      socket.disconnect(true);
-      return;
-    }
-    timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
-  };
-  arm();
-  socket.once('disconnect', () => clearTimeout(timer));
-  return arm;
 }

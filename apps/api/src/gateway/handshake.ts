@@ -9,9 +9,14 @@ const codes: Record<TokenFailure, HandshakeErrorCode> = {
   missing: HandshakeErrorCode.TokenMissing,
   invalid: HandshakeErrorCode.TokenInvalid,
   expired: HandshakeErrorCode.TokenExpired,
+  revoked: HandshakeErrorCode.TokenRevoked,
+  'too-long': HandshakeErrorCode.TokenTooLongLived,
   'unknown-app': HandshakeErrorCode.AppUnknown,
   origin: HandshakeErrorCode.OriginForbidden,
 };
+
+/** The code a client sees for a refused token, at the handshake and in `auth:refresh` replies. */
+export const tokenFailureCode = (reason: TokenFailure): HandshakeErrorCode => codes[reason];
 
 /** An error for `next()` in `io.use()`: its message and `data.code` reach the client's `connect_error`. */
 export function handshakeError(code: HandshakeErrorCode, message: string): Error & { data: { code: string } } {
@@ -42,6 +47,9 @@ export function authenticateHandshake(tokens: UserTokens, subscribers: Subscribe
       socket.data.userId = claims.userId;
       socket.data.exp = claims.exp;
       socket.data.since = since;
+      socket.data.secretId = claims.secretId;
+      socket.data.validUntil = claims.validUntil;
+      if (origin) socket.data.origin = origin;
       socket.data.subscriberId = await subscribers.touch(claims.appId, claims.userId);
       // Keep only what later checks read; the token and the other headers would sit in memory per socket.
       socket.handshake.auth = {};

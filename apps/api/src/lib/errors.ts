@@ -14,6 +14,11 @@ export const Errors = {
   ApiKeyInvalid: createError('HERALD_ERR_API_KEY_INVALID', 'The API key is not valid.', 401),
   ApiKeyRevoked: createError('HERALD_ERR_API_KEY_REVOKED', 'The API key was revoked on %s.', 401),
   TokenInvalid: createError('HERALD_ERR_TOKEN_INVALID', 'The user token is not valid: %s', 401),
+  TokenTtlTooLong: createError(
+    'HERALD_ERR_TOKEN_TTL_TOO_LONG',
+    '"ttlSeconds" is %d, but tokens may live at most %d seconds on this server (HERALD_MAX_TOKEN_LIFETIME_SECONDS).',
+    400,
+  ),
   NotificationNotFound: createError(
     'HERALD_ERR_NOTIFICATION_NOT_FOUND',
     'Notification %s does not exist in this app.',
@@ -38,6 +43,7 @@ export const Errors = {
     400,
   ),
   SendAtInvalid: createError('HERALD_ERR_SEND_AT_INVALID', '%s', 400),
+  UrlInvalid: createError('HERALD_ERR_URL_INVALID', '%s', 400),
   QueueUnavailable: createError(
     'HERALD_ERR_QUEUE_UNAVAILABLE',
     'The notification queue is unavailable right now; nothing was accepted. Retry with the same idempotency key.',
@@ -67,11 +73,21 @@ export const Errors = {
   AdminSignInFailed: createError('HERALD_ERR_SIGN_IN_FAILED', 'The email or password is wrong.', 401),
   SignInThrottled: createError(
     'HERALD_ERR_RATE_LIMITED',
-    'Too many failed sign-ins from this address for this email; try again in %d minutes.',
+    'Too many sign-in attempts from this address for this email; try again in %d minutes.',
     429,
   ),
   /** REST rate limits (plugins/rate-limits.ts); the socket gateway answers with the same code. */
   RateLimited: createError('HERALD_ERR_RATE_LIMITED', '%s', 429),
+  SignInUnavailable: createError(
+    'HERALD_ERR_SIGN_IN_UNAVAILABLE',
+    'Sign-in is unavailable right now: the server cannot count sign-in attempts while Redis does not answer. Try again in a minute.',
+    503,
+  ),
+  CrossOrigin: createError(
+    'HERALD_ERR_CSRF',
+    'Refused: %s, and only the dashboard itself may change things through the admin API.',
+    403,
+  ),
   AdminForbidden: createError('HERALD_ERR_FORBIDDEN', 'Your role (%s) cannot do this; it needs the %s role.', 403),
   AppNotFound: createError('HERALD_ERR_APP_NOT_FOUND', 'App %s does not exist.', 404),
   AppExists: createError('HERALD_ERR_APP_EXISTS', 'An app with id %s already exists.', 409),

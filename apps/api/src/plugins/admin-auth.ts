@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AdminRole } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
+import { crossOriginReason } from '../lib/same-origin.js';
 import { hashPassword, randomToken, verifyPassword } from '../lib/secrets.js';
 
 export const SESSION_COOKIE = 'herald_session';
@@ -15,7 +16,12 @@ export interface AdminPrincipal {
   email: string;
   role: AdminRole;
   sessionId: string;
+  /** When the session expires, ms since the epoch. */
+  expiresAt: number;
 }
+
+/** Sessions that just ended: one (signed out), or all of an admin's (removed). */
+export type EndedSessions = { sessionId: string; reason: 'signed-out' } | { adminId: string; reason: 'removed' };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,7 +35,11 @@ declare module 'fastify' {
         reply: FastifyReply,
       ): Promise<AdminPrincipal | null>;
       signOut(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+      /** Ends every session of an admin (before removing the admin). */
+      endAll(adminId: string): Promise<void>;
       fromCookieHeader(cookieHeader: string | undefined): Promise<AdminPrincipal | null>;
+      /** Called after sessions end, so that live channels opened with them close too. */
+      onEnded(listener: (ended: EndedSessions) => void): void;
     };
   }
   interface FastifyRequest {
@@ -39,14 +49,30 @@ declare module 'fastify' {
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Dashboard sign-in: a random session token in an HttpOnly, SameSite=Strict cookie; its hash in
- * PostgreSQL, so sign-out and expiry take effect at once on every node. Mutations only accept
- * JSON bodies, which a cross-site form cannot send.
+ * PostgreSQL, so sign-out and expiry take effect at once on every node. SameSite=Strict does not
+ * stop pages of the same site (another port, a sibling subdomain), and body-less POSTs need no
+ * JSON: every state-changing admin request must come from the dashboard's own origin.
  */
 export default fp(
-  async function adminAuth(fastify: FastifyInstance) {
+  async function adminAuth(fastify: FastifyInstance, opts: { publicUrl?: string }) {
     await fastify.register(fastifyCookie);
+    const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : undefined;
+    fastify.addHook('onRequest', async (request) => {
+      if (SAFE_METHODS.has(request.method) || !request.url.startsWith('/admin/api/')) return;
+      const reason = crossOriginReason(request.headers, [request.host, request.headers.host], publicOrigin);
+      if (reason) throw new Errors.CrossOrigin(reason);
+    });
+    // Every state-changing admin route may answer that 403: say so in its documented responses.
+    fastify.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (!route.url.startsWith('/admin/api/') || methods.every((m) => SAFE_METHODS.has(m))) return;
+      const response = route.schema?.response as Record<string, unknown> | undefined;
+      if (response && !response['403']) response['403'] = { $ref: 'ErrorResponse' };
+    });
     // Unknown emails still cost one scrypt, so timing does not reveal which emails exist.
     const dummyHash = await hashPassword(randomToken(12));
 
@@ -58,7 +84,17 @@ export default fp(
       if (Date.now() - session.lastSeenAt.getTime() > 5 * 60_000) {
         await fastify.prisma.adminSession.update({ where: { id }, data: { lastSeenAt: new Date() } }).catch(() => {});
       }
-      return { id: session.admin.id, email: session.admin.email, role: session.admin.role, sessionId: id };
+      return {
+        id: session.admin.id,
+        email: session.admin.email,
+        role: session.admin.role,
+        sessionId: id,
+        expiresAt: session.expiresAt.getTime(),
+      };
+    };
+    const endedListeners: Array<(ended: EndedSessions) => void> = [];
+    const ended = (e: EndedSessions) => {
+      for (const listener of endedListeners) listener(e);
     };
 
     fastify.decorateRequest('admin', null as unknown as AdminPrincipal);
@@ -68,11 +104,12 @@ export default fp(
         const ok = await verifyPassword(password, admin?.passwordHash ?? dummyHash);
         if (!admin || !ok) return null;
         const token = randomToken(32);
+        const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
         await fastify.prisma.adminSession.create({
           data: {
             id: hashToken(token),
             adminId: admin.id,
-            expiresAt: new Date(Date.now() + SESSION_TTL_MS),
+            expiresAt,
             ip: request.ip,
             userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
           },
@@ -85,12 +122,29 @@ export default fp(
           secure: request.protocol === 'https',
           maxAge: SESSION_TTL_MS / 1000,
         });
-        return { id: admin.id, email: admin.email, role: admin.role, sessionId: hashToken(token) };
+        return {
+          id: admin.id,
+          email: admin.email,
+          role: admin.role,
+          sessionId: hashToken(token),
+          expiresAt: expiresAt.getTime(),
+        };
       },
       async signOut(request, reply) {
         const token = request.cookies[SESSION_COOKIE];
-        if (token) await fastify.prisma.adminSession.deleteMany({ where: { id: hashToken(token) } });
+        if (token) {
+          const sessionId = hashToken(token);
+          await fastify.prisma.adminSession.deleteMany({ where: { id: sessionId } });
+          ended({ sessionId, reason: 'signed-out' });
+        }
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      },
+      async endAll(adminId) {
+        await fastify.prisma.adminSession.deleteMany({ where: { adminId } });
+        ended({ adminId, reason: 'removed' });
+      },
+      onEnded(listener) {
+        endedListeners.push(listener);
       },
       async fromCookieHeader(cookieHeader) {
         const cookies = fastify.parseCookie(cookieHeader ?? '');

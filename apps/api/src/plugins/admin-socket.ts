@@ -10,7 +10,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Namespace } from 'socket.io';
 import { handshakeError } from '../gateway/handshake.js';
+import { crossOriginReason } from '../lib/same-origin.js';
 import { METRICS } from '../services/stats.js';
+import type { AdminPrincipal, EndedSessions } from './admin-auth.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +22,15 @@ declare module 'fastify' {
 
 const PUSH_EVERY_MS = 2000;
 const PRESENCE_EVERY_MS = 3000;
+/** How often each node checks that the sessions behind its admin channels still exist. */
+const SESSION_CHECK_EVERY_MS = 30_000;
+const SESSIONS_ENDED = 'herald:admin-sessions-ended';
+
+const endedMessage: Record<EndedSessions['reason'] | 'expired', string> = {
+  'signed-out': 'You signed out; sign in again to watch live.',
+  removed: 'Your admin account was removed.',
+  expired: 'Your session expired or ended; sign in again.',
+};
 
 /**
  * The dashboard's live channel: the `/admin` namespace, for signed-in admins only. It pushes
@@ -28,8 +39,9 @@ const PRESENCE_EVERY_MS = 3000;
  * Every socket node also reports its connection counts and online users to Redis.
  */
 export default fp(
-  async function adminSocket(fastify: FastifyInstance) {
+  async function adminSocket(fastify: FastifyInstance, opts: { publicUrl?: string; cluster?: boolean }) {
     const nodeId = randomUUID();
+    const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : undefined;
     // The admin namespace has its own events, not the user protocol's.
     const admins = fastify.io.of(ADMIN_NAMESPACE) as unknown as Namespace;
     const users = fastify.io.of('/');
@@ -59,18 +71,9 @@ export default fp(
     admins.use(async (socket, next) => {
       // The session cookie is SameSite=Strict, which still lets a sibling site's page open this
       // socket from an admin's browser: only the dashboard's own origin may.
-      const { origin, host } = socket.handshake.headers;
-      if (origin) {
-        let sameHost = false;
-        try {
-          sameHost = new URL(origin).host === host;
-        } catch {
-          sameHost = false;
-        }
-        if (!sameHost) {
-          next(handshakeError(HandshakeErrorCode.OriginForbidden, 'Only the dashboard itself may open this channel.'));
-          return;
-        }
+      if (crossOriginReason(socket.handshake.headers, [socket.handshake.headers.host], publicOrigin)) {
+        next(handshakeError(HandshakeErrorCode.OriginForbidden, 'Only the dashboard itself may open this channel.'));
+        return;
       }
       const admin = await fastify.adminSessions.fromCookieHeader(socket.handshake.headers.cookie).catch(() => null);
       if (!admin) {
@@ -84,13 +87,54 @@ export default fp(
       socket.data.admin = admin;
       next();
     });
+    // A channel lives no longer than the session it was opened with: signing out, removing the
+    // admin, or the session expiring closes it, on whichever node it is.
+    const principal = (socket: { data: unknown }) => (socket.data as { admin?: AdminPrincipal }).admin;
     admins.on('connection', (socket) => {
       (socket.conn as unknown as { request: unknown }).request = null;
       adminStats().then(
         (s) => socket.emit(AdminEvent.Stats, s),
         () => {},
       );
+      const expiresAt = principal(socket)?.expiresAt ?? 0;
+      const expiry = setTimeout(
+        () => close((a) => a.sessionId === principal(socket)?.sessionId, 'expired'),
+        Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1),
+      );
+      socket.once('disconnect', () => clearTimeout(expiry));
     });
+    const close = (matches: (admin: AdminPrincipal) => boolean, reason: keyof typeof endedMessage) => {
+      for (const socket of admins.sockets.values()) {
+        const admin = principal(socket);
+        if (!admin || !matches(admin)) continue;
+        socket.emit(AdminEvent.SessionEnded, { code: 'HERALD_ERR_SIGN_IN_REQUIRED', message: endedMessage[reason] });
+        socket.disconnect(true);
+      }
+    };
+    const closeEnded = (ended: EndedSessions) =>
+      'sessionId' in ended
+        ? close((a) => a.sessionId === ended.sessionId, ended.reason)
+        : close((a) => a.id === ended.adminId, ended.reason);
+    fastify.adminSessions.onEnded((ended) => {
+      closeEnded(ended);
+      if (opts.cluster) admins.serverSideEmit(SESSIONS_ENDED, ended);
+    });
+    admins.on(SESSIONS_ENDED, (ended: EndedSessions) => closeEnded(ended));
+    // The backstop for what no message told this node (expiry, a message lost while Redis was away).
+    const sessionCheck = setInterval(() => {
+      const open = [...admins.sockets.values()].map(principal).filter((a): a is AdminPrincipal => !!a);
+      if (open.length === 0) return;
+      fastify.prisma.adminSession
+        .findMany({
+          where: { id: { in: [...new Set(open.map((a) => a.sessionId))] } },
+          select: { id: true, expiresAt: true },
+        })
+        .then((rows) => {
+          const live = new Set(rows.filter((r) => r.expiresAt.getTime() > Date.now()).map((r) => r.id));
+          close((a) => !live.has(a.sessionId), 'expired');
+        })
+        .catch((err) => fastify.log.warn({ err }, 'could not check the sessions of admin channels'));
+    }, SESSION_CHECK_EVERY_MS);
 
     // Counters for the admins watching this node.
     const push = setInterval(() => {
@@ -149,6 +193,7 @@ export default fp(
     void fastify.stats.reportNode(nodeId, { sockets: 0, users: 0 });
 
     fastify.addHook('onClose', async () => {
+      clearInterval(sessionCheck);
       clearInterval(push);
       clearInterval(report);
       clearTimeout(flush);

@@ -31,6 +31,7 @@ export default fp(
       queuePrefix: string;
       /** How long a send waits for Redis to take its job before answering without it (see NotificationService). */
       enqueueTimeoutMs?: number;
+      maxTokenLifetimeSeconds?: number;
       recorder?: DeliveryRecorder;
     },
   ) {
@@ -75,9 +76,13 @@ export default fp(
             { err, count },
             'Redis did not take the jobs of accepted notifications in time; the housekeeping sweep will queue them',
           ),
+        async (appId) => {
+          const app = await apps.get(appId);
+          return { clickOrigins: app?.restrictUrls ? app.allowedOrigins : null };
+        },
       ),
     );
-    fastify.decorate('userTokens', new UserTokens(fastify.jwt, apps, opts.defaultAppId));
+    fastify.decorate('userTokens', new UserTokens(fastify.jwt, apps, opts.defaultAppId, opts.maxTokenLifetimeSeconds));
     fastify.addHook('onClose', async () => {
       await recorder.flush();
       await stats.flush();

@@ -5,14 +5,23 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Server, type ServerOptions } from 'socket.io';
 import { type GatewayServer, handleConnections, type SocketData } from '../gateway/connections.js';
+import { recheckSockets } from '../gateway/credentials.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
 import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
 import { deliveriesChannel, localDelivery, resendQueued, subscribeDeliveries } from '../services/deliveries.js';
 import { SubscriberRegistry } from '../services/subscribers.js';
 
+/** How often each node of a cluster rechecks its sockets' credentials against the apps' current secrets. */
+const RECHECK_EVERY_MS = 60_000;
+
+/** What one node tells the others (a no-op without a cluster adapter). */
+export type NodeEvent = 'herald:app-changed' | 'herald:key-revoked';
+
 declare module 'fastify' {
   interface FastifyInstance {
     io: GatewayServer;
+    /** Tells the other nodes about a change (an app's id, a revoked key's id). */
+    tellNodes: (event: NodeEvent, id: string) => void;
   }
 }
 
@@ -77,13 +86,34 @@ export default fp(
       log: fastify.log,
     });
     fastify.decorate('io', io);
-    // App changes (secret rotation, allowed origins) reach every node's cache at once.
     const cluster$ = io as unknown as {
       serverSideEmit(event: string, ...args: unknown[]): void;
       on(event: string, listener: (...args: unknown[]) => void): void;
     };
-    fastify.apps.broadcast = (appId) => cluster$.serverSideEmit('herald:app-changed', appId);
-    cluster$.on('herald:app-changed', (appId) => fastify.apps.forget(String(appId)));
+    // Only an adapter that links the nodes can tell them; a lone node has nobody to tell.
+    fastify.decorate('tellNodes', (event: NodeEvent, id: string) => {
+      if (cluster) cluster$.serverSideEmit(event, id);
+    });
+    // App changes (secret rotation or revocation, allowed origins) reach every node's cache at
+    // once, and every node holds its own sockets of that app to the new rules.
+    const recheck = (appId?: string) =>
+      recheckSockets(io, fastify.apps, appId === undefined ? undefined : [appId]).then(
+        (closed) => {
+          if (closed) fastify.log.info({ appId, closed }, 'closed sockets whose credentials are no longer valid');
+        },
+        (err) => fastify.log.error({ err, appId }, 'could not recheck the credentials of open sockets'),
+      );
+    // The backstop for a change this node was not told about (Redis away at that moment).
+    const recheckAll = cluster ? setInterval(() => void recheck(), RECHECK_EVERY_MS) : undefined;
+    recheckAll?.unref();
+    fastify.apps.broadcast = (appId) => {
+      fastify.tellNodes('herald:app-changed', appId);
+      void recheck(appId);
+    };
+    cluster$.on('herald:app-changed', (appId) => {
+      fastify.apps.forget(String(appId));
+      void recheck(String(appId));
+    });
     cluster$.on('herald:key-revoked', (keyId) => fastify.forgetApiKey(String(keyId)));
 
     // In a cluster, workers publish each dispatched batch once; every node emits to its own sockets.
@@ -123,6 +153,7 @@ export default fp(
       io.engine.close();
     });
     fastify.addHook('onClose', async () => {
+      clearInterval(recheckAll);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });

@@ -26,12 +26,19 @@ function notBuilt(reply: FastifyReply, what: string) {
   });
 }
 
+/** The HTML pages served from files (the demo page and the dashboard), for the CSP's script hashes. */
+export function servedPages(): string[] {
+  const dashboardDir = resolvePackageDir('@herald/dashboard');
+  return [join(PUBLIC_DIR, 'index.html'), ...(dashboardDir ? [join(dashboardDir, 'dist', 'index.html')] : [])];
+}
+
 /** The SDK script, the dashboard and the demo page. */
 export default async function assets(fastify: FastifyInstance, opts: { demo: boolean }) {
   const sdkDir = resolvePackageDir('@herald/sdk');
   const dashboardDir = resolvePackageDir('@herald/dashboard');
 
-  // The SDK is embedded by pages of any origin; `*` also lets them load it as a module.
+  // The SDK is embedded by pages of any origin; `*` also lets them load it as a module, and
+  // `Cross-Origin-Resource-Policy: cross-origin` lifts the same-origin default of every other response.
   for (const file of ['sdk.js', 'sdk.js.map', 'inbox.js', 'inbox.js.map']) {
     fastify.get(`/${file}`, { schema: { hide: true } }, async (_request, reply) => {
       const path = sdkDir && join(sdkDir, 'dist', file);
@@ -39,6 +46,7 @@ export default async function assets(fastify: FastifyInstance, opts: { demo: boo
       if (!content) return notBuilt(reply, 'browser SDK');
       return reply
         .header('access-control-allow-origin', '*')
+        .header('cross-origin-resource-policy', 'cross-origin')
         .header('cache-control', 'public, max-age=300')
         .type(file.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8')
         .send(content);

@@ -45,7 +45,11 @@ const demo: FastifyPluginAsyncTypebox<{ appId: string }> = async (fastify, opts)
     },
     async () => {
       const userId = `demo-${randomBytes(6).toString('hex')}`;
-      const { token, expiresAt } = await fastify.userTokens.issue(opts.appId, userId, 3600);
+      const { token, expiresAt } = await fastify.userTokens.issue(
+        opts.appId,
+        userId,
+        Math.min(3600, fastify.userTokens.maxLifetimeSeconds),
+      );
       return { appId: opts.appId, userId, token, expiresAt: expiresAt.toISOString() };
     },
   );

@@ -14,7 +14,9 @@ const tokens: FastifyPluginAsyncTypebox<{ defaultTtlSeconds: number }> = async (
         summary: 'Issue a user token',
         description:
           'A short-lived JWT for one of your users, to hand to your page for `Herald.init({ token })`. ' +
-          'You may also sign it yourself: HS256 with the app secret, `sub` = user id, `aud` = app id, `exp` required.',
+          'You may also sign it yourself: HS256 with the app secret, `sub` = user id, `aud` = app id, `exp` required. ' +
+          `Tokens expiring more than HERALD_MAX_TOKEN_LIFETIME_SECONDS (here ${fastify.userTokens.maxLifetimeSeconds}) ` +
+          'seconds ahead are refused, and a larger `ttlSeconds` is a 400 `HERALD_ERR_TOKEN_TTL_TOO_LONG`.',
         tags: ['tokens'],
         security: [{ apiKey: [] }],
         body: CreateTokenBody,

@@ -4,7 +4,14 @@ import { refusedWith } from './common.js';
 
 export const UserId = Type.String({ minLength: 1, maxLength: 256, description: "The integrator's user id" });
 
-const HttpUrl = Type.String({ maxLength: 2048, pattern: '^(https?://|/)', description: 'An http(s) URL or a path' });
+const HttpUrl = Type.String({
+  maxLength: 2048,
+  pattern: '^(https?://|/)',
+  description:
+    'An absolute http(s) URL, or a path on the page\'s own origin: one "/" followed by anything but "/" or "\\" ' +
+    '(no spaces, control characters, backslashes or credentials; 400 `HERALD_ERR_URL_INVALID` otherwise). An app ' +
+    'may restrict click URLs to its allowed origins.',
+});
 
 const TargetProperties = {
   userId: Type.Optional(UserId),

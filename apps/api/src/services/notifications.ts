@@ -4,6 +4,7 @@ import type { Sql } from '../db/database.js';
 import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
 import { isUuid } from '../lib/text.js';
+import { type UrlPolicy, urlProblem } from '../lib/urls.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
 import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
 import { DELIVERY_STATUSES, type SendNotificationBody, type Target } from '../schemas/notifications.js';
@@ -120,6 +121,8 @@ export class NotificationService {
     private readonly onAccepted: (items: AdminAccepted[]) => void = () => {},
     /** Told when stored notifications could not be queued in time (they are accepted; the sweep queues them). */
     private readonly onQueueDelayed: (error: unknown, count: number) => void = () => {},
+    /** Where an app's notification URLs may point (its click-URL restriction). */
+    private readonly urlPolicy: (appId: string) => Promise<UrlPolicy> = async () => ({ clickOrigins: null }),
   ) {}
 
   private announce(prepared: Prepared[]): void {
@@ -137,8 +140,19 @@ export class NotificationService {
   }
 
   /** Validates one request beyond its schema and builds its row. Throws a coded 4xx error. */
-  private prepare(appId: string, input: SendNotificationBody, headerKey: string | undefined, now: number): Prepared {
+  private prepare(
+    appId: string,
+    input: SendNotificationBody,
+    headerKey: string | undefined,
+    now: number,
+    policy?: UrlPolicy,
+  ): Prepared {
     const kind = targetKind(input.to);
+    for (const field of ['url', 'icon', 'image'] as const) {
+      const value = input[field];
+      const problem = value === undefined ? null : urlProblem(field, value, policy);
+      if (problem) throw new Errors.UrlInvalid(problem);
+    }
     if (kind === 'topic') {
       throw new Errors.TargetUnsupported('Sending to a topic is not supported yet; use userId, userIds or broadcast.');
     }
@@ -215,7 +229,8 @@ export class NotificationService {
   }
 
   async send(appId: string, input: SendNotificationBody, headerKey?: string): Promise<Accepted> {
-    const p = this.prepare(appId, input, headerKey, Date.now());
+    const policy = input.url === undefined ? undefined : await this.urlPolicy(appId);
+    const p = this.prepare(appId, input, headerKey, Date.now(), policy);
     const replay = await this.original(p);
     if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
@@ -311,9 +326,10 @@ export class NotificationService {
     const results: Array<Accepted | { error: { statusCode: number; code: string; message: string } } | undefined> = [];
     const fresh: Array<{ index: number; p: Prepared }> = [];
     const keys = new Set<string>();
+    const policy = inputs.some((i) => i.url !== undefined) ? await this.urlPolicy(appId) : undefined;
     for (const [index, input] of inputs.entries()) {
       try {
-        const p = this.prepare(appId, input, undefined, now);
+        const p = this.prepare(appId, input, undefined, now, policy);
         const replay = await this.original(p);
         if (replay) {
           results[index] = replay;

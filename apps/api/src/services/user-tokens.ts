@@ -1,15 +1,23 @@
 import type { JWT } from '@fastify/jwt';
+import { Errors } from '../lib/errors.js';
 import { isStorableText } from '../lib/text.js';
-import type { AppDirectory } from './apps.js';
+import { type AppDirectory, secretStanding } from './apps.js';
 
 export interface UserClaims {
   appId: string;
   userId: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** Fingerprint of the app secret that verified the token (see `secretFingerprint`). */
+  secretId: string;
+  /**
+   * Until when a socket may stay open on this token, ms since the epoch: its expiry, or the end of
+   * the previous secret's grace when that secret signed it, whichever comes first.
+   */
+  validUntil: number;
 }
 
-export type TokenFailure = 'missing' | 'invalid' | 'expired' | 'unknown-app' | 'origin';
+export type TokenFailure = 'missing' | 'invalid' | 'expired' | 'unknown-app' | 'origin' | 'revoked' | 'too-long';
 
 export class TokenError extends Error {
   override name = 'TokenError';
@@ -22,6 +30,16 @@ export class TokenError extends Error {
 }
 
 const ALGORITHMS = ['HS256'] as const;
+/** Clocks of the integrator's backend and of Herald's nodes may disagree by this much. */
+const CLOCK_SKEW_S = 60;
+/** The default of HERALD_MAX_TOKEN_LIFETIME_SECONDS. */
+export const MAX_TOKEN_LIFETIME_S = 24 * 3600;
+
+/** `exp` (seconds since the epoch) as an ISO time, or as the number when no date can hold it. */
+function expiryText(exp: number): string {
+  const date = new Date(exp * 1000);
+  return Number.isNaN(date.getTime()) ? `exp ${exp}` : date.toISOString();
+}
 /** What an app id can look like; anything else is refused before it reaches the database. */
 const APP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -34,9 +52,12 @@ export class UserTokens {
     private readonly jwt: JWT,
     private readonly apps: AppDirectory,
     private readonly defaultAppId: string,
+    /** The longest a token may still have to live when it is presented (HERALD_MAX_TOKEN_LIFETIME_SECONDS). */
+    readonly maxLifetimeSeconds = MAX_TOKEN_LIFETIME_S,
   ) {}
 
   async issue(appId: string, userId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+    if (ttlSeconds > this.maxLifetimeSeconds) throw new Errors.TokenTtlTooLong(ttlSeconds, this.maxLifetimeSeconds);
     const app = await this.apps.get(appId);
     if (!app) throw new TokenError('unknown-app', `App ${appId} does not exist.`);
     const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
@@ -77,17 +98,29 @@ export class UserTokens {
         algorithms: [...ALGORITHMS],
         requiredClaims: ['sub', 'exp'],
       });
+    let secretId = app.secretId;
+    let graceUntil = Number.POSITIVE_INFINITY;
     try {
       payload = verifyWith(app.jwtSecret);
     } catch (error) {
       // Right after a rotation, tokens signed with the previous secret are still honoured.
       const badSignature = (error as { code?: string }).code === 'FAST_JWT_INVALID_SIGNATURE';
-      if (!badSignature || !app.previousSecret) throw toTokenError(error);
+      if (!badSignature || !app.previousSecret || !app.previousSecretId) throw toTokenError(error);
       try {
         payload = verifyWith(app.previousSecret);
       } catch (again) {
         throw toTokenError(again);
       }
+      const standing = secretStanding(app, app.previousSecretId);
+      if (standing.kind !== 'grace') {
+        const ended = app.previousUntil ? ` at ${new Date(app.previousUntil).toISOString()}` : '';
+        throw new TokenError(
+          'revoked',
+          `Token revoked: it was signed with a JWT secret of app "${appId}" that stopped being accepted${ended} (rotated or revoked); fetch a new token from your backend (POST /v1/tokens).`,
+        );
+      }
+      secretId = app.previousSecretId;
+      graceUntil = standing.until;
     }
     if (
       typeof payload.sub !== 'string' ||
@@ -100,7 +133,14 @@ export class UserTokens {
         'Invalid token: "sub" must be the user id, 1 to 256 characters of storable text.',
       );
     }
-    return { appId, userId: payload.sub, exp: Number(payload.exp) };
+    const exp = Number(payload.exp);
+    if (exp - Date.now() / 1000 > this.maxLifetimeSeconds + CLOCK_SKEW_S) {
+      throw new TokenError(
+        'too-long',
+        `Token lives too long: it expires at ${expiryText(exp)}, but this server accepts tokens that expire within ${this.maxLifetimeSeconds} seconds (HERALD_MAX_TOKEN_LIFETIME_SECONDS); sign shorter-lived tokens.`,
+      );
+    }
+    return { appId, userId: payload.sub, exp, secretId, validUntil: Math.min(exp * 1000, graceUntil) };
   }
 }
 

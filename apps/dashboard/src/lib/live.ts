@@ -13,6 +13,8 @@ type Listener = () => void;
 export class LiveFeed {
   stats: AdminStats | undefined;
   connected = false;
+  /** Set when the server ended the session behind this channel (signed out elsewhere, removed, expired). */
+  ended: string | undefined;
   recent: AdminAccepted[] = [];
   private socket: Socket | undefined;
   private listeners = new Set<Listener>();
@@ -26,6 +28,7 @@ export class LiveFeed {
     this.socket.on('connect', () => this.set({ connected: true }));
     this.socket.on('disconnect', () => this.set({ connected: false }));
     this.socket.on(AdminEvent.Stats, (stats: AdminStats) => this.set({ stats }));
+    this.socket.on(AdminEvent.SessionEnded, ({ message }: { message: string }) => this.set({ ended: message }));
     this.socket.on(AdminEvent.Accepted, (n: AdminAccepted) => {
       this.recent = [n, ...this.recent].slice(0, 20);
       for (const l of this.acceptedListeners) l(n);
@@ -42,10 +45,10 @@ export class LiveFeed {
   stop(): void {
     this.socket?.disconnect();
     this.socket = undefined;
-    this.set({ connected: false, stats: undefined });
+    this.set({ connected: false, stats: undefined, ended: undefined });
   }
 
-  private set(patch: Partial<Pick<LiveFeed, 'stats' | 'connected'>>): void {
+  private set(patch: Partial<Pick<LiveFeed, 'stats' | 'connected' | 'ended'>>): void {
     Object.assign(this, patch);
     this.changed();
   }

@@ -4,6 +4,10 @@ import { Errors } from '../../lib/errors.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, randomToken } from '../../lib/secrets.js';
 import { adminSession } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
+import { ROTATION_GRACE_S } from '../../services/apps.js';
+
+/** The longest a rotated-out secret may stay accepted. */
+const MAX_GRACE_S = 7 * 24 * 3600;
 
 const Origin = Type.String({
   pattern: '^https?://[^/\\s]+$',
@@ -20,6 +24,11 @@ const RateLimit = Type.Unsafe<number | null>({
     'Requests per minute each API key of the app may make to each group of /v1 routes (sends, tokens, the rest); ' +
     "null: the server's default (HERALD_RATE_LIMIT_PER_MINUTE); 0: no limit.",
 });
+const RestrictUrls = Type.Boolean({
+  description:
+    "When true, a notification's click `url` must be a path or on one of the app's allowed origins (an open " +
+    'redirect from popups and the inbox otherwise).',
+});
 const AppView = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -27,8 +36,12 @@ const AppView = Type.Object({
   rateLimitPerMinute: RateLimit,
   /** What null stands for on this server. */
   defaultRateLimitPerMinute: Type.Integer({ description: "The server's default (0: no limit)." }),
+  restrictUrls: Type.Boolean({ description: "Click URLs must be paths or on one of the app's allowed origins" }),
   createdAt: Type.String(),
   secretRotatedAt: Type.Union([Type.String(), Type.Null()]),
+  previousSecretValidUntil: Type.Union([Type.String(), Type.Null()], {
+    description: 'Until when tokens signed with the rotated-out secret are accepted; null when none are',
+  }),
   keys: Type.Integer(),
   subscribers: Type.Integer(),
 });
@@ -75,8 +88,13 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
       allowedOrigins: a.allowedOrigins,
       rateLimitPerMinute: a.rateLimitPerMinute,
       defaultRateLimitPerMinute: opts.defaultRateLimitPerMinute,
+      restrictUrls: a.restrictUrls,
       createdAt: a.createdAt.toISOString(),
       secretRotatedAt: iso(a.jwtSecretRotatedAt),
+      previousSecretValidUntil:
+        a.jwtSecretPrevious && a.jwtSecretPreviousUntil && a.jwtSecretPreviousUntil.getTime() > Date.now()
+          ? a.jwtSecretPreviousUntil.toISOString()
+          : null,
       keys: a._count.apiKeys,
       subscribers: a._count.subscribers,
     }));
@@ -116,6 +134,7 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
             name: Type.String({ minLength: 1, maxLength: 100 }),
             allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
             rateLimitPerMinute: Type.Optional(RateLimit),
+            restrictUrls: Type.Optional(RestrictUrls),
           },
           { additionalProperties: false, examples: [{ name: 'Shop', allowedOrigins: ['https://shop.example'] }] },
         ),
@@ -141,6 +160,7 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
           jwtSecret,
           allowedOrigins: request.body.allowedOrigins ?? [],
           rateLimitPerMinute: request.body.rateLimitPerMinute ?? null,
+          restrictUrls: request.body.restrictUrls ?? false,
           apiKeys: { create: { name: 'Default key', prefix: apiKeyPrefix(key), hash: hashApiKey(key) } },
         },
       });
@@ -172,6 +192,7 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),
             rateLimitPerMinute: Type.Optional(RateLimit),
+            restrictUrls: Type.Optional(RestrictUrls),
           },
           { additionalProperties: false, examples: [{ allowedOrigins: ['https://shop.example'] }] },
         ),
@@ -201,10 +222,19 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
       onRequest: admin,
       schema: {
         summary: "Rotate an app's JWT secret",
-        description: 'Tokens signed with the previous secret stay valid for 24 hours, so users are not cut off.',
+        description:
+          'Tokens signed with the previous secret stay valid for `graceSeconds` (24 hours by default), so users are ' +
+          'not cut off; sockets opened with them are closed when the grace ends, unless they refresh their token ' +
+          'first. `graceSeconds=0` cuts them all at once (a leaked secret).',
         tags: ['admin'],
         security: adminSession,
         params: AppParams,
+        querystring: Type.Object(
+          {
+            graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_GRACE_S, default: ROTATION_GRACE_S })),
+          },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({ jwtSecret: Type.String(), previousValidUntil: Type.String() }),
           ...errorResponses(400, 401, 403, 404),
@@ -214,12 +244,20 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
     async (request) => {
       const app = await fastify.prisma.app.findUnique({ where: { id: request.params.appId } });
       if (!app) throw new Errors.AppNotFound(request.params.appId);
+      const graceSeconds = request.query.graceSeconds ?? ROTATION_GRACE_S;
       const jwtSecret = randomToken(32);
       const now = new Date();
+      const previousValidUntil = new Date(now.getTime() + graceSeconds * 1000);
       await fastify.prisma.app.update({
         where: { id: app.id },
-        data: { jwtSecret, jwtSecretPrevious: app.jwtSecret, jwtSecretRotatedAt: now },
+        data: {
+          jwtSecret,
+          jwtSecretPrevious: app.jwtSecret,
+          jwtSecretRotatedAt: now,
+          jwtSecretPreviousUntil: previousValidUntil,
+        },
       });
+      // Every node drops its cached copy and holds its sockets of this app to the new secret.
       fastify.apps.invalidate(app.id);
       await fastify.audit.record({
         actor: request.admin.email,
@@ -227,9 +265,44 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         action: 'app.rotate_secret',
         targetType: 'app',
         targetId: app.id,
+        details: { graceSeconds },
         ip: request.ip,
       });
-      return { jwtSecret, previousValidUntil: new Date(now.getTime() + 24 * 3600_000).toISOString() };
+      return { jwtSecret, previousValidUntil: previousValidUntil.toISOString() };
+    },
+  );
+
+  fastify.post(
+    '/admin/api/apps/:appId/revoke-previous-secret',
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'End the grace of the rotated-out JWT secret now',
+        description:
+          'Tokens signed with the previous secret are refused from now on, and every socket opened with one is ' +
+          'closed with `closing` `HERALD_ERR_TOKEN_REVOKED`, on every node.',
+        tags: ['admin'],
+        params: AppParams,
+        response: { 200: AppView, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const app = await fastify.prisma.app.findUnique({ where: { id: request.params.appId } });
+      if (!app) throw new Errors.AppNotFound(request.params.appId);
+      const now = new Date();
+      if (app.jwtSecretPrevious && (app.jwtSecretPreviousUntil?.getTime() ?? 0) > now.getTime()) {
+        await fastify.prisma.app.update({ where: { id: app.id }, data: { jwtSecretPreviousUntil: now } });
+        await fastify.audit.record({
+          actor: request.admin.email,
+          adminId: request.admin.id,
+          action: 'app.revoke_previous_secret',
+          targetType: 'app',
+          targetId: app.id,
+          ip: request.ip,
+        });
+      }
+      fastify.apps.invalidate(app.id);
+      return (await view(app.id))[0] as Static<typeof AppView>;
     },
   );
 
@@ -315,10 +388,7 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         : await fastify.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
       // Every node drops it from its cache now: its next call is refused wherever it lands.
       fastify.forgetApiKey(k.id);
-      (fastify.io as unknown as { serverSideEmit(e: string, id: string): void }).serverSideEmit(
-        'herald:key-revoked',
-        k.id,
-      );
+      fastify.tellNodes('herald:key-revoked', k.id);
       if (!key.revokedAt) {
         await fastify.audit.record({
           actor: request.admin.email,

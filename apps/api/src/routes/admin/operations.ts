@@ -558,6 +558,8 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       if (!a) throw new Errors.AdminNotFound(request.params.id);
       if (a.role === 'owner' && (await fastify.prisma.admin.count({ where: { role: 'owner' } })) <= 1)
         throw new Errors.LastOwner();
+      // Its sessions end first, and with them its live dashboard channels on every node.
+      await fastify.adminSessions.endAll(a.id);
       await fastify.prisma.admin.delete({ where: { id: a.id } });
       await fastify.audit.record({
         actor: request.admin.email,

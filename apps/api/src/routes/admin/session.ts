@@ -2,23 +2,24 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { Errors } from '../../lib/errors.js';
 import { errorResponses } from '../../schemas/common.js';
+import { MAX_SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_S, SignInThrottle } from '../../services/sign-in-throttle.js';
 
 const Me = Type.Object({ email: Type.String(), role: Type.Enum(['owner', 'admin', 'viewer']) });
 
-/** After this many failed sign-ins for one email from one address, wait out the window. */
-export const MAX_FAILED_SIGN_INS = 10;
-const FAILURE_WINDOW_S = 15 * 60;
-
 /**
- * Dashboard sign-in and sign-out. Failed attempts are counted in Redis per address and email (so
- * every node sees them); past the limit, sign-in is refused without checking the password.
+ * Dashboard sign-in and sign-out. Attempts are counted in Redis per address and email (so every
+ * node sees them) before the password is checked; past the limit, sign-in is refused without
+ * checking it, and without Redis it is refused altogether (503) rather than left unthrottled.
  */
 const session: FastifyPluginAsyncTypebox<{ queuePrefix: string }> = async (fastify, opts) => {
+  const throttle = new SignInThrottle(fastify.redis, opts.queuePrefix);
+
   fastify.post(
     '/admin/api/session',
     {
       schema: {
         summary: 'Sign in to the dashboard',
+        description: `At most ${MAX_SIGN_IN_ATTEMPTS} attempts per email and address in ${SIGN_IN_WINDOW_S / 60} minutes (429 after that); 503 while Redis, which counts them, does not answer.`,
         tags: ['admin'],
         body: Type.Object(
           {
@@ -27,27 +28,16 @@ const session: FastifyPluginAsyncTypebox<{ queuePrefix: string }> = async (fasti
           },
           { additionalProperties: false },
         ),
-        response: { 200: Me, ...errorResponses(400, 401, 413, 415, 429) },
+        response: { 200: Me, ...errorResponses(400, 401, 403, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {
-      const key = `${opts.queuePrefix}:sign-in-failures:${request.ip}:${request.body.email.toLowerCase()}`;
-      const failures = Number((await fastify.redis.get(key).catch(() => null)) ?? 0);
-      if (failures >= MAX_FAILED_SIGN_INS) {
-        const ttl = await fastify.redis.ttl(key).catch(() => FAILURE_WINDOW_S);
-        throw new Errors.SignInThrottled(Math.max(1, Math.ceil(ttl / 60)));
-      }
-      const admin = await fastify.adminSessions.signIn(request.body.email, request.body.password, request, reply);
-      if (admin) await fastify.redis.del(key).catch(() => 0);
-      else
-        await fastify.redis
-          .multi()
-          .incr(key)
-          .expire(key, FAILURE_WINDOW_S)
-          .exec()
-          .catch(() => null);
+      const { email, password } = request.body;
+      await throttle.reserve(request.ip, email);
+      const admin = await fastify.adminSessions.signIn(email, password, request, reply);
+      if (admin) await throttle.reset(request.ip, email);
       await fastify.audit.record({
-        actor: admin?.email ?? request.body.email.toLowerCase(),
+        actor: admin?.email ?? email.toLowerCase(),
         adminId: admin?.id,
         action: admin ? 'admin.sign_in' : 'admin.sign_in_failed',
         ip: request.ip,

@@ -90,9 +90,19 @@ export class HeraldApp extends LitElement {
   }
 
   private signedIn(me: Me): void {
+    this.problem = undefined;
     this.services = { api: this.api, live: this.live, me };
     this.live.start();
-    this.live.subscribe(() => this.requestUpdate());
+    this.live.subscribe(() => {
+      // The session ended on the server (signed out in another tab, admin removed, expired): sign in again.
+      const ended = this.live.ended;
+      if (ended && this.services) {
+        this.live.stop();
+        this.services = undefined;
+        this.problem = ended;
+      }
+      this.requestUpdate();
+    });
   }
 
   private async signOut(): Promise<void> {

@@ -11,8 +11,10 @@ interface App {
   /** Requests per minute per API key and route group; null: the server's default. */
   rateLimitPerMinute: number | null;
   defaultRateLimitPerMinute: number;
+  restrictUrls: boolean;
   createdAt: string;
   secretRotatedAt: string | null;
+  previousSecretValidUntil: string | null;
   keys: number;
   subscribers: number;
 }
@@ -30,7 +32,8 @@ interface Key {
 export class HeraldApps extends HeraldElement {
   static override styles = [
     ...HeraldElement.styles,
-    css`section.card { margin-bottom: 1rem; } form { margin: 0.5rem 0; }`,
+    css`section.card { margin-bottom: 1rem; } form { margin: 0.5rem 0; }
+      label.check { display: flex; gap: 0.4rem; align-items: center; font-weight: 400; margin-top: 0.5rem; }`,
   ];
 
   @state() accessor revealed: { title: string; value: string; note: string } | undefined;
@@ -120,14 +123,21 @@ export class HeraldApps extends HeraldElement {
     }
   }
 
+  private async revokePrevious(app: App): Promise<void> {
+    if (!confirm(`Stop accepting the previous JWT secret of ${app.id} now? Users still on it are disconnected.`))
+      return;
+    await this.act(() => this.api.post(`/admin/api/apps/${app.id}/revoke-previous-secret`));
+  }
+
   private async saveOrigins(app: App, event: SubmitEvent): Promise<void> {
     event.preventDefault();
-    const text = String(new FormData(event.target as HTMLFormElement).get('origins') ?? '');
-    const allowedOrigins = text
+    const form = new FormData(event.target as HTMLFormElement);
+    const allowedOrigins = String(form.get('origins') ?? '')
       .split(/[\s,]+/)
       .map((o) => o.trim())
       .filter(Boolean);
-    await this.act(() => this.api.patch(`/admin/api/apps/${app.id}`, { allowedOrigins }));
+    const restrictUrls = form.get('restrictUrls') === 'on';
+    await this.act(() => this.api.patch(`/admin/api/apps/${app.id}`, { allowedOrigins, restrictUrls }));
   }
 
   private async saveRateLimit(app: App, event: SubmitEvent): Promise<void> {
@@ -173,6 +183,12 @@ export class HeraldApps extends HeraldElement {
       <h2 style="margin-top:0">${app.name} <span class="muted mono">${app.id}</span></h2>
       <p class="muted">${app.subscribers} subscribers · JWT secret ${app.secretRotatedAt ? `rotated ${timeAgo(app.secretRotatedAt)}` : 'never rotated'}
         ${this.canAct ? html` · <button type="button" class="secondary" @click=${() => this.rotate(app)}>Rotate JWT secret</button>` : nothing}</p>
+      ${
+        app.previousSecretValidUntil
+          ? html`<p class="muted" data-previous-secret>The previous secret is accepted until ${new Date(app.previousSecretValidUntil).toLocaleString()}
+              ${this.canAct ? html` · <button type="button" class="danger" @click=${() => this.revokePrevious(app)}>Stop accepting it now</button>` : nothing}</p>`
+          : nothing
+      }
       <h3>API keys</h3>
       ${
         keys.length
@@ -193,9 +209,11 @@ export class HeraldApps extends HeraldElement {
             <form @submit=${(e: SubmitEvent) => this.saveOrigins(app, e)}>
               <label>Allowed SDK origins <span class="muted">(empty: any page may connect)</span>
                 <textarea name="origins" rows="2" placeholder="https://shop.example.com">${app.allowedOrigins.join('\n')}</textarea></label>
+              <label class="check"><input type="checkbox" name="restrictUrls" .checked=${app.restrictUrls} />
+                Notifications may only link to these origins (and to paths)</label>
               <p><button type="submit" class="secondary">Save origins</button></p>
             </form>`
-          : html`<p class="muted">Allowed origins: ${app.allowedOrigins.join(', ') || 'any'}</p>`
+          : html`<p class="muted">Allowed origins: ${app.allowedOrigins.join(', ') || 'any'}${app.restrictUrls ? ' · notifications link only to them' : ''}</p>`
       }
       ${
         this.canAct

@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import { Errors } from '../lib/errors.js';
+
+/** After this many sign-in attempts for one email from one address, wait out the window. */
+export const MAX_SIGN_IN_ATTEMPTS = 10;
+export const SIGN_IN_WINDOW_S = 15 * 60;
+/** A Redis that does not answer within this refuses sign-in instead of holding the request. */
+const REDIS_TIMEOUT_MS = 2000;
+
+// Counts the attempt and reads the window in one step, so concurrent guesses each take a slot:
+// checking first and counting after the password check let 200 simultaneous guesses all through.
+const RESERVE = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}
+`;
+
+/**
+ * Sign-in throttling, shared by every node through Redis: each attempt for one email from one
+ * address takes a slot before its password is checked; past the limit the password is not checked
+ * at all until the window ends; a successful sign-in frees the slots. It fails closed: without
+ * Redis, nobody can make unthrottled guesses, so sign-in answers 503.
+ */
+export class SignInThrottle {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly max = MAX_SIGN_IN_ATTEMPTS,
+    private readonly windowS = SIGN_IN_WINDOW_S,
+  ) {}
+
+  private key(ip: string, email: string): string {
+    return `${this.prefix}:sign-in-attempts:${ip}:${email.toLowerCase()}`;
+  }
+
+  /** Takes a slot for this attempt, or throws: 429 past the limit, 503 when Redis does not answer. */
+  async reserve(ip: string, email: string): Promise<void> {
+    let reply: [number, number];
+    try {
+      reply = (await withTimeout(
+        this.redis.eval(RESERVE, 1, this.key(ip, email), this.windowS) as Promise<[number, number]>,
+      )) as [number, number];
+    } catch {
+      throw new Errors.SignInUnavailable();
+    }
+    const [attempts, ttl] = reply;
+    if (attempts > this.max) throw new Errors.SignInThrottled(Math.max(1, Math.ceil(ttl / 60)));
+  }
+
+  /** A successful sign-in: the address may try again at once (best effort). */
+  async reset(ip: string, email: string): Promise<void> {
+    await withTimeout(this.redis.del(this.key(ip, email))).catch(() => 0);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Redis did not answer in time')), REDIS_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "apps" ADD COLUMN     "restrict_urls" BOOLEAN NOT NULL DEFAULT false;
