@@ -12,8 +12,8 @@ import { type Config, ConfigError, loadConfig, type Role } from './config/index.
 import { type Database, DatabaseError, databaseTarget, openDatabase } from './db/database.js';
 import { MigrationError } from './db/migrate.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './lib/redis-endpoint.js';
-import { listen } from './server.js';
-import { type BootstrapResult, bootstrap } from './services/bootstrap.js';
+import { ListenError, listen } from './server.js';
+import { type BootstrapResult, bootstrap, markCredentialsShown } from './services/bootstrap.js';
 import { type RunningWorker, startWorker } from './worker.js';
 
 const USAGE = `Usage: herald [start|migrate] [--role all|api|worker]
@@ -139,6 +139,7 @@ async function main(): Promise<void> {
       cleanups.push(() => running.close());
       const url = await listen(app, config.host, config.port);
       process.stdout.write(banner(config, url, boot));
+      if (boot.generated) markCredentialsShown(boot.credentialsPath);
     }
     if (config.role !== 'api') {
       worker = await startWorker({
@@ -170,9 +171,21 @@ async function main(): Promise<void> {
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      if (stopping) process.exit(1);
+      // A second Ctrl-C means "now".
+      if (stopping) {
+        process.stderr.write('herald: stopping at once.\n');
+        process.exit(1);
+      }
       stopping = true;
       log.info({ signal }, 'shutting down');
+      // Whatever a step waits on (a job that does not finish, a database that does not answer),
+      // stopping takes at most this long: a crashed worker's job is taken over by another anyway.
+      setTimeout(() => {
+        process.stderr.write(
+          `herald: shutdown did not finish within ${config.shutdownTimeoutMs} ms (HERALD_SHUTDOWN_TIMEOUT_MS); exiting anyway.\n`,
+        );
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
       void shutdown(0);
     });
   }
@@ -180,7 +193,9 @@ async function main(): Promise<void> {
 
 /** Herald's own startup errors are sentences for the operator; anything else gets its stack. */
 function report(error: unknown): void {
-  const sentence = [ConfigError, DatabaseError, MigrationError, RedisUnavailableError].some((E) => error instanceof E);
+  const sentence = [ConfigError, DatabaseError, MigrationError, RedisUnavailableError, ListenError].some(
+    (E) => error instanceof E,
+  );
   const text = sentence ? (error as Error).message : ((error as Error)?.stack ?? String(error));
   process.stderr.write(`herald: ${text}\n`);
 }

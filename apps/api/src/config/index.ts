@@ -29,6 +29,8 @@ export interface Config {
   jobLockMs: number;
   /** Recipients written per statement when the worker fans a notification out. */
   fanoutChunk: number;
+  /** On SIGTERM/SIGINT, the process exits after this long even if a shutdown step still waits. */
+  shutdownTimeoutMs: number;
   /**
    * Which proxies' X-Forwarded-For to believe (client addresses in rate limits, throttling and the
    * audit log): false (none), true (any: only behind a proxy that overwrites it), or
@@ -63,6 +65,7 @@ const descriptions: Record<string, string> = {
   HERALD_POPUP_FRESHNESS_SECONDS: 'a number of seconds from 0 to 2592000',
   HERALD_JOB_LOCK_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
+  HERALD_SHUTDOWN_TIMEOUT_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_ADAPTER: 'one of auto, none, sharded',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     popupFreshnessSeconds: e.HERALD_POPUP_FRESHNESS_SECONDS,
     jobLockMs: e.HERALD_JOB_LOCK_MS,
     fanoutChunk: e.HERALD_FANOUT_CHUNK,
+    shutdownTimeoutMs: e.HERALD_SHUTDOWN_TIMEOUT_MS,
     adapter: e.HERALD_ADAPTER,
     trustProxy:
       e.HERALD_TRUST_PROXY === 'true' ? true : e.HERALD_TRUST_PROXY === 'false' ? false : e.HERALD_TRUST_PROXY,

@@ -103,8 +103,13 @@ export default fp(
       });
     }
 
+    // Before the HTTP server closes, which waits for every connection to end: close every Socket.IO
+    // connection of this node — both namespaces (`/` and the dashboard's `/admin`), WebSocket and
+    // long-polling alike. Closing the transport (not a `disconnect` packet) is what a restart should
+    // look like to clients: socket.io-client then reconnects by itself, to another node or to this
+    // one once it is back.
     fastify.addHook('preClose', async () => {
-      io.local.disconnectSockets(true);
+      io.engine.close();
     });
     fastify.addHook('onClose', async () => {
       await new Promise<void>((resolve) => {
