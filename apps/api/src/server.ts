@@ -8,7 +8,7 @@ export const LISTEN_BACKLOG = 4096;
  * (a body that never finishes, a client that never reads its response): stopping must not wait on
  * them. Socket.IO connections are closed at once, before this (see plugins/socket.ts).
  */
-export const CLOSE_GRACE_MS = 3000;
+export const CLOSE_GRACE_MS = 2000;
 
 /** The port cannot be listened on; the message is a sentence for the operator. */
 export class ListenError extends Error {
