@@ -376,6 +376,20 @@ describe('operations endpoints', () => {
     expect(ui.headers['content-type']).toMatch(/html/);
   });
 
+  it('documents that the batch endpoint validates each item on its own and answers per item', async () => {
+    const doc = (await stack.app.inject({ url: '/docs/json' })).json();
+    const batch = doc.paths['/v1/notifications/batch'].post;
+    expect(batch.description).toMatch(/one result per item/);
+    expect(batch.description).toMatch(/Only a malformed envelope .* is refused as a whole, with a 400/);
+    const items = batch.requestBody.content['application/json'].schema.properties.notifications.items;
+    expect(items).toMatchObject({ type: 'object', additionalProperties: true });
+    expect(items.description).toMatch(/Each item is validated on its own/);
+    const result = batch.responses['202'].content['application/json'].schema.properties.results.items;
+    expect(result.anyOf).toHaveLength(2);
+    expect(result.anyOf[1].properties.error.required).toEqual(['statusCode', 'code', 'message']);
+    expect(result.anyOf[1].properties.error.properties.details).toBeDefined();
+  });
+
   it('exposes Prometheus metrics', async () => {
     const res = await stack.app.inject({ url: '/metrics' });
     expect(res.body).toMatch(/herald_notifications_accepted_total/);

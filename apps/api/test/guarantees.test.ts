@@ -394,6 +394,72 @@ describe('batch send', () => {
     await dispatched(body.results[2].id);
   });
 
+  it('accepts the valid items when others do not match the schema, refusing each of those on its own', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: auth(),
+      payload: {
+        notifications: [
+          { to: { userId: 'bv-1' }, title: 'fine' },
+          { to: { userId: 'bv-1' } },
+          { to: { userId: 'bv-2' }, title: 'urgent?', priority: 'urgent' },
+          { to: { userId: 'bv-2' }, title: 'typo', colour: 'red' },
+          { to: { userIds: 'bv-3' }, title: 'one id where a list goes, as POST /v1/notifications allows' },
+        ],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const body = res.json();
+    expect(body.accepted).toBe(2);
+    expect(body.results).toHaveLength(5);
+    expect(body.results[0]).toMatchObject({ status: 'queued', recipients: 1 });
+    expect(body.results[1]).toEqual({
+      error: {
+        statusCode: 400,
+        code: 'HERALD_ERR_VALIDATION',
+        message: 'notifications[1].title is required.',
+        details: [{ path: 'notifications[1].title', message: 'is required' }],
+      },
+    });
+    expect(body.results[2].error).toMatchObject({
+      statusCode: 400,
+      code: 'HERALD_ERR_VALIDATION',
+      message: expect.stringMatching(/^notifications\[2\]\.priority must be equal to one of the allowed values/),
+    });
+    expect(body.results[3].error).toMatchObject({
+      code: 'HERALD_ERR_VALIDATION',
+      message: 'notifications[3].colour is not a known property.',
+    });
+    expect(body.results[4]).toMatchObject({ status: 'queued', recipients: 1 });
+    // The valid ones were stored and go out; nothing of the refused ones was stored.
+    const stored = await stack.db.prisma.notification.findMany({
+      where: { id: { in: [body.results[0].id, body.results[4].id] } },
+    });
+    expect(stored).toHaveLength(2);
+    await dispatched(body.results[0].id);
+    expect(await stack.db.prisma.notification.count({ where: { title: { in: ['urgent?', 'typo'] } } })).toBe(0);
+  });
+
+  it('refuses a malformed envelope as a whole', async () => {
+    for (const payload of [
+      { notifications: 'nope' },
+      { notifications: [{ to: { userId: 'bv-9' }, title: 'fine' }, 42] },
+      { notifications: [{ to: { userId: 'bv-9' }, title: 'fine' }], extra: true },
+      {},
+    ]) {
+      const res = await stack.app.inject({ method: 'POST', url: '/v1/notifications/batch', headers: auth(), payload });
+      expect({ payload, status: res.statusCode, code: res.json().code }).toEqual({
+        payload,
+        status: 400,
+        code: 'HERALD_ERR_VALIDATION',
+      });
+    }
+    expect(
+      await stack.db.prisma.notification.count({ where: { title: 'fine', target: { equals: { userId: 'bv-9' } } } }),
+    ).toBe(0);
+  });
+
   it('refuses an empty or oversized batch as a whole', async () => {
     const empty = await stack.app.inject({
       method: 'POST',

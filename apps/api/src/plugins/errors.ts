@@ -47,10 +47,24 @@ const fastifyCodes: Record<string, (e: FastifyError) => [number, string, string]
   ],
 };
 
-/** "body/to/userIds must NOT have more than 10000 items" → a readable sentence per problem. */
-function describeValidation(error: FastifyError): { message: string; details: ErrorBody['details'] } {
-  const context = error.validationContext ?? 'body';
-  const details = (error.validation ?? []).map((v) => {
+/** One failed keyword of a JSON-schema validation (Ajv's shape, as Fastify reports it). */
+export interface SchemaProblem {
+  keyword: string;
+  instancePath: string;
+  params: unknown;
+  message?: string;
+}
+
+/**
+ * "body/to/userIds must NOT have more than 10000 items" → a readable sentence per problem, each
+ * path starting with `context` (`body`, `querystring`, or `notifications[3]` for a batch item).
+ */
+export function describeValidation(
+  problems: readonly SchemaProblem[],
+  context: string,
+  fallback = 'The request is not valid.',
+): { message: string; details: NonNullable<ErrorBody['details']> } {
+  const details = problems.map((v) => {
     const params = v.params as Record<string, unknown>;
     let path = `${context}${v.instancePath.replaceAll('/', '.')}`;
     let message = v.message ?? 'is invalid';
@@ -64,7 +78,7 @@ function describeValidation(error: FastifyError): { message: string; details: Er
     return { path, message };
   });
   const first = details[0];
-  return { message: first ? `${first.path} ${first.message}.` : error.message, details };
+  return { message: first ? `${first.path} ${first.message}.` : fallback, details };
 }
 
 /**
@@ -75,7 +89,11 @@ export default fp(
   async function errors(fastify: FastifyInstance) {
     fastify.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
-        const { message, details } = describeValidation(error);
+        const { message, details } = describeValidation(
+          error.validation,
+          error.validationContext ?? 'body',
+          error.message,
+        );
         return reply.code(400).send(body(400, 'HERALD_ERR_VALIDATION', message, details));
       }
       const known = error.code ? fastifyCodes[error.code] : undefined;

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { describeValidation } from '../plugins/errors.js';
 import { errorResponses } from '../schemas/common.js';
 import {
   BatchBody,
   BatchResponse,
   IdempotencyHeaders,
+  type ItemError,
   NotificationDetails,
   NotificationParams,
   RecipientsPage,
@@ -52,7 +54,9 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: 'Send many notifications in one request',
         description:
           'Up to 500 notifications, stored with one INSERT and queued with one Redis round trip. The response has ' +
-          'one result per item, in order: the accepted notification, or the error that refused that item alone.',
+          'one result per item, in order: the accepted notification, or the error that refused that item alone ' +
+          '(an item that does not match the schema of POST /v1/notifications included). Only a malformed envelope ' +
+          '(not `{ "notifications": [ 1 to 500 objects ] }`) is refused as a whole, with a 400.',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         body: BatchBody,
@@ -60,13 +64,22 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const results = await fastify.notifications.sendMany(request.tenant.appId, request.body.notifications);
+      // Each item is checked as POST /v1/notifications checks its body (same validator, same
+      // coercions): a bad one becomes that item's error result.
+      const validate = request.compileValidationSchema(SendNotificationBody, 'body');
+      const items = request.body.notifications.map((item, i): SendNotificationBody | { error: ItemError } => {
+        if (validate(item)) return item as SendNotificationBody;
+        const { message, details } = describeValidation(validate.errors ?? [], `notifications[${i}]`);
+        return { error: { statusCode: 400, code: 'HERALD_ERR_VALIDATION', message, details } };
+      });
+      const results = await fastify.notifications.sendMany(request.tenant.appId, items);
       let accepted = 0;
       const body = results.map((r, i) => {
         if ('error' in r) return r;
         accepted++;
-        if (!r.replayed)
-          fastify.metrics.accepted.inc({ priority: request.body.notifications[i]?.priority ?? 'normal' });
+        const item = items[i];
+        if (!r.replayed && item && !('error' in item))
+          fastify.metrics.accepted.inc({ priority: item.priority ?? 'normal' });
         const { replayed: _replayed, ...rest } = r;
         return rest;
       });

@@ -111,19 +111,58 @@ export const CreateTokenResponse = Type.Object({
   userId: Type.String(),
 });
 
+/** Largest batch. */
+export const MAX_BATCH = 500;
+
+/**
+ * The envelope only: each item is checked against `SendNotificationBody` on its own, so that one
+ * bad item gets its own error result instead of refusing the others.
+ */
 export const BatchBody = Type.Object(
-  { notifications: Type.Array(SendNotificationBody, { minItems: 1, maxItems: 500 }) },
+  {
+    notifications: Type.Array(
+      Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description:
+            'A notification, exactly as the body of POST /v1/notifications. Each item is validated on its ' +
+            'own: one that does not match gets an error result, and the others are still accepted.',
+        },
+      ),
+      { minItems: 1, maxItems: MAX_BATCH },
+    ),
+  },
   { additionalProperties: false },
 );
 
-const ItemError = Type.Object({ statusCode: Type.Integer(), code: Type.String(), message: Type.String() });
+export const ItemError = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String({ description: 'Stable machine-readable code, HERALD_ERR_*' }),
+  message: Type.String({ description: 'What is wrong with this item, in a sentence' }),
+  details: Type.Optional(
+    Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
+      description: 'Per-field problems, for validation errors (paths start at notifications[<index>])',
+    }),
+  ),
+});
+export type ItemError = Static<typeof ItemError>;
 
 export const BatchResponse = Type.Object({
   accepted: Type.Integer({ description: 'How many items were accepted (or replayed)' }),
   results: Type.Array(
-    Type.Union([SendNotificationResponse, Type.Object({ error: ItemError })], {
-      description: 'One per item, in request order',
-    }),
+    Type.Union(
+      [
+        SendNotificationResponse,
+        Type.Object({ error: ItemError }, { description: 'This item was refused; nothing of it was stored' }),
+      ],
+      {
+        description:
+          'One per item, in request order: the accepted notification (or the original, for a known idempotency ' +
+          'key), or the error that refused that item alone — a 400 for an item that does not match the schema ' +
+          'of POST /v1/notifications, and the same codes that endpoint answers otherwise.',
+      },
+    ),
   ),
 });
 

@@ -6,7 +6,7 @@ import { Errors } from '../lib/errors.js';
 import { isUuid } from '../lib/text.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
 import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
-import { DELIVERY_STATUSES, type SendNotificationBody, type Target } from '../schemas/notifications.js';
+import { DELIVERY_STATUSES, type ItemError, type SendNotificationBody, type Target } from '../schemas/notifications.js';
 
 export const MAX_DATA_BYTES = 4096;
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
@@ -283,13 +283,18 @@ export class NotificationService {
    */
   async sendMany(
     appId: string,
-    inputs: SendNotificationBody[],
-  ): Promise<Array<Accepted | { error: { statusCode: number; code: string; message: string } }>> {
+    inputs: Array<SendNotificationBody | { error: ItemError }>,
+  ): Promise<Array<Accepted | { error: ItemError }>> {
     const now = Date.now();
-    const results: Array<Accepted | { error: { statusCode: number; code: string; message: string } } | undefined> = [];
+    const results: Array<Accepted | { error: ItemError } | undefined> = [];
     const fresh: Array<{ index: number; p: Prepared }> = [];
     const keys = new Set<string>();
     for (const [index, input] of inputs.entries()) {
+      // Refused already (it did not match the schema): its result is that error.
+      if ('error' in input) {
+        results[index] = input;
+        continue;
+      }
       try {
         const p = this.prepare(appId, input, undefined, now);
         const replay = await this.original(p);
@@ -336,7 +341,7 @@ export class NotificationService {
         }
       }
     }
-    return results as Array<Accepted | { error: { statusCode: number; code: string; message: string } }>;
+    return results as Array<Accepted | { error: ItemError }>;
   }
 
   /**
