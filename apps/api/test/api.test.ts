@@ -277,11 +277,38 @@ describe('POST /v1/notifications/:id/cancel', () => {
     const { id } = (await send({ to: { userIds: ['cx-1', 'cx-2'] }, title: 'Oops' })).json();
     const res = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'cancelled', counts: { cancelled: 2, queued: 0 } });
+    expect(res.json()).toMatchObject({ status: 'cancelled', cancelled: 2, counts: { cancelled: 2, queued: 0 } });
     expect(await stack.app.notificationsQueue.getJob(id)).toBeUndefined();
     const subscriber = await stack.app.inbox.findSubscriber(stack.appId, 'cx-1');
     const replay = await stack.app.inbox.sync(subscriber as NonNullable<typeof subscriber>, null, 100);
     expect(replay.notifications.map((n) => n.id)).not.toContain(id);
+  });
+
+  it('cancels a scheduled broadcast before its fan-out, stopping every recipient it targeted', async () => {
+    await stack.db.prisma.subscriber.createMany({
+      data: ['cs-1', 'cs-2', 'cs-3'].map((externalId) => ({ appId: stack.appId, externalId })),
+      skipDuplicates: true,
+    });
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const accepted = (await send({ to: { broadcast: true }, title: 'Later', sendAt })).json();
+    expect(accepted.status).toBe('scheduled');
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/notifications/${accepted.id}/cancel`,
+      headers: auth(),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'cancelled', cancelled: accepted.recipients });
+    expect(accepted.recipients).toBeGreaterThanOrEqual(3);
+    expect(await stack.app.notificationsQueue.getJob(accepted.id)).toBeUndefined();
+  });
+
+  it('documents what cancel does once a notification went out', async () => {
+    const doc = (await stack.app.inject({ url: '/docs/json' })).json();
+    const op = doc.paths['/v1/notifications/{id}/cancel'].post;
+    expect(op.description).toMatch(/no device of its user has acknowledged yet is cancelled/);
+    expect(op.description).toMatch(/409 `HERALD_ERR_NOT_CANCELLABLE` when nothing is left to cancel/);
+    expect(op.responses['200'].content['application/json'].schema.properties.cancelled.type).toBe('integer');
   });
 });
 

@@ -6,6 +6,7 @@ import { processDispatch } from '../src/queues/dispatch-processor.js';
 import type { DispatchJobData } from '../src/queues/notifications.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/services/dispatcher.js';
+import { NotificationService } from '../src/services/notifications.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
 let testDb: TestDatabase;
@@ -85,6 +86,41 @@ describe('dispatchNotification', () => {
       SELECT count(*) AS n FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
        WHERE d.notification_id = ${id}::uuid AND d.seq <> s.last_seq`;
     expect(Number(bad[0]?.n)).toBe(0);
+  });
+
+  it('writes no more rows once the notification is cancelled in the middle of its fan-out', async () => {
+    const users = Array.from({ length: 150 }, (_, i) => `mid-${i}`);
+    const id = randomUUID();
+    await testDb.db.prisma.notification.create({
+      data: { id, appId: 'default', target: { userIds: users }, title: 'T', recipientCount: users.length },
+    });
+    const service = new NotificationService(testDb.db.prisma, testDb.db.sql, { remove: async () => 0 } as never);
+    let handedOver = 0;
+    let cancelled: number | undefined;
+    const result = await dispatchNotification(
+      id,
+      {
+        ...deps,
+        chunk: 50,
+        // The operator cancels right after the first chunk of 50 went out.
+        deliver: async (batch) => {
+          handedOver += batch.reduce((n, o) => n + o.recipients.length, 0);
+          cancelled ??= (await service.cancel('default', id)).cancelled;
+        },
+      },
+      { retry: false },
+    );
+    expect(handedOver).toBe(50);
+    expect(result).toEqual({ created: 50, emitted: 50 });
+    // The 50 rows not acknowledged yet, and the 100 recipients not reached yet.
+    expect(cancelled).toBe(150);
+    const rows = await testDb.db.prisma.delivery.groupBy({
+      by: ['status'],
+      where: { notificationId: id },
+      _count: { _all: true },
+    });
+    expect(rows).toEqual([{ status: 'cancelled', _count: { _all: 50 } }]);
+    expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).status).toBe('cancelled');
   });
 
   it('does not send a cancelled notification', async () => {

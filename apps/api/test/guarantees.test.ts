@@ -307,7 +307,7 @@ describe('scheduling, cancelling and priorities', () => {
     socket.disconnect();
   });
 
-  it('cancels a scheduled notification (twice is fine) and refuses to cancel a sent one', async () => {
+  it('cancels a scheduled notification (twice is fine), and a sent one its offline user never received', async () => {
     const { id } = await send({
       to: { userId: 'sc-2' },
       title: 'Never',
@@ -319,6 +319,7 @@ describe('scheduling, cancelling and priorities', () => {
     expect(await stack.app.notificationsQueue.getJob(id)).toBeUndefined();
     const twice = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
     expect(twice.statusCode).toBe(200);
+    expect(twice.json()).toMatchObject({ status: 'cancelled', cancelled: 0 });
 
     const sent = await send({ to: { userId: 'sc-2' }, title: 'Now' });
     await dispatched(sent.id);
@@ -327,8 +328,9 @@ describe('scheduling, cancelling and priorities', () => {
       url: `/v1/notifications/${sent.id}/cancel`,
       headers: auth(),
     });
-    expect(late.statusCode).toBe(409);
-    expect(late.json()).toMatchObject({ code: 'HERALD_ERR_NOT_CANCELLABLE' });
+    // It went out while sc-2 was offline: its delivery was still waiting for catch-up.
+    expect(late.statusCode).toBe(200);
+    expect(late.json()).toMatchObject({ status: 'cancelled', cancelled: 1, counts: { queued: 0, cancelled: 1 } });
     const missing = await stack.app.inject({
       method: 'POST',
       url: '/v1/notifications/00000000-0000-4000-8000-000000000000/cancel',
@@ -361,6 +363,63 @@ describe('scheduling, cancelling and priorities', () => {
     });
     expect(delivered.json().items.map((i: { userId: string }) => i.userId)).toEqual(['rc-b']);
     socket.disconnect();
+  });
+});
+
+describe('cancel after it went out', () => {
+  const cancel = (id: string) =>
+    stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+  const acking = async (userId: string) => {
+    const socket = await stack.connectUser(userId);
+    socket.on('notification', (_n: unknown, ack: (r: unknown) => void) => ack({ ok: true }));
+    return socket;
+  };
+  const deliveredTo = (id: string, n: number) =>
+    eventually(
+      async () => (await stack.db.prisma.delivery.count({ where: { notificationId: id, status: 'delivered' } })) === n,
+    );
+
+  it('cancels the deliveries no device has received, so catch-up never sends them, and says how many', async () => {
+    const online = await acking('cn-a');
+    const { id } = await send({ to: { userIds: ['cn-a', 'cn-b', 'cn-c'] }, title: 'Flash sale (wrong price)' });
+    await dispatched(id);
+    await deliveredTo(id, 1);
+
+    const res = await cancel(id);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      id,
+      status: 'cancelled',
+      cancelled: 2,
+      cancelledAt: expect.any(String),
+      counts: { delivered: 1, cancelled: 2, queued: 0, sent: 0 },
+    });
+    // cn-b comes online: nothing of it is handed out.
+    const late = await quiet('cn-b');
+    const replay = await sync(late, null);
+    expect(replay.ok).toBe(true);
+    expect(replay.notifications.map((n) => n.id)).not.toContain(id);
+    // Cancelling again stops nobody, and is not an error.
+    const again = await cancel(id);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ status: 'cancelled', cancelled: 0 });
+    online.disconnect();
+    late.disconnect();
+  });
+
+  it('answers 409 when every recipient already received it, and leaves it as it was', async () => {
+    const online = await acking('cn-d');
+    const { id } = await send({ to: { userId: 'cn-d' }, title: 'Already seen' });
+    await dispatched(id);
+    await deliveredTo(id, 1);
+    const res = await cancel(id);
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({
+      code: 'HERALD_ERR_NOT_CANCELLABLE',
+      message: `Notification ${id} cannot be cancelled: every recipient already received it, so nothing is left to cancel.`,
+    });
+    expect((await stack.db.prisma.notification.findUniqueOrThrow({ where: { id } })).status).toBe('dispatched');
+    online.disconnect();
   });
 });
 

@@ -4,6 +4,7 @@ import { errorResponses } from '../schemas/common.js';
 import {
   BatchBody,
   BatchResponse,
+  CancelResponse,
   IdempotencyHeaders,
   type ItemError,
   NotificationDetails,
@@ -91,12 +92,17 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
     '/v1/notifications/:id/cancel',
     {
       schema: {
-        summary: 'Cancel a scheduled or queued notification',
-        description: 'Answers 409 once it is being sent or was sent. Cancelling twice is not an error.',
+        summary: 'Cancel what has not been delivered yet',
+        description:
+          'A scheduled or queued notification is cancelled entirely. Once it went out, every delivery that no ' +
+          'device of its user has acknowledged yet is cancelled, so catch-up never sends it; those already on ' +
+          'their way to an open socket at that moment may still arrive. `cancelled` says how many recipients ' +
+          'this request stopped. Cancelling twice is not an error; 409 `HERALD_ERR_NOT_CANCELLABLE` when nothing ' +
+          'is left to cancel (every recipient received it, or it expired).',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(401, 404, 409) },
+        response: { 200: CancelResponse, ...errorResponses(401, 404, 409) },
       },
     },
     async (request) => fastify.notifications.cancel(request.tenant.appId, request.params.id),

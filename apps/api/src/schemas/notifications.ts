@@ -88,6 +88,15 @@ export const NotificationDetails = Type.Object({
   counts: Type.Object(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, Type.Integer()]))),
 });
 
+export const CancelResponse = Type.Object({
+  ...NotificationDetails.properties,
+  cancelled: Type.Integer({
+    description:
+      'Recipients this request stopped: every recipient of a notification that had not gone out yet, or, once it ' +
+      'went out, those no device had acknowledged (catch-up will not send it to them). 0 when cancelling again.',
+  }),
+});
+
 export const NotificationParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
 });

@@ -1,7 +1,7 @@
 import type { ClientToServerEvents, ServerToClientEvents } from '@herald/protocol';
 import type { Server } from 'socket.io';
 import type { Sql } from '../db/database.js';
-import type { Notification, PrismaClient } from '../generated/prisma/client.js';
+import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from './deliveries.js';
 import { fansOutAtAccept } from './notifications.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
@@ -162,6 +162,17 @@ export async function dispatchNotification(
  */
 type RowStatus = 'queued' | 'expired';
 
+/**
+ * `live`: the notification's row while it is still being fanned out, locked FOR SHARE. Cancelling
+ * locks it FOR UPDATE: a chunk either commits first (and cancel then cancels its rows too) or
+ * waits, sees the notification cancelled, and writes nothing.
+ */
+function stillProcessing(id: string): Prisma.Sql {
+  return Prisma.sql`live AS (
+      SELECT id FROM notifications WHERE id = ${id}::uuid AND status = 'processing' FOR SHARE
+    )`;
+}
+
 function fanOutToUsers(
   prisma: PrismaClient,
   n: Notification,
@@ -169,9 +180,9 @@ function fanOutToUsers(
   status: RowStatus,
 ): Promise<Recipient[]> {
   return prisma.$queryRaw<Recipient[]>`
-    WITH wanted AS (
+    WITH ${stillProcessing(n.id)}, wanted AS (
       SELECT u.external_id FROM unnest(${userIds}::text[]) AS u(external_id)
-       WHERE NOT EXISTS (
+       WHERE EXISTS (SELECT 1 FROM live) AND NOT EXISTS (
          SELECT 1 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
           WHERE d.notification_id = ${n.id}::uuid AND s.app_id = ${n.appId} AND s.external_id = u.external_id)
        ORDER BY u.external_id
@@ -198,9 +209,9 @@ function fanOutToSubscribers(
   status: RowStatus,
 ): Promise<Recipient[]> {
   return prisma.$queryRaw<Recipient[]>`
-    WITH picked AS (
+    WITH ${stillProcessing(n.id)}, picked AS (
       SELECT s.id FROM subscribers s
-       WHERE s.id = ANY(${ids}::text[])
+       WHERE EXISTS (SELECT 1 FROM live) AND s.id = ANY(${ids}::text[])
          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = ${n.id}::uuid AND d.subscriber_id = s.id)
        -- The same lock order as every other statement that bumps sequences: by external id.
        ORDER BY s.external_id

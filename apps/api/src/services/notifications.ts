@@ -471,25 +471,46 @@ export class NotificationService {
     }
   }
 
-  /** Cancels a notification that has not gone out yet (scheduled or still queued). */
+  /**
+   * Cancels what has not been delivered yet: a scheduled or queued notification entirely (and its
+   * job), and, once it went out, every delivery no device of its user has acknowledged — so
+   * catch-up never sends them. Returns the notification with `cancelled`, how many recipients this
+   * call stopped. Cancelling twice is not an error (the second stops nobody); a notification with
+   * nothing left to stop (every recipient has it, or it expired) is a 409.
+   */
   async cancel(appId: string, id: string) {
     if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
-    const updated = await this.prisma.notification.updateMany({
-      where: { id, appId, status: { in: ['queued', 'scheduled'] } },
-      data: { status: 'cancelled', cancelledAt: new Date() },
-    });
-    if (updated.count === 0) {
-      const n = await this.prisma.notification.findFirst({ where: { id, appId }, select: { status: true } });
+    const cancelled = await this.prisma.$transaction(async (tx) => {
+      // Locked: a fan-out writing delivery rows right now finishes first (and its rows are
+      // cancelled below), or waits and then sees the notification cancelled and writes none.
+      const [n] = await tx.$queryRaw<Array<{ status: NotificationStatus; recipients: number }>>`
+        SELECT status::text AS status, recipient_count AS recipients FROM notifications
+         WHERE id = ${id}::uuid AND app_id = ${appId} FOR UPDATE`;
       if (!n) throw new Errors.NotificationNotFound(id);
-      if (n.status !== 'cancelled') throw new Errors.NotCancellable(id, n.status);
-    } else {
-      // Rows written at accept time must not be handed out by catch-up.
-      await this.prisma.$executeRaw`
-        UPDATE deliveries SET status = 'cancelled' WHERE notification_id = ${id}::uuid AND status IN ('queued', 'sent')`;
-      // The job may be running right now; the worker re-checks the status before sending anything.
-      await this.queue.remove(id).catch(() => 0);
-    }
-    return this.get(appId, id);
+      if (n.status === 'cancelled') return 0;
+      if (n.status === 'expired') throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
+      const [{ existing = 0 } = {}] = await tx.$queryRaw<Array<{ existing: number }>>`
+        SELECT count(*)::int AS existing FROM deliveries WHERE notification_id = ${id}::uuid`;
+      const rows = await tx.$executeRaw`
+        UPDATE deliveries SET status = 'cancelled'
+         WHERE notification_id = ${id}::uuid AND status IN ('queued', 'sent')`;
+      const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
+      if (!notSentYet && rows === 0) {
+        throw new Errors.NotCancellable(
+          id,
+          n.status === 'failed'
+            ? 'it failed, and none of its deliveries is left waiting'
+            : 'every recipient already received it, so nothing is left to cancel',
+        );
+      }
+      await tx.$executeRaw`
+        UPDATE notifications SET status = 'cancelled', cancelled_at = now() WHERE id = ${id}::uuid`;
+      // Before (or during) its fan-out, recipients without a row yet are stopped too.
+      return notSentYet ? rows + Math.max(0, n.recipients - existing) : rows;
+    });
+    // The job may be running right now; the worker re-checks the status before sending anything.
+    await this.queue.remove(id).catch(() => 0);
+    return { ...(await this.get(appId, id)), cancelled };
   }
 
   async get(appId: string, id: string) {

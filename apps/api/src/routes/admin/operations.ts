@@ -6,6 +6,7 @@ import { hashPassword } from '../../lib/secrets.js';
 import { isUuid } from '../../lib/text.js';
 import { errorResponses } from '../../schemas/common.js';
 import {
+  CancelResponse,
   NotificationDetails,
   NotificationParams,
   NotificationStatus,
@@ -199,7 +200,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['admin'],
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(401, 403, 404, 409) },
+        response: { 200: CancelResponse, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (request) => {
