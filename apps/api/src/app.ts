@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fast
 import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
 import { Errors } from './lib/errors.js';
+import type { HeraldMetrics } from './lib/metrics.js';
 import type { RedisEndpoint } from './lib/redis-endpoint.js';
 import { unstorableText } from './lib/text.js';
 import adminAuthPlugin from './plugins/admin-auth.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   defaultAppId: string;
   /** Use the Redis adapter so that emits reach sockets on other processes. */
   clusterAdapter: boolean;
+  /** The process's metrics, shared with its worker (`all` role); otherwise the app makes its own. */
+  metrics?: HeraldMetrics;
   /** A pino logger to use (the process's own); otherwise one is made from the config. */
   loggerInstance?: FastifyBaseLogger;
   logger?: FastifyServerOptions['logger'];
@@ -72,7 +75,7 @@ export async function buildApp(opts: AppOptions) {
   // External capabilities.
   await app.register(errorsPlugin);
   await app.register(docsPlugin);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { metrics: opts.metrics });
   await app.register(databasePlugin, { db: opts.db });
   await app.register(redisPlugin, { endpoint: opts.redis });
   // Herald's own.

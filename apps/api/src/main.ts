@@ -11,8 +11,9 @@ import { buildApp, type HeraldApp } from './app.js';
 import { type Config, ConfigError, loadConfig, type Role } from './config/index.js';
 import { type Database, DatabaseError, databaseTarget, openDatabase } from './db/database.js';
 import { MigrationError } from './db/migrate.js';
+import { createMetrics } from './lib/metrics.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './lib/redis-endpoint.js';
-import { ListenError, listen } from './server.js';
+import { ListenError, listen, listenMetrics } from './server.js';
 import { type BootstrapResult, bootstrap, markCredentialsShown } from './services/bootstrap.js';
 import { type RunningWorker, startWorker } from './worker.js';
 
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
 
     let app: HeraldApp | undefined;
     let worker: RunningWorker | undefined;
+    // One set of metrics per process: in the `all` role the worker's outcomes and acks are on the server's /metrics.
+    const metrics = createMetrics();
     // One embedded process needs no adapter; anything that can scale out does (unless told otherwise).
     const clustered =
       config.adapter === 'sharded' ||
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
         defaultAppId: boot.credentials.appId,
         clusterAdapter: clustered,
         loggerInstance: log,
+        metrics,
       });
       const running = app;
       cleanups.push(() => running.close());
@@ -154,11 +158,17 @@ async function main(): Promise<void> {
         log,
         emitter: app?.io,
         recorder: app?.recorder,
+        metrics,
         // In a cluster every node's sockets must see each batch, this node's included.
         delivery: app && !clustered ? 'local' : 'channel',
       });
       const running = worker;
       cleanups.push(() => running.close());
+      if (!app && config.metricsPort !== undefined) {
+        const served = await listenMetrics(metrics.registry, config.host, config.metricsPort);
+        cleanups.push(() => served.close());
+        process.stdout.write(`  Herald worker metrics at ${served.url}\n`);
+      }
       process.stdout.write(
         `  Herald worker is running (concurrency ${config.workerConcurrency}, queue prefix ${config.queuePrefix})\n`,
       );

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { Registry } from 'prom-client';
 import type { HeraldApp } from './app.js';
 
 /** Pending connections the kernel may queue for accept(). */
@@ -62,4 +64,44 @@ function listenError(error: unknown, host: string, port: number): unknown {
     default:
       return error;
   }
+}
+
+/**
+ * A worker process has no HTTP server: when asked, it serves its own metrics (failed
+ * notifications, expired deliveries, process figures) on a port of their own. Resolves with the
+ * URL once listening, and with a function that closes it.
+ */
+export async function listenMetrics(
+  registry: Registry,
+  host: string,
+  port: number,
+): Promise<{ url: URL; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (request.method === 'GET' && path === '/metrics') {
+      registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => response.writeHead(500).end(),
+      );
+    } else if (request.method === 'GET' && path === '/healthz') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    } else {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /metrics and /healthz here.\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(listenError(error, host, port)));
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: new URL(`http://${shownHost}:${actualPort}/metrics`),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

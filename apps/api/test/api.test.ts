@@ -419,8 +419,34 @@ describe('operations endpoints', () => {
 
   it('exposes Prometheus metrics', async () => {
     const res = await stack.app.inject({ url: '/metrics' });
-    expect(res.body).toMatch(/herald_notifications_accepted_total/);
-    expect(res.body).toMatch(/herald_sockets_connected/);
+    for (const name of [
+      'herald_notifications_accepted_total',
+      'herald_deliveries_total',
+      'herald_notifications_failed_total',
+      'herald_deliveries_expired_total',
+      'herald_ack_latency_seconds',
+      'herald_sockets_connected',
+      'herald_users_connected',
+      'herald_queue_jobs',
+      'herald_queue_oldest_age_seconds',
+    ]) {
+      expect(res.body).toContain(`# TYPE ${name} `);
+    }
+  });
+
+  it('never shows NaN or an empty histogram sentinel, even to scrapes that come at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const scrapes = await Promise.all([1, 2, 3].map(() => stack.app.inject({ url: '/metrics' })));
+      for (const res of scrapes) {
+        for (const line of res.body.split('\n')) {
+          if (!line || line.startsWith('#')) continue;
+          const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+          expect({ line, finite: Number.isFinite(value) }).toEqual({ line, finite: true });
+          // An empty event-loop histogram's min is int64 max nanoseconds: 9223372036.85 s.
+          if (line.includes('eventloop_lag')) expect({ line, small: value < 3600 }).toEqual({ line, small: true });
+        }
+      }
+    }
   });
 
   it('answers unknown routes with 404 HERALD_ERR_ROUTE_NOT_FOUND', async () => {

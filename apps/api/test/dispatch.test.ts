@@ -162,8 +162,11 @@ describe('dispatchMany (rows written at accept time)', () => {
     const cancelled = await accepted('m-cancelled', { status: 'cancelled' });
     emitted.length = 0;
 
-    expect(await dispatchMany([live, stale, cancelled], deps)).toEqual({ created: 0, emitted: 1 });
+    const outcomes: Array<[string, number]> = [];
+    const counting = { ...deps, onOutcome: (o: string, n: number) => outcomes.push([o, n]) };
+    expect(await dispatchMany([live, stale, cancelled], counting)).toEqual({ created: 0, emitted: 1 });
     expect(emitted).toEqual(['user:default:m-live']);
+    expect(outcomes).toEqual([['expired', 1]]);
     expect(await statusOf(live)).toBe('dispatched');
     expect(await statusOf(stale)).toBe('expired');
     expect((await rowOf(stale)).status).toBe('expired');
@@ -222,20 +225,36 @@ describe('processDispatch', () => {
     await expect(processDispatch(job(randomUUID()), deps)).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
-  it('marks the notification failed with the reason when the last attempt fails', async () => {
+  it('marks the notification failed with the reason when the last attempt fails, and reports it once', async () => {
     const id = await stored({ userIds: Array.from({ length: 150 }, (_, i) => `f${i}`) });
+    const outcomes: Array<[string, number]> = [];
     // A delivery that throws stands for any failure during fan-out.
     const broken: DispatchDeps = {
       ...deps,
       deliver: async () => {
         throw new Error('the sockets are unreachable');
       },
+      onOutcome: (outcome, count) => outcomes.push([outcome, count]),
     };
     await expect(processDispatch(job(id, 0, 3), broken)).rejects.toThrow();
     expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).status).toBe('processing');
+    expect(outcomes).toEqual([]);
     await expect(processDispatch(job(id, 2, 3), broken)).rejects.toThrow();
     const failed = await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } });
     expect(failed.status).toBe('failed');
     expect(failed.failureReason).toMatch(/\w+/);
+    expect(outcomes).toEqual([['failed', 1]]);
+  });
+
+  it('reports deliveries that expired before they could go out', async () => {
+    const id = randomUUID();
+    const users = Array.from({ length: 120 }, (_, i) => `exp-${i}`);
+    await testDb.db.prisma.notification.create({
+      data: { id, appId: 'default', target: { userIds: users }, title: 'T', expiresAt: new Date(Date.now() - 1000) },
+    });
+    const outcomes: Array<[string, number]> = [];
+    const result = await processDispatch(job(id), { ...deps, onOutcome: (o, n) => outcomes.push([o, n]) });
+    expect(result).toMatchObject({ skipped: 'expired', created: 120, emitted: 0 });
+    expect(outcomes).toEqual([['expired', 120]]);
   });
 });

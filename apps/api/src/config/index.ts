@@ -31,6 +31,8 @@ export interface Config {
   fanoutChunk: number;
   /** On SIGTERM/SIGINT, the process exits after this long even if a shutdown step still waits. */
   shutdownTimeoutMs: number;
+  /** The worker role serves /metrics on this port (on HOST) when set; the other roles serve it on PORT. */
+  metricsPort: number | undefined;
   /**
    * Which proxies' X-Forwarded-For to believe (client addresses in rate limits, throttling and the
    * audit log): false (none), true (any: only behind a proxy that overwrites it), or
@@ -66,6 +68,7 @@ const descriptions: Record<string, string> = {
   HERALD_JOB_LOCK_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
   HERALD_SHUTDOWN_TIMEOUT_MS: 'a number of milliseconds from 1000 to 600000',
+  HERALD_METRICS_PORT: 'an integer from 0 to 65535',
   HERALD_ADAPTER: 'one of auto, none, sharded',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
@@ -118,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jobLockMs: e.HERALD_JOB_LOCK_MS,
     fanoutChunk: e.HERALD_FANOUT_CHUNK,
     shutdownTimeoutMs: e.HERALD_SHUTDOWN_TIMEOUT_MS,
+    metricsPort: e.HERALD_METRICS_PORT,
     adapter: e.HERALD_ADAPTER,
     trustProxy:
       e.HERALD_TRUST_PROXY === 'true' ? true : e.HERALD_TRUST_PROXY === 'false' ? false : e.HERALD_TRUST_PROXY,

@@ -83,7 +83,9 @@ export default fp(
       });
       deliveries = sub;
       sub.on('error', (err) => fastify.log.warn({ err }, 'deliveries channel connection error'));
-      const deliver = localDelivery(io, fastify.recorder, opts.ackTimeoutMs);
+      const deliver = localDelivery(io, fastify.recorder, opts.ackTimeoutMs, (s) =>
+        fastify.metrics.ackLatency.observe(s),
+      );
       await subscribeDeliveries(sub, channel, deliver, (err) =>
         fastify.log.error({ err }, 'could not deliver a dispatched batch'),
       );
@@ -119,5 +121,5 @@ export default fp(
       await deliveries?.quit().catch(() => deliveries?.disconnect());
     });
   },
-  { name: 'herald-socket', dependencies: ['herald-services', 'herald-redis'] },
+  { name: 'herald-socket', dependencies: ['herald-services', 'herald-redis', 'herald-metrics'] },
 );

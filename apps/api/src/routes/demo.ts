@@ -70,13 +70,18 @@ const demo: FastifyPluginAsyncTypebox<{ appId: string }> = async (fastify, opts)
       } catch (error) {
         throw new Errors.TokenInvalid((error as Error).message);
       }
-      const { replayed: _r, ...accepted } = await fastify.notifications.send(opts.appId, {
-        to: { userId },
-        title: 'Hello from Herald 👋',
-        body: `This popup went from a REST call through the queue and a socket to your browser at ${new Date().toLocaleTimeString('en-GB')}.`,
-        url: '/',
-        tag: 'herald-demo',
-      });
+      const { replayed: _r, ...accepted } = await fastify.notifications.send(
+        opts.appId,
+        {
+          to: { userId },
+          title: 'Hello from Herald 👋',
+          body: `This popup went from a REST call through the queue and a socket to your browser at ${new Date().toLocaleTimeString('en-GB')}.`,
+          url: '/',
+          tag: 'herald-demo',
+        },
+        undefined,
+        'demo',
+      );
       return reply.code(202).send(accepted);
     },
   );

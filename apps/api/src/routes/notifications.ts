@@ -42,7 +42,6 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         request.headers['idempotency-key'],
       );
       if (accepted.replayed) reply.header('idempotent-replayed', 'true');
-      else fastify.metrics.accepted.inc({ priority: request.body.priority ?? 'normal' });
       const { replayed: _replayed, ...body } = accepted;
       return reply.code(202).send(body);
     },
@@ -75,12 +74,9 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       });
       const results = await fastify.notifications.sendMany(request.tenant.appId, items);
       let accepted = 0;
-      const body = results.map((r, i) => {
+      const body = results.map((r) => {
         if ('error' in r) return r;
         accepted++;
-        const item = items[i];
-        if (!r.replayed && item && !('error' in item))
-          fastify.metrics.accepted.inc({ priority: item.priority ?? 'normal' });
         const { replayed: _replayed, ...rest } = r;
         return rest;
       });

@@ -50,7 +50,13 @@ export const deliveriesChannel = (queuePrefix: string) => `${queuePrefix}:delive
  * gateway that gets every batch of a cluster skips the users hosted elsewhere cheaply. (A room
  * emit with an ack would wait for every node of the cluster to answer, even with the local flag.)
  */
-export function localDelivery(io: Emitter, recorder: DeliveryRecorder, ackTimeoutMs: number): Deliver {
+export function localDelivery(
+  io: Emitter,
+  recorder: DeliveryRecorder,
+  ackTimeoutMs: number,
+  /** Told each ack's latency, in seconds from the emit (metrics). */
+  observeAck: (seconds: number) => void = () => {},
+): Deliver {
   const nsp = io.of('/');
   const rooms = nsp.adapter.rooms;
   return async (batch) => {
@@ -60,12 +66,14 @@ export function localDelivery(io: Emitter, recorder: DeliveryRecorder, ackTimeou
         if (!ids) continue;
         const packet = { ...payload, seq } as NotificationPayload;
         for (const id of ids) {
+          const emitted = performance.now();
           nsp.sockets
             .get(id)
             ?.timeout(ackTimeoutMs)
-            .emit(ServerEvent.Notification, packet, (err: Error | null) =>
-              recorder.record(err ? 'sent' : 'delivered', payload.id, subscriberId),
-            );
+            .emit(ServerEvent.Notification, packet, (err: Error | null) => {
+              if (!err) observeAck((performance.now() - emitted) / 1000);
+              recorder.record(err ? 'sent' : 'delivered', payload.id, subscriberId);
+            });
         }
       }
     }

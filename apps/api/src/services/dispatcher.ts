@@ -20,6 +20,8 @@ export interface DispatchDeps {
   freshnessMs: number;
   /** Recipients per fan-out statement (default FANOUT_CHUNK). */
   chunk?: number;
+  /** Told how many notifications failed for good, or deliveries expired unsent (metrics). */
+  onOutcome?: (outcome: 'failed' | 'expired', count: number) => void;
 }
 
 export interface DispatchResult {
@@ -146,6 +148,7 @@ export async function dispatchNotification(
     }
   }
 
+  if (expired && created > 0) deps.onOutcome?.('expired', created);
   await prisma.$executeRaw`
     UPDATE notifications
        SET status = ${expired ? 'expired' : 'dispatched'}::"NotificationStatus", dispatched_at = COALESCE(dispatched_at, now()),
@@ -275,11 +278,13 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
   // statement this would be planned as a scan of all deliveries; if it fails, the sweep does it.)
   const expired = [...new Set(rows.filter((r) => r.claimed_status === 'expired').map((r) => r.id))];
   if (expired.length) {
-    await deps.sql.query(
+    const marked = await deps.sql.query(
       `UPDATE deliveries SET status = 'expired', expired_at = now()
-        WHERE notification_id = ANY($1::uuid[]) AND status IN ('queued', 'sent')`,
+        WHERE notification_id = ANY($1::uuid[]) AND status IN ('queued', 'sent')
+        RETURNING 1`,
       [expired],
     );
+    if (marked.length > 0) deps.onOutcome?.('expired', marked.length);
   }
   // Rows come in sequence order.
   const live = rows.filter(

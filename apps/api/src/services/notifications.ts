@@ -3,6 +3,7 @@ import type { AdminAccepted } from '@herald/protocol';
 import type { Sql } from '../db/database.js';
 import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
+import type { AcceptSource } from '../lib/metrics.js';
 import { isUuid } from '../lib/text.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
 import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
@@ -30,6 +31,13 @@ export interface Accepted {
 
 type TargetKind = 'userId' | 'userIds' | 'topic' | 'broadcast';
 
+/** A notification just stored and queued (not a replay), for the dashboard and the metrics. */
+export interface AcceptedEvent {
+  item: AdminAccepted;
+  source: AcceptSource;
+  priority: 'low' | 'normal' | 'high';
+}
+
 /** Checks that `to` names exactly one kind of target and returns which. */
 export function targetKind(to: Target): TargetKind {
   const kinds = (['userId', 'userIds', 'topic', 'broadcast'] as const).filter((k) => to[k] !== undefined);
@@ -49,6 +57,8 @@ interface Prepared {
   kind: TargetKind;
   delayMs: number;
   priority: 'low' | 'normal' | 'high';
+  /** Which front door it came through (metrics). */
+  source: AcceptSource;
   /** Users whose delivery rows are written with the notification itself (see `fansOutAtAccept`). */
   users: string[];
 }
@@ -95,25 +105,35 @@ export class NotificationService {
     private readonly queueReady: () => boolean = () => true,
     private readonly enqueueTimeoutMs = 5000,
     /** Told about every notification accepted (not replayed): dashboard counters and live log. */
-    private readonly onAccepted: (items: AdminAccepted[]) => void = () => {},
+    private readonly onAccepted: (accepted: AcceptedEvent[]) => void = () => {},
   ) {}
 
   private announce(prepared: Prepared[]): void {
     const createdAt = new Date().toISOString();
     this.onAccepted(
       prepared.map((p) => ({
-        id: p.row.id,
-        appId: p.row.appId,
-        title: p.row.title,
-        status: p.row.status,
-        recipients: p.row.recipientCount ?? 0,
-        createdAt,
+        item: {
+          id: p.row.id,
+          appId: p.row.appId,
+          title: p.row.title,
+          status: p.row.status,
+          recipients: p.row.recipientCount ?? 0,
+          createdAt,
+        },
+        source: p.source,
+        priority: p.priority,
       })),
     );
   }
 
   /** Validates one request beyond its schema and builds its row. Throws a coded 4xx error. */
-  private prepare(appId: string, input: SendNotificationBody, headerKey: string | undefined, now: number): Prepared {
+  private prepare(
+    appId: string,
+    input: SendNotificationBody,
+    headerKey: string | undefined,
+    now: number,
+    source: AcceptSource,
+  ): Prepared {
     const kind = targetKind(input.to);
     if (kind === 'topic') {
       throw new Errors.TargetUnsupported('Sending to a topic is not supported yet; use userId, userIds or broadcast.');
@@ -140,6 +160,7 @@ export class NotificationService {
       kind,
       delayMs: startsAt - now,
       priority,
+      source,
       users,
       row: {
         id: randomUUID(),
@@ -190,8 +211,13 @@ export class NotificationService {
     return this.prisma.subscriber.count({ where: { appId } });
   }
 
-  async send(appId: string, input: SendNotificationBody, headerKey?: string): Promise<Accepted> {
-    const p = this.prepare(appId, input, headerKey, Date.now());
+  async send(
+    appId: string,
+    input: SendNotificationBody,
+    headerKey?: string,
+    source: AcceptSource = 'api',
+  ): Promise<Accepted> {
+    const p = this.prepare(appId, input, headerKey, Date.now(), source);
     const replay = await this.original(p);
     if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
@@ -296,7 +322,7 @@ export class NotificationService {
         continue;
       }
       try {
-        const p = this.prepare(appId, input, undefined, now);
+        const p = this.prepare(appId, input, undefined, now, 'batch');
         const replay = await this.original(p);
         if (replay) {
           results[index] = replay;

@@ -141,7 +141,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       const { appId, ...body } = request.body as { appId: string } & Static<typeof SendNotificationBody>;
       if (!(await fastify.prisma.app.findUnique({ where: { id: appId }, select: { id: true } })))
         throw new Errors.AppNotFound(appId);
-      const { replayed: _r, ...accepted } = await fastify.notifications.send(appId, body);
+      const { replayed: _r, ...accepted } = await fastify.notifications.send(appId, body, undefined, 'dashboard');
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,
