@@ -101,7 +101,7 @@ describe('stopping Herald with everything connected', () => {
   it('exits 0 within seconds on SIGTERM, and starts again at once on the same data directory', {
     timeout: 180_000,
   }, async () => {
-    herald = await startHerald({ env });
+    herald = await startHerald({ env, timeoutMs: 150_000 });
     const { dashboard, websocket, polling } = await connectEverything(herald.url);
     expect([dashboard.connected, websocket.connected, polling.connected]).toEqual([true, true, true]);
     // The clients hear a closed connection (so they reconnect by themselves), not a "go away".
@@ -114,12 +114,12 @@ describe('stopping Herald with everything connected', () => {
     expect(ms).toBeLessThan(5000);
     expect(await reasons).toEqual(['transport close', 'transport close', 'transport close']);
 
-    herald = await startHerald({ env });
+    herald = await startHerald({ env, timeoutMs: 150_000 });
     expect((await api(herald.url, '/readyz')).status).toBe(200);
   });
 
   it('exits 0 within seconds on Ctrl-C (SIGINT)', { timeout: 120_000 }, async () => {
-    herald = await startHerald({ env });
+    herald = await startHerald({ env, timeoutMs: 150_000 });
     await connectEverything(herald.url);
     const { code, ms } = await stopTimed(herald, 'SIGINT');
     expect(code).toBe(0);
@@ -127,11 +127,11 @@ describe('stopping Herald with everything connected', () => {
   });
 
   it('starts again on the same data directory after kill -9, and delivers', { timeout: 180_000 }, async () => {
-    herald = await startHerald({ env });
+    herald = await startHerald({ env, timeoutMs: 150_000 });
     await connectEverything(herald.url);
     expect(await herald.stop('SIGKILL')).toBeNull();
 
-    herald = await startHerald({ env });
+    herald = await startHerald({ env, timeoutMs: 150_000 });
     expect(herald.output()).not.toMatch(/Another Herald process/);
     const base = herald.url;
     const socket = await connected(

@@ -25,7 +25,7 @@ afterAll(async () => {
 
 /** What Herald printed before it exited (startHerald rejects with it). */
 async function failedStart(env: Record<string, string>): Promise<string> {
-  const error = await startHerald({ env: { HERALD_QUEUE_PREFIX: queuePrefix, ...env } }).then(
+  const error = await startHerald({ env: { HERALD_QUEUE_PREFIX: queuePrefix, ...env }, timeoutMs: 150_000 }).then(
     async (herald) => {
       await herald.stop();
       return null;
@@ -61,7 +61,10 @@ describe('a port that is already in use', () => {
     // The first start generated (and saved) credentials but could not show them: this one does.
     const saved = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
     expect(saved.apiKey).toMatch(/^hk_/);
-    const herald = await startHerald({ env: { HERALD_DATA_DIR: dataDir, HERALD_QUEUE_PREFIX: queuePrefix } });
+    const herald = await startHerald({
+      env: { HERALD_DATA_DIR: dataDir, HERALD_QUEUE_PREFIX: queuePrefix },
+      timeoutMs: 150_000,
+    });
     try {
       const out = herald.output();
       expect(out).toMatch(/First run: these were generated and saved to .*credentials\.json \(mode 0600\)/);
@@ -72,7 +75,10 @@ describe('a port that is already in use', () => {
       expect(await herald.stop()).toBe(0);
     }
     // …once.
-    const again = await startHerald({ env: { HERALD_DATA_DIR: dataDir, HERALD_QUEUE_PREFIX: queuePrefix } });
+    const again = await startHerald({
+      env: { HERALD_DATA_DIR: dataDir, HERALD_QUEUE_PREFIX: queuePrefix },
+      timeoutMs: 150_000,
+    });
     try {
       expect(again.output()).toMatch(/Credentials of the first run: .*credentials\.json/);
       expect(again.output()).not.toContain(saved.apiKey);
