@@ -126,6 +126,25 @@ describe('stopping Herald with everything connected', () => {
     expect(ms).toBeLessThan(5000);
   });
 
+  it('stops at once on a second Ctrl-C while the first is still waiting, and starts again', {
+    timeout: 180_000,
+  }, async () => {
+    herald = await startHerald({ env, timeoutMs: 150_000 });
+    // The request whose body never finishes keeps the first Ctrl-C waiting (up to its 2 s grace).
+    await connectEverything(herald.url);
+    herald.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(herald.child.exitCode).toBeNull();
+    const second = Date.now();
+    herald.child.kill('SIGINT');
+    expect(await herald.exited).toBe(1);
+    expect(Date.now() - second).toBeLessThan(1000);
+    expect(herald.output()).toContain('herald: stopping at once.');
+
+    herald = await startHerald({ env, timeoutMs: 150_000 });
+    expect((await api(herald.url, '/readyz')).status).toBe(200);
+  });
+
   it('starts again on the same data directory after kill -9, and delivers', { timeout: 180_000 }, async () => {
     herald = await startHerald({ env, timeoutMs: 150_000 });
     await connectEverything(herald.url);

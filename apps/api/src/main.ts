@@ -92,12 +92,36 @@ async function main(): Promise<void> {
 
   const db: Database = await openDatabase(target);
   const cleanups: Array<() => Promise<void>> = [() => db.close()];
-  const shutdown = async (code: number) => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((err) => log.error({ err }, 'shutdown step failed'));
-    }
-    process.exit(code);
-  };
+  let stopping: Promise<void> | undefined;
+  const shutdown = (code: number) =>
+    (stopping ??= (async () => {
+      // The last registered first; one registered meanwhile (a start still under way) too.
+      for (let step = cleanups.pop(); step; step = cleanups.pop()) {
+        await step().catch((err) => log.error({ err }, 'shutdown step failed'));
+      }
+      process.exit(code);
+    })());
+
+  // From here on Ctrl-C/SIGTERM stop Herald cleanly, also while it is still starting.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      // A second Ctrl-C means "now".
+      if (stopping) {
+        process.stderr.write('herald: stopping at once.\n');
+        process.exit(1);
+      }
+      log.info({ signal }, 'shutting down');
+      // Whatever a step waits on (a job that does not finish, a database that does not answer),
+      // stopping takes at most this long: a crashed worker's job is taken over by another anyway.
+      setTimeout(() => {
+        process.stderr.write(
+          `herald: shutdown did not finish within ${config.shutdownTimeoutMs} ms (HERALD_SHUTDOWN_TIMEOUT_MS); exiting anyway.\n`,
+        );
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+      void shutdown(0);
+    });
+  }
 
   try {
     if (command === 'migrate' || config.autoMigrate) {
@@ -116,6 +140,7 @@ async function main(): Promise<void> {
 
     let app: HeraldApp | undefined;
     let worker: RunningWorker | undefined;
+    let ready = () => {};
     // One set of metrics per process: in the `all` role the worker's outcomes and acks are on the server's /metrics.
     const metrics = createMetrics();
     // One embedded process needs no adapter; anything that can scale out does (unless told otherwise).
@@ -142,8 +167,12 @@ async function main(): Promise<void> {
       const running = app;
       cleanups.push(() => running.close());
       const url = await listen(app, config.host, config.port);
-      process.stdout.write(banner(config, url, boot));
-      if (boot.generated) markCredentialsShown(boot.credentialsPath);
+      // Shown once everything runs (the worker too): "running" is then true, and a start that
+      // fails before this shows the generated credentials on the next one.
+      ready = () => {
+        process.stdout.write(banner(config, url, boot));
+        if (boot.generated) markCredentialsShown(boot.credentialsPath);
+      };
     }
     if (config.role !== 'api') {
       worker = await startWorker({
@@ -173,31 +202,12 @@ async function main(): Promise<void> {
         `  Herald worker is running (concurrency ${config.workerConcurrency}, queue prefix ${config.queuePrefix})\n`,
       );
     }
+    if (!stopping) ready();
   } catch (error) {
+    // Stopping while starting makes the remaining steps fail: that is not worth a message.
+    if (stopping) return;
     report(error);
     await shutdown(1);
-  }
-
-  let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      // A second Ctrl-C means "now".
-      if (stopping) {
-        process.stderr.write('herald: stopping at once.\n');
-        process.exit(1);
-      }
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      // Whatever a step waits on (a job that does not finish, a database that does not answer),
-      // stopping takes at most this long: a crashed worker's job is taken over by another anyway.
-      setTimeout(() => {
-        process.stderr.write(
-          `herald: shutdown did not finish within ${config.shutdownTimeoutMs} ms (HERALD_SHUTDOWN_TIMEOUT_MS); exiting anyway.\n`,
-        );
-        process.exit(1);
-      }, config.shutdownTimeoutMs).unref();
-      void shutdown(0);
-    });
   }
 }
 
