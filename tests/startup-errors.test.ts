@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, dropQueuePrefix, POSTGRES_URL, startHerald, tempDir, uid } from './support/herald.js';
+import { api, createSchema, dropQueuePrefix, POSTGRES_URL, startHerald, tempDir, uid } from './support/herald.js';
 
 const queuePrefix = `{herald-e2e-${uid()}}`;
 const dirs: Array<ReturnType<typeof tempDir>> = [];
@@ -24,8 +24,8 @@ afterAll(async () => {
 });
 
 /** What Herald printed before it exited (startHerald rejects with it). */
-async function failedStart(env: Record<string, string>): Promise<string> {
-  const error = await startHerald({ env: { HERALD_QUEUE_PREFIX: queuePrefix, ...env }, timeoutMs: 150_000 }).then(
+async function failedStart(env: Record<string, string>, args: string[] = []): Promise<string> {
+  const error = await startHerald({ env: { HERALD_QUEUE_PREFIX: queuePrefix, ...env }, args, timeoutMs: 150_000 }).then(
     async (herald) => {
       await herald.stop();
       return null;
@@ -113,5 +113,18 @@ describe('a DATABASE_URL that does not work', () => {
     );
     expect(output).not.toContain('hunter2-secret');
     expectNoStackTrace(output);
+  });
+
+  it('says which migrations a database nobody migrated is missing, and the command that applies them', async () => {
+    const schema = await createSchema();
+    try {
+      const output = await failedStart({ HERALD_DATA_DIR: newDataDir(), DATABASE_URL: schema.url }, ['--role', 'api']);
+      expect(output).toMatch(
+        /^herald: The database at postgresql:\/\/\S+ \(schema "herald_e2e_\w+"\) is missing \d+ of Herald's migrations \(from \d+_\w+ on\)\. Apply them once with `npm run migrate` \(herald migrate\) and the same DATABASE_URL, or set HERALD_AUTO_MIGRATE=true\.$/m,
+      );
+      expectNoStackTrace(output);
+    } finally {
+      await schema.drop();
+    }
   });
 });

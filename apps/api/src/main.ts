@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { buildApp, type HeraldApp } from './app.js';
 import { type Config, ConfigError, loadConfig, type Role } from './config/index.js';
-import { type Database, DatabaseError, databaseTarget, openDatabase } from './db/database.js';
+import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl } from './db/database.js';
 import { MigrationError } from './db/migrate.js';
 import { createMetrics } from './lib/metrics.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './lib/redis-endpoint.js';
@@ -128,6 +128,16 @@ async function main(): Promise<void> {
       const { applied, total } = await db.migrate();
       log.info({ applied, total, database: target.kind }, applied.length ? 'migrations applied' : 'schema up to date');
       if (command === 'migrate') return shutdown(0);
+    } else {
+      // Without this, a database nobody migrated fails later, on the first query, with a stack trace.
+      const pending = await db.pendingMigrations();
+      if (pending.length > 0) {
+        const where = target.kind === 'postgres' ? `${redactUrl(target.url)} (schema "${target.schema}")` : target.dir;
+        throw new MigrationError(
+          `The database at ${where} is missing ${pending.length} of Herald's migrations (from ${pending[0]} on). ` +
+            'Apply them once with `npm run migrate` (herald migrate) and the same DATABASE_URL, or set HERALD_AUTO_MIGRATE=true.',
+        );
+      }
     }
 
     const redis: ResolvedRedis = await resolveRedis({

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { type DatabaseTarget, databaseTarget } from './adapter.js';
-import { type MigrationResult, migrate, type SqlRunner } from './migrate.js';
+import { type MigrationResult, migrate, pendingMigrations, type SqlRunner } from './migrate.js';
 import { NameTypePool } from './name-type-pool.js';
 
 export type { DatabaseTarget };
@@ -42,6 +42,8 @@ export interface Database {
   sql: Sql;
   target: DatabaseTarget;
   migrate(dir?: string): Promise<MigrationResult>;
+  /** Migrations not applied yet (see `pendingMigrations`). */
+  pendingMigrations(dir?: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ async function openPglite(dir: string): Promise<Database> {
     },
     target: { kind: 'pglite', dir },
     migrate: (migrationsDir = MIGRATIONS_DIR) => migrate(runner, migrationsDir),
+    pendingMigrations: (migrationsDir = MIGRATIONS_DIR) => pendingMigrations(runner, migrationsDir),
     async close() {
       await prisma.$disconnect();
       await client.close();
@@ -129,6 +132,8 @@ async function openPostgres(
         await client.end();
       }
     },
+    pendingMigrations: (migrationsDir = MIGRATIONS_DIR) =>
+      pendingMigrations({ query: async (text) => pool.query(text) as never }, migrationsDir),
     async close() {
       await prisma.$disconnect();
       await pool.end();
