@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 // spread over them. Load clients and the sender are separate processes. Results go to
 // docs/benchmarks.md with a chart.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dropQueuePrefix } from '@herald/test-support';
 import { createSigner } from 'fast-jwt';
@@ -39,6 +39,15 @@ const { values } = parseArgs({
 const Q = values.quick;
 /** The report's path; relative to the repository root, as `npm run bench` runs from there. */
 const OUT = resolve(ROOT, values.out);
+/** The raw figures, next to the report. */
+const OUT_JSON = OUT.replace(/\.md$/, '.json');
+// A full run takes many minutes and its results are written at the very end: a path that cannot
+// be written must stop it now, not then.
+const outProblem = checkOut(OUT);
+if (outProblem) {
+  process.stderr.write(`bench: ${outProblem}\n`);
+  process.exit(2);
+}
 const PROFILES = {
   full: {
     idle: 10_000,
@@ -432,10 +441,43 @@ async function main() {
   }
   const run = { started, profile, sizes: SIZES, results };
   // The raw figures too, so the report can be drawn again (`--report <file>`) without rerunning.
-  writeFileSync(OUT.replace(/\.md$/, '.json'), `${JSON.stringify(run, null, 2)}\n`);
+  const figures = `${JSON.stringify(run, null, 2)}\n`;
+  try {
+    writeFileSync(OUT_JSON, figures);
+  } catch (error) {
+    // Checked before the run, but a disk can fill up meanwhile: never lose the run.
+    const rescue = join(mkdtempSync(join(tmpdir(), 'herald-bench-')), 'benchmarks.json');
+    writeFileSync(rescue, figures);
+    throw new Error(
+      `could not write ${OUT_JSON} (${error.message}); the figures are in ${rescue}: draw the report with --report ${rescue} --out <file>`,
+    );
+  }
   await writeReport(OUT, run);
   done(`results written to ${OUT}`);
   process.exit(0);
+}
+
+/** Why the report cannot be written to `out` (a sentence), or undefined when it can. */
+function checkOut(out) {
+  if (!out.endsWith('.md')) return `--out must name a Markdown file ending in .md (got ${values.out}).`;
+  const dir = dirname(out);
+  if (!existsSync(dir)) {
+    return `the folder of --out does not exist: ${dir}. Create it first (mkdir -p ${dir}), or pick another path.`;
+  }
+  if (!statSync(dir).isDirectory()) return `--out must be in a folder, but ${dir} is a file.`;
+  // Really write there (permissions, a read-only file system, a full disk), with every file the run writes.
+  for (const file of [out, OUT_JSON, join(dir, 'benchmarks.png')]) {
+    if (existsSync(file) && statSync(file).isDirectory()) return `--out would write ${file}, which is a folder.`;
+  }
+  const probe = join(dir, `.bench-write-check-${process.pid}`);
+  try {
+    writeFileSync(probe, 'x');
+    rmSync(probe, { force: true });
+    for (const file of [out, OUT_JSON]) if (existsSync(file)) accessSync(file, constants.W_OK);
+  } catch (error) {
+    return `cannot write the report in ${dir}: ${error.message}.`;
+  }
+  return undefined;
 }
 
 main().catch((error) => {

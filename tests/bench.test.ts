@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POSTGRES_URL, REDIS_URL, ROOT, tempDir } from './support/herald.js';
@@ -65,4 +65,38 @@ describe('npm run bench', () => {
     for (const r of Object.values(results.reconnect ?? {})) expect(r.failed).toBe(0);
     for (const r of Object.values(results.idle ?? {})) expect(r.connections).toBe(100);
   }, 300_000);
+
+  /** Runs the harness expecting it to refuse at once; returns its exit code and stderr. */
+  async function refused(args: string[]) {
+    const started = Date.now();
+    const error = await run(process.execPath, [join(ROOT, 'bench/run.mjs'), '--smoke', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_POSTGRES_URL: POSTGRES_URL, REDIS_URL },
+      timeout: 240_000,
+    }).then(
+      () => null,
+      (e: { code?: number; stderr?: string }) => e,
+    );
+    expect(error).not.toBeNull();
+    // Before starting any server: a full run would otherwise be lost at its very end.
+    expect(error?.stderr).not.toContain('starting servers');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    return { code: error?.code, stderr: error?.stderr ?? '' };
+  }
+
+  it('refuses an --out in a folder that does not exist before running anything', async () => {
+    const missing = join(out.path, 'no-such-folder', 'report.md');
+    const { code, stderr } = await refused(['--out', missing]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      `bench: the folder of --out does not exist: ${dirname(missing)}. Create it first (mkdir -p ${dirname(missing)}), or pick another path.`,
+    );
+    expect(existsSync(dirname(missing))).toBe(false);
+  });
+
+  it('refuses an --out that is not a .md file, whose figures would overwrite it', async () => {
+    const { code, stderr } = await refused(['--out', join(out.path, 'report.txt')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('bench: --out must name a Markdown file ending in .md');
+  });
 });

@@ -22,7 +22,7 @@ describe('first run on the embedded default', () => {
   let apiKey = '';
 
   it('prints generated credentials once, keeps them 0600, and delivers a curl-style send', async () => {
-    const herald = await startHerald({ env });
+    const herald = await startHerald({ env, timeoutMs: 150_000 });
     try {
       const out = herald.output();
       expect(out).toMatch(/First run: these were generated and saved to .*credentials\.json \(mode 0600\)/);
@@ -59,10 +59,11 @@ describe('first run on the embedded default', () => {
     } finally {
       expect(await herald.stop('SIGTERM')).toBe(0);
     }
-  });
+    // A first start initialises the embedded database: slow on a busy machine.
+  }, 240_000);
 
   it('reuses them on the next start without printing secrets again', async () => {
-    const herald = await startHerald({ env });
+    const herald = await startHerald({ env, timeoutMs: 150_000 });
     try {
       const out = herald.output();
       expect(out).toMatch(/Credentials of the first run: .*credentials\.json/);
@@ -72,7 +73,7 @@ describe('first run on the embedded default', () => {
     } finally {
       await herald.stop();
     }
-  });
+  }, 180_000);
 
   it('refuses a bad setting with a sentence naming it', async () => {
     await expect(startHerald({ env: { ...env, PORT: 'eighty' } })).rejects.toThrow(

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import type { ResolvedConfig } from './config/index.js';
 import type { Database } from './db/database.js';
+import type { HeraldMetrics } from './lib/metrics.js';
 import type { RedisEndpoint } from './lib/redis-endpoint.js';
 import adminAuthPlugin from './plugins/admin-auth.js';
 import adminSocketPlugin from './plugins/admin-socket.js';
@@ -38,6 +39,8 @@ export interface AppOptions {
   defaultAppId: string;
   /** Use the Redis adapter so that emits reach sockets on other processes. */
   clusterAdapter: boolean;
+  /** The process's metrics, shared with its worker (`all` role); otherwise the app makes its own. */
+  metrics?: HeraldMetrics;
   /** A pino logger to use (the process's own); otherwise one is made from the config. */
   loggerInstance?: FastifyBaseLogger;
   logger?: FastifyServerOptions['logger'];
@@ -85,7 +88,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(inputPlugin);
   await app.register(securityHeadersPlugin, { pages: servedPages() });
   await app.register(docsPlugin);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { metrics: opts.metrics });
   await app.register(connectionLimitsPlugin, {
     maxPerAddress: opts.config.maxConnectionsPerAddress,
     trustProxy: opts.config.trustProxy,

@@ -9,11 +9,12 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { buildApp, type HeraldApp } from './app.js';
 import { ConfigError, loadConfig, type ResolvedConfig, type Role } from './config/index.js';
-import { type Database, DatabaseError, databaseTarget, openDatabase } from './db/database.js';
+import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl } from './db/database.js';
 import { MigrationError } from './db/migrate.js';
+import { createMetrics } from './lib/metrics.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './lib/redis-endpoint.js';
-import { listen } from './server.js';
-import { type BootstrapResult, bootstrap } from './services/bootstrap.js';
+import { ListenError, listen, listenMetrics } from './server.js';
+import { type BootstrapResult, bootstrap, markCredentialsShown } from './services/bootstrap.js';
 import { claimPrefix, installationId, installationPrefix } from './services/installation.js';
 import { type RunningWorker, startWorker } from './worker.js';
 
@@ -94,18 +95,52 @@ async function main(): Promise<void> {
 
   const db: Database = await openDatabase(target);
   const cleanups: Array<() => Promise<void>> = [() => db.close()];
-  const shutdown = async (code: number) => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((err) => log.error({ err }, 'shutdown step failed'));
-    }
-    process.exit(code);
-  };
+  let stopping: Promise<void> | undefined;
+  const shutdown = (code: number) =>
+    (stopping ??= (async () => {
+      // The last registered first; one registered meanwhile (a start still under way) too.
+      for (let step = cleanups.pop(); step; step = cleanups.pop()) {
+        await step().catch((err) => log.error({ err }, 'shutdown step failed'));
+      }
+      process.exit(code);
+    })());
+
+  // From here on Ctrl-C/SIGTERM stop Herald cleanly, also while it is still starting.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      // A second Ctrl-C means "now".
+      if (stopping) {
+        process.stderr.write('herald: stopping at once.\n');
+        process.exit(1);
+      }
+      log.info({ signal }, 'shutting down');
+      // Whatever a step waits on (a job that does not finish, a database that does not answer),
+      // stopping takes at most this long: a crashed worker's job is taken over by another anyway.
+      setTimeout(() => {
+        process.stderr.write(
+          `herald: shutdown did not finish within ${given.shutdownTimeoutMs} ms (HERALD_SHUTDOWN_TIMEOUT_MS); exiting anyway.\n`,
+        );
+        process.exit(1);
+      }, given.shutdownTimeoutMs).unref();
+      void shutdown(0);
+    });
+  }
 
   try {
     if (command === 'migrate' || given.autoMigrate) {
       const { applied, total } = await db.migrate();
       log.info({ applied, total, database: target.kind }, applied.length ? 'migrations applied' : 'schema up to date');
       if (command === 'migrate') return shutdown(0);
+    } else {
+      // Without this, a database nobody migrated fails later, on the first query, with a stack trace.
+      const pending = await db.pendingMigrations();
+      if (pending.length > 0) {
+        const where = target.kind === 'postgres' ? `${redactUrl(target.url)} (schema "${target.schema}")` : target.dir;
+        throw new MigrationError(
+          `The database at ${where} is missing ${pending.length} of Herald's migrations (from ${pending[0]} on). ` +
+            'Apply them once with `npm run migrate` (herald migrate) and the same DATABASE_URL, or set HERALD_AUTO_MIGRATE=true.',
+        );
+      }
     }
     // Every Redis key and channel is named after the installation kept in the database (unless
     // HERALD_QUEUE_PREFIX says otherwise): all processes of this deployment share it, and another
@@ -124,6 +159,9 @@ async function main(): Promise<void> {
 
     let app: HeraldApp | undefined;
     let worker: RunningWorker | undefined;
+    let ready = () => {};
+    // One set of metrics per process: in the `all` role the worker's outcomes and acks are on the server's /metrics.
+    const metrics = createMetrics();
     // One embedded process needs no adapter; anything that can scale out does (unless told otherwise).
     const clustered =
       config.adapter === 'sharded' ||
@@ -143,11 +181,17 @@ async function main(): Promise<void> {
         defaultAppId: boot.credentials.appId,
         clusterAdapter: clustered,
         loggerInstance: log,
+        metrics,
       });
       const running = app;
       cleanups.push(() => running.close());
       const url = await listen(app, config.host, config.port);
-      process.stdout.write(banner(config, url, boot, redis.description));
+      // Shown once everything runs (the worker too): "running" is then true, and a start that
+      // fails before this shows the generated credentials on the next one.
+      ready = () => {
+        process.stdout.write(banner(config, url, boot, redis.description));
+        if (boot.generated) markCredentialsShown(boot.credentialsPath);
+      };
     }
     if (config.role !== 'api') {
       worker = await startWorker({
@@ -164,34 +208,35 @@ async function main(): Promise<void> {
         log,
         emitter: app?.io,
         recorder: app?.recorder,
+        metrics,
         // In a cluster every node's sockets must see each batch, this node's included.
         delivery: app && !clustered ? 'local' : 'channel',
       });
       const running = worker;
       cleanups.push(() => running.close());
+      if (!app && config.metricsPort !== undefined) {
+        const served = await listenMetrics(metrics.registry, config.host, config.metricsPort);
+        cleanups.push(() => served.close());
+        process.stdout.write(`  Herald worker metrics at ${served.url}\n`);
+      }
       process.stdout.write(
         `  Herald worker is running (concurrency ${config.workerConcurrency}, queue prefix ${config.queuePrefix})\n`,
       );
     }
+    if (!stopping) ready();
   } catch (error) {
+    // Stopping while starting makes the remaining steps fail: that is not worth a message.
+    if (stopping) return;
     report(error);
     await shutdown(1);
-  }
-
-  let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      void shutdown(0);
-    });
   }
 }
 
 /** Herald's own startup errors are sentences for the operator; anything else gets its stack. */
 function report(error: unknown): void {
-  const sentence = [ConfigError, DatabaseError, MigrationError, RedisUnavailableError].some((E) => error instanceof E);
+  const sentence = [ConfigError, DatabaseError, MigrationError, RedisUnavailableError, ListenError].some(
+    (E) => error instanceof E,
+  );
   const text = sentence ? (error as Error).message : ((error as Error)?.stack ?? String(error));
   process.stderr.write(`herald: ${text}\n`);
 }

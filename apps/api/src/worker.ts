@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from './db/database.js';
+import type { HeraldMetrics } from './lib/metrics.js';
 import { createRedis, type RedisEndpoint } from './lib/redis-endpoint.js';
 import { processDispatch } from './queues/dispatch-processor.js';
 import { type Housekeeping, startHousekeeping } from './queues/maintenance.js';
@@ -35,6 +36,8 @@ export interface WorkerOptions {
   emitter?: Emitter;
   /** The gateway's recorder, for the acks of local delivery (otherwise the worker makes one). */
   recorder?: DeliveryRecorder;
+  /** The process's metrics (shared with the gateway in the `all` role). */
+  metrics?: HeraldMetrics;
   /**
    * `local`: emit straight to `emitter`'s sockets (one process, no cluster). `channel`: publish each
    * dispatched batch once to every gateway node (any clustered deployment, `all` nodes included).
@@ -85,6 +88,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     deliver: delivery.deliver,
     freshnessMs: opts.freshnessMs,
     chunk: opts.fanoutChunk,
+    onOutcome: (outcome, count) => opts.metrics?.[outcome].inc(count),
   };
   const lockDuration = opts.jobLockMs ?? 30_000;
   const worker = new Worker<DispatchJobData>(
@@ -124,6 +128,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     intervalMs: opts.sweepIntervalMs,
     requeueAfterMs: opts.requeueAfterMs,
     log: opts.log,
+    onSwept: (result) => {
+      if (result.expired > 0) opts.metrics?.expired.inc(result.expired);
+    },
   });
 
   return {
@@ -162,19 +169,24 @@ function deliveryFor(opts: WorkerOptions, producer: Redis): { deliver: Deliver; 
   }
   const io = opts.emitter;
   if (!io) throw new Error("Local delivery needs the gateway's Socket.IO server (`emitter`).");
+  const observeAck = (seconds: number) => opts.metrics?.ackLatency.observe(seconds);
   if (opts.recorder) {
     const recorder = opts.recorder;
-    return { deliver: localDelivery(io, recorder, opts.ackTimeoutMs), close: () => recorder.flush() };
+    return { deliver: localDelivery(io, recorder, opts.ackTimeoutMs, observeAck), close: () => recorder.flush() };
   }
   const statsRedis = createRedis(opts.redis, { connectionName: 'herald:worker:stats' });
   statsRedis.on('error', () => {});
   const stats = new Stats(statsRedis, opts.queuePrefix);
+  const toAdmins = deliveryStatsHook(stats, () => io);
   const recorder = new DeliveryRecorder(opts.db.sql, {
     onError: (err, event, count) => opts.log.error({ err, event, count }, 'could not record delivery events'),
-    onWritten: deliveryStatsHook(stats, () => io),
+    onWritten: (event, count, ids) => {
+      if (event !== 'sent' && event !== 'closed' && count > 0) opts.metrics?.deliveries.inc({ event }, count);
+      toAdmins(event, count, ids);
+    },
   });
   return {
-    deliver: localDelivery(io, recorder, opts.ackTimeoutMs),
+    deliver: localDelivery(io, recorder, opts.ackTimeoutMs, observeAck),
     async close() {
       await recorder.flush();
       await stats.flush();

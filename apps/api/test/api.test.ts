@@ -277,11 +277,38 @@ describe('POST /v1/notifications/:id/cancel', () => {
     const { id } = (await send({ to: { userIds: ['cx-1', 'cx-2'] }, title: 'Oops' })).json();
     const res = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'cancelled', counts: { cancelled: 2, queued: 0 } });
+    expect(res.json()).toMatchObject({ status: 'cancelled', cancelled: 2, counts: { cancelled: 2, queued: 0 } });
     expect(await stack.app.notificationsQueue.getJob(id)).toBeUndefined();
     const subscriber = await stack.app.inbox.findSubscriber(stack.appId, 'cx-1');
     const replay = await stack.app.inbox.sync(subscriber as NonNullable<typeof subscriber>, null, 100);
     expect(replay.notifications.map((n) => n.id)).not.toContain(id);
+  });
+
+  it('cancels a scheduled broadcast before its fan-out, stopping every recipient it targeted', async () => {
+    await stack.db.prisma.subscriber.createMany({
+      data: ['cs-1', 'cs-2', 'cs-3'].map((externalId) => ({ appId: stack.appId, externalId })),
+      skipDuplicates: true,
+    });
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const accepted = (await send({ to: { broadcast: true }, title: 'Later', sendAt })).json();
+    expect(accepted.status).toBe('scheduled');
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/notifications/${accepted.id}/cancel`,
+      headers: auth(),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'cancelled', cancelled: accepted.recipients });
+    expect(accepted.recipients).toBeGreaterThanOrEqual(3);
+    expect(await stack.app.notificationsQueue.getJob(accepted.id)).toBeUndefined();
+  });
+
+  it('documents what cancel does once a notification went out', async () => {
+    const doc = (await stack.app.inject({ url: '/docs/json' })).json();
+    const op = doc.paths['/v1/notifications/{id}/cancel'].post;
+    expect(op.description).toMatch(/no device of its user has acknowledged yet is cancelled/);
+    expect(op.description).toMatch(/409 `HERALD_ERR_NOT_CANCELLABLE` when nothing is left to cancel/);
+    expect(op.responses['200'].content['application/json'].schema.properties.cancelled.type).toBe('integer');
   });
 });
 
@@ -376,10 +403,50 @@ describe('operations endpoints', () => {
     expect(ui.headers['content-type']).toMatch(/html/);
   });
 
+  it('documents that the batch endpoint validates each item on its own and answers per item', async () => {
+    const doc = (await stack.app.inject({ url: '/docs/json' })).json();
+    const batch = doc.paths['/v1/notifications/batch'].post;
+    expect(batch.description).toMatch(/one result per item/);
+    expect(batch.description).toMatch(/Only a malformed envelope .* is refused as a whole, with a 400/);
+    const items = batch.requestBody.content['application/json'].schema.properties.notifications.items;
+    expect(items).toMatchObject({ type: 'object', additionalProperties: true });
+    expect(items.description).toMatch(/Each item is validated on its own/);
+    const result = batch.responses['202'].content['application/json'].schema.properties.results.items;
+    expect(result.anyOf).toHaveLength(2);
+    expect(result.anyOf[1].properties.error.required).toEqual(['statusCode', 'code', 'message']);
+    expect(result.anyOf[1].properties.error.properties.details).toBeDefined();
+  });
+
   it('exposes Prometheus metrics', async () => {
     const res = await stack.app.inject({ url: '/metrics' });
-    expect(res.body).toMatch(/herald_notifications_accepted_total/);
-    expect(res.body).toMatch(/herald_sockets_connected/);
+    for (const name of [
+      'herald_notifications_accepted_total',
+      'herald_deliveries_total',
+      'herald_notifications_failed_total',
+      'herald_deliveries_expired_total',
+      'herald_ack_latency_seconds',
+      'herald_sockets_connected',
+      'herald_users_connected',
+      'herald_queue_jobs',
+      'herald_queue_oldest_age_seconds',
+    ]) {
+      expect(res.body).toContain(`# TYPE ${name} `);
+    }
+  });
+
+  it('never shows NaN or an empty histogram sentinel, even to scrapes that come at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const scrapes = await Promise.all([1, 2, 3].map(() => stack.app.inject({ url: '/metrics' })));
+      for (const res of scrapes) {
+        for (const line of res.body.split('\n')) {
+          if (!line || line.startsWith('#')) continue;
+          const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+          expect({ line, finite: Number.isFinite(value) }).toEqual({ line, finite: true });
+          // An empty event-loop histogram's min is int64 max nanoseconds: 9223372036.85 s.
+          if (line.includes('eventloop_lag')) expect({ line, small: value < 3600 }).toEqual({ line, small: true });
+        }
+      }
+    }
   });
 
   it('answers unknown routes with 404 HERALD_ERR_ROUTE_NOT_FOUND', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashApiKey, verifyPassword } from '../src/lib/secrets.js';
-import { bootstrap, credentialsPath, DEFAULT_APP_ID } from '../src/services/bootstrap.js';
+import { bootstrap, credentialsPath, DEFAULT_APP_ID, markCredentialsShown } from '../src/services/bootstrap.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
 let testDb: TestDatabase | undefined;
@@ -32,7 +32,10 @@ describe('first-run bootstrap', () => {
 
     const path = credentialsPath(testDb.dataDir);
     expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ ...credentials, shown: false });
+    markCredentialsShown(path);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(credentials);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
 
     const second = await bootstrap(prisma, { dataDir: testDb.dataDir });
     expect(second.generated).toBe(false);
@@ -40,6 +43,19 @@ describe('first-run bootstrap', () => {
     expect(second.credentials).toEqual(credentials);
     expect(await prisma.apiKey.count()).toBe(1);
     expect(await prisma.admin.count()).toBe(1);
+  });
+
+  it('reports generated credentials again on every start until they were shown', async () => {
+    testDb = await createTestDatabase('pglite');
+    const { prisma } = testDb.db;
+    const first = await bootstrap(prisma, { dataDir: testDb.dataDir });
+    // The first start failed before its banner: the next one still has them to show, the same ones.
+    const second = await bootstrap(prisma, { dataDir: testDb.dataDir });
+    expect(second.generated).toBe(true);
+    expect(second.created).toEqual({ admin: false, app: false, apiKey: false });
+    expect(second.credentials).toEqual(first.credentials);
+    markCredentialsShown(second.credentialsPath);
+    expect((await bootstrap(prisma, { dataDir: testDb.dataDir })).generated).toBe(false);
   });
 
   it('uses the values given by environment for scripted deployments', async () => {

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { databaseTarget, openDatabase } from '../src/db/database.js';
+import { DatabaseError, databaseTarget, isRunning, openDatabase, processIdentity } from '../src/db/database.js';
 import { NAME_OID, NameTypePool, TEXT_OID, wrapQuery } from '../src/db/name-type-pool.js';
 import { createTestDatabase, POSTGRES_URL } from './helpers.js';
 
@@ -62,6 +62,46 @@ describe.each(['postgres', 'pglite'] as const)('migrations on %s', (kind) => {
   });
 });
 
+describe('a DATABASE_URL that does not work', () => {
+  const open = (url: string) => openDatabase(databaseTarget(url, '/x'));
+  const refusal = async (url: string) => {
+    const error = await open(url).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DatabaseError);
+    return (error as Error).message;
+  };
+
+  it('says nothing answers at that address, and how to fix it', async () => {
+    expect(await refusal('postgresql://postgres@127.0.0.1:1/test')).toMatch(
+      /^No PostgreSQL answers at 127\.0\.0\.1:1 \(DATABASE_URL=postgresql:\/\/postgres@127\.0\.0\.1:1\/test\): the connection was refused\. Start PostgreSQL, or fix DATABASE_URL/,
+    );
+  });
+
+  it('names a database that does not exist, without the password', async () => {
+    const url = new URL(POSTGRES_URL);
+    url.pathname = '/no_such_database_here';
+    url.password = 'secret-password';
+    const message = await refusal(url.toString());
+    expect(message).toMatch(/^The database "no_such_database_here" does not exist on the PostgreSQL server at /);
+    expect(message).toMatch(/createdb no_such_database_here/);
+    expect(message).not.toContain('secret-password');
+  });
+
+  it('names a user the server refuses', async () => {
+    const url = new URL(POSTGRES_URL);
+    url.username = 'no_such_user_here';
+    expect(await refusal(url.toString())).toMatch(/refused the user "no_such_user_here".*Fix the user or password/);
+  });
+
+  it('names a host that cannot be found', async () => {
+    expect(await refusal('postgresql://postgres@no-such-host.invalid:5432/test')).toMatch(
+      /^The host "no-such-host\.invalid" in DATABASE_URL cannot be found/,
+    );
+  });
+});
+
 describe('embedded database', () => {
   it('refuses a second process on the same directory with a clear message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-lock-'));
@@ -74,6 +114,35 @@ describe('embedded database', () => {
       );
     } finally {
       await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes over a lock left by a killed process whose pid now belongs to another process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-lock-'));
+    try {
+      // After kill -9 the pid is free for reuse (in a container the next start often gets the same
+      // one): here a live process's pid, but with a start time that is not that process's.
+      const live = processIdentity(process.ppid);
+      expect(isRunning(live)).toBe(true);
+      const [pid] = live.split(' ');
+      writeFileSync(join(dir, 'pglite.lock'), `${pid} 1`);
+      const db = await openDatabase({ kind: 'pglite', dir: join(dir, 'pglite') });
+      expect(readFileSync(join(dir, 'pglite.lock'), 'utf8')).toBe(processIdentity(process.pid));
+      await db.close();
+      expect(existsSync(join(dir, 'pglite.lock'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes over an empty or garbled lock file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-lock-'));
+    try {
+      writeFileSync(join(dir, 'pglite.lock'), '');
+      const db = await openDatabase({ kind: 'pglite', dir: join(dir, 'pglite') });
+      await db.close();
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -6,6 +6,7 @@ import { processDispatch } from '../src/queues/dispatch-processor.js';
 import type { DispatchJobData } from '../src/queues/notifications.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/services/dispatcher.js';
+import { NotificationService } from '../src/services/notifications.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
 let testDb: TestDatabase;
@@ -87,6 +88,41 @@ describe('dispatchNotification', () => {
     expect(Number(bad[0]?.n)).toBe(0);
   });
 
+  it('writes no more rows once the notification is cancelled in the middle of its fan-out', async () => {
+    const users = Array.from({ length: 150 }, (_, i) => `mid-${i}`);
+    const id = randomUUID();
+    await testDb.db.prisma.notification.create({
+      data: { id, appId: 'default', target: { userIds: users }, title: 'T', recipientCount: users.length },
+    });
+    const service = new NotificationService(testDb.db.prisma, testDb.db.sql, { remove: async () => 0 } as never);
+    let handedOver = 0;
+    let cancelled: number | undefined;
+    const result = await dispatchNotification(
+      id,
+      {
+        ...deps,
+        chunk: 50,
+        // The operator cancels right after the first chunk of 50 went out.
+        deliver: async (batch) => {
+          handedOver += batch.reduce((n, o) => n + o.recipients.length, 0);
+          cancelled ??= (await service.cancel('default', id)).cancelled;
+        },
+      },
+      { retry: false },
+    );
+    expect(handedOver).toBe(50);
+    expect(result).toEqual({ created: 50, emitted: 50 });
+    // The 50 rows not acknowledged yet, and the 100 recipients not reached yet.
+    expect(cancelled).toBe(150);
+    const rows = await testDb.db.prisma.delivery.groupBy({
+      by: ['status'],
+      where: { notificationId: id },
+      _count: { _all: true },
+    });
+    expect(rows).toEqual([{ status: 'cancelled', _count: { _all: 50 } }]);
+    expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).status).toBe('cancelled');
+  });
+
   it('does not send a cancelled notification', async () => {
     const id = await stored({ userId: 'c1' });
     await testDb.db.prisma.notification.update({ where: { id }, data: { status: 'cancelled' } });
@@ -126,8 +162,11 @@ describe('dispatchMany (rows written at accept time)', () => {
     const cancelled = await accepted('m-cancelled', { status: 'cancelled' });
     emitted.length = 0;
 
-    expect(await dispatchMany([live, stale, cancelled], deps)).toEqual({ created: 0, emitted: 1 });
+    const outcomes: Array<[string, number]> = [];
+    const counting = { ...deps, onOutcome: (o: string, n: number) => outcomes.push([o, n]) };
+    expect(await dispatchMany([live, stale, cancelled], counting)).toEqual({ created: 0, emitted: 1 });
     expect(emitted).toEqual(['user:default:m-live']);
+    expect(outcomes).toEqual([['expired', 1]]);
     expect(await statusOf(live)).toBe('dispatched');
     expect(await statusOf(stale)).toBe('expired');
     expect((await rowOf(stale)).status).toBe('expired');
@@ -186,20 +225,36 @@ describe('processDispatch', () => {
     await expect(processDispatch(job(randomUUID()), deps)).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
-  it('marks the notification failed with the reason when the last attempt fails', async () => {
+  it('marks the notification failed with the reason when the last attempt fails, and reports it once', async () => {
     const id = await stored({ userIds: Array.from({ length: 150 }, (_, i) => `f${i}`) });
+    const outcomes: Array<[string, number]> = [];
     // A delivery that throws stands for any failure during fan-out.
     const broken: DispatchDeps = {
       ...deps,
       deliver: async () => {
         throw new Error('the sockets are unreachable');
       },
+      onOutcome: (outcome, count) => outcomes.push([outcome, count]),
     };
     await expect(processDispatch(job(id, 0, 3), broken)).rejects.toThrow();
     expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).status).toBe('processing');
+    expect(outcomes).toEqual([]);
     await expect(processDispatch(job(id, 2, 3), broken)).rejects.toThrow();
     const failed = await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } });
     expect(failed.status).toBe('failed');
     expect(failed.failureReason).toMatch(/\w+/);
+    expect(outcomes).toEqual([['failed', 1]]);
+  });
+
+  it('reports deliveries that expired before they could go out', async () => {
+    const id = randomUUID();
+    const users = Array.from({ length: 120 }, (_, i) => `exp-${i}`);
+    await testDb.db.prisma.notification.create({
+      data: { id, appId: 'default', target: { userIds: users }, title: 'T', expiresAt: new Date(Date.now() - 1000) },
+    });
+    const outcomes: Array<[string, number]> = [];
+    const result = await processDispatch(job(id), { ...deps, onOutcome: (o, n) => outcomes.push([o, n]) });
+    expect(result).toMatchObject({ skipped: 'expired', created: 120, emitted: 0 });
+    expect(outcomes).toEqual([['expired', 120]]);
   });
 });

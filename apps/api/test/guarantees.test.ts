@@ -307,7 +307,7 @@ describe('scheduling, cancelling and priorities', () => {
     socket.disconnect();
   });
 
-  it('cancels a scheduled notification (twice is fine) and refuses to cancel a sent one', async () => {
+  it('cancels a scheduled notification (twice is fine), and a sent one its offline user never received', async () => {
     const { id } = await send({
       to: { userId: 'sc-2' },
       title: 'Never',
@@ -319,6 +319,7 @@ describe('scheduling, cancelling and priorities', () => {
     expect(await stack.app.notificationsQueue.getJob(id)).toBeUndefined();
     const twice = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
     expect(twice.statusCode).toBe(200);
+    expect(twice.json()).toMatchObject({ status: 'cancelled', cancelled: 0 });
 
     const sent = await send({ to: { userId: 'sc-2' }, title: 'Now' });
     await dispatched(sent.id);
@@ -327,8 +328,9 @@ describe('scheduling, cancelling and priorities', () => {
       url: `/v1/notifications/${sent.id}/cancel`,
       headers: auth(),
     });
-    expect(late.statusCode).toBe(409);
-    expect(late.json()).toMatchObject({ code: 'HERALD_ERR_NOT_CANCELLABLE' });
+    // It went out while sc-2 was offline: its delivery was still waiting for catch-up.
+    expect(late.statusCode).toBe(200);
+    expect(late.json()).toMatchObject({ status: 'cancelled', cancelled: 1, counts: { queued: 0, cancelled: 1 } });
     const missing = await stack.app.inject({
       method: 'POST',
       url: '/v1/notifications/00000000-0000-4000-8000-000000000000/cancel',
@@ -364,6 +366,63 @@ describe('scheduling, cancelling and priorities', () => {
   });
 });
 
+describe('cancel after it went out', () => {
+  const cancel = (id: string) =>
+    stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+  const acking = async (userId: string) => {
+    const socket = await stack.connectUser(userId);
+    socket.on('notification', (_n: unknown, ack: (r: unknown) => void) => ack({ ok: true }));
+    return socket;
+  };
+  const deliveredTo = (id: string, n: number) =>
+    eventually(
+      async () => (await stack.db.prisma.delivery.count({ where: { notificationId: id, status: 'delivered' } })) === n,
+    );
+
+  it('cancels the deliveries no device has received, so catch-up never sends them, and says how many', async () => {
+    const online = await acking('cn-a');
+    const { id } = await send({ to: { userIds: ['cn-a', 'cn-b', 'cn-c'] }, title: 'Flash sale (wrong price)' });
+    await dispatched(id);
+    await deliveredTo(id, 1);
+
+    const res = await cancel(id);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      id,
+      status: 'cancelled',
+      cancelled: 2,
+      cancelledAt: expect.any(String),
+      counts: { delivered: 1, cancelled: 2, queued: 0, sent: 0 },
+    });
+    // cn-b comes online: nothing of it is handed out.
+    const late = await quiet('cn-b');
+    const replay = await sync(late, null);
+    expect(replay.ok).toBe(true);
+    expect(replay.notifications.map((n) => n.id)).not.toContain(id);
+    // Cancelling again stops nobody, and is not an error.
+    const again = await cancel(id);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ status: 'cancelled', cancelled: 0 });
+    online.disconnect();
+    late.disconnect();
+  });
+
+  it('answers 409 when every recipient already received it, and leaves it as it was', async () => {
+    const online = await acking('cn-d');
+    const { id } = await send({ to: { userId: 'cn-d' }, title: 'Already seen' });
+    await dispatched(id);
+    await deliveredTo(id, 1);
+    const res = await cancel(id);
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({
+      code: 'HERALD_ERR_NOT_CANCELLABLE',
+      message: `Notification ${id} cannot be cancelled: every recipient already received it, so nothing is left to cancel.`,
+    });
+    expect((await stack.db.prisma.notification.findUniqueOrThrow({ where: { id } })).status).toBe('dispatched');
+    online.disconnect();
+  });
+});
+
 describe('batch send', () => {
   it('accepts the valid items, refuses the others one by one, and replays known idempotency keys', async () => {
     const res = await stack.app.inject({
@@ -392,6 +451,72 @@ describe('batch send', () => {
     });
     expect(again.json().results[0].id).toBe(body.results[0].id);
     await dispatched(body.results[2].id);
+  });
+
+  it('accepts the valid items when others do not match the schema, refusing each of those on its own', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: auth(),
+      payload: {
+        notifications: [
+          { to: { userId: 'bv-1' }, title: 'fine' },
+          { to: { userId: 'bv-1' } },
+          { to: { userId: 'bv-2' }, title: 'urgent?', priority: 'urgent' },
+          { to: { userId: 'bv-2' }, title: 'typo', colour: 'red' },
+          { to: { userIds: 'bv-3' }, title: 'one id where a list goes, as POST /v1/notifications allows' },
+        ],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const body = res.json();
+    expect(body.accepted).toBe(2);
+    expect(body.results).toHaveLength(5);
+    expect(body.results[0]).toMatchObject({ status: 'queued', recipients: 1 });
+    expect(body.results[1]).toEqual({
+      error: {
+        statusCode: 400,
+        code: 'HERALD_ERR_VALIDATION',
+        message: 'notifications[1].title is required.',
+        details: [{ path: 'notifications[1].title', message: 'is required' }],
+      },
+    });
+    expect(body.results[2].error).toMatchObject({
+      statusCode: 400,
+      code: 'HERALD_ERR_VALIDATION',
+      message: expect.stringMatching(/^notifications\[2\]\.priority must be equal to one of the allowed values/),
+    });
+    expect(body.results[3].error).toMatchObject({
+      code: 'HERALD_ERR_VALIDATION',
+      message: 'notifications[3].colour is not a known property.',
+    });
+    expect(body.results[4]).toMatchObject({ status: 'queued', recipients: 1 });
+    // The valid ones were stored and go out; nothing of the refused ones was stored.
+    const stored = await stack.db.prisma.notification.findMany({
+      where: { id: { in: [body.results[0].id, body.results[4].id] } },
+    });
+    expect(stored).toHaveLength(2);
+    await dispatched(body.results[0].id);
+    expect(await stack.db.prisma.notification.count({ where: { title: { in: ['urgent?', 'typo'] } } })).toBe(0);
+  });
+
+  it('refuses a malformed envelope as a whole', async () => {
+    for (const payload of [
+      { notifications: 'nope' },
+      { notifications: [{ to: { userId: 'bv-9' }, title: 'fine' }, 42] },
+      { notifications: [{ to: { userId: 'bv-9' }, title: 'fine' }], extra: true },
+      {},
+    ]) {
+      const res = await stack.app.inject({ method: 'POST', url: '/v1/notifications/batch', headers: auth(), payload });
+      expect({ payload, status: res.statusCode, code: res.json().code }).toEqual({
+        payload,
+        status: 400,
+        code: 'HERALD_ERR_VALIDATION',
+      });
+    }
+    expect(
+      await stack.db.prisma.notification.count({ where: { title: 'fine', target: { equals: { userId: 'bv-9' } } } }),
+    ).toBe(0);
   });
 
   it('refuses an empty or oversized batch as a whole', async () => {

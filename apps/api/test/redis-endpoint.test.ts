@@ -60,6 +60,20 @@ describe('resolveRedis', () => {
     expect(existsSync(join(dataDir, 'redis', 'appendonlydir'))).toBe(true);
   });
 
+  it("runs the private redis-server in a process group of its own, so a terminal's Ctrl-C leaves it to Herald", async () => {
+    const resolved = await resolveRedis({ url: undefined, dataDir: tempDir(), defaultUrl: CLOSED });
+    try {
+      const pid = resolved.server?.pid as number;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Field 5 (the 3rd after the command name): the process group id.
+      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      expect(group).toBe(pid);
+      expect(group).not.toBe(Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ')[2]));
+    } finally {
+      await resolved.server?.stop();
+    }
+  });
+
   it('names both fixes when no Redis answers and redis-server is not installed', async () => {
     const error = await resolveRedis({
       url: undefined,

@@ -46,6 +46,10 @@ export interface Config {
   requeueAfterMs: number;
   /** How long a request-path Redis command may take before it fails (sends, dashboard reads, readiness). */
   redisTimeoutMs: number;
+  /** On SIGTERM/SIGINT, the process exits after this long even if a shutdown step still waits. */
+  shutdownTimeoutMs: number;
+  /** The worker role serves /metrics on this port (on HOST) when set; the other roles serve it on PORT. */
+  metricsPort: number | undefined;
   /**
    * Which proxies' X-Forwarded-For to believe (client addresses in rate limits, throttling and the
    * audit log): false (none), true (any: only behind a proxy that overwrites it), or
@@ -108,6 +112,8 @@ const descriptions: Record<string, string> = {
   HERALD_POPUP_FRESHNESS_SECONDS: 'a number of seconds from 0 to 2592000',
   HERALD_JOB_LOCK_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
+  HERALD_SHUTDOWN_TIMEOUT_MS: 'a number of milliseconds from 1000 to 600000',
+  HERALD_METRICS_PORT: 'an integer from 0 to 65535',
   HERALD_ADAPTER: 'one of auto, none, sharded',
   HERALD_QUEUE_PREFIX: 'from 1 to 100 characters',
   HERALD_SWEEP_INTERVAL_MS: 'a number of milliseconds from 1000 to 3600000',
@@ -179,6 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sweepIntervalMs: e.HERALD_SWEEP_INTERVAL_MS,
     requeueAfterMs: e.HERALD_REQUEUE_AFTER_MS,
     redisTimeoutMs: e.HERALD_REDIS_TIMEOUT_MS,
+    shutdownTimeoutMs: e.HERALD_SHUTDOWN_TIMEOUT_MS,
+    metricsPort: e.HERALD_METRICS_PORT,
     adapter: e.HERALD_ADAPTER,
     trustProxy:
       e.HERALD_TRUST_PROXY === 'true' ? true : e.HERALD_TRUST_PROXY === 'false' ? false : e.HERALD_TRUST_PROXY,

@@ -75,6 +75,8 @@ export const EnvSchema = Type.Object({
     description:
       'The furthest ahead a user token may expire when it is presented (handshake, auth:refresh) or issued (POST /v1/tokens).',
   }),
+  HERALD_SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 1000, maximum: 600_000 }),
+  HERALD_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

@@ -42,10 +42,7 @@ export class MigrationError extends Error {
  * process to open the database.
  */
 export async function migrate(db: SqlRunner, migrationsDir: string): Promise<MigrationResult> {
-  const names = (await readdir(migrationsDir, { withFileTypes: true }))
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort();
+  const names = await migrationNames(migrationsDir);
   await db.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
   try {
     await db.exec(CREATE_TABLE);
@@ -86,4 +83,28 @@ export async function migrate(db: SqlRunner, migrationsDir: string): Promise<Mig
   } finally {
     await db.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_KEY]);
   }
+}
+
+async function migrationNames(migrationsDir: string): Promise<string[]> {
+  return (await readdir(migrationsDir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * The migrations of `migrationsDir` this database has not applied yet, in order (all of them when
+ * Herald never ran against it). A process that does not migrate checks this at startup.
+ */
+export async function pendingMigrations(db: Pick<SqlRunner, 'query'>, migrationsDir: string): Promise<string[]> {
+  const names = await migrationNames(migrationsDir);
+  const { rows } = await db.query<{ present: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
+  );
+  if (!rows[0]?.present) return names;
+  const applied = await db.query<{ migration_name: string }>(
+    'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  const done = new Set(applied.rows.map((r) => r.migration_name));
+  return names.filter((name) => !done.has(name));
 }

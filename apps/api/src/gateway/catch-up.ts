@@ -1,17 +1,14 @@
 import { HandshakeErrorCode, type NotificationPayload, ServerEvent } from '@herald/protocol';
-import type { CatchUpState } from '../services/deliveries.js';
+import type { AckRecording, CatchUpState } from '../services/deliveries.js';
 import { emitNotification } from '../services/deliveries.js';
-import type { DeliveryRecorder } from '../services/delivery-recorder.js';
 import type { InboxService, Subscriber } from '../services/inbox.js';
 import type { GatewaySocket } from './connections.js';
 
 /** Notifications per catch-up page; the next page goes once the client acked this one (or timed out). */
 export const CATCH_UP_PAGE = 100;
 
-export interface CatchUpDeps {
+export interface CatchUpDeps extends AckRecording {
   inbox: InboxService;
-  recorder: DeliveryRecorder;
-  ackTimeoutMs: number;
   log: { error(obj: object, msg: string): void };
   /** Told how many notifications each catch-up sent (metrics). */
   onCaughtUp?: (count: number) => void;
@@ -42,9 +39,7 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
       head = page.head;
       if (socket.disconnected || page.notifications.length === 0) break;
       await Promise.all(
-        page.notifications.map((n) =>
-          emitNotification(socket, { ...n, replay: true }, subscriber.id, deps.recorder, deps.ackTimeoutMs),
-        ),
+        page.notifications.map((n) => emitNotification(socket, { ...n, replay: true }, subscriber.id, deps)),
       );
       since = (page.notifications.at(-1) as NotificationPayload).seq;
       state.upTo = since;
@@ -67,6 +62,6 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
   state.held = null;
   for (const [packet, subscriberId] of held) {
     if (packet.seq <= state.upTo) continue;
-    void emitNotification(socket, packet, subscriberId, deps.recorder, deps.ackTimeoutMs);
+    void emitNotification(socket, packet, subscriberId, deps);
   }
 }

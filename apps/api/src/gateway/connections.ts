@@ -48,6 +48,9 @@ interface GatewayDeps {
   tokens: UserTokens;
   ackTimeoutMs: number;
   log: { error(obj: object, msg: string): void };
+  /** Each ack's latency in seconds (metrics). */
+  observeAck?: (seconds: number) => void;
+  /** How many notifications each catch-up on connect sent (metrics). */
   onCaughtUp?: (count: number) => void;
 }
 

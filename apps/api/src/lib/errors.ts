@@ -59,11 +59,7 @@ export const Errors = {
     'Idempotency key "%s" was already used for a different request in the last 24 hours; use a new key for a new notification.',
     422,
   ),
-  NotCancellable: createError(
-    'HERALD_ERR_NOT_CANCELLABLE',
-    'Notification %s cannot be cancelled: it is %s. Only scheduled or queued notifications can be.',
-    409,
-  ),
+  NotCancellable: createError('HERALD_ERR_NOT_CANCELLABLE', 'Notification %s cannot be cancelled: %s.', 409),
   UserNotFound: createError(
     'HERALD_ERR_USER_NOT_FOUND',
     'User "%s" has never connected nor been sent anything in this app.',

@@ -158,7 +158,9 @@ async function startRedisServer(bin: string, dir: string, socketPath: string): P
       '--logfile',
       join(dir, 'redis.log'),
     ],
-    { stdio: 'ignore' },
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and Redis must
+    // outlive Herald's shutdown (the worker and the sockets still use it), then be stopped by it.
+    { stdio: 'ignore', detached: true },
   );
   const failed = new Promise<never>((_, reject) => {
     child.once('error', reject);

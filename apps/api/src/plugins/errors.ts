@@ -49,11 +49,27 @@ const fastifyCodes: Record<string, (e: FastifyError) => [number, string, string]
   ],
 };
 
-/** "body/to/userIds must NOT have more than 10000 items" → a readable sentence per problem. */
-function describeValidation(error: FastifyError): { code: string; message: string; details: ErrorBody['details'] } {
-  const context = error.validationContext ?? 'body';
+/** One failed keyword of a JSON-schema validation (Ajv's shape, as Fastify reports it). */
+export interface SchemaProblem {
+  keyword: string;
+  instancePath: string;
+  params: unknown;
+  message?: string;
+}
+
+/**
+ * "body/to/userIds must NOT have more than 10000 items" → a readable sentence per problem, each
+ * path starting with `context` (`body`, `querystring`, or `notifications[3]` for a batch item).
+ * A schema may name its own code and sentence for a keyword (`x-herald-error`, read from Ajv's
+ * `verbose` output); the first problem's code is the error's.
+ */
+export function describeValidation(
+  problems: readonly SchemaProblem[],
+  context: string,
+  fallback = 'The request is not valid.',
+): { code: string; message: string; details: NonNullable<ErrorBody['details']> } {
   let code = 'HERALD_ERR_VALIDATION';
-  const details = (error.validation ?? []).map((v, i) => {
+  const details = problems.map((v, i) => {
     const params = v.params as Record<string, unknown>;
     let path = `${context}${v.instancePath.replaceAll('/', '.')}`;
     let message = v.message ?? 'is invalid';
@@ -73,7 +89,7 @@ function describeValidation(error: FastifyError): { code: string; message: strin
     return { path, message };
   });
   const first = details[0];
-  return { code, message: first ? `${first.path} ${first.message}.` : error.message, details };
+  return { code, message: first ? `${first.path} ${first.message}.` : fallback, details };
 }
 
 /** Ajv plugin: `x-herald-error` is an annotation (read by the error handler), not a check. */
@@ -136,7 +152,11 @@ export default fp(
   async function errors(fastify: FastifyInstance) {
     fastify.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
-        const { code, message, details } = describeValidation(error);
+        const { code, message, details } = describeValidation(
+          error.validation,
+          error.validationContext ?? 'body',
+          error.message,
+        );
         return reply.code(400).send(body(400, code, message, details));
       }
       const known = error.code ? fastifyCodes[error.code] : undefined;

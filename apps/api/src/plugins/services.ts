@@ -1,11 +1,11 @@
-import { ADMIN_NAMESPACE, type AdminAccepted, AdminEvent } from '@herald/protocol';
+import { ADMIN_NAMESPACE, AdminEvent } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppDirectory } from '../services/apps.js';
 import { AuditLog } from '../services/audit.js';
 import { DeliveryRecorder } from '../services/delivery-recorder.js';
 import { InboxService } from '../services/inbox.js';
-import { NotificationService } from '../services/notifications.js';
+import { type AcceptedEvent, NotificationService } from '../services/notifications.js';
 import { deliveryStatsHook, Stats } from '../services/stats.js';
 import { UserTokens } from '../services/user-tokens.js';
 
@@ -38,7 +38,11 @@ export default fp(
     const apps = new AppDirectory(fastify.prisma);
     const stats = new Stats(fastify.redis, opts.queuePrefix);
     // One hook for acks and reads alike: one set of counters, one debounced push to admins.
-    const onDeliveryChange = deliveryStatsHook(stats, () => fastify.io);
+    const toAdmins = deliveryStatsHook(stats, () => fastify.io);
+    const onDeliveryChange: typeof toAdmins = (event, count, notificationIds) => {
+      if (event !== 'sent' && event !== 'closed' && count > 0) fastify.metrics.deliveries.inc({ event }, count);
+      toAdmins(event, count, notificationIds);
+    };
     const recorder =
       opts.recorder ??
       new DeliveryRecorder(fastify.sql, {
@@ -57,10 +61,11 @@ export default fp(
       'inbox',
       new InboxService(fastify.prisma, fastify.sql, () => fastify.io, opts.freshnessMs, onDeliveryChange),
     );
-    const onAccepted = (items: AdminAccepted[]) => {
-      stats.incr('sent', items.length);
+    const onAccepted = (accepted: AcceptedEvent[]) => {
+      stats.incr('sent', accepted.length);
+      for (const { source, priority } of accepted) fastify.metrics.accepted.inc({ source, priority });
       const admins = fastify.io?.of(ADMIN_NAMESPACE) as unknown as { emit(e: string, p: unknown): void } | undefined;
-      for (const item of items.slice(0, 50)) admins?.emit(AdminEvent.Accepted, item);
+      for (const { item } of accepted.slice(0, 50)) admins?.emit(AdminEvent.Accepted, item);
     };
     fastify.decorate(
       'notifications',
@@ -88,5 +93,5 @@ export default fp(
       await stats.flush();
     });
   },
-  { name: 'herald-services', dependencies: ['herald-database', 'herald-queue', 'herald-auth'] },
+  { name: 'herald-services', dependencies: ['herald-database', 'herald-queue', 'herald-auth', 'herald-metrics'] },
 );

@@ -84,6 +84,8 @@ export default fp(
       tokens: fastify.userTokens,
       ackTimeoutMs: opts.ackTimeoutMs,
       log: fastify.log,
+      observeAck: (seconds) => fastify.metrics.ackLatency.observe(seconds),
+      onCaughtUp: (count) => fastify.metrics.catchUp.observe(count),
     });
     fastify.decorate('io', io);
     const cluster$ = io as unknown as {
@@ -125,7 +127,9 @@ export default fp(
       });
       deliveries = sub;
       sub.on('error', (err) => fastify.log.warn({ err }, 'deliveries channel connection error'));
-      const deliver = localDelivery(io, fastify.recorder, opts.ackTimeoutMs);
+      const deliver = localDelivery(io, fastify.recorder, opts.ackTimeoutMs, (s) =>
+        fastify.metrics.ackLatency.observe(s),
+      );
       await subscribeDeliveries(sub, channel, deliver, (err) =>
         fastify.log.error({ err }, 'could not deliver a dispatched batch'),
       );
@@ -145,10 +149,11 @@ export default fp(
       });
     }
 
-    // Shutting down (a restart, a deploy): close every connection's transport rather than
-    // disconnecting its socket. A Socket.IO client takes a server-side disconnect as "you are not
-    // wanted" and stays away, but reconnects by itself, with backoff, after a transport close, to
-    // this node once it is back or to another one, and catches up there.
+    // Before the HTTP server closes, which waits for every connection to end: close every Socket.IO
+    // connection of this node — both namespaces (`/` and the dashboard's `/admin`), WebSocket and
+    // long-polling alike. Closing the transport (not a `disconnect` packet) is what a restart should
+    // look like to clients: socket.io-client then reconnects by itself, to another node or to this
+    // one once it is back.
     fastify.addHook('preClose', async () => {
       io.engine.close();
     });
@@ -161,5 +166,5 @@ export default fp(
       await deliveries?.quit().catch(() => deliveries?.disconnect());
     });
   },
-  { name: 'herald-socket', dependencies: ['herald-services', 'herald-redis'] },
+  { name: 'herald-socket', dependencies: ['herald-services', 'herald-redis', 'herald-metrics'] },
 );

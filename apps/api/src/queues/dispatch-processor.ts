@@ -23,12 +23,13 @@ export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchD
     const attempts = job.opts.attempts ?? 1;
     const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
     if (final) {
-      await deps.prisma.notification
+      const failed = await deps.prisma.notification
         .updateMany({
           where: { id: { in: ids }, status: { in: ['queued', 'scheduled', 'processing'] } },
           data: { status: 'failed', failureReason: String((error as Error).message).slice(0, 1000) },
         })
-        .catch(() => {});
+        .catch(() => ({ count: 0 }));
+      if (failed.count > 0) deps.onOutcome?.('failed', failed.count);
     }
     throw error;
   }

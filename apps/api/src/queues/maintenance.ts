@@ -115,6 +115,8 @@ export interface HousekeepingOptions {
   intervalMs?: number;
   requeueAfterMs?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Told what each sweep did (metrics: deliveries it expired). */
+  onSwept?: (result: SweepResult) => void;
 }
 
 export interface Housekeeping {
@@ -152,6 +154,7 @@ export function startHousekeeping(opts: HousekeepingOptions): Housekeeping {
         opts.log.warn({ requeued }, 'Redis had lost its data: re-enqueued every notification waiting to go out');
     }
     const result = await sweep(opts.prisma, opts.queue, { requeueAfterMs: opts.requeueAfterMs });
+    opts.onSwept?.(result);
     if (result.requeued) opts.log.warn(result, 're-enqueued notifications whose job was lost');
   };
 

@@ -84,13 +84,18 @@ const demo: FastifyPluginAsyncTypebox<{ appId: string }> = async (fastify, opts)
     },
     async (request, reply) => {
       const userId = visitors.get(request) as string;
-      const { replayed: _r, ...accepted } = await fastify.notifications.send(opts.appId, {
-        to: { userId },
-        title: 'Hello from Herald 👋',
-        body: `This popup went from a REST call through the queue and a socket to your browser at ${new Date().toLocaleTimeString('en-GB')}.`,
-        url: '/',
-        tag: 'herald-demo',
-      });
+      const { replayed: _r, ...accepted } = await fastify.notifications.send(
+        opts.appId,
+        {
+          to: { userId },
+          title: 'Hello from Herald 👋',
+          body: `This popup went from a REST call through the queue and a socket to your browser at ${new Date().toLocaleTimeString('en-GB')}.`,
+          url: '/',
+          tag: 'herald-demo',
+        },
+        undefined,
+        'demo',
+      );
       return reply.code(202).send(accepted);
     },
   );

@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { describeValidation } from '../plugins/errors.js';
 import { errorResponses } from '../schemas/common.js';
 import {
   BatchBody,
   BatchResponse,
+  CancelResponse,
   IdempotencyHeaders,
+  type ItemError,
   NotificationDetails,
   NotificationParams,
   RecipientsPage,
@@ -42,7 +45,6 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         request.headers['idempotency-key'],
       );
       if (accepted.replayed) reply.header('idempotent-replayed', 'true');
-      else fastify.metrics.accepted.inc({ priority: request.body.priority ?? 'normal' });
       const { replayed: _replayed, ...body } = accepted;
       return reply.code(202).send(body);
     },
@@ -57,9 +59,9 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         description:
           'Up to 500 notifications, stored with one INSERT and queued with one Redis round trip. The response has ' +
           'one result per item, in order: the accepted notification (with `queueDelayed: true` if Redis did not ' +
-          'take it in time), or the error that refused that item alone (a `to` naming no target or several, a ' +
-          'topic, `data` over 4 KB, a bad `sendAt`, an idempotency key reused with another body). A body that does ' +
-          'not match the schema otherwise is refused as a whole (400); a 503 means no item was stored. ' +
+          'take it in time), or the error that refused that item alone (an item that does not match the schema ' +
+          'of POST /v1/notifications included). Only a malformed envelope (not `{ "notifications": [ 1 to 500 ' +
+          'objects ] }`) is refused as a whole, with a 400; a 503 means no item was stored. ' +
           "A batch counts as one request against the API key's send rate limit.",
         tags: ['notifications'],
         security: [{ apiKey: [] }],
@@ -68,13 +70,19 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const results = await fastify.notifications.sendMany(request.tenant.appId, request.body.notifications);
+      // Each item is checked as POST /v1/notifications checks its body (same validator, same
+      // coercions): a bad one becomes that item's error result.
+      const validate = request.compileValidationSchema(SendNotificationBody, 'body');
+      const items = request.body.notifications.map((item, i): SendNotificationBody | { error: ItemError } => {
+        if (validate(item)) return item as SendNotificationBody;
+        const { code, message, details } = describeValidation(validate.errors ?? [], `notifications[${i}]`);
+        return { error: { statusCode: 400, code, message, details } };
+      });
+      const results = await fastify.notifications.sendMany(request.tenant.appId, items);
       let accepted = 0;
-      const body = results.map((r, i) => {
+      const body = results.map((r) => {
         if ('error' in r) return r;
         accepted++;
-        if (!r.replayed)
-          fastify.metrics.accepted.inc({ priority: request.body.notifications[i]?.priority ?? 'normal' });
         const { replayed: _replayed, ...rest } = r;
         return rest;
       });
@@ -87,12 +95,17 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: fastify.apiRateLimit.read,
       schema: {
-        summary: 'Cancel a scheduled or queued notification',
-        description: 'Answers 409 once it is being sent or was sent. Cancelling twice is not an error.',
+        summary: 'Cancel what has not been delivered yet',
+        description:
+          'A scheduled or queued notification is cancelled entirely. Once it went out, every delivery that no ' +
+          'device of its user has acknowledged yet is cancelled, so catch-up never sends it; those already on ' +
+          'their way to an open socket at that moment may still arrive. `cancelled` says how many recipients ' +
+          'this request stopped. Cancelling twice is not an error; 409 `HERALD_ERR_NOT_CANCELLABLE` when nothing ' +
+          'is left to cancel (every recipient received it, or it expired).',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(400, 401, 404, 409, 429) },
+        response: { 200: CancelResponse, ...errorResponses(400, 401, 404, 409, 429) },
       },
     },
     async (request) => fastify.notifications.cancel(request.tenant.appId, request.params.id),

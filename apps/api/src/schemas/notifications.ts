@@ -40,14 +40,8 @@ export const Target = Type.Object(TargetProperties, {
 });
 export type Target = Static<typeof Target>;
 
-/** `to` of a batch item: naming no target or several refuses that item alone, in its result. */
-const BatchItemTarget = Type.Object(TargetProperties, {
-  additionalProperties: false,
-  description: `Exactly one of ${TARGETS}; otherwise that item alone is refused (HERALD_ERR_TARGET_INVALID in its result).`,
-});
-
-const notificationProperties = <T extends typeof Target | typeof BatchItemTarget>(to: T) => ({
-  to,
+const notificationProperties = {
+  to: Target,
   title: Type.String({ minLength: 1, maxLength: 256 }),
   body: Type.Optional(Type.String({ maxLength: 4096 })),
   icon: Type.Optional(HttpUrl),
@@ -63,7 +57,7 @@ const notificationProperties = <T extends typeof Target | typeof BatchItemTarget
   ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
   sendAt: Type.Optional(Type.String({ format: 'date-time', description: 'At most a year ahead' })),
   idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-});
+};
 
 const EXAMPLE = {
   to: { userId: 'alice' },
@@ -72,7 +66,7 @@ const EXAMPLE = {
   url: 'https://shop.example/orders/1',
 };
 
-export const SendNotificationBody = Type.Object(notificationProperties(Target), {
+export const SendNotificationBody = Type.Object(notificationProperties, {
   additionalProperties: false,
   examples: [EXAMPLE],
 });
@@ -140,6 +134,15 @@ export const NotificationDetails = Type.Object({
   counts: Type.Object(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, Type.Integer()]))),
 });
 
+export const CancelResponse = Type.Object({
+  ...NotificationDetails.properties,
+  cancelled: Type.Integer({
+    description:
+      'Recipients this request stopped: every recipient of a notification that had not gone out yet, or, once it ' +
+      'went out, those no device had acknowledged (catch-up will not send it to them). 0 when cancelling again.',
+  }),
+});
+
 export const NotificationParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
 });
@@ -163,12 +166,27 @@ export const CreateTokenResponse = Type.Object({
   userId: Type.String(),
 });
 
+/** Largest batch. */
+export const MAX_BATCH = 500;
+
+/**
+ * The envelope only: each item is checked against `SendNotificationBody` on its own, so that one
+ * bad item gets its own error result instead of refusing the others.
+ */
 export const BatchBody = Type.Object(
   {
-    notifications: Type.Array(Type.Object(notificationProperties(BatchItemTarget), { additionalProperties: false }), {
-      minItems: 1,
-      maxItems: 500,
-    }),
+    notifications: Type.Array(
+      Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description:
+            'A notification, exactly as the body of POST /v1/notifications. Each item is validated on its ' +
+            'own: one that does not match gets an error result, and the others are still accepted.',
+        },
+      ),
+      { minItems: 1, maxItems: MAX_BATCH },
+    ),
   },
   {
     additionalProperties: false,
@@ -176,15 +194,34 @@ export const BatchBody = Type.Object(
   },
 );
 
-const ItemError = Type.Object({ statusCode: Type.Integer(), code: Type.String(), message: Type.String() });
+export const ItemError = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String({ description: 'Stable machine-readable code, HERALD_ERR_*' }),
+  message: Type.String({ description: 'What is wrong with this item, in a sentence' }),
+  details: Type.Optional(
+    Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
+      description: 'Per-field problems, for validation errors (paths start at notifications[<index>])',
+    }),
+  ),
+});
+export type ItemError = Static<typeof ItemError>;
 
 export const BatchResponse = Type.Object(
   {
     accepted: Type.Integer({ description: 'How many items were accepted (or replayed)' }),
     results: Type.Array(
-      Type.Union([SendNotificationResponse, Type.Object({ error: ItemError })], {
-        description: 'One per item, in request order',
-      }),
+      Type.Union(
+        [
+          SendNotificationResponse,
+          Type.Object({ error: ItemError }, { description: 'This item was refused; nothing of it was stored' }),
+        ],
+        {
+          description:
+            'One per item, in request order: the accepted notification (or the original, for a known idempotency ' +
+            'key), or the error that refused that item alone — a 400 for an item that does not match the schema ' +
+            'of POST /v1/notifications, and the same codes that endpoint answers otherwise.',
+        },
+      ),
     ),
   },
   { description: 'Each item accepted or refused on its own' },

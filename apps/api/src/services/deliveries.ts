@@ -59,6 +59,13 @@ interface DeliverySocket {
   timeout(ms: number): { emit(event: string, packet: NotificationPayload, ack: (err: Error | null) => void): unknown };
 }
 
+/** Where acks go: the recorder (delivered, or sent when none came in time) and the ack-latency metric. */
+export interface AckRecording {
+  recorder: DeliveryRecorder;
+  ackTimeoutMs: number;
+  observeAck?: (seconds: number) => void;
+}
+
 /**
  * Emits one notification to one socket and records its ack: delivered when the client acked in
  * time, sent when it did not. Resolves when either happened.
@@ -67,12 +74,13 @@ export function emitNotification(
   socket: DeliverySocket,
   packet: NotificationPayload,
   subscriberId: string,
-  recorder: DeliveryRecorder,
-  ackTimeoutMs: number,
+  acks: AckRecording,
 ): Promise<void> {
+  const emitted = performance.now();
   return new Promise((resolve) => {
-    socket.timeout(ackTimeoutMs).emit(ServerEvent.Notification, packet, (err: Error | null) => {
-      recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId);
+    socket.timeout(acks.ackTimeoutMs).emit(ServerEvent.Notification, packet, (err: Error | null) => {
+      if (!err) acks.observeAck?.((performance.now() - emitted) / 1000);
+      acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId);
       resolve();
     });
   });
@@ -85,9 +93,16 @@ export function emitNotification(
  * gateway that gets every batch of a cluster skips the users hosted elsewhere cheaply. (A room
  * emit with an ack would wait for every node of the cluster to answer, even with the local flag.)
  */
-export function localDelivery(io: Emitter, recorder: DeliveryRecorder, ackTimeoutMs: number): Deliver {
+export function localDelivery(
+  io: Emitter,
+  recorder: DeliveryRecorder,
+  ackTimeoutMs: number,
+  /** Told each ack's latency, in seconds from the emit (metrics). */
+  observeAck: (seconds: number) => void = () => {},
+): Deliver {
   const nsp = io.of('/');
   const rooms = nsp.adapter.rooms;
+  const acks: AckRecording = { recorder, ackTimeoutMs, observeAck };
   return async (batch) => {
     for (const { appId, payload, recipients } of batch) {
       for (const [externalId, subscriberId, seq] of recipients) {
@@ -99,8 +114,7 @@ export function localDelivery(io: Emitter, recorder: DeliveryRecorder, ackTimeou
           if (!socket) continue;
           const catchUp = socket.data.catchUp;
           if (catchUp?.held) catchUp.held.push([packet, subscriberId]);
-          else if (!catchUp || seq > catchUp.upTo)
-            void emitNotification(socket, packet, subscriberId, recorder, ackTimeoutMs);
+          else if (!catchUp || seq > catchUp.upTo) void emitNotification(socket, packet, subscriberId, acks);
         }
       }
     }

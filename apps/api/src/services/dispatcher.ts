@@ -1,7 +1,7 @@
 import type { ClientToServerEvents, ServerToClientEvents } from '@herald/protocol';
 import type { Server } from 'socket.io';
 import type { Sql } from '../db/database.js';
-import type { Notification, PrismaClient } from '../generated/prisma/client.js';
+import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from './deliveries.js';
 import { fansOutAtAccept } from './notifications.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
@@ -20,6 +20,8 @@ export interface DispatchDeps {
   freshnessMs: number;
   /** Recipients per fan-out statement (default FANOUT_CHUNK). */
   chunk?: number;
+  /** Told how many notifications failed for good, or deliveries expired unsent (metrics). */
+  onOutcome?: (outcome: 'failed' | 'expired', count: number) => void;
 }
 
 export interface DispatchResult {
@@ -146,6 +148,7 @@ export async function dispatchNotification(
     }
   }
 
+  if (expired && created > 0) deps.onOutcome?.('expired', created);
   await prisma.$executeRaw`
     UPDATE notifications
        SET status = ${expired ? 'expired' : 'dispatched'}::"NotificationStatus", dispatched_at = COALESCE(dispatched_at, now()),
@@ -162,6 +165,17 @@ export async function dispatchNotification(
  */
 type RowStatus = 'queued' | 'expired';
 
+/**
+ * `live`: the notification's row while it is still being fanned out, locked FOR SHARE. Cancelling
+ * locks it FOR UPDATE: a chunk either commits first (and cancel then cancels its rows too) or
+ * waits, sees the notification cancelled, and writes nothing.
+ */
+function stillProcessing(id: string): Prisma.Sql {
+  return Prisma.sql`live AS (
+      SELECT id FROM notifications WHERE id = ${id}::uuid AND status = 'processing' FOR SHARE
+    )`;
+}
+
 function fanOutToUsers(
   prisma: PrismaClient,
   n: Notification,
@@ -169,9 +183,9 @@ function fanOutToUsers(
   status: RowStatus,
 ): Promise<Recipient[]> {
   return prisma.$queryRaw<Recipient[]>`
-    WITH wanted AS (
+    WITH ${stillProcessing(n.id)}, wanted AS (
       SELECT u.external_id FROM unnest(${userIds}::text[]) AS u(external_id)
-       WHERE NOT EXISTS (
+       WHERE EXISTS (SELECT 1 FROM live) AND NOT EXISTS (
          SELECT 1 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
           WHERE d.notification_id = ${n.id}::uuid AND s.app_id = ${n.appId} AND s.external_id = u.external_id)
        ORDER BY u.external_id
@@ -198,9 +212,9 @@ function fanOutToSubscribers(
   status: RowStatus,
 ): Promise<Recipient[]> {
   return prisma.$queryRaw<Recipient[]>`
-    WITH picked AS (
+    WITH ${stillProcessing(n.id)}, picked AS (
       SELECT s.id FROM subscribers s
-       WHERE s.id = ANY(${ids}::text[])
+       WHERE EXISTS (SELECT 1 FROM live) AND s.id = ANY(${ids}::text[])
          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = ${n.id}::uuid AND d.subscriber_id = s.id)
        -- The same lock order as every other statement that bumps sequences: by external id.
        ORDER BY s.external_id
@@ -264,11 +278,13 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
   // statement this would be planned as a scan of all deliveries; if it fails, the sweep does it.)
   const expired = [...new Set(rows.filter((r) => r.claimed_status === 'expired').map((r) => r.id))];
   if (expired.length) {
-    await deps.sql.query(
+    const marked = await deps.sql.query(
       `UPDATE deliveries SET status = 'expired', expired_at = now()
-        WHERE notification_id = ANY($1::uuid[]) AND status IN ('queued', 'sent')`,
+        WHERE notification_id = ANY($1::uuid[]) AND status IN ('queued', 'sent')
+        RETURNING 1`,
       [expired],
     );
+    if (marked.length > 0) deps.onOutcome?.('expired', marked.length);
   }
   // Rows come in sequence order.
   const live = rows.filter(

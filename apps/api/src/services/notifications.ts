@@ -3,11 +3,12 @@ import type { AdminAccepted } from '@herald/protocol';
 import type { Sql } from '../db/database.js';
 import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
+import type { AcceptSource } from '../lib/metrics.js';
 import { isUuid } from '../lib/text.js';
 import { type UrlPolicy, urlProblem } from '../lib/urls.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
 import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
-import { DELIVERY_STATUSES, type SendNotificationBody, type Target } from '../schemas/notifications.js';
+import { DELIVERY_STATUSES, type ItemError, type SendNotificationBody, type Target } from '../schemas/notifications.js';
 
 export const MAX_DATA_BYTES = 4096;
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
@@ -36,6 +37,13 @@ export interface Accepted {
 
 type TargetKind = 'userId' | 'userIds' | 'topic' | 'broadcast';
 
+/** A notification just stored and queued (not a replay), for the dashboard and the metrics. */
+export interface AcceptedEvent {
+  item: AdminAccepted;
+  source: AcceptSource;
+  priority: 'low' | 'normal' | 'high';
+}
+
 /** Checks that `to` names exactly one kind of target and returns which. */
 export function targetKind(to: Target): TargetKind {
   const kinds = (['userId', 'userIds', 'topic', 'broadcast'] as const).filter((k) => to[k] !== undefined);
@@ -55,6 +63,8 @@ interface Prepared {
   kind: TargetKind;
   delayMs: number;
   priority: 'low' | 'normal' | 'high';
+  /** Which front door it came through (metrics). */
+  source: AcceptSource;
   /** Users whose delivery rows are written with the notification itself (see `fansOutAtAccept`). */
   users: string[];
 }
@@ -118,7 +128,7 @@ export class NotificationService {
     /** How long a stored notification's job may take to reach Redis before the 202 goes without it. */
     private readonly enqueueTimeoutMs = 2000,
     /** Told about every notification accepted (not replayed): dashboard counters and live log. */
-    private readonly onAccepted: (items: AdminAccepted[]) => void = () => {},
+    private readonly onAccepted: (accepted: AcceptedEvent[]) => void = () => {},
     /** Told when stored notifications could not be queued in time (they are accepted; the sweep queues them). */
     private readonly onQueueDelayed: (error: unknown, count: number) => void = () => {},
     /** Where an app's notification URLs may point (its click-URL restriction). */
@@ -129,12 +139,16 @@ export class NotificationService {
     const createdAt = new Date().toISOString();
     this.onAccepted(
       prepared.map((p) => ({
-        id: p.row.id,
-        appId: p.row.appId,
-        title: p.row.title,
-        status: p.row.status,
-        recipients: p.row.recipientCount ?? 0,
-        createdAt,
+        item: {
+          id: p.row.id,
+          appId: p.row.appId,
+          title: p.row.title,
+          status: p.row.status,
+          recipients: p.row.recipientCount ?? 0,
+          createdAt,
+        },
+        source: p.source,
+        priority: p.priority,
       })),
     );
   }
@@ -145,7 +159,8 @@ export class NotificationService {
     input: SendNotificationBody,
     headerKey: string | undefined,
     now: number,
-    policy?: UrlPolicy,
+    policy: UrlPolicy | undefined,
+    source: AcceptSource,
   ): Prepared {
     const kind = targetKind(input.to);
     for (const field of ['url', 'icon', 'image'] as const) {
@@ -178,6 +193,7 @@ export class NotificationService {
       kind,
       delayMs: startsAt - now,
       priority,
+      source,
       users,
       row: {
         id: randomUUID(),
@@ -228,9 +244,14 @@ export class NotificationService {
     return this.prisma.subscriber.count({ where: { appId } });
   }
 
-  async send(appId: string, input: SendNotificationBody, headerKey?: string): Promise<Accepted> {
+  async send(
+    appId: string,
+    input: SendNotificationBody,
+    headerKey?: string,
+    source: AcceptSource = 'api',
+  ): Promise<Accepted> {
     const policy = input.url === undefined ? undefined : await this.urlPolicy(appId);
-    const p = this.prepare(appId, input, headerKey, Date.now(), policy);
+    const p = this.prepare(appId, input, headerKey, Date.now(), policy, source);
     const replay = await this.original(p);
     if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
@@ -320,16 +341,21 @@ export class NotificationService {
    */
   async sendMany(
     appId: string,
-    inputs: SendNotificationBody[],
-  ): Promise<Array<Accepted | { error: { statusCode: number; code: string; message: string } }>> {
+    inputs: Array<SendNotificationBody | { error: ItemError }>,
+  ): Promise<Array<Accepted | { error: ItemError }>> {
     const now = Date.now();
-    const results: Array<Accepted | { error: { statusCode: number; code: string; message: string } } | undefined> = [];
+    const results: Array<Accepted | { error: ItemError } | undefined> = [];
     const fresh: Array<{ index: number; p: Prepared }> = [];
     const keys = new Set<string>();
-    const policy = inputs.some((i) => i.url !== undefined) ? await this.urlPolicy(appId) : undefined;
+    const policy = inputs.some((i) => 'url' in i && i.url !== undefined) ? await this.urlPolicy(appId) : undefined;
     for (const [index, input] of inputs.entries()) {
+      // Refused already (it did not match the schema): its result is that error.
+      if ('error' in input) {
+        results[index] = input;
+        continue;
+      }
       try {
-        const p = this.prepare(appId, input, undefined, now, policy);
+        const p = this.prepare(appId, input, undefined, now, policy, 'batch');
         const replay = await this.original(p);
         if (replay) {
           results[index] = replay;
@@ -375,7 +401,7 @@ export class NotificationService {
         }
       }
     }
-    return results as Array<Accepted | { error: { statusCode: number; code: string; message: string } }>;
+    return results as Array<Accepted | { error: ItemError }>;
   }
 
   /**
@@ -509,25 +535,46 @@ export class NotificationService {
     }
   }
 
-  /** Cancels a notification that has not gone out yet (scheduled or still queued). */
+  /**
+   * Cancels what has not been delivered yet: a scheduled or queued notification entirely (and its
+   * job), and, once it went out, every delivery no device of its user has acknowledged — so
+   * catch-up never sends them. Returns the notification with `cancelled`, how many recipients this
+   * call stopped. Cancelling twice is not an error (the second stops nobody); a notification with
+   * nothing left to stop (every recipient has it, or it expired) is a 409.
+   */
   async cancel(appId: string, id: string) {
     if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
-    const updated = await this.prisma.notification.updateMany({
-      where: { id, appId, status: { in: ['queued', 'scheduled'] } },
-      data: { status: 'cancelled', cancelledAt: new Date() },
-    });
-    if (updated.count === 0) {
-      const n = await this.prisma.notification.findFirst({ where: { id, appId }, select: { status: true } });
+    const cancelled = await this.prisma.$transaction(async (tx) => {
+      // Locked: a fan-out writing delivery rows right now finishes first (and its rows are
+      // cancelled below), or waits and then sees the notification cancelled and writes none.
+      const [n] = await tx.$queryRaw<Array<{ status: NotificationStatus; recipients: number }>>`
+        SELECT status::text AS status, recipient_count AS recipients FROM notifications
+         WHERE id = ${id}::uuid AND app_id = ${appId} FOR UPDATE`;
       if (!n) throw new Errors.NotificationNotFound(id);
-      if (n.status !== 'cancelled') throw new Errors.NotCancellable(id, n.status);
-    } else {
-      // Rows written at accept time must not be handed out by catch-up.
-      await this.prisma.$executeRaw`
-        UPDATE deliveries SET status = 'cancelled' WHERE notification_id = ${id}::uuid AND status IN ('queued', 'sent')`;
-      // The job may be running right now; the worker re-checks the status before sending anything.
-      await this.queue.remove(id).catch(() => 0);
-    }
-    return this.get(appId, id);
+      if (n.status === 'cancelled') return 0;
+      if (n.status === 'expired') throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
+      const [{ existing = 0 } = {}] = await tx.$queryRaw<Array<{ existing: number }>>`
+        SELECT count(*)::int AS existing FROM deliveries WHERE notification_id = ${id}::uuid`;
+      const rows = await tx.$executeRaw`
+        UPDATE deliveries SET status = 'cancelled'
+         WHERE notification_id = ${id}::uuid AND status IN ('queued', 'sent')`;
+      const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
+      if (!notSentYet && rows === 0) {
+        throw new Errors.NotCancellable(
+          id,
+          n.status === 'failed'
+            ? 'it failed, and none of its deliveries is left waiting'
+            : 'every recipient already received it, so nothing is left to cancel',
+        );
+      }
+      await tx.$executeRaw`
+        UPDATE notifications SET status = 'cancelled', cancelled_at = now() WHERE id = ${id}::uuid`;
+      // Before (or during) its fan-out, recipients without a row yet are stopped too.
+      return notSentYet ? rows + Math.max(0, n.recipients - existing) : rows;
+    });
+    // The job may be running right now; the worker re-checks the status before sending anything.
+    await this.queue.remove(id).catch(() => 0);
+    return { ...(await this.get(appId, id)), cancelled };
   }
 
   async get(appId: string, id: string) {

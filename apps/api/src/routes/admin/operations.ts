@@ -19,6 +19,7 @@ import {
 } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 import {
+  CancelResponse,
   NotificationDetails,
   NotificationParams,
   NotificationStatus,
@@ -158,7 +159,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       const { appId, ...body } = request.body as { appId: string } & Static<typeof SendNotificationBody>;
       if (!(await fastify.prisma.app.findUnique({ where: { id: appId }, select: { id: true } })))
         throw new Errors.AppNotFound(appId);
-      const { replayed: _r, ...accepted } = await fastify.notifications.send(appId, body);
+      const { replayed: _r, ...accepted } = await fastify.notifications.send(appId, body, undefined, 'dashboard');
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,
@@ -220,7 +221,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['admin'],
         security: adminSession,
         params: NotificationParams,
-        response: { 200: NotificationDetails, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: CancelResponse, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {

@@ -36,7 +36,7 @@ interface Recipient {
 
 const FUNNEL = ['recipients', 'delivered', 'displayed', 'clicked', 'read'] as const;
 
-/** One notification: its funnel, each recipient's timeline, and cancel while it is scheduled. */
+/** One notification: its funnel, each recipient's timeline, and cancel of what was not received yet. */
 @customElement('herald-notification-detail')
 export class HeraldNotificationDetail extends HeraldElement {
   static override styles = [
@@ -113,9 +113,14 @@ export class HeraldNotificationDetail extends HeraldElement {
               <dt>Id</dt><dd class="mono">${d.id}</dd>
             </dl>
             ${
-              this.canAct && (d.status === 'scheduled' || d.status === 'queued')
+              // Before it goes out, all of it; afterwards, the deliveries no device has received yet.
+              this.canAct && ['scheduled', 'queued', 'processing'].includes(d.status)
                 ? html`<p><button class="danger" type="button" @click=${this.cancel}>Cancel this notification</button></p>`
-                : nothing
+                : this.canAct &&
+                    (d.status === 'dispatched' || d.status === 'failed') &&
+                    d.counts.queued + d.counts.sent > 0
+                  ? html`<p><button class="danger" type="button" @click=${this.cancel}>Cancel the ${d.counts.queued + d.counts.sent} deliveries not received yet</button></p>`
+                  : nothing
             }
             ${this.actionError ? html`<p class="error" role="alert">${this.actionError}</p>` : nothing}
             <h2>Funnel</h2>
