@@ -29,7 +29,19 @@ export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchD
           data: { status: 'failed', failureReason: String((error as Error).message).slice(0, 1000) },
         })
         .catch(() => ({ count: 0 }));
-      if (failed.count > 0) deps.onOutcome?.('failed', failed.count);
+      if (failed.count > 0) {
+        deps.onOutcome?.('failed', failed.count);
+        // Its rows written at accept time (or by a fan-out that got that far) are never sent: were
+        // they left queued, catch-up on connect would hand the failed notification out anyway.
+        await deps.sql
+          .query(
+            `UPDATE deliveries SET status = 'failed', failed_at = now(), reason = 'the notification failed'
+              WHERE notification_id = ANY($1::uuid[]) AND status = 'queued'
+                AND notification_id IN (SELECT id FROM notifications WHERE id = ANY($1::uuid[]) AND status = 'failed')`,
+            [ids],
+          )
+          .catch(() => {});
+      }
     }
     throw error;
   }
