@@ -189,6 +189,20 @@ describe('POST /v1/notifications', () => {
     expect(res.json()).toMatchObject({ code: 'HERALD_ERR_API_KEY_INVALID' });
   });
 
+  it('looks an unknown API key up once, not on every request (a client hammering with a wrong key)', async () => {
+    const wrong = generateApiKey();
+    const lookups = vi.spyOn(stack.app.prisma.apiKey, 'findUnique');
+    try {
+      for (let i = 0; i < 20; i++) {
+        const res = await send({ to: { userId: 'a' }, title: 'x' }, { authorization: `Bearer ${wrong}` });
+        expect(res.json()).toMatchObject({ code: 'HERALD_ERR_API_KEY_INVALID' });
+      }
+      expect(lookups.mock.calls.filter(([args]) => args.where.hash === hashApiKey(wrong))).toHaveLength(1);
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
   it('refuses a revoked API key with 401 HERALD_ERR_API_KEY_REVOKED', async () => {
     const key = generateApiKey();
     await stack.db.prisma.apiKey.create({

@@ -36,6 +36,9 @@ export default fp(
     // Revoking a key drops it from every node's cache at once (see `forgetApiKey`).
     const known = new Map<string, { id: string; appId: string; revokedAt: Date | null; until: number }>();
     const revoked = new Set<string>();
+    // Keys that do not exist are remembered for half a minute too: a client hammering Herald with a
+    // wrong key (or guessing) then costs a hash and a map lookup per request, not a query.
+    const unknownKeys = new Map<string, number>();
     fastify.decorate('forgetApiKey', (keyId: string) => {
       revoked.add(keyId);
       for (const [hash, k] of known) if (k.id === keyId) known.delete(hash);
@@ -45,6 +48,7 @@ export default fp(
       const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
       if (!match?.[1]) throw new Errors.ApiKeyMissing();
       const hash = hashApiKey(match[1]);
+      if ((unknownKeys.get(hash) ?? 0) > Date.now()) throw new Errors.ApiKeyInvalid();
       let key = known.get(hash);
       if (!key || key.until < Date.now()) {
         const row = await fastify.prisma.apiKey.findUnique({
@@ -58,7 +62,11 @@ export default fp(
           known.set(hash, key);
         }
       }
-      if (!key) throw new Errors.ApiKeyInvalid();
+      if (!key) {
+        if (unknownKeys.size > 10_000) unknownKeys.clear();
+        unknownKeys.set(hash, Date.now() + 30_000);
+        throw new Errors.ApiKeyInvalid();
+      }
       if (key.revokedAt) throw new Errors.ApiKeyRevoked(key.revokedAt.toISOString());
       request.tenant = { appId: key.appId, keyId: key.id };
       // "Last used" for the dashboard, written at most once a minute per key.
