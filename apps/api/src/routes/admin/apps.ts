@@ -282,6 +282,7 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
           'Tokens signed with the previous secret are refused from now on, and every socket opened with one is ' +
           'closed with `closing` `HERALD_ERR_TOKEN_REVOKED`, on every node.',
         tags: ['admin'],
+        security: adminSession,
         params: AppParams,
         response: { 200: AppView, ...errorResponses(401, 403, 404) },
       },
