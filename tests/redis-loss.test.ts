@@ -28,8 +28,8 @@ beforeAll(async () => {
       HERALD_REQUEUE_AFTER_MS: '3000',
       HERALD_REDIS_TIMEOUT_MS: '1000',
     },
-    // Started, worker included.
-    ready: /Herald is running at (\S+)[\s\S]*Herald worker is running/,
+    // Both the server and the worker are up (the banner comes once everything runs).
+    ready: /^(?=[\s\S]*Herald worker is running)[\s\S]*Herald is running at (\S+)/,
     timeoutMs: 120_000,
   });
   cleanups.push(() => herald.stop('SIGKILL'));

@@ -92,7 +92,7 @@ const CATCH_UP_WAIT_MS = 10_000;
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 /** Token refreshes: at least this far apart; setTimeout's ceiling (a signed 32-bit delay). */
-const MIN_REFRESH_MS = 5000;
+const MIN_REFRESH_MS = 1000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Refusals that no new token can fix: stop and say so. */
 const PERMANENT: readonly string[] = [
@@ -287,8 +287,8 @@ export class HeraldClient extends Emitter<HeraldEvents> {
 
   /**
    * With a token function, swap in a fresh token shortly before the current one expires, by the
-   * server's clock (this device's may be off by hours). Never sooner than 5 s from now, so a token
-   * that is already stale cannot start a refresh loop; never later than a timer can wait.
+   * server's clock (this device's may be off by hours). Never sooner than 1 s from now, so a token
+   * that is already stale cannot start a tight refresh loop; never later than a timer can wait.
    */
   private _scheduleRefresh(): void {
     clearTimeout(this._refreshTimer);
