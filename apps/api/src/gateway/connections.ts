@@ -7,6 +7,7 @@ import {
   userRoom,
 } from '@herald/protocol';
 import type { Server, Socket } from 'socket.io';
+import { intOrNull, MAX_SEQ } from '../lib/cursor.js';
 import { isUuid } from '../lib/text.js';
 import type { CatchUpState } from '../services/deliveries.js';
 import type { DeliveryEvent, DeliveryRecorder } from '../services/delivery-recorder.js';
@@ -57,16 +58,6 @@ interface GatewayDeps {
 const MAX_IDS = 500;
 
 const invalid = (message: string): ErrorReply => ({ ok: false, code: 'HERALD_ERR_VALIDATION', message });
-
-/** Sequence numbers are 32-bit integers in PostgreSQL. */
-export const MAX_SEQ = 2_147_483_647;
-
-export function intOrNull(value: unknown, min: number, max: number): number | null | undefined {
-  if (value === null || value === undefined) return null;
-  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max
-    ? (value as number)
-    : undefined;
-}
 
 /**
  * Wires authenticated sockets: joins the user's room, closes the socket when its token expires,

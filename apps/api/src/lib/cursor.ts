@@ -34,3 +34,14 @@ export function timeCursor(cursor: string): { at: Date; id: string } {
   }
   return { at: time, id };
 }
+
+/** Sequence numbers are 32-bit integers in PostgreSQL. */
+export const MAX_SEQ = 2_147_483_647;
+
+/** An integer in [min, max], null when absent, undefined when it is anything else (then refuse it). */
+export function intOrNull(value: unknown, min: number, max: number): number | null | undefined {
+  if (value === null || value === undefined) return null;
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+    ? (value as number)
+    : undefined;
+}
