@@ -90,6 +90,43 @@ describe('the seam between catch-up and live delivery', () => {
     expect(t.recorded).toHaveLength(6);
   });
 
+  it('reads the next page only once the client acked the previous one (flow control)', async () => {
+    const t = setup();
+    const pendingAcks: Array<(err: Error | null) => void> = [];
+    (t.socket as unknown as { timeout: () => unknown }).timeout = () => ({
+      emit: (_event: string, p: NotificationPayload, ack: (err: Error | null) => void) => {
+        t.sent.push(`${p.seq}r`);
+        pendingAcks.push(ack);
+      },
+    });
+    let reads = 0;
+    const pages = [[1, 2], [3], []];
+    const inbox = {
+      sync: async () => {
+        reads++;
+        return { ok: true, notifications: (pages.shift() ?? []).map(payload), head: 3 };
+      },
+    } as unknown as InboxService;
+    const done = catchUp(
+      t.socket,
+      { id: 'sub', appId: 'app', externalId: 'u' },
+      { inbox, recorder: t.recorder, ackTimeoutMs: 1000, log: { error() {} } },
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    expect(reads).toBe(1);
+    expect(t.sent).toEqual(['1r', '2r']);
+    pendingAcks.shift()?.(null);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(reads).toBe(1);
+    pendingAcks.shift()?.(null);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(reads).toBe(2);
+    pendingAcks.shift()?.(null);
+    await done;
+    expect(reads).toBe(3);
+    expect(t.sent).toEqual(['1r', '2r', '3r', 'synced']);
+  });
+
   it('closes the transport (the client reconnects and catches up again) when the database fails midway', async () => {
     const t = setup();
     let closed = false;

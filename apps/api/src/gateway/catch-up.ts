@@ -39,7 +39,10 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
       head = page.head;
       if (socket.disconnected || page.notifications.length === 0) break;
       await Promise.all(
-        page.notifications.map((n) => emitNotification(socket, { ...n, replay: true }, subscriber.id, deps)),
+        page.notifications.map(
+          (n) =>
+            new Promise<void>((acked) => emitNotification(socket, { ...n, replay: true }, subscriber.id, deps, acked)),
+        ),
       );
       since = (page.notifications.at(-1) as NotificationPayload).seq;
       state.upTo = since;
@@ -62,6 +65,6 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
   state.held = null;
   for (const [packet, subscriberId] of held) {
     if (packet.seq <= state.upTo) continue;
-    void emitNotification(socket, packet, subscriberId, deps);
+    emitNotification(socket, packet, subscriberId, deps);
   }
 }

@@ -68,21 +68,21 @@ export interface AckRecording {
 
 /**
  * Emits one notification to one socket and records its ack: delivered when the client acked in
- * time, sent when it did not. Resolves when either happened.
+ * time, sent when it did not; then calls `done`. (A callback, not a promise: live delivery makes
+ * one of these per recipient socket and waits for none.)
  */
 export function emitNotification(
   socket: DeliverySocket,
   packet: NotificationPayload,
   subscriberId: string,
   acks: AckRecording,
-): Promise<void> {
+  done?: () => void,
+): void {
   const emitted = performance.now();
-  return new Promise((resolve) => {
-    socket.timeout(acks.ackTimeoutMs).emit(ServerEvent.Notification, packet, (err: Error | null) => {
-      if (!err) acks.observeAck?.((performance.now() - emitted) / 1000);
-      acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId);
-      resolve();
-    });
+  socket.timeout(acks.ackTimeoutMs).emit(ServerEvent.Notification, packet, (err: Error | null) => {
+    if (!err) acks.observeAck?.((performance.now() - emitted) / 1000);
+    acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId);
+    done?.();
   });
 }
 
@@ -114,7 +114,7 @@ export function localDelivery(
           if (!socket) continue;
           const catchUp = socket.data.catchUp;
           if (catchUp?.held) catchUp.held.push([packet, subscriberId]);
-          else if (!catchUp || seq > catchUp.upTo) void emitNotification(socket, packet, subscriberId, acks);
+          else if (!catchUp || seq > catchUp.upTo) emitNotification(socket, packet, subscriberId, acks);
         }
       }
     }
