@@ -147,10 +147,15 @@ export class HeraldInboxElement extends HTMLElement {
     const client = this._client as HeraldClient;
     this._off.push(
       client.on('unread', (n) => this._setUnread(n)),
-      client.on('notification', (n) => {
+      client.on('notification', (n, context) => {
         if (this._items.some((i) => i.id === n.id)) return;
-        this._items.unshift(n);
-        if (!n.readAt) this._setUnread(this._unread + 1);
+        // A replayed one may be counted already by the page loaded during catch-up; `synced` recounts.
+        if (!n.readAt && !context.replay) this._setUnread(this._unread + 1);
+        // The list stays in sequence order, newest first. One older than the loaded pages comes with "Load more".
+        const last = this._items[this._items.length - 1];
+        if (this._next !== null && last && n.seq < last.seq) return;
+        const at = this._items.findIndex((i) => i.seq < n.seq);
+        this._items.splice(at === -1 ? this._items.length : at, 0, n);
         this._render();
       }),
       client.on('read', ({ ids, unread }) => {
@@ -159,8 +164,9 @@ export class HeraldInboxElement extends HTMLElement {
         this._setUnread(unread);
         this._render();
       }),
-      client.on('synced', () => {
+      client.on('synced', ({ count }) => {
         if (!this._loaded) void this._load(true);
+        else if (count) void client.unreadCount().then((n) => this._setUnread(n), () => {});
       }),
     );
     if (client.state === 'connected') void this._load(true);
