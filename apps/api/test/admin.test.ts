@@ -266,9 +266,30 @@ describe('operations', () => {
       await stack.app.inject({ url: '/admin/api/notifications?recipient=dash-1', headers: as(cookie) })
     ).json();
     expect(log.items.map((i: { id: string }) => i.id)).toEqual([id]);
+    // One scheduled from the composer and cancelled: the status filter finds it, and only cancelled ones.
+    const later = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/notifications',
+      headers: as(cookie),
+      payload: {
+        appId: 'default',
+        to: { userId: 'dash-1' },
+        title: 'Never mind',
+        sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+    });
+    expect(later.statusCode, later.body).toBe(202);
+    const cancel = await stack.app.inject({
+      method: 'POST',
+      url: `/admin/api/notifications/${later.json().id}/cancel`,
+      headers: as(cookie),
+    });
+    expect(cancel.statusCode, cancel.body).toBe(200);
     const filtered = (
       await stack.app.inject({ url: '/admin/api/notifications?status=cancelled', headers: as(cookie) })
     ).json();
+    expect(filtered.items.map((i: { id: string }) => i.id)).toContain(later.json().id);
+    expect(filtered.items.map((i: { id: string }) => i.id)).not.toContain(id);
     expect(filtered.items.every((i: { status: string }) => i.status === 'cancelled')).toBe(true);
     const recipients = (
       await stack.app.inject({ url: `/admin/api/notifications/${id}/recipients`, headers: as(cookie) })

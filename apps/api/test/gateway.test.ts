@@ -1,7 +1,7 @@
 import { createSigner } from 'fast-jwt';
-import type { Server } from 'socket.io';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDelivery, resendQueued } from '../src/services/deliveries.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 describe('socket gateway handshake', () => {
@@ -34,19 +34,49 @@ describe('socket gateway handshake', () => {
     return error;
   };
 
-  it('joins the user room with a valid token and receives what is emitted to it', async () => {
+  it("joins the user room with a valid token, and Herald's delivery to that room reaches only that user, once", async () => {
     const socket = await stack.connectUser('gina');
+    const other = await stack.connectUser('hank');
     expect(socket.connected).toBe(true);
     const rooms = await eventually(async () => {
       const sockets = await stack.app.io.in(`user:${stack.appId}:gina`).fetchSockets();
       return sockets.length === 1 ? sockets : undefined;
     });
     expect(rooms[0]?.data).toMatchObject({ appId: stack.appId, userId: 'gina' });
-    const got = new Promise((resolve) => socket.once('notification', resolve));
-    // Untyped on purpose: a bare payload, not a stored notification.
-    (stack.app.io as unknown as Server).to(`user:${stack.appId}:gina`).emit('notification', { id: 'x' });
-    await expect(got).resolves.toMatchObject({ id: 'x' });
+    await new Promise((r) => setTimeout(r, 200)); // both catch-ups on connect are over (nothing to send)
+    const got: Array<{ id: string; seq: number; title: string }> = [];
+    socket.on('notification', (payload, ack) => {
+      got.push(payload);
+      ack?.({ ok: true });
+    });
+    const strayed: unknown[] = [];
+    other.on('notification', (payload) => strayed.push(payload));
+
+    // Stored with its delivery row (no worker runs here); then the gateway sends what is queued for
+    // the users connected to it, as it does when its deliveries channel comes back.
+    const sent = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { to: { userId: 'gina' }, title: 'Through the room' },
+    });
+    expect(sent.statusCode).toBe(202);
+    const { id } = sent.json();
+    await stack.db.sql.query(`UPDATE notifications SET status = 'dispatched' WHERE id = $1`, [id]);
+    const deliver = localDelivery(stack.app.io, stack.app.recorder, 2000);
+    expect(await resendQueued(stack.app.io, stack.db.sql, deliver, 60_000)).toBe(1);
+    await eventually(async () => got.length === 1);
+    expect(got[0]).toMatchObject({ id, title: 'Through the room', seq: 1 });
+    await eventually(async () => {
+      await stack.app.recorder.flush();
+      const row = await stack.db.prisma.delivery.findFirst({ where: { notificationId: id } });
+      return row?.status === 'delivered';
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got).toHaveLength(1);
+    expect(strayed).toEqual([]);
     socket.disconnect();
+    other.disconnect();
   });
 
   it('refuses a handshake without a token, saying how to pass one', async () => {

@@ -166,7 +166,11 @@ export class HeraldInboxElement extends HTMLElement {
       }),
       client.on('synced', ({ count }) => {
         if (!this._loaded) void this._load(true);
-        else if (count) void client.unreadCount().then((n) => this._setUnread(n), () => {});
+        else if (count)
+          void client.unreadCount().then(
+            (n) => this._setUnread(n),
+            () => {},
+          );
       }),
     );
     if (client.state === 'connected') void this._load(true);
