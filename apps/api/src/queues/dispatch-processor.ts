@@ -1,6 +1,9 @@
 import { type Job, UnrecoverableError } from 'bullmq';
+import { end } from '../delivery/status.js';
 import { type DispatchDeps, dispatchMany, dispatchNotification } from '../services/dispatcher.js';
 import type { DispatchJobData } from './notifications.js';
+
+const FAIL = end('failed', 'the notification failed');
 
 /**
  * The `dispatch` job: a plain function of (job, deps) so tests can call it directly. When the
@@ -35,9 +38,9 @@ export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchD
         // they left queued, catch-up on connect would hand the failed notification out anyway.
         await deps.sql
           .query(
-            `UPDATE deliveries SET status = 'failed', failed_at = now(), reason = 'the notification failed'
-              WHERE notification_id = ANY($1::uuid[]) AND status = 'queued'
-                AND notification_id IN (SELECT id FROM notifications WHERE id = ANY($1::uuid[]) AND status = 'failed')`,
+            `UPDATE deliveries d SET ${FAIL.set}
+              WHERE d.notification_id = ANY($1::uuid[]) AND ${FAIL.guard}
+                AND d.notification_id IN (SELECT id FROM notifications WHERE id = ANY($1::uuid[]) AND status = 'failed')`,
             [ids],
           )
           .catch(() => {});

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { end } from '../delivery/status.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { dispatchJobOptions, JobName, type NotificationsQueue } from './notifications.js';
+
+const EXPIRE = end('expired');
 
 /** How often each worker runs the housekeeping sweep, unless configured (`HERALD_SWEEP_INTERVAL_MS`). */
 export const SWEEP_EVERY_MS = 30_000;
@@ -40,11 +43,13 @@ export async function sweep(
   const stuckAfterS = (options.requeueAfterMs ?? STUCK_AFTER_MS) / 1000;
   // Only notifications that expired within the last day: each sweep would otherwise revisit every
   // notification that ever expired. (Catch-up and the inbox skip expired ones by their own test.)
-  const expired = await prisma.$executeRaw`
-    UPDATE deliveries d SET status = 'expired', expired_at = now()
-      FROM notifications n
-     WHERE n.id = d.notification_id AND d.status IN ('queued', 'sent')
-       AND n.expires_at <= now() AND n.expires_at > now() - make_interval(secs => ${EXPIRY_LOOKBACK_MS / 1000})`;
+  const expired = await prisma.$executeRawUnsafe(
+    `UPDATE deliveries d SET ${EXPIRE.set}
+       FROM notifications n
+      WHERE n.id = d.notification_id AND ${EXPIRE.guard}
+        AND n.expires_at <= now() AND n.expires_at > now() - make_interval(secs => $1)`,
+    EXPIRY_LOOKBACK_MS / 1000,
+  );
   const idempotencyKeysCleared = await prisma.$executeRaw`
     UPDATE notifications SET idempotency_key = NULL
      WHERE idempotency_key IS NOT NULL AND created_at < now() - make_interval(secs => ${IDEMPOTENCY_WINDOW_MS / 1000})`;

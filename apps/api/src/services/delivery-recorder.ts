@@ -1,16 +1,8 @@
 import type { Sql } from '../db/database.js';
+import { advance, CLOSED } from '../delivery/status.js';
 
 /** Delivery state changes reported by sockets, in the order they can happen. */
 export type DeliveryEvent = 'sent' | 'delivered' | 'displayed' | 'clicked' | 'read' | 'closed';
-
-const timestampColumn: Record<DeliveryEvent, string> = {
-  sent: 'sent_at',
-  delivered: 'delivered_at',
-  displayed: 'displayed_at',
-  clicked: 'clicked_at',
-  read: 'read_at',
-  closed: 'closed_at',
-};
 
 interface Pending {
   notificationIds: string[];
@@ -31,9 +23,7 @@ export interface DeliveryRecorderOptions {
  * Buffers delivery state changes from many sockets and writes each kind with one UPDATE per
  * batch, so a burst of acks costs a handful of round trips instead of one each.
  *
- * Status only moves forward (PostgreSQL compares enum values in declaration order:
- * queued < sent < delivered < displayed < clicked < read), never out of a terminal state
- * (expired, failed, cancelled); each timestamp is set once.
+ * Each change follows the rule of `delivery/status.ts`: forward only, never out of an ending.
  */
 export class DeliveryRecorder {
   private readonly pending = new Map<DeliveryEvent, Pending>();
@@ -90,28 +80,12 @@ export class DeliveryRecorder {
   }
 
   private async write(event: DeliveryEvent, batch: Pending): Promise<number> {
-    const column = timestampColumn[event];
-    if (event === 'closed') {
-      // A closed popup is a fact with a time, not a step forward in the delivery's status.
-      return this.count(
-        `UPDATE deliveries AS d SET closed_at = COALESCE(d.closed_at, now())
-           FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
-          WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id AND d.closed_at IS NULL
-          RETURNING 1`,
-        batch,
-      );
-    }
-    // Reaching a later state implies the earlier ones: a displayed notification was delivered.
-    const implied = event === 'sent' ? '' : `, delivered_at = COALESCE(d.delivered_at, now())`;
-    // Counts rows whose timestamp was newly set, so a repeated ack is not counted twice.
+    // Counts rows that changed, so a repeated ack is not counted twice.
+    const { set, guard } = event === 'closed' ? CLOSED : advance(event);
     return this.count(
-      `UPDATE deliveries AS d
-          SET status = GREATEST(d.status, '${event}'::"DeliveryStatus"),
-              ${column} = COALESCE(d.${column}, now())${event === 'delivered' ? '' : implied}
+      `UPDATE deliveries AS d SET ${set}
          FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
-        WHERE d.notification_id = x.notification_id
-          AND d.subscriber_id = x.subscriber_id
-          AND d.status < 'expired'::"DeliveryStatus" AND d.${column} IS NULL
+        WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id AND ${guard}
         RETURNING 1`,
       batch,
     );

@@ -1,10 +1,13 @@
 import type { ClientToServerEvents, ServerToClientEvents } from '@herald/protocol';
 import type { Server } from 'socket.io';
 import type { Sql } from '../db/database.js';
+import { end } from '../delivery/status.js';
 import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from './deliveries.js';
 import { fansOutAtAccept } from './notifications.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
+
+const EXPIRE = end('expired');
 
 /** Recipients written per statement during fan-out. */
 export const FANOUT_CHUNK = 1000;
@@ -279,9 +282,7 @@ export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<D
   const expired = [...new Set(rows.filter((r) => r.claimed_status === 'expired').map((r) => r.id))];
   if (expired.length) {
     const marked = await deps.sql.query(
-      `UPDATE deliveries SET status = 'expired', expired_at = now()
-        WHERE notification_id = ANY($1::uuid[]) AND status IN ('queued', 'sent')
-        RETURNING 1`,
+      `UPDATE deliveries d SET ${EXPIRE.set} WHERE d.notification_id = ANY($1::uuid[]) AND ${EXPIRE.guard} RETURNING 1`,
       [expired],
     );
     if (marked.length > 0) deps.onOutcome?.('expired', marked.length);

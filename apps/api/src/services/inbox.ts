@@ -7,6 +7,7 @@ import {
   userRoom,
 } from '@herald/protocol';
 import type { Sql } from '../db/database.js';
+import { advance, IN_INBOX } from '../delivery/status.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Emitter } from './dispatcher.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
@@ -21,7 +22,9 @@ export interface Subscriber {
 }
 
 // States in which a delivery counts for the user: not expired, failed or cancelled.
-const LIVE = `d.status < 'expired'::"DeliveryStatus"`;
+const LIVE = IN_INBOX;
+const CONFIRM = advance('delivered');
+const READ = advance('read');
 
 /**
  * A user's inbox and catch-up, the same over the socket and over REST: sync from a sequence
@@ -69,10 +72,10 @@ export class InboxService {
       `WITH known AS (
          SELECT last_seq, CASE WHEN $2::int <= last_seq THEN $2::int END AS since FROM subscribers WHERE id = $1
        ), confirmed AS (
-         UPDATE deliveries
-            SET status = GREATEST(status, 'delivered'::"DeliveryStatus"), delivered_at = COALESCE(delivered_at, now())
-          WHERE $4::bool AND subscriber_id = $1 AND seq <= (SELECT since FROM known) AND status IN ('queued', 'sent')
-          RETURNING notification_id
+         UPDATE deliveries d SET ${CONFIRM.set}
+          WHERE $4::bool AND d.subscriber_id = $1 AND d.seq <= (SELECT since FROM known)
+            AND d.status IN ('queued', 'sent') AND ${CONFIRM.guard}
+          RETURNING d.notification_id
        ), head AS (
          SELECT last_seq,
                 COALESCE(since,
@@ -144,16 +147,14 @@ export class InboxService {
     const changed =
       ids === 'all'
         ? await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(
-            `UPDATE deliveries d SET status = GREATEST(d.status, 'read'::"DeliveryStatus"), read_at = now(),
-                    delivered_at = COALESCE(d.delivered_at, now())
-              WHERE d.subscriber_id = $1 AND d.read_at IS NULL AND ${LIVE}
+            `UPDATE deliveries d SET ${READ.set}
+              WHERE d.subscriber_id = $1 AND ${READ.guard}
               RETURNING d.notification_id::text AS id`,
             subscriber.id,
           )
         : await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(
-            `UPDATE deliveries d SET status = GREATEST(d.status, 'read'::"DeliveryStatus"), read_at = now(),
-                    delivered_at = COALESCE(d.delivered_at, now())
-              WHERE d.subscriber_id = $1 AND d.notification_id = ANY($2::uuid[]) AND d.read_at IS NULL AND ${LIVE}
+            `UPDATE deliveries d SET ${READ.set}
+              WHERE d.subscriber_id = $1 AND d.notification_id = ANY($2::uuid[]) AND ${READ.guard}
               RETURNING d.notification_id::text AS id`,
             subscriber.id,
             ids,

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AdminAccepted } from '@herald/protocol';
 import type { Sql } from '../db/database.js';
+import { end } from '../delivery/status.js';
 import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
 import type { AcceptSource } from '../lib/metrics.js';
@@ -9,6 +10,8 @@ import { type UrlPolicy, urlProblem } from '../lib/urls.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
 import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
 import { DELIVERY_STATUSES, type ItemError, type SendNotificationBody, type Target } from '../schemas/notifications.js';
+
+const CANCEL = end('cancelled');
 
 export const MAX_DATA_BYTES = 4096;
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
@@ -555,9 +558,10 @@ export class NotificationService {
       if (n.status === 'expired') throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
       const [{ existing = 0 } = {}] = await tx.$queryRaw<Array<{ existing: number }>>`
         SELECT count(*)::int AS existing FROM deliveries WHERE notification_id = ${id}::uuid`;
-      const rows = await tx.$executeRaw`
-        UPDATE deliveries SET status = 'cancelled'
-         WHERE notification_id = ${id}::uuid AND status IN ('queued', 'sent')`;
+      const rows = await tx.$executeRawUnsafe(
+        `UPDATE deliveries d SET ${CANCEL.set} WHERE d.notification_id = $1::uuid AND ${CANCEL.guard}`,
+        id,
+      );
       const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
       if (!notSentYet && rows === 0) {
         throw new Errors.NotCancellable(

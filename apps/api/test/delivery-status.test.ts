@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  advance,
+  type DeliveryEvent,
+  type DeliveryStatus,
+  ENDINGS,
+  end,
+  STEPS,
+  type Step,
+  transition,
+} from '../src/delivery/status.js';
+import { bootstrap } from '../src/services/bootstrap.js';
+import { DeliveryRecorder } from '../src/services/delivery-recorder.js';
+import { InboxService } from '../src/services/inbox.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './helpers.js';
+
+const STATUSES: DeliveryStatus[] = [...STEPS, ...ENDINGS];
+const EVENTS: DeliveryEvent[] = [...STEPS.filter((s) => s !== 'queued'), ...ENDINGS] as DeliveryEvent[];
+
+describe('the delivery status table', () => {
+  it('moves forward only, ends only what no device acknowledged, and never leaves an ending', () => {
+    // Spelled out rather than derived: this is the rule every writer follows.
+    const table: Record<DeliveryStatus, Partial<Record<DeliveryEvent, DeliveryStatus>>> = {
+      queued: {
+        sent: 'sent',
+        delivered: 'delivered',
+        displayed: 'displayed',
+        clicked: 'clicked',
+        read: 'read',
+        expired: 'expired',
+        failed: 'failed',
+        cancelled: 'cancelled',
+      },
+      sent: {
+        sent: 'sent',
+        delivered: 'delivered',
+        displayed: 'displayed',
+        clicked: 'clicked',
+        read: 'read',
+        expired: 'expired',
+        failed: 'sent',
+        cancelled: 'cancelled',
+      },
+      delivered: {
+        sent: 'delivered',
+        delivered: 'delivered',
+        displayed: 'displayed',
+        clicked: 'clicked',
+        read: 'read',
+        expired: 'delivered',
+        failed: 'delivered',
+        cancelled: 'delivered',
+      },
+      displayed: {
+        sent: 'displayed',
+        delivered: 'displayed',
+        displayed: 'displayed',
+        clicked: 'clicked',
+        read: 'read',
+        expired: 'displayed',
+        failed: 'displayed',
+        cancelled: 'displayed',
+      },
+      clicked: {
+        sent: 'clicked',
+        delivered: 'clicked',
+        displayed: 'clicked',
+        clicked: 'clicked',
+        read: 'read',
+        expired: 'clicked',
+        failed: 'clicked',
+        cancelled: 'clicked',
+      },
+      read: {
+        sent: 'read',
+        delivered: 'read',
+        displayed: 'read',
+        clicked: 'read',
+        read: 'read',
+        expired: 'read',
+        failed: 'read',
+        cancelled: 'read',
+      },
+      expired: {},
+      failed: {},
+      cancelled: {},
+    };
+    for (const from of STATUSES) {
+      for (const event of EVENTS)
+        expect([from, event, transition(from, event)]).toEqual([from, event, table[from][event] ?? from]);
+    }
+  });
+});
+
+describe.each<DatabaseKind>(['postgres', 'pglite'])('delivery status in SQL (%s)', (kind) => {
+  let testDb: TestDatabase;
+  beforeAll(async () => {
+    testDb = await createTestDatabase(kind);
+    await bootstrap(testDb.db.prisma, { dataDir: testDb.dataDir });
+  });
+  afterAll(async () => {
+    await testDb?.cleanup();
+  });
+
+  /** One notification with one delivery per status, each to its own subscriber. */
+  async function rowsInEveryStatus(): Promise<{ notificationId: string; subscriberOf: Map<DeliveryStatus, string> }> {
+    const notificationId = randomUUID();
+    await testDb.db.prisma.notification.create({
+      data: { id: notificationId, appId: 'default', target: { userIds: [] }, title: 'T', status: 'dispatched' },
+    });
+    const subscriberOf = new Map<DeliveryStatus, string>();
+    for (const [i, status] of STATUSES.entries()) {
+      const subscriberId = randomUUID();
+      await testDb.db.prisma.subscriber.create({
+        data: { id: subscriberId, appId: 'default', externalId: `st-${notificationId}-${i}`, lastSeq: 1 },
+      });
+      // Its times as the writers leave them: its own step's, and delivered_at for any step past it.
+      const past = STEPS.indexOf(status as Step) >= STEPS.indexOf('delivered');
+      const times = {
+        ...(status === 'queued' || status === 'cancelled' ? {} : { [`${status}At`]: new Date() }),
+        ...(past ? { deliveredAt: new Date() } : {}),
+      };
+      await testDb.db.prisma.delivery.create({ data: { notificationId, subscriberId, seq: 1, status, ...times } });
+      subscriberOf.set(status, subscriberId);
+    }
+    return { notificationId, subscriberOf };
+  }
+
+  const statuses = async (notificationId: string, subscriberOf: Map<DeliveryStatus, string>) => {
+    const rows = await testDb.db.prisma.delivery.findMany({ where: { notificationId } });
+    return new Map(
+      [...subscriberOf].map(([from, sid]) => [
+        from,
+        rows.find((r) => r.subscriberId === sid)?.status as DeliveryStatus,
+      ]),
+    );
+  };
+
+  it.each(EVENTS)('the statement for %s does what the table says, from every status', async (event) => {
+    const { notificationId, subscriberOf } = await rowsInEveryStatus();
+    const { set, guard } = (ENDINGS as readonly string[]).includes(event)
+      ? end(event as (typeof ENDINGS)[number])
+      : advance(event as Exclude<(typeof STEPS)[number], 'queued'>);
+    const changed = await testDb.db.sql.query(
+      `UPDATE deliveries d SET ${set} WHERE d.notification_id = $1 AND ${guard} RETURNING d.subscriber_id`,
+      [notificationId],
+    );
+    const after = await statuses(notificationId, subscriberOf);
+    for (const from of STATUSES) expect([from, after.get(from)]).toEqual([from, transition(from, event)]);
+    // A row changes (and is counted) when its status moves, or when it takes a step it had skipped
+    // (its time is stamped): a clicked one that nobody reported displayed, say.
+    const isEnding = (s: string) => (ENDINGS as readonly string[]).includes(s);
+    const stamped = (from: DeliveryStatus) =>
+      from === event || (event === 'delivered' && STEPS.indexOf(from as Step) >= STEPS.indexOf('delivered'));
+    const expected = STATUSES.filter(
+      (f) => transition(f, event) !== f || (!isEnding(f) && !isEnding(event) && !stamped(f)),
+    );
+    expect(changed.length).toBe(expected.length);
+    // Applied again, nothing changes.
+    const again = await testDb.db.sql.query(
+      `UPDATE deliveries d SET ${set} WHERE d.notification_id = $1 AND ${guard} RETURNING 1`,
+      [notificationId],
+    );
+    expect(again).toHaveLength(0);
+  });
+
+  it('a late ack never moves a read delivery back, and a read never revives a cancelled one (through the writers)', async () => {
+    const { notificationId, subscriberOf } = await rowsInEveryStatus();
+    const recorder = new DeliveryRecorder(testDb.db.sql, { maxDelayMs: 1 });
+    recorder.record('delivered', notificationId, subscriberOf.get('read') as string);
+    recorder.record('displayed', notificationId, subscriberOf.get('cancelled') as string);
+    await recorder.flush();
+    const inbox = new InboxService(testDb.db.prisma, testDb.db.sql, () => undefined, 60_000);
+    const cancelled = await testDb.db.prisma.subscriber.findUniqueOrThrow({
+      where: { id: subscriberOf.get('cancelled') },
+    });
+    const { changed } = await inbox.markRead(cancelled, [notificationId]);
+    expect(changed).toEqual([]);
+    const after = await statuses(notificationId, subscriberOf);
+    expect(after.get('read')).toBe('read');
+    expect(after.get('cancelled')).toBe('cancelled');
+    const row = await testDb.db.prisma.delivery.findFirstOrThrow({
+      where: { notificationId, subscriberId: subscriberOf.get('cancelled') },
+    });
+    expect([row.displayedAt, row.readAt, row.deliveredAt]).toEqual([null, null, null]);
+  });
+});
