@@ -8,6 +8,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, RECORD_NOTIFICATIONS } from './support/browser.js';
@@ -155,5 +156,21 @@ describe('README snippets, as pasted', () => {
       'live: Live one',
     ]);
     client.kill();
+  });
+
+  it('states the sizes of the sdk.js and inbox widget that the build ships (within 0.3 KB)', () => {
+    const claim = README.match(/`sdk\.js` is ([\d.]+) KB gzipped[^,]*, inbox widget\s+([\d.]+) KB/);
+    expect(claim, 'README states both sizes').toBeTruthy();
+    const gz = (file: string) =>
+      gzipSync(readFileSync(join(ROOT, 'packages/sdk/dist', file)), { level: 9 }).length / 1024;
+    expect(Math.abs(gz('sdk.js') - Number(claim?.[1]))).toBeLessThan(0.3);
+    expect(Math.abs(gz('inbox.js') - Number(claim?.[2]))).toBeLessThan(0.3);
+  });
+
+  it('the demo page embeds the SDK the way the README does (the token function reads the JSON token)', () => {
+    const demo = readFileSync(join(ROOT, 'apps/api/public/index.html'), 'utf8').replaceAll('=&gt;', '=>');
+    const readme = snippet('sdk-page').match(/Herald\.init\(\{ token: .*\}\);/)?.[0];
+    expect(readme).toBeTruthy();
+    expect(demo).toContain(readme);
   });
 });
