@@ -13,10 +13,10 @@ import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl }
 import { MigrationError } from './db/migrate.js';
 import { createMetrics } from './lib/metrics.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './lib/redis-endpoint.js';
+import { type RunningWorker, startWorker } from './queue/worker.js';
 import { ListenError, listen, listenMetrics } from './server.js';
 import { type BootstrapResult, bootstrap, markCredentialsShown } from './services/bootstrap.js';
 import { claimPrefix, installationId, installationPrefix } from './services/installation.js';
-import { type RunningWorker, startWorker } from './worker.js';
 
 const USAGE = `Usage: herald [start|migrate] [--role all|api|worker]
 

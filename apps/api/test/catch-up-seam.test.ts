@@ -5,12 +5,12 @@
  */
 import type { NotificationPayload, SyncReply } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
+import type { DeliveryRecorder } from '../src/delivery/recorder.js';
+import { localDelivery, type Outgoing } from '../src/delivery/socket-channel.js';
+import type { Emitter } from '../src/fanout/dispatcher.js';
 import { catchUp } from '../src/gateway/catch-up.js';
 import type { GatewaySocket } from '../src/gateway/connections.js';
-import { localDelivery, type Outgoing } from '../src/services/deliveries.js';
-import type { DeliveryRecorder } from '../src/services/delivery-recorder.js';
-import type { Emitter } from '../src/services/dispatcher.js';
-import type { InboxService } from '../src/services/inbox.js';
+import type { InboxService } from '../src/inbox/inbox.js';
 
 const payload = (seq: number): NotificationPayload => ({
   id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,

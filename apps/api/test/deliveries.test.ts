@@ -7,7 +7,7 @@ import {
   localDelivery,
   type Outgoing,
   subscribeDeliveries,
-} from '../src/services/deliveries.js';
+} from '../src/delivery/socket-channel.js';
 import {
   createTestDatabase,
   eventually,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveryRecorder } from '../src/delivery/recorder.js';
 import {
   advance,
   type DeliveryEvent,
@@ -10,9 +11,8 @@ import {
   type Step,
   transition,
 } from '../src/delivery/status.js';
+import { InboxService } from '../src/inbox/inbox.js';
 import { bootstrap } from '../src/services/bootstrap.js';
-import { DeliveryRecorder } from '../src/services/delivery-recorder.js';
-import { InboxService } from '../src/services/inbox.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './helpers.js';
 
 const STATUSES: DeliveryStatus[] = [...STEPS, ...ENDINGS];

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { userRoom } from '@herald/protocol';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processDispatch } from '../src/queues/dispatch-processor.js';
-import type { DispatchJobData } from '../src/queues/notifications.js';
+import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/fanout/dispatcher.js';
+import { NotificationService } from '../src/intake/notifications.js';
+import { processDispatch } from '../src/queue/dispatch-processor.js';
+import type { DispatchJobData } from '../src/queue/notifications.js';
 import { bootstrap } from '../src/services/bootstrap.js';
-import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/services/dispatcher.js';
-import { NotificationService } from '../src/services/notifications.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
 let testDb: TestDatabase;

@@ -1,7 +1,7 @@
 import { createSigner } from 'fast-jwt';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDelivery, resendQueued } from '../src/services/deliveries.js';
+import { localDelivery, resendQueued } from '../src/delivery/socket-channel.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 describe('socket gateway handshake', () => {

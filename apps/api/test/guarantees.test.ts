@@ -1,7 +1,7 @@
 import type { InboxReadEvent, NotificationPayload, SyncReply } from '@herald/protocol';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweep } from '../src/queues/maintenance.js';
+import { sweep } from '../src/queue/maintenance.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 let testDb: TestDatabase;

@@ -15,8 +15,8 @@ import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildApp, type HeraldApp } from '../src/app.js';
 import { loadConfig, type ResolvedConfig } from '../src/config/index.js';
 import { type Database, openDatabase } from '../src/db/database.js';
+import { type RunningWorker, startWorker } from '../src/queue/worker.js';
 import { bootstrap } from '../src/services/bootstrap.js';
-import { type RunningWorker, startWorker } from '../src/worker.js';
 
 export { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, type RedisServer, startRedisServer, uid };
 

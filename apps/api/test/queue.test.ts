@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHousekeeping, sweep } from '../src/queues/maintenance.js';
-import { DeliveryRecorder } from '../src/services/delivery-recorder.js';
-import { startWorker } from '../src/worker.js';
+import { DeliveryRecorder } from '../src/delivery/recorder.js';
+import { startHousekeeping, sweep } from '../src/queue/maintenance.js';
+import { startWorker } from '../src/queue/worker.js';
 import {
   createTestDatabase,
   dropQueuePrefix,

@@ -1,7 +1,7 @@
 import { HandshakeErrorCode, type NotificationPayload, ServerEvent } from '@herald/protocol';
-import type { AckRecording, CatchUpState } from '../services/deliveries.js';
-import { emitNotification } from '../services/deliveries.js';
-import type { InboxService, Subscriber } from '../services/inbox.js';
+import type { AckRecording, CatchUpState } from '../delivery/socket-channel.js';
+import { emitNotification } from '../delivery/socket-channel.js';
+import type { InboxService, Subscriber } from '../inbox/inbox.js';
 import type { GatewaySocket } from './connections.js';
 
 /** Notifications per catch-up page; the next page goes once the client acked this one (or timed out). */

@@ -7,11 +7,11 @@ import {
   userRoom,
 } from '@herald/protocol';
 import type { Server, Socket } from 'socket.io';
+import type { DeliveryEvent, DeliveryRecorder } from '../delivery/recorder.js';
+import type { CatchUpState } from '../delivery/socket-channel.js';
+import type { InboxService, Subscriber } from '../inbox/inbox.js';
 import { intOrNull, MAX_SEQ } from '../lib/cursor.js';
 import { isUuid } from '../lib/text.js';
-import type { CatchUpState } from '../services/deliveries.js';
-import type { DeliveryEvent, DeliveryRecorder } from '../services/delivery-recorder.js';
-import type { InboxService, Subscriber } from '../services/inbox.js';
 import { TokenError, type UserTokens } from '../services/user-tokens.js';
 import { catchUp } from './catch-up.js';
 import { watchCredentials } from './credentials.js';

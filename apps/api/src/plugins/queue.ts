@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createNotificationsQueue, type NotificationsQueue } from '../queues/notifications.js';
+import { createNotificationsQueue, type NotificationsQueue } from '../queue/notifications.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

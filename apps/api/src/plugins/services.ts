@@ -1,11 +1,11 @@
 import { ADMIN_NAMESPACE, AdminEvent } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { DeliveryRecorder } from '../delivery/recorder.js';
+import { InboxService } from '../inbox/inbox.js';
+import { type AcceptedEvent, NotificationService } from '../intake/notifications.js';
 import { AppDirectory } from '../services/apps.js';
 import { AuditLog } from '../services/audit.js';
-import { DeliveryRecorder } from '../services/delivery-recorder.js';
-import { InboxService } from '../services/inbox.js';
-import { type AcceptedEvent, NotificationService } from '../services/notifications.js';
 import { deliveryStatsHook, Stats } from '../services/stats.js';
 import { UserTokens } from '../services/user-tokens.js';
 

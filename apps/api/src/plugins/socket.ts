@@ -4,11 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Server, type ServerOptions } from 'socket.io';
+import { deliveriesChannel, localDelivery, resendQueued, subscribeDeliveries } from '../delivery/socket-channel.js';
 import { type GatewayServer, handleConnections, type SocketData } from '../gateway/connections.js';
 import { recheckSockets } from '../gateway/credentials.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
 import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
-import { deliveriesChannel, localDelivery, resendQueued, subscribeDeliveries } from '../services/deliveries.js';
 import { SubscriberRegistry } from '../services/subscribers.js';
 
 /** How often each node of a cluster rechecks its sockets' credentials against the apps' current secrets. */

@@ -1,7 +1,7 @@
 import { ADMIN_NAMESPACE, AdminEvent } from '@herald/protocol';
 import type { Redis } from 'ioredis';
-import type { DeliveryEvent } from './delivery-recorder.js';
-import type { Emitter } from './dispatcher.js';
+import type { DeliveryEvent } from '../delivery/recorder.js';
+import type { Emitter } from '../fanout/dispatcher.js';
 
 export const METRICS = ['sent', 'delivered', 'displayed', 'clicked', 'read'] as const;
 export type Metric = (typeof METRICS)[number];

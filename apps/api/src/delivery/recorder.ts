@@ -1,5 +1,5 @@
 import type { Sql } from '../db/database.js';
-import { advance, CLOSED } from '../delivery/status.js';
+import { advance, CLOSED } from './status.js';
 
 /** Delivery state changes reported by sockets, in the order they can happen. */
 export type DeliveryEvent = 'sent' | 'delivered' | 'displayed' | 'clicked' | 'read' | 'closed';

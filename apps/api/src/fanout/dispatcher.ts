@@ -1,11 +1,11 @@
 import type { ClientToServerEvents, ServerToClientEvents } from '@herald/protocol';
 import type { Server } from 'socket.io';
 import type { Sql } from '../db/database.js';
+import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/payload.js';
+import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
 import { end } from '../delivery/status.js';
 import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from './deliveries.js';
-import { fansOutAtAccept } from './notifications.js';
-import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
+import { fansOutAtAccept } from '../intake/notifications.js';
 
 const EXPIRE = end('expired');
 

@@ -7,10 +7,10 @@ import {
   userRoom,
 } from '@herald/protocol';
 import type { Sql } from '../db/database.js';
+import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/payload.js';
 import { advance, IN_INBOX } from '../delivery/status.js';
+import type { Emitter } from '../fanout/dispatcher.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Emitter } from './dispatcher.js';
-import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
 
 /** A row of the sync statement: the head and confirmations on every row, a delivery or nulls. */
 type SyncRow = { head: number; confirmed: string[] | null } & ({ [K in keyof DeliveryRow]: null } | DeliveryRow);

@@ -7,8 +7,8 @@ import { Errors } from '../lib/errors.js';
 import type { AcceptSource } from '../lib/metrics.js';
 import { isUuid } from '../lib/text.js';
 import { type UrlPolicy, urlProblem } from '../lib/urls.js';
-import { IDEMPOTENCY_WINDOW_MS } from '../queues/maintenance.js';
-import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queues/notifications.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../queue/maintenance.js';
+import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queue/notifications.js';
 import { DELIVERY_STATUSES, type ItemError, type SendNotificationBody, type Target } from '../schemas/notifications.js';
 
 const CANCEL = end('cancelled');

@@ -1,9 +1,9 @@
 import { type NotificationPayload, ServerEvent, userRoom } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import type { Sql } from '../db/database.js';
-import type { DeliveryRecorder } from './delivery-recorder.js';
-import type { Emitter } from './dispatcher.js';
+import type { Emitter } from '../fanout/dispatcher.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
+import type { DeliveryRecorder } from './recorder.js';
 
 /** One notification on its way to sockets: its payload, and each recipient's user, row and sequence number. */
 export interface Outgoing {

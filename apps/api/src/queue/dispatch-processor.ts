@@ -1,6 +1,6 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import { end } from '../delivery/status.js';
-import { type DispatchDeps, dispatchMany, dispatchNotification } from '../services/dispatcher.js';
+import { type DispatchDeps, dispatchMany, dispatchNotification } from '../fanout/dispatcher.js';
 import type { DispatchJobData } from './notifications.js';
 
 const FAIL = end('failed', 'the notification failed');

@@ -1,21 +1,16 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Database } from './db/database.js';
-import type { HeraldMetrics } from './lib/metrics.js';
-import { createRedis, type RedisEndpoint } from './lib/redis-endpoint.js';
-import { processDispatch } from './queues/dispatch-processor.js';
-import { type Housekeeping, startHousekeeping } from './queues/maintenance.js';
-import {
-  createNotificationsQueue,
-  type DispatchJobData,
-  JobName,
-  NOTIFICATIONS_QUEUE,
-} from './queues/notifications.js';
-import { channelDelivery, type Deliver, deliveriesChannel, localDelivery } from './services/deliveries.js';
-import { DeliveryRecorder } from './services/delivery-recorder.js';
-import type { DispatchDeps, Emitter } from './services/dispatcher.js';
-import { deliveryStatsHook, Stats } from './services/stats.js';
+import type { Database } from '../db/database.js';
+import { DeliveryRecorder } from '../delivery/recorder.js';
+import { channelDelivery, type Deliver, deliveriesChannel, localDelivery } from '../delivery/socket-channel.js';
+import type { DispatchDeps, Emitter } from '../fanout/dispatcher.js';
+import type { HeraldMetrics } from '../lib/metrics.js';
+import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
+import { deliveryStatsHook, Stats } from '../services/stats.js';
+import { processDispatch } from './dispatch-processor.js';
+import { type Housekeeping, startHousekeeping } from './maintenance.js';
+import { createNotificationsQueue, type DispatchJobData, JobName, NOTIFICATIONS_QUEUE } from './notifications.js';
 
 export interface WorkerOptions {
   db: Database;
