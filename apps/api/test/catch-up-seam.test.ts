@@ -7,9 +7,8 @@ import type { NotificationPayload, SyncReply } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryRecorder } from '../src/delivery/recorder.js';
 import { localDelivery, type Outgoing } from '../src/delivery/socket-channel.js';
-import type { Emitter } from '../src/fanout/dispatcher.js';
 import { catchUp } from '../src/gateway/catch-up.js';
-import type { GatewaySocket } from '../src/gateway/connections.js';
+import type { Emitter, GatewaySocket } from '../src/gateway/types.js';
 import type { InboxService } from '../src/inbox/inbox.js';
 
 const payload = (seq: number): NotificationPayload => ({

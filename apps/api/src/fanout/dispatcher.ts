@@ -1,5 +1,3 @@
-import type { ClientToServerEvents, ServerToClientEvents } from '@herald/protocol';
-import type { Server } from 'socket.io';
 import type { Sql } from '../db/database.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/payload.js';
 import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
@@ -11,8 +9,6 @@ const EXPIRE = end('expired');
 
 /** Recipients written per statement during fan-out. */
 export const FANOUT_CHUNK = 1000;
-
-export type Emitter = Server<ClientToServerEvents, ServerToClientEvents>;
 
 export interface DispatchDeps {
   prisma: PrismaClient;

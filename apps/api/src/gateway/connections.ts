@@ -1,14 +1,5 @@
-import {
-  ClientEvent,
-  type ClientToServerEvents,
-  type ErrorReply,
-  type LifecycleReply,
-  type ServerToClientEvents,
-  userRoom,
-} from '@herald/protocol';
-import type { Server, Socket } from 'socket.io';
+import { ClientEvent, type ErrorReply, type LifecycleReply, userRoom } from '@herald/protocol';
 import type { DeliveryEvent, DeliveryRecorder } from '../delivery/recorder.js';
-import type { CatchUpState } from '../delivery/socket-channel.js';
 import type { InboxService, Subscriber } from '../inbox/inbox.js';
 import { intOrNull, MAX_SEQ } from '../lib/cursor.js';
 import { isUuid } from '../lib/text.js';
@@ -16,32 +7,7 @@ import { TokenError, type UserTokens } from '../services/user-tokens.js';
 import { catchUp } from './catch-up.js';
 import { watchCredentials } from './credentials.js';
 import { tokenFailureCode } from './handshake.js';
-
-export interface SocketData {
-  appId: string;
-  userId: string;
-  /** Token expiry, seconds since the epoch. */
-  exp: number;
-  /** Fingerprint of the app secret that verified the token: a rotation or revocation closes the socket. */
-  secretId: string;
-  /** When the socket is closed unless a fresh token comes first, ms since the epoch (see gateway/credentials.ts). */
-  validUntil: number;
-  /** The page's origin, when the handshake had one: a change of the app's allowed origins rechecks it. */
-  origin?: string;
-  subscriberId: string;
-  /** `auth.since` of the handshake: where catch-up on connect starts (null: the oldest undelivered). */
-  since: number | null;
-  /** Set while (and after) catch-up on connect runs: live notifications wait for it. */
-  catchUp?: CatchUpState;
-}
-
-export type GatewayServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData & { admin?: unknown }
->;
-export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+import type { GatewayServer } from './types.js';
 
 interface GatewayDeps {
   recorder: DeliveryRecorder;

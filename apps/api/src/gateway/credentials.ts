@@ -1,6 +1,6 @@
 import { HandshakeErrorCode, ServerEvent } from '@herald/protocol';
 import { type AppDirectory, type CachedApp, secretStanding } from '../services/apps.js';
-import type { GatewayServer, GatewaySocket } from './connections.js';
+import type { GatewayServer, GatewaySocket } from './types.js';
 
 // setTimeout's delay is a signed 32-bit number of milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -70,7 +70,7 @@ export async function recheckSockets(
   apps: AppDirectory,
   appIds?: Iterable<string>,
 ): Promise<number> {
-  const sockets = [...io.of('/').sockets.values()] as unknown as GatewaySocket[];
+  const sockets: GatewaySocket[] = [...io.of('/').sockets.values()];
   const ids = new Set(appIds ?? sockets.map((s) => s.data.appId));
   const current = new Map<string, CachedApp | undefined>();
   for (const id of ids) current.set(id, await apps.get(id));

@@ -1,5 +1,5 @@
 import { ClientEvent, type ClosingEvent, type ErrorReply, HandshakeErrorCode, ServerEvent } from '@herald/protocol';
-import type { Namespace, Socket } from 'socket.io';
+import type { DefaultEventsMap as EventsMap, Namespace, Socket } from 'socket.io';
 
 /** A token bucket's size: `burst` events at once, refilled at `perSecond`. */
 export interface Budget {
@@ -123,7 +123,10 @@ export class PenaltyBox {
   }
 }
 
-export interface EventLimitOptions {
+/** A socket of any namespace whose server may tell it it is `closing`, with its own data. */
+type LimitedSocket<D> = Socket<EventsMap, { [ServerEvent.Closing]: (event: ClosingEvent) => void }, EventsMap, D>;
+
+export interface EventLimitOptions<D = unknown> {
   /** Event name → class; names not listed are `unknown`. */
   classes: Readonly<Record<string, EventClass>>;
   /** Multiplies every budget (HERALD_SOCKET_RATE_SCALE); 0 turns the limits off. */
@@ -131,9 +134,9 @@ export interface EventLimitOptions {
   /** Called once per refused event (the Prometheus counter). */
   onRefused: () => void;
   /** Called when a socket is cut for flooding, before it is disconnected. */
-  onCut?: (socket: Socket) => void;
+  onCut?: (socket: LimitedSocket<D>) => void;
   /** Sockets with the same group (a user) share `USER_BUDGETS` on top of their own budgets. */
-  groupOf?: (socket: Socket) => string;
+  groupOf?: (socket: LimitedSocket<D>) => string;
 }
 
 interface Group {
@@ -155,7 +158,10 @@ const shown = (name: unknown) => (typeof name === 'string' ? JSON.stringify(name
  * 'HERALD_ERR_RATE_LIMITED', message, retryAfterMs }` and never reaches its handler; a socket that
  * keeps going is closed (`STRIKES`). Unknown event names are dropped here.
  */
-export function limitEvents(nsp: Namespace, options: EventLimitOptions): void {
+export function limitEvents<D>(
+  nsp: Namespace<EventsMap, { [ServerEvent.Closing]: (event: ClosingEvent) => void }, EventsMap, D>,
+  options: EventLimitOptions<D>,
+): void {
   if (options.scale <= 0) return;
   const budgets = Object.fromEntries(
     Object.entries(EVENT_BUDGETS).map(([k, b]) => [k, scaled(b, options.scale)]),
@@ -168,7 +174,7 @@ export function limitEvents(nsp: Namespace, options: EventLimitOptions): void {
   let connections = 0;
 
   /** The user's shared budgets, kept a while after their last socket closed. */
-  const join = (socket: Socket): Group | undefined => {
+  const join = (socket: LimitedSocket<D>): Group | undefined => {
     if (!options.groupOf) return undefined;
     if (++connections % 256 === 0) {
       const now = Date.now();

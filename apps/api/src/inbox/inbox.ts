@@ -9,7 +9,7 @@ import {
 import type { Sql } from '../db/database.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/payload.js';
 import { advance, IN_INBOX } from '../delivery/status.js';
-import type { Emitter } from '../fanout/dispatcher.js';
+import type { Emitter } from '../gateway/types.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 /** A row of the sync statement: the head and confirmations on every row, a delivery or nulls. */

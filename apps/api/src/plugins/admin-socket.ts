@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ADMIN_NAMESPACE,
-  AdminEvent,
-  type AdminPresenceChange,
-  type AdminStats,
-  HandshakeErrorCode,
-} from '@herald/protocol';
+import { AdminEvent, type AdminPresenceChange, type AdminStats, HandshakeErrorCode } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Namespace } from 'socket.io';
 import { handshakeError } from '../gateway/handshake.js';
+import { type AdminSocketData, adminNamespace } from '../gateway/types.js';
 import { crossOriginReason } from '../lib/same-origin.js';
 import { METRICS } from '../services/stats.js';
 import type { AdminPrincipal, EndedSessions } from './admin-auth.js';
@@ -24,7 +18,7 @@ const PUSH_EVERY_MS = 2000;
 const PRESENCE_EVERY_MS = 3000;
 /** How often each node checks that the sessions behind its admin channels still exist. */
 const SESSION_CHECK_EVERY_MS = 30_000;
-const SESSIONS_ENDED = 'herald:admin-sessions-ended';
+const SESSIONS_ENDED = 'herald:admin-sessions-ended' as const;
 
 const endedMessage: Record<EndedSessions['reason'] | 'expired', string> = {
   'signed-out': 'You signed out; sign in again to watch live.',
@@ -42,8 +36,7 @@ export default fp(
   async function adminSocket(fastify: FastifyInstance, opts: { publicUrl?: string; cluster?: boolean }) {
     const nodeId = randomUUID();
     const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : undefined;
-    // The admin namespace has its own events, not the user protocol's.
-    const admins = fastify.io.of(ADMIN_NAMESPACE) as unknown as Namespace;
+    const admins = adminNamespace(fastify.io);
     const users = fastify.io.of('/');
 
     const adminStats = async (): Promise<AdminStats> => {
@@ -89,7 +82,7 @@ export default fp(
     });
     // A channel lives no longer than the session it was opened with: signing out, removing the
     // admin, or the session expiring closes it, on whichever node it is.
-    const principal = (socket: { data: unknown }) => (socket.data as { admin?: AdminPrincipal }).admin;
+    const principal = (socket: { data: AdminSocketData }) => socket.data.admin;
     admins.on('connection', (socket) => {
       (socket.conn as unknown as { request: unknown }).request = null;
       adminStats().then(
@@ -119,7 +112,7 @@ export default fp(
       closeEnded(ended);
       if (opts.cluster) admins.serverSideEmit(SESSIONS_ENDED, ended);
     });
-    admins.on(SESSIONS_ENDED, (ended: EndedSessions) => closeEnded(ended));
+    admins.on(SESSIONS_ENDED, (ended) => closeEnded(ended));
     // The backstop for what no message told this node (expiry, a message lost while Redis was away).
     const sessionCheck = setInterval(() => {
       const open = [...admins.sockets.values()].map(principal).filter((a): a is AdminPrincipal => !!a);

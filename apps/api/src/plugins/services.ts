@@ -1,7 +1,8 @@
-import { ADMIN_NAMESPACE, AdminEvent } from '@herald/protocol';
+import { AdminEvent } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { DeliveryRecorder } from '../delivery/recorder.js';
+import { adminNamespace } from '../gateway/types.js';
 import { InboxService } from '../inbox/inbox.js';
 import { type AcceptedEvent, NotificationService } from '../intake/notifications.js';
 import { AppDirectory } from '../services/apps.js';
@@ -64,7 +65,7 @@ export default fp(
     const onAccepted = (accepted: AcceptedEvent[]) => {
       stats.incr('sent', accepted.length);
       for (const { source, priority } of accepted) fastify.metrics.accepted.inc({ source, priority });
-      const admins = fastify.io?.of(ADMIN_NAMESPACE) as unknown as { emit(e: string, p: unknown): void } | undefined;
+      const admins = fastify.io ? adminNamespace(fastify.io) : undefined;
       for (const { item } of accepted.slice(0, 50)) admins?.emit(AdminEvent.Accepted, item);
     };
     fastify.decorate(

@@ -1,7 +1,5 @@
-import { ADMIN_NAMESPACE } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Namespace } from 'socket.io';
 import {
   limitEvents,
   PENALTY_MS,
@@ -9,6 +7,7 @@ import {
   rateLimitedHandshake,
   USER_EVENT_CLASSES,
 } from '../gateway/rate-limit.js';
+import { adminNamespace } from '../gateway/types.js';
 
 /**
  * Per-socket event budgets on both namespaces (gateway/rate-limit.ts). A user whose socket is cut
@@ -31,7 +30,7 @@ export default fp(
         } else next();
       });
     }
-    limitEvents(fastify.io.of('/') as unknown as Namespace, {
+    limitEvents(fastify.io.of('/'), {
       classes: USER_EVENT_CLASSES,
       scale: opts.scale,
       onRefused: refused,
@@ -45,7 +44,7 @@ export default fp(
       },
     });
     // The dashboard's channel takes no client events: anything sent there is dropped (and counted).
-    limitEvents(fastify.io.of(ADMIN_NAMESPACE) as unknown as Namespace, {
+    limitEvents(adminNamespace(fastify.io), {
       classes: {},
       scale: opts.scale,
       onRefused: refused,

@@ -5,9 +5,10 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Server, type ServerOptions } from 'socket.io';
 import { deliveriesChannel, localDelivery, resendQueued, subscribeDeliveries } from '../delivery/socket-channel.js';
-import { type GatewayServer, handleConnections, type SocketData } from '../gateway/connections.js';
+import { handleConnections } from '../gateway/connections.js';
 import { recheckSockets } from '../gateway/credentials.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
+import type { GatewayServer, InterServerEvents, SocketData } from '../gateway/types.js';
 import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
 import { SubscriberRegistry } from '../services/subscribers.js';
 
@@ -15,7 +16,7 @@ import { SubscriberRegistry } from '../services/subscribers.js';
 const RECHECK_EVERY_MS = 60_000;
 
 /** What one node tells the others (a no-op without a cluster adapter). */
-export type NodeEvent = 'herald:app-changed' | 'herald:key-revoked';
+export type NodeEvent = Exclude<keyof InterServerEvents, 'herald:admin-sessions-ended'>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -73,7 +74,7 @@ export default fp(
     opts: { adapter: boolean; queuePrefix: string; ackTimeoutMs: number; freshnessMs: number },
   ) {
     const cluster = opts.adapter ? shardedAdapter(fastify.redisEndpoint, 'gateway', opts.queuePrefix) : undefined;
-    const io: GatewayServer = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
+    const io: GatewayServer = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(
       fastify.server,
       { ...SOCKET_OPTIONS, ...(cluster ? { adapter: cluster.adapter } : {}) },
     );
@@ -88,13 +89,9 @@ export default fp(
       onCaughtUp: (count) => fastify.metrics.catchUp.observe(count),
     });
     fastify.decorate('io', io);
-    const cluster$ = io as unknown as {
-      serverSideEmit(event: string, ...args: unknown[]): void;
-      on(event: string, listener: (...args: unknown[]) => void): void;
-    };
     // Only an adapter that links the nodes can tell them; a lone node has nobody to tell.
     fastify.decorate('tellNodes', (event: NodeEvent, id: string) => {
-      if (cluster) cluster$.serverSideEmit(event, id);
+      if (cluster) io.serverSideEmit(event, id);
     });
     // App changes (secret rotation or revocation, allowed origins) reach every node's cache at
     // once, and every node holds its own sockets of that app to the new rules.
@@ -112,11 +109,11 @@ export default fp(
       fastify.tellNodes('herald:app-changed', appId);
       void recheck(appId);
     };
-    cluster$.on('herald:app-changed', (appId) => {
+    io.on('herald:app-changed', (appId) => {
       fastify.apps.forget(String(appId));
       void recheck(String(appId));
     });
-    cluster$.on('herald:key-revoked', (keyId) => fastify.forgetApiKey(String(keyId)));
+    io.on('herald:key-revoked', (keyId) => fastify.forgetApiKey(String(keyId)));
 
     // In a cluster, workers publish each dispatched batch once; every node emits to its own sockets.
     let deliveries: Redis | undefined;

@@ -1,7 +1,7 @@
-import { ADMIN_NAMESPACE, AdminEvent } from '@herald/protocol';
+import { AdminEvent } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import type { DeliveryEvent } from '../delivery/recorder.js';
-import type { Emitter } from '../fanout/dispatcher.js';
+import { adminNamespace, type Emitter } from '../gateway/types.js';
 
 export const METRICS = ['sent', 'delivered', 'displayed', 'clicked', 'read'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -154,10 +154,8 @@ export function deliveryStatsHook(stats: Stats, io: () => Emitter | undefined) {
       scheduled = false;
       const ids = [...changed].slice(0, 200);
       changed = new Set();
-      (io()?.of(ADMIN_NAMESPACE) as unknown as { emit(e: string, p: unknown): void } | undefined)?.emit(
-        AdminEvent.Deliveries,
-        { ids },
-      );
+      const server = io();
+      if (server) adminNamespace(server).emit(AdminEvent.Deliveries, { ids });
     }, 500);
   };
 }

@@ -1,0 +1,84 @@
+/**
+ * The typed event maps of Herald's Socket.IO servers: the user namespace (`/`, the public
+ * protocol of `@herald/protocol`), the dashboard's `/admin` namespace, and the events the nodes
+ * of a cluster tell each other (`serverSideEmit`). Everything that emits or listens is typed by
+ * these; nothing else casts a server, namespace or socket.
+ */
+import {
+  ADMIN_NAMESPACE,
+  type AdminAccepted,
+  AdminEvent,
+  type AdminPresenceChange,
+  type AdminStats,
+  type ClientToServerEvents,
+  type ClosingEvent,
+  ServerEvent,
+  type ServerToClientEvents,
+} from '@herald/protocol';
+import type { Namespace, Server, Socket } from 'socket.io';
+import type { CatchUpState } from '../delivery/socket-channel.js';
+import type { AdminPrincipal, EndedSessions } from '../plugins/admin-auth.js';
+
+/** What the gateway keeps on a user's socket once its handshake passed. */
+export interface SocketData {
+  appId: string;
+  userId: string;
+  /** Token expiry, seconds since the epoch. */
+  exp: number;
+  /** Fingerprint of the app secret that verified the token: a rotation or revocation closes the socket. */
+  secretId: string;
+  /** When the socket is closed unless a fresh token comes first, ms since the epoch (see gateway/credentials.ts). */
+  validUntil: number;
+  /** The page's origin, when the handshake had one: a change of the app's allowed origins rechecks it. */
+  origin?: string;
+  subscriberId: string;
+  /** `auth.since` of the handshake: where catch-up on connect starts (null: the oldest undelivered). */
+  since: number | null;
+  /** Set while (and after) catch-up on connect runs: live notifications wait for it. */
+  catchUp?: CatchUpState;
+}
+
+/** Between the nodes of a cluster, through the Redis adapter. */
+export interface InterServerEvents {
+  /** An app's secret, keys or allowed origins changed: forget cached copies, recheck its sockets. */
+  'herald:app-changed': (appId: string) => void;
+  /** An API key was revoked: forget its cached copy. */
+  'herald:key-revoked': (keyId: string) => void;
+  /** Admin sessions ended (on `/admin`): every node closes the channels opened with them. */
+  'herald:admin-sessions-ended': (ended: EndedSessions) => void;
+}
+
+/** Server → dashboard, on `/admin`. */
+export interface AdminServerToClientEvents {
+  [AdminEvent.Stats]: (stats: AdminStats) => void;
+  [AdminEvent.Accepted]: (notification: AdminAccepted) => void;
+  [AdminEvent.Deliveries]: (change: { ids: string[] }) => void;
+  [AdminEvent.Presence]: (changes: AdminPresenceChange[]) => void;
+  [AdminEvent.SessionEnded]: (ended: { code: string; message: string }) => void;
+  /** Before the server closes a channel that flooded it with events (gateway/rate-limit.ts). */
+  [ServerEvent.Closing]: (event: ClosingEvent) => void;
+}
+
+/** What the admin channel keeps on its socket: the signed-in admin (see plugins/admin-auth.ts). */
+export interface AdminSocketData {
+  admin?: AdminPrincipal;
+}
+
+export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** The user namespace's server, as the delivery path and the inbox see it: something to emit to. */
+export type Emitter = GatewayServer;
+// The dashboard sends nothing over its channel: it reads and changes through the admin REST API.
+export type AdminNamespace = Namespace<
+  Record<string, never>,
+  AdminServerToClientEvents,
+  InterServerEvents,
+  AdminSocketData
+>;
+
+/**
+ * The `/admin` namespace with its own event maps. Socket.IO types `of()` with the server's (user)
+ * maps whatever the name, so this is the one place that says otherwise.
+ */
+export const adminNamespace = (io: GatewayServer): AdminNamespace =>
+  io.of(ADMIN_NAMESPACE) as unknown as AdminNamespace;
