@@ -199,18 +199,15 @@ async function main(): Promise<void> {
         redis: redis.endpoint,
         queuePrefix: config.queuePrefix,
         concurrency: config.workerConcurrency,
-        ackTimeoutMs: config.ackTimeoutMs,
         freshnessMs: config.popupFreshnessSeconds * 1000,
         jobLockMs: config.jobLockMs,
         fanoutChunk: config.fanoutChunk,
         sweepIntervalMs: config.sweepIntervalMs,
         requeueAfterMs: config.requeueAfterMs,
         log,
-        emitter: app?.io,
-        recorder: app?.recorder,
         metrics,
         // In a cluster every node's sockets must see each batch, this node's included.
-        delivery: app && !clustered ? 'local' : 'channel',
+        localDelivery: app && !clustered ? app.deliverLocally : undefined,
       });
       const running = worker;
       cleanups.push(() => running.close());

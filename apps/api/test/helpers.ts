@@ -115,13 +115,11 @@ export async function startStack(
           redis: { url: options.redisUrl ?? REDIS_URL },
           queuePrefix,
           concurrency: 4,
-          ackTimeoutMs: config.ackTimeoutMs,
           freshnessMs: config.popupFreshnessSeconds * 1000,
           sweepIntervalMs: config.sweepIntervalMs,
           requeueAfterMs: config.requeueAfterMs,
           log: app.log,
-          emitter: app.io,
-          recorder: app.recorder,
+          localDelivery: app.deliverLocally,
         });
   const sockets: Socket[] = [];
 

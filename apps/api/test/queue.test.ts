@@ -54,11 +54,9 @@ describe('queue behaviour', () => {
       redis: { url: REDIS_URL },
       queuePrefix: stack.config.queuePrefix,
       concurrency: 1,
-      ackTimeoutMs: 500,
       freshnessMs: 600_000,
       log: stack.app.log,
-      emitter: stack.app.io,
-      recorder: stack.app.recorder,
+      localDelivery: stack.app.deliverLocally,
     });
     try {
       const rows = await eventually(async () => {

@@ -1,7 +1,7 @@
 import { type NotificationPayload, ServerEvent, userRoom } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import type { Sql } from '../db/database.js';
-import type { Emitter } from '../gateway/types.js';
+import type { CatchUpState, Emitter } from '../gateway/types.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
 import type { DeliveryRecorder } from './recorder.js';
 
@@ -42,17 +42,6 @@ export function outgoingOf(rows: QueuedRow[], freshnessMs: number, now = Date.no
 
 /** The Redis channel that carries dispatched batches from workers to gateway nodes. */
 export const deliveriesChannel = (queuePrefix: string) => `${queuePrefix}:deliveries`;
-
-/**
- * A socket's catch-up on connect (`gateway/catch-up.ts`): while it runs, live notifications for the
- * socket wait in `held`; afterwards (`held` null) those it already sent, up to sequence `upTo`, are
- * skipped. So a client gets what it missed, then live ones, with no gap and no copy at the seam.
- */
-export interface CatchUpState {
-  /** Live notifications waiting for the catch-up, each with its recipient's subscriber id. */
-  held: Array<[NotificationPayload, string]> | null;
-  upTo: number;
-}
 
 interface DeliverySocket {
   data: { catchUp?: CatchUpState };

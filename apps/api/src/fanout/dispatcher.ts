@@ -3,7 +3,7 @@ import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/p
 import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
 import { end } from '../delivery/status.js';
 import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { fansOutAtAccept } from '../intake/notifications.js';
+import { fansOutAtAccept } from './rule.js';
 
 const EXPIRE = end('expired');
 

@@ -1,8 +1,8 @@
 import { HandshakeErrorCode, type NotificationPayload, ServerEvent } from '@herald/protocol';
-import type { AckRecording, CatchUpState } from '../delivery/socket-channel.js';
+import type { AckRecording } from '../delivery/socket-channel.js';
 import { emitNotification } from '../delivery/socket-channel.js';
 import type { InboxService, Subscriber } from '../inbox/inbox.js';
-import type { GatewaySocket } from './types.js';
+import type { CatchUpState, GatewaySocket } from './types.js';
 
 /** Notifications per catch-up page; the next page goes once the client acked this one (or timed out). */
 export const CATCH_UP_PAGE = 100;

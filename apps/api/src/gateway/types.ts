@@ -12,12 +12,23 @@ import {
   type AdminStats,
   type ClientToServerEvents,
   type ClosingEvent,
+  type NotificationPayload,
   ServerEvent,
   type ServerToClientEvents,
 } from '@herald/protocol';
 import type { Namespace, Server, Socket } from 'socket.io';
-import type { CatchUpState } from '../delivery/socket-channel.js';
 import type { AdminPrincipal, EndedSessions } from '../plugins/admin-auth.js';
+
+/**
+ * A socket's catch-up on connect (`gateway/catch-up.ts`): while it runs, live notifications for the
+ * socket wait in `held`; afterwards (`held` null) those it already sent, up to sequence `upTo`, are
+ * skipped. So a client gets what it missed, then live ones, with no gap and no copy at the seam.
+ */
+export interface CatchUpState {
+  /** Live notifications waiting for the catch-up, each with its recipient's subscriber id. */
+  held: Array<[NotificationPayload, string]> | null;
+  upTo: number;
+}
 
 /** What the gateway keeps on a user's socket once its handshake passed. */
 export interface SocketData {

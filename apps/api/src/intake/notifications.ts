@@ -1,15 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AdminAccepted } from '@herald/protocol';
+import stableStringify from 'safe-stable-stringify';
 import type { Sql } from '../db/database.js';
 import { end } from '../delivery/status.js';
+import { fansOutAtAccept } from '../fanout/rule.js';
 import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
 import type { AcceptSource } from '../lib/metrics.js';
 import { isUuid } from '../lib/text.js';
 import { type UrlPolicy, urlProblem } from '../lib/urls.js';
-import { IDEMPOTENCY_WINDOW_MS } from '../queue/maintenance.js';
 import { type DispatchJobData, dispatchJobOptions, JobName, type NotificationsQueue } from '../queue/notifications.js';
-import { DELIVERY_STATUSES, type ItemError, type SendNotificationBody, type Target } from '../schemas/notifications.js';
+import {
+  DELIVERY_STATUSES,
+  IDEMPOTENCY_WINDOW_MS,
+  type ItemError,
+  type SendNotificationBody,
+  type Target,
+} from '../schemas/notifications.js';
 
 const CANCEL = end('cancelled');
 
@@ -76,33 +83,6 @@ interface Prepared {
 const MAX_GROUP = 250;
 /** Group commits in flight at once before new single sends wait to join the next group. */
 const MAX_FLUSHING = 2;
-
-/** Immediate sends to at most this many users get their delivery rows in the accepting statement. */
-export const ACCEPT_FANOUT_MAX = 100;
-
-/**
- * Whether a notification's delivery rows (and per-user sequence numbers) are written when it is
- * accepted, rather than by the worker. Doing it at accept time gives a user's notifications
- * sequence numbers in the order they were accepted, whatever order the workers run them in.
- * Scheduled notifications must wait (a sequence number makes a notification visible to catch-up),
- * and broadcasts and large lists are fanned out by the worker in chunks.
- */
-export function fansOutAtAccept(target: Target, sendAt: Date | null): boolean {
-  if (sendAt) return false;
-  if (target.userId !== undefined) return true;
-  return target.userIds !== undefined && target.userIds.length <= ACCEPT_FANOUT_MAX;
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** A single send waiting for its group commit, and how to tell it the outcome. */
 interface Waiting {
@@ -214,7 +194,11 @@ export class NotificationService {
         expiresAt: input.ttlSeconds ? new Date(startsAt + input.ttlSeconds * 1000) : null,
         sendAt,
         idempotencyKey,
-        requestHash: idempotencyKey ? createHash('sha256').update(canonical(request)).digest('hex') : null,
+        requestHash: idempotencyKey
+          ? createHash('sha256')
+              .update(stableStringify(request) ?? '')
+              .digest('hex')
+          : null,
         status: sendAt ? 'scheduled' : 'queued',
         recipientCount: recipients,
       },

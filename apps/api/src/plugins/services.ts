@@ -39,7 +39,9 @@ export default fp(
     const apps = new AppDirectory(fastify.prisma);
     const stats = new Stats(fastify.redis, opts.queuePrefix);
     // One hook for acks and reads alike: one set of counters, one debounced push to admins.
-    const toAdmins = deliveryStatsHook(stats, () => fastify.io);
+    const toAdmins = deliveryStatsHook(stats, (change) => {
+      if (fastify.io) adminNamespace(fastify.io).emit(AdminEvent.Deliveries, change);
+    });
     const onDeliveryChange: typeof toAdmins = (event, count, notificationIds) => {
       if (event !== 'sent' && event !== 'closed' && count > 0) fastify.metrics.deliveries.inc({ event }, count);
       toAdmins(event, count, notificationIds);

@@ -4,7 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Server, type ServerOptions } from 'socket.io';
-import { deliveriesChannel, localDelivery, resendQueued, subscribeDeliveries } from '../delivery/socket-channel.js';
+import {
+  type Deliver,
+  deliveriesChannel,
+  localDelivery,
+  resendQueued,
+  subscribeDeliveries,
+} from '../delivery/socket-channel.js';
 import { handleConnections } from '../gateway/connections.js';
 import { recheckSockets } from '../gateway/credentials.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
@@ -21,6 +27,8 @@ export type NodeEvent = Exclude<keyof InterServerEvents, 'herald:admin-sessions-
 declare module 'fastify' {
   interface FastifyInstance {
     io: GatewayServer;
+    /** Emits a dispatched batch to this node's sockets and records their acks (see delivery/socket-channel.ts). */
+    deliverLocally: Deliver;
     /** Tells the other nodes about a change (an app's id, a revoked key's id). */
     tellNodes: (event: NodeEvent, id: string) => void;
   }
@@ -89,6 +97,10 @@ export default fp(
       onCaughtUp: (count) => fastify.metrics.catchUp.observe(count),
     });
     fastify.decorate('io', io);
+    fastify.decorate(
+      'deliverLocally',
+      localDelivery(io, fastify.recorder, opts.ackTimeoutMs, (s) => fastify.metrics.ackLatency.observe(s)),
+    );
     // Only an adapter that links the nodes can tell them; a lone node has nobody to tell.
     fastify.decorate('tellNodes', (event: NodeEvent, id: string) => {
       if (cluster) io.serverSideEmit(event, id);
@@ -124,10 +136,7 @@ export default fp(
       });
       deliveries = sub;
       sub.on('error', (err) => fastify.log.warn({ err }, 'deliveries channel connection error'));
-      const deliver = localDelivery(io, fastify.recorder, opts.ackTimeoutMs, (s) =>
-        fastify.metrics.ackLatency.observe(s),
-      );
-      await subscribeDeliveries(sub, channel, deliver, (err) =>
+      await subscribeDeliveries(sub, channel, fastify.deliverLocally, (err) =>
         fastify.log.error({ err }, 'could not deliver a dispatched batch'),
       );
       // Subscribed, so every later 'ready' is a reconnect (Redis restarted, or it cut a slow
@@ -138,7 +147,7 @@ export default fp(
       sub.on('ready', () => {
         sub
           .ssubscribe(channel)
-          .then(() => resendQueued(io, fastify.sql, deliver, opts.freshnessMs))
+          .then(() => resendQueued(io, fastify.sql, fastify.deliverLocally, opts.freshnessMs))
           .then((sent) => {
             if (sent) fastify.log.info({ sent }, 'deliveries channel back: re-sent queued notifications');
           })

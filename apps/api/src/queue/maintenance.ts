@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { end } from '../delivery/status.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../schemas/notifications.js';
 import { dispatchJobOptions, JobName, type NotificationsQueue } from './notifications.js';
 
 const EXPIRE = end('expired');
@@ -10,8 +11,6 @@ const EXPIRE = end('expired');
 /** How often each worker runs the housekeeping sweep, unless configured (`HERALD_SWEEP_INTERVAL_MS`). */
 export const SWEEP_EVERY_MS = 30_000;
 
-/** Idempotency keys are honoured for this long. */
-export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 /** How far back the sweep looks for notifications that expired with deliveries still pending. */
 export const EXPIRY_LOOKBACK_MS = 24 * 3600 * 1000;
 /**

@@ -1,14 +1,10 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
-import { DeliveryRecorder } from '../delivery/recorder.js';
-import { channelDelivery, type Deliver, deliveriesChannel, localDelivery } from '../delivery/socket-channel.js';
+import { channelDelivery, type Deliver, deliveriesChannel } from '../delivery/socket-channel.js';
 import type { DispatchDeps } from '../fanout/dispatcher.js';
-import type { Emitter } from '../gateway/types.js';
 import type { HeraldMetrics } from '../lib/metrics.js';
 import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
-import { deliveryStatsHook, Stats } from '../services/stats.js';
 import { processDispatch } from './dispatch-processor.js';
 import { type Housekeeping, startHousekeeping } from './maintenance.js';
 import { createNotificationsQueue, type DispatchJobData, JobName, NOTIFICATIONS_QUEUE } from './notifications.js';
@@ -18,7 +14,6 @@ export interface WorkerOptions {
   redis: RedisEndpoint;
   queuePrefix: string;
   concurrency: number;
-  ackTimeoutMs: number;
   freshnessMs: number;
   /** Lock duration of a job; after a crash, its job is picked up again once this runs out. */
   jobLockMs?: number;
@@ -28,18 +23,14 @@ export interface WorkerOptions {
   /** How long a due notification may go without a job before the sweep queues it again (default 60 s). */
   requeueAfterMs?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
-  /** The gateway's own Socket.IO server, in the `all` role: where local delivery emits. */
-  emitter?: Emitter;
-  /** The gateway's recorder, for the acks of local delivery (otherwise the worker makes one). */
-  recorder?: DeliveryRecorder;
   /** The process's metrics (shared with the gateway in the `all` role). */
   metrics?: HeraldMetrics;
   /**
-   * `local`: emit straight to `emitter`'s sockets (one process, no cluster). `channel`: publish each
-   * dispatched batch once to every gateway node (any clustered deployment, `all` nodes included).
-   * Default: `local` when an emitter is given.
+   * The gateway of this process (its `deliverLocally`), in the `all` role without a cluster: it
+   * emits to its own sockets and records their acks. Without it, each dispatched batch is published
+   * once on Redis for every gateway node (any clustered deployment, `all` nodes included).
    */
-  delivery?: 'local' | 'channel';
+  localDelivery?: Deliver;
 }
 
 export interface RunningWorker {
@@ -77,11 +68,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   // Housekeeping's producer connection also publishes dispatched batches (channel delivery).
   const producer = createRedis(opts.redis, { maxRetriesPerRequest: null, connectionName: 'herald:worker:producer' });
   producer.on('error', () => {});
-  const delivery = deliveryFor(opts, producer);
+  const deliver = opts.localDelivery ?? channelDelivery(producer, deliveriesChannel(opts.queuePrefix));
   const deps: DispatchDeps = {
     prisma: opts.db.prisma,
     sql: opts.db.sql,
-    deliver: delivery.deliver,
+    deliver,
     freshnessMs: opts.freshnessMs,
     chunk: opts.fanoutChunk,
     onOutcome: (outcome, count) => opts.metrics?.[outcome].inc(count),
@@ -142,51 +133,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         opts.log.warn({ graceMs }, 'the queue worker did not stop in time (is Redis down?); stopping anyway');
         connection.disconnect();
         producer.disconnect();
-        await delivery.close();
         return;
       }
       await notifications.close();
       await producer.quit().catch(() => producer.disconnect());
-      await delivery.close();
       await connection.quit().catch(() => connection.disconnect());
-    },
-  };
-}
-
-/**
- * Where dispatched batches go. Channel: published once on Redis for every gateway node, which
- * emits to its own sockets and records their acks. Local: emitted here, to the sockets of the
- * gateway in this process, with acks recorded by its recorder (or by one of the worker's own).
- */
-function deliveryFor(opts: WorkerOptions, producer: Redis): { deliver: Deliver; close(): Promise<void> } {
-  const mode = opts.delivery ?? (opts.emitter ? 'local' : 'channel');
-  if (mode === 'channel') {
-    return { deliver: channelDelivery(producer, deliveriesChannel(opts.queuePrefix)), close: async () => {} };
-  }
-  const io = opts.emitter;
-  if (!io) throw new Error("Local delivery needs the gateway's Socket.IO server (`emitter`).");
-  const observeAck = (seconds: number) => opts.metrics?.ackLatency.observe(seconds);
-  if (opts.recorder) {
-    const recorder = opts.recorder;
-    return { deliver: localDelivery(io, recorder, opts.ackTimeoutMs, observeAck), close: () => recorder.flush() };
-  }
-  const statsRedis = createRedis(opts.redis, { connectionName: 'herald:worker:stats' });
-  statsRedis.on('error', () => {});
-  const stats = new Stats(statsRedis, opts.queuePrefix);
-  const toAdmins = deliveryStatsHook(stats, () => io);
-  const recorder = new DeliveryRecorder(opts.db.sql, {
-    onError: (err, event, count) => opts.log.error({ err, event, count }, 'could not record delivery events'),
-    onWritten: (event, count, ids) => {
-      if (event !== 'sent' && event !== 'closed' && count > 0) opts.metrics?.deliveries.inc({ event }, count);
-      toAdmins(event, count, ids);
-    },
-  });
-  return {
-    deliver: localDelivery(io, recorder, opts.ackTimeoutMs, observeAck),
-    async close() {
-      await recorder.flush();
-      await stats.flush();
-      statsRedis.disconnect();
     },
   };
 }

@@ -2,6 +2,9 @@ import Type, { type Static } from 'typebox';
 import { MAX_JSON_DEPTH } from '../lib/json.js';
 import { refusedWith } from './common.js';
 
+/** An idempotency key is honoured for this long after its notification was accepted (the README's 24 h). */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
 export const UserId = Type.String({ minLength: 1, maxLength: 256, description: "The integrator's user id" });
 
 const HttpUrl = Type.String({

@@ -1,7 +1,5 @@
-import { AdminEvent } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import type { DeliveryEvent } from '../delivery/recorder.js';
-import { adminNamespace, type Emitter } from '../gateway/types.js';
 
 export const METRICS = ['sent', 'delivered', 'displayed', 'clicked', 'read'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -141,7 +139,7 @@ export class Stats {
  * Counts delivery state changes for the dashboard, and tells signed-in admins which notifications
  * changed (at most twice a second), so open views refresh without polling.
  */
-export function deliveryStatsHook(stats: Stats, io: () => Emitter | undefined) {
+export function deliveryStatsHook(stats: Stats, tellAdmins: (change: { ids: string[] }) => void) {
   let changed = new Set<string>();
   let scheduled = false;
   return (event: DeliveryEvent, count: number, notificationIds: string[]) => {
@@ -154,8 +152,7 @@ export function deliveryStatsHook(stats: Stats, io: () => Emitter | undefined) {
       scheduled = false;
       const ids = [...changed].slice(0, 200);
       changed = new Set();
-      const server = io();
-      if (server) adminNamespace(server).emit(AdminEvent.Deliveries, { ids });
+      tellAdmins({ ids });
     }, 500);
   };
 }
