@@ -134,6 +134,7 @@ const heraldEnv = (schemaName, prefix, dataDir) => ({
   // the per-address connection cap and the per-key rate limit would measure themselves.
   HERALD_MAX_CONNECTIONS_PER_ADDRESS: '0',
   HERALD_RATE_LIMIT_PER_MINUTE: '0',
+  HERALD_RECIPIENTS_PER_SECOND: '0',
   LOG_LEVEL: 'warn',
   PORT: '0',
 });

@@ -28,6 +28,7 @@ import {
 } from './support/herald.js';
 
 const API_KEY = `hk_${uid()}${uid()}${uid()}`;
+const ADMIN = { email: 'abuse@example.com', password: 'correct horse battery' };
 const queuePrefix = `{herald-abuse-${uid()}}`;
 const data = tempDir();
 let schema: Awaited<ReturnType<typeof createSchema>>;
@@ -44,6 +45,8 @@ beforeAll(async () => {
     env: {
       DATABASE_URL: schema.url,
       HERALD_API_KEY: API_KEY,
+      HERALD_ADMIN_EMAIL: ADMIN.email,
+      HERALD_ADMIN_PASSWORD: ADMIN.password,
       HERALD_QUEUE_PREFIX: queuePrefix,
       HERALD_DATA_DIR: data.path,
       HERALD_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
@@ -62,6 +65,28 @@ afterAll(async () => {
 
 const token = async (userId: string) =>
   (await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId } })).body.token;
+
+/** A second API key of the default app, made through the admin API (the attacker's). */
+async function secondKey(): Promise<string> {
+  const session = await fetch(`${herald.url}/admin/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  const cookie =
+    session.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('herald_session='))
+      ?.split(';')[0] ?? '';
+  const res = await fetch(`${herald.url}/admin/api/apps/default/keys`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'mallory' }),
+  });
+  const { secret } = (await res.json()) as { secret?: string };
+  if (!secret) throw new Error(`could not make a second key: ${res.status}`);
+  return secret;
+}
 
 /** Runs tests/support/hostile.mjs; resolves once it says it started, and gives its final report. */
 function hostile(options: Record<string, unknown>) {
@@ -149,7 +174,9 @@ describe('the demo endpoints', () => {
 
 describe('the budgets leave well-behaved clients alone', () => {
   it('lets the SDK catch up on 3,000 missed notifications, page through its inbox and mark all read without meeting a limit', async () => {
+    // 500 recipients each, 600 ms apart: within the key's 1,000 recipients a second.
     for (let b = 0; b < 6; b++) {
+      if (b > 0) await sleep(600);
       const res = await api(herald.url, '/v1/notifications/batch', {
         key: API_KEY,
         body: {
@@ -180,7 +207,7 @@ describe('the budgets leave well-behaved clients alone', () => {
 });
 
 describe('a hostile client does not stall everyone else', () => {
-  it("keeps another user's round trips and /healthz under 100 ms p95 through a socket flood and a slowloris burst", async () => {
+  it("keeps another user's round trips and /healthz under 100 ms p95 through a socket flood, a batch flood and a slowloris burst", async () => {
     // The victims: users with sockets of their own, each asking for its unread count twice a
     // second (the most a well-behaved client does; together enough samples for a p95), and a
     // monitoring probe on a keep-alive connection.
@@ -287,6 +314,14 @@ describe('a hostile client does not stall everyone else', () => {
       maxEvents: 20_000,
       durationMs: 10_000,
     });
+    // Another key of the same app posting 500-item batches from 4 loops, ignoring 429s.
+    const batches = hostile({
+      mode: 'batches',
+      url: herald.url,
+      key: await secondKey(),
+      loops: 4,
+      durationMs: 10_000,
+    });
     const slowloris = hostile({
       mode: 'slowloris',
       url: herald.url,
@@ -296,9 +331,9 @@ describe('a hostile client does not stall everyone else', () => {
       durationMs: 10_000,
     });
     try {
-      await Promise.all([flood.started, slowloris.started]);
-      const attack = Promise.all([flood.report, slowloris.report]);
-      const [figures, [flooded, stalled]] = await Promise.all([observe(attack), attack]);
+      await Promise.all([flood.started, batches.started, slowloris.started]);
+      const attack = Promise.all([flood.report, batches.report, slowloris.report]);
+      const [figures, [flooded, batched, stalled]] = await Promise.all([observe(attack), attack]);
       const metrics = await (await fetch(`${herald.url}/metrics`)).text();
       console.log(
         `[abuse] ${metrics
@@ -307,6 +342,7 @@ describe('a hostile client does not stall everyone else', () => {
           .join(', ')}`,
       );
       console.log(`[abuse] flood: ${JSON.stringify(flooded)}`);
+      console.log(`[abuse] batches: ${JSON.stringify(batched)}`);
       console.log(`[abuse] slowloris: ${JSON.stringify(stalled)}`);
       console.log(`[abuse] victims, under attack: ${JSON.stringify(figures)}`);
 
@@ -314,6 +350,10 @@ describe('a hostile client does not stall everyone else', () => {
       expect(flooded.rateLimited).toBeGreaterThan(0);
       expect(Number(flooded.ok)).toBeLessThan(500);
       expect((flooded.closing as Array<{ code: string }>)[0]?.code).toBe('HERALD_ERR_RATE_LIMITED');
+      // The batch flood got its key's recipients budget (1,000 a second, about 10,000 in 10 s) and 429s.
+      expect(Number(batched.rateLimited)).toBeGreaterThan(0);
+      expect(Number(batched.notifications)).toBeLessThanOrEqual(1000 * 12);
+      expect(batched.other).toBe(0);
       // Connections over the per-address cap were closed at once, the rest at the header/body timeouts.
       expect(stalled).toMatchObject({ opened: 300, capped: 300 - CONNECTIONS_PER_ADDRESS, stillOpen: 0 });
       expect(stalled.timedOut).toBe(CONNECTIONS_PER_ADDRESS);
@@ -325,6 +365,7 @@ describe('a hostile client does not stall everyone else', () => {
       expect(figures.notificationP95).toBeLessThan(100);
     } finally {
       flood.kill();
+      batches.kill();
       slowloris.kill();
       for (const v of victims) v.disconnect();
       agent.destroy();

@@ -4,6 +4,8 @@
 //
 // mode "flood": one Socket.IO socket emits `sync` / `inbox:unread` as fast as it can, up to
 //   `maxEvents`; when the server closes it, it reconnects (every 200 ms) and carries on.
+// mode "batches": `loops` concurrent loops POST /v1/notifications/batch with 500 items each (every
+//   item to its own user) with API key `key`, ignoring 429s and Retry-After; counts the answers.
 // mode "slowloris": `connections` TCP connections that send request headers (or, for half of
 //   them, a declared body) one byte at a time, `byteEveryMs` apart; counts how the server closed
 //   them: at once without a word (`capped`), or with a 408 (`timedOut`).
@@ -112,7 +114,36 @@ async function slowloris() {
   return seen;
 }
 
-const result = options.mode === 'flood' ? await flood() : await slowloris();
+async function batches() {
+  const seen = { sent: 0, accepted: 0, rateLimited: 0, other: 0, notifications: 0 };
+  let n = 0;
+  const loop = async () => {
+    while (Date.now() < deadline) {
+      const notifications = Array.from({ length: 500 }, () => ({
+        to: { userId: `flood-${n++ % 5000}` },
+        title: 'flood',
+      }));
+      seen.sent++;
+      const res = await fetch(`${options.url}/v1/notifications/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${options.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ notifications }),
+      }).catch(() => undefined);
+      await res?.arrayBuffer().catch(() => {});
+      if (res?.status === 202) {
+        seen.accepted++;
+        seen.notifications += 500;
+      } else if (res?.status === 429) seen.rateLimited++;
+      else seen.other++;
+    }
+  };
+  process.stdout.write('started\n');
+  await Promise.all(Array.from({ length: options.loops }, loop));
+  return seen;
+}
+
+const result =
+  options.mode === 'flood' ? await flood() : options.mode === 'batches' ? await batches() : await slowloris();
 const { user, system } = process.cpuUsage();
 process.stdout.write(`${JSON.stringify({ ...result, cpuMs: Math.round((user + system) / 1000) })}\n`);
 process.exit(0);

@@ -115,6 +115,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(rateLimitsPlugin, {
     prefix: opts.config.queuePrefix,
     defaultPerMinute: opts.config.rateLimitPerMinute,
+    recipientsPerSecond: opts.config.recipientsPerSecond,
   });
   await app.register(adminAuthPlugin, { publicUrl: opts.config.publicUrl });
   await app.register(adminSocketPlugin, { publicUrl: opts.config.publicUrl, cluster: opts.clusterAdapter });

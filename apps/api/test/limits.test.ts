@@ -448,3 +448,60 @@ describe('demo endpoints', () => {
     }
   });
 });
+
+describe('per-key recipients per second', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    stack = await startStack(testDb, { worker: false, env: { HERALD_RECIPIENTS_PER_SECOND: '100' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+  });
+
+  const batch = (items: number, usersEach: number) =>
+    stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: {
+        notifications: Array.from({ length: items }, (_, i) => ({
+          to: { userIds: Array.from({ length: usersEach }, (_, u) => `r${i}-${u}`) },
+          title: `#${i}`,
+        })),
+      },
+    });
+  /** A window lasts a second from the first send in it: after this, a fresh one starts. */
+  const nextWindow = () => new Promise((r) => setTimeout(r, 1100));
+
+  it('counts each named user: a batch of 10 items naming 10 users each fills the second, the next request waits', async () => {
+    await nextWindow();
+    const before = await stack.db.prisma.notification.count();
+    const first = await batch(10, 10);
+    expect(first.statusCode, first.body).toBe(202);
+    const refused = await batch(1, 1);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json()).toMatchObject({
+      code: 'HERALD_ERR_RATE_LIMITED',
+      message: expect.stringMatching(/at most 100 a second .*Retry in 1 s/),
+    });
+    expect(await stack.db.prisma.notification.count()).toBe(before + 10);
+    await nextWindow();
+    expect((await batch(1, 1)).statusCode).toBe(202);
+  });
+
+  it('refuses a request that names more recipients than a second allows, saying to split it, and stores nothing', async () => {
+    await nextWindow();
+    const before = await stack.db.prisma.notification.count();
+    const tooBig = await batch(3, 40);
+    expect(tooBig.statusCode).toBe(429);
+    expect(tooBig.json().message).toMatch(/names 120 recipients; .* at most 100 a second .*Split it/);
+    expect(await stack.db.prisma.notification.count()).toBe(before);
+    // What it did not spend is still there for the rest of the second.
+    expect((await batch(2, 40)).statusCode).toBe(202);
+  });
+});

@@ -63,6 +63,8 @@ export interface Config {
    * rest), unless its app sets its own; 0 means no limit.
    */
   rateLimitPerMinute: number;
+  /** Recipients one API key may name per second in its sends (0: no limit). */
+  recipientsPerSecond: number;
   /** Multiplies every per-socket event budget (gateway/rate-limit.ts); 0 turns them off. */
   socketRateScale: number;
   /** Concurrent connections one client address may hold (0: no cap); trusted proxies are exempt. */
@@ -98,6 +100,7 @@ const descriptions: Record<string, string> = {
   HERALD_AUTO_MIGRATE: 'true or false',
   HERALD_DEMO: 'true or false',
   HERALD_RATE_LIMIT_PER_MINUTE: 'a number of requests from 0 (no limit) to 10000000',
+  HERALD_RECIPIENTS_PER_SECOND: 'a number of recipients from 0 (no limit) to 10000000',
   HERALD_SOCKET_RATE_SCALE: 'a number from 0 (no limits) to 1000',
   HERALD_MAX_CONNECTIONS_PER_ADDRESS: 'an integer from 0 (no cap) to 1000000',
   HERALD_HEADERS_TIMEOUT_MS: 'a number of milliseconds from 500 to 600000, at most HERALD_REQUEST_TIMEOUT_MS',
@@ -191,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy:
       e.HERALD_TRUST_PROXY === 'true' ? true : e.HERALD_TRUST_PROXY === 'false' ? false : e.HERALD_TRUST_PROXY,
     rateLimitPerMinute: e.HERALD_RATE_LIMIT_PER_MINUTE,
+    recipientsPerSecond: e.HERALD_RECIPIENTS_PER_SECOND,
     socketRateScale: e.HERALD_SOCKET_RATE_SCALE,
     maxConnectionsPerAddress: e.HERALD_MAX_CONNECTIONS_PER_ADDRESS,
     headersTimeoutMs: e.HERALD_HEADERS_TIMEOUT_MS,

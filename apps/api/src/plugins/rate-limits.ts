@@ -1,5 +1,5 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Errors } from '../lib/errors.js';
@@ -30,6 +30,11 @@ declare module 'fastify' {
     apiRateLimit: Record<ApiRateGroup, onRequestAsyncHookHandler>;
     /** onRequest hook for the demo endpoints: DEMO_PER_MINUTE per client address. */
     demoRateLimit: onRequestAsyncHookHandler;
+    /**
+     * Spends `recipients` of the API key's budget for this second (HERALD_RECIPIENTS_PER_SECOND);
+     * over it, throws a 429 `HERALD_ERR_RATE_LIMITED` (with `Retry-After`) and spends nothing.
+     */
+    spendRecipients: (request: FastifyRequest, reply: FastifyReply, recipients: number) => Promise<void>;
   }
 }
 
@@ -44,6 +49,23 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return { current, ttl }`;
+
+// Spends ARGV[2] of a window's budget ARGV[3], only if it fits: { spent so far, ms left, 1 if taken }.
+const SPEND_LUA = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local cost = tonumber(ARGV[2])
+if current + cost > tonumber(ARGV[3]) then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < 0 then ttl = tonumber(ARGV[1]) end
+  return { current, ttl, 0 }
+end
+current = redis.call('INCRBY', KEYS[1], cost)
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return { current, ttl, 1 }`;
 
 /**
  * Fixed one-minute windows counted in Redis, so every node shares one budget per key. When Redis
@@ -64,7 +86,41 @@ export class SharedWindowStore {
   ) {
     if (!(redis as unknown as Record<string, unknown>).heraldRateIncr) {
       redis.defineCommand('heraldRateIncr', { numberOfKeys: 1, lua: INCR_LUA });
+      redis.defineCommand('heraldRateSpend', { numberOfKeys: 1, lua: SPEND_LUA });
     }
+  }
+
+  /**
+   * Spends `cost` of `max` in the current window of `key` if it fits (else nothing): a weighted
+   * count, for budgets measured in recipients rather than requests. Same fallback as `incr`.
+   */
+  async spend(key: string, cost: number, max: number, timeWindow: number): Promise<Counted & { taken: boolean }> {
+    if (Date.now() >= this.redisBackAt) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const answer = await Promise.race([
+          (
+            this.redis as unknown as {
+              heraldRateSpend(k: string, w: number, c: number, m: number): Promise<[number, number, number]>;
+            }
+          ).heraldRateSpend(this.prefix + key, timeWindow, cost, max),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`Redis did not answer in ${this.timeoutMs} ms`)), this.timeoutMs);
+          }),
+        ]);
+        const [current, ttl, taken] = answer;
+        return { current, ttl, taken: taken === 1 };
+      } catch (error) {
+        if (Date.now() >= this.redisBackAt) this.onFallback(error);
+        this.redisBackAt = Date.now() + this.retryAfterMs;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    const entry = this.window(key, timeWindow);
+    const taken = entry.current + cost <= max;
+    if (taken) entry.current += cost;
+    return { current: entry.current, ttl: entry.resetAt - Date.now(), taken };
   }
 
   incr(key: string, callback: Callback, timeWindow: number): void {
@@ -97,6 +153,12 @@ export class SharedWindowStore {
   }
 
   private countLocally(key: string, timeWindow: number): Counted {
+    const entry = this.window(key, timeWindow);
+    entry.current++;
+    return { current: entry.current, ttl: entry.resetAt - Date.now() };
+  }
+
+  private window(key: string, timeWindow: number): { current: number; resetAt: number } {
     const now = Date.now();
     let entry = this.local.get(key);
     if (!entry || entry.resetAt <= now) {
@@ -107,8 +169,7 @@ export class SharedWindowStore {
       entry = { current: 0, resetAt: now + timeWindow };
       this.local.set(key, entry);
     }
-    entry.current++;
-    return { current: entry.current, ttl: entry.resetAt - now };
+    return entry;
   }
 }
 
@@ -121,7 +182,7 @@ export class SharedWindowStore {
 export default fp(
   async function rateLimits(
     fastify: FastifyInstance,
-    opts: { prefix: string; defaultPerMinute: number; demoPerMinute?: number },
+    opts: { prefix: string; defaultPerMinute: number; recipientsPerSecond: number; demoPerMinute?: number },
   ) {
     const log = fastify.log;
     const shared = new SharedWindowStore(fastify.redis, `${opts.prefix}:rate:`, (err) =>
@@ -157,6 +218,25 @@ export default fp(
           ),
       }) as unknown as onRequestAsyncHookHandler;
     fastify.decorate('apiRateLimit', { send: group('send'), tokens: group('tokens'), read: group('read') });
+
+    // Requests are not the whole cost of a send: a batch of 500 items naming 100 users each writes
+    // 50,000 delivery rows. The recipients a key names are counted per second, so that no key's
+    // sends can hold the database (and everyone else) for long.
+    const recipientsMax = opts.recipientsPerSecond;
+    fastify.decorate('spendRecipients', async (request: FastifyRequest, reply: FastifyReply, recipients: number) => {
+      if (recipientsMax === 0 || recipients === 0 || (await perMinute(request)) === 0) return;
+      const spent = await shared.spend(`recipients:${request.tenant.keyId}`, recipients, recipientsMax, 1000);
+      if (spent.taken) return;
+      fastify.metrics.rateLimited.inc({ scope: 'rest' });
+      reply.header('retry-after', seconds(spent.ttl));
+      throw new Errors.RateLimited(
+        recipients > recipientsMax
+          ? `This request names ${recipients} recipients; an API key may name at most ${recipientsMax} a second ` +
+              '(each user of a userIds list counts, a broadcast counts one). Split it into smaller requests.'
+          : `Too many recipients with this API key: at most ${recipientsMax} a second (each user of a userIds list ` +
+              `counts, a broadcast counts one). Retry in ${seconds(spent.ttl)} s (Retry-After).`,
+      );
+    });
 
     const demoMax = opts.demoPerMinute ?? DEMO_PER_MINUTE;
     fastify.decorate(

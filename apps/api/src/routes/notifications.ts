@@ -15,6 +15,14 @@ import {
   SendNotificationResponse,
 } from '../schemas/notifications.js';
 
+/** What a send costs against the recipients-per-second budget: each user it names; a broadcast, one. */
+const recipientsOf = (body: SendNotificationBody): number => body.to.userIds?.length ?? 1;
+/** The same, of a batch item not validated yet (bounded: the schema allows 10,000 userIds). */
+const recipientsOfRaw = (item: unknown): number => {
+  const ids = (item as { to?: { userIds?: unknown } } | null)?.to?.userIds;
+  return Array.isArray(ids) ? Math.min(Math.max(ids.length, 1), 10_000) : 1;
+};
+
 const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
   // Authenticate before validating: a caller without a valid key learns nothing about the schema.
   fastify.addHook('onRequest', fastify.requireApiKey);
@@ -39,6 +47,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
+      await fastify.spendRecipients(request, reply, recipientsOf(request.body));
       const accepted = await fastify.notifications.send(
         request.tenant.appId,
         request.body,
@@ -62,7 +71,8 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
           'take it in time), or the error that refused that item alone (an item that does not match the schema ' +
           'of POST /v1/notifications included). Only a malformed envelope (not `{ "notifications": [ 1 to 500 ' +
           'objects ] }`) is refused as a whole, with a 400; a 503 means no item was stored. ' +
-          "A batch counts as one request against the API key's send rate limit.",
+          "A batch counts as one request against the API key's send rate limit, and each recipient its items " +
+          'name against its recipients-per-second budget (over it, a 429 and nothing is stored).',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         body: BatchBody,
@@ -70,6 +80,13 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
+      // The budget first, counted on the raw items (an item that fails validation below spends it
+      // too): a refused batch costs its parse and nothing more.
+      await fastify.spendRecipients(
+        request,
+        reply,
+        request.body.notifications.reduce<number>((n, item) => n + recipientsOfRaw(item), 0),
+      );
       // Each item is checked as POST /v1/notifications checks its body (same validator, same
       // coercions): a bad one becomes that item's error result.
       const validate = request.compileValidationSchema(SendNotificationBody, 'body');
