@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { PENALTY_MS, PenaltyBox, TokenBucket } from '../src/gateway/rate-limit.js';
+import { PENALTY_MS, PenaltyBox, TokenBucket, userEventCost } from '../src/gateway/rate-limit.js';
 import { hashPassword } from '../src/lib/secrets.js';
 import { addressKey } from '../src/plugins/connection-limits.js';
 import { SharedWindowStore } from '../src/plugins/rate-limits.js';
@@ -36,14 +36,28 @@ async function burst(socket: Socket, event: string, count: number, payload: unkn
 describe('token buckets', () => {
   it('grant a burst, then refill at their rate and never above the burst', () => {
     const bucket = new TokenBucket({ burst: 3, perSecond: 2 }, 0);
-    expect([bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([0, 0, 0]);
-    expect(bucket.take(0)).toBe(500);
-    expect(bucket.take(250)).toBe(250);
-    expect(bucket.take(500)).toBe(0);
+    expect([bucket.take(1, 0), bucket.take(1, 0), bucket.take(1, 0)]).toEqual([0, 0, 0]);
+    expect(bucket.take(1, 0)).toBe(500);
+    expect(bucket.take(1, 250)).toBe(250);
+    expect(bucket.take(1, 500)).toBe(0);
     // A long rest refills to the burst, not beyond.
-    expect([bucket.take(60_000), bucket.take(60_000), bucket.take(60_000), bucket.take(60_000)]).toEqual([
+    expect([bucket.take(1, 60_000), bucket.take(1, 60_000), bucket.take(1, 60_000), bucket.take(1, 60_000)]).toEqual([
       0, 0, 0, 500,
     ]);
+  });
+
+  it('charge a page by its size: 100 rows cost four tokens, 25 or fewer one', () => {
+    expect([
+      userEventCost('inbox:list', [{ limit: 100 }]),
+      userEventCost('sync', [{ since: null, limit: 100 }]),
+      userEventCost('inbox:list', [{ limit: 20 }]),
+      userEventCost('inbox:list', [{}]),
+      userEventCost('inbox:list', [{ limit: 1e9 }]),
+      userEventCost('inbox:unread', [{}]),
+      userEventCost('read', [{ ids: ['x'] }]),
+    ]).toEqual([4, 4, 1, 4, 4, 1, 1]);
+    const bucket = new TokenBucket({ burst: 10, perSecond: 2 }, 0);
+    expect([bucket.take(4, 0), bucket.take(4, 0), bucket.take(4, 0)]).toEqual([0, 0, 1000]);
   });
 
   it('penalties expire, and the box stays bounded', () => {
@@ -118,13 +132,13 @@ describe('per-socket event budgets', () => {
   it("shares a budget between one user's sockets: twenty sockets do not get twenty bursts", async () => {
     const sockets = await Promise.all(Array.from({ length: 20 }, () => stack.connectUser('many-tabs')));
     try {
-      // 40 each stays within every socket's own burst of 60; 800 together is over the user's 600.
+      // 40 each stays within every socket's own burst of 60; 800 together is over the user's 300.
       const t0 = Date.now();
       const replies = (await Promise.all(sockets.map((s) => burst(s, 'inbox:unread', 40)))).flat();
       const refill = Math.ceil(((Date.now() - t0) / 1000) * 20);
       const served = replies.filter((r) => r.ok).length;
-      expect(served).toBeGreaterThanOrEqual(600);
-      expect(served).toBeLessThanOrEqual(600 + refill);
+      expect(served).toBeGreaterThanOrEqual(300);
+      expect(served).toBeLessThanOrEqual(300 + refill);
       expect(replies.find((r) => !r.ok)).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED' });
       // Another user has budgets of their own.
       const other = await stack.connectUser('one-tab');

@@ -38,7 +38,7 @@ export type EventClass = keyof typeof EVENT_BUDGETS;
  * enough for ten tabs that each catch up on a backlog of thousands.
  */
 export const USER_BUDGETS: Partial<Record<EventClass, Budget>> = {
-  query: { burst: 600, perSecond: 20 },
+  query: { burst: 300, perSecond: 20 },
   write: { burst: 150, perSecond: 5 },
   report: { burst: 1000, perSecond: 100 },
 };
@@ -58,6 +58,20 @@ export const USER_EVENT_CLASSES: Readonly<Record<string, EventClass>> = {
   [ClientEvent.Closed]: 'report',
   [ClientEvent.AuthRefresh]: 'auth',
 };
+
+/** Rows one query token pays for: a page of up to 25 costs one token, a page of 100 four. */
+const ROWS_PER_TOKEN = 25;
+
+/**
+ * What an event costs in tokens of its class: a page costs by its size (`limit`, at most 100), so
+ * large pages do not buy four times the database work of small ones; anything else costs one.
+ */
+export function userEventCost(name: unknown, args: readonly unknown[]): number {
+  if (name !== ClientEvent.Sync && name !== ClientEvent.InboxList) return 1;
+  const limit = (args[0] as { limit?: unknown } | null | undefined)?.limit;
+  const rows = typeof limit === 'number' && Number.isFinite(limit) ? Math.min(Math.max(limit, 1), 100) : 100;
+  return Math.ceil(rows / ROWS_PER_TOKEN);
+}
 
 /**
  * Refusals one socket may collect: every refused event takes one of these, and a socket that runs
@@ -83,16 +97,17 @@ export class TokenBucket {
     this.last = now;
   }
 
-  /** Takes one token: 0 when granted, otherwise how many milliseconds until one is there. */
-  take(now = Date.now()): number {
+  /** Takes `cost` tokens: 0 when granted, otherwise how many milliseconds until they are there. */
+  take(cost = 1, now = Date.now()): number {
     const { burst, perSecond } = this.budget;
     this.tokens = Math.min(burst, this.tokens + ((now - this.last) / 1000) * perSecond);
     this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    const need = Math.min(cost, burst);
+    if (this.tokens >= need) {
+      this.tokens -= need;
       return 0;
     }
-    return perSecond > 0 ? Math.ceil(((1 - this.tokens) / perSecond) * 1000) : Number.MAX_SAFE_INTEGER;
+    return perSecond > 0 ? Math.ceil(((need - this.tokens) / perSecond) * 1000) : Number.MAX_SAFE_INTEGER;
   }
 }
 
@@ -135,6 +150,8 @@ export interface EventLimitOptions<D = unknown> {
   onRefused: () => void;
   /** Called when a socket is cut for flooding, before it is disconnected. */
   onCut?: (socket: LimitedSocket<D>) => void;
+  /** Tokens an event costs (default one). */
+  costOf?: (name: unknown, args: readonly unknown[]) => number;
   /** Sockets with the same group (a user) share `USER_BUDGETS` on top of their own budgets. */
   groupOf?: (socket: LimitedSocket<D>) => string;
 }
@@ -206,12 +223,13 @@ export function limitEvents<D>(
       const reply = typeof last === 'function' ? (last as (r: ErrorReply) => void) : undefined;
       const bucket = buckets[kind] ?? new TokenBucket(budgets[kind]);
       buckets[kind] = bucket;
-      let wait = bucket.take();
+      const cost = options.costOf?.(name, packet.slice(1)) ?? 1;
+      let wait = bucket.take(cost);
       const shared = groupBudgets[kind];
       if (wait === 0 && group && shared) {
         const groupBucket = group.buckets[kind] ?? new TokenBucket(shared);
         group.buckets[kind] = groupBucket;
-        wait = groupBucket.take();
+        wait = groupBucket.take(cost);
       }
       if (wait === 0) {
         if (kind !== 'unknown') return next();

@@ -6,6 +6,7 @@ import {
   PenaltyBox,
   rateLimitedHandshake,
   USER_EVENT_CLASSES,
+  userEventCost,
 } from '../gateway/rate-limit.js';
 import { adminNamespace } from '../gateway/types.js';
 
@@ -32,6 +33,7 @@ export default fp(
     }
     limitEvents(fastify.io.of('/'), {
       classes: USER_EVENT_CLASSES,
+      costOf: userEventCost,
       scale: opts.scale,
       onRefused: refused,
       groupOf: (socket) => who(socket.data),
