@@ -54,6 +54,7 @@ describe('dashboard sign-in', () => {
 
   it('throttles repeated sign-in attempts', async () => {
     const codes: number[] = [];
+    let retryAfter: string | undefined;
     // A forged X-Forwarded-For per attempt does not reset the count (proxies are not trusted by default).
     for (let i = 0; i < 12; i++) {
       const res = await stack.app.inject({
@@ -63,9 +64,13 @@ describe('dashboard sign-in', () => {
         payload: { email: 'nobody@example.com', password: 'guess' },
       });
       codes.push(res.statusCode);
+      retryAfter = res.headers['retry-after'] as string | undefined;
     }
     expect(codes.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(codes.slice(10)).toEqual([429, 429]);
+    // Like every 429, it says when to come back.
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(15 * 60);
     // Other emails, and the right password for real accounts, are not affected.
     expect((await signIn('ops@example.com')).res.statusCode).toBe(200);
   });

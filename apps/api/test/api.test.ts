@@ -150,6 +150,25 @@ describe('POST /v1/notifications', () => {
     expect(res.json()).toMatchObject({ code: 'HERALD_ERR_MALFORMED_JSON' });
   });
 
+  it('refuses a valid body with a __proto__ or constructor.prototype key, naming the key, not calling it malformed', async () => {
+    for (const payload of [
+      '{"to": {"userId": "a"}, "title": "x", "__proto__": {"admin": true}}',
+      '{"to": {"userId": "a"}, "title": "x", "data": {"constructor": {"prototype": {}}}}',
+    ]) {
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        code: 'HERALD_ERR_FORBIDDEN_KEY',
+        message: expect.stringContaining('__proto__'),
+      });
+    }
+  });
+
   it('refuses a body over the size limit with 413', async () => {
     const res = await send({
       to: { userId: 'a' },
@@ -264,8 +283,10 @@ describe('text PostgreSQL cannot store', () => {
   it('refuses such text in the path and out-of-range cursors and ids', async () => {
     const nul = await stack.app.inject({ url: '/v1/users/%00/inbox', headers: auth() });
     expect(nul.statusCode).toBe(400);
-    const cursor = await stack.app.inject({ url: '/v1/users/u/inbox?cursor=3000000000', headers: auth() });
-    expect(cursor.statusCode).toBe(400);
+    for (const bad of ['3000000000', 'abc', '-1']) {
+      const cursor = await stack.app.inject({ url: `/v1/users/u/inbox?cursor=${bad}`, headers: auth() });
+      expect([bad, cursor.statusCode, cursor.json().code]).toEqual([bad, 400, 'HERALD_ERR_CURSOR_INVALID']);
+    }
     const urn = await stack.app.inject({
       method: 'POST',
       url: '/v1/users/u/inbox/read',

@@ -134,7 +134,7 @@ describe('deeply nested JSON', () => {
       payload: '{"to":{"userId":"p"},"title":"x","data":{"__proto__":{"admin":true}}}',
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_MALFORMED_JSON' });
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_FORBIDDEN_KEY' });
   });
 
   it('accepts an empty JSON body on a route that takes none', async () => {
@@ -313,6 +313,22 @@ describe('path parameters and methods', () => {
       error: 'Method Not Allowed',
       message: expect.stringContaining(allow),
     });
+  });
+
+  it('answers a file the dashboard does not have with 404, and a path out of its folder with 403 and a sentence', async () => {
+    for (const url of ['/dashboard/.env', '/dashboard/no-such-file.js']) {
+      const res = await stack.app.inject({ method: 'GET', url });
+      expect([url, res.statusCode, res.json().code]).toEqual([url, 404, 'HERALD_ERR_ROUTE_NOT_FOUND']);
+    }
+    for (const url of ['/dashboard/..%2f..%2fpackage.json', '/dashboard/%2e%2e/%2e%2e/package.json']) {
+      const res = await stack.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, url).toBeLessThan(500);
+      expect(res.json().code, url).toMatch(/^HERALD_ERR_/);
+      expect(res.json().message, url).toMatch(/\.$/);
+      expect(res.json().message, url).not.toBe('Forbidden');
+      expect(res.body, url).not.toContain('"name": "@herald');
+    }
   });
 
   it('still answers a path nothing serves with 404', async () => {

@@ -30,6 +30,11 @@ export const Errors = {
     'The JSON body nests arrays and objects more than %d levels deep; send a flatter document.',
     400,
   ),
+  ForbiddenKey: createError(
+    'HERALD_ERR_FORBIDDEN_KEY',
+    'The request body has a "__proto__" or "constructor.prototype" key, which Herald refuses; rename it.',
+    400,
+  ),
   CursorInvalid: createError(
     'HERALD_ERR_CURSOR_INVALID',
     "The cursor is not one this list returned; pass the previous page's nextCursor unchanged.",

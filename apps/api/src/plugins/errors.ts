@@ -166,11 +166,23 @@ export default fp(
       }
       const status = error.statusCode ?? 500;
       if (status === 429) {
+        const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+        if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.ceil(retryAfter)));
         return reply.code(429).send(body(429, 'HERALD_ERR_RATE_LIMITED', error.message));
       }
       if (status >= 400 && status < 500) {
+        const path = shorten(request.url.split('?')[0] ?? '/');
+        // The static file server refuses a path that leaves its folder with a bare "Forbidden".
+        if (status === 403 && error.message === 'Forbidden' && !error.code?.startsWith('HERALD_ERR_')) {
+          const message = `${path} is not a path Herald serves: it leaves the served folder or is malformed.`;
+          return reply.code(403).send(body(403, 'HERALD_ERR_PATH_FORBIDDEN', message));
+        }
         const code = error.code?.startsWith('HERALD_ERR_') ? error.code : 'HERALD_ERR_BAD_REQUEST';
-        return reply.code(status).send(body(status, code, error.message));
+        const message =
+          error.message === STATUS_CODES[status]
+            ? `${request.method} ${path} was refused: ${error.message.toLowerCase()}.`
+            : error.message;
+        return reply.code(status).send(body(status, code, message));
       }
       if (status === 503 && error.code?.startsWith('HERALD_ERR_')) {
         request.log.warn({ err: error }, error.message);
@@ -189,7 +201,9 @@ export default fp(
     fastify.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
       const allowed = METHODS.filter((method) => fastify.findRoute({ method, url: path }));
-      if (allowed.length > 0) {
+      // A route that takes this method and still found nothing (a file the static server does
+      // not have under its wildcard) is a 404 like any other.
+      if (allowed.length > 0 && !allowed.includes(request.method as (typeof METHODS)[number])) {
         return reply
           .code(405)
           .header('allow', allowed.join(', '))

@@ -21,7 +21,11 @@ export default fp(
       // A route that takes no body accepts an empty one, as many clients send with this header.
       if (json.length === 0 && !request.routeOptions.schema?.body) return done(null, undefined);
       if (jsonDeeperThan(json, MAX_JSON_DEPTH)) return done(new Errors.JsonTooDeep(MAX_JSON_DEPTH), undefined);
-      return parseJson(request, json, done);
+      return parseJson(request, json, (error, body) => {
+        // Valid JSON refused all the same: it has a prototype-polluting key. Say so, not "not valid JSON".
+        if (error && isJson(json)) return done(new Errors.ForbiddenKey(), undefined);
+        return done(error, body);
+      });
     });
 
     // Text PostgreSQL cannot store (NUL, lone surrogates) is a 400 here, not a 500 at the database.
@@ -59,3 +63,12 @@ export default fp(
   },
   { name: 'herald-input', dependencies: ['herald-errors'] },
 );
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -38,5 +38,7 @@ export const errorResponses = (...codes: number[]) =>
  * sentence the error handler answers with when one of these keywords of this schema fails.
  */
 export const ERROR_ANNOTATION = 'x-herald-error';
-export type RefusedWith = Partial<Record<'minProperties' | 'maxProperties', { code: string; message: string }>>;
+export type RefusedWith = Partial<
+  Record<'minProperties' | 'maxProperties' | 'type' | 'minimum' | 'maximum', { code: string; message: string }>
+>;
 export const refusedWith = (errors: RefusedWith) => ({ [ERROR_ANNOTATION]: errors });

@@ -265,7 +265,24 @@ export const UserParams = Type.Object({ userId: UserId });
 
 export const InboxQuery = Type.Object(
   {
-    cursor: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+    cursor: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 2_147_483_647,
+        description: 'nextCursor of the previous page, unchanged (400 HERALD_ERR_CURSOR_INVALID otherwise)',
+        ...refusedWith(
+          Object.fromEntries(
+            (['type', 'minimum', 'maximum'] as const).map((k) => [
+              k,
+              {
+                code: 'HERALD_ERR_CURSOR_INVALID',
+                message: "is not a cursor this list returned; pass the previous page's nextCursor unchanged",
+              },
+            ]),
+          ),
+        ),
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     unreadOnly: Type.Optional(Type.Boolean({ default: false })),
   },

@@ -49,7 +49,12 @@ export class SignInThrottle {
       throw new Errors.SignInUnavailable();
     }
     const [attempts, ttl] = reply;
-    if (attempts > this.max) throw new Errors.SignInThrottled(Math.max(1, Math.ceil(ttl / 60)));
+    if (attempts > this.max) {
+      // The error handler turns `retryAfterSeconds` into a Retry-After header.
+      throw Object.assign(new Errors.SignInThrottled(Math.max(1, Math.ceil(ttl / 60))), {
+        retryAfterSeconds: Math.max(1, ttl),
+      });
+    }
   }
 
   /** A successful sign-in: the address may try again at once (best effort). */
