@@ -97,7 +97,7 @@ async function counter(scope: string): Promise<number> {
 describe('stalled connections', () => {
   it('answers headers sent a byte at a time with a 408 and closes the connection at HERALD_HEADERS_TIMEOUT_MS', async () => {
     const c = await raw('127.0.0.5', 'G');
-    c.trickle(`ET /healthz HTTP/1.1\r\nHost: x\r\n${'X-Slow: '.padEnd(5000, 'y')}\r\n\r\n`, 50);
+    c.trickle(`ET /healthz HTTP/1.1\r\nHost: localhost\r\n${'X-Slow: '.padEnd(5000, 'y')}\r\n\r\n`, 50);
     const after = await c.closed;
     expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
     // Node checks deadlines once a second.
@@ -108,7 +108,7 @@ describe('stalled connections', () => {
   it('closes a request whose body stalls at HERALD_REQUEST_TIMEOUT_MS', async () => {
     const c = await raw(
       '127.0.0.5',
-      'POST /admin/api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"em',
+      'POST /admin/api/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"em',
     );
     c.trickle('ail":"someone@example.com"'.padEnd(2000, ' '), 50);
     const after = await c.closed;
@@ -124,7 +124,7 @@ describe('stalled connections', () => {
   });
 
   it('closes an idle keep-alive connection at HERALD_KEEP_ALIVE_TIMEOUT_MS', async () => {
-    const c = await raw('127.0.0.5', 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    const c = await raw('127.0.0.5', 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
     const after = await c.closed;
     expect(c.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(after).toBeGreaterThanOrEqual(KEEP_ALIVE_TIMEOUT_MS - 50);
@@ -147,7 +147,7 @@ describe('the per-address connection cap', () => {
     // Once one of the address's connections ends, it may open another.
     held[0]?.socket.destroy();
     await sleep(100);
-    const next = await raw('127.0.0.6', 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    const next = await raw('127.0.0.6', 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
     await sleep(300);
     expect(next.received()).toMatch(/^HTTP\/1\.1 200 /);
     for (const c of [...held, next]) c.socket.destroy();
@@ -156,7 +156,7 @@ describe('the per-address connection cap', () => {
   it('does not cap connections from a trusted proxy (HERALD_TRUST_PROXY)', async () => {
     const before = await counter('connection');
     const many = await Promise.all(
-      Array.from({ length: CAP + 10 }, () => raw(PROXY, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')),
+      Array.from({ length: CAP + 10 }, () => raw(PROXY, 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n')),
     );
     await sleep(300);
     expect(many.filter((c) => /^HTTP\/1\.1 200 /.test(c.received()))).toHaveLength(CAP + 10);

@@ -85,7 +85,7 @@ async function connectEverything(base: string) {
   stalled.on('error', () => {});
   await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
   stalled.write(
-    'POST /v1/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"userId"',
+    'POST /v1/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"userId"',
   );
   await stats;
   return { dashboard, websocket, polling, agent, stalled };

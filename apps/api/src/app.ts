@@ -11,6 +11,7 @@ import connectionLimitsPlugin from './plugins/connection-limits.js';
 import databasePlugin from './plugins/database.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin, { clientErrorHandler, errorAnnotations, frameworkErrors } from './plugins/errors.js';
+import hostCheckPlugin from './plugins/host-check.js';
 import inputPlugin from './plugins/input.js';
 import metricsPlugin from './plugins/metrics.js';
 import queuePlugin from './plugins/queue.js';
@@ -86,6 +87,7 @@ export async function buildApp(opts: AppOptions) {
   // External capabilities.
   await app.register(errorsPlugin);
   await app.register(inputPlugin);
+  await app.register(hostCheckPlugin, { host: opts.config.host, publicUrl: opts.config.publicUrl });
   await app.register(securityHeadersPlugin, { pages: servedPages() });
   await app.register(docsPlugin);
   await app.register(metricsPlugin, { metrics: opts.metrics });

@@ -169,6 +169,25 @@ describe('POST /v1/notifications', () => {
     }
   });
 
+  it('refuses a body that is not UTF-8 instead of replacing its bytes, and keeps UTF-8 intact', async () => {
+    const bad = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      payload: Buffer.concat([
+        Buffer.from('{"to":{"userId":"a"},"title":"caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('"}'),
+      ]),
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'HERALD_ERR_BODY_NOT_UTF8', message: expect.stringMatching(/UTF-8/) });
+    const good = await send({ to: { userId: 'utf8' }, title: 'café 👋' });
+    expect(good.statusCode).toBe(202);
+    const row = await stack.db.prisma.notification.findUniqueOrThrow({ where: { id: good.json().id } });
+    expect(row.title).toBe('café 👋');
+  });
+
   it('refuses a body over the size limit with 413', async () => {
     const res = await send({
       to: { userId: 'a' },

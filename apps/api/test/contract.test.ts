@@ -331,6 +331,19 @@ describe('path parameters and methods', () => {
     }
   });
 
+  it('answers only loopback names while listening on loopback (DNS rebinding), with a code and a sentence', async () => {
+    const evil = await stack.app.inject({ method: 'GET', url: '/healthz', headers: { host: 'rebind.example:3000' } });
+    expect(evil.statusCode).toBe(403);
+    expect(evil.json()).toMatchObject({
+      code: 'HERALD_ERR_HOST_FORBIDDEN',
+      message: expect.stringContaining('"rebind.example"'),
+    });
+    for (const host of ['localhost:3000', '127.0.0.1:3000', '[::1]:3000', 'herald.localhost', '127.0.0.2']) {
+      const res = await stack.app.inject({ method: 'GET', url: '/healthz', headers: { host } });
+      expect([host, res.statusCode]).toEqual([host, 200]);
+    }
+  });
+
   it('still answers a path nothing serves with 404', async () => {
     const res = await stack.app.inject({ method: 'PUT', url: '/v1/nothing-here' });
     expect(res.statusCode).toBe(404);

@@ -30,6 +30,16 @@ export const Errors = {
     'The JSON body nests arrays and objects more than %d levels deep; send a flatter document.',
     400,
   ),
+  HostForbidden: createError(
+    'HERALD_ERR_HOST_FORBIDDEN',
+    'This Herald listens on a loopback address and answers only to localhost, 127.0.0.1 or [::1], not to "%s"; set HERALD_PUBLIC_URL to serve it under another name.',
+    403,
+  ),
+  BodyNotUtf8: createError(
+    'HERALD_ERR_BODY_NOT_UTF8',
+    'The request body is not valid UTF-8; send JSON text encoded as UTF-8.',
+    400,
+  ),
   ForbiddenKey: createError(
     'HERALD_ERR_FORBIDDEN_KEY',
     'The request body has a "__proto__" or "constructor.prototype" key, which Herald refuses; rename it.',

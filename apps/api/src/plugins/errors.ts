@@ -113,7 +113,11 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   return reply
     .code(400)
     .send(
-      body(400, 'HERALD_ERR_BAD_URL', `The path ${path} is not a valid URL: each % must start an escape such as %20.`),
+      body(
+        400,
+        'HERALD_ERR_BAD_URL',
+        `The path ${path} is not a valid URL: each % must start an escape such as %20, and the escapes must spell UTF-8 text.`,
+      ),
     );
 }
 

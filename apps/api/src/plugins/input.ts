@@ -16,8 +16,15 @@ export default fp(
     fastify.removeContentTypeParser(['application/json', 'text/plain']);
     // Fastify's own parser, which also refuses `__proto__` and `constructor.prototype` keys.
     const parseJson = fastify.getDefaultJsonParser('error', 'error');
-    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
-      const json = text as string;
+    // Bytes that are not UTF-8 are refused, not silently replaced with U+FFFD.
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+      let json: string;
+      try {
+        json = utf8.decode(raw as Buffer);
+      } catch {
+        return done(new Errors.BodyNotUtf8(), undefined);
+      }
       // A route that takes no body accepts an empty one, as many clients send with this header.
       if (json.length === 0 && !request.routeOptions.schema?.body) return done(null, undefined);
       if (jsonDeeperThan(json, MAX_JSON_DEPTH)) return done(new Errors.JsonTooDeep(MAX_JSON_DEPTH), undefined);
