@@ -98,6 +98,21 @@ describe('architecture', () => {
     expect(cycles(edges)).toEqual([]);
   });
 
+  it("lets the worker and the gateway meet only through Redis or deliverLocally, never each other's code", () => {
+    const src = join(ROOT, 'apps/api/src');
+    const crossing: string[] = [];
+    for (const [file, deps] of graph(sources(src), valueImportsOf)) {
+      const from = relative(src, file).split('/')[0];
+      for (const dep of deps) {
+        const to = relative(src, dep).split('/')[0];
+        if ((from === 'queue' && to === 'gateway') || (from === 'gateway' && to === 'queue')) {
+          crossing.push(`${relative(ROOT, file)} → ${relative(ROOT, dep)}`);
+        }
+      }
+    }
+    expect(crossing).toEqual([]);
+  });
+
   it('keeps the protocol package free of imports (it is the public contract)', () => {
     for (const file of sources(join(ROOT, 'packages/protocol/src'))) {
       expect([relative(ROOT, file), importsOf(file).filter((s) => !s.startsWith('.'))]).toEqual([
