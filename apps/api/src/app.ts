@@ -21,9 +21,12 @@ import securityHeadersPlugin from './plugins/security-headers.js';
 import servicesPlugin from './plugins/services.js';
 import socketPlugin from './plugins/socket.js';
 import socketLimitsPlugin from './plugins/socket-limits.js';
+import adminAccountRoutes from './routes/admin/admins.js';
 import adminAppRoutes from './routes/admin/apps.js';
-import adminOperationRoutes from './routes/admin/operations.js';
+import adminNotificationRoutes from './routes/admin/notifications.js';
+import adminQueueRoutes from './routes/admin/queue.js';
 import adminSessionRoutes from './routes/admin/session.js';
+import adminSubscriberRoutes from './routes/admin/subscribers.js';
 import assetsRoutes, { servedPages } from './routes/assets.js';
 import demoRoutes, { DEMO_APP_ID } from './routes/demo.js';
 import healthRoutes, { READY_TIMEOUT_MS } from './routes/health.js';
@@ -128,7 +131,10 @@ export async function buildApp(opts: AppOptions) {
   await app.register(inboxRoutes);
   await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
   await app.register(adminAppRoutes, { defaultRateLimitPerMinute: opts.config.rateLimitPerMinute });
-  await app.register(adminOperationRoutes);
+  await app.register(adminNotificationRoutes);
+  await app.register(adminSubscriberRoutes);
+  await app.register(adminQueueRoutes);
+  await app.register(adminAccountRoutes);
   // The demo page's visitors live in an app of their own, never in the app operators send to.
   if (opts.config.demo) await app.register(demoRoutes, { appId: DEMO_APP_ID });
   await app.register(assetsRoutes, { demo: opts.config.demo });

@@ -3,7 +3,7 @@ import { userRoom } from '@herald/protocol';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/fanout/dispatcher.js';
-import { NotificationService } from '../src/intake/notifications.js';
+import { NotificationLog } from '../src/log/notification-log.js';
 import { processDispatch } from '../src/queue/dispatch-processor.js';
 import type { DispatchJobData } from '../src/queue/notifications.js';
 import { bootstrap } from '../src/services/bootstrap.js';
@@ -94,7 +94,7 @@ describe('dispatchNotification', () => {
     await testDb.db.prisma.notification.create({
       data: { id, appId: 'default', target: { userIds: users }, title: 'T', recipientCount: users.length },
     });
-    const service = new NotificationService(testDb.db.prisma, testDb.db.sql, { remove: async () => 0 } as never);
+    const service = new NotificationLog(testDb.db.prisma, { remove: async () => 0 } as never);
     let handedOver = 0;
     let cancelled: number | undefined;
     const result = await dispatchNotification(

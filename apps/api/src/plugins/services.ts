@@ -5,6 +5,7 @@ import { DeliveryRecorder } from '../delivery/recorder.js';
 import { adminNamespace } from '../gateway/types.js';
 import { InboxService } from '../inbox/inbox.js';
 import { type AcceptedEvent, NotificationService } from '../intake/notifications.js';
+import { NotificationLog } from '../log/notification-log.js';
 import { AppDirectory } from '../services/apps.js';
 import { AuditLog } from '../services/audit.js';
 import { deliveryStatsHook, Stats } from '../services/stats.js';
@@ -18,6 +19,7 @@ declare module 'fastify' {
     recorder: DeliveryRecorder;
     inbox: InboxService;
     notifications: NotificationService;
+    notificationLog: NotificationLog;
     userTokens: UserTokens;
   }
 }
@@ -90,6 +92,7 @@ export default fp(
         },
       ),
     );
+    fastify.decorate('notificationLog', new NotificationLog(fastify.prisma, fastify.notificationsQueue));
     fastify.decorate('userTokens', new UserTokens(fastify.jwt, apps, opts.defaultAppId, opts.maxTokenLifetimeSeconds));
     fastify.addHook('onClose', async () => {
       await recorder.flush();

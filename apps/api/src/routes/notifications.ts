@@ -125,7 +125,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         response: { 200: CancelResponse, ...errorResponses(400, 401, 404, 409, 429) },
       },
     },
-    async (request) => fastify.notifications.cancel(request.tenant.appId, request.params.id),
+    async (request) => fastify.notificationLog.cancel(request.tenant.appId, request.params.id),
   );
 
   fastify.get(
@@ -142,7 +142,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) =>
-      fastify.notifications.recipients(request.tenant.appId, request.params.id, {
+      fastify.notificationLog.recipients(request.tenant.appId, request.params.id, {
         cursor: request.query.cursor,
         limit: request.query.limit ?? 100,
         status: request.query.status,
@@ -161,7 +161,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         response: { 200: NotificationDetails, ...errorResponses(400, 401, 404, 429) },
       },
     },
-    async (request) => fastify.notifications.get(request.tenant.appId, request.params.id),
+    async (request) => fastify.notificationLog.get(request.tenant.appId, request.params.id),
   );
 };
 

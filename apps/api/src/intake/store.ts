@@ -1,0 +1,90 @@
+import type { Sql } from '../db/database.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { Prepared } from './prepare.js';
+
+/**
+ * Stores notifications — and, for small immediate sends, their delivery rows with each user's
+ * next sequence numbers, in request order — in one statement, so one round trip whatever the
+ * batch size. A notification whose idempotency key is taken meanwhile is skipped; returns the
+ * ids actually inserted.
+ */
+export async function store(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
+  // Row locks are taken in one order everywhere, but a deadlock can still come from elsewhere
+  // (an operator's query): retry the statement, which is all-or-nothing, a couple of times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await storeOnce(sql, prepared);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error;
+    }
+  }
+}
+
+async function storeOnce(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
+  const rows = prepared.map(({ row }) => ({
+    id: row.id,
+    app_id: row.appId,
+    target: row.target,
+    title: row.title,
+    body: row.body,
+    icon: row.icon,
+    image: row.image,
+    url: row.url,
+    tag: row.tag,
+    data: row.data === Prisma.DbNull ? null : row.data,
+    priority: row.priority,
+    ttl_seconds: row.ttlSeconds,
+    expires_at: row.expiresAt,
+    send_at: row.sendAt,
+    idempotency_key: row.idempotencyKey,
+    request_hash: row.requestHash,
+    status: row.status,
+    recipient_count: row.recipientCount,
+    failure_reason: null,
+    created_at: new Date(),
+    dispatched_at: null,
+    cancelled_at: null,
+  }));
+  const pairs = { ids: [] as string[], users: [] as string[], order: [] as number[] };
+  prepared.forEach((p, i) => {
+    for (const user of p.users) {
+      pairs.ids.push(p.row.id);
+      pairs.users.push(user);
+      pairs.order.push(i);
+    }
+  });
+  const appId = prepared[0]?.row.appId ?? '';
+  const inserted = await sql.query<{ id: string }>(
+    `
+    WITH input AS (
+      SELECT * FROM json_populate_recordset(NULL::notifications, $1::json)
+    ), ins AS (
+      INSERT INTO notifications SELECT * FROM input
+      ON CONFLICT (app_id, idempotency_key) DO NOTHING
+      RETURNING id
+    ), pairs AS (
+      SELECT p.notification_id, p.external_id, p.ord
+        FROM unnest($2::uuid[], $3::text[], $4::int[]) AS p(notification_id, external_id, ord)
+        JOIN ins ON ins.id = p.notification_id
+    ), counts AS (
+      SELECT external_id, count(*)::int AS k FROM pairs GROUP BY external_id ORDER BY external_id
+    ), bumped AS (
+      -- One row per user, locked in a stable order: concurrent accepts cannot deadlock.
+      INSERT INTO subscribers (id, app_id, external_id, last_seq)
+      SELECT gen_random_uuid()::text, $5, external_id, k FROM counts
+      ON CONFLICT (app_id, external_id) DO UPDATE SET last_seq = subscribers.last_seq + EXCLUDED.last_seq
+      RETURNING id, external_id, last_seq
+    ), numbered AS (
+      SELECT p.notification_id, b.id AS subscriber_id,
+             b.last_seq - c.k + row_number() OVER (PARTITION BY p.external_id ORDER BY p.ord) AS seq
+        FROM pairs p JOIN bumped b USING (external_id) JOIN counts c USING (external_id)
+    ), delivered AS (
+      INSERT INTO deliveries (notification_id, subscriber_id, seq, status)
+      SELECT notification_id, subscriber_id, seq, 'queued' FROM numbered
+    )
+    SELECT id::text FROM ins`,
+    [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId],
+  );
+  return new Set(inserted.map((r) => r.id));
+}

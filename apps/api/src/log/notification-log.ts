@@ -1,0 +1,135 @@
+import { end } from '../delivery/status.js';
+import type { DeliveryStatus, PrismaClient } from '../generated/prisma/client.js';
+import type { NotificationStatus } from '../intake/notifications.js';
+import { Errors } from '../lib/errors.js';
+import { isUuid } from '../lib/text.js';
+import type { NotificationsQueue } from '../queue/notifications.js';
+import { DELIVERY_STATUSES } from '../schemas/notifications.js';
+
+const CANCEL = end('cancelled');
+
+/**
+ * The notification log: one notification's details and per-status counts, its recipients with
+ * their timelines, and cancel — for the integrator's API and the dashboard alike. (What enters is
+ * `intake/`; this is what can be asked and undone afterwards.)
+ */
+export class NotificationLog {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly queue: NotificationsQueue,
+  ) {}
+
+  /**
+   * Cancels what has not been delivered yet: a scheduled or queued notification entirely (and its
+   * job), and, once it went out, every delivery no device of its user has acknowledged — so
+   * catch-up never sends them. Returns the notification with `cancelled`, how many recipients this
+   * call stopped. Cancelling twice is not an error (the second stops nobody); a notification with
+   * nothing left to stop (every recipient has it, or it expired) is a 409.
+   */
+  async cancel(appId: string, id: string) {
+    if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
+    const cancelled = await this.prisma.$transaction(async (tx) => {
+      // Locked: a fan-out writing delivery rows right now finishes first (and its rows are
+      // cancelled below), or waits and then sees the notification cancelled and writes none.
+      const [n] = await tx.$queryRaw<Array<{ status: NotificationStatus; recipients: number }>>`
+        SELECT status::text AS status, recipient_count AS recipients FROM notifications
+         WHERE id = ${id}::uuid AND app_id = ${appId} FOR UPDATE`;
+      if (!n) throw new Errors.NotificationNotFound(id);
+      if (n.status === 'cancelled') return 0;
+      if (n.status === 'expired') throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
+      const [{ existing = 0 } = {}] = await tx.$queryRaw<Array<{ existing: number }>>`
+        SELECT count(*)::int AS existing FROM deliveries WHERE notification_id = ${id}::uuid`;
+      const rows = await tx.$executeRawUnsafe(
+        `UPDATE deliveries d SET ${CANCEL.set} WHERE d.notification_id = $1::uuid AND ${CANCEL.guard}`,
+        id,
+      );
+      const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
+      if (!notSentYet && rows === 0) {
+        throw new Errors.NotCancellable(
+          id,
+          n.status === 'failed'
+            ? 'it failed, and none of its deliveries is left waiting'
+            : 'every recipient already received it, so nothing is left to cancel',
+        );
+      }
+      await tx.$executeRaw`
+        UPDATE notifications SET status = 'cancelled', cancelled_at = now() WHERE id = ${id}::uuid`;
+      // Before (or during) its fan-out, recipients without a row yet are stopped too.
+      return notSentYet ? rows + Math.max(0, n.recipients - existing) : rows;
+    });
+    // The job may be running right now; the worker re-checks the status before sending anything.
+    await this.queue.remove(id).catch(() => 0);
+    return { ...(await this.get(appId, id)), cancelled };
+  }
+
+  async get(appId: string, id: string) {
+    if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
+    const n = await this.prisma.notification.findFirst({ where: { id, appId } });
+    if (!n) throw new Errors.NotificationNotFound(id);
+    const groups = await this.prisma.delivery.groupBy({
+      by: ['status'],
+      where: { notificationId: id },
+      _count: { _all: true },
+    });
+    const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<string, number>;
+    for (const g of groups) counts[g.status] = g._count._all;
+    return {
+      id: n.id,
+      status: n.status,
+      to: n.target,
+      title: n.title,
+      body: n.body,
+      icon: n.icon,
+      image: n.image,
+      url: n.url,
+      tag: n.tag,
+      data: n.data,
+      priority: n.priority,
+      ttlSeconds: n.ttlSeconds,
+      expiresAt: n.expiresAt?.toISOString() ?? null,
+      sendAt: n.sendAt?.toISOString() ?? null,
+      createdAt: n.createdAt.toISOString(),
+      dispatchedAt: n.dispatchedAt?.toISOString() ?? null,
+      cancelledAt: n.cancelledAt?.toISOString() ?? null,
+      failureReason: n.failureReason,
+      recipients: n.recipientCount,
+      counts,
+    };
+  }
+
+  /** Per-recipient state and timeline, ordered by user id, with a cursor. */
+  async recipients(appId: string, id: string, options: { cursor?: string; limit: number; status?: string }) {
+    if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
+    const exists = await this.prisma.notification.count({ where: { id, appId } });
+    if (!exists) throw new Errors.NotificationNotFound(id);
+    const rows = await this.prisma.delivery.findMany({
+      where: {
+        notificationId: id,
+        ...(options.status ? { status: options.status as DeliveryStatus } : {}),
+        ...(options.cursor ? { subscriber: { externalId: { gt: options.cursor } } } : {}),
+      },
+      include: { subscriber: { select: { externalId: true } } },
+      orderBy: { subscriber: { externalId: 'asc' } },
+      take: options.limit + 1,
+    });
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    const page = rows.slice(0, options.limit);
+    return {
+      items: page.map((r) => ({
+        userId: r.subscriber.externalId,
+        seq: r.seq,
+        status: r.status,
+        reason: r.reason,
+        queuedAt: r.createdAt.toISOString(),
+        sentAt: iso(r.sentAt),
+        deliveredAt: iso(r.deliveredAt),
+        displayedAt: iso(r.displayedAt),
+        clickedAt: iso(r.clickedAt),
+        readAt: iso(r.readAt),
+        expiredAt: iso(r.expiredAt),
+        failedAt: iso(r.failedAt),
+      })),
+      nextCursor: rows.length > options.limit ? (page.at(-1)?.subscriber.externalId ?? null) : null,
+    };
+  }
+}

@@ -1,0 +1,141 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { Errors } from '../../lib/errors.js';
+import { hashPassword } from '../../lib/secrets.js';
+import { AdminView, AuditPage, adminSession, CreatedAdmin, Ok, TimeCursor } from '../../schemas/admin.js';
+import { errorResponses } from '../../schemas/common.js';
+
+/** The dashboard's audit log and admin accounts. Viewers read; owners manage admins. */
+const adminAccounts: FastifyPluginAsyncTypebox = async (fastify) => {
+  const viewer = fastify.requireAdmin('viewer');
+  const owner = fastify.requireAdmin('owner');
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+  fastify.get(
+    '/admin/api/audit',
+    {
+      onRequest: viewer,
+      schema: {
+        tags: ['admin'],
+        security: adminSession,
+        querystring: Type.Object(
+          {
+            cursor: Type.Optional(TimeCursor),
+            action: Type.Optional(Type.String({ maxLength: 64, description: 'Entries whose action starts with this' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: AuditPage, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) =>
+      fastify.audit.list({
+        cursor: request.query.cursor,
+        action: request.query.action,
+        limit: request.query.limit ?? 50,
+      }),
+  );
+
+  const AdminBody = Type.Object(
+    {
+      email: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 320 }),
+      password: Type.String({ minLength: 10, maxLength: 1024 }),
+      role: Type.Enum(['owner', 'admin', 'viewer']),
+    },
+    {
+      additionalProperties: false,
+      examples: [{ email: 'ops@example.com', password: 'a long passphrase', role: 'viewer' }],
+    },
+  );
+  fastify.get(
+    '/admin/api/admins',
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Dashboard accounts and their roles',
+        tags: ['admin'],
+        security: adminSession,
+        response: { 200: Type.Array(AdminView), ...errorResponses(401) },
+      },
+    },
+    async () => {
+      const admins = await fastify.prisma.admin.findMany({ orderBy: { createdAt: 'asc' } });
+      return admins.map((a) => ({
+        id: a.id,
+        email: a.email,
+        role: a.role,
+        createdAt: a.createdAt.toISOString(),
+        lastLoginAt: iso(a.lastLoginAt),
+      }));
+    },
+  );
+  fastify.post(
+    '/admin/api/admins',
+    {
+      onRequest: owner,
+      schema: {
+        summary: 'Add an admin (owners only)',
+        tags: ['admin'],
+        security: adminSession,
+        body: AdminBody,
+        response: { 201: CreatedAdmin, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const email = request.body.email.toLowerCase();
+      if (await fastify.prisma.admin.findUnique({ where: { email } })) throw new Errors.AdminExists(email);
+      const a = await fastify.prisma.admin.create({
+        data: {
+          email,
+          passwordHash: await hashPassword(request.body.password),
+          role: request.body.role as 'owner' | 'admin' | 'viewer',
+        },
+      });
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'admin.create',
+        targetType: 'admin',
+        targetId: a.id,
+        details: { email, role: a.role },
+        ip: request.ip,
+      });
+      return reply.code(201).send({ id: a.id, email: a.email, role: a.role });
+    },
+  );
+  fastify.delete(
+    '/admin/api/admins/:id',
+    {
+      onRequest: owner,
+      schema: {
+        tags: ['admin'],
+        security: adminSession,
+        summary: 'Remove an admin (owners only; never the last owner)',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: { 200: Ok, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const a = await fastify.prisma.admin.findUnique({ where: { id: request.params.id } });
+      if (!a) throw new Errors.AdminNotFound(request.params.id);
+      if (a.role === 'owner' && (await fastify.prisma.admin.count({ where: { role: 'owner' } })) <= 1)
+        throw new Errors.LastOwner();
+      // Its sessions end first, and with them its live dashboard channels on every node.
+      await fastify.adminSessions.endAll(a.id);
+      await fastify.prisma.admin.delete({ where: { id: a.id } });
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'admin.delete',
+        targetType: 'admin',
+        targetId: a.id,
+        details: { email: a.email },
+        ip: request.ip,
+      });
+      return { ok: true as const };
+    },
+  );
+};
+
+export default adminAccounts;

@@ -1,0 +1,226 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type, { type Static } from 'typebox';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { queryTime, timeCursor } from '../../lib/cursor.js';
+import { Errors, fromRedis } from '../../lib/errors.js';
+import { isUuid } from '../../lib/text.js';
+import { adminSession, Overview, TimeCursor } from '../../schemas/admin.js';
+import { errorResponses } from '../../schemas/common.js';
+import {
+  CancelResponse,
+  NotificationDetails,
+  NotificationParams,
+  NotificationStatus,
+  RecipientsPage,
+  RecipientsQuery,
+  SendNotificationBody,
+  SendNotificationResponse,
+} from '../../schemas/notifications.js';
+
+const Listed = Type.Object({
+  id: Type.String(),
+  appId: Type.String(),
+  title: Type.String(),
+  status: Type.String(),
+  priority: Type.String(),
+  target: Type.Unknown(),
+  recipients: Type.Integer(),
+  createdAt: Type.String(),
+  sendAt: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** The dashboard's overview counters, notifications log, composer, funnel, recipients and cancel. Viewers read; admins also act. */
+const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
+  const viewer = fastify.requireAdmin('viewer');
+  const admin = fastify.requireAdmin('admin');
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+  const appOf = async (id: string) => {
+    if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
+    const n = await fastify.prisma.notification.findUnique({ where: { id }, select: { appId: true } });
+    if (!n) throw new Errors.NotificationNotFound(id);
+    return n.appId;
+  };
+
+  fastify.get(
+    '/admin/api/overview',
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Counters, presence and the last hour per minute',
+        description: 'Kept in Redis: a 503 HERALD_ERR_REDIS_UNAVAILABLE while Redis is down or does not answer.',
+        tags: ['admin'],
+        security: adminSession,
+        response: { 200: Overview, ...errorResponses(401, 503) },
+      },
+    },
+    async () => fromRedis(fastify.adminStats()),
+  );
+
+  fastify.get(
+    '/admin/api/notifications',
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'The notifications log, newest first',
+        tags: ['admin'],
+        security: adminSession,
+        querystring: Type.Object(
+          {
+            appId: Type.Optional(Type.String({ maxLength: 64 })),
+            status: Type.Optional(NotificationStatus),
+            recipient: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+            from: Type.Optional(Type.String({ format: 'date-time' })),
+            to: Type.Optional(Type.String({ format: 'date-time' })),
+            cursor: Type.Optional(TimeCursor),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ items: Type.Array(Listed), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          ...errorResponses(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 50;
+      const createdAt: Prisma.DateTimeFilter = {};
+      if (q.from) createdAt.gte = queryTime(q.from, 'from');
+      if (q.to) createdAt.lte = queryTime(q.to, 'to');
+      // The cursor is the last row's (createdAt, id): one batch shares a createdAt.
+      const after = q.cursor ? timeCursor(q.cursor) : undefined;
+      const rows = await fastify.prisma.notification.findMany({
+        where: {
+          ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
+          ...(q.appId ? { appId: q.appId } : {}),
+          ...(q.status ? { status: q.status as Prisma.EnumNotificationStatusFilter['equals'] } : {}),
+          ...(q.recipient ? { deliveries: { some: { subscriber: { externalId: q.recipient } } } } : {}),
+          ...(Object.keys(createdAt).length ? { createdAt } : {}),
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((n) => ({
+          id: n.id,
+          appId: n.appId,
+          title: n.title,
+          status: n.status,
+          priority: n.priority,
+          target: n.target,
+          recipients: n.recipientCount,
+          createdAt: n.createdAt.toISOString(),
+          sendAt: iso(n.sendAt),
+        })),
+        nextCursor: rows.length > limit && last ? `${last.createdAt.toISOString()}|${last.id}` : null,
+      };
+    },
+  );
+
+  fastify.post(
+    '/admin/api/notifications',
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Send from the composer',
+        tags: ['admin'],
+        security: adminSession,
+        body: Type.Object(
+          { appId: Type.String({ minLength: 1, maxLength: 64 }), ...SendNotificationBody.properties },
+          {
+            additionalProperties: false,
+            examples: [{ appId: 'default', to: { userId: 'alice' }, title: 'Hello from the dashboard' }],
+          },
+        ),
+        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 403, 404, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { appId, ...body } = request.body as { appId: string } & Static<typeof SendNotificationBody>;
+      if (!(await fastify.prisma.app.findUnique({ where: { id: appId }, select: { id: true } })))
+        throw new Errors.AppNotFound(appId);
+      const { replayed: _r, ...accepted } = await fastify.notifications.send(appId, body, undefined, 'dashboard');
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'notification.send',
+        targetType: 'notification',
+        targetId: accepted.id,
+        details: { appId, to: body.to, title: body.title },
+        ip: request.ip,
+      });
+      return reply.code(202).send(accepted);
+    },
+  );
+
+  fastify.get(
+    '/admin/api/notifications/:id',
+    {
+      onRequest: viewer,
+      schema: {
+        tags: ['admin'],
+        security: adminSession,
+        params: NotificationParams,
+        response: {
+          200: Type.Intersect([NotificationDetails, Type.Object({ appId: Type.String() })]),
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const appId = await appOf(request.params.id);
+      return { ...(await fastify.notificationLog.get(appId, request.params.id)), appId };
+    },
+  );
+
+  fastify.get(
+    '/admin/api/notifications/:id/recipients',
+    {
+      onRequest: viewer,
+      schema: {
+        tags: ['admin'],
+        security: adminSession,
+        params: NotificationParams,
+        querystring: RecipientsQuery,
+        response: { 200: RecipientsPage, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      fastify.notificationLog.recipients(await appOf(request.params.id), request.params.id, {
+        cursor: request.query.cursor,
+        limit: request.query.limit ?? 100,
+        status: request.query.status,
+      }),
+  );
+
+  fastify.post(
+    '/admin/api/notifications/:id/cancel',
+    {
+      onRequest: admin,
+      schema: {
+        tags: ['admin'],
+        security: adminSession,
+        params: NotificationParams,
+        response: { 200: CancelResponse, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const result = await fastify.notificationLog.cancel(await appOf(request.params.id), request.params.id);
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'notification.cancel',
+        targetType: 'notification',
+        targetId: request.params.id,
+        ip: request.ip,
+      });
+      return result;
+    },
+  );
+};
+
+export default adminNotifications;

@@ -1,0 +1,119 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { Errors } from '../../lib/errors.js';
+import { adminSession, SubscriberDetails, SubscribersPage } from '../../schemas/admin.js';
+import { errorResponses } from '../../schemas/common.js';
+
+/** The dashboard's subscribers: the list with presence, and one subscriber's devices and deliveries (read only). */
+const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
+  const viewer = fastify.requireAdmin('viewer');
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+  fastify.get(
+    '/admin/api/subscribers',
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Search subscribers, with who is online now',
+        tags: ['admin'],
+        security: adminSession,
+        querystring: Type.Object(
+          {
+            appId: Type.Optional(Type.String({ maxLength: 64 })),
+            q: Type.Optional(Type.String({ maxLength: 256 })),
+            cursor: Type.Optional(Type.String({ maxLength: 256, description: 'nextCursor of the previous page' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: SubscribersPage, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 50;
+      const rows = await fastify.prisma.subscriber.findMany({
+        where: {
+          ...(q.appId ? { appId: q.appId } : {}),
+          ...(q.q ? { externalId: { contains: q.q, mode: 'insensitive' as const } } : {}),
+          ...(q.cursor
+            ? { externalId: { gt: q.cursor, ...(q.q ? { contains: q.q, mode: 'insensitive' as const } : {}) } }
+            : {}),
+        },
+        orderBy: { externalId: 'asc' },
+        take: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const byApp = new Map<string, string[]>();
+      for (const s of page) byApp.set(s.appId, [...(byApp.get(s.appId) ?? []), s.externalId]);
+      const online = new Set<string>();
+      for (const [appId, ids] of byApp)
+        for (const id of await fastify.stats.online(appId, ids)) online.add(`${appId}:${id}`);
+      return {
+        items: page.map((s) => ({
+          id: s.id,
+          appId: s.appId,
+          userId: s.externalId,
+          online: online.has(`${s.appId}:${s.externalId}`),
+          lastSeq: s.lastSeq,
+          createdAt: s.createdAt.toISOString(),
+          lastSeenAt: iso(s.lastSeenAt),
+        })),
+        nextCursor: rows.length > limit ? (page.at(-1)?.externalId ?? null) : null,
+      };
+    },
+  );
+
+  fastify.get(
+    '/admin/api/subscribers/:id',
+    {
+      onRequest: viewer,
+      schema: {
+        summary: "A subscriber's inbox and delivery history",
+        tags: ['admin'],
+        security: adminSession,
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: SubscriberDetails, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const s = await fastify.prisma.subscriber.findUnique({ where: { id: request.params.id } });
+      if (!s) throw new Errors.SubscriberNotFound(request.params.id);
+      const subscriber = { id: s.id, appId: s.appId, externalId: s.externalId };
+      const [inbox, history, online] = await Promise.all([
+        fastify.inbox.list(subscriber, { limit: 20 }),
+        fastify.prisma.delivery.findMany({
+          where: { subscriberId: s.id },
+          orderBy: { seq: 'desc' },
+          take: 50,
+          include: { notification: { select: { title: true } } },
+        }),
+        fastify.stats.online(s.appId, [s.externalId]),
+      ]);
+      return {
+        id: s.id,
+        appId: s.appId,
+        userId: s.externalId,
+        online: online.size > 0,
+        lastSeq: s.lastSeq,
+        createdAt: s.createdAt.toISOString(),
+        lastSeenAt: iso(s.lastSeenAt),
+        unread: inbox.unread,
+        inbox: inbox.items,
+        history: history.map((d) => ({
+          notificationId: d.notificationId,
+          title: d.notification.title,
+          seq: d.seq,
+          status: d.status,
+          queuedAt: d.createdAt.toISOString(),
+          deliveredAt: iso(d.deliveredAt),
+          displayedAt: iso(d.displayedAt),
+          clickedAt: iso(d.clickedAt),
+          readAt: iso(d.readAt),
+        })),
+      };
+    },
+  );
+};
+
+export default adminSubscribers;
