@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import helmet from 'helmet';
 
 /** CSP sources for the inline `<script>` blocks of an HTML page: `'sha256-…'` of each one's exact text. */
 export function inlineScriptHashes(html: string): string[] {
@@ -38,7 +39,7 @@ export default fp(
       }
       for (const hash of inlineScriptHashes(html)) scriptHashes.add(hash);
     }
-    await fastify.register(helmet, {
+    const middleware = helmet({
       strictTransportSecurity: false,
       frameguard: { action: 'deny' },
       crossOriginResourcePolicy: { policy: 'same-origin' },
@@ -61,6 +62,23 @@ export default fp(
           frameAncestors: ["'none'"],
         },
       },
+    });
+    // Helmet's headers do not depend on the request: computed once here, then set on every
+    // response (helmet run per request re-parsed the CSP each time, on the hot send path).
+    const headers: Record<string, string> = {};
+    const removed: string[] = [];
+    const probe = {
+      setHeader: (name: string, value: string) => {
+        headers[name.toLowerCase()] = String(value);
+      },
+      removeHeader: (name: string) => removed.push(name.toLowerCase()),
+      getHeader: () => undefined,
+    };
+    middleware({} as IncomingMessage, probe as unknown as ServerResponse, () => {});
+    fastify.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(headers);
+      for (const name of removed) reply.removeHeader(name);
+      done();
     });
   },
   { name: 'herald-security-headers' },
