@@ -321,6 +321,8 @@ describe('delivery guarantees under faults', () => {
     await d.start('worker');
     const ids: string[] = [];
     for (let b = 0; b < 2; b++) {
+      // 500 recipients each: a second apart, within the key's recipients budget (500 a second).
+      if (b > 0) await sleep(1100);
       const res = await api<{ results: Array<{ id: string }> }>(apiNode.url, '/v1/notifications/batch', {
         key: API_KEY,
         body: {
