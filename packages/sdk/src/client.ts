@@ -16,12 +16,9 @@ import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { io as defaultIo } from 'socket.io-client';
 import { DisconnectCode, type State, type StateContext } from './codes.js';
 import { Emitter } from './emitter.js';
-import { safeHref } from './safe-url.js';
+import { Popups } from './popups.js';
 import { SeenIds } from './seen.js';
 import { peekClaims, SafeStore } from './storage.js';
-
-/** How long a tab keeps a notification's popup lock after claiming it (see `_claim`). */
-const CLAIM_HOLD_MS = 5000;
 
 export type TokenSource = string | (() => string | Promise<string>);
 
@@ -121,7 +118,6 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   private _socket: HeraldSocket;
   private _options: HeraldOptions;
   private _store: SafeStore;
-  private _seen: SeenIds;
   private _N: typeof Notification | null;
   private _url: string;
   private _cursorKey = '';
@@ -131,8 +127,8 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   private _held: NotificationPayload[] = [];
   private _confirmTimer: ReturnType<typeof setTimeout> | undefined;
   private _intervalTimer: ReturnType<typeof setInterval> | undefined;
-  private _popups = new Map<string, Notification>();
-  private _locks: LockManager | null;
+  /** This tab's popups: which to show, the claim across tabs, and their lifecycle reports. */
+  private _pops: Popups;
   private _refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private _exp: number | undefined;
   private _chain: Promise<void> = Promise.resolve();
@@ -164,8 +160,14 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     this._url = url;
     this._N = options.Notification !== undefined ? options.Notification : (globalThis.Notification ?? null);
     this._store = new SafeStore(options.storage !== undefined ? options.storage : safeLocalStorage());
-    this._seen = new SeenIds(this._store, `herald:seen:${url}`);
-    this._locks = options.locks !== undefined ? options.locks : (globalThis.navigator?.locks ?? null);
+    this._pops = new Popups(
+      this._N,
+      new SeenIds(this._store, `herald:seen:${url}`),
+      options.locks !== undefined ? options.locks : (globalThis.navigator?.locks ?? null),
+      options,
+      (event, id) => this._socket.emit(event, { id }),
+      (n) => this._emit('click', n),
+    );
 
     const socketOptions: Partial<ManagerOptions & SocketOptions> = {
       transports: options.transports ?? ['websocket', 'polling'],
@@ -239,14 +241,14 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   async markRead(ids: string | string[]): Promise<number> {
     const list = Array.isArray(ids) ? ids : [ids];
     const { unread } = await this._request<{ ok: true; unread: number }>(ClientEvent.Read, { ids: list });
-    this._closePopups(list);
+    this._pops.close(list);
     this._emit('unread', unread);
     return unread;
   }
 
   async markAllRead(): Promise<number> {
     const { unread } = await this._request<{ ok: true; unread: number }>(ClientEvent.ReadAll, {});
-    this._closePopups('all');
+    this._pops.close('all');
     this._emit('unread', unread);
     return unread;
   }
@@ -513,7 +515,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       if (this._catching) this._endCatchUp(typeof event?.head === 'number' ? event.head : null);
     });
     socket.on(ServerEvent.InboxRead, (event) => {
-      this._closePopups(event.ids);
+      this._pops.close(event.ids);
       this._emit('read', event);
       this._emit('unread', event.unread);
     });
@@ -552,7 +554,8 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     const held = this._held.sort((a, b) => a.seq - b.seq);
     this._held = [];
     this._enqueue(async () => {
-      await this._popupCatchUp(replayed);
+      const shown = await this._pops.catchUp(replayed);
+      for (const n of replayed) this._emit('notification', n, { popup: shown.has(n.id), replay: true });
       for (const n of held) await this._receive(n);
       this._emit('synced', { count: replayed.length, cursor: this._cursor });
     });
@@ -613,115 +616,13 @@ export class HeraldClient extends Emitter<HeraldEvents> {
 
   private async _receive(payload: NotificationPayload): Promise<void> {
     if (!this._accept(payload)) return;
-    const popup = this._wantsPopup(payload) && (await this._claim(payload.id)) && this._popup(payload);
+    const popup = this._pops.wants(payload) && (await this._pops.claim(payload.id)) && this._pops.show(payload);
     this._emit('notification', payload, { popup, replay: false });
-  }
-
-  private _wantsPopup(n: NotificationPayload): boolean {
-    if (n.silent || (n.expiresAt && Date.parse(n.expiresAt) <= Date.now())) return false;
-    if (this._options.popups === false || !this._N || this._N.permission !== 'granted') return false;
-    return this._options.shouldPopup ? this._options.shouldPopup(n) !== false : true;
-  }
-
-  /**
-   * Exactly one tab of a browser pops a notification up: a Web Lock per notification makes the
-   * check-and-record on the shared seen-list atomic across tabs (the popup's tag is the backstop).
-   * The winner keeps the lock a few seconds past its decision: tabs live in different processes,
-   * which see each other's localStorage writes a moment later, so a tab that took the lock right
-   * after the winner released it could still read a seen-list without the id.
-   */
-  private _claim(id: string): Promise<boolean> {
-    const locks = this._locks;
-    if (!locks) return Promise.resolve(this._seen.add(id));
-    return new Promise<boolean>((resolve) => {
-      locks
-        .request(`herald:popup:${id}`, { ifAvailable: true }, async (lock) => {
-          if (!lock) return resolve(false);
-          resolve(this._seen.add(id));
-          await new Promise((held) => setTimeout(held, CLAIM_HOLD_MS));
-        })
-        .catch(() => resolve(this._seen.add(id)));
-    });
-  }
-
-  /** Catch-up pops up a few fresh notifications one by one, or one summary for many: never a flood. */
-  private async _popupCatchUp(replayed: NotificationPayload[]): Promise<void> {
-    const fresh: NotificationPayload[] = [];
-    for (const n of replayed) if (this._wantsPopup(n) && (await this._claim(n.id))) fresh.push(n);
-    const max = this._options.maxCatchUpPopups ?? 3;
-    const shown = new Set<string>();
-    if (fresh.length > max) {
-      const latest = fresh[fresh.length - 1] as NotificationPayload;
-      const summary: NotificationPayload = {
-        ...latest,
-        id: `summary:${latest.id}`,
-        title: `${fresh.length} new notifications`,
-        body: `Latest: ${latest.title}`,
-        url: null,
-        tag: 'herald-summary',
-      };
-      this._popup(summary, false);
-    } else {
-      for (const n of fresh) if (this._popup(n)) shown.add(n.id);
-    }
-    for (const n of replayed) this._emit('notification', n, { popup: shown.has(n.id), replay: true });
-  }
-
-  private _closePopups(ids: string[] | 'all'): void {
-    for (const [id, popup] of this._popups) {
-      if (ids === 'all' || ids.includes(id)) {
-        popup.close();
-        this._popups.delete(id);
-      }
-    }
-  }
-
-  private _popup(payload: NotificationPayload, report = true): boolean {
-    const N = this._N;
-    if (!N) return false;
-    let popup: Notification;
-    try {
-      popup = new N(payload.title, {
-        body: payload.body ?? undefined,
-        icon: payload.icon ?? undefined,
-        // The tag makes the OS replace rather than stack a second popup for the same notification.
-        tag: payload.tag ?? payload.id,
-        data: { id: payload.id, url: payload.url },
-      });
-    } catch {
-      // Some browsers (Android Chrome) only allow popups from a service worker.
-      return false;
-    }
-    this._popups.set(payload.id, popup);
-    popup.onclose = () => {
-      this._popups.delete(payload.id);
-      if (report) this._socket.emit(ClientEvent.Closed, { id: payload.id });
-    };
-    popup.onshow = () => {
-      if (report) this._socket.emit(ClientEvent.Displayed, { id: payload.id });
-    };
-    popup.onclick = (event) => {
-      event.preventDefault?.();
-      if (report) this._socket.emit(ClientEvent.Clicked, { id: payload.id });
-      this._emit('click', payload);
-      globalThis.focus?.();
-      if (payload.url) openUrl(payload.url);
-      popup.close();
-    };
-    return true;
   }
 }
 
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
-}
-
-/** Opens a notification's link: a page of this site in this tab, another site in a new one; never `//host` tricks. */
-function openUrl(url: string): void {
-  const href = safeHref(url, location.href);
-  if (!href) return;
-  if (new URL(href).origin === location.origin) location.assign(href);
-  else globalThis.open?.(href, '_blank', 'noopener');
 }
 
 function safeLocalStorage(): Storage | null {
