@@ -126,9 +126,14 @@ export async function buildApp(opts: AppOptions) {
   await app.register(adminSocketPlugin, { publicUrl: opts.config.publicUrl, cluster: opts.clusterAdapter });
   // Routes.
   await app.register(healthRoutes, { timeoutMs: Math.min(opts.config.redisTimeoutMs, READY_TIMEOUT_MS) });
-  await app.register(notificationRoutes);
-  await app.register(tokenRoutes, { defaultTtlSeconds: opts.config.tokenTtlSeconds });
-  await app.register(inboxRoutes);
+  // The integrator's API, `/v1`: the API key is checked before anything else (a caller without a
+  // valid key learns nothing about the schema), once for all of its routes.
+  await app.register(async (v1) => {
+    v1.addHook('onRequest', v1.requireApiKey);
+    await v1.register(notificationRoutes);
+    await v1.register(tokenRoutes, { defaultTtlSeconds: opts.config.tokenTtlSeconds });
+    await v1.register(inboxRoutes);
+  });
   await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
   await app.register(adminAppRoutes, { defaultRateLimitPerMinute: opts.config.rateLimitPerMinute });
   await app.register(adminNotificationRoutes);
