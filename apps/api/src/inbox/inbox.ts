@@ -11,6 +11,7 @@ import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/p
 import { advance, IN_INBOX } from '../delivery/status.js';
 import type { Emitter } from '../gateway/types.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { keysetPage } from '../lib/cursor.js';
 
 /** A row of the sync statement: the head and confirmations on every row, a delivery or nulls. */
 type SyncRow = { head: number; confirmed: string[] | null } & ({ [K in keyof DeliveryRow]: null } | DeliveryRow);
@@ -122,12 +123,12 @@ export class InboxService {
         WHERE ${where} ORDER BY d.seq DESC LIMIT $2`,
       ...params,
     );
-    const page = rows.slice(0, options.limit);
+    const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.seq);
     const now = Date.now();
     return {
       ok: true,
       items: page.map((r) => ({ ...toPayload(r, this.freshnessMs, now), status: r.status }) as InboxItem),
-      nextCursor: rows.length > options.limit ? (page.at(-1)?.seq ?? null) : null,
+      nextCursor,
       unread: await this.unread(subscriber),
     };
   }

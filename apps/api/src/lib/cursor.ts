@@ -35,6 +35,23 @@ export function timeCursor(cursor: string): { at: Date; id: string } {
   return { at: time, id };
 }
 
+/** The `nextCursor` of a newest-first list: the last row's time and id (read back by `timeCursor`). */
+export const toTimeCursor = (row: { createdAt: Date; id: string }) => `${row.createdAt.toISOString()}|${row.id}`;
+
+/**
+ * A keyset page from a query that asked for `limit + 1` rows: the first `limit`, and the cursor of
+ * the last of them when the extra row says another page follows (null at the end).
+ */
+export function keysetPage<T, C>(
+  rows: T[],
+  limit: number,
+  cursorOf: (last: T) => C,
+): { page: T[]; nextCursor: C | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { page, nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
+}
+
 /** Sequence numbers are 32-bit integers in PostgreSQL. */
 export const MAX_SEQ = 2_147_483_647;
 

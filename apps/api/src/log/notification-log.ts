@@ -1,6 +1,7 @@
 import { end } from '../delivery/status.js';
 import type { DeliveryStatus, PrismaClient } from '../generated/prisma/client.js';
 import type { NotificationStatus } from '../intake/notifications.js';
+import { keysetPage } from '../lib/cursor.js';
 import { Errors } from '../lib/errors.js';
 import { isUuid } from '../lib/text.js';
 import type { NotificationsQueue } from '../queue/notifications.js';
@@ -113,7 +114,7 @@ export class NotificationLog {
       take: options.limit + 1,
     });
     const iso = (d: Date | null) => d?.toISOString() ?? null;
-    const page = rows.slice(0, options.limit);
+    const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.subscriber.externalId);
     return {
       items: page.map((r) => ({
         userId: r.subscriber.externalId,
@@ -129,7 +130,7 @@ export class NotificationLog {
         expiredAt: iso(r.expiredAt),
         failedAt: iso(r.failedAt),
       })),
-      nextCursor: rows.length > options.limit ? (page.at(-1)?.subscriber.externalId ?? null) : null,
+      nextCursor,
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import { timeCursor } from '../lib/cursor.js';
+import { keysetPage, timeCursor, toTimeCursor } from '../lib/cursor.js';
 
 export interface AuditEntry {
   actor: string;
@@ -45,7 +45,7 @@ export class AuditLog {
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: options.limit + 1,
     });
-    const page = rows.slice(0, options.limit);
+    const { page, nextCursor } = keysetPage(rows, options.limit, toTimeCursor);
     return {
       items: page.map((r) => ({
         id: r.id,
@@ -57,10 +57,7 @@ export class AuditLog {
         details: r.details,
         ip: r.ip,
       })),
-      nextCursor:
-        rows.length > options.limit && page.at(-1)
-          ? `${page.at(-1)?.createdAt.toISOString()}|${page.at(-1)?.id}`
-          : null,
+      nextCursor,
     };
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { queryTime, timeCursor } from '../../lib/cursor.js';
+import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../lib/cursor.js';
 import { Errors, fromRedis } from '../../lib/errors.js';
 import { isUuid } from '../../lib/text.js';
 import { adminSession, Overview, TimeCursor } from '../../schemas/admin.js';
@@ -102,8 +102,7 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
+      const { page, nextCursor } = keysetPage(rows, limit, toTimeCursor);
       return {
         items: page.map((n) => ({
           id: n.id,
@@ -116,7 +115,7 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
           createdAt: n.createdAt.toISOString(),
           sendAt: iso(n.sendAt),
         })),
-        nextCursor: rows.length > limit && last ? `${last.createdAt.toISOString()}|${last.id}` : null,
+        nextCursor,
       };
     },
   );

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { keysetPage } from '../../lib/cursor.js';
 import { Errors } from '../../lib/errors.js';
 import { adminSession, SubscriberDetails, SubscribersPage } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
@@ -43,7 +44,7 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
         orderBy: { externalId: 'asc' },
         take: limit + 1,
       });
-      const page = rows.slice(0, limit);
+      const { page, nextCursor } = keysetPage(rows, limit, (last) => last.externalId);
       const byApp = new Map<string, string[]>();
       for (const s of page) byApp.set(s.appId, [...(byApp.get(s.appId) ?? []), s.externalId]);
       const online = new Set<string>();
@@ -59,7 +60,7 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
           createdAt: s.createdAt.toISOString(),
           lastSeenAt: iso(s.lastSeenAt),
         })),
-        nextCursor: rows.length > limit ? (page.at(-1)?.externalId ?? null) : null,
+        nextCursor,
       };
     },
   );
