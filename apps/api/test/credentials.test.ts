@@ -28,15 +28,7 @@ describe('user credentials on live sockets', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase('postgres');
     stack = await startStack(testDb, { worker: false });
-    await stack.db.prisma.admin.create({
-      data: { email: 'ops@example.com', role: 'admin', passwordHash: await hashPassword(PASSWORD) },
-    });
-    const res = await stack.app.inject({
-      method: 'POST',
-      url: '/admin/api/session',
-      payload: { email: 'ops@example.com', password: PASSWORD },
-    });
-    cookie = `herald_session=${res.cookies.find((c) => c.name === 'herald_session')?.value}`;
+    cookie = await stack.adminCookie('admin', 'ops@example.com');
   });
   afterAll(async () => {
     for (const s of sockets) s.disconnect();

@@ -15,6 +15,7 @@ import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildApp, type HeraldApp } from '../src/app.js';
 import { loadConfig, type ResolvedConfig } from '../src/config/index.js';
 import { type Database, openDatabase } from '../src/db/database.js';
+import { hashPassword } from '../src/lib/secrets.js';
 import { type RunningWorker, startWorker } from '../src/queue/worker.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 
@@ -76,6 +77,8 @@ export interface TestStack {
   /** A socket.io client for one user, connected (or refused) before it resolves. */
   connectUser(userId: string, options?: { token?: string }): Promise<Socket>;
   token(userId: string, ttlSeconds?: number): Promise<string>;
+  /** Creates an admin with this role and signs in: the `cookie` header of the session. */
+  adminCookie(role?: 'owner' | 'admin' | 'viewer', email?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -142,6 +145,14 @@ export async function startStack(
     baseUrl,
     worker,
     token,
+    async adminCookie(role = 'admin', email = `${role}-${uid()}@example.com`) {
+      const password = 'correct horse battery';
+      await testDb.db.prisma.admin.create({ data: { email, role, passwordHash: await hashPassword(password) } });
+      const res = await app.inject({ method: 'POST', url: '/admin/api/session', payload: { email, password } });
+      const session = res.cookies.find((c) => c.name === 'herald_session')?.value;
+      if (!session) throw new Error(`could not sign in as ${email}: ${res.statusCode} ${res.body}`);
+      return `herald_session=${session}`;
+    },
     async connectUser(userId, connectOptions = {}) {
       const socket = connectClient(baseUrl, {
         auth: { token: connectOptions.token ?? (await token(userId)) },

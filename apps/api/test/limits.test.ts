@@ -237,15 +237,7 @@ describe('per-key REST rate limits', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase('postgres');
     stack = await startStack(testDb, { worker: false, env: { HERALD_RATE_LIMIT_PER_MINUTE: '5' } });
-    await stack.db.prisma.admin.create({
-      data: { email: 'ops@example.com', role: 'admin', passwordHash: await hashPassword('correct horse battery') },
-    });
-    const res = await stack.app.inject({
-      method: 'POST',
-      url: '/admin/api/session',
-      payload: { email: 'ops@example.com', password: 'correct horse battery' },
-    });
-    cookie = `herald_session=${res.cookies.find((c) => c.name === 'herald_session')?.value}`;
+    cookie = await stack.adminCookie('admin', 'ops@example.com');
   });
   afterAll(async () => {
     await stack?.close();

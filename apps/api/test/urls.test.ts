@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/lib/secrets.js';
 import { urlProblem } from '../src/lib/urls.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
@@ -66,15 +65,7 @@ describe('notification URLs through the API', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase('postgres');
     stack = await startStack(testDb, { worker: false });
-    await stack.db.prisma.admin.create({
-      data: { email: 'ops@example.com', role: 'admin', passwordHash: await hashPassword('correct horse battery') },
-    });
-    const res = await stack.app.inject({
-      method: 'POST',
-      url: '/admin/api/session',
-      payload: { email: 'ops@example.com', password: 'correct horse battery' },
-    });
-    cookie = `herald_session=${res.cookies.find((c) => c.name === 'herald_session')?.value}`;
+    cookie = await stack.adminCookie('admin', 'ops@example.com');
   });
   afterAll(async () => {
     await stack?.close();

@@ -95,21 +95,47 @@ export class SharedWindowStore {
    * count, for budgets measured in recipients rather than requests. Same fallback as `incr`.
    */
   async spend(key: string, cost: number, max: number, timeWindow: number): Promise<Counted & { taken: boolean }> {
+    return this.redisOrLocal(
+      async () => {
+        const [current, ttl, taken] = await (
+          this.redis as unknown as {
+            heraldRateSpend(k: string, w: number, c: number, m: number): Promise<[number, number, number]>;
+          }
+        ).heraldRateSpend(this.prefix + key, timeWindow, cost, max);
+        return { current, ttl, taken: taken === 1 };
+      },
+      () => {
+        const entry = this.window(key, timeWindow);
+        const taken = entry.current + cost <= max;
+        if (taken) entry.current += cost;
+        return { current: entry.current, ttl: entry.resetAt - Date.now(), taken };
+      },
+    );
+  }
+
+  incr(key: string, callback: Callback, timeWindow: number): void {
+    void this.redisOrLocal(
+      async () => {
+        const [current, ttl] = await (
+          this.redis as unknown as { heraldRateIncr(k: string, w: number): Promise<[number, number]> }
+        ).heraldRateIncr(this.prefix + key, timeWindow);
+        return { current, ttl };
+      },
+      () => this.countLocally(key, timeWindow),
+    ).then((counted) => callback(null, counted));
+  }
+
+  /** Asks Redis, unless it failed lately; when it fails or is slow, counts on this node for a while. */
+  private async redisOrLocal<T>(ask: () => Promise<T>, local: () => T): Promise<T> {
     if (Date.now() >= this.redisBackAt) {
       let timer: NodeJS.Timeout | undefined;
       try {
-        const answer = await Promise.race([
-          (
-            this.redis as unknown as {
-              heraldRateSpend(k: string, w: number, c: number, m: number): Promise<[number, number, number]>;
-            }
-          ).heraldRateSpend(this.prefix + key, timeWindow, cost, max),
+        return await Promise.race([
+          ask(),
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error(`Redis did not answer in ${this.timeoutMs} ms`)), this.timeoutMs);
           }),
         ]);
-        const [current, ttl, taken] = answer;
-        return { current, ttl, taken: taken === 1 };
       } catch (error) {
         if (Date.now() >= this.redisBackAt) this.onFallback(error);
         this.redisBackAt = Date.now() + this.retryAfterMs;
@@ -117,35 +143,7 @@ export class SharedWindowStore {
         clearTimeout(timer);
       }
     }
-    const entry = this.window(key, timeWindow);
-    const taken = entry.current + cost <= max;
-    if (taken) entry.current += cost;
-    return { current: entry.current, ttl: entry.resetAt - Date.now(), taken };
-  }
-
-  incr(key: string, callback: Callback, timeWindow: number): void {
-    if (Date.now() < this.redisBackAt) {
-      callback(null, this.countLocally(key, timeWindow));
-      return;
-    }
-    let settled = false;
-    const fallBack = (error: unknown) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (Date.now() >= this.redisBackAt) this.onFallback(error);
-      this.redisBackAt = Date.now() + this.retryAfterMs;
-      callback(null, this.countLocally(key, timeWindow));
-    };
-    const timer = setTimeout(() => fallBack(new Error(`Redis did not answer in ${this.timeoutMs} ms`)), this.timeoutMs);
-    (this.redis as unknown as { heraldRateIncr(k: string, w: number): Promise<[number, number]> })
-      .heraldRateIncr(this.prefix + key, timeWindow)
-      .then(([current, ttl]) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        callback(null, { current, ttl });
-      }, fallBack);
+    return local();
   }
 
   child(): SharedWindowStore {

@@ -15,10 +15,12 @@ import {
   SendNotificationResponse,
 } from '../schemas/notifications.js';
 
-/** What a send costs against the recipients-per-second budget: each user it names; a broadcast, one. */
-const recipientsOf = (body: SendNotificationBody): number => body.to.userIds?.length ?? 1;
-/** The same, of a batch item not validated yet (bounded: the schema allows 10,000 userIds). */
-const recipientsOfRaw = (item: unknown): number => {
+/**
+ * What a send costs against the recipients-per-second budget: each user it names; a broadcast, one.
+ * Read before validation (batch items are checked one by one later), so bounded by the schema's
+ * 10,000 userIds.
+ */
+const recipientsOf = (item: unknown): number => {
   const ids = (item as { to?: { userIds?: unknown } } | null)?.to?.userIds;
   return Array.isArray(ids) ? Math.min(Math.max(ids.length, 1), 10_000) : 1;
 };
@@ -82,7 +84,7 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       await fastify.spendRecipients(
         request,
         reply,
-        request.body.notifications.reduce<number>((n, item) => n + recipientsOfRaw(item), 0),
+        request.body.notifications.reduce<number>((n, item) => n + recipientsOf(item), 0),
       );
       // Each item is checked as POST /v1/notifications checks its body (same validator, same
       // coercions): a bad one becomes that item's error result.
