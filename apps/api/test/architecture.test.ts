@@ -1,7 +1,8 @@
 /**
  * The walls of the code base (docs/architecture.md): no import cycle in the server; the protocol
- * package imports nothing of ours; the SDK and the dashboard reach the server only over HTTP and
- * sockets; only the server touches the database. Imports are read by TypeScript's own scanner.
+ * package imports nothing of ours (TypeBox only, and the SDK takes none of it); the SDK and the
+ * dashboard reach the server only over HTTP and sockets; only the server touches the database.
+ * Imports are read by TypeScript's own scanner.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -113,12 +114,22 @@ describe('architecture', () => {
     expect(crossing).toEqual([]);
   });
 
-  it('keeps the protocol package free of imports (it is the public contract)', () => {
+  it('keeps the protocol package free of our imports (it is the public contract), TypeBox its only library', () => {
     for (const file of sources(join(ROOT, 'packages/protocol/src'))) {
-      expect([relative(ROOT, file), importsOf(file).filter((s) => !s.startsWith('.'))]).toEqual([
+      expect([relative(ROOT, file), importsOf(file).filter((s) => !s.startsWith('.') && s !== 'typebox')]).toEqual([
         relative(ROOT, file),
         [],
       ]);
+    }
+  });
+
+  it("keeps TypeBox out of the SDK: the protocol's root takes only types from its schemas", () => {
+    const src = join(ROOT, 'packages/protocol/src');
+    expect(valueImportsOf(join(src, 'index.ts'))).toEqual(['./statuses.js']);
+    expect(importsOf(join(src, 'statuses.ts'))).toEqual([]);
+    for (const file of sources(join(ROOT, 'packages/sdk/src'))) {
+      const wrong = valueImportsOf(file).filter((s) => s === 'typebox' || s.startsWith('@herald/protocol/'));
+      expect([relative(ROOT, file), wrong]).toEqual([relative(ROOT, file), []]);
     }
   });
 

@@ -3,6 +3,10 @@
  * SDK and the dashboard. Names are part of the public contract: extend, never rename.
  */
 
+import type { InboxItem, NotificationPayload } from './schema.js';
+
+export * from './statuses.js';
+
 /** Server → client events on the end-user namespace `/`. */
 export const ServerEvent = {
   /** A notification for this user. Acknowledge it with the callback. */
@@ -68,38 +72,15 @@ export interface HandshakeErrorData {
   retryAfterMs?: number;
 }
 
-export type Priority = 'low' | 'normal' | 'high';
-
-/** JSON value allowed in `data`. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** The `notification` event's payload. */
-export interface NotificationPayload {
-  id: string;
-  /** Per-user increasing sequence number: the client's resume cursor. */
-  seq: number;
-  title: string;
-  body: string | null;
-  icon: string | null;
-  image: string | null;
-  url: string | null;
-  tag: string | null;
-  data: JsonValue | null;
-  priority: Priority;
-  /** ISO 8601 time the notification was accepted. */
-  createdAt: string;
-  /** ISO 8601 time after which it must not be shown, or null. */
-  expiresAt: string | null;
-  /**
-   * True when it should go to the inbox without a popup: it is older than the server's
-   * freshness window (a replay after a long disconnect) or was already read on another device.
-   */
-  silent: boolean;
-  /** ISO 8601 time it was read (on any device), or null. */
-  readAt: string | null;
-  /** True when it is part of the catch-up sent on connect (it was sent while this socket was away). */
-  replay?: boolean;
-}
+export type {
+  DeliveryStatus,
+  InboxItem,
+  JsonValue,
+  NotificationContent,
+  NotificationPayload,
+  NotificationStatus,
+  Priority,
+} from './schema.js';
 
 /** `synced` payload: catch-up on connect is over. */
 export interface SyncedEvent {
@@ -140,11 +121,6 @@ export interface SyncReply {
   /** The user's highest sequence number: the cursor to keep once a reply comes back empty. */
   head: number;
 }
-
-/** An inbox entry, newest first in lists. */
-export type InboxItem = NotificationPayload & {
-  status: 'queued' | 'sent' | 'delivered' | 'displayed' | 'clicked' | 'read';
-};
 
 export interface InboxListRequest {
   /** `nextCursor` of the previous page. */

@@ -1,32 +1,31 @@
 import type { NotificationPayload } from '@herald/protocol';
+import { CONTENT_FIELDS, type NotificationContent } from '@herald/protocol/schema';
 
 /**
- * A delivery joined with its notification, as the inbox and sync queries select it. Times are
- * epoch milliseconds, so every driver (pg, PGlite, Prisma raw) reads them the same way.
+ * A delivery joined with its notification, as the inbox, sync and delivery queries select it
+ * (`DELIVERY_ROW_COLUMNS`). Times are epoch milliseconds, so every driver (pg, PGlite, Prisma raw)
+ * reads them the same way.
  */
-export interface DeliveryRow {
+export interface DeliveryRow extends NotificationContent {
   id: string;
   seq: number;
   status: string;
-  title: string;
-  body: string | null;
-  icon: string | null;
-  image: string | null;
-  url: string | null;
-  tag: string | null;
-  data: unknown;
-  priority: 'low' | 'normal' | 'high';
   created_ms: number | string;
   expires_ms: number | string | null;
   read_ms: number | string | null;
 }
 
-/** Columns for `DeliveryRow`, from `deliveries d JOIN notifications n`. */
-export const DELIVERY_ROW_COLUMNS = `n.id::text AS id, d.seq, d.status::text AS status, n.title, n.body, n.icon, n.image,
-  n.url, n.tag, n.data, n.priority::text AS priority,
+/** Columns for `DeliveryRow`, from `deliveries d JOIN notifications n`: the content's own, then ids and times. */
+export const DELIVERY_ROW_COLUMNS = `n.id::text AS id, d.seq, d.status::text AS status,
+  ${CONTENT_FIELDS.map((f) => (f === 'priority' ? 'n.priority::text AS priority' : `n.${f}`)).join(', ')},
   (extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
   (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
   (extract(epoch FROM d.read_at) * 1000)::float8 AS read_ms`;
+
+/** The content fields of a stored notification: a Prisma row or a SQL row, which name them alike. */
+export function contentOf(row: { [K in keyof NotificationContent]: unknown }): NotificationContent {
+  return Object.fromEntries(CONTENT_FIELDS.map((f) => [f, row[f] ?? null])) as NotificationContent;
+}
 
 const iso = (ms: number | string | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
@@ -35,21 +34,30 @@ const iso = (ms: number | string | null) => (ms === null ? null : new Date(Numbe
  * than the freshness window (a replay after a long disconnect), or was read on another device.
  */
 export function toPayload(row: DeliveryRow, freshnessMs: number, now = Date.now()): NotificationPayload {
-  const stale = now - Number(row.created_ms) > freshnessMs;
   return {
     id: row.id,
     seq: row.seq,
-    title: row.title,
-    body: row.body,
-    icon: row.icon,
-    image: row.image,
-    url: row.url,
-    tag: row.tag,
-    data: (row.data ?? null) as NotificationPayload['data'],
-    priority: row.priority,
+    ...contentOf(row),
     createdAt: iso(row.created_ms) as string,
     expiresAt: iso(row.expires_ms),
-    silent: stale || row.read_ms !== null,
+    silent: now - Number(row.created_ms) > freshnessMs || row.read_ms !== null,
     readAt: iso(row.read_ms),
+  };
+}
+
+/** A notification's payload before it has a recipient: `seq` is each recipient's, set when it is sent. */
+export function unsentPayload(
+  n: { [K in keyof NotificationContent]: unknown } & { id: string; createdAt: Date; expiresAt: Date | null },
+  freshnessMs: number,
+  now = Date.now(),
+): NotificationPayload {
+  return {
+    id: n.id,
+    seq: 0,
+    ...contentOf(n),
+    createdAt: n.createdAt.toISOString(),
+    expiresAt: n.expiresAt?.toISOString() ?? null,
+    silent: now - n.createdAt.getTime() > freshnessMs,
+    readAt: null,
   };
 }

@@ -1,3 +1,5 @@
+import { DELIVERY_ENDINGS, DELIVERY_STEPS } from '@herald/protocol/schema';
+
 /**
  * The one authority over a delivery's status: every statement that moves a delivery (the ack
  * recorder, inbox sync and read, cancel, the sweep, the dispatcher, a failed dispatch) takes its
@@ -13,9 +15,9 @@
  */
 
 /** The steps of a delivery, in order. */
-export const STEPS = ['queued', 'sent', 'delivered', 'displayed', 'clicked', 'read'] as const;
+export const STEPS = DELIVERY_STEPS;
 /** The ways a delivery ends without reaching a device. */
-export const ENDINGS = ['expired', 'failed', 'cancelled'] as const;
+export const ENDINGS = DELIVERY_ENDINGS;
 
 export type Step = (typeof STEPS)[number];
 export type Ending = (typeof ENDINGS)[number];

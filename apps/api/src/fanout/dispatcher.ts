@@ -1,6 +1,6 @@
 import type { Sql } from '../db/database.js';
-import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/payload.js';
-import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
+import { DELIVERY_ROW_COLUMNS, type DeliveryRow, unsentPayload } from '../delivery/payload.js';
+import { type Deliver, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
 import { end } from '../delivery/status.js';
 import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { fansOutAtAccept } from './rule.js';
@@ -36,28 +36,6 @@ interface Recipient {
   subscriber_id: string;
   external_id: string;
   seq: number;
-}
-
-function payloadOf(n: Notification, freshnessMs: number): Outgoing['payload'] {
-  return toPayload(
-    {
-      id: n.id,
-      seq: 0,
-      status: 'queued',
-      read_ms: null,
-      title: n.title,
-      body: n.body,
-      icon: n.icon,
-      image: n.image,
-      url: n.url,
-      tag: n.tag,
-      data: n.data,
-      priority: n.priority,
-      created_ms: n.createdAt.getTime(),
-      expires_ms: n.expiresAt?.getTime() ?? null,
-    },
-    freshnessMs,
-  );
 }
 
 /**
@@ -97,7 +75,7 @@ export async function dispatchNotification(
 
   let created = 0;
   let emitted = 0;
-  const payload = payloadOf(n, deps.freshnessMs);
+  const payload = unsentPayload(n, deps.freshnessMs);
   const emitAll = async (rows: Recipient[]) => {
     if (expired || rows.length === 0) return;
     await deps.deliver([

@@ -1,4 +1,4 @@
-import type { AdminAccepted } from '@herald/protocol';
+import type { AdminAccepted, NotificationStatus, Priority } from '@herald/protocol';
 import type { Sql } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../lib/errors.js';
@@ -9,15 +9,6 @@ import { IDEMPOTENCY_WINDOW_MS, type ItemError, type SendNotificationBody } from
 import { enqueue } from './enqueue.js';
 import { type Prepared, prepare } from './prepare.js';
 import { store } from './store.js';
-
-export type NotificationStatus =
-  | 'queued'
-  | 'scheduled'
-  | 'processing'
-  | 'dispatched'
-  | 'cancelled'
-  | 'failed'
-  | 'expired';
 
 export interface Accepted {
   id: string;
@@ -36,7 +27,7 @@ export interface Accepted {
 export interface AcceptedEvent {
   item: AdminAccepted;
   source: AcceptSource;
-  priority: 'low' | 'normal' | 'high';
+  priority: Priority;
 }
 
 /** Single sends stored by one statement at most (a larger group is split). */

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Priority } from '@herald/protocol';
 import stableStringify from 'safe-stable-stringify';
 import { fansOutAtAccept } from '../fanout/rule.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -30,7 +31,7 @@ export interface Prepared {
   row: Prisma.NotificationCreateManyInput & { id: string; status: 'queued' | 'scheduled' };
   kind: TargetKind;
   delayMs: number;
-  priority: 'low' | 'normal' | 'high';
+  priority: Priority;
   /** Which front door it came through (metrics). */
   source: AcceptSource;
   /** Users whose delivery rows are written with the notification itself (see `fansOutAtAccept`). */

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PRIORITIES } from '@herald/protocol/schema';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Where an accepted notification came from. */
@@ -8,8 +9,6 @@ export type AcceptSource = (typeof ACCEPT_SOURCES)[number];
 /** Delivery state changes counted by `herald_deliveries_total`. */
 export const DELIVERY_EVENTS = ['delivered', 'displayed', 'clicked', 'read'] as const;
 export type DeliveryMetricEvent = (typeof DELIVERY_EVENTS)[number];
-
-const PRIORITIES = ['low', 'normal', 'high'] as const;
 
 /** Where a rejection happened: a REST route, a socket event, a TCP connection, the demo endpoints. */
 export const RATE_LIMIT_SCOPES = ['rest', 'socket', 'connection', 'demo'] as const;

@@ -1,11 +1,12 @@
+import { DELIVERY_STATUSES, type NotificationStatus } from '@herald/protocol/schema';
+import { contentOf } from '../delivery/payload.js';
 import { end } from '../delivery/status.js';
 import type { DeliveryStatus, PrismaClient } from '../generated/prisma/client.js';
-import type { NotificationStatus } from '../intake/notifications.js';
 import { keysetPage } from '../lib/cursor.js';
 import { Errors } from '../lib/errors.js';
 import { isUuid } from '../lib/text.js';
 import type { NotificationsQueue } from '../queue/notifications.js';
-import { DELIVERY_STATUSES } from '../schemas/notifications.js';
+import type { Target } from '../schemas/notifications.js';
 
 const CANCEL = end('cancelled');
 
@@ -77,15 +78,8 @@ export class NotificationLog {
     return {
       id: n.id,
       status: n.status,
-      to: n.target,
-      title: n.title,
-      body: n.body,
-      icon: n.icon,
-      image: n.image,
-      url: n.url,
-      tag: n.tag,
-      data: n.data,
-      priority: n.priority,
+      to: n.target as Target,
+      ...contentOf(n),
       ttlSeconds: n.ttlSeconds,
       expiresAt: n.expiresAt?.toISOString() ?? null,
       sendAt: n.sendAt?.toISOString() ?? null,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Priority } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { end } from '../delivery/status.js';
@@ -52,7 +53,7 @@ export async function sweep(
   const idempotencyKeysCleared = await prisma.$executeRaw`
     UPDATE notifications SET idempotency_key = NULL
      WHERE idempotency_key IS NOT NULL AND created_at < now() - make_interval(secs => ${IDEMPOTENCY_WINDOW_MS / 1000})`;
-  const stuck = await prisma.$queryRaw<Array<{ id: string; priority: 'low' | 'normal' | 'high' }>>`
+  const stuck = await prisma.$queryRaw<Array<{ id: string; priority: Priority }>>`
     SELECT id::text, priority::text AS priority FROM notifications
      WHERE (status IN ('queued', 'processing') AND created_at < now() - make_interval(secs => ${stuckAfterS}))
         OR (status = 'scheduled' AND send_at < now() - make_interval(secs => ${stuckAfterS}))
@@ -86,7 +87,7 @@ export async function requeueAll(prisma: PrismaClient, queue: NotificationsQueue
   let after = { createdAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
   for (;;) {
     const page = await prisma.$queryRaw<
-      Array<{ id: string; priority: 'low' | 'normal' | 'high'; send_ms: number | null; created_at: string }>
+      Array<{ id: string; priority: Priority; send_ms: number | null; created_at: string }>
     >`
       SELECT id::text, priority::text AS priority, (extract(epoch FROM send_at) * 1000)::float8 AS send_ms,
              created_at::text AS created_at

@@ -1,5 +1,6 @@
+import { DELIVERY_STATUSES } from '@herald/protocol/schema';
 import Type from 'typebox';
-import { DELIVERY_STATUSES, InboxPage } from './notifications.js';
+import { InboxPage } from './notifications.js';
 
 /** The dashboard's session cookie, as the OpenAPI document's security requirement. */
 export const adminSession = [{ adminSession: [] }];

@@ -1,3 +1,10 @@
+import {
+  DELIVERY_STATUSES,
+  InboxItem,
+  NotificationContent,
+  NotificationStatus,
+  Priority,
+} from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
 import { MAX_JSON_DEPTH } from '../lib/json.js';
 import { refusedWith } from './common.js';
@@ -56,7 +63,7 @@ const notificationProperties = {
       description: `Small JSON value handed to the page: at most 4 KB, and the whole request nests at most ${MAX_JSON_DEPTH} deep`,
     }),
   ),
-  priority: Type.Optional(Type.Enum(['low', 'normal', 'high'])),
+  priority: Type.Optional(Priority),
   ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
   sendAt: Type.Optional(Type.String({ format: 'date-time', description: 'At most a year ahead' })),
   idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
@@ -75,16 +82,6 @@ export const SendNotificationBody = Type.Object(notificationProperties, {
 });
 export type SendNotificationBody = Static<typeof SendNotificationBody>;
 
-export const NotificationStatus = Type.Enum([
-  'queued',
-  'scheduled',
-  'processing',
-  'dispatched',
-  'cancelled',
-  'failed',
-  'expired',
-]);
-
 export const SendNotificationResponse = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -102,30 +99,11 @@ export const SendNotificationResponse = Type.Object(
   { description: 'Accepted: stored and queued (for a repeated idempotency key, the original one)' },
 );
 
-export const DELIVERY_STATUSES = [
-  'queued',
-  'sent',
-  'delivered',
-  'displayed',
-  'clicked',
-  'read',
-  'expired',
-  'failed',
-  'cancelled',
-];
-
 export const NotificationDetails = Type.Object({
   id: Type.String(),
   status: NotificationStatus,
-  to: Type.Unknown(),
-  title: Type.String(),
-  body: Type.Union([Type.String(), Type.Null()]),
-  icon: Type.Union([Type.String(), Type.Null()]),
-  image: Type.Union([Type.String(), Type.Null()]),
-  url: Type.Union([Type.String(), Type.Null()]),
-  tag: Type.Union([Type.String(), Type.Null()]),
-  data: Type.Unknown(),
-  priority: Type.Enum(['low', 'normal', 'high']),
+  to: Target,
+  ...NotificationContent.properties,
   ttlSeconds: Type.Union([Type.Integer(), Type.Null()]),
   expiresAt: Type.Union([Type.String(), Type.Null()]),
   sendAt: Type.Union([Type.String(), Type.Null()]),
@@ -290,24 +268,7 @@ export const InboxQuery = Type.Object(
 );
 
 export const InboxPage = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      seq: Type.Integer(),
-      status: Type.String(),
-      title: Type.String(),
-      body: Type.Union([Type.String(), Type.Null()]),
-      icon: Type.Union([Type.String(), Type.Null()]),
-      image: Type.Union([Type.String(), Type.Null()]),
-      url: Type.Union([Type.String(), Type.Null()]),
-      tag: Type.Union([Type.String(), Type.Null()]),
-      data: Type.Unknown(),
-      priority: Type.String(),
-      createdAt: Type.String(),
-      expiresAt: NullableTime,
-      readAt: NullableTime,
-    }),
-  ),
+  items: Type.Array(InboxItem),
   nextCursor: Type.Union([Type.Integer(), Type.Null()]),
   unread: Type.Integer(),
 });

@@ -1,3 +1,15 @@
+import type { paths } from '../generated/api-schema.js';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type Json<R> = R extends { content: { 'application/json': infer T } } ? T : never;
+/**
+ * The JSON a successful `method` on `path` answers, from the API's OpenAPI document (generated
+ * types: the dashboard never re-types the API by hand).
+ */
+export type Ok<P extends keyof paths, M extends Method = 'get'> = paths[P][M] extends { responses: infer R }
+  ? Json<R[keyof R & (200 | 201 | 202)]>
+  : never;
+
 /** The dashboard's HTTP client: same-origin JSON with the session cookie; errors carry Herald's code. */
 export class ApiError extends Error {
   constructor(
@@ -9,11 +21,9 @@ export class ApiError extends Error {
   }
 }
 
-export type Role = 'owner' | 'admin' | 'viewer';
-export interface Me {
-  email: string;
-  role: Role;
-}
+/** The signed-in admin. */
+export type Me = Omit<Extract<Ok<'/admin/api/session'>, { signedIn: true }>, 'signedIn'>;
+export type Role = Me['role'];
 
 export class Api {
   constructor(private readonly base = '') {}

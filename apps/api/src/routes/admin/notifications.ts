@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { NotificationStatus, Priority } from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../lib/cursor.js';
@@ -10,20 +11,20 @@ import {
   CancelResponse,
   NotificationDetails,
   NotificationParams,
-  NotificationStatus,
   RecipientsPage,
   RecipientsQuery,
   SendNotificationBody,
   SendNotificationResponse,
+  Target,
 } from '../../schemas/notifications.js';
 
 const Listed = Type.Object({
   id: Type.String(),
   appId: Type.String(),
   title: Type.String(),
-  status: Type.String(),
-  priority: Type.String(),
-  target: Type.Unknown(),
+  status: NotificationStatus,
+  priority: Priority,
+  target: Target,
   recipients: Type.Integer(),
   createdAt: Type.String(),
   sendAt: Type.Union([Type.String(), Type.Null()]),
@@ -110,7 +111,7 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
           title: n.title,
           status: n.status,
           priority: n.priority,
-          target: n.target,
+          target: n.target as Target,
           recipients: n.recipientCount,
           createdAt: n.createdAt.toISOString(),
           sendAt: iso(n.sendAt),

@@ -1,16 +1,10 @@
 import { Task } from '@lit/task';
 import { html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { ApiError, timeAgo } from '../../lib/api.js';
+import { ApiError, type Ok, timeAgo } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
-interface AdminRow {
-  id: string;
-  email: string;
-  role: string;
-  createdAt: string;
-  lastLoginAt: string | null;
-}
+type AdminRow = Ok<'/admin/api/admins'>[number];
 
 /** Dashboard accounts and their roles; owners add and remove them. */
 @customElement('herald-admins')

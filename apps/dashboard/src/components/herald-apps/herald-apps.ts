@@ -1,31 +1,11 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { ApiError, timeAgo } from '../../lib/api.js';
+import { ApiError, type Ok, timeAgo } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
-interface App {
-  id: string;
-  name: string;
-  allowedOrigins: string[];
-  /** Requests per minute per API key and route group; null: the server's default. */
-  rateLimitPerMinute: number | null;
-  defaultRateLimitPerMinute: number;
-  restrictUrls: boolean;
-  createdAt: string;
-  secretRotatedAt: string | null;
-  previousSecretValidUntil: string | null;
-  keys: number;
-  subscribers: number;
-}
-interface Key {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+type App = Ok<'/admin/api/apps'>[number];
+type Key = Ok<'/admin/api/apps/{appId}/keys'>[number];
 
 /** Apps, their API keys (secrets shown once), JWT secret rotation and allowed SDK origins. */
 @customElement('herald-apps')
@@ -71,7 +51,7 @@ export class HeraldApps extends HeraldElement {
     const f = new FormData(form);
     const id = String(f.get('id') ?? '').trim();
     const created = await this.act(() =>
-      this.api.post<{ app: App; jwtSecret: string; apiKey: string }>('/admin/api/apps', {
+      this.api.post<Ok<'/admin/api/apps', 'post'>>('/admin/api/apps', {
         name: f.get('name'),
         ...(id ? { id } : {}),
       }),
@@ -91,7 +71,7 @@ export class HeraldApps extends HeraldElement {
     const form = event.target as HTMLFormElement;
     const name = String(new FormData(form).get('name') ?? '').trim() || 'Key';
     const created = await this.act(() =>
-      this.api.post<{ key: Key; secret: string }>(`/admin/api/apps/${app.id}/keys`, { name }),
+      this.api.post<Ok<'/admin/api/apps/{appId}/keys', 'post'>>(`/admin/api/apps/${app.id}/keys`, { name }),
     );
     if (created) {
       form.reset();
@@ -112,7 +92,7 @@ export class HeraldApps extends HeraldElement {
     if (!confirm(`Rotate the JWT secret of ${app.id}? Tokens signed with the old one keep working for 24 hours.`))
       return;
     const r = await this.act(() =>
-      this.api.post<{ jwtSecret: string; previousValidUntil: string }>(`/admin/api/apps/${app.id}/rotate-secret`),
+      this.api.post<Ok<'/admin/api/apps/{appId}/rotate-secret', 'post'>>(`/admin/api/apps/${app.id}/rotate-secret`),
     );
     if (r) {
       this.revealed = {

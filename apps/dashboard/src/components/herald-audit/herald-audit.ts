@@ -1,19 +1,10 @@
 import { Task } from '@lit/task';
 import { html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { query } from '../../lib/api.js';
+import { type Ok, query } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
-interface Entry {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  details: unknown;
-  ip: string | null;
-}
+type Entry = Ok<'/admin/api/audit'>['items'][number];
 
 /** Who did what and when: sign-ins, sends, key and app changes. */
 @customElement('herald-audit')
@@ -24,7 +15,7 @@ export class HeraldAudit extends HeraldElement {
 
   private data = new Task(this, {
     task: async ([action], { signal }) => {
-      const page = await this.api.get<{ items: Entry[]; nextCursor: string | null }>(
+      const page = await this.api.get<Ok<'/admin/api/audit'>>(
         `/admin/api/audit${query({ action, limit: 50 })}`,
         signal,
       );
@@ -36,7 +27,7 @@ export class HeraldAudit extends HeraldElement {
   });
 
   private async more(): Promise<void> {
-    const page = await this.api.get<{ items: Entry[]; nextCursor: string | null }>(
+    const page = await this.api.get<Ok<'/admin/api/audit'>>(
       `/admin/api/audit${query({ action: this.action, cursor: this.cursor, limit: 50 })}`,
     );
     this.older = [...this.older, ...page.items];

@@ -1,13 +1,10 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { ApiError } from '../../lib/api.js';
+import { ApiError, type Ok } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
-interface App {
-  id: string;
-  name: string;
-}
+type App = Ok<'/admin/api/apps'>[number];
 
 /** Send a notification: to a user, several users, or everyone in an app, with a popup preview. */
 @customElement('herald-composer')

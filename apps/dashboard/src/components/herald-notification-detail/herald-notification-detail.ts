@@ -1,38 +1,11 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { ApiError, timeAgo } from '../../lib/api.js';
+import { ApiError, type Ok, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
 import { HeraldElement } from '../base/herald-element.js';
 
-interface Detail {
-  id: string;
-  appId: string;
-  status: string;
-  title: string;
-  body: string | null;
-  url: string | null;
-  priority: string;
-  to: unknown;
-  createdAt: string;
-  sendAt: string | null;
-  expiresAt: string | null;
-  dispatchedAt: string | null;
-  failureReason: string | null;
-  recipients: number;
-  counts: Record<string, number>;
-}
-interface Recipient {
-  userId: string;
-  status: string;
-  queuedAt: string;
-  sentAt: string | null;
-  deliveredAt: string | null;
-  displayedAt: string | null;
-  clickedAt: string | null;
-  readAt: string | null;
-  expiredAt: string | null;
-}
+type Detail = Ok<'/admin/api/notifications/{id}'>;
 
 const FUNNEL = ['recipients', 'delivered', 'displayed', 'clicked', 'read'] as const;
 
@@ -64,7 +37,7 @@ export class HeraldNotificationDetail extends HeraldElement {
     task: async ([id], { signal }) => {
       const [detail, recipients] = await Promise.all([
         this.api.get<Detail>(`/admin/api/notifications/${id}`, signal),
-        this.api.get<{ items: Recipient[]; nextCursor: string | null }>(
+        this.api.get<Ok<'/admin/api/notifications/{id}/recipients'>>(
           `/admin/api/notifications/${id}/recipients?limit=100`,
           signal,
         ),

@@ -1,23 +1,14 @@
+import { NOTIFICATION_STATUSES } from '@herald/protocol';
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { query, timeAgo } from '../../lib/api.js';
+import { type Ok, query, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
 import { HeraldElement } from '../base/herald-element.js';
 
-interface Listed {
-  id: string;
-  appId: string;
-  title: string;
-  status: string;
-  priority: string;
-  target: { userId?: string; userIds?: string[]; broadcast?: boolean };
-  recipients: number;
-  createdAt: string;
-  sendAt: string | null;
-}
+type Listed = Ok<'/admin/api/notifications'>['items'][number];
 
-const STATUSES = ['', 'queued', 'scheduled', 'processing', 'dispatched', 'cancelled', 'failed', 'expired'];
+const STATUSES = ['', ...NOTIFICATION_STATUSES];
 
 export function describeTarget(t: Listed['target']): string {
   if (t.broadcast) return 'everyone';
@@ -44,7 +35,7 @@ export class HeraldNotifications extends HeraldElement {
     task: async ([filters], { signal }) => {
       const from = filters.from ? new Date(filters.from).toISOString() : undefined;
       const to = filters.to ? new Date(filters.to).toISOString() : undefined;
-      const page = await this.api.get<{ items: Listed[]; nextCursor: string | null }>(
+      const page = await this.api.get<Ok<'/admin/api/notifications'>>(
         `/admin/api/notifications${query({ ...filters, from, to, limit: 50 })}`,
         signal,
       );
@@ -57,7 +48,7 @@ export class HeraldNotifications extends HeraldElement {
 
   private async more(): Promise<void> {
     if (!this.cursor) return;
-    const page = await this.api.get<{ items: Listed[]; nextCursor: string | null }>(
+    const page = await this.api.get<Ok<'/admin/api/notifications'>>(
       `/admin/api/notifications${query({ ...this.filters, cursor: this.cursor, limit: 50 })}`,
     );
     this.extra = [...this.extra, ...page.items];

@@ -1,20 +1,11 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { ApiError, timeAgo } from '../../lib/api.js';
+import { ApiError, type Ok, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
 import { HeraldElement } from '../base/herald-element.js';
 
-interface QueueState {
-  counts: Record<string, number>;
-  failed: Array<{
-    id: string;
-    notificationId?: string;
-    failedReason: string;
-    attemptsMade: number;
-    failedAt: string | null;
-  }>;
-}
+type QueueState = Ok<'/admin/api/queue'>;
 
 /** Queue health: counts (live), failed jobs with their reasons, retry or remove. */
 @customElement('herald-queue')

@@ -1,32 +1,12 @@
 import { Task } from '@lit/task';
 import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { query, timeAgo } from '../../lib/api.js';
+import { type Ok, query, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
 import { HeraldElement } from '../base/herald-element.js';
 
-interface Sub {
-  id: string;
-  appId: string;
-  userId: string;
-  online: boolean;
-  lastSeq: number;
-  createdAt: string;
-  lastSeenAt: string | null;
-}
-interface SubDetail extends Sub {
-  unread: number;
-  inbox: Array<{ id: string; title: string; status: string; createdAt: string; readAt: string | null }>;
-  history: Array<{
-    notificationId: string;
-    title: string;
-    seq: number;
-    status: string;
-    queuedAt: string;
-    deliveredAt: string | null;
-    readAt: string | null;
-  }>;
-}
+type Sub = Ok<'/admin/api/subscribers'>['items'][number];
+type SubDetail = Ok<'/admin/api/subscribers/{id}'>;
 
 /** Subscribers: search, who is online (live), and one user's inbox and delivery history. */
 @customElement('herald-subscribers')
@@ -51,7 +31,7 @@ export class HeraldSubscribers extends HeraldElement {
     task: async ([q, appId, id], { signal }) => {
       if (id) return [];
       this.online = new Map();
-      return (await this.api.get<{ items: Sub[] }>(`/admin/api/subscribers${query({ q, appId, limit: 100 })}`, signal))
+      return (await this.api.get<Ok<'/admin/api/subscribers'>>(`/admin/api/subscribers${query({ q, appId, limit: 100 })}`, signal))
         .items;
     },
     args: () => [this.q, this.appId, this.subscriberId] as const,

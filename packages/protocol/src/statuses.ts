@@ -1,0 +1,21 @@
+/**
+ * The notification's priorities and statuses as plain lists, without TypeBox: the SDK and the
+ * dashboard import them from the package root; schema.ts builds its enums from them.
+ */
+
+export const PRIORITIES = ['low', 'normal', 'high'] as const;
+/** A notification's own lifecycle (not its recipients'). */
+export const NOTIFICATION_STATUSES = [
+  'queued',
+  'scheduled',
+  'processing',
+  'dispatched',
+  'cancelled',
+  'failed',
+  'expired',
+] as const;
+/** The steps of one recipient's delivery, in order: a delivery only moves forward through them. */
+export const DELIVERY_STEPS = ['queued', 'sent', 'delivered', 'displayed', 'clicked', 'read'] as const;
+/** The ways a delivery ends without reaching a device. */
+export const DELIVERY_ENDINGS = ['expired', 'failed', 'cancelled'] as const;
+export const DELIVERY_STATUSES = [...DELIVERY_STEPS, ...DELIVERY_ENDINGS] as const;
