@@ -1,42 +1,8 @@
 import type { NotificationPayload } from '@herald/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { HeraldClient } from '../src/client.js';
+import { fakeSocket } from './fake-socket.js';
 import { memoryStorage } from './memory-storage.js';
-
-type Handler = (...args: unknown[]) => void;
-
-/** A stand-in for socket.io-client's socket: records emits, lets the test fire server events. */
-function fakeSocket(requests: Record<string, (payload: unknown) => unknown> = {}) {
-  const handlers = new Map<string, Handler[]>();
-  const emitted: Array<[string, unknown]> = [];
-  const asked: Array<[string, unknown]> = [];
-  const socket = {
-    connected: false,
-    active: true,
-    timeout: () => ({
-      emitWithAck: async (event: string, payload: unknown) => {
-        asked.push([event, payload]);
-        const answer = requests[event];
-        if (!answer) throw new Error(`no fake answer for ${event}`);
-        return answer(payload);
-      },
-    }),
-    on(event: string, handler: Handler) {
-      handlers.set(event, [...(handlers.get(event) ?? []), handler]);
-      return socket;
-    },
-    emit(event: string, payload: unknown) {
-      emitted.push([event, payload]);
-      return socket;
-    },
-    connect: vi.fn(),
-    disconnect: vi.fn(),
-  };
-  const fire = (event: string, ...args: unknown[]) => {
-    for (const h of handlers.get(event) ?? []) h(...args);
-  };
-  return { socket, emitted, asked, fire, io: vi.fn(() => socket) };
-}
 
 /** A stand-in for the browser's Notification with a settable permission. */
 function fakeNotification(permission: NotificationPermission) {
