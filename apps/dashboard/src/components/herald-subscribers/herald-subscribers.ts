@@ -31,8 +31,12 @@ export class HeraldSubscribers extends HeraldElement {
     task: async ([q, appId, id], { signal }) => {
       if (id) return [];
       this.online = new Map();
-      return (await this.api.get<Ok<'/admin/api/subscribers'>>(`/admin/api/subscribers${query({ q, appId, limit: 100 })}`, signal))
-        .items;
+      return (
+        await this.api.get<Ok<'/admin/api/subscribers'>>(
+          `/admin/api/subscribers${query({ q, appId, limit: 100 })}`,
+          signal,
+        )
+      ).items;
     },
     args: () => [this.q, this.appId, this.subscriberId] as const,
   });
