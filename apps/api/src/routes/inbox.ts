@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Errors } from '../lib/errors.js';
 import { errorResponses } from '../schemas/common.js';
-import { InboxPage, InboxQuery, ReadBody, ReadResponse, UserParams } from '../schemas/notifications.js';
+import { InboxPage, InboxQuery, ReadBody, ReadResponse, UserParams } from '../schemas/inbox.js';
 
 /** A user's inbox for the integrator's backend: the same data the SDK sees over the socket. */
 const inbox: FastifyPluginAsyncTypebox = async (fastify) => {

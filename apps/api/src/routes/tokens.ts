@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../schemas/common.js';
-import { CreateTokenBody, CreateTokenResponse } from '../schemas/notifications.js';
+import { CreateTokenBody, CreateTokenResponse } from '../schemas/tokens.js';
 
 const tokens: FastifyPluginAsyncTypebox<{ defaultTtlSeconds: number }> = async (fastify, opts) => {
   fastify.post(

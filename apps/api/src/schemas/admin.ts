@@ -1,6 +1,6 @@
 import { DELIVERY_STATUSES } from '@herald/protocol/schema';
 import Type from 'typebox';
-import { InboxPage } from './notifications.js';
+import { InboxPage } from './inbox.js';
 
 /** The dashboard's session cookie, as the OpenAPI document's security requirement. */
 export const adminSession = [{ adminSession: [] }];

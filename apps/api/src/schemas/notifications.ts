@@ -1,10 +1,4 @@
-import {
-  DELIVERY_STATUSES,
-  InboxItem,
-  NotificationContent,
-  NotificationStatus,
-  Priority,
-} from '@herald/protocol/schema';
+import { DELIVERY_STATUSES, NotificationContent, NotificationStatus, Priority } from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
 import { MAX_JSON_DEPTH } from '../lib/json.js';
 import { refusedWith } from './common.js';
@@ -132,21 +126,6 @@ export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
 });
 
-export const CreateTokenBody = Type.Object(
-  {
-    userId: UserId,
-    ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 2_592_000 })),
-  },
-  { additionalProperties: false, examples: [{ userId: 'alice' }] },
-);
-
-export const CreateTokenResponse = Type.Object({
-  token: Type.String(),
-  expiresAt: Type.String({ format: 'date-time' }),
-  appId: Type.String(),
-  userId: Type.String(),
-});
-
 /** Largest batch. */
 export const MAX_BATCH = 500;
 
@@ -237,70 +216,4 @@ export const RecipientsPage = Type.Object({
     }),
   ),
   nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
-
-export const UserParams = Type.Object({ userId: UserId });
-
-export const InboxQuery = Type.Object(
-  {
-    cursor: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: 2_147_483_647,
-        description: 'nextCursor of the previous page, unchanged (400 HERALD_ERR_CURSOR_INVALID otherwise)',
-        ...refusedWith(
-          Object.fromEntries(
-            (['type', 'minimum', 'maximum'] as const).map((k) => [
-              k,
-              {
-                code: 'HERALD_ERR_CURSOR_INVALID',
-                message: "is not a cursor this list returned; pass the previous page's nextCursor unchanged",
-              },
-            ]),
-          ),
-        ),
-      }),
-    ),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    unreadOnly: Type.Optional(Type.Boolean({ default: false })),
-  },
-  { additionalProperties: false },
-);
-
-export const InboxPage = Type.Object({
-  items: Type.Array(InboxItem),
-  nextCursor: Type.Union([Type.Integer(), Type.Null()]),
-  unread: Type.Integer(),
-});
-
-export const ReadBody = Type.Object(
-  {
-    ids: Type.Optional(
-      Type.Array(
-        Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }),
-        {
-          minItems: 1,
-          maxItems: 500,
-          uniqueItems: true,
-        },
-      ),
-    ),
-    all: Type.Optional(Type.Literal(true)),
-  },
-  {
-    additionalProperties: false,
-    minProperties: 1,
-    maxProperties: 1,
-    description: 'Either { ids: [...] } or { all: true }',
-    examples: [{ all: true }],
-    ...refusedWith({
-      minProperties: { code: 'HERALD_ERR_VALIDATION', message: 'must be either { "ids": [...] } or { "all": true }' },
-      maxProperties: { code: 'HERALD_ERR_VALIDATION', message: 'must be either { "ids": [...] } or { "all": true }' },
-    }),
-  },
-);
-
-export const ReadResponse = Type.Object({
-  read: Type.Integer({ description: 'How many changed to read' }),
-  unread: Type.Integer(),
 });
