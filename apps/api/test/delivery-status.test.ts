@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DELIVERY_STATUSES, NOTIFICATION_STATUSES, PRIORITIES } from '@herald/protocol/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryRecorder } from '../src/delivery/recorder.js';
 import {
@@ -17,6 +20,24 @@ import { createTestDatabase, type DatabaseKind, type TestDatabase } from './help
 
 const STATUSES: DeliveryStatus[] = [...STEPS, ...ENDINGS];
 const EVENTS: DeliveryEvent[] = [...STEPS.filter((s) => s !== 'queued'), ...ENDINGS] as DeliveryEvent[];
+
+/** The values of a Prisma enum, in declaration order (the order PostgreSQL compares them in). */
+function prismaEnum(name: string): string[] {
+  const schema = readFileSync(resolve(import.meta.dirname, '../../../prisma/schema.prisma'), 'utf8');
+  const body = schema.match(new RegExp(`enum ${name} \\{([^}]*)\\}`))?.[1] ?? '';
+  return body
+    .split('\n')
+    .map((line) => line.replace(/\/\/.*/, '').trim())
+    .filter(Boolean);
+}
+
+describe("the database's enums", () => {
+  it('are the protocol lists, in the same order (GREATEST and < compare enum values by position)', () => {
+    expect(prismaEnum('DeliveryStatus')).toEqual([...DELIVERY_STATUSES]);
+    expect(prismaEnum('NotificationStatus')).toEqual([...NOTIFICATION_STATUSES]);
+    expect(prismaEnum('Priority')).toEqual([...PRIORITIES]);
+  });
+});
 
 describe('the delivery status table', () => {
   it('moves forward only, ends only what no device acknowledged, and never leaves an ending', () => {

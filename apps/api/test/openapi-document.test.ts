@@ -1,7 +1,7 @@
 /**
  * docs/openapi.json is the API's OpenAPI document as the server serves it at /docs/json: what
  * integrators read without running Herald, and what the dashboard's API types are generated from
- * (apps/dashboard/src/lib/api-schema.d.ts). A route or schema change that leaves it stale fails
+ * (apps/dashboard/src/generated/api-schema.d.ts). A route or schema change that leaves it stale fails
  * here; `HERALD_UPDATE_OPENAPI=1 npx vitest run test/openapi-document.test.ts` writes it again.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

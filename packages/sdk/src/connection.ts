@@ -81,6 +81,7 @@ export class Connection {
   stateContext: StateContext = { state: 'disconnected' };
   readonly socket: HeraldSocket;
   private _offWindow: () => void = () => {};
+  private _window: Pick<Window, 'addEventListener' | 'removeEventListener'> | null = null;
   /** The token for each handshake, and its refreshes over the open socket. */
   private _tokens: Tokens;
   /** A reconnection scheduled after a refusal or a server-side close, and how many came in a row. */
@@ -123,7 +124,8 @@ export class Connection {
     };
     this.socket = (options.io ?? defaultIo)(url, socketOptions) as HeraldSocket;
     this._wire();
-    this._watchNetwork(options.window !== undefined ? options.window : (globalThis.window ?? null));
+    this._window = options.window !== undefined ? options.window : (globalThis.window ?? null);
+    this._watchNetwork(this._window);
     this._setState({ state: 'connecting' });
   }
 
@@ -139,6 +141,7 @@ export class Connection {
 
   /** Connects again after `disconnect()` or a refusal the client stopped at. */
   connect(): void {
+    this._watchNetwork(this._window); // again, if disconnect() stopped listening
     this._stopped = false;
     this._retries = 0;
     clearTimeout(this._retryTimer);
@@ -252,6 +255,7 @@ export class Connection {
 
   /** Browser offline/online: say so at once, and reconnect without waiting out the backoff. */
   private _watchNetwork(win: Pick<Window, 'addEventListener' | 'removeEventListener'> | null): void {
+    this._offWindow();
     if (!win) return;
     const offline = () =>
       this._setState({ state: 'disconnected', code: DisconnectCode.Offline, reason: 'browser offline' });
@@ -268,6 +272,7 @@ export class Connection {
     this._offWindow = () => {
       win.removeEventListener('offline', offline);
       win.removeEventListener('online', online);
+      this._offWindow = () => {};
     };
   }
 

@@ -144,6 +144,13 @@ describe('Connection', () => {
     win.fire('offline');
     expect(fake.socket.connect).toHaveBeenCalledTimes(1);
     expect(connection.stateContext).toMatchObject({ state: 'disconnected', code: 0 });
+
+    // connect() after disconnect() listens again, once.
+    connection.connect();
+    win.fire('offline');
+    expect(connection.stateContext).toEqual({ state: 'disconnected', code: 1, reason: 'browser offline' });
+    win.fire('online');
+    expect(fake.socket.connect).toHaveBeenCalledTimes(3);
   });
 
   it('sends the token with the catch-up cursor and the app id in the handshake', async () => {

@@ -1,5 +1,5 @@
 import type { NotificationPayload } from '@herald/protocol';
-import { CONTENT_FIELDS, type NotificationContent } from '@herald/protocol/schema';
+import { CONTENT_FIELDS, type DeliveryStatus, type NotificationContent } from '@herald/protocol/schema';
 
 /**
  * A delivery joined with its notification, as the inbox, sync and delivery queries select it
@@ -9,7 +9,7 @@ import { CONTENT_FIELDS, type NotificationContent } from '@herald/protocol/schem
 export interface DeliveryRow extends NotificationContent {
   id: string;
   seq: number;
-  status: string;
+  status: DeliveryStatus;
   created_ms: number | string;
   expires_ms: number | string | null;
   read_ms: number | string | null;
@@ -22,8 +22,11 @@ export const DELIVERY_ROW_COLUMNS = `n.id::text AS id, d.seq, d.status::text AS 
   (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
   (extract(epoch FROM d.read_at) * 1000)::float8 AS read_ms`;
 
+/** The content as the database gives it back: `data` is whatever JSON the driver parsed. */
+type StoredContent = { [K in keyof NotificationContent]: K extends 'data' ? unknown : NotificationContent[K] };
+
 /** The content fields of a stored notification: a Prisma row or a SQL row, which name them alike. */
-export function contentOf(row: { [K in keyof NotificationContent]: unknown }): NotificationContent {
+export function contentOf(row: StoredContent): NotificationContent {
   return Object.fromEntries(CONTENT_FIELDS.map((f) => [f, row[f] ?? null])) as NotificationContent;
 }
 
@@ -47,7 +50,7 @@ export function toPayload(row: DeliveryRow, freshnessMs: number, now = Date.now(
 
 /** A notification's payload before it has a recipient: `seq` is each recipient's, set when it is sent. */
 export function unsentPayload(
-  n: { [K in keyof NotificationContent]: unknown } & { id: string; createdAt: Date; expiresAt: Date | null },
+  n: StoredContent & { id: string; createdAt: Date; expiresAt: Date | null },
   freshnessMs: number,
   now = Date.now(),
 ): NotificationPayload {

@@ -1,4 +1,4 @@
-import { DELIVERY_ENDINGS, DELIVERY_STEPS } from '@herald/protocol/schema';
+import { DELIVERY_ENDINGS, DELIVERY_STEPS, type DeliveryStatus } from '@herald/protocol/schema';
 
 /**
  * The one authority over a delivery's status: every statement that moves a delivery (the ack
@@ -21,7 +21,7 @@ export const ENDINGS = DELIVERY_ENDINGS;
 
 export type Step = (typeof STEPS)[number];
 export type Ending = (typeof ENDINGS)[number];
-export type DeliveryStatus = Step | Ending;
+export type { DeliveryStatus };
 /** What can happen to a delivery after it was written (`queued` is where it starts). */
 export type DeliveryEvent = Exclude<Step, 'queued'> | Ending;
 

@@ -1,4 +1,4 @@
-import { DELIVERY_STATUSES } from '@herald/protocol/schema';
+import { DeliveryStatus } from '@herald/protocol/schema';
 import Type from 'typebox';
 import { InboxPage } from './inbox.js';
 
@@ -63,7 +63,7 @@ export const SubscriberDetails = Type.Object({
       notificationId: Type.String(),
       title: Type.String(),
       seq: Type.Integer(),
-      status: Type.Enum(DELIVERY_STATUSES),
+      status: DeliveryStatus,
       queuedAt: Type.String(),
       deliveredAt: NullableTime,
       displayedAt: NullableTime,

@@ -1,4 +1,10 @@
-import { DELIVERY_STATUSES, NotificationContent, NotificationStatus, Priority } from '@herald/protocol/schema';
+import {
+  DELIVERY_STATUSES,
+  DeliveryStatus,
+  NotificationContent,
+  NotificationStatus,
+  Priority,
+} from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
 import { MAX_JSON_DEPTH } from '../lib/json.js';
 import { refusedWith } from './common.js';
@@ -193,7 +199,7 @@ export const RecipientsQuery = Type.Object(
   {
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-    status: Type.Optional(Type.Enum(DELIVERY_STATUSES)),
+    status: Type.Optional(DeliveryStatus),
   },
   { additionalProperties: false },
 );
@@ -203,7 +209,7 @@ export const RecipientsPage = Type.Object({
     Type.Object({
       userId: Type.String(),
       seq: Type.Integer(),
-      status: Type.String(),
+      status: DeliveryStatus,
       reason: Type.Union([Type.String(), Type.Null()]),
       queuedAt: Type.String(),
       sentAt: NullableTime,

@@ -1,7 +1,7 @@
 import { provide } from '@lit/context';
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { Api, ApiError, type Me } from '../../lib/api.js';
+import { Api, ApiError, type Me, type Ok } from '../../lib/api.js';
 import { type Services, servicesContext } from '../../lib/context.js';
 import { LiveFeed } from '../../lib/live.js';
 import { shared } from '../base/herald-element.js';
@@ -80,7 +80,7 @@ export class HeraldApp extends LitElement {
 
   private async checkSession(): Promise<void> {
     try {
-      const session = await this.api.get<Me & { signedIn: boolean }>('/admin/api/session');
+      const session = await this.api.get<Ok<'/admin/api/session'>>('/admin/api/session');
       if (session.signedIn) this.signedIn({ email: session.email, role: session.role });
     } catch (error) {
       this.problem = error instanceof ApiError ? error.message : String(error);

@@ -30,7 +30,7 @@ export class HeraldComposer extends HeraldElement {
   @state() accessor draftBody = '';
   @state() accessor draftIcon = '';
   @state() accessor error: string | undefined;
-  @state() accessor result: { id: string; recipients: number; status: string } | undefined;
+  @state() accessor result: Ok<'/admin/api/notifications', 'post'> | undefined;
   @state() accessor busy = false;
 
   private apps = new Task(this, {
@@ -65,7 +65,7 @@ export class HeraldComposer extends HeraldElement {
     this.error = undefined;
     this.result = undefined;
     try {
-      this.result = await this.api.post('/admin/api/notifications', body);
+      this.result = await this.api.post<Ok<'/admin/api/notifications', 'post'>>('/admin/api/notifications', body);
     } catch (error) {
       this.error = error instanceof ApiError ? error.message : String(error);
     } finally {

@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { Api, ApiError, type Me } from '../../lib/api.js';
+import { Api, ApiError, type Me, type Ok } from '../../lib/api.js';
 import { shared } from '../base/herald-element.js';
 
 /** Email + password sign-in. Emits `signed-in` with the admin. */
@@ -25,7 +25,7 @@ export class HeraldSignIn extends LitElement {
     this.busy = true;
     this.error = undefined;
     try {
-      const me = await this.api.post<Me>('/admin/api/session', {
+      const me: Me = await this.api.post<Ok<'/admin/api/session', 'post'>>('/admin/api/session', {
         email: form.get('email'),
         password: form.get('password'),
       });
