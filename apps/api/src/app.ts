@@ -1,23 +1,23 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
-import type { ResolvedConfig } from './config/index.js';
-import type { Database } from './db/database.js';
-import type { HeraldMetrics } from './lib/metrics.js';
-import type { RedisEndpoint } from './lib/redis-endpoint.js';
-import adminAuthPlugin from './plugins/admin-auth.js';
+import type { ResolvedConfig } from './platform/config/index.js';
+import type { Database } from './platform/db/database.js';
+import databasePlugin from './platform/db/plugin.js';
+import connectionLimitsPlugin from './platform/http/connection-limits.js';
+import docsPlugin from './platform/http/docs.js';
+import errorsPlugin, { clientErrorHandler, errorAnnotations, frameworkErrors } from './platform/http/errors.js';
+import hostCheckPlugin from './platform/http/host-check.js';
+import inputPlugin from './platform/http/input.js';
+import rateLimitsPlugin from './platform/http/rate-limits.js';
+import securityHeadersPlugin from './platform/http/security-headers.js';
+import type { HeraldMetrics } from './platform/metrics/metrics.js';
+import metricsPlugin from './platform/metrics/plugin.js';
+import type { RedisEndpoint } from './platform/redis/endpoint.js';
+import redisPlugin from './platform/redis/plugin.js';
+import adminAuthPlugin, { SESSION_COOKIE } from './plugins/admin-auth.js';
 import adminSocketPlugin from './plugins/admin-socket.js';
 import authPlugin from './plugins/auth.js';
-import connectionLimitsPlugin from './plugins/connection-limits.js';
-import databasePlugin from './plugins/database.js';
-import docsPlugin from './plugins/docs.js';
-import errorsPlugin, { clientErrorHandler, errorAnnotations, frameworkErrors } from './plugins/errors.js';
-import hostCheckPlugin from './plugins/host-check.js';
-import inputPlugin from './plugins/input.js';
-import metricsPlugin from './plugins/metrics.js';
 import queuePlugin from './plugins/queue.js';
-import rateLimitsPlugin from './plugins/rate-limits.js';
-import redisPlugin from './plugins/redis.js';
-import securityHeadersPlugin from './plugins/security-headers.js';
 import servicesPlugin from './plugins/services.js';
 import socketPlugin from './plugins/socket.js';
 import socketLimitsPlugin from './plugins/socket-limits.js';
@@ -92,7 +92,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(inputPlugin);
   await app.register(hostCheckPlugin, { host: opts.config.host, publicUrl: opts.config.publicUrl });
   await app.register(securityHeadersPlugin, { pages: servedPages() });
-  await app.register(docsPlugin);
+  await app.register(docsPlugin, { sessionCookie: SESSION_COOKIE });
   await app.register(metricsPlugin, { metrics: opts.metrics });
   await app.register(connectionLimitsPlugin, {
     maxPerAddress: opts.config.maxConnectionsPerAddress,

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashApiKey, verifyPassword } from '../src/lib/secrets.js';
+import { hashApiKey, verifyPassword } from '../src/platform/lib/secrets.js';
 import { bootstrap, credentialsPath, DEFAULT_APP_ID, markCredentialsShown } from '../src/services/bootstrap.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/index.js';
+import { ConfigError, loadConfig } from '../src/platform/config/index.js';
 
 describe('loadConfig', () => {
   it('applies the embedded defaults to an empty environment', () => {

@@ -13,9 +13,9 @@ import {
 import pg from 'pg';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildApp, type HeraldApp } from '../src/app.js';
-import { loadConfig, type ResolvedConfig } from '../src/config/index.js';
-import { type Database, openDatabase } from '../src/db/database.js';
-import { hashPassword } from '../src/lib/secrets.js';
+import { loadConfig, type ResolvedConfig } from '../src/platform/config/index.js';
+import { type Database, openDatabase } from '../src/platform/db/database.js';
+import { hashPassword } from '../src/platform/lib/secrets.js';
 import { type RunningWorker, startWorker } from '../src/queue/worker.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 

@@ -1,6 +1,6 @@
 import { HandshakeErrorCode } from '@herald/protocol';
 import type { Socket } from 'socket.io';
-import { intOrNull, MAX_SEQ } from '../lib/cursor.js';
+import { intOrNull, MAX_SEQ } from '../platform/lib/cursor.js';
 import type { SubscriberRegistry } from '../services/subscribers.js';
 import type { TokenFailure, UserClaims, UserTokens } from '../services/user-tokens.js';
 import { TokenError } from '../services/user-tokens.js';

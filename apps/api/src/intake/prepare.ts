@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import stableStringify from 'safe-stable-stringify';
 import { fansOutAtAccept } from '../fanout/rule.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { Errors } from '../lib/errors.js';
-import type { AcceptSource } from '../lib/metrics.js';
-import { type UrlPolicy, urlProblem } from '../lib/urls.js';
+import { Errors } from '../platform/lib/errors.js';
+import { type UrlPolicy, urlProblem } from '../platform/lib/urls.js';
+import type { AcceptSource } from '../platform/metrics/metrics.js';
 import type { SendNotificationBody, Target } from '../schemas/notifications.js';
 
 export const MAX_DATA_BYTES = 4096;

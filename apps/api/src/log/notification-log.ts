@@ -1,9 +1,9 @@
 import { end } from '../delivery/status.js';
 import type { DeliveryStatus, PrismaClient } from '../generated/prisma/client.js';
 import type { NotificationStatus } from '../intake/notifications.js';
-import { keysetPage } from '../lib/cursor.js';
-import { Errors } from '../lib/errors.js';
-import { isUuid } from '../lib/text.js';
+import { keysetPage } from '../platform/lib/cursor.js';
+import { Errors } from '../platform/lib/errors.js';
+import { isUuid } from '../platform/lib/text.js';
 import type { NotificationsQueue } from '../queue/notifications.js';
 import { DELIVERY_STATUSES } from '../schemas/notifications.js';
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { handshakeError } from '../gateway/handshake.js';
 import { type AdminSocketData, adminNamespace } from '../gateway/types.js';
-import { crossOriginReason } from '../lib/same-origin.js';
+import { crossOriginReason } from '../platform/http/same-origin.js';
 import { METRICS } from '../services/stats.js';
 import type { AdminPrincipal, EndedSessions } from './admin-auth.js';
 

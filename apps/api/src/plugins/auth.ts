@@ -1,8 +1,8 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Errors } from '../lib/errors.js';
-import { hashApiKey } from '../lib/secrets.js';
+import { Errors } from '../platform/lib/errors.js';
+import { hashApiKey } from '../platform/lib/secrets.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

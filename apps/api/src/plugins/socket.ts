@@ -15,7 +15,7 @@ import { handleConnections } from '../gateway/connections.js';
 import { recheckSockets } from '../gateway/credentials.js';
 import { authenticateHandshake } from '../gateway/handshake.js';
 import type { GatewayServer, InterServerEvents, SocketData } from '../gateway/types.js';
-import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
+import { createRedis, type RedisEndpoint } from '../platform/redis/endpoint.js';
 import { SubscriberRegistry } from '../services/subscribers.js';
 
 /** How often each node of a cluster rechecks its sockets' credentials against the apps' current secrets. */

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { Errors } from '../lib/errors.js';
-import { randomToken } from '../lib/secrets.js';
+import { Errors } from '../platform/lib/errors.js';
+import { randomToken } from '../platform/lib/secrets.js';
 import { errorResponses } from '../schemas/common.js';
 import { TokenError } from '../services/user-tokens.js';
 

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { MAX_JSON_DEPTH } from '../lib/json.js';
+import { MAX_JSON_DEPTH } from '../platform/lib/json.js';
 import { refusedWith } from './common.js';
 
 /** An idempotency key is honoured for this long after its notification was accepted (the README's 24 h). */

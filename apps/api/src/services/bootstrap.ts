@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { apiKeyPrefix, generateApiKey, hashApiKey, hashPassword, randomToken } from '../lib/secrets.js';
+import { apiKeyPrefix, generateApiKey, hashApiKey, hashPassword, randomToken } from '../platform/lib/secrets.js';
 
 export const DEFAULT_APP_ID = 'default';
 

@@ -1,6 +1,6 @@
 import type { JWT } from '@fastify/jwt';
-import { Errors } from '../lib/errors.js';
-import { isStorableText } from '../lib/text.js';
+import { Errors } from '../platform/lib/errors.js';
+import { isStorableText } from '../platform/lib/text.js';
 import { type AppDirectory, secretStanding } from './apps.js';
 
 export interface UserClaims {

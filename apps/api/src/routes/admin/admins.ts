@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { Errors } from '../../lib/errors.js';
-import { hashPassword } from '../../lib/secrets.js';
+import { Errors } from '../../platform/lib/errors.js';
+import { hashPassword } from '../../platform/lib/secrets.js';
 import { AdminView, AuditPage, adminSession, CreatedAdmin, Ok, TimeCursor } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 

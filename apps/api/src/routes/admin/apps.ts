@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
-import { Errors } from '../../lib/errors.js';
-import { apiKeyPrefix, generateApiKey, hashApiKey, randomToken } from '../../lib/secrets.js';
+import { Errors } from '../../platform/lib/errors.js';
+import { apiKeyPrefix, generateApiKey, hashApiKey, randomToken } from '../../platform/lib/secrets.js';
 import { adminSession } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 import { ROTATION_GRACE_S } from '../../services/apps.js';

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../lib/cursor.js';
-import { Errors, fromRedis } from '../../lib/errors.js';
-import { isUuid } from '../../lib/text.js';
+import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../platform/lib/cursor.js';
+import { Errors, fromRedis } from '../../platform/lib/errors.js';
+import { isUuid } from '../../platform/lib/text.js';
 import { adminSession, Overview, TimeCursor } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 import {

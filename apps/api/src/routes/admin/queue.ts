@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { Errors, fromRedis } from '../../lib/errors.js';
+import { Errors, fromRedis } from '../../platform/lib/errors.js';
 import { adminSession, Ok, QueueHealth } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { Errors } from '../../lib/errors.js';
+import { Errors } from '../../platform/lib/errors.js';
 import { errorResponses } from '../../schemas/common.js';
 import { MAX_SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_S, SignInThrottle } from '../../services/sign-in-throttle.js';
 

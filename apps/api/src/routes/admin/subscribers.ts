@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { keysetPage } from '../../lib/cursor.js';
-import { Errors } from '../../lib/errors.js';
+import { keysetPage } from '../../platform/lib/cursor.js';
+import { Errors } from '../../platform/lib/errors.js';
 import { adminSession, SubscriberDetails, SubscribersPage } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 

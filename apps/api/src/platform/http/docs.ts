@@ -2,8 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { ErrorResponse, errorResponses } from '../schemas/common.js';
-import { SESSION_COOKIE } from './admin-auth.js';
+import { ErrorResponse, errorResponses } from '../../schemas/common.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -20,9 +19,12 @@ function frameworkStatuses(route: RouteOptions): number[] {
   return statuses;
 }
 
-/** OpenAPI document built from the route schemas, with its UI at /docs. */
+/**
+ * OpenAPI document built from the route schemas, with its UI at /docs. `sessionCookie` names the
+ * dashboard's session cookie (admin/session), for the document's `adminSession` scheme.
+ */
 export default fp(
-  async function docs(fastify: FastifyInstance) {
+  async function docs(fastify: FastifyInstance, opts: { sessionCookie: string }) {
     fastify.addSchema(ErrorResponse);
     // Before @fastify/swagger's own onRoute hook, so the document shows these statuses.
     fastify.addHook('onRoute', (route) => {
@@ -56,7 +58,7 @@ export default fp(
             adminSession: {
               type: 'apiKey',
               in: 'cookie',
-              name: SESSION_COOKIE,
+              name: opts.sessionCookie,
               description: 'The dashboard session, from `POST /admin/api/session`',
             },
             userToken: {

@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { PrismaClient } from '../../generated/prisma/client.js';
 import { type DatabaseTarget, databaseTarget } from './adapter.js';
 import { type MigrationResult, migrate, pendingMigrations, type SqlRunner } from './migrate.js';
 import { NameTypePool } from './name-type-pool.js';
@@ -15,7 +15,7 @@ export type { DatabaseTarget };
 export { databaseTarget };
 
 /** `prisma/migrations` at the repository root, found relative to this file (src/ or dist/). */
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../../prisma/migrations');
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../../../prisma/migrations');
 
 /**
  * Plain SQL on the same connections as Prisma, for the few hot-path statements that move many rows

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Database, Sql } from '../db/database.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { Database, Sql } from './database.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

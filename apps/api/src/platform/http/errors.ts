@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ERROR_ANNOTATION, type RefusedWith } from '../schemas/common.js';
+import { ERROR_ANNOTATION, type RefusedWith } from '../../schemas/common.js';
 
 interface ErrorBody {
   statusCode: number;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
-import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
+import { createRedis, type RedisEndpoint } from './endpoint.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError } from '../config/index.js';
-import { DatabaseError } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
+import { ConfigError } from './config/index.js';
+import { DatabaseError } from './db/database.js';
+import { createRedis, type RedisEndpoint } from './redis/endpoint.js';
 
 /**
  * This deployment's id, kept in its database: created by the first process that boots (concurrent

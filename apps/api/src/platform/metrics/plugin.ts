@@ -2,7 +2,7 @@ import { ADMIN_NAMESPACE } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
-import { createMetrics, type HeraldMetrics } from '../lib/metrics.js';
+import { createMetrics, type HeraldMetrics } from './metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
