@@ -1,5 +1,16 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import adminAccountRoutes from './admin/admins/routes.js';
+import adminAppRoutes from './admin/apps/routes.js';
+import adminNotificationRoutes from './admin/notifications/routes.js';
+import adminQueueRoutes from './admin/queue/routes.js';
+import adminAuthPlugin, { SESSION_COOKIE } from './admin/session/admin-auth.js';
+import adminSessionRoutes from './admin/session/routes.js';
+import adminSocketPlugin from './admin/socket/channel.js';
+import adminSubscriberRoutes from './admin/subscribers/routes.js';
+import authPlugin from './auth/api-keys.js';
+import socketLimitsPlugin from './gateway/socket-limits.js';
+import socketPlugin from './gateway/socket-server.js';
 import type { ResolvedConfig } from './platform/config/index.js';
 import type { Database } from './platform/db/database.js';
 import databasePlugin from './platform/db/plugin.js';
@@ -14,25 +25,14 @@ import type { HeraldMetrics } from './platform/metrics/metrics.js';
 import metricsPlugin from './platform/metrics/plugin.js';
 import type { RedisEndpoint } from './platform/redis/endpoint.js';
 import redisPlugin from './platform/redis/plugin.js';
-import adminAuthPlugin, { SESSION_COOKIE } from './plugins/admin-auth.js';
-import adminSocketPlugin from './plugins/admin-socket.js';
-import authPlugin from './plugins/auth.js';
-import queuePlugin from './plugins/queue.js';
-import servicesPlugin from './plugins/services.js';
-import socketPlugin from './plugins/socket.js';
-import socketLimitsPlugin from './plugins/socket-limits.js';
-import adminAccountRoutes from './routes/admin/admins.js';
-import adminAppRoutes from './routes/admin/apps.js';
-import adminNotificationRoutes from './routes/admin/notifications.js';
-import adminQueueRoutes from './routes/admin/queue.js';
-import adminSessionRoutes from './routes/admin/session.js';
-import adminSubscriberRoutes from './routes/admin/subscribers.js';
+import queuePlugin from './queue/producer.js';
 import assetsRoutes, { servedPages } from './routes/assets.js';
 import demoRoutes, { DEMO_APP_ID } from './routes/demo.js';
 import healthRoutes, { READY_TIMEOUT_MS } from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
 import notificationRoutes from './routes/notifications.js';
 import tokenRoutes from './routes/tokens.js';
+import servicesPlugin from './services.js';
 
 export interface AppOptions {
   /** The queue prefix settled (given, or derived from the installation id): it names every Redis key and channel. */

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { type BootstrapResult, bootstrap, markCredentialsShown } from './admin/bootstrap.js';
 import { buildApp, type HeraldApp } from './app.js';
 import { ConfigError, loadConfig, type ResolvedConfig, type Role } from './platform/config/index.js';
 import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl } from './platform/db/database.js';
@@ -16,7 +17,6 @@ import { createMetrics } from './platform/metrics/metrics.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './platform/redis/endpoint.js';
 import { type RunningWorker, startWorker } from './queue/worker.js';
 import { ListenError, listen, listenMetrics } from './server.js';
-import { type BootstrapResult, bootstrap, markCredentialsShown } from './services/bootstrap.js';
 
 const USAGE = `Usage: herald [start|migrate] [--role all|api|worker]
 

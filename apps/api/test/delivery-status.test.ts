@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../src/admin/bootstrap.js';
 import { DeliveryRecorder } from '../src/delivery/recorder.js';
 import {
   advance,
@@ -12,7 +13,6 @@ import {
   transition,
 } from '../src/delivery/status.js';
 import { InboxService } from '../src/inbox/inbox.js';
-import { bootstrap } from '../src/services/bootstrap.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './helpers.js';
 
 const STATUSES: DeliveryStatus[] = [...STEPS, ...ENDINGS];

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { TokenError } from '../auth/user-tokens.js';
 import { Errors } from '../platform/lib/errors.js';
 import { randomToken } from '../platform/lib/secrets.js';
 import { errorResponses } from '../schemas/common.js';
-import { TokenError } from '../services/user-tokens.js';
 
 /**
  * The demo page's backend: a visitor gets a throwaway user id and token, and may send test

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { AdminEvent, type AdminPresenceChange, type AdminStats, HandshakeErrorCode } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { handshakeError } from '../gateway/handshake.js';
-import { type AdminSocketData, adminNamespace } from '../gateway/types.js';
-import { crossOriginReason } from '../platform/http/same-origin.js';
-import { METRICS } from '../services/stats.js';
-import type { AdminPrincipal, EndedSessions } from './admin-auth.js';
+import { handshakeError } from '../../gateway/handshake.js';
+import { type AdminSocketData, adminNamespace } from '../../gateway/types.js';
+import { crossOriginReason } from '../../platform/http/same-origin.js';
+import type { AdminPrincipal, EndedSessions } from '../session/admin-auth.js';
+import { METRICS } from '../stats/repository.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { Errors } from '../platform/lib/errors.js';
+import { Errors } from '../../platform/lib/errors.js';
 
 /** After this many sign-in attempts for one email from one address, wait out the window. */
 export const MAX_SIGN_IN_ATTEMPTS = 10;

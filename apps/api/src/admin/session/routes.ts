@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { Errors } from '../../platform/lib/errors.js';
 import { errorResponses } from '../../schemas/common.js';
-import { MAX_SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_S, SignInThrottle } from '../../services/sign-in-throttle.js';
+import { MAX_SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_S, SignInThrottle } from './sign-in-throttle.js';
 
 const Me = Type.Object({ email: Type.String(), role: Type.Enum(['owner', 'admin', 'viewer']) });
 

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
+import { ROTATION_GRACE_S } from '../../auth/app-directory.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, randomToken } from '../../platform/lib/secrets.js';
 import { adminSession } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
-import { ROTATION_GRACE_S } from '../../services/apps.js';
 
 /** The longest a rotated-out secret may stay accepted. */
 const MAX_GRACE_S = 7 * 24 * 3600;

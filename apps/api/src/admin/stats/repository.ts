@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { DeliveryEvent } from '../delivery/recorder.js';
+import type { DeliveryEvent } from '../../delivery/recorder.js';
 
 export const METRICS = ['sent', 'delivered', 'displayed', 'clicked', 'read'] as const;
 export type Metric = (typeof METRICS)[number];

@@ -11,12 +11,12 @@ import {
   resendQueued,
   subscribeDeliveries,
 } from '../delivery/socket-channel.js';
-import { handleConnections } from '../gateway/connections.js';
-import { recheckSockets } from '../gateway/credentials.js';
-import { authenticateHandshake } from '../gateway/handshake.js';
-import type { GatewayServer, InterServerEvents, SocketData } from '../gateway/types.js';
 import { createRedis, type RedisEndpoint } from '../platform/redis/endpoint.js';
-import { SubscriberRegistry } from '../services/subscribers.js';
+import { handleConnections } from './connections.js';
+import { recheckSockets } from './credentials.js';
+import { authenticateHandshake } from './handshake.js';
+import { SubscriberRegistry } from './subscribers.js';
+import type { GatewayServer, InterServerEvents, SocketData } from './types.js';
 
 /** How often each node of a cluster rechecks its sockets' credentials against the apps' current secrets. */
 const RECHECK_EVERY_MS = 60_000;

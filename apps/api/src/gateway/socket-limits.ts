@@ -7,8 +7,8 @@ import {
   rateLimitedHandshake,
   USER_EVENT_CLASSES,
   userEventCost,
-} from '../gateway/rate-limit.js';
-import { adminNamespace } from '../gateway/types.js';
+} from './rate-limit.js';
+import { adminNamespace } from './types.js';
 
 /**
  * Per-socket event budgets on both namespaces (gateway/rate-limit.ts). A user whose socket is cut

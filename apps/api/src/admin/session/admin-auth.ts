@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { AdminRole } from '../generated/prisma/client.js';
-import { crossOriginReason } from '../platform/http/same-origin.js';
-import { Errors } from '../platform/lib/errors.js';
-import { hashPassword, randomToken, verifyPassword } from '../platform/lib/secrets.js';
+import type { AdminRole } from '../../generated/prisma/client.js';
+import { crossOriginReason } from '../../platform/http/same-origin.js';
+import { Errors } from '../../platform/lib/errors.js';
+import { hashPassword, randomToken, verifyPassword } from '../../platform/lib/secrets.js';
 
 export const SESSION_COOKIE = 'herald_session';
 const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;

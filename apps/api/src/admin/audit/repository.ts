@@ -1,5 +1,5 @@
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import { keysetPage, timeCursor, toTimeCursor } from '../platform/lib/cursor.js';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import { keysetPage, timeCursor, toTimeCursor } from '../../platform/lib/cursor.js';
 
 export interface AuditEntry {
   actor: string;

@@ -1,7 +1,7 @@
 import type { JWT } from '@fastify/jwt';
 import { Errors } from '../platform/lib/errors.js';
 import { isStorableText } from '../platform/lib/text.js';
-import { type AppDirectory, secretStanding } from './apps.js';
+import { type AppDirectory, secretStanding } from './app-directory.js';
 
 export interface UserClaims {
   appId: string;

@@ -1,15 +1,15 @@
 import { AdminEvent } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { DeliveryRecorder } from '../delivery/recorder.js';
-import { adminNamespace } from '../gateway/types.js';
-import { InboxService } from '../inbox/inbox.js';
-import { type AcceptedEvent, NotificationService } from '../intake/notifications.js';
-import { NotificationLog } from '../log/notification-log.js';
-import { AppDirectory } from '../services/apps.js';
-import { AuditLog } from '../services/audit.js';
-import { deliveryStatsHook, Stats } from '../services/stats.js';
-import { UserTokens } from '../services/user-tokens.js';
+import { AuditLog } from './admin/audit/repository.js';
+import { deliveryStatsHook, Stats } from './admin/stats/repository.js';
+import { AppDirectory } from './auth/app-directory.js';
+import { UserTokens } from './auth/user-tokens.js';
+import { DeliveryRecorder } from './delivery/recorder.js';
+import { adminNamespace } from './gateway/types.js';
+import { InboxService } from './inbox/inbox.js';
+import { type AcceptedEvent, NotificationService } from './intake/notifications.js';
+import { NotificationLog } from './log/notification-log.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

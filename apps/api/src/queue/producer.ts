@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createNotificationsQueue, type NotificationsQueue } from '../queue/notifications.js';
+import { createNotificationsQueue, type NotificationsQueue } from './notifications.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
