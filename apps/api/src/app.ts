@@ -2,6 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import adminAccountRoutes from './admin/admins/routes.js';
 import adminAppRoutes from './admin/apps/routes.js';
+import adminAuditRoutes from './admin/audit/routes.js';
+import adminKeyRoutes from './admin/keys/routes.js';
 import adminNotificationRoutes from './admin/notifications/routes.js';
 import adminQueueRoutes from './admin/queue/routes.js';
 import adminAuthPlugin, { SESSION_COOKIE } from './admin/session/admin-auth.js';
@@ -136,9 +138,11 @@ export async function buildApp(opts: AppOptions) {
   });
   await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
   await app.register(adminAppRoutes, { defaultRateLimitPerMinute: opts.config.rateLimitPerMinute });
+  await app.register(adminKeyRoutes);
   await app.register(adminNotificationRoutes);
   await app.register(adminSubscriberRoutes);
   await app.register(adminQueueRoutes);
+  await app.register(adminAuditRoutes);
   await app.register(adminAccountRoutes);
   // The demo page's visitors live in an app of their own, never in the app operators send to.
   if (opts.config.demo) await app.register(demoRoutes, { appId: DEMO_APP_ID });

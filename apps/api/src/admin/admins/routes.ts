@@ -2,40 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { Errors } from '../../platform/lib/errors.js';
 import { hashPassword } from '../../platform/lib/secrets.js';
-import { AdminView, AuditPage, adminSession, CreatedAdmin, Ok, TimeCursor } from '../../schemas/admin.js';
+import { AdminView, adminSession, CreatedAdmin, Ok } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
+import { AdminRepository } from './repository.js';
 
-/** The dashboard's audit log and admin accounts. Viewers read; owners manage admins. */
+/** The dashboard's accounts and their roles. Viewers read; owners manage admins. */
 const adminAccounts: FastifyPluginAsyncTypebox = async (fastify) => {
   const viewer = fastify.requireAdmin('viewer');
   const owner = fastify.requireAdmin('owner');
+  const repository = new AdminRepository(fastify.prisma);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
-
-  fastify.get(
-    '/admin/api/audit',
-    {
-      onRequest: viewer,
-      schema: {
-        tags: ['admin'],
-        security: adminSession,
-        querystring: Type.Object(
-          {
-            cursor: Type.Optional(TimeCursor),
-            action: Type.Optional(Type.String({ maxLength: 64, description: 'Entries whose action starts with this' })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: AuditPage, ...errorResponses(400, 401) },
-      },
-    },
-    async (request) =>
-      fastify.audit.list({
-        cursor: request.query.cursor,
-        action: request.query.action,
-        limit: request.query.limit ?? 50,
-      }),
-  );
 
   const AdminBody = Type.Object(
     {
@@ -60,7 +36,7 @@ const adminAccounts: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async () => {
-      const admins = await fastify.prisma.admin.findMany({ orderBy: { createdAt: 'asc' } });
+      const admins = await repository.list();
       return admins.map((a) => ({
         id: a.id,
         email: a.email,
@@ -84,13 +60,11 @@ const adminAccounts: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const email = request.body.email.toLowerCase();
-      if (await fastify.prisma.admin.findUnique({ where: { email } })) throw new Errors.AdminExists(email);
-      const a = await fastify.prisma.admin.create({
-        data: {
-          email,
-          passwordHash: await hashPassword(request.body.password),
-          role: request.body.role as 'owner' | 'admin' | 'viewer',
-        },
+      if (await repository.emailTaken(email)) throw new Errors.AdminExists(email);
+      const a = await repository.create({
+        email,
+        passwordHash: await hashPassword(request.body.password),
+        role: request.body.role as 'owner' | 'admin' | 'viewer',
       });
       await fastify.audit.record({
         actor: request.admin.email,
@@ -117,13 +91,12 @@ const adminAccounts: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) => {
-      const a = await fastify.prisma.admin.findUnique({ where: { id: request.params.id } });
+      const a = await repository.find(request.params.id);
       if (!a) throw new Errors.AdminNotFound(request.params.id);
-      if (a.role === 'owner' && (await fastify.prisma.admin.count({ where: { role: 'owner' } })) <= 1)
-        throw new Errors.LastOwner();
+      if (a.role === 'owner' && (await repository.owners()) <= 1) throw new Errors.LastOwner();
       // Its sessions end first, and with them its live dashboard channels on every node.
       await fastify.adminSessions.endAll(a.id);
-      await fastify.prisma.admin.delete({ where: { id: a.id } });
+      await repository.delete(a.id);
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,

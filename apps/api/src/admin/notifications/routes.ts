@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
-import type { Prisma } from '../../generated/prisma/client.js';
 import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../platform/lib/cursor.js';
 import { Errors, fromRedis } from '../../platform/lib/errors.js';
 import { isUuid } from '../../platform/lib/text.js';
@@ -16,6 +15,8 @@ import {
   SendNotificationBody,
   SendNotificationResponse,
 } from '../../schemas/notifications.js';
+import { AppRepository } from '../apps/repository.js';
+import { NotificationRepository } from './repository.js';
 
 const Listed = Type.Object({
   id: Type.String(),
@@ -35,11 +36,14 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
   const admin = fastify.requireAdmin('admin');
   const iso = (d: Date | null) => d?.toISOString() ?? null;
 
+  const repository = new NotificationRepository(fastify.prisma);
+  const apps = new AppRepository(fastify.prisma);
+
   const appOf = async (id: string) => {
     if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
-    const n = await fastify.prisma.notification.findUnique({ where: { id }, select: { appId: true } });
-    if (!n) throw new Errors.NotificationNotFound(id);
-    return n.appId;
+    const appId = await repository.appOf(id);
+    if (!appId) throw new Errors.NotificationNotFound(id);
+    return appId;
   };
 
   fastify.get(
@@ -86,21 +90,17 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 50;
-      const createdAt: Prisma.DateTimeFilter = {};
-      if (q.from) createdAt.gte = queryTime(q.from, 'from');
-      if (q.to) createdAt.lte = queryTime(q.to, 'to');
-      // The cursor is the last row's (createdAt, id): one batch shares a createdAt.
+      const from = q.from ? queryTime(q.from, 'from') : undefined;
+      const to = q.to ? queryTime(q.to, 'to') : undefined;
       const after = q.cursor ? timeCursor(q.cursor) : undefined;
-      const rows = await fastify.prisma.notification.findMany({
-        where: {
-          ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
-          ...(q.appId ? { appId: q.appId } : {}),
-          ...(q.status ? { status: q.status as Prisma.EnumNotificationStatusFilter['equals'] } : {}),
-          ...(q.recipient ? { deliveries: { some: { subscriber: { externalId: q.recipient } } } } : {}),
-          ...(Object.keys(createdAt).length ? { createdAt } : {}),
-        },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: limit + 1,
+      const rows = await repository.list({
+        appId: q.appId,
+        status: q.status,
+        recipient: q.recipient,
+        from,
+        to,
+        after,
+        limit,
       });
       const { page, nextCursor } = keysetPage(rows, limit, toTimeCursor);
       return {
@@ -140,8 +140,7 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const { appId, ...body } = request.body as { appId: string } & Static<typeof SendNotificationBody>;
-      if (!(await fastify.prisma.app.findUnique({ where: { id: appId }, select: { id: true } })))
-        throw new Errors.AppNotFound(appId);
+      if (!(await apps.exists(appId))) throw new Errors.AppNotFound(appId);
       const { replayed: _r, ...accepted } = await fastify.notifications.send(appId, body, undefined, 'dashboard');
       await fastify.audit.record({
         actor: request.admin.email,

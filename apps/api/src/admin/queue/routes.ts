@@ -1,13 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { Errors, fromRedis } from '../../platform/lib/errors.js';
+import { Errors } from '../../platform/lib/errors.js';
 import { adminSession, Ok, QueueHealth } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
+import { QueueRepository } from './repository.js';
 
 /** The dashboard's queue health, and retry or removal of failed jobs. Viewers read; admins act. */
 const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
   const viewer = fastify.requireAdmin('viewer');
   const admin = fastify.requireAdmin('admin');
+  const repository = new QueueRepository(fastify.notificationsQueue, fastify.prisma);
 
   fastify.get(
     '/admin/api/queue',
@@ -22,13 +24,7 @@ const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async () => {
-      const queue = fastify.notificationsQueue;
-      const [counts, failed] = await fromRedis(
-        Promise.all([
-          queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
-          queue.getFailed(0, 49),
-        ]),
-      );
+      const [counts, failed] = await repository.health();
       return {
         counts,
         failed: failed.map((j) => ({
@@ -45,7 +41,7 @@ const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
 
   const JobParams = Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 100 }) });
   const job = async (jobId: string) => {
-    const j = await fromRedis(fastify.notificationsQueue.getJob(jobId));
+    const j = await repository.job(jobId);
     if (!j) throw new Errors.JobNotFound(jobId);
     return j;
   };
@@ -63,17 +59,9 @@ const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request) => {
       const j = await job(request.params.jobId);
-      const state = await fromRedis(j.getState());
+      const state = await repository.state(j);
       if (state !== 'failed') throw new Errors.JobConflict(request.params.jobId, state, 'retried');
-      // A failed notification goes back to queued so the worker takes it again.
-      await fastify.prisma.notification.updateMany({
-        where: {
-          id: { in: 'notificationIds' in j.data ? j.data.notificationIds : [j.data.notificationId] },
-          status: 'failed',
-        },
-        data: { status: 'queued', failureReason: null },
-      });
-      await fromRedis(j.retry('failed'));
+      await repository.retry(j);
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,
@@ -99,9 +87,9 @@ const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request) => {
       const j = await job(request.params.jobId);
-      const state = await fromRedis(j.getState());
+      const state = await repository.state(j);
       if (state === 'active') throw new Errors.JobConflict(request.params.jobId, state, 'removed');
-      await fromRedis(j.remove());
+      await repository.remove(j);
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,

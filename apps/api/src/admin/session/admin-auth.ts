@@ -6,6 +6,7 @@ import type { AdminRole } from '../../generated/prisma/client.js';
 import { crossOriginReason } from '../../platform/http/same-origin.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { hashPassword, randomToken, verifyPassword } from '../../platform/lib/secrets.js';
+import { SessionRepository } from './repository.js';
 
 export const SESSION_COOKIE = 'herald_session';
 const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -76,14 +77,13 @@ export default fp(
     // Unknown emails still cost one scrypt, so timing does not reveal which emails exist.
     const dummyHash = await hashPassword(randomToken(12));
 
+    const sessions = new SessionRepository(fastify.prisma);
     const lookup = async (token: string | undefined): Promise<AdminPrincipal | null> => {
       if (!token) return null;
       const id = hashToken(token);
-      const session = await fastify.prisma.adminSession.findUnique({ where: { id }, include: { admin: true } });
+      const session = await sessions.find(id);
       if (!session || session.expiresAt.getTime() < Date.now()) return null;
-      if (Date.now() - session.lastSeenAt.getTime() > 5 * 60_000) {
-        await fastify.prisma.adminSession.update({ where: { id }, data: { lastSeenAt: new Date() } }).catch(() => {});
-      }
+      if (Date.now() - session.lastSeenAt.getTime() > 5 * 60_000) await sessions.touch(id);
       return {
         id: session.admin.id,
         email: session.admin.email,
@@ -100,21 +100,18 @@ export default fp(
     fastify.decorateRequest('admin', null as unknown as AdminPrincipal);
     fastify.decorate('adminSessions', {
       async signIn(email, password, request, reply) {
-        const admin = await fastify.prisma.admin.findUnique({ where: { email: email.toLowerCase() } });
+        const admin = await sessions.adminByEmail(email);
         const ok = await verifyPassword(password, admin?.passwordHash ?? dummyHash);
         if (!admin || !ok) return null;
         const token = randomToken(32);
         const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
-        await fastify.prisma.adminSession.create({
-          data: {
-            id: hashToken(token),
-            adminId: admin.id,
-            expiresAt,
-            ip: request.ip,
-            userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
-          },
+        await sessions.start({
+          id: hashToken(token),
+          adminId: admin.id,
+          expiresAt,
+          ip: request.ip,
+          userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
         });
-        await fastify.prisma.admin.update({ where: { id: admin.id }, data: { lastLoginAt: new Date() } });
         reply.setCookie(SESSION_COOKIE, token, {
           path: '/',
           httpOnly: true,
@@ -134,13 +131,13 @@ export default fp(
         const token = request.cookies[SESSION_COOKIE];
         if (token) {
           const sessionId = hashToken(token);
-          await fastify.prisma.adminSession.deleteMany({ where: { id: sessionId } });
+          await sessions.end(sessionId);
           ended({ sessionId, reason: 'signed-out' });
         }
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
       },
       async endAll(adminId) {
-        await fastify.prisma.adminSession.deleteMany({ where: { adminId } });
+        await sessions.endAll(adminId);
         ended({ adminId, reason: 'removed' });
       },
       onEnded(listener) {

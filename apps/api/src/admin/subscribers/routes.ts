@@ -4,10 +4,12 @@ import { keysetPage } from '../../platform/lib/cursor.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { adminSession, SubscriberDetails, SubscribersPage } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
+import { SubscriberRepository } from './repository.js';
 
 /** The dashboard's subscribers: the list with presence, and one subscriber's devices and deliveries (read only). */
 const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
   const viewer = fastify.requireAdmin('viewer');
+  const repository = new SubscriberRepository(fastify.prisma);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
 
   fastify.get(
@@ -33,17 +35,7 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 50;
-      const rows = await fastify.prisma.subscriber.findMany({
-        where: {
-          ...(q.appId ? { appId: q.appId } : {}),
-          ...(q.q ? { externalId: { contains: q.q, mode: 'insensitive' as const } } : {}),
-          ...(q.cursor
-            ? { externalId: { gt: q.cursor, ...(q.q ? { contains: q.q, mode: 'insensitive' as const } : {}) } }
-            : {}),
-        },
-        orderBy: { externalId: 'asc' },
-        take: limit + 1,
-      });
+      const rows = await repository.search({ appId: q.appId, q: q.q, cursor: q.cursor, limit });
       const { page, nextCursor } = keysetPage(rows, limit, (last) => last.externalId);
       const byApp = new Map<string, string[]>();
       for (const s of page) byApp.set(s.appId, [...(byApp.get(s.appId) ?? []), s.externalId]);
@@ -78,17 +70,12 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) => {
-      const s = await fastify.prisma.subscriber.findUnique({ where: { id: request.params.id } });
+      const s = await repository.find(request.params.id);
       if (!s) throw new Errors.SubscriberNotFound(request.params.id);
       const subscriber = { id: s.id, appId: s.appId, externalId: s.externalId };
       const [inbox, history, online] = await Promise.all([
         fastify.inbox.list(subscriber, { limit: 20 }),
-        fastify.prisma.delivery.findMany({
-          where: { subscriberId: s.id },
-          orderBy: { seq: 'desc' },
-          take: 50,
-          include: { notification: { select: { title: true } } },
-        }),
+        repository.history(s.id),
         fastify.stats.online(s.appId, [s.externalId]),
       ]);
       return {
