@@ -8,7 +8,10 @@ import adminNotificationRoutes from './admin/notifications/routes.js';
 import adminQueueRoutes from './admin/queue/routes.js';
 import adminAuthPlugin, { SESSION_COOKIE } from './admin/session/admin-auth.js';
 import adminSessionRoutes from './admin/session/routes.js';
-import adminSocketPlugin from './admin/socket/channel.js';
+import adminChannelPlugin from './admin/socket/channel.js';
+import adminPresencePlugin from './admin/socket/presence.js';
+import adminStatsPlugin from './admin/socket/stats.js';
+import adminOverviewRoutes from './admin/stats/routes.js';
 import adminSubscriberRoutes from './admin/subscribers/routes.js';
 import authPlugin from './auth/api-keys.js';
 import socketLimitsPlugin from './gateway/socket-limits.js';
@@ -125,7 +128,9 @@ export async function buildApp(opts: AppOptions) {
     recipientsPerSecond: opts.config.recipientsPerSecond,
   });
   await app.register(adminAuthPlugin, { publicUrl: opts.config.publicUrl });
-  await app.register(adminSocketPlugin, { publicUrl: opts.config.publicUrl, cluster: opts.clusterAdapter });
+  await app.register(adminChannelPlugin, { publicUrl: opts.config.publicUrl, cluster: opts.clusterAdapter });
+  await app.register(adminStatsPlugin);
+  await app.register(adminPresencePlugin);
   // Routes.
   await app.register(healthRoutes, { timeoutMs: Math.min(opts.config.redisTimeoutMs, READY_TIMEOUT_MS) });
   // The integrator's API, `/v1`: the API key is checked before anything else (a caller without a
@@ -139,6 +144,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
   await app.register(adminAppRoutes, { defaultRateLimitPerMinute: opts.config.rateLimitPerMinute });
   await app.register(adminKeyRoutes);
+  await app.register(adminOverviewRoutes);
   await app.register(adminNotificationRoutes);
   await app.register(adminSubscriberRoutes);
   await app.register(adminQueueRoutes);

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../platform/lib/cursor.js';
-import { Errors, fromRedis } from '../../platform/lib/errors.js';
+import { Errors } from '../../platform/lib/errors.js';
 import { isUuid } from '../../platform/lib/text.js';
-import { adminSession, Overview, TimeCursor } from '../../schemas/admin.js';
+import { adminSession, TimeCursor } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 import {
   CancelResponse,
@@ -30,7 +30,7 @@ const Listed = Type.Object({
   sendAt: Type.Union([Type.String(), Type.Null()]),
 });
 
-/** The dashboard's overview counters, notifications log, composer, funnel, recipients and cancel. Viewers read; admins also act. */
+/** The dashboard's notifications log, composer, funnel, recipients and cancel. Viewers read; admins also act. */
 const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
   const viewer = fastify.requireAdmin('viewer');
   const admin = fastify.requireAdmin('admin');
@@ -45,21 +45,6 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
     if (!appId) throw new Errors.NotificationNotFound(id);
     return appId;
   };
-
-  fastify.get(
-    '/admin/api/overview',
-    {
-      onRequest: viewer,
-      schema: {
-        summary: 'Counters, presence and the last hour per minute',
-        description: 'Kept in Redis: a 503 HERALD_ERR_REDIS_UNAVAILABLE while Redis is down or does not answer.',
-        tags: ['admin'],
-        security: adminSession,
-        response: { 200: Overview, ...errorResponses(401, 503) },
-      },
-    },
-    async () => fromRedis(fastify.adminStats()),
-  );
 
   fastify.get(
     '/admin/api/notifications',
