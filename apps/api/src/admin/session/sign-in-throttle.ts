@@ -1,11 +1,12 @@
+// Hand-written, not @fastify/rate-limit: its stores cannot free a key, which a successful sign-in must.
+// And it has one store per registration, the /v1 one, which counts on each node while Redis fails,
+// where sign-in must fail closed (503) instead.
 import type { Redis } from 'ioredis';
 import { Errors } from '../../platform/lib/errors.js';
 
 /** After this many sign-in attempts for one email from one address, wait out the window. */
 export const MAX_SIGN_IN_ATTEMPTS = 10;
 export const SIGN_IN_WINDOW_S = 15 * 60;
-/** A Redis that does not answer within this refuses sign-in instead of holding the request. */
-const REDIS_TIMEOUT_MS = 2000;
 
 // Counts the attempt and reads the window in one step, so concurrent guesses each take a slot:
 // checking first and counting after the password check let 200 simultaneous guesses all through.
@@ -27,6 +28,11 @@ return {n, ttl}
  * Redis, nobody can make unthrottled guesses, so sign-in answers 503.
  */
 export class SignInThrottle {
+  /**
+   * `redis` is the request path's client (platform/redis/plugin.ts): no offline queue and a
+   * command timeout (HERALD_REDIS_TIMEOUT_MS), so a Redis that is down or frozen refuses sign-in
+   * at once or within that time, instead of holding the request.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -42,9 +48,7 @@ export class SignInThrottle {
   async reserve(ip: string, email: string): Promise<void> {
     let reply: [number, number];
     try {
-      reply = (await withTimeout(
-        this.redis.eval(RESERVE, 1, this.key(ip, email), this.windowS) as Promise<[number, number]>,
-      )) as [number, number];
+      reply = (await this.redis.eval(RESERVE, 1, this.key(ip, email), this.windowS)) as [number, number];
     } catch {
       throw new Errors.SignInUnavailable();
     }
@@ -59,16 +63,6 @@ export class SignInThrottle {
 
   /** A successful sign-in: the address may try again at once (best effort). */
   async reset(ip: string, email: string): Promise<void> {
-    await withTimeout(this.redis.del(this.key(ip, email))).catch(() => 0);
+    await this.redis.del(this.key(ip, email)).catch(() => 0);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('Redis did not answer in time')), REDIS_TIMEOUT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
