@@ -25,6 +25,17 @@ export class QueueRepository {
     );
   }
 
+  /** What the overview shows of the queue: jobs waiting (prioritized ones too), active, delayed and failed. */
+  async summary() {
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+    };
+  }
+
   job(jobId: string) {
     return fromRedis(this.queue.getJob(jobId));
   }

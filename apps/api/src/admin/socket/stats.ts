@@ -2,6 +2,7 @@ import { AdminEvent, type AdminStats } from '@herald/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { adminNamespace } from '../../gateway/types.js';
+import { QueueRepository } from '../queue/repository.js';
 import { METRICS } from '../stats/repository.js';
 
 declare module 'fastify' {
@@ -21,25 +22,16 @@ export default fp(
   async function adminStatsPush(fastify: FastifyInstance) {
     const admins = adminNamespace(fastify.io);
 
+    const queue = new QueueRepository(fastify.notificationsQueue, fastify.prisma);
     const adminStats = async (): Promise<AdminStats> => {
-      const [presence, series, counts] = await Promise.all([
+      const [presence, series, queueSummary] = await Promise.all([
         fastify.stats.presence(),
         fastify.stats.series(60),
-        fastify.notificationsQueue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
+        queue.summary(),
       ]);
       const lastHour = { sent: 0, delivered: 0, displayed: 0, clicked: 0, read: 0 };
       for (const point of series) for (const m of METRICS) lastHour[m] += point[m];
-      return {
-        presence,
-        lastHour,
-        series,
-        queue: {
-          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
-          active: counts.active ?? 0,
-          delayed: counts.delayed ?? 0,
-          failed: counts.failed ?? 0,
-        },
-      };
+      return { presence, lastHour, series, queue: queueSummary };
     };
     fastify.decorate('adminStats', adminStats);
 
