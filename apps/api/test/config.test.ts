@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       port: 3000,
       databaseUrl: undefined,
       redisUrl: undefined,
-      // Derived from the installation id at boot (services/installation.ts).
+      // Derived from the installation id at boot (platform/installation.ts).
       queuePrefix: undefined,
       autoMigrate: true,
       demo: true,

@@ -70,7 +70,7 @@ export interface AdminServerToClientEvents {
   [ServerEvent.Closing]: (event: ClosingEvent) => void;
 }
 
-/** What the admin channel keeps on its socket: the signed-in admin (see plugins/admin-auth.ts). */
+/** What the admin channel keeps on its socket: the signed-in admin (see admin/session/admin-auth.ts). */
 export interface AdminSocketData {
   admin?: AdminPrincipal;
 }

@@ -21,7 +21,7 @@ const demo: FastifyPluginAsyncTypebox<{ appId: string }> = async (fastify, opts)
     create: { id: opts.appId, name: 'Demo page', jwtSecret: randomToken(32) },
     update: {},
   });
-  // Per address, shared by every node (plugins/rate-limits.ts).
+  // Per address, shared by every node (platform/http/rate-limits.ts).
   fastify.addHook('onRequest', fastify.demoRateLimit);
 
   fastify.post(

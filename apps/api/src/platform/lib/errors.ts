@@ -87,7 +87,7 @@ export const Errors = {
     'Too many sign-in attempts from this address for this email; try again in %d minutes.',
     429,
   ),
-  /** REST rate limits (plugins/rate-limits.ts); the socket gateway answers with the same code. */
+  /** REST rate limits (platform/http/rate-limits.ts); the socket gateway answers with the same code. */
   RateLimited: createError('HERALD_ERR_RATE_LIMITED', '%s', 429),
   SignInUnavailable: createError(
     'HERALD_ERR_SIGN_IN_UNAVAILABLE',
