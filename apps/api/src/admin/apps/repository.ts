@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { Errors } from '../../platform/lib/errors.js';
 
 /** What an operator may change on an app. */
 export interface AppChanges {
@@ -23,6 +24,11 @@ export class AppRepository {
 
   async exists(id: string): Promise<boolean> {
     return (await this.prisma.app.findUnique({ where: { id }, select: { id: true } })) !== null;
+  }
+
+  /** Throws 404 HERALD_ERR_APP_NOT_FOUND unless the app exists. */
+  async mustExist(id: string): Promise<void> {
+    if (!(await this.exists(id))) throw new Errors.AppNotFound(id);
   }
 
   find(id: string) {

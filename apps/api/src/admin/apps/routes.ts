@@ -36,9 +36,6 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
       subscribers: a._count.subscribers,
     }));
   };
-  const mustExist = async (appId: string) => {
-    if (!(await repository.exists(appId))) throw new Errors.AppNotFound(appId);
-  };
 
   fastify.get(
     '/admin/api/apps',
@@ -136,7 +133,7 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
       },
     },
     async (request) => {
-      await mustExist(request.params.appId);
+      await repository.mustExist(request.params.appId);
       await repository.update(request.params.appId, request.body);
       fastify.apps.invalidate(request.params.appId);
       await fastify.audit.record({

@@ -39,9 +39,6 @@ const keys: FastifyPluginAsyncTypebox = async (fastify) => {
     lastUsedAt: iso(k.lastUsedAt),
     revokedAt: iso(k.revokedAt),
   });
-  const mustExist = async (appId: string) => {
-    if (!(await apps.exists(appId))) throw new Errors.AppNotFound(appId);
-  };
 
   fastify.get(
     '/admin/api/apps/:appId/keys',
@@ -56,7 +53,7 @@ const keys: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) => {
-      await mustExist(request.params.appId);
+      await apps.mustExist(request.params.appId);
       const keys = await repository.list(request.params.appId);
       return keys.map(keyView);
     },
@@ -79,7 +76,7 @@ const keys: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await mustExist(request.params.appId);
+      await apps.mustExist(request.params.appId);
       const secret = generateApiKey();
       const k = await repository.create({
         appId: request.params.appId,

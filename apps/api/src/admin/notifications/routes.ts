@@ -125,7 +125,7 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const { appId, ...body } = request.body as { appId: string } & Static<typeof SendNotificationBody>;
-      if (!(await apps.exists(appId))) throw new Errors.AppNotFound(appId);
+      await apps.mustExist(appId);
       const { replayed: _r, ...accepted } = await fastify.notifications.send(appId, body, undefined, 'dashboard');
       await fastify.audit.record({
         actor: request.admin.email,
