@@ -2,7 +2,7 @@
 // with Prisma's bundled WebAssembly schema engine (nothing is downloaded).
 import { resolve } from 'node:path';
 import { defineConfig } from 'prisma/config';
-import { createAdapter, databaseTarget } from './src/db/adapter.ts';
+import { createAdapter, databaseTarget } from './src/platform/db/adapter.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dataDir = resolve(process.env.HERALD_DATA_DIR ?? resolve(root, '.data'));

@@ -1,38 +1,43 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
-import type { ResolvedConfig } from './config/index.js';
-import type { Database } from './db/database.js';
-import type { HeraldMetrics } from './lib/metrics.js';
-import type { RedisEndpoint } from './lib/redis-endpoint.js';
-import adminAuthPlugin from './plugins/admin-auth.js';
-import adminSocketPlugin from './plugins/admin-socket.js';
-import authPlugin from './plugins/auth.js';
-import connectionLimitsPlugin from './plugins/connection-limits.js';
-import databasePlugin from './plugins/database.js';
-import docsPlugin from './plugins/docs.js';
-import errorsPlugin, { clientErrorHandler, errorAnnotations, frameworkErrors } from './plugins/errors.js';
-import hostCheckPlugin from './plugins/host-check.js';
-import inputPlugin from './plugins/input.js';
-import metricsPlugin from './plugins/metrics.js';
-import queuePlugin from './plugins/queue.js';
-import rateLimitsPlugin from './plugins/rate-limits.js';
-import redisPlugin from './plugins/redis.js';
-import securityHeadersPlugin from './plugins/security-headers.js';
-import servicesPlugin from './plugins/services.js';
-import socketPlugin from './plugins/socket.js';
-import socketLimitsPlugin from './plugins/socket-limits.js';
-import adminAccountRoutes from './routes/admin/admins.js';
-import adminAppRoutes from './routes/admin/apps.js';
-import adminNotificationRoutes from './routes/admin/notifications.js';
-import adminQueueRoutes from './routes/admin/queue.js';
-import adminSessionRoutes from './routes/admin/session.js';
-import adminSubscriberRoutes from './routes/admin/subscribers.js';
+import adminAccountRoutes from './admin/admins/routes.js';
+import adminAppRoutes from './admin/apps/routes.js';
+import adminAuditRoutes from './admin/audit/routes.js';
+import adminKeyRoutes from './admin/keys/routes.js';
+import adminNotificationRoutes from './admin/notifications/routes.js';
+import adminQueueRoutes from './admin/queue/routes.js';
+import adminAuthPlugin, { SESSION_COOKIE } from './admin/session/admin-auth.js';
+import adminSessionRoutes from './admin/session/routes.js';
+import adminChannelPlugin from './admin/socket/channel.js';
+import adminPresencePlugin from './admin/socket/presence.js';
+import adminStatsPlugin from './admin/socket/stats.js';
+import adminOverviewRoutes from './admin/stats/routes.js';
+import adminSubscriberRoutes from './admin/subscribers/routes.js';
+import authPlugin from './auth/api-keys.js';
+import socketLimitsPlugin from './gateway/socket-limits.js';
+import socketPlugin from './gateway/socket-server.js';
+import type { ResolvedConfig } from './platform/config/index.js';
+import type { Database } from './platform/db/database.js';
+import databasePlugin from './platform/db/plugin.js';
+import connectionLimitsPlugin from './platform/http/connection-limits.js';
+import docsPlugin from './platform/http/docs.js';
+import errorsPlugin, { clientErrorHandler, errorAnnotations, frameworkErrors } from './platform/http/errors.js';
+import hostCheckPlugin from './platform/http/host-check.js';
+import inputPlugin from './platform/http/input.js';
+import rateLimitsPlugin from './platform/http/rate-limits.js';
+import securityHeadersPlugin from './platform/http/security-headers.js';
+import type { HeraldMetrics } from './platform/metrics/metrics.js';
+import metricsPlugin from './platform/metrics/plugin.js';
+import type { RedisEndpoint } from './platform/redis/endpoint.js';
+import redisPlugin from './platform/redis/plugin.js';
+import queuePlugin from './queue/producer.js';
 import assetsRoutes, { servedPages } from './routes/assets.js';
 import demoRoutes, { DEMO_APP_ID } from './routes/demo.js';
 import healthRoutes, { READY_TIMEOUT_MS } from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
 import notificationRoutes from './routes/notifications.js';
 import tokenRoutes from './routes/tokens.js';
+import servicesPlugin from './services.js';
 
 export interface AppOptions {
   /** The queue prefix settled (given, or derived from the installation id): it names every Redis key and channel. */
@@ -92,7 +97,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(inputPlugin);
   await app.register(hostCheckPlugin, { host: opts.config.host, publicUrl: opts.config.publicUrl });
   await app.register(securityHeadersPlugin, { pages: servedPages() });
-  await app.register(docsPlugin);
+  await app.register(docsPlugin, { sessionCookie: SESSION_COOKIE });
   await app.register(metricsPlugin, { metrics: opts.metrics });
   await app.register(connectionLimitsPlugin, {
     maxPerAddress: opts.config.maxConnectionsPerAddress,
@@ -123,7 +128,9 @@ export async function buildApp(opts: AppOptions) {
     recipientsPerSecond: opts.config.recipientsPerSecond,
   });
   await app.register(adminAuthPlugin, { publicUrl: opts.config.publicUrl });
-  await app.register(adminSocketPlugin, { publicUrl: opts.config.publicUrl, cluster: opts.clusterAdapter });
+  await app.register(adminChannelPlugin, { publicUrl: opts.config.publicUrl, cluster: opts.clusterAdapter });
+  await app.register(adminStatsPlugin);
+  await app.register(adminPresencePlugin);
   // Routes.
   await app.register(healthRoutes, { timeoutMs: Math.min(opts.config.redisTimeoutMs, READY_TIMEOUT_MS) });
   // The integrator's API, `/v1`: the API key is checked before anything else (a caller without a
@@ -136,9 +143,12 @@ export async function buildApp(opts: AppOptions) {
   });
   await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
   await app.register(adminAppRoutes, { defaultRateLimitPerMinute: opts.config.rateLimitPerMinute });
+  await app.register(adminKeyRoutes);
+  await app.register(adminOverviewRoutes);
   await app.register(adminNotificationRoutes);
   await app.register(adminSubscriberRoutes);
   await app.register(adminQueueRoutes);
+  await app.register(adminAuditRoutes);
   await app.register(adminAccountRoutes);
   // The demo page's visitors live in an app of their own, never in the app operators send to.
   if (opts.config.demo) await app.register(demoRoutes, { appId: DEMO_APP_ID });

@@ -7,16 +7,16 @@ import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { type BootstrapResult, bootstrap, markCredentialsShown } from './admin/bootstrap.js';
 import { buildApp, type HeraldApp } from './app.js';
-import { ConfigError, loadConfig, type ResolvedConfig, type Role } from './config/index.js';
-import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl } from './db/database.js';
-import { MigrationError } from './db/migrate.js';
-import { createMetrics } from './lib/metrics.js';
-import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './lib/redis-endpoint.js';
+import { ConfigError, loadConfig, type ResolvedConfig, type Role } from './platform/config/index.js';
+import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl } from './platform/db/database.js';
+import { MigrationError } from './platform/db/migrate.js';
+import { claimPrefix, installationId, installationPrefix } from './platform/installation.js';
+import { createMetrics } from './platform/metrics/metrics.js';
+import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './platform/redis/endpoint.js';
 import { type RunningWorker, startWorker } from './queue/worker.js';
 import { ListenError, listen, listenMetrics } from './server.js';
-import { type BootstrapResult, bootstrap, markCredentialsShown } from './services/bootstrap.js';
-import { claimPrefix, installationId, installationPrefix } from './services/installation.js';
 
 const USAGE = `Usage: herald [start|migrate] [--role all|api|worker]
 

@@ -8,7 +8,7 @@ export const LISTEN_BACKLOG = 4096;
 /**
  * On shutdown, requests still running this long after the server stopped accepting are cut
  * (a body that never finishes, a client that never reads its response): stopping must not wait on
- * them. Socket.IO connections are closed at once, before this (see plugins/socket.ts).
+ * them. Socket.IO connections are closed at once, before this (see gateway/socket-server.ts).
  */
 export const CLOSE_GRACE_MS = 2000;
 

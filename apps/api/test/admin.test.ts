@@ -1,7 +1,7 @@
 import { createSigner } from 'fast-jwt';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/lib/secrets.js';
+import { hashPassword } from '../src/platform/lib/secrets.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 let testDb: TestDatabase;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { apiKeyPrefix, generateApiKey, hashApiKey } from '../src/lib/secrets.js';
+import { apiKeyPrefix, generateApiKey, hashApiKey } from '../src/platform/lib/secrets.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 let testDb: TestDatabase;

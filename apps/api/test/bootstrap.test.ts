@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashApiKey, verifyPassword } from '../src/lib/secrets.js';
-import { bootstrap, credentialsPath, DEFAULT_APP_ID, markCredentialsShown } from '../src/services/bootstrap.js';
+import { bootstrap, credentialsPath, DEFAULT_APP_ID, markCredentialsShown } from '../src/admin/bootstrap.js';
+import { hashApiKey, verifyPassword } from '../src/platform/lib/secrets.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
 let testDb: TestDatabase | undefined;

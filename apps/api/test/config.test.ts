@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/index.js';
+import { ConfigError, loadConfig } from '../src/platform/config/index.js';
 
 describe('loadConfig', () => {
   it('applies the embedded defaults to an empty environment', () => {
@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       port: 3000,
       databaseUrl: undefined,
       redisUrl: undefined,
-      // Derived from the installation id at boot (services/installation.ts).
+      // Derived from the installation id at boot (platform/installation.ts).
       queuePrefix: undefined,
       autoMigrate: true,
       demo: true,

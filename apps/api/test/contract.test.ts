@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../src/lib/json.js';
-import { hashPassword } from '../src/lib/secrets.js';
-import { unstorableText } from '../src/lib/text.js';
+import { MAX_JSON_DEPTH } from '../src/platform/lib/json.js';
+import { hashPassword } from '../src/platform/lib/secrets.js';
+import { unstorableText } from '../src/platform/lib/text.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 let testDb: TestDatabase;

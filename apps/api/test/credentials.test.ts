@@ -2,7 +2,7 @@ import { createSigner } from 'fast-jwt';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recheckSockets } from '../src/gateway/credentials.js';
-import { hashPassword } from '../src/lib/secrets.js';
+import { hashPassword } from '../src/platform/lib/secrets.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 const PASSWORD = 'correct horse battery';

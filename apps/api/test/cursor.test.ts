@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { keysetPage, timeCursor, toTimeCursor } from '../src/lib/cursor.js';
+import { keysetPage, timeCursor, toTimeCursor } from '../src/platform/lib/cursor.js';
 
 describe('keyset pages', () => {
   it("return the first `limit` rows, and the last one's cursor only when the extra row says more follow", () => {

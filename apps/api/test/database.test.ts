@@ -5,8 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { DatabaseError, databaseTarget, isRunning, openDatabase, processIdentity } from '../src/db/database.js';
-import { NAME_OID, NameTypePool, TEXT_OID, wrapQuery } from '../src/db/name-type-pool.js';
+import {
+  DatabaseError,
+  databaseTarget,
+  isRunning,
+  openDatabase,
+  processIdentity,
+} from '../src/platform/db/database.js';
+import { NAME_OID, NameTypePool, TEXT_OID, wrapQuery } from '../src/platform/db/name-type-pool.js';
 import { createTestDatabase, POSTGRES_URL } from './helpers.js';
 
 const run = promisify(execFile);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES, PRIORITIES } from '@herald/protocol/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../src/admin/bootstrap.js';
 import { DeliveryRecorder } from '../src/delivery/recorder.js';
 import {
   advance,
@@ -15,7 +16,6 @@ import {
   transition,
 } from '../src/delivery/status.js';
 import { InboxService } from '../src/inbox/inbox.js';
-import { bootstrap } from '../src/services/bootstrap.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './helpers.js';
 
 const STATUSES: DeliveryStatus[] = [...STEPS, ...ENDINGS];

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { userRoom } from '@herald/protocol';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../src/admin/bootstrap.js';
 import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/fanout/dispatcher.js';
 import { NotificationLog } from '../src/log/notification-log.js';
 import { processDispatch } from '../src/queue/dispatch-processor.js';
 import type { DispatchJobData } from '../src/queue/notifications.js';
-import { bootstrap } from '../src/services/bootstrap.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
 let testDb: TestDatabase;

@@ -12,12 +12,12 @@ import {
 } from '@herald/test-support';
 import pg from 'pg';
 import { io as connectClient, type Socket } from 'socket.io-client';
+import { bootstrap } from '../src/admin/bootstrap.js';
 import { buildApp, type HeraldApp } from '../src/app.js';
-import { loadConfig, type ResolvedConfig } from '../src/config/index.js';
-import { type Database, openDatabase } from '../src/db/database.js';
-import { hashPassword } from '../src/lib/secrets.js';
+import { loadConfig, type ResolvedConfig } from '../src/platform/config/index.js';
+import { type Database, openDatabase } from '../src/platform/db/database.js';
+import { hashPassword } from '../src/platform/lib/secrets.js';
 import { type RunningWorker, startWorker } from '../src/queue/worker.js';
-import { bootstrap } from '../src/services/bootstrap.js';
 
 export { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, type RedisServer, startRedisServer, uid };
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/database.js';
-import { claimPrefix, installationId, installationPrefix } from '../src/services/installation.js';
+import { openDatabase } from '../src/platform/db/database.js';
+import { claimPrefix, installationId, installationPrefix } from '../src/platform/installation.js';
 import { createTestDatabase, dropQueuePrefix, POSTGRES_URL, REDIS_URL, uid } from './helpers.js';
 
 describe('the installation id', () => {

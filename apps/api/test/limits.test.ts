@@ -4,9 +4,9 @@ import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { PENALTY_MS, PenaltyBox, TokenBucket, userEventCost } from '../src/gateway/rate-limit.js';
-import { hashPassword } from '../src/lib/secrets.js';
-import { addressKey } from '../src/plugins/connection-limits.js';
-import { SharedWindowStore } from '../src/plugins/rate-limits.js';
+import { addressKey } from '../src/platform/http/connection-limits.js';
+import { SharedWindowStore } from '../src/platform/http/rate-limits.js';
+import { hashPassword } from '../src/platform/lib/secrets.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 const UUID = '11111111-1111-4111-8111-111111111111';

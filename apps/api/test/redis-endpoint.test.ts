@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedis, RedisUnavailableError, resolveRedis } from '../src/lib/redis-endpoint.js';
+import { createRedis, RedisUnavailableError, resolveRedis } from '../src/platform/redis/endpoint.js';
 import { REDIS_URL } from './helpers.js';
 
 const CLOSED = 'redis://127.0.0.1:1';

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/lib/secrets.js';
+import { hashPassword } from '../src/platform/lib/secrets.js';
 import {
   createTestDatabase,
   eventually,

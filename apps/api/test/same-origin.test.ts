@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { crossOriginReason } from '../src/lib/same-origin.js';
-import { inlineScriptHashes } from '../src/plugins/security-headers.js';
+import { crossOriginReason } from '../src/platform/http/same-origin.js';
+import { inlineScriptHashes } from '../src/platform/http/security-headers.js';
 
 describe('crossOriginReason', () => {
   const hosts = ['herald.example.com'];

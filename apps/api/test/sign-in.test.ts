@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/lib/secrets.js';
-import { MAX_SIGN_IN_ATTEMPTS } from '../src/services/sign-in-throttle.js';
+import { MAX_SIGN_IN_ATTEMPTS } from '../src/admin/session/sign-in-throttle.js';
+import { hashPassword } from '../src/platform/lib/secrets.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 const PASSWORD = 'correct horse battery';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { urlProblem } from '../src/lib/urls.js';
+import { urlProblem } from '../src/platform/lib/urls.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 /** "Paths" that a browser resolves to another host, and other tricks: each must be refused. */

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database.js';
+import type { Sql } from '../platform/db/database.js';
 import { advance, CLOSED } from './status.js';
 
 /** Delivery state changes reported by sockets, in the order they can happen. */

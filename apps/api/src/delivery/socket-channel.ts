@@ -1,7 +1,7 @@
 import { type NotificationPayload, ServerEvent, userRoom } from '@herald/protocol';
 import type { Redis } from 'ioredis';
-import type { Sql } from '../db/database.js';
 import type { CatchUpState, Emitter } from '../gateway/types.js';
+import type { Sql } from '../platform/db/database.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
 import type { DeliveryRecorder } from './recorder.js';
 

@@ -1,8 +1,8 @@
-import type { Sql } from '../db/database.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, unsentPayload } from '../delivery/payload.js';
 import { type Deliver, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
 import { end } from '../delivery/status.js';
 import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { Sql } from '../platform/db/database.js';
 import { fansOutAtAccept } from './rule.js';
 
 const EXPIRE = end('expired');

@@ -1,9 +1,9 @@
 import { ClientEvent, type ErrorReply, type LifecycleReply, userRoom } from '@herald/protocol';
+import { TokenError, type UserTokens } from '../auth/user-tokens.js';
 import type { DeliveryEvent, DeliveryRecorder } from '../delivery/recorder.js';
 import type { InboxService, Subscriber } from '../inbox/inbox.js';
-import { intOrNull, MAX_SEQ } from '../lib/cursor.js';
-import { isUuid } from '../lib/text.js';
-import { TokenError, type UserTokens } from '../services/user-tokens.js';
+import { intOrNull, MAX_SEQ } from '../platform/lib/cursor.js';
+import { isUuid } from '../platform/lib/text.js';
 import { catchUp } from './catch-up.js';
 import { watchCredentials } from './credentials.js';
 import { tokenFailureCode } from './handshake.js';

@@ -1,5 +1,5 @@
 import { HandshakeErrorCode, ServerEvent } from '@herald/protocol';
-import { type AppDirectory, type CachedApp, secretStanding } from '../services/apps.js';
+import { type AppDirectory, type CachedApp, secretStanding } from '../auth/app-directory.js';
 import type { GatewayServer, GatewaySocket } from './types.js';
 
 // setTimeout's delay is a signed 32-bit number of milliseconds.

@@ -1,9 +1,9 @@
 import { HandshakeErrorCode } from '@herald/protocol';
 import type { Socket } from 'socket.io';
-import { intOrNull, MAX_SEQ } from '../lib/cursor.js';
-import type { SubscriberRegistry } from '../services/subscribers.js';
-import type { TokenFailure, UserClaims, UserTokens } from '../services/user-tokens.js';
-import { TokenError } from '../services/user-tokens.js';
+import type { TokenFailure, UserClaims, UserTokens } from '../auth/user-tokens.js';
+import { TokenError } from '../auth/user-tokens.js';
+import { intOrNull, MAX_SEQ } from '../platform/lib/cursor.js';
+import type { SubscriberRegistry } from './subscribers.js';
 
 const codes: Record<TokenFailure, HandshakeErrorCode> = {
   missing: HandshakeErrorCode.TokenMissing,

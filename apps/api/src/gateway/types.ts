@@ -17,7 +17,7 @@ import {
   type ServerToClientEvents,
 } from '@herald/protocol';
 import type { Namespace, Server, Socket } from 'socket.io';
-import type { AdminPrincipal, EndedSessions } from '../plugins/admin-auth.js';
+import type { AdminPrincipal, EndedSessions } from '../admin/session/admin-auth.js';
 
 /**
  * A socket's catch-up on connect (`gateway/catch-up.ts`): while it runs, live notifications for the
@@ -70,7 +70,7 @@ export interface AdminServerToClientEvents {
   [ServerEvent.Closing]: (event: ClosingEvent) => void;
 }
 
-/** What the admin channel keeps on its socket: the signed-in admin (see plugins/admin-auth.ts). */
+/** What the admin channel keeps on its socket: the signed-in admin (see admin/session/admin-auth.ts). */
 export interface AdminSocketData {
   admin?: AdminPrincipal;
 }

@@ -6,12 +6,12 @@ import {
   type SyncReply,
   userRoom,
 } from '@herald/protocol';
-import type { Sql } from '../db/database.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/payload.js';
 import { advance, IN_INBOX } from '../delivery/status.js';
 import type { Emitter } from '../gateway/types.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { keysetPage } from '../lib/cursor.js';
+import type { Sql } from '../platform/db/database.js';
+import { keysetPage } from '../platform/lib/cursor.js';
 
 /** A row of the sync statement: the head and confirmations on every row, a delivery or nulls. */
 type SyncRow = { head: number; confirmed: string[] | null } & ({ [K in keyof DeliveryRow]: null } | DeliveryRow);

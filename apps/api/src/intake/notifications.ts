@@ -1,9 +1,9 @@
 import type { AdminAccepted, NotificationStatus, Priority } from '@herald/protocol';
-import type { Sql } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { Errors } from '../lib/errors.js';
-import type { AcceptSource } from '../lib/metrics.js';
-import type { UrlPolicy } from '../lib/urls.js';
+import type { Sql } from '../platform/db/database.js';
+import { Errors } from '../platform/lib/errors.js';
+import type { UrlPolicy } from '../platform/lib/urls.js';
+import type { AcceptSource } from '../platform/metrics/metrics.js';
 import type { NotificationsQueue } from '../queue/notifications.js';
 import { IDEMPOTENCY_WINDOW_MS, type ItemError, type SendNotificationBody } from '../schemas/notifications.js';
 import { enqueue } from './enqueue.js';

@@ -3,9 +3,9 @@ import type { Priority } from '@herald/protocol';
 import stableStringify from 'safe-stable-stringify';
 import { fansOutAtAccept } from '../fanout/rule.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { Errors } from '../lib/errors.js';
-import type { AcceptSource } from '../lib/metrics.js';
-import { type UrlPolicy, urlProblem } from '../lib/urls.js';
+import { Errors } from '../platform/lib/errors.js';
+import { type UrlPolicy, urlProblem } from '../platform/lib/urls.js';
+import type { AcceptSource } from '../platform/metrics/metrics.js';
 import type { SendNotificationBody, Target } from '../schemas/notifications.js';
 
 export const MAX_DATA_BYTES = 4096;

@@ -1,5 +1,5 @@
-import type { Sql } from '../db/database.js';
 import { Prisma } from '../generated/prisma/client.js';
+import type { Sql } from '../platform/db/database.js';
 import type { Prepared } from './prepare.js';
 
 /**

@@ -2,9 +2,9 @@ import { DELIVERY_STATUSES, type NotificationStatus } from '@herald/protocol/sch
 import { contentOf } from '../delivery/payload.js';
 import { end } from '../delivery/status.js';
 import type { DeliveryStatus, PrismaClient } from '../generated/prisma/client.js';
-import { keysetPage } from '../lib/cursor.js';
-import { Errors } from '../lib/errors.js';
-import { isUuid } from '../lib/text.js';
+import { keysetPage } from '../platform/lib/cursor.js';
+import { Errors } from '../platform/lib/errors.js';
+import { isUuid } from '../platform/lib/text.js';
 import type { NotificationsQueue } from '../queue/notifications.js';
 import type { Target } from '../schemas/notifications.js';
 

@@ -1,10 +1,10 @@
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Database } from '../db/database.js';
 import { channelDelivery, type Deliver, deliveriesChannel } from '../delivery/socket-channel.js';
 import type { DispatchDeps } from '../fanout/dispatcher.js';
-import type { HeraldMetrics } from '../lib/metrics.js';
-import { createRedis, type RedisEndpoint } from '../lib/redis-endpoint.js';
+import type { Database } from '../platform/db/database.js';
+import type { HeraldMetrics } from '../platform/metrics/metrics.js';
+import { createRedis, type RedisEndpoint } from '../platform/redis/endpoint.js';
 import { processDispatch } from './dispatch-processor.js';
 import { type Housekeeping, startHousekeeping } from './maintenance.js';
 import { createNotificationsQueue, type DispatchJobData, JobName, NOTIFICATIONS_QUEUE } from './notifications.js';

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { Errors } from '../lib/errors.js';
-import { randomToken } from '../lib/secrets.js';
+import { TokenError } from '../auth/user-tokens.js';
+import { Errors } from '../platform/lib/errors.js';
+import { randomToken } from '../platform/lib/secrets.js';
 import { errorResponses } from '../schemas/common.js';
-import { TokenError } from '../services/user-tokens.js';
 
 /**
  * The demo page's backend: a visitor gets a throwaway user id and token, and may send test
@@ -21,7 +21,7 @@ const demo: FastifyPluginAsyncTypebox<{ appId: string }> = async (fastify, opts)
     create: { id: opts.appId, name: 'Demo page', jwtSecret: randomToken(32) },
     update: {},
   });
-  // Per address, shared by every node (plugins/rate-limits.ts).
+  // Per address, shared by every node (platform/http/rate-limits.ts).
   fastify.addHook('onRequest', fastify.demoRateLimit);
 
   fastify.post(

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Errors } from '../lib/errors.js';
+import { Errors } from '../platform/lib/errors.js';
 import { errorResponses } from '../schemas/common.js';
 import { InboxPage, InboxQuery, ReadBody, ReadResponse, UserParams } from '../schemas/inbox.js';
 

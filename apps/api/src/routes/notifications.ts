@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { describeValidation } from '../plugins/errors.js';
+import { describeValidation } from '../platform/http/errors.js';
 import { errorResponses } from '../schemas/common.js';
 import {
   BatchBody,

@@ -6,7 +6,7 @@ import {
   Priority,
 } from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
-import { MAX_JSON_DEPTH } from '../lib/json.js';
+import { MAX_JSON_DEPTH } from '../platform/lib/json.js';
 import { refusedWith } from './common.js';
 
 /** An idempotency key is honoured for this long after its notification was accepted (the README's 24 h). */

@@ -1,0 +1,70 @@
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { Errors } from '../../platform/lib/errors.js';
+
+/** What an operator may change on an app. */
+export interface AppChanges {
+  name?: string;
+  allowedOrigins?: string[];
+  rateLimitPerMinute?: number | null;
+  restrictUrls?: boolean;
+}
+
+/** The apps (tenants) as the dashboard reads and changes them. */
+export class AppRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Every app (or the one with this id), oldest first, with its live keys and subscribers counted. */
+  list(id?: string) {
+    return this.prisma.app.findMany({
+      where: id ? { id } : {},
+      orderBy: { createdAt: 'asc' },
+      include: { _count: { select: { apiKeys: { where: { revokedAt: null } }, subscribers: true } } },
+    });
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.prisma.app.findUnique({ where: { id }, select: { id: true } })) !== null;
+  }
+
+  /** Throws 404 HERALD_ERR_APP_NOT_FOUND unless the app exists. */
+  async mustExist(id: string): Promise<void> {
+    if (!(await this.exists(id))) throw new Errors.AppNotFound(id);
+  }
+
+  find(id: string) {
+    return this.prisma.app.findUnique({ where: { id } });
+  }
+
+  /** A new app and its first API key, in one statement. */
+  async create(
+    app: AppChanges & { id: string; name: string; jwtSecret: string },
+    key: { name: string; prefix: string; hash: string },
+  ): Promise<void> {
+    await this.prisma.app.create({ data: { ...app, apiKeys: { create: key } } });
+  }
+
+  async update(id: string, changes: AppChanges): Promise<void> {
+    await this.prisma.app.update({ where: { id }, data: changes });
+  }
+
+  /** A new JWT secret; the one it replaces stays accepted until `previousUntil`. */
+  async rotateSecret(
+    id: string,
+    secrets: { jwtSecret: string; previous: string; rotatedAt: Date; previousUntil: Date },
+  ): Promise<void> {
+    await this.prisma.app.update({
+      where: { id },
+      data: {
+        jwtSecret: secrets.jwtSecret,
+        jwtSecretPrevious: secrets.previous,
+        jwtSecretRotatedAt: secrets.rotatedAt,
+        jwtSecretPreviousUntil: secrets.previousUntil,
+      },
+    });
+  }
+
+  /** The rotated-out secret is refused from `at` on. */
+  async endPreviousSecret(id: string, at: Date): Promise<void> {
+    await this.prisma.app.update({ where: { id }, data: { jwtSecretPreviousUntil: at } });
+  }
+}

@@ -1,0 +1,107 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { keysetPage } from '../../platform/lib/cursor.js';
+import { Errors } from '../../platform/lib/errors.js';
+import { adminSession, SubscriberDetails, SubscribersPage } from '../../schemas/admin.js';
+import { errorResponses } from '../../schemas/common.js';
+import { SubscriberRepository } from './repository.js';
+
+/** The dashboard's subscribers: the list with presence, and one subscriber's devices and deliveries (read only). */
+const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
+  const viewer = fastify.requireAdmin('viewer');
+  const repository = new SubscriberRepository(fastify.prisma);
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+  fastify.get(
+    '/admin/api/subscribers',
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'Search subscribers, with who is online now',
+        tags: ['admin'],
+        security: adminSession,
+        querystring: Type.Object(
+          {
+            appId: Type.Optional(Type.String({ maxLength: 64 })),
+            q: Type.Optional(Type.String({ maxLength: 256 })),
+            cursor: Type.Optional(Type.String({ maxLength: 256, description: 'nextCursor of the previous page' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: SubscribersPage, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 50;
+      const rows = await repository.search({ appId: q.appId, q: q.q, cursor: q.cursor, limit });
+      const { page, nextCursor } = keysetPage(rows, limit, (last) => last.externalId);
+      const byApp = new Map<string, string[]>();
+      for (const s of page) byApp.set(s.appId, [...(byApp.get(s.appId) ?? []), s.externalId]);
+      const online = new Set<string>();
+      for (const [appId, ids] of byApp)
+        for (const id of await fastify.stats.online(appId, ids)) online.add(`${appId}:${id}`);
+      return {
+        items: page.map((s) => ({
+          id: s.id,
+          appId: s.appId,
+          userId: s.externalId,
+          online: online.has(`${s.appId}:${s.externalId}`),
+          lastSeq: s.lastSeq,
+          createdAt: s.createdAt.toISOString(),
+          lastSeenAt: iso(s.lastSeenAt),
+        })),
+        nextCursor,
+      };
+    },
+  );
+
+  fastify.get(
+    '/admin/api/subscribers/:id',
+    {
+      onRequest: viewer,
+      schema: {
+        summary: "A subscriber's inbox and delivery history",
+        tags: ['admin'],
+        security: adminSession,
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: SubscriberDetails, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const s = await repository.find(request.params.id);
+      if (!s) throw new Errors.SubscriberNotFound(request.params.id);
+      const subscriber = { id: s.id, appId: s.appId, externalId: s.externalId };
+      const [inbox, history, online] = await Promise.all([
+        fastify.inbox.list(subscriber, { limit: 20 }),
+        repository.history(s.id),
+        fastify.stats.online(s.appId, [s.externalId]),
+      ]);
+      return {
+        id: s.id,
+        appId: s.appId,
+        userId: s.externalId,
+        online: online.size > 0,
+        lastSeq: s.lastSeq,
+        createdAt: s.createdAt.toISOString(),
+        lastSeenAt: iso(s.lastSeenAt),
+        unread: inbox.unread,
+        inbox: inbox.items,
+        history: history.map((d) => ({
+          notificationId: d.notificationId,
+          title: d.notification.title,
+          seq: d.seq,
+          status: d.status,
+          queuedAt: d.createdAt.toISOString(),
+          deliveredAt: iso(d.deliveredAt),
+          displayedAt: iso(d.displayedAt),
+          clickedAt: iso(d.clickedAt),
+          readAt: iso(d.readAt),
+        })),
+      };
+    },
+  );
+};
+
+export default adminSubscribers;

@@ -1,0 +1,73 @@
+import type { Sql } from '../platform/db/database.js';
+
+interface Waiter {
+  appId: string;
+  userId: string;
+  done: (id: string) => void;
+  fail: (error: unknown) => void;
+}
+
+/**
+ * Records that users connected (creating subscribers as needed) and returns their ids. Handshakes
+ * arriving in the same turn of the event loop share one statement, so a reconnect storm of
+ * thousands of clients costs a few dozen queries rather than one each.
+ */
+export class SubscriberRegistry {
+  private waiting: Waiter[] = [];
+  private scheduled = false;
+
+  constructor(private readonly sql: Sql) {}
+
+  touch(appId: string, userId: string): Promise<string> {
+    return new Promise((done, fail) => {
+      this.waiting.push({ appId, userId, done, fail });
+      if (this.waiting.length >= 500) this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.waiting;
+    this.waiting = [];
+    if (batch.length === 0) return;
+    // One row per user: an upsert may not touch the same row twice in one statement.
+    const unique = new Map<string, [string, string]>();
+    for (const w of batch) unique.set(`${w.appId}\u0000${w.userId}`, [w.appId, w.userId]);
+    const pairs = [...unique.values()];
+    this.sql
+      .query<{ id: string; app_id: string; external_id: string }>(
+        `INSERT INTO subscribers (id, app_id, external_id, last_seen_at)
+         SELECT gen_random_uuid()::text, a, u, now() FROM unnest($1::text[], $2::text[]) AS x(a, u)
+          -- Rows locked in the database's own order, like every other statement: no deadlocks.
+          ORDER BY a, u
+         ON CONFLICT (app_id, external_id) DO UPDATE SET last_seen_at = now()
+         RETURNING id, app_id, external_id`,
+        [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+      )
+      .then(
+        (rows) => {
+          const ids = new Map(rows.map((r) => [`${r.app_id}\u0000${r.external_id}`, r.id]));
+          for (const w of batch) {
+            const id = ids.get(`${w.appId}\u0000${w.userId}`);
+            if (id) w.done(id);
+            else w.fail(new Error('subscriber not recorded'));
+          }
+        },
+        (error: unknown) => {
+          if (batch.length === 1) {
+            batch[0]?.fail(error);
+            return;
+          }
+          // One bad row must not fail everyone else's handshake: try each on its own.
+          for (const w of batch) {
+            this.waiting.push(w);
+            this.flush();
+          }
+        },
+      );
+  }
+}
