@@ -608,7 +608,8 @@ export interface paths {
                             items: {
                                 userId: string;
                                 seq: number;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
                                 reason: string | null;
                                 queuedAt: string;
                                 sentAt: string | null;
@@ -2555,7 +2556,8 @@ export interface paths {
                             items: {
                                 userId: string;
                                 seq: number;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
                                 reason: string | null;
                                 queuedAt: string;
                                 sentAt: string | null;
