@@ -112,7 +112,6 @@ export async function buildApp(opts: AppOptions) {
     defaultAppId: opts.defaultAppId,
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
     queuePrefix: opts.config.queuePrefix,
-    enqueueTimeoutMs: opts.config.redisTimeoutMs,
     maxTokenLifetimeSeconds: opts.config.maxTokenLifetimeSeconds,
   });
   await app.register(socketPlugin, {

@@ -32,8 +32,6 @@ export default fp(
       defaultAppId: string;
       freshnessMs: number;
       queuePrefix: string;
-      /** How long a send waits for Redis to take its job before answering without it (see NotificationService). */
-      enqueueTimeoutMs?: number;
       maxTokenLifetimeSeconds?: number;
       recorder?: DeliveryRecorder;
     },
@@ -79,7 +77,6 @@ export default fp(
         fastify.sql,
         fastify.notificationsQueue,
         () => fastify.redis.status === 'ready',
-        opts.enqueueTimeoutMs ?? 2000,
         onAccepted,
         (err, count) =>
           fastify.log.warn(

@@ -4,7 +4,8 @@ import type { Prepared } from './prepare.js';
 /**
  * One job per notification, except that immediate sends whose rows were written at accept time
  * share one `dispatch-batch` job per priority: the worker dispatches it with one statement.
- * Resolves false when Redis did not take the jobs in time. The notifications are stored by then,
+ * Resolves false when Redis did not take the jobs in time (the producer's client gives up on a
+ * command after HERALD_REDIS_TIMEOUT_MS, and at once while disconnected). The notifications are stored by then,
  * so they stay accepted: a retry with the same idempotency key may already have been told they
  * exist, and the housekeeping sweep queues them once Redis answers again (a job that reached
  * Redis after all is found by its id, or at worst dispatched twice, a copy clients drop by id).
@@ -12,7 +13,6 @@ import type { Prepared } from './prepare.js';
 export async function enqueue(
   queue: NotificationsQueue,
   prepared: Prepared[],
-  timeoutMs: number,
   onDelayed: (error: unknown, count: number) => void,
 ): Promise<boolean> {
   if (prepared.length === 0) return true;
@@ -39,21 +39,10 @@ export async function enqueue(
   }
   try {
     const [one] = jobs;
-    await withTimeout<unknown>(
-      one && jobs.length === 1 ? queue.add(one.name, one.data, one.opts) : queue.addBulk(jobs),
-      timeoutMs,
-    );
+    await (one && jobs.length === 1 ? queue.add(one.name, one.data, one.opts) : queue.addBulk(jobs));
     return true;
   } catch (error) {
     onDelayed(error, prepared.length);
     return false;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`enqueue took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -59,8 +59,6 @@ export class NotificationService {
      * nothing is stored.
      */
     private readonly queueReady: () => boolean = () => true,
-    /** How long a stored notification's job may take to reach Redis before the 202 goes without it. */
-    private readonly enqueueTimeoutMs = 2000,
     /** Told about every notification accepted (not replayed): dashboard counters and live log. */
     private readonly onAccepted: (accepted: AcceptedEvent[]) => void = () => {},
     /** Told when stored notifications could not be queued in time (they are accepted; the sweep queues them). */
@@ -202,7 +200,7 @@ export class NotificationService {
       return;
     }
     const stored = group.filter((g) => inserted.has(g.p.row.id)).map((g) => g.p);
-    const queueDelayed = !(await enqueue(this.queue, stored, this.enqueueTimeoutMs, this.onQueueDelayed));
+    const queueDelayed = !(await enqueue(this.queue, stored, this.onQueueDelayed));
     this.announce(stored);
     for (const g of group) g.done({ inserted: inserted.has(g.p.row.id), queueDelayed });
   }
@@ -257,7 +255,7 @@ export class NotificationService {
         fresh.map((f) => f.p),
       );
       const stored = fresh.filter((f) => inserted.has(f.p.row.id)).map((f) => f.p);
-      const queueDelayed = !(await enqueue(this.queue, stored, this.enqueueTimeoutMs, this.onQueueDelayed));
+      const queueDelayed = !(await enqueue(this.queue, stored, this.onQueueDelayed));
       this.announce(stored);
       for (const { index, p } of fresh) {
         if (inserted.has(p.row.id)) {
