@@ -37,7 +37,7 @@ describe('POST /v1/notifications', () => {
       expect(new Set(ids).size).toBe(60);
       const stored = await stack.db.prisma.notification.findMany({ where: { id: { in: ids } } });
       expect(stored.map((n) => n.title).sort()).toEqual(replies.map((_, i) => `G${i}`).sort());
-      const statements = query.mock.calls.filter(([text]) => text.includes('json_populate_recordset')).length;
+      const statements = query.mock.calls.filter(([text]) => text.includes('INSERT INTO notifications')).length;
       expect(statements).toBeGreaterThan(0);
       expect(statements).toBeLessThanOrEqual(6);
     } finally {

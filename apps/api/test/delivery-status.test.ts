@@ -11,6 +11,7 @@ import {
   type DeliveryStatus,
   ENDINGS,
   end,
+  PENDING,
   STEPS,
   type Step,
   transition,
@@ -136,10 +137,11 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('delivery status in SQL (%s)
       await testDb.db.prisma.subscriber.create({
         data: { id: subscriberId, appId: 'default', externalId: `st-${notificationId}-${i}`, lastSeq: 1 },
       });
-      // Its times as the writers leave them: its own step's, and delivered_at for any step past it.
+      // Its times as the writers leave them: its own step's or ending's, and delivered_at for any
+      // step past it.
       const past = STEPS.indexOf(status as Step) >= STEPS.indexOf('delivered');
       const times = {
-        ...(status === 'queued' || status === 'cancelled' ? {} : { [`${status}At`]: new Date() }),
+        ...(status === 'queued' ? {} : { [`${status}At`]: new Date() }),
         ...(past ? { deliveredAt: new Date() } : {}),
       };
       await testDb.db.prisma.delivery.create({ data: { notificationId, subscriberId, seq: 1, status, ...times } });
@@ -184,6 +186,39 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('delivery status in SQL (%s)
       [notificationId],
     );
     expect(again).toHaveLength(0);
+  });
+
+  it('counts a delivery as pending (the partial index catch-up reads) exactly while a writer leaves it queued or sent', async () => {
+    const [index] = await testDb.db.sql.query<{ predicate: string }>(
+      `SELECT pg_get_expr(indpred, indrelid) AS predicate FROM pg_index WHERE indexrelid = 'deliveries_pending_idx'::regclass`,
+    );
+    const predicate = index?.predicate ?? '';
+    const columns = [...predicate.matchAll(/(\w+) IS NULL/g)].map((m) => m[1]);
+    expect(columns.sort()).toEqual(['cancelled_at', 'delivered_at', 'expired_at', 'failed_at']);
+    // What lookups by user AND in implies the index's predicate, so the planner can use it.
+    for (const column of columns) expect(PENDING).toContain(`d.${column} IS NULL`);
+    for (const event of EVENTS) {
+      const { notificationId, subscriberOf } = await rowsInEveryStatus();
+      const { set, guard } = (ENDINGS as readonly string[]).includes(event)
+        ? end(event as (typeof ENDINGS)[number])
+        : advance(event as Exclude<(typeof STEPS)[number], 'queued'>);
+      await testDb.db.sql.query(
+        `UPDATE deliveries d SET ${set} WHERE d.notification_id = $1 AND d.subscriber_id = $2 AND ${guard}`,
+        [notificationId, subscriberOf.get('queued')],
+      );
+      const inIndex = await testDb.db.sql.query<{ status: string }>(
+        `SELECT status::text AS status FROM deliveries WHERE notification_id = $1 AND ${predicate}`,
+        [notificationId],
+      );
+      const moved = transition('queued', event);
+      const expected = ['sent', ...(moved === 'queued' || moved === 'sent' ? [moved] : [])];
+      expect([event, inIndex.map((r) => r.status).sort()]).toEqual([event, expected.sort()]);
+      const pending = await testDb.db.sql.query(
+        `SELECT 1 FROM deliveries d WHERE d.notification_id = $1 AND ${PENDING}`,
+        [notificationId],
+      );
+      expect(pending).toHaveLength(expected.length);
+    }
   });
 
   it('a late ack never moves a read delivery back, and a read never revives a cancelled one (through the writers)', async () => {

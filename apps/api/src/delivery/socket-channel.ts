@@ -4,6 +4,7 @@ import type { CatchUpState, Emitter } from '../gateway/types.js';
 import type { Sql } from '../platform/db/database.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
 import type { DeliveryRecorder } from './recorder.js';
+import { PENDING } from './status.js';
 
 /** One notification on its way to sockets: its payload, and each recipient's user, row and sequence number. */
 export interface Outgoing {
@@ -140,14 +141,14 @@ export async function resendQueued(io: Emitter, sql: Sql, deliver: Deliver, fres
   ].filter((id): id is string => typeof id === 'string');
   let sent = 0;
   for (let i = 0; i < subscriberIds.length; i += 500) {
-    // Per user, through the (subscriber, status) index.
+    // Per user, through the partial index of pending rows.
     const rows = await sql.query<QueuedRow>(
       `SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, d.subscriber_id, s.external_id
          FROM subscribers s
          CROSS JOIN LATERAL (
-           SELECT * FROM deliveries
-            WHERE subscriber_id = s.id AND status = 'queued'
-            ORDER BY seq LIMIT $2
+           SELECT * FROM deliveries d
+            WHERE d.subscriber_id = s.id AND ${PENDING} AND d.status = 'queued'
+            ORDER BY d.seq LIMIT $2
          ) d
          JOIN notifications n ON n.id = d.notification_id
         WHERE s.id = ANY($1::text[]) AND n.status IN ('processing', 'dispatched')

@@ -9,9 +9,10 @@ import { DELIVERY_ENDINGS, DELIVERY_STEPS, type DeliveryStatus } from '@herald/p
  * (PostgreSQL compares enum values in declaration order, so `GREATEST` never moves one back: a late
  * ack leaves `read` alone). It may end instead, only while no device has acknowledged it (queued or
  * sent): expired, cancelled, or failed (failed only from queued: a sent one reached a socket). An
- * ended delivery never moves again. Each step's timestamp is set once (cancelled has none: the
- * notification's own row says when); reaching a step after `delivered` implies it was delivered.
- * A closed popup is a fact with a time, not a step.
+ * ended delivery never moves again. Each step's and each ending's timestamp is set once; reaching a
+ * step after `delivered` implies it was delivered. So a delivery is pending (queued or sent) exactly
+ * when it has no delivered, expired, failed or cancelled time, which is what the partial index of
+ * pending rows holds (`PENDING`). A closed popup is a fact with a time, not a step.
  */
 
 /** The steps of a delivery, in order. */
@@ -62,13 +63,23 @@ export function advance(step: Exclude<Step, 'queued'>): { set: string; guard: st
 export function end(ending: Ending, reason?: string): { set: string; guard: string } {
   const why = reason === undefined ? '' : `, reason = '${reason.replaceAll("'", "''")}'`;
   return {
-    set: `status = '${ending}'::"DeliveryStatus"${ending === 'cancelled' ? '' : `, ${column(ending)} = now()`}${why}`,
+    set: `status = '${ending}'::"DeliveryStatus", ${column(ending)} = now()${why}`,
     guard: `d.status IN (${statusList(ENDS_FROM[ending])})`,
   };
 }
 
 /** SQL that stamps when a popup was closed (alias `d`): once, and whatever the status. */
 export const CLOSED = { set: `closed_at = COALESCE(d.closed_at, now())`, guard: `d.closed_at IS NULL` } as const;
+
+/**
+ * Deliveries (alias `d`) still pending: queued or sent. The timestamps are the predicate of the
+ * partial index `deliveries_pending_idx` (subscriber_id, seq), so a lookup by user that ANDs this
+ * in reads only that user's pending rows; the status test keeps the answer exact for rows written
+ * before the index (or by hand) without those times. A lookup by notification must not use it
+ * (the planner could scan every pending row per probe): say `d.status IN ('queued', 'sent')` there.
+ */
+export const PENDING = `d.delivered_at IS NULL AND d.expired_at IS NULL AND d.failed_at IS NULL AND d.cancelled_at IS NULL
+  AND d.status IN ('queued', 'sent')`;
 
 /** Statuses in which a delivery is still in the user's inbox (not ended). */
 export const IN_INBOX = `d.status < 'expired'::"DeliveryStatus"`;

@@ -7,7 +7,7 @@ import {
   userRoom,
 } from '@herald/protocol';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/payload.js';
-import { advance, IN_INBOX } from '../delivery/status.js';
+import { advance, IN_INBOX, PENDING } from '../delivery/status.js';
 import type { Emitter } from '../gateway/types.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
@@ -75,12 +75,12 @@ export class InboxService {
        ), confirmed AS (
          UPDATE deliveries d SET ${CONFIRM.set}
           WHERE $4::bool AND d.subscriber_id = $1 AND d.seq <= (SELECT since FROM known)
-            AND d.status IN ('queued', 'sent') AND ${CONFIRM.guard}
+            AND ${PENDING} AND ${CONFIRM.guard}
           RETURNING d.notification_id
        ), head AS (
          SELECT last_seq,
                 COALESCE(since,
-                         (SELECT min(seq) - 1 FROM deliveries WHERE subscriber_id = $1 AND status IN ('queued', 'sent')),
+                         (SELECT min(d.seq) - 1 FROM deliveries d WHERE d.subscriber_id = $1 AND ${PENDING}),
                          last_seq) AS from_seq
            FROM known
        )

@@ -92,8 +92,9 @@ export class NotificationService {
   private async original(p: Prepared): Promise<Accepted | null> {
     const { appId, idempotencyKey, requestHash } = p.row;
     if (!idempotencyKey) return null;
-    const found = await this.prisma.notification.findUnique({
-      where: { appId_idempotencyKey: { appId, idempotencyKey } },
+    // At most one: (app_id, idempotency_key) is unique among keyed notifications (a partial index).
+    const found = await this.prisma.notification.findFirst({
+      where: { appId, idempotencyKey },
       select: { id: true, status: true, recipientCount: true, requestHash: true, createdAt: true },
     });
     if (!found) return null;
