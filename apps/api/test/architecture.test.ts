@@ -1,5 +1,5 @@
 /**
- * The walls of the code base (docs/architecture.md): no import cycle in the server; the path of a
+ * The walls of the code base (docs/architecture.md): no import cycle in the server or the SDK; the path of a
  * notification runs no code of the dashboard's, and platform/ none of what stands on it; the
  * protocol package imports nothing of ours (TypeBox only, and the SDK takes none of it); the SDK
  * and the dashboard reach the server only over HTTP and sockets; only the server touches the
@@ -96,6 +96,15 @@ function crossings(from: string[], to: string[]): string[] {
 describe('architecture', () => {
   it('has no import cycle in the server', () => {
     expect(cycles(graph(sources(join(ROOT, 'apps/api/src'))))).toEqual([]);
+  });
+
+  it('has no import cycle in the SDK (the client composes the connection, the catch-up and the popups)', () => {
+    const src = join(ROOT, 'packages/sdk/src');
+    const edges = graph(sources(src));
+    expect(edges.get(join(src, 'client.ts'))).toEqual(
+      expect.arrayContaining(['connection.ts', 'catchup.ts', 'popups.ts'].map((f) => join(src, f))),
+    );
+    expect(cycles(edges)).toEqual([]);
   });
 
   // Types are contracts, not coupling: a folder may name another's types (delivery names the socket
