@@ -37,6 +37,7 @@ import healthRoutes, { READY_TIMEOUT_MS } from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
 import notificationRoutes from './routes/notifications.js';
 import tokenRoutes from './routes/tokens.js';
+import topicRoutes from './routes/topics.js';
 import servicesPlugin from './services.js';
 
 export interface AppOptions {
@@ -139,6 +140,7 @@ export async function buildApp(opts: AppOptions) {
     await v1.register(notificationRoutes);
     await v1.register(tokenRoutes, { defaultTtlSeconds: opts.config.tokenTtlSeconds });
     await v1.register(inboxRoutes);
+    await v1.register(topicRoutes);
   });
   await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
   await app.register(adminAppRoutes, { defaultRateLimitPerMinute: opts.config.rateLimitPerMinute });

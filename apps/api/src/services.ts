@@ -10,6 +10,7 @@ import { adminNamespace } from './gateway/types.js';
 import { InboxService } from './inbox/inbox.js';
 import { type AcceptedEvent, NotificationService } from './intake/notifications.js';
 import { NotificationLog } from './log/notification-log.js';
+import { TopicRepository } from './topics/repository.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +21,7 @@ declare module 'fastify' {
     inbox: InboxService;
     notifications: NotificationService;
     notificationLog: NotificationLog;
+    topics: TopicRepository;
     userTokens: UserTokens;
   }
 }
@@ -58,6 +60,7 @@ export default fp(
       new AuditLog(fastify.prisma, (err) => fastify.log.error({ err }, 'could not write the audit log')),
     );
     fastify.decorate('apps', apps);
+    fastify.decorate('topics', new TopicRepository(fastify.sql));
     fastify.decorate('recorder', recorder);
     // The socket server is registered after the services; emit through it once it exists.
     fastify.decorate(

@@ -80,6 +80,11 @@ export const Errors = {
     'User "%s" has never connected nor been sent anything in this app.',
     404,
   ),
+  TopicNotFound: createError(
+    'HERALD_ERR_TOPIC_NOT_FOUND',
+    'Topic "%s" does not exist in this app; subscribing a user to it creates it.',
+    404,
+  ),
   AdminSignInRequired: createError('HERALD_ERR_SIGN_IN_REQUIRED', 'Sign in to the dashboard first.', 401),
   AdminSignInFailed: createError('HERALD_ERR_SIGN_IN_FAILED', 'The email or password is wrong.', 401),
   SignInThrottled: createError(

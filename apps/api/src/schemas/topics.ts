@@ -1,0 +1,80 @@
+import Type from 'typebox';
+import { UserId } from './notifications.js';
+
+/** What a topic's name may be: also the rule for `to: { topic }`. */
+export const TOPIC_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,99}$';
+const TOPIC_RULE =
+  '1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *)';
+
+export const TopicName = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: TOPIC_PATTERN,
+  description: `A topic of the app, such as news, project:42 or team/alpha: ${TOPIC_RULE}. In a path, encode "/" as %2F.`,
+});
+
+export const TopicParams = Type.Object({ topic: TopicName });
+export const UserTopicsParams = Type.Object({ userId: UserId });
+
+/** At most this many users per subscribe or unsubscribe call. */
+export const MAX_USERS_PER_CALL = 1000;
+
+export const MembersBody = Type.Object(
+  {
+    userIds: Type.Array(UserId, {
+      minItems: 1,
+      maxItems: MAX_USERS_PER_CALL,
+      description: `The users to add or remove (1 to ${MAX_USERS_PER_CALL}; repeats count once)`,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const MembershipChange = Type.Object({
+  topic: Type.String(),
+  changed: Type.Integer({
+    description: 'How many of the users this call added (or removed); the others already were (or were not) in it',
+  }),
+  subscribers: Type.Integer({ description: "The topic's size afterwards" }),
+});
+
+const Cursor = (what: string) =>
+  Type.Optional(
+    Type.String({ minLength: 1, maxLength: 256, description: `nextCursor of the previous page (${what})` }),
+  );
+const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 }));
+
+export const TopicsQuery = Type.Object(
+  {
+    cursor: Cursor('a topic name'),
+    limit: Limit,
+    prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only topics starting with this' })),
+  },
+  { additionalProperties: false },
+);
+
+export const MembersQuery = Type.Object({ cursor: Cursor('a user id'), limit: Limit }, { additionalProperties: false });
+
+export const TopicSummary = Type.Object({
+  topic: Type.String(),
+  subscribers: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const TopicList = Type.Object({
+  topics: Type.Array(TopicSummary),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const MemberPage = Type.Object({
+  topic: Type.String(),
+  subscribers: Type.Array(Type.Object({ userId: Type.String(), subscribedAt: Type.String({ format: 'date-time' }) })),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const UserTopics = Type.Object({
+  userId: Type.String(),
+  topics: Type.Array(Type.Object({ topic: Type.String(), subscribedAt: Type.String({ format: 'date-time' }) })),
+});
+
+export const Deleted = Type.Object({ topic: Type.String(), deleted: Type.Literal(true) });

@@ -1,0 +1,154 @@
+import type { Sql } from '../platform/db/database.js';
+import { keysetPage } from '../platform/lib/cursor.js';
+
+export interface TopicSummary {
+  topic: string;
+  subscribers: number;
+  createdAt: string;
+}
+
+export interface MembershipChange {
+  topic: string;
+  /** Users whose membership this call changed (the others already were, or were not, in it). */
+  changed: number;
+  /** The topic's size afterwards. */
+  subscribers: number;
+}
+
+/** PostgreSQL's codes for a deadlock and for a serialization failure: retry the statement. */
+const RETRYABLE = new Set(['40P01', '40001', '23503']);
+
+/**
+ * An app's topics and their members. Subscribing or unsubscribing costs one row per user and one
+ * update of the topic's count, whatever the topic's size; rows are locked in user-id order, so
+ * concurrent calls over the same users cannot deadlock each other.
+ */
+export class TopicRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** Adds users to a topic (creating the topic, and users Herald has not seen yet). */
+  async subscribe(appId: string, topic: string, userIds: string[]): Promise<MembershipChange> {
+    const users = [...new Set(userIds)].sort();
+    return this.retrying(async () => {
+      // The users first, in a statement of their own, so the second sees every one of them (one
+      // created meanwhile by a send included) in its snapshot.
+      await this.sql.query(
+        `WITH t AS (INSERT INTO topics (app_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING)
+         INSERT INTO subscribers (id, app_id, external_id)
+         SELECT gen_random_uuid()::text, $1, u FROM unnest($3::text[]) AS u ORDER BY u
+         ON CONFLICT (app_id, external_id) DO NOTHING`,
+        [appId, topic, users],
+      );
+      const [row] = await this.sql.query<{ subscribers: number; changed: number }>(
+        `WITH added AS (
+           INSERT INTO topic_subscriptions (app_id, topic, external_id, subscriber_id)
+           SELECT $1, $2, s.external_id, s.id FROM subscribers s
+            WHERE s.app_id = $1 AND s.external_id = ANY($3::text[]) ORDER BY s.external_id
+           ON CONFLICT DO NOTHING
+           RETURNING 1
+         )
+         UPDATE topics SET subscriber_count = subscriber_count + (SELECT count(*) FROM added)
+          WHERE app_id = $1 AND name = $2
+          RETURNING subscriber_count AS subscribers, (SELECT count(*)::int FROM added) AS changed`,
+        [appId, topic, users],
+      );
+      // The topic was deleted between the two statements: its row is gone, and so is the key
+      // the subscriptions need (23503 above, retried), or the update found nothing.
+      if (!row) throw Object.assign(new Error('the topic was deleted meanwhile'), { code: '40001' });
+      return { topic, changed: row.changed, subscribers: row.subscribers };
+    });
+  }
+
+  /** Removes users from a topic; users that were not in it (or a topic that does not exist) change nothing. */
+  async unsubscribe(appId: string, topic: string, userIds: string[]): Promise<MembershipChange> {
+    const users = [...new Set(userIds)].sort();
+    return this.retrying(async () => {
+      const [row] = await this.sql.query<{ subscribers: number; changed: number }>(
+        `WITH removed AS (
+           DELETE FROM topic_subscriptions
+            WHERE app_id = $1 AND topic = $2 AND external_id = ANY($3::text[])
+           RETURNING 1
+         )
+         UPDATE topics SET subscriber_count = subscriber_count - (SELECT count(*) FROM removed)
+          WHERE app_id = $1 AND name = $2
+          RETURNING subscriber_count AS subscribers, (SELECT count(*)::int FROM removed) AS changed`,
+        [appId, topic, users],
+      );
+      return { topic, changed: row?.changed ?? 0, subscribers: row?.subscribers ?? 0 };
+    });
+  }
+
+  /** Deletes a topic and its memberships; false if it did not exist. */
+  async remove(appId: string, topic: string): Promise<boolean> {
+    const rows = await this.sql.query('DELETE FROM topics WHERE app_id = $1 AND name = $2 RETURNING 1', [appId, topic]);
+    return rows.length > 0;
+  }
+
+  async get(appId: string, topic: string): Promise<TopicSummary | null> {
+    const [row] = await this.sql.query<TopicRow>(`SELECT ${SUMMARY} FROM topics WHERE app_id = $1 AND name = $2`, [
+      appId,
+      topic,
+    ]);
+    return row ? summary(row) : null;
+  }
+
+  /** The app's topics in name order, a page at a time (`after`: the previous page's last name). */
+  async list(appId: string, options: { after?: string; limit: number; prefix?: string }) {
+    const rows = await this.sql.query<TopicRow>(
+      `SELECT ${SUMMARY} FROM topics
+        WHERE app_id = $1 AND name > $2 AND ($4::text IS NULL OR starts_with(name, $4))
+        ORDER BY name LIMIT $3`,
+      [appId, options.after ?? '', options.limit + 1, options.prefix ?? null],
+    );
+    const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.name);
+    return { topics: page.map(summary), nextCursor };
+  }
+
+  /** A topic's members in user-id order, a page at a time. */
+  async members(appId: string, topic: string, options: { after?: string; limit: number }) {
+    const rows = await this.sql.query<{ external_id: string; created_at: Date }>(
+      `SELECT external_id, created_at FROM topic_subscriptions
+        WHERE app_id = $1 AND topic = $2 AND external_id > $3
+        ORDER BY external_id LIMIT $4`,
+      [appId, topic, options.after ?? '', options.limit + 1],
+    );
+    const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.external_id);
+    return {
+      subscribers: page.map((r) => ({ userId: r.external_id, subscribedAt: new Date(r.created_at).toISOString() })),
+      nextCursor,
+    };
+  }
+
+  /** The topics a user is in, in name order. */
+  async topicsOf(appId: string, userId: string): Promise<Array<{ topic: string; subscribedAt: string }>> {
+    const rows = await this.sql.query<{ topic: string; created_at: Date }>(
+      `SELECT topic, created_at FROM topic_subscriptions WHERE app_id = $1 AND external_id = $2 ORDER BY topic`,
+      [appId, userId],
+    );
+    return rows.map((r) => ({ topic: r.topic, subscribedAt: new Date(r.created_at).toISOString() }));
+  }
+
+  private async retrying<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt >= 3 || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+      }
+    }
+  }
+}
+
+interface TopicRow {
+  name: string;
+  subscriber_count: number;
+  created_at: Date;
+}
+
+const SUMMARY = 'name, subscriber_count, created_at';
+
+const summary = (r: TopicRow): TopicSummary => ({
+  topic: r.name,
+  subscribers: Number(r.subscriber_count),
+  createdAt: new Date(r.created_at).toISOString(),
+});
