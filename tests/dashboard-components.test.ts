@@ -257,4 +257,53 @@ describe('dashboard components', () => {
     await expect.poll(() => page.locator('herald-subscribers .empty').textContent()).toMatch(/No subscribers yet/);
     await page.context().close();
   });
+
+  it('herald-topics lists an app’s topics, opens one, adds users from a box and shows the outcome; a viewer only reads', async () => {
+    let added: unknown;
+    const topic = {
+      topic: 'team/alpha',
+      subscribers: 2,
+      public: false,
+      createdAt: new Date().toISOString(),
+    };
+    const members = {
+      topic: 'team/alpha',
+      subscribers: [
+        { userId: 'amy', subscribedAt: new Date().toISOString() },
+        { userId: 'bob', subscribedAt: new Date().toISOString() },
+      ],
+      nextCursor: null,
+    };
+    const routes = {
+      'GET /admin/api/apps': [{ id: 'shop', name: 'Shop' }],
+      'GET /admin/api/apps/shop/topics': { topics: [topic], nextCursor: null },
+      'GET /admin/api/apps/shop/topics/team%2Falpha': { topic, members },
+      'POST /admin/api/apps/shop/topics/team%2Falpha/subscribers': (_route: Route, body: unknown) => {
+        added = body;
+        return { topic: 'team/alpha', changed: 1, subscribers: 3 };
+      },
+    };
+    const page = await dashboard({ ...owner, ...routes }, '#/topics');
+    await page.locator('herald-topics tr[data-topic="team/alpha"] a').click();
+    await expect
+      .poll(() => page.locator('herald-topics [data-summary]').textContent())
+      .toMatch(/2 subscribers · app shop/);
+    expect(await page.locator('herald-topics tr[data-member]').allTextContents()).toHaveLength(2);
+    await page.getByRole('textbox', { name: 'Add users' }).fill('bob, carl\ncarl');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect
+      .poll(() => page.locator('herald-topics [role="status"]').textContent())
+      .toBe('Added 1 of 2 (1 already in it); 3 subscribers now.');
+    expect(added).toEqual({ userIds: ['bob', 'carl'] });
+    await page.context().close();
+
+    const viewer = await dashboard(
+      { 'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' }, ...routes },
+      '#/topics/shop~team%2Falpha',
+    );
+    await expect.poll(() => viewer.locator('herald-topics tr[data-member]').count()).toBe(2);
+    expect(await viewer.getByRole('button', { name: 'Remove' }).count()).toBe(0);
+    expect(await viewer.getByLabel('Add users').count()).toBe(0);
+    await viewer.context().close();
+  });
 });

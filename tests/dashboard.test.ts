@@ -135,6 +135,24 @@ describe('dashboard', () => {
     await shot(page, 'subscribers');
   });
 
+  it('creates a topic and adds users to it; the API sees them', async () => {
+    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('textbox', { name: 'New topic' }).fill('team/alpha');
+    await page.getByLabel('Users may subscribe themselves').check();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.locator('herald-topics tr[data-topic="team/alpha"] a').click();
+    await page.getByRole('textbox', { name: 'Add users' }).fill('zoe, yan');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect.poll(() => page.locator('herald-topics tr[data-member]').count()).toBe(2);
+    const { body } = await api<{ topic: string; subscribers: number; public: boolean }>(
+      herald.url,
+      `/v1/topics/${encodeURIComponent('team/alpha')}`,
+      { key: API_KEY },
+    );
+    expect(body).toMatchObject({ topic: 'team/alpha', subscribers: 2, public: true });
+    await shot(page, 'topics');
+  });
+
   it('creates and revokes an API key; the revoked key is refused on its next call', async () => {
     await page.getByRole('link', { name: 'Apps & keys' }).click();
     const app = page.locator('herald-apps [data-app=default]');

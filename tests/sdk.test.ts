@@ -1,7 +1,7 @@
 /**
  * The browser SDK in real Chromium, embedded on an integrator's page of another origin: one popup
  * per notification across tabs, read state across tabs, denied permission, WebSocket blocked,
- * in-band token refresh, the soft prompt and the lazily loaded inbox widget.
+ * in-band token refresh, the soft prompt, the lazily loaded inbox widget and topics chosen on the page.
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,9 +21,10 @@ let siteUrl: string;
 let browser: Browser;
 
 /** The integrator's backend signs user tokens itself, with any lifetime (the SDK refreshes them). */
-function token(userId: string, ttlSeconds: number): string {
+function token(userId: string, ttlSeconds: number, topics?: string[]): string {
   const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256' });
-  return sign({ sub: userId, aud: 'default', exp: Math.floor(Date.now() / 1000) + ttlSeconds });
+  const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+  return sign({ sub: userId, aud: 'default', exp, ...(topics ? { topics } : {}) });
 }
 
 function integratorSite(heraldUrl: string): Server {
@@ -32,7 +33,8 @@ function integratorSite(heraldUrl: string): Server {
     const user = url.searchParams.get('user') ?? 'anon';
     if (url.pathname === '/token') {
       const ttl = Number(url.searchParams.get('ttl') ?? 600);
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(token(user, ttl));
+      const topics = url.searchParams.get('topics')?.split(',').filter(Boolean);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(token(user, ttl, topics));
       return;
     }
     const options = {
@@ -49,7 +51,7 @@ function integratorSite(heraldUrl: string): Server {
   Herald.on('error', (e) => window.errors.push(e.code));
   Herald.on('refreshed', () => window.refreshes++);
   Herald.on('state', (s) => { if (s.state === 'connected') window.connects++; });
-  Herald.init({ ...${JSON.stringify(options)}, token: () => fetch('/token?user=${user}&ttl=${url.searchParams.get('ttl') ?? 600}').then((r) => r.text()) });
+  Herald.init({ ...${JSON.stringify(options)}, token: () => fetch('/token?user=${user}&ttl=${url.searchParams.get('ttl') ?? 600}&topics=${encodeURIComponent(url.searchParams.get('topics') ?? '')}').then((r) => r.text()) });
 </script></body></html>`);
   });
 }
@@ -157,6 +159,45 @@ describe('browser SDK', () => {
       .poll(() => b.page.locator('herald-inbox').evaluate((el) => (el as unknown as { unread: number }).unread))
       .toBe(0);
     expect([...a.consoleErrors, ...b.consoleErrors]).toEqual([]);
+    await ctx.close();
+  });
+
+  it('subscribes on the page to a public topic and to those its token grants, and is refused the others with a code', async () => {
+    const user = `topics-${uid()}`;
+    const open_ = `open-news-${uid()}`;
+    const made = await api(herald.url, `/v1/topics/${open_}`, { method: 'PUT', key: API_KEY, body: { public: true } });
+    expect(made.body).toMatchObject({ topic: open_, public: true, subscribers: 0 });
+    const ctx = await context('default');
+    const { page, consoleErrors } = await open(ctx, `user=${user}&topics=${encodeURIComponent('project:*')}`);
+    const result = await page.evaluate(async (publicTopic) => {
+      const H = (window as unknown as { Herald: Record<string, (t?: string) => Promise<unknown>> }).Herald;
+      await H.subscribe?.('project:42');
+      await H.subscribe?.(publicTopic);
+      await H.subscribe?.(publicTopic); // twice: no error
+      const refused = await H.subscribe?.('team/secret').then(
+        () => 'accepted',
+        (e: { code?: string }) => e.code,
+      );
+      const invalid = await H.subscribe?.('has space').then(
+        () => 'accepted',
+        (e: { code?: string }) => e.code,
+      );
+      const before = await H.topics?.();
+      await H.unsubscribe?.('project:42');
+      return { refused, invalid, before, after: await H.topics?.() };
+    }, open_);
+    expect(result).toEqual({
+      refused: 'HERALD_ERR_TOPIC_FORBIDDEN',
+      invalid: 'HERALD_ERR_VALIDATION',
+      before: [open_, 'project:42'].sort(),
+      after: [open_],
+    });
+    // The backend sees what the page did.
+    const seen = await api<{ topics: Array<{ topic: string }> }>(herald.url, `/v1/users/${user}/topics`, {
+      key: API_KEY,
+    });
+    expect(seen.body.topics.map((t) => t.topic)).toEqual([open_]);
+    expect(consoleErrors).toEqual([]);
     await ctx.close();
   });
 

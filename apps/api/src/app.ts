@@ -13,6 +13,7 @@ import adminPresencePlugin from './admin/socket/presence.js';
 import adminStatsPlugin from './admin/socket/stats.js';
 import adminOverviewRoutes from './admin/stats/routes.js';
 import adminSubscriberRoutes from './admin/subscribers/routes.js';
+import adminTopicRoutes from './admin/topics/routes.js';
 import authPlugin from './auth/api-keys.js';
 import socketLimitsPlugin from './gateway/socket-limits.js';
 import socketPlugin from './gateway/socket-server.js';
@@ -148,6 +149,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(adminOverviewRoutes);
   await app.register(adminNotificationRoutes);
   await app.register(adminSubscriberRoutes);
+  await app.register(adminTopicRoutes);
   await app.register(adminQueueRoutes);
   await app.register(adminAuditRoutes);
   await app.register(adminAccountRoutes);

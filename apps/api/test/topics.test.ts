@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { createSigner } from 'fast-jwt';
+import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiKeyPrefix, generateApiKey, hashApiKey } from '../src/platform/lib/secrets.js';
+import { granted, parseGrants } from '../src/auth/topic-grants.js';
+import { apiKeyPrefix, generateApiKey, hashApiKey, hashPassword } from '../src/platform/lib/secrets.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 let testDb: TestDatabase;
@@ -170,5 +173,168 @@ describe('reading topics', () => {
     expect((await call('GET', path(topic))).statusCode).toBe(200);
     // Without a key, nothing.
     expect((await stack.app.inject({ method: 'GET', url: '/v1/topics' })).statusCode).toBe(401);
+  });
+});
+
+describe('topics chosen by the user (the socket)', () => {
+  const tokenFor = async (userId: string, topics?: unknown) => {
+    const { jwtSecret } = await stack.db.prisma.app.findUniqueOrThrow({ where: { id: stack.appId } });
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    return createSigner({ key: jwtSecret, algorithm: 'HS256' })({ sub: userId, aud: stack.appId, exp, topics });
+  };
+  const connect = async (token: string): Promise<Socket> => {
+    const socket = connectClient(stack.baseUrl, { auth: { token }, transports: ['websocket'], reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    return socket;
+  };
+  const ask = (socket: Socket, event: string, payload: object) =>
+    socket.timeout(5000).emitWithAck(event, payload) as Promise<{ ok: boolean; code?: string; topics?: string[] }>;
+
+  it('matches grants: * stands for any characters, everything else is literal', () => {
+    expect(granted('project:42', ['project:*'])).toBe(true);
+    expect(granted('project:', ['project:*'])).toBe(true);
+    expect(granted('team/alpha', ['team/*'])).toBe(true);
+    expect(granted('teams', ['team/*'])).toBe(false);
+    expect(granted('newsXletter', ['news.letter'])).toBe(false);
+    expect(granted('news.letter', ['news.letter'])).toBe(true);
+    expect(granted('anything', ['*'])).toBe(true);
+    expect(granted('has space', ['*'])).toBe(false);
+    expect(parseGrants(undefined)).toEqual([]);
+    expect(parseGrants('news')).toHaveProperty('problem');
+    expect(parseGrants(['ok', 'not ok'])).toHaveProperty('problem');
+  });
+
+  it('lets a user join public topics and granted ones, refuses the others with a code, and keeps the count', async () => {
+    const user = fresh('sock');
+    const open = fresh('open');
+    expect((await call('PUT', path(open), { public: true })).json()).toMatchObject({ topic: open, public: true });
+    const closed = fresh('closed');
+    expect((await call('PUT', path(closed), {})).json()).toMatchObject({ topic: closed, public: false });
+    const socket = await connect(await tokenFor(user, ['granted/*']));
+    try {
+      expect(await ask(socket, 'topics:subscribe', { topic: open })).toEqual({
+        ok: true,
+        topic: open,
+        subscribed: true,
+      });
+      expect(await ask(socket, 'topics:subscribe', { topic: 'granted/x' })).toMatchObject({ ok: true });
+      const refused = await ask(socket, 'topics:subscribe', { topic: closed });
+      expect(refused).toMatchObject({ ok: false, code: 'HERALD_ERR_TOPIC_FORBIDDEN' });
+      expect(await ask(socket, 'topics:subscribe', { topic: 42 } as object)).toMatchObject({
+        ok: false,
+        code: 'HERALD_ERR_VALIDATION',
+      });
+      expect((await ask(socket, 'topics:list', {})).topics).toEqual(['granted/x', open].sort());
+      // The backend put the user in the closed topic: the user cannot leave it from the page.
+      await subscribe(closed, [user]);
+      expect(await ask(socket, 'topics:unsubscribe', { topic: closed })).toMatchObject({
+        code: 'HERALD_ERR_TOPIC_FORBIDDEN',
+      });
+      expect(await ask(socket, 'topics:unsubscribe', { topic: open })).toEqual({
+        ok: true,
+        topic: open,
+        subscribed: false,
+      });
+      expect((await call('GET', path(open))).json()).toMatchObject({ subscribers: 0 });
+      expect((await call('GET', path(closed))).json()).toMatchObject({ subscribers: 1 });
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('refuses a token whose topics claim is not a list of patterns, at the handshake', async () => {
+    const socket = connectClient(stack.baseUrl, {
+      auth: { token: await tokenFor('bad-claim', 'everything') },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const error = await new Promise<Error & { data?: { code: string } }>((resolve) =>
+      socket.once('connect_error', resolve),
+    );
+    socket.disconnect();
+    expect(error.data?.code).toBe('HERALD_ERR_TOKEN_INVALID');
+    expect(error.message).toMatch(/"topics" claim/);
+  });
+
+  it('signs the grants into the tokens POST /v1/tokens issues, and refuses a pattern outside the rule', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { userId: 'granted-user', topics: ['project:*', 'news'] },
+    });
+    expect(res.statusCode).toBe(200);
+    const claims = JSON.parse(Buffer.from(res.json().token.split('.')[1], 'base64url').toString());
+    expect(claims.topics).toEqual(['project:*', 'news']);
+    const bad = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { userId: 'granted-user', topics: ['has space'] },
+    });
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 'HERALD_ERR_VALIDATION']);
+  });
+});
+
+describe('topics in the dashboard (admin API)', () => {
+  const PASSWORD = 'correct horse battery';
+  const signIn = async (email: string, role: 'admin' | 'viewer') => {
+    await stack.db.prisma.admin.create({ data: { email, role, passwordHash: await hashPassword(PASSWORD) } });
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/session',
+      payload: { email, password: PASSWORD },
+    });
+    const cookie = res.cookies.find((c) => c.name === 'herald_session');
+    return `herald_session=${cookie?.value}`;
+  };
+  const admin = (cookie: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    stack.app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+
+  it('lets an admin create, fill, page, empty and delete a topic, each change in the audit log; a viewer only looks', async () => {
+    const ops = await signIn(`ops-${randomUUID()}@example.com`, 'admin');
+    const viewer = await signIn(`viewer-${randomUUID()}@example.com`, 'viewer');
+    const topic = fresh('team/ops');
+    const base = `/admin/api/apps/${stack.appId}/topics/${encodeURIComponent(topic)}`;
+
+    expect((await admin(ops, 'PATCH', base, { public: true })).json()).toMatchObject({ topic, public: true });
+    const added = await admin(ops, 'POST', `${base}/subscribers`, { userIds: ['d1', 'd2', 'd3'] });
+    expect(added.json()).toEqual({ topic, changed: 3, subscribers: 3 });
+    const page = (await admin(viewer, 'GET', `${base}?limit=2`)).json();
+    expect(page.topic).toMatchObject({ topic, subscribers: 3, public: true });
+    expect(page.members.subscribers.map((m: { userId: string }) => m.userId)).toEqual(['d1', 'd2']);
+    expect(page.members.nextCursor).toBe('d2');
+    const list = (
+      await admin(viewer, 'GET', `/admin/api/apps/${stack.appId}/topics?prefix=${encodeURIComponent(topic)}`)
+    ).json();
+    expect(list.topics).toEqual([expect.objectContaining({ topic, subscribers: 3 })]);
+
+    // A viewer may not change anything.
+    const refused = await admin(viewer, 'POST', `${base}/subscribers/remove`, { userIds: ['d1'] });
+    expect([refused.statusCode, refused.json().code]).toEqual([403, 'HERALD_ERR_FORBIDDEN']);
+
+    expect((await admin(ops, 'POST', `${base}/subscribers/remove`, { userIds: ['d1', 'zz'] })).json()).toEqual({
+      topic,
+      changed: 1,
+      subscribers: 2,
+    });
+    expect((await admin(ops, 'DELETE', base)).json()).toEqual({ topic, deleted: true });
+    expect((await admin(viewer, 'GET', base)).statusCode).toBe(404);
+    const unknownApp = await admin(viewer, 'GET', '/admin/api/apps/no-such-app/topics');
+    expect(unknownApp.statusCode).toBe(404);
+
+    const audit = await stack.db.prisma.auditEvent.findMany({
+      where: { targetType: 'topic', targetId: topic },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(audit.map((a) => a.action)).toEqual([
+      'topic.update',
+      'topic.subscribe',
+      'topic.unsubscribe',
+      'topic.delete',
+    ]);
   });
 });

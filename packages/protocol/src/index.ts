@@ -40,6 +40,15 @@ export const ClientEvent = {
   Sync: 'sync',
   InboxList: 'inbox:list',
   InboxUnread: 'inbox:unread',
+  /**
+   * Subscribe this user to a topic, `{ topic }`: allowed for the app's public topics and for those
+   * the token's `topics` claim grants (else `HERALD_ERR_TOPIC_FORBIDDEN`).
+   */
+  Subscribe: 'topics:subscribe',
+  /** Take this user out of a topic, `{ topic }`: the same rule as subscribing. */
+  Unsubscribe: 'topics:unsubscribe',
+  /** The topics this user is in. */
+  Topics: 'topics:list',
 } as const;
 
 /** Codes carried in `connect_error` `data.code` when a handshake is refused. */
@@ -148,6 +157,24 @@ export interface ReadRequest {
   ids?: string[];
 }
 
+/** `topics:subscribe` and `topics:unsubscribe` request. */
+export interface TopicRequest {
+  topic: string;
+}
+
+/** Reply to `topics:subscribe` / `topics:unsubscribe`: whether the user is in the topic now. */
+export interface TopicReply {
+  ok: true;
+  topic: string;
+  subscribed: boolean;
+}
+
+/** Reply to `topics:list`: the user's topics, in name order. */
+export interface TopicsReply {
+  ok: true;
+  topics: string[];
+}
+
 export type ErrorReply = {
   ok: false;
   code: string;
@@ -206,6 +233,9 @@ export interface ClientToServerEvents {
     request: Record<string, never>,
     reply: (r: { ok: true; unread: number } | ErrorReply) => void,
   ) => void;
+  'topics:subscribe': (request: TopicRequest, reply: (r: TopicReply | ErrorReply) => void) => void;
+  'topics:unsubscribe': (request: TopicRequest, reply: (r: TopicReply | ErrorReply) => void) => void;
+  'topics:list': (request: Record<string, never>, reply: (r: TopicsReply | ErrorReply) => void) => void;
 }
 
 /** The room every socket of one user joins. */

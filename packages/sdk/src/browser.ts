@@ -35,6 +35,11 @@ function loadInbox(base?: string): Promise<void> {
   return inboxLoading;
 }
 
+function initialized(): HeraldClient {
+  if (!client) throw new Error('Call Herald.init({ token }) first.');
+  return client;
+}
+
 const Herald = {
   version: __VERSION__,
   DisconnectCode,
@@ -80,6 +85,17 @@ const Herald = {
       if (i >= 0) early.splice(i, 1);
       off?.();
     };
+  },
+  /** Puts this user in a topic the app allows (see the client's `subscribe`). */
+  async subscribe(topic: string): Promise<void> {
+    return initialized().subscribe(topic);
+  },
+  async unsubscribe(topic: string): Promise<void> {
+    return initialized().unsubscribe(topic);
+  },
+  /** The topics this user is in. */
+  async topics(): Promise<string[]> {
+    return initialized().topics();
   },
   get client(): HeraldClient | undefined {
     return client;

@@ -1,4 +1,11 @@
-import { ClientEvent, type InboxListRequest, type InboxPage, ServerEvent } from '@herald/protocol';
+import {
+  ClientEvent,
+  type InboxListRequest,
+  type InboxPage,
+  ServerEvent,
+  type TopicReply,
+  type TopicsReply,
+} from '@herald/protocol';
 import { CatchUp, Cursor } from './catchup.js';
 import type { State, StateContext } from './codes.js';
 import { Connection } from './connection.js';
@@ -121,6 +128,24 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     this._pops.close('all');
     this._emit('unread', unread);
     return unread;
+  }
+
+  /**
+   * Puts this user in a topic: one the app made public, or one the token's `topics` claim grants
+   * (else it rejects with code `HERALD_ERR_TOPIC_FORBIDDEN`). Subscribing twice is not an error.
+   */
+  async subscribe(topic: string): Promise<void> {
+    await this._conn.request<TopicReply>(ClientEvent.Subscribe, { topic });
+  }
+
+  /** Takes this user out of a topic (the same rule as `subscribe`). */
+  async unsubscribe(topic: string): Promise<void> {
+    await this._conn.request<TopicReply>(ClientEvent.Unsubscribe, { topic });
+  }
+
+  /** The topics this user is in, whoever subscribed them. */
+  async topics(): Promise<string[]> {
+    return (await this._conn.request<TopicsReply>(ClientEvent.Topics, {})).topics;
   }
 
   /** Connects again after `disconnect()` or a refusal the client stopped at. */

@@ -5,6 +5,8 @@ CREATE TABLE "topics" (
     -- Kept by every subscribe and unsubscribe (by the number of rows each added or removed), so
     -- listing topics with their sizes reads no subscription.
     "subscriber_count" INTEGER NOT NULL DEFAULT 0,
+    -- Users may subscribe themselves from the SDK (otherwise only the backend, or a JWT grant).
+    "public" BOOLEAN NOT NULL DEFAULT false,
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "topics_pkey" PRIMARY KEY ("app_id", "name")

@@ -2,6 +2,7 @@ import type { JWT } from '@fastify/jwt';
 import { Errors } from '../platform/lib/errors.js';
 import { isStorableText } from '../platform/lib/text.js';
 import { type AppDirectory, secretStanding } from './app-directory.js';
+import { parseGrants } from './topic-grants.js';
 
 export interface UserClaims {
   appId: string;
@@ -15,6 +16,8 @@ export interface UserClaims {
    * the previous secret's grace when that secret signed it, whichever comes first.
    */
   validUntil: number;
+  /** The `topics` claim: patterns of topics the user may subscribe to from the SDK (auth/topic-grants.ts). */
+  topics: string[];
 }
 
 export type TokenFailure = 'missing' | 'invalid' | 'expired' | 'unknown-app' | 'origin' | 'revoked' | 'too-long';
@@ -56,12 +59,18 @@ export class UserTokens {
     readonly maxLifetimeSeconds = MAX_TOKEN_LIFETIME_S,
   ) {}
 
-  async issue(appId: string, userId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+  async issue(
+    appId: string,
+    userId: string,
+    ttlSeconds: number,
+    topics?: string[],
+  ): Promise<{ token: string; expiresAt: Date }> {
     if (ttlSeconds > this.maxLifetimeSeconds) throw new Errors.TokenTtlTooLong(ttlSeconds, this.maxLifetimeSeconds);
     const app = await this.apps.get(appId);
     if (!app) throw new TokenError('unknown-app', `App ${appId} does not exist.`);
     const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
-    const token = this.jwt.sign({ sub: userId, aud: appId, exp }, { key: app.jwtSecret, algorithm: 'HS256' });
+    const claims = { sub: userId, aud: appId, exp, ...(topics?.length ? { topics } : {}) };
+    const token = this.jwt.sign(claims, { key: app.jwtSecret, algorithm: 'HS256' });
     return { token, expiresAt: new Date(exp * 1000) };
   }
 
@@ -140,7 +149,9 @@ export class UserTokens {
         `Token lives too long: it expires at ${expiryText(exp)}, but this server accepts tokens that expire within ${this.maxLifetimeSeconds} seconds (HERALD_MAX_TOKEN_LIFETIME_SECONDS); sign shorter-lived tokens.`,
       );
     }
-    return { appId, userId: payload.sub, exp, secretId, validUntil: Math.min(exp * 1000, graceUntil) };
+    const topics = parseGrants((payload as { topics?: unknown }).topics);
+    if (!Array.isArray(topics)) throw new TokenError('invalid', `Invalid token: ${topics.problem}.`);
+    return { appId, userId: payload.sub, exp, secretId, validUntil: Math.min(exp * 1000, graceUntil), topics };
   }
 }
 

@@ -4,15 +4,18 @@ import type { DeliveryEvent, DeliveryRecorder } from '../delivery/recorder.js';
 import type { InboxService, Subscriber } from '../inbox/inbox.js';
 import { intOrNull, MAX_SEQ } from '../platform/lib/cursor.js';
 import { isUuid } from '../platform/lib/text.js';
+import type { TopicRepository } from '../topics/repository.js';
 import { catchUp } from './catch-up.js';
 import { watchCredentials } from './credentials.js';
 import { tokenFailureCode } from './handshake.js';
+import { handleTopics } from './topics.js';
 import type { GatewayServer } from './types.js';
 
 interface GatewayDeps {
   recorder: DeliveryRecorder;
   inbox: InboxService;
   tokens: UserTokens;
+  topics: TopicRepository;
   ackTimeoutMs: number;
   log: { error(obj: object, msg: string): void };
   /** Each ack's latency in seconds (metrics). */
@@ -89,6 +92,7 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
           socket.data.exp = claims.exp;
           socket.data.secretId = claims.secretId;
           socket.data.validUntil = claims.validUntil;
+          socket.data.topicGrants = claims.topics;
           rearm();
           return { ok: true as const, exp: claims.exp };
         } catch (error) {
@@ -143,5 +147,7 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     socket.on(ClientEvent.InboxUnread, (_request, reply) =>
       answer(reply, async () => ({ ok: true as const, unread: await deps.inbox.unread(subscriber) })),
     );
+
+    handleTopics(socket, deps.topics, answer);
   });
 }

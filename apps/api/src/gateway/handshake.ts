@@ -49,6 +49,7 @@ export function authenticateHandshake(tokens: UserTokens, subscribers: Subscribe
       socket.data.since = since;
       socket.data.secretId = claims.secretId;
       socket.data.validUntil = claims.validUntil;
+      socket.data.topicGrants = claims.topics;
       if (origin) socket.data.origin = origin;
       socket.data.subscriberId = await subscribers.touch(claims.appId, claims.userId);
       // Keep only what later checks read; the token and the other headers would sit in memory per socket.

@@ -57,6 +57,9 @@ export const USER_EVENT_CLASSES: Readonly<Record<string, EventClass>> = {
   [ClientEvent.Clicked]: 'report',
   [ClientEvent.Closed]: 'report',
   [ClientEvent.AuthRefresh]: 'auth',
+  [ClientEvent.Subscribe]: 'write',
+  [ClientEvent.Unsubscribe]: 'write',
+  [ClientEvent.Topics]: 'query',
 };
 
 /** Rows one query token pays for: a page of up to 25 costs one token, a page of 100 four. */

@@ -91,6 +91,7 @@ export default fp(
       recorder: fastify.recorder,
       inbox: fastify.inbox,
       tokens: fastify.userTokens,
+      topics: fastify.topics,
       ackTimeoutMs: opts.ackTimeoutMs,
       log: fastify.log,
       observeAck: (seconds) => fastify.metrics.ackLatency.observe(seconds),

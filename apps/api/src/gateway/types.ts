@@ -43,6 +43,8 @@ export interface SocketData {
   /** The page's origin, when the handshake had one: a change of the app's allowed origins rechecks it. */
   origin?: string;
   subscriberId: string;
+  /** The token's `topics` claim: topics this user may subscribe to from the SDK besides the public ones. */
+  topicGrants: string[];
   /** `auth.since` of the handshake: where catch-up on connect starts (null: the oldest undelivered). */
   since: number | null;
   /** Set while (and after) catch-up on connect runs: live notifications wait for it. */

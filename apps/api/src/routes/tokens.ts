@@ -22,8 +22,8 @@ const tokens: FastifyPluginAsyncTypebox<{ defaultTtlSeconds: number }> = async (
     },
     async (request) => {
       const { appId } = request.tenant;
-      const { userId, ttlSeconds = opts.defaultTtlSeconds } = request.body;
-      const { token, expiresAt } = await fastify.userTokens.issue(appId, userId, ttlSeconds);
+      const { userId, ttlSeconds = opts.defaultTtlSeconds, topics } = request.body;
+      const { token, expiresAt } = await fastify.userTokens.issue(appId, userId, ttlSeconds, topics);
       return { token, expiresAt: expiresAt.toISOString(), appId, userId };
     },
   );

@@ -9,6 +9,7 @@ import {
   MembersQuery,
   TopicList,
   TopicParams,
+  TopicSettings,
   TopicSummary,
   TopicsQuery,
   UserTopics,
@@ -82,6 +83,23 @@ const topics: FastifyPluginAsyncTypebox = async (fastify) => {
         limit: request.query.limit ?? 100,
         prefix: request.query.prefix,
       }),
+  );
+
+  fastify.put(
+    '/v1/topics/:topic',
+    {
+      onRequest: fastify.apiRateLimit.read,
+      schema: {
+        summary: 'Create a topic, or change its settings',
+        description: 'Settings left out keep their value (a new topic: not public).',
+        tags: TAG,
+        security,
+        params: TopicParams,
+        body: TopicSettings,
+        response: { 200: TopicSummary, ...errorResponses(400, 401, 413, 415, 429) },
+      },
+    },
+    async (request) => repo.put(request.tenant.appId, request.params.topic, request.body),
   );
 
   fastify.get(

@@ -5,6 +5,15 @@ export const CreateTokenBody = Type.Object(
   {
     userId: UserId,
     ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 2_592_000 })),
+    topics: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:/@*-]+$' }), {
+        maxItems: 100,
+        uniqueItems: true,
+        description:
+          'Topics this user may subscribe to (and leave) from the SDK, besides the public ones: names in ' +
+          'which * stands for any characters (project:*, team/alpha). Signed into the token as its `topics` claim.',
+      }),
+    ),
   },
   { additionalProperties: false, examples: [{ userId: 'alice' }] },
 );

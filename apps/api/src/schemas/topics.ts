@@ -58,8 +58,22 @@ export const MembersQuery = Type.Object({ cursor: Cursor('a user id'), limit: Li
 export const TopicSummary = Type.Object({
   topic: Type.String(),
   subscribers: Type.Integer(),
+  public: Type.Boolean({ description: 'Users may subscribe themselves from the SDK' }),
   createdAt: Type.String({ format: 'date-time' }),
 });
+
+export const TopicSettings = Type.Object(
+  {
+    public: Type.Optional(
+      Type.Boolean({
+        description:
+          'Whether users may subscribe themselves from the SDK (Herald.subscribe). Otherwise only your backend ' +
+          "can, or a user whose token's `topics` claim grants the topic. A new topic is not public.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const TopicList = Type.Object({
   topics: Type.Array(TopicSummary),

@@ -4,6 +4,8 @@ import { keysetPage } from '../platform/lib/cursor.js';
 export interface TopicSummary {
   topic: string;
   subscribers: number;
+  /** Users may subscribe themselves from the SDK. */
+  public: boolean;
   createdAt: string;
 }
 
@@ -78,6 +80,26 @@ export class TopicRepository {
     });
   }
 
+  /** Creates the topic, or changes its settings; returns it. */
+  async put(appId: string, topic: string, settings: { public?: boolean }): Promise<TopicSummary> {
+    const [row] = await this.sql.query<TopicRow>(
+      `INSERT INTO topics (app_id, name, public) VALUES ($1, $2, COALESCE($3, false))
+       ON CONFLICT (app_id, name) DO UPDATE SET public = COALESCE($3, topics.public)
+       RETURNING ${SUMMARY}`,
+      [appId, topic, settings.public ?? null],
+    );
+    return summary(row as TopicRow);
+  }
+
+  /** Whether users may subscribe themselves to this topic (false for one that does not exist). */
+  async isPublic(appId: string, topic: string): Promise<boolean> {
+    const rows = await this.sql.query('SELECT 1 FROM topics WHERE app_id = $1 AND name = $2 AND public', [
+      appId,
+      topic,
+    ]);
+    return rows.length > 0;
+  }
+
   /** Deletes a topic and its memberships; false if it did not exist. */
   async remove(appId: string, topic: string): Promise<boolean> {
     const rows = await this.sql.query('DELETE FROM topics WHERE app_id = $1 AND name = $2 RETURNING 1', [appId, topic]);
@@ -142,13 +164,15 @@ export class TopicRepository {
 interface TopicRow {
   name: string;
   subscriber_count: number;
+  public: boolean;
   created_at: Date;
 }
 
-const SUMMARY = 'name, subscriber_count, created_at';
+const SUMMARY = 'name, subscriber_count, public, created_at';
 
 const summary = (r: TopicRow): TopicSummary => ({
   topic: r.name,
   subscribers: Number(r.subscriber_count),
+  public: r.public,
   createdAt: new Date(r.created_at).toISOString(),
 });

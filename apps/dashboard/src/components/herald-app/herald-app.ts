@@ -11,6 +11,7 @@ import '../herald-composer/herald-composer.js';
 import '../herald-notifications/herald-notifications.js';
 import '../herald-notification-detail/herald-notification-detail.js';
 import '../herald-subscribers/herald-subscribers.js';
+import '../herald-topics/herald-topics.js';
 import '../herald-apps/herald-apps.js';
 import '../herald-queue/herald-queue.js';
 import '../herald-audit/herald-audit.js';
@@ -21,6 +22,7 @@ const PAGES = [
   ['compose', 'Send'],
   ['notifications', 'Notifications'],
   ['subscribers', 'Subscribers'],
+  ['topics', 'Topics'],
   ['apps', 'Apps & keys'],
   ['queue', 'Queue'],
   ['audit', 'Audit log'],
@@ -146,6 +148,8 @@ export class HeraldApp extends LitElement {
           : html`<herald-notifications></herald-notifications>`;
       case 'subscribers':
         return html`<herald-subscribers .subscriberId=${arg}></herald-subscribers>`;
+      case 'topics':
+        return html`<herald-topics .selection=${arg}></herald-topics>`;
       case 'apps':
         return html`<herald-apps></herald-apps>`;
       case 'queue':
