@@ -13,9 +13,12 @@ export const MAX_GRANTS = 100;
 const GRANT = /^[A-Za-z0-9_.:/@*-]{1,100}$/;
 const NAME = new RegExp(TOPIC_PATTERN);
 
+/** No grants: one shared (frozen) list, not an empty array kept on every socket. */
+const NONE: readonly string[] = Object.freeze([]);
+
 /** The claim's patterns, or a sentence saying what is wrong with it. Absent: no grants. */
-export function parseGrants(claim: unknown): string[] | { problem: string } {
-  if (claim === undefined || claim === null) return [];
+export function parseGrants(claim: unknown): readonly string[] | { problem: string } {
+  if (claim === undefined || claim === null) return NONE;
   if (
     !Array.isArray(claim) ||
     claim.length > MAX_GRANTS ||

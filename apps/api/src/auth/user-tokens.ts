@@ -17,7 +17,7 @@ export interface UserClaims {
    */
   validUntil: number;
   /** The `topics` claim: patterns of topics the user may subscribe to from the SDK (auth/topic-grants.ts). */
-  topics: string[];
+  topics: readonly string[];
 }
 
 export type TokenFailure = 'missing' | 'invalid' | 'expired' | 'unknown-app' | 'origin' | 'revoked' | 'too-long';
@@ -150,7 +150,7 @@ export class UserTokens {
       );
     }
     const topics = parseGrants((payload as { topics?: unknown }).topics);
-    if (!Array.isArray(topics)) throw new TokenError('invalid', `Invalid token: ${topics.problem}.`);
+    if ('problem' in topics) throw new TokenError('invalid', `Invalid token: ${topics.problem}.`);
     return { appId, userId: payload.sub, exp, secretId, validUntil: Math.min(exp * 1000, graceUntil), topics };
   }
 }

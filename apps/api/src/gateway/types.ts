@@ -44,7 +44,7 @@ export interface SocketData {
   origin?: string;
   subscriberId: string;
   /** The token's `topics` claim: topics this user may subscribe to from the SDK besides the public ones. */
-  topicGrants: string[];
+  topicGrants: readonly string[];
   /** `auth.since` of the handshake: where catch-up on connect starts (null: the oldest undelivered). */
   since: number | null;
   /** Set while (and after) catch-up on connect runs: live notifications wait for it. */
