@@ -276,7 +276,11 @@ describe('dashboard components', () => {
     };
     const routes = {
       'GET /admin/api/apps': [{ id: 'shop', name: 'Shop' }],
-      'GET /admin/api/apps/shop/topics': { topics: [topic], nextCursor: null },
+      // Two pages: the second comes with "Load more", from the first page's cursor.
+      'GET /admin/api/apps/shop/topics': (route: Route) =>
+        new URL(route.request().url()).searchParams.get('cursor') === 'team/alpha'
+          ? { topics: [{ ...topic, topic: 'team/beta' }], nextCursor: null }
+          : { topics: [topic], nextCursor: 'team/alpha' },
       'GET /admin/api/apps/shop/topics/team%2Falpha': { topic, members },
       'POST /admin/api/apps/shop/topics/team%2Falpha/subscribers': (_route: Route, body: unknown) => {
         added = body;
@@ -284,6 +288,9 @@ describe('dashboard components', () => {
       },
     };
     const page = await dashboard({ ...owner, ...routes }, '#/topics');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => page.locator('herald-topics tr[data-topic]').count()).toBe(2);
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
     await page.locator('herald-topics tr[data-topic="team/alpha"] a').click();
     await expect
       .poll(() => page.locator('herald-topics [data-summary]').textContent())

@@ -17,7 +17,7 @@ export function handleTopics(socket: GatewaySocket, topics: TopicRepository, ans
   const { appId, userId } = socket.data;
 
   /** The topic of a request, or why the request is refused. */
-  const check = async (request: unknown): Promise<{ topic: string } | ErrorReply> => {
+  const check = async (request: unknown, leaving: boolean): Promise<{ topic: string } | ErrorReply> => {
     const topic = (request as { topic?: unknown } | null | undefined)?.topic;
     if (typeof topic !== 'string' || !NAME.test(topic)) {
       return {
@@ -31,17 +31,25 @@ export function handleTopics(socket: GatewaySocket, topics: TopicRepository, ans
     return {
       ok: false,
       code: 'HERALD_ERR_TOPIC_FORBIDDEN',
-      message: `Topic "${topic}" is not public, and this user's token does not grant it (its "topics" claim); your backend can subscribe the user instead.`,
+      message: `Topic "${topic}" is not public, and this user's token does not grant it (its "topics" claim); your backend can ${leaving ? 'take the user out' : 'subscribe the user'} instead.`,
     };
   };
 
   const change = (subscribe: boolean) => (request: unknown, reply: (r: TopicReply | ErrorReply) => void) =>
     answer(reply, async () => {
-      const checked = await check(request);
+      const checked = await check(request, !subscribe);
       if ('ok' in checked) return checked;
       const { topic } = checked;
-      if (subscribe) await topics.subscribe(appId, topic, [userId]);
-      else await topics.unsubscribe(appId, topic, [userId]);
+      try {
+        if (subscribe) await topics.subscribe(appId, topic, [userId]);
+        else await topics.unsubscribe(appId, topic, [userId]);
+      } catch (error) {
+        // A coded refusal (the topic kept being deleted meanwhile) is the client's to hear.
+        const e = error as { statusCode?: number; code?: string; message: string };
+        if (e.statusCode && e.statusCode < 500 && e.code)
+          return { ok: false as const, code: e.code, message: e.message };
+        throw error;
+      }
       return { ok: true as const, topic, subscribed: subscribe };
     });
 

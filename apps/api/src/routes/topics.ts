@@ -39,7 +39,7 @@ const topics: FastifyPluginAsyncTypebox = async (fastify) => {
         security,
         params: TopicParams,
         body: MembersBody,
-        response: { 200: MembershipChange, ...errorResponses(400, 401, 413, 415, 429) },
+        response: { 200: MembershipChange, ...errorResponses(400, 401, 409, 413, 415, 429) },
       },
     },
     async (request) => repo.subscribe(request.tenant.appId, request.params.topic, request.body.userIds),
@@ -58,7 +58,7 @@ const topics: FastifyPluginAsyncTypebox = async (fastify) => {
         security,
         params: TopicParams,
         body: MembersBody,
-        response: { 200: MembershipChange, ...errorResponses(400, 401, 413, 415, 429) },
+        response: { 200: MembershipChange, ...errorResponses(400, 401, 409, 413, 415, 429) },
       },
     },
     async (request) => repo.unsubscribe(request.tenant.appId, request.params.topic, request.body.userIds),
@@ -138,8 +138,7 @@ const topics: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => {
       const { appId } = request.tenant;
       const { topic } = request.params;
-      // The first page tells an unknown topic from an empty one; later pages need not ask again.
-      if (request.query.cursor === undefined && !(await repo.get(appId, topic))) throw new Errors.TopicNotFound(topic);
+      if (!(await repo.get(appId, topic))) throw new Errors.TopicNotFound(topic);
       const page = await repo.members(appId, topic, { after: request.query.cursor, limit: request.query.limit ?? 100 });
       return { topic, ...page };
     },
@@ -171,7 +170,7 @@ const topics: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: 'The topics a user is in',
-        description: 'In name order. A user Herald has never seen is in none.',
+        description: 'In name order, the first 1,000. A user Herald has never seen is in none.',
         tags: TAG,
         security,
         params: UserTopicsParams,

@@ -39,6 +39,9 @@ export const errorResponses = (...codes: number[]) =>
  */
 export const ERROR_ANNOTATION = 'x-herald-error';
 export type RefusedWith = Partial<
-  Record<'minProperties' | 'maxProperties' | 'type' | 'minimum' | 'maximum', { code: string; message: string }>
+  Record<
+    'minProperties' | 'maxProperties' | 'type' | 'minimum' | 'maximum' | 'pattern' | 'minLength' | 'maxLength',
+    { code: string; message: string }
+  >
 >;
 export const refusedWith = (errors: RefusedWith) => ({ [ERROR_ANNOTATION]: errors });

@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { refusedWith } from './common.js';
 import { UserId } from './notifications.js';
 
 /** What a topic's name may be: also the rule for `to: { topic }`. */
@@ -6,11 +7,14 @@ export const TOPIC_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,99}$';
 const TOPIC_RULE =
   '1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *)';
 
+const NOT_A_NAME = { code: 'HERALD_ERR_VALIDATION', message: `is not a topic name: ${TOPIC_RULE}` };
+
 export const TopicName = Type.String({
   minLength: 1,
   maxLength: 100,
   pattern: TOPIC_PATTERN,
   description: `A topic of the app, such as news, project:42 or team/alpha: ${TOPIC_RULE}. In a path, encode "/" as %2F.`,
+  ...refusedWith({ pattern: NOT_A_NAME, minLength: NOT_A_NAME, maxLength: NOT_A_NAME }),
 });
 
 export const TopicParams = Type.Object({ topic: TopicName });
@@ -46,7 +50,25 @@ const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1
 
 export const TopicsQuery = Type.Object(
   {
-    cursor: Cursor('a topic name'),
+    cursor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: TOPIC_PATTERN,
+        description: 'nextCursor of the previous page (a topic name; 400 HERALD_ERR_CURSOR_INVALID otherwise)',
+        ...refusedWith(
+          Object.fromEntries(
+            (['pattern', 'minLength', 'maxLength'] as const).map((k) => [
+              k,
+              {
+                code: 'HERALD_ERR_CURSOR_INVALID',
+                message: "is not a cursor this list returned; pass the previous page's nextCursor unchanged",
+              },
+            ]),
+          ),
+        ),
+      }),
+    ),
     limit: Limit,
     prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only topics starting with this' })),
   },

@@ -1,5 +1,6 @@
 import type { Sql } from '../platform/db/database.js';
 import { keysetPage } from '../platform/lib/cursor.js';
+import { Errors } from '../platform/lib/errors.js';
 
 export interface TopicSummary {
   topic: string;
@@ -17,8 +18,21 @@ export interface MembershipChange {
   subscribers: number;
 }
 
+/**
+ * The topic's row, locked before any membership row: every writer of a topic's memberships (and
+ * DELETE of the topic, which locks the row and then cascades) takes the same order, so they queue
+ * instead of deadlocking. The statement references `locked`, so the lock comes first.
+ */
+const LOCK_TOPIC = 'locked AS (SELECT 1 FROM topics WHERE app_id = $1 AND name = $2 FOR NO KEY UPDATE)';
+
 /** PostgreSQL's codes for a deadlock and for a serialization failure: retry the statement. */
-const RETRYABLE = new Set(['40P01', '40001', '23503']);
+const RETRYABLE = new Set(['40P01', '40001', '23503', 'HERALD_TOPIC_DELETED_MEANWHILE']);
+/** A subscribe that found its topic deleted between its two statements (it creates it again). */
+const DELETED_MEANWHILE = 'HERALD_TOPIC_DELETED_MEANWHILE';
+const ATTEMPTS = 5;
+
+/** A user's topics are listed up to this many (REST and the socket's topics:list). */
+export const MAX_TOPICS_PER_LIST = 1000;
 
 /**
  * An app's topics and their members. Subscribing or unsubscribing costs one row per user and one
@@ -31,7 +45,7 @@ export class TopicRepository {
   /** Adds users to a topic (creating the topic, and users Herald has not seen yet). */
   async subscribe(appId: string, topic: string, userIds: string[]): Promise<MembershipChange> {
     const users = [...new Set(userIds)].sort();
-    return this.retrying(async () => {
+    return this.retrying(topic, async () => {
       // The users first, in a statement of their own, so the second sees every one of them (one
       // created meanwhile by a send included) in its snapshot.
       await this.sql.query(
@@ -42,9 +56,9 @@ export class TopicRepository {
         [appId, topic, users],
       );
       const [row] = await this.sql.query<{ subscribers: number; changed: number }>(
-        `WITH added AS (
+        `WITH ${LOCK_TOPIC}, added AS (
            INSERT INTO topic_subscriptions (app_id, topic, external_id, subscriber_id)
-           SELECT $1, $2, s.external_id, s.id FROM subscribers s
+           SELECT $1, $2, s.external_id, s.id FROM locked, subscribers s
             WHERE s.app_id = $1 AND s.external_id = ANY($3::text[]) ORDER BY s.external_id
            ON CONFLICT DO NOTHING
            RETURNING 1
@@ -56,7 +70,7 @@ export class TopicRepository {
       );
       // The topic was deleted between the two statements: its row is gone, and so is the key
       // the subscriptions need (23503 above, retried), or the update found nothing.
-      if (!row) throw Object.assign(new Error('the topic was deleted meanwhile'), { code: '40001' });
+      if (!row) throw Object.assign(new Error('the topic was deleted meanwhile'), { code: DELETED_MEANWHILE });
       return { topic, changed: row.changed, subscribers: row.subscribers };
     });
   }
@@ -64,11 +78,11 @@ export class TopicRepository {
   /** Removes users from a topic; users that were not in it (or a topic that does not exist) change nothing. */
   async unsubscribe(appId: string, topic: string, userIds: string[]): Promise<MembershipChange> {
     const users = [...new Set(userIds)].sort();
-    return this.retrying(async () => {
+    return this.retrying(topic, async () => {
       const [row] = await this.sql.query<{ subscribers: number; changed: number }>(
-        `WITH removed AS (
+        `WITH ${LOCK_TOPIC}, removed AS (
            DELETE FROM topic_subscriptions
-            WHERE app_id = $1 AND topic = $2 AND external_id = ANY($3::text[])
+            WHERE app_id = $1 AND topic = $2 AND external_id = ANY($3::text[]) AND EXISTS (SELECT 1 FROM locked)
            RETURNING 1
          )
          UPDATE topics SET subscriber_count = subscriber_count - (SELECT count(*) FROM removed)
@@ -102,7 +116,9 @@ export class TopicRepository {
 
   /** Deletes a topic and its memberships; false if it did not exist. */
   async remove(appId: string, topic: string): Promise<boolean> {
-    const rows = await this.sql.query('DELETE FROM topics WHERE app_id = $1 AND name = $2 RETURNING 1', [appId, topic]);
+    const rows = await this.retrying(topic, () =>
+      this.sql.query('DELETE FROM topics WHERE app_id = $1 AND name = $2 RETURNING 1', [appId, topic]),
+    );
     return rows.length > 0;
   }
 
@@ -141,21 +157,24 @@ export class TopicRepository {
     };
   }
 
-  /** The topics a user is in, in name order. */
+  /** The topics a user is in, in name order (the first `MAX_TOPICS_PER_LIST`). */
   async topicsOf(appId: string, userId: string): Promise<Array<{ topic: string; subscribedAt: string }>> {
     const rows = await this.sql.query<{ topic: string; created_at: Date }>(
-      `SELECT topic, created_at FROM topic_subscriptions WHERE app_id = $1 AND external_id = $2 ORDER BY topic`,
+      `SELECT topic, created_at FROM topic_subscriptions WHERE app_id = $1 AND external_id = $2 ORDER BY topic LIMIT ${MAX_TOPICS_PER_LIST}`,
       [appId, userId],
     );
     return rows.map((r) => ({ topic: r.topic, subscribedAt: new Date(r.created_at).toISOString() }));
   }
 
-  private async retrying<T>(work: () => Promise<T>): Promise<T> {
+  private async retrying<T>(topic: string, work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await work();
       } catch (error) {
-        if (attempt >= 3 || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+        const code = (error as { code?: string }).code ?? '';
+        if (!RETRYABLE.has(code)) throw error;
+        // Still racing deletes of the same topic after a few rounds: a conflict, said as one.
+        if (attempt >= ATTEMPTS) throw code === '40P01' ? error : new Errors.TopicChanged(topic);
       }
     }
   }

@@ -1247,6 +1247,15 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
+                /** @description It cannot be done in its current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
                 /** @description The body is larger than HERALD_BODY_LIMIT */
                 413: {
                     headers: {
@@ -1333,6 +1342,15 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
+                /** @description It cannot be done in its current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
                 /** @description The body is larger than HERALD_BODY_LIMIT */
                 413: {
                     headers: {
@@ -1381,7 +1399,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page (a topic name) */
+                    /** @description nextCursor of the previous page (a topic name; 400 HERALD_ERR_CURSOR_INVALID otherwise) */
                     cursor?: string;
                     limit?: number;
                     /** @description Only topics starting with this */
@@ -1709,7 +1727,7 @@ export interface paths {
         };
         /**
          * The topics a user is in
-         * @description In name order. A user Herald has never seen is in none.
+         * @description In name order, the first 1,000. A user Herald has never seen is in none.
          */
         get: {
             parameters: {
@@ -3617,7 +3635,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page (a topic name) */
+                    /** @description nextCursor of the previous page (a topic name; 400 HERALD_ERR_CURSOR_INVALID otherwise) */
                     cursor?: string;
                     limit?: number;
                     /** @description Only topics starting with this */
@@ -4031,6 +4049,15 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
+                /** @description It cannot be done in its current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
                 /** @description The body is larger than HERALD_BODY_LIMIT */
                 413: {
                     headers: {
@@ -4131,6 +4158,15 @@ export interface paths {
                 };
                 /** @description It does not exist (in this app) */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It cannot be done in its current state */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -126,7 +126,7 @@ const adminTopics: FastifyPluginAsyncTypebox = async (fastify) => {
           security: adminSession,
           params: TopicPath,
           body: MembersBody,
-          response: { 200: MembershipChange, ...errorResponses(400, 401, 403, 404) },
+          response: { 200: MembershipChange, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request) => {

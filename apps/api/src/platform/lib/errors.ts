@@ -85,6 +85,11 @@ export const Errors = {
     'Topic "%s" does not exist in this app; subscribing a user to it creates it.',
     404,
   ),
+  TopicChanged: createError(
+    'HERALD_ERR_TOPIC_CHANGED',
+    'Topic "%s" was deleted again and again while these users were being added; send the request again.',
+    409,
+  ),
   AdminSignInRequired: createError('HERALD_ERR_SIGN_IN_REQUIRED', 'Sign in to the dashboard first.', 401),
   AdminSignInFailed: createError('HERALD_ERR_SIGN_IN_FAILED', 'The email or password is wrong.', 401),
   SignInThrottled: createError(

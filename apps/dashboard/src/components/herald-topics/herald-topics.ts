@@ -36,6 +36,9 @@ export class HeraldTopics extends HeraldElement {
   @state() accessor namePrefix = '';
   @state() accessor notice = '';
   @state() accessor error = '';
+  /** Topics of later pages of the list, after "Load more". */
+  @state() accessor moreTopics: Topics['topics'] = [];
+  @state() accessor moreTopicsCursor: string | null | undefined;
   /** Members of later pages, after "Load more". */
   @state() accessor more: Member[] = [];
   @state() accessor moreCursor: string | null | undefined;
@@ -51,13 +54,16 @@ export class HeraldTopics extends HeraldElement {
   }
 
   private list = new Task(this, {
-    task: async ([appId, prefix, selected], { signal }) =>
-      appId && !selected
+    task: async ([appId, prefix, selected], { signal }) => {
+      this.moreTopics = [];
+      this.moreTopicsCursor = undefined;
+      return appId && !selected
         ? this.api.get<Topics>(
             `/admin/api/apps/${encodeURIComponent(appId)}/topics${query({ prefix, limit: 200 })}`,
             signal,
           )
-        : undefined,
+        : undefined;
+    },
     args: () => [this.app, this.namePrefix, this.selection] as const,
   });
 
@@ -121,6 +127,14 @@ export class HeraldTopics extends HeraldElement {
     });
   }
 
+  private async loadMoreTopics(appId: string, cursor: string): Promise<void> {
+    const page = await this.api.get<Topics>(
+      `/admin/api/apps/${encodeURIComponent(appId)}/topics${query({ prefix: this.namePrefix, cursor, limit: 200 })}`,
+    );
+    this.moreTopics = [...this.moreTopics, ...page.topics];
+    this.moreTopicsCursor = page.nextCursor;
+  }
+
   private async loadMore(s: { appId: string; topic: string }, cursor: string): Promise<void> {
     const page = await this.api.get<Detail>(this.path(s, query({ cursor })));
     this.more = [...this.more, ...page.members.subscribers];
@@ -165,14 +179,20 @@ export class HeraldTopics extends HeraldElement {
             ? html`<p class="empty card">No topics${this.namePrefix ? ` starting with “${this.namePrefix}”` : ' in this app yet: one appears when your backend (or this page) subscribes users to it'}.</p>`
             : html`<div class="table-wrap card"><table>
                 <thead><tr><th>Topic</th><th>Subscribers</th><th>Users may join</th><th>Created</th></tr></thead>
-                <tbody>${page.topics.map(
+                <tbody>${[...page.topics, ...this.moreTopics].map(
                   (t) => html`<tr data-topic=${t.topic}>
-                    <td><a href=${topicRoute(this.app ?? '', t.topic)}>${t.topic}</a></td>
+                    <td style="word-break:break-all"><a href=${topicRoute(this.app ?? '', t.topic)}>${t.topic}</a></td>
                     <td>${t.subscribers.toLocaleString('en-US')}</td>
                     <td>${t.public ? 'yes (public)' : 'no'}</td><td>${timeAgo(t.createdAt)}</td>
                   </tr>`,
-                )}</tbody></table></div>`,
+                )}</tbody></table></div>
+                ${this.topicsCursor(page) ? html`<p><button type="button" class="secondary" @click=${() => this.loadMoreTopics(this.app ?? '', this.topicsCursor(page) as string)}>Load more</button></p>` : nothing}`,
       })}`;
+  }
+
+  /** Where the list's next page starts: after the last page loaded (null at the end). */
+  private topicsCursor(first: Topics): string | null {
+    return this.moreTopicsCursor === undefined ? first.nextCursor : this.moreTopicsCursor;
   }
 
   private renderDetail(s: { appId: string; topic: string }) {
@@ -184,7 +204,7 @@ export class HeraldTopics extends HeraldElement {
           if (!d) return nothing;
           const members = [...d.members.subscribers, ...this.more];
           const cursor = this.moreCursor === undefined ? d.members.nextCursor : this.moreCursor;
-          return html`<h1>${d.topic.topic}</h1>
+          return html`<h1 style="word-break:break-all">${d.topic.topic}</h1>
             <p class="muted" data-summary>${d.topic.subscribers.toLocaleString('en-US')} subscribers · app ${s.appId} ·
               ${d.topic.public ? 'users may subscribe themselves (public)' : 'only your backend, or a token grant, adds users'}</p>
             ${this.canAct ? this.renderActions(s, d) : nothing}
@@ -196,7 +216,9 @@ export class HeraldTopics extends HeraldElement {
                 : html`<div class="table-wrap card"><table>
                     <thead><tr><th>User</th><th>Since</th>${this.canAct ? html`<th></th>` : nothing}</tr></thead>
                     <tbody>${members.map(
-                      (m) => html`<tr data-member=${m.userId}><td>${m.userId}</td><td>${timeAgo(m.subscribedAt)}</td>
+                      (
+                        m,
+                      ) => html`<tr data-member=${m.userId}><td style="word-break:break-all">${m.userId}</td><td>${timeAgo(m.subscribedAt)}</td>
                         ${this.canAct ? html`<td><button type="button" class="secondary" @click=${() => this.change(s, false, [m.userId])}>Remove</button></td>` : nothing}</tr>`,
                     )}</tbody></table></div>
                   ${cursor ? html`<p><button type="button" class="secondary" @click=${() => this.loadMore(s, cursor)}>Load more</button></p>` : nothing}`
