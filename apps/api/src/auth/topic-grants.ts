@@ -1,4 +1,4 @@
-import { TOPIC_PATTERN } from '../schemas/topics.js';
+import { GRANT_PATTERN, TOPIC_PATTERN } from '../schemas/topics.js';
 
 /**
  * The `topics` claim of a user token: the topics this user may subscribe to (and leave) from the
@@ -10,7 +10,7 @@ export const TOPICS_CLAIM = 'topics';
 /** At most this many patterns in one token. */
 export const MAX_GRANTS = 100;
 
-const GRANT = /^[A-Za-z0-9_.:/@*-]{1,100}$/;
+const GRANT = new RegExp(GRANT_PATTERN);
 const NAME = new RegExp(TOPIC_PATTERN);
 
 /** No grants: one shared (frozen) list, not an empty array kept on every socket. */

@@ -49,11 +49,20 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     void catchUp(socket, subscriber, deps);
     const rearm = watchCredentials(socket);
 
-    /** Runs a request handler; a failure is logged and answered instead of dropped. */
+    /**
+     * Runs a request handler; a failure is answered instead of dropped: a coded refusal (a 4xx of
+     * `Errors`, as REST would answer it) with its code and sentence, anything else logged and
+     * answered HERALD_ERR_INTERNAL.
+     */
     const answer = <R>(reply: ((r: R | ErrorReply) => void) | undefined, work: () => Promise<R | ErrorReply>) => {
       work().then(
         (r) => (typeof reply === 'function' ? reply(r) : undefined),
         (err: unknown) => {
+          const refusal = err as { statusCode?: number; code?: string; message?: string };
+          if (refusal.statusCode && refusal.statusCode < 500 && refusal.code && refusal.message) {
+            if (typeof reply === 'function') reply({ ok: false, code: refusal.code, message: refusal.message });
+            return;
+          }
           deps.log.error({ err, userId: socket.data.userId }, 'socket request failed');
           if (typeof reply === 'function')
             reply({ ok: false, code: 'HERALD_ERR_INTERNAL', message: 'The server could not answer; try again.' });

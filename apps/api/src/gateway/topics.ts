@@ -40,16 +40,8 @@ export function handleTopics(socket: GatewaySocket, topics: TopicRepository, ans
       const checked = await check(request, !subscribe);
       if ('ok' in checked) return checked;
       const { topic } = checked;
-      try {
-        if (subscribe) await topics.subscribe(appId, topic, [userId]);
-        else await topics.unsubscribe(appId, topic, [userId]);
-      } catch (error) {
-        // A coded refusal (the topic kept being deleted meanwhile) is the client's to hear.
-        const e = error as { statusCode?: number; code?: string; message: string };
-        if (e.statusCode && e.statusCode < 500 && e.code)
-          return { ok: false as const, code: e.code, message: e.message };
-        throw error;
-      }
+      if (subscribe) await topics.subscribe(appId, topic, [userId]);
+      else await topics.unsubscribe(appId, topic, [userId]);
       return { ok: true as const, topic, subscribed: subscribe };
     });
 

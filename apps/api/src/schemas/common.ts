@@ -45,3 +45,17 @@ export type RefusedWith = Partial<
   >
 >;
 export const refusedWith = (errors: RefusedWith) => ({ [ERROR_ANNOTATION]: errors });
+
+/** `refusedWith` for a cursor: any of these keywords failing is a 400 HERALD_ERR_CURSOR_INVALID. */
+export const refusedAsCursor = (...keywords: Array<keyof RefusedWith>) =>
+  refusedWith(
+    Object.fromEntries(
+      keywords.map((k) => [
+        k,
+        {
+          code: 'HERALD_ERR_CURSOR_INVALID',
+          message: "is not a cursor this list returned; pass the previous page's nextCursor unchanged",
+        },
+      ]),
+    ),
+  );

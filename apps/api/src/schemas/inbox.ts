@@ -1,6 +1,6 @@
 import { InboxItem } from '@herald/protocol/schema';
 import Type from 'typebox';
-import { refusedWith } from './common.js';
+import { refusedAsCursor, refusedWith } from './common.js';
 import { UserId } from './notifications.js';
 
 /** The REST inbox: a user's notifications read by the integrator's backend. */
@@ -13,17 +13,7 @@ export const InboxQuery = Type.Object(
         minimum: 0,
         maximum: 2_147_483_647,
         description: 'nextCursor of the previous page, unchanged (400 HERALD_ERR_CURSOR_INVALID otherwise)',
-        ...refusedWith(
-          Object.fromEntries(
-            (['type', 'minimum', 'maximum'] as const).map((k) => [
-              k,
-              {
-                code: 'HERALD_ERR_CURSOR_INVALID',
-                message: "is not a cursor this list returned; pass the previous page's nextCursor unchanged",
-              },
-            ]),
-          ),
-        ),
+        ...refusedAsCursor('type', 'minimum', 'maximum'),
       }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),

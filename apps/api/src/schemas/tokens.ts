@@ -1,12 +1,13 @@
 import Type from 'typebox';
 import { UserId } from './notifications.js';
+import { GRANT_PATTERN } from './topics.js';
 
 export const CreateTokenBody = Type.Object(
   {
     userId: UserId,
     ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 2_592_000 })),
     topics: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:/@*-]+$' }), {
+      Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: GRANT_PATTERN }), {
         maxItems: 100,
         uniqueItems: true,
         description:

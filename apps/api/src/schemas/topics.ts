@@ -1,9 +1,11 @@
 import Type from 'typebox';
-import { refusedWith } from './common.js';
+import { refusedAsCursor, refusedWith } from './common.js';
 import { UserId } from './notifications.js';
 
 /** What a topic's name may be: also the rule for `to: { topic }`. */
 export const TOPIC_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,99}$';
+/** A grant in a token's `topics` claim: a topic name in which `*` stands for any characters. */
+export const GRANT_PATTERN = '^[A-Za-z0-9_.:/@*-]{1,100}$';
 const TOPIC_RULE =
   '1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *)';
 
@@ -56,17 +58,7 @@ export const TopicsQuery = Type.Object(
         maxLength: 100,
         pattern: TOPIC_PATTERN,
         description: 'nextCursor of the previous page (a topic name; 400 HERALD_ERR_CURSOR_INVALID otherwise)',
-        ...refusedWith(
-          Object.fromEntries(
-            (['pattern', 'minLength', 'maxLength'] as const).map((k) => [
-              k,
-              {
-                code: 'HERALD_ERR_CURSOR_INVALID',
-                message: "is not a cursor this list returned; pass the previous page's nextCursor unchanged",
-              },
-            ]),
-          ),
-        ),
+        ...refusedAsCursor('pattern', 'minLength', 'maxLength'),
       }),
     ),
     limit: Limit,
