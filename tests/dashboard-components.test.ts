@@ -94,6 +94,41 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-composer says a topic send’s audience and sends it only once the admin confirmed that number', async () => {
+    const sent: unknown[] = [];
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': [{ id: 'shop', name: 'Shop' }],
+        'GET /admin/api/apps/shop/audience': { recipients: 1234, confirmAbove: 100 },
+        'POST /admin/api/notifications': (_r: Route, body: unknown) => {
+          sent.push(body);
+          return (body as { confirmRecipients?: number }).confirmRecipients === 1234
+            ? [202, { id: '11111111-1111-4111-8111-111111111111', status: 'queued', recipients: 1234 }]
+            : [409, { code: 'HERALD_ERR_CONFIRMATION_REQUIRED', message: 'This send reaches 1234 users, …' }];
+        },
+      },
+      '#/compose',
+    );
+    await page.getByLabel('topics', { exact: true }).check();
+    await page.getByLabel(/Topics/).fill('news, sport');
+    await page.getByLabel('Title').fill('Big news');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Confirm the audience' });
+    await expect.poll(() => dialog.textContent()).toMatch(/This reaches 1,234 users/);
+    expect(sent).toHaveLength(1);
+    await dialog.getByRole('button', { name: 'Send to 1,234 users' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/1234 recipient/);
+    expect(sent[1]).toEqual({
+      appId: 'shop',
+      to: { topics: ['news', 'sport'] },
+      title: 'Big news',
+      priority: 'normal',
+      confirmRecipients: 1234,
+    });
+    await page.context().close();
+  });
+
   it('herald-composer tells a viewer why there is no form', async () => {
     const page = await dashboard(
       { 'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' } },

@@ -77,6 +77,18 @@ describe('README snippets, as pasted', () => {
     expect(answer.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('the topic snippet subscribes two users and sends to the topic: 202 with two recipients', async () => {
+    const { stdout } = await sh(localize(snippet('topic-send')));
+    // Two curl calls: their bodies follow each other on stdout.
+    const [subscribed, sent] = stdout
+      .replace(/}\s*{/g, '}\n{')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(subscribed).toMatchObject({ topic: 'news', changed: 2, subscribers: 2 });
+    expect(sent).toMatchObject({ status: 'queued', recipients: 2 });
+  });
+
   it('the two-file integrator gets a token from its backend and shows a popup for a send to alice', async () => {
     const sitePort = await freePort();
     const dir = join(work, `site-${uid()}`);
@@ -132,9 +144,17 @@ describe('README snippets, as pasted', () => {
     const userId = `protocol-${uid()}`;
     const file = join(work, `client-${uid()}.mjs`);
     writeFileSync(file, localize(snippet('protocol-client')));
-    const send = (title: string) =>
-      api<{ id: string }>(herald.url, '/v1/notifications', { key: API_KEY, body: { to: { userId }, title } });
+    const topic = `protocol-${uid()}`;
+    const send = (title: string, to: object = { userId }) =>
+      api<{ id: string }>(herald.url, '/v1/notifications', { key: API_KEY, body: { to, title } });
+    const joined = await api(herald.url, `/v1/topics/${topic}/subscribers`, {
+      key: API_KEY,
+      method: 'PUT',
+      body: { userIds: [userId] },
+    });
+    expect(joined.status).toBe(200);
     expect((await send('Missed one')).status).toBe(202);
+    expect((await send('Missed topic', { topic })).status).toBe(202);
     expect((await send('Missed two')).status).toBe(202);
     const { body } = await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId } });
     const client = spawn(process.execPath, [file, body.token], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -149,11 +169,15 @@ describe('README snippets, as pasted', () => {
     await eventually(() => out.includes('caught up'));
     expect((await send('Live one')).status).toBe(202);
     await eventually(() => out.includes('live: Live one'));
+    expect((await send('Live topic', { topic })).status).toBe(202);
+    await eventually(() => out.includes('live: Live topic'));
     expect(out.trim().split('\n')).toEqual([
       'missed: Missed one',
+      'missed: Missed topic',
       'missed: Missed two',
-      'caught up: 2 missed',
+      'caught up: 3 missed',
       'live: Live one',
+      'live: Live topic',
     ]);
     client.kill();
   });

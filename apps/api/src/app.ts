@@ -147,7 +147,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(adminAppRoutes, { defaultRateLimitPerMinute: opts.config.rateLimitPerMinute });
   await app.register(adminKeyRoutes);
   await app.register(adminOverviewRoutes);
-  await app.register(adminNotificationRoutes);
+  await app.register(adminNotificationRoutes, { confirmSendAbove: opts.config.confirmSendAbove });
   await app.register(adminSubscriberRoutes);
   await app.register(adminTopicRoutes);
   await app.register(adminQueueRoutes);

@@ -100,7 +100,12 @@ describe('POST /v1/notifications', () => {
       code: 'HERALD_ERR_VALIDATION',
       message: /body\.to\.group is not a known property/,
     },
-    { payload: { to: { topic: 'news' }, title: 'x' }, code: 'HERALD_ERR_TARGET_UNSUPPORTED', message: /topic/ },
+    { payload: { to: { topic: 'no topic' }, title: 'x' }, code: 'HERALD_ERR_VALIDATION', message: /topic name/ },
+    {
+      payload: { to: { topics: ['a', 'a'] }, title: 'x' },
+      code: 'HERALD_ERR_VALIDATION',
+      message: /body\.to\.topics/,
+    },
     { payload: { to: { userIds: [] }, title: 'x' }, code: 'HERALD_ERR_VALIDATION', message: /userIds/ },
     {
       payload: { to: { userId: 'a' }, title: 'x', tittle: 'typo' },

@@ -31,6 +31,7 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('deleting an app or a subscr
         recipientCount: 1,
       },
       users: [user],
+      streams: [],
     }));
     const inserted = await store(testDb.db.sql, prepared as unknown as Parameters<typeof store>[1]);
     expect(inserted.size).toBe(2);

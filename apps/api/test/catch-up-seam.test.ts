@@ -62,7 +62,7 @@ function setup() {
     deliver([{ appId: 'app', payload: payload(seq), recipients: [['u', 'sub', seq]] } as unknown as Outgoing]);
   const answer = async (seqs: number[], head: number) => {
     await new Promise((r) => setTimeout(r, 0));
-    pending.shift()?.({ ok: true, notifications: seqs.map(payload), head });
+    pending.shift()?.({ ok: true, notifications: seqs.map(payload), head, streams: {} });
   };
   return { socket: socket as unknown as GatewaySocket, sent, recorded, inbox, recorder, live, answer };
 }

@@ -384,7 +384,8 @@ describe('the OpenAPI document', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({
       code: 'HERALD_ERR_TARGET_INVALID',
-      message: 'body.to must name a target: { userId }, { userIds: [...] }, { topic } or { broadcast: true }.',
+      message:
+        'body.to must name a target: { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }.',
     });
   });
 

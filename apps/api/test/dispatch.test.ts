@@ -3,7 +3,10 @@ import { userRoom } from '@herald/protocol';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../src/admin/bootstrap.js';
+import type { Outgoing } from '../src/delivery/socket-channel.js';
 import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/fanout/dispatcher.js';
+import { prepare } from '../src/intake/prepare.js';
+import { store } from '../src/intake/store.js';
 import { NotificationLog } from '../src/log/notification-log.js';
 import { processDispatch } from '../src/queue/dispatch-processor.js';
 import type { DispatchJobData } from '../src/queue/notifications.js';
@@ -73,19 +76,43 @@ describe('dispatchNotification', () => {
     expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).recipientCount).toBe(150);
   });
 
-  it('fans a broadcast out in chunks to every subscriber, each with its own next sequence number', async () => {
+  it('sends a broadcast as one message for every gateway, writing no row per subscriber', async () => {
     const users = Array.from({ length: 2500 }, (_, i) => `bulk-${i}`);
     await testDb.db.prisma.subscriber.createMany({
       data: users.map((externalId) => ({ appId: 'default', externalId })),
     });
-    const total = await testDb.db.prisma.subscriber.count({ where: { appId: 'default' } });
-    const id = await stored({ broadcast: true });
-    const result = await dispatchNotification(id, deps, { retry: false });
-    expect(result.created).toBe(total);
-    const bad = await testDb.db.prisma.$queryRaw<Array<{ n: bigint }>>`
-      SELECT count(*) AS n FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-       WHERE d.notification_id = ${id}::uuid AND d.seq <> s.last_seq`;
-    expect(Number(bad[0]?.n)).toBe(0);
+    const before = await testDb.db.prisma.delivery.count();
+    // Scheduled: its place in the stream is taken when it goes out, not when it was accepted.
+    const p = prepare(
+      'default',
+      { to: { broadcast: true }, title: 'All', sendAt: new Date(Date.now() + 3_600_000).toISOString() },
+      undefined,
+      Date.now(),
+      undefined,
+      'api',
+    );
+    await store(testDb.db.sql, [p]);
+    const [entry] = await testDb.db.sql.query<{ seq: number | null; audience_seq: number }>(
+      'SELECT seq, audience_seq FROM stream_entries WHERE notification_id = $1',
+      [p.row.id],
+    );
+    expect(entry?.seq).toBeNull();
+    const batches: Outgoing[][] = [];
+    const result = await dispatchNotification(
+      p.row.id,
+      { ...deps, deliver: async (b) => void batches.push(b) },
+      { retry: false },
+    );
+    expect(result).toEqual({ created: 0, emitted: 1 });
+    expect(batches).toHaveLength(1);
+    const [sent] = batches[0] ?? [];
+    expect(sent?.recipients).toEqual([]);
+    expect(sent?.streams).toEqual([['*', expect.any(Number), entry?.audience_seq]]);
+    expect((sent?.streams?.[0]?.[1] ?? 0) > (entry?.audience_seq ?? 0)).toBe(true);
+    expect(await testDb.db.prisma.delivery.count()).toBe(before);
+    expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id: p.row.id } })).status).toBe(
+      'dispatched',
+    );
   });
 
   it('writes no more rows once the notification is cancelled in the middle of its fan-out', async () => {

@@ -97,6 +97,8 @@ export interface SyncedEvent {
   count: number;
   /** The user's highest sequence number: the cursor to present as `auth.since` next time. */
   head: number;
+  /** The head of each stream (topic, or `*`) the user has: the cursors to present as `auth.streams` next time. */
+  streams: StreamCursors;
   /** The server's clock (epoch milliseconds), so a client with a wrong clock can still time token refreshes. */
   now: number;
 }
@@ -115,10 +117,22 @@ export interface ClosingEvent {
   retryAfterMs?: number;
 }
 
+/**
+ * Where a device stands in each stream of topic sends and broadcasts it has: the topic's name (or
+ * `*`, the app's broadcasts) and the highest `stream.seq` it has of it. A stream left out starts at
+ * its oldest notification no device of the user received.
+ */
+export type StreamCursors = Record<string, number>;
+
+/** The name of an app's stream of broadcasts (no topic's name holds a `*`). */
+export const BROADCAST_STREAM = '*';
+
 /** `sync` request: "I have everything up to `since`; what came after it?" */
 export interface SyncRequest {
   /** The last sequence number this device has; null for a device that has none yet. */
   since: number | null;
+  /** The same for the streams of topic sends and broadcasts. */
+  streams?: StreamCursors;
   /** Page size, 1 to 200 (default 100). */
   limit?: number;
 }
@@ -129,11 +143,13 @@ export interface SyncReply {
   notifications: NotificationPayload[];
   /** The user's highest sequence number: the cursor to keep once a reply comes back empty. */
   head: number;
+  /** Each stream's head: the stream cursors to keep once a reply comes back empty. */
+  streams: StreamCursors;
 }
 
 export interface InboxListRequest {
   /** `nextCursor` of the previous page. */
-  cursor?: number | null;
+  cursor?: string | null;
   limit?: number;
   unreadOnly?: boolean;
 }
@@ -141,8 +157,8 @@ export interface InboxListRequest {
 export interface InboxPage {
   ok: true;
   items: InboxItem[];
-  /** Pass as `cursor` for the next (older) page; null at the end. */
-  nextCursor: number | null;
+  /** Pass as `cursor` for the next (older) page; null at the end. Opaque. */
+  nextCursor: string | null;
   unread: number;
 }
 
@@ -211,6 +227,12 @@ export interface HandshakeAuth {
    * first, then `synced`, then live notifications.
    */
   since?: number | null;
+  /**
+   * Where this device stands in the streams of topic sends and broadcasts (`stream` of each
+   * notification). Without it (or for a stream it leaves out): every notification of that stream
+   * not yet delivered to any of the user's devices.
+   */
+  streams?: StreamCursors;
 }
 
 export interface ServerToClientEvents {
@@ -246,6 +268,16 @@ export function userRoom(appId: string, userId: string): string {
 /** The room every socket of one app joins (broadcasts). */
 export function appRoom(appId: string): string {
   return `app:${appId}`;
+}
+
+/** The room every socket of a topic's members joins (topic sends). */
+export function topicRoom(appId: string, topic: string): string {
+  return `topic:${appId}:${topic}`;
+}
+
+/** The room a stream's notifications are emitted to: a topic's, or the app's for its broadcasts. */
+export function streamRoom(appId: string, stream: string): string {
+  return stream === BROADCAST_STREAM ? appRoom(appId) : topicRoom(appId, stream);
 }
 
 /** The dashboard's namespace: signed-in admins only (session cookie). */

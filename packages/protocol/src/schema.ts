@@ -67,6 +67,19 @@ export const NotificationPayload = Type.Object({
       description: 'True when it is part of the catch-up sent on connect (sent while this socket was away)',
     }),
   ),
+  stream: Type.Optional(
+    Type.Object(
+      {
+        name: Type.String({ description: "The topic, or `*` for the app's broadcasts" }),
+        seq: Type.Integer({ description: "Its place in that stream: the stream's resume cursor" }),
+      },
+      {
+        description:
+          'Set on a topic send or broadcast: the stream it came through. Such a notification is in no personal ' +
+          'sequence; its `seq` is the personal position this device already has, so keeping it moves nothing',
+      },
+    ),
+  ),
 });
 export type NotificationPayload = Static<typeof NotificationPayload>;
 

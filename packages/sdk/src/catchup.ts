@@ -2,6 +2,7 @@ import {
   ClientEvent,
   HandshakeErrorCode,
   type NotificationPayload,
+  type StreamCursors,
   type SyncedEvent,
   type SyncReply,
 } from '@herald/protocol';
@@ -27,6 +28,8 @@ const REMEMBERED_IDS = 2000;
  */
 export class Cursor {
   value: number | null = null;
+  /** Where this browser stands in each stream of topic sends and broadcasts (`stream` of a notification). */
+  streams: StreamCursors = {};
   private _key = '';
   private readonly _store: SafeStore;
   /** `herald:cursor:<server url>` */
@@ -47,19 +50,41 @@ export class Cursor {
     this._key = key;
     const stored = this._store.get(key);
     this.value = stored !== null && Number.isInteger(Number(stored)) ? Number(stored) : null;
+    try {
+      const streams = JSON.parse(this._store.get(`${key}:streams`) ?? '{}') as StreamCursors;
+      this.streams = streams && typeof streams === 'object' ? streams : {};
+    } catch {
+      this.streams = {};
+    }
   }
 
-  /** Moves forward only, and is stored. */
-  save(seq: number): void {
+  /** Moves forward only, and is stored; a stream notification moves its stream's cursor too. */
+  save(seq: number, stream?: NotificationPayload['stream']): void {
+    if (stream && !((this.streams[stream.name] ?? -1) >= stream.seq)) {
+      this.streams[stream.name] = stream.seq;
+      this._saveStreams();
+    }
     if (this.value !== null && seq <= this.value) return;
     this.value = seq;
     if (this._key) this._store.set(this._key, String(seq));
   }
 
-  /** Keeps the server's head; a head behind the cursor means the server's sequence restarted. */
-  head(head: number): void {
+  /**
+   * Keeps the server's heads (its personal sequence, and each stream's): a head behind the cursor
+   * means the server's sequence restarted. The streams the server did not name are no longer the
+   * user's.
+   */
+  head(head: number, streams?: StreamCursors): void {
     if (this.value !== null && head < this.value) this.value = null;
     this.save(head);
+    if (streams && typeof streams === 'object') {
+      this.streams = { ...streams };
+      this._saveStreams();
+    }
+  }
+
+  private _saveStreams(): void {
+    if (this._key) this._store.set(`${this._key}:streams`, JSON.stringify(this.streams));
   }
 }
 
@@ -103,15 +128,18 @@ export class CatchUp implements ConnectionHooks {
     return this._cursor.value;
   }
 
-  /** The handshake's `since` for this token's user: the server first sends what came after it. */
-  handshake(token: string): { since: number | null } {
+  /** The handshake's `since` and `streams` for this token's user: the server first sends what came after them. */
+  handshake(token: string): { since: number | null; streams: StreamCursors } {
     this._cursor.use(token);
-    return { since: this._cursor.value };
+    return { since: this._cursor.value, streams: this._cursor.streams };
   }
 
   /** A refused handshake: a cursor the server does not take is dropped (the retry starts from none). */
   refused(code: string): void {
-    if (code === HandshakeErrorCode.CursorInvalid) this._cursor.value = null;
+    if (code === HandshakeErrorCode.CursorInvalid) {
+      this._cursor.value = null;
+      this._cursor.streams = {};
+    }
   }
 
   /** Connected: catch-up begins, and the periodic sync. */
@@ -148,7 +176,7 @@ export class CatchUp implements ConnectionHooks {
       // Catch-up on connect: shown together once `synced` says it is over.
       this._armCatchUpTimer();
       if (this._accept(payload)) this._replayed.push(payload);
-      this._cursor.save(payload.seq);
+      this._cursor.save(payload.seq, payload.stream);
       return;
     }
     // During catch-up, live ones wait so the page sees everything in sequence order.
@@ -161,7 +189,7 @@ export class CatchUp implements ConnectionHooks {
 
   /** The server's `synced`: catch-up on connect is over. */
   synced(event: SyncedEvent): void {
-    if (this._catching) this._endCatchUp(typeof event?.head === 'number' ? event.head : null);
+    if (this._catching) this._endCatchUp(typeof event?.head === 'number' ? event.head : null, event?.streams);
   }
 
   /** (Re)starts the wait for the server's catch-up; an older server that sends none is asked with `sync`. */
@@ -175,10 +203,10 @@ export class CatchUp implements ConnectionHooks {
   }
 
   /** Catch-up on connect is over: the replays reach the page (a few popups or one summary), then held live ones. */
-  private _endCatchUp(head: number | null): void {
+  private _endCatchUp(head: number | null, streams?: StreamCursors): void {
     clearTimeout(this._catchUpTimer);
     this._catching = false;
-    if (head !== null) this._cursor.head(head);
+    if (head !== null) this._cursor.head(head, streams);
     const replayed = this._replayed;
     this._replayed = [];
     this._release(replayed);
@@ -208,14 +236,18 @@ export class CatchUp implements ConnectionHooks {
     const replayed: NotificationPayload[] = [];
     try {
       for (;;) {
-        const reply = await this._request<SyncReply>(ClientEvent.Sync, { since: this._cursor.value, limit: 100 });
+        const reply = await this._request<SyncReply>(ClientEvent.Sync, {
+          since: this._cursor.value,
+          streams: this._cursor.streams,
+          limit: 100,
+        });
         if (reply.notifications.length === 0) {
-          this._cursor.head(reply.head);
+          this._cursor.head(reply.head, reply.streams);
           break;
         }
         for (const n of reply.notifications) {
           if (this._accept(n)) replayed.push(n);
-          this._cursor.save(n.seq);
+          this._cursor.save(n.seq, n.stream);
         }
       }
     } catch (error) {

@@ -44,7 +44,7 @@ class RequestError extends Error {
 /** What the connection tells the catch-up, besides the client's events. */
 export interface ConnectionHooks {
   /** The handshake's fields for this (well-formed) token besides the token itself: the catch-up cursor. */
-  handshake(token: string): { since: number | null };
+  handshake(token: string): { since: number | null; streams: Record<string, number> };
   /** The socket is connected; called just before `state` says so. */
   connected(): void;
   /** The socket closed, whatever the reason; called before `state` says so. */

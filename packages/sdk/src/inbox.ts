@@ -47,7 +47,7 @@ export class HeraldInboxElement extends HTMLElement {
   private _client: HeraldClient | undefined;
   private _items: Item[] = [];
   private _unread = 0;
-  private _next: number | null = null;
+  private _next: string | null = null;
   private _loaded = false;
   private _off: Array<() => void> = [];
   private _root: ShadowRoot;
@@ -151,10 +151,10 @@ export class HeraldInboxElement extends HTMLElement {
         if (this._items.some((i) => i.id === n.id)) return;
         // A replayed one may be counted already by the page loaded during catch-up; `synced` recounts.
         if (!n.readAt && !context.replay) this._setUnread(this._unread + 1);
-        // The list stays in sequence order, newest first. One older than the loaded pages comes with "Load more".
+        // The list stays newest first. One older than the loaded pages comes with "Load more".
         const last = this._items[this._items.length - 1];
-        if (this._next !== null && last && n.seq < last.seq) return;
-        const at = this._items.findIndex((i) => i.seq < n.seq);
+        if (this._next !== null && last && n.createdAt < last.createdAt) return;
+        const at = this._items.findIndex((i) => i.createdAt < n.createdAt);
         this._items.splice(at === -1 ? this._items.length : at, 0, n);
         this._render();
       }),

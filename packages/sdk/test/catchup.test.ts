@@ -84,11 +84,35 @@ describe('CatchUp', () => {
     storage.setItem('c:a:u', '41');
     const { catchUp: c } = catchUp(storage);
     const t = token({ sub: 'u', aud: 'a' });
-    expect(c.handshake(t)).toEqual({ since: 41 });
+    expect(c.handshake(t)).toEqual({ since: 41, streams: {} });
     c.refused('HERALD_ERR_TOKEN_EXPIRED');
-    expect(c.handshake(t)).toEqual({ since: 41 });
+    expect(c.handshake(t)).toEqual({ since: 41, streams: {} });
     c.refused('HERALD_ERR_CURSOR_INVALID');
-    expect(c.handshake(t)).toEqual({ since: null });
+    expect(c.handshake(t)).toEqual({ since: null, streams: {} });
+  });
+
+  it('keeps a cursor per stream of topic sends and broadcasts, across page loads, and takes the heads at synced', () => {
+    const storage = memoryStorage();
+    const t = token({ sub: 'u', aud: 'a' });
+    const { catchUp: c } = catchUp(storage);
+    c.handshake(t);
+    c.connected();
+    const replay = (id: string, seq: number, stream?: { name: string; seq: number }) =>
+      ({ id, seq, title: id, createdAt: new Date().toISOString(), replay: true, stream }) as never;
+    c.receive(replay('n1', 3));
+    c.receive(replay('n2', 3, { name: 'news', seq: 7 }));
+    c.receive(replay('n3', 3, { name: 'news', seq: 5 }));
+    c.receive(replay('n4', 3, { name: '*', seq: 2 }));
+    // A stream notification carries the personal position already reached: the cursor stays at 3.
+    expect(c.handshake(t)).toEqual({ since: 3, streams: { news: 7, '*': 2 } });
+    // Another page load of the same browser starts where this one stands.
+    expect(catchUp(storage).catchUp.handshake(t)).toEqual({ since: 3, streams: { news: 7, '*': 2 } });
+    // `synced` gives every stream's head; a stream it leaves out is no longer the user's.
+    c.synced({ count: 4, head: 3, streams: { news: 9, '*': 2, sport: 1 }, now: Date.now() });
+    expect(c.handshake(t)).toEqual({ since: 3, streams: { news: 9, '*': 2, sport: 1 } });
+    c.refused('HERALD_ERR_CURSOR_INVALID');
+    expect(c.handshake(t)).toEqual({ since: null, streams: {} });
+    c.stop();
   });
 
   it('still hands what arrived of a catch-up the socket lost to the page, then says synced', async () => {

@@ -65,7 +65,7 @@ describe('HeraldClient', () => {
     const [url, options] = fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }];
     expect(url).toBe('http://herald.test');
     const auth = await new Promise((resolve) => options.auth(resolve));
-    expect(auth).toEqual({ token: tokenFor('u1'), since: null });
+    expect(auth).toEqual({ token: tokenFor('u1'), since: null, streams: {} });
   });
 
   it('asks a token function for a fresh token on every connection attempt', async () => {
@@ -79,8 +79,8 @@ describe('HeraldClient', () => {
       storage: null,
     });
     const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
-    expect(await new Promise((r) => options.auth(r))).toEqual({ token: tokenFor('user-1'), since: null });
-    expect(await new Promise((r) => options.auth(r))).toEqual({ token: tokenFor('user-2'), since: null });
+    expect(await new Promise((r) => options.auth(r))).toEqual({ token: tokenFor('user-1'), since: null, streams: {} });
+    expect(await new Promise((r) => options.auth(r))).toEqual({ token: tokenFor('user-2'), since: null, streams: {} });
   });
 
   it('says so when the token function returns something that is not a JWT (an error page), and sends no token', async () => {
@@ -413,7 +413,7 @@ describe('HeraldClient', () => {
     const again = fakeSocket();
     new HeraldClient({ url: 'http://h', token: tokenFor('u1'), io: again.io as never, Notification: N, storage });
     const o2 = (again.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
-    expect(await new Promise((r) => o2.auth(r))).toEqual({ token: tokenFor('u1'), since: 5 });
+    expect(await new Promise((r) => o2.auth(r))).toEqual({ token: tokenFor('u1'), since: 5, streams: {} });
   });
 
   it('starts over when the server head is behind its cursor (a server restored from an older backup)', async () => {

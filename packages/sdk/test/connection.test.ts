@@ -32,7 +32,7 @@ function open(token: TokenSource = 't', extra: { appId?: string; active?: boolea
     if (event === 'state') log.push(`state ${label(args[0] as StateContext)}`);
     if (event === 'error') errors.push(`${(args[0] as { code?: string }).code}: ${(args[0] as Error).message}`);
   };
-  const handshake = vi.fn((_token: string) => ({ since: 7 }));
+  const handshake = vi.fn((_token: string) => ({ since: 7, streams: {} }));
   const connection = new Connection(
     'http://h',
     { token, appId: extra.appId, io: fake.io as never, window: win as never },
@@ -156,7 +156,7 @@ describe('Connection', () => {
   it('sends the token with the catch-up cursor and the app id in the handshake', async () => {
     const token = 'h.eyJzdWIiOiJ1In0.s';
     const { fake, handshake } = open(async () => token, { appId: 'shop' });
-    expect(await fake.auth()).toEqual({ token, since: 7, appId: 'shop' });
+    expect(await fake.auth()).toEqual({ token, since: 7, streams: {}, appId: 'shop' });
     expect(handshake).toHaveBeenCalledWith(token);
   });
 

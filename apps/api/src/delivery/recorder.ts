@@ -1,4 +1,5 @@
 import type { Sql } from '../platform/db/database.js';
+import { STREAMED_TO_USER } from './audience.js';
 import { advance, CLOSED } from './status.js';
 
 /** Delivery state changes reported by sockets, in the order they can happen. */
@@ -8,6 +9,9 @@ interface Pending {
   notificationIds: string[];
   subscriberIds: string[];
 }
+
+/** A buffered kind of event: the event, and whether it is known to be about a stream notification. */
+type Key = `${DeliveryEvent}` | `${DeliveryEvent}:stream`;
 
 export interface DeliveryRecorderOptions {
   /** Flush when this many events of one kind are waiting. */
@@ -26,7 +30,7 @@ export interface DeliveryRecorderOptions {
  * Each change follows the rule of `delivery/status.ts`: forward only, never out of an ending.
  */
 export class DeliveryRecorder {
-  private readonly pending = new Map<DeliveryEvent, Pending>();
+  private readonly pending = new Map<Key, Pending>();
   private timer: NodeJS.Timeout | undefined;
   private inflight = new Set<Promise<void>>();
   private readonly maxBatch: number;
@@ -40,16 +44,21 @@ export class DeliveryRecorder {
     this.maxDelayMs = options.maxDelayMs ?? 25;
   }
 
-  record(event: DeliveryEvent, notificationId: string, subscriberId: string): void {
-    let batch = this.pending.get(event);
+  /**
+   * `stream`: the event is about a topic send or broadcast (the gateway knows when it emitted one),
+   * which has no row to update yet: its receipt is written straight away.
+   */
+  record(event: DeliveryEvent, notificationId: string, subscriberId: string, stream = false): void {
+    const key: Key = stream ? `${event}:stream` : event;
+    let batch = this.pending.get(key);
     if (!batch) {
       batch = { notificationIds: [], subscriberIds: [] };
-      this.pending.set(event, batch);
+      this.pending.set(key, batch);
     }
     batch.notificationIds.push(notificationId);
     batch.subscriberIds.push(subscriberId);
     if (batch.notificationIds.length >= this.maxBatch) {
-      this.flushEvent(event);
+      this.flushEvent(key);
     } else {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
@@ -68,11 +77,12 @@ export class DeliveryRecorder {
     await Promise.all(this.inflight);
   }
 
-  private flushEvent(event: DeliveryEvent): void {
-    const batch = this.pending.get(event);
+  private flushEvent(key: Key): void {
+    const batch = this.pending.get(key);
     if (!batch || batch.notificationIds.length === 0) return;
-    this.pending.delete(event);
-    const write = this.write(event, batch)
+    this.pending.delete(key);
+    const [event, stream] = key.split(':') as [DeliveryEvent, string | undefined];
+    const write = (stream ? this.writeReceipts(event, batch, true) : this.write(event, batch))
       .then((changed) => this.options.onWritten?.(event, changed, [...new Set(batch.notificationIds)]))
       .catch((error: unknown) => this.options.onError?.(error, event, batch.notificationIds.length))
       .finally(() => this.inflight.delete(write));
@@ -80,18 +90,77 @@ export class DeliveryRecorder {
   }
 
   private async write(event: DeliveryEvent, batch: Pending): Promise<number> {
-    // Counts rows that changed, so a repeated ack is not counted twice.
+    // Counts rows that changed, so a repeated ack is not counted twice. Also returns the reports
+    // about a notification the user has no row of at all: a topic send or broadcast (whose row is
+    // its receipt, written by the first thing that happens to it), or an id that is not theirs.
     const { set, guard } = event === 'closed' ? CLOSED : advance(event);
-    return this.count(
-      `UPDATE deliveries AS d SET ${set}
-         FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
-        WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id AND ${guard}
-        RETURNING 1`,
-      batch,
+    const rows = await this.sql.query<{
+      changed: number;
+      notification_id: string | null;
+      subscriber_id: string | null;
+    }>(
+      `WITH x AS (
+         SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
+       ), changed AS (
+         UPDATE deliveries AS d SET ${set} FROM x
+          WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id AND ${guard}
+          RETURNING 1
+       )
+       SELECT (SELECT count(*)::int FROM changed) AS changed, m.* FROM (SELECT 1) one
+         LEFT JOIN (
+           SELECT x.notification_id::text, x.subscriber_id FROM x
+            WHERE NOT EXISTS (SELECT 1 FROM deliveries d
+                               WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id)
+         ) m ON true`,
+      [batch.notificationIds, batch.subscriberIds],
+    );
+    const changed = rows[0]?.changed ?? 0;
+    const missing = rows.filter((r) => r.notification_id !== null);
+    if (missing.length === 0 || event === 'sent') return changed;
+    return (
+      changed +
+      (await this.writeReceipts(event, {
+        notificationIds: missing.map((r) => r.notification_id as string),
+        subscriberIds: missing.map((r) => r.subscriber_id as string),
+      }))
     );
   }
 
-  private async count(text: string, batch: Pending): Promise<number> {
-    return (await this.sql.query(text, [batch.notificationIds, batch.subscriberIds])).length;
+  /**
+   * Receipts of topic sends and broadcasts: the user's row, written by the first thing that
+   * happens to it for them (with no personal sequence number), moved forward by the next ones
+   * like any delivery. Only for a notification that reached the user through one of its streams,
+   * so a report naming any other id writes nothing.
+   */
+  private async writeReceipts(event: DeliveryEvent, batch: Pending, checked = false): Promise<number> {
+    if (event === 'sent' || batch.notificationIds.length === 0) return 0;
+    if (checked && event === 'delivered') {
+      // Acks of copies the gateway sent to these users, having checked they are theirs: every
+      // receipt has its delivered time, so one that exists already took this step.
+      const rows = await this.sql.query(
+        `INSERT INTO deliveries (notification_id, subscriber_id, status, delivered_at)
+         SELECT DISTINCT x.notification_id, x.subscriber_id, 'delivered'::"DeliveryStatus", now()
+           FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
+         ON CONFLICT (notification_id, subscriber_id) DO NOTHING
+         RETURNING 1`,
+        [batch.notificationIds, batch.subscriberIds],
+      );
+      return rows.length;
+    }
+    const { set, guard } = event === 'closed' ? CLOSED : advance(event);
+    const step = event === 'closed' ? 'delivered' : event;
+    const stamp = event === 'delivered' ? '' : `, ${event}_at`;
+    const rows = await this.sql.query(
+      `INSERT INTO deliveries AS d (notification_id, subscriber_id, status, delivered_at${stamp})
+       SELECT n.id, s.id, '${step}', now()${stamp ? ', now()' : ''}
+         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)) x
+         JOIN subscribers s ON s.id = x.subscriber_id
+         JOIN notifications n ON n.id = x.notification_id AND n.app_id = s.app_id
+        WHERE ${STREAMED_TO_USER}
+       ON CONFLICT (notification_id, subscriber_id) DO UPDATE SET ${set} WHERE ${guard}
+       RETURNING 1`,
+      [batch.notificationIds, batch.subscriberIds],
+    );
+    return rows.length;
   }
 }

@@ -1,4 +1,4 @@
-import { type NotificationPayload, ServerEvent, userRoom } from '@herald/protocol';
+import { BROADCAST_STREAM, type NotificationPayload, ServerEvent, streamRoom, userRoom } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import type { CatchUpState, Emitter } from '../gateway/types.js';
 import type { Sql } from '../platform/db/database.js';
@@ -6,11 +6,23 @@ import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js'
 import type { DeliveryRecorder } from './recorder.js';
 import { PENDING } from './status.js';
 
+/**
+ * A topic send's or broadcast's place in one of its streams: the stream (a topic, or `*`), its
+ * number there, and the stream's counter when it was accepted (its audience: members whose window
+ * started before it).
+ */
+export type StreamPlace = [stream: string, seq: number, audience: number];
+
 /** One notification on its way to sockets: its payload, and each recipient's user, row and sequence number. */
 export interface Outgoing {
   appId: string;
   payload: Omit<NotificationPayload, 'seq'>;
   recipients: Array<[externalId: string, subscriberId: string, seq: number]>;
+  /**
+   * A topic send or broadcast (no recipients): emitted to its streams' rooms, to each socket whose
+   * user it is for, once per socket (in the order of the send's topics).
+   */
+  streams?: StreamPlace[];
 }
 
 /**
@@ -45,7 +57,14 @@ export function outgoingOf(rows: QueuedRow[], freshnessMs: number, now = Date.no
 export const deliveriesChannel = (queuePrefix: string) => `${queuePrefix}:deliveries`;
 
 interface DeliverySocket {
-  data: { catchUp?: CatchUpState };
+  data: {
+    catchUp?: CatchUpState;
+    subscriberId?: string;
+    /** The user's topics and where each membership's window starts (gateway/topic-rooms.ts). */
+    topics?: Map<string, number>;
+    /** When the user became known to the app, ms since the epoch: broadcasts accepted before it are not theirs. */
+    knownSince?: number;
+  };
   timeout(ms: number): { emit(event: string, packet: NotificationPayload, ack: (err: Error | null) => void): unknown };
 }
 
@@ -69,11 +88,31 @@ export function emitNotification(
   done?: () => void,
 ): void {
   const emitted = performance.now();
+  const state = socket.data.catchUp;
+  if (packet.stream) {
+    // In no personal sequence: it carries the position this socket already has, so a client that
+    // keeps the highest `seq` it saw skips nothing by keeping it.
+    packet.seq = Math.max(packet.seq, state?.seq ?? 0);
+  } else if (state && packet.seq > state.seq) state.seq = packet.seq;
+  const stream = packet.stream !== undefined;
   socket.timeout(acks.ackTimeoutMs).emit(ServerEvent.Notification, packet, (err: Error | null) => {
     if (!err) acks.observeAck?.((performance.now() - emitted) / 1000);
-    acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId);
+    // A stream notification has no row until something happens to it for the user: an ack that
+    // did not come changes nothing.
+    if (!err || !stream) acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId, stream);
     done?.();
   });
+}
+
+/**
+ * Whether a topic send or broadcast accepted when the stream's counter reached `audience` is for
+ * this socket's user: a member of the topic whose window started before it, or, for a broadcast,
+ * a user the app knew when it was accepted.
+ */
+export function isFor(socket: DeliverySocket, stream: string, audience: number, createdAt: string): boolean {
+  if (stream === BROADCAST_STREAM) return (socket.data.knownSince ?? 0) <= Date.parse(createdAt);
+  const since = socket.data.topics?.get(stream);
+  return since !== undefined && since < audience;
 }
 
 /**
@@ -93,8 +132,36 @@ export function localDelivery(
   const nsp = io.of('/');
   const rooms = nsp.adapter.rooms;
   const acks: AckRecording = { recorder, ackTimeoutMs, observeAck };
+  /**
+   * A topic send or broadcast: each socket of its rooms whose user it is for, once, through the
+   * first of its topics that socket's user is in. The packet is encoded once per stream and
+   * written to every such socket, as Socket.IO's own room emit does — a live copy carries `seq` 0
+   * (it is in no personal sequence) — each ack saying which socket it came from. A socket still
+   * catching up gets it afterwards, unless its catch-up already sent it.
+   */
+  const deliverStream = (appId: string, payload: Outgoing['payload'], streams: StreamPlace[]) => {
+    const reached = new Set<string>();
+    for (const [stream, seq, audience] of streams) {
+      const ids = rooms.get(streamRoom(appId, stream));
+      if (!ids) continue;
+      const packet = { ...payload, seq: 0, stream: { name: stream, seq } } as NotificationPayload;
+      const now: DeliverySocket[] = [];
+      for (const id of ids) {
+        if (reached.has(id)) continue;
+        const socket = nsp.sockets.get(id) as (DeliverySocket & object) | undefined;
+        const subscriberId = socket?.data.subscriberId;
+        if (!socket || !subscriberId || !isFor(socket, stream, audience, payload.createdAt)) continue;
+        reached.add(id);
+        const catchUp = socket.data.catchUp;
+        if (catchUp?.held) catchUp.held.push([{ ...packet }, subscriberId]);
+        else if (!catchUp || seq > (catchUp.streams[stream] ?? 0)) now.push(socket);
+      }
+      emitOnce(nsp, now, packet, acks);
+    }
+  };
   return async (batch) => {
-    for (const { appId, payload, recipients } of batch) {
+    for (const { appId, payload, recipients, streams } of batch) {
+      if (streams) deliverStream(appId, payload, streams);
       for (const [externalId, subscriberId, seq] of recipients) {
         const ids = rooms.get(userRoom(appId, externalId));
         if (!ids) continue;
@@ -109,6 +176,55 @@ export function localDelivery(
       }
     }
   };
+}
+
+/** Socket.IO's own parts that its adapter uses to write one encoded packet to many sockets. */
+interface Engine {
+  _ids: number;
+  name: string;
+  adapter: { _encode?: (packet: object, opts: object) => unknown[] };
+}
+interface EngineSocket {
+  acks: Map<number, (this: DeliverySocket, ...args: unknown[]) => void>;
+  client: { writeToEngine(encoded: unknown[], opts: object): void };
+}
+
+/** socket.io-parser's EVENT packet type. */
+const EVENT = 2;
+
+/**
+ * Emits one packet to many sockets, each with its ack: encoded once (and framed once for
+ * WebSocket), like the adapter's `broadcastWithAck`, but each ack records its own socket's user,
+ * which a room emit with an ack cannot say. One timer forgets the acks that did not come. Falls
+ * back to one emit per socket if Socket.IO's internals are not what this expects.
+ */
+function emitOnce(nsp: unknown, sockets: DeliverySocket[], packet: NotificationPayload, acks: AckRecording): void {
+  if (sockets.length === 0) return;
+  const engine = nsp as Engine;
+  const first = sockets[0] as unknown as Partial<EngineSocket>;
+  if (typeof engine.adapter._encode !== 'function' || !(first.acks instanceof Map) || !first.client?.writeToEngine) {
+    for (const socket of sockets) emitNotification(socket, { ...packet }, socket.data.subscriberId as string, acks);
+    return;
+  }
+  const id = engine._ids++;
+  const opts = { preEncoded: true };
+  const encoded = engine.adapter._encode(
+    { type: EVENT, nsp: engine.name, id, data: [ServerEvent.Notification, packet] },
+    opts,
+  );
+  const sent = performance.now();
+  // Socket.IO calls an ack with the socket as `this`: one function for every socket.
+  const onAck = function (this: DeliverySocket) {
+    acks.observeAck?.((performance.now() - sent) / 1000);
+    acks.recorder.record('delivered', packet.id, this.data.subscriberId as string, true);
+  };
+  for (const socket of sockets as unknown as EngineSocket[]) {
+    socket.acks.set(id, onAck);
+    socket.client.writeToEngine(encoded, opts);
+  }
+  setTimeout(() => {
+    for (const socket of sockets as unknown as EngineSocket[]) socket.acks.delete(id);
+  }, acks.ackTimeoutMs).unref();
 }
 
 /**

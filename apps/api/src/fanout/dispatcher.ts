@@ -3,7 +3,9 @@ import { type Deliver, outgoingOf, type QueuedRow } from '../delivery/socket-cha
 import { end } from '../delivery/status.js';
 import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
-import { fansOutAtAccept } from './rule.js';
+import type { Target } from '../schemas/notifications.js';
+import { fansOutAtAccept, streamsOf } from './rule.js';
+import { dispatchStream } from './streams.js';
 
 const EXPIRE = end('expired');
 
@@ -63,9 +65,10 @@ export async function dispatchNotification(
     return { skipped: existing.status === 'cancelled' ? 'cancelled' : 'failed', created: 0, emitted: 0 };
   }
   const n = await prisma.notification.findUniqueOrThrow({ where: { id: notificationId } });
-  const target = n.target as { userId?: string; userIds?: string[]; broadcast?: true };
+  const target = n.target as Target;
   // Past its ttl before it could go out: every recipient gets a row marked expired, nobody an emit.
   const expired = n.expiresAt !== null && n.expiresAt.getTime() <= Date.now();
+  if (streamsOf(target).length > 0) return dispatchStream(n, deps, expired);
   const status = expired ? 'expired' : 'queued';
   if (fansOutAtAccept(target, n.sendAt)) {
     // Its rows were written when it was accepted: the batch path sends (or expires) those still queued.
@@ -84,30 +87,11 @@ export async function dispatchNotification(
     emitted += rows.length;
   };
 
-  if (target.broadcast) {
-    let after = '';
-    for (;;) {
-      // Page in the database's own order (its collation), so the cursor comparison agrees with it.
-      const page = await prisma.$queryRaw<Array<{ id: string }>>`
-        SELECT id FROM subscribers WHERE app_id = ${n.appId} AND id > ${after} ORDER BY id LIMIT ${chunk}`;
-      if (page.length === 0) break;
-      after = page.at(-1)?.id ?? after;
-      const rows = await fanOutToSubscribers(
-        prisma,
-        n,
-        page.map((p) => p.id),
-        status,
-      );
-      created += rows.length;
-      await emitAll(rows);
-    }
-  } else {
-    const userIds = target.userIds ?? (target.userId ? [target.userId] : []);
-    for (let i = 0; i < userIds.length; i += chunk) {
-      const rows = await fanOutToUsers(prisma, n, userIds.slice(i, i + chunk), status);
-      created += rows.length;
-      await emitAll(rows);
-    }
+  const userIds = target.userIds ?? (target.userId ? [target.userId] : []);
+  for (let i = 0; i < userIds.length; i += chunk) {
+    const rows = await fanOutToUsers(prisma, n, userIds.slice(i, i + chunk), status);
+    created += rows.length;
+    await emitAll(rows);
   }
 
   if (options.retry && !expired) {
@@ -171,34 +155,6 @@ function fanOutToUsers(
       SELECT gen_random_uuid()::text, ${n.appId}, external_id, 1 FROM wanted
       ON CONFLICT (app_id, external_id) DO UPDATE SET last_seq = subscribers.last_seq + 1
       RETURNING id, external_id, last_seq
-    ), inserted AS (
-      INSERT INTO deliveries (notification_id, subscriber_id, seq, status, expired_at)
-      SELECT ${n.id}::uuid, id, last_seq, ${status}::"DeliveryStatus", CASE WHEN ${status} = 'expired' THEN now() END
-        FROM bumped
-      ON CONFLICT DO NOTHING
-      RETURNING subscriber_id, seq
-    )
-    SELECT i.subscriber_id, b.external_id, i.seq FROM inserted i JOIN bumped b ON b.id = i.subscriber_id`;
-}
-
-/** Broadcast: one page of the app's subscribers, skipping those that already have a row. */
-function fanOutToSubscribers(
-  prisma: PrismaClient,
-  n: Notification,
-  ids: string[],
-  status: RowStatus,
-): Promise<Recipient[]> {
-  return prisma.$queryRaw<Recipient[]>`
-    WITH ${stillProcessing(n.id)}, picked AS (
-      SELECT s.id FROM subscribers s
-       WHERE EXISTS (SELECT 1 FROM live) AND s.id = ANY(${ids}::text[])
-         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = ${n.id}::uuid AND d.subscriber_id = s.id)
-       -- The same lock order as every other statement that bumps sequences: by external id.
-       ORDER BY s.external_id
-       FOR UPDATE OF s
-    ), bumped AS (
-      UPDATE subscribers s SET last_seq = s.last_seq + 1 FROM picked p WHERE s.id = p.id
-      RETURNING s.id, s.external_id, s.last_seq
     ), inserted AS (
       INSERT INTO deliveries (notification_id, subscriber_id, seq, status, expired_at)
       SELECT ${n.id}::uuid, id, last_seq, ${status}::"DeliveryStatus", CASE WHEN ${status} = 'expired' THEN now() END

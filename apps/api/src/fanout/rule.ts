@@ -1,3 +1,4 @@
+import { BROADCAST_STREAM } from '@herald/protocol';
 import type { Target } from '../schemas/notifications.js';
 
 /** Immediate sends to at most this many users get their delivery rows in the accepting statement. */
@@ -14,4 +15,11 @@ export function fansOutAtAccept(target: Target, sendAt: Date | null): boolean {
   if (sendAt) return false;
   if (target.userId !== undefined) return true;
   return target.userIds !== undefined && target.userIds.length <= ACCEPT_FANOUT_MAX;
+}
+
+/** The streams a target is sent through: its topics, or the broadcast stream; none for users. */
+export function streamsOf(to: Target): string[] {
+  if (to.broadcast) return [BROADCAST_STREAM];
+  if (to.topic !== undefined) return [to.topic];
+  return to.topics ? [...to.topics] : [];
 }

@@ -28,15 +28,18 @@ export interface CatchUpDeps extends AckRecording {
 export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, deps: CatchUpDeps): Promise<void> {
   const state = socket.data.catchUp as CatchUpState;
   let since = socket.data.since ?? null;
+  const streams = { ...socket.data.streamCursors };
   let confirm = true;
   let count = 0;
   let head = 0;
+  let heads: Record<string, number> = {};
   try {
     for (;;) {
       // The first page confirms what the client says it has (everything up to `since`).
-      const page = await deps.inbox.sync(subscriber, since, CATCH_UP_PAGE, { confirm });
+      const page = await deps.inbox.sync(subscriber, since, CATCH_UP_PAGE, { confirm, streams });
       confirm = false;
       head = page.head;
+      heads = page.streams;
       if (socket.disconnected || page.notifications.length === 0) break;
       await Promise.all(
         page.notifications.map(
@@ -44,6 +47,10 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
             new Promise<void>((acked) => emitNotification(socket, { ...n, replay: true }, subscriber.id, deps, acked)),
         ),
       );
+      // Each list moves past what this page sent: the personal one, and each stream.
+      for (const n of page.notifications) {
+        if (n.stream) streams[n.stream.name] = Math.max(streams[n.stream.name] ?? 0, n.stream.seq);
+      }
       since = (page.notifications.at(-1) as NotificationPayload).seq;
       state.upTo = since;
       count += page.notifications.length;
@@ -60,11 +67,15 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
   }
   if (socket.disconnected) return;
   deps.onCaughtUp?.(count);
-  socket.emit(ServerEvent.Synced, { count, head, now: Date.now() });
-  const held = (state.held ?? []).sort(([a], [b]) => a.seq - b.seq);
+  // The last (empty) page read every stream up to its head: live copies up to there were sent.
+  state.streams = heads;
+  socket.emit(ServerEvent.Synced, { count, head, streams: heads, now: Date.now() });
+  const held = state.held ?? [];
   state.held = null;
-  for (const [packet, subscriberId] of held) {
-    if (packet.seq <= state.upTo) continue;
+  // Personal ones in sequence order; stream copies keep the order they arrived in.
+  const personal = held.filter(([p]) => !p.stream).sort(([a], [b]) => a.seq - b.seq);
+  for (const [packet, subscriberId] of [...personal, ...held.filter(([p]) => p.stream)]) {
+    if (packet.stream ? packet.stream.seq <= (heads[packet.stream.name] ?? 0) : packet.seq <= state.upTo) continue;
     emitNotification(socket, packet, subscriberId, deps);
   }
 }

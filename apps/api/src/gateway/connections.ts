@@ -1,8 +1,8 @@
-import { ClientEvent, type ErrorReply, type LifecycleReply, userRoom } from '@herald/protocol';
+import { appRoom, ClientEvent, type ErrorReply, type LifecycleReply, topicRoom, userRoom } from '@herald/protocol';
 import { TokenError, type UserTokens } from '../auth/user-tokens.js';
 import type { DeliveryEvent, DeliveryRecorder } from '../delivery/recorder.js';
 import type { InboxService, Subscriber } from '../inbox/inbox.js';
-import { intOrNull, MAX_SEQ } from '../platform/lib/cursor.js';
+import { intOrNull, MAX_SEQ, streamCursors } from '../platform/lib/cursor.js';
 import { isUuid } from '../platform/lib/text.js';
 import type { TopicRepository } from '../topics/repository.js';
 import { catchUp } from './catch-up.js';
@@ -44,8 +44,14 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
       externalId: socket.data.userId,
     };
     // Live notifications for this socket wait until catch-up has sent what it missed.
-    socket.data.catchUp = { held: [], upTo: 0 };
-    socket.join(userRoom(socket.data.appId, socket.data.userId));
+    socket.data.catchUp = { held: [], upTo: 0, streams: {}, seq: socket.data.since ?? 0 };
+    // Its user's room, the app's (broadcasts) and its topics' (topic sends), before catch-up reads
+    // anything: a notification is either in what catch-up reads or emitted to a room it is in.
+    socket.join([
+      userRoom(socket.data.appId, socket.data.userId),
+      appRoom(socket.data.appId),
+      ...[...socket.data.topics.keys()].map((topic) => topicRoom(socket.data.appId, topic)),
+    ]);
     void catchUp(socket, subscriber, deps);
     const rearm = watchCredentials(socket);
 
@@ -131,22 +137,25 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
 
     socket.on(ClientEvent.Sync, (request, reply) =>
       answer(reply, async () => {
-        const r = (request ?? {}) as { since?: unknown; limit?: unknown };
+        const r = (request ?? {}) as { since?: unknown; limit?: unknown; streams?: unknown };
         const since = intOrNull(r.since, 0, MAX_SEQ);
         const limit = intOrNull(r.limit, 1, 200);
-        if (since === undefined || limit === undefined) {
-          return invalid('"sync" needs { since: <sequence number or null>, limit?: 1..200 }.');
+        const streams = streamCursors(r.streams);
+        if (since === undefined || limit === undefined || streams === undefined) {
+          return invalid(
+            '"sync" needs { since: <sequence number or null>, streams?: { <topic or *>: <stream.seq> }, limit?: 1..200 }.',
+          );
         }
-        return deps.inbox.sync(subscriber, since, limit ?? 100);
+        return deps.inbox.sync(subscriber, since, limit ?? 100, { streams });
       }),
     );
 
     socket.on(ClientEvent.InboxList, (request, reply) =>
       answer(reply, async () => {
         const r = (request ?? {}) as { cursor?: unknown; limit?: unknown; unreadOnly?: unknown };
-        const cursor = intOrNull(r.cursor, 0, MAX_SEQ);
         const limit = intOrNull(r.limit, 1, 100);
-        if (cursor === undefined || limit === undefined) {
+        const cursor = r.cursor ?? null;
+        if ((cursor !== null && (typeof cursor !== 'string' || cursor.length > 8192)) || limit === undefined) {
           return invalid('"inbox:list" needs { cursor?: <nextCursor>, limit?: 1..100, unreadOnly?: boolean }.');
         }
         return deps.inbox.list(subscriber, { cursor, limit: limit ?? 20, unreadOnly: r.unreadOnly === true });

@@ -2,7 +2,7 @@ import { HandshakeErrorCode } from '@herald/protocol';
 import type { Socket } from 'socket.io';
 import type { TokenFailure, UserClaims, UserTokens } from '../auth/user-tokens.js';
 import { TokenError } from '../auth/user-tokens.js';
-import { intOrNull, MAX_SEQ } from '../platform/lib/cursor.js';
+import { intOrNull, MAX_SEQ, MAX_STREAM_CURSORS, streamCursors } from '../platform/lib/cursor.js';
 import type { SubscriberRegistry } from './subscribers.js';
 
 const codes: Record<TokenFailure, HandshakeErrorCode> = {
@@ -29,13 +29,28 @@ export function handshakeError(code: HandshakeErrorCode, message: string): Error
  */
 export function authenticateHandshake(tokens: UserTokens, subscribers: SubscriberRegistry) {
   return async (socket: Socket, next: (err?: Error) => void) => {
-    const auth = (socket.handshake.auth ?? {}) as { token?: unknown; appId?: unknown; since?: unknown };
+    const auth = (socket.handshake.auth ?? {}) as {
+      token?: unknown;
+      appId?: unknown;
+      since?: unknown;
+      streams?: unknown;
+    };
     const since = intOrNull(auth.since, 0, MAX_SEQ);
     if (since === undefined) {
       next(
         handshakeError(
           HandshakeErrorCode.CursorInvalid,
           `auth.since must be the last sequence number this device has (an integer from 0 to ${MAX_SEQ}) or null.`,
+        ),
+      );
+      return;
+    }
+    const streams = streamCursors(auth.streams);
+    if (streams === undefined) {
+      next(
+        handshakeError(
+          HandshakeErrorCode.CursorInvalid,
+          `auth.streams must map topic names (or "*") to the last stream.seq this device has of each (integers from 0 to ${MAX_SEQ}), at most ${MAX_STREAM_CURSORS} of them.`,
         ),
       );
       return;
@@ -47,11 +62,15 @@ export function authenticateHandshake(tokens: UserTokens, subscribers: Subscribe
       socket.data.userId = claims.userId;
       socket.data.exp = claims.exp;
       socket.data.since = since;
+      socket.data.streamCursors = streams;
       socket.data.secretId = claims.secretId;
       socket.data.validUntil = claims.validUntil;
       socket.data.topicGrants = claims.topics;
       if (origin) socket.data.origin = origin;
-      socket.data.subscriberId = await subscribers.touch(claims.appId, claims.userId);
+      const user = await subscribers.touch(claims.appId, claims.userId);
+      socket.data.subscriberId = user.id;
+      socket.data.knownSince = user.knownSince;
+      socket.data.topics = user.topics;
       // Keep only what later checks read; the token and the other headers would sit in memory per socket.
       socket.handshake.auth = {};
       socket.handshake.headers = {};

@@ -16,13 +16,14 @@ import { handleConnections } from './connections.js';
 import { recheckSockets } from './credentials.js';
 import { authenticateHandshake } from './handshake.js';
 import { SubscriberRegistry } from './subscribers.js';
+import { applyMembership } from './topic-rooms.js';
 import type { GatewayServer, InterServerEvents, SocketData } from './types.js';
 
 /** How often each node of a cluster rechecks its sockets' credentials against the apps' current secrets. */
 const RECHECK_EVERY_MS = 60_000;
 
 /** What one node tells the others (a no-op without a cluster adapter). */
-export type NodeEvent = Exclude<keyof InterServerEvents, 'herald:admin-sessions-ended'>;
+export type NodeEvent = Exclude<keyof InterServerEvents, 'herald:admin-sessions-ended' | 'herald:topic-members'>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -127,6 +128,12 @@ export default fp(
       void recheck(String(appId));
     });
     io.on('herald:key-revoked', (keyId) => fastify.forgetApiKey(String(keyId)));
+    // Who is in which topic: this node's sockets move rooms at once, the other nodes' when told.
+    fastify.topics.listen((event) => {
+      applyMembership(io, event);
+      if (cluster) io.serverSideEmit('herald:topic-members', event);
+    });
+    io.on('herald:topic-members', (event) => applyMembership(io, event));
 
     // In a cluster, workers publish each dispatched batch once; every node emits to its own sockets.
     let deliveries: Redis | undefined;

@@ -1,14 +1,24 @@
 import type { Sql } from '../platform/db/database.js';
 
+/** A user as a new socket needs them: their subscriber id, since when the app knows them, and their topics. */
+export interface KnownUser {
+  id: string;
+  /** ms since the epoch. */
+  knownSince: number;
+  /** Each topic the user is in, with the stream counter its window starts after. */
+  topics: Map<string, number>;
+}
+
 interface Waiter {
   appId: string;
   userId: string;
-  done: (id: string) => void;
+  done: (user: KnownUser) => void;
   fail: (error: unknown) => void;
 }
 
 /**
- * Records that users connected (creating subscribers as needed) and returns their ids. Handshakes
+ * Records that users connected (creating subscribers as needed) and returns who they are to the
+ * gateway (their ids, and the topics whose rooms their sockets join). Handshakes
  * arriving in the same turn of the event loop share one statement, so a reconnect storm of
  * thousands of clients costs a few dozen queries rather than one each.
  */
@@ -18,7 +28,7 @@ export class SubscriberRegistry {
 
   constructor(private readonly sql: Sql) {}
 
-  touch(appId: string, userId: string): Promise<string> {
+  touch(appId: string, userId: string): Promise<KnownUser> {
     return new Promise((done, fail) => {
       this.waiting.push({ appId, userId, done, fail });
       if (this.waiting.length >= 500) this.flush();
@@ -39,21 +49,27 @@ export class SubscriberRegistry {
     for (const w of batch) unique.set(`${w.appId}\u0000${w.userId}`, [w.appId, w.userId]);
     const pairs = [...unique.values()];
     this.sql
-      .query<{ id: string; app_id: string; external_id: string }>(
-        `INSERT INTO subscribers (id, app_id, external_id, last_seen_at)
-         SELECT gen_random_uuid()::text, a, u, now() FROM unnest($1::text[], $2::text[]) AS x(a, u)
-          -- Rows locked in the database's own order, like every other statement: no deadlocks.
-          ORDER BY a, u
-         ON CONFLICT (app_id, external_id) DO UPDATE SET last_seen_at = now()
-         RETURNING id, app_id, external_id`,
+      .query<{ id: string; app_id: string; external_id: string; known_ms: number; topics: Array<[string, number]> }>(
+        `WITH touched AS (
+           INSERT INTO subscribers (id, app_id, external_id, last_seen_at)
+           SELECT gen_random_uuid()::text, a, u, now() FROM unnest($1::text[], $2::text[]) AS x(a, u)
+            -- Rows locked in the database's own order, like every other statement: no deadlocks.
+            ORDER BY a, u
+           ON CONFLICT (app_id, external_id) DO UPDATE SET last_seen_at = now()
+           RETURNING id, app_id, external_id, created_at
+         )
+         SELECT id, app_id, external_id, (extract(epoch FROM created_at) * 1000)::float8 AS known_ms,
+                (SELECT COALESCE(json_agg(json_build_array(t.topic, t.since_seq)), '[]'::json)
+                   FROM topic_subscriptions t WHERE t.app_id = touched.app_id AND t.external_id = touched.external_id) AS topics
+           FROM touched`,
         [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
       )
       .then(
         (rows) => {
-          const ids = new Map(rows.map((r) => [`${r.app_id}\u0000${r.external_id}`, r.id]));
+          const users = new Map(rows.map((r) => [`${r.app_id}\u0000${r.external_id}`, r]));
           for (const w of batch) {
-            const id = ids.get(`${w.appId}\u0000${w.userId}`);
-            if (id) w.done(id);
+            const r = users.get(`${w.appId}\u0000${w.userId}`);
+            if (r) w.done({ id: r.id, knownSince: Number(r.known_ms), topics: new Map(r.topics) });
             else w.fail(new Error('subscriber not recorded'));
           }
         },

@@ -18,6 +18,7 @@ import {
 } from '@herald/protocol';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { AdminPrincipal, EndedSessions } from '../admin/session/admin-auth.js';
+import type { MembershipEvent } from '../topics/repository.js';
 
 /**
  * A socket's catch-up on connect (`gateway/catch-up.ts`): while it runs, live notifications for the
@@ -27,7 +28,12 @@ import type { AdminPrincipal, EndedSessions } from '../admin/session/admin-auth.
 export interface CatchUpState {
   /** Live notifications waiting for the catch-up, each with its recipient's subscriber id. */
   held: Array<[NotificationPayload, string]> | null;
+  /** The personal sequence number the catch-up sent up to. */
   upTo: number;
+  /** Each stream's head when the catch-up ended: live copies up to it were in the catch-up. */
+  streams: Record<string, number>;
+  /** The highest personal sequence number sent to this socket: stream copies carry it as their `seq`. */
+  seq: number;
 }
 
 /** What the gateway keeps on a user's socket once its handshake passed. */
@@ -47,6 +53,12 @@ export interface SocketData {
   topicGrants: readonly string[];
   /** `auth.since` of the handshake: where catch-up on connect starts (null: the oldest undelivered). */
   since: number | null;
+  /** `auth.streams` of the handshake: where catch-up starts in each stream of topic sends and broadcasts. */
+  streamCursors: Record<string, number>;
+  /** The user's topics, each with the stream counter its membership's window starts after (gateway/topic-rooms.ts). */
+  topics: Map<string, number>;
+  /** When the app first knew this user, ms since the epoch: broadcasts accepted before it are theirs. */
+  knownSince: number;
   /** Set while (and after) catch-up on connect runs: live notifications wait for it. */
   catchUp?: CatchUpState;
 }
@@ -57,6 +69,8 @@ export interface InterServerEvents {
   'herald:app-changed': (appId: string) => void;
   /** An API key was revoked: forget its cached copy. */
   'herald:key-revoked': (keyId: string) => void;
+  /** Users joined or left a topic, or it was deleted: every node moves its sockets' topic rooms. */
+  'herald:topic-members': (event: MembershipEvent) => void;
   /** Admin sessions ended (on `/admin`): every node closes the channels opened with them. */
   'herald:admin-sessions-ended': (ended: EndedSessions) => void;
 }

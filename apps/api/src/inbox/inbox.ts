@@ -3,6 +3,7 @@ import {
   type InboxPage,
   type InboxReadEvent,
   ServerEvent,
+  type StreamCursors,
   type SyncReply,
   userRoom,
 } from '@herald/protocol';
@@ -11,10 +12,23 @@ import { advance, IN_INBOX, PENDING } from '../delivery/status.js';
 import type { Emitter } from '../gateway/types.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
-import { keysetPage } from '../platform/lib/cursor.js';
+import { newestFirst, readInboxCursor } from './cursor.js';
+import {
+  HAS_STREAMS,
+  interleave,
+  readStreams,
+  streamPayload,
+  streamsAfter,
+  streamsBefore,
+  streamsUnread,
+  type Timed,
+} from './streams.js';
 
 /** A row of the sync statement: the head and confirmations on every row, a delivery or nulls. */
-type SyncRow = { head: number; confirmed: string[] | null } & ({ [K in keyof DeliveryRow]: null } | DeliveryRow);
+type SyncRow = { head: number; from_seq: number; has_streams: boolean; confirmed: string[] | null } & (
+  | { [K in keyof DeliveryRow]: null }
+  | DeliveryRow
+);
 
 export interface Subscriber {
   id: string;
@@ -65,7 +79,7 @@ export class InboxService {
     subscriber: Subscriber,
     since: number | null,
     limit: number,
-    options: { confirm?: boolean } = {},
+    options: { confirm?: boolean; streams?: StreamCursors } = {},
   ): Promise<SyncReply> {
     // One statement (every client runs this on every connect, so a reconnect storm is made of them):
     // confirm up to `since`, find where to start, read the next page and the user's head.
@@ -84,7 +98,8 @@ export class InboxService {
                          last_seq) AS from_seq
            FROM known
        )
-       SELECT h.last_seq AS head, (SELECT array_agg(notification_id::text) FROM confirmed) AS confirmed, p.*
+       SELECT h.last_seq AS head, h.from_seq, ${HAS_STREAMS} AS has_streams,
+              (SELECT array_agg(notification_id::text) FROM confirmed) AS confirmed, p.*
          FROM head h
          LEFT JOIN LATERAL (
            SELECT ${DELIVERY_ROW_COLUMNS}
@@ -97,50 +112,76 @@ export class InboxService {
       // One user's rows by id: the same plan fits every call, and planning it cost 10× running it.
       { prepare: true },
     );
-    const confirmed = rows[0]?.confirmed ?? [];
+    const first = rows[0];
+    const confirmed = first?.confirmed ?? [];
     if (confirmed.length) this.onChanged('delivered', confirmed.length, confirmed);
     const now = Date.now();
-    const notifications = rows
+    const personal = rows
       .filter((r): r is SyncRow & DeliveryRow => r.id !== null)
       .map((r) => toPayload(r, this.freshnessMs, now));
-    return { ok: true, notifications, head: Number(rows[0]?.head ?? 0) };
+    const head = Number(first?.head ?? 0);
+    if (!first?.has_streams) return { ok: true, notifications: personal, head, streams: {} };
+    // Topic sends and broadcasts: each stream after the device's cursor, merged with the personal
+    // ones in the order they went out, each stream's own order kept.
+    const { rows: entries, heads } = await streamsAfter(this.sql, subscriber.id, options.streams ?? {}, limit);
+    const notifications = interleave(
+      personal,
+      entries.map((r) => streamPayload(r, this.freshnessMs, now)),
+      Number(first.from_seq ?? 0),
+      limit,
+    );
+    return { ok: true, notifications, head, streams: heads };
   }
 
+  /**
+   * The user's inbox, newest first: the personal notifications and the topic sends and broadcasts
+   * that are theirs, interleaved by the time each went out. The cursor says where each of these
+   * lists stands (see `inbox/cursor.ts`), so paging never skips nor repeats one.
+   */
   async list(
     subscriber: Subscriber,
-    options: { cursor?: number | null; limit: number; unreadOnly?: boolean },
+    options: { cursor?: string | null; limit: number; unreadOnly?: boolean },
   ): Promise<InboxPage> {
-    const params: unknown[] = [subscriber.id, options.limit + 1];
-    let where = `d.subscriber_id = $1 AND ${LIVE} AND (n.expires_at IS NULL OR n.expires_at > now() OR d.status >= 'delivered')`;
-    if (options.cursor != null) {
-      params.push(options.cursor);
-      where += ` AND d.seq < $${params.length}`;
-    }
-    if (options.unreadOnly) where += ' AND d.read_at IS NULL';
-    const rows = await this.prisma.$queryRawUnsafe<DeliveryRow[]>(
-      `SELECT ${DELIVERY_ROW_COLUMNS}
-         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-        WHERE ${where} ORDER BY d.seq DESC LIMIT $2`,
-      ...params,
-    );
-    const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.seq);
+    const cursor = readInboxCursor(options.cursor);
     const now = Date.now();
-    return {
-      ok: true,
-      items: page.map((r) => ({ ...toPayload(r, this.freshnessMs, now), status: r.status }) as InboxItem),
-      nextCursor,
-      unread: await this.unread(subscriber),
-    };
+    const personal: Timed[] = [];
+    if (cursor.p !== 0) {
+      const params: unknown[] = [subscriber.id, options.limit + 1, cursor.p ?? null];
+      const rows = await this.sql.query<DeliveryRow>(
+        `SELECT ${DELIVERY_ROW_COLUMNS}
+           FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+          WHERE d.subscriber_id = $1 AND d.seq < COALESCE($3::int, 2147483647) AND ${LIVE}
+            AND (n.expires_at IS NULL OR n.expires_at > now() OR d.status >= 'delivered')
+            ${options.unreadOnly ? 'AND d.read_at IS NULL' : ''}
+          ORDER BY d.seq DESC LIMIT $2`,
+        params,
+      );
+      for (const r of rows) {
+        personal.push({
+          at: Number(r.created_ms),
+          payload: { ...toPayload(r, this.freshnessMs, now), status: r.status } as InboxItem,
+        });
+      }
+    }
+    const entries = await streamsBefore(this.sql, subscriber.id, cursor.s, options.limit, options.unreadOnly === true);
+    const streamed = entries.map((r) => {
+      const t = streamPayload(r, this.freshnessMs, now);
+      return { at: t.at, payload: { ...t.payload, status: r.status } as InboxItem };
+    });
+    const { items, nextCursor } = newestFirst(personal, streamed, cursor, options.limit);
+    return { ok: true, items: items as InboxItem[], nextCursor, unread: await this.unread(subscriber) };
   }
 
   async unread(subscriber: Subscriber): Promise<number> {
-    const [row] = await this.prisma.$queryRawUnsafe<Array<{ n: number }>>(
-      `SELECT count(*)::int AS n FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-        WHERE d.subscriber_id = $1 AND d.read_at IS NULL AND ${LIVE}
+    const [row] = await this.sql.query<{ n: number; has_streams: boolean }>(
+      `SELECT count(*)::int AS n, ${HAS_STREAMS} AS has_streams
+         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE d.subscriber_id = $1 AND d.seq IS NOT NULL AND d.read_at IS NULL AND ${LIVE}
           AND (n.expires_at IS NULL OR n.expires_at > now() OR d.status >= 'delivered')`,
-      subscriber.id,
+      [subscriber.id],
     );
-    return row?.n ?? 0;
+    const personal = row?.n ?? 0;
+    return row?.has_streams ? personal + (await streamsUnread(this.sql, subscriber.id)) : personal;
   }
 
   /** Marks notifications read; the user's other sockets hear it at once. Returns the new unread count. */
@@ -160,6 +201,8 @@ export class InboxService {
             subscriber.id,
             ids,
           );
+    // Topic sends and broadcasts the user has no row of yet (or an unread one): their receipts.
+    for (const id of await readStreams(this.sql, subscriber.id, ids, READ.set, READ.guard)) changed.push({ id });
     const unread = await this.unread(subscriber);
     if (changed.length > 0)
       this.onChanged(

@@ -9,6 +9,7 @@ import { IDEMPOTENCY_WINDOW_MS, type ItemError, type SendNotificationBody } from
 import { enqueue } from './enqueue.js';
 import { type Prepared, prepare } from './prepare.js';
 import { store } from './store.js';
+import { audienceSize } from './streams.js';
 
 export interface Accepted {
   id: string;
@@ -108,8 +109,9 @@ export class NotificationService {
     return { id: found.id, status: found.status, recipients: found.recipientCount, replayed: true };
   }
 
-  private async broadcastCount(appId: string): Promise<number> {
-    return this.prisma.subscriber.count({ where: { appId } });
+  /** A topic send's or broadcast's recipients, counted at accept (a 404 for a topic that does not exist). */
+  private async countAudience(p: Prepared): Promise<void> {
+    if (p.streams.length > 0) p.row.recipientCount = await audienceSize(this.sql, p.row.appId, p.streams);
   }
 
   async send(
@@ -123,7 +125,7 @@ export class NotificationService {
     const replay = await this.original(p);
     if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
-    if (p.kind === 'broadcast') p.row.recipientCount = await this.broadcastCount(appId);
+    await this.countAudience(p);
     const stored = await this.commit(p);
     if (!stored.inserted) {
       // Two concurrent requests with one key: the loser returns the winner's notification.
@@ -245,6 +247,7 @@ export class NotificationService {
           results[index] = replay;
           continue;
         }
+        await this.countAudience(p);
         if (p.row.idempotencyKey) {
           if (keys.has(p.row.idempotencyKey)) throw new Errors.IdempotencyMismatch(p.row.idempotencyKey);
           keys.add(p.row.idempotencyKey);
@@ -260,10 +263,6 @@ export class NotificationService {
     }
     if (fresh.length > 0) {
       if (!this.queueReady()) throw new Errors.QueueUnavailable();
-      if (fresh.some((f) => f.p.kind === 'broadcast')) {
-        const count = await this.broadcastCount(appId);
-        for (const f of fresh) if (f.p.kind === 'broadcast') f.p.row.recipientCount = count;
-      }
       const inserted = await this.storeInLine(fresh.map((f) => f.p));
       const stored = fresh.filter((f) => inserted.has(f.p.row.id)).map((f) => f.p);
       const queueDelayed = !(await enqueue(this.queue, stored, this.onQueueDelayed));

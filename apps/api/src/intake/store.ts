@@ -1,19 +1,29 @@
-import { Prisma } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
-import type { Prepared } from './prepare.js';
+import { notificationRows, type Prepared } from './prepare.js';
+import { storeStreams } from './streams.js';
 
 /**
  * Stores notifications — and, for small immediate sends, their delivery rows with each user's
  * next sequence numbers, in request order — in one statement, so one round trip whatever the
- * batch size. A notification whose idempotency key is taken meanwhile is skipped; returns the
- * ids actually inserted.
+ * batch size; topic sends and broadcasts in one more (`storeStreams`). A notification whose
+ * idempotency key is taken meanwhile is skipped; returns the ids actually inserted.
  */
 export async function store(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
-  // Row locks are taken in one order everywhere, but a deadlock can still come from elsewhere
-  // (an operator's query): retry the statement, which is all-or-nothing, a couple of times.
+  const direct = prepared.filter((p) => p.streams.length === 0);
+  const streamed = prepared.filter((p) => p.streams.length > 0);
+  const inserted = direct.length > 0 ? await retried(() => storeDirect(sql, direct)) : new Set<string>();
+  if (streamed.length > 0) for (const id of await retried(() => storeStreams(sql, streamed))) inserted.add(id);
+  return inserted;
+}
+
+/**
+ * Row locks are taken in one order everywhere, but a deadlock can still come from elsewhere (an
+ * operator's query): retry the statement, which is all-or-nothing, a couple of times.
+ */
+async function retried<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await storeOnce(sql, prepared);
+      return await work();
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error;
@@ -21,33 +31,8 @@ export async function store(sql: Sql, prepared: Prepared[]): Promise<Set<string>
   }
 }
 
-async function storeOnce(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
-  // Only the columns that have a value: a key left out is NULL all the same, and every key given
-  // costs its parsing (measured here, 500 rows: every column through json_populate_recordset,
-  // 18-26 ms of PostgreSQL CPU; only the keys with a value through jsonb_populate_recordset, 2-3 ms).
-  const rows = prepared.map(({ row }) =>
-    withValues({
-      id: row.id,
-      app_id: row.appId,
-      target: row.target,
-      title: row.title,
-      body: row.body,
-      icon: row.icon,
-      image: row.image,
-      url: row.url,
-      tag: row.tag,
-      data: row.data === Prisma.DbNull ? null : row.data,
-      priority: row.priority,
-      ttl_seconds: row.ttlSeconds,
-      expires_at: row.expiresAt,
-      send_at: row.sendAt,
-      idempotency_key: row.idempotencyKey,
-      request_hash: row.requestHash,
-      status: row.status,
-      recipient_count: row.recipientCount,
-      created_at: new Date(),
-    }),
-  );
+async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
+  const rows = notificationRows(prepared);
   const pairs = { ids: [] as string[], users: [] as string[], order: [] as number[] };
   prepared.forEach((p, i) => {
     for (const user of p.users) {
@@ -90,9 +75,4 @@ async function storeOnce(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
     [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId],
   );
   return new Set(inserted.map((r) => r.id));
-}
-
-/** The entries of `row` that are neither null nor undefined. */
-function withValues(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined));
 }

@@ -39,13 +39,28 @@ export class NotificationLog {
       if (!n) throw new Errors.NotificationNotFound(id);
       if (n.status === 'cancelled') return 0;
       if (n.status === 'expired') throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
-      const [{ existing = 0 } = {}] = await tx.$queryRaw<Array<{ existing: number }>>`
-        SELECT count(*)::int AS existing FROM deliveries WHERE notification_id = ${id}::uuid`;
+      const [{ existing = 0, streamed = false } = {}] = await tx.$queryRaw<
+        Array<{ existing: number; streamed: boolean }>
+      >`
+        SELECT count(*)::int AS existing,
+               EXISTS (SELECT 1 FROM stream_entries WHERE notification_id = ${id}::uuid) AS streamed
+          FROM deliveries WHERE notification_id = ${id}::uuid`;
+      const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
+      if (streamed) {
+        // A topic send or broadcast: its recipients' rows are receipts (a device has it). The others
+        // are stopped by the status: catch-up and the inbox leave a cancelled one out.
+        const stopped = Math.max(0, n.recipients - existing);
+        if (!notSentYet && stopped === 0) {
+          throw new Errors.NotCancellable(id, 'every recipient already received it, so nothing is left to cancel');
+        }
+        await tx.$executeRaw`
+          UPDATE notifications SET status = 'cancelled', cancelled_at = now() WHERE id = ${id}::uuid`;
+        return stopped;
+      }
       const rows = await tx.$executeRawUnsafe(
         `UPDATE deliveries d SET ${CANCEL.set} WHERE d.notification_id = $1::uuid AND ${CANCEL.guard}`,
         id,
       );
-      const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
       if (!notSentYet && rows === 0) {
         throw new Errors.NotCancellable(
           id,

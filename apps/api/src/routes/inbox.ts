@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { readInboxCursor } from '../inbox/cursor.js';
 import { Errors } from '../platform/lib/errors.js';
 import { errorResponses } from '../schemas/common.js';
 import { InboxPage, InboxQuery, ReadBody, ReadResponse, UserParams } from '../schemas/inbox.js';
@@ -20,6 +21,8 @@ const inbox: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) => {
+      // Checked first: a bad cursor is a 400 even for a user who has nothing yet.
+      readInboxCursor(request.query.cursor);
       const subscriber = await fastify.inbox.findSubscriber(request.tenant.appId, request.params.userId);
       if (!subscriber) return { items: [], nextCursor: null, unread: 0 };
       const { ok: _ok, ...page } = await fastify.inbox.list(subscriber, {

@@ -37,12 +37,14 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
           'recipient follows. A repeated idempotency key (body or `Idempotency-Key` header, 24 h) returns the ' +
           'original notification instead of creating another. A 202 means it is stored and will be sent; with ' +
           '`queueDelayed: true` Redis did not take its job in time and the housekeeping sweep queues it (do not ' +
-          'send it again). A 503 `HERALD_ERR_QUEUE_UNAVAILABLE` means nothing was stored: retry it.',
+          'send it again). A 503 `HERALD_ERR_QUEUE_UNAVAILABLE` means nothing was stored: retry it. A send to a ' +
+          'topic that does not exist is a 404 `HERALD_ERR_TOPIC_NOT_FOUND`; `recipients` of a topic send or ' +
+          'broadcast counts its users when it is accepted.',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         headers: IdempotencyHeaders,
         body: SendNotificationBody,
-        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 413, 415, 422, 429, 503) },
+        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 404, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {

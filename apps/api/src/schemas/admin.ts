@@ -62,7 +62,9 @@ export const SubscriberDetails = Type.Object({
     Type.Object({
       notificationId: Type.String(),
       title: Type.String(),
-      seq: Type.Integer(),
+      seq: Type.Union([Type.Integer(), Type.Null()], {
+        description: 'Null for a topic send or broadcast: in no personal sequence',
+      }),
       status: DeliveryStatus,
       queuedAt: Type.String(),
       deliveredAt: NullableTime,

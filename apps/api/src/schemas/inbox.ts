@@ -9,11 +9,11 @@ export const UserParams = Type.Object({ userId: UserId });
 export const InboxQuery = Type.Object(
   {
     cursor: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: 2_147_483_647,
+      Type.String({
+        minLength: 1,
+        maxLength: 8192,
         description: 'nextCursor of the previous page, unchanged (400 HERALD_ERR_CURSOR_INVALID otherwise)',
-        ...refusedAsCursor('type', 'minimum', 'maximum'),
+        ...refusedAsCursor('type', 'minLength', 'maxLength'),
       }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
@@ -24,7 +24,9 @@ export const InboxQuery = Type.Object(
 
 export const InboxPage = Type.Object({
   items: Type.Array(InboxItem),
-  nextCursor: Type.Union([Type.Integer(), Type.Null()]),
+  nextCursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `cursor` for the next (older) page; null at the end. Opaque.',
+  }),
   unread: Type.Integer(),
 });
 

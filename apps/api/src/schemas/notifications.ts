@@ -8,9 +8,13 @@ import {
 import Type, { type Static } from 'typebox';
 import { MAX_JSON_DEPTH } from '../platform/lib/json.js';
 import { refusedWith } from './common.js';
+import { TopicName } from './topic-name.js';
 
 /** An idempotency key is honoured for this long after its notification was accepted (the README's 24 h). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
+/** At most this many topics in one send's `to: { topics }`. */
+export const MAX_TOPICS_PER_SEND = 10;
 
 export const UserId = Type.String({ minLength: 1, maxLength: 256, description: "The integrator's user id" });
 
@@ -26,23 +30,27 @@ const HttpUrl = Type.String({
 const TargetProperties = {
   userId: Type.Optional(UserId),
   userIds: Type.Optional(Type.Array(UserId, { minItems: 1, maxItems: 10_000, uniqueItems: true })),
-  topic: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 128,
-      description: 'Not supported yet: answers 400 HERALD_ERR_TARGET_UNSUPPORTED.',
+  topic: Type.Optional(TopicName),
+  topics: Type.Optional(
+    Type.Array(TopicName, {
+      minItems: 1,
+      maxItems: MAX_TOPICS_PER_SEND,
+      uniqueItems: true,
+      description: `Up to ${MAX_TOPICS_PER_SEND} topics: a user in several of them gets the notification once`,
     }),
   ),
   broadcast: Type.Optional(Type.Literal(true)),
 };
-const TARGETS = '{ userId }, { userIds: [...] }, { topic } or { broadcast: true }';
+const TARGETS = '{ userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }';
 
 /** `to`: exactly one kind of target. */
 export const Target = Type.Object(TargetProperties, {
   additionalProperties: false,
   minProperties: 1,
   maxProperties: 1,
-  description: `Exactly one of ${TARGETS}. Sending to a topic is not supported yet (400 HERALD_ERR_TARGET_UNSUPPORTED).`,
+  description:
+    `Exactly one of ${TARGETS}. A topic send reaches the users in the topic when it is accepted (the topic must ` +
+    'exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment.',
   ...refusedWith({
     minProperties: { code: 'HERALD_ERR_TARGET_INVALID', message: `must name a target: ${TARGETS}` },
     maxProperties: { code: 'HERALD_ERR_TARGET_INVALID', message: `must name exactly one target: ${TARGETS}` },
@@ -208,7 +216,9 @@ export const RecipientsPage = Type.Object({
   items: Type.Array(
     Type.Object({
       userId: Type.String(),
-      seq: Type.Integer(),
+      seq: Type.Union([Type.Integer(), Type.Null()], {
+        description: "The user's sequence number; null for a topic send or broadcast (in no personal sequence)",
+      }),
       status: DeliveryStatus,
       reason: Type.Union([Type.String(), Type.Null()]),
       queuedAt: Type.String(),

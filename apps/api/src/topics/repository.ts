@@ -10,6 +10,16 @@ export interface TopicSummary {
   createdAt: string;
 }
 
+/**
+ * A change of who is in a topic, as the gateways need it to keep each socket's topic rooms: users
+ * that joined (with the stream counter their window starts after), users that left, or the topic
+ * gone with all its members.
+ */
+export type MembershipEvent =
+  | { kind: 'joined'; appId: string; topic: string; userIds: string[]; sinceSeq: number }
+  | { kind: 'left'; appId: string; topic: string; userIds: string[] }
+  | { kind: 'deleted'; appId: string; topic: string };
+
 export interface MembershipChange {
   topic: string;
   /** Users whose membership this call changed (the others already were, or were not, in it). */
@@ -40,7 +50,15 @@ export const MAX_TOPICS_PER_LIST = 1000;
  * concurrent calls over the same users cannot deadlock each other.
  */
 export class TopicRepository {
+  /** Told after every change of membership that changed something (the gateways' topic rooms). */
+  private onMembership: (event: MembershipEvent) => void = () => {};
+
   constructor(private readonly sql: Sql) {}
+
+  /** Who hears of membership changes: the gateway, once it exists (it is built after this). */
+  listen(onMembership: (event: MembershipEvent) => void): void {
+    this.onMembership = onMembership;
+  }
 
   /** Adds users to a topic (creating the topic, and users Herald has not seen yet). */
   async subscribe(appId: string, topic: string, userIds: string[]): Promise<MembershipChange> {
@@ -55,22 +73,31 @@ export class TopicRepository {
          ON CONFLICT (app_id, external_id) DO NOTHING`,
         [appId, topic, users],
       );
-      const [row] = await this.sql.query<{ subscribers: number; changed: number }>(
-        `WITH ${LOCK_TOPIC}, added AS (
-           INSERT INTO topic_subscriptions (app_id, topic, external_id, subscriber_id)
-           SELECT $1, $2, s.external_id, s.id FROM locked, subscribers s
+      // The window starts after the stream's counter as it is now: a send holds the topic's row
+      // FOR SHARE while it takes its number, so none is half-way through while this holds it.
+      const [row] = await this.sql.query<{ subscribers: number; changed: number; joined: string[]; since: number }>(
+        `WITH ${LOCK_TOPIC}, since AS (
+           SELECT COALESCE((SELECT last_seq FROM streams WHERE app_id = $1 AND name = $2), 0) AS seq FROM locked
+         ), added AS (
+           INSERT INTO topic_subscriptions (app_id, topic, external_id, subscriber_id, since_seq)
+           SELECT $1, $2, s.external_id, s.id, since.seq FROM since, subscribers s
             WHERE s.app_id = $1 AND s.external_id = ANY($3::text[]) ORDER BY s.external_id
            ON CONFLICT DO NOTHING
-           RETURNING 1
+           RETURNING external_id
          )
          UPDATE topics SET subscriber_count = subscriber_count + (SELECT count(*) FROM added)
           WHERE app_id = $1 AND name = $2
-          RETURNING subscriber_count AS subscribers, (SELECT count(*)::int FROM added) AS changed`,
+          RETURNING subscriber_count AS subscribers, (SELECT count(*)::int FROM added) AS changed,
+                    (SELECT COALESCE(array_agg(external_id), '{}') FROM added) AS joined,
+                    (SELECT seq FROM since) AS since`,
         [appId, topic, users],
       );
       // The topic was deleted between the two statements: its row is gone, and so is the key
       // the subscriptions need (23503 above, retried), or the update found nothing.
       if (!row) throw Object.assign(new Error('the topic was deleted meanwhile'), { code: DELETED_MEANWHILE });
+      if (row.joined.length > 0) {
+        this.onMembership({ kind: 'joined', appId, topic, userIds: row.joined, sinceSeq: Number(row.since ?? 0) });
+      }
       return { topic, changed: row.changed, subscribers: row.subscribers };
     });
   }
@@ -79,17 +106,20 @@ export class TopicRepository {
   async unsubscribe(appId: string, topic: string, userIds: string[]): Promise<MembershipChange> {
     const users = [...new Set(userIds)].sort();
     return this.retrying(topic, async () => {
-      const [row] = await this.sql.query<{ subscribers: number; changed: number }>(
+      // Each window that ends is kept (a trigger), so what was sent while it lasted stays the user's.
+      const [row] = await this.sql.query<{ subscribers: number; changed: number; left: string[] }>(
         `WITH ${LOCK_TOPIC}, removed AS (
            DELETE FROM topic_subscriptions
             WHERE app_id = $1 AND topic = $2 AND external_id = ANY($3::text[]) AND EXISTS (SELECT 1 FROM locked)
-           RETURNING 1
+           RETURNING external_id
          )
          UPDATE topics SET subscriber_count = subscriber_count - (SELECT count(*) FROM removed)
           WHERE app_id = $1 AND name = $2
-          RETURNING subscriber_count AS subscribers, (SELECT count(*)::int FROM removed) AS changed`,
+          RETURNING subscriber_count AS subscribers, (SELECT count(*)::int FROM removed) AS changed,
+                    (SELECT COALESCE(array_agg(external_id), '{}') FROM removed) AS left`,
         [appId, topic, users],
       );
+      if (row && row.left.length > 0) this.onMembership({ kind: 'left', appId, topic, userIds: row.left });
       return { topic, changed: row?.changed ?? 0, subscribers: row?.subscribers ?? 0 };
     });
   }
@@ -119,6 +149,7 @@ export class TopicRepository {
     const rows = await this.retrying(topic, () =>
       this.sql.query('DELETE FROM topics WHERE app_id = $1 AND name = $2 RETURNING 1', [appId, topic]),
     );
+    if (rows.length > 0) this.onMembership({ kind: 'deleted', appId, topic });
     return rows.length > 0;
   }
 
@@ -155,6 +186,15 @@ export class TopicRepository {
       subscribers: page.map((r) => ({ userId: r.external_id, subscribedAt: new Date(r.created_at).toISOString() })),
       nextCursor,
     };
+  }
+
+  /** Topics that exist, of `names` (a send to a topic names one that must). */
+  async existing(appId: string, names: string[]): Promise<Set<string>> {
+    const rows = await this.sql.query<{ name: string }>(
+      'SELECT name FROM topics WHERE app_id = $1 AND name = ANY($2::text[])',
+      [appId, names],
+    );
+    return new Set(rows.map((r) => r.name));
   }
 
   /** The topics a user is in, in name order (the first `MAX_TOPICS_PER_LIST`). */

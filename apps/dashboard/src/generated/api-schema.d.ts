@@ -124,7 +124,7 @@ export interface paths {
         put?: never;
         /**
          * Send a notification
-         * @description Stores the notification, queues it, and answers 202 at once; delivery to every open tab of each recipient follows. A repeated idempotency key (body or `Idempotency-Key` header, 24 h) returns the original notification instead of creating another. A 202 means it is stored and will be sent; with `queueDelayed: true` Redis did not take its job in time and the housekeeping sweep queues it (do not send it again). A 503 `HERALD_ERR_QUEUE_UNAVAILABLE` means nothing was stored: retry it.
+         * @description Stores the notification, queues it, and answers 202 at once; delivery to every open tab of each recipient follows. A repeated idempotency key (body or `Idempotency-Key` header, 24 h) returns the original notification instead of creating another. A 202 means it is stored and will be sent; with `queueDelayed: true` Redis did not take its job in time and the housekeeping sweep queues it (do not send it again). A 503 `HERALD_ERR_QUEUE_UNAVAILABLE` means nothing was stored: retry it. A send to a topic that does not exist is a 404 `HERALD_ERR_TOPIC_NOT_FOUND`; `recipients` of a topic send or broadcast counts its users when it is accepted.
          */
         post: {
             parameters: {
@@ -148,13 +148,15 @@ export interface paths {
                      *     }
                      */
                     "application/json": {
-                        /** @description Exactly one of { userId }, { userIds: [...] }, { topic } or { broadcast: true }. Sending to a topic is not supported yet (400 HERALD_ERR_TARGET_UNSUPPORTED). */
+                        /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                         to: {
                             /** @description The integrator's user id */
                             userId?: string;
                             userIds?: string[];
-                            /** @description Not supported yet: answers 400 HERALD_ERR_TARGET_UNSUPPORTED. */
+                            /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                             topic?: string;
+                            /** @description Up to 10 topics: a user in several of them gets the notification once */
+                            topics?: string[];
                             /** @enum {boolean} */
                             broadcast?: true;
                         };
@@ -214,6 +216,15 @@ export interface paths {
                 };
                 /** @description Credentials are missing or not valid (they are checked before anything else) */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It does not exist (in this app) */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -461,13 +472,15 @@ export interface paths {
                             id: string;
                             /** @enum {unknown} */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
-                            /** @description Exactly one of { userId }, { userIds: [...] }, { topic } or { broadcast: true }. Sending to a topic is not supported yet (400 HERALD_ERR_TARGET_UNSUPPORTED). */
+                            /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
                                 userIds?: string[];
-                                /** @description Not supported yet: answers 400 HERALD_ERR_TARGET_UNSUPPORTED. */
+                                /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
+                                /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                topics?: string[];
                                 /** @enum {boolean} */
                                 broadcast?: true;
                             };
@@ -607,7 +620,8 @@ export interface paths {
                         "application/json": {
                             items: {
                                 userId: string;
-                                seq: number;
+                                /** @description The user's sequence number; null for a topic send or broadcast (in no personal sequence) */
+                                seq: number | null;
                                 /** @enum {unknown} */
                                 status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
                                 reason: string | null;
@@ -699,13 +713,15 @@ export interface paths {
                             id: string;
                             /** @enum {unknown} */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
-                            /** @description Exactly one of { userId }, { userIds: [...] }, { topic } or { broadcast: true }. Sending to a topic is not supported yet (400 HERALD_ERR_TARGET_UNSUPPORTED). */
+                            /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
                                 userIds?: string[];
-                                /** @description Not supported yet: answers 400 HERALD_ERR_TARGET_UNSUPPORTED. */
+                                /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
+                                /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                topics?: string[];
                                 /** @enum {boolean} */
                                 broadcast?: true;
                             };
@@ -906,7 +922,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description nextCursor of the previous page, unchanged (400 HERALD_ERR_CURSOR_INVALID otherwise) */
-                    cursor?: number;
+                    cursor?: string;
                     limit?: number;
                     unreadOnly?: boolean;
                 };
@@ -950,10 +966,18 @@ export interface paths {
                                 readAt: string | null;
                                 /** @description True when it is part of the catch-up sent on connect (sent while this socket was away) */
                                 replay?: boolean;
+                                /** @description Set on a topic send or broadcast: the stream it came through. Such a notification is in no personal sequence; its `seq` is the personal position this device already has, so keeping it moves nothing */
+                                stream?: {
+                                    /** @description The topic, or `*` for the app's broadcasts */
+                                    name: string;
+                                    /** @description Its place in that stream: the stream's resume cursor */
+                                    seq: number;
+                                };
                                 /** @enum {unknown} */
                                 status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read";
                             }[];
-                            nextCursor: number | null;
+                            /** @description Pass as `cursor` for the next (older) page; null at the end. Opaque. */
+                            nextCursor: string | null;
                             unread: number;
                         };
                     };
@@ -2908,13 +2932,15 @@ export interface paths {
                                 status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                                 /** @enum {unknown} */
                                 priority: "low" | "normal" | "high";
-                                /** @description Exactly one of { userId }, { userIds: [...] }, { topic } or { broadcast: true }. Sending to a topic is not supported yet (400 HERALD_ERR_TARGET_UNSUPPORTED). */
+                                /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                                 target: {
                                     /** @description The integrator's user id */
                                     userId?: string;
                                     userIds?: string[];
-                                    /** @description Not supported yet: answers 400 HERALD_ERR_TARGET_UNSUPPORTED. */
+                                    /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                     topic?: string;
+                                    /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                    topics?: string[];
                                     /** @enum {boolean} */
                                     broadcast?: true;
                                 };
@@ -2947,7 +2973,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Send from the composer */
+        /**
+         * Send from the composer
+         * @description A send to more users than HERALD_CONFIRM_SEND_ABOVE (the audience route's `confirmAbove`) is refused with 409 `HERALD_ERR_CONFIRMATION_REQUIRED` unless `confirmRecipients` is at least its audience: the admin saw the number.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2968,13 +2997,15 @@ export interface paths {
                      */
                     "application/json": {
                         appId: string;
-                        /** @description Exactly one of { userId }, { userIds: [...] }, { topic } or { broadcast: true }. Sending to a topic is not supported yet (400 HERALD_ERR_TARGET_UNSUPPORTED). */
+                        /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                         to: {
                             /** @description The integrator's user id */
                             userId?: string;
                             userIds?: string[];
-                            /** @description Not supported yet: answers 400 HERALD_ERR_TARGET_UNSUPPORTED. */
+                            /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                             topic?: string;
+                            /** @description Up to 10 topics: a user in several of them gets the notification once */
+                            topics?: string[];
                             /** @enum {boolean} */
                             broadcast?: true;
                         };
@@ -2998,6 +3029,8 @@ export interface paths {
                          */
                         sendAt?: string;
                         idempotencyKey?: string;
+                        /** @description The audience the admin confirmed (see the audience route) */
+                        confirmRecipients?: number;
                     };
                 };
             };
@@ -3059,6 +3092,15 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
+                /** @description It cannot be done in its current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
                 /** @description The body is larger than HERALD_BODY_LIMIT */
                 413: {
                     headers: {
@@ -3103,6 +3145,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/apps/{appId}/audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many users a topic send or broadcast would reach now
+         * @description The composer shows it before sending; a send to more than `confirmAbove` users needs `confirmRecipients`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated topic names (up to 10) */
+                    topics?: string;
+                    /** @description Everyone the app knows */
+                    broadcast?: boolean;
+                };
+                header?: never;
+                path: {
+                    appId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recipients: number;
+                            confirmAbove: number;
+                        };
+                    };
+                };
+                /** @description The request is not valid; `code` says how and `message` what to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It does not exist (in this app) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/notifications/{id}": {
         parameters: {
             query?: never;
@@ -3131,13 +3249,15 @@ export interface paths {
                             id: string;
                             /** @enum {unknown} */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
-                            /** @description Exactly one of { userId }, { userIds: [...] }, { topic } or { broadcast: true }. Sending to a topic is not supported yet (400 HERALD_ERR_TARGET_UNSUPPORTED). */
+                            /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
                                 userIds?: string[];
-                                /** @description Not supported yet: answers 400 HERALD_ERR_TARGET_UNSUPPORTED. */
+                                /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
+                                /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                topics?: string[];
                                 /** @enum {boolean} */
                                 broadcast?: true;
                             };
@@ -3242,7 +3362,8 @@ export interface paths {
                         "application/json": {
                             items: {
                                 userId: string;
-                                seq: number;
+                                /** @description The user's sequence number; null for a topic send or broadcast (in no personal sequence) */
+                                seq: number | null;
                                 /** @enum {unknown} */
                                 status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
                                 reason: string | null;
@@ -3326,13 +3447,15 @@ export interface paths {
                             id: string;
                             /** @enum {unknown} */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
-                            /** @description Exactly one of { userId }, { userIds: [...] }, { topic } or { broadcast: true }. Sending to a topic is not supported yet (400 HERALD_ERR_TARGET_UNSUPPORTED). */
+                            /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
                                 userIds?: string[];
-                                /** @description Not supported yet: answers 400 HERALD_ERR_TARGET_UNSUPPORTED. */
+                                /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
+                                /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                topics?: string[];
                                 /** @enum {boolean} */
                                 broadcast?: true;
                             };
@@ -3569,13 +3692,21 @@ export interface paths {
                                 readAt: string | null;
                                 /** @description True when it is part of the catch-up sent on connect (sent while this socket was away) */
                                 replay?: boolean;
+                                /** @description Set on a topic send or broadcast: the stream it came through. Such a notification is in no personal sequence; its `seq` is the personal position this device already has, so keeping it moves nothing */
+                                stream?: {
+                                    /** @description The topic, or `*` for the app's broadcasts */
+                                    name: string;
+                                    /** @description Its place in that stream: the stream's resume cursor */
+                                    seq: number;
+                                };
                                 /** @enum {unknown} */
                                 status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read";
                             }[];
                             history: {
                                 notificationId: string;
                                 title: string;
-                                seq: number;
+                                /** @description Null for a topic send or broadcast: in no personal sequence */
+                                seq: number | null;
                                 /** @enum {unknown} */
                                 status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
                                 queuedAt: string;

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NotificationStatus, Priority } from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
+import { streamsOf } from '../../fanout/rule.js';
+import { audienceSize } from '../../intake/streams.js';
+import type { Sql } from '../../platform/db/database.js';
 import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../platform/lib/cursor.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { isUuid } from '../../platform/lib/text.js';
@@ -8,6 +11,7 @@ import { adminSession, TimeCursor } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 import {
   CancelResponse,
+  MAX_TOPICS_PER_SEND,
   NotificationDetails,
   NotificationParams,
   RecipientsPage,
@@ -31,8 +35,25 @@ const Listed = Type.Object({
   sendAt: Type.Union([Type.String(), Type.Null()]),
 });
 
+/** How many users a send's `to` reaches now, as the composer shows it before sending. */
+async function audienceOf(sql: Sql, appId: string, to: Target): Promise<number> {
+  const streams = streamsOf(to);
+  if (streams.length > 0) return audienceSize(sql, appId, streams);
+  return to.userIds?.length ?? 1;
+}
+
+const AudienceQuery = Type.Object(
+  {
+    topics: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1100, description: 'Comma-separated topic names (up to 10)' }),
+    ),
+    broadcast: Type.Optional(Type.Boolean({ description: 'Everyone the app knows' })),
+  },
+  { additionalProperties: false },
+);
+
 /** The dashboard's notifications log, composer, funnel, recipients and cancel. Viewers read; admins also act. */
-const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
+const adminNotifications: FastifyPluginAsyncTypebox<{ confirmSendAbove: number }> = async (fastify, opts) => {
   const viewer = fastify.requireAdmin('viewer');
   const admin = fastify.requireAdmin('admin');
   const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -106,6 +127,44 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
     },
   );
 
+  fastify.get(
+    '/admin/api/apps/:appId/audience',
+    {
+      onRequest: viewer,
+      schema: {
+        summary: 'How many users a topic send or broadcast would reach now',
+        description:
+          'The composer shows it before sending; a send to more than `confirmAbove` users needs `confirmRecipients`.',
+        tags: ['admin'],
+        security: adminSession,
+        params: Type.Object({ appId: Type.String({ minLength: 1, maxLength: 64 }) }),
+        querystring: AudienceQuery,
+        response: {
+          200: Type.Object({ recipients: Type.Integer(), confirmAbove: Type.Integer() }),
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request) => {
+      await apps.mustExist(request.params.appId);
+      const topics =
+        request.query.topics
+          ?.split(',')
+          .map((t) => t.trim())
+          .filter(Boolean) ?? [];
+      const to: Target = request.query.broadcast ? { broadcast: true } : { topics };
+      if (!request.query.broadcast && (topics.length === 0 || topics.length > MAX_TOPICS_PER_SEND)) {
+        throw new Errors.Invalid(
+          `querystring.topics must name 1 to ${MAX_TOPICS_PER_SEND} topics, or ask for broadcast=true.`,
+        );
+      }
+      return {
+        recipients: await audienceOf(fastify.sql, request.params.appId, to),
+        confirmAbove: opts.confirmSendAbove,
+      };
+    },
+  );
+
   fastify.post(
     '/admin/api/notifications',
     {
@@ -114,19 +173,37 @@ const adminNotifications: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: 'Send from the composer',
         tags: ['admin'],
         security: adminSession,
+        description:
+          `A send to more users than HERALD_CONFIRM_SEND_ABOVE (the audience route's \`confirmAbove\`) is refused with 409 ` +
+          '`HERALD_ERR_CONFIRMATION_REQUIRED` unless `confirmRecipients` is at least its audience: the admin saw the number.',
         body: Type.Object(
-          { appId: Type.String({ minLength: 1, maxLength: 64 }), ...SendNotificationBody.properties },
+          {
+            appId: Type.String({ minLength: 1, maxLength: 64 }),
+            ...SendNotificationBody.properties,
+            confirmRecipients: Type.Optional(
+              Type.Integer({ minimum: 0, description: 'The audience the admin confirmed (see the audience route)' }),
+            ),
+          },
           {
             additionalProperties: false,
             examples: [{ appId: 'default', to: { userId: 'alice' }, title: 'Hello from the dashboard' }],
           },
         ),
-        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 403, 404, 422, 503) },
+        response: { 202: SendNotificationResponse, ...errorResponses(400, 401, 403, 404, 409, 422, 503) },
       },
     },
     async (request, reply) => {
-      const { appId, ...body } = request.body as { appId: string } & Static<typeof SendNotificationBody>;
+      const { appId, confirmRecipients, ...body } = request.body as {
+        appId: string;
+        confirmRecipients?: number;
+      } & Static<typeof SendNotificationBody>;
       await apps.mustExist(appId);
+      // The composer used to send to everyone in an app with one click: a large audience is said
+      // out loud first, and sent only once the admin confirmed that number (or more).
+      const audience = await audienceOf(fastify.sql, appId, body.to);
+      if (audience > opts.confirmSendAbove && (confirmRecipients ?? -1) < audience) {
+        throw new Errors.ConfirmationRequired(audience, opts.confirmSendAbove, audience);
+      }
       const { replayed: _r, ...accepted } = await fastify.notifications.send(appId, body, undefined, 'dashboard');
       await fastify.audit.record({
         actor: request.admin.email,

@@ -65,6 +65,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Recipients one API key may name per second in its sends (0: no limit). */
   recipientsPerSecond: number;
+  /** A dashboard send to more users than this needs the admin to confirm its audience. */
+  confirmSendAbove: number;
   /** Multiplies every per-socket event budget (gateway/rate-limit.ts); 0 turns them off. */
   socketRateScale: number;
   /** Concurrent connections one client address may hold (0: no cap); trusted proxies are exempt. */
@@ -195,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       e.HERALD_TRUST_PROXY === 'true' ? true : e.HERALD_TRUST_PROXY === 'false' ? false : e.HERALD_TRUST_PROXY,
     rateLimitPerMinute: e.HERALD_RATE_LIMIT_PER_MINUTE,
     recipientsPerSecond: e.HERALD_RECIPIENTS_PER_SECOND,
+    confirmSendAbove: e.HERALD_CONFIRM_SEND_ABOVE,
     socketRateScale: e.HERALD_SOCKET_RATE_SCALE,
     maxConnectionsPerAddress: e.HERALD_MAX_CONNECTIONS_PER_ADDRESS,
     headersTimeoutMs: e.HERALD_HEADERS_TIMEOUT_MS,

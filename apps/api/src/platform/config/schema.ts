@@ -63,6 +63,12 @@ export const EnvSchema = Type.Object({
   HERALD_TOKEN_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 2_592_000 }),
   HERALD_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 6000, minimum: 0, maximum: 10_000_000 }),
   HERALD_RECIPIENTS_PER_SECOND: Type.Integer({ default: 500, minimum: 0, maximum: 10_000_000 }),
+  HERALD_CONFIRM_SEND_ABOVE: Type.Integer({
+    default: 100,
+    minimum: 0,
+    maximum: 100_000_000,
+    description: 'A send from the dashboard to more users than this needs the admin to confirm its audience.',
+  }),
   HERALD_SOCKET_RATE_SCALE: Type.Number({ default: 1, minimum: 0, maximum: 1000 }),
   HERALD_MAX_CONNECTIONS_PER_ADDRESS: Type.Integer({ default: 500, minimum: 0, maximum: 1_000_000 }),
   HERALD_HEADERS_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 500, maximum: 600_000 }),

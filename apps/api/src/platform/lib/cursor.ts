@@ -62,3 +62,23 @@ export function intOrNull(value: unknown, min: number, max: number): number | nu
     ? (value as number)
     : undefined;
 }
+
+/** At most this many stream cursors in a handshake or a sync: a user's topics listed (1,000) and the broadcasts. */
+export const MAX_STREAM_CURSORS = 1001;
+
+const STREAM_NAME = /^(\*|[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,99})$/;
+
+/**
+ * A client's stream cursors (`auth.streams`, `sync`'s `streams`): topic names (or `*`) to sequence
+ * numbers. Empty when absent or null, undefined when it is anything else (then refuse it).
+ */
+export function streamCursors(value: unknown): Record<string, number> | undefined {
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value);
+  if (entries.length > MAX_STREAM_CURSORS) return undefined;
+  for (const [name, seq] of entries) {
+    if (!STREAM_NAME.test(name) || intOrNull(seq, 0, MAX_SEQ) == null) return undefined;
+  }
+  return Object.fromEntries(entries) as Record<string, number>;
+}

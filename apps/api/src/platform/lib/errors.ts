@@ -74,6 +74,11 @@ export const Errors = {
     'Idempotency key "%s" was already used for a different request in the last 24 hours; use a new key for a new notification.',
     422,
   ),
+  ConfirmationRequired: createError(
+    'HERALD_ERR_CONFIRMATION_REQUIRED',
+    'This send reaches %d users, more than the %d a dashboard send may reach without confirming; send it again with "confirmRecipients": %d.',
+    409,
+  ),
   NotCancellable: createError('HERALD_ERR_NOT_CANCELLABLE', 'Notification %s cannot be cancelled: %s.', 409),
   UserNotFound: createError(
     'HERALD_ERR_USER_NOT_FOUND',

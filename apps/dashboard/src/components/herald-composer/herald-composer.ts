@@ -6,7 +6,11 @@ import { HeraldElement } from '../base/herald-element.js';
 
 type App = Ok<'/admin/api/apps'>[number];
 
-/** Send a notification: to a user, several users, or everyone in an app, with a popup preview. */
+/**
+ * Send a notification: to a user, several users, topics, or everyone in an app, with a popup
+ * preview. A send to more users than the server's threshold says its audience first and goes only
+ * once the admin confirmed that number.
+ */
 @customElement('herald-composer')
 export class HeraldComposer extends HeraldElement {
   static override styles = [
@@ -25,7 +29,9 @@ export class HeraldComposer extends HeraldElement {
     `,
   ];
 
-  @state() accessor mode: 'user' | 'users' | 'all' = 'user';
+  @state() accessor mode: 'user' | 'users' | 'topics' | 'all' = 'user';
+  /** The audience the server asked to confirm, and the body to send again with it. */
+  @state() accessor confirming: { recipients: number; body: Record<string, unknown> } | undefined;
   @state() accessor draftTitle = '';
   @state() accessor draftBody = '';
   @state() accessor draftIcon = '';
@@ -42,16 +48,18 @@ export class HeraldComposer extends HeraldElement {
     event.preventDefault();
     const f = new FormData(event.target as HTMLFormElement);
     const text = (k: string) => String(f.get(k) ?? '').trim();
+    const list = (k: string) =>
+      text(k)
+        .split(/[\s,]+/)
+        .filter(Boolean);
     const to =
       this.mode === 'all'
         ? { broadcast: true }
         : this.mode === 'users'
-          ? {
-              userIds: text('userIds')
-                .split(/[\s,]+/)
-                .filter(Boolean),
-            }
-          : { userId: text('userId') };
+          ? { userIds: list('userIds') }
+          : this.mode === 'topics'
+            ? { topics: list('topics') }
+            : { userId: text('userId') };
     const body: Record<string, unknown> = {
       appId: text('appId'),
       to,
@@ -61,16 +69,37 @@ export class HeraldComposer extends HeraldElement {
     for (const k of ['body', 'icon', 'url']) if (text(k)) body[k] = text(k);
     if (text('ttl')) body.ttlSeconds = Number(text('ttl'));
     if (text('sendAt')) body.sendAt = new Date(text('sendAt')).toISOString();
+    await this.send(body);
+  }
+
+  private async send(body: Record<string, unknown>): Promise<void> {
     this.busy = true;
     this.error = undefined;
     this.result = undefined;
+    this.confirming = undefined;
     try {
       this.result = await this.api.post<Ok<'/admin/api/notifications', 'post'>>('/admin/api/notifications', body);
     } catch (error) {
-      this.error = error instanceof ApiError ? error.message : String(error);
+      if (error instanceof ApiError && error.code === 'HERALD_ERR_CONFIRMATION_REQUIRED') {
+        const recipients = await this.audience(
+          String(body.appId),
+          body.to as { userIds?: string[]; topics?: string[] },
+        );
+        this.confirming = { recipients, body: { ...body, confirmRecipients: recipients } };
+      } else this.error = error instanceof ApiError ? error.message : String(error);
     } finally {
       this.busy = false;
     }
+  }
+
+  /** How many users `to` reaches now: the list's length, or the server's count for topics and everyone. */
+  private async audience(appId: string, to: { userIds?: string[]; topics?: string[] }): Promise<number> {
+    if (to.userIds) return to.userIds.length;
+    const query = to.topics ? `topics=${encodeURIComponent(to.topics.join(','))}` : 'broadcast=true';
+    const answer = await this.api.get<Ok<'/admin/api/apps/{appId}/audience'>>(
+      `/admin/api/apps/${encodeURIComponent(appId)}/audience?${query}`,
+    );
+    return answer.recipients;
   }
 
   override render() {
@@ -92,15 +121,19 @@ export class HeraldComposer extends HeraldElement {
           </label>
           <fieldset>
             <legend>To</legend>
-            ${(['user', 'users', 'all'] as const).map(
+            ${(['user', 'users', 'topics', 'all'] as const).map(
               (
                 m,
-              ) => html`<label><input type="radio" name="mode" value=${m} .checked=${this.mode === m} @change=${() => (this.mode = m)} />
-                ${m === 'user' ? 'one user' : m === 'users' ? 'several users' : 'everyone in the app'}</label>`,
+              ) => html`<label><input type="radio" name="mode" value=${m} .checked=${this.mode === m} @change=${() => {
+                this.mode = m;
+                this.confirming = undefined;
+              }} />
+                ${{ user: 'one user', users: 'several users', topics: 'topics', all: 'everyone in the app' }[m]}</label>`,
             )}
           </fieldset>
           ${this.mode === 'user' ? html`<label>User id <input name="userId" required maxlength="256" /></label>` : nothing}
           ${this.mode === 'users' ? html`<label>User ids <span class="muted">(comma or space separated)</span><textarea name="userIds" required></textarea></label>` : nothing}
+          ${this.mode === 'topics' ? html`<label>Topics <span class="muted">(up to 10, comma or space separated; a user in several gets it once)</span><input name="topics" required /></label>` : nothing}
           <label>Title <input name="title" required maxlength="256" @input=${(e: InputEvent) => (this.draftTitle = (e.target as HTMLInputElement).value)} /></label>
           <label>Body <textarea name="body" maxlength="4096" @input=${(e: InputEvent) => (this.draftBody = (e.target as HTMLTextAreaElement).value)}></textarea></label>
           <div class="row">
@@ -113,6 +146,15 @@ export class HeraldComposer extends HeraldElement {
             <label>Send at <input name="sendAt" type="datetime-local" /></label>
           </div>
           ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+          ${
+            this.confirming
+              ? html`<div class="card" role="alertdialog" aria-label="Confirm the audience">
+                  <p><b>This reaches ${this.confirming.recipients.toLocaleString()} users.</b> Check the audience before it goes out.</p>
+                  <button type="button" data-confirm @click=${() => this.confirming && this.send(this.confirming.body)}>Send to ${this.confirming.recipients.toLocaleString()} users</button>
+                  <button type="button" class="secondary" @click=${() => (this.confirming = undefined)}>Cancel</button>
+                </div>`
+              : nothing
+          }
           ${
             this.result
               ? html`<p class="ok" role="status">Accepted for ${this.result.recipients} recipient(s), ${this.result.status}.

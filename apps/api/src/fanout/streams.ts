@@ -1,0 +1,58 @@
+import { unsentPayload } from '../delivery/payload.js';
+import type { Deliver, StreamPlace } from '../delivery/socket-channel.js';
+import type { Notification } from '../generated/prisma/client.js';
+import type { Sql } from '../platform/db/database.js';
+
+/** What sending a stream notification takes (a part of the dispatcher's dependencies). */
+export interface StreamDeps {
+  sql: Sql;
+  deliver: Deliver;
+  freshnessMs: number;
+}
+
+/**
+ * Sends a claimed topic send or broadcast: no row per recipient. A scheduled one takes its place
+ * in each of its streams now (so catch-up, which reads a stream in order, never finds a gap filled
+ * later); then one message goes to every gateway node, which emits it to its sockets in the
+ * topics' rooms (or the app's) whose user it is for. Per-user rows come later, with the events
+ * (delivery/recorder.ts). Safe to run again: the places are kept, and a second emit is a copy
+ * clients drop by id.
+ */
+export async function dispatchStream(
+  n: Notification,
+  deps: StreamDeps,
+  expired: boolean,
+): Promise<{ created: 0; emitted: number; skipped?: 'expired' }> {
+  // Streams locked in name order, like the accept (intake/streams.ts): no deadlock between them.
+  const places = await deps.sql.query<{ stream: string; seq: number; audience_seq: number }>(
+    `WITH waiting AS (
+       SELECT stream FROM stream_entries WHERE notification_id = $1::uuid AND seq IS NULL
+     ), held AS (
+       SELECT name FROM streams WHERE app_id = $2 AND name IN (SELECT stream FROM waiting) ORDER BY name FOR UPDATE
+     ), bumped AS (
+       UPDATE streams s SET last_seq = s.last_seq + 1
+        WHERE s.app_id = $2 AND s.name IN (SELECT name FROM held)
+        RETURNING s.name, s.last_seq
+     ), placed AS (
+       UPDATE stream_entries e SET seq = b.last_seq FROM bumped b
+        WHERE e.notification_id = $1::uuid AND e.stream = b.name AND e.seq IS NULL
+        RETURNING e.stream, e.seq, e.audience_seq, e.rank
+     )
+     SELECT stream, seq, audience_seq FROM (
+       SELECT stream, seq, audience_seq, rank FROM placed
+       UNION ALL
+       SELECT stream, seq, audience_seq, rank FROM stream_entries WHERE notification_id = $1::uuid AND seq IS NOT NULL
+     ) p ORDER BY rank`,
+    [n.id, n.appId],
+  );
+  await deps.sql.query(
+    `UPDATE notifications SET status = $2::"NotificationStatus", dispatched_at = COALESCE(dispatched_at, now())
+      WHERE id = $1::uuid AND status = 'processing'`,
+    [n.id, expired ? 'expired' : 'dispatched'],
+  );
+  if (expired) return { created: 0, emitted: 0, skipped: 'expired' };
+  if (places.length === 0) return { created: 0, emitted: 0 };
+  const streams: StreamPlace[] = places.map((p) => [p.stream, Number(p.seq), Number(p.audience_seq)]);
+  await deps.deliver([{ appId: n.appId, payload: unsentPayload(n, deps.freshnessMs), recipients: [], streams }]);
+  return { created: 0, emitted: 1 };
+}

@@ -1,0 +1,242 @@
+import { BROADCAST_STREAM, type NotificationPayload, type StreamCursors } from '@herald/protocol';
+import { CONTENT_FIELDS } from '@herald/protocol/schema';
+import { type DeliveryRow, toPayload } from '../delivery/payload.js';
+import type { Sql } from '../platform/db/database.js';
+
+/**
+ * A user's topic sends and broadcasts, read from the streams they have (no row per recipient until
+ * something happens). Every statement here starts from the same two lists:
+ * - `me`: the user (subscribers row `$1`);
+ * - `windows`: each stream the user has had and the part of it that is theirs — the app's
+ *   broadcasts since the app knew them, each topic from when they joined to when they left (or
+ *   now) — by audience number (see delivery/audience.ts).
+ * An entry is the user's when a window holds its audience number, it went out (`seq`), and it is
+ * still something to show: no device received it and it was neither cancelled, failed nor expired,
+ * or a device of theirs did (its receipt `r`). A notification sent to several of the user's topics
+ * is theirs through the first of them (`rank`), so it is counted and listed once.
+ */
+const WITH_WINDOWS = `me AS (
+    SELECT id, app_id, external_id, created_at FROM subscribers WHERE id = $1
+  ), windows AS (
+    SELECT '${BROADCAST_STREAM}'::text AS stream, 0 AS since_seq, NULL::int AS until_seq FROM me
+    UNION ALL
+    SELECT t.topic, t.since_seq, NULL::int FROM topic_subscriptions t JOIN me ON t.app_id = me.app_id AND t.external_id = me.external_id
+    UNION ALL
+    SELECT m.topic, m.since_seq, m.until_seq FROM topic_memberships_ended m JOIN me ON m.app_id = me.app_id AND m.external_id = me.external_id
+  )`;
+
+const IN_WINDOW = (e: string, w: string) =>
+  `${e}.audience_seq > ${w}.since_seq AND (${w}.until_seq IS NULL OR ${e}.audience_seq <= ${w}.until_seq)`;
+
+/** The user's entries of stream `stream` (an SQL expression), with their notification `n` and receipt `r`. */
+const ENTRIES = (stream: string) => `stream_entries e
+    JOIN notifications n ON n.id = e.notification_id
+    LEFT JOIN deliveries r ON r.notification_id = e.notification_id AND r.subscriber_id = (SELECT id FROM me)
+   WHERE e.app_id = (SELECT app_id FROM me) AND e.stream = ${stream} AND e.seq IS NOT NULL
+     AND EXISTS (SELECT 1 FROM windows w WHERE w.stream = e.stream AND ${IN_WINDOW('e', 'w')})
+     AND (e.stream <> '${BROADCAST_STREAM}' OR (SELECT created_at FROM me) <= n.created_at)
+     AND (r.notification_id IS NOT NULL
+          OR (n.status NOT IN ('cancelled', 'failed', 'expired') AND (n.expires_at IS NULL OR n.expires_at > now())))
+     AND (e.rank = 0 OR NOT EXISTS (
+       SELECT 1 FROM stream_entries e2 JOIN windows w2 ON w2.stream = e2.stream AND ${IN_WINDOW('e2', 'w2')}
+        WHERE e2.notification_id = e.notification_id AND e2.rank < e.rank AND e2.seq IS NOT NULL))`;
+
+/** Like `DELIVERY_ROW_COLUMNS`, for an entry: its receipt's status and read time, and its place in the stream. */
+const ENTRY_COLUMNS = `n.id::text AS id, 0 AS seq, COALESCE(r.status::text, 'queued') AS status,
+  ${CONTENT_FIELDS.map((f) => (f === 'priority' ? 'n.priority::text AS priority' : `n.${f}`)).join(', ')},
+  (extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
+  (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
+  (extract(epoch FROM r.read_at) * 1000)::float8 AS read_ms,
+  e.stream, e.seq AS stream_seq,
+  (extract(epoch FROM COALESCE(n.send_at, n.created_at)) * 1000)::float8 AS at_ms`;
+
+/** An entry of a user's stream, as the statements here return it. */
+export interface EntryRow extends DeliveryRow {
+  stream: string;
+  stream_seq: number;
+  /** When it went out (its send time, or when it was accepted): the order in which streams interleave. */
+  at_ms: number | string;
+}
+
+/** The streams the user has, each with its head (the cursor to keep once caught up). */
+type Heads = Record<string, number>;
+
+/**
+ * The next entries of each of the user's streams after the device's cursors, oldest first, up to
+ * `limit` per stream, and every stream's head. A stream the device has no cursor for starts
+ * before the oldest entry no device of the user received (so the first connect of a new device
+ * gets what nobody saw, and its history is in the inbox), or at its head.
+ */
+export async function streamsAfter(
+  sql: Sql,
+  subscriberId: string,
+  cursors: StreamCursors,
+  limit: number,
+): Promise<{ rows: EntryRow[]; heads: Heads }> {
+  const rows = await sql.query<EntryRow & { heads: Heads | null }>(
+    `WITH ${WITH_WINDOWS}, heads AS (
+       SELECT u.stream, COALESCE(st.last_seq, 0) AS head, c.value::int AS cursor
+         FROM (SELECT DISTINCT stream FROM windows) u
+         LEFT JOIN streams st ON st.app_id = (SELECT app_id FROM me) AND st.name = u.stream
+         LEFT JOIN jsonb_each_text($2::jsonb) c ON c.key = u.stream
+     ), starts AS (
+       SELECT h.stream, h.head,
+              COALESCE(h.cursor, (SELECT min(e.seq) - 1 FROM ${ENTRIES('h.stream')} AND r.notification_id IS NULL), h.head) AS from_seq
+         FROM heads h
+     )
+     SELECT (SELECT jsonb_object_agg(stream, head) FROM heads) AS heads, p.*
+       FROM (SELECT 1) one
+       LEFT JOIN LATERAL (
+         SELECT x.* FROM starts s CROSS JOIN LATERAL (
+           SELECT ${ENTRY_COLUMNS} FROM ${ENTRIES('s.stream')} AND e.seq > s.from_seq ORDER BY e.seq LIMIT $3
+         ) x
+       ) p ON true`,
+    [subscriberId, JSON.stringify(cursors), limit],
+    // Run on every connect: planned once per connection, as the personal sync is.
+    { prepare: true },
+  );
+  const heads = rows[0]?.heads ?? {};
+  return { rows: rows.filter((r) => r.id !== null), heads: normalize(heads) };
+}
+
+/**
+ * The user's entries newest first, up to `limit + 1` per stream, each stream before the bound the
+ * inbox cursor gives it (a stream the cursor leaves out: from its newest).
+ */
+export async function streamsBefore(
+  sql: Sql,
+  subscriberId: string,
+  bounds: Record<string, number>,
+  limit: number,
+  unreadOnly: boolean,
+): Promise<EntryRow[]> {
+  const rows = await sql.query<EntryRow>(
+    `WITH ${WITH_WINDOWS}, bounds AS (
+       SELECT u.stream, COALESCE(c.value::int, 2147483647) AS below
+         FROM (SELECT DISTINCT stream FROM windows) u
+         LEFT JOIN jsonb_each_text($2::jsonb) c ON c.key = u.stream
+     )
+     SELECT x.* FROM bounds b CROSS JOIN LATERAL (
+       SELECT ${ENTRY_COLUMNS} FROM ${ENTRIES('b.stream')} AND e.seq < b.below
+          ${unreadOnly ? 'AND r.read_at IS NULL' : ''}
+        ORDER BY e.seq DESC LIMIT $3
+     ) x`,
+    [subscriberId, JSON.stringify(bounds), limit + 1],
+    { prepare: true },
+  );
+  return rows;
+}
+
+/** How many of the user's stream notifications are unread. */
+export async function streamsUnread(sql: Sql, subscriberId: string): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(
+    `WITH ${WITH_WINDOWS}
+     SELECT count(*)::int AS n FROM (SELECT DISTINCT stream FROM windows) u
+      CROSS JOIN LATERAL (SELECT 1 FROM ${ENTRIES('u.stream')} AND r.read_at IS NULL) x`,
+    [subscriberId],
+    { prepare: true },
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * Marks the user's stream notifications read (`ids`, or every unread one): their receipts, written
+ * or moved forward. Returns the ids that changed.
+ */
+export async function readStreams(
+  sql: Sql,
+  subscriberId: string,
+  ids: string[] | 'all',
+  set: string,
+  guard: string,
+): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    `WITH ${WITH_WINDOWS}
+     INSERT INTO deliveries AS d (notification_id, subscriber_id, status, delivered_at, read_at)
+     SELECT DISTINCT x.notification_id, $1, 'read'::"DeliveryStatus", now(), now()
+       FROM (SELECT DISTINCT stream FROM windows) u
+      CROSS JOIN LATERAL (
+        SELECT e.notification_id FROM ${ENTRIES('u.stream')} AND r.read_at IS NULL
+           ${ids === 'all' ? '' : 'AND e.notification_id = ANY($2::uuid[])'}
+      ) x
+     ON CONFLICT (notification_id, subscriber_id) DO UPDATE SET ${set} WHERE ${guard}
+     RETURNING d.notification_id::text AS id`,
+    ids === 'all' ? [subscriberId] : [subscriberId, ids],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Whether the user (subscribers row `$1`) may have anything in a stream: they are or were in a
+ * topic, or the app's last broadcast came after the app knew them. Cheap (index lookups), so the
+ * statements that read a user's personal notifications ask it too, and the streams are read only
+ * when it is true.
+ */
+export const HAS_STREAMS = `EXISTS (
+  SELECT 1 FROM subscribers s WHERE s.id = $1 AND (
+    EXISTS (SELECT 1 FROM topic_subscriptions t WHERE t.app_id = s.app_id AND t.external_id = s.external_id)
+    OR EXISTS (SELECT 1 FROM topic_memberships_ended m WHERE m.app_id = s.app_id AND m.external_id = s.external_id)
+    OR (SELECT n.created_at FROM stream_entries e JOIN notifications n ON n.id = e.notification_id
+         WHERE e.app_id = s.app_id AND e.stream = '${BROADCAST_STREAM}' AND e.seq IS NOT NULL
+         ORDER BY e.seq DESC LIMIT 1) >= s.created_at))`;
+
+function normalize(heads: Heads): Heads {
+  return Object.fromEntries(Object.entries(heads).map(([k, v]) => [k, Number(v)]));
+}
+
+/** A stream entry's payload: in no personal sequence, with its place in its stream. */
+export function streamPayload(row: EntryRow, freshnessMs: number, now = Date.now()): Timed {
+  return {
+    at: Number(row.at_ms),
+    payload: { ...toPayload(row, freshnessMs, now), stream: { name: row.stream, seq: Number(row.stream_seq) } },
+  };
+}
+
+/** A payload with the time it went out, by which streams interleave. */
+export interface Timed {
+  at: number;
+  payload: NotificationPayload;
+}
+
+/**
+ * One list out of the personal notifications (in sequence order) and the streams' (each in its
+ * stream's order), oldest first by the time each went out, each stream's own order kept, at most
+ * `limit`. A stream notification carries the personal position reached before it as its `seq`
+ * (`start`: the position before the first), so a client that keeps the highest `seq` it saw never
+ * skips a personal one by keeping it. What is left out comes next time: each cursor only moves
+ * past what was sent.
+ */
+export function interleave(
+  personal: NotificationPayload[],
+  streamed: Timed[],
+  start: number,
+  limit: number,
+): NotificationPayload[] {
+  const lanes: Timed[][] = [personal.map((payload) => ({ at: Date.parse(payload.createdAt), payload }))];
+  const byStream = new Map<string, Timed[]>();
+  for (const t of streamed) {
+    const name = t.payload.stream?.name ?? '';
+    const lane = byStream.get(name) ?? [];
+    if (lane.length === 0) byStream.set(name, lane);
+    lane.push(t);
+  }
+  for (const lane of byStream.values())
+    lanes.push(lane.sort((a, b) => (a.payload.stream?.seq ?? 0) - (b.payload.stream?.seq ?? 0)));
+  const out: NotificationPayload[] = [];
+  const next = lanes.map(() => 0);
+  let position = start;
+  while (out.length < limit) {
+    let pick = -1;
+    lanes.forEach((lane, i) => {
+      const t = lane[next[i] as number];
+      if (t && (pick < 0 || t.at < (lanes[pick]?.[next[pick] as number]?.at ?? Infinity))) pick = i;
+    });
+    if (pick < 0) break;
+    const t = lanes[pick]?.[next[pick] as number] as Timed;
+    next[pick] = (next[pick] as number) + 1;
+    if (pick === 0) position = t.payload.seq;
+    else t.payload.seq = position;
+    out.push(t.payload);
+  }
+  return out;
+}
