@@ -113,6 +113,41 @@ describe('two nodes behind HAProxy', () => {
     await eventually(() => users.every((u) => u.received.some((n) => n.id === body.id)), 20_000);
   });
 
+  it('moves sockets on both nodes into and out of a topic’s room, whichever node took the change', async () => {
+    const topic = `cl-topic-${uid()}`;
+    const members = users.slice(0, 20);
+    const change = (method: 'PUT' | 'DELETE', userIds: string[]) =>
+      api(lb, `/v1/topics/${topic}/subscribers`, { key: API_KEY, method, body: { userIds } });
+    expect(
+      (
+        await change(
+          'PUT',
+          members.map((u) => u.userId),
+        )
+      ).status,
+    ).toBe(200);
+    const send = async (title: string) =>
+      (await api<{ id: string }>(lb, '/v1/notifications', { key: API_KEY, body: { to: { topic }, title } })).body.id;
+    const first = await send('Members only');
+    await eventually(() => members.every((u) => u.received.some((n) => n.id === first)), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(users.slice(20).filter((u) => u.received.some((n) => n.id === first))).toEqual([]);
+
+    const leaving = members.slice(0, 10);
+    expect(
+      (
+        await change(
+          'DELETE',
+          leaving.map((u) => u.userId),
+        )
+      ).status,
+    ).toBe(200);
+    const second = await send('Those who stayed');
+    await eventually(() => members.slice(10).every((u) => u.received.some((n) => n.id === second)), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(leaving.filter((u) => u.received.some((n) => n.id === second))).toEqual([]);
+  });
+
   it('keeps long-polling sessions on one node with the sticky cookie', async () => {
     const { body } = await api<{ token: string }>(lb, '/v1/tokens', { key: API_KEY, body: { userId: 'poller' } });
     const socket = io(lb, {
