@@ -16,7 +16,8 @@ import {
 } from '../schemas/notifications.js';
 
 /**
- * What a send costs against the recipients-per-second budget: each user it names; a broadcast, one.
+ * What a send costs against the recipients-per-second budget: each user it names; a topic send or a
+ * broadcast, one (it is stored once, whatever its audience).
  * Read before validation (batch items are checked one by one later), so bounded by the schema's
  * 10,000 userIds.
  */
