@@ -316,7 +316,20 @@ describe('dashboard components', () => {
         new URL(route.request().url()).searchParams.get('cursor') === 'team/alpha'
           ? { topics: [{ ...topic, topic: 'team/beta' }], nextCursor: null }
           : { topics: [topic], nextCursor: 'team/alpha' },
-      'GET /admin/api/apps/shop/topics/team%2Falpha': { topic, members },
+      'GET /admin/api/apps/shop/topics/team%2Falpha': {
+        topic,
+        members,
+        recentSends: [
+          {
+            id: '22222222-2222-4222-8222-222222222222',
+            title: 'Standup moved',
+            status: 'dispatched',
+            recipients: 2,
+            createdAt: new Date().toISOString(),
+            sendAt: null,
+          },
+        ],
+      },
       'POST /admin/api/apps/shop/topics/team%2Falpha/subscribers': (_route: Route, body: unknown) => {
         added = body;
         return { topic: 'team/alpha', changed: 1, subscribers: 3 };
@@ -331,6 +344,10 @@ describe('dashboard components', () => {
       .poll(() => page.locator('herald-topics [data-summary]').textContent())
       .toMatch(/2 subscribers · app shop/);
     expect(await page.locator('herald-topics tr[data-member]').allTextContents()).toHaveLength(2);
+    // Its latest sends, each linking to what happened to it.
+    const send = page.locator('herald-topics [data-sends] tbody tr');
+    expect(await send.allTextContents()).toEqual([expect.stringMatching(/Standup moved\s*dispatched\s*2 users/)]);
+    expect(await send.locator('a').getAttribute('href')).toBe('#/notifications/22222222-2222-4222-8222-222222222222');
     await page.getByRole('textbox', { name: 'Add users' }).fill('bob, carl\ncarl');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await expect

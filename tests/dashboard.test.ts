@@ -150,6 +150,17 @@ describe('dashboard', () => {
       { key: API_KEY },
     );
     expect(body).toMatchObject({ topic: 'team/alpha', subscribers: 2, public: true });
+    // A send to the topic is listed on its page, for the users it had when accepted.
+    const sent = await api<{ id: string }>(herald.url, '/v1/notifications', {
+      key: API_KEY,
+      body: { to: { topic: 'team/alpha' }, title: 'Standup moved to 10:00' },
+    });
+    expect(sent.status).toBe(202);
+    await page.reload();
+    await expect
+      .poll(() => page.locator('herald-topics [data-sends] tbody tr').first().textContent(), { timeout: 15_000 })
+      .toMatch(/Standup moved to 10:00\s*\w+\s*2 users/);
+    await expect.poll(() => page.locator('herald-app .live').textContent()).toBe('● live');
     await shot(page, 'topics');
   });
 

@@ -1,3 +1,4 @@
+import type { NotificationStatus } from '@herald/protocol';
 import type { Sql } from '../platform/db/database.js';
 import { keysetPage } from '../platform/lib/cursor.js';
 import { Errors } from '../platform/lib/errors.js';
@@ -19,6 +20,16 @@ export type MembershipEvent =
   | { kind: 'joined'; appId: string; topic: string; userIds: string[]; sinceSeq: number }
   | { kind: 'left'; appId: string; topic: string; userIds: string[] }
   | { kind: 'deleted'; appId: string; topic: string };
+
+/** A send to a topic, as its page lists it. */
+export interface RecentSend {
+  id: string;
+  title: string;
+  status: NotificationStatus;
+  recipients: number;
+  createdAt: string;
+  sendAt: string | null;
+}
 
 export interface MembershipChange {
   topic: string;
@@ -195,6 +206,35 @@ export class TopicRepository {
       [appId, names],
     );
     return new Set(rows.map((r) => r.name));
+  }
+
+  /**
+   * The latest sends to a topic, newest first: each with its status and how many users it was for
+   * when it was accepted (a scheduled one that has not gone out yet comes first).
+   */
+  async recentSends(appId: string, topic: string, limit: number): Promise<RecentSend[]> {
+    const rows = await this.sql.query<{
+      id: string;
+      title: string;
+      status: NotificationStatus;
+      recipient_count: number;
+      created_at: Date;
+      send_at: Date | null;
+    }>(
+      `SELECT n.id::text, n.title, n.status::text, n.recipient_count, n.created_at, n.send_at
+         FROM stream_entries e JOIN notifications n ON n.id = e.notification_id
+        WHERE e.app_id = $1 AND e.stream = $2
+        ORDER BY e.audience_seq DESC LIMIT $3`,
+      [appId, topic, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      status: r.status,
+      recipients: Number(r.recipient_count),
+      createdAt: new Date(r.created_at).toISOString(),
+      sendAt: r.send_at ? new Date(r.send_at).toISOString() : null,
+    }));
   }
 
   /** The topics a user is in, in name order (the first `MAX_TOPICS_PER_LIST`). */

@@ -3843,7 +3843,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One topic and a page of its members */
+        /** One topic, a page of its members, and its latest sends */
         get: {
             parameters: {
                 query?: {
@@ -3885,6 +3885,17 @@ export interface paths {
                                 }[];
                                 nextCursor: string | null;
                             };
+                            /** @description The latest 20 sends to the topic, newest first */
+                            recentSends: {
+                                id: string;
+                                title: string;
+                                /** @enum {unknown} */
+                                status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
+                                /** @description Its users when it was accepted */
+                                recipients: number;
+                                createdAt: string;
+                                sendAt: string | null;
+                            }[];
                         };
                     };
                 };

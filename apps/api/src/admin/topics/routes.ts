@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { NotificationStatus } from '@herald/protocol/schema';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { Errors } from '../../platform/lib/errors.js';
@@ -67,13 +68,27 @@ const adminTopics: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: viewer,
       schema: {
-        summary: 'One topic and a page of its members',
+        summary: 'One topic, a page of its members, and its latest sends',
         tags: ['admin'],
         security: adminSession,
         params: TopicPath,
         querystring: MembersQuery,
         response: {
-          200: Type.Object({ topic: TopicSummary, members: MemberPage }),
+          200: Type.Object({
+            topic: TopicSummary,
+            members: MemberPage,
+            recentSends: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                title: Type.String(),
+                status: NotificationStatus,
+                recipients: Type.Integer({ description: 'Its users when it was accepted' }),
+                createdAt: Type.String(),
+                sendAt: Type.Union([Type.String(), Type.Null()]),
+              }),
+              { description: 'The latest 20 sends to the topic, newest first' },
+            ),
+          }),
           ...errorResponses(400, 401, 404),
         },
       },
@@ -86,7 +101,7 @@ const adminTopics: FastifyPluginAsyncTypebox = async (fastify) => {
         after: request.query.cursor,
         limit: request.query.limit ?? 100,
       });
-      return { topic: found, members: { topic, ...page } };
+      return { topic: found, members: { topic, ...page }, recentSends: await topics.recentSends(appId, topic, 20) };
     },
   );
 

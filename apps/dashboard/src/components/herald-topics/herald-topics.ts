@@ -209,6 +209,17 @@ export class HeraldTopics extends HeraldElement {
               ${d.topic.public ? 'users may subscribe themselves (public)' : 'only your backend, or a token grant, adds users'}</p>
             ${this.canAct ? this.renderActions(s, d) : nothing}
             ${this.messages()}
+            <h2>Recent sends</h2>
+            ${
+              d.recentSends.length === 0
+                ? html`<p class="empty card">Nothing was sent to this topic yet.</p>`
+                : html`<div class="table-wrap card"><table data-sends>
+                    <thead><tr><th>Title</th><th>Status</th><th>For</th><th>Sent</th></tr></thead>
+                    <tbody>${d.recentSends.map(
+                      (n) => html`<tr><td><a href="#/notifications/${n.id}">${n.title}</a></td><td>${n.status}</td>
+                        <td>${n.recipients.toLocaleString('en-US')} users</td><td>${timeAgo(n.sendAt ?? n.createdAt)}</td></tr>`,
+                    )}</tbody></table></div>`
+            }
             <h2>Subscribers</h2>
             ${
               members.length === 0
