@@ -26,7 +26,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: 'idle,stream,broadcast,burst,reconnect' },
+    scenarios: { type: 'string', default: 'idle,stream,broadcast,topic,burst,reconnect' },
     targets: { type: 'string', default: 'herald,socketio,ws' },
     /** Scenarios also run on two nodes (Herald and bare Socket.IO on the sharded Redis adapter); '' for none. */
     cluster: { type: 'string', default: 'stream,burst' },
@@ -56,6 +56,9 @@ const PROFILES = {
     streamSeconds: 10,
     broadcastUsers: 5000,
     broadcasts: 20,
+    topicSubscribers: 100_000,
+    topicOnline: 5000,
+    topicSends: 10,
     burst: 100_000,
     burstUsers: 1000,
     reconnect: 5000,
@@ -67,6 +70,9 @@ const PROFILES = {
     streamSeconds: 5,
     broadcastUsers: 1000,
     broadcasts: 5,
+    topicSubscribers: 20_000,
+    topicOnline: 1000,
+    topicSends: 5,
     burst: 20_000,
     burstUsers: 1000,
     reconnect: 1000,
@@ -79,6 +85,9 @@ const PROFILES = {
     streamSeconds: 1,
     broadcastUsers: 50,
     broadcasts: 2,
+    topicSubscribers: 200,
+    topicOnline: 50,
+    topicSends: 2,
     burst: 1000,
     burstUsers: 50,
     reconnect: 100,
@@ -141,9 +150,13 @@ const heraldEnv = (schemaName, prefix, dataDir) => ({
 const profiling = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
 const RUNNING = /Herald is running at (\S+)/;
 
-/** A target: how its clients speak (`kind`), where they connect and send (`urls`), and its processes. */
-const target = (kind, processes) => ({
+/**
+ * A target: how its clients speak (`kind`), where they connect and send (`urls`), its processes,
+ * and for Herald the database schema it runs in (scenarios that seed or count rows).
+ */
+const target = (kind, processes, schemaName) => ({
   kind,
+  schema: schemaName,
   urls: processes.map((p) => p.url).filter(Boolean),
   pids: processes.map((p) => p.pid),
   children: processes.map((p) => p.child),
@@ -161,7 +174,11 @@ async function startTargets() {
     startServer(process.execPath, [join(ROOT, 'bench/baselines', script)], env, /listening (\d+)/);
   if (targets.includes('herald')) {
     const env = { ...heraldEnv(schema, queuePrefix, 'bench'), HERALD_ADAPTER: 'none' };
-    servers.herald = target('herald', [await startServer(process.execPath, [...profiling, HERALD_MAIN], env, RUNNING)]);
+    servers.herald = target(
+      'herald',
+      [await startServer(process.execPath, [...profiling, HERALD_MAIN], env, RUNNING)],
+      schema,
+    );
   }
   if (targets.includes('socketio')) servers.socketio = target('socketio', [await node('socketio-server.mjs')]);
   if (targets.includes('ws')) servers.ws = target('ws', [await node('ws-server.mjs')]);
@@ -175,7 +192,7 @@ async function startTargets() {
       startServer(process.execPath, [HERALD_MAIN, '--role', 'api'], env, RUNNING),
       startServer(process.execPath, [HERALD_MAIN, '--role', 'worker'], env, /Herald worker is running/),
     ]);
-    servers['herald-2'] = target('herald', [first, ...rest]);
+    servers['herald-2'] = target('herald', [first, ...rest], clusterSchema);
   }
   if (clusterTargets.includes('socketio-2')) {
     const env = { BENCH_ADAPTER: 'sharded' };
@@ -226,11 +243,26 @@ async function clientPool(n) {
     },
     async stats(latencies = false, reset = false) {
       const replies = await Promise.all(procs.map((p) => p.ask({ type: 'stats', latencies, reset }, 'stats')));
+      // When each notification (by data.n) reached its last client, over all processes.
+      const lastArrivals = new Map();
+      for (const [n, at] of replies.flatMap((r) => r.lastArrivals))
+        lastArrivals.set(n, Math.max(at, lastArrivals.get(n) ?? 0));
       return {
         received: replies.reduce((a, r) => a + r.received, 0),
         duplicates: replies.reduce((a, r) => a + r.duplicates, 0),
         latencies: replies.flatMap((r) => r.latencies),
+        lastArrivals,
       };
+    },
+    /** Connects `users` (Herald, no cursors) all at once and times each one's catch-up to `synced`. */
+    async catchUp(urls, users) {
+      // Contiguous shares, so a list that alternates two kinds of user alternates in every process.
+      const share = Math.ceil(users.length / procs.length);
+      const parts = procs.map((_, i) =>
+        users.slice(i * share, (i + 1) * share).map((u, j) => ({ ...u, url: urls[(i * share + j) % urls.length] })),
+      );
+      const replies = await Promise.all(procs.map((p, i) => p.ask({ type: 'catch-up', users: parts[i] }, 'caught-up')));
+      return replies.flatMap((r) => r.results);
     },
     async close() {
       await Promise.all(procs.map((p) => p.ask({ type: 'close' }, 'closed')));
@@ -346,6 +378,73 @@ async function flow(t, clients, sender, name, users, load) {
   })();
 }
 
+/** The topic the `topic` scenario sends to. */
+const TOPIC = 'bench-news';
+/** Offline users whose catch-up on connect is timed, for a topic's members and for direct sends. */
+const CATCH_UP_USERS = 100;
+
+/** A POST to Herald's REST API with the bench's key; the reply's body, and when it came. */
+async function heraldPost(url, path, body) {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+    body: JSON.stringify(body),
+  });
+  const at = Date.now();
+  if (res.status !== 202) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
+  return { body: await res.json(), at };
+}
+
+/** A PostgreSQL client reading and writing a Herald target's schema. */
+async function heraldDatabase(t) {
+  const db = new pg.Client({ connectionString: POSTGRES });
+  await db.connect();
+  await db.query(`SET search_path TO "${t.schema}"`);
+  return db;
+}
+
+/**
+ * A topic of `n` members, `${prefix}-0` … `${prefix}-(n-1)`, straight into the database: through
+ * the REST API (1,000 users a call) a 100,000-member topic alone would take longer than the sends.
+ * Every member joined before the first send (window from 0).
+ */
+async function seedTopic(db, prefix, n) {
+  await db.query(
+    `INSERT INTO subscribers (id, app_id, external_id)
+     SELECT gen_random_uuid()::text, 'default', $1 || '-' || i FROM generate_series(0, $2::int - 1) AS i`,
+    [prefix, n],
+  );
+  await db.query(`INSERT INTO topics (app_id, name, subscriber_count) VALUES ('default', $1, $2)`, [TOPIC, n]);
+  await db.query(
+    `INSERT INTO topic_subscriptions (app_id, topic, external_id, subscriber_id, since_seq)
+     SELECT app_id, $1, external_id, id, 0 FROM subscribers WHERE app_id = 'default' AND external_id LIKE $2`,
+    [TOPIC, `${prefix}-%`],
+  );
+  // As autovacuum would have by the time a real topic is this big: plans for the real sizes.
+  await db.query('ANALYZE subscribers, topic_subscriptions, topics');
+}
+
+/** Polls `read` (a count) until `done` says it is there or it stops moving for `idleMs`; the last count. */
+async function settle(read, done, idleMs = 5000) {
+  let last = await read();
+  let lastChange = Date.now();
+  while (!done(last) && Date.now() - lastChange < idleMs) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await read();
+    if (now !== last) lastChange = Date.now();
+    last = now;
+  }
+  return last;
+}
+
+/** p50 and p99 of catch-up times, and how many users got all `expected` notifications before `synced`. */
+function catchUpFigures(results, expected) {
+  const timed = results.filter((r) => !r.failed);
+  const { p50, p99 } = percentiles(timed.map((r) => r.ms));
+  const complete = timed.filter((r) => r.replayed === expected).length;
+  return { p50, p99, complete: `${complete}/${results.length}` };
+}
+
 const SCENARIOS = {
   async idle(t, clients) {
     await new Promise((r) => setTimeout(r, 1000));
@@ -383,6 +482,145 @@ const SCENARIOS = {
       broadcast: true,
     });
     return { broadcasts: r.accepted, recipients: users.length, ...r };
+  },
+
+  /**
+   * A topic send to a big topic with a few of its members online. Herald: how soon the online ones
+   * have it, how many rows a send writes, and how long an offline member's catch-up takes against
+   * one who missed as many direct sends. The baselines have no topics, stored audience nor
+   * catch-up: they broadcast to the same number of connected clients.
+   */
+  async topic(t, clients, sender) {
+    const herald = t.kind === 'herald';
+    const prefix = `topic-${t.kind}`;
+    // Online members first, then the offline ones whose catch-up is timed; the rest never connect.
+    const members = usersNamed(prefix, SIZES.topicOnline + (herald ? CATCH_UP_USERS : 0));
+    const online = members.slice(0, SIZES.topicOnline);
+    const db = herald ? await heraldDatabase(t) : null;
+    try {
+      if (herald) {
+        progress(`topic ${t.kind}: seeding ${SIZES.topicSubscribers.toLocaleString()} members…`);
+        await seedTopic(db, prefix, SIZES.topicSubscribers);
+      }
+      await clients.connect(t.kind, t.urls, online);
+      await clients.stats(false, true);
+      const r = await cpu(t.pids, async (stop) => {
+        const acceptedAt = new Map();
+        let atSend = null;
+        if (herald) {
+          // The first send from here, to count its rows right after its 202: acks take a worker's
+          // dispatch and a socket round trip, so none has landed yet.
+          const data = { t: Date.now(), n: 'rows' };
+          const { body, at } = await heraldPost(t.urls[0], '/v1/notifications', {
+            to: { topic: TOPIC },
+            title: 'Bench rows',
+            data,
+          });
+          const [row] = (
+            await db.query(
+              `SELECT (SELECT count(*) FROM notifications WHERE id = $1::uuid)::int AS notifications,
+                      (SELECT count(*) FROM stream_entries WHERE notification_id = $1::uuid)::int AS stream_entries,
+                      (SELECT count(*) FROM deliveries WHERE notification_id = $1::uuid)::int AS deliveries`,
+              [body.id],
+            )
+          ).rows;
+          acceptedAt.set(data.n, at);
+          atSend = { id: body.id, ...row };
+        }
+        const s = await send(
+          sender,
+          {
+            kind: t.kind,
+            urls: t.urls,
+            apiKey: API_KEY,
+            users: [],
+            total: SIZES.topicSends - (herald ? 1 : 0),
+            rate: 2,
+            batchSize: 1,
+            inflight: 4,
+            recordAccepts: true,
+            ...(herald ? { topic: TOPIC } : { broadcast: true }),
+          },
+          `topic ${t.kind}`,
+        );
+        for (const [n, at] of s.acceptedAt) acceptedAt.set(n, at);
+        const sends = acceptedAt.size;
+        const expected = sends * online.length;
+        await waitDelivered(clients, expected, `topic ${t.kind}`);
+        stop();
+        const stats = await clients.stats(true, true);
+        // The worst send: from its 202 to the moment its last online member had it.
+        const lastDeliveryMs = Math.max(
+          ...[...acceptedAt].map(([n, at]) => (stats.lastArrivals.get(n) ?? Number.NaN) - at),
+        );
+        let receipts = null;
+        if (atSend) {
+          progress(`topic ${t.kind}: waiting for the receipts…`);
+          const count = async () =>
+            (await db.query('SELECT count(*)::int AS n FROM deliveries WHERE notification_id = $1::uuid', [atSend.id]))
+              .rows[0].n;
+          receipts = await settle(count, (n) => n >= online.length);
+        }
+        await clients.close();
+        return {
+          subscribers: herald ? SIZES.topicSubscribers : online.length,
+          online: online.length,
+          sends,
+          delivered: stats.received,
+          lost: Math.max(0, expected - stats.received),
+          duplicates: stats.duplicates,
+          ...percentiles(stats.latencies),
+          lastDeliveryMs: Number.isNaN(lastDeliveryMs) ? null : lastDeliveryMs,
+          rowsNotifications: atSend?.notifications ?? null,
+          rowsStreamEntries: atSend?.stream_entries ?? null,
+          rowsDeliveries: atSend?.deliveries ?? null,
+          receipts,
+        };
+      })();
+      if (!herald) return r;
+      // The normal catch-up to compare with: users who each missed as many direct sends.
+      const direct = usersNamed(`${prefix}-direct`, CATCH_UP_USERS);
+      for (let round = 0; round < r.sends; round++) {
+        await heraldPost(t.urls[0], '/v1/notifications/batch', {
+          notifications: direct.map((u) => ({ to: { userId: u.userId }, title: `Bench direct #${round}` })),
+        });
+      }
+      // Let the worker finish with them (to nobody online), so it does not compete with the catch-ups.
+      const pending = async () =>
+        (
+          await db.query(
+            `SELECT count(*)::int AS n FROM notifications WHERE app_id = 'default' AND status IN ('queued', 'processing')`,
+          )
+        ).rows[0].n;
+      await settle(pending, (n) => n === 0, 10_000);
+      // Both kinds in one wave, alternating, so the two figures share whatever else the machine does.
+      progress(`topic ${t.kind}: catch-up of ${CATCH_UP_USERS} offline members and ${CATCH_UP_USERS} direct users…`);
+      const offlineMembers = members.slice(SIZES.topicOnline);
+      const results = await clients.catchUp(
+        t.urls,
+        offlineMembers.flatMap((u, i) => [u, direct[i]]),
+      );
+      const isMember = new Set(offlineMembers.map((u) => u.userId));
+      const offline = catchUpFigures(
+        results.filter((x) => isMember.has(x.userId)),
+        r.sends,
+      );
+      const normal = catchUpFigures(
+        results.filter((x) => !isMember.has(x.userId)),
+        r.sends,
+      );
+      return {
+        ...r,
+        catchUpP50: offline.p50,
+        catchUpP99: offline.p99,
+        catchUpComplete: offline.complete,
+        directCatchUpP50: normal.p50,
+        directCatchUpP99: normal.p99,
+        directCatchUpComplete: normal.complete,
+      };
+    } finally {
+      await db?.end();
+    }
   },
 
   burst: (t, clients, sender) =>

@@ -35,7 +35,16 @@ describe('npm run bench', () => {
     });
 
     const md = readFileSync(report, 'utf8');
-    for (const heading of ['idle', 'stream', 'broadcast', 'burst', 'reconnect', 'Ratios to the baselines', 'Targets']) {
+    for (const heading of [
+      'idle',
+      'stream',
+      'broadcast',
+      'topic',
+      'burst',
+      'reconnect',
+      'Ratios to the baselines',
+      'Targets',
+    ]) {
       expect(md).toContain(`## ${heading}`);
     }
     expect(md).toContain('## What bounds Herald');

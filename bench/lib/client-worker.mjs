@@ -1,6 +1,7 @@
 // A load-client process: many connections of one kind (herald | socketio | ws), acking like the
 // SDK does (Herald), recording end-to-end latency (receipt time - the sender's timestamp in data.t),
-// duplicates per connection, and how long connects and reconnects take.
+// duplicates per connection, when each notification (by the sender's data.n) last arrived anywhere,
+// how long connects and reconnects take, and how long a Herald catch-up on connect takes.
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 
@@ -8,6 +9,8 @@ let conns = [];
 let received = 0;
 let duplicates = 0;
 let latencies = [];
+/** data.n → when its latest copy arrived on any connection of this process (Date.now()). */
+let lastArrivals = new Map();
 
 function record(payload, seen) {
   if (seen.has(payload.id)) {
@@ -16,8 +19,10 @@ function record(payload, seen) {
   }
   seen.add(payload.id);
   received++;
+  const now = Date.now();
   const t = payload.data?.t;
-  if (typeof t === 'number') latencies.push(Date.now() - t);
+  if (typeof t === 'number') latencies.push(now - t);
+  if (payload.data?.n !== undefined) lastArrivals.set(payload.data.n, now);
 }
 
 /** Opens one connection for `user` to the node at `user.url`. */
@@ -72,6 +77,36 @@ async function connectAll(kind, users, parallel = 100) {
   return { out, failed };
 }
 
+/**
+ * Connects a Herald user the way any client following the contract does, with no cursors, and
+ * times the catch-up: from the connect call to `synced`, counting the distinct notifications
+ * replayed before it (each acked, as the server sends the next page only then).
+ */
+function catchUp(user, timeoutMs = 60_000) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const replayed = new Set();
+    const socket = io(user.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: user.token },
+    });
+    const finish = (result) => {
+      clearTimeout(timer);
+      socket.disconnect();
+      resolve({ userId: user.userId, replayed: replayed.size, ...result });
+    };
+    const timer = setTimeout(() => finish({ failed: true }), timeoutMs);
+    socket.on('notification', (payload, ack) => {
+      if (typeof ack === 'function') ack({ ok: true });
+      if (payload.replay) replayed.add(payload.id);
+    });
+    socket.once('synced', () => finish({ ms: Date.now() - started }));
+    socket.once('connect_error', () => finish({ failed: true }));
+  });
+}
+
 function closeAll() {
   for (const c of conns) {
     if (c.ws) c.ws.terminate();
@@ -101,12 +136,25 @@ process.on('message', async (msg) => {
       break;
     }
     case 'stats': {
-      process.send({ type: 'stats', received, duplicates, latencies: msg.latencies ? latencies : [] });
+      process.send({
+        type: 'stats',
+        received,
+        duplicates,
+        latencies: msg.latencies ? latencies : [],
+        lastArrivals: msg.latencies ? [...lastArrivals] : [],
+      });
       if (msg.reset) {
         received = 0;
         duplicates = 0;
         latencies = [];
+        lastArrivals = new Map();
       }
+      break;
+    }
+    case 'catch-up': {
+      // All at once: the figure is how long a user waits while others catch up too.
+      const results = await Promise.all(msg.users.map((u) => catchUp(u)));
+      process.send({ type: 'caught-up', results });
       break;
     }
     case 'close':
@@ -114,6 +162,7 @@ process.on('message', async (msg) => {
       received = 0;
       duplicates = 0;
       latencies = [];
+      lastArrivals = new Map();
       process.send({ type: 'closed' });
       break;
     case 'exit':

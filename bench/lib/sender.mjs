@@ -1,5 +1,6 @@
 // The sender process: notifications over HTTP at a target rate (or as fast as allowed), one per
-// request or in batches, to Herald's REST API or a baseline's /send, with the send time in data.t.
+// request or in batches, to Herald's REST API or a baseline's /send, with the send time in data.t
+// and the sender's own number in data.n (which the clients report arrivals by).
 // A keep-alive node:http agent (far cheaper per request than fetch, so the load generator takes
 // less of the CPU it shares with the server); `inflight` bounds how many requests run at once.
 import { Agent, request } from 'node:http';
@@ -44,7 +45,7 @@ function post(kind, url, apiKey, items, batch) {
 
 process.on('message', async (msg) => {
   if (msg.type !== 'send') return;
-  const { kind, urls, apiKey, users, total, rate, batchSize = 1, inflight = 32, broadcast } = msg;
+  const { kind, urls, apiKey, users, total, rate, batchSize = 1, inflight = 32, broadcast, topic, recordAccepts } = msg;
   const perRequest = Math.max(1, batchSize);
   const started = Date.now();
   let issued = 0;
@@ -53,6 +54,8 @@ process.on('message', async (msg) => {
   let active = 0;
   let requests = 0;
   const acceptMs = [];
+  /** [data.n, when its 202 came] per notification, when `recordAccepts`: how long after accept the last client had it. */
+  const acceptedAt = [];
   const progress = setInterval(() => process.send({ type: 'progress', issued, accepted, errors }), 1000);
   await new Promise((resolve) => {
     const pump = () => {
@@ -60,7 +63,14 @@ process.on('message', async (msg) => {
       while (issued < total && issued < allowed && active < inflight) {
         const count = Math.min(perRequest, total - issued);
         const items = Array.from({ length: count }, () =>
-          item(kind, broadcast ? { broadcast: true } : { userId: users[Math.floor(Math.random() * users.length)] }),
+          item(
+            kind,
+            broadcast
+              ? { broadcast: true }
+              : topic
+                ? { topic }
+                : { userId: users[Math.floor(Math.random() * users.length)] },
+          ),
         );
         issued += count;
         active++;
@@ -69,7 +79,9 @@ process.on('message', async (msg) => {
         post(kind, urls[requests++ % urls.length], apiKey, items, perRequest > 1)
           .then((n) => {
             accepted += n;
-            acceptMs.push(Date.now() - t0);
+            const at = Date.now();
+            acceptMs.push(at - t0);
+            if (recordAccepts) for (const it of items) acceptedAt.push([(it.data ?? it.payload.data).n, at]);
           })
           .catch(() => {
             errors += count;
@@ -85,6 +97,6 @@ process.on('message', async (msg) => {
     pump();
   });
   clearInterval(progress);
-  process.send({ type: 'done', issued, accepted, errors, ms: Date.now() - started, acceptMs });
+  process.send({ type: 'done', issued, accepted, errors, ms: Date.now() - started, acceptMs, acceptedAt });
 });
 process.send({ type: 'ready' });
