@@ -111,7 +111,7 @@ describe('dashboard components', () => {
       '#/compose',
     );
     await page.getByLabel('topics', { exact: true }).check();
-    await page.getByLabel(/Topics/).fill('news, sport');
+    await page.getByLabel(/Topics/).fill('news, sport news');
     await page.getByLabel('Title').fill('Big news');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     const dialog = page.getByRole('alertdialog', { name: 'Confirm the audience' });

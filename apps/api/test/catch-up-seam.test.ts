@@ -6,7 +6,7 @@
 import type { NotificationPayload, SyncReply } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryRecorder } from '../src/delivery/recorder.js';
-import { localDelivery, type Outgoing } from '../src/delivery/socket-channel.js';
+import { localDelivery, MAX_HELD, type Outgoing } from '../src/delivery/socket-channel.js';
 import { catchUp } from '../src/gateway/catch-up.js';
 import type { Emitter, GatewaySocket } from '../src/gateway/types.js';
 import type { InboxService } from '../src/inbox/inbox.js';
@@ -140,5 +140,26 @@ describe('the seam between catch-up and live delivery', () => {
     );
     expect(t.sent).toEqual(['closing']);
     expect(closed).toBe(true);
+  });
+
+  it('closes the transport of a socket whose catch-up falls too far behind, instead of holding without end', async () => {
+    const t = setup();
+    const socket = t.socket as unknown as {
+      data: { catchUp: { held: unknown[] } };
+      conn: { close(): void };
+    };
+    let closed = 0;
+    socket.conn.close = () => {
+      closed++;
+    };
+    socket.data.catchUp.held = Array.from({ length: MAX_HELD - 1 }, () => ['x', 'sub']);
+    await t.live(1);
+    expect([socket.data.catchUp.held.length, closed]).toEqual([MAX_HELD, 0]);
+    await t.live(2);
+    await t.live(3);
+    // Said and closed once; the client reconnects and catches up on all of it from the database.
+    expect(closed).toBe(1);
+    expect(t.sent).toEqual(['closing']);
+    expect(socket.data.catchUp.held.length).toBe(MAX_HELD + 1);
   });
 });

@@ -128,6 +128,27 @@ describe('a topic send', () => {
     for (const d of [b, a]) d.socket.disconnect();
   });
 
+  it('a scheduled one still reaches, live, an open device of a member who left before it went out; a later send does not', async () => {
+    const topic = `leaver-${uid()}`;
+    const user = `leaver-${uid()}`;
+    await join(topic, [user]);
+    const d = await device(user);
+    const scheduled = await send({
+      to: { topic },
+      title: 'Due soon',
+      sendAt: new Date(Date.now() + 1500).toISOString(),
+    });
+    await leave(topic, [user]);
+    const after = await send({ to: { topic }, title: 'After leaving' });
+    await dispatched(scheduled.id);
+    await dispatched(after.id);
+    await eventually(async () => d.got.length === 1);
+    await settle();
+    expect(titles(d)).toEqual(['Due soon']);
+    expect(d.got[0]?.replay).toBeUndefined();
+    d.socket.disconnect();
+  });
+
   it('to several topics reaches a user in more than one of them once, and counts them once', async () => {
     const [t1, t2] = [`multi1-${uid()}`, `multi2-${uid()}`];
     const [both, one] = [`both-${uid()}`, `one-${uid()}`];
@@ -318,5 +339,78 @@ describe('a broadcast', () => {
     await eventually(async () => (await rows(sent.id)).length === 2);
     expect(await stack.db.prisma.delivery.count()).toBeLessThanOrEqual(before + 3);
     for (const d of [live, newcomer, back]) d.socket.disconnect();
+  });
+});
+
+describe('bounds a long-lived user meets', () => {
+  it('hands a device at most 300 stream cursors, none for a topic the user left, and takes them back at the next connect', async () => {
+    const user = `many-${uid()}`;
+    const left = `left-${uid()}`;
+    await join(left, [user]);
+    await send({ to: { topic: left }, title: 'before leaving' });
+    await leave(left, [user]);
+    const topics = Array.from({ length: 320 }, (_, i) => `m${i}-${uid()}-${'x'.repeat(60)}`);
+    for (const topic of topics) await join(topic, [user]);
+    const first = await device(user);
+    const synced = await first.synced;
+    const names = Object.keys(synced.streams);
+    expect(names.length).toBeLessThanOrEqual(300);
+    expect(names).toContain('*');
+    expect(names).not.toContain(left);
+    // What was sent while the user was in the topic they left still came.
+    expect(titles(first)).toContain('before leaving');
+    first.socket.disconnect();
+    // Presented again as the contract says, the cursors are taken.
+    const again = await device(user, { since: synced.head, streams: synced.streams });
+    expect(again.socket.connected).toBe(true);
+    again.socket.disconnect();
+  });
+
+  it('pages an inbox over many topics with cursors that stay small, listing each notification once', async () => {
+    const user = `pages-${uid()}`;
+    const topics = Array.from({ length: 80 }, (_, i) => `p${i}-${uid()}-${'y'.repeat(70)}`);
+    for (const topic of topics) await join(topic, [user]);
+    const sent: string[] = [];
+    for (const round of [0, 1]) {
+      for (const topic of topics) sent.push((await send({ to: { topic }, title: `${round} ${topic}` })).id);
+    }
+    await Promise.all(sent.map(dispatched));
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    let longest = 0;
+    for (let page = 0; page < 100; page++) {
+      const res = await api('GET', `/v1/users/${user}/inbox?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      listed.push(...res.body.items.map((i: { id: string }) => i.id));
+      cursor = res.body.nextCursor;
+      longest = Math.max(longest, cursor?.length ?? 0);
+      if (!cursor) break;
+    }
+    expect(listed.length).toBe(sent.length);
+    expect(new Set(listed).size).toBe(sent.length);
+    expect(longest).toBeLessThan(8192);
+  });
+
+  it('writes no receipt for a report about a topic send that was cancelled or expired before any device had it', async () => {
+    const topic = `gone-${uid()}`;
+    const user = `gone-${uid()}`;
+    await join(topic, [user]);
+    const cancelled = await send({ to: { topic }, title: 'cancelled' });
+    await dispatched(cancelled.id);
+    expect((await api('POST', `/v1/notifications/${cancelled.id}/cancel`)).status).toBe(200);
+    const expired = await send({ to: { topic }, title: 'expired', ttlSeconds: 1 });
+    await dispatched(expired.id);
+    await new Promise((r) => setTimeout(r, 1100));
+    const d = await device(user);
+    for (const id of [cancelled.id, expired.id]) {
+      expect(await d.socket.emitWithAck('displayed', { id })).toEqual({ ok: true });
+      expect(await d.socket.emitWithAck('clicked', { id })).toEqual({ ok: true });
+    }
+    expect(await d.socket.emitWithAck('read', { ids: [cancelled.id, expired.id] })).toMatchObject({ ok: true });
+    await settle();
+    expect([...(await rows(cancelled.id)), ...(await rows(expired.id))]).toEqual([]);
+    const inbox = await d.socket.emitWithAck('inbox:list', {});
+    expect(inbox.items.map((i: { id: string }) => i.id)).not.toContain(cancelled.id);
+    d.socket.disconnect();
   });
 });

@@ -17,6 +17,13 @@ export const ENTRY_FOR_USER = `(
               WHERE m.app_id = e.app_id AND m.external_id = s.external_id AND m.topic = e.stream
                 AND m.since_seq < e.audience_seq AND e.audience_seq <= m.until_seq))`;
 
-/** Whether the notification `n` reached the user `s` through a stream: one of its entries is for them. */
-export const STREAMED_TO_USER = `EXISTS (
+/**
+ * Whether the notification `n` reached (or may reach) the user `s` through a stream: one of its
+ * entries is for them, and it is still something to deliver — not cancelled, failed or expired, as
+ * a personal delivery cannot take a step out of those endings. (A device that acked it before
+ * that has its receipt already, which the reports move forward.)
+ */
+export const STREAMED_TO_USER = `n.status NOT IN ('cancelled', 'failed', 'expired')
+  AND (n.expires_at IS NULL OR n.expires_at > now())
+  AND EXISTS (
   SELECT 1 FROM stream_entries e WHERE e.notification_id = n.id AND e.seq IS NOT NULL AND ${ENTRY_FOR_USER})`;

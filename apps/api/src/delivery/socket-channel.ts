@@ -1,4 +1,11 @@
-import { BROADCAST_STREAM, type NotificationPayload, ServerEvent, streamRoom, userRoom } from '@herald/protocol';
+import {
+  BROADCAST_STREAM,
+  type ClosingEvent,
+  type NotificationPayload,
+  ServerEvent,
+  streamRoom,
+  userRoom,
+} from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import type { CatchUpState, Emitter } from '../gateway/types.js';
 import type { Sql } from '../platform/db/database.js';
@@ -57,11 +64,15 @@ export function outgoingOf(rows: QueuedRow[], freshnessMs: number, now = Date.no
 export const deliveriesChannel = (queuePrefix: string) => `${queuePrefix}:deliveries`;
 
 interface DeliverySocket {
+  emit?(event: typeof ServerEvent.Closing, payload: ClosingEvent): unknown;
+  conn?: { close(): void };
   data: {
     catchUp?: CatchUpState;
     subscriberId?: string;
     /** The user's topics and where each membership's window starts (gateway/topic-rooms.ts). */
     topics?: Map<string, number>;
+    /** Windows in topics the user left while this socket was connected. */
+    ended?: Map<string, Array<[number, number]>>;
     /** When the user became known to the app, ms since the epoch: broadcasts accepted before it are not theirs. */
     knownSince?: number;
   };
@@ -112,7 +123,8 @@ export function emitNotification(
 export function isFor(socket: DeliverySocket, stream: string, audience: number, createdAt: string): boolean {
   if (stream === BROADCAST_STREAM) return (socket.data.knownSince ?? 0) <= Date.parse(createdAt);
   const since = socket.data.topics?.get(stream);
-  return since !== undefined && since < audience;
+  if (since !== undefined && since < audience) return true;
+  return socket.data.ended?.get(stream)?.some(([from, until]) => from < audience && audience <= until) ?? false;
 }
 
 /**
@@ -153,7 +165,7 @@ export function localDelivery(
         if (!socket || !subscriberId || !isFor(socket, stream, audience, payload.createdAt)) continue;
         reached.add(id);
         const catchUp = socket.data.catchUp;
-        if (catchUp?.held) catchUp.held.push([{ ...packet }, subscriberId]);
+        if (catchUp?.held) hold(socket, catchUp.held, [{ ...packet }, subscriberId]);
         else if (!catchUp || seq > (catchUp.streams[stream] ?? 0)) now.push(socket);
       }
       emitOnce(nsp, now, packet, acks);
@@ -170,12 +182,37 @@ export function localDelivery(
           const socket = nsp.sockets.get(id) as (DeliverySocket & object) | undefined;
           if (!socket) continue;
           const catchUp = socket.data.catchUp;
-          if (catchUp?.held) catchUp.held.push([packet, subscriberId]);
+          if (catchUp?.held) hold(socket, catchUp.held, [packet, subscriberId]);
           else if (!catchUp || seq > catchUp.upTo) emitNotification(socket, packet, subscriberId, acks);
         }
       }
     }
   };
+}
+
+/** Live notifications one socket may have waiting for its catch-up; past that it is closed. */
+export const MAX_HELD = 1000;
+
+/**
+ * Keeps a live notification for a socket still catching up. A socket that falls this far behind
+ * (it acks slowly, or not at all, while a busy topic keeps sending) would hold them in memory for
+ * as long as it stays: its transport is closed instead, and the client, reconnecting, catches up
+ * on all of it from the database.
+ */
+function hold(socket: DeliverySocket, held: NonNullable<CatchUpState['held']>, entry: [NotificationPayload, string]) {
+  if (held.length < MAX_HELD) {
+    held.push(entry);
+    return;
+  }
+  if (held.length === MAX_HELD) {
+    held.push(entry); // once: the close below is said once
+    socket.emit?.(ServerEvent.Closing, {
+      code: 'HERALD_ERR_UNAVAILABLE',
+      message: 'This device fell too far behind while catching up; reconnect to catch up on the rest.',
+      reconnect: true,
+    });
+    socket.conn?.close();
+  }
 }
 
 /** Socket.IO's own parts that its adapter uses to write one encoded packet to many sockets. */

@@ -33,13 +33,15 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
   let count = 0;
   let head = 0;
   let heads: Record<string, number> = {};
+  let kept: Record<string, number> = {};
   try {
     for (;;) {
       // The first page confirms what the client says it has (everything up to `since`).
       const page = await deps.inbox.sync(subscriber, since, CATCH_UP_PAGE, { confirm, streams });
       confirm = false;
       head = page.head;
-      heads = page.streams;
+      heads = page.allHeads ?? page.streams;
+      kept = page.streams;
       if (socket.disconnected || page.notifications.length === 0) break;
       await Promise.all(
         page.notifications.map(
@@ -69,7 +71,7 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
   deps.onCaughtUp?.(count);
   // The last (empty) page read every stream up to its head: live copies up to there were sent.
   state.streams = heads;
-  socket.emit(ServerEvent.Synced, { count, head, streams: heads, now: Date.now() });
+  socket.emit(ServerEvent.Synced, { count, head, streams: kept, now: Date.now() });
   const held = state.held ?? [];
   state.held = null;
   // Personal ones in sequence order; stream copies keep the order they arrived in.

@@ -3,9 +3,12 @@ import type { MembershipEvent } from '../topics/repository.js';
 import type { GatewayServer, GatewaySocket } from './types.js';
 
 /**
- * Keeps this node's sockets in the rooms of their users' topics, and each socket's record of where
- * its user's window in each topic starts (`socket.data.topics`), which live delivery checks: a topic
- * send accepted before a user joined is not theirs, even if it goes out after.
+ * Keeps this node's sockets in the rooms of their users' topics, and each socket's record of its
+ * user's windows in each topic (`socket.data.topics`: where the current one starts;
+ * `socket.data.ended`: those that ended while it was connected), which live delivery checks: a
+ * topic send accepted before a user joined is not theirs even if it goes out after, and one
+ * accepted before they left still is (a scheduled one going out later). So a socket stays in the
+ * room of a topic its user left, for as long as it is connected.
  */
 export function applyMembership(io: GatewayServer, event: MembershipEvent): void {
   const nsp = io.of('/');
@@ -23,15 +26,17 @@ export function applyMembership(io: GatewayServer, event: MembershipEvent): void
       socket.data.topics.set(event.topic, event.sinceSeq);
       socket.join(room);
     });
-  } else if (event.kind === 'left') {
-    each(socketsOf(event.userIds), (socket) => {
-      socket.data.topics.delete(event.topic);
-      socket.leave(room);
-    });
   } else {
-    each([...(nsp.adapter.rooms.get(room) ?? [])], (socket) => {
+    const ids = event.kind === 'left' ? socketsOf(event.userIds) : [...(nsp.adapter.rooms.get(room) ?? [])];
+    each(ids, (socket) => {
+      const since = socket.data.topics.get(event.topic);
+      if (since === undefined) return;
       socket.data.topics.delete(event.topic);
-      socket.leave(room);
+      if (event.untilSeq > since) {
+        const windows = socket.data.ended.get(event.topic) ?? [];
+        windows.push([since, event.untilSeq]);
+        socket.data.ended.set(event.topic, windows);
+      } else socket.leave(room);
     });
   }
 }

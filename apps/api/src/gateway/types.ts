@@ -57,6 +57,8 @@ export interface SocketData {
   streamCursors: Record<string, number>;
   /** The user's topics, each with the stream counter its membership's window starts after (gateway/topic-rooms.ts). */
   topics: Map<string, number>;
+  /** Windows in topics the user left while this socket was connected: (since, until] each. */
+  ended: Map<string, Array<[since: number, until: number]>>;
   /** When the app first knew this user, ms since the epoch: broadcasts accepted before it are theirs. */
   knownSince: number;
   /** Set while (and after) catch-up on connect runs: live notifications wait for it. */

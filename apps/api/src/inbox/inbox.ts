@@ -80,7 +80,7 @@ export class InboxService {
     since: number | null,
     limit: number,
     options: { confirm?: boolean; streams?: StreamCursors } = {},
-  ): Promise<SyncReply> {
+  ): Promise<SyncReply & { allHeads?: Record<string, number> }> {
     // One statement (every client runs this on every connect, so a reconnect storm is made of them):
     // confirm up to `since`, find where to start, read the next page and the user's head.
     const rows = await this.sql.query<SyncRow>(
@@ -123,14 +123,18 @@ export class InboxService {
     if (!first?.has_streams) return { ok: true, notifications: personal, head, streams: {} };
     // Topic sends and broadcasts: each stream after the device's cursor, merged with the personal
     // ones in the order they went out, each stream's own order kept.
-    const { rows: entries, heads } = await streamsAfter(this.sql, subscriber.id, options.streams ?? {}, limit);
+    const { rows: entries, heads, keep } = await streamsAfter(this.sql, subscriber.id, options.streams ?? {}, limit);
     const notifications = interleave(
       personal,
       entries.map((r) => streamPayload(r, this.freshnessMs, now)),
       Number(first.from_seq ?? 0),
       limit,
     );
-    return { ok: true, notifications, head, streams: heads };
+    // Every stream's head stays on the server (the catch-up's seam); the device keeps a bounded set.
+    return Object.defineProperty({ ok: true as const, notifications, head, streams: keep }, 'allHeads', {
+      value: heads,
+      enumerable: false,
+    });
   }
 
   /**
@@ -144,26 +148,32 @@ export class InboxService {
   ): Promise<InboxPage> {
     const cursor = readInboxCursor(options.cursor);
     const now = Date.now();
-    const personal: Timed[] = [];
-    if (cursor.p !== 0) {
-      const params: unknown[] = [subscriber.id, options.limit + 1, cursor.p ?? null];
-      const rows = await this.sql.query<DeliveryRow>(
-        `SELECT ${DELIVERY_ROW_COLUMNS}
-           FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-          WHERE d.subscriber_id = $1 AND d.seq < COALESCE($3::int, 2147483647) AND ${LIVE}
-            AND (n.expires_at IS NULL OR n.expires_at > now() OR d.status >= 'delivered')
-            ${options.unreadOnly ? 'AND d.read_at IS NULL' : ''}
-          ORDER BY d.seq DESC LIMIT $2`,
-        params,
-      );
-      for (const r of rows) {
-        personal.push({
-          at: Number(r.created_ms),
-          payload: { ...toPayload(r, this.freshnessMs, now), status: r.status } as InboxItem,
-        });
-      }
-    }
-    const entries = await streamsBefore(this.sql, subscriber.id, cursor.s, options.limit, options.unreadOnly === true);
+    // The personal list continues below its number if the last page cut it, else below `t`.
+    const floor = cursor.p === undefined ? cursor.t : undefined;
+    const rows = await this.sql.query<DeliveryRow & { at_ms: number | string }>(
+      `SELECT ${DELIVERY_ROW_COLUMNS},
+              (extract(epoch FROM COALESCE(n.send_at, n.created_at)) * 1000)::float8 AS at_ms
+         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE d.subscriber_id = $1 AND d.seq < COALESCE($3::int, 2147483647) AND ${LIVE}
+          AND (n.expires_at IS NULL OR n.expires_at > now() OR d.status >= 'delivered')
+          AND ($4::float8 IS NULL
+               OR ((extract(epoch FROM COALESCE(n.send_at, n.created_at)) * 1000)::float8, n.id::text COLLATE "C")
+                  < ($4::float8, $5::text COLLATE "C"))
+          ${options.unreadOnly ? 'AND d.read_at IS NULL' : ''}
+        ORDER BY d.seq DESC LIMIT $2`,
+      [subscriber.id, options.limit + 1, cursor.p ?? null, floor?.[0] ?? null, floor?.[1] ?? null],
+    );
+    const personal: Timed[] = rows.map((r) => ({
+      at: Number(r.at_ms),
+      payload: { ...toPayload(r, this.freshnessMs, now), status: r.status } as InboxItem,
+    }));
+    const entries = await streamsBefore(
+      this.sql,
+      subscriber.id,
+      { below: cursor.s, floor: cursor.t },
+      options.limit,
+      options.unreadOnly === true,
+    );
     const streamed = entries.map((r) => {
       const t = streamPayload(r, this.freshnessMs, now);
       return { at: t.at, payload: { ...t.payload, status: r.status } as InboxItem };

@@ -62,6 +62,14 @@ export interface EntryRow extends DeliveryRow {
 type Heads = Record<string, number>;
 
 /**
+ * At most this many stream cursors are handed to a device to keep (the broadcasts and its user's
+ * busiest current topics): a stream without one — a topic left, or one past these — starts at
+ * what no device of the user received, so nothing is lost, only another device's copy is not
+ * repeated there.
+ */
+export const MAX_KEPT_CURSORS = 300;
+
+/**
  * The next entries of each of the user's streams after the device's cursors, oldest first, up to
  * `limit` per stream, and every stream's head. A stream the device has no cursor for starts
  * before the oldest entry no device of the user received (so the first connect of a new device
@@ -72,19 +80,25 @@ export async function streamsAfter(
   subscriberId: string,
   cursors: StreamCursors,
   limit: number,
-): Promise<{ rows: EntryRow[]; heads: Heads }> {
-  const rows = await sql.query<EntryRow & { heads: Heads | null }>(
+): Promise<{ rows: EntryRow[]; heads: Heads; keep: Heads }> {
+  const rows = await sql.query<EntryRow & { heads: Heads | null; keep: Heads | null }>(
     `WITH ${WITH_WINDOWS}, heads AS (
-       SELECT u.stream, COALESCE(st.last_seq, 0) AS head, c.value::int AS cursor
-         FROM (SELECT DISTINCT stream FROM windows) u
+       SELECT u.stream, u.current, COALESCE(st.last_seq, 0) AS head, c.value::int AS cursor
+         FROM (SELECT stream, bool_or(until_seq IS NULL) AS current FROM windows GROUP BY stream) u
          LEFT JOIN streams st ON st.app_id = (SELECT app_id FROM me) AND st.name = u.stream
          LEFT JOIN jsonb_each_text($2::jsonb) c ON c.key = u.stream
+     ), keep AS (
+       -- The cursors a device is told to keep: the broadcasts and the user's current topics, the
+       -- busiest first, at most ${MAX_KEPT_CURSORS} (a handshake stays small).
+       SELECT stream, head FROM heads WHERE current
+        ORDER BY stream = '${BROADCAST_STREAM}' DESC, head DESC, stream LIMIT ${MAX_KEPT_CURSORS}
      ), starts AS (
        SELECT h.stream, h.head,
               COALESCE(h.cursor, (SELECT min(e.seq) - 1 FROM ${ENTRIES('h.stream')} AND r.notification_id IS NULL), h.head) AS from_seq
          FROM heads h
      )
-     SELECT (SELECT jsonb_object_agg(stream, head) FROM heads) AS heads, p.*
+     SELECT (SELECT jsonb_object_agg(stream, head) FROM heads) AS heads,
+            (SELECT jsonb_object_agg(stream, head) FROM keep) AS keep, p.*
        FROM (SELECT 1) one
        LEFT JOIN LATERAL (
          SELECT x.* FROM starts s CROSS JOIN LATERAL (
@@ -95,33 +109,41 @@ export async function streamsAfter(
     // Run on every connect: planned once per connection, as the personal sync is.
     { prepare: true },
   );
-  const heads = rows[0]?.heads ?? {};
-  return { rows: rows.filter((r) => r.id !== null), heads: normalize(heads) };
+  return {
+    rows: rows.filter((r) => r.id !== null),
+    heads: normalize(rows[0]?.heads ?? {}),
+    keep: normalize(rows[0]?.keep ?? {}),
+  };
 }
 
 /**
- * The user's entries newest first, up to `limit + 1` per stream, each stream before the bound the
- * inbox cursor gives it (a stream the cursor leaves out: from its newest).
+ * The user's entries newest first, up to `limit + 1` per stream: below the number the inbox
+ * cursor gives a stream it cut (`below`), else older than its time floor (`floor`, see
+ * inbox/cursor.ts), else from the newest.
  */
 export async function streamsBefore(
   sql: Sql,
   subscriberId: string,
-  bounds: Record<string, number>,
+  from: { below: Record<string, number>; floor?: [number, string] },
   limit: number,
   unreadOnly: boolean,
 ): Promise<EntryRow[]> {
   const rows = await sql.query<EntryRow>(
     `WITH ${WITH_WINDOWS}, bounds AS (
-       SELECT u.stream, COALESCE(c.value::int, 2147483647) AS below
+       SELECT u.stream, c.value::int AS below
          FROM (SELECT DISTINCT stream FROM windows) u
          LEFT JOIN jsonb_each_text($2::jsonb) c ON c.key = u.stream
      )
      SELECT x.* FROM bounds b CROSS JOIN LATERAL (
-       SELECT ${ENTRY_COLUMNS} FROM ${ENTRIES('b.stream')} AND e.seq < b.below
+       SELECT ${ENTRY_COLUMNS} FROM ${ENTRIES('b.stream')}
+          AND (CASE WHEN b.below IS NOT NULL THEN e.seq < b.below
+                    WHEN $4::float8 IS NULL THEN true
+                    ELSE ((extract(epoch FROM COALESCE(n.send_at, n.created_at)) * 1000)::float8, n.id::text COLLATE "C")
+                         < ($4::float8, $5::text COLLATE "C") END)
           ${unreadOnly ? 'AND r.read_at IS NULL' : ''}
         ORDER BY e.seq DESC LIMIT $3
      ) x`,
-    [subscriberId, JSON.stringify(bounds), limit + 1],
+    [subscriberId, JSON.stringify(from.below), limit + 1, from.floor?.[0] ?? null, from.floor?.[1] ?? null],
     { prepare: true },
   );
   return rows;

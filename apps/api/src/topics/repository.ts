@@ -18,8 +18,8 @@ export interface TopicSummary {
  */
 export type MembershipEvent =
   | { kind: 'joined'; appId: string; topic: string; userIds: string[]; sinceSeq: number }
-  | { kind: 'left'; appId: string; topic: string; userIds: string[] }
-  | { kind: 'deleted'; appId: string; topic: string };
+  | { kind: 'left'; appId: string; topic: string; userIds: string[]; untilSeq: number }
+  | { kind: 'deleted'; appId: string; topic: string; untilSeq: number };
 
 /** A send to a topic, as its page lists it. */
 export interface RecentSend {
@@ -118,7 +118,7 @@ export class TopicRepository {
     const users = [...new Set(userIds)].sort();
     return this.retrying(topic, async () => {
       // Each window that ends is kept (a trigger), so what was sent while it lasted stays the user's.
-      const [row] = await this.sql.query<{ subscribers: number; changed: number; left: string[] }>(
+      const [row] = await this.sql.query<{ subscribers: number; changed: number; left: string[]; until: number }>(
         `WITH ${LOCK_TOPIC}, removed AS (
            DELETE FROM topic_subscriptions
             WHERE app_id = $1 AND topic = $2 AND external_id = ANY($3::text[]) AND EXISTS (SELECT 1 FROM locked)
@@ -127,10 +127,13 @@ export class TopicRepository {
          UPDATE topics SET subscriber_count = subscriber_count - (SELECT count(*) FROM removed)
           WHERE app_id = $1 AND name = $2
           RETURNING subscriber_count AS subscribers, (SELECT count(*)::int FROM removed) AS changed,
-                    (SELECT COALESCE(array_agg(external_id), '{}') FROM removed) AS left`,
+                    (SELECT COALESCE(array_agg(external_id), '{}') FROM removed) AS left,
+                    COALESCE((SELECT last_seq FROM streams WHERE app_id = $1 AND name = $2), 0) AS until`,
         [appId, topic, users],
       );
-      if (row && row.left.length > 0) this.onMembership({ kind: 'left', appId, topic, userIds: row.left });
+      if (row && row.left.length > 0) {
+        this.onMembership({ kind: 'left', appId, topic, userIds: row.left, untilSeq: Number(row.until) });
+      }
       return { topic, changed: row?.changed ?? 0, subscribers: row?.subscribers ?? 0 };
     });
   }
@@ -158,9 +161,13 @@ export class TopicRepository {
   /** Deletes a topic and its memberships; false if it did not exist. */
   async remove(appId: string, topic: string): Promise<boolean> {
     const rows = await this.retrying(topic, () =>
-      this.sql.query('DELETE FROM topics WHERE app_id = $1 AND name = $2 RETURNING 1', [appId, topic]),
+      this.sql.query<{ until: number }>(
+        `DELETE FROM topics WHERE app_id = $1 AND name = $2
+         RETURNING COALESCE((SELECT last_seq FROM streams WHERE app_id = $1 AND name = $2), 0) AS until`,
+        [appId, topic],
+      ),
     );
-    if (rows.length > 0) this.onMembership({ kind: 'deleted', appId, topic });
+    if (rows[0]) this.onMembership({ kind: 'deleted', appId, topic, untilSeq: Number(rows[0].until) });
     return rows.length > 0;
   }
 

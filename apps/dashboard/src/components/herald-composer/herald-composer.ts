@@ -48,10 +48,14 @@ export class HeraldComposer extends HeraldElement {
     event.preventDefault();
     const f = new FormData(event.target as HTMLFormElement);
     const text = (k: string) => String(f.get(k) ?? '').trim();
-    const list = (k: string) =>
-      text(k)
-        .split(/[\s,]+/)
-        .filter(Boolean);
+    // Each name once: a repeat would be refused, and means nothing more.
+    const list = (k: string) => [
+      ...new Set(
+        text(k)
+          .split(/[\s,]+/)
+          .filter(Boolean),
+      ),
+    ];
     const to =
       this.mode === 'all'
         ? { broadcast: true }
