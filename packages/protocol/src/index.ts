@@ -4,6 +4,7 @@
  */
 
 import type { InboxItem, NotificationPayload } from './schema.js';
+import type { DeliveryMode } from './statuses.js';
 
 export * from './statuses.js';
 
@@ -49,6 +50,10 @@ export const ClientEvent = {
   Unsubscribe: 'topics:unsubscribe',
   /** The topics this user is in. */
   Topics: 'topics:list',
+  /** This user's preferences and the app's categories (`PreferencesReply`). */
+  PreferencesGet: 'preferences:get',
+  /** Change this user's preferences (`PreferencesPatch`); replies with all of them. */
+  PreferencesSet: 'preferences:set',
 } as const;
 
 /** Codes carried in `connect_error` `data.code` when a handshake is refused. */
@@ -191,6 +196,55 @@ export interface TopicsReply {
   topics: string[];
 }
 
+/** A category of an app's notifications (`category` of a send), as a user's device sees it. */
+export interface Category {
+  /** What a send names in `category`. */
+  key: string;
+  name: string;
+  description: string | null;
+  /** What a user who chose nothing gets. */
+  defaultMode: DeliveryMode;
+  /** A required category cannot be turned `off` (by its own choice or its topic's): at least the inbox. */
+  required: boolean;
+}
+
+/**
+ * Quiet hours in the user's time zone: from `start` to `end` (24-hour `HH:MM`; an `end` before
+ * `start` ends the next day), notifications that would pop up go to the inbox silently.
+ */
+export interface QuietHours {
+  start: string;
+  end: string;
+  /** An IANA time zone, e.g. `Europe/Paris`. */
+  timeZone: string;
+}
+
+/**
+ * A user's choices: a mode per category and per topic (those not named follow the category's
+ * default; a topic's default is `popup`), and quiet hours. When a notification has both, the
+ * lesser mode wins (`off` < `inbox` < `popup`).
+ */
+export interface Preferences {
+  categories: Record<string, DeliveryMode>;
+  topics: Record<string, DeliveryMode>;
+  quietHours: QuietHours | null;
+}
+
+/** A change of preferences: the keys named change (`null` forgets a choice), the rest stay. */
+export interface PreferencesPatch {
+  categories?: Record<string, DeliveryMode | null>;
+  topics?: Record<string, DeliveryMode | null>;
+  quietHours?: QuietHours | null;
+}
+
+/** Reply to `preferences:get` and `preferences:set`. */
+export interface PreferencesReply {
+  ok: true;
+  preferences: Preferences;
+  /** The app's categories, in key order. */
+  categories: Category[];
+}
+
 export type ErrorReply = {
   ok: false;
   code: string;
@@ -258,6 +312,8 @@ export interface ClientToServerEvents {
   'topics:subscribe': (request: TopicRequest, reply: (r: TopicReply | ErrorReply) => void) => void;
   'topics:unsubscribe': (request: TopicRequest, reply: (r: TopicReply | ErrorReply) => void) => void;
   'topics:list': (request: Record<string, never>, reply: (r: TopicsReply | ErrorReply) => void) => void;
+  'preferences:get': (request: Record<string, never>, reply: (r: PreferencesReply | ErrorReply) => void) => void;
+  'preferences:set': (request: PreferencesPatch, reply: (r: PreferencesReply | ErrorReply) => void) => void;
 }
 
 /** The room every socket of one user joins. */

@@ -6,7 +6,7 @@
  * package root, so TypeBox never reaches sdk.js.
  */
 import Type, { type Static, type TSchema } from 'typebox';
-import { DELIVERY_STATUSES, DELIVERY_STEPS, NOTIFICATION_STATUSES, PRIORITIES } from './statuses.js';
+import { DELIVERY_MODES, DELIVERY_STATUSES, DELIVERY_STEPS, NOTIFICATION_STATUSES, PRIORITIES } from './statuses.js';
 
 export * from './statuses.js';
 
@@ -43,6 +43,7 @@ export const NotificationContent = Type.Object({
   tag: Nullable(Type.String()),
   data: JsonValue,
   priority: Priority,
+  category: Nullable(Type.String({ description: "One of the app's categories: users' preferences for it apply" })),
 });
 export type NotificationContent = Static<typeof NotificationContent>;
 
@@ -86,3 +87,56 @@ export type NotificationPayload = Static<typeof NotificationPayload>;
 /** An inbox entry: the payload with where this user's delivery stands. */
 export const InboxItem = Type.Object({ ...NotificationPayload.properties, status: InboxStatus });
 export type InboxItem = Static<typeof InboxItem>;
+
+/** How a user takes a category's or topic's notifications: `popup`, `inbox` (no popup) or `off`. */
+export const DeliveryMode = Type.Enum(DELIVERY_MODES);
+
+/** A category's key (what a send names), like a topic's name without `/`: letters, digits and `_ . : -`. */
+export const CATEGORY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$';
+export const CategoryKey = Type.String({ pattern: CATEGORY_PATTERN, minLength: 1, maxLength: 64 });
+
+export const Category = Type.Object({
+  key: CategoryKey,
+  name: Type.String({ maxLength: 100 }),
+  description: Nullable(Type.String({ maxLength: 500 })),
+  defaultMode: DeliveryMode,
+  required: Type.Boolean({ description: 'Users cannot turn it off (their `off` counts as `inbox`)' }),
+});
+
+/** `HH:MM`, 24-hour. */
+const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour HH:MM' });
+
+export const QuietHours = Type.Object(
+  {
+    start: ClockTime,
+    end: ClockTime,
+    timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'An IANA time zone, e.g. Europe/Paris' }),
+  },
+  {
+    description:
+      'From `start` to `end` in the user\'s time zone (an `end` before `start` ends the next day), what would pop up goes to the inbox silently',
+  },
+);
+
+/** At most this many choices per map of a user's preferences. */
+export const MAX_PREFERENCE_KEYS = 200;
+
+export const Preferences = Type.Object({
+  categories: Type.Record(Type.String(), DeliveryMode, { description: 'Mode per category key' }),
+  topics: Type.Record(Type.String(), DeliveryMode, { description: 'Mode per topic name' }),
+  quietHours: Nullable(QuietHours),
+});
+
+export const PreferencesPatch = Type.Object(
+  {
+    categories: Type.Optional(
+      Type.Record(Type.String(), Nullable(DeliveryMode), { maxProperties: MAX_PREFERENCE_KEYS }),
+    ),
+    topics: Type.Optional(Type.Record(Type.String(), Nullable(DeliveryMode), { maxProperties: MAX_PREFERENCE_KEYS })),
+    quietHours: Type.Optional(Nullable(QuietHours)),
+  },
+  {
+    additionalProperties: false,
+    description: 'The keys named change (`null` forgets a choice: the default applies again); the rest stay',
+  },
+);

@@ -19,3 +19,10 @@ export const DELIVERY_STEPS = ['queued', 'sent', 'delivered', 'displayed', 'clic
 /** The ways a delivery ends without reaching a device. */
 export const DELIVERY_ENDINGS = ['expired', 'failed', 'cancelled'] as const;
 export const DELIVERY_STATUSES = [...DELIVERY_STEPS, ...DELIVERY_ENDINGS] as const;
+
+/**
+ * How a user takes a category's or a topic's notifications, from most to least: a popup (and the
+ * inbox), the inbox only (no popup), or not at all.
+ */
+export const DELIVERY_MODES = ['popup', 'inbox', 'off'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
