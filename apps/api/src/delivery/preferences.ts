@@ -35,18 +35,27 @@ export function modeOf(
   return m === 'off' && rule?.[1] ? 'inbox' : m;
 }
 
-const clocks = new Map<string, Intl.DateTimeFormat>();
+const clocks = new Map<string, { clock: Intl.DateTimeFormat; minute: number; minutes: number }>();
 
-/** Minutes past midnight now in `timeZone` (formatters are cached: one per zone). */
+/**
+ * Minutes past midnight now in `timeZone`. A broadcast asks it for every socket whose user has
+ * quiet hours: one formatter per zone, and its answer kept for the rest of the minute (every
+ * zone's offset is a whole number of minutes, so it holds until the next one).
+ */
 function minutesIn(timeZone: string, now: number): number {
-  let clock = clocks.get(timeZone);
-  if (!clock) {
-    clock = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    if (clocks.size < 1000) clocks.set(timeZone, clock);
+  const minute = Math.floor(now / 60_000);
+  let zone = clocks.get(timeZone);
+  if (zone?.minute === minute) return zone.minutes;
+  if (!zone) {
+    const clock = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    zone = { clock, minute: -1, minutes: 0 };
+    if (clocks.size < 1000) clocks.set(timeZone, zone);
   }
-  const parts = clock.formatToParts(now);
+  const parts = zone.clock.formatToParts(now);
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return part('hour') * 60 + part('minute');
+  zone.minute = minute;
+  zone.minutes = part('hour') * 60 + part('minute');
+  return zone.minutes;
 }
 
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
