@@ -141,6 +141,7 @@ describe('categories and preferences over REST', () => {
       name: 'Promotions',
       defaultMode: 'off',
     });
+    expect((await category(key, { description: null })).body).toMatchObject({ description: null });
     const list = await api('GET', '/v1/categories');
     expect(list.body.categories.map((c: { key: string }) => c.key)).toContain(key);
     const sec = `security-${uid()}`;

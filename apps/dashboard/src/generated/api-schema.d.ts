@@ -1919,7 +1919,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        description?: string | null;
+                        description?: null | string;
                         /** @enum {unknown} */
                         defaultMode?: "popup" | "inbox" | "off";
                         /** @description Users cannot turn it off: their `off`, for it or its topic, counts as `inbox` */
@@ -4945,7 +4945,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        description?: string | null;
+                        description?: null | string;
                         /** @enum {unknown} */
                         defaultMode?: "popup" | "inbox" | "off";
                         /** @description Users cannot turn it off: their `off`, for it or its topic, counts as `inbox` */
