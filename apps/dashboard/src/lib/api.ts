@@ -1,6 +1,6 @@
 import type { paths } from '../generated/api-schema.js';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Json<R> = R extends { content: { 'application/json': infer T } } ? T : never;
 /**
  * The JSON a successful `method` on `path` answers, from the API's OpenAPI document (generated
@@ -59,6 +59,9 @@ export class Api {
   }
   post<T>(path: string, body: unknown = {}) {
     return this.request<T>('POST', path, body);
+  }
+  put<T>(path: string, body: unknown) {
+    return this.request<T>('PUT', path, body);
   }
   patch<T>(path: string, body: unknown) {
     return this.request<T>('PATCH', path, body);
