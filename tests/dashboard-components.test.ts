@@ -365,4 +365,125 @@ describe('dashboard components', () => {
     expect(await viewer.getByLabel('Add users').count()).toBe(0);
     await viewer.context().close();
   });
+
+  it('herald-categories lists an app’s categories; an admin creates, edits and deletes them; a viewer only reads', async () => {
+    const createdAt = new Date().toISOString();
+    const marketing = {
+      key: 'marketing',
+      name: 'Offers',
+      description: 'Sales and new products',
+      defaultMode: 'inbox',
+      required: false,
+      createdAt,
+    };
+    const security = {
+      key: 'security',
+      name: 'Security',
+      description: null,
+      defaultMode: 'popup',
+      required: true,
+      createdAt,
+    };
+    const calls: string[] = [];
+    const puts: Record<string, unknown> = {};
+    const routes = {
+      'GET /admin/api/apps': [
+        { id: 'shop', name: 'Shop' },
+        { id: 'blog', name: 'Blog' },
+      ],
+      'GET /admin/api/apps/shop/categories': () => {
+        calls.push('GET shop');
+        return { categories: [marketing, security] };
+      },
+      'GET /admin/api/apps/blog/categories': { categories: [] },
+      'PUT /admin/api/apps/shop/categories/orders': (_r: Route, body: unknown) => {
+        puts.orders = body;
+        return { key: 'orders', ...(body as object), createdAt };
+      },
+      'PUT /admin/api/apps/shop/categories/marketing': (_r: Route, body: unknown) => {
+        puts.marketing = body;
+        return { key: 'marketing', ...(body as object), createdAt };
+      },
+      'DELETE /admin/api/apps/shop/categories/security': () => {
+        calls.push('DELETE security');
+        return { category: 'security', deleted: true };
+      },
+    };
+    const page = await dashboard({ ...owner, ...routes }, '#/categories');
+    const rows = page.locator('herald-categories tr[data-category]');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.locator('herald-categories tr[data-category=marketing] td').allTextContents()).toEqual([
+      'marketing',
+      'Offers',
+      'Sales and new products',
+      'inbox',
+      'no',
+      expect.stringMatching(/s ago$/),
+      expect.stringMatching(/Edit\s+Delete/),
+    ]);
+    expect(await page.locator('herald-categories tr[data-category=security] td').nth(4).textContent()).toBe(
+      'yes: users cannot turn it off',
+    );
+
+    // Create: a PUT on the new key, with the form's fields.
+    const create = page.getByRole('form', { name: 'New category' });
+    await create.getByLabel('Key').fill('orders');
+    await create.getByLabel('Name').fill('Your orders');
+    await create.getByLabel('Default mode').selectOption('popup');
+    await create.getByLabel(/Required/).check();
+    await create.getByRole('button', { name: 'Create' }).click();
+    await expect
+      .poll(() => page.locator('herald-categories [role="status"]').textContent())
+      .toBe('Category “orders” was created.');
+    expect(puts.orders).toEqual({ name: 'Your orders', description: null, defaultMode: 'popup', required: true });
+    expect(await create.getByLabel('Key').inputValue()).toBe('');
+
+    // Edit: the row's form starts from what it is; a PUT on its key with every field.
+    await page.getByRole('button', { name: 'Edit marketing' }).click();
+    const edit = page.getByRole('form', { name: 'Edit category marketing' });
+    expect(await edit.getByLabel('Name').inputValue()).toBe('Offers');
+    expect(await edit.getByLabel('Default mode').inputValue()).toBe('inbox');
+    await edit.getByLabel(/Description/).fill('');
+    await edit.getByLabel('Default mode').selectOption('off');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => page.locator('herald-categories [role="status"]').textContent())
+      .toBe('Category “marketing” was saved.');
+    expect(puts.marketing).toEqual({ name: 'Offers', description: null, defaultMode: 'off', required: false });
+    expect(await edit.count()).toBe(0);
+
+    // Delete: only once the admin confirmed it.
+    const dialogs: string[] = [];
+    page.once('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.getByRole('button', { name: 'Delete security' }).click();
+    await expect.poll(() => dialogs).toHaveLength(1);
+    expect(calls).not.toContain('DELETE security');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete security' }).click();
+    await expect.poll(() => calls).toContain('DELETE security');
+    await expect
+      .poll(() => page.locator('herald-categories [role="status"]').textContent())
+      .toBe('Category “security” was deleted.');
+    expect(dialogs[0]).toMatch(/Delete category “security”\?/);
+
+    // Another app: its own list, by its route.
+    await page.getByLabel('App').selectOption('blog');
+    await expect.poll(() => page.url()).toMatch(/#\/categories\/blog$/);
+    await expect
+      .poll(() => page.locator('herald-categories .empty').textContent())
+      .toMatch(/No categories in this app yet/);
+    await page.context().close();
+
+    const viewer = await dashboard(
+      { 'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' }, ...routes },
+      '#/categories/shop',
+    );
+    await expect.poll(() => viewer.locator('herald-categories tr[data-category]').count()).toBe(2);
+    expect(await viewer.locator('herald-categories button').count()).toBe(0);
+    expect(await viewer.locator('herald-categories form').count()).toBe(0);
+    await viewer.context().close();
+  });
 });
