@@ -129,6 +129,59 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-composer offers the picked app’s categories and sends the one chosen', async () => {
+    const sent: unknown[] = [];
+    const category = (key: string, name: string) => ({
+      key,
+      name,
+      description: null,
+      defaultMode: 'popup',
+      required: false,
+      createdAt: new Date().toISOString(),
+    });
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': [
+          { id: 'shop', name: 'Shop' },
+          { id: 'blog', name: 'Blog' },
+        ],
+        'GET /admin/api/apps/shop/categories': { categories: [category('orders', 'Your orders')] },
+        'GET /admin/api/apps/blog/categories': {
+          categories: [category('digest', 'Weekly digest'), category('replies', 'Replies')],
+        },
+        'POST /admin/api/notifications': (_r: Route, body: unknown) => {
+          sent.push(body);
+          return [202, { id: '11111111-1111-4111-8111-111111111111', status: 'queued', recipients: 1 }];
+        },
+      },
+      '#/compose',
+    );
+    const options = () =>
+      page
+        .getByLabel(/Category/)
+        .locator('option')
+        .allTextContents();
+    await expect.poll(options).toEqual(['None', 'Your orders (orders; default popup)']);
+    await page.getByRole('combobox', { name: /^App/ }).selectOption('blog');
+    await expect
+      .poll(options)
+      .toEqual(['None', 'Weekly digest (digest; default popup)', 'Replies (replies; default popup)']);
+    await page.getByLabel(/Category/).selectOption('replies');
+    await page.getByLabel('User id').fill('amy');
+    await page.getByLabel('Title').fill('Bob replied');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => sent).toHaveLength(1);
+    expect(sent[0]).toEqual({
+      appId: 'blog',
+      to: { userId: 'amy' },
+      title: 'Bob replied',
+      priority: 'normal',
+      category: 'replies',
+    });
+    await page.context().close();
+  });
+
   it('herald-composer tells a viewer why there is no form', async () => {
     const page = await dashboard(
       { 'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' } },
