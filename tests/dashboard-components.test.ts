@@ -242,6 +242,83 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-notification-detail counts the deliveries preferences skipped, and says why on each one', async () => {
+    const id = '33333333-3333-4333-8333-333333333333';
+    const at = new Date().toISOString();
+    const detail = (skipped: number) => ({
+      id,
+      appId: 'shop',
+      status: 'dispatched',
+      title: 'Weekend sale',
+      body: null,
+      url: null,
+      priority: 'normal',
+      to: { userIds: ['amy', 'bob'] },
+      createdAt: at,
+      sendAt: null,
+      expiresAt: null,
+      dispatchedAt: at,
+      failureReason: null,
+      recipients: 2,
+      counts: {
+        queued: 0,
+        sent: 0,
+        delivered: 1,
+        displayed: 0,
+        clicked: 0,
+        read: 0,
+        expired: 0,
+        failed: 0,
+        cancelled: 0,
+        skipped,
+      },
+    });
+    const row = (userId: string, status: string, reason: string | null) => ({
+      userId,
+      seq: 1,
+      status,
+      reason,
+      queuedAt: at,
+      sentAt: null,
+      deliveredAt: status === 'delivered' ? at : null,
+      displayedAt: null,
+      clickedAt: null,
+      readAt: null,
+      expiredAt: null,
+      failedAt: null,
+    });
+    const recipients = `GET /admin/api/notifications/${id}/recipients`;
+    const page = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/notifications/${id}`]: detail(1),
+        [recipients]: {
+          items: [row('amy', 'delivered', null), row('bob', 'skipped', 'category "marketing" is off')],
+          nextCursor: null,
+        },
+      },
+      `#/notifications/${id}`,
+    );
+    await expect.poll(() => page.locator('[data-count=skipped]').textContent()).toMatch(/^1 skipped/);
+    expect(await page.locator('tr[data-user=bob] .pill').textContent()).toBe('skipped');
+    expect(await page.locator('tr[data-user=bob] [data-reason]').textContent()).toBe('category "marketing" is off');
+    expect(await page.locator('tr[data-user=amy] [data-reason]').count()).toBe(0);
+    await page.context().close();
+
+    // None skipped: no line for them.
+    const none = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/notifications/${id}`]: detail(0),
+        [recipients]: { items: [row('amy', 'delivered', null)], nextCursor: null },
+      },
+      `#/notifications/${id}`,
+    );
+    await none.locator('tr[data-user=amy]').waitFor();
+    expect(await none.locator('[data-count=skipped]').count()).toBe(0);
+    await none.context().close();
+  });
+
   it('herald-apps shows a new key once, then hides it', async () => {
     const page = await dashboard(
       {

@@ -1,11 +1,10 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { ApiError, type Ok, timeAgo } from '../../lib/api.js';
+import { ApiError, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
+import type { NotificationDetail, Recipients } from '../../lib/preferences-api.js';
 import { HeraldElement } from '../base/herald-element.js';
-
-type Detail = Ok<'/admin/api/notifications/{id}'>;
 
 const FUNNEL = ['recipients', 'delivered', 'displayed', 'clicked', 'read'] as const;
 
@@ -36,11 +35,8 @@ export class HeraldNotificationDetail extends HeraldElement {
   private data = new Task(this, {
     task: async ([id], { signal }) => {
       const [detail, recipients] = await Promise.all([
-        this.api.get<Detail>(`/admin/api/notifications/${id}`, signal),
-        this.api.get<Ok<'/admin/api/notifications/{id}/recipients'>>(
-          `/admin/api/notifications/${id}/recipients?limit=100`,
-          signal,
-        ),
+        this.api.get<NotificationDetail>(`/admin/api/notifications/${id}`, signal),
+        this.api.get<Recipients>(`/admin/api/notifications/${id}/recipients?limit=100`, signal),
       ]);
       return { detail, recipients };
     },
@@ -104,6 +100,11 @@ export class HeraldNotificationDetail extends HeraldElement {
                 </div>`,
               )}
             </div>
+            ${
+              d.counts.skipped
+                ? html`<p class="muted" data-count="skipped">${d.counts.skipped} skipped: the user’s preferences turned it off for them (nothing was sent).</p>`
+                : nothing
+            }
             ${d.counts.expired || d.counts.cancelled || d.counts.failed ? html`<p class="muted">${d.counts.expired} expired · ${d.counts.cancelled} cancelled · ${d.counts.failed} failed</p>` : nothing}
             <h2>Recipients</h2>
             ${
@@ -113,7 +114,7 @@ export class HeraldNotificationDetail extends HeraldElement {
                     <thead><tr><th>User</th><th>Status</th><th>Queued</th><th>Delivered</th><th>Displayed</th><th>Clicked</th><th>Read</th></tr></thead>
                     <tbody>${recipients.items.map(
                       (r) => html`<tr data-user=${r.userId}>
-                        <td>${r.userId}</td><td><span class="pill ${r.status}">${r.status}</span></td>
+                        <td>${r.userId}</td><td><span class="pill ${r.status}">${r.status}</span>${r.status === 'skipped' && r.reason ? html`<div class="muted" data-reason>${r.reason}</div>` : nothing}</td>
                         <td>${timeAgo(r.queuedAt)}</td><td>${timeAgo(r.deliveredAt)}</td><td>${timeAgo(r.displayedAt)}</td>
                         <td>${timeAgo(r.clickedAt)}</td><td>${timeAgo(r.readAt)}</td>
                       </tr>`,
