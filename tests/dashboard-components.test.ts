@@ -423,6 +423,63 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-subscribers shows a user’s preferences: category and topic modes, quiet hours', async () => {
+    const id = '44444444-4444-4444-8444-444444444444';
+    const subscriber = (preferences: unknown) => ({
+      id,
+      appId: 'shop',
+      userId: 'amy',
+      online: false,
+      lastSeq: 0,
+      createdAt: new Date().toISOString(),
+      lastSeenAt: null,
+      unread: 0,
+      inbox: [],
+      history: [],
+      preferences,
+    });
+    const page = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/subscribers/${id}`]: subscriber({
+          categories: { orders: 'popup', marketing: 'off' },
+          topics: { 'team/alpha': 'inbox' },
+          quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Paris' },
+        }),
+      },
+      `#/subscribers/${id}`,
+    );
+    const prefs = page.locator('herald-subscribers [data-preferences]');
+    await expect
+      .poll(() => prefs.locator('[data-quiet-hours]').textContent())
+      .toMatch(/^Quiet hours: 22:00 to 07:00 \(the next day\), Europe\/Paris:/);
+    const rows = (kind: string) =>
+      prefs
+        .locator(`[data-choices=${kind}] tbody tr`)
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())));
+    expect(await rows('category')).toEqual([
+      ['marketing', 'off'],
+      ['orders', 'popup'],
+    ]);
+    expect(await rows('topic')).toEqual([['team/alpha', 'inbox']]);
+    // Read-only: nothing to change them with.
+    expect(await prefs.locator('button, input, select').count()).toBe(0);
+    await page.context().close();
+
+    const none = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/subscribers/${id}`]: subscriber({ categories: {}, topics: {}, quietHours: null }),
+      },
+      `#/subscribers/${id}`,
+    );
+    const empty = none.locator('herald-subscribers [data-preferences]');
+    await expect.poll(() => empty.locator('[data-quiet-hours]').textContent()).toBe('Quiet hours: none');
+    expect(await empty.locator('[data-choices=category]').textContent()).toMatch(/No choice for any category/);
+    expect(await empty.locator('[data-choices=topic]').textContent()).toMatch(/No choice for any topic/);
+    await none.context().close();
+  });
+
   it('herald-topics lists an app’s topics, opens one, adds users from a box and shows the outcome; a viewer only reads', async () => {
     let added: unknown;
     const topic = {
