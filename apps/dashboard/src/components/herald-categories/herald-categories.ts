@@ -134,7 +134,7 @@ export class HeraldCategories extends HeraldElement {
       return html`<tr data-category=${c.key}><td colspan="7">${this.renderForm(c)}</td></tr>`;
     }
     return html`<tr data-category=${c.key}>
-      <td class="mono" style="word-break:break-all">${c.key}</td><td>${c.name}</td>
+      <td class="mono" style="overflow-wrap:anywhere">${c.key}</td><td>${c.name}</td>
       <td>${c.description ?? html`<span class="muted">—</span>`}</td>
       <td><span class="pill">${c.defaultMode}</span></td>
       <td>${c.required ? 'yes: users cannot turn it off' : 'no'}</td>

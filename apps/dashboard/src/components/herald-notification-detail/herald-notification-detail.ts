@@ -102,7 +102,7 @@ export class HeraldNotificationDetail extends HeraldElement {
             </div>
             ${
               d.counts.skipped
-                ? html`<p class="muted" data-count="skipped">${d.counts.skipped} skipped: the user’s preferences turned it off for them (nothing was sent).</p>`
+                ? html`<p class="muted" data-count="skipped">${d.counts.skipped} skipped: the recipient’s own preferences turned it off, so nothing was sent to them.</p>`
                 : nothing
             }
             ${d.counts.expired || d.counts.cancelled || d.counts.failed ? html`<p class="muted">${d.counts.expired} expired · ${d.counts.cancelled} cancelled · ${d.counts.failed} failed</p>` : nothing}

@@ -14,7 +14,7 @@ function choices(title: string, modes: Record<string, string>, none: string) {
   const entries = Object.entries(modes).sort(([a], [b]) => a.localeCompare(b));
   return entries.length
     ? html`<table data-choices=${title.toLowerCase()}><thead><tr><th>${title}</th><th>Mode</th></tr></thead>
-        <tbody>${entries.map(([k, mode]) => html`<tr><td class="mono" style="word-break:break-all">${k}</td><td><span class="pill">${mode}</span></td></tr>`)}</tbody></table>`
+        <tbody>${entries.map(([k, mode]) => html`<tr><td class="mono" style="overflow-wrap:anywhere">${k}</td><td><span class="pill">${mode}</span></td></tr>`)}</tbody></table>`
     : html`<p class="muted" data-choices=${title.toLowerCase()}>${none}</p>`;
 }
 
@@ -118,7 +118,7 @@ export class HeraldSubscribers extends HeraldElement {
                   <p class="muted" style="margin-top:0">The user’s own choices, made from your app’s pages; a category or topic not listed follows its default.</p>
                   <p data-quiet-hours><b>Quiet hours:</b> ${quietHours(s.preferences.quietHours)}</p>
                   <div class="table-wrap">${choices('Category', s.preferences.categories, 'No choice for any category: each follows its default mode.')}</div>
-                  <div class="table-wrap">${choices('Topic', s.preferences.topics, 'No choice for any topic: each follows its default (popup).')}</div>
+                  <div class="table-wrap" style="margin-top:1rem">${choices('Topic', s.preferences.topics, 'No choice for any topic: each follows its default (popup).')}</div>
                 </section>
                 <h2>Inbox</h2>
                 ${
