@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fast
 import adminAccountRoutes from './admin/admins/routes.js';
 import adminAppRoutes from './admin/apps/routes.js';
 import adminAuditRoutes from './admin/audit/routes.js';
+import adminCategoryRoutes from './admin/categories/routes.js';
 import adminKeyRoutes from './admin/keys/routes.js';
 import adminNotificationRoutes from './admin/notifications/routes.js';
 import adminQueueRoutes from './admin/queue/routes.js';
@@ -37,6 +38,7 @@ import demoRoutes, { DEMO_APP_ID } from './routes/demo.js';
 import healthRoutes, { READY_TIMEOUT_MS } from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
 import notificationRoutes from './routes/notifications.js';
+import preferenceRoutes from './routes/preferences.js';
 import tokenRoutes from './routes/tokens.js';
 import topicRoutes from './routes/topics.js';
 import servicesPlugin from './services.js';
@@ -142,6 +144,7 @@ export async function buildApp(opts: AppOptions) {
     await v1.register(tokenRoutes, { defaultTtlSeconds: opts.config.tokenTtlSeconds });
     await v1.register(inboxRoutes);
     await v1.register(topicRoutes);
+    await v1.register(preferenceRoutes);
   });
   await app.register(adminSessionRoutes, { queuePrefix: opts.config.queuePrefix });
   await app.register(adminAppRoutes, { defaultRateLimitPerMinute: opts.config.rateLimitPerMinute });
@@ -150,6 +153,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(adminNotificationRoutes, { confirmSendAbove: opts.config.confirmSendAbove });
   await app.register(adminSubscriberRoutes);
   await app.register(adminTopicRoutes);
+  await app.register(adminCategoryRoutes);
   await app.register(adminQueueRoutes);
   await app.register(adminAuditRoutes);
   await app.register(adminAccountRoutes);

@@ -10,6 +10,8 @@ import { adminNamespace } from './gateway/types.js';
 import { InboxService } from './inbox/inbox.js';
 import { type AcceptedEvent, NotificationService } from './intake/notifications.js';
 import { NotificationLog } from './log/notification-log.js';
+import { CategoryRepository } from './preferences/categories.js';
+import { PreferenceRepository } from './preferences/repository.js';
 import { TopicRepository } from './topics/repository.js';
 
 declare module 'fastify' {
@@ -22,6 +24,8 @@ declare module 'fastify' {
     notifications: NotificationService;
     notificationLog: NotificationLog;
     topics: TopicRepository;
+    categories: CategoryRepository;
+    preferences: PreferenceRepository;
     userTokens: UserTokens;
   }
 }
@@ -61,6 +65,8 @@ export default fp(
     );
     fastify.decorate('apps', apps);
     fastify.decorate('topics', new TopicRepository(fastify.sql));
+    fastify.decorate('categories', new CategoryRepository(fastify.sql, apps));
+    fastify.decorate('preferences', new PreferenceRepository(fastify.sql));
     fastify.decorate('recorder', recorder);
     // The socket server is registered after the services; emit through it once it exists.
     fastify.decorate(
@@ -88,7 +94,7 @@ export default fp(
           ),
         async (appId) => {
           const app = await apps.get(appId);
-          return { clickOrigins: app?.restrictUrls ? app.allowedOrigins : null };
+          return { clickOrigins: app?.restrictUrls ? app.allowedOrigins : null, categories: app?.categories };
         },
       ),
     );

@@ -22,6 +22,7 @@ const payload = (seq: number): NotificationPayload => ({
   tag: null,
   data: null,
   priority: 'normal',
+  category: null,
   createdAt: new Date().toISOString(),
   expiresAt: null,
   silent: false,

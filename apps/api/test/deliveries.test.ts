@@ -42,6 +42,7 @@ const notification = (recipients: Outgoing['recipients']): Outgoing => ({
     tag: null,
     data: null,
     priority: 'normal',
+    category: null,
     createdAt: new Date().toISOString(),
     expiresAt: null,
     silent: false,

@@ -114,7 +114,7 @@ export const QuietHours = Type.Object(
   },
   {
     description:
-      'From `start` to `end` in the user\'s time zone (an `end` before `start` ends the next day), what would pop up goes to the inbox silently',
+      "From `start` to `end` in the user's time zone (an `end` before `start` ends the next day), what would pop up goes to the inbox silently",
   },
 );
 

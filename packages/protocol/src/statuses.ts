@@ -16,8 +16,11 @@ export const NOTIFICATION_STATUSES = [
 ] as const;
 /** The steps of one recipient's delivery, in order: a delivery only moves forward through them. */
 export const DELIVERY_STEPS = ['queued', 'sent', 'delivered', 'displayed', 'clicked', 'read'] as const;
-/** The ways a delivery ends without reaching a device. */
-export const DELIVERY_ENDINGS = ['expired', 'failed', 'cancelled'] as const;
+/**
+ * The ways a delivery ends without reaching a device. `skipped` is written so at fan-out, for a
+ * user whose preferences turned the notification off; nothing moves a delivery there.
+ */
+export const DELIVERY_ENDINGS = ['expired', 'failed', 'cancelled', 'skipped'] as const;
 export const DELIVERY_STATUSES = [...DELIVERY_STEPS, ...DELIVERY_ENDINGS] as const;
 
 /**

@@ -34,6 +34,7 @@ const payload = (id: string, extra: Partial<NotificationPayload> = {}): Notifica
   tag: null,
   data: null,
   priority: 'normal',
+  category: null,
   createdAt: new Date().toISOString(),
   expiresAt: null,
   silent: false,

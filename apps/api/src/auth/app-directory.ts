@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { DeliveryMode } from '@herald/protocol';
+import type { CategoryRule, CategoryRules } from '../delivery/preferences.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 export interface CachedApp {
@@ -16,6 +18,8 @@ export interface CachedApp {
   rateLimitPerMinute: number | null;
   /** Click URLs must be paths or on `allowedOrigins`. */
   restrictUrls: boolean;
+  /** The app's categories by key: what a send may name, and what the gateway silences popups by. */
+  categories: CategoryRules;
   expiresAt: number;
 }
 
@@ -61,10 +65,12 @@ export class AppDirectory {
         rateLimitPerMinute: true,
         jwtSecretPreviousUntil: true,
         restrictUrls: true,
+        categories: { select: { key: true, defaultMode: true, required: true } },
       },
     });
     if (!app) {
       this.cache.delete(appId);
+      this.stale.delete(appId);
       return undefined;
     }
     const previousUntil = app.jwtSecretPrevious ? (app.jwtSecretPreviousUntil?.getTime() ?? 0) : null;
@@ -78,14 +84,32 @@ export class AppDirectory {
       allowedOrigins: app.allowedOrigins,
       rateLimitPerMinute: app.rateLimitPerMinute,
       restrictUrls: app.restrictUrls,
+      categories: new Map(
+        app.categories.map((c) => [c.key, [c.defaultMode as DeliveryMode, c.required] as CategoryRule]),
+      ),
       expiresAt: Date.now() + this.ttlMs,
     };
     this.cache.set(appId, entry);
+    this.stale.delete(appId);
     return entry;
   }
 
+  /**
+   * The app as last read, without waiting, for the delivery path (which cannot wait per socket): an
+   * entry past its time is still given, and read again in the background. Undefined for an app
+   * this node has not read yet.
+   */
+  peek(appId: string): CachedApp | undefined {
+    const hit = this.cache.get(appId) ?? this.stale.get(appId);
+    if (!hit || hit.expiresAt <= Date.now()) void this.get(appId).catch(() => {});
+    return hit;
+  }
+
+  /** Entries dropped by an invalidation, kept for `peek` until the app is read again. */
+  private readonly stale = new Map<string, CachedApp>();
+
   invalidate(appId: string): void {
-    this.cache.delete(appId);
+    this.drop(appId);
     this.broadcast?.(appId);
   }
 
@@ -94,6 +118,15 @@ export class AppDirectory {
 
   /** An invalidation from another node: drop the entry without echoing it. */
   forget(appId: string): void {
+    this.drop(appId);
+  }
+
+  private drop(appId: string): void {
+    const entry = this.cache.get(appId);
     this.cache.delete(appId);
+    if (entry) {
+      this.stale.set(appId, entry);
+      void this.get(appId).catch(() => {});
+    }
   }
 }

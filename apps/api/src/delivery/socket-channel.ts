@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { CatchUpState, Emitter } from '../gateway/types.js';
 import type { Sql } from '../platform/db/database.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
+import { type CategoryRules, inQuietHours, modeOf, type StoredPreferences, silencedFor } from './preferences.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { PENDING } from './status.js';
 
@@ -67,6 +68,9 @@ interface DeliverySocket {
   emit?(event: typeof ServerEvent.Closing, payload: ClosingEvent): unknown;
   conn?: { close(): void };
   data: {
+    appId?: string;
+    /** The user's preferences: popups they would not want go to the inbox silently. */
+    preferences?: StoredPreferences;
     catchUp?: CatchUpState;
     subscriberId?: string;
     /** The user's topics and where each membership's window starts (gateway/topic-rooms.ts). */
@@ -84,6 +88,8 @@ export interface AckRecording {
   recorder: DeliveryRecorder;
   ackTimeoutMs: number;
   observeAck?: (seconds: number) => void;
+  /** An app's categories, without waiting (the app directory's last copy): users' preferences apply by them. */
+  rules?: (appId: string) => CategoryRules | undefined;
 }
 
 /**
@@ -100,6 +106,11 @@ export function emitNotification(
 ): void {
   const emitted = performance.now();
   const state = socket.data.catchUp;
+  // What the user would not want popping up goes to their inbox silently.
+  const { appId, preferences } = socket.data;
+  if (!packet.silent && acks.rules && appId && silencedFor(preferences, acks.rules(appId), packet)) {
+    packet.silent = true;
+  }
   if (packet.stream) {
     // In no personal sequence: it carries the position this socket already has, so a client that
     // keeps the highest `seq` it saw skips nothing by keeping it.
@@ -140,35 +151,47 @@ export function localDelivery(
   ackTimeoutMs: number,
   /** Told each ack's latency, in seconds from the emit (metrics). */
   observeAck: (seconds: number) => void = () => {},
+  rules: (appId: string) => CategoryRules | undefined = () => undefined,
 ): Deliver {
   const nsp = io.of('/');
   const rooms = nsp.adapter.rooms;
-  const acks: AckRecording = { recorder, ackTimeoutMs, observeAck };
+  const acks: AckRecording = { recorder, ackTimeoutMs, observeAck, rules };
   /**
    * A topic send or broadcast: each socket of its rooms whose user it is for, once, through the
    * first of its topics that socket's user is in. The packet is encoded once per stream and
    * written to every such socket, as Socket.IO's own room emit does — a live copy carries `seq` 0
    * (it is in no personal sequence) — each ack saying which socket it came from. A socket still
-   * catching up gets it afterwards, unless its catch-up already sent it.
+   * catching up gets it afterwards, unless its catch-up already sent it. A user whose preferences
+   * turn it off gets nothing; one who takes it in the inbox only, or is inside quiet hours, gets
+   * the copy that does not pop up (encoded once too).
    */
   const deliverStream = (appId: string, payload: Outgoing['payload'], streams: StreamPlace[]) => {
     const reached = new Set<string>();
+    const categories = payload.category ? rules(appId) : undefined;
+    const rule = payload.category ? categories?.get(payload.category) : undefined;
+    const at = Date.now();
     for (const [stream, seq, audience] of streams) {
       const ids = rooms.get(streamRoom(appId, stream));
       if (!ids) continue;
       const packet = { ...payload, seq: 0, stream: { name: stream, seq } } as NotificationPayload;
       const now: DeliverySocket[] = [];
+      const quiet: DeliverySocket[] = [];
       for (const id of ids) {
         if (reached.has(id)) continue;
         const socket = nsp.sockets.get(id) as (DeliverySocket & object) | undefined;
         const subscriberId = socket?.data.subscriberId;
         if (!socket || !subscriberId || !isFor(socket, stream, audience, payload.createdAt)) continue;
         reached.add(id);
+        const prefs = socket.data.preferences;
+        const mode = modeOf(prefs, payload.category, rule, stream);
+        if (mode === 'off') continue;
+        const silent = packet.silent || mode === 'inbox' || inQuietHours(prefs?.quietHours, at);
         const catchUp = socket.data.catchUp;
-        if (catchUp?.held) hold(socket, catchUp.held, [{ ...packet }, subscriberId]);
-        else if (!catchUp || seq > (catchUp.streams[stream] ?? 0)) now.push(socket);
+        if (catchUp?.held) hold(socket, catchUp.held, [{ ...packet, silent }, subscriberId]);
+        else if (!catchUp || seq > (catchUp.streams[stream] ?? 0)) (silent ? quiet : now).push(socket);
       }
       emitOnce(nsp, now, packet, acks);
+      emitOnce(nsp, quiet, { ...packet, silent: true }, acks);
     }
   };
   return async (batch) => {

@@ -8,11 +8,13 @@ import { DELIVERY_ENDINGS, DELIVERY_STEPS, type DeliveryStatus } from '@herald/p
  * A delivery moves forward through the steps queued < sent < delivered < displayed < clicked < read
  * (PostgreSQL compares enum values in declaration order, so `GREATEST` never moves one back: a late
  * ack leaves `read` alone). It may end instead, only while no device has acknowledged it (queued or
- * sent): expired, cancelled, or failed (failed only from queued: a sent one reached a socket). An
+ * sent): expired, cancelled, or failed (failed only from queued: a sent one reached a socket); a
+ * row written `skipped` (the user's preferences turned it off) never moves at all. An
  * ended delivery never moves again. Each step's and each ending's timestamp is set once; reaching a
  * step after `delivered` implies it was delivered. So a delivery is pending (queued or sent) exactly
  * when it has no delivered, expired, failed or cancelled time, which is what the partial index of
- * pending rows holds (`PENDING`). A closed popup is a fact with a time, not a step.
+ * pending rows holds (`PENDING`) — and skipped rows, which have no time either, but no sequence
+ * number (so no lookup by number meets them) and a status that `PENDING` leaves out. A closed popup is a fact with a time, not a step.
  */
 
 /** The steps of a delivery, in order. */
@@ -24,13 +26,14 @@ export type Step = (typeof STEPS)[number];
 export type Ending = (typeof ENDINGS)[number];
 export type { DeliveryStatus };
 /** What can happen to a delivery after it was written (`queued` is where it starts). */
-export type DeliveryEvent = Exclude<Step, 'queued'> | Ending;
+export type DeliveryEvent = Exclude<Step, 'queued'> | Exclude<Ending, 'skipped'>;
 
-/** From which statuses each ending may be reached. */
+/** From which statuses each ending may be reached (`skipped` from none: a row is written so). */
 const ENDS_FROM: Record<Ending, readonly Step[]> = {
   expired: ['queued', 'sent'],
   cancelled: ['queued', 'sent'],
   failed: ['queued'],
+  skipped: [],
 };
 
 const isEnding = (s: DeliveryStatus): s is Ending => (ENDINGS as readonly string[]).includes(s);
@@ -60,7 +63,7 @@ export function advance(step: Exclude<Step, 'queued'>): { set: string; guard: st
 }
 
 /** SQL that ends deliveries (table alias `d`) that no device acknowledged: `SET` and the guard. */
-export function end(ending: Ending, reason?: string): { set: string; guard: string } {
+export function end(ending: Exclude<Ending, 'skipped'>, reason?: string): { set: string; guard: string } {
   const why = reason === undefined ? '' : `, reason = '${reason.replaceAll("'", "''")}'`;
   return {
     set: `status = '${ending}'::"DeliveryStatus", ${column(ending)} = now()${why}`,

@@ -1,4 +1,5 @@
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, unsentPayload } from '../delivery/payload.js';
+import { skipReason } from '../delivery/preferences.js';
 import { type Deliver, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
 import { end } from '../delivery/status.js';
 import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
@@ -143,26 +144,37 @@ function fanOutToUsers(
   userIds: string[],
   status: RowStatus,
 ): Promise<Recipient[]> {
+  // A categorised send reads each user's preferences: those who turned it off get a skipped row.
+  const mode = n.category
+    ? Prisma.sql`COALESCE((SELECT herald_mode(COALESCE(s.preferences, '{}'), c.key, c.default_mode, c.required, NULL)
+                   FROM categories c WHERE c.app_id = ${n.appId} AND c.key = ${n.category}), 'popup')`
+    : Prisma.sql`'popup'`;
   return prisma.$queryRaw<Recipient[]>`
     WITH ${stillProcessing(n.id)}, wanted AS (
-      SELECT u.external_id FROM unnest(${userIds}::text[]) AS u(external_id)
+      SELECT u.external_id, ${mode} AS mode, s.preferences AS prefs, ${n.category}::text AS category
+        FROM unnest(${userIds}::text[]) AS u(external_id)
+        LEFT JOIN subscribers s ON s.app_id = ${n.appId} AND s.external_id = u.external_id
        WHERE EXISTS (SELECT 1 FROM live) AND NOT EXISTS (
-         SELECT 1 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-          WHERE d.notification_id = ${n.id}::uuid AND s.app_id = ${n.appId} AND s.external_id = u.external_id)
+         SELECT 1 FROM deliveries d WHERE d.notification_id = ${n.id}::uuid AND d.subscriber_id = s.id)
        ORDER BY u.external_id
     ), bumped AS (
       INSERT INTO subscribers (id, app_id, external_id, last_seq)
-      SELECT gen_random_uuid()::text, ${n.appId}, external_id, 1 FROM wanted
-      ON CONFLICT (app_id, external_id) DO UPDATE SET last_seq = subscribers.last_seq + 1
+      SELECT gen_random_uuid()::text, ${n.appId}, external_id, CASE WHEN mode = 'off' THEN 0 ELSE 1 END FROM wanted
+      ON CONFLICT (app_id, external_id) DO UPDATE SET last_seq = subscribers.last_seq + EXCLUDED.last_seq
       RETURNING id, external_id, last_seq
     ), inserted AS (
-      INSERT INTO deliveries (notification_id, subscriber_id, seq, status, expired_at)
-      SELECT ${n.id}::uuid, id, last_seq, ${status}::"DeliveryStatus", CASE WHEN ${status} = 'expired' THEN now() END
-        FROM bumped
+      INSERT INTO deliveries (notification_id, subscriber_id, seq, status, expired_at, reason)
+      SELECT ${n.id}::uuid, b.id,
+             CASE WHEN w.mode = 'off' THEN NULL ELSE b.last_seq END,
+             CASE WHEN w.mode = 'off' THEN 'skipped' ELSE ${status} END::"DeliveryStatus",
+             CASE WHEN w.mode <> 'off' AND ${status} = 'expired' THEN now() END,
+             CASE WHEN w.mode = 'off' THEN ${Prisma.raw(skipReason('w.category', 'w.prefs'))} END
+        FROM bumped b JOIN wanted w USING (external_id)
       ON CONFLICT DO NOTHING
       RETURNING subscriber_id, seq
     )
-    SELECT i.subscriber_id, b.external_id, i.seq FROM inserted i JOIN bumped b ON b.id = i.subscriber_id`;
+    SELECT i.subscriber_id, b.external_id, i.seq FROM inserted i JOIN bumped b ON b.id = i.subscriber_id
+     WHERE i.seq IS NOT NULL`;
 }
 
 /** A row of `dispatchMany`'s statement: a delivery still queued, with its notification. */

@@ -1,13 +1,17 @@
 import { appRoom, ClientEvent, type ErrorReply, type LifecycleReply, topicRoom, userRoom } from '@herald/protocol';
 import { TokenError, type UserTokens } from '../auth/user-tokens.js';
+import { type CategoryRules, silencedFor } from '../delivery/preferences.js';
 import type { DeliveryEvent, DeliveryRecorder } from '../delivery/recorder.js';
 import type { InboxService, Subscriber } from '../inbox/inbox.js';
 import { intOrNull, MAX_SEQ, streamCursors } from '../platform/lib/cursor.js';
 import { isUuid } from '../platform/lib/text.js';
+import type { CategoryRepository } from '../preferences/categories.js';
+import type { PreferenceRepository } from '../preferences/repository.js';
 import type { TopicRepository } from '../topics/repository.js';
 import { catchUp } from './catch-up.js';
 import { watchCredentials } from './credentials.js';
 import { tokenFailureCode } from './handshake.js';
+import { handlePreferences } from './preferences.js';
 import { handleTopics } from './topics.js';
 import type { GatewayServer } from './types.js';
 
@@ -16,6 +20,10 @@ interface GatewayDeps {
   inbox: InboxService;
   tokens: UserTokens;
   topics: TopicRepository;
+  preferences: PreferenceRepository;
+  categories: CategoryRepository;
+  /** An app's categories, without waiting: users' preferences silence popups by them. */
+  rules: (appId: string) => CategoryRules | undefined;
   ackTimeoutMs: number;
   log: { error(obj: object, msg: string): void };
   /** Each ack's latency in seconds (metrics). */
@@ -146,7 +154,13 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
             '"sync" needs { since: <sequence number or null>, streams?: { <topic or *>: <stream.seq> }, limit?: 1..200 }.',
           );
         }
-        return deps.inbox.sync(subscriber, since, limit ?? 100, { streams });
+        const page = await deps.inbox.sync(subscriber, since, limit ?? 100, { streams });
+        // What the user would not want popping up is marked so, as on the live path.
+        const rules = deps.rules(socket.data.appId);
+        for (const n of page.notifications) {
+          if (!n.silent && silencedFor(socket.data.preferences, rules, n)) n.silent = true;
+        }
+        return page;
       }),
     );
 
@@ -167,5 +181,6 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     );
 
     handleTopics(socket, deps.topics, answer);
+    handlePreferences(socket, deps, answer);
   });
 }

@@ -71,6 +71,7 @@ export function authenticateHandshake(tokens: UserTokens, subscribers: Subscribe
       socket.data.subscriberId = user.id;
       socket.data.knownSince = user.knownSince;
       socket.data.topics = user.topics;
+      socket.data.preferences = user.preferences;
       socket.data.ended = new Map();
       // Keep only what later checks read; the token and the other headers would sit in memory per socket.
       socket.handshake.auth = {};

@@ -60,6 +60,8 @@ export const USER_EVENT_CLASSES: Readonly<Record<string, EventClass>> = {
   [ClientEvent.Subscribe]: 'write',
   [ClientEvent.Unsubscribe]: 'write',
   [ClientEvent.Topics]: 'query',
+  [ClientEvent.PreferencesGet]: 'query',
+  [ClientEvent.PreferencesSet]: 'write',
 };
 
 /** Rows one query token pays for: a page of up to 25 costs one token, a page of 100 four. */

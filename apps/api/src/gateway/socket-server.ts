@@ -15,6 +15,7 @@ import { createRedis, type RedisEndpoint } from '../platform/redis/endpoint.js';
 import { handleConnections } from './connections.js';
 import { recheckSockets } from './credentials.js';
 import { authenticateHandshake } from './handshake.js';
+import { applyPreferences } from './preferences.js';
 import { SubscriberRegistry } from './subscribers.js';
 import { applyMembership } from './topic-rooms.js';
 import type { GatewayServer, InterServerEvents, SocketData } from './types.js';
@@ -23,7 +24,10 @@ import type { GatewayServer, InterServerEvents, SocketData } from './types.js';
 const RECHECK_EVERY_MS = 60_000;
 
 /** What one node tells the others (a no-op without a cluster adapter). */
-export type NodeEvent = Exclude<keyof InterServerEvents, 'herald:admin-sessions-ended' | 'herald:topic-members'>;
+export type NodeEvent = Exclude<
+  keyof InterServerEvents,
+  'herald:admin-sessions-ended' | 'herald:topic-members' | 'herald:preferences'
+>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,12 +91,17 @@ export default fp(
       fastify.server,
       { ...SOCKET_OPTIONS, ...(cluster ? { adapter: cluster.adapter } : {}) },
     );
+    /** An app's categories as this node last read them: users' preferences silence popups by them. */
+    const rules = (appId: string) => fastify.apps.peek(appId)?.categories;
     io.use(authenticateHandshake(fastify.userTokens, new SubscriberRegistry(fastify.sql)));
     handleConnections(io, {
       recorder: fastify.recorder,
       inbox: fastify.inbox,
       tokens: fastify.userTokens,
       topics: fastify.topics,
+      preferences: fastify.preferences,
+      categories: fastify.categories,
+      rules,
       ackTimeoutMs: opts.ackTimeoutMs,
       log: fastify.log,
       observeAck: (seconds) => fastify.metrics.ackLatency.observe(seconds),
@@ -101,7 +110,7 @@ export default fp(
     fastify.decorate('io', io);
     fastify.decorate(
       'deliverLocally',
-      localDelivery(io, fastify.recorder, opts.ackTimeoutMs, (s) => fastify.metrics.ackLatency.observe(s)),
+      localDelivery(io, fastify.recorder, opts.ackTimeoutMs, (s) => fastify.metrics.ackLatency.observe(s), rules),
     );
     // Only an adapter that links the nodes can tell them; a lone node has nobody to tell.
     fastify.decorate('tellNodes', (event: NodeEvent, id: string) => {
@@ -134,6 +143,12 @@ export default fp(
       if (cluster) io.serverSideEmit('herald:topic-members', event);
     });
     io.on('herald:topic-members', (event) => applyMembership(io, event));
+    // A user's preferences: this node's sockets of the user take them at once, the other nodes' when told.
+    fastify.preferences.listen((event) => {
+      applyPreferences(io, event);
+      if (cluster) io.serverSideEmit('herald:preferences', event);
+    });
+    io.on('herald:preferences', (event) => applyPreferences(io, event));
 
     // In a cluster, workers publish each dispatched batch once; every node emits to its own sockets.
     let deliveries: Redis | undefined;

@@ -1,3 +1,4 @@
+import type { StoredPreferences } from '../delivery/preferences.js';
 import type { Sql } from '../platform/db/database.js';
 
 /** A user as a new socket needs them: their subscriber id, since when the app knows them, and their topics. */
@@ -7,6 +8,7 @@ export interface KnownUser {
   knownSince: number;
   /** Each topic the user is in, with the stream counter its window starts after. */
   topics: Map<string, number>;
+  preferences: StoredPreferences;
 }
 
 interface Waiter {
@@ -49,16 +51,23 @@ export class SubscriberRegistry {
     for (const w of batch) unique.set(`${w.appId}\u0000${w.userId}`, [w.appId, w.userId]);
     const pairs = [...unique.values()];
     this.sql
-      .query<{ id: string; app_id: string; external_id: string; known_ms: number; topics: Array<[string, number]> }>(
+      .query<{
+        id: string;
+        app_id: string;
+        external_id: string;
+        known_ms: number;
+        topics: Array<[string, number]>;
+        preferences: StoredPreferences;
+      }>(
         `WITH touched AS (
            INSERT INTO subscribers (id, app_id, external_id, last_seen_at)
            SELECT gen_random_uuid()::text, a, u, now() FROM unnest($1::text[], $2::text[]) AS x(a, u)
             -- Rows locked in the database's own order, like every other statement: no deadlocks.
             ORDER BY a, u
            ON CONFLICT (app_id, external_id) DO UPDATE SET last_seen_at = now()
-           RETURNING id, app_id, external_id, created_at
+           RETURNING id, app_id, external_id, created_at, preferences
          )
-         SELECT id, app_id, external_id, (extract(epoch FROM created_at) * 1000)::float8 AS known_ms,
+         SELECT id, app_id, external_id, preferences, (extract(epoch FROM created_at) * 1000)::float8 AS known_ms,
                 (SELECT COALESCE(json_agg(json_build_array(t.topic, t.since_seq)), '[]'::json)
                    FROM topic_subscriptions t WHERE t.app_id = touched.app_id AND t.external_id = touched.external_id) AS topics
            FROM touched`,
@@ -69,8 +78,14 @@ export class SubscriberRegistry {
           const users = new Map(rows.map((r) => [`${r.app_id}\u0000${r.external_id}`, r]));
           for (const w of batch) {
             const r = users.get(`${w.appId}\u0000${w.userId}`);
-            if (r) w.done({ id: r.id, knownSince: Number(r.known_ms), topics: new Map(r.topics) });
-            else w.fail(new Error('subscriber not recorded'));
+            if (r) {
+              w.done({
+                id: r.id,
+                knownSince: Number(r.known_ms),
+                topics: new Map(r.topics),
+                preferences: r.preferences,
+              });
+            } else w.fail(new Error('subscriber not recorded'));
           }
         },
         (error: unknown) => {

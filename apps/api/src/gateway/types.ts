@@ -18,6 +18,8 @@ import {
 } from '@herald/protocol';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { AdminPrincipal, EndedSessions } from '../admin/session/admin-auth.js';
+import type { StoredPreferences } from '../delivery/preferences.js';
+import type { PreferencesEvent } from '../preferences/repository.js';
 import type { MembershipEvent } from '../topics/repository.js';
 
 /**
@@ -61,6 +63,8 @@ export interface SocketData {
   ended: Map<string, Array<[since: number, until: number]>>;
   /** When the app first knew this user, ms since the epoch: broadcasts accepted before it are theirs. */
   knownSince: number;
+  /** The user's preferences (kept current by gateway/preferences.ts): the gateway silences popups by them. */
+  preferences: StoredPreferences;
   /** Set while (and after) catch-up on connect runs: live notifications wait for it. */
   catchUp?: CatchUpState;
 }
@@ -69,6 +73,8 @@ export interface SocketData {
 export interface InterServerEvents {
   /** An app's secret, keys or allowed origins changed: forget cached copies, recheck its sockets. */
   'herald:app-changed': (appId: string) => void;
+  /** A user's preferences changed: this node's sockets of the user take them. */
+  'herald:preferences': (event: PreferencesEvent) => void;
   /** An API key was revoked: forget its cached copy. */
   'herald:key-revoked': (keyId: string) => void;
   /** Users joined or left a topic, or it was deleted: every node moves its sockets' topic rooms. */

@@ -11,12 +11,13 @@ import type { Sql } from '../platform/db/database.js';
  *   broadcasts since the app knew them, each topic from when they joined to when they left (or
  *   now) — by audience number (see delivery/audience.ts).
  * An entry is the user's when a window holds its audience number, it went out (`seq`), and it is
- * still something to show: no device received it and it was neither cancelled, failed nor expired,
- * or a device of theirs did (its receipt `r`). A notification sent to several of the user's topics
+ * still something to show: no device received it, it was neither cancelled, failed nor expired,
+ * and the user's preferences (`herald_mode`) do not turn it off — or a device of theirs did
+ * receive it (its receipt `r`). A notification sent to several of the user's topics
  * is theirs through the first of them (`rank`), so it is counted and listed once.
  */
 const WITH_WINDOWS = `me AS (
-    SELECT id, app_id, external_id, created_at FROM subscribers WHERE id = $1
+    SELECT id, app_id, external_id, created_at, preferences FROM subscribers WHERE id = $1
   ), windows AS (
     SELECT '${BROADCAST_STREAM}'::text AS stream, 0 AS since_seq, NULL::int AS until_seq FROM me
     UNION ALL
@@ -32,11 +33,14 @@ const IN_WINDOW = (e: string, w: string) =>
 const ENTRIES = (stream: string) => `stream_entries e
     JOIN notifications n ON n.id = e.notification_id
     LEFT JOIN deliveries r ON r.notification_id = e.notification_id AND r.subscriber_id = (SELECT id FROM me)
+    LEFT JOIN categories cat ON n.category IS NOT NULL AND cat.app_id = n.app_id AND cat.key = n.category
    WHERE e.app_id = (SELECT app_id FROM me) AND e.stream = ${stream} AND e.seq IS NOT NULL
      AND EXISTS (SELECT 1 FROM windows w WHERE w.stream = e.stream AND ${IN_WINDOW('e', 'w')})
      AND (e.stream <> '${BROADCAST_STREAM}' OR (SELECT created_at FROM me) <= n.created_at)
      AND (r.notification_id IS NOT NULL
-          OR (n.status NOT IN ('cancelled', 'failed', 'expired') AND (n.expires_at IS NULL OR n.expires_at > now())))
+          OR (n.status NOT IN ('cancelled', 'failed', 'expired') AND (n.expires_at IS NULL OR n.expires_at > now())
+              AND herald_mode((SELECT preferences FROM me), cat.key, cat.default_mode, cat.required,
+                              NULLIF(e.stream, '${BROADCAST_STREAM}')) <> 'off'))
      AND (e.rank = 0 OR NOT EXISTS (
        SELECT 1 FROM stream_entries e2 JOIN windows w2 ON w2.stream = e2.stream AND ${IN_WINDOW('e2', 'w2')}
         WHERE e2.notification_id = e.notification_id AND e2.rank < e.rank AND e2.seq IS NOT NULL))`;

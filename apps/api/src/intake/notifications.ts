@@ -64,7 +64,7 @@ export class NotificationService {
     private readonly onAccepted: (accepted: AcceptedEvent[]) => void = () => {},
     /** Told when stored notifications could not be queued in time (they are accepted; the sweep queues them). */
     private readonly onQueueDelayed: (error: unknown, count: number) => void = () => {},
-    /** Where an app's notification URLs may point (its click-URL restriction). */
+    /** Where an app's notification URLs may point (its click-URL restriction), and its categories. */
     private readonly urlPolicy: (appId: string) => Promise<UrlPolicy> = async () => ({ clickOrigins: null }),
   ) {}
 
@@ -120,7 +120,7 @@ export class NotificationService {
     headerKey?: string,
     source: AcceptSource = 'api',
   ): Promise<Accepted> {
-    const policy = input.url === undefined ? undefined : await this.urlPolicy(appId);
+    const policy = input.url === undefined && input.category === undefined ? undefined : await this.urlPolicy(appId);
     const p = prepare(appId, input, headerKey, Date.now(), policy, source);
     const replay = await this.original(p);
     if (replay) return replay;
@@ -233,7 +233,9 @@ export class NotificationService {
     const results: Array<Accepted | { error: ItemError } | undefined> = [];
     const fresh: Array<{ index: number; p: Prepared }> = [];
     const keys = new Set<string>();
-    const policy = inputs.some((i) => 'url' in i && i.url !== undefined) ? await this.urlPolicy(appId) : undefined;
+    const policy = inputs.some((i) => 'title' in i && (i.url !== undefined || i.category !== undefined))
+      ? await this.urlPolicy(appId)
+      : undefined;
     for (const [index, input] of inputs.entries()) {
       // Refused already (it did not match the schema): its result is that error.
       if ('error' in input) {

@@ -58,6 +58,9 @@ export function prepare(
     const problem = value === undefined ? null : urlProblem(field, value, policy);
     if (problem) throw new Errors.UrlInvalid(problem);
   }
+  if (input.category !== undefined && !policy?.categories?.has(input.category)) {
+    throw new Errors.CategoryNotFound(input.category);
+  }
   const dataBytes = input.data === undefined ? 0 : Buffer.byteLength(JSON.stringify(input.data));
   if (dataBytes > MAX_DATA_BYTES) throw new Errors.DataTooLarge(dataBytes, MAX_DATA_BYTES);
 
@@ -93,6 +96,7 @@ export function prepare(
       image: input.image ?? null,
       url: input.url ?? null,
       tag: input.tag ?? null,
+      category: input.category ?? null,
       data: input.data === undefined ? Prisma.DbNull : (input.data as Prisma.InputJsonValue),
       priority,
       ttlSeconds: input.ttlSeconds ?? null,
@@ -126,6 +130,7 @@ export function notificationRows(prepared: Prepared[]): Array<Record<string, unk
       image: row.image,
       url: row.url,
       tag: row.tag,
+      category: row.category,
       data: row.data === Prisma.DbNull ? null : row.data,
       priority: row.priority,
       ttl_seconds: row.ttlSeconds,

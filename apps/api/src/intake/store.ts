@@ -1,10 +1,12 @@
+import { skipReason } from '../delivery/preferences.js';
 import type { Sql } from '../platform/db/database.js';
 import { notificationRows, type Prepared } from './prepare.js';
 import { storeStreams } from './streams.js';
 
 /**
  * Stores notifications — and, for small immediate sends, their delivery rows with each user's
- * next sequence numbers, in request order — in one statement, so one round trip whatever the
+ * next sequence numbers, in request order (a user whose preferences turn a categorised send off
+ * gets a `skipped` row instead, with no number) — in one statement, so one round trip whatever the
  * batch size; topic sends and broadcasts in one more (`storeStreams`). A notification whose
  * idempotency key is taken meanwhile is skipped; returns the ids actually inserted.
  */
@@ -52,11 +54,22 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
       ON CONFLICT (app_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id
     ), pairs AS (
-      SELECT p.notification_id, p.external_id, p.ord
+      SELECT p.notification_id, p.external_id, p.ord, i.category, m.prefs, COALESCE(m.mode, 'popup') AS mode
         FROM unnest($2::uuid[], $3::text[], $4::int[]) AS p(notification_id, external_id, ord)
         JOIN ins ON ins.id = p.notification_id
+        JOIN input i ON i.id = p.notification_id
+        -- A categorised send reads each user's preferences (those who turned it off get a skipped
+        -- row); an uncategorised one costs nothing more.
+        LEFT JOIN LATERAL (
+          SELECT u.prefs, herald_mode(u.prefs, c.key, c.default_mode, c.required, NULL) AS mode
+            FROM categories c,
+                 LATERAL (SELECT COALESCE((SELECT preferences FROM subscribers
+                                            WHERE app_id = $5 AND external_id = p.external_id), '{}') AS prefs) u
+           WHERE i.category IS NOT NULL AND c.app_id = $5 AND c.key = i.category
+        ) m ON true
     ), counts AS (
-      SELECT external_id, count(*)::int AS k FROM pairs GROUP BY external_id ORDER BY external_id
+      -- A user the send skips still gets their subscriber row (for the skipped row), and no number.
+      SELECT external_id, (count(*) FILTER (WHERE mode <> 'off'))::int AS k FROM pairs GROUP BY external_id ORDER BY external_id
     ), bumped AS (
       -- One row per user, locked in a stable order: concurrent accepts cannot deadlock.
       INSERT INTO subscribers (id, app_id, external_id, last_seq)
@@ -67,9 +80,14 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
       SELECT p.notification_id, b.id AS subscriber_id,
              b.last_seq - c.k + row_number() OVER (PARTITION BY p.external_id ORDER BY p.ord) AS seq
         FROM pairs p JOIN bumped b USING (external_id) JOIN counts c USING (external_id)
+       WHERE p.mode <> 'off'
     ), delivered AS (
       INSERT INTO deliveries (notification_id, subscriber_id, seq, status)
       SELECT notification_id, subscriber_id, seq, 'queued' FROM numbered
+    ), skipped AS (
+      INSERT INTO deliveries (notification_id, subscriber_id, seq, status, reason)
+      SELECT p.notification_id, b.id, NULL, 'skipped', ${skipReason('p.category', 'p.prefs')}
+        FROM pairs p JOIN bumped b USING (external_id) WHERE p.mode = 'off'
     )
     SELECT id::text FROM ins`,
     [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId],

@@ -1,4 +1,4 @@
-import { DeliveryStatus } from '@herald/protocol/schema';
+import { DeliveryStatus, Preferences } from '@herald/protocol/schema';
 import Type from 'typebox';
 import { InboxPage } from './inbox.js';
 
@@ -57,6 +57,7 @@ export const SubscribersPage = Type.Object({
 export const SubscriberDetails = Type.Object({
   ...Subscriber,
   unread: Type.Integer(),
+  preferences: Preferences,
   inbox: InboxPage.properties.items,
   history: Type.Array(
     Type.Object({

@@ -1,4 +1,5 @@
 import {
+  CategoryKey,
   DELIVERY_STATUSES,
   DeliveryStatus,
   NotificationContent,
@@ -72,6 +73,14 @@ const notificationProperties = {
     }),
   ),
   priority: Type.Optional(Priority),
+  category: Type.Optional(
+    Type.String({
+      ...CategoryKey,
+      description:
+        "One of the app's categories (`PUT /v1/categories/{category}`): each user's preferences for it apply — " +
+        'popup, inbox only, or off (skipped, with the reason in the recipient list)',
+    }),
+  ),
   ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
   sendAt: Type.Optional(Type.String({ format: 'date-time', description: 'At most a year ahead' })),
   idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),

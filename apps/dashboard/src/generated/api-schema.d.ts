@@ -173,6 +173,8 @@ export interface paths {
                         data?: unknown;
                         /** @enum {unknown} */
                         priority?: "low" | "normal" | "high";
+                        /** @description One of the app's categories (`PUT /v1/categories/{category}`): each user's preferences for it apply — popup, inbox only, or off (skipped, with the reason in the recipient list) */
+                        category?: string;
                         ttlSeconds?: number;
                         /**
                          * Format: date-time
@@ -493,6 +495,7 @@ export interface paths {
                             data: unknown;
                             /** @enum {unknown} */
                             priority: "low" | "normal" | "high";
+                            category: string | null;
                             ttlSeconds: number | null;
                             expiresAt: string | null;
                             sendAt: string | null;
@@ -511,6 +514,7 @@ export interface paths {
                                 expired: number;
                                 failed: number;
                                 cancelled: number;
+                                skipped: number;
                             };
                             /** @description Recipients this request stopped: every recipient of a notification that had not gone out yet, or, once it went out, those no device had acknowledged (catch-up will not send it to them). 0 when cancelling again. */
                             cancelled: number;
@@ -601,7 +605,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     limit?: number;
-                    status?: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
+                    status?: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled" | "skipped";
                 };
                 header?: never;
                 path: {
@@ -623,7 +627,7 @@ export interface paths {
                                 /** @description The user's sequence number; null for a topic send or broadcast (in no personal sequence) */
                                 seq: number | null;
                                 /** @enum {unknown} */
-                                status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
+                                status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled" | "skipped";
                                 reason: string | null;
                                 queuedAt: string;
                                 sentAt: string | null;
@@ -734,6 +738,7 @@ export interface paths {
                             data: unknown;
                             /** @enum {unknown} */
                             priority: "low" | "normal" | "high";
+                            category: string | null;
                             ttlSeconds: number | null;
                             expiresAt: string | null;
                             sendAt: string | null;
@@ -752,6 +757,7 @@ export interface paths {
                                 expired: number;
                                 failed: number;
                                 cancelled: number;
+                                skipped: number;
                             };
                         };
                     };
@@ -955,6 +961,7 @@ export interface paths {
                                 data: unknown;
                                 /** @enum {unknown} */
                                 priority: "low" | "normal" | "high";
+                                category: string | null;
                                 /**
                                  * Format: date-time
                                  * @description When the notification was accepted
@@ -1816,6 +1823,477 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The app's categories
+         * @description In key order.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            categories: {
+                                key: string;
+                                name: string;
+                                description: string | null;
+                                /** @enum {unknown} */
+                                defaultMode: "popup" | "inbox" | "off";
+                                /** @description Users cannot turn it off (their `off` counts as `inbox`) */
+                                required: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Too many requests; wait and retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/categories/{category}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create a category, or change it
+         * @description Fields left out keep their value; a new category is named by its key, pops up by default and is not required. A send names it in `category`; at most 100 per app.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    category: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string | null;
+                        /** @enum {unknown} */
+                        defaultMode?: "popup" | "inbox" | "off";
+                        /** @description Users cannot turn it off: their `off`, for it or its topic, counts as `inbox` */
+                        required?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            key: string;
+                            name: string;
+                            description: string | null;
+                            /** @enum {unknown} */
+                            defaultMode: "popup" | "inbox" | "off";
+                            /** @description Users cannot turn it off (their `off` counts as `inbox`) */
+                            required: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description The request is not valid; `code` says how and `message` what to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It cannot be done in its current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is larger than HERALD_BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Too many requests; wait and retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Delete a category
+         * @description Notifications that named it keep its key and count as uncategorised from now on; users' choices for it are kept, unused.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    category: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description The request is not valid; `code` says how and `message` what to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It does not exist (in this app) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is larger than HERALD_BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Too many requests; wait and retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{userId}/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's preferences
+         * @description A user Herald has not seen has made no choice: every default applies.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The integrator's user id */
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Mode per category key */
+                            categories: {
+                                [key: string]: "popup" | "inbox" | "off";
+                            };
+                            /** @description Mode per topic name */
+                            topics: {
+                                [key: string]: "popup" | "inbox" | "off";
+                            };
+                            quietHours: {
+                                /** @description 24-hour HH:MM */
+                                start: string;
+                                /** @description 24-hour HH:MM */
+                                end: string;
+                                /** @description An IANA time zone, e.g. Europe/Paris */
+                                timeZone: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid; `code` says how and `message` what to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Too many requests; wait and retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's preferences
+         * @description Per category and per topic: `popup`, `inbox` (no popup) or `off`; `null` forgets a choice (the default applies again). Keys left out stay as they are. `quietHours` replaces the quiet hours (`null`: none). A required category cannot be turned off. The user's open devices follow at once.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The integrator's user id */
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            /** @description The keys named change (`null` forgets a choice: the default applies again); the rest stay */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        categories?: {
+                            [key: string]: ("popup" | "inbox" | "off") | null;
+                        };
+                        topics?: {
+                            [key: string]: ("popup" | "inbox" | "off") | null;
+                        };
+                        quietHours?: {
+                            /** @description 24-hour HH:MM */
+                            start: string;
+                            /** @description 24-hour HH:MM */
+                            end: string;
+                            /** @description An IANA time zone, e.g. Europe/Paris */
+                            timeZone: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Mode per category key */
+                            categories: {
+                                [key: string]: "popup" | "inbox" | "off";
+                            };
+                            /** @description Mode per topic name */
+                            topics: {
+                                [key: string]: "popup" | "inbox" | "off";
+                            };
+                            quietHours: {
+                                /** @description 24-hour HH:MM */
+                                start: string;
+                                /** @description 24-hour HH:MM */
+                                end: string;
+                                /** @description An IANA time zone, e.g. Europe/Paris */
+                                timeZone: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid; `code` says how and `message` what to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It does not exist (in this app) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is larger than HERALD_BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Too many requests; wait and retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/admin/api/session": {
@@ -3022,6 +3500,8 @@ export interface paths {
                         data?: unknown;
                         /** @enum {unknown} */
                         priority?: "low" | "normal" | "high";
+                        /** @description One of the app's categories (`PUT /v1/categories/{category}`): each user's preferences for it apply — popup, inbox only, or off (skipped, with the reason in the recipient list) */
+                        category?: string;
                         ttlSeconds?: number;
                         /**
                          * Format: date-time
@@ -3270,6 +3750,7 @@ export interface paths {
                             data: unknown;
                             /** @enum {unknown} */
                             priority: "low" | "normal" | "high";
+                            category: string | null;
                             ttlSeconds: number | null;
                             expiresAt: string | null;
                             sendAt: string | null;
@@ -3288,6 +3769,7 @@ export interface paths {
                                 expired: number;
                                 failed: number;
                                 cancelled: number;
+                                skipped: number;
                             };
                         } & {
                             appId: string;
@@ -3343,7 +3825,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     limit?: number;
-                    status?: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
+                    status?: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled" | "skipped";
                 };
                 header?: never;
                 path: {
@@ -3365,7 +3847,7 @@ export interface paths {
                                 /** @description The user's sequence number; null for a topic send or broadcast (in no personal sequence) */
                                 seq: number | null;
                                 /** @enum {unknown} */
-                                status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
+                                status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled" | "skipped";
                                 reason: string | null;
                                 queuedAt: string;
                                 sentAt: string | null;
@@ -3468,6 +3950,7 @@ export interface paths {
                             data: unknown;
                             /** @enum {unknown} */
                             priority: "low" | "normal" | "high";
+                            category: string | null;
                             ttlSeconds: number | null;
                             expiresAt: string | null;
                             sendAt: string | null;
@@ -3486,6 +3969,7 @@ export interface paths {
                                 expired: number;
                                 failed: number;
                                 cancelled: number;
+                                skipped: number;
                             };
                             /** @description Recipients this request stopped: every recipient of a notification that had not gone out yet, or, once it went out, those no device had acknowledged (catch-up will not send it to them). 0 when cancelling again. */
                             cancelled: number;
@@ -3668,6 +4152,24 @@ export interface paths {
                             createdAt: string;
                             lastSeenAt: string | null;
                             unread: number;
+                            preferences: {
+                                /** @description Mode per category key */
+                                categories: {
+                                    [key: string]: "popup" | "inbox" | "off";
+                                };
+                                /** @description Mode per topic name */
+                                topics: {
+                                    [key: string]: "popup" | "inbox" | "off";
+                                };
+                                quietHours: {
+                                    /** @description 24-hour HH:MM */
+                                    start: string;
+                                    /** @description 24-hour HH:MM */
+                                    end: string;
+                                    /** @description An IANA time zone, e.g. Europe/Paris */
+                                    timeZone: string;
+                                } | null;
+                            };
                             inbox: {
                                 id: string;
                                 /** @description Per-user increasing sequence number: the client's resume cursor */
@@ -3681,6 +4183,7 @@ export interface paths {
                                 data: unknown;
                                 /** @enum {unknown} */
                                 priority: "low" | "normal" | "high";
+                                category: string | null;
                                 /**
                                  * Format: date-time
                                  * @description When the notification was accepted
@@ -3708,7 +4211,7 @@ export interface paths {
                                 /** @description Null for a topic send or broadcast: in no personal sequence */
                                 seq: number | null;
                                 /** @enum {unknown} */
-                                status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled";
+                                status: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled" | "skipped";
                                 queuedAt: string;
                                 deliveredAt: string | null;
                                 displayedAt: string | null;
@@ -4337,6 +4840,287 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/apps/{appId}/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An app's categories */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            categories: {
+                                key: string;
+                                name: string;
+                                description: string | null;
+                                /** @enum {unknown} */
+                                defaultMode: "popup" | "inbox" | "off";
+                                /** @description Users cannot turn it off (their `off` counts as `inbox`) */
+                                required: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The request is not valid; `code` says how and `message` what to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It does not exist (in this app) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/apps/{appId}/categories/{category}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create a category, or change it */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appId: string;
+                    category: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string | null;
+                        /** @enum {unknown} */
+                        defaultMode?: "popup" | "inbox" | "off";
+                        /** @description Users cannot turn it off: their `off`, for it or its topic, counts as `inbox` */
+                        required?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            key: string;
+                            name: string;
+                            description: string | null;
+                            /** @enum {unknown} */
+                            defaultMode: "popup" | "inbox" | "off";
+                            /** @description Users cannot turn it off (their `off` counts as `inbox`) */
+                            required: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description The request is not valid; `code` says how and `message` what to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Signed in, but your role cannot do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It does not exist (in this app) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It cannot be done in its current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is larger than HERALD_BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a category */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appId: string;
+                    category: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description The request is not valid; `code` says how and `message` what to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Signed in, but your role cannot do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It does not exist (in this app) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is larger than HERALD_BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

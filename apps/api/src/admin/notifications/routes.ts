@@ -211,7 +211,7 @@ const adminNotifications: FastifyPluginAsyncTypebox<{ confirmSendAbove: number }
         action: 'notification.send',
         targetType: 'notification',
         targetId: accepted.id,
-        details: { appId, to: body.to, title: body.title },
+        details: { appId, to: body.to, title: body.title, ...(body.category ? { category: body.category } : {}) },
         ip: request.ip,
       });
       return reply.code(202).send(accepted);

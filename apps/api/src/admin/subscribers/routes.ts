@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { preferencesOf, type StoredPreferences } from '../../delivery/preferences.js';
 import { keysetPage } from '../../platform/lib/cursor.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { adminSession, SubscriberDetails, SubscribersPage } from '../../schemas/admin.js';
@@ -87,6 +88,7 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
         createdAt: s.createdAt.toISOString(),
         lastSeenAt: iso(s.lastSeenAt),
         unread: inbox.unread,
+        preferences: preferencesOf(s.preferences as StoredPreferences),
         inbox: inbox.items,
         history: history.map((d) => ({
           notificationId: d.notificationId,

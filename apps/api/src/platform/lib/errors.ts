@@ -90,6 +90,21 @@ export const Errors = {
     'Topic "%s" does not exist in this app; subscribing a user to it creates it.',
     404,
   ),
+  CategoryNotFound: createError(
+    'HERALD_ERR_CATEGORY_NOT_FOUND',
+    'Category "%s" does not exist in this app; define it first (PUT /v1/categories/{category}, or the dashboard).',
+    404,
+  ),
+  CategoryRequired: createError(
+    'HERALD_ERR_CATEGORY_REQUIRED',
+    'Category "%s" is required by the app: it cannot be turned off (choose "popup" or "inbox").',
+    400,
+  ),
+  CategoryLimit: createError(
+    'HERALD_ERR_CATEGORY_LIMIT',
+    'This app has %d categories, the most it may have; delete one before adding another.',
+    409,
+  ),
   TopicChanged: createError(
     'HERALD_ERR_TOPIC_CHANGED',
     'Topic "%s" was deleted again and again while these users were being added; send the request again.',

@@ -2,6 +2,8 @@
 export interface UrlPolicy {
   /** When set, a click `url` must be a path or on one of these origins (the app's allowed origins). */
   clickOrigins: string[] | null;
+  /** The app's categories by key: what a send may name in `category`. */
+  categories?: ReadonlyMap<string, unknown>;
 }
 
 /**

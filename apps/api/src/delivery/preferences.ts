@@ -1,0 +1,101 @@
+import { BROADCAST_STREAM, type DeliveryMode, type Preferences, type QuietHours } from '@herald/protocol';
+
+/** What a category says to a user who chose nothing, and whether they may turn it off. */
+export type CategoryRule = readonly [defaultMode: DeliveryMode, required: boolean];
+
+/** An app's categories by key. */
+export type CategoryRules = ReadonlyMap<string, CategoryRule>;
+
+const RANK: Record<DeliveryMode, number> = { off: 0, inbox: 1, popup: 2 };
+
+/** A user's stored choices, as the database gives them back (a new user's are `{}`). */
+export type StoredPreferences = Partial<Preferences> | null | undefined;
+
+/** A stored document with every part present. */
+export function preferencesOf(stored: StoredPreferences): Preferences {
+  return { categories: stored?.categories ?? {}, topics: stored?.topics ?? {}, quietHours: stored?.quietHours ?? null };
+}
+
+/**
+ * The mode a user takes a notification in, before quiet hours: the category's (the user's choice,
+ * else the category's default; popup for none, or one the app no longer has) and the topic's it
+ * came through (the user's choice, else popup; none for a send to users or a broadcast), the lesser
+ * of the two; a required category is never off. The SQL function `herald_mode` (preferences
+ * migration) is the same rule for the statements that fan out and catch up; a test holds both to one table.
+ */
+export function modeOf(
+  stored: StoredPreferences,
+  category: string | null | undefined,
+  rule: CategoryRule | undefined,
+  topic: string | null | undefined,
+): DeliveryMode {
+  const c: DeliveryMode = category && rule ? (stored?.categories?.[category] ?? rule[0]) : 'popup';
+  const t: DeliveryMode = topic && topic !== BROADCAST_STREAM ? (stored?.topics?.[topic] ?? 'popup') : 'popup';
+  const m = RANK[c] <= RANK[t] ? c : t;
+  return m === 'off' && rule?.[1] ? 'inbox' : m;
+}
+
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
+/** Minutes past midnight now in `timeZone` (formatters are cached: one per zone). */
+function minutesIn(timeZone: string, now: number): number {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    if (clocks.size < 1000) clocks.set(timeZone, clock);
+  }
+  const parts = clock.formatToParts(now);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return part('hour') * 60 + part('minute');
+}
+
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** Whether `now` falls inside the quiet hours (start inclusive, end exclusive; equal ends: never). */
+export function inQuietHours(quiet: QuietHours | null | undefined, now = Date.now()): boolean {
+  if (!quiet) return false;
+  const start = minutesOf(quiet.start);
+  const end = minutesOf(quiet.end);
+  if (start === end) return false;
+  let t: number;
+  try {
+    t = minutesIn(quiet.timeZone, now);
+  } catch {
+    return false; // a zone this runtime does not know (checked when set; a runtime change could drop one)
+  }
+  return start < end ? t >= start && t < end : t >= start || t < end;
+}
+
+/** Whether a time zone is one this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a notification that is on its way to a socket should skip the popup (go to the inbox
+ * silently) for this user: their mode for it is `inbox`, or `off` (they turned it off after it was
+ * written for them), or it would pop up inside their quiet hours.
+ */
+export function silencedFor(
+  stored: StoredPreferences,
+  rules: CategoryRules | undefined,
+  packet: { category: string | null; stream?: { name: string } },
+  now = Date.now(),
+): boolean {
+  const category = packet.category;
+  const mode = modeOf(stored, category, category ? rules?.get(category) : undefined, packet.stream?.name);
+  return mode !== 'popup' || inQuietHours(stored?.quietHours, now);
+}
+
+/**
+ * Why a user was skipped (the `reason` of their skipped row), in SQL, from the expressions giving
+ * the send's category and the user's stored preferences.
+ */
+export const skipReason = (category: string, prefs: string) =>
+  `format('category "%s" is off (%s)', ${category},
+     CASE WHEN ${prefs} -> 'categories' ? ${category} THEN 'the user''s choice' ELSE 'its default' END)`;

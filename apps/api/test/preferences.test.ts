@@ -1,0 +1,363 @@
+import type { DeliveryMode, NotificationPayload, Preferences, PreferencesReply, SyncedEvent } from '@herald/protocol';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CategoryRule, inQuietHours, modeOf } from '../src/delivery/preferences.js';
+import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
+
+/**
+ * Categories and preferences (issue 12): a send respects each user's choice per category and per
+ * topic — popup, inbox only, or off (skipped, with the reason on the recipient list) — and quiet
+ * hours; required categories cannot be turned off; changes reach open devices at once.
+ */
+let testDb: TestDatabase;
+let stack: TestStack;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('postgres');
+  stack = await startStack(testDb);
+});
+afterAll(async () => {
+  await stack?.close();
+  await testDb?.cleanup();
+});
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const api = async (method: Method, url: string, payload?: object) => {
+  const res = await stack.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${stack.apiKey}` },
+    ...(payload ? { payload } : {}),
+  });
+  return { status: res.statusCode, body: res.body ? res.json() : undefined };
+};
+const send = async (payload: object) => {
+  const res = await api('POST', '/v1/notifications', payload);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return res.body as { id: string; recipients: number };
+};
+const category = (key: string, change: object) => api('PUT', `/v1/categories/${key}`, change);
+const prefer = (userId: string, patch: object) => api('PATCH', `/v1/users/${userId}/preferences`, patch);
+const dispatched = (id: string) =>
+  eventually(async () => {
+    const n = await stack.db.prisma.notification.findUnique({ where: { id } });
+    return n && ['dispatched', 'expired', 'failed', 'cancelled'].includes(n.status) ? n : undefined;
+  });
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+interface Device {
+  socket: Socket;
+  got: NotificationPayload[];
+}
+async function device(userId: string): Promise<Device> {
+  const socket = connectClient(stack.baseUrl, {
+    auth: { token: await stack.token(userId) },
+    transports: ['websocket'],
+    reconnection: false,
+    autoConnect: false,
+  });
+  const got: NotificationPayload[] = [];
+  socket.on('notification', (n: NotificationPayload, ack: (r: { ok: true }) => void) => {
+    got.push(n);
+    ack({ ok: true });
+  });
+  const synced = new Promise<SyncedEvent>((resolve) => socket.once('synced', resolve));
+  socket.connect();
+  await synced;
+  return { socket, got };
+}
+const inboxOf = async (d: Device) =>
+  (await d.socket.emitWithAck('inbox:list', { limit: 50 })) as { items: NotificationPayload[]; unread: number };
+
+/** A quiet-hours window around now (UTC), or one that excludes now. */
+function quietAroundNow(inside: boolean) {
+  const now = new Date();
+  const at = (minutes: number) => {
+    const t = (((now.getUTCHours() * 60 + now.getUTCMinutes() + minutes) % 1440) + 1440) % 1440;
+    return `${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
+  };
+  return inside ? { start: at(-60), end: at(60), timeZone: 'UTC' } : { start: at(120), end: at(240), timeZone: 'UTC' };
+}
+
+describe('the rule', () => {
+  it('is the same in TypeScript (live sends) and in SQL (fan-out, catch-up, inbox)', async () => {
+    const prefs = (categories: Record<string, DeliveryMode>, topics: Record<string, DeliveryMode> = {}) => ({
+      categories,
+      topics,
+      quietHours: null,
+    });
+    // [preferences, category, its rule (or none), topic, expected mode]
+    const cases: Array<[Partial<Preferences>, string | null, CategoryRule | null, string | null, DeliveryMode]> = [
+      [{}, null, null, null, 'popup'],
+      [{}, 'news', ['popup', false], null, 'popup'],
+      [{}, 'promo', ['off', false], null, 'off'],
+      [{}, 'digest', ['inbox', false], null, 'inbox'],
+      [prefs({ promo: 'popup' }), 'promo', ['off', false], null, 'popup'],
+      [prefs({ news: 'off' }), 'news', ['popup', false], null, 'off'],
+      [prefs({ news: 'inbox' }), 'news', ['popup', false], null, 'inbox'],
+      [prefs({ security: 'off' }), 'security', ['popup', true], null, 'inbox'],
+      [prefs({ security: 'inbox' }), 'security', ['popup', true], null, 'inbox'],
+      [prefs({}, { sports: 'off' }), null, null, 'sports', 'off'],
+      [prefs({}, { sports: 'inbox' }), 'news', ['popup', false], 'sports', 'inbox'],
+      [prefs({ news: 'inbox' }, { sports: 'popup' }), 'news', ['popup', false], 'sports', 'inbox'],
+      [prefs({}, { sports: 'off' }), 'security', ['popup', true], 'sports', 'inbox'],
+      [prefs({}, { '*': 'off' }), null, null, '*', 'popup'], // broadcasts have no topic choice
+      [prefs({ gone: 'off' }), 'gone', null, null, 'popup'], // a category the app deleted
+    ];
+    for (const [stored, key, rule, topic, expected] of cases) {
+      expect([stored, key, topic, modeOf(stored, key, rule ?? undefined, topic)]).toEqual([
+        stored,
+        key,
+        topic,
+        expected,
+      ]);
+      const [row] = await stack.db.sql.query<{ mode: string }>(
+        `SELECT herald_mode($1::jsonb, $2, $3, $4, NULLIF($5, '*')) AS mode`,
+        [JSON.stringify(stored), rule ? key : null, rule?.[0] ?? null, rule?.[1] ?? null, topic],
+      );
+      expect([stored, key, topic, row?.mode]).toEqual([stored, key, topic, expected]);
+    }
+  });
+
+  it('reads quiet hours in the user’s time zone, across midnight too', () => {
+    const at = Date.parse('2026-06-01T21:30:00Z'); // 23:30 in Paris (summer time), 17:30 in New York
+    expect(inQuietHours({ start: '22:00', end: '07:00', timeZone: 'Europe/Paris' }, at)).toBe(true);
+    expect(inQuietHours({ start: '22:00', end: '07:00', timeZone: 'America/New_York' }, at)).toBe(false);
+    expect(inQuietHours({ start: '17:00', end: '18:00', timeZone: 'America/New_York' }, at)).toBe(true);
+    expect(inQuietHours({ start: '23:30', end: '23:30', timeZone: 'Europe/Paris' }, at)).toBe(false);
+    expect(inQuietHours(null, at)).toBe(false);
+  });
+});
+
+describe('categories and preferences over REST', () => {
+  it('defines categories, and keeps a user’s choices: set, forget, refuse what cannot be', async () => {
+    const key = `promo-${uid()}`;
+    const created = await category(key, { name: 'Promotions', defaultMode: 'off' });
+    expect(created).toMatchObject({
+      status: 200,
+      body: { key, name: 'Promotions', description: null, defaultMode: 'off', required: false },
+    });
+    expect((await category(key, { description: 'Deals' })).body).toMatchObject({
+      name: 'Promotions',
+      defaultMode: 'off',
+    });
+    const list = await api('GET', '/v1/categories');
+    expect(list.body.categories.map((c: { key: string }) => c.key)).toContain(key);
+    const sec = `security-${uid()}`;
+    await category(sec, { name: 'Security', required: true });
+
+    const user = `u-${uid()}`;
+    expect((await api('GET', `/v1/users/${user}/preferences`)).body).toEqual({
+      categories: {},
+      topics: {},
+      quietHours: null,
+    });
+    const quiet = { start: '22:00', end: '07:00', timeZone: 'Europe/Paris' };
+    expect(
+      (await prefer(user, { categories: { [key]: 'popup' }, topics: { news: 'inbox' }, quietHours: quiet })).body,
+    ).toEqual({
+      categories: { [key]: 'popup' },
+      topics: { news: 'inbox' },
+      quietHours: quiet,
+    });
+    // Keys left out stay; null forgets.
+    expect((await prefer(user, { topics: { news: null, sports: 'off' } })).body).toEqual({
+      categories: { [key]: 'popup' },
+      topics: { sports: 'off' },
+      quietHours: quiet,
+    });
+    expect((await prefer(user, { quietHours: null })).body.quietHours).toBeNull();
+
+    expect(await prefer(user, { categories: { [sec]: 'off' } })).toMatchObject({
+      status: 400,
+      body: { code: 'HERALD_ERR_CATEGORY_REQUIRED' },
+    });
+    expect((await prefer(user, { categories: { [sec]: 'inbox' } })).status).toBe(200);
+    expect(await prefer(user, { categories: { nope: 'off' } })).toMatchObject({
+      status: 404,
+      body: { code: 'HERALD_ERR_CATEGORY_NOT_FOUND' },
+    });
+    expect(await prefer(user, { quietHours: { ...quiet, timeZone: 'Mars/Olympus' } })).toMatchObject({
+      status: 400,
+      body: { code: 'HERALD_ERR_VALIDATION', message: expect.stringContaining('time zone') },
+    });
+    expect((await prefer(user, { quietHours: { ...quiet, start: '25:00' } })).status).toBe(400);
+    expect((await prefer(user, { topics: { 'no spaces': 'off' } })).status).toBe(400);
+    expect((await prefer(user, { categories: { [key]: 'loud' } })).status).toBe(400);
+
+    // A send names a category that exists, or is refused.
+    expect(
+      await api('POST', '/v1/notifications', { to: { userId: user }, title: 'x', category: 'nope' }),
+    ).toMatchObject({
+      status: 404,
+      body: { code: 'HERALD_ERR_CATEGORY_NOT_FOUND' },
+    });
+    expect(await api('DELETE', `/v1/categories/${key}`)).toMatchObject({ status: 200, body: { deleted: true } });
+    expect((await api('DELETE', `/v1/categories/${key}`)).status).toBe(404);
+  });
+});
+
+describe('a send to users', () => {
+  it('pops up, goes to the inbox silently, or skips each user by their choice, and says why', async () => {
+    const key = `news-${uid()}`;
+    await category(key, { name: 'News' });
+    const [loud, calm, none] = [`loud-${uid()}`, `calm-${uid()}`, `none-${uid()}`];
+    await prefer(calm, { categories: { [key]: 'inbox' } });
+    await prefer(none, { categories: { [key]: 'off' } });
+    const [dl, dc, dn] = await Promise.all([device(loud), device(calm), device(none)]);
+
+    const sent = await send({ to: { userIds: [loud, calm, none] }, title: 'Headline', category: key });
+    await dispatched(sent.id);
+    await eventually(async () => dl.got.length === 1 && dc.got.length === 1);
+    await settle();
+    expect(dl.got[0]).toMatchObject({ title: 'Headline', category: key, silent: false });
+    expect(dc.got[0]).toMatchObject({ title: 'Headline', silent: true });
+    expect(dn.got).toEqual([]);
+    expect((await inboxOf(dn)).items.map((i) => i.id)).not.toContain(sent.id);
+    expect((await inboxOf(dc)).items.map((i) => i.id)).toContain(sent.id);
+
+    const log = await api('GET', `/v1/notifications/${sent.id}/recipients`);
+    const skipped = log.body.items.find((r: { userId: string }) => r.userId === none);
+    expect(skipped).toMatchObject({
+      status: 'skipped',
+      seq: null,
+      reason: `category "${key}" is off (the user's choice)`,
+    });
+    expect((await api('GET', `/v1/notifications/${sent.id}`)).body.counts).toMatchObject({ skipped: 1 });
+
+    // The skipped user's next notification still comes, with the next number: no gap.
+    const next = await send({ to: { userId: none }, title: 'Direct' });
+    await dispatched(next.id);
+    await eventually(async () => dn.got.length === 1);
+    for (const d of [dl, dc, dn]) d.socket.disconnect();
+  });
+
+  it('skips, in the worker’s fan-out too, a new user of a category that is off by default', async () => {
+    const key = `digest-${uid()}`;
+    await category(key, { name: 'Digest', defaultMode: 'off' });
+    const users = Array.from({ length: 150 }, (_, i) => `w${i}-${uid()}`); // more than the accept-time fan-out
+    const keen = users[0] as string;
+    await prefer(keen, { categories: { [key]: 'popup' } });
+    const d = await device(keen);
+    const sent = await send({ to: { userIds: users }, title: 'Weekly', category: key });
+    await dispatched(sent.id);
+    await eventually(async () => d.got.length === 1);
+    const rows = await stack.db.prisma.delivery.groupBy({
+      by: ['status'],
+      where: { notificationId: sent.id },
+      _count: { _all: true },
+    });
+    expect(Object.fromEntries(rows.map((r) => [r.status, r._count._all]))).toMatchObject({ skipped: 149 });
+    const one = await stack.db.prisma.delivery.findFirst({ where: { notificationId: sent.id, status: 'skipped' } });
+    expect(one).toMatchObject({ seq: null, reason: `category "${key}" is off (its default)` });
+    d.socket.disconnect();
+  });
+});
+
+describe('a topic send', () => {
+  it('follows each member’s choice for the topic — live, in catch-up and in the inbox — and a required category stays', async () => {
+    const topic = `sports-${uid()}`;
+    const [fan, muted, quietFan] = [`fan-${uid()}`, `muted-${uid()}`, `qf-${uid()}`];
+    await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: [fan, muted, quietFan] });
+    await prefer(muted, { topics: { [topic]: 'off' } });
+    await prefer(quietFan, { topics: { [topic]: 'inbox' } });
+    const [df, dm, dq] = await Promise.all([device(fan), device(muted), device(quietFan)]);
+
+    const sent = await send({ to: { topic }, title: 'Goal' });
+    await dispatched(sent.id);
+    await eventually(async () => df.got.length === 1 && dq.got.length === 1);
+    await settle();
+    expect(df.got[0]).toMatchObject({ title: 'Goal', silent: false });
+    expect(dq.got[0]).toMatchObject({ title: 'Goal', silent: true });
+    expect(dm.got).toEqual([]);
+    // Not in the muted member's inbox, unread count or catch-up on another device.
+    const inbox = await inboxOf(dm);
+    expect(inbox.items.map((i) => i.id)).not.toContain(sent.id);
+    expect(inbox.unread).toBe(0);
+    const later = await device(muted);
+    await settle();
+    expect(later.got.map((n) => n.id)).not.toContain(sent.id);
+
+    // A required category cannot be turned off, by the topic's choice either: the inbox, silently.
+    const sec = `security-${uid()}`;
+    await category(sec, { name: 'Security', required: true });
+    const alert = await send({ to: { topic }, title: 'New sign-in', category: sec });
+    await dispatched(alert.id);
+    await eventually(async () => dm.got.length === 1 && later.got.some((n) => n.id === alert.id));
+    expect(dm.got[0]).toMatchObject({ id: alert.id, silent: true });
+    expect((await inboxOf(dm)).items.map((i) => i.id)).toContain(alert.id);
+    for (const d of [df, dm, dq, later]) d.socket.disconnect();
+  });
+});
+
+describe('quiet hours and changes', () => {
+  it('silences popups inside quiet hours, live and in catch-up, and an open device follows a change at once', async () => {
+    const user = `night-${uid()}`;
+    await prefer(user, { quietHours: quietAroundNow(true) });
+    const d = await device(user);
+    const first = await send({ to: { userId: user }, title: 'At night' });
+    await eventually(async () => d.got.length === 1);
+    expect(d.got[0]).toMatchObject({ id: first.id, silent: true });
+
+    // Changed from the device itself: effective for the next send, no reconnect.
+    const reply = (await d.socket.emitWithAck('preferences:set', {
+      quietHours: quietAroundNow(false),
+    })) as PreferencesReply;
+    expect(reply).toMatchObject({ ok: true, preferences: { quietHours: quietAroundNow(false) } });
+    expect(Array.isArray(reply.categories)).toBe(true);
+    const second = await send({ to: { userId: user }, title: 'By day' });
+    await eventually(async () => d.got.length === 2);
+    expect(d.got[1]).toMatchObject({ id: second.id, silent: false });
+
+    // Changed by the backend (REST) while the device is open: the same.
+    await prefer(user, { quietHours: quietAroundNow(true) });
+    const third = await send({ to: { userId: user }, title: 'Night again' });
+    await eventually(async () => d.got.length === 3);
+    expect(d.got[2]).toMatchObject({ id: third.id, silent: true });
+
+    // Catch-up of what a device missed is silenced too.
+    d.socket.disconnect();
+    const missed = await send({ to: { userId: user }, title: 'Missed' });
+    await dispatched(missed.id);
+    const back = await device(user);
+    expect(back.got.find((n) => n.id === missed.id)).toMatchObject({ replay: true, silent: true });
+
+    const refused = (await back.socket.emitWithAck('preferences:set', { categories: { nope: 'off' } })) as {
+      ok: boolean;
+      code: string;
+    };
+    expect(refused).toMatchObject({ ok: false, code: 'HERALD_ERR_CATEGORY_NOT_FOUND' });
+    expect(await back.socket.emitWithAck('preferences:set', { quietHours: 'always' })).toMatchObject({
+      ok: false,
+      code: 'HERALD_ERR_VALIDATION',
+    });
+    back.socket.disconnect();
+  });
+
+  it('applies a category’s new default to the next send at once', async () => {
+    const key = `tips-${uid()}`;
+    await category(key, { name: 'Tips' });
+    const topic = `t-${uid()}`;
+    const user = `tipped-${uid()}`;
+    await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: [user] });
+    const d = await device(user);
+    const get = (await d.socket.emitWithAck('preferences:get', {})) as PreferencesReply;
+    expect(get.categories.find((c) => c.key === key)).toEqual({
+      key,
+      name: 'Tips',
+      description: null,
+      defaultMode: 'popup',
+      required: false,
+    });
+    await category(key, { defaultMode: 'inbox' });
+    const sent = await send({ to: { topic }, title: 'Tip', category: key });
+    await eventually(async () => d.got.length === 1);
+    expect(d.got[0]).toMatchObject({ id: sent.id, silent: true });
+    await category(key, { defaultMode: 'off' });
+    const off = await send({ to: { topic }, title: 'Tip 2', category: key });
+    await dispatched(off.id);
+    await settle();
+    expect(d.got.map((n) => n.id)).not.toContain(off.id);
+    d.socket.disconnect();
+  });
+});
