@@ -10,6 +10,13 @@ export type Ok<P extends keyof paths, M extends Method = 'get'> = paths[P][M] ex
   ? Json<R[keyof R & (200 | 201 | 202)]>
   : never;
 
+/** The JSON body `method` on `path` takes, from the same document. */
+export type Body<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
 /** The dashboard's HTTP client: same-origin JSON with the session cookie; errors carry Herald's code. */
 export class ApiError extends Error {
   constructor(

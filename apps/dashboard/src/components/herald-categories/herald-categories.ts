@@ -2,11 +2,14 @@ import { DELIVERY_MODES, type DeliveryMode } from '@herald/protocol';
 import { Task } from '@lit/task';
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { type Ok, timeAgo } from '../../lib/api.js';
-import type { AdminCategory, CategoryInput, CategoryList } from '../../lib/preferences-api.js';
+import { type Body, type Ok, timeAgo } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type App = Ok<'/admin/api/apps'>[number];
+type CategoryList = Ok<'/admin/api/apps/{appId}/categories'>;
+type AdminCategory = CategoryList['categories'][number];
+type CategoryChange = Body<'/admin/api/apps/{appId}/categories/{category}', 'put'>;
+type CategorySaved = Ok<'/admin/api/apps/{appId}/categories/{category}', 'put'>;
 
 /** The route of one app's categories. */
 export const categoriesRoute = (appId: string) => `#/categories/${encodeURIComponent(appId)}`;
@@ -79,14 +82,14 @@ export class HeraldCategories extends HeraldElement {
     const appId = this.app;
     const key = existing?.key ?? text('key');
     if (!appId || !key) return;
-    const body: CategoryInput = {
+    const body: CategoryChange = {
       name: text('name'),
       description: text('description') || null,
       defaultMode: text('defaultMode') as DeliveryMode,
       required: f.get('required') === 'on',
     };
     void this.act(async () => {
-      await this.api.put<AdminCategory>(this.path(appId, key), body);
+      await this.api.put<CategorySaved>(this.path(appId, key), body);
       return existing ? `Category “${key}” was saved.` : `Category “${key}” was created.`;
     }).then((done) => {
       if (!done) return;

@@ -2,10 +2,10 @@ import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { ApiError, type Ok } from '../../lib/api.js';
-import type { CategoryList } from '../../lib/preferences-api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type App = Ok<'/admin/api/apps'>[number];
+type Categories = Ok<'/admin/api/apps/{appId}/categories'>;
 
 /**
  * Send a notification: to a user, several users, topics, or everyone in an app, with a popup
@@ -51,8 +51,7 @@ export class HeraldComposer extends HeraldElement {
   private categories = new Task(this, {
     task: async ([appId], { signal }) =>
       appId
-        ? (await this.api.get<CategoryList>(`/admin/api/apps/${encodeURIComponent(appId)}/categories`, signal))
-            .categories
+        ? (await this.api.get<Categories>(`/admin/api/apps/${encodeURIComponent(appId)}/categories`, signal)).categories
         : [],
     args: () => [this.appId || this.apps.value?.[0]?.id] as const,
   });

@@ -1,10 +1,11 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { ApiError, timeAgo } from '../../lib/api.js';
+import { ApiError, type Ok, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
-import type { NotificationDetail, Recipients } from '../../lib/preferences-api.js';
 import { HeraldElement } from '../base/herald-element.js';
+
+type Detail = Ok<'/admin/api/notifications/{id}'>;
 
 const FUNNEL = ['recipients', 'delivered', 'displayed', 'clicked', 'read'] as const;
 
@@ -35,8 +36,11 @@ export class HeraldNotificationDetail extends HeraldElement {
   private data = new Task(this, {
     task: async ([id], { signal }) => {
       const [detail, recipients] = await Promise.all([
-        this.api.get<NotificationDetail>(`/admin/api/notifications/${id}`, signal),
-        this.api.get<Recipients>(`/admin/api/notifications/${id}/recipients?limit=100`, signal),
+        this.api.get<Detail>(`/admin/api/notifications/${id}`, signal),
+        this.api.get<Ok<'/admin/api/notifications/{id}/recipients'>>(
+          `/admin/api/notifications/${id}/recipients?limit=100`,
+          signal,
+        ),
       ]);
       return { detail, recipients };
     },

@@ -3,11 +3,11 @@ import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { type Ok, query, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
-import type { SubscriberDetail } from '../../lib/preferences-api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type Sub = Ok<'/admin/api/subscribers'>['items'][number];
-type Preferences = SubscriberDetail['preferences'];
+type SubDetail = Ok<'/admin/api/subscribers/{id}'>;
+type Preferences = SubDetail['preferences'];
 
 /** A user's choices for categories or topics, as a table; or the sentence saying they made none. */
 function choices(title: string, modes: Record<string, string>, none: string) {
@@ -60,7 +60,7 @@ export class HeraldSubscribers extends HeraldElement {
 
   private detail = new Task(this, {
     task: async ([id], { signal }) =>
-      id ? this.api.get<SubscriberDetail>(`/admin/api/subscribers/${id}`, signal) : undefined,
+      id ? this.api.get<SubDetail>(`/admin/api/subscribers/${id}`, signal) : undefined,
     args: () => [this.subscriberId] as const,
   });
 
