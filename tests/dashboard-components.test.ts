@@ -611,6 +611,7 @@ describe('dashboard components', () => {
     expect(await page.locator('herald-categories tr[data-category=security] td').nth(4).textContent()).toBe(
       'yes: users cannot turn it off',
     );
+    expect(await page.locator('herald-categories tr[data-category=security] td').nth(2).textContent()).toBe('—');
 
     // Create: a PUT on the new key, with the form's fields.
     const create = page.getByRole('form', { name: 'New category' });

@@ -138,7 +138,7 @@ export class HeraldCategories extends HeraldElement {
     }
     return html`<tr data-category=${c.key}>
       <td class="mono" style="overflow-wrap:anywhere">${c.key}</td><td>${c.name}</td>
-      <td>${c.description ?? html`<span class="muted">—</span>`}</td>
+      <td>${c.description || html`<span class="muted">—</span>`}</td>
       <td><span class="pill">${c.defaultMode}</span></td>
       <td>${c.required ? 'yes: users cannot turn it off' : 'no'}</td>
       <td>${timeAgo(c.createdAt)}</td>
