@@ -89,6 +89,32 @@ describe('README snippets, as pasted', () => {
     expect(sent).toMatchObject({ status: 'queued', recipients: 2 });
   });
 
+  it('the preferences snippet skips bob, as the sentence under it says, and not alice', async () => {
+    const { stdout } = await sh(localize(snippet('preferences')));
+    const [category, preferences, sent] = stdout
+      .replace(/}\s*{/g, '}\n{')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(category).toMatchObject({ key: 'promotions', defaultMode: 'inbox', required: false });
+    expect(preferences).toMatchObject({ categories: { promotions: 'off' }, quietHours: { timeZone: 'Europe/Paris' } });
+    expect(sent).toMatchObject({ status: 'queued', recipients: 2 });
+    const recipients = await eventually(async () => {
+      const res = await fetch(`${herald.url}/v1/notifications/${sent.id}/recipients`, {
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      const body = (await res.json()) as { items: Array<{ userId: string; status: string; reason: string | null }> };
+      return body.items.length === 2 ? body.items : undefined;
+    });
+    const documented = README.match(
+      /`("status":"skipped","reason":"category\s+\\"promotions\\" is off \(the user's choice\)")`/,
+    );
+    expect(documented, 'the README quotes the skipped row').not.toBeNull();
+    const quoted = JSON.parse(`{${(documented?.[1] ?? '').replace(/\s+/g, ' ')}}`);
+    expect(recipients.find((r) => r.userId === 'bob')).toMatchObject(quoted);
+    expect(recipients.find((r) => r.userId === 'alice')?.status).not.toBe('skipped');
+  });
+
   it('the two-file integrator gets a token from its backend and shows a popup for a send to alice', async () => {
     const sitePort = await freePort();
     const dir = join(work, `site-${uid()}`);

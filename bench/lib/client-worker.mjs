@@ -47,8 +47,9 @@ function open(kind, user) {
       auth: kind === 'herald' ? { token: user.token } : { userId: user.userId },
     });
     socket.on('notification', (payload, ack) => {
-      if (typeof ack === 'function') ack({ ok: true });
+      // Arrival is when the client has it: timed before its ack is written, not after.
       record(payload, seen);
+      if (typeof ack === 'function') ack({ ok: true });
     });
     socket.once('connect', async () => {
       if (kind === 'herald') {

@@ -2,6 +2,7 @@ import { createSigner } from 'fast-jwt';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDelivery, resendQueued } from '../src/delivery/socket-channel.js';
+import { resendStreams } from '../src/gateway/resend-streams.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 describe('socket gateway handshake', () => {
@@ -77,6 +78,43 @@ describe('socket gateway handshake', () => {
     expect(strayed).toEqual([]);
     socket.disconnect();
     other.disconnect();
+  });
+
+  it('sends again a topic send that went out while the deliveries channel was down, until a device has it', async () => {
+    const topic = `resend-${Date.now()}`;
+    await stack.app.inject({
+      method: 'PUT',
+      url: `/v1/topics/${topic}/subscribers`,
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { userIds: ['rita'] },
+    });
+    const socket = await stack.connectUser('rita');
+    const got: Array<{ id: string; stream?: { name: string } }> = [];
+    socket.on('notification', (n, ack) => {
+      got.push(n);
+      ack({ ok: true });
+    });
+    await new Promise((r) => setTimeout(r, 200)); // catch-up on connect is over
+    // Accepted with no worker running: stored in the topic's stream, never emitted.
+    const sent = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { to: { topic }, title: 'Missed while the channel was down' },
+    });
+    const { id } = sent.json();
+    await stack.db.sql.query(`UPDATE notifications SET status = 'dispatched' WHERE id = $1`, [id]);
+    const acks = { recorder: stack.app.recorder, ackTimeoutMs: 2000 };
+    expect(await resendStreams(stack.app.io, stack.db.sql, acks, 60_000)).toBe(1);
+    await eventually(async () => got.length === 1);
+    expect(got[0]).toMatchObject({ id, stream: { name: topic } });
+    // Its receipt written, nothing is sent again.
+    await eventually(async () => {
+      await stack.app.recorder.flush();
+      return (await stack.db.prisma.delivery.count({ where: { notificationId: id } })) === 1;
+    });
+    expect(await resendStreams(stack.app.io, stack.db.sql, acks, 60_000)).toBe(0);
+    socket.disconnect();
   });
 
   it('refuses a handshake without a token, saying how to pass one', async () => {

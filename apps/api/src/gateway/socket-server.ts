@@ -16,6 +16,7 @@ import { handleConnections } from './connections.js';
 import { recheckSockets } from './credentials.js';
 import { authenticateHandshake } from './handshake.js';
 import { applyPreferences } from './preferences.js';
+import { resendStreams } from './resend-streams.js';
 import { SubscriberRegistry } from './subscribers.js';
 import { applyMembership } from './topic-rooms.js';
 import type { GatewayServer, InterServerEvents, SocketData } from './types.js';
@@ -93,6 +94,12 @@ export default fp(
     );
     /** An app's categories as this node last read them: users' preferences silence popups by them. */
     const rules = (appId: string) => fastify.apps.peek(appId)?.categories;
+    const acks = {
+      recorder: fastify.recorder,
+      ackTimeoutMs: opts.ackTimeoutMs,
+      observeAck: (seconds: number) => fastify.metrics.ackLatency.observe(seconds),
+      rules,
+    };
     io.use(authenticateHandshake(fastify.userTokens, new SubscriberRegistry(fastify.sql)));
     handleConnections(io, {
       recorder: fastify.recorder,
@@ -171,8 +178,12 @@ export default fp(
         sub
           .ssubscribe(channel)
           .then(() => resendQueued(io, fastify.sql, fastify.deliverLocally, opts.freshnessMs))
-          .then((sent) => {
-            if (sent) fastify.log.info({ sent }, 'deliveries channel back: re-sent queued notifications');
+          .then(async (sent) => {
+            // And the topic sends and broadcasts no device of the user received since its catch-up.
+            const streamed = await resendStreams(io, fastify.sql, acks, opts.freshnessMs);
+            if (sent || streamed) {
+              fastify.log.info({ sent, streamed }, 'deliveries channel back: re-sent queued notifications');
+            }
           })
           .catch((err) => fastify.log.error({ err }, 'could not re-send queued notifications'));
       });
