@@ -129,6 +129,59 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-composer offers the picked app’s categories and sends the one chosen', async () => {
+    const sent: unknown[] = [];
+    const category = (key: string, name: string) => ({
+      key,
+      name,
+      description: null,
+      defaultMode: 'popup',
+      required: false,
+      createdAt: new Date().toISOString(),
+    });
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': [
+          { id: 'shop', name: 'Shop' },
+          { id: 'blog', name: 'Blog' },
+        ],
+        'GET /admin/api/apps/shop/categories': { categories: [category('orders', 'Your orders')] },
+        'GET /admin/api/apps/blog/categories': {
+          categories: [category('digest', 'Weekly digest'), category('replies', 'Replies')],
+        },
+        'POST /admin/api/notifications': (_r: Route, body: unknown) => {
+          sent.push(body);
+          return [202, { id: '11111111-1111-4111-8111-111111111111', status: 'queued', recipients: 1 }];
+        },
+      },
+      '#/compose',
+    );
+    const options = () =>
+      page
+        .getByLabel(/Category/)
+        .locator('option')
+        .allTextContents();
+    await expect.poll(options).toEqual(['None', 'Your orders (orders; default popup)']);
+    await page.getByRole('combobox', { name: /^App/ }).selectOption('blog');
+    await expect
+      .poll(options)
+      .toEqual(['None', 'Weekly digest (digest; default popup)', 'Replies (replies; default popup)']);
+    await page.getByLabel(/Category/).selectOption('replies');
+    await page.getByLabel('User id').fill('amy');
+    await page.getByLabel('Title').fill('Bob replied');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => sent).toHaveLength(1);
+    expect(sent[0]).toEqual({
+      appId: 'blog',
+      to: { userId: 'amy' },
+      title: 'Bob replied',
+      priority: 'normal',
+      category: 'replies',
+    });
+    await page.context().close();
+  });
+
   it('herald-composer tells a viewer why there is no form', async () => {
     const page = await dashboard(
       { 'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' } },
@@ -187,6 +240,83 @@ describe('dashboard components', () => {
       'Cancel the 3 deliveries not received yet',
     );
     await page.context().close();
+  });
+
+  it('herald-notification-detail counts the deliveries preferences skipped, and says why on each one', async () => {
+    const id = '33333333-3333-4333-8333-333333333333';
+    const at = new Date().toISOString();
+    const detail = (skipped: number) => ({
+      id,
+      appId: 'shop',
+      status: 'dispatched',
+      title: 'Weekend sale',
+      body: null,
+      url: null,
+      priority: 'normal',
+      to: { userIds: ['amy', 'bob'] },
+      createdAt: at,
+      sendAt: null,
+      expiresAt: null,
+      dispatchedAt: at,
+      failureReason: null,
+      recipients: 2,
+      counts: {
+        queued: 0,
+        sent: 0,
+        delivered: 1,
+        displayed: 0,
+        clicked: 0,
+        read: 0,
+        expired: 0,
+        failed: 0,
+        cancelled: 0,
+        skipped,
+      },
+    });
+    const row = (userId: string, status: string, reason: string | null) => ({
+      userId,
+      seq: 1,
+      status,
+      reason,
+      queuedAt: at,
+      sentAt: null,
+      deliveredAt: status === 'delivered' ? at : null,
+      displayedAt: null,
+      clickedAt: null,
+      readAt: null,
+      expiredAt: null,
+      failedAt: null,
+    });
+    const recipients = `GET /admin/api/notifications/${id}/recipients`;
+    const page = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/notifications/${id}`]: detail(1),
+        [recipients]: {
+          items: [row('amy', 'delivered', null), row('bob', 'skipped', 'category "marketing" is off')],
+          nextCursor: null,
+        },
+      },
+      `#/notifications/${id}`,
+    );
+    await expect.poll(() => page.locator('[data-count=skipped]').textContent()).toMatch(/^1 skipped/);
+    expect(await page.locator('tr[data-user=bob] .pill').textContent()).toBe('skipped');
+    expect(await page.locator('tr[data-user=bob] [data-reason]').textContent()).toBe('category "marketing" is off');
+    expect(await page.locator('tr[data-user=amy] [data-reason]').count()).toBe(0);
+    await page.context().close();
+
+    // None skipped: no line for them.
+    const none = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/notifications/${id}`]: detail(0),
+        [recipients]: { items: [row('amy', 'delivered', null)], nextCursor: null },
+      },
+      `#/notifications/${id}`,
+    );
+    await none.locator('tr[data-user=amy]').waitFor();
+    expect(await none.locator('[data-count=skipped]').count()).toBe(0);
+    await none.context().close();
   });
 
   it('herald-apps shows a new key once, then hides it', async () => {
@@ -293,6 +423,63 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-subscribers shows a user’s preferences: category and topic modes, quiet hours', async () => {
+    const id = '44444444-4444-4444-8444-444444444444';
+    const subscriber = (preferences: unknown) => ({
+      id,
+      appId: 'shop',
+      userId: 'amy',
+      online: false,
+      lastSeq: 0,
+      createdAt: new Date().toISOString(),
+      lastSeenAt: null,
+      unread: 0,
+      inbox: [],
+      history: [],
+      preferences,
+    });
+    const page = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/subscribers/${id}`]: subscriber({
+          categories: { orders: 'popup', marketing: 'off' },
+          topics: { 'team/alpha': 'inbox' },
+          quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Paris' },
+        }),
+      },
+      `#/subscribers/${id}`,
+    );
+    const prefs = page.locator('herald-subscribers [data-preferences]');
+    await expect
+      .poll(() => prefs.locator('[data-quiet-hours]').textContent())
+      .toMatch(/^Quiet hours: 22:00 to 07:00 \(the next day\), Europe\/Paris:/);
+    const rows = (kind: string) =>
+      prefs
+        .locator(`[data-choices=${kind}] tbody tr`)
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())));
+    expect(await rows('category')).toEqual([
+      ['marketing', 'off'],
+      ['orders', 'popup'],
+    ]);
+    expect(await rows('topic')).toEqual([['team/alpha', 'inbox']]);
+    // Read-only: nothing to change them with.
+    expect(await prefs.locator('button, input, select').count()).toBe(0);
+    await page.context().close();
+
+    const none = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/subscribers/${id}`]: subscriber({ categories: {}, topics: {}, quietHours: null }),
+      },
+      `#/subscribers/${id}`,
+    );
+    const empty = none.locator('herald-subscribers [data-preferences]');
+    await expect.poll(() => empty.locator('[data-quiet-hours]').textContent()).toBe('Quiet hours: none');
+    expect(await empty.locator('[data-choices=category]').textContent()).toMatch(/No choice for any category/);
+    expect(await empty.locator('[data-choices=topic]').textContent()).toMatch(/No choice for any topic/);
+    await none.context().close();
+  });
+
   it('herald-topics lists an app’s topics, opens one, adds users from a box and shows the outcome; a viewer only reads', async () => {
     let added: unknown;
     const topic = {
@@ -363,6 +550,128 @@ describe('dashboard components', () => {
     await expect.poll(() => viewer.locator('herald-topics tr[data-member]').count()).toBe(2);
     expect(await viewer.getByRole('button', { name: 'Remove' }).count()).toBe(0);
     expect(await viewer.getByLabel('Add users').count()).toBe(0);
+    await viewer.context().close();
+  });
+
+  it('herald-categories lists an app’s categories; an admin creates, edits and deletes them; a viewer only reads', async () => {
+    const createdAt = new Date().toISOString();
+    const marketing = {
+      key: 'marketing',
+      name: 'Offers',
+      description: 'Sales and new products',
+      defaultMode: 'inbox',
+      required: false,
+      createdAt,
+    };
+    const security = {
+      key: 'security',
+      name: 'Security',
+      description: null,
+      defaultMode: 'popup',
+      required: true,
+      createdAt,
+    };
+    const calls: string[] = [];
+    const puts: Record<string, unknown> = {};
+    const routes = {
+      'GET /admin/api/apps': [
+        { id: 'shop', name: 'Shop' },
+        { id: 'blog', name: 'Blog' },
+      ],
+      'GET /admin/api/apps/shop/categories': () => {
+        calls.push('GET shop');
+        return { categories: [marketing, security] };
+      },
+      'GET /admin/api/apps/blog/categories': { categories: [] },
+      'PUT /admin/api/apps/shop/categories/orders': (_r: Route, body: unknown) => {
+        puts.orders = body;
+        return { key: 'orders', ...(body as object), createdAt };
+      },
+      'PUT /admin/api/apps/shop/categories/marketing': (_r: Route, body: unknown) => {
+        puts.marketing = body;
+        return { key: 'marketing', ...(body as object), createdAt };
+      },
+      'DELETE /admin/api/apps/shop/categories/security': () => {
+        calls.push('DELETE security');
+        return { category: 'security', deleted: true };
+      },
+    };
+    const page = await dashboard({ ...owner, ...routes }, '#/categories');
+    const rows = page.locator('herald-categories tr[data-category]');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.locator('herald-categories tr[data-category=marketing] td').allTextContents()).toEqual([
+      'marketing',
+      'Offers',
+      'Sales and new products',
+      'inbox',
+      'no',
+      expect.stringMatching(/s ago$/),
+      expect.stringMatching(/Edit\s+Delete/),
+    ]);
+    expect(await page.locator('herald-categories tr[data-category=security] td').nth(4).textContent()).toBe(
+      'yes: users cannot turn it off',
+    );
+    expect(await page.locator('herald-categories tr[data-category=security] td').nth(2).textContent()).toBe('—');
+
+    // Create: a PUT on the new key, with the form's fields.
+    const create = page.getByRole('form', { name: 'New category' });
+    await create.getByLabel('Key').fill('orders');
+    await create.getByLabel('Name').fill('Your orders');
+    await create.getByLabel('Default mode').selectOption('popup');
+    await create.getByLabel(/Required/).check();
+    await create.getByRole('button', { name: 'Create' }).click();
+    await expect
+      .poll(() => page.locator('herald-categories [role="status"]').textContent())
+      .toBe('Category “orders” was created.');
+    expect(puts.orders).toEqual({ name: 'Your orders', description: null, defaultMode: 'popup', required: true });
+    expect(await create.getByLabel('Key').inputValue()).toBe('');
+
+    // Edit: the row's form starts from what it is; a PUT on its key with every field.
+    await page.getByRole('button', { name: 'Edit marketing' }).click();
+    const edit = page.getByRole('form', { name: 'Edit category marketing' });
+    expect(await edit.getByLabel('Name').inputValue()).toBe('Offers');
+    expect(await edit.getByLabel('Default mode').inputValue()).toBe('inbox');
+    await edit.getByLabel(/Description/).fill('');
+    await edit.getByLabel('Default mode').selectOption('off');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => page.locator('herald-categories [role="status"]').textContent())
+      .toBe('Category “marketing” was saved.');
+    expect(puts.marketing).toEqual({ name: 'Offers', description: null, defaultMode: 'off', required: false });
+    expect(await edit.count()).toBe(0);
+
+    // Delete: only once the admin confirmed it.
+    const dialogs: string[] = [];
+    page.once('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.getByRole('button', { name: 'Delete security' }).click();
+    await expect.poll(() => dialogs).toHaveLength(1);
+    expect(calls).not.toContain('DELETE security');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete security' }).click();
+    await expect.poll(() => calls).toContain('DELETE security');
+    await expect
+      .poll(() => page.locator('herald-categories [role="status"]').textContent())
+      .toBe('Category “security” was deleted.');
+    expect(dialogs[0]).toMatch(/Delete category “security”\?/);
+
+    // Another app: its own list, by its route.
+    await page.getByLabel('App').selectOption('blog');
+    await expect.poll(() => page.url()).toMatch(/#\/categories\/blog$/);
+    await expect
+      .poll(() => page.locator('herald-categories .empty').textContent())
+      .toMatch(/No categories in this app yet/);
+    await page.context().close();
+
+    const viewer = await dashboard(
+      { 'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' }, ...routes },
+      '#/categories/shop',
+    );
+    await expect.poll(() => viewer.locator('herald-categories tr[data-category]').count()).toBe(2);
+    expect(await viewer.locator('herald-categories button').count()).toBe(0);
+    expect(await viewer.locator('herald-categories form').count()).toBe(0);
     await viewer.context().close();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The dashboard end to end in real Chromium against a real Herald: sign in, send from the
- * composer, watch counters and the log update live as a client acks, manage keys (a revoked key's
- * next call is refused), the audit trail, and a viewer who cannot send. Takes one screenshot per
+ * composer, watch counters and the log update live as a client acks, manage topics and categories
+ * (a send in a category the user turned off is skipped), manage keys (a revoked key's next call is
+ * refused), the audit trail, and a viewer who cannot send. Takes one screenshot per
  * page into docs/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
@@ -164,6 +165,54 @@ describe('dashboard', () => {
     await shot(page, 'topics');
   });
 
+  it('creates a category; a send in it from the composer is skipped for a user who turned it off', async () => {
+    await page.getByRole('link', { name: 'Categories' }).click();
+    const create = page.getByRole('form', { name: 'New category' });
+    await create.getByLabel('Key').fill('marketing');
+    await create.getByLabel('Name').fill('Offers');
+    await create.getByLabel(/Description/).fill('Sales and new products');
+    await create.getByLabel('Default mode').selectOption('inbox');
+    await create.getByRole('button', { name: 'Create' }).click();
+    await page.locator('herald-categories tr[data-category=marketing]').waitFor();
+    const listed = await api<{ categories: unknown[] }>(herald.url, '/v1/categories', { key: API_KEY });
+    expect(listed.body.categories).toEqual([
+      {
+        key: 'marketing',
+        name: 'Offers',
+        description: 'Sales and new products',
+        defaultMode: 'inbox',
+        required: false,
+        createdAt: expect.any(String),
+      },
+    ]);
+    const off = await api(herald.url, '/v1/users/zoe/preferences', {
+      method: 'PATCH',
+      key: API_KEY,
+      body: { categories: { marketing: 'off' } },
+    });
+    expect(off.status).toBe(200);
+    await shot(page, 'categories');
+
+    await page.getByRole('link', { name: 'Send', exact: true }).click();
+    await page.getByLabel('User id').fill('zoe');
+    await page.getByLabel('Title').fill('Weekend sale');
+    await page.getByLabel(/Category/).selectOption('marketing');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByRole('link', { name: 'See what happens to it' }).click();
+    await expect
+      .poll(() => page.locator('[data-count=skipped]').textContent(), { timeout: 15_000 })
+      .toMatch(/^1 skipped/);
+    expect(await page.locator('tr[data-user=zoe] .pill').textContent()).toBe('skipped');
+    expect(await page.locator('tr[data-user=zoe] [data-reason]').textContent()).toMatch(/marketing/);
+
+    // Zoe's page shows the choice that skipped it.
+    await page.getByRole('link', { name: 'Subscribers' }).click();
+    await page.locator('herald-subscribers tr[data-user=zoe] a').click();
+    await expect
+      .poll(() => page.locator('herald-subscribers [data-choices=category] tbody tr').allTextContents())
+      .toEqual([expect.stringMatching(/^\s*marketing\s*off\s*$/)]);
+  });
+
   it('creates and revokes an API key; the revoked key is refused on its next call', async () => {
     await page.getByRole('link', { name: 'Apps & keys' }).click();
     const app = page.locator('herald-apps [data-app=default]');
@@ -197,7 +246,9 @@ describe('dashboard', () => {
     await shot(page, 'queue');
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.locator('herald-audit tr[data-action="key.revoke"]').waitFor();
-    await page.locator('herald-audit tr[data-action="notification.send"]').waitFor();
+    // Two sends from the composer: the first, and the one in a category.
+    await expect.poll(() => page.locator('herald-audit tr[data-action="notification.send"]').count()).toBe(2);
+    await page.locator('herald-audit tr[data-action="category.update"]').waitFor();
     await shot(page, 'audit');
   });
 

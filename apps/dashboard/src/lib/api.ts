@@ -1,6 +1,6 @@
 import type { paths } from '../generated/api-schema.js';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Json<R> = R extends { content: { 'application/json': infer T } } ? T : never;
 /**
  * The JSON a successful `method` on `path` answers, from the API's OpenAPI document (generated
@@ -8,6 +8,13 @@ type Json<R> = R extends { content: { 'application/json': infer T } } ? T : neve
  */
 export type Ok<P extends keyof paths, M extends Method = 'get'> = paths[P][M] extends { responses: infer R }
   ? Json<R[keyof R & (200 | 201 | 202)]>
+  : never;
+
+/** The JSON body `method` on `path` takes, from the same document. */
+export type Body<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer B } };
+}
+  ? B
   : never;
 
 /** The dashboard's HTTP client: same-origin JSON with the session cookie; errors carry Herald's code. */
@@ -59,6 +66,9 @@ export class Api {
   }
   post<T>(path: string, body: unknown = {}) {
     return this.request<T>('POST', path, body);
+  }
+  put<T>(path: string, body: unknown) {
+    return this.request<T>('PUT', path, body);
   }
   patch<T>(path: string, body: unknown) {
     return this.request<T>('PATCH', path, body);

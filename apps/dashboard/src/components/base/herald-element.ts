@@ -43,6 +43,7 @@ export const shared = css`
   .pill.dispatched, .pill.delivered, .pill.read, .pill.online { color: var(--ok); border-color: var(--ok); }
   .pill.failed, .pill.expired, .pill.cancelled { color: var(--bad); border-color: var(--bad); }
   .pill.scheduled, .pill.queued, .pill.processing { color: var(--warn); border-color: var(--warn); }
+  .pill.skipped { color: var(--muted); border-style: dashed; }
   .empty { padding: 1.5rem; text-align: center; color: var(--muted); }
   code, .mono { font-family: ui-monospace, 'SFMono-Regular', Menlo, monospace; font-size: 0.9em; }
   .secret { background: #fff6d6; border: 1px solid #e0c040; padding: 0.6rem; border-radius: 0.4rem; word-break: break-all; }

@@ -12,6 +12,7 @@ import '../herald-notifications/herald-notifications.js';
 import '../herald-notification-detail/herald-notification-detail.js';
 import '../herald-subscribers/herald-subscribers.js';
 import '../herald-topics/herald-topics.js';
+import '../herald-categories/herald-categories.js';
 import '../herald-apps/herald-apps.js';
 import '../herald-queue/herald-queue.js';
 import '../herald-audit/herald-audit.js';
@@ -23,11 +24,21 @@ const PAGES = [
   ['notifications', 'Notifications'],
   ['subscribers', 'Subscribers'],
   ['topics', 'Topics'],
+  ['categories', 'Categories'],
   ['apps', 'Apps & keys'],
   ['queue', 'Queue'],
   ['audit', 'Audit log'],
   ['admins', 'Admins'],
 ] as const;
+
+/** A route argument as it was before encoding; nothing if it is not valid. */
+function decoded(arg: string | undefined): string | undefined {
+  try {
+    return arg ? decodeURIComponent(arg) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The dashboard shell: sign-in gate, navigation, hash routes, and the services every page uses. */
 @customElement('herald-app')
@@ -150,6 +161,8 @@ export class HeraldApp extends LitElement {
         return html`<herald-subscribers .subscriberId=${arg}></herald-subscribers>`;
       case 'topics':
         return html`<herald-topics .selection=${arg}></herald-topics>`;
+      case 'categories':
+        return html`<herald-categories .appId=${decoded(arg)}></herald-categories>`;
       case 'apps':
         return html`<herald-apps></herald-apps>`;
       case 'queue':

@@ -3,6 +3,7 @@ import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { ApiError, type Ok, timeAgo } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
+import { categoriesRoute } from '../herald-categories/herald-categories.js';
 
 type App = Ok<'/admin/api/apps'>[number];
 type Key = Ok<'/admin/api/apps/{appId}/keys'>[number];
@@ -161,7 +162,7 @@ export class HeraldApps extends HeraldElement {
     const keys = this.keys[app.id] ?? [];
     return html`<section class="card" data-app=${app.id}>
       <h2 style="margin-top:0">${app.name} <span class="muted mono">${app.id}</span></h2>
-      <p class="muted">${app.subscribers} subscribers · JWT secret ${app.secretRotatedAt ? `rotated ${timeAgo(app.secretRotatedAt)}` : 'never rotated'}
+      <p class="muted">${app.subscribers} subscribers · <a href=${categoriesRoute(app.id)}>Categories</a> · JWT secret ${app.secretRotatedAt ? `rotated ${timeAgo(app.secretRotatedAt)}` : 'never rotated'}
         ${this.canAct ? html` · <button type="button" class="secondary" @click=${() => this.rotate(app)}>Rotate JWT secret</button>` : nothing}</p>
       ${
         app.previousSecretValidUntil

@@ -5,6 +5,7 @@ import { ApiError, type Ok } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type App = Ok<'/admin/api/apps'>[number];
+type Categories = Ok<'/admin/api/apps/{appId}/categories'>;
 
 /**
  * Send a notification: to a user, several users, topics, or everyone in an app, with a popup
@@ -38,10 +39,21 @@ export class HeraldComposer extends HeraldElement {
   @state() accessor error: string | undefined;
   @state() accessor result: Ok<'/admin/api/notifications', 'post'> | undefined;
   @state() accessor busy = false;
+  /** The app picked; until then, the first. */
+  @state() accessor appId = '';
 
   private apps = new Task(this, {
     task: async (_args, { signal }) => this.api.get<App[]>('/admin/api/apps', signal),
     args: () => [],
+  });
+
+  /** The picked app's categories, for the optional `category` of the send. */
+  private categories = new Task(this, {
+    task: async ([appId], { signal }) =>
+      appId
+        ? (await this.api.get<Categories>(`/admin/api/apps/${encodeURIComponent(appId)}/categories`, signal)).categories
+        : [],
+    args: () => [this.appId || this.apps.value?.[0]?.id] as const,
   });
 
   private async submit(event: SubmitEvent): Promise<void> {
@@ -70,7 +82,7 @@ export class HeraldComposer extends HeraldElement {
       title: text('title'),
       priority: text('priority'),
     };
-    for (const k of ['body', 'icon', 'url']) if (text(k)) body[k] = text(k);
+    for (const k of ['body', 'icon', 'url', 'category']) if (text(k)) body[k] = text(k);
     if (text('ttl')) body.ttlSeconds = Number(text('ttl'));
     if (text('sendAt')) body.sendAt = new Date(text('sendAt')).toISOString();
     await this.send(body);
@@ -115,7 +127,9 @@ export class HeraldComposer extends HeraldElement {
       <div class="layout">
         <form class="card" @submit=${this.submit}>
           <label>App
-            <select name="appId" required>
+            <select name="appId" required @change=${(e: Event) => {
+              this.appId = (e.target as HTMLSelectElement).value;
+            }}>
               ${this.apps.render({
                 pending: () => html`<option>Loading…</option>`,
                 complete: (apps) => apps.map((a) => html`<option value=${a.id}>${a.name} (${a.id})</option>`),
@@ -144,6 +158,18 @@ export class HeraldComposer extends HeraldElement {
             <label>Icon URL <input name="icon" type="url" @input=${(e: InputEvent) => (this.draftIcon = (e.target as HTMLInputElement).value)} /></label>
             <label>Open on click <input name="url" type="url" placeholder="https://…" /></label>
           </div>
+          <label>Category <span class="muted">(optional: each user gets it as they chose for that category)</span>
+            <select name="category">
+              <option value="">None</option>
+              ${this.categories.render({
+                complete: (categories) =>
+                  categories.map(
+                    (c) =>
+                      html`<option value=${c.key}>${c.name} (${c.key}; ${c.required ? 'required, ' : ''}default ${c.defaultMode})</option>`,
+                  ),
+              })}
+            </select>
+          </label>
           <div class="row">
             <label>Priority <select name="priority"><option>normal</option><option>high</option><option>low</option></select></label>
             <label>Expires after (s) <input name="ttl" type="number" min="1" max="2592000" /></label>

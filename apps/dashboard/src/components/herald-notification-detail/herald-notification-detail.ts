@@ -104,6 +104,11 @@ export class HeraldNotificationDetail extends HeraldElement {
                 </div>`,
               )}
             </div>
+            ${
+              d.counts.skipped
+                ? html`<p class="muted" data-count="skipped">${d.counts.skipped} skipped: the recipient’s own preferences turned it off, so nothing was sent to them.</p>`
+                : nothing
+            }
             ${d.counts.expired || d.counts.cancelled || d.counts.failed ? html`<p class="muted">${d.counts.expired} expired · ${d.counts.cancelled} cancelled · ${d.counts.failed} failed</p>` : nothing}
             <h2>Recipients</h2>
             ${
@@ -113,7 +118,7 @@ export class HeraldNotificationDetail extends HeraldElement {
                     <thead><tr><th>User</th><th>Status</th><th>Queued</th><th>Delivered</th><th>Displayed</th><th>Clicked</th><th>Read</th></tr></thead>
                     <tbody>${recipients.items.map(
                       (r) => html`<tr data-user=${r.userId}>
-                        <td>${r.userId}</td><td><span class="pill ${r.status}">${r.status}</span></td>
+                        <td>${r.userId}</td><td><span class="pill ${r.status}">${r.status}</span>${r.status === 'skipped' && r.reason ? html`<div class="muted" data-reason>${r.reason}</div>` : nothing}</td>
                         <td>${timeAgo(r.queuedAt)}</td><td>${timeAgo(r.deliveredAt)}</td><td>${timeAgo(r.displayedAt)}</td>
                         <td>${timeAgo(r.clickedAt)}</td><td>${timeAgo(r.readAt)}</td>
                       </tr>`,

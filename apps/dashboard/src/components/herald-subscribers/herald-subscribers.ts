@@ -7,6 +7,23 @@ import { HeraldElement } from '../base/herald-element.js';
 
 type Sub = Ok<'/admin/api/subscribers'>['items'][number];
 type SubDetail = Ok<'/admin/api/subscribers/{id}'>;
+type Preferences = SubDetail['preferences'];
+
+/** A user's choices for categories or topics, as a table; or the sentence saying they made none. */
+function choices(title: string, modes: Record<string, string>, none: string) {
+  const entries = Object.entries(modes).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length
+    ? html`<table data-choices=${title.toLowerCase()}><thead><tr><th>${title}</th><th>Mode</th></tr></thead>
+        <tbody>${entries.map(([k, mode]) => html`<tr><td class="mono" style="overflow-wrap:anywhere">${k}</td><td><span class="pill">${mode}</span></td></tr>`)}</tbody></table>`
+    : html`<p class="muted" data-choices=${title.toLowerCase()}>${none}</p>`;
+}
+
+/** "22:00 to 07:00 (the next day), Europe/Paris: …", or "none". */
+function quietHours(q: Preferences['quietHours']): string {
+  if (!q) return 'none';
+  const overnight = q.end < q.start ? ' (the next day)' : '';
+  return `${q.start} to ${q.end}${overnight}, ${q.timeZone}: what would pop up goes to the inbox silently`;
+}
 
 /** Subscribers: search, who is online (live), and one user's inbox and delivery history. */
 @customElement('herald-subscribers')
@@ -96,6 +113,13 @@ export class HeraldSubscribers extends HeraldElement {
             ? html`<h1>${s.userId}</h1>
                 <p><span class="pill ${this.isOnline(s) ? 'online' : ''}">${this.isOnline(s) ? 'online' : 'offline'}</span>
                   <span class="muted">· app ${s.appId} · ${s.unread} unread · last seen ${timeAgo(s.lastSeenAt)}</span></p>
+                <h2>Preferences</h2>
+                <section class="card" aria-label="Preferences" data-preferences>
+                  <p class="muted" style="margin-top:0">The user’s own choices, made from your app’s pages; a category or topic not listed follows its default.</p>
+                  <p data-quiet-hours><b>Quiet hours:</b> ${quietHours(s.preferences.quietHours)}</p>
+                  <div class="table-wrap">${choices('Category', s.preferences.categories, 'No choice for any category: each follows its default mode.')}</div>
+                  <div class="table-wrap" style="margin-top:1rem">${choices('Topic', s.preferences.topics, 'No choice for any topic: each follows its default (popup).')}</div>
+                </section>
                 <h2>Inbox</h2>
                 ${
                   s.inbox.length
