@@ -266,6 +266,14 @@ describe('the inbox widget’s preferences', () => {
     await offers.selectOption('inbox');
     await expect.poll(() => status.textContent()).toBe('Saved.');
     expect(await status.getAttribute('data-error')).toBeNull();
+
+    // Quiet hours without an end are not sent: the status says what is missing.
+    await quiet.check();
+    await expect.poll(() => status.textContent()).toBe('Saved.');
+    const sent = (await asked(page, 'preferences:set')).length;
+    await inbox(page).getByLabel('to', { exact: true }).fill('');
+    await expect.poll(() => status.textContent()).toBe('Choose when quiet hours start and end.');
+    expect(await asked(page, 'preferences:set')).toHaveLength(sent);
     await page.context().close();
   });
 

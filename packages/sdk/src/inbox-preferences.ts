@@ -185,7 +185,12 @@ export class PreferencesPanel {
       enable();
       if (!on.checked) return void this._save({ quietHours: null });
       if (!start.value || !end.value) return this._say('Choose when quiet hours start and end.', true);
-      const quietHours: QuietHours = { start: start.value, end: end.value, timeZone: zone.value };
+      // (A time input may say seconds, `HH:MM:SS`; the contract takes `HH:MM`.)
+      const quietHours: QuietHours = {
+        start: start.value.slice(0, 5),
+        end: end.value.slice(0, 5),
+        timeZone: zone.value,
+      };
       void this._save({ quietHours });
     };
     for (const c of [on, ...controls]) c.addEventListener('change', save);
