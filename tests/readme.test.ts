@@ -1,11 +1,13 @@
 /**
  * The README's snippets, run as a newcomer pastes them: the curl send, the two-file integrator
- * (a page embedding sdk.js and its backend handing out tokens) in real Chromium, and the plain
- * Socket.IO client of the protocol section. Only Herald's address and the example's port are
+ * (a page embedding sdk.js and its backend handing out tokens) in real Chromium, the page's
+ * preferences calls, and the plain Socket.IO client of the protocol section. Only Herald's address and the example's port are
  * swapped for the test's own; everything else is the README's text.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -206,6 +208,51 @@ describe('README snippets, as pasted', () => {
       'live: Live topic',
     ]);
     client.kill();
+  });
+
+  it('the preferences snippet reads what its comments say, and leaves the choices it names', async () => {
+    const userId = `prefs-${uid()}`;
+    const promotions = await api(herald.url, '/v1/categories/promotions', {
+      method: 'PUT',
+      key: API_KEY,
+      body: { name: 'Promotions', defaultMode: 'inbox' },
+    });
+    expect(promotions.status).toBe(200);
+    const before = { categories: { promotions: 'off' }, topics: { news: 'inbox' }, quietHours: null };
+    const chosen = await api(herald.url, `/v1/users/${userId}/preferences`, {
+      method: 'PATCH',
+      key: API_KEY,
+      body: before,
+    });
+    expect(chosen.body).toEqual(before);
+    const { body } = await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId } });
+
+    // A page of another origin, served from this machine (as the integrator's page above).
+    const html = `<!doctype html><script src="${herald.url}/sdk.js"></script><script>Herald.init({ url: '${herald.url}', token: '${body.token}' });</script>`;
+    const site = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
+    await page.waitForFunction(() => (window as unknown as { Herald: { state: string } }).Herald.state === 'connected');
+    const read = await page.evaluate(
+      `(async () => {\n${snippet('sdk-preferences')}\nreturn { preferences, categories };\n})()`,
+    );
+    expect(read).toEqual({
+      preferences: before,
+      // Other tests' categories too: the snippet's comment shows one and "…".
+      categories: expect.arrayContaining([
+        { key: 'promotions', name: 'Promotions', description: null, defaultMode: 'inbox', required: false },
+      ]),
+    });
+    const after = await api(herald.url, `/v1/users/${userId}/preferences`, { key: API_KEY });
+    expect(after.body).toEqual({
+      categories: { promotions: 'inbox' },
+      topics: {},
+      quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Paris' },
+    });
+    await context.close();
+    site.close();
   });
 
   it('states the sizes of the sdk.js and inbox widget that the build ships (within 0.3 KB)', () => {

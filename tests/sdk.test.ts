@@ -201,6 +201,72 @@ describe('browser SDK', () => {
     await ctx.close();
   });
 
+  it('chooses preferences in the inbox widget: the server keeps each change, refuses "off" to a required category with its code, and a send the user turned off never reaches the page', async () => {
+    const user = `prefs-${uid()}`;
+    const billing = `billing-${uid()}`;
+    const offers = `offers-${uid()}`;
+    const topic = `launches-${uid()}`;
+    const put = (key: string, body: object) =>
+      api(herald.url, `/v1/categories/${key}`, { method: 'PUT', key: API_KEY, body });
+    expect(
+      (await put(billing, { name: 'Billing', description: 'Invoices', defaultMode: 'popup', required: true })).status,
+    ).toBe(200);
+    expect((await put(offers, { name: 'Offers', defaultMode: 'inbox' })).status).toBe(200);
+    const joined = await api(herald.url, `/v1/topics/${topic}/subscribers`, {
+      method: 'PUT',
+      key: API_KEY,
+      body: { userIds: [user] },
+    });
+    expect(joined.status).toBe(200);
+    const ctx = await context('granted');
+    const { page, consoleErrors } = await open(ctx, `user=${user}&inbox`);
+    const inbox = page.locator('herald-inbox');
+    await inbox.locator('[part~=bell]').click();
+    await inbox.getByRole('button', { name: 'Preferences' }).click();
+    const status = inbox.getByRole('status');
+
+    const required = inbox.getByLabel('Billing');
+    await required.waitFor();
+    expect(await required.locator('option[value=off]').isDisabled()).toBe(true);
+    expect(await inbox.getByLabel('Offers').inputValue()).toBe('inbox'); // the category's default
+    await inbox.getByLabel('Offers').selectOption('off');
+    await expect.poll(() => status.textContent()).toBe('Saved.');
+    await inbox.getByLabel(topic).selectOption('inbox');
+    await expect.poll(() => status.textContent()).toBe('Saved.');
+    await inbox.getByLabel('Pause popups').check();
+    await expect.poll(() => status.textContent()).toBe('Saved.');
+    const timeZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const kept = await api(herald.url, `/v1/users/${user}/preferences`, { key: API_KEY });
+    expect(kept.body).toEqual({
+      categories: { [offers]: 'off' },
+      topics: { [topic]: 'inbox' },
+      quietHours: { start: '22:00', end: '07:00', timeZone },
+    });
+
+    // The same calls from the page: refusals carry the server's codes.
+    const refusals = await page.evaluate(
+      async ([req, unknown]) => {
+        const H = (window as unknown as { Herald: { preferences: { set(p: object): Promise<unknown> } } }).Herald;
+        const code = (p: object) =>
+          H.preferences.set(p).then(
+            () => 'accepted',
+            (e: { code?: string }) => e.code,
+          );
+        return [await code({ categories: { [req]: 'off' } }), await code({ categories: { [unknown]: 'off' } })];
+      },
+      [billing, `nope-${uid()}`],
+    );
+    expect(refusals).toEqual(['HERALD_ERR_CATEGORY_REQUIRED', 'HERALD_ERR_CATEGORY_NOT_FOUND']);
+
+    // Turned off: a send in that category never reaches the page; the next one does.
+    expect((await sendTo(user, 'An offer', { category: offers })).status).toBe(202);
+    const bill = await sendTo(user, 'Your invoice', { category: billing });
+    await page.waitForFunction((id) => (window as unknown as W).received.some((n) => n.id === id), bill.body.id);
+    expect(await page.evaluate(() => (window as unknown as W).received.map((n) => n.id))).toEqual([bill.body.id]);
+    expect(consoleErrors).toEqual([]);
+    await ctx.close();
+  });
+
   it('pages the inbox with "Load more", hides it at the end, and keeps the panel on screen with the bell at the left edge', async () => {
     for (let i = 0; i < 25; i++) expect((await sendTo('zoe', `Older ${i}`)).status).toBe(202);
     const ctx = await context('granted');

@@ -5,7 +5,7 @@
  *   button.onclick = () => Herald.requestPermission()
  *   Herald.on('notification', (n) => …)
  */
-import { HeraldClient, type HeraldEvents, type HeraldOptions } from './client.js';
+import { HeraldClient, type HeraldEvents, type HeraldOptions, type HeraldPreferences } from './client.js';
 import { DisconnectCode } from './codes.js';
 import { type SoftPromptOptions, type SoftPromptResult, showSoftPrompt } from './soft-prompt.js';
 
@@ -39,6 +39,12 @@ function initialized(): HeraldClient {
   if (!client) throw new Error('Call Herald.init({ token }) first.');
   return client;
 }
+
+/** This user's preferences and the app's categories (see the client's `preferences`). */
+const preferences: HeraldPreferences = {
+  get: async () => initialized().preferences.get(),
+  set: async (patch) => initialized().preferences.set(patch),
+};
 
 const Herald = {
   version: __VERSION__,
@@ -97,6 +103,7 @@ const Herald = {
   async topics(): Promise<string[]> {
     return initialized().topics();
   },
+  preferences,
   get client(): HeraldClient | undefined {
     return client;
   },

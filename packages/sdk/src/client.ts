@@ -2,6 +2,8 @@ import {
   ClientEvent,
   type InboxListRequest,
   type InboxPage,
+  type PreferencesPatch,
+  type PreferencesReply,
   ServerEvent,
   type TopicReply,
   type TopicsReply,
@@ -13,9 +15,16 @@ import { Emitter } from './emitter.js';
 import { Popups } from './popups.js';
 import { SeenIds } from './seen.js';
 import { SafeStore } from './storage.js';
-import type { Emit, HeraldEvents, HeraldOptions } from './types.js';
+import type { Emit, HeraldEvents, HeraldOptions, HeraldPreferences, PreferencesState } from './types.js';
 
-export type { HeraldEvents, HeraldOptions, NotificationContext, TokenSource } from './types.js';
+export type {
+  HeraldEvents,
+  HeraldOptions,
+  HeraldPreferences,
+  NotificationContext,
+  PreferencesState,
+  TokenSource,
+} from './types.js';
 
 /**
  * The Herald browser client: one Socket.IO connection authenticated by a user JWT (connection.ts);
@@ -146,6 +155,21 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   /** The topics this user is in, whoever subscribed them. */
   async topics(): Promise<string[]> {
     return (await this._conn.request<TopicsReply>(ClientEvent.Topics, {})).topics;
+  }
+
+  /**
+   * This user's preferences and the app's categories: `get()`, and `set(patch)`, which changes
+   * only the keys the patch names (`null` forgets a choice). Both resolve with everything as it is
+   * now; a refusal rejects with its `code` (e.g. `HERALD_ERR_CATEGORY_REQUIRED`).
+   */
+  readonly preferences: HeraldPreferences = {
+    get: () => this._preferences(ClientEvent.PreferencesGet, {}),
+    set: (patch) => this._preferences(ClientEvent.PreferencesSet, patch),
+  };
+
+  private async _preferences(event: string, payload: PreferencesPatch): Promise<PreferencesState> {
+    const { preferences, categories } = await this._conn.request<PreferencesReply>(event, payload);
+    return { preferences, categories };
   }
 
   /** Connects again after `disconnect()` or a refusal the client stopped at. */

@@ -1,10 +1,20 @@
 /** Herald browser SDK, ESM entry for bundlers. The script-tag build is browser.ts. */
-export type { NotificationPayload, Priority } from '@herald/protocol';
+export type {
+  Category,
+  DeliveryMode,
+  NotificationPayload,
+  Preferences,
+  PreferencesPatch,
+  Priority,
+  QuietHours,
+} from '@herald/protocol';
 export {
   HeraldClient,
   type HeraldEvents,
   type HeraldOptions,
+  type HeraldPreferences,
   type NotificationContext,
+  type PreferencesState,
   type TokenSource,
 } from './client.js';
 export { DisconnectCode, type State, type StateContext } from './codes.js';

@@ -1,4 +1,4 @@
-import type { InboxReadEvent, NotificationPayload } from '@herald/protocol';
+import type { Category, InboxReadEvent, NotificationPayload, Preferences, PreferencesPatch } from '@herald/protocol';
 import type { io } from 'socket.io-client';
 import type { StateContext } from './codes.js';
 
@@ -62,3 +62,18 @@ export type Emit = <K extends keyof HeraldEvents>(event: K, ...args: Parameters<
 
 /** A request to the server over the socket, answered with `{ ok: true, … }` or a coded refusal. */
 export type Request = <T>(event: string, payload: unknown) => Promise<T>;
+
+/** What `preferences.get()` and `preferences.set()` resolve with. */
+export interface PreferencesState {
+  /** This user's choices: a mode per category and per topic, and quiet hours. */
+  preferences: Preferences;
+  /** The app's categories, in key order. */
+  categories: Category[];
+}
+
+/** `client.preferences` (and `Herald.preferences` on the script tag). */
+export interface HeraldPreferences {
+  get(): Promise<PreferencesState>;
+  /** Changes the keys the patch names (`null` forgets a choice: the default applies again). */
+  set(patch: PreferencesPatch): Promise<PreferencesState>;
+}
