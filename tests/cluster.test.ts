@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdkUser, type TestUser, tally } from './support/clients.js';
+import { type ProtocolDevice, protocolDevice, sdkUser, streamTally, type TestUser, tally } from './support/clients.js';
 import {
   api,
   createSchema,
@@ -19,6 +19,7 @@ import {
   freePort,
   type HeraldProcess,
   MAIN,
+  query,
   REDIS_URL,
   ROOT,
   startHerald,
@@ -36,12 +37,16 @@ let haproxy: ChildProcess;
 let lb = '';
 let ports: number[] = [];
 const users: TestUser[] = [];
+const devices: ProtocolDevice[] = [];
 
 const env = () => ({
   DATABASE_URL: schema.url,
   HERALD_API_KEY: API_KEY,
   HERALD_QUEUE_PREFIX: queuePrefix,
   HERALD_DATA_DIR: data.path,
+  // A send a dying node stored without queueing its job goes out with the next sweep: soon, here.
+  HERALD_SWEEP_INTERVAL_MS: '1000',
+  HERALD_REQUEUE_AFTER_MS: '3000',
 });
 const startNode = async (port: number) =>
   startHerald({ env: { ...env(), PORT: String(port) }, args: ['--role', 'api'] });
@@ -72,6 +77,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const u of users) u.close();
+  for (const d of devices) d.close();
   haproxy?.kill('SIGKILL');
   for (const n of nodes) await n.stop('SIGKILL');
   await worker?.stop();
@@ -176,10 +182,41 @@ describe('two nodes behind HAProxy', () => {
     socket.disconnect();
   });
 
-  it('moves the clients of a killed node to the other one, which catches them up', async () => {
+  it('moves the clients of a killed node to the other one, which catches them up, in the middle of a burst of topic sends', async () => {
+    // Half the users in a topic, and devices following the protocol (no SDK) in it and out of it.
+    const topic = `cl-burst-${uid()}`;
+    const sdkMembers = users.slice(20);
+    const deviceNames = Array.from({ length: 8 }, (_, i) => `${topic}-${i}`);
+    const joined = await api(lb, `/v1/topics/${topic}/subscribers`, {
+      key: API_KEY,
+      method: 'PUT',
+      body: { userIds: [...sdkMembers.map((u) => u.userId), ...deviceNames.slice(0, 6)] },
+    });
+    expect(joined.status).toBe(200);
+    devices.push(...(await Promise.all(deviceNames.map((name) => protocolDevice(lb, API_KEY, name)))));
+    await Promise.all(devices.map((d) => d.synced()));
+    const members = devices.slice(0, 6);
+    // Sent through HAProxy as an integrator would: a request the dying node took is answered 502,
+    // and retried with its idempotency key (it may or may not have been stored).
+    const topicSends: string[] = [];
+    let bursting = true;
+    const burst = (async () => {
+      for (let i = 0; bursting; i++) {
+        const body = { to: { topic }, title: `burst #${i}`, idempotencyKey: `${topic}-${i}` };
+        const res = await eventually(async () => {
+          const r = await api<{ id: string }>(lb, '/v1/notifications', { key: API_KEY, body }).catch(() => undefined);
+          return r && (r.status === 202 || r.status === 200) ? r : undefined;
+        }, 10_000);
+        topicSends.push(res.body.id);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    await eventually(() => topicSends.length >= 10);
+
     const ids: string[] = [];
     nodes[0]?.child.kill('SIGKILL');
     await nodes[0]?.exited;
+    const topicSendsAtKill = topicSends.length;
     // While they reconnect: a broadcast and one personal notification each.
     const broadcast = await api<{ id: string }>(lb, '/v1/notifications', {
       key: API_KEY,
@@ -192,17 +229,56 @@ describe('two nodes behind HAProxy', () => {
       body: { notifications: users.map((u) => ({ to: { userId: u.userId }, title: `Just for ${u.userId}` })) },
     });
     const mine = new Map(users.map((u, i) => [u.userId, personal.body.results[i]?.id ?? '']));
-    const expected = (u: TestUser) => [...ids, mine.get(u.userId) ?? ''];
+    const counts = await eventually(async () => {
+      const c = await socketsPerNode();
+      return c.length === 1 && c[0] === users.length + devices.length ? c : undefined;
+    });
+    expect(counts).toEqual([users.length + devices.length]);
+    bursting = false;
+    await burst;
+
+    const expected = (u: TestUser) => [...ids, mine.get(u.userId) ?? '', ...(sdkMembers.includes(u) ? topicSends : [])];
     await eventually(() => users.every((u) => expected(u).every((id) => u.received.some((n) => n.id === id))), 30_000);
     const numbers = tally(users, expected);
     console.log(
       `[cluster] after killing a node: sent=${numbers.sent}, delivered=${numbers.delivered}, duplicates=${numbers.duplicates}, lost=${numbers.lost}`,
     );
     expect(numbers).toMatchObject({ duplicates: 0, lost: 0 });
-    const counts = await eventually(async () => {
-      const c = await socketsPerNode();
-      return c.length === 1 && c[0] === 40 ? c : undefined;
+    // No SDK user outside the topic got any of it.
+    expect(users.filter((u) => !sdkMembers.includes(u) && u.received.some((n) => topicSends.includes(n.id)))).toEqual(
+      [],
+    );
+
+    // The devices: the broadcast, and the topic sends for the members; each once, nothing else.
+    const theirs = (d: ProtocolDevice) => [...ids, ...(members.includes(d) ? topicSends : [])];
+    await eventually(
+      () => devices.every((d) => theirs(d).every((id) => d.arrivals.some((a) => a.id === id))),
+      20_000,
+    ).catch(async (error) => {
+      const missing = [
+        ...new Set(devices.flatMap((d) => theirs(d).filter((id) => !d.arrivals.some((a) => a.id === id)))),
+      ];
+      const rows = await query(
+        schema.url,
+        `SELECT n.id, n.status, n.created_at, n.dispatched_at, e.seq FROM notifications n
+           LEFT JOIN stream_entries e ON e.notification_id = n.id WHERE n.id = ANY($1::uuid[])`,
+        [missing],
+      );
+      console.log(streamTally(devices, theirs), rows, JSON.stringify(devices.map((d) => [d.userId, d.handshakes])));
+      throw error;
     });
-    expect(counts).toEqual([40]);
+    await new Promise((r) => setTimeout(r, 500));
+    const streamed = streamTally(devices, theirs);
+    console.log(
+      `[cluster] topic burst across the kill: topicSends=${topicSends.length}, atKill=${topicSendsAtKill}, ${Object.entries(
+        streamed,
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
+    expect(topicSends.length).toBeGreaterThan(topicSendsAtKill);
+    expect(new Set(topicSends).size).toBe(topicSends.length);
+    expect(streamed).toMatchObject({ lost: 0, unexpected: 0, pastCursor: 0, seamCopies: 0 });
+    expect(devices.filter((d) => d.handshakes.length > 1).length).toBeGreaterThan(0);
   });
 });

@@ -8,7 +8,17 @@ import http from 'node:http';
 import net from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { api, dropQueuePrefix, type HeraldProcess, startHerald, tempDir, uid } from './support/herald.js';
+import { protocolDevice, streamTally } from './support/clients.js';
+import {
+  api,
+  dropQueuePrefix,
+  eventually,
+  freePort,
+  type HeraldProcess,
+  startHerald,
+  tempDir,
+  uid,
+} from './support/herald.js';
 
 const data = tempDir();
 const queuePrefix = `{herald-e2e-${uid()}}`;
@@ -145,14 +155,64 @@ describe('stopping Herald with everything connected', () => {
     expect((await api(herald.url, '/readyz')).status).toBe(200);
   });
 
-  it('starts again on the same data directory after kill -9, and delivers', { timeout: 180_000 }, async () => {
-    herald = await startHerald({ env, timeoutMs: 150_000 });
-    await connectEverything(herald.url);
+  it('starts again on the same data directory after kill -9 in the middle of topic sends, and delivers', {
+    timeout: 180_000,
+  }, async () => {
+    // On one port throughout, so that open devices reconnect to the restarted process by themselves.
+    const port = String(await freePort());
+    herald = await startHerald({ env: { ...env, PORT: port }, timeoutMs: 150_000 });
+    const before = herald.url;
+    await connectEverything(before);
+    // A topic with a device following the protocol in it, and one of a user not in it.
+    const joined = await api(before, '/v1/topics/crew/subscribers', {
+      key: API_KEY,
+      method: 'PUT',
+      body: { userIds: ['crew-0', 'crew-late'] },
+    });
+    expect(joined.status).toBe(200);
+    const [member, outsider] = await Promise.all(['crew-0', 'outsider'].map((u) => protocolDevice(before, API_KEY, u)));
+    if (!member || !outsider) throw new Error('no devices');
+    open.push(member, outsider);
+    await Promise.all([member.synced(), outsider.synced()]);
+    const topicSends: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await api<{ id: string }>(before, '/v1/notifications', {
+        key: API_KEY,
+        body: { to: { topic: 'crew' }, title: `crew #${i}` },
+      });
+      expect(res.status).toBe(202);
+      topicSends.push(res.body.id);
+    }
+    // Killed as soon as it accepted a burst: its jobs are queued or in hand.
+    const batch = await api<{ results: Array<{ id: string }> }>(before, '/v1/notifications/batch', {
+      key: API_KEY,
+      body: { notifications: Array.from({ length: 20 }, (_, i) => ({ to: { topic: 'crew' }, title: `burst #${i}` })) },
+    });
     expect(await herald.stop('SIGKILL')).toBeNull();
+    expect(batch.status).toBe(202);
+    topicSends.push(...batch.body.results.map((r) => r.id));
 
-    herald = await startHerald({ env, timeoutMs: 150_000 });
+    herald = await startHerald({ env: { ...env, PORT: port }, timeoutMs: 150_000 });
     expect(herald.output()).not.toMatch(/Another Herald process/);
     const base = herald.url;
+    // A member's first device, connecting after the restart.
+    const late = await protocolDevice(base, API_KEY, 'crew-late');
+    open.push(late);
+    const after = await api<{ id: string }>(base, '/v1/notifications', {
+      key: API_KEY,
+      body: { to: { topic: 'crew' }, title: 'crew after kill -9' },
+    });
+    expect(after.status).toBe(202);
+    topicSends.push(after.body.id);
+    const theirs = (d: { userId: string }) => (d.userId === 'outsider' ? [] : topicSends);
+    const crew = [member, late, outsider];
+    await eventually(() => crew.every((d) => theirs(d).every((id) => d.arrivals.some((a) => a.id === id))), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const streamed = streamTally(crew, theirs);
+    console.log(`[shutdown] topic sends across kill -9: ${JSON.stringify(streamed)}`);
+    expect(member.handshakes.length).toBeGreaterThan(1);
+    expect(streamed).toMatchObject({ sent: 52, lost: 0, unexpected: 0, pastCursor: 0, seamCopies: 0 });
+
     const socket = await connected(
       io(base, { forceNew: true, transports: ['websocket'], auth: { token: await userToken(base, 'after-kill') } }),
     );
