@@ -8,6 +8,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedisServer } from '@herald/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CursorRule,
@@ -468,6 +469,60 @@ describe('delivery guarantees under faults', () => {
     report('Redis restart mid-stream (topic, protocol devices)', streamed);
     expect(topicSends.length).toBeGreaterThan(50);
     expect(streamed).toMatchObject({ lost: 0, unexpected: 0, pastCursor: 0, seamCopies: 0, onlyAtReconnect: 0 });
+  });
+
+  // A gateway whose deliveries subscription comes back (Redis cut it off, as it does a slow
+  // pub/sub client, or restarted) sends its open sockets what was published meanwhile: what is
+  // still queued for its users (`resendQueued`) and the topic sends and broadcasts no device of
+  // theirs received since their catch-up (gateway/resend-streams.ts).
+  it('topic sends published while Redis cut a node’s deliveries subscription off reach its open devices once it is back', async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const d = await deployment({ REDIS_URL: redis.url });
+    const apiNode = await d.start('api');
+    await d.start('worker');
+    const topic = await topicAudience(apiNode.url, 'cut-topic', 6, 0);
+    const burst = topicBurst(() => apiNode.url, 'cut-topic', 10);
+    // Personal sends in the same window, for comparison: those are re-sent.
+    const personal: string[] = [];
+    let sendingPersonal = true;
+    const personalLoop = (async () => {
+      while (sendingPersonal) {
+        const res = await send(apiNode.url, { to: { userId: 'cut-topic-0' }, title: 'personal' });
+        expect(res.status).toBe(202);
+        personal.push(res.body.id);
+        await sleep(10);
+      }
+    })();
+    await sleep(300);
+    const cut = () => {
+      const list = execFileSync('redis-cli', ['-p', String(redis.port), 'CLIENT', 'LIST', 'TYPE', 'pubsub']).toString();
+      for (const line of list.split('\n').filter((l) => l.includes('name=herald:gateway:deliveries:'))) {
+        const id = /\bid=(\d+)/.exec(line)?.[1] ?? '';
+        execFileSync('redis-cli', ['-p', String(redis.port), 'CLIENT', 'KILL', 'ID', id]);
+      }
+    };
+    const atFirstCut = burst.accepted.length;
+    for (let i = 0; i < 5; i++) {
+      cut();
+      await sleep(100);
+    }
+    const atLastCut = burst.accepted.length;
+    await sleep(300);
+    const ids = await burst.stop();
+    sendingPersonal = false;
+    await personalLoop;
+    const dev0 = topic.members[0] as ProtocolDevice;
+    await eventually(() => personal.every((id) => dev0.arrivals.some((a) => a.id === id)), 10_000);
+    const theirs = (device: ProtocolDevice) => (device === dev0 ? [...ids, ...personal] : ids);
+    await allArrived(topic.members, theirs, 10_000).catch(() => {});
+    const numbers = streamTally(topic.members, theirs);
+    const missing = ids.map((id, i) => (dev0.arrivals.some((a) => a.id === id) ? -1 : i)).filter((i) => i >= 0);
+    console.log(
+      `[guarantees] topic sends #${atFirstCut}..#${atLastCut} went out while the subscription was being cut; ${dev0.userId} misses #${missing}`,
+    );
+    report('deliveries subscription cut off', numbers);
+    expect(numbers).toMatchObject({ lost: 0, unexpected: 0 });
   });
 
   it('a client that drops between receiving and acking gets it again on reconnect, and shows it once', async () => {
