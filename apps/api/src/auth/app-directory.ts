@@ -54,6 +54,30 @@ export class AppDirectory {
   async get(appId: string): Promise<CachedApp | undefined> {
     const hit = this.cache.get(appId);
     if (hit && hit.expiresAt > Date.now()) return hit;
+    return this.load(appId);
+  }
+
+  /**
+   * Reads an app, once at a time per app: callers meanwhile share the read under way (the delivery
+   * path peeks per socket, and must not start a query each). A read started before an
+   * invalidation is not shared after it, and does not overwrite what a later read cached.
+   */
+  private load(appId: string): Promise<CachedApp | undefined> {
+    const under = this.loading.get(appId);
+    if (under) return under;
+    const generation = this.generation;
+    const loading = this.read(appId, generation).finally(() => {
+      if (this.loading.get(appId) === loading) this.loading.delete(appId);
+    });
+    this.loading.set(appId, loading);
+    return loading;
+  }
+
+  private readonly loading = new Map<string, Promise<CachedApp | undefined>>();
+  /** Moves on at every invalidation: a read that started before one does not cache what it read. */
+  private generation = 0;
+
+  private async read(appId: string, generation: number): Promise<CachedApp | undefined> {
     const app = await this.prisma.app.findUnique({
       where: { id: appId },
       select: {
@@ -68,6 +92,7 @@ export class AppDirectory {
         categories: { select: { key: true, defaultMode: true, required: true } },
       },
     });
+    if (generation !== this.generation) return this.load(appId);
     if (!app) {
       this.cache.delete(appId);
       this.stale.delete(appId);
@@ -101,7 +126,7 @@ export class AppDirectory {
    */
   peek(appId: string): CachedApp | undefined {
     const hit = this.cache.get(appId) ?? this.stale.get(appId);
-    if (!hit || hit.expiresAt <= Date.now()) void this.get(appId).catch(() => {});
+    if (!hit || hit.expiresAt <= Date.now()) void this.load(appId).catch(() => {});
     return hit;
   }
 
@@ -124,9 +149,11 @@ export class AppDirectory {
   private drop(appId: string): void {
     const entry = this.cache.get(appId);
     this.cache.delete(appId);
+    this.generation++;
+    this.loading.delete(appId);
     if (entry) {
       this.stale.set(appId, entry);
-      void this.get(appId).catch(() => {});
+      void this.load(appId).catch(() => {});
     }
   }
 }

@@ -85,10 +85,22 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
+/** The mode a notification on its way to a socket takes for its user now: `modeOf`, and a popup inside quiet hours goes to the inbox. */
+export function modeNow(
+  stored: StoredPreferences,
+  category: string | null | undefined,
+  rule: CategoryRule | undefined,
+  topic: string | null | undefined,
+  now = Date.now(),
+): DeliveryMode {
+  const mode = modeOf(stored, category, rule, topic);
+  return mode === 'popup' && inQuietHours(stored?.quietHours, now) ? 'inbox' : mode;
+}
+
 /**
  * Whether a notification that is on its way to a socket should skip the popup (go to the inbox
- * silently) for this user: their mode for it is `inbox`, or `off` (they turned it off after it was
- * written for them), or it would pop up inside their quiet hours.
+ * silently) for this user: their mode for it now is `inbox`, or `off` (they turned it off after it
+ * was written for them).
  */
 export function silencedFor(
   stored: StoredPreferences,
@@ -97,8 +109,7 @@ export function silencedFor(
   now = Date.now(),
 ): boolean {
   const category = packet.category;
-  const mode = modeOf(stored, category, category ? rules?.get(category) : undefined, packet.stream?.name);
-  return mode !== 'popup' || inQuietHours(stored?.quietHours, now);
+  return modeNow(stored, category, category ? rules?.get(category) : undefined, packet.stream?.name, now) !== 'popup';
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { CatchUpState, Emitter } from '../gateway/types.js';
 import type { Sql } from '../platform/db/database.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
-import { type CategoryRules, inQuietHours, modeOf, type StoredPreferences, silencedFor } from './preferences.js';
+import { type CategoryRules, modeNow, type StoredPreferences, silencedFor } from './preferences.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { PENDING } from './status.js';
 
@@ -182,10 +182,9 @@ export function localDelivery(
         const subscriberId = socket?.data.subscriberId;
         if (!socket || !subscriberId || !isFor(socket, stream, audience, payload.createdAt)) continue;
         reached.add(id);
-        const prefs = socket.data.preferences;
-        const mode = modeOf(prefs, payload.category, rule, stream);
+        const mode = modeNow(socket.data.preferences, payload.category, rule, stream, at);
         if (mode === 'off') continue;
-        const silent = packet.silent || mode === 'inbox' || inQuietHours(prefs?.quietHours, at);
+        const silent = packet.silent || mode === 'inbox';
         const catchUp = socket.data.catchUp;
         if (catchUp?.held) hold(socket, catchUp.held, [{ ...packet, silent }, subscriberId]);
         else if (!catchUp || seq > (catchUp.streams[stream] ?? 0)) (silent ? quiet : now).push(socket);
