@@ -27,7 +27,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     scenarios: { type: 'string', default: 'idle,stream,broadcast,topic,burst,reconnect' },
-    targets: { type: 'string', default: 'herald,socketio,ws' },
+    targets: { type: 'string', default: 'herald,socketio,socketio-acks,ws' },
     /** Scenarios also run on two nodes (Herald and bare Socket.IO on the sharded Redis adapter); '' for none. */
     cluster: { type: 'string', default: 'stream,burst' },
     out: { type: 'string', default: 'docs/benchmarks.md' },
@@ -171,7 +171,7 @@ async function startTargets() {
   await pool.end();
   const servers = {};
   const node = (script, env = {}) =>
-    startServer(process.execPath, [join(ROOT, 'bench/baselines', script)], env, /listening (\d+)/);
+    startServer(process.execPath, [...profiling, join(ROOT, 'bench/baselines', script)], env, /listening (\d+)/);
   if (targets.includes('herald')) {
     const env = { ...heraldEnv(schema, queuePrefix, 'bench'), HERALD_ADAPTER: 'none' };
     servers.herald = target(
@@ -181,6 +181,9 @@ async function startTargets() {
     );
   }
   if (targets.includes('socketio')) servers.socketio = target('socketio', [await node('socketio-server.mjs')]);
+  if (targets.includes('socketio-acks')) {
+    servers['socketio-acks'] = target('socketio', [await node('socketio-server.mjs', { BENCH_ACKS: '1' })]);
+  }
   if (targets.includes('ws')) servers.ws = target('ws', [await node('ws-server.mjs')]);
   if (clusterTargets.includes('herald-2')) {
     const env = { ...heraldEnv(clusterSchema, clusterPrefix, 'bench-cluster'), HERALD_ADAPTER: 'sharded' };

@@ -3,10 +3,12 @@
  * and both baselines, the two-node topologies, the report, the raw figures and the chart. Its
  * figures mean nothing; that the harness runs and counts correctly does.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POSTGRES_URL, REDIS_URL, ROOT, tempDir } from './support/herald.js';
 
@@ -24,7 +26,7 @@ interface Flow {
 }
 
 describe('npm run bench', () => {
-  it('runs every scenario against Herald, bare Socket.IO and raw ws, one and two nodes, and writes the report', async () => {
+  it('runs every scenario against Herald, bare Socket.IO (with and without acks) and raw ws, one and two nodes, and writes the report', async () => {
     const report = join(out.path, 'benchmarks.md');
     await run(process.execPath, [join(ROOT, 'bench/run.mjs'), '--smoke', '--out', report], {
       cwd: ROOT,
@@ -53,9 +55,16 @@ describe('npm run bench', () => {
     const { results } = JSON.parse(readFileSync(join(out.path, 'benchmarks.json'), 'utf8')) as {
       results: Record<string, Record<string, Flow & Record<string, number>>>;
     };
-    expect(Object.keys(results.stream ?? {})).toEqual(['herald', 'socketio', 'ws', 'herald-2', 'socketio-2']);
-    expect(Object.keys(results.burst ?? {})).toEqual(['herald', 'socketio', 'ws', 'herald-2', 'socketio-2']);
-    expect(Object.keys(results.broadcast ?? {})).toEqual(['herald', 'socketio', 'ws']);
+    const all = ['herald', 'socketio', 'socketio-acks', 'ws'];
+    expect(Object.keys(results.stream ?? {})).toEqual([...all, 'herald-2', 'socketio-2']);
+    expect(Object.keys(results.burst ?? {})).toEqual([...all, 'herald-2', 'socketio-2']);
+    expect(Object.keys(results.broadcast ?? {})).toEqual(all);
+    expect(md).toContain(
+      '| broadcast latency (send → client) | Herald ÷ bare Socket.IO | Herald ÷ bare Socket.IO with acks |',
+    );
+    expect(md).toMatch(
+      /\| broadcast to 50 connected: p99 send → client ≤ 2× bare Socket.IO's room emit \| [\d.]+× \| /,
+    );
     for (const scenario of ['stream', 'broadcast', 'burst']) {
       for (const [target, r] of Object.entries(results[scenario] ?? {})) {
         expect({ scenario, target, lost: r.lost, duplicates: r.duplicates }).toEqual({
@@ -74,6 +83,33 @@ describe('npm run bench', () => {
     for (const r of Object.values(results.reconnect ?? {})) expect(r.failed).toBe(0);
     for (const r of Object.values(results.idle ?? {})) expect(r.connections).toBe(100);
   }, 300_000);
+
+  it("asks each client for an ack in the socketio-acks baseline, and only there (the price of Herald's acks alone)", async () => {
+    for (const acks of [false, true]) {
+      const child = spawn(process.execPath, [join(ROOT, 'bench/baselines/socketio-server.mjs')], {
+        env: { ...process.env, PORT: '0', ...(acks ? { BENCH_ACKS: '1' } : {}) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      try {
+        const [line] = (await once(child.stdout, 'data')) as [Buffer];
+        const url = `http://127.0.0.1:${/listening (\d+)/.exec(line.toString())?.[1]}`;
+        const socket = io(url, { transports: ['websocket'], auth: { userId: 'u1' }, forceNew: true });
+        await once(socket, 'connect');
+        const got = new Promise<unknown>((resolve) => socket.on('notification', (_p, ack) => resolve(ack)));
+        for (const to of [{ broadcast: true }, { userId: 'u1' }]) {
+          const res = await fetch(`${url}/send`, {
+            method: 'POST',
+            body: JSON.stringify({ notifications: [{ to, payload: { id: 'n1', title: 'T' } }] }),
+          });
+          expect(res.status).toBe(202);
+        }
+        expect(typeof (await got)).toBe(acks ? 'function' : 'undefined');
+        socket.disconnect();
+      } finally {
+        child.kill('SIGTERM');
+      }
+    }
+  });
 
   /** Runs the harness expecting it to refuse at once; returns its exit code and stderr. */
   async function refused(args: string[]) {

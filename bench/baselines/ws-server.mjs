@@ -18,4 +18,6 @@ wss.on('connection', (ws, req) => {
     if (sockets.get(user)?.size === 0) sockets.delete(user);
   });
 });
+// A profile (BENCH_PROFILE) is written only on a clean exit.
+process.on('SIGTERM', () => process.exit(0));
 listen(server);

@@ -14,7 +14,7 @@ export async function writeReport(path, { started, profile, sizes, results }) {
   lines.push('# Benchmarks', '');
   lines.push(
     `Run ${started.toISOString()} with \`npm run bench${profile && profile !== 'full' ? ` -- --${profile}` : ''}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
-      "`herald` is one `all` process (REST, PostgreSQL, BullMQ on Redis, Socket.IO with JWT auth and acks); the baselines are `socketio`, a bare Socket.IO server in the tutorials' style (rooms, emit, no auth, no queue, no persistence), and `ws`, a raw `ws` server sending the same frames. `herald-2` is the scaled-out shape — two `api` nodes and one `worker` on the sharded Redis adapter — against `socketio-2`, two bare Socket.IO nodes on the same adapter; clients are split evenly over the two nodes and requests alternate between them. Load clients (socket.io-client / ws) and the sender run in separate processes on the same machine, which also runs PostgreSQL and Redis. The CPU rows cover the scenario from its first send to its last delivery; PostgreSQL and Redis count every process of theirs on the machine (the benchmark's are the only busy ones). Single short runs: read the figures ±15%.",
+      "`herald` is one `all` process (REST, PostgreSQL, BullMQ on Redis, Socket.IO with JWT auth and acks); the baselines are `socketio`, a bare Socket.IO server in the tutorials' style (rooms, emit, no auth, no queue, no persistence, no acks), `socketio-acks`, the same server asking each client for an ack as Herald does (the return trip alone, with nothing recorded), and `ws`, a raw `ws` server sending the same frames. `herald-2` is the scaled-out shape — two `api` nodes and one `worker` on the sharded Redis adapter — against `socketio-2`, two bare Socket.IO nodes on the same adapter; clients are split evenly over the two nodes and requests alternate between them. Load clients (socket.io-client / ws) and the sender run in separate processes on the same machine, which also runs PostgreSQL and Redis. The CPU rows cover the scenario from its first send to its last delivery; PostgreSQL and Redis count every process of theirs on the machine (the benchmark's are the only busy ones). Single short runs: read the figures ±15%.",
     '',
   );
   lines.push('![Delivered per second, Herald and the baselines](benchmarks.png)', '');
@@ -110,22 +110,36 @@ export async function writeReport(path, { started, profile, sizes, results }) {
   lines.push(
     '## Ratios to the baselines',
     '',
-    '| delivered / s | Herald ÷ bare Socket.IO | Herald ÷ raw ws |',
-    '| --- | ---: | ---: |',
+    '| delivered / s | Herald ÷ bare Socket.IO | Herald ÷ bare Socket.IO with acks | Herald ÷ raw ws |',
+    '| --- | ---: | ---: | ---: |',
   );
   for (const s of ['stream', 'broadcast', 'burst']) {
     if (!r[s]?.herald) continue;
+    const h = r[s].herald.deliveredPerSec;
     lines.push(
-      `| ${s} | ${ratio(r[s].herald.deliveredPerSec, r[s].socketio?.deliveredPerSec)} | ${ratio(r[s].herald.deliveredPerSec, r[s].ws?.deliveredPerSec)} |`,
+      `| ${s} | ${ratio(h, r[s].socketio?.deliveredPerSec)} | ${ratio(h, r[s]['socketio-acks']?.deliveredPerSec)} | ${ratio(h, r[s].ws?.deliveredPerSec)} |`,
     );
   }
   for (const s of ['stream', 'broadcast', 'burst']) {
     if (!r[s]?.['herald-2']) continue;
     lines.push(
-      `| ${s}, two nodes on the sharded Redis adapter | ${ratio(r[s]['herald-2'].deliveredPerSec, r[s]['socketio-2']?.deliveredPerSec)} | — |`,
+      `| ${s}, two nodes on the sharded Redis adapter | ${ratio(r[s]['herald-2'].deliveredPerSec, r[s]['socketio-2']?.deliveredPerSec)} | — | — |`,
     );
   }
   lines.push('');
+  // Latency is a ratio the other way round: how many times the baseline's wait Herald's is.
+  const times = (a, b) => (a && b ? `${(Math.round((10 * a) / b) / 10).toFixed(1)}×` : '—');
+  const bc = r.broadcast;
+  if (bc?.herald) {
+    lines.push(
+      '| broadcast latency (send → client) | Herald ÷ bare Socket.IO | Herald ÷ bare Socket.IO with acks |',
+      '| --- | ---: | ---: |',
+      ...['p50', 'p95', 'p99'].map(
+        (p) => `| ${p} | ${times(bc.herald[p], bc.socketio?.[p])} | ${times(bc.herald[p], bc['socketio-acks']?.[p])} |`,
+      ),
+      '',
+    );
+  }
 
   const h = (s, k) => r[s]?.herald?.[k];
   const best = Math.max(
@@ -157,6 +171,13 @@ export async function writeReport(path, { started, profile, sizes, results }) {
       true,
     ],
     ['≥ 10,000 notifications delivered / s on one node (best scenario)', best || null, 10_000, '/s', true],
+    [
+      `broadcast to ${sizes.broadcastUsers?.toLocaleString() ?? '—'} connected: p99 send → client ≤ 2× bare Socket.IO's room emit`,
+      h('broadcast', 'p99') && r.broadcast?.socketio?.p99 ? h('broadcast', 'p99') / r.broadcast.socketio.p99 : null,
+      2,
+      '×',
+      false,
+    ],
     [
       `p99 REST-accept → client latency ≤ 50 ms at ${sizes.streamRate.toLocaleString()} notifications/s`,
       h('stream', 'p99') ?? null,
@@ -270,9 +291,10 @@ export async function writeReport(path, { started, profile, sizes, results }) {
       "its group's INSERT and queue call; on a machine this busy each of those waits is stretched by the run queue,",
       'which is what the latency percentiles show. In the two-node topology the extra processes compete for the same',
       `${cores} cores; a worker publishes each dispatched batch once on Redis and every API node emits to its own sockets.`,
-      "A Herald broadcast goes to every subscriber of the app, online or not (the earlier scenarios' users are offline by",
-      'then): each gets a delivery row and sequence number for catch-up, so Herald writes more rows than it emits,',
-      'while the baselines only write to the sockets that are open.',
+      'A Herald broadcast is stored once (a notification row and a stream entry, whatever the audience), emitted once',
+      'per node with one encoded frame, like the baselines; then every client acks, and each ack is read, parsed and',
+      "written as that user's receipt (batched). The acks are the difference from bare Socket.IO's room emit: compare",
+      '`socketio-acks`, the same emit with acks and nothing recorded.',
       'In the reconnect storm every Herald client has its JWT verified, its subscriber row touched (batched per event-loop',
       'turn) and runs a catch-up query (one prepared statement).',
     ].join(' '),
@@ -287,15 +309,15 @@ export async function writeReport(path, { started, profile, sizes, results }) {
 async function chart(png, r) {
   const { chromium } = await import('playwright-core');
   const scenarios = ['stream', 'broadcast', 'burst'].filter((s) => r[s]);
-  const kinds = ['herald', 'socketio', 'ws', 'herald-2', 'socketio-2'];
+  const kinds = ['herald', 'socketio', 'socketio-acks', 'ws', 'herald-2', 'socketio-2'];
   const data = kinds.map((k) => scenarios.map((s) => r[s]?.[k]?.deliveredPerSec ?? 0));
   const uplot = new URL('../../node_modules/uplot/dist/', import.meta.url).pathname;
   const html = `<!doctype html><html><head><link rel="stylesheet" href="file://${uplot}uPlot.min.css"><style>body{margin:0;font:14px system-ui;background:#fff}h1{font-size:16px;margin:12px 16px}</style></head>
 <body><h1>Delivered notifications per second (higher is better)</h1><div id="c"></div>
 <script src="file://${uplot}uPlot.iife.min.js"></script><script>
 const scenarios = ${JSON.stringify(scenarios)}; const data = ${JSON.stringify(data)};
-const colors = ['#4b3bc8', '#0a7d6b', '#c06a00', '#9b8ff0', '#6cc4b3'];
-const names = ['Herald', 'bare Socket.IO', 'raw ws', 'Herald, 2 nodes', 'bare Socket.IO, 2 nodes'];
+const colors = ['#4b3bc8', '#0a7d6b', '#7fbf3f', '#c06a00', '#9b8ff0', '#6cc4b3'];
+const names = ['Herald', 'bare Socket.IO', 'bare Socket.IO with acks', 'raw ws', 'Herald, 2 nodes', 'bare Socket.IO, 2 nodes'];
 // Grouped bars: scenario g, target k sits at x = W·g + k; each series has values only at its own slots.
 const W = names.length + 1;
 const x = scenarios.flatMap((_, g) => names.map((_, k) => W * g + k));
