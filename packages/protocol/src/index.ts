@@ -24,6 +24,11 @@ export const ServerEvent = {
    * disconnect that follows has the reason "io server disconnect".
    */
   Closing: 'closing',
+  /**
+   * This browser's push subscription was made with a VAPID key the app no longer uses
+   * (`PushResubscribeEvent`): unsubscribe, subscribe again with `publicKey`, send `push:subscribe`.
+   */
+  PushResubscribe: 'push:resubscribe',
 } as const;
 
 /** Client → server events on the end-user namespace `/`. */
@@ -54,6 +59,15 @@ export const ClientEvent = {
   PreferencesGet: 'preferences:get',
   /** Change this user's preferences (`PreferencesPatch`); replies with all of them. */
   PreferencesSet: 'preferences:set',
+  /** The app's VAPID public key, the `applicationServerKey` a browser subscribes with (`PushKeyReply`). */
+  PushKey: 'push:key',
+  /**
+   * Register this browser's push subscription (`PushSubscribeRequest`), after subscribing and on
+   * every connect while it has one: the server then knows which browser this socket is in.
+   */
+  PushSubscribe: 'push:subscribe',
+  /** Forget this browser's push subscription, `{ endpoint }`. */
+  PushUnsubscribe: 'push:unsubscribe',
 } as const;
 
 /** Codes carried in `connect_error` `data.code` when a handshake is refused. */
@@ -245,6 +259,78 @@ export interface PreferencesReply {
   categories: Category[];
 }
 
+/** Reply to `push:key`. */
+export interface PushKeyReply {
+  ok: true;
+  /** The app's VAPID public key, base64url (an uncompressed P-256 point). */
+  publicKey: string;
+}
+
+/** `push:subscribe`: a browser's `PushSubscription.toJSON()`, and the key it was made with. */
+export interface PushSubscribeRequest {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+  /** The `applicationServerKey` the browser subscribed with, base64url. */
+  publicKey: string;
+  expirationTime?: number | null;
+}
+
+/** Reply to `push:subscribe`. */
+export interface PushSubscribeReply {
+  ok: true;
+  subscription: { id: string; status: 'active' };
+  /**
+   * A token the service worker keeps for `pushsubscriptionchange` (`POST /push/renew`), where it
+   * has no user token.
+   */
+  renew: string;
+}
+
+/** `push:subscribe` refused because the app's key changed: subscribe again with this one. */
+export interface PushKeyRotatedReply {
+  ok: false;
+  code: 'HERALD_ERR_PUSH_KEY_ROTATED';
+  message: string;
+  publicKey: string;
+}
+
+/** `push:resubscribe`: the key to subscribe again with. */
+export interface PushResubscribeEvent {
+  publicKey: string;
+}
+
+/** Events a push message's service worker reports back (`POST /push/receipts`). */
+export const PUSH_RECEIPT_EVENTS = ['displayed', 'clicked', 'closed'] as const;
+export type PushReceiptEvent = (typeof PUSH_RECEIPT_EVENTS)[number];
+
+/** Herald's part of a push message (`notification.data.herald`). */
+export interface PushMessageHerald {
+  id: string;
+  /** Signed: says which notification and which browser, expires with the notification. */
+  receipt: string;
+  /** Where to POST `{ receipt, event }`. */
+  receipts: string;
+  data?: Record<string, unknown>;
+  /** What was cut to fit the 4 KB a push message may carry. */
+  trimmed?: Array<'data' | 'body'>;
+}
+
+/** A push message, Declarative Web Push (Safari 18.4+ shows it without a script; Herald's worker elsewhere). */
+export interface PushMessage {
+  web_push: 8030;
+  notification: {
+    title: string;
+    body?: string;
+    navigate: string;
+    tag: string;
+    timestamp: number;
+    silent?: boolean;
+    lang?: string;
+    icon?: string;
+    data: { herald: PushMessageHerald };
+  };
+}
+
 export type ErrorReply = {
   ok: false;
   code: string;
@@ -294,6 +380,7 @@ export interface ServerToClientEvents {
   'inbox:read': (event: InboxReadEvent) => void;
   synced: (event: SyncedEvent) => void;
   closing: (event: ClosingEvent) => void;
+  'push:resubscribe': (event: PushResubscribeEvent) => void;
 }
 
 export interface ClientToServerEvents {
@@ -314,6 +401,15 @@ export interface ClientToServerEvents {
   'topics:list': (request: Record<string, never>, reply: (r: TopicsReply | ErrorReply) => void) => void;
   'preferences:get': (request: Record<string, never>, reply: (r: PreferencesReply | ErrorReply) => void) => void;
   'preferences:set': (request: PreferencesPatch, reply: (r: PreferencesReply | ErrorReply) => void) => void;
+  'push:key': (request: Record<string, never>, reply: (r: PushKeyReply | ErrorReply) => void) => void;
+  'push:subscribe': (
+    request: PushSubscribeRequest,
+    reply: (r: PushSubscribeReply | PushKeyRotatedReply | ErrorReply) => void,
+  ) => void;
+  'push:unsubscribe': (
+    request: { endpoint: string },
+    reply: (r: { ok: true; removed: boolean } | ErrorReply) => void,
+  ) => void;
 }
 
 /** The room every socket of one user joins. */
