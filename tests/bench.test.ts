@@ -94,7 +94,7 @@ describe('npm run bench', () => {
         const [line] = (await once(child.stdout, 'data')) as [Buffer];
         const url = `http://127.0.0.1:${/listening (\d+)/.exec(line.toString())?.[1]}`;
         const socket = io(url, { transports: ['websocket'], auth: { userId: 'u1' }, forceNew: true });
-        await once(socket, 'connect');
+        await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
         const got = new Promise<unknown>((resolve) => socket.on('notification', (_p, ack) => resolve(ack)));
         for (const to of [{ broadcast: true }, { userId: 'u1' }]) {
           const res = await fetch(`${url}/send`, {

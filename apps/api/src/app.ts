@@ -39,6 +39,7 @@ import healthRoutes, { READY_TIMEOUT_MS } from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
 import notificationRoutes from './routes/notifications.js';
 import preferenceRoutes from './routes/preferences.js';
+import pushRoutes from './routes/push.js';
 import tokenRoutes from './routes/tokens.js';
 import topicRoutes from './routes/topics.js';
 import servicesPlugin from './services.js';
@@ -117,6 +118,7 @@ export async function buildApp(opts: AppOptions) {
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
     queuePrefix: opts.config.queuePrefix,
     maxTokenLifetimeSeconds: opts.config.maxTokenLifetimeSeconds,
+    pushAllowPrivate: opts.config.push.allowPrivate,
   });
   await app.register(socketPlugin, {
     adapter: opts.clusterAdapter,
@@ -136,6 +138,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(adminPresencePlugin);
   // Routes.
   await app.register(healthRoutes, { timeoutMs: Math.min(opts.config.redisTimeoutMs, READY_TIMEOUT_MS) });
+  await app.register(pushRoutes);
   // The integrator's API, `/v1`: the API key is checked before anything else (a caller without a
   // valid key learns nothing about the schema), once for all of its routes.
   await app.register(async (v1) => {

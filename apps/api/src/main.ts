@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { type BootstrapResult, bootstrap, markCredentialsShown } from './admin/bootstrap.js';
 import { buildApp, type HeraldApp } from './app.js';
+import { fillVapidKeys } from './delivery/push/keys.js';
 import { ConfigError, loadConfig, type ResolvedConfig, type Role } from './platform/config/index.js';
 import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl } from './platform/db/database.js';
 import { MigrationError } from './platform/db/migrate.js';
@@ -130,6 +131,9 @@ async function main(): Promise<void> {
     if (command === 'migrate' || given.autoMigrate) {
       const { applied, total } = await db.migrate();
       log.info({ applied, total, database: target.kind }, applied.length ? 'migrations applied' : 'schema up to date');
+      // Data the SQL could not make: VAPID key pairs for apps created before Web Push.
+      const keyed = await fillVapidKeys(db.sql);
+      if (keyed > 0) log.info({ apps: keyed }, 'VAPID keys made for apps that had none');
       if (command === 'migrate') return shutdown(0);
     } else {
       // Without this, a database nobody migrated fails later, on the first query, with a stack trace.
@@ -158,6 +162,7 @@ async function main(): Promise<void> {
     log.info({ redis: redis.description, queuePrefix: config.queuePrefix, installation }, 'redis ready');
 
     let app: HeraldApp | undefined;
+    let apiUrl: string | undefined;
     let worker: RunningWorker | undefined;
     let ready = () => {};
     // One set of metrics per process: in the `all` role the worker's outcomes and acks are on the server's /metrics.
@@ -186,6 +191,7 @@ async function main(): Promise<void> {
       const running = app;
       cleanups.push(() => running.close());
       const url = await listen(app, config.host, config.port);
+      apiUrl = url.origin;
       // Shown once everything runs (the worker too): "running" is then true, and a start that
       // fails before this shows the generated credentials on the next one.
       ready = () => {
@@ -208,6 +214,13 @@ async function main(): Promise<void> {
         metrics,
         // In a cluster every node's sockets must see each batch, this node's included.
         localDelivery: app && !clustered ? app.deliverLocally : undefined,
+        push: {
+          windowMs: config.push.windowMs,
+          policy: { allowPrivate: config.push.allowPrivate },
+          subject: config.push.subject,
+          // Service workers post receipts to the API: its public URL (a worker-only node has no other).
+          receiptsUrl: `${config.publicUrl ?? apiUrl ?? `http://${config.host}:${config.port}`}/push/receipts`,
+        },
       });
       const running = worker;
       cleanups.push(() => running.close());

@@ -5,6 +5,8 @@ import { AuditLog } from './admin/audit/repository.js';
 import { deliveryStatsHook, Stats } from './admin/stats/repository.js';
 import { AppDirectory } from './auth/app-directory.js';
 import { UserTokens } from './auth/user-tokens.js';
+import { VapidKeyStore } from './delivery/push/keys.js';
+import { PushSubscriptionStore } from './delivery/push/subscriptions.js';
 import { DeliveryRecorder } from './delivery/recorder.js';
 import { adminNamespace } from './gateway/types.js';
 import { InboxService } from './inbox/inbox.js';
@@ -27,6 +29,8 @@ declare module 'fastify' {
     categories: CategoryRepository;
     preferences: PreferenceRepository;
     userTokens: UserTokens;
+    vapid: VapidKeyStore;
+    pushSubscriptions: PushSubscriptionStore;
   }
 }
 
@@ -40,6 +44,8 @@ export default fp(
       queuePrefix: string;
       maxTokenLifetimeSeconds?: number;
       recorder?: DeliveryRecorder;
+      /** Push endpoints on private addresses or over http are refused unless this says otherwise (tests). */
+      pushAllowPrivate?: boolean;
     },
   ) {
     const apps = new AppDirectory(fastify.prisma);
@@ -67,6 +73,12 @@ export default fp(
     fastify.decorate('topics', new TopicRepository(fastify.sql));
     fastify.decorate('categories', new CategoryRepository(fastify.sql, apps));
     fastify.decorate('preferences', new PreferenceRepository(fastify.sql));
+    const vapid = new VapidKeyStore(fastify.sql);
+    fastify.decorate('vapid', vapid);
+    fastify.decorate(
+      'pushSubscriptions',
+      new PushSubscriptionStore(fastify.sql, vapid, apps, { allowPrivate: opts.pushAllowPrivate ?? false }),
+    );
     fastify.decorate('recorder', recorder);
     // The socket server is registered after the services; emit through it once it exists.
     fastify.decorate(

@@ -123,6 +123,12 @@ export async function startStack(
           requeueAfterMs: config.requeueAfterMs,
           log: app.log,
           localDelivery: app.deliverLocally,
+          push: {
+            windowMs: config.push.windowMs,
+            policy: { allowPrivate: config.push.allowPrivate },
+            subject: config.push.subject,
+            receiptsUrl: `${baseUrl}/push/receipts`,
+          },
         });
   const sockets: Socket[] = [];
 

@@ -146,3 +146,76 @@ export async function freeTcpPort(): Promise<number> {
     });
   });
 }
+
+/** A browser subscription the mock push service made, as `PushSubscription.toJSON()` gives it, and its handle there. */
+export interface MockSubscription {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+  clientHash: string;
+}
+
+/**
+ * A local push service (the npm package `web-push-testing`): it makes subscriptions for an
+ * application server key, checks each push's VAPID JWT against that key, decrypts `aes128gcm`,
+ * keeps the plaintexts, and answers 410 for a subscription expired on request. Its endpoints are
+ * `http://localhost:<port>/notify/<clientHash>`: Herald must run with HERALD_PUSH_ALLOW_PRIVATE.
+ */
+export interface PushService {
+  url: string;
+  subscribe(applicationServerKey: string): Promise<MockSubscription>;
+  /** The decrypted messages this subscription received, oldest first. */
+  messages(clientHash: string): Promise<string[]>;
+  expire(clientHash: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPushService(): Promise<PushService> {
+  const { createRequire } = await import('node:module');
+  const script = createRequire(import.meta.url).resolve('web-push-testing/src/bin/server.js');
+  const port = await freeTcpPort();
+  const child = spawn(process.execPath, [script, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web-push-testing did not start: ${output}`)), 10_000);
+    child.stdout?.on('data', (d) => {
+      output += d;
+      if (/Server running/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`web-push-testing exited with ${code}: ${output}`)));
+  });
+  const url = `http://localhost:${port}`;
+  const post = async (path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`web-push-testing ${path}: ${res.status} ${text}`);
+    return text.startsWith('{') ? (JSON.parse(text) as { data: unknown }) : { data: undefined };
+  };
+  return {
+    url,
+    async subscribe(applicationServerKey) {
+      return (await post('/subscribe', { applicationServerKey })).data as MockSubscription;
+    },
+    async messages(clientHash) {
+      return ((await post('/get-notifications', { clientHash })).data as { messages: string[] }).messages;
+    },
+    async expire(clientHash) {
+      await post(`/expire-subscription/${clientHash}`);
+    },
+    async close() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+    },
+  };
+}

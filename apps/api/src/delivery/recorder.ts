@@ -67,6 +67,53 @@ export class DeliveryRecorder {
     }
   }
 
+  /** Browsers (push subscriptions) whose tab acknowledged a notification: no push for them. */
+  private browsers: {
+    notificationIds: string[];
+    subscriptionIds: string[];
+    appIds: string[];
+    subscriberIds: string[];
+  } = { notificationIds: [], subscriptionIds: [], appIds: [], subscriberIds: [] };
+
+  /**
+   * A tab of a push-subscribed browser acknowledged a notification on its socket: that browser
+   * gets no push for it (docs/web-push.md). Written with the acks' batches, only for sockets whose
+   * browser registered a subscription.
+   */
+  recordBrowser(notificationId: string, subscriptionId: string, appId: string, subscriberId: string): void {
+    const b = this.browsers;
+    b.notificationIds.push(notificationId);
+    b.subscriptionIds.push(subscriptionId);
+    b.appIds.push(appId);
+    b.subscriberIds.push(subscriberId);
+    if (b.notificationIds.length >= this.maxBatch) this.flushBrowsers();
+    else {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, this.maxDelayMs);
+    }
+  }
+
+  private flushBrowsers(): void {
+    const b = this.browsers;
+    if (b.notificationIds.length === 0) return;
+    this.browsers = { notificationIds: [], subscriptionIds: [], appIds: [], subscriberIds: [] };
+    const write = this.sql
+      .query(
+        `INSERT INTO push_deliveries (notification_id, subscription_id, app_id, subscriber_id, status, socket_at)
+         SELECT DISTINCT ON (n, s) n, s, a, u, 'socket', now()
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS x(n, s, a, u)
+          WHERE EXISTS (SELECT 1 FROM push_subscriptions p WHERE p.id = x.s)
+         ON CONFLICT (notification_id, subscription_id) DO UPDATE SET socket_at = COALESCE(push_deliveries.socket_at, now())`,
+        [b.notificationIds, b.subscriptionIds, b.appIds, b.subscriberIds],
+      )
+      .then(() => {})
+      .catch((error: unknown) => this.options.onError?.(error, 'delivered', b.notificationIds.length))
+      .finally(() => this.inflight.delete(write));
+    this.inflight.add(write);
+  }
+
   /** Writes everything buffered; resolves when it is in the database. */
   async flush(): Promise<void> {
     if (this.timer) {
@@ -74,6 +121,7 @@ export class DeliveryRecorder {
       this.timer = undefined;
     }
     for (const event of [...this.pending.keys()]) this.flushEvent(event);
+    this.flushBrowsers();
     await Promise.all(this.inflight);
   }
 

@@ -79,6 +79,8 @@ interface DeliverySocket {
     ended?: Map<string, Array<[number, number]>>;
     /** When the user became known to the app, ms since the epoch: broadcasts accepted before it are not theirs. */
     knownSince?: number;
+    /** The socket's browser's push subscription, once registered: its acks spare that browser the push. */
+    pushSubscriptionId?: string;
   };
   timeout(ms: number): { emit(event: string, packet: NotificationPayload, ack: (err: Error | null) => void): unknown };
 }
@@ -122,6 +124,8 @@ export function emitNotification(
     // A stream notification has no row until something happens to it for the user: an ack that
     // did not come changes nothing.
     if (!err || !stream) acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId, stream);
+    const browser = socket.data.pushSubscriptionId;
+    if (!err && browser && appId) acks.recorder.recordBrowser(packet.id, browser, appId, subscriberId);
     done?.();
   });
 }
@@ -276,6 +280,10 @@ function emitOnce(nsp: unknown, sockets: DeliverySocket[], packet: NotificationP
   const onAck = function (this: DeliverySocket) {
     acks.observeAck?.((performance.now() - sent) / 1000);
     acks.recorder.record('delivered', packet.id, this.data.subscriberId as string, true);
+    const browser = this.data.pushSubscriptionId;
+    if (browser && this.data.appId) {
+      acks.recorder.recordBrowser(packet.id, browser, this.data.appId, this.data.subscriberId as string);
+    }
   };
   for (const socket of sockets as unknown as EngineSocket[]) {
     socket.acks.set(id, onAck);

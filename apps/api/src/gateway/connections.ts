@@ -1,6 +1,8 @@
 import { appRoom, ClientEvent, type ErrorReply, type LifecycleReply, topicRoom, userRoom } from '@herald/protocol';
 import { TokenError, type UserTokens } from '../auth/user-tokens.js';
 import { type CategoryRules, silencedFor } from '../delivery/preferences.js';
+import type { VapidKeyStore } from '../delivery/push/keys.js';
+import type { PushSubscriptionStore } from '../delivery/push/subscriptions.js';
 import type { DeliveryEvent, DeliveryRecorder } from '../delivery/recorder.js';
 import type { InboxService, Subscriber } from '../inbox/inbox.js';
 import { intOrNull, MAX_SEQ, streamCursors } from '../platform/lib/cursor.js';
@@ -12,6 +14,7 @@ import { catchUp } from './catch-up.js';
 import { watchCredentials } from './credentials.js';
 import { tokenFailureCode } from './handshake.js';
 import { handlePreferences } from './preferences.js';
+import { handlePush } from './push.js';
 import { handleTopics } from './topics.js';
 import type { GatewayServer } from './types.js';
 
@@ -22,6 +25,8 @@ interface GatewayDeps {
   topics: TopicRepository;
   preferences: PreferenceRepository;
   categories: CategoryRepository;
+  vapid: VapidKeyStore;
+  pushSubscriptions: PushSubscriptionStore;
   /** An app's categories, without waiting: users' preferences silence popups by them. */
   rules: (appId: string) => CategoryRules | undefined;
   ackTimeoutMs: number;
@@ -182,5 +187,6 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
 
     handleTopics(socket, deps.topics, answer);
     handlePreferences(socket, deps, answer);
+    handlePush(socket, deps, answer);
   });
 }

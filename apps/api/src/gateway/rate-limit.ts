@@ -62,6 +62,9 @@ export const USER_EVENT_CLASSES: Readonly<Record<string, EventClass>> = {
   [ClientEvent.Topics]: 'query',
   [ClientEvent.PreferencesGet]: 'query',
   [ClientEvent.PreferencesSet]: 'write',
+  [ClientEvent.PushKey]: 'query',
+  [ClientEvent.PushSubscribe]: 'write',
+  [ClientEvent.PushUnsubscribe]: 'write',
 };
 
 /** Rows one query token pays for: a page of up to 25 costs one token, a page of 100 four. */

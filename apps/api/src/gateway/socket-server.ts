@@ -108,6 +108,8 @@ export default fp(
       topics: fastify.topics,
       preferences: fastify.preferences,
       categories: fastify.categories,
+      vapid: fastify.vapid,
+      pushSubscriptions: fastify.pushSubscriptions,
       rules,
       ackTimeoutMs: opts.ackTimeoutMs,
       log: fastify.log,

@@ -65,6 +65,8 @@ export interface SocketData {
   knownSince: number;
   /** The user's preferences (kept current by gateway/preferences.ts): the gateway silences popups by them. */
   preferences: StoredPreferences;
+  /** This socket's browser's push subscription, once the SDK registered it (`push:subscribe`). */
+  pushSubscriptionId?: string;
   /** Set while (and after) catch-up on connect runs: live notifications wait for it. */
   catchUp?: CatchUpState;
 }

@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { type Job, type Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { channelDelivery, type Deliver, deliveriesChannel } from '../delivery/socket-channel.js';
 import type { DispatchDeps } from '../fanout/dispatcher.js';
@@ -8,6 +8,15 @@ import { createRedis, type RedisEndpoint } from '../platform/redis/endpoint.js';
 import { processDispatch } from './dispatch-processor.js';
 import { type Housekeeping, startHousekeeping } from './maintenance.js';
 import { createNotificationsQueue, type DispatchJobData, JobName, NOTIFICATIONS_QUEUE } from './notifications.js';
+import {
+  PushGate,
+  PushJob,
+  type PushJobData,
+  type PushSettings,
+  processPush,
+  pushDeps,
+  schedulePushCheck,
+} from './push-jobs.js';
 
 export interface WorkerOptions {
   db: Database;
@@ -31,10 +40,12 @@ export interface WorkerOptions {
    * once on Redis for every gateway node (any clustered deployment, `all` nodes included).
    */
   localDelivery?: Deliver;
+  /** Web Push: without it, no push is sent (tests of other things). */
+  push?: PushSettings;
 }
 
 export interface RunningWorker {
-  worker: Worker<DispatchJobData>;
+  worker: Worker<DispatchJobData | PushJobData>;
   housekeeping: Housekeeping;
   close(): Promise<void>;
 }
@@ -78,12 +89,35 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     onOutcome: (outcome, count) => opts.metrics?.[outcome].inc(count),
   };
   const lockDuration = opts.jobLockMs ?? 30_000;
-  const worker = new Worker<DispatchJobData>(
+  // Housekeeping's queue handle also schedules push jobs.
+  const notifications = createNotificationsQueue(producer, opts.queuePrefix);
+  // Its connection's errors are the worker connection's too, which reports them.
+  notifications.on('error', () => {});
+  const push = opts.push;
+  const gate = new PushGate(opts.db.sql);
+  const pushing = push
+    ? pushDeps(opts.db.sql, notifications as unknown as Queue, push, opts.freshnessMs, (outcome) =>
+        opts.metrics?.pushAttempts.inc({ outcome }),
+      )
+    : undefined;
+  const worker = new Worker<DispatchJobData | PushJobData>(
     NOTIFICATIONS_QUEUE,
     async (job) => {
+      if (job.name === PushJob.Check || job.name === PushJob.Retry) {
+        return pushing ? processPush(job as Job<PushJobData>, pushing) : 0;
+      }
       if (job.name !== JobName.Dispatch && job.name !== JobName.DispatchBatch)
         throw new Error(`unknown job ${job.name}`);
-      return processDispatch(job, deps);
+      const result = await processDispatch(job as Job<DispatchJobData>, deps);
+      if (push) {
+        const data = job.data as DispatchJobData;
+        const ids = 'notificationIds' in data ? data.notificationIds : [data.notificationId];
+        // Best effort: a push that could not be scheduled must not send the dispatch again.
+        await schedulePushCheck(notifications as unknown as Queue, gate, push, ids).catch((err: unknown) =>
+          opts.log.warn({ err }, 'could not schedule the push check'),
+        );
+      }
+      return result;
     },
     {
       connection,
@@ -104,9 +138,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   // Housekeeping: expiry, idempotency window, and re-enqueueing notifications whose job was lost
   // (all of them when Redis lost its data). On a timer in every worker, not scheduled in Redis.
-  const notifications = createNotificationsQueue(producer, opts.queuePrefix);
-  // Its connection's errors are the worker connection's too, which reports them.
-  notifications.on('error', () => {});
   const housekeeping = startHousekeeping({
     prisma: opts.db.prisma,
     queue: notifications,

@@ -39,6 +39,18 @@ export default async function assets(fastify: FastifyInstance, opts: { demo: boo
 
   // The SDK is embedded by pages of any origin; `*` also lets them load it as a module, and
   // `Cross-Origin-Resource-Policy: cross-origin` lifts the same-origin default of every other response.
+  // The service worker is fetched by browsers on every update check: never cached for long.
+  fastify.get('/herald-sw.js', { schema: { hide: true } }, async (_request, reply) => {
+    const path = sdkDir && join(sdkDir, 'dist', 'herald-sw.js');
+    const content = path ? await readFile(path).catch(() => undefined) : undefined;
+    if (!content) return notBuilt(reply, 'service worker');
+    return reply
+      .header('access-control-allow-origin', '*')
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .header('cache-control', 'no-cache')
+      .type('text/javascript; charset=utf-8')
+      .send(content);
+  });
   for (const file of ['sdk.js', 'sdk.js.map', 'inbox.js', 'inbox.js.map']) {
     fastify.get(`/${file}`, { schema: { hide: true } }, async (_request, reply) => {
       const path = sdkDir && join(sdkDir, 'dist', file);

@@ -38,6 +38,18 @@ export interface Config {
   popupFreshnessSeconds: number;
   /** How long a worker's claim on a job lasts without renewal; a crashed worker's jobs move on after it. */
   jobLockMs: number;
+  /** Web Push (docs/web-push.md). */
+  push: {
+    /** A browser gets a push only if none of its tabs acknowledged the notification within this long. */
+    windowMs: number;
+    /**
+     * Post to endpoints on private, loopback or link-local addresses, and over http: only for a
+     * test push service. Off, push endpoints must be public https URLs (no SSRF through push).
+     */
+    allowPrivate: boolean;
+    /** The VAPID `sub` claim: how a push service reaches the operator (mailto: or https:). */
+    subject: string;
+  };
   /** Recipients written per statement when the worker fans a notification out. */
   fanoutChunk: number;
   /** How often each worker runs the housekeeping sweep. */
@@ -117,6 +129,9 @@ const descriptions: Record<string, string> = {
   HERALD_POPUP_FRESHNESS_SECONDS: 'a number of seconds from 0 to 2592000',
   HERALD_JOB_LOCK_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
+  HERALD_PUSH_WINDOW_MS: 'an integer from 0 to 600000 (milliseconds)',
+  HERALD_PUSH_ALLOW_PRIVATE: 'true or false',
+  HERALD_PUSH_SUBJECT: 'a mailto: or https:// URL',
   HERALD_SHUTDOWN_TIMEOUT_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_METRICS_PORT: 'an integer from 0 to 65535',
   HERALD_ADAPTER: 'one of auto, none, sharded',
@@ -187,6 +202,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     popupFreshnessSeconds: e.HERALD_POPUP_FRESHNESS_SECONDS,
     jobLockMs: e.HERALD_JOB_LOCK_MS,
     fanoutChunk: e.HERALD_FANOUT_CHUNK,
+    push: {
+      windowMs: e.HERALD_PUSH_WINDOW_MS,
+      allowPrivate: e.HERALD_PUSH_ALLOW_PRIVATE,
+      subject:
+        e.HERALD_PUSH_SUBJECT ??
+        (e.HERALD_PUBLIC_URL?.startsWith('https://')
+          ? e.HERALD_PUBLIC_URL
+          : `mailto:${e.HERALD_ADMIN_EMAIL ?? 'operator@herald.invalid'}`),
+    },
     sweepIntervalMs: e.HERALD_SWEEP_INTERVAL_MS,
     requeueAfterMs: e.HERALD_REQUEUE_AFTER_MS,
     redisTimeoutMs: e.HERALD_REDIS_TIMEOUT_MS,

@@ -18,6 +18,8 @@ const GROUP_WORDS: Record<ApiRateGroup, string> = {
 
 /** Requests per minute one address may make to the demo endpoints (sessions and sends together). */
 export const DEMO_PER_MINUTE = 20;
+/** Push receipts and renewals one address may post a minute (routes/push.ts). */
+export const PUSH_PER_MINUTE = 600;
 const WINDOW_MS = 60_000;
 
 declare module 'fastify' {
@@ -30,6 +32,7 @@ declare module 'fastify' {
     apiRateLimit: Record<ApiRateGroup, onRequestAsyncHookHandler>;
     /** onRequest hook for the demo endpoints: DEMO_PER_MINUTE per client address. */
     demoRateLimit: onRequestAsyncHookHandler;
+    pushRateLimit: onRequestAsyncHookHandler;
     /**
      * Spends `recipients` of the API key's budget for this second (HERALD_RECIPIENTS_PER_SECOND);
      * over it, throws a 429 `HERALD_ERR_RATE_LIMITED` (with `Retry-After`) and spends nothing.
@@ -235,6 +238,21 @@ export default fp(
               `counts, a broadcast counts one). Retry in ${seconds(spent.ttl)} s (Retry-After).`,
       );
     });
+
+    // Service workers report on pushes from the site's visitors' addresses, with no credentials
+    // but a signed receipt: a bound per address keeps a flood from costing more than a few writes.
+    fastify.decorate(
+      'pushRateLimit',
+      fastify.rateLimit({
+        keyGenerator: (request) => `push:${normalizeIP(request.ip)}`,
+        max: PUSH_PER_MINUTE,
+        onExceeded: () => fastify.metrics.rateLimited.inc({ scope: 'rest' }),
+        errorResponseBuilder: (_request, context) =>
+          new Errors.RateLimited(
+            `At most ${PUSH_PER_MINUTE} push reports a minute come from one address; retry in ${seconds(context.ttl)} s.`,
+          ),
+      }) as unknown as onRequestAsyncHookHandler,
+    );
 
     const demoMax = opts.demoPerMinute ?? DEMO_PER_MINUTE;
     fastify.decorate(

@@ -117,6 +117,9 @@ export const Errors = {
     'Too many sign-in attempts from this address for this email; try again in %d minutes.',
     429,
   ),
+  ReceiptInvalid: createError('HERALD_ERR_RECEIPT_INVALID', 'This push receipt is not valid (%s).', 400),
+  RenewInvalid: createError('HERALD_ERR_RENEW_INVALID', '%s', 400),
+  PushEndpoint: createError('HERALD_ERR_PUSH_ENDPOINT', '%s', 400),
   /** REST rate limits (platform/http/rate-limits.ts); the socket gateway answers with the same code. */
   RateLimited: createError('HERALD_ERR_RATE_LIMITED', '%s', 429),
   SignInUnavailable: createError(

@@ -10,6 +10,9 @@ export type AcceptSource = (typeof ACCEPT_SOURCES)[number];
 export const DELIVERY_EVENTS = ['delivered', 'displayed', 'clicked', 'read'] as const;
 export type DeliveryMetricEvent = (typeof DELIVERY_EVENTS)[number];
 
+/** What one Web Push attempt came to (delivery/push/sender.ts `classify`, and `skipped` by preferences or age). */
+export const PUSH_OUTCOMES = ['sent', 'gone', 'too-big', 'retry', 'resubscribe', 'failed', 'skipped'] as const;
+
 /** Where a rejection happened: a REST route, a socket event, a TCP connection, the demo endpoints. */
 export const RATE_LIMIT_SCOPES = ['rest', 'socket', 'connection', 'demo'] as const;
 export type RateLimitScope = (typeof RATE_LIMIT_SCOPES)[number];
@@ -35,6 +38,10 @@ export interface HeraldMetrics {
   rateLimited: Counter<'scope'>;
   /** How many notifications each catch-up on connect sent. */
   catchUp: Histogram;
+  /** Web Push attempts by outcome (`sent`: the push service took it). */
+  pushAttempts: Counter<'outcome'>;
+  /** Web Push receipts from service workers: displayed, clicked, closed. */
+  pushReceipts: Counter<'event'>;
   /** Stops the event-loop monitor. */
   close(): void;
 }
@@ -83,6 +90,20 @@ export function createMetrics(): HeraldMetrics {
     buckets: [0, 1, 3, 10, 30, 100, 300, 1000, 3000],
     registers: [registry],
   });
+  const pushAttempts = new Counter({
+    name: 'herald_push_attempts_total',
+    help: 'Web Push posts to push services by outcome: sent (taken), gone (404/410, subscription removed), retry, resubscribe, failed, too-big; skipped (preferences or age)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const pushReceipts = new Counter({
+    name: 'herald_push_receipts_total',
+    help: "Reports from Herald's service worker about pushed notifications: displayed, clicked, closed",
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
+  for (const outcome of PUSH_OUTCOMES) pushAttempts.inc({ outcome }, 0);
+  for (const event of ['displayed', 'clicked', 'closed']) pushReceipts.inc({ event }, 0);
   // Every series exists from the start at 0, so rates and dashboards work before the first event.
   for (const source of ACCEPT_SOURCES) for (const priority of PRIORITIES) accepted.inc({ source, priority }, 0);
   for (const event of DELIVERY_EVENTS) deliveries.inc({ event }, 0);
@@ -96,6 +117,8 @@ export function createMetrics(): HeraldMetrics {
     ackLatency,
     rateLimited,
     catchUp,
+    pushAttempts,
+    pushReceipts,
     close: () => eventLoop.disable(),
   };
 }

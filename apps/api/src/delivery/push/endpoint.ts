@@ -1,0 +1,89 @@
+import { promises as dns, lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+/**
+ * Push endpoints come from browsers, that is from anyone: Herald posts to them, so an endpoint
+ * must never be a way into the operator's own network (SSRF). One must be an `https:` URL without
+ * credentials whose host is, and resolves to, public unicast addresses only — checked when the
+ * subscription is registered and again when each connection is made (`guardedLookup`), so a name
+ * that resolves elsewhere later (DNS rebinding) is refused too. `allowPrivate` lifts all of it, for
+ * a test push service on localhost.
+ */
+export interface EndpointPolicy {
+  allowPrivate: boolean;
+}
+
+export type EndpointCheck = { ok: true; url: URL } | { ok: false; reason: string };
+
+const MAX_ENDPOINT = 2048;
+
+/** Whether an address may be posted to: ipaddr.js says `unicast` only for public ones. */
+export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  }
+  return parsed.range() === 'unicast';
+}
+
+/** The shape alone (no DNS): a sentence saying what is wrong, or undefined. */
+export function endpointShapeProblem(endpoint: string, policy: EndpointPolicy): string | undefined {
+  if (endpoint.length > MAX_ENDPOINT) return `a push endpoint is at most ${MAX_ENDPOINT} characters`;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return 'the push endpoint is not a URL';
+  }
+  if (url.protocol !== 'https:' && !(policy.allowPrivate && url.protocol === 'http:')) {
+    return 'a push endpoint must be an https:// URL';
+  }
+  if (url.username || url.password) return 'a push endpoint must not carry credentials';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!policy.allowPrivate && isIP(host) && !isPublicAddress(host)) {
+    return `a push endpoint must be on a public address (${host} is not)`;
+  }
+  return undefined;
+}
+
+/** Checks an endpoint a browser registers: its shape, then what its host resolves to. */
+export async function checkEndpoint(endpoint: string, policy: EndpointPolicy): Promise<EndpointCheck> {
+  const problem = endpointShapeProblem(endpoint, policy);
+  if (problem) return { ok: false, reason: problem };
+  const url = new URL(endpoint);
+  if (policy.allowPrivate || isIP(url.hostname.replace(/^\[|\]$/g, ''))) return { ok: true, url };
+  let addresses: LookupAddress[];
+  try {
+    addresses = await dns.lookup(url.hostname, { all: true, verbatim: true });
+  } catch {
+    return { ok: false, reason: `the push endpoint's host ${url.hostname} does not resolve` };
+  }
+  const bad = addresses.find((a) => !isPublicAddress(a.address));
+  if (bad || addresses.length === 0) {
+    return { ok: false, reason: `the push endpoint's host ${url.hostname} resolves to a non-public address` };
+  }
+  return { ok: true, url };
+}
+
+/**
+ * A `lookup` for the HTTP request that posts a push: resolves as usual and refuses the connection
+ * if any address is not public (unless the policy allows private ones).
+ */
+export function guardedLookup(policy: EndpointPolicy): typeof dnsLookup {
+  return ((hostname: string, options: object, callback: (...args: unknown[]) => void) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error);
+      const list = addresses as LookupAddress[];
+      if (!policy.allowPrivate && list.some((a) => !isPublicAddress(a.address))) {
+        return callback(Object.assign(new Error(`${hostname} resolves to a non-public address`), { code: 'EPRIVATE' }));
+      }
+      const all = (options as { all?: boolean }).all;
+      if (all) return callback(null, list);
+      const first = list[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }));
+      callback(null, first.address, first.family);
+    });
+  }) as typeof dnsLookup;
+}

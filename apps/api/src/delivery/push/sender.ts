@@ -1,0 +1,121 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import webPush from 'web-push';
+import { type EndpointPolicy, guardedLookup } from './endpoint.js';
+import type { VapidKeys } from './keys.js';
+
+/** One browser's subscription, as `web-push` takes it. */
+export interface PushTarget {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+export interface PushOptions {
+  vapid: VapidKeys;
+  subject: string;
+  /** Seconds the push service keeps it for an offline browser (RFC 8030 §5.2). */
+  ttlSeconds: number;
+  urgency: 'very-low' | 'low' | 'normal' | 'high';
+  /** Replaces an undelivered message with the same topic (RFC 8030 §5.4). */
+  topic?: string;
+  timeoutMs?: number;
+}
+
+/** What the push service answered: its status (0 when there was no answer), `Retry-After` in ms, and a short reason. */
+export interface PushResponse {
+  status: number;
+  /** Never sent: the endpoint is not one Herald may post to (its address, its scheme). */
+  refused?: boolean;
+  retryAfterMs?: number;
+  detail?: string;
+}
+
+/**
+ * Encrypts and posts one push (RFC 8291 `aes128gcm`, a VAPID JWT valid 12 hours, RFC 8292).
+ * `web-push` makes the request (`generateRequestDetails`); Herald sends it itself, through a DNS
+ * lookup that refuses non-public addresses (endpoint.ts), with a timeout, and over http only when
+ * the policy allows it (a local test push service).
+ */
+export function sendPush(target: PushTarget, payload: string, opts: PushOptions, policy: EndpointPolicy) {
+  const details = webPush.generateRequestDetails(target, payload, {
+    vapidDetails: { subject: opts.subject, publicKey: opts.vapid.publicKey, privateKey: opts.vapid.privateKey },
+    TTL: opts.ttlSeconds,
+    urgency: opts.urgency,
+    ...(opts.topic ? { topic: opts.topic } : {}),
+    contentEncoding: 'aes128gcm',
+  });
+  const url = new URL(details.endpoint);
+  const send =
+    url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' && policy.allowPrivate ? httpRequest : null;
+  if (!send) return Promise.resolve<PushResponse>({ status: 0, refused: true, detail: `a ${url.protocol} endpoint` });
+  return new Promise<PushResponse>((resolve) => {
+    const req = send(
+      url,
+      {
+        method: details.method,
+        headers: details.headers as Record<string, string | number>,
+        lookup: guardedLookup(policy),
+        timeout: opts.timeoutMs ?? 10_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (text.length < 300) text += chunk;
+        });
+        res.on('end', () => {
+          const retryAfterMs = retryAfter(res.headers['retry-after']);
+          resolve({
+            status: res.statusCode ?? 0,
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+            ...(text ? { detail: text.slice(0, 300) } : {}),
+          });
+        });
+        res.on('error', (error) => resolve({ status: 0, detail: error.message }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('the push service did not answer in time')));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ status: 0, detail: error.message, ...(error.code === 'EPRIVATE' ? { refused: true } : {}) }),
+    );
+    req.end(details.body ?? undefined);
+  });
+}
+
+/** `Retry-After` (seconds or an HTTP date) in ms; undefined when absent or unreadable. */
+export function retryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** What to do after an attempt (docs/web-push.md "Sending"). */
+export type PushOutcome =
+  | { outcome: 'sent' }
+  | { outcome: 'gone' }
+  | { outcome: 'too-big' }
+  | { outcome: 'retry'; afterMs?: number }
+  | { outcome: 'resubscribe' }
+  | { outcome: 'failed' };
+
+/**
+ * The push service's answer, classified: 201 (or any 2xx) sent; 404/410 the subscription is gone;
+ * 413 too big; 429 later, after `Retry-After`; 5xx or no answer later, with backoff; 401/403 (the
+ * push service does not take this key's JWT for it: a rotation), or 400 for a subscription made
+ * with another key than the one signing → it must subscribe again; any other 4xx, or an endpoint
+ * Herald may not post to, failed.
+ */
+export function classify(res: PushResponse, keyMismatch: boolean): PushOutcome {
+  const { status } = res;
+  if (res.refused) return { outcome: 'failed' };
+  if (status >= 200 && status < 300) return { outcome: 'sent' };
+  if (status === 404 || status === 410) return { outcome: 'gone' };
+  if (status === 413) return { outcome: 'too-big' };
+  if (status === 429)
+    return { outcome: 'retry', ...(res.retryAfterMs !== undefined ? { afterMs: res.retryAfterMs } : {}) };
+  if (status === 0 || status >= 500) return { outcome: 'retry' };
+  if (status === 401 || status === 403 || (status === 400 && keyMismatch)) return { outcome: 'resubscribe' };
+  return { outcome: 'failed' };
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { PushSubscribeRequest } from '@herald/protocol';
+import type { AppDirectory, CachedApp } from '../../auth/app-directory.js';
+import type { Sql } from '../../platform/db/database.js';
+import { checkEndpoint, type EndpointPolicy } from './endpoint.js';
+import type { VapidKeyStore } from './keys.js';
+import { appOf, type RenewClaims, signRenew, verifyToken } from './receipts.js';
+
+/** Browsers one user may have subscribed at once; a new one beyond this drops the least recently seen. */
+export const MAX_BROWSERS_PER_USER = 20;
+
+export type Refusal = { ok: false; code: string; message: string; publicKey?: string };
+export type Registered = { ok: true; subscription: { id: string; status: 'active' }; renew: string };
+
+const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+
+/** The secrets an app's tokens may be signed with: the current one, and the previous one during its grace. */
+export function appSecrets(app: CachedApp, now = Date.now()): string[] {
+  return [app.jwtSecret, ...(app.previousSecret && (app.previousUntil ?? 0) > now ? [app.previousSecret] : [])];
+}
+
+/**
+ * The browsers of an app's users that subscribed to Web Push: registered over the user's socket
+ * (an upsert by endpoint, on subscribing and on every connect), removed by the user or when the
+ * push service says the subscription is gone, renewed by the service worker.
+ */
+export class PushSubscriptionStore {
+  constructor(
+    private readonly sql: Sql,
+    private readonly keys: VapidKeyStore,
+    private readonly apps: AppDirectory,
+    private readonly policy: EndpointPolicy,
+  ) {}
+
+  /** A shape problem with a `push:subscribe` request, as a sentence; undefined when it is well formed. */
+  static shapeProblem(r: unknown): string | undefined {
+    const q = r as Partial<PushSubscribeRequest> | null;
+    const ok =
+      typeof q === 'object' &&
+      q !== null &&
+      typeof q.endpoint === 'string' &&
+      typeof q.keys === 'object' &&
+      q.keys !== null &&
+      typeof q.keys.p256dh === 'string' &&
+      B64URL.test(q.keys.p256dh) &&
+      q.keys.p256dh.length <= 200 &&
+      typeof q.keys.auth === 'string' &&
+      B64URL.test(q.keys.auth) &&
+      q.keys.auth.length <= 100 &&
+      typeof q.publicKey === 'string' &&
+      q.publicKey.length <= 200 &&
+      (q.expirationTime === undefined || q.expirationTime === null || Number.isFinite(q.expirationTime));
+    return ok
+      ? undefined
+      : '"push:subscribe" needs { endpoint, keys: { p256dh, auth } (base64url), publicKey (the applicationServerKey it subscribed with), expirationTime?: number | null }.';
+  }
+
+  async register(
+    appId: string,
+    subscriberId: string,
+    r: PushSubscribeRequest,
+    origin: string | undefined,
+    userAgent: string | undefined,
+  ): Promise<Registered | Refusal> {
+    const problem = PushSubscriptionStore.shapeProblem(r);
+    if (problem) return { ok: false, code: 'HERALD_ERR_VALIDATION', message: problem };
+    const [keys, app] = await Promise.all([this.keys.get(appId), this.apps.get(appId)]);
+    if (!keys || !app) return { ok: false, code: 'HERALD_ERR_APP_UNKNOWN', message: `App "${appId}" does not exist.` };
+    if (r.publicKey.replace(/=+$/, '') !== keys.publicKey) {
+      return {
+        ok: false,
+        code: 'HERALD_ERR_PUSH_KEY_ROTATED',
+        message: 'This subscription was made with a key the app no longer uses: subscribe again with publicKey.',
+        publicKey: keys.publicKey,
+      };
+    }
+    const checked = await checkEndpoint(r.endpoint, this.policy);
+    if (!checked.ok) {
+      return {
+        ok: false,
+        code: 'HERALD_ERR_PUSH_ENDPOINT',
+        message: `This push endpoint is refused: ${checked.reason}.`,
+      };
+    }
+    const [row] = await this.sql.query<{ id: string }>(
+      `WITH saved AS (
+         INSERT INTO push_subscriptions (id, app_id, subscriber_id, endpoint, p256dh, auth, public_key, origin, user_agent, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (app_id, endpoint) DO UPDATE SET
+           subscriber_id = EXCLUDED.subscriber_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth,
+           public_key = EXCLUDED.public_key, origin = COALESCE(EXCLUDED.origin, push_subscriptions.origin),
+           user_agent = COALESCE(EXCLUDED.user_agent, push_subscriptions.user_agent),
+           expires_at = EXCLUDED.expires_at, status = 'active', updated_at = now()
+         RETURNING id
+       ), extra AS (
+         DELETE FROM push_subscriptions WHERE id IN (
+           SELECT id FROM push_subscriptions
+            WHERE subscriber_id = $3 AND id <> (SELECT id FROM saved)
+            ORDER BY updated_at DESC OFFSET ${MAX_BROWSERS_PER_USER - 1}
+         )
+       )
+       SELECT id FROM saved`,
+      [
+        randomUUID(),
+        appId,
+        subscriberId,
+        r.endpoint,
+        r.keys.p256dh,
+        r.keys.auth,
+        keys.publicKey,
+        origin ?? null,
+        userAgent?.slice(0, 300) ?? null,
+        r.expirationTime ? new Date(r.expirationTime) : null,
+      ],
+    );
+    const id = row?.id as string;
+    return { ok: true, subscription: { id, status: 'active' }, renew: signRenew({ r: id, a: appId }, app.jwtSecret) };
+  }
+
+  /** Forgets one of the user's browsers; whether there was such a subscription of theirs. */
+  async remove(appId: string, subscriberId: string, endpoint: unknown): Promise<boolean> {
+    if (typeof endpoint !== 'string') return false;
+    const rows = await this.sql.query(
+      'DELETE FROM push_subscriptions WHERE app_id = $1 AND subscriber_id = $2 AND endpoint = $3 RETURNING 1',
+      [appId, subscriberId, endpoint],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * `pushsubscriptionchange`, from the service worker (no user token): the browser replaced the
+   * subscription the renewal token names; the new one takes its place (same user). Returns a new
+   * token, or a refusal.
+   */
+  async renew(token: unknown, next: unknown): Promise<{ ok: true; renew: string } | Refusal> {
+    const bad: Refusal = { ok: false, code: 'HERALD_ERR_RENEW_INVALID', message: 'This renewal token is not valid.' };
+    if (typeof token !== 'string' || token.length > 2000) return bad;
+    const appId = appOf(token);
+    const app = appId ? await this.apps.get(appId) : undefined;
+    if (!app) return bad;
+    const claims = verifyToken<RenewClaims>(token, appSecrets(app));
+    if (!claims || claims.a !== app.id) return bad;
+    const [old] = await this.sql.query<{ subscriber_id: string; public_key: string; origin: string | null }>(
+      'SELECT subscriber_id, public_key, origin FROM push_subscriptions WHERE id = $1 AND app_id = $2',
+      [claims.r, app.id],
+    );
+    if (!old)
+      return { ok: false, code: 'HERALD_ERR_RENEW_INVALID', message: 'The subscription this token names is gone.' };
+    const q = next as { endpoint?: unknown; keys?: unknown } | null;
+    const request = { ...(q ?? {}), publicKey: old.public_key } as PushSubscribeRequest;
+    const saved = await this.register(app.id, old.subscriber_id, request, old.origin ?? undefined, undefined);
+    if (!saved.ok) return saved;
+    if (saved.subscription.id !== claims.r) {
+      await this.sql.query('DELETE FROM push_subscriptions WHERE id = $1', [claims.r]);
+    }
+    return { ok: true, renew: saved.renew };
+  }
+}

@@ -1,0 +1,52 @@
+import { ClientEvent, type ErrorReply, type PushKeyReply, type PushSubscribeRequest } from '@herald/protocol';
+import type { VapidKeyStore } from '../delivery/push/keys.js';
+import type { PushSubscriptionStore } from '../delivery/push/subscriptions.js';
+import type { GatewaySocket } from './types.js';
+
+type Answer = <R>(reply: ((r: R | ErrorReply) => void) | undefined, work: () => Promise<R | ErrorReply>) => void;
+
+/**
+ * Web Push over the user's socket (docs/web-push.md): the app's public key to subscribe with, and
+ * this browser's subscription, registered on subscribing and on every connect — from then on the
+ * socket knows which browser it is in (`data.pushSubscriptionId`): an ack on it spares that
+ * browser the push.
+ */
+export function handlePush(
+  socket: GatewaySocket,
+  deps: { vapid: VapidKeyStore; pushSubscriptions: PushSubscriptionStore },
+  answer: Answer,
+): void {
+  const { appId, subscriberId } = socket.data;
+  socket.on(ClientEvent.PushKey, (_request, done) =>
+    answer(done, async (): Promise<PushKeyReply | ErrorReply> => {
+      const keys = await deps.vapid.get(appId);
+      if (!keys) return { ok: false, code: 'HERALD_ERR_APP_UNKNOWN', message: `App "${appId}" does not exist.` };
+      return { ok: true, publicKey: keys.publicKey };
+    }),
+  );
+  socket.on(ClientEvent.PushSubscribe, (request, done) =>
+    answer(done, async () => {
+      const userAgent = socket.handshake.headers['user-agent'];
+      const saved = await deps.pushSubscriptions.register(
+        appId,
+        subscriberId,
+        request as PushSubscribeRequest,
+        socket.data.origin,
+        typeof userAgent === 'string' ? userAgent : undefined,
+      );
+      if (saved.ok) socket.data.pushSubscriptionId = saved.subscription.id;
+      return saved;
+    }),
+  );
+  socket.on(ClientEvent.PushUnsubscribe, (request, done) =>
+    answer(done, async () => {
+      const endpoint = (request as { endpoint?: unknown } | null)?.endpoint;
+      if (typeof endpoint !== 'string') {
+        return { ok: false as const, code: 'HERALD_ERR_VALIDATION', message: '"push:unsubscribe" needs { endpoint }.' };
+      }
+      const removed = await deps.pushSubscriptions.remove(appId, subscriberId, endpoint);
+      if (removed) delete socket.data.pushSubscriptionId;
+      return { ok: true as const, removed };
+    }),
+  );
+}

@@ -1,0 +1,105 @@
+import type { Job, Queue } from 'bullmq';
+import type { EndpointPolicy } from '../delivery/push/endpoint.js';
+import { type PushDeps, pushNotifications, retryPushes } from '../delivery/push/pusher.js';
+import type { Sql } from '../platform/db/database.js';
+
+/** Web Push's jobs, in the notifications queue (docs/web-push.md "Sending"). */
+export const PushJob = {
+  /** After the socket window: post to the browsers that did not acknowledge. */
+  Check: 'push-check',
+  /** A later attempt for browsers whose push service asked to wait. */
+  Retry: 'push-retry',
+} as const;
+
+export type PushJobData = { notificationIds: string[] } | { notificationId: string; subscriptionIds: string[] };
+
+export interface PushSettings {
+  windowMs: number;
+  policy: EndpointPolicy;
+  subject: string;
+  /** Where service workers post receipts (`<public URL>/push/receipts`). */
+  receiptsUrl: string;
+}
+
+/**
+ * Whether any browser of this installation has an active push subscription: an installation
+ * without push pays no job per dispatch, only this tiny read a few times a second. A "no" is
+ * trusted for `noMs` (a first subscription is seen that soon), a "yes" for `yesMs` (a wrong yes
+ * costs one job that finds nobody).
+ */
+export class PushGate {
+  private known: { any: boolean; at: number } | undefined;
+  private reading: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly noMs = 250,
+    private readonly yesMs = 10_000,
+  ) {}
+
+  async any(): Promise<boolean> {
+    if (this.known && Date.now() - this.known.at < (this.known.any ? this.yesMs : this.noMs)) return this.known.any;
+    this.reading ??= this.sql
+      .query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM push_subscriptions WHERE status = 'active') AS any`)
+      .then(([row]) => {
+        this.known = { any: row?.any === true, at: Date.now() };
+        return this.known.any;
+      })
+      .finally(() => {
+        this.reading = undefined;
+      });
+    return this.reading;
+  }
+}
+
+const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+
+/** Schedules the push check of dispatched notifications, after the socket window. */
+export async function schedulePushCheck(
+  queue: Queue,
+  gate: PushGate,
+  settings: PushSettings,
+  notificationIds: string[],
+): Promise<void> {
+  if (notificationIds.length === 0 || !(await gate.any())) return;
+  await queue.add(PushJob.Check, { notificationIds } satisfies PushJobData, {
+    delay: settings.windowMs,
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+    ...KEEP,
+  });
+}
+
+/** The worker's dependencies for push jobs. */
+export function pushDeps(
+  sql: Sql,
+  queue: Queue,
+  settings: PushSettings,
+  freshnessMs: number,
+  onAttempt?: (o: string) => void,
+): PushDeps {
+  return {
+    sql,
+    policy: settings.policy,
+    subject: settings.subject,
+    receiptsUrl: settings.receiptsUrl,
+    freshnessMs,
+    onAttempt,
+    async retryLater(notificationId, subscriptionIds, delayMs) {
+      await queue.add(PushJob.Retry, { notificationId, subscriptionIds } satisfies PushJobData, {
+        delay: delayMs,
+        attempts: 3,
+        ...KEEP,
+      });
+    },
+    async continueWith(notificationIds) {
+      await queue.add(PushJob.Check, { notificationIds } satisfies PushJobData, { attempts: 5, ...KEEP });
+    },
+  };
+}
+
+export function processPush(job: Job<PushJobData>, deps: PushDeps): Promise<number> {
+  const data = job.data;
+  if ('notificationIds' in data) return pushNotifications(data.notificationIds, deps);
+  return retryPushes(data.notificationId, data.subscriptionIds, deps);
+}

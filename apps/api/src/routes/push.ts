@@ -1,0 +1,126 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { PUSH_RECEIPT_EVENTS, type PushReceiptEvent } from '@herald/protocol';
+import Type from 'typebox';
+import { appOf, type ReceiptClaims, verifyToken } from '../delivery/push/receipts.js';
+import { appSecrets } from '../delivery/push/subscriptions.js';
+import { Errors } from '../platform/lib/errors.js';
+import { errorResponses } from '../schemas/common.js';
+
+const ReceiptBody = Type.Object(
+  {
+    receipt: Type.String({ minLength: 1, maxLength: 2000, description: 'The `receipt` of the push message' }),
+    event: Type.Union(
+      PUSH_RECEIPT_EVENTS.map((e) => Type.Literal(e)),
+      { description: 'What happened to the notification in this browser' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const RenewBody = Type.Object(
+  {
+    renew: Type.String({ minLength: 1, maxLength: 2000, description: 'The token `push:subscribe` answered with' }),
+    subscription: Type.Object({
+      endpoint: Type.String({ minLength: 1, maxLength: 2048 }),
+      keys: Type.Object({ p256dh: Type.String({ maxLength: 200 }), auth: Type.String({ maxLength: 100 }) }),
+      expirationTime: Type.Optional(Type.Union([Type.Null(), Type.Number()])),
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const COLUMN: Record<PushReceiptEvent, string> = {
+  displayed: 'displayed_at',
+  clicked: 'clicked_at',
+  closed: 'closed_at',
+};
+
+/**
+ * What Herald's service worker reports (docs/web-push.md): receipts of pushed notifications
+ * (displayed, clicked, closed) and a browser's new subscription after `pushsubscriptionchange`.
+ * The worker has no user token: each request carries a token Herald signed (the push's receipt,
+ * the subscription's renewal token). Called from the site's origin, so CORS is open; limited per
+ * address.
+ */
+const push: FastifyPluginAsyncTypebox = async (fastify) => {
+  const cors = (reply: { header(name: string, value: string): unknown }) => {
+    reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-allow-methods', 'POST');
+    reply.header('access-control-allow-headers', 'content-type');
+    reply.header('access-control-max-age', '86400');
+  };
+  for (const path of ['/push/receipts', '/push/renew']) {
+    fastify.options(path, { schema: { hide: true } }, async (_request, reply) => {
+      cors(reply);
+      return reply.code(204).send();
+    });
+  }
+
+  fastify.post(
+    '/push/receipts',
+    {
+      onRequest: fastify.pushRateLimit,
+      schema: {
+        summary: 'Report what happened to a pushed notification (service worker)',
+        description:
+          "Herald's service worker posts this when it shows a pushed notification, when it is clicked and when " +
+          'it is closed. `receipt` comes with the push; it names the notification and the browser and expires ' +
+          "with the notification. The user's delivery moves forward as for a report from a tab.",
+        tags: ['push'],
+        body: ReceiptBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 413, 415, 429) },
+      },
+    },
+    async (request, reply) => {
+      cors(reply);
+      const { receipt, event } = request.body;
+      const appId = appOf(receipt);
+      const app = appId ? await fastify.apps.get(appId) : undefined;
+      const claims = app ? verifyToken<ReceiptClaims & { a: string }>(receipt, appSecrets(app)) : undefined;
+      if (!app || !claims || claims.a !== app.id) {
+        throw new Errors.ReceiptInvalid('not signed by Herald, for another app, or expired with its notification');
+      }
+      const [row] = await fastify.sql.query<{ subscriber_id: string }>(
+        `UPDATE push_deliveries SET ${COLUMN[event]} = COALESCE(${COLUMN[event]}, now())
+          WHERE notification_id = $1::uuid AND subscription_id = $2 AND app_id = $3
+          RETURNING subscriber_id`,
+        [claims.n, claims.s, app.id],
+      );
+      if (!row) throw new Errors.ReceiptInvalid('no push of this notification went to this browser');
+      fastify.metrics.pushReceipts.inc({ event });
+      fastify.recorder.record(event, claims.n, row.subscriber_id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  fastify.post(
+    '/push/renew',
+    {
+      onRequest: fastify.pushRateLimit,
+      schema: {
+        summary: "Replace a browser's push subscription (service worker, pushsubscriptionchange)",
+        description:
+          'The browser replaced its push subscription; its service worker sends the new one with the renewal ' +
+          "token `push:subscribe` gave. The new subscription takes the old one's place (same user); the reply " +
+          'is the token to keep for the next change.',
+        tags: ['push'],
+        body: RenewBody,
+        response: {
+          200: Type.Object({ renew: Type.String() }),
+          ...errorResponses(400, 413, 415, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      cors(reply);
+      const result = await fastify.pushSubscriptions.renew(request.body.renew, request.body.subscription);
+      if (!result.ok) {
+        if (result.code === 'HERALD_ERR_PUSH_ENDPOINT') throw new Errors.PushEndpoint(result.message);
+        throw new Errors.RenewInvalid(result.message);
+      }
+      return { renew: result.renew };
+    },
+  );
+};
+
+export default push;

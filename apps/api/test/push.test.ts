@@ -1,0 +1,353 @@
+import type { NotificationPayload, PushMessage, PushSubscribeReply } from '@herald/protocol';
+import { type MockSubscription, type PushService, startPushService } from '@herald/test-support';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkEndpoint, endpointShapeProblem, isPublicAddress } from '../src/delivery/push/endpoint.js';
+import { buildMessage, MAX_PLAINTEXT, navigateTo, pushTopic } from '../src/delivery/push/message.js';
+import { classify, retryAfter } from '../src/delivery/push/sender.js';
+import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
+
+/**
+ * Web Push (issue 13), server side: endpoints Herald refuses to post to, the message and its
+ * trimming, how a push service's answers are read, and end to end against a local push service
+ * (web-push-testing: it checks the VAPID JWT against the subscription's key and decrypts the
+ * aes128gcm body) — registration over the user's socket, the socket-first rule per browser,
+ * receipts, a subscription the push service says is gone, key rotation and renewal.
+ */
+describe('push endpoints (no SSRF through push)', () => {
+  const strict = { allowPrivate: false };
+
+  it('takes only public https URLs without credentials', async () => {
+    expect(endpointShapeProblem('https://fcm.googleapis.com/fcm/send/abc', strict)).toBeUndefined();
+    expect(endpointShapeProblem('http://push.example.com/x', strict)).toBe('a push endpoint must be an https:// URL');
+    expect(endpointShapeProblem('not a url', strict)).toBe('the push endpoint is not a URL');
+    expect(endpointShapeProblem('https://user:pw@push.example.com/x', strict)).toBe(
+      'a push endpoint must not carry credentials',
+    );
+    expect(endpointShapeProblem(`https://push.example.com/${'x'.repeat(2100)}`, strict)).toMatch(/at most 2048/);
+    for (const host of ['127.0.0.1', '10.1.2.3', '192.168.0.1', '169.254.169.254', '[::1]', '[fd00::1]', '0.0.0.0']) {
+      expect(endpointShapeProblem(`https://${host}/x`, strict), host).toMatch(/must be on a public address/);
+    }
+  });
+
+  it('looks at what a name resolves to, and lets a test push service through only when allowed', async () => {
+    expect(await checkEndpoint('https://localhost:9/x', strict)).toEqual({
+      ok: false,
+      reason: "the push endpoint's host localhost resolves to a non-public address",
+    });
+    expect((await checkEndpoint('http://localhost:9/x', { allowPrivate: true })).ok).toBe(true);
+    expect(isPublicAddress('8.8.8.8')).toBe(true);
+    expect(isPublicAddress('::ffff:127.0.0.1')).toBe(false);
+    expect(isPublicAddress('100.64.0.1')).toBe(false);
+  });
+});
+
+describe('the push message', () => {
+  const n = {
+    id: '0b7c8f5e-1111-4222-8333-444455556666',
+    title: 'Build finished',
+    body: 'main is green',
+    icon: null,
+    url: '/builds/42',
+    tag: null,
+    data: { build: 42 },
+    createdAt: new Date(1_764_600_000_000),
+  };
+  const opts = {
+    origin: 'https://app.example.com',
+    receipt: 'r.e.c',
+    receipts: 'https://herald.example.com/push/receipts',
+  };
+
+  it('is Declarative Web Push, with Herald part in notification.data', () => {
+    const built = buildMessage(n, opts);
+    expect(built.trimmed).toEqual([]);
+    expect(JSON.parse(built.body)).toEqual({
+      web_push: 8030,
+      notification: {
+        title: 'Build finished',
+        body: 'main is green',
+        navigate: 'https://app.example.com/builds/42',
+        tag: n.id,
+        timestamp: 1_764_600_000_000,
+        data: { herald: { id: n.id, receipt: 'r.e.c', receipts: opts.receipts, data: { build: 42 } } },
+      },
+    } satisfies PushMessage);
+  });
+
+  it('fits 4 KB once encrypted: the data goes first, then the body is cut, and it says so', () => {
+    const big = buildMessage({ ...n, data: { blob: 'x'.repeat(5000) } }, opts);
+    expect(big.trimmed).toEqual(['data']);
+    expect(Buffer.byteLength(big.body)).toBeLessThanOrEqual(MAX_PLAINTEXT);
+    const long = buildMessage({ ...n, body: '"é"\n'.repeat(3000), data: { blob: 'x'.repeat(5000) } }, opts);
+    expect(long.trimmed).toEqual(['data', 'body']);
+    expect(Buffer.byteLength(long.body)).toBeLessThanOrEqual(MAX_PLAINTEXT);
+    const parsed = JSON.parse(long.body) as PushMessage;
+    expect(parsed.notification.body?.endsWith('…')).toBe(true);
+    expect(parsed.notification.data.herald.trimmed).toEqual(['data', 'body']);
+    expect(MAX_PLAINTEXT).toBe(4096 - 86 - 16 - 1);
+  });
+
+  it('goes to the url, absolute against where the browser subscribed, else that origin', () => {
+    expect(navigateTo('https://other.example.com/x', 'https://app.example.com')).toBe('https://other.example.com/x');
+    expect(navigateTo(null, 'https://app.example.com')).toBe('https://app.example.com/');
+    expect(navigateTo('javascript:alert(1)', 'https://app.example.com')).toBe('https://app.example.com/');
+  });
+
+  it('has a Topic header of at most 32 URL-safe characters', () => {
+    expect(pushTopic('build-42')).toBe('build-42');
+    expect(pushTopic('a tag with spaces and more than thirty-two characters')).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(pushTopic(null)).toBeUndefined();
+  });
+});
+
+describe("the push service's answers", () => {
+  it('are read as the contract says', () => {
+    expect(classify({ status: 201 }, false)).toEqual({ outcome: 'sent' });
+    expect(classify({ status: 404 }, false)).toEqual({ outcome: 'gone' });
+    expect(classify({ status: 410 }, false)).toEqual({ outcome: 'gone' });
+    expect(classify({ status: 413 }, false)).toEqual({ outcome: 'too-big' });
+    expect(classify({ status: 429, retryAfterMs: 30_000 }, false)).toEqual({ outcome: 'retry', afterMs: 30_000 });
+    expect(classify({ status: 503 }, false)).toEqual({ outcome: 'retry' });
+    expect(classify({ status: 0, detail: 'ECONNRESET' }, false)).toEqual({ outcome: 'retry' });
+    expect(classify({ status: 403 }, false)).toEqual({ outcome: 'resubscribe' });
+    expect(classify({ status: 400 }, true)).toEqual({ outcome: 'resubscribe' });
+    expect(classify({ status: 400 }, false)).toEqual({ outcome: 'failed' });
+    expect(classify({ status: 0, refused: true }, false)).toEqual({ outcome: 'failed' });
+    expect(retryAfter('120')).toBe(120_000);
+    expect(retryAfter(new Date(Date.now() + 60_000).toUTCString())).toBeGreaterThan(55_000);
+    expect(retryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('Web Push end to end, against a local push service', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+  let service: PushService;
+
+  beforeAll(async () => {
+    service = await startPushService();
+    testDb = await createTestDatabase('postgres');
+    stack = await startStack(testDb, { env: { HERALD_PUSH_ALLOW_PRIVATE: 'true', HERALD_PUSH_WINDOW_MS: '300' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+    await service?.close();
+  });
+
+  const send = async (payload: object) => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload,
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    return res.json() as { id: string };
+  };
+  const emit = <T>(socket: Socket, event: string, body: object) =>
+    socket.timeout(5000).emitWithAck(event, body) as Promise<T>;
+
+  /** A browser tab of `userId`: a socket that acks every notification. */
+  async function tab(userId: string) {
+    const socket = connectClient(stack.baseUrl, {
+      auth: { token: await stack.token(userId) },
+      transports: ['websocket'],
+      reconnection: false,
+      extraHeaders: { origin: 'http://app.localhost:8080' },
+    });
+    const got: NotificationPayload[] = [];
+    socket.on('notification', (n: NotificationPayload, ack: (r: { ok: true }) => void) => {
+      got.push(n);
+      ack({ ok: true });
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return { socket, got };
+  }
+
+  /** A browser of `userId` subscribed at the push service and registered with Herald over a tab's socket. */
+  async function browser(userId: string, socket?: Socket) {
+    const own = socket ?? (await tab(userId)).socket;
+    const key = await emit<{ ok: true; publicKey: string }>(own, 'push:key', {});
+    expect(key.ok).toBe(true);
+    const sub = await service.subscribe(key.publicKey);
+    const reply = await emit<PushSubscribeReply>(own, 'push:subscribe', {
+      endpoint: sub.endpoint,
+      keys: sub.keys,
+      publicKey: key.publicKey,
+    });
+    expect(reply).toMatchObject({ ok: true, subscription: { status: 'active' } });
+    if (!socket) own.disconnect();
+    return { sub, id: reply.subscription.id, renew: reply.renew, publicKey: key.publicKey };
+  }
+
+  const messages = async (sub: MockSubscription) =>
+    (await service.messages(sub.clientHash)).map((m) => JSON.parse(m) as PushMessage);
+  const pushRow = (notificationId: string, subscriptionId: string) =>
+    stack.db.prisma.pushDelivery.findUnique({
+      where: { notificationId_subscriptionId: { notificationId, subscriptionId } },
+    });
+
+  it('pushes to a browser with no tab open: VAPID checked, decrypted, the exact message', async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const { id } = await send({ to: { userId: user }, title: 'Build finished', body: 'main is green', url: '/b/1' });
+    const [message] = await eventually(async () => {
+      const got = await messages(b.sub);
+      return got.length > 0 ? got : undefined;
+    });
+    expect(message).toMatchObject({
+      web_push: 8030,
+      notification: {
+        title: 'Build finished',
+        body: 'main is green',
+        navigate: 'http://app.localhost:8080/b/1',
+        tag: id,
+        data: { herald: { id, receipts: `${stack.baseUrl}/push/receipts` } },
+      },
+    });
+    const row = await eventually(async () => {
+      const r = await pushRow(id, b.id);
+      return r?.status === 'sent' ? r : undefined;
+    });
+    expect(row.attempts).toEqual([expect.objectContaining({ status: 201, outcome: 'sent' })]);
+
+    // The service worker reports it shown, then clicked: the user's delivery moves forward.
+    const receipt = message?.notification.data.herald.receipt as string;
+    for (const event of ['displayed', 'clicked']) {
+      const res = await stack.app.inject({ method: 'POST', url: '/push/receipts', payload: { receipt, event } });
+      expect(res.statusCode, res.body).toBe(204);
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+    }
+    await eventually(async () => {
+      const d = await stack.db.prisma.delivery.findFirst({ where: { notificationId: id } });
+      return d?.status === 'clicked' ? d : undefined;
+    });
+    expect((await pushRow(id, b.id))?.clickedAt).toBeInstanceOf(Date);
+
+    const forged = await stack.app.inject({
+      method: 'POST',
+      url: '/push/receipts',
+      payload: { receipt: `${receipt.slice(0, -4)}AAAA`, event: 'displayed' },
+    });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.json()).toMatchObject({ code: 'HERALD_ERR_RECEIPT_INVALID' });
+  });
+
+  it('sends no push to a browser one of whose tabs acknowledged it, and one to its other browser', async () => {
+    const user = uid('u-');
+    const open = await tab(user);
+    const laptop = await browser(user, open.socket);
+    const phone = await browser(user);
+    const { id } = await send({ to: { userId: user }, title: 'Socket first' });
+    await eventually(() => open.got.some((n) => n.id === id));
+    await eventually(async () => (await pushRow(id, phone.id))?.status === 'sent');
+    expect((await messages(phone.sub)).map((m) => m.notification.data.herald.id)).toEqual([id]);
+    expect(await messages(laptop.sub)).toEqual([]);
+    expect((await pushRow(id, laptop.id))?.status).toBe('socket');
+    open.socket.disconnect();
+  });
+
+  it('pushes topic sends and broadcasts to members whose browsers had no tab open', async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const topic = `push-${uid()}`;
+    const res = await stack.app.inject({
+      method: 'PUT',
+      url: `/v1/topics/${topic}/subscribers`,
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { userIds: [user] },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const { id } = await send({ to: { topic }, title: 'To the topic' });
+    await eventually(async () => (await messages(b.sub)).some((m) => m.notification.data.herald.id === id));
+  });
+
+  it('removes a subscription the push service says is gone (410)', async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    await service.expire(b.sub.clientHash);
+    const { id } = await send({ to: { userId: user }, title: 'Into the void' });
+    const row = await eventually(async () => {
+      const r = await pushRow(id, b.id);
+      return r?.status === 'gone' ? r : undefined;
+    });
+    expect(row.attempts).toEqual([expect.objectContaining({ status: 410, outcome: 'gone' })]);
+    expect(await stack.db.prisma.pushSubscription.findUnique({ where: { id: b.id } })).toBeNull();
+  });
+
+  it('marks subscriptions for re-subscription when the key rotates, and tells a browser that registers with the old key', async () => {
+    const user = uid('u-');
+    const { socket } = await tab(user);
+    const b = await browser(user, socket);
+    const rotated = await stack.app.vapid.rotate(stack.appId);
+    expect(rotated?.marked).toBeGreaterThanOrEqual(1);
+    expect((await stack.db.prisma.pushSubscription.findUnique({ where: { id: b.id } }))?.status).toBe('resubscribe');
+    const again = await emit<{ ok: false; code: string; publicKey: string }>(socket, 'push:subscribe', {
+      endpoint: b.sub.endpoint,
+      keys: b.sub.keys,
+      publicKey: b.publicKey,
+    });
+    expect(again).toMatchObject({ ok: false, code: 'HERALD_ERR_PUSH_KEY_ROTATED', publicKey: rotated?.publicKey });
+    // Nothing is posted to it meanwhile (no tab open either).
+    socket.disconnect();
+    const { id } = await send({ to: { userId: user }, title: 'Not to the old key' });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await pushRow(id, b.id)).toBeNull();
+    expect(await messages(b.sub)).toEqual([]);
+    // Subscribed again with the new key: pushes again.
+    const fresh = await browser(user);
+    const { id: next } = await send({ to: { userId: user }, title: 'With the new key' });
+    await eventually(async () => (await messages(fresh.sub)).some((m) => m.notification.data.herald.id === next));
+  });
+
+  it('refuses bad registrations with a code and a sentence', async () => {
+    const { socket } = await tab(uid('u-'));
+    const key = await emit<{ publicKey: string }>(socket, 'push:key', {});
+    expect(await emit(socket, 'push:subscribe', { endpoint: 'x' })).toMatchObject({
+      ok: false,
+      code: 'HERALD_ERR_VALIDATION',
+    });
+    expect(
+      await emit(socket, 'push:subscribe', {
+        endpoint: 'ftp://push.example.com/x',
+        keys: { p256dh: 'BAAA', auth: 'AAAA' },
+        publicKey: key.publicKey,
+      }),
+    ).toMatchObject({ ok: false, code: 'HERALD_ERR_PUSH_ENDPOINT', message: expect.stringContaining('https://') });
+    expect(await emit(socket, 'push:unsubscribe', {})).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
+    expect(await emit(socket, 'push:unsubscribe', { endpoint: 'https://nowhere.example/x' })).toEqual({
+      ok: true,
+      removed: false,
+    });
+    socket.disconnect();
+  });
+
+  it("renews a browser's subscription from its service worker (pushsubscriptionchange)", async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const next = await service.subscribe(b.publicKey);
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/push/renew',
+      payload: { renew: b.renew, subscription: { endpoint: next.endpoint, keys: next.keys } },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().renew).toEqual(expect.any(String));
+    const rows = await stack.db.prisma.pushSubscription.findMany({
+      where: { subscriber: { externalId: user } },
+    });
+    expect(rows.map((r) => r.endpoint)).toEqual([next.endpoint]);
+    const bad = await stack.app.inject({
+      method: 'POST',
+      url: '/push/renew',
+      payload: { renew: 'nope', subscription: { endpoint: next.endpoint, keys: next.keys } },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'HERALD_ERR_RENEW_INVALID' });
+  });
+});
