@@ -31,6 +31,29 @@ async function reserveLibraryNames(entry) {
   return new RegExp(`^(${[...names].join('|')})$`);
 }
 
+/**
+ * The widgets' stylesheets are template literals (`const STYLE = \`…\``), which the minifier keeps
+ * as written: their indentation and the spaces around `{ : ; , }` go here instead.
+ */
+const compactStyles = {
+  name: 'compact-styles',
+  setup(b) {
+    b.onLoad({ filter: /src[\\/][\w-]+\.ts$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const contents = source.replace(/(const STYLE = `)([^`]*)`/g, (_, start, css) => {
+        const compact = css
+          .replace(/\s+/g, ' ')
+          .replace(/\s*([{};,>])\s*/g, '$1')
+          .replace(/:\s+/g, ':')
+          .replace(/;}/g, '}')
+          .trim();
+        return `${start}${compact}\``;
+      });
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
 await build({
   ...common,
   entryPoints: ['src/browser.ts'],
@@ -42,6 +65,7 @@ await build({
   reserveProps: await reserveLibraryNames('src/browser.ts'),
   define: { __VERSION__: JSON.stringify(version) },
   platform: 'browser',
+  plugins: [compactStyles],
 });
 
 // The inbox widget: a separate script, loaded by sdk.js only on pages that use <herald-inbox>.
@@ -54,6 +78,7 @@ await build({
   mangleProps: /^_[a-z]/,
   reserveProps: await reserveLibraryNames('src/inbox.ts'),
   platform: 'browser',
+  plugins: [compactStyles],
 });
 
 await build({
