@@ -1,4 +1,5 @@
-// Builds the script-tag bundle (dist/sdk.js, one global `Herald`) and the ESM build (dist/index.js).
+// Builds the script-tag bundle (dist/sdk.js, one global `Herald`) with its lazily loaded widget
+// (dist/inbox.js), the service worker (dist/herald-sw.js) and the ESM build (dist/index.js).
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
@@ -79,6 +80,17 @@ await build({
   reserveProps: await reserveLibraryNames('src/inbox.ts'),
   platform: 'browser',
   plugins: [compactStyles],
+});
+
+// The service worker: a classic script a site's own worker imports (`importScripts`), tested as built.
+await build({
+  ...common,
+  entryPoints: ['src/sw/herald-sw.ts'],
+  outfile: 'dist/herald-sw.js',
+  format: 'iife',
+  minify: true,
+  mangleProps: /^_[a-z]/,
+  platform: 'browser',
 });
 
 await build({
