@@ -1,5 +1,5 @@
-// Builds the script-tag bundle (dist/sdk.js, one global `Herald`) with its lazily loaded widget
-// (dist/inbox.js), the service worker (dist/herald-sw.js) and the ESM build (dist/index.js).
+// Builds the script-tag bundle (dist/sdk.js, one global `Herald`) with its lazily loaded scripts
+// (dist/inbox.js, dist/push.js), the service worker (dist/herald-sw.js) and the ESM build (dist/index.js).
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
@@ -80,6 +80,17 @@ await build({
   reserveProps: await reserveLibraryNames('src/inbox.ts'),
   platform: 'browser',
   plugins: [compactStyles],
+});
+
+// Web Push: a separate script, loaded by sdk.js when a page enables push or the browser has a subscription.
+await build({
+  ...common,
+  entryPoints: ['src/push/script.ts'],
+  outfile: 'dist/push.js',
+  format: 'iife',
+  minify: true,
+  mangleProps: /^_[a-z]/,
+  platform: 'browser',
 });
 
 // The service worker: a classic script a site's own worker imports (`importScripts`), tested as built.
