@@ -115,9 +115,10 @@ const Herald = {
    * with `subscribed`, or why not (`denied`, `default`, `snoozed`, `dismissed`, `unsupported`).
    */
   enablePush(options: { softPrompt?: SoftPromptOptions | false } = {}): Promise<EnablePushResult> {
+    const push = usePush(); // throws before any prompt when init was not called
     const { softPrompt } = options;
     const asked = softPrompt === false ? Herald.requestPermission() : showSoftPrompt(softPrompt);
-    return Promise.all([asked, usePush()]).then(([permission, push]) => push.enable(permission));
+    return Promise.all([asked, push]).then(([permission, push]) => push.enable(permission));
   },
   /** Unsubscribes this browser from Web Push (here and at Herald); true when it had a subscription. */
   unsubscribePush(): Promise<boolean> {
