@@ -1,4 +1,5 @@
-// Builds the script-tag bundle (dist/sdk.js, one global `Herald`) and the ESM build (dist/index.js).
+// Builds the script-tag bundle (dist/sdk.js, one global `Herald`) with its lazily loaded scripts
+// (dist/inbox.js, dist/push.js), the service worker (dist/herald-sw.js) and the ESM build (dist/index.js).
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
@@ -31,6 +32,29 @@ async function reserveLibraryNames(entry) {
   return new RegExp(`^(${[...names].join('|')})$`);
 }
 
+/**
+ * The widgets' stylesheets are template literals (`const STYLE = \`…\``), which the minifier keeps
+ * as written: their indentation and the spaces around `{ : ; , }` go here instead.
+ */
+const compactStyles = {
+  name: 'compact-styles',
+  setup(b) {
+    b.onLoad({ filter: /src[\\/][\w-]+\.ts$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const contents = source.replace(/(const STYLE = `)([^`]*)`/g, (_, start, css) => {
+        const compact = css
+          .replace(/\s+/g, ' ')
+          .replace(/\s*([{};,>])\s*/g, '$1')
+          .replace(/:\s+/g, ':')
+          .replace(/;}/g, '}')
+          .trim();
+        return `${start}${compact}\``;
+      });
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
 await build({
   ...common,
   entryPoints: ['src/browser.ts'],
@@ -42,6 +66,7 @@ await build({
   reserveProps: await reserveLibraryNames('src/browser.ts'),
   define: { __VERSION__: JSON.stringify(version) },
   platform: 'browser',
+  plugins: [compactStyles],
 });
 
 // The inbox widget: a separate script, loaded by sdk.js only on pages that use <herald-inbox>.
@@ -53,6 +78,29 @@ await build({
   minify: true,
   mangleProps: /^_[a-z]/,
   reserveProps: await reserveLibraryNames('src/inbox.ts'),
+  platform: 'browser',
+  plugins: [compactStyles],
+});
+
+// Web Push: a separate script, loaded by sdk.js when a page enables push or the browser has a subscription.
+await build({
+  ...common,
+  entryPoints: ['src/push/script.ts'],
+  outfile: 'dist/push.js',
+  format: 'iife',
+  minify: true,
+  mangleProps: /^_[a-z]/,
+  platform: 'browser',
+});
+
+// The service worker: a classic script a site's own worker imports (`importScripts`), tested as built.
+await build({
+  ...common,
+  entryPoints: ['src/sw/herald-sw.ts'],
+  outfile: 'dist/herald-sw.js',
+  format: 'iife',
+  minify: true,
+  mangleProps: /^_[a-z]/,
   platform: 'browser',
 });
 

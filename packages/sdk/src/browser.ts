@@ -7,32 +7,48 @@
  */
 import { HeraldClient, type HeraldEvents, type HeraldOptions, type HeraldPreferences } from './client.js';
 import { DisconnectCode } from './codes.js';
-import { type SoftPromptOptions, type SoftPromptResult, showSoftPrompt } from './soft-prompt.js';
+import type { EnablePushResult, PushOptions, PushState, WebPush } from './push/web-push.js';
+import { type SoftPromptOptions, showSoftPrompt } from './soft-prompt.js';
+import { pushFlagKey } from './storage.js';
 
 declare const __VERSION__: string;
 
 let client: HeraldClient | undefined;
+let initOptions: HeraldOptions | undefined;
 const early: Array<[keyof HeraldEvents, HeraldEvents[keyof HeraldEvents]]> = [];
-let inboxLoading: Promise<void> | undefined;
-let serverUrl: string | undefined;
+const loading: Record<string, Promise<void> | undefined> = {};
 
-/** Where sdk.js came from: inbox.js sits next to it. */
+/** Where sdk.js came from: inbox.js and push.js sit next to it. */
 const scriptSrc = (globalThis.document?.currentScript as HTMLScriptElement | null)?.src;
 
-function loadInbox(base?: string): Promise<void> {
-  if (typeof customElements === 'undefined' || customElements.get('herald-inbox')) return Promise.resolve();
-  inboxLoading ??= new Promise<void>((resolve, reject) => {
+/** Loads a script of the SDK's (inbox.js, push.js) once, from where sdk.js came from or `url`. */
+function load(file: string): Promise<void> {
+  const base = initOptions?.url;
+  loading[file] ??= new Promise<void>((resolve, reject) => {
     const script = document.createElement('script');
-    script.src = base ? `${base.replace(/\/+$/, '')}/inbox.js` : new URL('inbox.js', scriptSrc ?? location.href).href;
+    script.src = base ? `${base.replace(/\/+$/, '')}/${file}` : new URL(file, scriptSrc ?? location.href).href;
     script.async = true;
     script.onload = () => resolve();
     script.onerror = () => {
-      inboxLoading = undefined;
+      loading[file] = undefined;
       reject(new Error(`Could not load ${script.src}`));
     };
     document.head.append(script);
   });
-  return inboxLoading;
+  return loading[file];
+}
+
+function loadInbox(): Promise<void> {
+  if (typeof customElements === 'undefined' || customElements.get('herald-inbox')) return Promise.resolve();
+  return load('inbox.js');
+}
+
+/** Web Push lives in push.js: its `HeraldPush(client, options)` is this client's `WebPush`. */
+function usePush(): Promise<WebPush> {
+  const c = initialized();
+  return load('push.js').then(() =>
+    (globalThis as unknown as { HeraldPush: (c: HeraldClient, o?: PushOptions) => WebPush }).HeraldPush(c, initOptions),
+  );
 }
 
 function initialized(): HeraldClient {
@@ -54,10 +70,24 @@ const Herald = {
     client?.disconnect();
     client = new HeraldClient(options);
     for (const [event, listener] of early) client.on(event, listener);
+    initOptions = options;
+    // A browser with a push subscription tells Herald on every connect, and its popups are
+    // checked against the service worker's: push.js is needed at once (until then, popups wait).
+    try {
+      if (localStorage.getItem(pushFlagKey(client.url))) {
+        client.popupGate = (id) =>
+          usePush().then(
+            (push) => push.claim(id),
+            () => true,
+          );
+        void usePush().catch(() => {});
+      }
+    } catch {
+      // no localStorage: no subscription to remember
+    }
     // The inbox widget is a separate script, fetched only by pages that use it.
-    serverUrl = options.url;
     const loadIfUsed = () => {
-      if (document.querySelector('herald-inbox')) void loadInbox(serverUrl).catch(() => {});
+      if (document.querySelector('herald-inbox')) void loadInbox().catch(() => {});
     };
     if (typeof document !== 'undefined') {
       if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', loadIfUsed, { once: true });
@@ -66,21 +96,37 @@ const Herald = {
     return client;
   },
   /** Loads the `<herald-inbox>` element (done automatically when the page has one at init). */
-  loadInbox(): Promise<void> {
-    return loadInbox(serverUrl);
-  },
+  loadInbox,
   /**
    * Shows a small in-page card before the browser's permission prompt; "Not now" is remembered.
    * Resolves with the permission, or `snoozed` / `dismissed` / `unsupported`.
    */
-  softPrompt(options: SoftPromptOptions = {}): Promise<SoftPromptResult> {
-    return showSoftPrompt(options);
-  },
+  softPrompt: showSoftPrompt,
   /** Asks for popup permission; call from a click handler. Works before `init` too. */
   requestPermission(): Promise<NotificationPermission | 'unsupported'> {
     if (client) return client.requestPermission();
     if (typeof Notification === 'undefined') return Promise.resolve('unsupported');
     return Notification.requestPermission();
+  },
+  /**
+   * Web Push: popups even when no tab of the site is open. Asks for permission (through the soft
+   * prompt unless `softPrompt: false`: then call it from a click), registers the service worker
+   * (`init({ serviceWorker })`), subscribes this browser and registers it with Herald. Resolves
+   * with `subscribed`, or why not (`denied`, `default`, `snoozed`, `dismissed`, `unsupported`).
+   */
+  enablePush(options: { softPrompt?: SoftPromptOptions | false } = {}): Promise<EnablePushResult> {
+    const push = usePush(); // throws before any prompt when init was not called
+    const { softPrompt } = options;
+    const asked = softPrompt === false ? Herald.requestPermission() : showSoftPrompt(softPrompt);
+    return Promise.all([asked, push]).then(([permission, push]) => push.enable(permission));
+  },
+  /** Unsubscribes this browser from Web Push (here and at Herald); true when it had a subscription. */
+  unsubscribePush(): Promise<boolean> {
+    return usePush().then((push) => push.unsubscribe());
+  },
+  /** `unsupported`, `denied`, `default`, `subscribed` or `unsubscribed`. */
+  pushState(): Promise<PushState> {
+    return usePush().then((push) => push.state());
   },
   /** Listens to client events; listeners added before `init` are kept. */
   on<K extends keyof HeraldEvents>(event: K, listener: HeraldEvents[K]): () => void {

@@ -10,7 +10,7 @@ import {
 } from '@herald/protocol';
 import { CatchUp, Cursor } from './catchup.js';
 import type { State, StateContext } from './codes.js';
-import { Connection } from './connection.js';
+import { Connection, type HeraldSocket } from './connection.js';
 import { Emitter } from './emitter.js';
 import { Popups } from './popups.js';
 import { SeenIds } from './seen.js';
@@ -38,6 +38,14 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   private _catchUp: CatchUp;
   /** This tab's popups: which to show, the claim across tabs, and their lifecycle reports. */
   private _pops: Popups;
+  /** Herald's base URL. */
+  readonly url: string;
+  /**
+   * Set by Web Push (push.js, `webPush`) in a browser with a push subscription: records each popup
+   * where the service worker looks, and says false when the worker already showed it.
+   * @internal
+   */
+  popupGate: ((id: string) => Promise<boolean>) | undefined;
 
   constructor(options: HeraldOptions) {
     super();
@@ -46,6 +54,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     }
     const url = options.url ?? defaultUrl();
     if (!url) throw new TypeError('Herald.init needs { url }: the address of your Herald server.');
+    this.url = url;
     const N = options.Notification !== undefined ? options.Notification : (globalThis.Notification ?? null);
     this._N = N;
     const store = new SafeStore(options.storage !== undefined ? options.storage : safeLocalStorage());
@@ -57,6 +66,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       options,
       (event, id) => this._conn.socket.emit(event, { id }),
       (n) => this._emit('click', n),
+      (id) => this.popupGate?.(id) ?? true,
     );
     const catchUp = new CatchUp(
       new Cursor(store, `herald:cursor:${url}`, options.appId),
@@ -89,6 +99,11 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   /** The current state with its code and reason. */
   get stateContext(): StateContext {
     return this._conn.stateContext;
+  }
+
+  /** The Socket.IO socket, for events the client does not wrap. */
+  get socket(): HeraldSocket {
+    return this._conn.socket;
   }
 
   /** The transport in use: `websocket` or `polling` (undefined while disconnected). */

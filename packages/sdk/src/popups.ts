@@ -31,6 +31,8 @@ export class Popups {
     private readonly _report: (event: Report, id: string) => void,
     /** The page's `click` event. */
     private readonly _onClick: (notification: NotificationPayload) => void,
+    /** Web Push's seen-list, shared with the service worker: false when the worker showed it already. */
+    private readonly _gate: (id: string) => boolean | Promise<boolean>,
   ) {}
 
   /** Whether a notification deserves a popup here: fresh, not silent, allowed by the page and the user. */
@@ -45,9 +47,14 @@ export class Popups {
    * check-and-record on the shared seen-list atomic across tabs (the popup's tag is the backstop).
    * The winner keeps the lock a few seconds past its decision: tabs live in different processes,
    * which see each other's localStorage writes a moment later, so a tab that took the lock right
-   * after the winner released it could still read a seen-list without the id.
+   * after the winner released it could still read a seen-list without the id. Then, in a browser
+   * with a push subscription, the service worker's seen-list (IndexedDB) has its say.
    */
-  claim(id: string): Promise<boolean> {
+  async claim(id: string): Promise<boolean> {
+    return (await this._claim(id)) && this._gate(id);
+  }
+
+  private _claim(id: string): Promise<boolean> {
     const locks = this._locks;
     if (!locks) return Promise.resolve(this._seen.add(id));
     return new Promise<boolean>((resolve) => {

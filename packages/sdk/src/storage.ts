@@ -58,3 +58,8 @@ export function peekClaims(token: string): { sub?: string; aud?: string; exp?: n
     return {};
   }
 }
+
+/** Where the SDK remembers that this browser has a push subscription with the Herald server at `url`. */
+export function pushFlagKey(url: string): string {
+  return `herald:push:${url}`;
+}

@@ -1,6 +1,7 @@
 import type { Category, InboxReadEvent, NotificationPayload, Preferences, PreferencesPatch } from '@herald/protocol';
 import type { io } from 'socket.io-client';
 import type { StateContext } from './codes.js';
+import type { ServiceWorkerOptions } from './push/web-push.js';
 
 export type TokenSource = string | (() => string | Promise<string>);
 
@@ -25,6 +26,11 @@ export interface HeraldOptions {
    * hiccup kept from being pushed live is fetched then. 0 turns it off.
    */
   syncIntervalMs?: number;
+  /**
+   * Web Push: the service worker file on the site's origin (default `/herald-sw.js`, a file that
+   * does `importScripts('https://<herald>/herald-sw.js')`) and its scope.
+   */
+  serviceWorker?: ServiceWorkerOptions;
   /** Transports to try, in order. Default: WebSocket, falling back to long-polling. */
   transports?: Array<'websocket' | 'polling'>;
   /** Platform objects, defaulting to the browser's (tests pass their own). */

@@ -74,6 +74,7 @@ describe('CatchUp', () => {
       {},
       () => {},
       () => {},
+      () => true,
     );
     const request = () => Promise.reject(new Error('no server'));
     return { events, catchUp: new CatchUp(new Cursor(store, 'c', undefined), popups, request, () => true, emit, 0) };

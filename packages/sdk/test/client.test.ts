@@ -150,6 +150,35 @@ describe('HeraldClient', () => {
     expect(events).toEqual([false]);
   });
 
+  it('does not pop up what the service worker already showed (Web Push gate), and records what it shows', async () => {
+    const fake = fakeSocket();
+    const { N, shown } = fakeNotification('granted');
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: 't',
+      io: fake.io as never,
+      Notification: N,
+      storage: null,
+    });
+    const byWorker = new Set(['pushed']);
+    const asked: string[] = [];
+    client.popupGate = async (id) => {
+      asked.push(id);
+      return !byWorker.has(id);
+    };
+    const events: Array<[string, boolean]> = [];
+    client.on('notification', (n, ctx) => events.push([n.id, ctx.popup]));
+    fake.fire('notification', payload('pushed'), vi.fn());
+    fake.fire('notification', payload('fresh'), vi.fn());
+    await flush();
+    expect(asked).toEqual(['pushed', 'fresh']);
+    expect(events).toEqual([
+      ['pushed', false],
+      ['fresh', true],
+    ]);
+    expect(shown.map((n) => n.options.tag)).toEqual(['fresh']);
+  });
+
   it('hands notifications to the page without a popup when permission is not granted', async () => {
     const fake = fakeSocket();
     const { N, shown } = fakeNotification('denied');
