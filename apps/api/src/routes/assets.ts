@@ -51,7 +51,15 @@ export default async function assets(fastify: FastifyInstance, opts: { demo: boo
       .type('text/javascript; charset=utf-8')
       .send(content);
   });
-  for (const file of ['sdk.js', 'sdk.js.map', 'inbox.js', 'inbox.js.map']) {
+  for (const file of [
+    'sdk.js',
+    'sdk.js.map',
+    'inbox.js',
+    'inbox.js.map',
+    'push.js',
+    'push.js.map',
+    'herald-sw.js.map',
+  ]) {
     fastify.get(`/${file}`, { schema: { hide: true } }, async (_request, reply) => {
       const path = sdkDir && join(sdkDir, 'dist', file);
       const content = path ? await readFile(path).catch(() => undefined) : undefined;
