@@ -229,6 +229,27 @@ describe('Web Push end to end, against a local push service', () => {
     });
     expect((await pushRow(id, b.id))?.clickedAt).toBeInstanceOf(Date);
 
+    // The funnel in the API: by browser, and each attempt on the recipient's timeline.
+    const auth = { authorization: `Bearer ${stack.apiKey}` };
+    const detail = await stack.app.inject({ method: 'GET', url: `/v1/notifications/${id}`, headers: auth });
+    expect(detail.json().push).toEqual({ socket: 0, posted: 1, accepted: 1, displayed: 1, clicked: 1, failed: 0 });
+    const recipients = await stack.app.inject({
+      method: 'GET',
+      url: `/v1/notifications/${id}/recipients`,
+      headers: auth,
+    });
+    expect(recipients.json().items[0].push).toEqual([
+      expect.objectContaining({
+        browser: b.id,
+        status: 'sent',
+        attempts: [expect.objectContaining({ status: 201, outcome: 'sent' })],
+        trimmed: [],
+        sentAt: expect.any(String),
+        displayedAt: expect.any(String),
+        clickedAt: expect.any(String),
+      }),
+    ]);
+
     const forged = await stack.app.inject({
       method: 'POST',
       url: '/push/receipts',
@@ -303,6 +324,46 @@ describe('Web Push end to end, against a local push service', () => {
     const fresh = await browser(user);
     const { id: next } = await send({ to: { userId: user }, title: 'With the new key' });
     await eventually(async () => (await messages(fresh.sub)).some((m) => m.notification.data.herald.id === next));
+  });
+
+  it("shows each user's browsers to admins, and lets an admin rotate the app's push key (audited)", async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const cookie = await stack.adminCookie('admin');
+    const subscriber = await stack.db.prisma.subscriber.findFirstOrThrow({ where: { externalId: user } });
+    const detail = await stack.app.inject({
+      method: 'GET',
+      url: `/admin/api/subscribers/${subscriber.id}`,
+      headers: { cookie },
+    });
+    expect(detail.statusCode, detail.body).toBe(200);
+    expect(detail.json().browsers).toEqual([
+      expect.objectContaining({ id: b.id, status: 'active', pushService: new URL(service.url).host }),
+    ]);
+    const viewer = await stack.adminCookie('viewer');
+    const refused = await stack.app.inject({
+      method: 'POST',
+      url: `/admin/api/apps/${stack.appId}/rotate-push-key`,
+      headers: { cookie: viewer },
+    });
+    expect(refused.statusCode).toBe(403);
+    const rotated = await stack.app.inject({
+      method: 'POST',
+      url: `/admin/api/apps/${stack.appId}/rotate-push-key`,
+      headers: { cookie },
+    });
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    expect(rotated.json().vapidPublicKey).not.toBe(b.publicKey);
+    expect(rotated.json().marked).toBeGreaterThanOrEqual(1);
+    const apps = await stack.app.inject({ method: 'GET', url: '/admin/api/apps', headers: { cookie } });
+    const app = { json: () => (apps.json() as Array<{ id: string }>).find((a) => a.id === stack.appId) };
+    expect(app.json()).toMatchObject({
+      vapidPublicKey: rotated.json().vapidPublicKey,
+      vapidRotatedAt: expect.any(String),
+    });
+    expect(JSON.stringify(app.json())).not.toContain('rivate');
+    const audit = await stack.db.prisma.auditEvent.findFirst({ where: { action: 'app.rotate_push_key' } });
+    expect(audit?.targetId).toBe(stack.appId);
   });
 
   it('refuses bad registrations with a code and a sentence', async () => {

@@ -90,6 +90,15 @@ export class NotificationLog {
     });
     const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<string, number>;
     for (const g of groups) counts[g.status] = g._count._all;
+    type Funnel = Record<'socket' | 'posted' | 'accepted' | 'displayed' | 'clicked' | 'failed', number>;
+    const [push] = await this.prisma.$queryRaw<Funnel[]>`
+      SELECT count(*) FILTER (WHERE status = 'socket')::int AS socket,
+             count(*) FILTER (WHERE jsonb_array_length(attempts) > 0)::int AS posted,
+             count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS accepted,
+             count(*) FILTER (WHERE displayed_at IS NOT NULL)::int AS displayed,
+             count(*) FILTER (WHERE clicked_at IS NOT NULL)::int AS clicked,
+             count(*) FILTER (WHERE status IN ('failed', 'gone', 'resubscribe'))::int AS failed
+        FROM push_deliveries WHERE notification_id = ${id}::uuid`;
     return {
       id: n.id,
       status: n.status,
@@ -104,6 +113,7 @@ export class NotificationLog {
       failureReason: n.failureReason,
       recipients: n.recipientCount,
       counts,
+      push: push ?? { socket: 0, posted: 0, accepted: 0, displayed: 0, clicked: 0, failed: 0 },
     };
   }
 
@@ -124,6 +134,24 @@ export class NotificationLog {
     });
     const iso = (d: Date | null) => d?.toISOString() ?? null;
     const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.subscriber.externalId);
+    // Each recipient's browsers: one read for the page.
+    const pushes = await this.prisma.pushDelivery.findMany({
+      where: { notificationId: id, subscriberId: { in: page.map((r) => r.subscriberId) } },
+      orderBy: { createdAt: 'asc' },
+    });
+    const pushOf = (subscriberId: string) =>
+      pushes
+        .filter((p) => p.subscriberId === subscriberId)
+        .map((p) => ({
+          browser: p.subscriptionId,
+          status: p.status as 'socket' | 'pending' | 'sent' | 'failed' | 'gone' | 'resubscribe',
+          attempts: p.attempts as Array<{ at: string; status: number; outcome: string; detail?: string }>,
+          trimmed: p.trimmed,
+          sentAt: iso(p.sentAt),
+          displayedAt: iso(p.displayedAt),
+          clickedAt: iso(p.clickedAt),
+          closedAt: iso(p.closedAt),
+        }));
     return {
       items: page.map((r) => ({
         userId: r.subscriber.externalId,
@@ -138,6 +166,7 @@ export class NotificationLog {
         readAt: iso(r.readAt),
         expiredAt: iso(r.expiredAt),
         failedAt: iso(r.failedAt),
+        push: pushOf(r.subscriberId),
       })),
       nextCursor,
     };

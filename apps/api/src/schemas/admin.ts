@@ -58,6 +58,25 @@ export const SubscriberDetails = Type.Object({
   ...Subscriber,
   unread: Type.Integer(),
   preferences: Preferences,
+  browsers: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      status: Type.Union([Type.Literal('active'), Type.Literal('resubscribe')], {
+        description:
+          'resubscribe: made with a rotated-out key (or refused by its push service): no push until it subscribes again',
+      }),
+      pushService: Type.String({
+        description: "The endpoint's host: which push service (the rest is the browser's secret)",
+      }),
+      userAgent: Type.Union([Type.String(), Type.Null()]),
+      origin: Type.Union([Type.String(), Type.Null()], { description: 'The page origin it subscribed from' }),
+      createdAt: Type.String(),
+      updatedAt: Type.String({ description: 'When it last registered (every connect of one of its tabs)' }),
+      lastSuccessAt: NullableTime,
+      lastError: Type.Union([Type.String(), Type.Null()]),
+    }),
+    { description: "The user's browsers subscribed to Web Push" },
+  ),
   inbox: InboxPage.properties.items,
   history: Type.Array(
     Type.Object({

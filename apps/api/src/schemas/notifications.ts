@@ -116,6 +116,21 @@ export const SendNotificationResponse = Type.Object(
   { description: 'Accepted: stored and queued (for a repeated idempotency key, the original one)' },
 );
 
+/** Web Push for one notification, counted by browser (docs/web-push.md). */
+export const PushFunnel = Type.Object(
+  {
+    socket: Type.Integer({ description: 'Browsers of recipients whose tab had it on a socket in time: no push' }),
+    posted: Type.Integer({ description: 'Browsers a push was posted to (at least one attempt)' }),
+    accepted: Type.Integer({ description: 'Of those, the push service took it (201)' }),
+    displayed: Type.Integer({ description: "Herald's service worker showed it" }),
+    clicked: Type.Integer({ description: 'It was clicked' }),
+    failed: Type.Integer({
+      description: 'Gave up: failed, subscription gone (404/410) or to be renewed after a key rotation',
+    }),
+  },
+  { description: 'Web Push, by browser' },
+);
+
 export const NotificationDetails = Type.Object({
   id: Type.String(),
   status: NotificationStatus,
@@ -130,6 +145,7 @@ export const NotificationDetails = Type.Object({
   failureReason: Type.Union([Type.String(), Type.Null()]),
   recipients: Type.Integer(),
   counts: Type.Object(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, Type.Integer()]))),
+  push: PushFunnel,
 });
 
 export const CancelResponse = Type.Object({
@@ -212,6 +228,35 @@ export const BatchResponse = Type.Object(
 
 const NullableTime = Type.Union([Type.String(), Type.Null()]);
 
+/** One browser's push of one notification: its state and every attempt. */
+const PushTimeline = Type.Object({
+  browser: Type.String({ description: 'The push subscription (browser) id' }),
+  status: Type.Union(
+    [
+      Type.Literal('socket'),
+      Type.Literal('pending'),
+      Type.Literal('sent'),
+      Type.Literal('failed'),
+      Type.Literal('gone'),
+      Type.Literal('resubscribe'),
+    ],
+    { description: 'socket: a tab had it (no push); pending: posting or retrying; sent: the push service took it' },
+  ),
+  attempts: Type.Array(
+    Type.Object({
+      at: Type.String(),
+      status: Type.Integer({ description: "The push service's HTTP status; 0 when it did not answer" }),
+      outcome: Type.String(),
+      detail: Type.Optional(Type.String()),
+    }),
+  ),
+  trimmed: Type.Array(Type.String(), { description: 'What was cut to fit 4 KB: data, body' }),
+  sentAt: NullableTime,
+  displayedAt: NullableTime,
+  clickedAt: NullableTime,
+  closedAt: NullableTime,
+});
+
 export const RecipientsQuery = Type.Object(
   {
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
@@ -238,6 +283,7 @@ export const RecipientsPage = Type.Object({
       readAt: NullableTime,
       expiredAt: NullableTime,
       failedAt: NullableTime,
+      push: Type.Array(PushTimeline, { description: "Web Push to each of the user's browsers that has a row for it" }),
     }),
   ),
   nextCursor: Type.Union([Type.String(), Type.Null()]),

@@ -690,6 +690,21 @@ export interface paths {
                                 cancelled: number;
                                 skipped: number;
                             };
+                            /** @description Web Push, by browser */
+                            push: {
+                                /** @description Browsers of recipients whose tab had it on a socket in time: no push */
+                                socket: number;
+                                /** @description Browsers a push was posted to (at least one attempt) */
+                                posted: number;
+                                /** @description Of those, the push service took it (201) */
+                                accepted: number;
+                                /** @description Herald's service worker showed it */
+                                displayed: number;
+                                /** @description It was clicked */
+                                clicked: number;
+                                /** @description Gave up: failed, subscription gone (404/410) or to be renewed after a key rotation */
+                                failed: number;
+                            };
                             /** @description Recipients this request stopped: every recipient of a notification that had not gone out yet, or, once it went out, those no device had acknowledged (catch-up will not send it to them). 0 when cancelling again. */
                             cancelled: number;
                         };
@@ -811,6 +826,26 @@ export interface paths {
                                 readAt: string | null;
                                 expiredAt: string | null;
                                 failedAt: string | null;
+                                /** @description Web Push to each of the user's browsers that has a row for it */
+                                push: {
+                                    /** @description The push subscription (browser) id */
+                                    browser: string;
+                                    /** @description socket: a tab had it (no push); pending: posting or retrying; sent: the push service took it */
+                                    status: "socket" | "pending" | "sent" | "failed" | "gone" | "resubscribe";
+                                    attempts: {
+                                        at: string;
+                                        /** @description The push service's HTTP status; 0 when it did not answer */
+                                        status: number;
+                                        outcome: string;
+                                        detail?: string;
+                                    }[];
+                                    /** @description What was cut to fit 4 KB: data, body */
+                                    trimmed: string[];
+                                    sentAt: string | null;
+                                    displayedAt: string | null;
+                                    clickedAt: string | null;
+                                    closedAt: string | null;
+                                }[];
                             }[];
                             nextCursor: string | null;
                         };
@@ -932,6 +967,21 @@ export interface paths {
                                 failed: number;
                                 cancelled: number;
                                 skipped: number;
+                            };
+                            /** @description Web Push, by browser */
+                            push: {
+                                /** @description Browsers of recipients whose tab had it on a socket in time: no push */
+                                socket: number;
+                                /** @description Browsers a push was posted to (at least one attempt) */
+                                posted: number;
+                                /** @description Of those, the push service took it (201) */
+                                accepted: number;
+                                /** @description Herald's service worker showed it */
+                                displayed: number;
+                                /** @description It was clicked */
+                                clicked: number;
+                                /** @description Gave up: failed, subscription gone (404/410) or to be renewed after a key rotation */
+                                failed: number;
                             };
                         };
                     };
@@ -2711,6 +2761,11 @@ export interface paths {
                             previousSecretValidUntil: string | null;
                             keys: number;
                             subscribers: number;
+                            /** @description The app's VAPID public key (Web Push); null until first needed */
+                            vapidPublicKey: string | null;
+                            vapidRotatedAt: string | null;
+                            /** @description Browsers subscribed to Web Push (active) */
+                            pushSubscriptions: number;
                         }[];
                     };
                 };
@@ -2780,6 +2835,11 @@ export interface paths {
                                 previousSecretValidUntil: string | null;
                                 keys: number;
                                 subscribers: number;
+                                /** @description The app's VAPID public key (Web Push); null until first needed */
+                                vapidPublicKey: string | null;
+                                vapidRotatedAt: string | null;
+                                /** @description Browsers subscribed to Web Push (active) */
+                                pushSubscriptions: number;
                             };
                             jwtSecret: string;
                             apiKey: string;
@@ -2913,6 +2973,11 @@ export interface paths {
                             previousSecretValidUntil: string | null;
                             keys: number;
                             subscribers: number;
+                            /** @description The app's VAPID public key (Web Push); null until first needed */
+                            vapidPublicKey: string | null;
+                            vapidRotatedAt: string | null;
+                            /** @description Browsers subscribed to Web Push (active) */
+                            pushSubscriptions: number;
                         };
                     };
                 };
@@ -3074,6 +3139,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/apps/{appId}/rotate-push-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an app's VAPID key pair (Web Push)
+         * @description A new key pair; push services refuse pushes signed with it for subscriptions made with the old one, so every such subscription is marked for re-subscription and gets no push until its browser subscribes again — which the SDK does on its next connect (at once for a connected one that registers). The private key is never shown.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    appId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            vapidPublicKey: string;
+                            /** @description Subscriptions marked for re-subscription */
+                            marked: number;
+                        };
+                    };
+                };
+                /** @description The request is not valid; `code` says how and `message` what to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Credentials are missing or not valid (they are checked before anything else) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Signed in, but your role cannot do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It does not exist (in this app) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is larger than HERALD_BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/apps/{appId}/revoke-previous-secret": {
         parameters: {
             query?: never;
@@ -3120,6 +3284,11 @@ export interface paths {
                             previousSecretValidUntil: string | null;
                             keys: number;
                             subscribers: number;
+                            /** @description The app's VAPID public key (Web Push); null until first needed */
+                            vapidPublicKey: string | null;
+                            vapidRotatedAt: string | null;
+                            /** @description Browsers subscribed to Web Push (active) */
+                            pushSubscriptions: number;
                         };
                     };
                 };
@@ -3945,6 +4114,21 @@ export interface paths {
                                 cancelled: number;
                                 skipped: number;
                             };
+                            /** @description Web Push, by browser */
+                            push: {
+                                /** @description Browsers of recipients whose tab had it on a socket in time: no push */
+                                socket: number;
+                                /** @description Browsers a push was posted to (at least one attempt) */
+                                posted: number;
+                                /** @description Of those, the push service took it (201) */
+                                accepted: number;
+                                /** @description Herald's service worker showed it */
+                                displayed: number;
+                                /** @description It was clicked */
+                                clicked: number;
+                                /** @description Gave up: failed, subscription gone (404/410) or to be renewed after a key rotation */
+                                failed: number;
+                            };
                         } & {
                             appId: string;
                         };
@@ -4031,6 +4215,26 @@ export interface paths {
                                 readAt: string | null;
                                 expiredAt: string | null;
                                 failedAt: string | null;
+                                /** @description Web Push to each of the user's browsers that has a row for it */
+                                push: {
+                                    /** @description The push subscription (browser) id */
+                                    browser: string;
+                                    /** @description socket: a tab had it (no push); pending: posting or retrying; sent: the push service took it */
+                                    status: "socket" | "pending" | "sent" | "failed" | "gone" | "resubscribe";
+                                    attempts: {
+                                        at: string;
+                                        /** @description The push service's HTTP status; 0 when it did not answer */
+                                        status: number;
+                                        outcome: string;
+                                        detail?: string;
+                                    }[];
+                                    /** @description What was cut to fit 4 KB: data, body */
+                                    trimmed: string[];
+                                    sentAt: string | null;
+                                    displayedAt: string | null;
+                                    clickedAt: string | null;
+                                    closedAt: string | null;
+                                }[];
                             }[];
                             nextCursor: string | null;
                         };
@@ -4144,6 +4348,21 @@ export interface paths {
                                 failed: number;
                                 cancelled: number;
                                 skipped: number;
+                            };
+                            /** @description Web Push, by browser */
+                            push: {
+                                /** @description Browsers of recipients whose tab had it on a socket in time: no push */
+                                socket: number;
+                                /** @description Browsers a push was posted to (at least one attempt) */
+                                posted: number;
+                                /** @description Of those, the push service took it (201) */
+                                accepted: number;
+                                /** @description Herald's service worker showed it */
+                                displayed: number;
+                                /** @description It was clicked */
+                                clicked: number;
+                                /** @description Gave up: failed, subscription gone (404/410) or to be renewed after a key rotation */
+                                failed: number;
                             };
                             /** @description Recipients this request stopped: every recipient of a notification that had not gone out yet, or, once it went out, those no device had acknowledged (catch-up will not send it to them). 0 when cancelling again. */
                             cancelled: number;
@@ -4344,6 +4563,22 @@ export interface paths {
                                     timeZone: string;
                                 } | null;
                             };
+                            /** @description The user's browsers subscribed to Web Push */
+                            browsers: {
+                                id: string;
+                                /** @description resubscribe: made with a rotated-out key (or refused by its push service): no push until it subscribes again */
+                                status: "active" | "resubscribe";
+                                /** @description The endpoint's host: which push service (the rest is the browser's secret) */
+                                pushService: string;
+                                userAgent: string | null;
+                                /** @description The page origin it subscribed from */
+                                origin: string | null;
+                                createdAt: string;
+                                /** @description When it last registered (every connect of one of its tabs) */
+                                updatedAt: string;
+                                lastSuccessAt: string | null;
+                                lastError: string | null;
+                            }[];
                             inbox: {
                                 id: string;
                                 /** @description Per-user increasing sequence number: the client's resume cursor */

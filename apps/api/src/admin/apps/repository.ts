@@ -18,7 +18,15 @@ export class AppRepository {
     return this.prisma.app.findMany({
       where: id ? { id } : {},
       orderBy: { createdAt: 'asc' },
-      include: { _count: { select: { apiKeys: { where: { revokedAt: null } }, subscribers: true } } },
+      include: {
+        _count: {
+          select: {
+            apiKeys: { where: { revokedAt: null } },
+            subscribers: true,
+            pushSubscriptions: { where: { status: 'active' } },
+          },
+        },
+      },
     });
   }
 

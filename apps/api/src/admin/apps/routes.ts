@@ -34,6 +34,9 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
           : null,
       keys: a._count.apiKeys,
       subscribers: a._count.subscribers,
+      vapidPublicKey: a.vapidPublicKey,
+      vapidRotatedAt: iso(a.vapidRotatedAt),
+      pushSubscriptions: a._count.pushSubscriptions,
     }));
   };
 
@@ -199,6 +202,45 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         ip: request.ip,
       });
       return { jwtSecret, previousValidUntil: previousValidUntil.toISOString() };
+    },
+  );
+
+  fastify.post(
+    '/admin/api/apps/:appId/rotate-push-key',
+    {
+      onRequest: admin,
+      schema: {
+        summary: "Rotate an app's VAPID key pair (Web Push)",
+        description:
+          'A new key pair; push services refuse pushes signed with it for subscriptions made with the old one, so ' +
+          'every such subscription is marked for re-subscription and gets no push until its browser subscribes ' +
+          'again — which the SDK does on its next connect (at once for a connected one that registers). The ' +
+          'private key is never shown.',
+        tags: ['admin'],
+        security: adminSession,
+        params: AppParams,
+        response: {
+          200: Type.Object({
+            vapidPublicKey: Type.String(),
+            marked: Type.Integer({ description: 'Subscriptions marked for re-subscription' }),
+          }),
+          ...errorResponses(401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const rotated = await fastify.vapid.rotate(request.params.appId);
+      if (!rotated) throw new Errors.AppNotFound(request.params.appId);
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'app.rotate_push_key',
+        targetType: 'app',
+        targetId: request.params.appId,
+        details: { marked: rotated.marked },
+        ip: request.ip,
+      });
+      return { vapidPublicKey: rotated.publicKey, marked: rotated.marked };
     },
   );
 

@@ -35,5 +35,10 @@ export const AppView = Type.Object({
   }),
   keys: Type.Integer(),
   subscribers: Type.Integer(),
+  vapidPublicKey: Type.Union([Type.String(), Type.Null()], {
+    description: "The app's VAPID public key (Web Push); null until first needed",
+  }),
+  vapidRotatedAt: Type.Union([Type.String(), Type.Null()]),
+  pushSubscriptions: Type.Integer({ description: 'Browsers subscribed to Web Push (active)' }),
 });
 export const AppParams = Type.Object({ appId: Type.String({ minLength: 1, maxLength: 64 }) });

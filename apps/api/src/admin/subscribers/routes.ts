@@ -74,10 +74,11 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
       const s = await repository.find(request.params.id);
       if (!s) throw new Errors.SubscriberNotFound(request.params.id);
       const subscriber = { id: s.id, appId: s.appId, externalId: s.externalId };
-      const [inbox, history, online] = await Promise.all([
+      const [inbox, history, online, browsers] = await Promise.all([
         fastify.inbox.list(subscriber, { limit: 20 }),
         repository.history(s.id),
         fastify.stats.online(s.appId, [s.externalId]),
+        fastify.prisma.pushSubscription.findMany({ where: { subscriberId: s.id }, orderBy: { updatedAt: 'desc' } }),
       ]);
       return {
         id: s.id,
@@ -89,6 +90,17 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
         lastSeenAt: iso(s.lastSeenAt),
         unread: inbox.unread,
         preferences: preferencesOf(s.preferences as StoredPreferences),
+        browsers: browsers.map((b) => ({
+          id: b.id,
+          status: b.status as 'active' | 'resubscribe',
+          pushService: hostOf(b.endpoint),
+          userAgent: b.userAgent,
+          origin: b.origin,
+          createdAt: b.createdAt.toISOString(),
+          updatedAt: b.updatedAt.toISOString(),
+          lastSuccessAt: iso(b.lastSuccessAt),
+          lastError: b.lastError,
+        })),
         inbox: inbox.items,
         history: history.map((d) => ({
           notificationId: d.notificationId,
@@ -105,5 +117,14 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
     },
   );
 };
+
+/** An endpoint's host: enough to tell the push service apart, without the browser's capability URL. */
+function hostOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return '';
+  }
+}
 
 export default adminSubscribers;
