@@ -305,8 +305,11 @@ describe('Web Push end to end, against a local push service', () => {
     const user = uid('u-');
     const { socket } = await tab(user);
     const b = await browser(user, socket);
+    const told = new Promise<{ publicKey: string }>((resolve) => socket.once('push:resubscribe', resolve));
     const rotated = await stack.app.vapid.rotate(stack.appId);
     expect(rotated?.marked).toBeGreaterThanOrEqual(1);
+    // The connected browser is told at once, with the key to subscribe with.
+    expect(await told).toEqual({ publicKey: rotated?.publicKey });
     expect((await stack.db.prisma.pushSubscription.findUnique({ where: { id: b.id } }))?.status).toBe('resubscribe');
     const again = await emit<{ ok: false; code: string; publicKey: string }>(socket, 'push:subscribe', {
       endpoint: b.sub.endpoint,

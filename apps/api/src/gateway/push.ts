@@ -1,7 +1,13 @@
-import { ClientEvent, type ErrorReply, type PushKeyReply, type PushSubscribeRequest } from '@herald/protocol';
-import type { VapidKeyStore } from '../delivery/push/keys.js';
+import {
+  ClientEvent,
+  type ErrorReply,
+  type PushKeyReply,
+  type PushSubscribeRequest,
+  ServerEvent,
+} from '@herald/protocol';
+import type { PushKeyEvent, VapidKeyStore } from '../delivery/push/keys.js';
 import type { PushSubscriptionStore } from '../delivery/push/subscriptions.js';
-import type { GatewaySocket } from './types.js';
+import type { GatewayServer, GatewaySocket } from './types.js';
 
 type Answer = <R>(reply: ((r: R | ErrorReply) => void) | undefined, work: () => Promise<R | ErrorReply>) => void;
 
@@ -49,4 +55,16 @@ export function handlePush(
       return { ok: true as const, removed };
     }),
   );
+}
+
+/**
+ * An app's push key was rotated: this node's sockets whose browser registered a subscription
+ * (made with the old key) are told to subscribe again, and their acks no longer name it.
+ */
+export function applyPushKey(io: GatewayServer, event: PushKeyEvent): void {
+  for (const socket of io.of('/').sockets.values()) {
+    if (socket.data.appId !== event.appId || !socket.data.pushSubscriptionId) continue;
+    delete socket.data.pushSubscriptionId;
+    socket.emit(ServerEvent.PushResubscribe, { publicKey: event.publicKey });
+  }
 }

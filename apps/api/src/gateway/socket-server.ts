@@ -16,6 +16,7 @@ import { handleConnections } from './connections.js';
 import { recheckSockets } from './credentials.js';
 import { authenticateHandshake } from './handshake.js';
 import { applyPreferences } from './preferences.js';
+import { applyPushKey } from './push.js';
 import { resendStreams } from './resend-streams.js';
 import { SubscriberRegistry } from './subscribers.js';
 import { applyMembership } from './topic-rooms.js';
@@ -27,7 +28,7 @@ const RECHECK_EVERY_MS = 60_000;
 /** What one node tells the others (a no-op without a cluster adapter). */
 export type NodeEvent = Exclude<
   keyof InterServerEvents,
-  'herald:admin-sessions-ended' | 'herald:topic-members' | 'herald:preferences'
+  'herald:admin-sessions-ended' | 'herald:topic-members' | 'herald:preferences' | 'herald:push-key'
 >;
 
 declare module 'fastify' {
@@ -158,6 +159,15 @@ export default fp(
       if (cluster) io.serverSideEmit('herald:preferences', event);
     });
     io.on('herald:preferences', (event) => applyPreferences(io, event));
+    // An app's push key: this node's subscribed browsers are told at once, the other nodes' when told.
+    fastify.vapid.listen((event) => {
+      applyPushKey(io, event);
+      if (cluster) io.serverSideEmit('herald:push-key', event);
+    });
+    io.on('herald:push-key', (event) => {
+      fastify.vapid.forget(event.appId);
+      applyPushKey(io, event);
+    });
 
     // In a cluster, workers publish each dispatched batch once; every node emits to its own sockets.
     let deliveries: Redis | undefined;

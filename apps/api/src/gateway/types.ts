@@ -4,6 +4,7 @@
  * of a cluster tell each other (`serverSideEmit`). Everything that emits or listens is typed by
  * these; nothing else casts a server, namespace or socket.
  */
+
 import {
   ADMIN_NAMESPACE,
   type AdminAccepted,
@@ -19,6 +20,7 @@ import {
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { AdminPrincipal, EndedSessions } from '../admin/session/admin-auth.js';
 import type { StoredPreferences } from '../delivery/preferences.js';
+import type { PushKeyEvent } from '../delivery/push/keys.js';
 import type { PreferencesEvent } from '../preferences/repository.js';
 import type { MembershipEvent } from '../topics/repository.js';
 
@@ -77,6 +79,8 @@ export interface InterServerEvents {
   'herald:app-changed': (appId: string) => void;
   /** A user's preferences changed: this node's sockets of the user take them. */
   'herald:preferences': (event: PreferencesEvent) => void;
+  /** An app's push key was rotated: forget the cached keys, tell this node's subscribed browsers. */
+  'herald:push-key': (event: PushKeyEvent) => void;
   /** An API key was revoked: forget its cached copy. */
   'herald:key-revoked': (keyId: string) => void;
   /** Users joined or left a topic, or it was deleted: every node moves its sockets' topic rooms. */

@@ -12,8 +12,25 @@ export interface VapidKeys {
  * created before Web Push, or by hand), and rotated on request. A few apps per installation: a
  * small cache, dropped on rotation on this node (other nodes see a rotation within `ttlMs`).
  */
+/** An app's keys were rotated: its connected browsers must subscribe again with `publicKey`. */
+export interface PushKeyEvent {
+  appId: string;
+  publicKey: string;
+}
+
 export class VapidKeyStore {
   private readonly cache = new Map<string, { keys: VapidKeys; at: number }>();
+  private onRotate: (event: PushKeyEvent) => void = () => {};
+
+  /** Told of every rotation made through this store (the gateway tells the browsers). */
+  listen(onRotate: (event: PushKeyEvent) => void): void {
+    this.onRotate = onRotate;
+  }
+
+  /** Drops this node's copy of an app's keys (rotated on another node). */
+  forget(appId: string): void {
+    this.cache.delete(appId);
+  }
 
   constructor(
     private readonly sql: Sql,
@@ -69,6 +86,7 @@ export class VapidKeyStore {
     );
     this.cache.delete(appId);
     if (!row || (row as unknown as { apps: number }).apps === 0) return undefined;
+    this.onRotate({ appId, publicKey: fresh.publicKey });
     return { publicKey: fresh.publicKey, marked: row.marked };
   }
 }
