@@ -232,7 +232,15 @@ describe('Web Push end to end, against a local push service', () => {
     // The funnel in the API: by browser, and each attempt on the recipient's timeline.
     const auth = { authorization: `Bearer ${stack.apiKey}` };
     const detail = await stack.app.inject({ method: 'GET', url: `/v1/notifications/${id}`, headers: auth });
-    expect(detail.json().push).toEqual({ socket: 0, posted: 1, accepted: 1, displayed: 1, clicked: 1, failed: 0 });
+    expect(detail.json().push).toEqual({
+      socket: 0,
+      posted: 1,
+      skipped: 0,
+      accepted: 1,
+      displayed: 1,
+      clicked: 1,
+      failed: 0,
+    });
     const recipients = await stack.app.inject({
       method: 'GET',
       url: `/v1/notifications/${id}/recipients`,
@@ -286,6 +294,34 @@ describe('Web Push end to end, against a local push service', () => {
     expect(res.statusCode, res.body).toBe(200);
     const { id } = await send({ to: { topic }, title: 'To the topic' });
     await eventually(async () => (await messages(b.sub)).some((m) => m.notification.data.herald.id === id));
+  });
+
+  it("posts nothing the user's preferences keep from popping up, and says why on the timeline", async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const key = `digest-${uid()}`;
+    const put = await stack.app.inject({
+      method: 'PUT',
+      url: `/v1/categories/${key}`,
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { defaultMode: 'inbox' },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const { id } = await send({ to: { userId: user }, title: 'Weekly digest', category: key });
+    const row = await eventually(async () => {
+      const r = await pushRow(id, b.id);
+      return r?.status === 'skipped' ? r : undefined;
+    });
+    expect(row.attempts).toEqual([
+      expect.objectContaining({ outcome: 'skipped', detail: "the user's preferences make it inbox" }),
+    ]);
+    expect(await messages(b.sub)).toEqual([]);
+    const detail = await stack.app.inject({
+      method: 'GET',
+      url: `/v1/notifications/${id}`,
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+    });
+    expect(detail.json().push).toMatchObject({ posted: 0, skipped: 1, failed: 0 });
   });
 
   it('removes a subscription the push service says is gone (410)', async () => {

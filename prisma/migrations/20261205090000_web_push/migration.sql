@@ -46,8 +46,9 @@ CREATE TABLE "push_deliveries" (
     "app_id" TEXT NOT NULL,
     "subscriber_id" TEXT NOT NULL,
     -- `socket` (a tab had it: no push), `pending` (posting), `sent` (the push service took it),
-    -- `failed` (gave up), `gone` (the subscription was removed: 404/410), `resubscribe`.
-    "status" TEXT NOT NULL CHECK ("status" IN ('socket', 'pending', 'sent', 'failed', 'gone', 'resubscribe')),
+    -- `failed` (gave up), `gone` (the subscription was removed: 404/410), `resubscribe`,
+    -- `skipped` (not posted: the user's preferences, or too old to pop up; `attempts` says which).
+    "status" TEXT NOT NULL CHECK ("status" IN ('socket', 'pending', 'sent', 'failed', 'gone', 'resubscribe', 'skipped')),
     "attempts" JSONB NOT NULL DEFAULT '[]',
     "socket_at" TIMESTAMP(3),
     "sent_at" TIMESTAMP(3),

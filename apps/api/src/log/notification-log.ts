@@ -90,10 +90,11 @@ export class NotificationLog {
     });
     const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<string, number>;
     for (const g of groups) counts[g.status] = g._count._all;
-    type Funnel = Record<'socket' | 'posted' | 'accepted' | 'displayed' | 'clicked' | 'failed', number>;
+    type Funnel = Record<'socket' | 'posted' | 'skipped' | 'accepted' | 'displayed' | 'clicked' | 'failed', number>;
     const [push] = await this.prisma.$queryRaw<Funnel[]>`
       SELECT count(*) FILTER (WHERE status = 'socket')::int AS socket,
-             count(*) FILTER (WHERE jsonb_array_length(attempts) > 0)::int AS posted,
+             count(*) FILTER (WHERE status <> 'skipped' AND jsonb_array_length(attempts) > 0)::int AS posted,
+             count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
              count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS accepted,
              count(*) FILTER (WHERE displayed_at IS NOT NULL)::int AS displayed,
              count(*) FILTER (WHERE clicked_at IS NOT NULL)::int AS clicked,
@@ -113,7 +114,7 @@ export class NotificationLog {
       failureReason: n.failureReason,
       recipients: n.recipientCount,
       counts,
-      push: push ?? { socket: 0, posted: 0, accepted: 0, displayed: 0, clicked: 0, failed: 0 },
+      push: push ?? { socket: 0, posted: 0, skipped: 0, accepted: 0, displayed: 0, clicked: 0, failed: 0 },
     };
   }
 
@@ -144,7 +145,7 @@ export class NotificationLog {
         .filter((p) => p.subscriberId === subscriberId)
         .map((p) => ({
           browser: p.subscriptionId,
-          status: p.status as 'socket' | 'pending' | 'sent' | 'failed' | 'gone' | 'resubscribe',
+          status: p.status as 'socket' | 'pending' | 'sent' | 'failed' | 'gone' | 'resubscribe' | 'skipped',
           attempts: p.attempts as Array<{ at: string; status: number; outcome: string; detail?: string }>,
           trimmed: p.trimmed,
           sentAt: iso(p.sentAt),

@@ -121,6 +121,9 @@ export const PushFunnel = Type.Object(
   {
     socket: Type.Integer({ description: 'Browsers of recipients whose tab had it on a socket in time: no push' }),
     posted: Type.Integer({ description: 'Browsers a push was posted to (at least one attempt)' }),
+    skipped: Type.Integer({
+      description: "Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up",
+    }),
     accepted: Type.Integer({ description: 'Of those, the push service took it (201)' }),
     displayed: Type.Integer({ description: "Herald's service worker showed it" }),
     clicked: Type.Integer({ description: 'It was clicked' }),
@@ -239,8 +242,13 @@ const PushTimeline = Type.Object({
       Type.Literal('failed'),
       Type.Literal('gone'),
       Type.Literal('resubscribe'),
+      Type.Literal('skipped'),
     ],
-    { description: 'socket: a tab had it (no push); pending: posting or retrying; sent: the push service took it' },
+    {
+      description:
+        'socket: a tab had it (no push); pending: posting or retrying; sent: the push service took it; skipped: not ' +
+        "posted (the user's preferences, or too old)",
+    },
   ),
   attempts: Type.Array(
     Type.Object({

@@ -696,6 +696,8 @@ export interface paths {
                                 socket: number;
                                 /** @description Browsers a push was posted to (at least one attempt) */
                                 posted: number;
+                                /** @description Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up */
+                                skipped: number;
                                 /** @description Of those, the push service took it (201) */
                                 accepted: number;
                                 /** @description Herald's service worker showed it */
@@ -830,8 +832,8 @@ export interface paths {
                                 push: {
                                     /** @description The push subscription (browser) id */
                                     browser: string;
-                                    /** @description socket: a tab had it (no push); pending: posting or retrying; sent: the push service took it */
-                                    status: "socket" | "pending" | "sent" | "failed" | "gone" | "resubscribe";
+                                    /** @description socket: a tab had it (no push); pending: posting or retrying; sent: the push service took it; skipped: not posted (the user's preferences, or too old) */
+                                    status: "socket" | "pending" | "sent" | "failed" | "gone" | "resubscribe" | "skipped";
                                     attempts: {
                                         at: string;
                                         /** @description The push service's HTTP status; 0 when it did not answer */
@@ -974,6 +976,8 @@ export interface paths {
                                 socket: number;
                                 /** @description Browsers a push was posted to (at least one attempt) */
                                 posted: number;
+                                /** @description Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up */
+                                skipped: number;
                                 /** @description Of those, the push service took it (201) */
                                 accepted: number;
                                 /** @description Herald's service worker showed it */
@@ -4120,6 +4124,8 @@ export interface paths {
                                 socket: number;
                                 /** @description Browsers a push was posted to (at least one attempt) */
                                 posted: number;
+                                /** @description Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up */
+                                skipped: number;
                                 /** @description Of those, the push service took it (201) */
                                 accepted: number;
                                 /** @description Herald's service worker showed it */
@@ -4219,8 +4225,8 @@ export interface paths {
                                 push: {
                                     /** @description The push subscription (browser) id */
                                     browser: string;
-                                    /** @description socket: a tab had it (no push); pending: posting or retrying; sent: the push service took it */
-                                    status: "socket" | "pending" | "sent" | "failed" | "gone" | "resubscribe";
+                                    /** @description socket: a tab had it (no push); pending: posting or retrying; sent: the push service took it; skipped: not posted (the user's preferences, or too old) */
+                                    status: "socket" | "pending" | "sent" | "failed" | "gone" | "resubscribe" | "skipped";
                                     attempts: {
                                         at: string;
                                         /** @description The push service's HTTP status; 0 when it did not answer */
@@ -4355,6 +4361,8 @@ export interface paths {
                                 socket: number;
                                 /** @description Browsers a push was posted to (at least one attempt) */
                                 posted: number;
+                                /** @description Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up */
+                                skipped: number;
                                 /** @description Of those, the push service took it (201) */
                                 accepted: number;
                                 /** @description Herald's service worker showed it */

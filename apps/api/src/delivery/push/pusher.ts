@@ -206,7 +206,7 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
   );
   if (mode !== 'popup' || left <= 0) {
     const why = mode !== 'popup' ? `the user's preferences make it ${mode}` : 'too old to pop up';
-    await record('failed', { at, status: 0, outcome: 'skipped', detail: why });
+    await record('skipped', { at, status: 0, outcome: 'skipped', detail: why });
     deps.onAttempt?.('skipped');
     return { posted: false };
   }
