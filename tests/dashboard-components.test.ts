@@ -3,7 +3,7 @@
  * behaviour is checked on exact data: error sentences, the composer's preview and role gate,
  * the funnel arithmetic, secrets shown once, empty states.
  */
-import type { Browser, Page, Route } from 'playwright-core';
+import type { Browser, Locator, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.js';
 import { dropQueuePrefix, type HeraldProcess, startHerald, tempDir, uid } from './support/herald.js';
@@ -46,6 +46,8 @@ async function dashboard(routes: Record<string, unknown | Handler>, hash = ''): 
 }
 
 const owner = { 'GET /admin/api/session': { signedIn: true, email: 'o@example.com', role: 'owner' } };
+/** A notification's Web Push funnel when none of its recipients has a browser subscribed. */
+const noPush = { socket: 0, posted: 0, accepted: 0, displayed: 0, clicked: 0, failed: 0 };
 
 describe('dashboard components', () => {
   it('herald-sign-in shows the server’s sentence and signs in on success', async () => {
@@ -223,6 +225,7 @@ describe('dashboard components', () => {
             failed: 0,
             cancelled: 0,
           },
+          push: noPush,
         },
         [`GET /admin/api/notifications/${id}/recipients`]: { items: [], nextCursor: null },
       },
@@ -272,6 +275,7 @@ describe('dashboard components', () => {
         cancelled: 0,
         skipped,
       },
+      push: noPush,
     });
     const row = (userId: string, status: string, reason: string | null) => ({
       userId,
@@ -286,6 +290,7 @@ describe('dashboard components', () => {
       readAt: null,
       expiredAt: null,
       failedAt: null,
+      push: [],
     });
     const recipients = `GET /admin/api/notifications/${id}/recipients`;
     const page = await dashboard(
@@ -319,6 +324,161 @@ describe('dashboard components', () => {
     await none.context().close();
   });
 
+  it('herald-notification-detail shows the Web Push funnel by browser, and each recipient’s browsers with every attempt', async () => {
+    const id = '55555555-5555-4555-8555-555555555555';
+    const at = new Date().toISOString();
+    const detail = (push: typeof noPush) => ({
+      id,
+      appId: 'shop',
+      status: 'dispatched',
+      title: 'Build finished',
+      body: null,
+      url: null,
+      priority: 'normal',
+      to: { userIds: ['amy', 'bob', 'cat'] },
+      createdAt: at,
+      sendAt: null,
+      expiresAt: null,
+      dispatchedAt: at,
+      failureReason: null,
+      recipients: 3,
+      counts: {
+        queued: 0,
+        sent: 2,
+        delivered: 1,
+        displayed: 0,
+        clicked: 0,
+        read: 0,
+        expired: 0,
+        failed: 0,
+        cancelled: 0,
+      },
+      push,
+    });
+    const row = (userId: string, push: unknown[]) => ({
+      userId,
+      seq: 1,
+      status: 'sent',
+      reason: null,
+      queuedAt: at,
+      sentAt: at,
+      deliveredAt: null,
+      displayedAt: null,
+      clickedAt: null,
+      readAt: null,
+      expiredAt: null,
+      failedAt: null,
+      push,
+    });
+    const browser = (browser: string, status: string, attempts: unknown[], extra: object = {}) => ({
+      browser,
+      status,
+      attempts,
+      trimmed: [],
+      sentAt: null,
+      displayedAt: null,
+      clickedAt: null,
+      closedAt: null,
+      ...extra,
+    });
+    const recipients = `GET /admin/api/notifications/${id}/recipients`;
+    const page = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/notifications/${id}`]: detail({
+          socket: 2,
+          posted: 4,
+          accepted: 3,
+          displayed: 2,
+          clicked: 1,
+          failed: 1,
+        }),
+        [recipients]: {
+          items: [
+            row('amy', [
+              browser(
+                'b-amy-laptop-0001',
+                'sent',
+                [
+                  { at, status: 503, outcome: 'retry', detail: 'Service Unavailable' },
+                  { at, status: 201, outcome: 'sent' },
+                ],
+                { sentAt: at, displayedAt: at, trimmed: ['data'] },
+              ),
+              browser('b-amy-phone-00002', 'socket', []),
+            ]),
+            row('bob', [
+              browser('b-bob-old-000003', 'gone', [{ at, status: 410, outcome: 'gone', detail: 'expired' }]),
+            ]),
+            row('cat', []),
+          ],
+          nextCursor: null,
+        },
+      },
+      `#/notifications/${id}`,
+    );
+    const step = (name: string) => page.locator(`herald-notification-detail [data-push-step=${name}] b`).textContent();
+    await expect.poll(() => step('posted')).toBe('4');
+    expect(await step('accepted')).toBe('3');
+    expect(await step('displayed')).toBe('2');
+    expect(await step('clicked')).toBe('1');
+    // The delivery funnel is still there, beside it, with its own numbers.
+    expect(await page.locator('[data-step=displayed] b').textContent()).toBe('0');
+    expect(await page.locator('[data-push-count=socket]').textContent()).toBe(
+      '2 browsers had it on a socket (a tab acknowledged it): no push.',
+    );
+    expect(await page.locator('[data-push-count=failed]').textContent()).toMatch(/^1 browser failed:/);
+
+    // Each recipient: a line of statuses; the browsers' stories open on a click.
+    const amy = page.locator('tr[data-user=amy] [data-push]');
+    expect(await amy.locator('summary').textContent()).toMatch(/^sent\s+socket\s+2 browsers, 2 attempts$/);
+    expect(await amy.locator('[data-attempt]').first().isVisible()).toBe(false);
+    await amy.locator('summary').click();
+    const laptop = amy.locator('[data-browser=b-amy-laptop-0001]');
+    await laptop.locator('[data-attempt]').first().waitFor();
+    const cells = (tr: Locator) => tr.locator('td').allTextContents();
+    const attempts = laptop.locator('[data-attempt]');
+    expect(await cells(attempts.nth(0))).toEqual([
+      expect.stringMatching(/s ago$/),
+      '503',
+      'retry',
+      'Service Unavailable',
+    ]);
+    expect(await cells(attempts.nth(1))).toEqual([expect.stringMatching(/s ago$/), '201', 'sent', '']);
+    expect(await laptop.locator('[data-times]').textContent()).toMatch(/^sent \d+s ago · displayed \d+s ago$/);
+    expect(await laptop.locator('[data-trimmed]').textContent()).toBe('Trimmed to fit 4 KB: data.');
+    expect(await amy.locator('[data-browser=b-amy-phone-00002]').textContent()).toMatch(
+      /browser b-amy-ph: socket\s+a tab had it on the socket: no push/,
+    );
+    expect(await amy.locator('[data-browser=b-amy-phone-00002] [data-attempt]').count()).toBe(0);
+    const bob = page.locator('tr[data-user=bob] [data-push]');
+    await bob.locator('summary').click();
+    expect(await cells(bob.locator('[data-attempt]'))).toEqual([
+      expect.stringMatching(/s ago$/),
+      '410',
+      'gone',
+      'expired',
+    ]);
+    expect(await bob.textContent()).toMatch(/no longer knows this browser \(404\/410\)/);
+    // No browser: no disclosure.
+    expect(await page.locator('tr[data-user=cat] [data-push]').count()).toBe(0);
+    expect(await page.locator('tr[data-user=cat] td').last().textContent()).toBe('—');
+    await page.context().close();
+
+    // No recipient with a browser: a sentence, no funnel of zeros.
+    const none = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/notifications/${id}`]: detail(noPush),
+        [recipients]: { items: [row('cat', [])], nextCursor: null },
+      },
+      `#/notifications/${id}`,
+    );
+    await expect.poll(() => none.locator('[data-push-none]').textContent()).toMatch(/^Nothing went by Web Push/);
+    expect(await none.locator('[data-push-step]').count()).toBe(0);
+    await none.context().close();
+  });
+
   it('herald-apps shows a new key once, then hides it', async () => {
     const page = await dashboard(
       {
@@ -334,6 +494,9 @@ describe('dashboard components', () => {
             secretRotatedAt: null,
             keys: 1,
             subscribers: 0,
+            vapidPublicKey: null,
+            vapidRotatedAt: null,
+            pushSubscriptions: 0,
           },
         ],
         'GET /admin/api/apps/default/keys': [],
@@ -374,6 +537,9 @@ describe('dashboard components', () => {
       secretRotatedAt: null,
       keys: 1,
       subscribers: 0,
+      vapidPublicKey: null,
+      vapidRotatedAt: null,
+      pushSubscriptions: 0,
     };
     const patches: unknown[] = [];
     const page = await dashboard(
@@ -414,6 +580,126 @@ describe('dashboard components', () => {
     await viewer.context().close();
   });
 
+  it('herald-apps shows an app’s Web Push key, copies it, and rotates it only once the admin confirmed what that costs', async () => {
+    const oldKey = `B${'a'.repeat(70)}OLDKEY01`;
+    const newKey = `B${'b'.repeat(70)}NEWKEY02`;
+    const app = {
+      id: 'shop',
+      name: 'Shop',
+      allowedOrigins: [],
+      restrictUrls: false,
+      rateLimitPerMinute: null,
+      defaultRateLimitPerMinute: 6000,
+      createdAt: new Date().toISOString(),
+      secretRotatedAt: null,
+      previousSecretValidUntil: null,
+      keys: 1,
+      subscribers: 4,
+      vapidPublicKey: oldKey,
+      vapidRotatedAt: null as string | null,
+      pushSubscriptions: 3,
+    };
+    const rotations: unknown[] = [];
+    const routes = {
+      'GET /admin/api/apps': () => [app],
+      'GET /admin/api/apps/shop/keys': [],
+      'POST /admin/api/apps/shop/rotate-push-key': (_r: Route, body: unknown) => {
+        rotations.push(body);
+        Object.assign(app, { vapidPublicKey: newKey, vapidRotatedAt: new Date().toISOString(), pushSubscriptions: 0 });
+        return { vapidPublicKey: newKey, marked: 3 };
+      },
+    };
+    const page = await dashboard({ ...owner, ...routes }, '#/apps');
+    const push = page.locator('herald-apps [data-app=shop] [data-push]');
+    const key = push.locator('[data-push-key]');
+    // Its start and end, the whole key on hover and in the clipboard.
+    await expect.poll(() => key.textContent()).toBe(`B${'a'.repeat(15)}…OLDKEY01`);
+    expect(await key.getAttribute('title')).toBe(oldKey);
+    expect(await push.locator('[data-push-summary]').textContent()).toMatch(
+      /^3 browsers subscribed ·\s+push key never rotated\s+·\s+Rotate push key$/,
+    );
+    await page.evaluate(() => {
+      navigator.clipboard.writeText = async (text: string) => {
+        (window as unknown as { copied: string }).copied = text;
+      };
+    });
+    await push.getByRole('button', { name: 'Copy the Web Push public key of shop' }).click();
+    await expect.poll(() => push.getByRole('status').textContent()).toBe('Copied.');
+    expect(await page.evaluate(() => (window as unknown as { copied: string }).copied)).toBe(oldKey);
+    // A browser that refuses the clipboard: the whole key, to select by hand.
+    await page.evaluate(() => {
+      navigator.clipboard.writeText = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+    });
+    await push.getByRole('button', { name: /^Copy/ }).click();
+    await expect.poll(() => push.getByRole('status').textContent()).toMatch(`select the key: ${oldKey}`);
+
+    // Rotate: first what it does, and nothing posted; Cancel leaves it.
+    await push.getByRole('button', { name: 'Rotate push key' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Rotate the push key of shop' });
+    expect(await dialog.textContent()).toMatch(
+      /Every browser subscribed now\s+\(3 browsers\) must subscribe again: the SDK does it on its next connect \(at once where a tab is open\)\.\s+Until then it gets no push;/,
+    );
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await dialog.count()).toBe(0);
+    expect(rotations).toEqual([]);
+    await push.getByRole('button', { name: 'Rotate push key' }).click();
+    await dialog.getByRole('button', { name: 'Rotate push key' }).click();
+    await expect
+      .poll(() => push.locator('[data-push-rotated]').textContent())
+      .toBe('New push key. 3 browsers must subscribe again; the SDK does it when each next connects.');
+    expect(rotations).toHaveLength(1);
+    // The list again, with the new key and when it was rotated.
+    await expect.poll(() => key.getAttribute('title')).toBe(newKey);
+    expect(await push.locator('[data-push-summary]').textContent()).toMatch(
+      /^0 browsers subscribed ·\s+push key rotated \d+s ago/,
+    );
+    await page.context().close();
+
+    // A viewer may read and copy the key, not rotate it.
+    const reader = await dashboard(
+      { 'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' }, ...routes },
+      '#/apps',
+    );
+    const readerPush = reader.locator('herald-apps [data-app=shop] [data-push]');
+    await expect.poll(() => readerPush.locator('[data-push-key]').getAttribute('title')).toBe(newKey);
+    expect(await readerPush.getByRole('button', { name: /^Copy/ }).count()).toBe(1);
+    expect(await reader.getByRole('button', { name: /Rotate push key/ }).count()).toBe(0);
+    await reader.context().close();
+  });
+
+  it('herald-apps says when an app has no Web Push key yet', async () => {
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': [
+          {
+            id: 'old',
+            name: 'Old',
+            allowedOrigins: [],
+            restrictUrls: false,
+            rateLimitPerMinute: null,
+            defaultRateLimitPerMinute: 6000,
+            createdAt: new Date().toISOString(),
+            secretRotatedAt: null,
+            previousSecretValidUntil: null,
+            keys: 0,
+            subscribers: 0,
+            vapidPublicKey: null,
+            vapidRotatedAt: null,
+            pushSubscriptions: 0,
+          },
+        ],
+        'GET /admin/api/apps/old/keys': [],
+      },
+      '#/apps',
+    );
+    const push = page.locator('herald-apps [data-app=old] [data-push]');
+    await expect.poll(() => push.locator('p').first().textContent()).toMatch(/^No push key yet: Herald makes one/);
+    expect(await push.locator('[data-push-key]').count()).toBe(0);
+    expect(await push.locator('[data-push-summary]').textContent()).toMatch(/^0 browsers subscribed/);
+    await page.context().close();
+  });
+
   it('herald-subscribers explains an empty result', async () => {
     const page = await dashboard(
       { ...owner, 'GET /admin/api/subscribers': { items: [], nextCursor: null } },
@@ -437,6 +723,7 @@ describe('dashboard components', () => {
       inbox: [],
       history: [],
       preferences,
+      browsers: [],
     });
     const page = await dashboard(
       {
@@ -477,6 +764,108 @@ describe('dashboard components', () => {
     await expect.poll(() => empty.locator('[data-quiet-hours]').textContent()).toBe('Quiet hours: none');
     expect(await empty.locator('[data-choices=category]').textContent()).toMatch(/No choice for any category/);
     expect(await empty.locator('[data-choices=topic]').textContent()).toMatch(/No choice for any topic/);
+    await none.context().close();
+  });
+
+  it('herald-subscribers lists a user’s Web Push browsers: which browser, push service, origin, status and what happened last', async () => {
+    const id = '66666666-6666-4666-8666-666666666666';
+    const at = new Date().toISOString();
+    const chrome =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const odd = `SomeKiosk/2.0 (embedded; ${'x'.repeat(80)})`;
+    const subscriber = (browsers: unknown[]) => ({
+      id,
+      appId: 'shop',
+      userId: 'amy',
+      online: false,
+      lastSeq: 0,
+      createdAt: at,
+      lastSeenAt: null,
+      unread: 0,
+      inbox: [],
+      history: [],
+      preferences: { categories: {}, topics: {}, quietHours: null },
+      browsers,
+    });
+    const page = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/subscribers/${id}`]: subscriber([
+          {
+            id: 'b1',
+            status: 'active',
+            pushService: 'fcm.googleapis.com',
+            userAgent: chrome,
+            origin: 'https://shop.example.com',
+            createdAt: at,
+            updatedAt: at,
+            lastSuccessAt: at,
+            lastError: null,
+          },
+          {
+            id: 'b2',
+            status: 'resubscribe',
+            pushService: 'updates.push.services.mozilla.com',
+            userAgent: odd,
+            origin: null,
+            createdAt: at,
+            updatedAt: at,
+            lastSuccessAt: null,
+            lastError: 'HTTP 403',
+          },
+          {
+            id: 'b3',
+            status: 'active',
+            pushService: 'web.push.apple.com',
+            userAgent: null,
+            origin: 'https://shop.example.com',
+            createdAt: at,
+            updatedAt: at,
+            lastSuccessAt: null,
+            lastError: null,
+          },
+        ]),
+      },
+      `#/subscribers/${id}`,
+    );
+    const row = (b: string) => page.locator(`herald-subscribers [data-browsers] tr[data-browser=${b}] td`);
+    await expect.poll(() => row('b1').count()).toBe(7);
+    expect(await row('b1').allTextContents()).toEqual([
+      'Chrome 131 on Windows',
+      'fcm.googleapis.com',
+      'https://shop.example.com',
+      expect.stringMatching(/^active\s*Gets a push when none of its tabs has the notification\.$/),
+      expect.stringMatching(/^\d+s ago \/ \d+s ago$/),
+      expect.stringMatching(/^\d+s ago$/),
+      '—',
+    ]);
+    expect(await row('b1').first().locator('[data-user-agent]').getAttribute('title')).toBe(chrome);
+    // An agent it cannot name: the header itself, cut short (whole on hover).
+    expect(await row('b2').first().textContent()).toBe(`${odd.slice(0, 47)}…`);
+    expect(await row('b2').first().locator('[data-user-agent]').getAttribute('title')).toBe(odd);
+    expect(await row('b2').allTextContents()).toEqual([
+      expect.any(String),
+      'updates.push.services.mozilla.com',
+      '—',
+      expect.stringMatching(
+        /^needs re-subscription\s*It subscribed with a push key the app no longer uses .*on its next connect\.$/,
+      ),
+      expect.stringMatching(/ago$/),
+      'none yet',
+      'HTTP 403',
+    ]);
+    expect(await row('b3').first().textContent()).toBe('unknown browser');
+    // Read-only, like the rest of the page.
+    expect(await page.locator('herald-subscribers [data-browsers] button').count()).toBe(0);
+    await page.context().close();
+
+    const none = await dashboard(
+      { ...owner, [`GET /admin/api/subscribers/${id}`]: subscriber([]) },
+      `#/subscribers/${id}`,
+    );
+    await expect
+      .poll(() => none.locator('herald-subscribers [data-browsers]').textContent())
+      .toBe('No browser of this user subscribed to Web Push.');
     await none.context().close();
   });
 

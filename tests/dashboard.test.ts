@@ -2,26 +2,43 @@
  * The dashboard end to end in real Chromium against a real Herald: sign in, send from the
  * composer, watch counters and the log update live as a client acks, manage topics and categories
  * (a send in a category the user turned off is skipped), manage keys (a revoked key's next call is
- * refused), the audit trail, and a viewer who cannot send. Takes one screenshot per
- * page into docs/screenshots/.
+ * refused), Web Push (the user's browser on their page, a tab's ack sparing it the push, the app's
+ * key rotated: the browser must re-subscribe), the audit trail, and a viewer who cannot send or
+ * rotate. Takes one screenshot per page into docs/screenshots/.
  */
+import { createECDH, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.js';
-import { api, dropQueuePrefix, type HeraldProcess, ROOT, startHerald, tempDir, uid } from './support/herald.js';
+import {
+  api,
+  dropQueuePrefix,
+  eventually,
+  type HeraldProcess,
+  ROOT,
+  startHerald,
+  tempDir,
+  uid,
+} from './support/herald.js';
 
 const API_KEY = `hk_${uid()}${uid()}${uid()}`;
 const OWNER = { email: 'owner@example.com', password: 'owner-password-1' };
 const VIEWER = { email: 'viewer@example.com', password: 'viewer-password-1' };
 const SHOTS = join(ROOT, 'docs/screenshots');
+/** Zoe's browser, as its socket's handshake says it. */
+const ZOE_UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const ZOE_ORIGIN = 'https://shop.example.com';
 const queuePrefix = `{herald-e2e-${uid()}}`;
 const data = tempDir();
 let herald: HeraldProcess;
 let browser: Browser;
 let client: Socket;
+/** The app's Web Push key Zoe's browser subscribed with. */
+let zoeKey: string;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
@@ -33,14 +50,27 @@ beforeAll(async () => {
       HERALD_ADMIN_EMAIL: OWNER.email,
       HERALD_ADMIN_PASSWORD: OWNER.password,
       HERALD_QUEUE_PREFIX: queuePrefix,
+      // Zoe's push endpoint is never posted to (her tab acks everything); its host is not resolved.
+      HERALD_PUSH_ALLOW_PRIVATE: 'true',
     },
   });
   browser = await launchChromium();
-  // A user's browser, acking what it receives.
+  // A user's browser, acking what it receives, and subscribed to Web Push as the SDK does it.
   const { body } = await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId: 'zoe' } });
-  client = io(herald.url, { auth: { token: body.token }, transports: ['websocket'] });
+  client = io(herald.url, {
+    auth: { token: body.token },
+    transports: ['websocket'],
+    extraHeaders: { 'user-agent': ZOE_UA, origin: ZOE_ORIGIN },
+  });
   client.on('notification', (_n: unknown, ack: (r: unknown) => void) => ack({ ok: true }));
   await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  zoeKey = ((await client.timeout(5000).emitWithAck('push:key', {})) as { publicKey: string }).publicKey;
+  const subscribed = await client.timeout(5000).emitWithAck('push:subscribe', {
+    endpoint: `https://fcm.googleapis.com/fcm/send/e2e-${uid()}`,
+    keys: { p256dh: createECDH('prime256v1').generateKeys('base64url'), auth: randomBytes(16).toString('base64url') },
+    publicKey: zoeKey,
+  });
+  expect(subscribed).toMatchObject({ ok: true, subscription: { status: 'active' } });
 });
 
 afterAll(async () => {
@@ -107,8 +137,30 @@ describe('dashboard', () => {
     await page.getByRole('link', { name: 'See what happens to it' }).click();
     await expect.poll(() => page.locator('[data-step=delivered] b').textContent(), { timeout: 15_000 }).toBe('1');
     await expect
-      .poll(() => page.locator('tr[data-user=zoe] .pill').textContent(), { timeout: 10_000 })
+      .poll(() => page.locator('tr[data-user=zoe] .pill').first().textContent(), { timeout: 10_000 })
       .toBe('delivered');
+    // Zoe's tab acked it in her subscribed browser: that browser gets no push. The row is written a
+    // moment after the ack; the page shows it once it is there.
+    const id = page.url().split('/').pop() as string;
+    await eventually(
+      async () => {
+        const detail = await page.evaluate(
+          async (path) => (await fetch(path)).json(),
+          `/admin/api/notifications/${id}`,
+        );
+        return detail.push.socket === 1;
+      },
+      15_000,
+      250,
+    );
+    await page.reload();
+    await expect.poll(() => page.locator('herald-app .live').textContent(), { timeout: 10_000 }).toBe('● live');
+    await expect
+      .poll(() => page.locator('[data-push-count=socket]').textContent(), { timeout: 10_000 })
+      .toBe('1 browser had it on a socket (a tab acknowledged it): no push.');
+    expect(await page.locator('tr[data-user=zoe] [data-push] summary').textContent()).toMatch(
+      /^socket\s+1 browser, 0 attempts$/,
+    );
     await shot(page, 'notification');
 
     await page.getByRole('link', { name: 'Overview' }).click();
@@ -202,7 +254,7 @@ describe('dashboard', () => {
     await expect
       .poll(() => page.locator('[data-count=skipped]').textContent(), { timeout: 15_000 })
       .toMatch(/^1 skipped/);
-    expect(await page.locator('tr[data-user=zoe] .pill').textContent()).toBe('skipped');
+    expect(await page.locator('tr[data-user=zoe] .pill').first().textContent()).toBe('skipped');
     expect(await page.locator('tr[data-user=zoe] [data-reason]').textContent()).toMatch(/marketing/);
 
     // Zoe's page shows the choice that skipped it.
@@ -211,6 +263,17 @@ describe('dashboard', () => {
     await expect
       .poll(() => page.locator('herald-subscribers [data-choices=category] tbody tr').allTextContents())
       .toEqual([expect.stringMatching(/^\s*marketing\s*off\s*$/)]);
+    // And her browser subscribed to Web Push: which one, where from, and that it gets pushes.
+    expect(await page.locator('herald-subscribers [data-browsers] tbody tr td').allTextContents()).toEqual([
+      'Chrome 131 on Windows',
+      'fcm.googleapis.com',
+      ZOE_ORIGIN,
+      expect.stringMatching(/^active/),
+      expect.stringMatching(/ago \/ .*ago$/),
+      'none yet',
+      '—',
+    ]);
+    await shot(page, 'subscriber');
   });
 
   it('creates and revokes an API key; the revoked key is refused on its next call', async () => {
@@ -240,6 +303,33 @@ describe('dashboard', () => {
     expect(refused.body.code).toBe('HERALD_ERR_API_KEY_REVOKED');
   });
 
+  it("shows the app's Web Push key and rotates it: Zoe's browser must subscribe again", async () => {
+    await page.getByRole('link', { name: 'Apps & keys' }).click();
+    const push = page.locator('herald-apps [data-app=default] [data-push]');
+    await expect.poll(() => push.locator('[data-push-key]').getAttribute('title')).toBe(zoeKey);
+    expect(await push.locator('[data-push-summary]').textContent()).toMatch(
+      /^1 browser subscribed ·\s+push key never rotated/,
+    );
+    await push.getByRole('button', { name: 'Rotate push key' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Rotate the push key of default' });
+    expect(await dialog.textContent()).toMatch(/\(1 browser\) must subscribe again/);
+    await dialog.getByRole('button', { name: 'Rotate push key' }).click();
+    await expect
+      .poll(() => push.locator('[data-push-rotated]').textContent())
+      .toBe('New push key. 1 browser must subscribe again; the SDK does it when each next connects.');
+    const rotated = await push.locator('[data-push-key]').getAttribute('title');
+    expect(rotated).toMatch(/^B[\w-]{86}$/);
+    expect(rotated).not.toBe(zoeKey);
+    // Zoe's browser now waits for its SDK to subscribe again with the new key.
+    const again = (await client.timeout(5000).emitWithAck('push:key', {})) as { publicKey: string };
+    expect(again.publicKey).toBe(rotated);
+    await page.getByRole('link', { name: 'Subscribers' }).click();
+    await page.locator('herald-subscribers tr[data-user=zoe] a').click();
+    await expect
+      .poll(() => page.locator('herald-subscribers [data-browsers] [data-status]').textContent())
+      .toMatch(/^needs re-subscription/);
+  });
+
   it('shows queue health and the audit trail', async () => {
     await page.getByRole('link', { name: 'Queue' }).click();
     await page.locator('herald-queue [data-count=failed]').waitFor();
@@ -249,6 +339,7 @@ describe('dashboard', () => {
     // Two sends from the composer: the first, and the one in a category.
     await expect.poll(() => page.locator('herald-audit tr[data-action="notification.send"]').count()).toBe(2);
     await page.locator('herald-audit tr[data-action="category.update"]').waitFor();
+    await page.locator('herald-audit tr[data-action="app.rotate_push_key"]').waitFor();
     await shot(page, 'audit');
   });
 
@@ -280,6 +371,8 @@ describe('dashboard', () => {
     await viewer.getByRole('link', { name: 'Apps & keys' }).click();
     await viewer.locator('herald-apps [data-app=default]').waitFor();
     expect(await viewer.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
+    expect(await viewer.locator('herald-apps [data-app=default] [data-push-key]').count()).toBe(1);
+    expect(await viewer.getByRole('button', { name: 'Rotate push key' }).count()).toBe(0);
   });
 
   it('logged no console errors on any page', () => {

@@ -67,6 +67,9 @@ export function authenticateHandshake(tokens: UserTokens, subscribers: Subscribe
       socket.data.validUntil = claims.validUntil;
       socket.data.topicGrants = claims.topics;
       if (origin) socket.data.origin = origin;
+      // The one other header read later: which browser registers for Web Push (`push:subscribe`).
+      const userAgent = socket.handshake.headers['user-agent'];
+      if (typeof userAgent === 'string' && userAgent) socket.data.userAgent = userAgent.slice(0, 300);
       const user = await subscribers.touch(claims.appId, claims.userId);
       socket.data.subscriberId = user.id;
       socket.data.knownSince = user.knownSince;

@@ -32,13 +32,13 @@ export function handlePush(
   );
   socket.on(ClientEvent.PushSubscribe, (request, done) =>
     answer(done, async () => {
-      const userAgent = socket.handshake.headers['user-agent'];
+      // Read from the socket's data: the handshake's headers are dropped once it is authenticated.
       const saved = await deps.pushSubscriptions.register(
         appId,
         subscriberId,
         request as PushSubscribeRequest,
         socket.data.origin,
-        typeof userAgent === 'string' ? userAgent : undefined,
+        socket.data.userAgent,
       );
       if (saved.ok) socket.data.pushSubscriptionId = saved.subscription.id;
       return saved;

@@ -52,6 +52,8 @@ export interface SocketData {
   validUntil: number;
   /** The page's origin, when the handshake had one: a change of the app's allowed origins rechecks it. */
   origin?: string;
+  /** The handshake's User-Agent (at most 300 characters), recorded with the browser's push subscription. */
+  userAgent?: string;
   subscriberId: string;
   /** The token's `topics` claim: topics this user may subscribe to from the SDK besides the public ones. */
   topicGrants: readonly string[];

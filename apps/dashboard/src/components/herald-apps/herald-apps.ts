@@ -8,18 +8,33 @@ import { categoriesRoute } from '../herald-categories/herald-categories.js';
 type App = Ok<'/admin/api/apps'>[number];
 type Key = Ok<'/admin/api/apps/{appId}/keys'>[number];
 
-/** Apps, their API keys (secrets shown once), JWT secret rotation and allowed SDK origins. */
+type PushRotated = Ok<'/admin/api/apps/{appId}/rotate-push-key', 'post'>;
+
+/** A VAPID public key (87 characters) short enough for a line: its start and end, like a fingerprint. */
+const shortKey = (key: string) => (key.length > 28 ? `${key.slice(0, 16)}…${key.slice(-8)}` : key);
+
+/** Apps, their API keys (secrets shown once), JWT secret rotation, Web Push key and allowed SDK origins. */
 @customElement('herald-apps')
 export class HeraldApps extends HeraldElement {
   static override styles = [
     ...HeraldElement.styles,
     css`section.card { margin-bottom: 1rem; } form { margin: 0.5rem 0; }
-      label.check { display: flex; gap: 0.4rem; align-items: center; font-weight: 400; margin-top: 0.5rem; }`,
+      label.check { display: flex; gap: 0.4rem; align-items: center; font-weight: 400; margin-top: 0.5rem; }
+      .push-key { display: flex; gap: 0.5rem; flex-wrap: wrap; align-items: center; }
+      .push-key code { background: var(--panel); border: 1px solid var(--line); border-radius: 0.3rem; padding: 0.1rem 0.4rem; }
+      .push-key button { padding: 0.15rem 0.6rem; }
+      [role='alertdialog'] { border-color: var(--bad); margin: 0.5rem 0; }`,
   ];
 
   @state() accessor revealed: { title: string; value: string; note: string } | undefined;
   @state() accessor error: string | undefined;
   @state() accessor keys: Record<string, Key[]> = {};
+  /** The app whose push key rotation waits for the admin's confirmation. */
+  @state() accessor confirmingPush: string | undefined;
+  /** The last push key rotation's outcome, shown in its app's card. */
+  @state() accessor pushRotated: (PushRotated & { appId: string }) | undefined;
+  /** The app whose push key was just copied; or whose key the clipboard refused, to be selected by hand. */
+  @state() accessor copied: { appId: string; ok: boolean } | undefined;
 
   private apps = new Task(this, {
     task: async (_a, { signal }) => {
@@ -104,6 +119,26 @@ export class HeraldApps extends HeraldElement {
     }
   }
 
+  /** Asked for once the admin confirmed it in the app's card: it costs every subscribed browser a re-subscription. */
+  private async rotatePushKey(app: App): Promise<void> {
+    this.confirmingPush = undefined;
+    this.pushRotated = undefined;
+    this.copied = undefined;
+    const r = await this.act(() =>
+      this.api.post<PushRotated>(`/admin/api/apps/${encodeURIComponent(app.id)}/rotate-push-key`),
+    );
+    if (r) this.pushRotated = { ...r, appId: app.id };
+  }
+
+  private async copyKey(app: App, key: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(key);
+      this.copied = { appId: app.id, ok: true };
+    } catch {
+      this.copied = { appId: app.id, ok: false };
+    }
+  }
+
   private async revokePrevious(app: App): Promise<void> {
     if (!confirm(`Stop accepting the previous JWT secret of ${app.id} now? Users still on it are disconnected.`))
       return;
@@ -170,6 +205,7 @@ export class HeraldApps extends HeraldElement {
               ${this.canAct ? html` · <button type="button" class="danger" @click=${() => this.revokePrevious(app)}>Stop accepting it now</button>` : nothing}</p>`
           : nothing
       }
+      ${this.renderPush(app)}
       <h3>API keys</h3>
       ${
         keys.length
@@ -206,6 +242,45 @@ export class HeraldApps extends HeraldElement {
                   placeholder=${String(app.defaultRateLimitPerMinute)} /></label>
               <button type="submit" class="secondary">Save rate limit</button></form>`
           : html`<p class="muted" data-rate-limit>Rate limit: ${describeLimit(app.rateLimitPerMinute ?? app.defaultRateLimitPerMinute)}${app.rateLimitPerMinute === null ? " (the server's default)" : ''}</p>`
+      }
+    </section>`;
+  }
+
+  /** The app's Web Push key (public, so anyone may copy it), its browsers, and (admins) its rotation. */
+  private renderPush(app: App) {
+    const key = app.vapidPublicKey;
+    const browsers = app.pushSubscriptions;
+    const rotated = this.pushRotated?.appId === app.id ? this.pushRotated : undefined;
+    const copied = this.copied?.appId === app.id ? this.copied : undefined;
+    return html`<section aria-label="Web Push of ${app.id}" data-push>
+      <h3>Web Push</h3>
+      ${
+        key
+          ? html`<p class="push-key"><span>Public key (VAPID)</span>
+              <code title=${key} data-push-key=${key}>${shortKey(key)}</code>
+              <button type="button" class="secondary" aria-label="Copy the Web Push public key of ${app.id}" @click=${() => this.copyKey(app, key)}>Copy</button>
+              ${copied?.ok ? html`<span class="ok" role="status">Copied.</span>` : nothing}</p>
+            ${copied && !copied.ok ? html`<p role="status">The browser refused the clipboard; select the key: <code class="secret" style="display:block">${key}</code></p>` : nothing}`
+          : html`<p class="muted">No push key yet: Herald makes one the first time a browser of this app asks for it.</p>`
+      }
+      <p class="muted" data-push-summary>${browsers === 1 ? '1 browser' : `${browsers.toLocaleString('en-US')} browsers`} subscribed ·
+        push key ${app.vapidRotatedAt ? html`rotated <span title=${app.vapidRotatedAt}>${timeAgo(app.vapidRotatedAt)}</span>` : 'never rotated'}
+        ${this.canAct && this.confirmingPush !== app.id ? html` · <button type="button" class="secondary" @click=${() => (this.confirmingPush = app.id)}>Rotate push key</button>` : nothing}</p>
+      ${
+        this.canAct && this.confirmingPush === app.id
+          ? html`<div class="card" role="alertdialog" aria-label="Rotate the push key of ${app.id}">
+              <p style="margin-top:0"><b>Rotate the Web Push key of ${app.name}?</b> Every browser subscribed now
+                (${browsers === 1 ? '1 browser' : `${browsers.toLocaleString('en-US')} browsers`}) must subscribe again: the SDK does it on its next connect (at once where a tab is open).
+                Until then it gets no push; open tabs still get notifications over the socket. The private key is never shown.</p>
+              <div class="row"><button type="button" class="danger" @click=${() => this.rotatePushKey(app)}>Rotate push key</button>
+                <button type="button" class="secondary" @click=${() => (this.confirmingPush = undefined)}>Cancel</button></div>
+            </div>`
+          : nothing
+      }
+      ${
+        rotated
+          ? html`<p class="ok" role="status" data-push-rotated>New push key. ${rotated.marked === 1 ? '1 browser' : `${rotated.marked.toLocaleString('en-US')} browsers`} must subscribe again; the SDK does it when each next connects.</p>`
+          : nothing
       }
     </section>`;
   }

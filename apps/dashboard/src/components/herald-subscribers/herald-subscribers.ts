@@ -1,13 +1,15 @@
 import { Task } from '@lit/task';
-import { html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { type Ok, query, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
+import { describeUserAgent } from '../../lib/user-agent.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type Sub = Ok<'/admin/api/subscribers'>['items'][number];
 type SubDetail = Ok<'/admin/api/subscribers/{id}'>;
 type Preferences = SubDetail['preferences'];
+type Browser = SubDetail['browsers'][number];
 
 /** A user's choices for categories or topics, as a table; or the sentence saying they made none. */
 function choices(title: string, modes: Record<string, string>, none: string) {
@@ -25,9 +27,48 @@ function quietHours(q: Preferences['quietHours']): string {
   return `${q.start} to ${q.end}${overnight}, ${q.timeZone}: what would pop up goes to the inbox silently`;
 }
 
+/** A browser's user agent, short ("Chrome 131 on Windows"), with the whole header on hover. */
+function userAgent(ua: string | null) {
+  if (!ua) return html`<span class="muted">unknown browser</span>`;
+  const short = describeUserAgent(ua) ?? (ua.length > 48 ? `${ua.slice(0, 47)}…` : ua);
+  return html`<span title=${ua} data-user-agent>${short}</span>`;
+}
+
+/** What a browser's status means for the pushes it gets. */
+function browserStatus(b: Browser) {
+  return b.status === 'active'
+    ? html`<span class="pill active">active</span><div class="muted">Gets a push when none of its tabs has the notification.</div>`
+    : html`<span class="pill resubscribe">needs re-subscription</span><div class="muted">It subscribed with a push key the app no longer uses (or its push service refused the key): no push until the SDK subscribes it again, on its next connect.</div>`;
+}
+
+/** The user's browsers subscribed to Web Push, most recently registered first; or the sentence saying there are none. */
+function browsers(list: Browser[]) {
+  return list.length
+    ? html`<div class="table-wrap card"><table data-browsers>
+        <thead><tr><th>Browser</th><th>Push service</th><th>Origin</th><th>Status</th><th>Registered / last seen</th><th>Last success</th><th>Last error</th></tr></thead>
+        <tbody>${list.map(
+          (b) => html`<tr data-browser=${b.id}>
+            <td>${userAgent(b.userAgent)}</td>
+            <td class="mono">${b.pushService || '—'}</td>
+            <td class="mono">${b.origin ?? '—'}</td>
+            <td data-status>${browserStatus(b)}</td>
+            <td><span title=${b.createdAt}>${timeAgo(b.createdAt)}</span> / <span title=${b.updatedAt}>${timeAgo(b.updatedAt)}</span></td>
+            <td>${b.lastSuccessAt ? html`<span title=${b.lastSuccessAt}>${timeAgo(b.lastSuccessAt)}</span>` : html`<span class="muted">none yet</span>`}</td>
+            <td>${b.lastError ? html`<span class="error" style="overflow-wrap:anywhere">${b.lastError}</span>` : '—'}</td>
+          </tr>`,
+        )}</tbody></table></div>`
+    : html`<p class="empty card" data-browsers>No browser of this user subscribed to Web Push.</p>`;
+}
+
 /** Subscribers: search, who is online (live), and one user's inbox and delivery history. */
 @customElement('herald-subscribers')
 export class HeraldSubscribers extends HeraldElement {
+  static override styles = [
+    ...HeraldElement.styles,
+    css`.pill.active { color: var(--ok); border-color: var(--ok); }
+      .pill.resubscribe { color: var(--warn); border-color: var(--warn); }`,
+  ];
+
   @property() accessor subscriberId: string | undefined;
   @state() accessor q = '';
   @state() accessor appId = '';
@@ -120,6 +161,8 @@ export class HeraldSubscribers extends HeraldElement {
                   <div class="table-wrap">${choices('Category', s.preferences.categories, 'No choice for any category: each follows its default mode.')}</div>
                   <div class="table-wrap" style="margin-top:1rem">${choices('Topic', s.preferences.topics, 'No choice for any topic: each follows its default (popup).')}</div>
                 </section>
+                <h2>Browsers (Web Push)</h2>
+                ${browsers(s.browsers)}
                 <h2>Inbox</h2>
                 ${
                   s.inbox.length
