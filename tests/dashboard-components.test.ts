@@ -47,7 +47,7 @@ async function dashboard(routes: Record<string, unknown | Handler>, hash = ''): 
 
 const owner = { 'GET /admin/api/session': { signedIn: true, email: 'o@example.com', role: 'owner' } };
 /** A notification's Web Push funnel when none of its recipients has a browser subscribed. */
-const noPush = { socket: 0, posted: 0, accepted: 0, displayed: 0, clicked: 0, failed: 0 };
+const noPush = { socket: 0, posted: 0, skipped: 0, accepted: 0, displayed: 0, clicked: 0, failed: 0 };
 
 describe('dashboard components', () => {
   it('herald-sign-in shows the server’s sentence and signs in on success', async () => {
@@ -388,6 +388,7 @@ describe('dashboard components', () => {
         [`GET /admin/api/notifications/${id}`]: detail({
           socket: 2,
           posted: 4,
+          skipped: 1,
           accepted: 3,
           displayed: 2,
           clicked: 1,
@@ -428,6 +429,9 @@ describe('dashboard components', () => {
       '2 browsers had it on a socket (a tab acknowledged it): no push.',
     );
     expect(await page.locator('[data-push-count=failed]').textContent()).toMatch(/^1 browser failed:/);
+    expect(await page.locator('[data-push-count=skipped]').textContent()).toBe(
+      '1 browser not posted to: the user’s preferences (off, inbox only, quiet hours) or too old to pop up.',
+    );
 
     // Each recipient: a line of statuses; the browsers' stories open on a click.
     const amy = page.locator('tr[data-user=amy] [data-push]');

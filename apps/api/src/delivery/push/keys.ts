@@ -77,7 +77,7 @@ export class VapidKeyStore {
          UPDATE apps SET vapid_public_key = $2, vapid_private_key = $3, vapid_rotated_at = now()
           WHERE id = $1 RETURNING id
        ), marked AS (
-         UPDATE push_subscriptions SET status = 'resubscribe', updated_at = now()
+         UPDATE push_subscriptions SET status = 'resubscribe'
           WHERE app_id = (SELECT id FROM app) AND public_key <> $2 AND status = 'active'
           RETURNING 1
        )

@@ -18,7 +18,8 @@ const PUSH_STATUS: Record<PushRow['status'], string> = {
   socket: 'a tab had it on the socket: no push',
   pending: 'being posted, or waiting to try again',
   sent: 'its push service accepted it',
-  failed: 'not sent: Herald gave up, or skipped it (see the attempts)',
+  failed: 'not sent: Herald gave up (see the attempts)',
+  skipped: 'not sent: the user’s preferences keep it from popping up, or it was too old (see why)',
   gone: 'the push service no longer knows this browser (404/410): it was removed',
   resubscribe: 'made with a push key the app no longer uses: no push until it subscribes again',
 };
@@ -208,7 +209,7 @@ export class HeraldNotificationDetail extends HeraldElement {
   /** Web Push for this notification, by browser: what went by push, and what a tab had already. */
   private renderPush(p: Detail['push']) {
     const max = Math.max(1, p.posted);
-    const none = p.socket + p.posted + p.failed === 0;
+    const none = p.socket + p.posted + p.failed + p.skipped === 0;
     return html`<section aria-label="Web Push">
       <h2>Web Push <span class="muted" style="font-weight:400;font-size:0.9rem">by browser</span></h2>
       ${
@@ -223,7 +224,8 @@ export class HeraldNotificationDetail extends HeraldElement {
             </div>
             <p class="muted">Posted to the browser’s push service, accepted by it, displayed by Herald’s service worker, clicked.</p>
             <p class="muted" data-push-count="socket">${plural(p.socket, 'browser', 'browsers')} had it on a socket (a tab acknowledged it): no push.</p>
-            ${p.failed ? html`<p class="muted" data-push-count="failed">${plural(p.failed, 'browser', 'browsers')} failed: Herald gave up or skipped it (the user’s preferences, too old), the subscription was gone, or the browser must re-subscribe after a key rotation.</p>` : nothing}`
+            ${p.skipped ? html`<p class="muted" data-push-count="skipped">${plural(p.skipped, 'browser', 'browsers')} not posted to: the user’s preferences (off, inbox only, quiet hours) or too old to pop up.</p>` : nothing}
+            ${p.failed ? html`<p class="muted" data-push-count="failed">${plural(p.failed, 'browser', 'browsers')} failed: Herald gave up, the subscription was gone, or the browser must re-subscribe after a key rotation.</p>` : nothing}`
       }
     </section>`;
   }
