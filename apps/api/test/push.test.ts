@@ -281,6 +281,27 @@ describe('Web Push end to end, against a local push service', () => {
     open.socket.disconnect();
   });
 
+  it('spares a browser whose tab acked the notification just before registering it (catch-up on connect comes first)', async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const { id } = await send({ to: { userId: user }, title: 'Acked, then registered' });
+    // A tab of that browser opens within the window: catch-up hands it over and it is acked before
+    // the SDK's connect-time push:subscribe is answered.
+    const open = await tab(user);
+    await eventually(() => open.got.some((n) => n.id === id));
+    const again = await emit<PushSubscribeReply>(open.socket, 'push:subscribe', {
+      endpoint: b.sub.endpoint,
+      keys: b.sub.keys,
+      publicKey: b.publicKey,
+    });
+    expect(again).toMatchObject({ ok: true, subscription: { id: b.id } });
+    await eventually(async () => (await pushRow(id, b.id))?.status === 'socket');
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await pushRow(id, b.id))?.status).toBe('socket');
+    expect(await messages(b.sub)).toEqual([]);
+    open.socket.disconnect();
+  });
+
   it('pushes topic sends and broadcasts to members whose browsers had no tab open', async () => {
     const user = uid('u-');
     const b = await browser(user);

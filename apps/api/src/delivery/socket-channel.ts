@@ -81,7 +81,11 @@ interface DeliverySocket {
     knownSince?: number;
     /** The socket's browser's push subscription, once registered: its acks spare that browser the push. */
     pushSubscriptionId?: string;
+    /** Notifications acked before the browser registered (see `ackedBy`). */
+    earlyAcks?: string[];
   };
+  /** When the handshake came, ms since the epoch (Socket.IO's `handshake.issued`). */
+  handshake?: { issued: number };
   timeout(ms: number): { emit(event: string, packet: NotificationPayload, ack: (err: Error | null) => void): unknown };
 }
 
@@ -92,6 +96,33 @@ export interface AckRecording {
   observeAck?: (seconds: number) => void;
   /** An app's categories, without waiting (the app directory's last copy): users' preferences apply by them. */
   rules?: (appId: string) => CategoryRules | undefined;
+}
+
+/** How long after its handshake a socket's acks wait for its browser's `push:subscribe`, and how many. */
+export const EARLY_ACKS_MS = 30_000;
+export const EARLY_ACKS_MAX = 100;
+
+/**
+ * A tab acknowledged a notification: its browser gets no push for it. The SDK registers the
+ * browser (`push:subscribe`) on every connect, but what catch-up on connect sends (or a live
+ * notification) is often acked before that reply: such acks, in the socket's first
+ * `EARLY_ACKS_MS`, are kept on it (the latest `EARLY_ACKS_MAX`) and recorded for the browser
+ * once it registers (gateway/push.ts).
+ */
+function ackedBy(socket: DeliverySocket, notificationId: string, subscriberId: string, recorder: DeliveryRecorder) {
+  const { data } = socket;
+  if (data.pushSubscriptionId) {
+    if (data.appId) recorder.recordBrowser(notificationId, data.pushSubscriptionId, data.appId, subscriberId);
+    return;
+  }
+  const since = socket.handshake?.issued;
+  if (since === undefined || Date.now() - since > EARLY_ACKS_MS) {
+    data.earlyAcks = undefined;
+    return;
+  }
+  data.earlyAcks ??= [];
+  if (data.earlyAcks.length >= EARLY_ACKS_MAX) data.earlyAcks.shift();
+  data.earlyAcks.push(notificationId);
 }
 
 /**
@@ -124,8 +155,7 @@ export function emitNotification(
     // A stream notification has no row until something happens to it for the user: an ack that
     // did not come changes nothing.
     if (!err || !stream) acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId, stream);
-    const browser = socket.data.pushSubscriptionId;
-    if (!err && browser && appId) acks.recorder.recordBrowser(packet.id, browser, appId, subscriberId);
+    if (!err) ackedBy(socket, packet.id, subscriberId, acks.recorder);
     done?.();
   });
 }
@@ -280,10 +310,7 @@ function emitOnce(nsp: unknown, sockets: DeliverySocket[], packet: NotificationP
   const onAck = function (this: DeliverySocket) {
     acks.observeAck?.((performance.now() - sent) / 1000);
     acks.recorder.record('delivered', packet.id, this.data.subscriberId as string, true);
-    const browser = this.data.pushSubscriptionId;
-    if (browser && this.data.appId) {
-      acks.recorder.recordBrowser(packet.id, browser, this.data.appId, this.data.subscriberId as string);
-    }
+    ackedBy(this, packet.id, this.data.subscriberId as string, acks.recorder);
   };
   for (const socket of sockets as unknown as EngineSocket[]) {
     socket.acks.set(id, onAck);

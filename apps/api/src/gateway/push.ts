@@ -7,6 +7,7 @@ import {
 } from '@herald/protocol';
 import type { PushKeyEvent, VapidKeyStore } from '../delivery/push/keys.js';
 import type { PushSubscriptionStore } from '../delivery/push/subscriptions.js';
+import type { DeliveryRecorder } from '../delivery/recorder.js';
 import type { GatewayServer, GatewaySocket } from './types.js';
 
 type Answer = <R>(reply: ((r: R | ErrorReply) => void) | undefined, work: () => Promise<R | ErrorReply>) => void;
@@ -15,11 +16,15 @@ type Answer = <R>(reply: ((r: R | ErrorReply) => void) | undefined, work: () => 
  * Web Push over the user's socket (docs/web-push.md): the app's public key to subscribe with, and
  * this browser's subscription, registered on subscribing and on every connect — from then on the
  * socket knows which browser it is in (`data.pushSubscriptionId`): an ack on it spares that
- * browser the push.
+ * browser the push, and so do the acks it gave just before (`data.earlyAcks`).
  */
 export function handlePush(
   socket: GatewaySocket,
-  deps: { vapid: VapidKeyStore; pushSubscriptions: PushSubscriptionStore },
+  deps: {
+    vapid: VapidKeyStore;
+    pushSubscriptions: PushSubscriptionStore;
+    recorder: Pick<DeliveryRecorder, 'recordBrowser'>;
+  },
   answer: Answer,
 ): void {
   const { appId, subscriberId } = socket.data;
@@ -40,7 +45,14 @@ export function handlePush(
         socket.data.origin,
         socket.data.userAgent,
       );
-      if (saved.ok) socket.data.pushSubscriptionId = saved.subscription.id;
+      if (saved.ok) {
+        socket.data.pushSubscriptionId = saved.subscription.id;
+        // What this socket acked before (catch-up on connect comes first): this browser has it.
+        for (const id of socket.data.earlyAcks ?? []) {
+          deps.recorder.recordBrowser(id, saved.subscription.id, appId, subscriberId);
+        }
+        socket.data.earlyAcks = undefined;
+      }
       return saved;
     }),
   );

@@ -71,6 +71,8 @@ export interface SocketData {
   preferences: StoredPreferences;
   /** This socket's browser's push subscription, once the SDK registered it (`push:subscribe`). */
   pushSubscriptionId?: string;
+  /** Notifications this socket acked in its first seconds, before its browser registered (delivery/socket-channel.ts). */
+  earlyAcks?: string[];
   /** Set while (and after) catch-up on connect runs: live notifications wait for it. */
   catchUp?: CatchUpState;
 }

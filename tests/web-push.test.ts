@@ -1,0 +1,471 @@
+/**
+ * Web Push end to end, nothing standing in but the push service's transport: the real Herald
+ * process (embedded database, as `npm start` runs it) serving the built sdk.js, push.js and
+ * herald-sw.js; an integrator's site on another origin that embeds sdk.js, serves a worker file
+ * importing Herald's and signs user tokens; Chromium; and web-push-testing as the push service
+ * (it makes subscriptions for an applicationServerKey, checks each push's VAPID JWT against that
+ * key and decrypts the aes128gcm body).
+ *
+ * Headless Chromium cannot subscribe at a push service, so the page's `PushManager.subscribe`
+ * asks the test to make the subscription at web-push-testing with the very key the SDK passed
+ * (the page's fake returns it with that key as `options.applicationServerKey`). And Chromium is
+ * not reachable by web-push-testing, so the test closes the loop: what Herald posted, decrypted
+ * by web-push-testing, is handed byte for byte to the site's service worker through DevTools
+ * (`ServiceWorker.deliverPushMessage`). Everything else is real: permission, the registration,
+ * IndexedDB, the popups, the worker's receipts to Herald, the socket-first rule.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PushMessage } from '@herald/protocol';
+import { type MockSubscription, type PushService, startPushService } from '@herald/test-support';
+import { createSigner } from 'fast-jwt';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { io as connectClient } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, RECORD_NOTIFICATIONS } from './support/browser.js';
+import {
+  api,
+  dropQueuePrefix,
+  eventually,
+  freePort,
+  type HeraldProcess,
+  startHerald,
+  tempDir,
+  uid,
+} from './support/herald.js';
+
+const API_KEY = `hk_${uid()}${uid()}${uid()}`;
+const JWT_SECRET = `secret-${uid()}${uid()}${uid()}${uid()}`;
+/** The socket window: long enough for a tab opened right after a send to connect within it. */
+const WINDOW_MS = 1500;
+/** How long after the window a push that should not go out is waited for. */
+const MARGIN_MS = 1500;
+const USER = `pushed-${uid()}`;
+const queuePrefix = `{herald-e2e-${uid()}}`;
+const data = tempDir();
+
+let port: number;
+let herald: HeraldProcess;
+let service: PushService;
+let site: Server;
+let siteUrl: string;
+let browser: Browser;
+let context: BrowserContext;
+/** A page of the site without the SDK (no socket): it holds the DevTools session and reads the popups. */
+let blank: Page;
+let cdp: CDPSession;
+let registrationId: Promise<string>;
+/** Every popup the site's worker showed (its title), as the worker reported it to the site. */
+const workerShown: string[] = [];
+/** Uncaught errors and console errors of the SDK's pages (checked empty after each test). */
+const pageErrors: string[] = [];
+/** What the page's PushManager.subscribe made at web-push-testing, with the key it was asked for. */
+const made: Array<{ publicKey: string; subscription: MockSubscription }> = [];
+
+const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256' });
+const token = (userId: string) => sign({ sub: userId, aud: 'default', exp: Math.floor(Date.now() / 1000) + 600 });
+
+const start = () =>
+  startHerald({
+    env: {
+      PORT: String(port),
+      HERALD_DATA_DIR: data.path,
+      HERALD_API_KEY: API_KEY,
+      HERALD_JWT_SECRET: JWT_SECRET,
+      HERALD_QUEUE_PREFIX: queuePrefix,
+      HERALD_PUSH_ALLOW_PRIVATE: 'true',
+      HERALD_PUSH_WINDOW_MS: String(WINDOW_MS),
+    },
+  });
+
+/** The integrator: a page embedding sdk.js, its worker file importing Herald's, its token endpoint. */
+function integratorSite(heraldUrl: string): Server {
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/token') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(token(url.searchParams.get('user') ?? 'anon'));
+      return;
+    }
+    if (url.pathname === '/shown' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        workerShown.push(body);
+        res.writeHead(204).end();
+      });
+      return;
+    }
+    if (url.pathname === '/herald-sw.js') {
+      // The site's worker also tells the site of each popup shown (headless Chromium drops a
+      // shown notification after some 25 s, so getNotifications() alone cannot say what was shown).
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(`
+const show = ServiceWorkerRegistration.prototype.showNotification;
+ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
+  return show.call(this, title, options).then(() => fetch('/shown', { method: 'POST', body: title }).then(() => {}));
+};
+importScripts(${JSON.stringify(`${heraldUrl}/herald-sw.js`)});
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));`);
+      return;
+    }
+    if (url.pathname === '/blank') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Blank</title>');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Shop</title>
+<script src="${heraldUrl}/sdk.js"></script>
+<script>
+  window.received = [];
+  Herald.on('notification', (n, ctx) => window.received.push({ id: n.id, title: n.title, popup: ctx.popup }));
+  Herald.init({ url: ${JSON.stringify(heraldUrl)}, token: () => fetch('/token?user=${USER}').then((r) => r.text()) });
+</script>`);
+  });
+}
+
+/**
+ * Headless Chromium has no push service: `subscribe` asks the test for a subscription made at
+ * web-push-testing with the key the page passed; the subscription is kept in localStorage so that
+ * `getSubscription` finds it on the next pages. Every write of the SDK's endpoint flag (after each
+ * `push:subscribe` Herald answered `ok`) is counted in `__registered`.
+ */
+const FAKE_PUSH_MANAGER = `(() => {
+  const KEY = 'fake-push-subscription';
+  const make = (s) => ({
+    endpoint: s.endpoint,
+    expirationTime: null,
+    options: { applicationServerKey: Uint8Array.from(s.key).buffer, userVisibleOnly: true },
+    toJSON: () => ({ endpoint: s.endpoint, expirationTime: null, keys: s.keys }),
+    unsubscribe: async () => (localStorage.removeItem(KEY), true),
+  });
+  PushManager.prototype.getSubscription = async function () {
+    const s = localStorage.getItem(KEY);
+    return s ? make(JSON.parse(s)) : null;
+  };
+  PushManager.prototype.subscribe = async function (options) {
+    if (!options || !options.userVisibleOnly) throw new DOMException('userVisibleOnly is required', 'NotAllowedError');
+    const key = [...new Uint8Array(options.applicationServerKey)];
+    const { endpoint, keys } = await window.__pushServiceSubscribe(key);
+    const s = { endpoint, keys, key };
+    localStorage.setItem(KEY, JSON.stringify(s));
+    return make(s);
+  };
+  window.__registered = 0;
+  const setItem = Storage.prototype.setItem;
+  Storage.prototype.setItem = function (name, value) {
+    if (String(name).startsWith('herald:push:')) window.__registered++;
+    return setItem.call(this, name, value);
+  };
+})();`;
+
+type W = Window & {
+  Herald: {
+    state: string;
+    enablePush(options?: { softPrompt?: false }): Promise<string>;
+    pushState(): Promise<string>;
+  };
+  received: Array<{ id: string; title: string; popup: boolean }>;
+  __registered: number;
+};
+
+const listen = (server: Server, host: string) =>
+  new Promise<number>((resolve) => server.listen(0, host, () => resolve((server.address() as AddressInfo).port)));
+
+/**
+ * Runs `use` with a tab of the site with the SDK, connected (and, once the browser has a
+ * subscription, registered with Herald as this browser), then closes the tab.
+ */
+async function withSdkPage<T>(use: (page: Page) => Promise<T>, registered = true): Promise<T> {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  try {
+    await page.goto(`${siteUrl}/`);
+    await page.waitForFunction(() => (window as unknown as W).Herald.state === 'connected');
+    if (registered) await page.waitForFunction(() => (window as unknown as W).__registered > 0);
+    return await use(page);
+  } finally {
+    await page.close();
+  }
+}
+
+/** Until the tab has `id` with its popup shown. */
+const shownInTab = (page: Page, id: string) =>
+  page.waitForFunction((id) => (window as unknown as W).received.some((n) => n.id === id && n.popup), id);
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const subscription = () => {
+  const last = made.at(-1);
+  if (!last) throw new Error('the page never subscribed');
+  return last.subscription;
+};
+const messages = () => service.messages(subscription().clientHash);
+
+const send = async (title: string, extra: object = {}) => {
+  const res = await api<{ id: string }>(herald.url, '/v1/notifications', {
+    key: API_KEY,
+    body: { to: { userId: USER }, title, ...extra },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return res.body.id;
+};
+
+const recipient = async (id: string) => {
+  const res = await api<{ items: Array<{ userId: string; status: string; displayedAt: string | null }> }>(
+    herald.url,
+    `/v1/notifications/${id}/recipients`,
+    { key: API_KEY },
+  );
+  expect(res.status).toBe(200);
+  return res.body.items;
+};
+
+/** Herald's `herald_push_attempts_total` by outcome (this process's, from `/metrics`). */
+async function pushAttempts(): Promise<Record<string, number>> {
+  const text = await (await fetch(`${herald.url}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const [, outcome, value] of text.matchAll(/^herald_push_attempts_total\{outcome="([^"]+)"\} (\d+)/gm)) {
+    counts[outcome as string] = Number(value);
+  }
+  return counts;
+}
+
+/** The popups the site's registration shows (the worker's), as a page of the site sees them. */
+const popups = () =>
+  blank.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    const shown = (await registration?.getNotifications()) ?? [];
+    return shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
+  });
+
+/** Hands what web-push-testing decrypted, exactly as Herald sent it, to the site's service worker. */
+async function deliver(plaintext: string): Promise<void> {
+  await cdp.send('ServiceWorker.deliverPushMessage', {
+    origin: siteUrl,
+    registrationId: await registrationId,
+    data: plaintext,
+  });
+}
+
+/** The socket Herald gives a user (as the SDK's, from Node). */
+async function userSocket() {
+  const socket = connectClient(herald.url, {
+    auth: { token: token(USER) },
+    transports: ['websocket'],
+    reconnection: false,
+    extraHeaders: { origin: siteUrl },
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  [service, herald] = await Promise.all([startPushService(), start()]);
+  site = integratorSite(herald.url);
+  siteUrl = `http://localhost:${await listen(site, 'localhost')}`;
+  browser = await launchChromium();
+  context = await browser.newContext();
+  await context.grantPermissions(['notifications'], { origin: siteUrl });
+  await context.exposeBinding('__pushServiceSubscribe', async (_source, key: number[]) => {
+    const publicKey = Buffer.from(key).toString('base64url');
+    const sub = await service.subscribe(publicKey);
+    made.push({ publicKey, subscription: sub });
+    return { endpoint: sub.endpoint, keys: sub.keys };
+  });
+  await context.addInitScript(RECORD_NOTIFICATIONS);
+  await context.addInitScript(FAKE_PUSH_MANAGER);
+  blank = await context.newPage();
+  await blank.goto(`${siteUrl}/blank`);
+  cdp = await context.newCDPSession(blank);
+  registrationId = new Promise<string>((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const ours = registrations.find((r) => r.scopeURL === `${siteUrl}/` && !r.isDeleted);
+      if (ours) resolve(ours.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+});
+
+afterEach(() => {
+  expect(pageErrors).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => site?.close(resolve));
+  await herald?.stop();
+  await service?.close();
+  await dropQueuePrefix(queuePrefix);
+  data.remove();
+});
+
+describe('Web Push end to end (real Herald process, built SDK and worker, Chromium, web-push-testing)', () => {
+  let endpoint: string;
+
+  it("subscribes through the SDK's enablePush with the app's VAPID key, and Herald registers the browser", async () => {
+    await withSdkPage(async (page) => {
+      expect(await page.evaluate(() => (window as unknown as W).Herald.pushState())).toBe('unsubscribed');
+      expect(await page.evaluate(() => (window as unknown as W).Herald.enablePush({ softPrompt: false }))).toBe(
+        'subscribed',
+      );
+      // The browser subscribed once, with the key Herald gives this app's users.
+      const socket = await userSocket();
+      const key = (await socket.timeout(5000).emitWithAck('push:key', {})) as { ok: boolean; publicKey: string };
+      socket.disconnect();
+      expect(key).toEqual({ ok: true, publicKey: expect.stringMatching(/^[A-Za-z0-9_-]{87}$/) });
+      expect(made.map((m) => m.publicKey)).toEqual([key.publicKey]);
+      endpoint = subscription().endpoint;
+      expect(endpoint).toMatch(new RegExp(`^${service.url}/notify/`));
+      // Herald answered push:subscribe with a renewal token, which the SDK keeps for the worker.
+      const record = await page.evaluate(
+        () =>
+          new Promise((resolve, reject) => {
+            const request = indexedDB.open('herald', 1);
+            request.onsuccess = () => {
+              const get = request.result.transaction('push').objectStore('push').get('push');
+              get.onsuccess = () => resolve(get.result);
+            };
+            request.onerror = () => reject(request.error);
+          }),
+      );
+      expect(record).toEqual({ url: herald.url, renew: expect.any(String), endpoint, publicKey: key.publicKey });
+      expect(await page.evaluate(() => (window as unknown as W).Herald.pushState())).toBe('subscribed');
+      const worker = await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL);
+      expect(worker).toBe(`${siteUrl}/herald-sw.js`);
+    }, false);
+  });
+
+  it('with every tab closed, pushes through the push service; the worker shows it once and Herald hears it was displayed', async () => {
+    const pushed = (await messages()).length;
+    const sent = (await pushAttempts()).sent ?? 0;
+    const shown = workerShown.length;
+    const id = await send('Your order shipped', { body: 'Track it', url: '/orders/1' });
+    const got = await eventually(async () => {
+      const all = await messages();
+      return all.length > pushed ? all : undefined;
+    });
+    expect(got).toHaveLength(pushed + 1);
+    const plaintext = got[pushed] as string;
+    expect(JSON.parse(plaintext)).toMatchObject({
+      web_push: 8030,
+      notification: {
+        title: 'Your order shipped',
+        body: 'Track it',
+        navigate: `${siteUrl}/orders/1`,
+        tag: id,
+        timestamp: expect.any(Number),
+        data: { herald: { id, receipt: expect.any(String), receipts: `${herald.url}/push/receipts` } },
+      },
+    } satisfies PushMessage);
+    expect((await recipient(id)).map((r) => r.status)).not.toContain('displayed');
+
+    await deliver(plaintext);
+    await eventually(() => workerShown.length > shown);
+    expect(workerShown.slice(shown)).toEqual(['Your order shipped']);
+    expect(await popups()).toEqual([{ title: 'Your order shipped', body: 'Track it', tag: id }]);
+    // The worker's receipt reached Herald: the user's delivery is displayed.
+    const [row] = await eventually(async () => {
+      const items = await recipient(id);
+      return items[0]?.status === 'displayed' ? items : undefined;
+    });
+    expect(row).toMatchObject({ userId: USER, status: 'displayed', displayedAt: expect.any(String) });
+    // The same push again (a push service may redeliver): the worker shows nothing more.
+    await deliver(plaintext);
+    await pause(500);
+    expect(await popups()).toHaveLength(1);
+    expect(workerShown.slice(shown)).toEqual(['Your order shipped']);
+    expect((await pushAttempts()).sent).toBe(sent + 1);
+  });
+
+  it('with a tab open, the socket comes first: the tab shows it and nothing is pushed', async () => {
+    const pushed = (await messages()).length;
+    const sent = (await pushAttempts()).sent ?? 0;
+    const shown = workerShown.length;
+    await withSdkPage(async (page) => {
+      const id = await send('Socket first');
+      await shownInTab(page, id);
+      expect((await page.evaluate(() => window.__shown)).map((n) => n.title)).toEqual(['Socket first']);
+      await pause(WINDOW_MS + MARGIN_MS);
+      expect((await recipient(id))[0]?.status).toBe('displayed');
+    });
+    expect(await messages()).toHaveLength(pushed);
+    expect((await pushAttempts()).sent ?? 0).toBe(sent);
+    expect(workerShown.length).toBe(shown);
+  });
+
+  it('a tab opened within the window (a page navigation) shows it from catch-up, and the browser is not pushed it', async () => {
+    const pushed = (await messages()).length;
+    const sent = (await pushAttempts()).sent ?? 0;
+    const shown = workerShown.length;
+    const sentAt = Date.now();
+    const id = await send('While the page loads');
+    await withSdkPage(async (page) => {
+      await shownInTab(page, id);
+      // The tab connected, acked and registered its browser within the window (else nothing to check).
+      expect(Date.now() - sentAt).toBeLessThan(WINDOW_MS);
+      expect((await page.evaluate(() => window.__shown)).map((n) => n.title)).toEqual(['While the page loads']);
+      await pause(WINDOW_MS + MARGIN_MS);
+    });
+    expect(await messages()).toHaveLength(pushed);
+    expect((await pushAttempts()).sent ?? 0).toBe(sent);
+    expect(workerShown.length).toBe(shown);
+  });
+
+  it('keeps the subscription across a restart of Herald: a push still goes out, and the SDK registers the browser again on connect', async () => {
+    expect(await herald.stop()).toBe(0);
+    herald = await start();
+    const pushed = (await messages()).length;
+    const shown = workerShown.length;
+    const id = await send('After the restart');
+    const got = await eventually(async () => {
+      const all = await messages();
+      return all.length > pushed ? all : undefined;
+    });
+    expect(got).toHaveLength(pushed + 1);
+    const plaintext = got[pushed] as string;
+    expect(JSON.parse(plaintext).notification).toMatchObject({ title: 'After the restart', data: { herald: { id } } });
+    await deliver(plaintext);
+    await eventually(async () => (await recipient(id))[0]?.status === 'displayed');
+    expect(workerShown.slice(shown)).toEqual(['After the restart']);
+
+    // A tab opened now tells the new process which browser it is in (push:subscribe on connect).
+    await withSdkPage(async (page) => {
+      const next = await send('Socket first again');
+      await shownInTab(page, next);
+      await pause(WINDOW_MS + MARGIN_MS);
+    });
+    expect(await messages()).toHaveLength(pushed + 1);
+    expect(workerShown.slice(shown)).toEqual(['After the restart']);
+  });
+
+  it('forgets a subscription the push service says is gone (410): the next send posts nothing', async () => {
+    const pushed = (await messages()).length;
+    const shown = workerShown.length;
+    await service.expire(subscription().clientHash);
+    const before = await pushAttempts();
+    await send('Into the void');
+    await eventually(async () => (await pushAttempts()).gone === (before.gone ?? 0) + 1);
+    // Herald no longer has it: unregistering the endpoint removes nothing.
+    const socket = await userSocket();
+    expect(await socket.timeout(5000).emitWithAck('push:unsubscribe', { endpoint })).toEqual({
+      ok: true,
+      removed: false,
+    });
+    socket.disconnect();
+
+    const after = await pushAttempts();
+    await send('Nobody to push to');
+    await pause(WINDOW_MS + MARGIN_MS);
+    expect(await pushAttempts()).toEqual(after);
+    expect(await messages()).toHaveLength(pushed);
+    expect(workerShown.length).toBe(shown);
+  });
+});
