@@ -20,6 +20,7 @@ function fakePrisma() {
               jwtSecretPreviousUntil: null,
               restrictUrls: false,
               categories: categories.map((key) => ({ key, defaultMode: 'popup', required: false })),
+              pushSubscriptions: [],
             }),
           );
         }),

@@ -20,6 +20,11 @@ export interface CachedApp {
   restrictUrls: boolean;
   /** The app's categories by key: what a send may name, and what the gateway silences popups by. */
   categories: CategoryRules;
+  /**
+   * Whether a browser of the app's users subscribed to Web Push (when read): only then does the
+   * gateway keep the acks a socket gives before its browser registers (delivery/socket-channel.ts).
+   */
+  hasPush: boolean;
   expiresAt: number;
 }
 
@@ -90,6 +95,7 @@ export class AppDirectory {
         jwtSecretPreviousUntil: true,
         restrictUrls: true,
         categories: { select: { key: true, defaultMode: true, required: true } },
+        pushSubscriptions: { where: { status: 'active' }, select: { id: true }, take: 1 },
       },
     });
     if (generation !== this.generation) return this.load(appId);
@@ -112,6 +118,7 @@ export class AppDirectory {
       categories: new Map(
         app.categories.map((c) => [c.key, [c.defaultMode as DeliveryMode, c.required] as CategoryRule]),
       ),
+      hasPush: app.pushSubscriptions.length > 0,
       expiresAt: Date.now() + this.ttlMs,
     };
     this.cache.set(appId, entry);

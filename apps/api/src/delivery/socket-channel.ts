@@ -96,6 +96,8 @@ export interface AckRecording {
   observeAck?: (seconds: number) => void;
   /** An app's categories, without waiting (the app directory's last copy): users' preferences apply by them. */
   rules?: (appId: string) => CategoryRules | undefined;
+  /** Whether the app has Web Push subscriptions (without waiting): only then are early acks kept. */
+  pushApp?: (appId: string) => boolean;
 }
 
 /** How long after its handshake a socket's acks wait for its browser's `push:subscribe`, and how many. */
@@ -109,12 +111,14 @@ export const EARLY_ACKS_MAX = 100;
  * `EARLY_ACKS_MS`, are kept on it (the latest `EARLY_ACKS_MAX`) and recorded for the browser
  * once it registers (gateway/push.ts).
  */
-function ackedBy(socket: DeliverySocket, notificationId: string, subscriberId: string, recorder: DeliveryRecorder) {
+function ackedBy(socket: DeliverySocket, notificationId: string, subscriberId: string, acks: AckRecording) {
   const { data } = socket;
   if (data.pushSubscriptionId) {
-    if (data.appId) recorder.recordBrowser(notificationId, data.pushSubscriptionId, data.appId, subscriberId);
+    if (data.appId) acks.recorder.recordBrowser(notificationId, data.pushSubscriptionId, data.appId, subscriberId);
     return;
   }
+  // An app none of whose users' browsers subscribed to push (as this node last read it) keeps none.
+  if (!data.appId || !acks.pushApp?.(data.appId)) return;
   const since = socket.handshake?.issued;
   if (since === undefined || Date.now() - since > EARLY_ACKS_MS) {
     data.earlyAcks = undefined;
@@ -155,7 +159,7 @@ export function emitNotification(
     // A stream notification has no row until something happens to it for the user: an ack that
     // did not come changes nothing.
     if (!err || !stream) acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId, stream);
-    if (!err) ackedBy(socket, packet.id, subscriberId, acks.recorder);
+    if (!err) ackedBy(socket, packet.id, subscriberId, acks);
     done?.();
   });
 }
@@ -186,10 +190,11 @@ export function localDelivery(
   /** Told each ack's latency, in seconds from the emit (metrics). */
   observeAck: (seconds: number) => void = () => {},
   rules: (appId: string) => CategoryRules | undefined = () => undefined,
+  pushApp: (appId: string) => boolean = () => false,
 ): Deliver {
   const nsp = io.of('/');
   const rooms = nsp.adapter.rooms;
-  const acks: AckRecording = { recorder, ackTimeoutMs, observeAck, rules };
+  const acks: AckRecording = { recorder, ackTimeoutMs, observeAck, rules, pushApp };
   /**
    * A topic send or broadcast: each socket of its rooms whose user it is for, once, through the
    * first of its topics that socket's user is in. The packet is encoded once per stream and
@@ -310,7 +315,7 @@ function emitOnce(nsp: unknown, sockets: DeliverySocket[], packet: NotificationP
   const onAck = function (this: DeliverySocket) {
     acks.observeAck?.((performance.now() - sent) / 1000);
     acks.recorder.record('delivered', packet.id, this.data.subscriberId as string, true);
-    ackedBy(this, packet.id, this.data.subscriberId as string, acks.recorder);
+    ackedBy(this, packet.id, this.data.subscriberId as string, acks);
   };
   for (const socket of sockets as unknown as EngineSocket[]) {
     socket.acks.set(id, onAck);

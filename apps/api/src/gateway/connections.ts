@@ -29,6 +29,8 @@ interface GatewayDeps {
   pushSubscriptions: PushSubscriptionStore;
   /** An app's categories, without waiting: users' preferences silence popups by them. */
   rules: (appId: string) => CategoryRules | undefined;
+  /** Whether an app has Web Push subscriptions, without waiting: only then are early acks kept. */
+  pushApp?: (appId: string) => boolean;
   ackTimeoutMs: number;
   log: { error(obj: object, msg: string): void };
   /** Each ack's latency in seconds (metrics). */

@@ -95,6 +95,8 @@ export default fp(
     );
     /** An app's categories as this node last read them: users' preferences silence popups by them. */
     const rules = (appId: string) => fastify.apps.peek(appId)?.categories;
+    /** Whether the app has Web Push subscriptions, as this node last read it. */
+    const pushApp = (appId: string) => fastify.apps.peek(appId)?.hasPush === true;
     const acks = {
       recorder: fastify.recorder,
       ackTimeoutMs: opts.ackTimeoutMs,
@@ -112,6 +114,7 @@ export default fp(
       vapid: fastify.vapid,
       pushSubscriptions: fastify.pushSubscriptions,
       rules,
+      pushApp,
       ackTimeoutMs: opts.ackTimeoutMs,
       log: fastify.log,
       observeAck: (seconds) => fastify.metrics.ackLatency.observe(seconds),
@@ -120,7 +123,14 @@ export default fp(
     fastify.decorate('io', io);
     fastify.decorate(
       'deliverLocally',
-      localDelivery(io, fastify.recorder, opts.ackTimeoutMs, (s) => fastify.metrics.ackLatency.observe(s), rules),
+      localDelivery(
+        io,
+        fastify.recorder,
+        opts.ackTimeoutMs,
+        (s) => fastify.metrics.ackLatency.observe(s),
+        rules,
+        pushApp,
+      ),
     );
     // Only an adapter that links the nodes can tell them; a lone node has nobody to tell.
     fastify.decorate('tellNodes', (event: NodeEvent, id: string) => {

@@ -114,6 +114,8 @@ export class PushSubscriptionStore {
       ],
     );
     const id = row?.id as string;
+    // The app's first browser: every node reads the app again, and keeps early acks from now on.
+    if (!app.hasPush) this.apps.invalidate(appId);
     return { ok: true, subscription: { id, status: 'active' }, renew: signRenew({ r: id, a: appId }, app.jwtSecret) };
   }
 
