@@ -1,10 +1,12 @@
 import type { NotificationPayload, PushMessage, PushSubscribeReply } from '@herald/protocol';
-import { type MockSubscription, type PushService, startPushService } from '@herald/test-support';
+import { type MockSubscription, type PushService, REDIS_URL, startPushService } from '@herald/test-support';
+import { Redis } from 'ioredis';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkEndpoint, endpointShapeProblem, isPublicAddress } from '../src/delivery/push/endpoint.js';
 import { buildMessage, MAX_PLAINTEXT, navigateTo, pushTopic } from '../src/delivery/push/message.js';
 import { classify, retryAfter } from '../src/delivery/push/sender.js';
+import { createNotificationsQueue } from '../src/queue/notifications.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
 /**
@@ -343,6 +345,45 @@ describe('Web Push end to end, against a local push service', () => {
       headers: { authorization: `Bearer ${stack.apiKey}` },
     });
     expect(detail.json().push).toMatchObject({ posted: 0, skipped: 1, failed: 0 });
+  });
+
+  it('takes over a claim whose job died before posting, and looks again later at a claim still in flight', async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const subscriber = await stack.db.prisma.subscriber.findFirstOrThrow({ where: { externalId: user } });
+    // A worker killed between claiming this browser and posting to it, three minutes ago.
+    const claim = (id: string, ageSeconds: number) =>
+      stack.db.sql.query(
+        `INSERT INTO push_deliveries (notification_id, subscription_id, app_id, subscriber_id, status, created_at)
+         VALUES ($1::uuid, $2, $3, $4, 'pending', now() - make_interval(secs => $5))`,
+        [id, b.id, stack.appId, subscriber.id, ageSeconds],
+      );
+    const { id } = await send({ to: { userId: user }, title: 'Orphaned claim' });
+    await claim(id, 180);
+    await eventually(async () => (await messages(b.sub)).some((m) => m.notification.data.herald.id === id));
+    expect((await pushRow(id, b.id))?.status).toBe('sent');
+
+    // A claim just made (another job posting right now): not posted twice, checked again later.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = createNotificationsQueue(redis, stack.config.queuePrefix);
+    try {
+      const { id: busy } = await send({ to: { userId: user }, title: 'Claimed elsewhere' });
+      await claim(busy, 0);
+      const later = await eventually(async () => {
+        const jobs = await queue.getDelayed();
+        return jobs.find(
+          (j) =>
+            (j.name as string) === 'push-check' &&
+            (j.opts.delay ?? 0) > 60_000 &&
+            (j.data as { notificationIds: string[] }).notificationIds.includes(busy),
+        );
+      });
+      expect(later.opts.delay).toBeGreaterThanOrEqual(120_000);
+      expect((await messages(b.sub)).some((m) => m.notification.data.herald.id === busy)).toBe(false);
+    } finally {
+      await queue.close();
+      await redis.quit();
+    }
   });
 
   it('removes a subscription the push service says is gone (410)', async () => {

@@ -92,8 +92,12 @@ export function pushDeps(
         ...KEEP,
       });
     },
-    async continueWith(notificationIds) {
-      await queue.add(PushJob.Check, { notificationIds } satisfies PushJobData, { attempts: 5, ...KEEP });
+    async continueWith(notificationIds, delayMs) {
+      await queue.add(PushJob.Check, { notificationIds } satisfies PushJobData, {
+        attempts: 5,
+        ...(delayMs ? { delay: delayMs } : {}),
+        ...KEEP,
+      });
     },
   };
 }

@@ -55,11 +55,19 @@ export interface PushDeps {
   freshnessMs: number;
   /** Queues a later attempt for these browsers of a notification. */
   retryLater(notificationId: string, subscriptionIds: string[], delayMs: number): Promise<void>;
-  /** Queues another check of these notifications at once (more browsers than one job posts to). */
-  continueWith(notificationIds: string[]): Promise<void>;
+  /** Queues another check of these notifications (more browsers than one job posts to: at once; claims of a job that may have died: later). */
+  continueWith(notificationIds: string[], delayMs?: number): Promise<void>;
   onAttempt?: (outcome: string) => void;
   now?: () => number;
 }
+
+/**
+ * A claim whose job died before posting (the worker was killed between the claim and the post):
+ * no attempt, and older than any job holds its lock. The job's retry takes it over.
+ */
+export const ORPHAN_AFTER_S = 120;
+const ORPHAN = (t: string) =>
+  `(${t}.status = 'pending' AND ${t}.attempts = '[]'::jsonb AND ${t}.created_at < now() - interval '${ORPHAN_AFTER_S} seconds')`;
 
 const NOT_FOR_PUSH = `('read', 'expired', 'failed', 'cancelled', 'skipped')`;
 
@@ -99,7 +107,8 @@ function candidatesSql(retry: boolean): string {
         JOIN subscribers s ON s.id = d.subscriber_id
         JOIN apps a ON a.id = n.app_id
        WHERE n.id = ANY($1::uuid[]) AND ${fresh}
-         AND NOT EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.notification_id = n.id AND pd.subscription_id = ps.id)
+         AND NOT EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.notification_id = n.id AND pd.subscription_id = ps.id
+                           AND NOT ${ORPHAN('pd')})
       UNION ALL
       SELECT ${columns}, e.stream, 0 AS attempts
         FROM notifications n
@@ -113,7 +122,8 @@ function candidatesSql(retry: boolean): string {
        WHERE n.id = ANY($1::uuid[]) AND ${fresh}
          AND (d.status IS NULL OR d.status NOT IN ${NOT_FOR_PUSH})
          AND EXISTS (SELECT 1 FROM stream_entries e WHERE e.notification_id = n.id AND e.seq IS NOT NULL AND ${ENTRY_FOR_USER})
-         AND NOT EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.notification_id = n.id AND pd.subscription_id = ps.id)
+         AND NOT EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.notification_id = n.id AND pd.subscription_id = ps.id
+                           AND NOT ${ORPHAN('pd')})
     ) c LIMIT ${PUSH_CHUNK}`;
 }
 
@@ -124,12 +134,17 @@ function candidatesSql(retry: boolean): string {
  */
 export async function pushNotifications(notificationIds: string[], deps: PushDeps): Promise<number> {
   const rows = await deps.sql.query<Candidate>(candidatesSql(false), [notificationIds]);
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) {
+    await checkClaimsLater(notificationIds, deps);
+    return 0;
+  }
   // Claim them: a browser gets one row per notification, whoever writes it first posts.
   const claimed = await deps.sql.query<{ notification_id: string; subscription_id: string }>(
     `INSERT INTO push_deliveries (notification_id, subscription_id, app_id, subscriber_id, status)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS x(n, s, a, u), LATERAL (SELECT 'pending') p
-     ON CONFLICT DO NOTHING RETURNING notification_id::text, subscription_id`,
+     ON CONFLICT (notification_id, subscription_id) DO UPDATE SET created_at = now()
+       WHERE ${ORPHAN('push_deliveries')}
+     RETURNING notification_id::text, subscription_id`,
     [
       rows.map((r) => r.notification_id),
       rows.map((r) => r.subscription_id),
@@ -143,7 +158,21 @@ export async function pushNotifications(notificationIds: string[], deps: PushDep
     deps,
   );
   if (rows.length >= PUSH_CHUNK) await deps.continueWith(notificationIds);
+  else if (mine.size < rows.length) await checkClaimsLater(notificationIds, deps);
   return posts;
+}
+
+/**
+ * Browsers another job claimed and has not posted to yet: it may be posting right now, or it died
+ * (its worker was killed). Look again once such a claim would count as orphaned, and take it over then.
+ */
+async function checkClaimsLater(notificationIds: string[], deps: PushDeps): Promise<void> {
+  const [claimed] = await deps.sql.query(
+    `SELECT 1 FROM push_deliveries WHERE notification_id = ANY($1::uuid[])
+        AND status = 'pending' AND attempts = '[]'::jsonb LIMIT 1`,
+    [notificationIds],
+  );
+  if (claimed) await deps.continueWith(notificationIds, (ORPHAN_AFTER_S + 5) * 1000);
 }
 
 /** A later attempt for browsers whose earlier one asked to wait (429, 5xx, no answer). */
