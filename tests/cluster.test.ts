@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type PushService, startPushService } from '@herald/test-support';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,9 +40,19 @@ let ports: number[] = [];
 const users: TestUser[] = [];
 const devices: ProtocolDevice[] = [];
 
+const ADMIN = { email: 'ops@example.com', password: 'cluster admin password' };
+let push: PushService;
+let lbPort = 0;
 const env = () => ({
   DATABASE_URL: schema.url,
   HERALD_API_KEY: API_KEY,
+  HERALD_ADMIN_EMAIL: ADMIN.email,
+  HERALD_ADMIN_PASSWORD: ADMIN.password,
+  // Web Push to a local push service, with receipts through the load balancer (a worker-only node
+  // has no address of its own to give the service workers).
+  HERALD_PUSH_ALLOW_PRIVATE: 'true',
+  HERALD_PUSH_WINDOW_MS: '500',
+  HERALD_PUBLIC_URL: `http://127.0.0.1:${lbPort}`,
   HERALD_QUEUE_PREFIX: queuePrefix,
   HERALD_DATA_DIR: data.path,
   // A send a dying node stored without queueing its job goes out with the next sweep: soon, here.
@@ -52,6 +63,8 @@ const startNode = async (port: number) =>
   startHerald({ env: { ...env(), PORT: String(port) }, args: ['--role', 'api'] });
 
 beforeAll(async () => {
+  push = await startPushService();
+  lbPort = await freePort();
   schema = await createSchema();
   execFileSync(process.execPath, [MAIN, 'migrate'], { env: { ...process.env, ...env(), LOG_LEVEL: 'warn' } });
   ports = [await freePort(), await freePort()];
@@ -60,7 +73,7 @@ beforeAll(async () => {
   const { haproxyConfig } = (await import(
     pathToFileURL(join(ROOT, 'scripts/haproxy-config.mjs')).href
   )) as typeof import('../scripts/haproxy-config.mjs');
-  const port = await freePort();
+  const port = lbPort;
   const cfg = join(data.path, 'haproxy.cfg');
   writeFileSync(
     cfg,
@@ -83,6 +96,7 @@ afterAll(async () => {
   await worker?.stop();
   await schema?.drop();
   await dropQueuePrefix(queuePrefix);
+  await push?.close();
   data.remove();
 });
 
@@ -152,6 +166,87 @@ describe('two nodes behind HAProxy', () => {
     await eventually(() => members.slice(10).every((u) => u.received.some((n) => n.id === second)), 20_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(leaving.filter((u) => u.received.some((n) => n.id === second))).toEqual([]);
+  });
+
+  it('pushes from the worker node to a browser with no tab open, takes its receipt on either node, and tells browsers on the other node of a key rotation', async () => {
+    const token = async (userId: string) =>
+      (await api<{ token: string }>(lb, '/v1/tokens', { key: API_KEY, body: { userId } })).body.token;
+    /** A tab of `userId` on one node, its browser registered for push (as the SDK does). */
+    const tab = async (userId: string, port: number) => {
+      const socket = io(`http://127.0.0.1:${port}`, {
+        auth: { token: await token(userId) },
+        transports: ['websocket'],
+        reconnection: false,
+        extraHeaders: { origin: 'http://shop.localhost' },
+      });
+      socket.on('notification', (_n: unknown, ack: (r: { ok: true }) => void) => ack({ ok: true }));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      const { publicKey } = await socket.emitWithAck('push:key', {});
+      const sub = await push.subscribe(publicKey);
+      const reply = await socket.emitWithAck('push:subscribe', { endpoint: sub.endpoint, keys: sub.keys, publicKey });
+      expect(reply).toMatchObject({ ok: true });
+      return { socket, sub, publicKey: publicKey as string };
+    };
+    const away = `cl-push-${uid()}`;
+    const { socket: gone, sub } = await tab(away, ports[0] as number);
+    const here = await tab(`cl-push-${uid()}`, ports[1] as number);
+    gone.disconnect();
+
+    const { body } = await api<{ id: string }>(lb, '/v1/notifications', {
+      key: API_KEY,
+      body: { to: { userId: away }, title: 'While you were away' },
+    });
+    const [plain] = await eventually(async () => {
+      const got = await push.messages(sub.clientHash);
+      return got.length > 0 ? got : undefined;
+    }, 20_000);
+    const message = JSON.parse(plain as string) as {
+      notification: { title: string; data: { herald: { id: string; receipt: string; receipts: string } } };
+    };
+    expect(message.notification.title).toBe('While you were away');
+    expect(message.notification.data.herald.receipts).toBe(`${lb}/push/receipts`);
+    // The worker's receipt URL is the load balancer's: either node takes it.
+    const res = await fetch(message.notification.data.herald.receipts, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ receipt: message.notification.data.herald.receipt, event: 'displayed' }),
+    });
+    expect(res.status).toBe(204);
+    await eventually(async () => {
+      const { body: r } = await api<{ items: Array<{ status: string }> }>(
+        lb,
+        `/v1/notifications/${body.id}/recipients`,
+        { key: API_KEY, method: 'GET' },
+      );
+      return r.items[0]?.status === 'displayed';
+    });
+
+    // A key rotation taken by node 1 reaches the browser whose tab is on node 2.
+    const told = new Promise<{ publicKey: string }>((resolve) => here.socket.once('push:resubscribe', resolve));
+    const session = await fetch(`http://127.0.0.1:${ports[0]}/admin/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    });
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const rotated = await fetch(`http://127.0.0.1:${ports[0]}/admin/api/apps/default/rotate-push-key`, {
+      method: 'POST',
+      headers: { cookie },
+    });
+    expect(rotated.status).toBe(200);
+    const { vapidPublicKey } = (await rotated.json()) as { vapidPublicKey: string };
+    expect(await told).toEqual({ publicKey: vapidPublicKey });
+    // And node 2 no longer takes the old key (its cache was dropped).
+    const again = await here.socket.emitWithAck('push:subscribe', {
+      endpoint: here.sub.endpoint,
+      keys: here.sub.keys,
+      publicKey: here.publicKey,
+    });
+    expect(again).toMatchObject({ ok: false, code: 'HERALD_ERR_PUSH_KEY_ROTATED', publicKey: vapidPublicKey });
+    here.socket.disconnect();
   });
 
   it('keeps long-polling sessions on one node with the sticky cookie', async () => {

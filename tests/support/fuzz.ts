@@ -777,6 +777,8 @@ function problemsWith(
   }
   const type = String(answer.headers['content-type'] ?? '');
   if (c.method === 'HEAD') return problems;
+  // 204 No Content has no body to be JSON (RFC 9110 §15.3.5).
+  if (answer.status === 204 && answer.text === '') return problems;
   let body: unknown;
   if (!type.includes('application/json')) {
     problems.push(`answered ${status} with content-type "${type}", not JSON`);

@@ -49,11 +49,23 @@ const push: FastifyPluginAsyncTypebox = async (fastify) => {
     reply.header('access-control-allow-headers', 'content-type');
     reply.header('access-control-max-age', '86400');
   };
+  // The worker posts JSON from the site's origin: browsers ask first (CORS preflight).
   for (const path of ['/push/receipts', '/push/renew']) {
-    fastify.options(path, { schema: { hide: true } }, async (_request, reply) => {
-      cors(reply);
-      return reply.code(204).send();
-    });
+    fastify.options(
+      path,
+      {
+        schema: {
+          summary: `CORS preflight for ${path}`,
+          description: 'Any origin may post here (the body carries a token Herald signed); answered with no body.',
+          tags: ['push'],
+          response: { 204: Type.Null() },
+        },
+      },
+      async (_request, reply) => {
+        cors(reply);
+        return reply.code(204).send(null);
+      },
+    );
   }
 
   fastify.post(

@@ -190,7 +190,28 @@ export interface paths {
             };
         };
         delete?: never;
-        options?: never;
+        /**
+         * CORS preflight for /push/receipts
+         * @description Any origin may post here (the body carries a token Herald signed); answered with no body.
+         */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         head?: never;
         patch?: never;
         trace?: never;
@@ -282,7 +303,28 @@ export interface paths {
             };
         };
         delete?: never;
-        options?: never;
+        /**
+         * CORS preflight for /push/renew
+         * @description Any origin may post here (the body carries a token Herald signed); answered with no body.
+         */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         head?: never;
         patch?: never;
         trace?: never;
