@@ -41,6 +41,8 @@ describe('push endpoints (no SSRF through push)', () => {
     expect(isPublicAddress('8.8.8.8')).toBe(true);
     expect(isPublicAddress('::ffff:127.0.0.1')).toBe(false);
     expect(isPublicAddress('100.64.0.1')).toBe(false);
+    expect(isPublicAddress('::7f00:1')).toBe(false); // IPv4-compatible ::127.0.0.1
+    expect(endpointShapeProblem('https://[::127.0.0.1]/x', strict)).toMatch(/must be on a public address/);
   });
 });
 
@@ -477,10 +479,18 @@ describe('Web Push end to end, against a local push service', () => {
     expect(
       await emit(socket, 'push:subscribe', {
         endpoint: 'ftp://push.example.com/x',
-        keys: { p256dh: 'BAAA', auth: 'AAAA' },
+        keys: (await service.subscribe(key.publicKey)).keys,
         publicKey: key.publicKey,
       }),
     ).toMatchObject({ ok: false, code: 'HERALD_ERR_PUSH_ENDPOINT', message: expect.stringContaining('https://') });
+    // Keys no browser makes (RFC 8291 needs a 65-byte P-256 point and a 16-byte secret).
+    expect(
+      await emit(socket, 'push:subscribe', {
+        endpoint: 'https://push.example.com/x',
+        keys: { p256dh: 'x', auth: 'y' },
+        publicKey: key.publicKey,
+      }),
+    ).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION', message: expect.stringContaining('65-byte') });
     expect(await emit(socket, 'push:unsubscribe', {})).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
     expect(await emit(socket, 'push:unsubscribe', { endpoint: 'https://nowhere.example/x' })).toEqual({
       ok: true,

@@ -253,7 +253,20 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
     topic: pushTopic(r.tag),
   };
   let message = buildMessage(source, { origin: r.origin, receipt, receipts: deps.receiptsUrl });
-  let res: PushResponse = await sendPush(target, message.body, opts, deps.policy);
+  let res: PushResponse;
+  try {
+    res = await sendPush(target, message.body, opts, deps.policy);
+  } catch (error) {
+    // Keys web-push cannot encrypt for (registered before they were checked): this browser fails, not the job.
+    await record('failed', {
+      at,
+      status: 0,
+      outcome: 'failed',
+      detail: String((error as Error).message).slice(0, 200),
+    });
+    deps.onAttempt?.('failed');
+    return { posted: false };
+  }
   let outcome = classify(res, r.public_key !== vapid.publicKey);
   if (outcome.outcome === 'too-big') {
     // The push service's limit is smaller than the RFC's: cut to half and try once more.
@@ -264,7 +277,11 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
       ...(res.detail ? { detail: res.detail } : {}),
     });
     message = buildMessage(source, { origin: r.origin, receipt, receipts: deps.receiptsUrl }, MAX_PLAINTEXT / 2);
-    res = await sendPush(target, message.body, opts, deps.policy);
+    res = await sendPush(target, message.body, opts, deps.policy).catch((error: Error) => ({
+      status: 0,
+      refused: true,
+      detail: error.message,
+    }));
     outcome = classify(res, r.public_key !== vapid.publicKey);
   }
   const attempt: Attempt = {

@@ -36,7 +36,7 @@ export interface PushResponse {
  * lookup that refuses non-public addresses (endpoint.ts), with a timeout, and over http only when
  * the policy allows it (a local test push service).
  */
-export function sendPush(target: PushTarget, payload: string, opts: PushOptions, policy: EndpointPolicy) {
+export async function sendPush(target: PushTarget, payload: string, opts: PushOptions, policy: EndpointPolicy) {
   const details = webPush.generateRequestDetails(target, payload, {
     vapidDetails: { subject: opts.subject, publicKey: opts.vapid.publicKey, privateKey: opts.vapid.privateKey },
     TTL: opts.ttlSeconds,

@@ -14,6 +14,12 @@ export type Registered = { ok: true; subscription: { id: string; status: 'active
 
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 
+/** A browser's keys as RFC 8291 needs them: an uncompressed P-256 point (65 bytes) and a 16-byte secret. */
+function keysUsable(keys: { p256dh: string; auth: string }): boolean {
+  const point = Buffer.from(keys.p256dh, 'base64url');
+  return point.length === 65 && point[0] === 4 && Buffer.from(keys.auth, 'base64url').length === 16;
+}
+
 /** The secrets an app's tokens may be signed with: the current one, and the previous one during its grace. */
 export function appSecrets(app: CachedApp, now = Date.now()): string[] {
   return [app.jwtSecret, ...(app.previousSecret && (app.previousUntil ?? 0) > now ? [app.previousSecret] : [])];
@@ -50,9 +56,9 @@ export class PushSubscriptionStore {
       typeof q.publicKey === 'string' &&
       q.publicKey.length <= 200 &&
       (q.expirationTime === undefined || q.expirationTime === null || Number.isFinite(q.expirationTime));
-    return ok
+    return ok && keysUsable(q.keys as { p256dh: string; auth: string })
       ? undefined
-      : '"push:subscribe" needs { endpoint, keys: { p256dh, auth } (base64url), publicKey (the applicationServerKey it subscribed with), expirationTime?: number | null }.';
+      : '"push:subscribe" needs { endpoint, keys: { p256dh (a 65-byte P-256 point), auth (16 bytes), both base64url }, publicKey (the applicationServerKey it subscribed with), expirationTime?: number | null }.';
   }
 
   async register(
