@@ -60,10 +60,7 @@ export class DeliveryRecorder {
     if (batch.notificationIds.length >= this.maxBatch) {
       this.flushEvent(key);
     } else {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, this.maxDelayMs);
+      this.flushLater();
     }
   }
 
@@ -88,10 +85,7 @@ export class DeliveryRecorder {
     b.subscriberIds.push(subscriberId);
     if (b.notificationIds.length >= this.maxBatch) this.flushBrowsers();
     else {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, this.maxDelayMs);
+      this.flushLater();
     }
   }
 
@@ -112,6 +106,14 @@ export class DeliveryRecorder {
       .catch((error: unknown) => this.options.onError?.(error, 'delivered', b.notificationIds.length))
       .finally(() => this.inflight.delete(write));
     this.inflight.add(write);
+  }
+
+  /** Flushes within `maxDelayMs` of the first thing buffered. */
+  private flushLater(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.maxDelayMs);
   }
 
   /** Writes everything buffered; resolves when it is in the database. */

@@ -7,17 +7,17 @@ export interface VapidKeys {
   privateKey: string;
 }
 
-/**
- * Each app's VAPID keys: read from its row, made there the first time they are needed (an app
- * created before Web Push, or by hand), and rotated on request. A few apps per installation: a
- * small cache, dropped on rotation on this node (other nodes see a rotation within `ttlMs`).
- */
 /** An app's keys were rotated: its connected browsers must subscribe again with `publicKey`. */
 export interface PushKeyEvent {
   appId: string;
   publicKey: string;
 }
 
+/**
+ * Each app's VAPID keys: read from its row, made there the first time they are needed (an app
+ * created before Web Push, or by hand), and rotated on request. A few apps per installation: a
+ * small cache, dropped on rotation on this node (and on the others, told through the gateway).
+ */
 export class VapidKeyStore {
   private readonly cache = new Map<string, { keys: VapidKeys; at: number }>();
   private onRotate: (event: PushKeyEvent) => void = () => {};
@@ -72,7 +72,7 @@ export class VapidKeyStore {
    */
   async rotate(appId: string): Promise<{ publicKey: string; marked: number } | undefined> {
     const fresh = webPush.generateVAPIDKeys();
-    const [row] = await this.sql.query<{ marked: number }>(
+    const [row] = await this.sql.query<{ apps: number; marked: number }>(
       `WITH app AS (
          UPDATE apps SET vapid_public_key = $2, vapid_private_key = $3, vapid_rotated_at = now()
           WHERE id = $1 RETURNING id
@@ -85,7 +85,7 @@ export class VapidKeyStore {
       [appId, fresh.publicKey, fresh.privateKey],
     );
     this.cache.delete(appId);
-    if (!row || (row as unknown as { apps: number }).apps === 0) return undefined;
+    if (!row || row.apps === 0) return undefined;
     this.onRotate({ appId, publicKey: fresh.publicKey });
     return { publicKey: fresh.publicKey, marked: row.marked };
   }

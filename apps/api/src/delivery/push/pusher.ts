@@ -42,6 +42,9 @@ interface Candidate {
   /** The app's keys as of this statement (read with the rows: a rotation on another node is seen at once). */
   vapid_public_key: string | null;
   vapid_private_key: string | null;
+  /** The notification's category's default mode and whether it is required (null without one). */
+  category_default: CategoryRule[0] | null;
+  category_required: boolean | null;
   attempts: number;
 }
 
@@ -87,7 +90,9 @@ function candidatesSql(retry: boolean): string {
     (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
     ps.id AS subscription_id, ps.endpoint, ps.p256dh, ps.auth, ps.public_key, ps.origin,
     s.id AS subscriber_id, s.preferences, a.jwt_secret,
-    a.vapid_public_key, a.vapid_private_key`;
+    a.vapid_public_key, a.vapid_private_key,
+    (SELECT c.default_mode FROM categories c WHERE c.app_id = n.app_id AND c.key = n.category) AS category_default,
+    (SELECT c.required FROM categories c WHERE c.app_id = n.app_id AND c.key = n.category) AS category_required`;
   if (retry) {
     return `SELECT ${columns}, NULL::text AS stream, jsonb_array_length(pd.attempts)::int AS attempts
       FROM push_deliveries pd
@@ -225,7 +230,9 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
     );
   const at = new Date(now).toISOString();
   // Preferences and freshness at the time of the push: a push is a popup.
-  const rule: CategoryRule | undefined = r.category ? await categoryRule(deps.sql, r.app_id, r.category) : undefined;
+  const rule: CategoryRule | undefined = r.category_default
+    ? [r.category_default, r.category_required === true]
+    : undefined;
   const stream = r.stream === BROADCAST_STREAM ? null : r.stream;
   const mode = modeNow(r.preferences, r.category, rule, stream, now);
   const age = now - Number(r.created_ms);
@@ -326,12 +333,4 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
       ]);
       return { posted: res.status !== 0 };
   }
-}
-
-async function categoryRule(sql: Sql, appId: string, key: string): Promise<CategoryRule | undefined> {
-  const [row] = await sql.query<{ default_mode: CategoryRule[0]; required: boolean }>(
-    'SELECT default_mode, required FROM categories WHERE app_id = $1 AND key = $2',
-    [appId, key],
-  );
-  return row ? [row.default_mode, row.required] : undefined;
 }
