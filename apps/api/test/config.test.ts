@@ -37,6 +37,9 @@ describe('loadConfig', () => {
     [{ HERALD_DEMO: 'maybe' }, /HERALD_DEMO must be true or false/],
     [{ HERALD_SWEEP_INTERVAL_MS: '10' }, /HERALD_SWEEP_INTERVAL_MS must be a number of milliseconds from 1000/],
     [{ HERALD_REDIS_TIMEOUT_MS: 'soon' }, /HERALD_REDIS_TIMEOUT_MS must be a number of milliseconds from 100/],
+    [{ HERALD_PUSH_SUBJECT: 'mailto:' }, /HERALD_PUSH_SUBJECT must be a mailto: address \(mailto:ops@example.com\)/],
+    [{ HERALD_PUSH_SUBJECT: 'https://' }, /HERALD_PUSH_SUBJECT must be a mailto: address/],
+    [{ HERALD_PUSH_SUBJECT: 'ops@example.com' }, /HERALD_PUSH_SUBJECT must be a mailto: address/],
   ])('refuses %j with a sentence naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -50,6 +53,13 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ HERALD_TOKEN_TTL_SECONDS: '7200', HERALD_MAX_TOKEN_LIFETIME_SECONDS: '3600' })).toThrow(
       /HERALD_TOKEN_TTL_SECONDS \(7200\) must not exceed HERALD_MAX_TOKEN_LIFETIME_SECONDS \(3600\)/,
+    );
+  });
+
+  it('takes a push contact push services can use', () => {
+    expect(loadConfig({ HERALD_PUSH_SUBJECT: 'mailto:ops@example.com' }).push.subject).toBe('mailto:ops@example.com');
+    expect(loadConfig({ HERALD_PUSH_SUBJECT: 'https://example.com/contact' }).push.subject).toBe(
+      'https://example.com/contact',
     );
   });
 

@@ -484,7 +484,7 @@ describe('batch send', () => {
     expect(body.results[2].error).toMatchObject({
       statusCode: 400,
       code: 'HERALD_ERR_VALIDATION',
-      message: expect.stringMatching(/^notifications\[2\]\.priority must be equal to one of the allowed values/),
+      message: 'notifications[2].priority must be one of "low", "normal", "high".',
     });
     expect(body.results[3].error).toMatchObject({
       code: 'HERALD_ERR_VALIDATION',

@@ -500,6 +500,66 @@ describe('Web Push end to end, against a local push service', () => {
     socket.disconnect();
   });
 
+  it("answers the service worker's bad posts with a code any origin can read, and counts receipts by browser", async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const { id } = await send({ to: { userId: user }, title: 'Counted by browser' });
+    const message = await eventually(async () =>
+      (await messages(b.sub)).find((m) => m.notification.data.herald.id === id),
+    );
+    const receipt = message.notification.data.herald.receipt as string;
+    // All from one address, as from a crowd behind one NAT.
+    const post = (url: string, payload: string | object, headers: Record<string, string> = {}) =>
+      stack.app.inject({ method: 'POST', url, payload, headers, remoteAddress: '203.0.113.77' });
+    const readable = (res: { headers: Record<string, unknown> }) => {
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+    };
+
+    const wrongEvent = await post('/push/receipts', { receipt, event: 'opened' });
+    expect(wrongEvent.statusCode).toBe(400);
+    expect(wrongEvent.json()).toMatchObject({
+      code: 'HERALD_ERR_VALIDATION',
+      message: 'body.event must be one of "displayed", "clicked", "closed".',
+      details: [{ path: 'body.event', message: 'must be one of "displayed", "clicked", "closed"' }],
+    });
+    readable(wrongEvent);
+    const notJson = await post('/push/receipts', 'displayed', { 'content-type': 'text/plain' });
+    expect([notJson.statusCode, notJson.json().code]).toEqual([415, 'HERALD_ERR_UNSUPPORTED_MEDIA_TYPE']);
+    readable(notJson);
+    const huge = await post('/push/receipts', { receipt: 'x'.repeat(9000), event: 'displayed' });
+    expect([huge.statusCode, huge.json().code]).toEqual([413, 'HERALD_ERR_PAYLOAD_TOO_LARGE']);
+    readable(huge);
+
+    // A renewal whose new subscription has keys no browser makes: a validation error of its own.
+    const next = await service.subscribe(b.publicKey);
+    const badKeys = await post('/push/renew', {
+      renew: b.renew,
+      subscription: { endpoint: next.endpoint, keys: { p256dh: 'AAAA', auth: 'AAAA' } },
+    });
+    expect(badKeys.statusCode).toBe(400);
+    expect(badKeys.json().code).toBe('HERALD_ERR_VALIDATION');
+    expect(badKeys.json().message).toMatch(/^"subscription" needs \{ endpoint, keys: /);
+    expect(badKeys.json().message).not.toMatch(/push:subscribe|publicKey/);
+    readable(badKeys);
+
+    // Unsigned receipts count against the address, up to a limit...
+    let limited: Awaited<ReturnType<typeof post>> | undefined;
+    for (let i = 0; i < 700 && !limited; i++) {
+      const res = await post('/push/receipts', { receipt: `forged.${i}.x`, event: 'displayed' });
+      if (res.statusCode === 429) limited = res;
+      else expect(res.json().code).toBe('HERALD_ERR_RECEIPT_INVALID');
+    }
+    expect(limited?.json()).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED' });
+    expect(limited?.json().message).toMatch(/from one address/);
+    expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited?.headers['access-control-expose-headers']).toBe('retry-after');
+    if (limited) readable(limited);
+    // ...while a receipt Herald signed counts against its browser: the same address still reports.
+    const signed = await post('/push/receipts', { receipt, event: 'displayed' });
+    expect(signed.statusCode, signed.body).toBe(204);
+    expect((await pushRow(id, b.id))?.displayedAt).toBeInstanceOf(Date);
+  });
+
   it("renews a browser's subscription from its service worker (pushsubscriptionchange)", async () => {
     const user = uid('u-');
     const b = await browser(user);

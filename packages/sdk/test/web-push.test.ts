@@ -171,6 +171,18 @@ describe('WebPush', () => {
     expect(fake.asked).toEqual([]);
   });
 
+  it("rejects with HERALD_ERR_PUSH_SUBSCRIBE, the browser's reason in the sentence, when the browser cannot subscribe", async () => {
+    const { push, pushManager, fake } = setup();
+    pushManager.subscribe = async () => {
+      throw new DOMException('Registration failed - push service not available', 'AbortError');
+    };
+    await expect(push.enable('granted')).rejects.toMatchObject({
+      code: 'HERALD_ERR_PUSH_SUBSCRIBE',
+      message: 'The browser could not subscribe: Registration failed - push service not available',
+    });
+    expect(fake.asked.map(([event]) => event)).toEqual(['push:key']);
+  });
+
   it('subscribes nothing without permission, and says why', async () => {
     const { push, fake, workers } = setup({ permission: 'default' });
     expect(await push.enable('denied')).toBe('denied');

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PUSH_RECEIPT_EVENTS, type PushReceiptEvent } from '@herald/protocol';
-import Type from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
 import { appOf, type ReceiptClaims, verifyToken } from '../delivery/push/receipts.js';
 import { appSecrets } from '../delivery/push/subscriptions.js';
 import { Errors } from '../platform/lib/errors.js';
@@ -9,10 +10,7 @@ import { errorResponses } from '../schemas/common.js';
 const ReceiptBody = Type.Object(
   {
     receipt: Type.String({ minLength: 1, maxLength: 2000, description: 'The `receipt` of the push message' }),
-    event: Type.Union(
-      PUSH_RECEIPT_EVENTS.map((e) => Type.Literal(e)),
-      { description: 'What happened to the notification in this browser' },
-    ),
+    event: Type.Enum(PUSH_RECEIPT_EVENTS, { description: 'What happened to the notification in this browser' }),
   },
   { additionalProperties: false },
 );
@@ -29,6 +27,9 @@ const RenewBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Bytes a receipt or renewal body may have (each is a few hundred bytes to 2 KB). */
+const BODY_LIMIT = 8192;
+
 const COLUMN: Record<PushReceiptEvent, string> = {
   displayed: 'displayed_at',
   clicked: 'clicked_at',
@@ -40,15 +41,18 @@ const COLUMN: Record<PushReceiptEvent, string> = {
  * (displayed, clicked, closed) and a browser's new subscription after `pushsubscriptionchange`.
  * The worker has no user token: each request carries a token Herald signed (the push's receipt,
  * the subscription's renewal token). Called from the site's origin, so CORS is open; limited per
- * address.
+ * browser (receipts) or per address.
  */
 const push: FastifyPluginAsyncTypebox = async (fastify) => {
-  const cors = (reply: { header(name: string, value: string): unknown }) => {
+  // Every answer is readable from the site's origin, refusals included: a worker must see the
+  // code of a 400, 413 or 415 and the Retry-After of a 429.
+  fastify.addHook('onRequest', async (_request, reply) => {
     reply.header('access-control-allow-origin', '*');
     reply.header('access-control-allow-methods', 'POST');
     reply.header('access-control-allow-headers', 'content-type');
+    reply.header('access-control-expose-headers', 'retry-after');
     reply.header('access-control-max-age', '86400');
-  };
+  });
   // The worker posts JSON from the site's origin: browsers ask first (CORS preflight).
   for (const path of ['/push/receipts', '/push/renew']) {
     fastify.options(
@@ -61,42 +65,49 @@ const push: FastifyPluginAsyncTypebox = async (fastify) => {
           response: { 204: Type.Null() },
         },
       },
-      async (_request, reply) => {
-        cors(reply);
-        return reply.code(204).send(null);
-      },
+      async (_request, reply) => reply.code(204).send(null),
     );
   }
+
+  // A receipt's claims once its signature is checked (before the rate limit, which counts by browser).
+  const receipts = new WeakMap<FastifyRequest, ReceiptClaims>();
+  const verifyReceipt = async (request: FastifyRequest<{ Body: Static<typeof ReceiptBody> }>) => {
+    const { receipt } = request.body;
+    const appId = appOf(receipt);
+    const app = appId ? await fastify.apps.get(appId) : undefined;
+    const claims = app ? verifyToken<ReceiptClaims>(receipt, appSecrets(app)) : undefined;
+    if (app && claims && claims.a === app.id) receipts.set(request, claims);
+  };
 
   fastify.post(
     '/push/receipts',
     {
-      onRequest: fastify.pushRateLimit,
+      // A receipt body is some 1 KB; the limit keeps a flood's bodies from costing more.
+      bodyLimit: BODY_LIMIT,
+      preHandler: [verifyReceipt, fastify.pushRateLimit((request) => receipts.get(request)?.s)],
       schema: {
         summary: 'Report what happened to a pushed notification (service worker)',
         description:
           "Herald's service worker posts this when it shows a pushed notification, when it is clicked and when " +
           'it is closed. `receipt` comes with the push; it names the notification and the browser and expires ' +
-          "with the notification. The user's delivery moves forward as for a report from a tab.",
+          "with the notification. The user's delivery moves forward as for a report from a tab. At most 300 " +
+          'receipts a minute per browser, and 600 a minute per address for receipts Herald did not sign.',
         tags: ['push'],
         body: ReceiptBody,
         response: { 204: Type.Null(), ...errorResponses(400, 413, 415, 429) },
       },
     },
     async (request, reply) => {
-      cors(reply);
-      const { receipt, event } = request.body;
-      const appId = appOf(receipt);
-      const app = appId ? await fastify.apps.get(appId) : undefined;
-      const claims = app ? verifyToken<ReceiptClaims & { a: string }>(receipt, appSecrets(app)) : undefined;
-      if (!app || !claims || claims.a !== app.id) {
+      const { event } = request.body;
+      const claims = receipts.get(request);
+      if (!claims) {
         throw new Errors.ReceiptInvalid('not signed by Herald, for another app, or expired with its notification');
       }
       const [row] = await fastify.sql.query<{ subscriber_id: string }>(
         `UPDATE push_deliveries SET ${COLUMN[event]} = COALESCE(${COLUMN[event]}, now())
           WHERE notification_id = $1::uuid AND subscription_id = $2 AND app_id = $3
           RETURNING subscriber_id`,
-        [claims.n, claims.s, app.id],
+        [claims.n, claims.s, claims.a],
       );
       if (!row) throw new Errors.ReceiptInvalid('no push of this notification went to this browser');
       fastify.metrics.pushReceipts.inc({ event });
@@ -108,7 +119,8 @@ const push: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/push/renew',
     {
-      onRequest: fastify.pushRateLimit,
+      bodyLimit: BODY_LIMIT,
+      onRequest: fastify.pushRateLimit(),
       schema: {
         summary: "Replace a browser's push subscription (service worker, pushsubscriptionchange)",
         description:
@@ -123,11 +135,11 @@ const push: FastifyPluginAsyncTypebox = async (fastify) => {
         },
       },
     },
-    async (request, reply) => {
-      cors(reply);
+    async (request) => {
       const result = await fastify.pushSubscriptions.renew(request.body.renew, request.body.subscription);
       if (!result.ok) {
         if (result.code === 'HERALD_ERR_PUSH_ENDPOINT') throw new Errors.PushEndpoint(result.message);
+        if (result.code === 'HERALD_ERR_VALIDATION') throw new Errors.Invalid(result.message);
         throw new Errors.RenewInvalid(result.message);
       }
       return { renew: result.renew };

@@ -124,7 +124,7 @@ export interface paths {
         put?: never;
         /**
          * Report what happened to a pushed notification (service worker)
-         * @description Herald's service worker posts this when it shows a pushed notification, when it is clicked and when it is closed. `receipt` comes with the push; it names the notification and the browser and expires with the notification. The user's delivery moves forward as for a report from a tab.
+         * @description Herald's service worker posts this when it shows a pushed notification, when it is clicked and when it is closed. `receipt` comes with the push; it names the notification and the browser and expires with the notification. The user's delivery moves forward as for a report from a tab. At most 300 receipts a minute per browser, and 600 a minute per address for receipts Herald did not sign.
          */
         post: {
             parameters: {
@@ -138,7 +138,10 @@ export interface paths {
                     "application/json": {
                         /** @description The `receipt` of the push message */
                         receipt: string;
-                        /** @description What happened to the notification in this browser */
+                        /**
+                         * @description What happened to the notification in this browser
+                         * @enum {unknown}
+                         */
                         event: "displayed" | "clicked" | "closed";
                     };
                 };

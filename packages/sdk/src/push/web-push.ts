@@ -226,10 +226,12 @@ export class WebPush {
         await subscription.unsubscribe();
         subscription = null;
       }
-      subscription ??= await registration.pushManager.subscribe({
-        userVisibleOnly: true,
-        applicationServerKey: fromBase64Url(key),
-      });
+      subscription ??= await registration.pushManager
+        .subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64Url(key) })
+        .catch((error: Error) => {
+          // The browser's own refusal (no push service reachable, blocked by a policy): with a code.
+          throw new PushError('HERALD_ERR_PUSH_SUBSCRIBE', `The browser could not subscribe: ${error.message}`);
+        });
       try {
         await this._send(subscription, key);
         return;
@@ -279,14 +281,14 @@ export class WebPush {
   }
 
   private async _request<T>(event: string, payload: unknown): Promise<T> {
-    const reply = (await this._client.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload)) as
-      | Reply
-      | PushKeyRotatedReply
-      | undefined;
+    const reply = (await this._client.socket
+      .timeout(REQUEST_TIMEOUT_MS)
+      .emitWithAck(event, payload)
+      .catch(() => undefined)) as Reply | PushKeyRotatedReply | undefined;
     if (reply?.ok === true) return reply as T;
     throw new PushError(
       reply?.code ?? 'HERALD_ERR_REQUEST',
-      reply?.message ?? `"${event}" failed`,
+      reply?.message ?? `Herald did not answer "${event}" within ${REQUEST_TIMEOUT_MS / 1000} s.`,
       (reply as Partial<PushKeyRotatedReply> | undefined)?.publicKey,
     );
   }

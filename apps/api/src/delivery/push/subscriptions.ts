@@ -38,8 +38,11 @@ export class PushSubscriptionStore {
     private readonly policy: EndpointPolicy,
   ) {}
 
-  /** A shape problem with a `push:subscribe` request, as a sentence; undefined when it is well formed. */
-  static shapeProblem(r: unknown): string | undefined {
+  /**
+   * A shape problem with a `push:subscribe` request (or, for `renewal`, the `subscription` of a
+   * `POST /push/renew`, whose key Herald already knows), as a sentence; undefined when it is well formed.
+   */
+  static shapeProblem(r: unknown, renewal = false): string | undefined {
     const q = r as Partial<PushSubscribeRequest> | null;
     const ok =
       typeof q === 'object' &&
@@ -58,7 +61,7 @@ export class PushSubscriptionStore {
       (q.expirationTime === undefined || q.expirationTime === null || Number.isFinite(q.expirationTime));
     return ok && keysUsable(q.keys as { p256dh: string; auth: string })
       ? undefined
-      : '"push:subscribe" needs { endpoint, keys: { p256dh (a 65-byte P-256 point), auth (16 bytes), both base64url }, publicKey (the applicationServerKey it subscribed with), expirationTime?: number | null }.';
+      : `${renewal ? '"subscription"' : '"push:subscribe"'} needs { endpoint, keys: { p256dh (a 65-byte P-256 point), auth (16 bytes), both base64url }${renewal ? '' : ', publicKey (the applicationServerKey it subscribed with)'}, expirationTime?: number | null }: what PushSubscription.toJSON() gives.`;
   }
 
   async register(
@@ -156,6 +159,8 @@ export class PushSubscriptionStore {
       return { ok: false, code: 'HERALD_ERR_RENEW_INVALID', message: 'The subscription this token names is gone.' };
     const q = next as { endpoint?: unknown; keys?: unknown } | null;
     const request = { ...(q ?? {}), publicKey: old.public_key } as PushSubscribeRequest;
+    const problem = PushSubscriptionStore.shapeProblem(request, true);
+    if (problem) return { ok: false, code: 'HERALD_ERR_VALIDATION', message: problem };
     const saved = await this.register(app.id, old.subscriber_id, request, old.origin ?? undefined, undefined);
     if (!saved.ok) return saved;
     if (saved.subscription.id !== claims.r) {

@@ -131,7 +131,7 @@ const descriptions: Record<string, string> = {
   HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
   HERALD_PUSH_WINDOW_MS: 'an integer from 0 to 600000 (milliseconds)',
   HERALD_PUSH_ALLOW_PRIVATE: 'true or false',
-  HERALD_PUSH_SUBJECT: 'a mailto: or https:// URL',
+  HERALD_PUSH_SUBJECT: 'a mailto: address (mailto:ops@example.com) or an https:// URL',
   HERALD_SHUTDOWN_TIMEOUT_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_METRICS_PORT: 'an integer from 0 to 65535',
   HERALD_ADAPTER: 'one of auto, none, sharded',

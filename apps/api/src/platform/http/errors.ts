@@ -85,6 +85,8 @@ export function describeValidation(
     } else if (v.keyword === 'additionalProperties') {
       path = `${path}.${String(params.additionalProperty)}`;
       message = 'is not a known property';
+    } else if (v.keyword === 'enum') {
+      message = `must be one of ${(params.allowedValues as unknown[]).map((a) => JSON.stringify(a)).join(', ')}`;
     }
     return { path, message };
   });

@@ -18,8 +18,14 @@ const GROUP_WORDS: Record<ApiRateGroup, string> = {
 
 /** Requests per minute one address may make to the demo endpoints (sessions and sends together). */
 export const DEMO_PER_MINUTE = 20;
-/** Push receipts and renewals one address may post a minute (routes/push.ts). */
+/** Push receipts and renewals one address may post a minute, unless they name their browser (routes/push.ts). */
 export const PUSH_PER_MINUTE = 600;
+/**
+ * Receipts one browser may post a minute. A receipt Herald signed names its browser, and is
+ * counted by browser instead of by address: a broadcast's receipts from a crowd behind one NAT
+ * all count (three at most per push: displayed, clicked, closed).
+ */
+export const PUSH_PER_BROWSER_PER_MINUTE = 300;
 const WINDOW_MS = 60_000;
 
 declare module 'fastify' {
@@ -32,7 +38,12 @@ declare module 'fastify' {
     apiRateLimit: Record<ApiRateGroup, onRequestAsyncHookHandler>;
     /** onRequest hook for the demo endpoints: DEMO_PER_MINUTE per client address. */
     demoRateLimit: onRequestAsyncHookHandler;
-    pushRateLimit: onRequestAsyncHookHandler;
+    /**
+     * A hook limiting the service worker's posts: per browser where `browserOf` names the one a
+     * signed token says the request is from (PUSH_PER_BROWSER_PER_MINUTE), per address otherwise
+     * (PUSH_PER_MINUTE).
+     */
+    pushRateLimit: (browserOf?: (request: FastifyRequest) => string | undefined) => onRequestAsyncHookHandler;
     /**
      * Spends `recipients` of the API key's budget for this second (HERALD_RECIPIENTS_PER_SECOND);
      * over it, throws a 429 `HERALD_ERR_RATE_LIMITED` (with `Retry-After`) and spends nothing.
@@ -240,18 +251,25 @@ export default fp(
     });
 
     // Service workers report on pushes from the site's visitors' addresses, with no credentials
-    // but a signed receipt: a bound per address keeps a flood from costing more than a few writes.
+    // but a signed token: a bound per browser (or per address, for posts naming none) keeps a
+    // flood from costing more than a few writes.
     fastify.decorate(
       'pushRateLimit',
-      fastify.rateLimit({
-        keyGenerator: (request) => `push:${normalizeIP(request.ip)}`,
-        max: PUSH_PER_MINUTE,
-        onExceeded: () => fastify.metrics.rateLimited.inc({ scope: 'rest' }),
-        errorResponseBuilder: (_request, context) =>
-          new Errors.RateLimited(
-            `At most ${PUSH_PER_MINUTE} push reports a minute come from one address; retry in ${seconds(context.ttl)} s.`,
-          ),
-      }) as unknown as onRequestAsyncHookHandler,
+      (browserOf?: (request: FastifyRequest) => string | undefined) =>
+        fastify.rateLimit({
+          keyGenerator: (request) => {
+            const browser = browserOf?.(request);
+            return browser ? `push:browser:${browser}` : `push:${normalizeIP(request.ip)}`;
+          },
+          max: (_request, key) => (key.startsWith('push:browser:') ? PUSH_PER_BROWSER_PER_MINUTE : PUSH_PER_MINUTE),
+          onExceeded: () => fastify.metrics.rateLimited.inc({ scope: 'rest' }),
+          errorResponseBuilder: (request, context) =>
+            new Errors.RateLimited(
+              browserOf?.(request)
+                ? `At most ${context.max} push reports a minute come from one browser; retry in ${seconds(context.ttl)} s.`
+                : `At most ${context.max} push reports a minute come from one address; retry in ${seconds(context.ttl)} s.`,
+            ),
+        }) as unknown as onRequestAsyncHookHandler,
     );
 
     const demoMax = opts.demoPerMinute ?? DEMO_PER_MINUTE;
