@@ -124,27 +124,18 @@ describe("the push service's answers", () => {
   });
 });
 
-describe('Web Push end to end, against a local push service', () => {
-  let testDb: TestDatabase;
-  let stack: TestStack;
-  let service: PushService;
+/** A stack with a local push service, and what its tests do with it: send, open a tab, subscribe a browser. */
+interface PushCtx {
+  stack: TestStack;
+  service: PushService;
+}
 
-  beforeAll(async () => {
-    service = await startPushService();
-    testDb = await createTestDatabase('postgres');
-    stack = await startStack(testDb, { env: { HERALD_PUSH_ALLOW_PRIVATE: 'true', HERALD_PUSH_WINDOW_MS: '300' } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-    await testDb?.cleanup();
-    await service?.close();
-  });
-
+function pushHelpers(ctx: PushCtx) {
   const send = async (payload: object) => {
-    const res = await stack.app.inject({
+    const res = await ctx.stack.app.inject({
       method: 'POST',
       url: '/v1/notifications',
-      headers: { authorization: `Bearer ${stack.apiKey}` },
+      headers: { authorization: `Bearer ${ctx.stack.apiKey}` },
       payload,
     });
     expect(res.statusCode, res.body).toBe(202);
@@ -155,8 +146,8 @@ describe('Web Push end to end, against a local push service', () => {
 
   /** A browser tab of `userId`: a socket that acks every notification. */
   async function tab(userId: string) {
-    const socket = connectClient(stack.baseUrl, {
-      auth: { token: await stack.token(userId) },
+    const socket = connectClient(ctx.stack.baseUrl, {
+      auth: { token: await ctx.stack.token(userId) },
       transports: ['websocket'],
       reconnection: false,
       extraHeaders: { origin: 'http://app.localhost:8080' },
@@ -178,7 +169,7 @@ describe('Web Push end to end, against a local push service', () => {
     const own = socket ?? (await tab(userId)).socket;
     const key = await emit<{ ok: true; publicKey: string }>(own, 'push:key', {});
     expect(key.ok).toBe(true);
-    const sub = await service.subscribe(key.publicKey);
+    const sub = await ctx.service.subscribe(key.publicKey);
     const reply = await emit<PushSubscribeReply>(own, 'push:subscribe', {
       endpoint: sub.endpoint,
       keys: sub.keys,
@@ -190,11 +181,35 @@ describe('Web Push end to end, against a local push service', () => {
   }
 
   const messages = async (sub: MockSubscription) =>
-    (await service.messages(sub.clientHash)).map((m) => JSON.parse(m) as PushMessage);
+    (await ctx.service.messages(sub.clientHash)).map((m) => JSON.parse(m) as PushMessage);
   const pushRow = (notificationId: string, subscriptionId: string) =>
-    stack.db.prisma.pushDelivery.findUnique({
+    ctx.stack.db.prisma.pushDelivery.findUnique({
       where: { notificationId_subscriptionId: { notificationId, subscriptionId } },
     });
+
+  return { send, emit, tab, browser, messages, pushRow };
+}
+
+describe('Web Push end to end, against a local push service', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+  let service: PushService;
+
+  const ctx = {} as PushCtx;
+  beforeAll(async () => {
+    ctx.service = service = await startPushService();
+    testDb = await createTestDatabase('postgres');
+    ctx.stack = stack = await startStack(testDb, {
+      env: { HERALD_PUSH_ALLOW_PRIVATE: 'true', HERALD_PUSH_WINDOW_MS: '300' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+    await service?.close();
+  });
+
+  const { send, emit, tab, browser, messages, pushRow } = pushHelpers(ctx);
 
   it('pushes to a browser with no tab open: VAPID checked, decrypted, the exact message', async () => {
     const user = uid('u-');
@@ -582,5 +597,86 @@ describe('Web Push end to end, against a local push service', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'HERALD_ERR_RENEW_INVALID' });
+  });
+});
+
+describe('Web Push after Redis lost its data', () => {
+  let testDb: TestDatabase;
+  const ctx = {} as PushCtx;
+  const { send, browser, messages, pushRow } = pushHelpers(ctx);
+
+  beforeAll(async () => {
+    ctx.service = await startPushService();
+    testDb = await createTestDatabase('postgres');
+    // A long socket window: the push checks are still waiting in Redis when it loses them.
+    ctx.stack = await startStack(testDb, {
+      env: { HERALD_PUSH_ALLOW_PRIVATE: 'true', HERALD_PUSH_WINDOW_MS: '60000', HERALD_SWEEP_INTERVAL_MS: '600000' },
+    });
+  });
+  afterAll(async () => {
+    await ctx.stack?.close();
+    await testDb?.cleanup();
+    await ctx.service?.close();
+  });
+
+  it("queues again the pushes whose jobs were lost: each notification's check, and each browser waiting for a retry", async () => {
+    const { stack } = ctx;
+    const user = uid('u-');
+    const b = await browser(user);
+    const { id: unchecked } = await send({ to: { userId: user }, title: 'Its check was lost' });
+    const { id: retrying } = await send({ to: { userId: user }, title: 'Its retry was lost' });
+    // The second was tried once already; its retry job was lost too.
+    const subscriber = await stack.db.prisma.subscriber.findFirstOrThrow({ where: { externalId: user } });
+    await stack.db.sql.query(
+      `INSERT INTO push_deliveries (notification_id, subscription_id, app_id, subscriber_id, status, attempts)
+       VALUES ($1::uuid, $2, $3, $4, 'pending', $5::jsonb)`,
+      [
+        retrying,
+        b.id,
+        stack.appId,
+        subscriber.id,
+        JSON.stringify([{ at: new Date().toISOString(), status: 503, outcome: 'retry' }]),
+      ],
+    );
+    // Redis loses its data: the two delayed checks (and the housekeeping's marker) are gone.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = createNotificationsQueue(redis, stack.config.queuePrefix);
+    try {
+      const checks = await eventually(async () => {
+        const jobs = (await queue.getDelayed()).filter((j) => (j.name as string) === 'push-check');
+        const named = jobs.flatMap((j) => (j.data as { notificationIds: string[] }).notificationIds);
+        return named.includes(unchecked) && named.includes(retrying) ? jobs : undefined;
+      });
+      for (const job of checks) await job.remove();
+      await redis.del(
+        `${stack.config.queuePrefix}:housekeeping:marker`,
+        `${stack.config.queuePrefix}:housekeeping:lock`,
+      );
+      expect(await messages(b.sub)).toEqual([]);
+
+      await stack.worker?.housekeeping.tick();
+      // The check comes back after the socket window; the retry at once.
+      const retried = await eventually(async () => {
+        const r = await pushRow(retrying, b.id);
+        return r?.status === 'sent' ? r : undefined;
+      });
+      expect(retried.attempts).toEqual([
+        expect.objectContaining({ status: 503, outcome: 'retry' }),
+        expect.objectContaining({ status: 201, outcome: 'sent' }),
+      ]);
+      const recovered = await eventually(async () => {
+        const jobs = (await queue.getDelayed()).filter((j) => (j.name as string) === 'push-check');
+        return jobs.find((j) => (j.data as { notificationIds: string[] }).notificationIds.includes(unchecked));
+      });
+      expect(recovered.opts.delay).toBe(60_000);
+      await recovered.promote();
+      await eventually(async () => (await pushRow(unchecked, b.id))?.status === 'sent');
+      // One message each: the recovered check did not post the retried browser again.
+      const got = (await messages(b.sub)).map((m) => m.notification.data.herald.id).sort();
+      expect(got).toEqual([unchecked, retrying].sort());
+    } finally {
+      await queue.close();
+      await redis.quit();
+    }
   });
 });

@@ -122,6 +122,8 @@ export interface HousekeepingOptions {
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Told what each sweep did (metrics: deliveries it expired). */
   onSwept?: (result: SweepResult) => void;
+  /** After Redis lost its data, also re-queues Web Push's jobs (a worker that sends pushes). */
+  requeuePushes?: () => Promise<number>;
 }
 
 export interface Housekeeping {
@@ -153,10 +155,14 @@ export function startHousekeeping(opts: HousekeepingOptions): Housekeeping {
     if ((await opts.redis.set(lockKey, node, 'PX', lockMs, 'NX')) !== 'OK') return;
     if (!(await opts.redis.exists(markerKey))) {
       const requeued = await requeueAll(opts.prisma, opts.queue);
+      const pushJobs = (await opts.requeuePushes?.()) ?? 0;
       // Set only once everything is queued again: a round that fails half-way is repeated.
       await opts.redis.set(markerKey, new Date().toISOString());
-      if (requeued)
-        opts.log.warn({ requeued }, 'Redis had lost its data: re-enqueued every notification waiting to go out');
+      if (requeued || pushJobs)
+        opts.log.warn(
+          { requeued, pushJobs },
+          'Redis had lost its data: re-enqueued every notification waiting to go out, and the pushes of those that may still pop up',
+        );
     }
     const result = await sweep(opts.prisma, opts.queue, { requeueAfterMs: opts.requeueAfterMs });
     opts.onSwept?.(result);

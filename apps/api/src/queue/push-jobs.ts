@@ -53,6 +53,10 @@ export class PushGate {
 }
 
 const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+const CHECK_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 1000, jitter: 0.5 }, ...KEEP };
+const RETRY_OPTIONS = { attempts: 3, ...KEEP };
+/** Notifications one recovered `push-check` job names. */
+const RECOVERY_CHUNK = 100;
 
 /** Schedules the push check of dispatched notifications, after the socket window. */
 export async function schedulePushCheck(
@@ -64,10 +68,56 @@ export async function schedulePushCheck(
   if (notificationIds.length === 0 || !(await gate.any())) return;
   await queue.add(PushJob.Check, { notificationIds } satisfies PushJobData, {
     delay: settings.windowMs,
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
-    ...KEEP,
+    ...CHECK_OPTIONS,
   });
+}
+
+/**
+ * After Redis lost its data, Web Push's jobs went with it: checks again each notification that
+ * could still pop up (dispatched within the freshness window, not expired, in an app with a
+ * subscribed browser), after the socket window, and tries again each browser that was waiting
+ * for a retry. Both are safe to repeat: a browser is claimed before it is posted to (a check
+ * posts only to browsers with no row yet, or whose claim was orphaned), and a retry takes only
+ * rows still pending. Returns how many jobs were queued.
+ */
+export async function requeuePushes(
+  sql: Sql,
+  queue: Queue,
+  settings: { windowMs: number; freshnessMs: number },
+): Promise<number> {
+  const freshS = settings.freshnessMs / 1000;
+  const [checks, retries] = await Promise.all([
+    sql.query<{ id: string }>(
+      `SELECT n.id::text AS id FROM notifications n
+        WHERE n.status = 'dispatched' AND n.created_at > now() - make_interval(secs => $1)
+          AND (n.expires_at IS NULL OR n.expires_at > now())
+          AND EXISTS (SELECT 1 FROM push_subscriptions ps WHERE ps.app_id = n.app_id AND ps.status = 'active')
+        ORDER BY n.created_at`,
+      [freshS],
+    ),
+    sql.query<{ id: string; subscriptions: string[] }>(
+      `SELECT pd.notification_id::text AS id, array_agg(pd.subscription_id) AS subscriptions
+         FROM push_deliveries pd JOIN notifications n ON n.id = pd.notification_id
+        WHERE pd.status = 'pending' AND pd.attempts <> '[]'::jsonb
+          AND n.created_at > now() - make_interval(secs => $1)
+        GROUP BY pd.notification_id`,
+      [freshS],
+    ),
+  ]);
+  const jobs = [
+    ...Array.from({ length: Math.ceil(checks.length / RECOVERY_CHUNK) }, (_, i) => ({
+      name: PushJob.Check,
+      data: { notificationIds: checks.slice(i * RECOVERY_CHUNK, (i + 1) * RECOVERY_CHUNK).map((c) => c.id) },
+      opts: { delay: settings.windowMs, ...CHECK_OPTIONS },
+    })),
+    ...retries.map((r) => ({
+      name: PushJob.Retry,
+      data: { notificationId: r.id, subscriptionIds: r.subscriptions },
+      opts: RETRY_OPTIONS,
+    })),
+  ];
+  if (jobs.length > 0) await queue.addBulk(jobs);
+  return jobs.length;
 }
 
 /** The worker's dependencies for push jobs. */
@@ -88,15 +138,13 @@ export function pushDeps(
     async retryLater(notificationId, subscriptionIds, delayMs) {
       await queue.add(PushJob.Retry, { notificationId, subscriptionIds } satisfies PushJobData, {
         delay: delayMs,
-        attempts: 3,
-        ...KEEP,
+        ...RETRY_OPTIONS,
       });
     },
     async continueWith(notificationIds, delayMs) {
       await queue.add(PushJob.Check, { notificationIds } satisfies PushJobData, {
-        attempts: 5,
+        ...CHECK_OPTIONS,
         ...(delayMs ? { delay: delayMs } : {}),
-        ...KEEP,
       });
     },
   };

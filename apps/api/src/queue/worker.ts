@@ -15,6 +15,7 @@ import {
   type PushSettings,
   processPush,
   pushDeps,
+  requeuePushes,
   schedulePushCheck,
 } from './push-jobs.js';
 
@@ -149,6 +150,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     onSwept: (result) => {
       if (result.expired > 0) opts.metrics?.expired.inc(result.expired);
     },
+    ...(push && {
+      requeuePushes: () =>
+        requeuePushes(opts.db.sql, notifications as unknown as Queue, {
+          windowMs: push.windowMs,
+          freshnessMs: opts.freshnessMs,
+        }),
+    }),
   });
 
   return {
