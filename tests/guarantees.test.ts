@@ -8,7 +8,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRedisServer } from '@herald/test-support';
+import type { PushMessage } from '@herald/protocol';
+import { startPushService, startRedisServer } from '@herald/test-support';
+import { io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CursorRule,
@@ -275,6 +277,72 @@ describe('delivery guarantees under faults', () => {
       unexpected: 0,
     });
     expect(sdkConnects).toBeGreaterThanOrEqual(2 * sdkMembers.length);
+  });
+
+  it('kill -9 of the worker while pushes wait out their socket window: after it restarts, each browser with no tab open gets each push exactly once', async () => {
+    const service = await startPushService();
+    cleanups.push(() => service.close());
+    const { start } = await deployment({ HERALD_PUSH_ALLOW_PRIVATE: 'true', HERALD_PUSH_WINDOW_MS: '2000' });
+    const server = await start('api');
+    let worker = await start('worker');
+    // Browsers of 12 users, each subscribed at the push service and registered over a socket, then closed.
+    const users = Array.from({ length: 12 }, (_, i) => `pushed-${i}-${uid()}`);
+    const browsers = await Promise.all(
+      users.map(async (userId) => {
+        const { body } = await api<{ token: string }>(server.url, '/v1/tokens', { key: API_KEY, body: { userId } });
+        const socket = connectClient(server.url, { auth: { token: body.token }, transports: ['websocket'] });
+        try {
+          const key = (await socket.timeout(10_000).emitWithAck('push:key', {})) as { publicKey: string };
+          const sub = await service.subscribe(key.publicKey);
+          const reply = (await socket
+            .timeout(10_000)
+            .emitWithAck('push:subscribe', { endpoint: sub.endpoint, keys: sub.keys, publicKey: key.publicKey })) as {
+            ok: boolean;
+          };
+          expect(reply.ok).toBe(true);
+          return sub;
+        } finally {
+          socket.disconnect();
+        }
+      }),
+    );
+    // One send to all of them and a broadcast (a stream audience): both dispatched, both checks
+    // still delayed in Redis, when the worker is killed.
+    const direct = await send(server.url, { to: { userIds: users }, title: 'To each of you' });
+    const everyone = await send(server.url, { to: { broadcast: true }, title: 'To everyone' });
+    expect([direct.status, everyone.status]).toEqual([202, 202]);
+    const ids = [direct.body.id, everyone.body.id];
+    await eventually(async () => {
+      const states = await Promise.all(
+        ids.map(
+          async (id) =>
+            (await api<{ status: string }>(server.url, `/v1/notifications/${id}`, { key: API_KEY })).body.status,
+        ),
+      );
+      return states.every((s) => s === 'dispatched');
+    });
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    expect((await Promise.all(browsers.map((b) => service.messages(b.clientHash)))).flat()).toEqual([]);
+
+    worker = await start('worker');
+    const received = async () =>
+      Promise.all(
+        browsers.map(async (b) =>
+          (await service.messages(b.clientHash)).map((m) => (JSON.parse(m) as PushMessage).notification.data.herald.id),
+        ),
+      );
+    await eventually(async () => (await received()).every((got) => ids.every((id) => got.includes(id))), 30_000);
+    // A moment more for any second copy, then: exactly one of each, per browser.
+    await sleep(2500);
+    const got = await received();
+    const duplicates = got.flatMap((g) => g.filter((id, i) => g.indexOf(id) !== i));
+    report('worker kill -9 with pushes waiting', {
+      browsers: browsers.length,
+      pushes: got.flat().length,
+      duplicates: duplicates.length,
+    });
+    expect(got.map((g) => [...g].sort())).toEqual(browsers.map(() => [...ids].sort()));
   });
 
   it('kill -9 of the socket server in the middle of a burst of topic sends: clients reconnect, catch up, and miss nothing', async () => {
