@@ -118,7 +118,7 @@ export async function buildApp(opts: AppOptions) {
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
     queuePrefix: opts.config.queuePrefix,
     maxTokenLifetimeSeconds: opts.config.maxTokenLifetimeSeconds,
-    pushAllowPrivate: opts.config.push.allowPrivate,
+    pushPolicy: { allowPrivate: opts.config.push.allowPrivate, hosts: opts.config.push.hosts },
   });
   await app.register(socketPlugin, {
     adapter: opts.clusterAdapter,

@@ -216,7 +216,7 @@ async function main(): Promise<void> {
         localDelivery: app && !clustered ? app.deliverLocally : undefined,
         push: {
           windowMs: config.push.windowMs,
-          policy: { allowPrivate: config.push.allowPrivate },
+          policy: { allowPrivate: config.push.allowPrivate, hosts: config.push.hosts },
           subject: config.push.subject,
           // Service workers post receipts to the API: its public URL (a worker-only node has no other).
           receiptsUrl: `${config.publicUrl ?? apiUrl ?? `http://${config.host}:${config.port}`}/push/receipts`,

@@ -5,6 +5,7 @@ import { AuditLog } from './admin/audit/repository.js';
 import { deliveryStatsHook, Stats } from './admin/stats/repository.js';
 import { AppDirectory } from './auth/app-directory.js';
 import { UserTokens } from './auth/user-tokens.js';
+import type { EndpointPolicy } from './delivery/push/endpoint.js';
 import { VapidKeyStore } from './delivery/push/keys.js';
 import { PushSubscriptionStore } from './delivery/push/subscriptions.js';
 import { DeliveryRecorder } from './delivery/recorder.js';
@@ -44,8 +45,8 @@ export default fp(
       queuePrefix: string;
       maxTokenLifetimeSeconds?: number;
       recorder?: DeliveryRecorder;
-      /** Push endpoints on private addresses or over http are refused unless this says otherwise (tests). */
-      pushAllowPrivate?: boolean;
+      /** Which push endpoints are taken: public https ones by default (private ones for tests). */
+      pushPolicy?: EndpointPolicy;
     },
   ) {
     const apps = new AppDirectory(fastify.prisma);
@@ -77,7 +78,7 @@ export default fp(
     fastify.decorate('vapid', vapid);
     fastify.decorate(
       'pushSubscriptions',
-      new PushSubscriptionStore(fastify.sql, vapid, apps, { allowPrivate: opts.pushAllowPrivate ?? false }),
+      new PushSubscriptionStore(fastify.sql, vapid, apps, opts.pushPolicy ?? { allowPrivate: false }),
     );
     fastify.decorate('recorder', recorder);
     // The socket server is registered after the services; emit through it once it exists.

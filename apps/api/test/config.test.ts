@@ -40,6 +40,10 @@ describe('loadConfig', () => {
     [{ HERALD_PUSH_SUBJECT: 'mailto:' }, /HERALD_PUSH_SUBJECT must be a mailto: address \(mailto:ops@example.com\)/],
     [{ HERALD_PUSH_SUBJECT: 'https://' }, /HERALD_PUSH_SUBJECT must be a mailto: address/],
     [{ HERALD_PUSH_SUBJECT: 'ops@example.com' }, /HERALD_PUSH_SUBJECT must be a mailto: address/],
+    [
+      { HERALD_PUSH_HOSTS: 'https://fcm.googleapis.com' },
+      /HERALD_PUSH_HOSTS must be a comma-separated list of host names/,
+    ],
   ])('refuses %j with a sentence naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -54,6 +58,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HERALD_TOKEN_TTL_SECONDS: '7200', HERALD_MAX_TOKEN_LIFETIME_SECONDS: '3600' })).toThrow(
       /HERALD_TOKEN_TTL_SECONDS \(7200\) must not exceed HERALD_MAX_TOKEN_LIFETIME_SECONDS \(3600\)/,
     );
+  });
+
+  it('reads the push services an operator allows, any public one by default', () => {
+    expect(loadConfig({}).push.hosts).toEqual([]);
+    expect(loadConfig({ HERALD_PUSH_HOSTS: ' fcm.googleapis.com, *.push.services.mozilla.com ' }).push.hosts).toEqual([
+      'fcm.googleapis.com',
+      '*.push.services.mozilla.com',
+    ]);
   });
 
   it('takes a push contact push services can use', () => {

@@ -3,9 +3,9 @@ import { type MockSubscription, type PushService, REDIS_URL, startPushService } 
 import { Redis } from 'ioredis';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkEndpoint, endpointShapeProblem, isPublicAddress } from '../src/delivery/push/endpoint.js';
+import { checkEndpoint, endpointShapeProblem, hostListed, isPublicAddress } from '../src/delivery/push/endpoint.js';
 import { buildMessage, MAX_PLAINTEXT, navigateTo, pushTopic } from '../src/delivery/push/message.js';
-import { classify, retryAfter } from '../src/delivery/push/sender.js';
+import { classify, retryAfter, sendPush } from '../src/delivery/push/sender.js';
 import { createNotificationsQueue } from '../src/queue/notifications.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
@@ -30,6 +30,34 @@ describe('push endpoints (no SSRF through push)', () => {
     for (const host of ['127.0.0.1', '10.1.2.3', '192.168.0.1', '169.254.169.254', '[::1]', '[fd00::1]', '0.0.0.0']) {
       expect(endpointShapeProblem(`https://${host}/x`, strict), host).toMatch(/must be on a public address/);
     }
+  });
+
+  it('posts only to the push services the operator lists, when it lists them (HERALD_PUSH_HOSTS)', async () => {
+    const listed = { allowPrivate: false, hosts: ['fcm.googleapis.com', '*.push.services.mozilla.com'] };
+    expect(endpointShapeProblem('https://fcm.googleapis.com/fcm/send/abc', listed)).toBeUndefined();
+    expect(endpointShapeProblem('https://FCM.googleapis.com./fcm/send/abc', listed)).toBeUndefined();
+    expect(endpointShapeProblem('https://updates.push.services.mozilla.com/wpush/v2/x', listed)).toBeUndefined();
+    for (const host of ['push.services.mozilla.com', 'evilfcm.googleapis.com', 'fcm.googleapis.com.evil.example']) {
+      expect(endpointShapeProblem(`https://${host}/x`, listed), host).toBe(
+        `this server posts only to the push services it lists (HERALD_PUSH_HOSTS), not to ${host}`,
+      );
+    }
+    expect(hostListed('web.push.apple.com', [])).toBe(false);
+    expect(endpointShapeProblem('https://web.push.apple.com/x', { allowPrivate: false, hosts: [] })).toBeUndefined();
+    // A subscription registered before the list: refused at the post, never sent.
+    const refused = await sendPush(
+      { endpoint: 'https://web.push.apple.com/x', keys: { p256dh: 'unused', auth: 'unused' } },
+      'hello',
+      {
+        vapid: { publicKey: 'unused', privateKey: 'unused' },
+        subject: 'mailto:ops@example.com',
+        ttlSeconds: 60,
+        urgency: 'normal',
+      },
+      listed,
+    );
+    expect(refused).toEqual({ status: 0, refused: true, detail: 'web.push.apple.com is not in HERALD_PUSH_HOSTS' });
+    expect(classify(refused, false)).toEqual({ outcome: 'failed' });
   });
 
   it('looks at what a name resolves to, and lets a test push service through only when allowed', async () => {

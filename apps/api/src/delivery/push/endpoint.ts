@@ -8,10 +8,22 @@ import ipaddr from 'ipaddr.js';
  * credentials whose host is, and resolves to, public unicast addresses only — checked when the
  * subscription is registered and again when each connection is made (`guardedLookup`), so a name
  * that resolves elsewhere later (DNS rebinding) is refused too. `allowPrivate` lifts all of it, for
- * a test push service on localhost.
+ * a test push service on localhost. `hosts`, when the operator lists them, narrows it further to
+ * those push services.
  */
 export interface EndpointPolicy {
   allowPrivate: boolean;
+  /** The only hosts pushes may go to (`fcm.googleapis.com`, `*.push.services.mozilla.com`); any public one when absent or empty. */
+  hosts?: readonly string[];
+}
+
+/** Whether `host` is one of `patterns`: a name, or `*.` and a name any subdomain of which matches. */
+export function hostListed(host: string, patterns: readonly string[]): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return patterns.some((p) => {
+    const pattern = p.toLowerCase();
+    return pattern.startsWith('*.') ? name.endsWith(pattern.slice(1)) : name === pattern;
+  });
 }
 
 export type EndpointCheck = { ok: true; url: URL } | { ok: false; reason: string };
@@ -43,6 +55,9 @@ export function endpointShapeProblem(endpoint: string, policy: EndpointPolicy): 
     return 'a push endpoint must be an https:// URL';
   }
   if (url.username || url.password) return 'a push endpoint must not carry credentials';
+  if (policy.hosts?.length && !hostListed(url.hostname, policy.hosts)) {
+    return `this server posts only to the push services it lists (HERALD_PUSH_HOSTS), not to ${url.hostname}`;
+  }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!policy.allowPrivate && isIP(host) && !isPublicAddress(host)) {
     return `a push endpoint must be on a public address (${host} is not)`;

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import webPush from 'web-push';
-import { type EndpointPolicy, guardedLookup } from './endpoint.js';
+import { type EndpointPolicy, guardedLookup, hostListed } from './endpoint.js';
 import type { VapidKeys } from './keys.js';
 
 /** One browser's subscription, as `web-push` takes it. */
@@ -37,6 +37,11 @@ export interface PushResponse {
  * the policy allows it (a local test push service).
  */
 export async function sendPush(target: PushTarget, payload: string, opts: PushOptions, policy: EndpointPolicy) {
+  // Registered before the operator listed the push services it allows: not posted to any more.
+  const host = new URL(target.endpoint).hostname;
+  if (policy.hosts?.length && !hostListed(host, policy.hosts)) {
+    return { status: 0, refused: true, detail: `${host} is not in HERALD_PUSH_HOSTS` } satisfies PushResponse;
+  }
   const details = webPush.generateRequestDetails(target, payload, {
     vapidDetails: { subject: opts.subject, publicKey: opts.vapid.publicKey, privateKey: opts.vapid.privateKey },
     TTL: opts.ttlSeconds,

@@ -47,6 +47,8 @@ export interface Config {
      * test push service. Off, push endpoints must be public https URLs (no SSRF through push).
      */
     allowPrivate: boolean;
+    /** The only push services' hosts pushes may go to (`*.` for subdomains); any public host when empty. */
+    hosts: string[];
     /** The VAPID `sub` claim: how a push service reaches the operator (mailto: or https:). */
     subject: string;
   };
@@ -131,6 +133,8 @@ const descriptions: Record<string, string> = {
   HERALD_FANOUT_CHUNK: 'an integer from 10 to 10000',
   HERALD_PUSH_WINDOW_MS: 'an integer from 0 to 600000 (milliseconds)',
   HERALD_PUSH_ALLOW_PRIVATE: 'true or false',
+  HERALD_PUSH_HOSTS:
+    'a comma-separated list of host names, each maybe starting with *. (fcm.googleapis.com,*.push.services.mozilla.com)',
   HERALD_PUSH_SUBJECT: 'a mailto: address (mailto:ops@example.com) or an https:// URL',
   HERALD_SHUTDOWN_TIMEOUT_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_METRICS_PORT: 'an integer from 0 to 65535',
@@ -205,6 +209,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     push: {
       windowMs: e.HERALD_PUSH_WINDOW_MS,
       allowPrivate: e.HERALD_PUSH_ALLOW_PRIVATE,
+      hosts: (e.HERALD_PUSH_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
       subject:
         e.HERALD_PUSH_SUBJECT ??
         (e.HERALD_PUBLIC_URL?.startsWith('https://')

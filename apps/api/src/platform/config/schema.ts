@@ -48,6 +48,9 @@ export const EnvSchema = Type.Object({
       'Web Push goes only to browsers none of whose tabs acknowledged a notification on a socket within this long.',
   }),
   HERALD_PUSH_ALLOW_PRIVATE: Bool(false),
+  HERALD_PUSH_HOSTS: Type.Optional(
+    Type.String({ pattern: '^\\s*(\\*\\.)?[A-Za-z0-9.-]+\\s*(,\\s*(\\*\\.)?[A-Za-z0-9.-]+\\s*)*$' }),
+  ),
   HERALD_PUSH_SUBJECT: Type.Optional(Type.String({ pattern: '^(mailto:[^@\\s]+@[^@\\s]+|https://[^/\\s]+(/\\S*)?)$' })),
   HERALD_FANOUT_CHUNK: Type.Integer({ default: 1000, minimum: 10, maximum: 10_000 }),
   HERALD_JOB_LOCK_MS: Type.Integer({ default: 30_000, minimum: 1000, maximum: 600_000 }),
