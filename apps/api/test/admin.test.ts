@@ -159,6 +159,9 @@ describe('apps and keys', () => {
     const { apiKey, jwtSecret, app } = created.json();
     expect(app).toMatchObject({ id: 'shop', keys: 1 });
     expect(jwtSecret).toHaveLength(43);
+    // Its Web Push key pair is made with it: the public key (a 65-byte P-256 point) is there to copy at once.
+    expect(Buffer.from(app.vapidPublicKey, 'base64url')).toHaveLength(65);
+    expect(app.vapidRotatedAt).toBeNull();
     const dup = await stack.app.inject({
       method: 'POST',
       url: '/admin/api/apps',

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { newAppVapidKeys } from '../delivery/push/keys.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, hashPassword, randomToken } from '../platform/lib/secrets.js';
 
@@ -108,7 +109,7 @@ export async function bootstrap(prisma: PrismaClient, input: BootstrapInput): Pr
       if (!app) {
         const jwtSecret = input.jwtSecret ?? gen(saved.jwtSecret, () => randomToken(32));
         if (!input.jwtSecret) credentials.jwtSecret = jwtSecret;
-        await tx.app.create({ data: { id: DEFAULT_APP_ID, name: 'Default app', jwtSecret } });
+        await tx.app.create({ data: { id: DEFAULT_APP_ID, name: 'Default app', jwtSecret, ...newAppVapidKeys() } });
         created.app = true;
       } else if (!input.jwtSecret && saved.jwtSecret) {
         credentials.jwtSecret = saved.jwtSecret;

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { TokenError } from '../auth/user-tokens.js';
+import { newAppVapidKeys } from '../delivery/push/keys.js';
 import { Errors } from '../platform/lib/errors.js';
 import { randomToken } from '../platform/lib/secrets.js';
 import { errorResponses } from '../schemas/common.js';
@@ -18,7 +19,7 @@ const demo: FastifyPluginAsyncTypebox<{ appId: string }> = async (fastify, opts)
   // count as subscribers of) what operators send to their real apps.
   await fastify.prisma.app.upsert({
     where: { id: opts.appId },
-    create: { id: opts.appId, name: 'Demo page', jwtSecret: randomToken(32) },
+    create: { id: opts.appId, name: 'Demo page', jwtSecret: randomToken(32), ...newAppVapidKeys() },
     update: {},
   });
   // Per address, shared by every node (platform/http/rate-limits.ts).

@@ -1,3 +1,4 @@
+import { newAppVapidKeys } from '../../delivery/push/keys.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { Errors } from '../../platform/lib/errors.js';
 
@@ -48,7 +49,7 @@ export class AppRepository {
     app: AppChanges & { id: string; name: string; jwtSecret: string },
     key: { name: string; prefix: string; hash: string },
   ): Promise<void> {
-    await this.prisma.app.create({ data: { ...app, apiKeys: { create: key } } });
+    await this.prisma.app.create({ data: { ...app, ...newAppVapidKeys(), apiKeys: { create: key } } });
   }
 
   async update(id: string, changes: AppChanges): Promise<void> {

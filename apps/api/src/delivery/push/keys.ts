@@ -13,6 +13,12 @@ export interface PushKeyEvent {
   publicKey: string;
 }
 
+/** A fresh VAPID key pair, as the columns of a new app's row (an app gets its pair when it is created). */
+export function newAppVapidKeys(): { vapidPublicKey: string; vapidPrivateKey: string } {
+  const { publicKey, privateKey } = webPush.generateVAPIDKeys();
+  return { vapidPublicKey: publicKey, vapidPrivateKey: privateKey };
+}
+
 /**
  * Each app's VAPID keys: read from its row, made there the first time they are needed (an app
  * created before Web Push, or by hand), and rotated on request. A few apps per installation: a
