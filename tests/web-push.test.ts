@@ -71,7 +71,8 @@ const pageErrors: string[] = [];
 const made: Array<{ publicKey: string; subscription: MockSubscription }> = [];
 
 const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256' });
-const token = (userId: string) => sign({ sub: userId, aud: 'default', exp: Math.floor(Date.now() / 1000) + 600 });
+const inMinutes = (minutes: number) => Math.floor(Date.now() / 1000) + minutes * 60;
+const token = (userId: string) => sign({ sub: userId, aud: 'default', exp: inMinutes(10) });
 
 const start = () =>
   startHerald({
@@ -93,7 +94,25 @@ function integratorSite(heraldUrl: string): Server {
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/token') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(token(url.searchParams.get('user') ?? 'anon'));
+      // ?refuse= makes the tokens Herald refuses: signed with another secret, or already expired;
+      // or the endpoint fails (an error page instead of a token).
+      const user = url.searchParams.get('user') ?? 'anon';
+      const refuse = url.searchParams.get('refuse');
+      if (refuse === 'endpoint') {
+        res.writeHead(500, { 'content-type': 'text/html' }).end('<!doctype html><h1>Internal Server Error</h1>');
+        return;
+      }
+      const issued =
+        refuse === 'secret'
+          ? createSigner({ key: `not-${JWT_SECRET}`, algorithm: 'HS256' })({
+              sub: user,
+              aud: 'default',
+              exp: inMinutes(10),
+            })
+          : refuse === 'expired'
+            ? sign({ sub: user, aud: 'default', exp: inMinutes(-1) })
+            : token(user);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(issued);
       return;
     }
     if (url.pathname === '/shown' && req.method === 'POST') {
@@ -128,8 +147,14 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 <script src="${heraldUrl}/sdk.js"></script>
 <script>
   window.received = [];
+  window.states = [];
+  window.errors = [];
   Herald.on('notification', (n, ctx) => window.received.push({ id: n.id, title: n.title, popup: ctx.popup }));
-  Herald.init({ url: ${JSON.stringify(heraldUrl)}, token: () => fetch('/token?user=${USER}').then((r) => r.text()) });
+  Herald.on('state', ({ state, code, error }) => window.states.push({ state, code, error }));
+  Herald.on('error', (e) => window.errors.push(e.code));
+  // The page's query (?user=…&refuse=…) goes to the token endpoint; by default, the test's user.
+  const asked = location.search || '?user=${USER}';
+  Herald.init({ url: ${JSON.stringify(heraldUrl)}, token: () => fetch('/token' + asked).then((r) => r.text()) });
 </script>`);
   });
 }
@@ -141,6 +166,8 @@ type W = Window & {
     pushState(): Promise<string>;
   };
   received: Array<{ id: string; title: string; popup: boolean }>;
+  states: Array<{ state: string; code?: number; error?: string }>;
+  errors: string[];
 };
 
 const listen = (server: Server, host: string) =>
@@ -378,6 +405,64 @@ describe('Web Push end to end (real Herald process, built SDK and worker, Chromi
     expect((await pushAttempts()).sent ?? 0).toBe(sent);
     expect(workerShown.length).toBe(shown);
   });
+
+  it.each([
+    ['signed with another secret', 'secret', 'HERALD_ERR_TOKEN_INVALID'],
+    ['expired', 'expired', 'HERALD_ERR_TOKEN_EXPIRED'],
+    ['an error page from the token endpoint', 'endpoint', 'HERALD_ERR_TOKEN_SOURCE'],
+  ])(
+    'a subscribed browser whose token is refused (%s) reports it as a browser without push does, retries with backoff, sends nothing for push and keeps its subscription',
+    async (_case, refuse, code) => {
+      const url = `${siteUrl}/?user=${USER}&refuse=${refuse}`;
+      /** A tab of `within` at `url` for 4 s: what it reported, what it loaded and asked, what it sent. */
+      const watch = async (within: BrowserContext) => {
+        const page = await within.newPage();
+        collectErrors(page, pageErrors, (failed) => failed.startsWith(`${siteUrl}/token?`));
+        const seen = { scripts: [] as string[], tokens: 0, pushEvents: [] as string[] };
+        const pushEvent = (text: string | null | undefined) => {
+          if (text?.includes('"push:')) seen.pushEvents.push(text);
+        };
+        page.on('request', (r) => {
+          if (r.url().startsWith(`${herald.url}/`) && r.url().endsWith('.js'))
+            seen.scripts.push(r.url().slice(herald.url.length));
+          if (r.url().startsWith(`${siteUrl}/token?`)) seen.tokens++;
+          pushEvent(r.postData());
+        });
+        page.on('websocket', (ws) => ws.on('framesent', (f) => pushEvent(String(f.payload))));
+        await page.goto(url);
+        await pause(4000);
+        const reported = await page.evaluate(() => {
+          const w = window as unknown as W;
+          return { states: w.states, errors: w.errors, registered: window.__registered ?? 0 };
+        });
+        return { page, seen, ...reported };
+      };
+      // The same page in a browser that never subscribed (no push.js), side by side.
+      const plain = await browser.newContext();
+      try {
+        const [pushed, without] = await Promise.all([watch(context), watch(plain)]);
+        expect(pushed.seen.scripts).toEqual(['/sdk.js', '/push.js']);
+        expect(without.seen.scripts).toEqual(['/sdk.js']);
+        const distinct = (states: W['states']) =>
+          [...new Set(states.map((s) => JSON.stringify(s)))].map((s) => JSON.parse(s));
+        expect(distinct(pushed.states)).toEqual(distinct(without.states));
+        expect(distinct(pushed.states)).toContainEqual({ state: 'disconnected', code: 3, error: code });
+        expect(pushed.states.map((s) => s.state)).not.toContain('connected');
+        expect(new Set(pushed.errors)).toEqual(new Set(without.errors));
+        if (refuse !== 'endpoint') expect(pushed.errors).toContain(code);
+        // Retried with a fresh token, with backoff (1 s, then 2 s…): a few asks in 4 s, not a loop.
+        expect(pushed.seen.tokens).toBeGreaterThanOrEqual(2);
+        expect(pushed.seen.tokens).toBeLessThanOrEqual(4);
+        // No socket, so push.js said nothing, and the browser keeps the subscription Herald knows.
+        expect(pushed.seen.pushEvents).toEqual([]);
+        expect(pushed.registered).toBe(0);
+        expect(await pushed.page.evaluate(() => (window as unknown as W).Herald.pushState())).toBe('subscribed');
+        await pushed.page.close();
+      } finally {
+        await plain.close();
+      }
+    },
+  );
 
   it('keeps the subscription across a restart of Herald: a push still goes out, and the SDK registers the browser again on connect', async () => {
     expect(await herald.stop()).toBe(0);

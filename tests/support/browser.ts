@@ -174,10 +174,15 @@ export const pushRecord = (page: Page) =>
       }),
   );
 
-/** Collects the page's uncaught errors and console errors into `into`. */
-export function collectErrors(page: Page, into: string[]): void {
+/**
+ * Collects the page's uncaught errors and console errors into `into`; `failing` names the URLs a
+ * test makes fail on purpose, whose "Failed to load resource" lines (the browser's) are not kept.
+ */
+export function collectErrors(page: Page, into: string[], failing?: (url: string) => boolean): void {
   page.on('pageerror', (e) => into.push(e.message));
   page.on('console', (m) => {
-    if (m.type() === 'error') into.push(m.text());
+    if (m.type() !== 'error') return;
+    if (failing?.(m.location().url) && m.text().startsWith('Failed to load resource')) return;
+    into.push(m.text());
   });
 }
