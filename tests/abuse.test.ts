@@ -6,6 +6,7 @@
  * their busy loops never slow the measuring process and their address is not the victim's.
  */
 import { spawn } from 'node:child_process';
+import { createECDH, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { setPriority } from 'node:os';
@@ -21,6 +22,7 @@ import {
   dropQueuePrefix,
   eventually,
   type HeraldProcess,
+  query,
   ROOT,
   startHerald,
   tempDir,
@@ -377,4 +379,125 @@ describe('a hostile client does not stall everyone else', () => {
       agent.destroy();
     }
   }, 90_000);
+});
+
+describe('a flood of Web Push socket events', () => {
+  it("is answered with codes (validation, endpoint, rate limited) until the socket is cut, and another user's notification still arrives promptly", async () => {
+    const malloryId = `push-flood-${uid()}`;
+    const mallory = io(herald.url, {
+      auth: { token: await token(malloryId) },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const victimId = `push-victim-${uid()}`;
+    const victim = io(herald.url, { auth: { token: await token(victimId) }, transports: ['websocket'] });
+    const arrived = new Map<string, number>();
+    victim.on('notification', (n: { title: string }, ack?: (r: { ok: true }) => void) => {
+      arrived.set(n.title, performance.now());
+      ack?.({ ok: true });
+    });
+    try {
+      await Promise.all(
+        [mallory, victim].map((s) => new Promise<void>((resolve) => s.once('connect', () => resolve()))),
+      );
+      const { publicKey } = (await mallory.timeout(5000).emitWithAck('push:key', {})) as { publicKey: string };
+      const ecdh = createECDH('prime256v1');
+      ecdh.generateKeys();
+      const keys = { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+      // Valid-looking: a public address (an IP, so no DNS), the browser keys a push service would get.
+      const valid = (i: number) => ({
+        endpoint: `https://93.184.216.34/push/${i}`,
+        keys,
+        publicKey,
+        expirationTime: null,
+      });
+      // In this order, the first two come while the write budget lasts (events 0 and 10).
+      const junk: unknown[] = [
+        { ...valid(0), endpoint: 'https://10.0.0.1/push' },
+        { ...valid(0), publicKey: 'B'.repeat(87) },
+        null,
+        'subscribe me',
+        42,
+        [],
+        {},
+        { endpoint: 'javascript:alert(1)', keys: { p256dh: 'a', auth: 'b' }, publicKey },
+        {
+          endpoint: `https://push.example/${'x'.repeat(5000)}`,
+          keys: { p256dh: 'A'.repeat(300), auth: 'b' },
+          publicKey,
+        },
+      ];
+      const events: Array<(i: number) => [string, unknown]> = [
+        (i) => ['push:subscribe', junk[i % junk.length]],
+        (i) => ['push:subscribe', valid(i)],
+        () => ['push:key', {}],
+        (i) => ['push:unsubscribe', { endpoint: valid(i - 3).endpoint }],
+        (i) => ['push:unsubscribe', i % 2 ? null : { endpoint: 7 }],
+      ];
+      const replies: Record<string, number> = {};
+      const closing: Array<{ code: string }> = [];
+      mallory.on('closing', (event: { code: string }) => closing.push(event));
+      const cut = new Promise<void>((resolve) => mallory.once('disconnect', () => resolve()));
+      let emitted = 0;
+      // 500 events a second, 25 times what the socket's write budget refills; until the server cuts it.
+      const flooding = (async () => {
+        while (mallory.connected && emitted < 3000) {
+          for (let i = 0; i < 10; i++, emitted++) {
+            const [name, payload] = (events[emitted % events.length] as (i: number) => [string, unknown])(emitted);
+            mallory.emit(name, payload, (r: { ok?: boolean; code?: string } | undefined) => {
+              const key = r?.ok ? 'ok' : (r?.code ?? 'no code');
+              replies[key] = (replies[key] ?? 0) + 1;
+            });
+          }
+          await sleep(20);
+        }
+      })();
+      await sleep(100);
+      // Meanwhile, a send to someone else.
+      const sentAt = performance.now();
+      const sent = await api(herald.url, '/v1/notifications', {
+        key: API_KEY,
+        body: { to: { userId: victimId }, title: 'during the push flood' },
+      });
+      expect(sent.status).toBe(202);
+      await eventually(() => arrived.has('during the push flood'), 10_000);
+      const latency = (arrived.get('during the push flood') ?? Number.NaN) - sentAt;
+      await cut;
+      await flooding;
+      console.log(`[abuse] push flood: ${emitted} emitted, replies ${JSON.stringify(replies)}, victim ${latency} ms`);
+
+      expect(latency).toBeLessThan(1000);
+      // Every answer carried a code this contract names; the first ones did the work, then refusals, then the cut.
+      expect(Object.keys(replies).sort()).toEqual([
+        'HERALD_ERR_PUSH_ENDPOINT',
+        'HERALD_ERR_PUSH_KEY_ROTATED',
+        'HERALD_ERR_RATE_LIMITED',
+        'HERALD_ERR_VALIDATION',
+        'ok',
+      ]);
+      expect(replies.HERALD_ERR_RATE_LIMITED).toBeGreaterThanOrEqual(50);
+      expect(closing).toEqual([expect.objectContaining({ code: 'HERALD_ERR_RATE_LIMITED', reconnect: true })]);
+      const answered = Object.values(replies).reduce((a, b) => a + b, 0);
+      expect(answered).toBeLessThan(300);
+      expect(emitted).toBeGreaterThan(answered);
+      // What got through stored at most the browsers one user may have.
+      const [stored] = await query<{ n: number }>(
+        schema.url,
+        `SELECT count(*)::int AS n FROM push_subscriptions p JOIN subscribers s ON s.id = p.subscriber_id
+          WHERE s.external_id = $1`,
+        [malloryId],
+      );
+      expect(replies.ok).toBeGreaterThan(0);
+      expect(stored?.n).toBeGreaterThan(0);
+      expect(stored?.n).toBeLessThanOrEqual(20);
+      // The server is well: running, answering, nothing logged as failed.
+      expect(herald.child.exitCode).toBeNull();
+      expect((await fetch(`${herald.url}/healthz`)).status).toBe(200);
+      expect(await victim.timeout(2000).emitWithAck('push:key', {})).toEqual({ ok: true, publicKey });
+      expect(herald.output()).not.toMatch(/socket request failed|"level":(50|60)/);
+    } finally {
+      mallory.disconnect();
+      victim.disconnect();
+    }
+  });
 });

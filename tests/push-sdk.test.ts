@@ -2,7 +2,7 @@
  * The script-tag SDK's Web Push in Chromium, built files only: a site on one origin embeds
  * `sdk.js` from "Herald" on another and serves `/herald-sw.js` importing Herald's worker. Herald
  * here is a stand-in (Socket.IO and the HTTP routes of docs/web-push.md, answering as the contract
- * says) while the real server side lands separately. Headless Chromium has no push service, so
+ * says; tests/web-push.test.ts runs the real one). Headless Chromium has no push service, so
  * `PushManager.subscribe`/`getSubscription` are replaced by an init script with a subscription
  * kept in the page's localStorage; everything else is the browser's: permission, the service
  * worker registration, IndexedDB, popups, push events (DevTools `deliverPushMessage`).
@@ -11,12 +11,19 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { NotificationPayload, PushMessage } from '@herald/protocol';
-import { eventually } from '@herald/test-support';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { PushMessage } from '@herald/protocol';
+import { eventually, notificationPayload } from '@herald/test-support';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Server as SocketServer } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, RECORD_NOTIFICATIONS } from './support/browser.js';
+import {
+  launchChromium,
+  type PushDevTools,
+  pushContext,
+  pushDevTools,
+  pushRecord,
+  workerPopups,
+} from './support/browser.js';
 import { ROOT } from './support/herald.js';
 
 const DIST = join(ROOT, 'packages/sdk/dist');
@@ -32,8 +39,7 @@ let siteUrl: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let cdp: CDPSession;
-let registrationId: Promise<string>;
+let devTools: PushDevTools;
 /** What reached the stand-in: script loads, socket events with their payloads, receipts. */
 const seen: {
   scripts: string[];
@@ -112,32 +118,6 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
   });
 }
 
-/** Headless Chromium has no push service: a subscription kept in localStorage stands in for it. */
-const FAKE_PUSH_SERVICE = `(() => {
-  const KEY = 'fake-push-subscription';
-  const make = (key) => {
-    const endpoint = ${JSON.stringify(ENDPOINT)};
-    const applicationServerKey = Uint8Array.from(key).buffer;
-    return {
-      endpoint,
-      expirationTime: null,
-      options: { applicationServerKey, userVisibleOnly: true },
-      toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh: 'BFakeP256dh', auth: 'fakeAuth' } }),
-      unsubscribe: async () => (localStorage.removeItem(KEY), true),
-    };
-  };
-  PushManager.prototype.getSubscription = async function () {
-    const key = localStorage.getItem(KEY);
-    return key ? make(JSON.parse(key)) : null;
-  };
-  PushManager.prototype.subscribe = async function (options) {
-    if (!options.userVisibleOnly) throw new Error('userVisibleOnly is required');
-    const key = [...new Uint8Array(options.applicationServerKey)];
-    localStorage.setItem(KEY, JSON.stringify(key));
-    return make(key);
-  };
-})();`;
-
 const listen = (server: Server, host: string) =>
   new Promise<number>((resolve) => server.listen(0, host, () => resolve((server.address() as AddressInfo).port)));
 
@@ -149,23 +129,7 @@ async function open(): Promise<void> {
 const events = (name: string) => seen.events.filter(([event]) => event === name).map(([, payload]) => payload);
 
 function send(id: string): void {
-  const payload: NotificationPayload = {
-    id,
-    seq: 1,
-    title: `Title ${id}`,
-    body: null,
-    icon: null,
-    image: null,
-    url: null,
-    tag: null,
-    data: null,
-    priority: 'normal',
-    category: null,
-    createdAt: new Date().toISOString(),
-    expiresAt: null,
-    silent: false,
-    readAt: null,
-  };
+  const payload = notificationPayload(id);
   for (const socket of io.sockets.sockets.values()) socket.emit('notification', payload, () => {});
 }
 
@@ -180,14 +144,6 @@ const message = (id: string): PushMessage => ({
   },
 });
 
-async function deliver(data: PushMessage): Promise<void> {
-  await cdp.send('ServiceWorker.deliverPushMessage', {
-    origin: siteUrl,
-    registrationId: await registrationId,
-    data: JSON.stringify(data),
-  });
-}
-
 const received = () => page.evaluate(() => (window as unknown as { received: unknown[] }).received);
 
 beforeAll(async () => {
@@ -196,19 +152,13 @@ beforeAll(async () => {
   site = integratorSite();
   siteUrl = `http://localhost:${await listen(site, 'localhost')}`;
   browser = await launchChromium();
-  context = await browser.newContext();
-  await context.grantPermissions(['notifications'], { origin: siteUrl });
-  await context.addInitScript(RECORD_NOTIFICATIONS);
-  await context.addInitScript(FAKE_PUSH_SERVICE);
-  page = await context.newPage();
-  cdp = await context.newCDPSession(page);
-  registrationId = new Promise<string>((resolve) => {
-    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
-      const ours = registrations.find((r) => r.scopeURL === `${siteUrl}/` && !r.isDeleted);
-      if (ours) resolve(ours.registrationId);
-    });
+  // Headless Chromium has no push service: one stand-in subscription, kept by the page.
+  context = await pushContext(browser, {
+    origins: [siteUrl],
+    subscribe: async () => ({ endpoint: ENDPOINT, keys: { p256dh: 'BFakeP256dh', auth: 'fakeAuth' } }),
   });
-  await cdp.send('ServiceWorker.enable');
+  page = await context.newPage();
+  devTools = await pushDevTools(page, siteUrl);
 });
 
 afterAll(async () => {
@@ -243,17 +193,7 @@ describe('sdk.js Web Push (Chromium, built files, a stand-in Herald)', () => {
     });
     expect(registration).toEqual({ scope: `${siteUrl}/`, script: `${siteUrl}/herald-sw.js` });
     // What the worker needs for pushsubscriptionchange, in the IndexedDB it shares with the SDK.
-    const record = await page.evaluate(
-      () =>
-        new Promise((resolve, reject) => {
-          const request = indexedDB.open('herald', 1);
-          request.onsuccess = () => {
-            const get = request.result.transaction('push').objectStore('push').get('push');
-            get.onsuccess = () => resolve(get.result);
-          };
-          request.onerror = () => reject(request.error);
-        }),
-    );
+    const record = await pushRecord(page);
     expect(record).toEqual({ url: heraldUrl, renew: 'renew-1', endpoint: ENDPOINT, publicKey: PUBLIC_KEY });
   });
 
@@ -262,14 +202,11 @@ describe('sdk.js Web Push (Chromium, built files, a stand-in Herald)', () => {
     await eventually(async () => (await received()).length === 1);
     expect(await received()).toEqual([{ id: 't1', popup: true }]);
     expect(events('displayed')).toEqual([{ id: 't1' }]);
-    await deliver(message('t1'));
-    await deliver(message('t2')); // fresh: once it is displayed, t1's push has long been handled
+    await devTools.deliver(message('t1'));
+    await devTools.deliver(message('t2')); // fresh: once it is displayed, t1's push has long been handled
     await eventually(() => seen.receipts.length > 0);
     expect(seen.receipts).toEqual([{ receipt: 'receipt-t2', event: 'displayed' }]);
-    const shownByWorker = await page.evaluate(() =>
-      navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.map((n) => n.tag)),
-    );
-    expect(shownByWorker).toEqual(['t2']);
+    expect((await workerPopups(page)).map((n) => n.tag)).toEqual(['t2']);
   });
 
   it("the worker's popup keeps the tabs from showing it again", async () => {

@@ -1,7 +1,8 @@
 /**
  * The README's snippets, run as a newcomer pastes them: the curl send, the two-file integrator
  * (a page embedding sdk.js and its backend handing out tokens) in real Chromium, the page's
- * preferences calls, and the plain Socket.IO client of the protocol section. Only Herald's address and the example's port are
+ * preferences calls, the plain Socket.IO client of the protocol section, and the Web Push worker file
+ * and page (with the fake PushManager of support/browser.ts and web-push-testing as the push service). Only Herald's address and the example's port are
  * swapped for the test's own; everything else is the README's text.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -11,9 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { type MockSubscription, type PushService, startPushService } from '@herald/test-support';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, RECORD_NOTIFICATIONS } from './support/browser.js';
+import { collectErrors, launchChromium, pushContext, pushDevTools, RECORD_NOTIFICATIONS } from './support/browser.js';
 import {
   api,
   dropQueuePrefix,
@@ -35,6 +37,8 @@ const data = tempDir();
 const work = join(import.meta.dirname, '.readme-snippets');
 let herald: HeraldProcess;
 let browser: Browser;
+let pushService: PushService;
+const PUSH_WINDOW_MS = 500;
 const children: ChildProcess[] = [];
 
 /** The code block that follows `<!-- snippet: name -->` in the README. */
@@ -53,8 +57,16 @@ const localize = (text: string, sitePort?: number) => {
 
 beforeAll(async () => {
   herald = await startHerald({
-    env: { HERALD_DATA_DIR: data.path, HERALD_API_KEY: API_KEY, HERALD_QUEUE_PREFIX: queuePrefix },
+    env: {
+      HERALD_DATA_DIR: data.path,
+      HERALD_API_KEY: API_KEY,
+      HERALD_QUEUE_PREFIX: queuePrefix,
+      // The Web Push snippets' push service is web-push-testing, on this machine.
+      HERALD_PUSH_ALLOW_PRIVATE: 'true',
+      HERALD_PUSH_WINDOW_MS: String(PUSH_WINDOW_MS),
+    },
   });
+  pushService = await startPushService();
   mkdirSync(work, { recursive: true });
   browser = await launchChromium();
 });
@@ -63,6 +75,7 @@ afterAll(async () => {
   for (const child of children) child.kill();
   await browser?.close();
   await herald?.stop();
+  await pushService?.close();
   await dropQueuePrefix(queuePrefix);
   data.remove();
   rmSync(work, { recursive: true, force: true });
@@ -253,6 +266,86 @@ describe('README snippets, as pasted', () => {
     });
     await context.close();
     site.close();
+  });
+
+  it("the Web Push snippets, as a site's worker file and page: enablePush subscribes, and with the tab closed the worker shows the push", async () => {
+    const userId = `push-${uid()}`;
+    const { body } = await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId } });
+    const ours = (text: string) => localize(text).replaceAll('https://herald.example.com', herald.url);
+    // The integrator's page: sdk.js, its own `token` and `button`, then the README's lines.
+    const html = `<!doctype html><button>Get popups</button>
+<script src="${herald.url}/sdk.js"></script>
+<script>
+  const token = ${JSON.stringify(body.token)};
+  const button = document.querySelector('button');
+${ours(snippet('push-page'))}
+</script>`;
+    const site = createServer((req, res) => {
+      if (req.url === '/herald-sw.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(ours(snippet('push-worker')));
+      } else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    });
+    await new Promise<void>((resolve) => site.listen(0, 'localhost', resolve));
+    const siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
+    const made: MockSubscription[] = [];
+    const context = await pushContext(browser, {
+      origins: [siteUrl],
+      subscribe: async (publicKey) => {
+        const subscription = await pushService.subscribe(publicKey);
+        made.push(subscription);
+        return subscription;
+      },
+    });
+    const problems: string[] = [];
+    try {
+      const devTools = await pushDevTools(await context.newPage(), siteUrl);
+      const page = await context.newPage();
+      collectErrors(page, problems);
+      await page.goto(`${siteUrl}/`);
+      const state = () =>
+        page.evaluate(() => (window as unknown as { Herald: { pushState(): Promise<string> } }).Herald.pushState());
+      expect(await state()).toBe('unsubscribed');
+      await page.getByRole('button', { name: 'Get popups' }).click();
+      await expect.poll(state, { timeout: 10_000 }).toBe('subscribed');
+      expect(made).toHaveLength(1);
+      const worker = await page.evaluate(
+        async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL,
+      );
+      expect(worker).toBe(`${siteUrl}/herald-sw.js`);
+      await page.close();
+
+      // No tab left: the send goes through the push service to the README's worker file.
+      const sent = await api<{ id: string }>(herald.url, '/v1/notifications', {
+        key: API_KEY,
+        body: { to: { userId }, title: 'Pushed to the snippet' },
+      });
+      expect(sent.status).toBe(202);
+      const [plaintext] = await eventually(async () => {
+        const got = await pushService.messages((made[0] as MockSubscription).clientHash);
+        return got.length ? got : undefined;
+      }, 20_000).catch(async (error) => {
+        // Say what Herald did with it (a socket ack, a skip, an attempt) rather than only that it timed out.
+        const recipients = await api(herald.url, `/v1/notifications/${sent.body.id}/recipients`, { key: API_KEY });
+        throw new Error(`${error.message}; recipients: ${JSON.stringify(recipients.body)}`);
+      });
+      await devTools.deliver(plaintext);
+      const sw = await eventually(async () =>
+        context.serviceWorkers().find((w) => w.url() === `${siteUrl}/herald-sw.js`),
+      );
+      const shown = await eventually(async () => {
+        const titles = await sw.evaluate(async () =>
+          (await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()).map(
+            (n) => n.title,
+          ),
+        );
+        return titles.length ? titles : undefined;
+      });
+      expect(shown).toEqual(['Pushed to the snippet']);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+      site.close();
+    }
   });
 
   it('states the sizes of the sdk.js and inbox widget that the build ships (within 0.3 KB)', () => {

@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { PushMessage } from '@herald/protocol';
 import { eventually } from '@herald/test-support';
-import type { Browser, BrowserContext, CDPSession, Page, Worker } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './support/browser.js';
+import { launchChromium, type PushDevTools, pushContext, pushDevTools, workerPopups } from './support/browser.js';
 import { ROOT } from './support/herald.js';
 
 const DIST = join(ROOT, 'packages/sdk/dist');
@@ -31,8 +31,7 @@ let siteUrl: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let cdp: CDPSession;
-let registrationId: string;
+let devTools: PushDevTools;
 let worker: Worker;
 const posted: Posted[] = [];
 
@@ -115,18 +114,10 @@ const message = (id: string, extra: Partial<PushMessage['notification']> = {}): 
   },
 });
 
-async function deliver(data: unknown): Promise<void> {
-  await cdp.send('ServiceWorker.deliverPushMessage', { origin: siteUrl, registrationId, data: JSON.stringify(data) });
-}
+const deliver = (data: unknown) => devTools.deliver(data);
 
 /** The popups of the site's registration, as the page sees them. */
-function notifications(): Promise<Array<{ title: string; tag: string; body: string }>> {
-  return page.evaluate(() =>
-    navigator.serviceWorker.ready
-      .then((r) => r.getNotifications())
-      .then((ns) => ns.map((n) => ({ title: n.title, tag: n.tag, body: n.body }))),
-  );
-}
+const notifications = () => workerPopups(page);
 
 function closeAll(): Promise<void> {
   return page.evaluate(async () => {
@@ -153,20 +144,12 @@ beforeAll(async () => {
   site = integratorSite();
   siteUrl = `http://localhost:${await listen(site, 'localhost')}`;
   browser = await launchChromium();
-  context = await browser.newContext();
-  await context.grantPermissions(['notifications'], { origin: siteUrl });
+  context = await pushContext(browser, { origins: [siteUrl] });
   page = await context.newPage();
-  cdp = await context.newCDPSession(page);
-  const registered = new Promise<string>((resolve) => {
-    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
-      const ours = registrations.find((r) => r.scopeURL === `${siteUrl}/` && !r.isDeleted);
-      if (ours) resolve(ours.registrationId);
-    });
-  });
-  await cdp.send('ServiceWorker.enable');
+  devTools = await pushDevTools(page, siteUrl);
   await page.goto(`${siteUrl}/`);
   await page.evaluate(() => (window as unknown as { ready: Promise<unknown> }).ready.then(() => undefined));
-  registrationId = await registered;
+  await devTools.registrationId;
   worker = await eventually(async () => context.serviceWorkers().find((w) => w.url() === `${siteUrl}/sw.js`));
 });
 

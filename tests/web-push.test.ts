@@ -19,10 +19,18 @@ import type { AddressInfo } from 'node:net';
 import type { PushMessage } from '@herald/protocol';
 import { type MockSubscription, type PushService, startPushService } from '@herald/test-support';
 import { createSigner } from 'fast-jwt';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, RECORD_NOTIFICATIONS } from './support/browser.js';
+import {
+  collectErrors,
+  launchChromium,
+  type PushDevTools,
+  pushContext,
+  pushDevTools,
+  pushRecord,
+  workerPopups,
+} from './support/browser.js';
 import {
   api,
   dropQueuePrefix,
@@ -35,6 +43,7 @@ import {
 } from './support/herald.js';
 
 const API_KEY = `hk_${uid()}${uid()}${uid()}`;
+const ADMIN = { email: 'push-e2e@example.com', password: 'correct horse battery' };
 const JWT_SECRET = `secret-${uid()}${uid()}${uid()}${uid()}`;
 /** The socket window: long enough for a tab opened right after a send to connect within it. */
 const WINDOW_MS = 1500;
@@ -53,8 +62,7 @@ let browser: Browser;
 let context: BrowserContext;
 /** A page of the site without the SDK (no socket): it holds the DevTools session and reads the popups. */
 let blank: Page;
-let cdp: CDPSession;
-let registrationId: Promise<string>;
+let devTools: PushDevTools;
 /** Every popup the site's worker showed (its title), as the worker reported it to the site. */
 const workerShown: string[] = [];
 /** Uncaught errors and console errors of the SDK's pages (checked empty after each test). */
@@ -63,7 +71,8 @@ const pageErrors: string[] = [];
 const made: Array<{ publicKey: string; subscription: MockSubscription }> = [];
 
 const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256' });
-const token = (userId: string) => sign({ sub: userId, aud: 'default', exp: Math.floor(Date.now() / 1000) + 600 });
+const inMinutes = (minutes: number) => Math.floor(Date.now() / 1000) + minutes * 60;
+const token = (userId: string) => sign({ sub: userId, aud: 'default', exp: inMinutes(10) });
 
 const start = () =>
   startHerald({
@@ -72,6 +81,8 @@ const start = () =>
       HERALD_DATA_DIR: data.path,
       HERALD_API_KEY: API_KEY,
       HERALD_JWT_SECRET: JWT_SECRET,
+      HERALD_ADMIN_EMAIL: ADMIN.email,
+      HERALD_ADMIN_PASSWORD: ADMIN.password,
       HERALD_QUEUE_PREFIX: queuePrefix,
       HERALD_PUSH_ALLOW_PRIVATE: 'true',
       HERALD_PUSH_WINDOW_MS: String(WINDOW_MS),
@@ -83,7 +94,25 @@ function integratorSite(heraldUrl: string): Server {
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/token') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(token(url.searchParams.get('user') ?? 'anon'));
+      // ?refuse= makes the tokens Herald refuses: signed with another secret, or already expired;
+      // or the endpoint fails (an error page instead of a token).
+      const user = url.searchParams.get('user') ?? 'anon';
+      const refuse = url.searchParams.get('refuse');
+      if (refuse === 'endpoint') {
+        res.writeHead(500, { 'content-type': 'text/html' }).end('<!doctype html><h1>Internal Server Error</h1>');
+        return;
+      }
+      const issued =
+        refuse === 'secret'
+          ? createSigner({ key: `not-${JWT_SECRET}`, algorithm: 'HS256' })({
+              sub: user,
+              aud: 'default',
+              exp: inMinutes(10),
+            })
+          : refuse === 'expired'
+            ? sign({ sub: user, aud: 'default', exp: inMinutes(-1) })
+            : token(user);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(issued);
       return;
     }
     if (url.pathname === '/shown' && req.method === 'POST') {
@@ -118,46 +147,17 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 <script src="${heraldUrl}/sdk.js"></script>
 <script>
   window.received = [];
+  window.states = [];
+  window.errors = [];
   Herald.on('notification', (n, ctx) => window.received.push({ id: n.id, title: n.title, popup: ctx.popup }));
-  Herald.init({ url: ${JSON.stringify(heraldUrl)}, token: () => fetch('/token?user=${USER}').then((r) => r.text()) });
+  Herald.on('state', ({ state, code, error }) => window.states.push({ state, code, error }));
+  Herald.on('error', (e) => window.errors.push(e.code));
+  // The page's query (?user=…&refuse=…) goes to the token endpoint; by default, the test's user.
+  const asked = location.search || '?user=${USER}';
+  Herald.init({ url: ${JSON.stringify(heraldUrl)}, token: () => fetch('/token' + asked).then((r) => r.text()) });
 </script>`);
   });
 }
-
-/**
- * Headless Chromium has no push service: `subscribe` asks the test for a subscription made at
- * web-push-testing with the key the page passed; the subscription is kept in localStorage so that
- * `getSubscription` finds it on the next pages. Every write of the SDK's endpoint flag (after each
- * `push:subscribe` Herald answered `ok`) is counted in `__registered`.
- */
-const FAKE_PUSH_MANAGER = `(() => {
-  const KEY = 'fake-push-subscription';
-  const make = (s) => ({
-    endpoint: s.endpoint,
-    expirationTime: null,
-    options: { applicationServerKey: Uint8Array.from(s.key).buffer, userVisibleOnly: true },
-    toJSON: () => ({ endpoint: s.endpoint, expirationTime: null, keys: s.keys }),
-    unsubscribe: async () => (localStorage.removeItem(KEY), true),
-  });
-  PushManager.prototype.getSubscription = async function () {
-    const s = localStorage.getItem(KEY);
-    return s ? make(JSON.parse(s)) : null;
-  };
-  PushManager.prototype.subscribe = async function (options) {
-    if (!options || !options.userVisibleOnly) throw new DOMException('userVisibleOnly is required', 'NotAllowedError');
-    const key = [...new Uint8Array(options.applicationServerKey)];
-    const { endpoint, keys } = await window.__pushServiceSubscribe(key);
-    const s = { endpoint, keys, key };
-    localStorage.setItem(KEY, JSON.stringify(s));
-    return make(s);
-  };
-  window.__registered = 0;
-  const setItem = Storage.prototype.setItem;
-  Storage.prototype.setItem = function (name, value) {
-    if (String(name).startsWith('herald:push:')) window.__registered++;
-    return setItem.call(this, name, value);
-  };
-})();`;
 
 type W = Window & {
   Herald: {
@@ -166,7 +166,8 @@ type W = Window & {
     pushState(): Promise<string>;
   };
   received: Array<{ id: string; title: string; popup: boolean }>;
-  __registered: number;
+  states: Array<{ state: string; code?: number; error?: string }>;
+  errors: string[];
 };
 
 const listen = (server: Server, host: string) =>
@@ -178,14 +179,11 @@ const listen = (server: Server, host: string) =>
  */
 async function withSdkPage<T>(use: (page: Page) => Promise<T>, registered = true): Promise<T> {
   const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
+  collectErrors(page, pageErrors);
   try {
     await page.goto(`${siteUrl}/`);
     await page.waitForFunction(() => (window as unknown as W).Herald.state === 'connected');
-    if (registered) await page.waitForFunction(() => (window as unknown as W).__registered > 0);
+    if (registered) await page.waitForFunction(() => window.__registered > 0);
     return await use(page);
   } finally {
     await page.close();
@@ -235,20 +233,28 @@ async function pushAttempts(): Promise<Record<string, number>> {
 }
 
 /** The popups the site's registration shows (the worker's), as a page of the site sees them. */
-const popups = () =>
-  blank.evaluate(async () => {
-    const registration = await navigator.serviceWorker.getRegistration();
-    const shown = (await registration?.getNotifications()) ?? [];
-    return shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
-  });
+const popups = () => workerPopups(blank);
 
-/** Hands what web-push-testing decrypted, exactly as Herald sent it, to the site's service worker. */
-async function deliver(plaintext: string): Promise<void> {
-  await cdp.send('ServiceWorker.deliverPushMessage', {
-    origin: siteUrl,
-    registrationId: await registrationId,
-    data: plaintext,
+/** A notification's recipients in any app (the demo page's app has no API key), through the admin API. */
+async function adminRecipients(id: string) {
+  const session = await fetch(`${herald.url}/admin/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
   });
+  const cookie = session.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('herald_session='))
+    ?.split(';')[0];
+  expect(cookie, `admin sign-in answered ${session.status}`).toBeTruthy();
+  const res = await fetch(`${herald.url}/admin/api/notifications/${id}/recipients`, {
+    headers: { cookie: cookie ?? '' },
+  });
+  expect(res.status).toBe(200);
+  const page = (await res.json()) as {
+    items: Array<{ userId: string; status: string; push: Array<{ status: string; displayedAt: string | null }> }>;
+  };
+  return page.items;
 }
 
 /** The socket Herald gives a user (as the SDK's, from Node). */
@@ -272,26 +278,17 @@ beforeAll(async () => {
   site = integratorSite(herald.url);
   siteUrl = `http://localhost:${await listen(site, 'localhost')}`;
   browser = await launchChromium();
-  context = await browser.newContext();
-  await context.grantPermissions(['notifications'], { origin: siteUrl });
-  await context.exposeBinding('__pushServiceSubscribe', async (_source, key: number[]) => {
-    const publicKey = Buffer.from(key).toString('base64url');
-    const sub = await service.subscribe(publicKey);
-    made.push({ publicKey, subscription: sub });
-    return { endpoint: sub.endpoint, keys: sub.keys };
+  context = await pushContext(browser, {
+    origins: [siteUrl],
+    subscribe: async (publicKey) => {
+      const subscription = await service.subscribe(publicKey);
+      made.push({ publicKey, subscription });
+      return subscription;
+    },
   });
-  await context.addInitScript(RECORD_NOTIFICATIONS);
-  await context.addInitScript(FAKE_PUSH_MANAGER);
   blank = await context.newPage();
   await blank.goto(`${siteUrl}/blank`);
-  cdp = await context.newCDPSession(blank);
-  registrationId = new Promise<string>((resolve) => {
-    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
-      const ours = registrations.find((r) => r.scopeURL === `${siteUrl}/` && !r.isDeleted);
-      if (ours) resolve(ours.registrationId);
-    });
-  });
-  await cdp.send('ServiceWorker.enable');
+  devTools = await pushDevTools(blank, siteUrl);
 });
 
 afterEach(() => {
@@ -325,17 +322,7 @@ describe('Web Push end to end (real Herald process, built SDK and worker, Chromi
       endpoint = subscription().endpoint;
       expect(endpoint).toMatch(new RegExp(`^${service.url}/notify/`));
       // Herald answered push:subscribe with a renewal token, which the SDK keeps for the worker.
-      const record = await page.evaluate(
-        () =>
-          new Promise((resolve, reject) => {
-            const request = indexedDB.open('herald', 1);
-            request.onsuccess = () => {
-              const get = request.result.transaction('push').objectStore('push').get('push');
-              get.onsuccess = () => resolve(get.result);
-            };
-            request.onerror = () => reject(request.error);
-          }),
-      );
+      const record = await pushRecord(page);
       expect(record).toEqual({ url: herald.url, renew: expect.any(String), endpoint, publicKey: key.publicKey });
       expect(await page.evaluate(() => (window as unknown as W).Herald.pushState())).toBe('subscribed');
       const worker = await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL);
@@ -367,7 +354,7 @@ describe('Web Push end to end (real Herald process, built SDK and worker, Chromi
     } satisfies PushMessage);
     expect((await recipient(id)).map((r) => r.status)).not.toContain('displayed');
 
-    await deliver(plaintext);
+    await devTools.deliver(plaintext);
     await eventually(() => workerShown.length > shown);
     expect(workerShown.slice(shown)).toEqual(['Your order shipped']);
     expect(await popups()).toEqual([{ title: 'Your order shipped', body: 'Track it', tag: id }]);
@@ -378,7 +365,7 @@ describe('Web Push end to end (real Herald process, built SDK and worker, Chromi
     });
     expect(row).toMatchObject({ userId: USER, status: 'displayed', displayedAt: expect.any(String) });
     // The same push again (a push service may redeliver): the worker shows nothing more.
-    await deliver(plaintext);
+    await devTools.deliver(plaintext);
     await pause(500);
     expect(await popups()).toHaveLength(1);
     expect(workerShown.slice(shown)).toEqual(['Your order shipped']);
@@ -419,6 +406,64 @@ describe('Web Push end to end (real Herald process, built SDK and worker, Chromi
     expect(workerShown.length).toBe(shown);
   });
 
+  it.each([
+    ['signed with another secret', 'secret', 'HERALD_ERR_TOKEN_INVALID'],
+    ['expired', 'expired', 'HERALD_ERR_TOKEN_EXPIRED'],
+    ['an error page from the token endpoint', 'endpoint', 'HERALD_ERR_TOKEN_SOURCE'],
+  ])(
+    'a subscribed browser whose token is refused (%s) reports it as a browser without push does, retries with backoff, sends nothing for push and keeps its subscription',
+    async (_case, refuse, code) => {
+      const url = `${siteUrl}/?user=${USER}&refuse=${refuse}`;
+      /** A tab of `within` at `url` for 4 s: what it reported, what it loaded and asked, what it sent. */
+      const watch = async (within: BrowserContext) => {
+        const page = await within.newPage();
+        collectErrors(page, pageErrors, (failed) => failed.startsWith(`${siteUrl}/token?`));
+        const seen = { scripts: [] as string[], tokens: 0, pushEvents: [] as string[] };
+        const pushEvent = (text: string | null | undefined) => {
+          if (text?.includes('"push:')) seen.pushEvents.push(text);
+        };
+        page.on('request', (r) => {
+          if (r.url().startsWith(`${herald.url}/`) && r.url().endsWith('.js'))
+            seen.scripts.push(r.url().slice(herald.url.length));
+          if (r.url().startsWith(`${siteUrl}/token?`)) seen.tokens++;
+          pushEvent(r.postData());
+        });
+        page.on('websocket', (ws) => ws.on('framesent', (f) => pushEvent(String(f.payload))));
+        await page.goto(url);
+        await pause(4000);
+        const reported = await page.evaluate(() => {
+          const w = window as unknown as W;
+          return { states: w.states, errors: w.errors, registered: window.__registered ?? 0 };
+        });
+        return { page, seen, ...reported };
+      };
+      // The same page in a browser that never subscribed (no push.js), side by side.
+      const plain = await browser.newContext();
+      try {
+        const [pushed, without] = await Promise.all([watch(context), watch(plain)]);
+        expect(pushed.seen.scripts).toEqual(['/sdk.js', '/push.js']);
+        expect(without.seen.scripts).toEqual(['/sdk.js']);
+        const distinct = (states: W['states']) =>
+          [...new Set(states.map((s) => JSON.stringify(s)))].map((s) => JSON.parse(s));
+        expect(distinct(pushed.states)).toEqual(distinct(without.states));
+        expect(distinct(pushed.states)).toContainEqual({ state: 'disconnected', code: 3, error: code });
+        expect(pushed.states.map((s) => s.state)).not.toContain('connected');
+        expect(new Set(pushed.errors)).toEqual(new Set(without.errors));
+        if (refuse !== 'endpoint') expect(pushed.errors).toContain(code);
+        // Retried with a fresh token, with backoff (1 s, then 2 s…): a few asks in 4 s, not a loop.
+        expect(pushed.seen.tokens).toBeGreaterThanOrEqual(2);
+        expect(pushed.seen.tokens).toBeLessThanOrEqual(4);
+        // No socket, so push.js said nothing, and the browser keeps the subscription Herald knows.
+        expect(pushed.seen.pushEvents).toEqual([]);
+        expect(pushed.registered).toBe(0);
+        expect(await pushed.page.evaluate(() => (window as unknown as W).Herald.pushState())).toBe('subscribed');
+        await pushed.page.close();
+      } finally {
+        await plain.close();
+      }
+    },
+  );
+
   it('keeps the subscription across a restart of Herald: a push still goes out, and the SDK registers the browser again on connect', async () => {
     expect(await herald.stop()).toBe(0);
     herald = await start();
@@ -432,7 +477,7 @@ describe('Web Push end to end (real Herald process, built SDK and worker, Chromi
     expect(got).toHaveLength(pushed + 1);
     const plaintext = got[pushed] as string;
     expect(JSON.parse(plaintext).notification).toMatchObject({ title: 'After the restart', data: { herald: { id } } });
-    await deliver(plaintext);
+    await devTools.deliver(plaintext);
     await eventually(async () => (await recipient(id))[0]?.status === 'displayed');
     expect(workerShown.slice(shown)).toEqual(['After the restart']);
 
@@ -468,4 +513,155 @@ describe('Web Push end to end (real Herald process, built SDK and worker, Chromi
     expect(await messages()).toHaveLength(pushed);
     expect(workerShown.length).toBe(shown);
   });
+});
+
+describe("the demo page's step 3 (Herald's own origin, its own worker /herald-sw.js)", () => {
+  /** How long the page asks `/demo/send` to wait (the page's `delaySeconds`). */
+  const DELAY_MS = 10_000;
+  let demo: BrowserContext;
+  let demoTools: PushDevTools;
+  const demoMade: MockSubscription[] = [];
+  const demoMessages = () => {
+    const [only] = demoMade;
+    return only ? service.messages(only.clientHash) : Promise.resolve([]);
+  };
+
+  /** The demo page, connected; `session` is the page's own (its visitor's user id and token). */
+  async function openDemo() {
+    const page = await demo.newPage();
+    collectErrors(page, pageErrors);
+    await page.goto(`${herald.url}/`);
+    await page.waitForFunction(() => (window as unknown as W).Herald.state === 'connected');
+    const session = (await page.evaluate('session')) as { userId: string; token: string };
+    return { page, session };
+  }
+
+  /** The popups Herald's worker shows, read in the worker itself (no tab of the origin is open). */
+  const demoPopups = async () => {
+    const worker = demo.serviceWorkers().find((w) => w.url() === `${herald.url}/herald-sw.js`);
+    if (!worker) throw new Error("Herald's worker is not running");
+    return worker.evaluate(async () => {
+      const scope = self as unknown as { registration: ServiceWorkerRegistration };
+      const shown = await scope.registration.getNotifications();
+      return shown.map((n) => ({ title: n.title, tag: n.tag, id: (n.data as { herald: { id: string } }).herald.id }));
+    });
+  };
+
+  /** Waits for the `n`th message at the push service (and no other), then shows it through the worker. */
+  async function pushed(n: number, id: string) {
+    const got = await eventually(async () => {
+      const all = await demoMessages();
+      return all.length >= n ? all : undefined;
+    }, 20_000);
+    expect(got).toHaveLength(n);
+    const plaintext = got[n - 1] as string;
+    expect(JSON.parse(plaintext)).toMatchObject({
+      notification: {
+        title: 'Hello from Herald 👋',
+        navigate: `${herald.url}/`,
+        tag: 'herald-demo',
+        data: { herald: { id, receipts: `${herald.url}/push/receipts` } },
+      },
+    });
+    await demoTools.deliver(plaintext);
+    const shown = await eventually(async () => {
+      const all = await demoPopups();
+      return all.some((p) => p.id === id) ? all : undefined;
+    });
+    return shown;
+  }
+
+  beforeAll(async () => {
+    demo = await pushContext(browser, {
+      origins: [herald.url],
+      subscribe: async (publicKey) => {
+        const subscription = await service.subscribe(publicKey);
+        demoMade.push(subscription);
+        return subscription;
+      },
+    });
+    // DevTools needs a page: an empty one, of no origin, with no SDK (no socket, nothing of Herald's).
+    demoTools = await pushDevTools(await demo.newPage(), herald.url);
+  });
+
+  afterAll(async () => {
+    await demo?.close();
+  });
+
+  it('subscribes from the click, schedules the send, and with the tab closed the push comes after the delay: one popup, displayed at Herald', async () => {
+    const { page, session } = await openDemo();
+    await page.getByRole('button', { name: '1. Allow notifications' }).click();
+    await expect.poll(() => page.locator('#message').textContent()).toBe('Popups allowed. Now send yourself one.');
+    const accepted = page.waitForResponse((r) => r.url() === `${herald.url}/demo/send`);
+    await page.getByRole('button', { name: '3. Popup with this tab closed' }).click();
+    const answer = await accepted;
+    const askedAt = Date.now();
+    expect(answer.status()).toBe(202);
+    expect(answer.request().postDataJSON()).toEqual({ delaySeconds: 10 });
+    const { id, status } = (await answer.json()) as { id: string; status: string };
+    expect(status).toBe('scheduled');
+    await expect.poll(() => page.locator('#message').textContent()).toMatch(/^Subscribed\. Close this tab now/);
+    // One subscription, made with the demo app's key, registered with Herald for this visitor.
+    expect(demoMade).toHaveLength(1);
+    expect(await page.evaluate(() => window.__registered)).toBeGreaterThan(0);
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL)).toBe(
+      `${herald.url}/herald-sw.js`,
+    );
+    await page.close();
+    expect(demo.pages().map((p) => p.url())).toEqual(['about:blank']);
+
+    // Nothing before the delay…
+    while (Date.now() - askedAt < DELAY_MS - 1000) {
+      expect(await demoMessages()).toEqual([]);
+      await pause(250);
+    }
+    // …then exactly one push, which Herald's worker shows once and reports displayed.
+    const shown = await pushed(1, id);
+    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(DELAY_MS);
+    expect(shown).toEqual([{ title: 'Hello from Herald 👋', tag: 'herald-demo', id }]);
+    const [row] = await eventually(async () => {
+      const items = await adminRecipients(id);
+      return items[0]?.status === 'displayed' ? items : undefined;
+    });
+    expect(row).toMatchObject({ userId: session.userId, status: 'displayed' });
+    expect(row?.push).toEqual([expect.objectContaining({ displayedAt: expect.any(String) })]);
+    await pause(WINDOW_MS + MARGIN_MS);
+    expect(await demoMessages()).toHaveLength(1);
+    expect(await demoPopups()).toHaveLength(1);
+  }, 60_000);
+
+  it('a new visit is a new demo user: the page registers the same subscription for it on connect, and pushes go to it, not the old one', async () => {
+    const before = await openDemo();
+    const old = before.session;
+    await before.page.close();
+    const { page, session } = await openDemo();
+    expect(session.userId).not.toBe(old.userId);
+    // push.js, loaded at init (this browser has a subscription), sent push:subscribe on connect.
+    await page.waitForFunction(() => window.__registered > 0);
+    expect(demoMade).toHaveLength(1);
+    const id = await page.evaluate(async (token) => {
+      const res = await fetch('/demo/send', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ delaySeconds: 2 }),
+      });
+      return ((await res.json()) as { id: string }).id;
+    }, session.token);
+    await page.close();
+    await pushed(2, id);
+    const [row] = await eventually(async () => {
+      const items = await adminRecipients(id);
+      return items[0]?.status === 'displayed' ? items : undefined;
+    });
+    expect(row).toMatchObject({ userId: session.userId, status: 'displayed' });
+
+    // The earlier visitor no longer has this browser: a send to them pushes nothing.
+    const res = await fetch(`${herald.url}/demo/send`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${old.token}` },
+    });
+    expect(res.status).toBe(202);
+    await pause(WINDOW_MS + MARGIN_MS);
+    expect(await demoMessages()).toHaveLength(2);
+  }, 60_000);
 });

@@ -329,6 +329,45 @@ describe('demo page', () => {
     expect(claims.appId).toBe('demo');
     expect(claims.appId).not.toBe(stack.appId);
   });
+
+  const visitor = async () => (await stack.app.inject({ method: 'POST', url: '/demo/session' })).json().token as string;
+  const demoSend = async (token: string, payload?: object) =>
+    stack.app.inject({
+      method: 'POST',
+      url: '/demo/send',
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload ? { payload } : {}),
+    });
+
+  it('POST /demo/send without a body sends at once, as before', async () => {
+    const res = await demoSend(await visitor());
+    expect(res.statusCode).toBe(202);
+    const row = await stack.db.prisma.notification.findUniqueOrThrow({ where: { id: res.json().id } });
+    expect(row).toMatchObject({ appId: 'demo', status: 'queued', sendAt: null });
+  });
+
+  it('POST /demo/send with delaySeconds schedules the send that far ahead', async () => {
+    const before = Date.now();
+    const res = await demoSend(await visitor(), { delaySeconds: 10 });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ status: 'scheduled', recipients: 1 });
+    const row = await stack.db.prisma.notification.findUniqueOrThrow({ where: { id: res.json().id } });
+    expect(row.status).toBe('scheduled');
+    const ahead = (row.sendAt?.getTime() ?? 0) - before;
+    expect(ahead).toBeGreaterThanOrEqual(10_000);
+    expect(ahead).toBeLessThan(11_000);
+  });
+
+  it.each([
+    [{ delaySeconds: 61 }, 'body.delaySeconds must be from 0 to 60 seconds.'],
+    [{ delaySeconds: -1 }, 'body.delaySeconds must be from 0 to 60 seconds.'],
+    [{ delaySeconds: 1.5 }, 'body.delaySeconds must be integer.'],
+    [{ delay: 5 }, 'body.delay is not a known property.'],
+  ])('POST /demo/send refuses %j with 400 HERALD_ERR_VALIDATION and a sentence', async (payload, message) => {
+    const res = await demoSend(await visitor(), payload);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_VALIDATION', message });
+  });
 });
 
 describe('POST /v1/notifications/:id/cancel', () => {

@@ -4,6 +4,7 @@
  * sent twice; the others follow `synced`, in sequence order.
  */
 import type { NotificationPayload, SyncReply } from '@herald/protocol';
+import { notificationPayload } from '@herald/test-support';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryRecorder } from '../src/delivery/recorder.js';
 import { localDelivery, MAX_HELD, type Outgoing } from '../src/delivery/socket-channel.js';
@@ -11,23 +12,8 @@ import { catchUp } from '../src/gateway/catch-up.js';
 import type { Emitter, GatewaySocket } from '../src/gateway/types.js';
 import type { InboxService } from '../src/inbox/inbox.js';
 
-const payload = (seq: number): NotificationPayload => ({
-  id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-  seq,
-  title: `n${seq}`,
-  body: null,
-  icon: null,
-  image: null,
-  url: null,
-  tag: null,
-  data: null,
-  priority: 'normal',
-  category: null,
-  createdAt: new Date().toISOString(),
-  expiresAt: null,
-  silent: false,
-  readAt: null,
-});
+const payload = (seq: number): NotificationPayload =>
+  notificationPayload(`00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`, { seq, title: `n${seq}` });
 
 function setup() {
   const sent: string[] = [];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { notificationPayload } from '@herald/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -30,24 +31,13 @@ afterAll(async () => {
   await testDb?.cleanup();
 });
 
+// Sockets get each recipient's own sequence number; the notification itself has none.
+const { seq: _seq, ...personal } = notificationPayload('00000000-0000-4000-8000-000000000001', {
+  title: 'Hello',
+});
 const notification = (recipients: Outgoing['recipients']): Outgoing => ({
   appId: 'default',
-  payload: {
-    id: '00000000-0000-4000-8000-000000000001',
-    title: 'Hello',
-    body: null,
-    icon: null,
-    image: null,
-    url: null,
-    tag: null,
-    data: null,
-    priority: 'normal',
-    category: null,
-    createdAt: new Date().toISOString(),
-    expiresAt: null,
-    silent: false,
-    readAt: null,
-  },
+  payload: personal,
   recipients,
 });
 

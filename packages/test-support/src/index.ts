@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { NotificationPayload } from '@herald/protocol';
 import { Redis } from 'ioredis';
 
 /** The machine's PostgreSQL and Redis (CI's and a developer's alike); override per run. */
@@ -219,3 +220,23 @@ export async function startPushService(): Promise<PushService> {
     },
   };
 }
+
+/** A `notification` payload as the server emits it (live, personal sequence `seq`), for stand-ins and unit tests. */
+export const notificationPayload = (id: string, extra: Partial<NotificationPayload> = {}): NotificationPayload => ({
+  id,
+  seq: 1,
+  title: `Title ${id}`,
+  body: null,
+  icon: null,
+  image: null,
+  url: null,
+  tag: null,
+  data: null,
+  priority: 'normal',
+  category: null,
+  createdAt: new Date().toISOString(),
+  expiresAt: null,
+  silent: false,
+  readAt: null,
+  ...extra,
+});

@@ -6280,7 +6280,7 @@ export interface paths {
         put?: never;
         /**
          * Send a test notification to the demo visitor
-         * @description To the user of the token from `POST /demo/session`, only. 20 calls a minute per address.
+         * @description To the user of the token from `POST /demo/session`, only. With `{ "delaySeconds": n }` (0 to 60) it is scheduled that far ahead, so the visitor can close the tab and get it through Web Push. 20 calls a minute per address.
          */
         post: {
             parameters: {
@@ -6289,7 +6289,14 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Send it this many seconds from now (long enough to close the tab first) */
+                        delaySeconds?: number;
+                    } | null;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 202: {
