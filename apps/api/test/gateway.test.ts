@@ -117,6 +117,18 @@ describe('socket gateway handshake', () => {
     socket.disconnect();
   });
 
+  it('answers a request sent with a callback and no payload, as if its payload were empty', async () => {
+    const socket = await stack.connectUser('ivy');
+    const ask = (event: string) =>
+      new Promise((resolve) =>
+        (socket as unknown as { emit(e: string, cb: (r: unknown) => void): void }).emit(event, resolve),
+      );
+    expect(await ask('push:key')).toMatchObject({ ok: true, publicKey: expect.any(String) });
+    expect(await ask('inbox:unread')).toMatchObject({ ok: true });
+    expect(await ask('push:unsubscribe')).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
+    socket.disconnect();
+  });
+
   it('refuses a handshake without a token, saying how to pass one', async () => {
     const error = await refused(undefined);
     expect(error.data?.code).toBe('HERALD_ERR_TOKEN_MISSING');

@@ -70,6 +70,13 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     void catchUp(socket, subscriber, deps);
     const rearm = watchCredentials(socket);
 
+    // A request sent with a callback and no payload (`emit('push:key', cb)`): the handler's first
+    // argument would be the callback, and nothing would answer. It gets an empty payload instead.
+    socket.use((packet, next) => {
+      if (packet.length === 2 && typeof packet[1] === 'function') packet.splice(1, 0, undefined);
+      next();
+    });
+
     /**
      * Runs a request handler; a failure is answered instead of dropped: a coded refusal (a 4xx of
      * `Errors`, as REST would answer it) with its code and sentence, anything else logged and
