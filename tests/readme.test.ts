@@ -348,13 +348,17 @@ ${ours(snippet('push-page'))}
     }
   });
 
-  it('states the sizes of the sdk.js and inbox widget that the build ships (within 0.3 KB)', () => {
+  it('states the sizes of sdk.js, the inbox widget and the push parts that the build ships (within 0.3 KB)', () => {
     const claim = README.match(/`sdk\.js` is ([\d.]+) KB gzipped[^,]*, inbox widget\s+([\d.]+) KB/);
     expect(claim, 'README states both sizes').toBeTruthy();
     const gz = (file: string) =>
       gzipSync(readFileSync(join(ROOT, 'packages/sdk/dist', file)), { level: 9 }).length / 1024;
     expect(Math.abs(gz('sdk.js') - Number(claim?.[1]))).toBeLessThan(0.3);
     expect(Math.abs(gz('inbox.js') - Number(claim?.[2]))).toBeLessThan(0.3);
+    const push = README.match(/`push\.js`[^)]*\) ([\d.]+) KB \(budget [\d.]+ KB\), service worker ([\d.]+) KB/);
+    expect(push, 'README states the push parts').toBeTruthy();
+    expect(Math.abs(gz('push.js') - Number(push?.[1]))).toBeLessThan(0.3);
+    expect(Math.abs(gz('herald-sw.js') - Number(push?.[2]))).toBeLessThan(0.3);
   });
 
   it('the demo page embeds the SDK the way the README does (the token function reads the JSON token)', () => {
