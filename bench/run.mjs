@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 // (3) a raw `ws` server sending the same frames (the ceiling). Then, for the `--cluster`
 // scenarios, two-node topologies on the sharded Redis adapter: Herald as 2 api nodes + 1 worker
 // against 2 bare Socket.IO nodes on the same adapter, clients split over the nodes and sends
-// spread over them. Load clients and the sender are separate processes. Results go to
+// spread over them. Load clients and the sender are separate processes. The `push` scenario is
+// Herald's alone (Web Push to browsers with no tab open, to a local sink standing in for the push
+// services), against a ceiling: the same posts by the web-push package alone. Results go to
 // docs/benchmarks.md with a chart.
 import { createECDH, randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
