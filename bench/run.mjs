@@ -7,9 +7,11 @@ import { spawnSync } from 'node:child_process';
 // (3) a raw `ws` server sending the same frames (the ceiling). Then, for the `--cluster`
 // scenarios, two-node topologies on the sharded Redis adapter: Herald as 2 api nodes + 1 worker
 // against 2 bare Socket.IO nodes on the same adapter, clients split over the nodes and sends
-// spread over them. Load clients and the sender are separate processes. Results go to
+// spread over them. Load clients and the sender are separate processes. The `push` scenario is
+// Herald's alone (Web Push to browsers with no tab open, to a local sink standing in for the push
+// services), against a ceiling: the same posts by the web-push package alone. Results go to
 // docs/benchmarks.md with a chart.
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,7 +28,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: 'idle,stream,broadcast,topic,burst,reconnect' },
+    scenarios: { type: 'string', default: 'idle,stream,broadcast,topic,burst,reconnect,push' },
     targets: { type: 'string', default: 'herald,socketio,socketio-acks,ws' },
     /** Scenarios also run on two nodes (Herald and bare Socket.IO on the sharded Redis adapter); '' for none. */
     cluster: { type: 'string', default: 'stream,burst' },
@@ -62,6 +64,7 @@ const PROFILES = {
     burst: 100_000,
     burstUsers: 1000,
     reconnect: 5000,
+    pushBrowsers: 10_000,
   },
   quick: {
     idle: 2000,
@@ -76,6 +79,7 @@ const PROFILES = {
     burst: 20_000,
     burstUsers: 1000,
     reconnect: 1000,
+    pushBrowsers: 2000,
   },
   // Proves the harness works end to end (the test suite runs it); its figures mean nothing.
   smoke: {
@@ -91,11 +95,14 @@ const PROFILES = {
     burst: 1000,
     burstUsers: 50,
     reconnect: 100,
+    pushBrowsers: 50,
   },
 };
 const profile = values.smoke ? 'smoke' : Q ? 'quick' : 'full';
 const SIZES = PROFILES[profile];
 const scenarios = values.scenarios.split(',');
+/** Scenarios only Herald has (the baselines have no Web Push): the other targets skip them. */
+const HERALD_ONLY = new Set(['push']);
 const targets = values.targets.split(',').filter(Boolean);
 const clusterScenarios = values.cluster.split(',').filter(Boolean);
 /** The two-node targets, named after the single-process ones they are compared with. */
@@ -129,6 +136,8 @@ const usersNamed = (prefix, n) =>
   });
 
 const HERALD_MAIN = join(ROOT, 'apps/api/dist/main.js');
+/** The socket window before a push (HERALD_PUSH_WINDOW_MS): Herald's default 4 s would only make the push scenario wait. */
+const PUSH_WINDOW_MS = 500;
 /** The Herald processes' data directories (made when they start), removed when the run ends. */
 let DATA_ROOT = '';
 const heraldEnv = (schemaName, prefix, dataDir) => ({
@@ -144,6 +153,10 @@ const heraldEnv = (schemaName, prefix, dataDir) => ({
   HERALD_MAX_CONNECTIONS_PER_ADDRESS: '0',
   HERALD_RATE_LIMIT_PER_MINUTE: '0',
   HERALD_RECIPIENTS_PER_SECOND: '0',
+  // The push scenario's push service is a sink on loopback, over http. Without an active push
+  // subscription (every other scenario) the worker's gate queues no push job, so neither matters there.
+  HERALD_PUSH_ALLOW_PRIVATE: 'true',
+  HERALD_PUSH_WINDOW_MS: String(PUSH_WINDOW_MS),
   LOG_LEVEL: 'warn',
   PORT: '0',
 });
@@ -339,7 +352,9 @@ const cpu = (pids, fn) => async () => {
   return {
     ...result,
     cpu: pct(after.target - before.target),
+    cpuMs: Math.round(1000 * (after.target - before.target)),
     pgCpu: pct(after.machine.postgres - before.machine.postgres),
+    pgCpuMs: Math.round(1000 * (after.machine.postgres - before.machine.postgres)),
     redisCpu: pct(after.machine.redis - before.machine.redis),
     loadCpu: pct(after.load - before.load),
     machineBusy: Math.round((100 * busy) / (after.machine.total - before.machine.total)),
@@ -439,6 +454,53 @@ async function settle(read, done, idleMs = 5000) {
   }
   return last;
 }
+
+/** Posts in flight at once in one Herald push job (pusher.ts `PARALLEL`), and so in the ceiling. */
+const PUSH_INFLIGHT = 16;
+/** What `aes128gcm` adds to a push message: an 86-byte header, a padding delimiter and a 16-byte tag. */
+const PUSH_OVERHEAD = 86 + 1 + 16;
+
+/**
+ * `n` browsers that subscribed to push, straight into the database: users `${prefix}-0` … of the
+ * `default` app, one active push subscription each, made with the app's current VAPID key, its
+ * endpoint `${sinkUrl}/p/<i>` and keys as a browser makes them (a P-256 point, 16 random bytes;
+ * web-push refuses others). Returns the subscriptions as web-push takes them.
+ */
+async function seedBrowsers(db, prefix, n, sinkUrl) {
+  const [app] = (await db.query(`SELECT vapid_public_key FROM apps WHERE id = 'default'`)).rows;
+  if (!app?.vapid_public_key) throw new Error('the default app has no VAPID key pair: Herald should have made one');
+  const browsers = Array.from({ length: n }, (_, i) => ({
+    endpoint: `${sinkUrl}/p/${i}`,
+    keys: {
+      p256dh: createECDH('prime256v1').generateKeys().toString('base64url'),
+      auth: randomBytes(16).toString('base64url'),
+    },
+  }));
+  await db.query(
+    `INSERT INTO subscribers (id, app_id, external_id)
+     SELECT gen_random_uuid()::text, 'default', $1 || '-' || i FROM generate_series(0, $2::int - 1) AS i`,
+    [prefix, n],
+  );
+  await db.query(
+    `INSERT INTO push_subscriptions (id, app_id, subscriber_id, endpoint, p256dh, auth, public_key, status)
+     SELECT gen_random_uuid()::text, 'default', s.id, x.endpoint, x.p256dh, x.auth, $5, 'active'
+       FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(endpoint, p256dh, auth, i)
+       JOIN subscribers s ON s.app_id = 'default' AND s.external_id = $1 || '-' || (x.i - 1)`,
+    [
+      prefix,
+      browsers.map((b) => b.endpoint),
+      browsers.map((b) => b.keys.p256dh),
+      browsers.map((b) => b.keys.auth),
+      app.vapid_public_key,
+    ],
+  );
+  await db.query('ANALYZE subscribers, push_subscriptions');
+  return browsers;
+}
+
+/** Pushes a second between a sink's first and last post. */
+const perSecond = (s) =>
+  s.posts > 1 && s.lastAt > s.firstAt ? Math.round(s.posts / ((s.lastAt - s.firstAt) / 1000)) : null;
 
 /** p50 and p99 of catch-up times, and how many users got all `expected` notifications before `synced`. */
 function catchUpFigures(results, expected) {
@@ -650,6 +712,115 @@ const SCENARIOS = {
       };
     })();
   },
+
+  /**
+   * Web Push (Herald only): one broadcast with nobody connected to `pushBrowsers` browsers that
+   * subscribed to push; after the socket window the worker posts one push to each, to a sink that
+   * answers 201. Then the ceiling: the same posts by web-push alone in a helper process.
+   */
+  async push(t) {
+    const n = SIZES.pushBrowsers;
+    const prefix = `push-${t.kind}`;
+    const db = await heraldDatabase(t);
+    const sink = await helper(join(ROOT, 'bench/lib/push-sink.mjs'));
+    const sinkUrl = `http://127.0.0.1:${sink.ready.port}`;
+    const sinkStats = () => sink.ask({ type: 'stats' }, 'stats');
+    // The sink stands in for the push services: a load generator in the CPU breakdown.
+    loadPids.push(sink.child.pid);
+    try {
+      progress(`push ${t.kind}: seeding ${n.toLocaleString()} browsers…`);
+      const browsers = await seedBrowsers(db, prefix, n, sinkUrl);
+      // The worker trusts "no browser subscribed" for 250 ms (PushGate): let that run out.
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await cpu(t.pids, async (stop) => {
+        const { body, at } = await heraldPost(t.urls[0], '/v1/notifications', {
+          to: { broadcast: true },
+          title: 'Bench push',
+          body: 'One broadcast, nobody connected: a push to every browser',
+          data: { n: 'push' },
+        });
+        await settle(
+          async () => {
+            const s = await sinkStats();
+            progress(`push ${t.kind}: ${s.posts.toLocaleString()} / ${n.toLocaleString()} pushes`);
+            return s.posts;
+          },
+          (posts) => posts >= n,
+          15_000,
+        );
+        stop();
+        const s = await sinkStats();
+        const [rows] = (
+          await db.query(
+            `SELECT count(*)::int AS rows, coalesce(sum(jsonb_array_length(attempts)), 0)::int AS attempts,
+                    count(*) FILTER (WHERE status = 'sent')::int AS sent
+               FROM push_deliveries WHERE notification_id = $1::uuid`,
+            [body.id],
+          )
+        ).rows;
+        return {
+          browsers: n,
+          pushes: s.posts,
+          browsersReached: s.paths,
+          lost: n - s.paths,
+          duplicates: s.duplicates,
+          lastPushMs: s.lastAt === null ? null : s.lastAt - at,
+          lastPushAfterWindowMs: s.lastAt === null ? null : s.lastAt - at - PUSH_WINDOW_MS,
+          windowMs: PUSH_WINDOW_MS,
+          pushesPerSec: perSecond(s),
+          bodyBytes: s.posts ? Math.round(s.bytes / s.posts) : null,
+          rowsPushDeliveries: rows.rows,
+          rowsSent: rows.sent,
+          attempts: rows.attempts,
+        };
+      })();
+      const per1000 = (ms) => (r.pushes ? Math.round((1000 * ms) / r.pushes) : null);
+      Object.assign(r, { cpuMsPer1000: per1000(r.cpuMs), pgCpuMsPer1000: per1000(r.pgCpuMs) });
+
+      progress(`push ${t.kind}: the ceiling (web-push alone)…`);
+      await sink.ask({ type: 'reset' }, 'reset');
+      const [keys] = (await db.query(`SELECT vapid_public_key, vapid_private_key FROM apps WHERE id = 'default'`)).rows;
+      const ceiling = await helper(join(ROOT, 'bench/lib/push-ceiling.mjs'));
+      try {
+        const c = await ceiling.ask(
+          {
+            type: 'push',
+            subscriptions: browsers,
+            vapid: { publicKey: keys.vapid_public_key, privateKey: keys.vapid_private_key },
+            subject: 'mailto:operator@herald.invalid',
+            // As many bytes to encrypt as Herald's messages had.
+            payloadBytes: (r.bodyBytes ?? 600) - PUSH_OVERHEAD,
+            inflight: PUSH_INFLIGHT,
+            ttl: 600,
+            urgency: 'normal',
+          },
+          'pushed',
+        );
+        const s = await sinkStats();
+        return {
+          ...r,
+          ceilingPushes: s.posts,
+          ceilingFailed: c.failed,
+          ceilingDuplicates: s.duplicates,
+          ceilingPushesPerSec: perSecond(s),
+          ceilingCpu: c.ms ? Math.round((100 * c.cpuMs) / c.ms) : null,
+          ceilingCpuMsPer1000: c.posts ? Math.round((1000 * c.cpuMs) / c.posts) : null,
+          ceilingBodyBytes: s.posts ? Math.round(s.bytes / s.posts) : null,
+        };
+      } finally {
+        ceiling.child.kill();
+      }
+    } finally {
+      loadPids.splice(loadPids.indexOf(sink.child.pid), 1);
+      sink.child.send({ type: 'exit' });
+      // The browsers go with their users; the push_deliveries rows stay with the notification.
+      await db.query(`DELETE FROM subscribers WHERE app_id = 'default' AND external_id LIKE $1`, [`${prefix}-%`]);
+      await db.end();
+      // The worker trusts "some browser subscribed" for 10 s (PushGate): a Herald scenario after
+      // this one would meanwhile queue a push check per dispatch that finds nobody.
+      if (scenarios.indexOf('push') < scenarios.length - 1) await new Promise((r) => setTimeout(r, 10_500));
+    }
+  },
 };
 
 async function main() {
@@ -669,7 +840,9 @@ async function main() {
   try {
     for (const name of scenarios) {
       results[name] = {};
-      const kinds = [...targets, ...(clusterScenarios.includes(name) ? clusterTargets : [])];
+      const kinds = HERALD_ONLY.has(name)
+        ? targets.filter((k) => k === 'herald')
+        : [...targets, ...(clusterScenarios.includes(name) ? clusterTargets : [])];
       for (const kind of kinds) {
         progress(`${name} ${kind}…`);
         results[name][kind] = await SCENARIOS[name](servers[kind], clients, sender);

@@ -26,7 +26,7 @@ interface Flow {
 }
 
 describe('npm run bench', () => {
-  it('runs every scenario against Herald, bare Socket.IO (with and without acks) and raw ws, one and two nodes, and writes the report', async () => {
+  it('runs every scenario against Herald, bare Socket.IO (with and without acks) and raw ws, one and two nodes, Web Push against Herald alone, and writes the report', async () => {
     const report = join(out.path, 'benchmarks.md');
     await run(process.execPath, [join(ROOT, 'bench/run.mjs'), '--smoke', '--out', report], {
       cwd: ROOT,
@@ -44,6 +44,7 @@ describe('npm run bench', () => {
       'topic',
       'burst',
       'reconnect',
+      'push',
       'Ratios to the baselines',
       'Targets',
     ]) {
@@ -81,6 +82,21 @@ describe('npm run bench', () => {
       }
     }
     for (const r of Object.values(results.reconnect ?? {})) expect(r.failed).toBe(0);
+    // Web Push is Herald's alone: one push per seeded browser, from Herald and from the ceiling.
+    expect(Object.keys(results.push ?? {})).toEqual(['herald']);
+    const push = results.push?.herald;
+    expect({
+      pushes: push?.pushes,
+      reached: push?.browsersReached,
+      duplicates: push?.duplicates,
+      rows: push?.rowsPushDeliveries,
+      attempts: push?.attempts,
+      ceiling: push?.ceilingPushes,
+      ceilingDuplicates: push?.ceilingDuplicates,
+    }).toEqual({ pushes: 50, reached: 50, duplicates: 0, rows: 50, attempts: 50, ceiling: 50, ceilingDuplicates: 0 });
+    expect(push?.pushesPerSec).toBeGreaterThan(0);
+    expect(push?.ceilingPushesPerSec).toBeGreaterThan(0);
+    expect(md).toMatch(/\| \*\*pushes \/ s\*\* \(first to last post\) \| [\d,]+ \| [\d,]+ \| \d+% \|/);
     for (const r of Object.values(results.idle ?? {})) expect(r.connections).toBe(100);
   }, 300_000);
 
@@ -110,6 +126,33 @@ describe('npm run bench', () => {
       }
     }
   });
+
+  it('skips the push scenario for a baseline, which has no Web Push, and writes the report without its table', async () => {
+    const report = join(out.path, 'push-baseline.md');
+    await run(
+      process.execPath,
+      [
+        join(ROOT, 'bench/run.mjs'),
+        '--smoke',
+        '--scenarios',
+        'push',
+        '--targets',
+        'socketio',
+        '--cluster',
+        '',
+        '--out',
+        report,
+      ],
+      { cwd: ROOT, env: { ...process.env, BENCH_POSTGRES_URL: POSTGRES_URL, REDIS_URL }, timeout: 120_000 },
+    );
+    const { results } = JSON.parse(readFileSync(report.replace(/\.md$/, '.json'), 'utf8')) as {
+      results: Record<string, Record<string, unknown>>;
+    };
+    expect(results).toEqual({ push: {} });
+    const md = readFileSync(report, 'utf8');
+    expect(md).toContain('## Targets');
+    expect(md).not.toContain('## push');
+  }, 180_000);
 
   /** Runs the harness expecting it to refuse at once; returns its exit code and stderr. */
   async function refused(args: string[]) {

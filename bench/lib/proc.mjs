@@ -66,7 +66,10 @@ export function cpuSeconds(pid) {
   return stat.own;
 }
 
-/** A forked helper that answers messages; `ask` sends one and waits for the reply of `replyType`. */
+/**
+ * A forked helper that answers messages; `ask` sends one and waits for the reply of `replyType`.
+ * `ready` is the helper's first message (a server helper says its port there).
+ */
 export async function helper(path) {
   const child = fork(path, [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -76,17 +79,18 @@ export async function helper(path) {
   child.on('message', (m) => {
     for (const l of [...listeners]) l(m);
   });
-  await new Promise((resolve) => {
+  const ready = await new Promise((resolve) => {
     const l = (m) => {
       if (m.type === 'ready') {
         listeners.delete(l);
-        resolve();
+        resolve(m);
       }
     };
     listeners.add(l);
   });
   return {
     child,
+    ready,
     on(l) {
       listeners.add(l);
       return () => listeners.delete(l);

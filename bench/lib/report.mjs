@@ -107,6 +107,57 @@ export async function writeReport(path, { started, profile, sizes, results }) {
     ...cpuRows,
   ]);
 
+  const push = r.push?.herald;
+  if (push) {
+    const row = (label, herald, ceiling = null, versus = '') =>
+      lines.push(`| ${label} | ${fmt(herald)} | ${fmt(ceiling)} | ${versus} |`);
+    lines.push(
+      '## push',
+      '',
+      '| | herald | web-push alone (ceiling) | Herald ÷ ceiling |',
+      '| --- | ---: | ---: | ---: |',
+    );
+    row('browsers (push subscriptions, nobody connected)', push.browsers, push.browsers);
+    row('pushes received by the sink', push.pushes, push.ceilingPushes);
+    row('browsers reached', push.browsersReached);
+    row('duplicates (a browser posted to twice)', push.duplicates, push.ceilingDuplicates);
+    row('202 → last push (ms)', push.lastPushMs);
+    row(`202 → last push, minus the ${fmt(push.windowMs)} ms socket window (ms)`, push.lastPushAfterWindowMs);
+    row(
+      '**pushes / s** (first to last post)',
+      push.pushesPerSec,
+      push.ceilingPushesPerSec,
+      ratio(push.pushesPerSec, push.ceilingPushesPerSec),
+    );
+    row(
+      'sender CPU ms per 1,000 pushes',
+      push.cpuMsPer1000,
+      push.ceilingCpuMsPer1000,
+      ratio(push.cpuMsPer1000, push.ceilingCpuMsPer1000),
+    );
+    row('sender CPU (% of one core)', push.cpu, push.ceilingCpu);
+    row('PostgreSQL CPU (% of one core)', push.pgCpu);
+    row('PostgreSQL CPU ms per 1,000 pushes', push.pgCpuMsPer1000);
+    row('rows written: push_deliveries', push.rowsPushDeliveries);
+    row('attempts recorded', push.attempts);
+    row('encrypted body (bytes)', push.bodyBytes, push.ceilingBodyBytes);
+    lines.push(
+      '',
+      [
+        'Herald only (the baselines have no Web Push). One broadcast is sent with nobody connected to',
+        `${fmt(push.browsers)} browsers that subscribed to push (seeded in the database); after the socket window`,
+        `(\`HERALD_PUSH_WINDOW_MS\`, ${fmt(push.windowMs)} ms here, 4 s by default) Herald's worker posts one push to`,
+        'each, encrypted (aes128gcm) and signed (VAPID), to a local sink that stands in for the push services and answers',
+        "201 without decrypting. Herald's figures cover its one process from the broadcast to the last push, window",
+        'included; per 1,000 pushes they include its share of the dispatch, the candidate queries and the rows it writes.',
+        'The ceiling is the same posts to the same sink by the `web-push` package alone (`generateRequestDetails` and a',
+        'node:http request, 16 in flight as in one Herald push job), in a helper process, with messages of the same size:',
+        'no database, queue, message building or receipts.',
+      ].join(' '),
+      '',
+    );
+  }
+
   lines.push(
     '## Ratios to the baselines',
     '',
@@ -147,7 +198,7 @@ export async function writeReport(path, { started, profile, sizes, results }) {
     h('broadcast', 'deliveredPerSec') ?? 0,
     h('burst', 'deliveredPerSec') ?? 0,
   );
-  const lostDup = ['stream', 'broadcast', 'topic', 'burst'].reduce(
+  const lostDup = ['stream', 'broadcast', 'topic', 'burst', 'push'].reduce(
     (a, s) => a + (h(s, 'lost') ?? 0) + (h(s, 'duplicates') ?? 0),
     0,
   );
