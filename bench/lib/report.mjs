@@ -150,9 +150,10 @@ export async function writeReport(path, { started, profile, sizes, results }) {
         'each, encrypted (aes128gcm) and signed (VAPID), to a local sink that stands in for the push services and answers',
         "201 without decrypting. Herald's figures cover its one process from the broadcast to the last push, window",
         'included; per 1,000 pushes they include its share of the dispatch, the candidate queries and the rows it writes.',
-        'The ceiling is the same posts to the same sink by the `web-push` package alone (`generateRequestDetails` and a',
-        'node:http request, 16 in flight as in one Herald push job), in a helper process, with messages of the same size:',
-        'no database, queue, message building or receipts.',
+        'The ceiling is the same posts to the same sink by the `web-push` package alone (`generateRequestDetails` with',
+        'one VAPID JWT for the run, as Herald signs one per key and push service, and a node:http request, 16 in flight',
+        'as in one Herald push job), in a helper process, with messages of the same size: no database, queue, message',
+        'building or receipts.',
       ].join(' '),
       '',
     );

@@ -3,9 +3,10 @@ import { type MockSubscription, type PushService, REDIS_URL, startPushService } 
 import { Redis } from 'ioredis';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import webPush from 'web-push';
 import { checkEndpoint, endpointShapeProblem, hostListed, isPublicAddress } from '../src/delivery/push/endpoint.js';
 import { buildMessage, MAX_PLAINTEXT, navigateTo, pushTopic } from '../src/delivery/push/message.js';
-import { classify, retryAfter, sendPush } from '../src/delivery/push/sender.js';
+import { classify, retryAfter, sendPush, vapidAuthorization } from '../src/delivery/push/sender.js';
 import { createNotificationsQueue } from '../src/queue/notifications.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
@@ -130,6 +131,31 @@ describe('the push message', () => {
     expect(pushTopic('build-42')).toBe('build-42');
     expect(pushTopic('a tag with spaces and more than thirty-two characters')).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(pushTopic(null)).toBeUndefined();
+  });
+});
+
+describe('VAPID (RFC 8292)', () => {
+  it('signs one JWT per key, push service and subject, valid 12 hours, and signs again before it runs out', () => {
+    const keys = webPush.generateVAPIDKeys();
+    const other = webPush.generateVAPIDKeys();
+    const now = Date.parse('2026-12-01T10:00:00Z');
+    const auth = (endpoint: string, k = keys, at = now) =>
+      vapidAuthorization(endpoint, k, 'mailto:ops@example.com', at);
+    const first = auth('https://fcm.googleapis.com/fcm/send/a');
+    const [, jwt = '', k] = first.match(/^vapid t=([^,]+), k=(.+)$/) ?? [];
+    expect(k).toBe(keys.publicKey);
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString());
+    expect(claims).toEqual({
+      aud: 'https://fcm.googleapis.com',
+      exp: now / 1000 + 12 * 3600,
+      sub: 'mailto:ops@example.com',
+    });
+    // Another browser at the same push service: the same header, no new signature.
+    expect(auth('https://fcm.googleapis.com/fcm/send/b', keys, now + 3600_000)).toBe(first);
+    expect(auth('https://updates.push.services.mozilla.com/wpush/v2/x')).not.toBe(first);
+    expect(auth('https://fcm.googleapis.com/fcm/send/a', other)).not.toBe(first);
+    // Eleven hours on, a fresh one (never one that runs out while a push is on its way).
+    expect(auth('https://fcm.googleapis.com/fcm/send/a', keys, now + 11 * 3600_000)).not.toBe(first);
   });
 });
 

@@ -158,12 +158,14 @@ export async function pushNotifications(notificationIds: string[], deps: PushDep
     ],
   );
   const mine = new Set(claimed.map((c) => `${c.notification_id}/${c.subscription_id}`));
+  // More browsers than one job posts to: the next job starts now (on another of the worker's
+  // slots, or another worker), beside this one; this chunk is claimed, so it will not take it.
+  if (rows.length >= PUSH_CHUNK) await deps.continueWith(notificationIds);
   const posts = await postAll(
     rows.filter((r) => mine.has(`${r.notification_id}/${r.subscription_id}`)),
     deps,
   );
-  if (rows.length >= PUSH_CHUNK) await deps.continueWith(notificationIds);
-  else if (mine.size < rows.length) await checkClaimsLater(notificationIds, deps);
+  if (rows.length < PUSH_CHUNK && mine.size < rows.length) await checkClaimsLater(notificationIds, deps);
   return posts;
 }
 
@@ -221,13 +223,42 @@ interface Attempt {
   detail?: string;
 }
 
+/** What an attempt changes about the browser's subscription, written in the same statement as the attempt. */
+type SubscriptionChange = 'success' | 'gone' | { resubscribe: string } | { error: string };
+
+/**
+ * Appends an attempt to the browser's row (and, when `trimmed` says what was cut, marks it sent),
+ * and applies what the attempt says about the subscription: one statement, one round trip.
+ */
+function record(
+  deps: PushDeps,
+  r: Candidate,
+  status: string,
+  attempt: Attempt,
+  trimmed?: string[],
+  change?: SubscriptionChange,
+) {
+  const params: unknown[] = [r.notification_id, r.subscription_id, status, JSON.stringify([attempt]), trimmed ?? null];
+  const attemptSql = `UPDATE push_deliveries SET status = $3, attempts = attempts || $4::jsonb,
+      sent_at = CASE WHEN $5::text[] IS NULL THEN sent_at ELSE now() END, trimmed = COALESCE($5::text[], trimmed)
+    WHERE notification_id = $1::uuid AND subscription_id = $2`;
+  if (!change) return deps.sql.query(attemptSql, params);
+  let subscriptionSql: string;
+  if (change === 'success') {
+    subscriptionSql = 'UPDATE push_subscriptions SET last_success_at = now(), last_error = NULL WHERE id = $2';
+  } else if (change === 'gone') {
+    subscriptionSql = 'DELETE FROM push_subscriptions WHERE id = $2';
+  } else if ('resubscribe' in change) {
+    params.push(change.resubscribe);
+    subscriptionSql = `UPDATE push_subscriptions SET status = 'resubscribe', last_error = $6, updated_at = now() WHERE id = $2`;
+  } else {
+    params.push(change.error);
+    subscriptionSql = 'UPDATE push_subscriptions SET last_error = $6 WHERE id = $2';
+  }
+  return deps.sql.query(`WITH attempt AS (${attemptSql} RETURNING 1) ${subscriptionSql}`, params);
+}
+
 async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ posted: boolean; retryInMs?: number }> {
-  const record = (status: string, attempt: Attempt, trimmed?: string[]) =>
-    deps.sql.query(
-      `UPDATE push_deliveries SET status = $3, attempts = attempts || $4::jsonb${trimmed ? ', sent_at = now(), trimmed = $5::text[]' : ''}
-        WHERE notification_id = $1::uuid AND subscription_id = $2`,
-      [r.notification_id, r.subscription_id, status, JSON.stringify([attempt]), ...(trimmed ? [trimmed] : [])],
-    );
   const at = new Date(now).toISOString();
   // Preferences and freshness at the time of the push: a push is a popup.
   const rule: CategoryRule | undefined = r.category_default
@@ -242,7 +273,7 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
   );
   if (mode !== 'popup' || left <= 0) {
     const why = mode !== 'popup' ? `the user's preferences make it ${mode}` : 'too old to pop up';
-    await record('skipped', { at, status: 0, outcome: 'skipped', detail: why });
+    await record(deps, r, 'skipped', { at, status: 0, outcome: 'skipped', detail: why });
     deps.onAttempt?.('skipped');
     return { posted: false };
   }
@@ -265,7 +296,7 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
     res = await sendPush(target, message.body, opts, deps.policy);
   } catch (error) {
     // Keys web-push cannot encrypt for (registered before they were checked): this browser fails, not the job.
-    await record('failed', {
+    await record(deps, r, 'failed', {
       at,
       status: 0,
       outcome: 'failed',
@@ -277,7 +308,7 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
   let outcome = classify(res, r.public_key !== vapid.publicKey);
   if (outcome.outcome === 'too-big') {
     // The push service's limit is smaller than the RFC's: cut to half and try once more.
-    await record('pending', {
+    await record(deps, r, 'pending', {
       at,
       status: res.status,
       outcome: 'too-big',
@@ -300,37 +331,27 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
   deps.onAttempt?.(outcome.outcome);
   switch (outcome.outcome) {
     case 'sent':
-      await record('sent', attempt, message.trimmed);
-      await deps.sql.query('UPDATE push_subscriptions SET last_success_at = now(), last_error = NULL WHERE id = $1', [
-        r.subscription_id,
-      ]);
+      await record(deps, r, 'sent', attempt, message.trimmed, 'success');
       return { posted: true };
     case 'gone':
-      await record('gone', attempt);
-      await deps.sql.query('DELETE FROM push_subscriptions WHERE id = $1', [r.subscription_id]);
+      await record(deps, r, 'gone', attempt, undefined, 'gone');
       return { posted: true };
     case 'resubscribe':
-      await record('resubscribe', attempt);
-      await deps.sql.query(
-        `UPDATE push_subscriptions SET status = 'resubscribe', last_error = $2, updated_at = now() WHERE id = $1`,
-        [r.subscription_id, `HTTP ${res.status}`],
-      );
+      await record(deps, r, 'resubscribe', attempt, undefined, { resubscribe: `HTTP ${res.status}` });
       return { posted: true };
     case 'retry': {
       const tries = r.attempts + 1;
       if (tries >= MAX_ATTEMPTS) {
-        await record('failed', { ...attempt, outcome: 'failed' });
+        await record(deps, r, 'failed', { ...attempt, outcome: 'failed' });
         return { posted: true };
       }
-      await record('pending', attempt);
+      await record(deps, r, 'pending', attempt);
       return { posted: true, retryInMs: Math.max(outcome.afterMs ?? 0, backoffMs(tries)) };
     }
     default:
-      await record('failed', attempt);
-      await deps.sql.query('UPDATE push_subscriptions SET last_error = $2 WHERE id = $1', [
-        r.subscription_id,
-        `HTTP ${res.status}${res.detail ? `: ${res.detail.slice(0, 200)}` : ''}`,
-      ]);
+      await record(deps, r, 'failed', attempt, undefined, {
+        error: `HTTP ${res.status}${res.detail ? `: ${res.detail.slice(0, 200)}` : ''}`,
+      });
       return { posted: res.status !== 0 };
   }
 }

@@ -30,8 +30,36 @@ export interface PushResponse {
   detail?: string;
 }
 
+/** How long a VAPID JWT is valid (RFC 8292 allows at most 24 hours), and how long one is reused. */
+const VAPID_VALID_S = 12 * 3600;
+const VAPID_REUSE_MS = 11 * 3600 * 1000;
+/** VAPID headers by app key, push service and subject: a broadcast signs one JWT per push service, not one per push. */
+const vapidHeaders = new Map<string, { authorization: string; until: number }>();
+
+/** The `Authorization` header for posts to `endpoint`'s push service, signed at most once an hour per key and service. */
+export function vapidAuthorization(endpoint: string, vapid: VapidKeys, subject: string, now = Date.now()): string {
+  const audience = new URL(endpoint).origin;
+  const key = `${vapid.publicKey} ${audience} ${subject}`;
+  const hit = vapidHeaders.get(key);
+  if (hit && hit.until > now) return hit.authorization;
+  const expiration = Math.floor(now / 1000) + VAPID_VALID_S;
+  const { Authorization } = webPush.getVapidHeaders(
+    audience,
+    subject,
+    vapid.publicKey,
+    vapid.privateKey,
+    'aes128gcm',
+    expiration,
+  ) as { Authorization: string };
+  // Keys rotate and apps come and go: a bounded map, dropped whole when full.
+  if (vapidHeaders.size >= 1000) vapidHeaders.clear();
+  vapidHeaders.set(key, { authorization: Authorization, until: now + VAPID_REUSE_MS });
+  return Authorization;
+}
+
 /**
- * Encrypts and posts one push (RFC 8291 `aes128gcm`, a VAPID JWT valid 12 hours, RFC 8292).
+ * Encrypts and posts one push (RFC 8291 `aes128gcm`, a VAPID JWT valid 12 hours and reused for up
+ * to 11 of them, RFC 8292).
  * `web-push` makes the request (`generateRequestDetails`); Herald sends it itself, through a DNS
  * lookup that refuses non-public addresses (endpoint.ts), with a timeout, and over http only when
  * the policy allows it (a local test push service).
@@ -43,7 +71,7 @@ export async function sendPush(target: PushTarget, payload: string, opts: PushOp
     return { status: 0, refused: true, detail: `${host} is not in HERALD_PUSH_HOSTS` } satisfies PushResponse;
   }
   const details = webPush.generateRequestDetails(target, payload, {
-    vapidDetails: { subject: opts.subject, publicKey: opts.vapid.publicKey, privateKey: opts.vapid.privateKey },
+    headers: { Authorization: vapidAuthorization(target.endpoint, opts.vapid, opts.subject) },
     TTL: opts.ttlSeconds,
     urgency: opts.urgency,
     ...(opts.topic ? { topic: opts.topic } : {}),
