@@ -1,3 +1,6 @@
+import { createECDH, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { NotificationPayload, PushMessage, PushSubscribeReply } from '@herald/protocol';
 import { type MockSubscription, type PushService, REDIS_URL, startPushService } from '@herald/test-support';
 import { Redis } from 'ioredis';
@@ -131,6 +134,58 @@ describe('the push message', () => {
     expect(pushTopic('build-42')).toBe('build-42');
     expect(pushTopic('a tag with spaces and more than thirty-two characters')).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(pushTopic(null)).toBeUndefined();
+  });
+});
+
+describe('one post to a push service', () => {
+  it('takes at most its deadline, whatever the push service does, and does not wait for a body after a 2xx', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const server = createServer((req, res) => {
+      req.resume();
+      if (req.url === '/silent') return; // never answers
+      res.writeHead(req.url === '/trickle-refusal' ? 500 : 201, { 'content-type': 'text/plain' });
+      res.write('x'); // then one byte every 100 ms, for ever
+      const drip = setInterval(() => res.write('x'), 100);
+      res.on('close', () => clearInterval(drip));
+    });
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const keys = webPush.generateVAPIDKeys();
+    // A browser's keys: a real P-256 point (the message is encrypted for it) and a 16-byte secret.
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const browserKeys = {
+      p256dh: ecdh.getPublicKey().toString('base64url'),
+      auth: randomBytes(16).toString('base64url'),
+    };
+    const post = async (path: string) => {
+      const started = Date.now();
+      const res = await sendPush(
+        { endpoint: `${base}${path}`, keys: browserKeys },
+        'hello',
+        { vapid: keys, subject: 'mailto:ops@example.com', ttlSeconds: 60, urgency: 'normal', timeoutMs: 800 },
+        { allowPrivate: true },
+      );
+      return { res, ms: Date.now() - started };
+    };
+    try {
+      const accepted = await post('/trickle-accepted');
+      expect(accepted.res.status).toBe(201);
+      expect(accepted.ms).toBeLessThan(700);
+      const silent = await post('/silent');
+      expect(silent.res).toEqual({ status: 0, detail: 'the push service did not answer within 0.8 s' });
+      expect(silent.ms).toBeGreaterThanOrEqual(750);
+      expect(silent.ms).toBeLessThan(2000);
+      const refusal = await post('/trickle-refusal');
+      expect(refusal.res.status).toBe(500);
+      expect(refusal.ms).toBeLessThan(2000);
+      // Every connection is closed by the deadline at the latest: nothing trickles on.
+      await eventually(async () => [...sockets].every((socket) => socket.destroyed), 3000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

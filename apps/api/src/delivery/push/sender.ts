@@ -30,6 +30,9 @@ export interface PushResponse {
   detail?: string;
 }
 
+/** The most one post may take, from connecting to the push service's answer. */
+export const POST_DEADLINE_MS = 10_000;
+
 /** How long a VAPID JWT is valid (RFC 8292 allows at most 24 hours), and how long one is reused. */
 const VAPID_VALID_S = 12 * 3600;
 const VAPID_REUSE_MS = 11 * 3600 * 1000;
@@ -81,35 +84,56 @@ export async function sendPush(target: PushTarget, payload: string, opts: PushOp
   const send =
     url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' && policy.allowPrivate ? httpRequest : null;
   if (!send) return Promise.resolve<PushResponse>({ status: 0, refused: true, detail: `a ${url.protocol} endpoint` });
+  const deadlineMs = opts.timeoutMs ?? POST_DEADLINE_MS;
   return new Promise<PushResponse>((resolve) => {
+    let settled = false;
+    /** Once the push service answered: its status and the reason read so far, for the deadline to report. */
+    let answered: (() => void) | undefined;
+    const settle = (response: PushResponse) => {
+      if (settled) return;
+      settled = true;
+      resolve(response);
+    };
     const req = send(
       url,
       {
         method: details.method,
         headers: details.headers as Record<string, string | number>,
         lookup: guardedLookup(policy),
-        timeout: opts.timeoutMs ?? 10_000,
       },
       (res) => {
+        const status = res.statusCode ?? 0;
+        const retryAfterMs = retryAfter(res.headers['retry-after']);
+        const answer = (detail: string) =>
+          settle({
+            status,
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+            ...(detail ? { detail: detail.slice(0, 300) } : {}),
+          });
         let text = '';
+        answered = () => answer(text);
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           if (text.length < 300) text += chunk;
+          if (text.length >= 300) answer(text);
         });
-        res.on('end', () => {
-          const retryAfterMs = retryAfter(res.headers['retry-after']);
-          resolve({
-            status: res.statusCode ?? 0,
-            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-            ...(text ? { detail: text.slice(0, 300) } : {}),
-          });
-        });
-        res.on('error', (error) => resolve({ status: 0, detail: error.message }));
+        res.on('end', () => answer(text));
+        res.on('error', () => answer(text));
+        // Accepted: the status is all there is to know (the body is drained for the connection's reuse).
+        if (status >= 200 && status < 300) answer('');
       },
     );
-    req.on('timeout', () => req.destroy(new Error('the push service did not answer in time')));
+    // One deadline for the whole exchange (connection, answer, body), not an idle timeout: a push
+    // service that trickles bytes holds neither this post nor its job for longer; its connection
+    // is closed then.
+    const deadline = setTimeout(() => {
+      if (answered) answered();
+      else settle({ status: 0, detail: `the push service did not answer within ${deadlineMs / 1000} s` });
+      req.destroy();
+    }, deadlineMs);
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (error: NodeJS.ErrnoException) =>
-      resolve({ status: 0, detail: error.message, ...(error.code === 'EPRIVATE' ? { refused: true } : {}) }),
+      settle({ status: 0, detail: error.message, ...(error.code === 'EPRIVATE' ? { refused: true } : {}) }),
     );
     req.end(details.body ?? undefined);
   });
