@@ -10,7 +10,7 @@ import webPush from 'web-push';
 import { checkEndpoint, endpointShapeProblem, hostListed, isPublicAddress } from '../src/delivery/push/endpoint.js';
 import { buildMessage, MAX_PLAINTEXT, navigateTo, pushTopic } from '../src/delivery/push/message.js';
 import { classify, retryAfter, sendPush, vapidAuthorization } from '../src/delivery/push/sender.js';
-import { createNotificationsQueue } from '../src/queue/notifications.js';
+import { createPushQueue } from '../src/queue/push-jobs.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
 /**
@@ -492,7 +492,7 @@ describe('Web Push end to end, against a local push service', () => {
 
     // A claim just made (another job posting right now): not posted twice, checked again later.
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const queue = createNotificationsQueue(redis, stack.config.queuePrefix);
+    const queue = createPushQueue(redis, stack.config.queuePrefix);
     try {
       const { id: busy } = await send({ to: { userId: user }, title: 'Claimed elsewhere' });
       await claim(busy, 0);
@@ -500,7 +500,7 @@ describe('Web Push end to end, against a local push service', () => {
         const jobs = await queue.getDelayed();
         return jobs.find(
           (j) =>
-            (j.name as string) === 'push-check' &&
+            j.name === 'push-check' &&
             (j.opts.delay ?? 0) > 60_000 &&
             (j.data as { notificationIds: string[] }).notificationIds.includes(busy),
         );
@@ -510,6 +510,44 @@ describe('Web Push end to end, against a local push service', () => {
     } finally {
       await queue.close();
       await redis.quit();
+    }
+  });
+
+  it('keeps dispatching to sockets while every push slot waits on a push service that never answers', async () => {
+    // A "push service" that takes connections and never answers: each post waits out its deadline.
+    const held = new Set<import('node:net').Socket>();
+    const tarpit = createServer(() => {});
+    tarpit.on('connection', (socket) => held.add(socket));
+    await new Promise<void>((resolve) => tarpit.listen(0, '127.0.0.1', resolve));
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const keys = { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+    try {
+      // Twelve users each with a browser there, and a send each: more push jobs than the worker has slots.
+      const stuck = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          const user = uid(`tarpit-${i}-`);
+          const { socket } = await tab(user);
+          const { publicKey } = await emit<{ publicKey: string }>(socket, 'push:key', {});
+          const endpoint = `http://127.0.0.1:${(tarpit.address() as AddressInfo).port}/p/${i}`;
+          expect(await emit(socket, 'push:subscribe', { endpoint, keys, publicKey })).toMatchObject({ ok: true });
+          socket.disconnect();
+          return user;
+        }),
+      );
+      for (const user of stuck) await send({ to: { userId: user }, title: 'Into the tarpit' });
+      await eventually(async () => held.size >= 8);
+      // Meanwhile, a user with a tab open gets theirs at once.
+      const live = uid('live-');
+      const { socket, got } = await tab(live);
+      const sentAt = Date.now();
+      const { id } = await send({ to: { userId: live }, title: 'Not stuck behind the pushes' });
+      await eventually(async () => got.some((n) => n.id === id), 5000);
+      expect(Date.now() - sentAt).toBeLessThan(3000);
+      socket.disconnect();
+    } finally {
+      for (const socket of held) socket.destroy();
+      tarpit.close();
     }
   });
 
@@ -749,10 +787,10 @@ describe('Web Push after Redis lost its data', () => {
     );
     // Redis loses its data: the two delayed checks (and the housekeeping's marker) are gone.
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const queue = createNotificationsQueue(redis, stack.config.queuePrefix);
+    const queue = createPushQueue(redis, stack.config.queuePrefix);
     try {
       const checks = await eventually(async () => {
-        const jobs = (await queue.getDelayed()).filter((j) => (j.name as string) === 'push-check');
+        const jobs = (await queue.getDelayed()).filter((j) => j.name === 'push-check');
         const named = jobs.flatMap((j) => (j.data as { notificationIds: string[] }).notificationIds);
         return named.includes(unchecked) && named.includes(retrying) ? jobs : undefined;
       });
@@ -774,7 +812,7 @@ describe('Web Push after Redis lost its data', () => {
         expect.objectContaining({ status: 201, outcome: 'sent' }),
       ]);
       const recovered = await eventually(async () => {
-        const jobs = (await queue.getDelayed()).filter((j) => (j.name as string) === 'push-check');
+        const jobs = (await queue.getDelayed()).filter((j) => j.name === 'push-check');
         return jobs.find((j) => (j.data as { notificationIds: string[] }).notificationIds.includes(unchecked));
       });
       expect(recovered.opts.delay).toBe(60_000);

@@ -1,9 +1,21 @@
-import type { Job, Queue } from 'bullmq';
+import { type Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { EndpointPolicy } from '../delivery/push/endpoint.js';
 import { type PushDeps, pushNotifications, retryPushes } from '../delivery/push/pusher.js';
 import type { Sql } from '../platform/db/database.js';
 
-/** Web Push's jobs, in the notifications queue (docs/web-push.md "Sending"). */
+/**
+ * Web Push's jobs have a queue of their own, with a worker of their own: a push service that is
+ * slow (or an endpoint made to be slow) can delay pushes, never the dispatch of notifications to
+ * sockets (docs/web-push.md "Sending").
+ */
+export const PUSH_QUEUE = 'push';
+
+export function createPushQueue(connection: Redis, prefix: string): Queue<PushJobData> {
+  return new Queue<PushJobData>(PUSH_QUEUE, { connection, prefix });
+}
+
+/** Web Push's jobs (in PUSH_QUEUE; a worker of an earlier version queued them with the notifications). */
 export const PushJob = {
   /** After the socket window: post to the browsers that did not acknowledge. */
   Check: 'push-check',

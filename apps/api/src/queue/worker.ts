@@ -1,4 +1,4 @@
-import { type Job, type Queue, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { channelDelivery, type Deliver, deliveriesChannel } from '../delivery/socket-channel.js';
 import type { DispatchDeps } from '../fanout/dispatcher.js';
@@ -9,6 +9,8 @@ import { processDispatch } from './dispatch-processor.js';
 import { type Housekeeping, startHousekeeping } from './maintenance.js';
 import { createNotificationsQueue, type DispatchJobData, JobName, NOTIFICATIONS_QUEUE } from './notifications.js';
 import {
+  createPushQueue,
+  PUSH_QUEUE,
   PushGate,
   PushJob,
   type PushJobData,
@@ -96,14 +98,15 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   notifications.on('error', () => {});
   const push = opts.push;
   const gate = new PushGate(opts.db.sql);
+  const pushQueue = createPushQueue(producer, opts.queuePrefix);
+  pushQueue.on('error', () => {});
   const pushing = push
-    ? pushDeps(opts.db.sql, notifications as unknown as Queue, push, opts.freshnessMs, (outcome) =>
-        opts.metrics?.pushAttempts.inc({ outcome }),
-      )
+    ? pushDeps(opts.db.sql, pushQueue, push, opts.freshnessMs, (outcome) => opts.metrics?.pushAttempts.inc({ outcome }))
     : undefined;
   const worker = new Worker<DispatchJobData | PushJobData>(
     NOTIFICATIONS_QUEUE,
     async (job) => {
+      // Queued here by a worker of an earlier version.
       if (job.name === PushJob.Check || job.name === PushJob.Retry) {
         return pushing ? processPush(job as Job<PushJobData>, pushing) : 0;
       }
@@ -114,7 +117,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         const data = job.data as DispatchJobData;
         const ids = 'notificationIds' in data ? data.notificationIds : [data.notificationId];
         // Best effort: a push that could not be scheduled must not send the dispatch again.
-        await schedulePushCheck(notifications as unknown as Queue, gate, push, ids).catch((err: unknown) =>
+        await schedulePushCheck(pushQueue, gate, push, ids).catch((err: unknown) =>
           opts.log.warn({ err }, 'could not schedule the push check'),
         );
       }
@@ -130,12 +133,28 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       maxStalledCount: 10,
     },
   );
+  // Web Push's own worker, on its own queue: pushes wait on push services (up to a post's deadline),
+  // and never take a slot a dispatch needs.
+  const pushWorker = pushing
+    ? new Worker<PushJobData>(PUSH_QUEUE, (job) => processPush(job, pushing), {
+        connection,
+        prefix: opts.queuePrefix,
+        concurrency: opts.concurrency,
+        lockDuration,
+        stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+        maxStalledCount: 10,
+      })
+    : undefined;
+  pushWorker?.on('failed', (job, err) =>
+    opts.log.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'push job failed'),
+  );
+  pushWorker?.on('error', (err) => opts.log.error({ err }, 'push worker error'));
   worker.on('failed', (job, err) =>
     opts.log.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'dispatch job failed'),
   );
   worker.on('error', (err) => opts.log.error({ err }, 'worker error'));
 
-  await worker.waitUntilReady();
+  await Promise.all([worker.waitUntilReady(), pushWorker?.waitUntilReady()]);
 
   // Housekeeping: expiry, idempotency window, and re-enqueueing notifications whose job was lost
   // (all of them when Redis lost its data). On a timer in every worker, not scheduled in Redis.
@@ -152,7 +171,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     },
     ...(push && {
       requeuePushes: () =>
-        requeuePushes(opts.db.sql, notifications as unknown as Queue, {
+        requeuePushes(opts.db.sql, pushQueue, {
           windowMs: push.windowMs,
           freshnessMs: opts.freshnessMs,
         }),
@@ -168,13 +187,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // a reconnect forever (seen when it is called while the connection is down): give up soon,
       // which is safe, since a job left behind is taken over once its lock runs out.
       const graceMs = connection.status === 'ready' ? CLOSE_GRACE_MS : 1000;
-      if (!(await settlesWithin(worker.close(), graceMs))) {
+      if (!(await settlesWithin(Promise.all([worker.close(), pushWorker?.close()]), graceMs))) {
         opts.log.warn({ graceMs }, 'the queue worker did not stop in time (is Redis down?); stopping anyway');
         connection.disconnect();
         producer.disconnect();
         return;
       }
-      await notifications.close();
+      await Promise.all([notifications.close(), pushQueue.close()]);
       await producer.quit().catch(() => producer.disconnect());
       await connection.quit().catch(() => connection.disconnect());
     },
