@@ -2,6 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { AppDirectory } from '../src/auth/app-directory.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
 
+const APP = {
+  id: 'a',
+  jwtSecret: 's'.repeat(32),
+  allowedOrigins: [],
+  jwtSecretPrevious: null,
+  jwtSecretRotatedAt: null,
+  rateLimitPerMinute: null,
+  jwtSecretPreviousUntil: null,
+  restrictUrls: false,
+  categories: [],
+};
+
 /** A Prisma stand-in that counts reads of the app and answers them when told. */
 function fakePrisma() {
   const reads: Array<(categories: string[]) => void> = [];
@@ -11,14 +23,7 @@ function fakePrisma() {
         new Promise((resolve) => {
           reads.push((categories) =>
             resolve({
-              id: 'a',
-              jwtSecret: 's'.repeat(32),
-              allowedOrigins: [],
-              jwtSecretPrevious: null,
-              jwtSecretRotatedAt: null,
-              rateLimitPerMinute: null,
-              jwtSecretPreviousUntil: null,
-              restrictUrls: false,
+              ...APP,
               categories: categories.map((key) => ({ key, defaultMode: 'popup', required: false })),
               pushSubscriptions: [],
             }),
@@ -48,5 +53,24 @@ describe('the app directory', () => {
     reads[1]?.(['old']);
     await new Promise((r) => setTimeout(r, 0));
     expect([...(apps.peek('a')?.categories.keys() ?? [])]).toEqual(['new']);
+  });
+
+  it('answers "no such app" without a query for a while, until the app is created', async () => {
+    let reads = 0;
+    let exists = false;
+    const prisma = {
+      app: {
+        findUnique: async () => {
+          reads++;
+          return exists ? { ...APP, pushSubscriptions: [] } : null;
+        },
+      },
+    } as unknown as PrismaClient;
+    const apps = new AppDirectory(prisma);
+    for (let i = 0; i < 100; i++) expect(await apps.get('made-up')).toBeUndefined();
+    expect(reads).toBe(1);
+    exists = true;
+    apps.invalidate('made-up'); // what creating it does
+    expect(await apps.get('made-up')).toMatchObject({ id: 'a' });
   });
 });

@@ -117,7 +117,7 @@ describe('socket gateway handshake', () => {
     socket.disconnect();
   });
 
-  it('answers a request sent with a callback and no payload, as if its payload were empty', async () => {
+  it('answers a request sent with a callback and no payload (as if empty) or two payloads (the first counts)', async () => {
     const socket = await stack.connectUser('ivy');
     const ask = (event: string) =>
       new Promise((resolve) =>
@@ -126,6 +126,16 @@ describe('socket gateway handshake', () => {
     expect(await ask('push:key')).toMatchObject({ ok: true, publicKey: expect.any(String) });
     expect(await ask('inbox:unread')).toMatchObject({ ok: true });
     expect(await ask('push:unsubscribe')).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
+    // Two payloads: the first counts, and the callback is answered.
+    const twice = await new Promise((resolve) =>
+      (socket as unknown as { emit(e: string, a: object, b: object, cb: (r: unknown) => void): void }).emit(
+        'push:key',
+        {},
+        {},
+        resolve,
+      ),
+    );
+    expect(twice).toMatchObject({ ok: true, publicKey: expect.any(String) });
     socket.disconnect();
   });
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import webPush from 'web-push';
 import { checkEndpoint, endpointShapeProblem, hostListed, isPublicAddress } from '../src/delivery/push/endpoint.js';
 import { buildMessage, MAX_PLAINTEXT, navigateTo, pushTopic } from '../src/delivery/push/message.js';
+import { signReceipt } from '../src/delivery/push/receipts.js';
 import { classify, retryAfter, sendPush, vapidAuthorization } from '../src/delivery/push/sender.js';
 import { createPushQueue } from '../src/queue/push-jobs.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
@@ -393,6 +394,17 @@ describe('Web Push end to end, against a local push service', () => {
     });
     expect(forged.statusCode).toBe(400);
     expect(forged.json()).toMatchObject({ code: 'HERALD_ERR_RECEIPT_INVALID' });
+    // Signed with the app's secret, but not a receipt Herald makes (a notification id that is no id).
+    const { jwtSecret } = await stack.db.prisma.app.findUniqueOrThrow({ where: { id: stack.appId } });
+    for (const n of ['not-a-uuid', 5]) {
+      const odd = signReceipt({ n: n as string, s: b.id, a: stack.appId }, jwtSecret, null);
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/push/receipts',
+        payload: { receipt: odd, event: 'displayed' },
+      });
+      expect([res.statusCode, res.json().code]).toEqual([400, 'HERALD_ERR_RECEIPT_INVALID']);
+    }
   });
 
   it('sends no push to a browser one of whose tabs acknowledged it, and one to its other browser', async () => {
@@ -654,6 +666,21 @@ describe('Web Push end to end, against a local push service', () => {
         publicKey: key.publicKey,
       }),
     ).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION', message: expect.stringContaining('65-byte') });
+    const real = (await service.subscribe(key.publicKey)).keys;
+    const refusedWith = async (extra: object) =>
+      emit(socket, 'push:subscribe', {
+        endpoint: 'https://push.example.com/x',
+        keys: real,
+        publicKey: key.publicKey,
+        ...extra,
+      });
+    // 65 bytes that are not a point of the curve; an expiration no Date holds: refused, not a 500.
+    const offCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url');
+    expect(await refusedWith({ keys: { ...real, p256dh: offCurve } })).toMatchObject({
+      ok: false,
+      code: 'HERALD_ERR_VALIDATION',
+    });
+    expect(await refusedWith({ expirationTime: 1e308 })).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
     expect(await emit(socket, 'push:unsubscribe', {})).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
     expect(await emit(socket, 'push:unsubscribe', { endpoint: 'https://nowhere.example/x' })).toEqual({
       ok: true,

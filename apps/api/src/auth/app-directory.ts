@@ -44,6 +44,9 @@ export function secretStanding(app: CachedApp, secretId: string, now = Date.now(
   return { kind: 'revoked' };
 }
 
+/** How long an app id that was not found is answered "no such app" without a query. */
+const MISSING_TTL_MS = 5000;
+
 /**
  * Reads apps (tenants) with a short in-memory cache: every socket handshake needs its app's JWT
  * secret, and a reconnect storm must not become a query storm.
@@ -59,8 +62,14 @@ export class AppDirectory {
   async get(appId: string): Promise<CachedApp | undefined> {
     const hit = this.cache.get(appId);
     if (hit && hit.expiresAt > Date.now()) return hit;
+    // An app that does not exist is not looked for again for a while: tokens naming made-up apps
+    // (a flood of forged receipts, say) cost no query each.
+    if ((this.missing.get(appId) ?? 0) > Date.now()) return undefined;
     return this.load(appId);
   }
+
+  /** App ids read and not found, until when that answer holds (creating the app invalidates it). */
+  private readonly missing = new Map<string, number>();
 
   /**
    * Reads an app, once at a time per app: callers meanwhile share the read under way (the delivery
@@ -102,6 +111,9 @@ export class AppDirectory {
     if (!app) {
       this.cache.delete(appId);
       this.stale.delete(appId);
+      // Bounded: made-up ids are the attacker's to choose.
+      if (this.missing.size >= 10_000) this.missing.clear();
+      this.missing.set(appId, Date.now() + MISSING_TTL_MS);
       return undefined;
     }
     const previousUntil = app.jwtSecretPrevious ? (app.jwtSecretPreviousUntil?.getTime() ?? 0) : null;
@@ -154,6 +166,7 @@ export class AppDirectory {
   }
 
   private drop(appId: string): void {
+    this.missing.delete(appId);
     const entry = this.cache.get(appId);
     this.cache.delete(appId);
     this.generation++;

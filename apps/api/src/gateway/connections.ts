@@ -70,10 +70,14 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     void catchUp(socket, subscriber, deps);
     const rearm = watchCredentials(socket);
 
-    // A request sent with a callback and no payload (`emit('push:key', cb)`): the handler's first
-    // argument would be the callback, and nothing would answer. It gets an empty payload instead.
+    // Every request is one payload and a callback. Sent with none (`emit('push:key', cb)`) or with
+    // more than one, the callback would not be where the handler looks, and nothing would answer:
+    // it gets the first payload (or none) and its callback.
     socket.use((packet, next) => {
-      if (packet.length === 2 && typeof packet[1] === 'function') packet.splice(1, 0, undefined);
+      const last = packet[packet.length - 1];
+      if (typeof last === 'function' && packet.length !== 3) {
+        packet.splice(1, packet.length - 1, packet.length > 2 ? packet[1] : undefined, last);
+      }
       next();
     });
 

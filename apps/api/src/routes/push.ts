@@ -5,6 +5,7 @@ import Type, { type Static } from 'typebox';
 import { appOf, type ReceiptClaims, verifyToken } from '../delivery/push/receipts.js';
 import { appSecrets } from '../delivery/push/subscriptions.js';
 import { Errors } from '../platform/lib/errors.js';
+import { isUuid } from '../platform/lib/text.js';
 import { errorResponses } from '../schemas/common.js';
 
 const ReceiptBody = Type.Object(
@@ -76,7 +77,17 @@ const push: FastifyPluginAsyncTypebox = async (fastify) => {
     const appId = appOf(receipt);
     const app = appId ? await fastify.apps.get(appId) : undefined;
     const claims = app ? verifyToken<ReceiptClaims>(receipt, appSecrets(app)) : undefined;
-    if (app && claims && claims.a === app.id) receipts.set(request, claims);
+    // Signed with the app's secret is not enough: a token of another kind (or made by hand) may lack the claims.
+    if (
+      app &&
+      claims &&
+      claims.a === app.id &&
+      typeof claims.n === 'string' &&
+      isUuid(claims.n) &&
+      typeof claims.s === 'string'
+    ) {
+      receipts.set(request, claims);
+    }
   };
 
   fastify.post(

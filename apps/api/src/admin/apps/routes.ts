@@ -100,6 +100,8 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         },
         { name: 'Default key', prefix: apiKeyPrefix(key), hash: hashApiKey(key) },
       );
+      // On every node: an id looked for before it existed is not "no such app" any more.
+      fastify.apps.invalidate(id);
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,

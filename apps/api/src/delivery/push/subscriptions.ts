@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { ECDH, randomUUID } from 'node:crypto';
 import type { PushSubscribeRequest } from '@herald/protocol';
 import type { AppDirectory, CachedApp } from '../../auth/app-directory.js';
 import type { Sql } from '../../platform/db/database.js';
@@ -14,11 +14,21 @@ export type Registered = { ok: true; subscription: { id: string; status: 'active
 
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 
-/** A browser's keys as RFC 8291 needs them: an uncompressed P-256 point (65 bytes) and a 16-byte secret. */
+/** A browser's keys as RFC 8291 needs them: an uncompressed P-256 point (65 bytes, on the curve) and a 16-byte secret. */
 function keysUsable(keys: { p256dh: string; auth: string }): boolean {
   const point = Buffer.from(keys.p256dh, 'base64url');
-  return point.length === 65 && point[0] === 4 && Buffer.from(keys.auth, 'base64url').length === 16;
+  if (point.length !== 65 || point[0] !== 4 || Buffer.from(keys.auth, 'base64url').length !== 16) return false;
+  try {
+    // Throws for a point that is not on the curve (some 20 µs; no scalar multiplication).
+    ECDH.convertKey(point, 'prime256v1', undefined, undefined, 'compressed');
+    return true;
+  } catch {
+    return false;
+  }
 }
+
+/** The largest time a JavaScript Date holds (ms since 1970): an expirationTime past it is no time. */
+const MAX_TIME_MS = 8.64e15;
 
 /** The secrets an app's tokens may be signed with: the current one, and the previous one during its grace. */
 export function appSecrets(app: CachedApp, now = Date.now()): string[] {
@@ -58,7 +68,9 @@ export class PushSubscriptionStore {
       q.keys.auth.length <= 100 &&
       typeof q.publicKey === 'string' &&
       q.publicKey.length <= 200 &&
-      (q.expirationTime === undefined || q.expirationTime === null || Number.isFinite(q.expirationTime));
+      (q.expirationTime === undefined ||
+        q.expirationTime === null ||
+        (Number.isFinite(q.expirationTime) && Math.abs(q.expirationTime) <= MAX_TIME_MS));
     return ok && keysUsable(q.keys as { p256dh: string; auth: string })
       ? undefined
       : `${renewal ? '"subscription"' : '"push:subscribe"'} needs { endpoint, keys: { p256dh (a 65-byte P-256 point), auth (16 bytes), both base64url }${renewal ? '' : ', publicKey (the applicationServerKey it subscribed with)'}, expirationTime?: number | null }: what PushSubscription.toJSON() gives.`;
