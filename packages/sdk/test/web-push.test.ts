@@ -183,6 +183,28 @@ describe('WebPush', () => {
     expect(fake.asked.map(([event]) => event)).toEqual(['push:key']);
   });
 
+  it('gives up on a push service that never answers after 20 s, and is free for what comes next', async () => {
+    vi.useFakeTimers();
+    try {
+      const { push, pushManager } = setup();
+      const subscribe = pushManager.subscribe;
+      pushManager.subscribe = () => new Promise<PushSubscription>(() => {});
+      const enabling = expect(push.enable('granted')).rejects.toMatchObject({
+        code: 'HERALD_ERR_PUSH_SUBSCRIBE',
+        message: 'The browser could not subscribe: its push service did not answer within 20 s',
+      });
+      await vi.advanceTimersByTimeAsync(20_000);
+      await enabling;
+      // The next call is not queued behind the one that hung.
+      pushManager.subscribe = subscribe;
+      const again = push.enable('granted');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(await again).toBe('subscribed');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('subscribes nothing without permission, and says why', async () => {
     const { push, fake, workers } = setup({ permission: 'default' });
     expect(await push.enable('denied')).toBe('denied');

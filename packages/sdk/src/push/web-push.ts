@@ -82,6 +82,28 @@ function rotatedKey(error: unknown): string | undefined {
   return error instanceof PushError && error.code === ROTATED ? error.publicKey : undefined;
 }
 
+/** How long the browser may take to subscribe at its push service. */
+const SUBSCRIBE_TIMEOUT_MS = 20_000;
+
+/**
+ * `pushManager.subscribe`, with the browser's refusal (no push service reachable, a policy, a
+ * private window) or its silence (a push service it cannot reach may never answer) as a coded error.
+ */
+function subscribeWithin(manager: PushManager, key: BufferSource): Promise<PushSubscription> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`its push service did not answer within ${SUBSCRIBE_TIMEOUT_MS / 1000} s`)),
+      SUBSCRIBE_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([manager.subscribe({ userVisibleOnly: true, applicationServerKey: key }), silence])
+    .catch((error: Error) => {
+      throw new PushError('HERALD_ERR_PUSH_SUBSCRIBE', `The browser could not subscribe: ${error.message}`);
+    })
+    .finally(() => clearTimeout(timer));
+}
+
 /** Waits until a new registration's worker is active: `pushManager.subscribe` needs one. */
 async function activated(registration: ServiceWorkerRegistration): Promise<ServiceWorkerRegistration> {
   const worker = registration.installing ?? registration.waiting;
@@ -226,12 +248,7 @@ export class WebPush {
         await subscription.unsubscribe();
         subscription = null;
       }
-      subscription ??= await registration.pushManager
-        .subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64Url(key) })
-        .catch((error: Error) => {
-          // The browser's own refusal (no push service reachable, blocked by a policy): with a code.
-          throw new PushError('HERALD_ERR_PUSH_SUBSCRIBE', `The browser could not subscribe: ${error.message}`);
-        });
+      subscription ??= await subscribeWithin(registration.pushManager, fromBase64Url(key));
       try {
         await this._send(subscription, key);
         return;
