@@ -455,6 +455,29 @@ describe('Web Push end to end, against a local push service', () => {
     expect(res.statusCode, res.body).toBe(200);
     const { id } = await send({ to: { topic }, title: 'To the topic' });
     await eventually(async () => (await messages(b.sub)).some((m) => m.notification.data.herald.id === id));
+    // A topic send writes no row per member; the member pushed to is on the recipient list all the same.
+    const listed = await eventually(async () => {
+      const res = await stack.app.inject({
+        method: 'GET',
+        url: `/v1/notifications/${id}/recipients`,
+        headers: { authorization: `Bearer ${stack.apiKey}` },
+      });
+      const items = res.json().items as Array<{ userId: string; push: Array<{ status: string }> }>;
+      return items.find((r) => r.userId === user && r.push[0]?.status === 'sent');
+    });
+    expect(listed).toMatchObject({
+      userId: user,
+      seq: null,
+      status: 'sent',
+      deliveredAt: null,
+      push: [{ browser: b.id, status: 'sent', attempts: [expect.objectContaining({ status: 201, outcome: 'sent' })] }],
+    });
+    const filtered = await stack.app.inject({
+      method: 'GET',
+      url: `/v1/notifications/${id}/recipients?status=delivered`,
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+    });
+    expect(filtered.json().items).toEqual([]);
   });
 
   it("posts nothing the user's preferences keep from popping up, and says why on the timeline", async () => {

@@ -123,23 +123,34 @@ export class NotificationLog {
     if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
     const exists = await this.prisma.notification.count({ where: { id, appId } });
     if (!exists) throw new Errors.NotificationNotFound(id);
-    const rows = await this.prisma.delivery.findMany({
-      where: {
-        notificationId: id,
-        ...(options.status ? { status: options.status as DeliveryStatus } : {}),
-        ...(options.cursor ? { subscriber: { externalId: { gt: options.cursor } } } : {}),
-      },
-      include: { subscriber: { select: { externalId: true } } },
-      orderBy: { subscriber: { externalId: 'asc' } },
-      take: options.limit + 1,
-    });
+    // The page's users: those with a delivery row, and — a topic send's or a broadcast's audience
+    // has rows only once something happened — those Herald pushed to without one yet (as `sent`).
+    const status = options.status ?? null;
+    const pushOnly = status === null || status === 'sent';
+    const cursor = options.cursor ?? null;
+    const rows = await this.prisma.$queryRaw<Array<{ subscriber_id: string; external_id: string }>>`
+      SELECT r.subscriber_id, s.external_id FROM (
+        SELECT subscriber_id FROM deliveries
+         WHERE notification_id = ${id}::uuid AND (${status}::text IS NULL OR status::text = ${status}::text)
+        UNION ALL
+        SELECT DISTINCT pd.subscriber_id FROM push_deliveries pd
+         WHERE ${pushOnly} AND pd.notification_id = ${id}::uuid
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = pd.notification_id AND d.subscriber_id = pd.subscriber_id)
+      ) r JOIN subscribers s ON s.id = r.subscriber_id
+      WHERE ${cursor}::text IS NULL OR s.external_id > ${cursor}::text
+      ORDER BY s.external_id LIMIT ${options.limit + 1}`;
     const iso = (d: Date | null) => d?.toISOString() ?? null;
-    const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.subscriber.externalId);
-    // Each recipient's browsers: one read for the page.
-    const pushes = await this.prisma.pushDelivery.findMany({
-      where: { notificationId: id, subscriberId: { in: page.map((r) => r.subscriberId) } },
-      orderBy: { createdAt: 'asc' },
-    });
+    const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.external_id);
+    const ids = page.map((r) => r.subscriber_id);
+    // Their rows and browsers: one read each for the page.
+    const [deliveries, pushes] = await Promise.all([
+      this.prisma.delivery.findMany({ where: { notificationId: id, subscriberId: { in: ids } } }),
+      this.prisma.pushDelivery.findMany({
+        where: { notificationId: id, subscriberId: { in: ids } },
+        orderBy: { createdAt: 'asc' },
+      }),
+    ]);
+    const deliveryOf = new Map(deliveries.map((d) => [d.subscriberId, d]));
     const pushOf = (subscriberId: string) =>
       pushes
         .filter((p) => p.subscriberId === subscriberId)
@@ -154,21 +165,44 @@ export class NotificationLog {
           closedAt: iso(p.closedAt),
         }));
     return {
-      items: page.map((r) => ({
-        userId: r.subscriber.externalId,
-        seq: r.seq,
-        status: r.status,
-        reason: r.reason,
-        queuedAt: r.createdAt.toISOString(),
-        sentAt: iso(r.sentAt),
-        deliveredAt: iso(r.deliveredAt),
-        displayedAt: iso(r.displayedAt),
-        clickedAt: iso(r.clickedAt),
-        readAt: iso(r.readAt),
-        expiredAt: iso(r.expiredAt),
-        failedAt: iso(r.failedAt),
-        push: pushOf(r.subscriberId),
-      })),
+      items: page.map(({ subscriber_id: subscriberId, external_id: userId }) => {
+        const push = pushOf(subscriberId);
+        const r = deliveryOf.get(subscriberId);
+        if (!r) {
+          // Pushed to, and no device said anything yet.
+          const first = pushes.find((p) => p.subscriberId === subscriberId);
+          return {
+            userId,
+            seq: null,
+            status: 'sent' as DeliveryStatus,
+            reason: null,
+            queuedAt: (first?.createdAt ?? new Date()).toISOString(),
+            sentAt: push.find((p) => p.sentAt)?.sentAt ?? null,
+            deliveredAt: null,
+            displayedAt: null,
+            clickedAt: null,
+            readAt: null,
+            expiredAt: null,
+            failedAt: null,
+            push,
+          };
+        }
+        return {
+          userId,
+          seq: r.seq,
+          status: r.status,
+          reason: r.reason,
+          queuedAt: r.createdAt.toISOString(),
+          sentAt: iso(r.sentAt),
+          deliveredAt: iso(r.deliveredAt),
+          displayedAt: iso(r.displayedAt),
+          clickedAt: iso(r.clickedAt),
+          readAt: iso(r.readAt),
+          expiredAt: iso(r.expiredAt),
+          failedAt: iso(r.failedAt),
+          push,
+        };
+      }),
       nextCursor,
     };
   }
