@@ -10,7 +10,7 @@ import webPush from 'web-push';
 import { checkEndpoint, endpointShapeProblem, hostListed, isPublicAddress } from '../src/delivery/push/endpoint.js';
 import { buildMessage, MAX_PLAINTEXT, navigateTo, pushTopic } from '../src/delivery/push/message.js';
 import { signReceipt } from '../src/delivery/push/receipts.js';
-import { classify, retryAfter, sendPush, vapidAuthorization } from '../src/delivery/push/sender.js';
+import { classify, forgetSlowHosts, retryAfter, sendPush, vapidAuthorization } from '../src/delivery/push/sender.js';
 import { createPushQueue } from '../src/queue/push-jobs.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
@@ -183,7 +183,21 @@ describe('one post to a push service', () => {
       expect(refusal.ms).toBeLessThan(2000);
       // Every connection is closed by the deadline at the latest: nothing trickles on.
       await eventually(async () => [...sockets].every((socket) => socket.destroyed), 3000);
+      // Two deadlines missed so far (the silence, the trickling refusal); a third, and the host
+      // is left alone for a minute: no connection, answered at once, to be retried after that.
+      await post('/silent');
+      const connections = sockets.size;
+      const cooled = await post('/trickle-accepted');
+      expect(cooled.ms).toBeLessThan(100);
+      expect(cooled.res).toMatchObject({
+        status: 0,
+        detail: expect.stringMatching(/^not posted: 127\.0\.0\.1:\d+ did not answer in time 3 times running/),
+      });
+      expect(cooled.res.retryAfterMs).toBeGreaterThan(55_000);
+      expect(classify(cooled.res, false)).toEqual({ outcome: 'retry' });
+      expect(sockets.size).toBe(connections);
     } finally {
+      forgetSlowHosts();
       server.closeAllConnections();
       server.close();
     }
@@ -558,7 +572,7 @@ describe('Web Push end to end, against a local push service', () => {
     ecdh.generateKeys();
     const keys = { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
     try {
-      // Twelve users each with a browser there, and a send each: more push jobs than the worker has slots.
+      // Twelve users each with a browser there, and a send each: more push jobs than the worker has slots (4 here).
       const stuck = await Promise.all(
         Array.from({ length: 12 }, async (_, i) => {
           const user = uid(`tarpit-${i}-`);
@@ -571,7 +585,8 @@ describe('Web Push end to end, against a local push service', () => {
         }),
       );
       for (const user of stuck) await send({ to: { userId: user }, title: 'Into the tarpit' });
-      await eventually(async () => held.size >= 8);
+      // The test stack's worker has 4 push slots: all of them wait on the tarpit now.
+      await eventually(async () => held.size >= 4);
       // Meanwhile, a user with a tab open gets theirs at once.
       const live = uid('live-');
       const { socket, got } = await tab(live);

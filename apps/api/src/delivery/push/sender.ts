@@ -33,6 +33,37 @@ export interface PushResponse {
 /** The most one post may take, from connecting to the push service's answer. */
 export const POST_DEADLINE_MS = 10_000;
 
+/**
+ * A push service host whose posts ran out their deadline STRIKES times in a row is not posted to
+ * for COOL_MS (those posts are retried later, as for no answer): a host that never answers, or one
+ * made to trickle, costs a few deadlines a minute, not one per browser registered there.
+ */
+const STRIKES = 3;
+const COOL_MS = 60_000;
+const slowHosts = new Map<string, { strikes: number; until: number }>();
+
+function coolingUntil(host: string, now: number): number | undefined {
+  const entry = slowHosts.get(host);
+  return entry && entry.until > now ? entry.until : undefined;
+}
+
+function noteDeadline(host: string, missed: boolean, now: number): void {
+  if (!missed) {
+    slowHosts.delete(host);
+    return;
+  }
+  if (slowHosts.size >= 10_000) slowHosts.clear();
+  const entry = slowHosts.get(host) ?? { strikes: 0, until: 0 };
+  entry.strikes++;
+  if (entry.strikes >= STRIKES) entry.until = now + COOL_MS;
+  slowHosts.set(host, entry);
+}
+
+/** Forgets every host's strikes (tests). */
+export function forgetSlowHosts(): void {
+  slowHosts.clear();
+}
+
 /** How long a VAPID JWT is valid (RFC 8292 allows at most 24 hours), and how long one is reused. */
 const VAPID_VALID_S = 12 * 3600;
 const VAPID_REUSE_MS = 11 * 3600 * 1000;
@@ -81,6 +112,14 @@ export async function sendPush(target: PushTarget, payload: string, opts: PushOp
     contentEncoding: 'aes128gcm',
   });
   const url = new URL(details.endpoint);
+  const cooling = coolingUntil(url.host, Date.now());
+  if (cooling !== undefined) {
+    return {
+      status: 0,
+      detail: `not posted: ${url.host} did not answer in time ${STRIKES} times running; tried again after ${new Date(cooling).toISOString()}`,
+      retryAfterMs: cooling - Date.now(),
+    } satisfies PushResponse;
+  }
   const send =
     url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' && policy.allowPrivate ? httpRequest : null;
   if (!send) return Promise.resolve<PushResponse>({ status: 0, refused: true, detail: `a ${url.protocol} endpoint` });
@@ -89,9 +128,12 @@ export async function sendPush(target: PushTarget, payload: string, opts: PushOp
     let settled = false;
     /** Once the push service answered: its status and the reason read so far, for the deadline to report. */
     let answered: (() => void) | undefined;
+    let missedDeadline = false;
     const settle = (response: PushResponse) => {
       if (settled) return;
       settled = true;
+      // Only an answer (any status) or a deadline says anything about the host's speed.
+      if (response.status > 0 || missedDeadline) noteDeadline(url.host, missedDeadline, Date.now());
       resolve(response);
     };
     const req = send(
@@ -127,6 +169,7 @@ export async function sendPush(target: PushTarget, payload: string, opts: PushOp
     // service that trickles bytes holds neither this post nor its job for longer; its connection
     // is closed then.
     const deadline = setTimeout(() => {
+      missedDeadline = true;
       if (answered) answered();
       else settle({ status: 0, detail: `the push service did not answer within ${deadlineMs / 1000} s` });
       req.destroy();
