@@ -526,6 +526,7 @@ describe('operations endpoints', () => {
       'herald_sockets_connected',
       'herald_users_connected',
       'herald_queue_jobs',
+      'herald_push_queue_jobs',
       'herald_queue_oldest_age_seconds',
     ]) {
       expect(res.body).toContain(`# TYPE ${name} `);

@@ -587,6 +587,9 @@ describe('Web Push end to end, against a local push service', () => {
       for (const user of stuck) await send({ to: { userId: user }, title: 'Into the tarpit' });
       // The test stack's worker has 4 push slots: all of them wait on the tarpit now.
       await eventually(async () => held.size >= 4);
+      // An operator sees them: the push queue's busy slots, apart from the dispatch queue's.
+      const metrics = await stack.app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(/^herald_push_queue_jobs\{state="active"\} [1-4]$/m);
       // Meanwhile, a user with a tab open gets theirs at once.
       const live = uid('live-');
       const { socket, got } = await tab(live);

@@ -68,6 +68,17 @@ export default fp(
       },
     });
     new Gauge({
+      name: 'herald_push_queue_jobs',
+      help: 'Web Push jobs in their queue by state (delayed: waiting out the socket window, or a retry)',
+      labelNames: ['state'] as const,
+      registers,
+      async collect() {
+        const counts = await withTimeout(fastify.pushQueue.getJobCounts('waiting', 'active', 'delayed', 'failed'));
+        if (!counts) return;
+        for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+      },
+    });
+    new Gauge({
       name: 'herald_queue_oldest_age_seconds',
       help: 'How long the oldest notification that is due (accepted, or past its sendAt) has waited to go out; 0 when none waits',
       registers,
