@@ -54,6 +54,9 @@ beforeAll(async () => {
       HERALD_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
       HERALD_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       HERALD_MAX_CONNECTIONS_PER_ADDRESS: String(CONNECTIONS_PER_ADDRESS),
+      // Any public push host (not only the browsers' push services), so that the push flood's
+      // valid-looking subscriptions (public addresses, no DNS here) are stored.
+      HERALD_PUSH_HOSTS: '*',
     },
   });
 });

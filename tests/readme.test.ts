@@ -329,16 +329,21 @@ ${ours(snippet('push-page'))}
         throw new Error(`${error.message}; recipients: ${JSON.stringify(recipients.body)}`);
       });
       await devTools.deliver(plaintext);
-      const sw = await eventually(async () =>
-        context.serviceWorkers().find((w) => w.url() === `${siteUrl}/herald-sw.js`),
-      );
+      // Asked of the worker running now: Chromium stops an idle worker and starts another for the
+      // push, and the one it stopped stays in the list, answering nothing.
       const shown = await eventually(async () => {
-        const titles = await sw.evaluate(async () =>
-          (await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()).map(
-            (n) => n.title,
-          ),
-        );
-        return titles.length ? titles : undefined;
+        const workers = context.serviceWorkers().filter((w) => w.url() === `${siteUrl}/herald-sw.js`);
+        for (const worker of workers.reverse()) {
+          const titles = await worker
+            .evaluate(async () =>
+              (
+                await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()
+              ).map((n) => n.title),
+            )
+            .catch(() => []);
+          if (titles.length) return titles;
+        }
+        return undefined;
       });
       expect(shown).toEqual(['Pushed to the snippet']);
       expect(problems).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/platform/config/index.js';
+import { BROWSER_PUSH_SERVICES, ConfigError, loadConfig } from '../src/platform/config/index.js';
 
 describe('loadConfig', () => {
   it('applies the embedded defaults to an empty environment', () => {
@@ -60,8 +60,9 @@ describe('loadConfig', () => {
     );
   });
 
-  it('reads the push services an operator allows, any public one by default', () => {
-    expect(loadConfig({}).push.hosts).toEqual([]);
+  it("reads the push services an operator allows: the browsers' own by default, * for any public host", () => {
+    expect(loadConfig({}).push.hosts).toEqual([...BROWSER_PUSH_SERVICES]);
+    expect(loadConfig({ HERALD_PUSH_HOSTS: '*' }).push.hosts).toEqual([]);
     expect(loadConfig({ HERALD_PUSH_HOSTS: ' fcm.googleapis.com, *.push.services.mozilla.com ' }).push.hosts).toEqual([
       'fcm.googleapis.com',
       '*.push.services.mozilla.com',

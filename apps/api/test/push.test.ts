@@ -3,14 +3,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NotificationPayload, PushMessage, PushSubscribeReply } from '@herald/protocol';
 import { type MockSubscription, type PushService, REDIS_URL, startPushService } from '@herald/test-support';
+import { createSigner } from 'fast-jwt';
 import { Redis } from 'ioredis';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import webPush from 'web-push';
 import { checkEndpoint, endpointShapeProblem, hostListed, isPublicAddress } from '../src/delivery/push/endpoint.js';
 import { buildMessage, MAX_PLAINTEXT, navigateTo, pushTopic } from '../src/delivery/push/message.js';
 import { signReceipt } from '../src/delivery/push/receipts.js';
 import { classify, forgetSlowHosts, retryAfter, sendPush, vapidAuthorization } from '../src/delivery/push/sender.js';
+import { BROWSER_PUSH_SERVICES } from '../src/platform/config/index.js';
 import { createPushQueue } from '../src/queue/push-jobs.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
@@ -48,6 +50,25 @@ describe('push endpoints (no SSRF through push)', () => {
       );
     }
     expect(hostListed('web.push.apple.com', [])).toBe(false);
+    // The default list: the browsers' push services; a test push service on this machine passes
+    // only where private addresses are allowed.
+    const browsers = { allowPrivate: false, hosts: BROWSER_PUSH_SERVICES };
+    for (const endpoint of [
+      'https://fcm.googleapis.com/fcm/send/abc',
+      'https://updates.push.services.mozilla.com/wpush/v2/x',
+      'https://wns2-by3p.notify.windows.com/w/?token=x',
+      'https://web.push.apple.com/QGx',
+    ]) {
+      expect(endpointShapeProblem(endpoint, browsers), endpoint).toBeUndefined();
+    }
+    expect(endpointShapeProblem('https://push.example.com/x', browsers)).toMatch(
+      /posts only to the push services it lists/,
+    );
+    expect(endpointShapeProblem('http://localhost:9/x', { ...browsers, allowPrivate: true })).toBeUndefined();
+    expect(endpointShapeProblem('http://127.0.0.1:9/x', { ...browsers, allowPrivate: true })).toBeUndefined();
+    expect(endpointShapeProblem('https://push.example.com/x', { ...browsers, allowPrivate: true })).toMatch(
+      /posts only to the push services it lists/,
+    );
     expect(endpointShapeProblem('https://web.push.apple.com/x', { allowPrivate: false, hosts: [] })).toBeUndefined();
     // A subscription registered before the list: refused at the post, never sent.
     const refused = await sendPush(
@@ -191,7 +212,10 @@ describe('one post to a push service', () => {
       expect(cooled.ms).toBeLessThan(100);
       expect(cooled.res).toMatchObject({
         status: 0,
-        detail: expect.stringMatching(/^not posted: 127\.0\.0\.1:\d+ did not answer in time 3 times running/),
+        deferred: true,
+        detail: expect.stringMatching(
+          /^127\.0\.0\.1:\d+ did not answer in time 3 times running: not posted to before /,
+        ),
       });
       expect(cooled.res.retryAfterMs).toBeGreaterThan(55_000);
       expect(classify(cooled.res, false)).toEqual({ outcome: 'retry' });
@@ -459,12 +483,16 @@ describe('Web Push end to end, against a local push service', () => {
   it('pushes topic sends and broadcasts to members whose browsers had no tab open', async () => {
     const user = uid('u-');
     const b = await browser(user);
+    // Another member, whose only browser's subscription the push service has let go (410).
+    const gone = uid('u-');
+    const g = await browser(gone);
+    await service.expire(g.sub.clientHash);
     const topic = `push-${uid()}`;
     const res = await stack.app.inject({
       method: 'PUT',
       url: `/v1/topics/${topic}/subscribers`,
       headers: { authorization: `Bearer ${stack.apiKey}` },
-      payload: { userIds: [user] },
+      payload: { userIds: [user, gone] },
     });
     expect(res.statusCode, res.body).toBe(200);
     const { id } = await send({ to: { topic }, title: 'To the topic' });
@@ -485,6 +513,21 @@ describe('Web Push end to end, against a local push service', () => {
       status: 'sent',
       deliveredAt: null,
       push: [{ browser: b.id, status: 'sent', attempts: [expect.objectContaining({ status: 201, outcome: 'sent' })] }],
+    });
+    const failed = await eventually(async () => {
+      const res = await stack.app.inject({
+        method: 'GET',
+        url: `/v1/notifications/${id}/recipients?status=failed`,
+        headers: { authorization: `Bearer ${stack.apiKey}` },
+      });
+      return (res.json().items as Array<{ userId: string }>).find((r) => r.userId === gone);
+    });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      reason: 'every push to their browsers failed',
+      sentAt: null,
+      failedAt: expect.any(String),
+      push: [{ browser: g.id, status: 'gone', attempts: [expect.objectContaining({ status: 410, outcome: 'gone' })] }],
     });
     const filtered = await stack.app.inject({
       method: 'GET',
@@ -772,13 +815,31 @@ describe('Web Push end to end, against a local push service', () => {
     expect(badKeys.json().message).not.toMatch(/push:subscribe|publicKey/);
     readable(badKeys);
 
-    // Unsigned receipts count against the address, up to a limit...
+    // Unsigned receipts count against the address, up to a limit — and those naming apps that do
+    // not exist, each another, cost an app lookup only until then...
+    const forge = createSigner({ key: 'not-the-app-secret', algorithm: 'HS256' });
+    const lookups = vi.spyOn(stack.app.apps, 'get');
     let limited: Awaited<ReturnType<typeof post>> | undefined;
+    let answered = 0;
     for (let i = 0; i < 700 && !limited; i++) {
-      const res = await post('/push/receipts', { receipt: `forged.${i}.x`, event: 'displayed' });
+      const receipt = i % 2 ? `forged.${i}.x` : forge({ n: id, s: b.id, a: `made-up-${i}`, exp: 2e9 });
+      const res = await post('/push/receipts', { receipt, event: 'displayed' });
       if (res.statusCode === 429) limited = res;
-      else expect(res.json().code).toBe('HERALD_ERR_RECEIPT_INVALID');
+      else {
+        answered++;
+        expect(res.json().code).toBe('HERALD_ERR_RECEIPT_INVALID');
+      }
     }
+    const lookedUp = lookups.mock.calls.length;
+    for (let i = 0; i < 50; i++) {
+      await post('/push/receipts', {
+        receipt: forge({ n: id, s: b.id, a: `later-${i}`, exp: 2e9 }),
+        event: 'displayed',
+      });
+    }
+    expect(lookups.mock.calls.length).toBe(lookedUp);
+    expect(lookedUp).toBeLessThanOrEqual(answered);
+    lookups.mockRestore();
     expect(limited?.json()).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED' });
     expect(limited?.json().message).toMatch(/from one address/);
     expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);

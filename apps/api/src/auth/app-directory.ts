@@ -149,6 +149,11 @@ export class AppDirectory {
     return hit;
   }
 
+  /** The app as this node last read it, if it did: no read, now or in the background. */
+  cached(appId: string): CachedApp | undefined {
+    return this.cache.get(appId) ?? this.stale.get(appId);
+  }
+
   /** Entries dropped by an invalidation, kept for `peek` until the app is read again. */
   private readonly stale = new Map<string, CachedApp>();
 

@@ -126,18 +126,25 @@ export class NotificationLog {
     // The page's users: those with a delivery row, and — a topic send's or a broadcast's audience
     // has rows only once something happened — those Herald pushed to without one yet (as `sent`).
     const status = options.status ?? null;
-    const pushOnly = status === null || status === 'sent';
     const cursor = options.cursor ?? null;
-    const rows = await this.prisma.$queryRaw<Array<{ subscriber_id: string; external_id: string }>>`
-      SELECT r.subscriber_id, s.external_id FROM (
-        SELECT subscriber_id FROM deliveries
-         WHERE notification_id = ${id}::uuid AND (${status}::text IS NULL OR status::text = ${status}::text)
+    const rows = await this.prisma.$queryRaw<Array<{ subscriber_id: string; external_id: string; status: string }>>`
+      SELECT r.subscriber_id, s.external_id, r.status FROM (
+        SELECT subscriber_id, status::text AS status FROM deliveries WHERE notification_id = ${id}::uuid
         UNION ALL
-        SELECT DISTINCT pd.subscriber_id FROM push_deliveries pd
-         WHERE ${pushOnly} AND pd.notification_id = ${id}::uuid
+        -- Pushed to, and no device said anything yet: sent once a push service took it, failed once
+        -- every browser's push ended without, skipped if preferences kept them all, else queued.
+        SELECT pd.subscriber_id,
+               CASE WHEN bool_or(pd.status = 'sent') THEN 'sent'
+                    WHEN bool_or(pd.status = 'pending') THEN 'queued'
+                    WHEN bool_and(pd.status = 'skipped') THEN 'skipped'
+                    ELSE 'failed' END
+          FROM push_deliveries pd
+         WHERE pd.notification_id = ${id}::uuid
            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = pd.notification_id AND d.subscriber_id = pd.subscriber_id)
+         GROUP BY pd.subscriber_id
       ) r JOIN subscribers s ON s.id = r.subscriber_id
-      WHERE ${cursor}::text IS NULL OR s.external_id > ${cursor}::text
+      WHERE (${status}::text IS NULL OR r.status = ${status}::text)
+        AND (${cursor}::text IS NULL OR s.external_id > ${cursor}::text)
       ORDER BY s.external_id LIMIT ${options.limit + 1}`;
     const iso = (d: Date | null) => d?.toISOString() ?? null;
     const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.external_id);
@@ -165,25 +172,34 @@ export class NotificationLog {
           closedAt: iso(p.closedAt),
         }));
     return {
-      items: page.map(({ subscriber_id: subscriberId, external_id: userId }) => {
+      items: page.map(({ subscriber_id: subscriberId, external_id: userId, status: pushStatus }) => {
         const push = pushOf(subscriberId);
         const r = deliveryOf.get(subscriberId);
         if (!r) {
-          // Pushed to, and no device said anything yet.
           const first = pushes.find((p) => p.subscriberId === subscriberId);
+          const lastAt =
+            push
+              .flatMap((p) => p.attempts.map((a) => a.at))
+              .sort()
+              .at(-1) ?? null;
           return {
             userId,
             seq: null,
-            status: 'sent' as DeliveryStatus,
-            reason: null,
+            status: pushStatus as DeliveryStatus,
+            reason:
+              pushStatus === 'skipped'
+                ? (push[0]?.attempts[0]?.detail ?? null)
+                : pushStatus === 'failed'
+                  ? 'every push to their browsers failed'
+                  : null,
             queuedAt: (first?.createdAt ?? new Date()).toISOString(),
-            sentAt: push.find((p) => p.sentAt)?.sentAt ?? null,
+            sentAt: push.map((p) => p.sentAt).find((at) => at !== null) ?? null,
             deliveredAt: null,
             displayedAt: null,
             clickedAt: null,
             readAt: null,
             expiredAt: null,
-            failedAt: null,
+            failedAt: pushStatus === 'failed' ? lastAt : null,
             push,
           };
         }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PUSH_RECEIPT_EVENTS, type PushReceiptEvent } from '@herald/protocol';
 import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
+import type { CachedApp } from '../auth/app-directory.js';
 import { appOf, type ReceiptClaims, verifyToken } from '../delivery/push/receipts.js';
 import { appSecrets } from '../delivery/push/subscriptions.js';
 import { Errors } from '../platform/lib/errors.js';
@@ -70,24 +71,27 @@ const push: FastifyPluginAsyncTypebox = async (fastify) => {
     );
   }
 
-  // A receipt's claims once its signature is checked (before the rate limit, which counts by browser).
-  const receipts = new WeakMap<FastifyRequest, ReceiptClaims>();
-  const verifyReceipt = async (request: FastifyRequest<{ Body: Static<typeof ReceiptBody> }>) => {
-    const { receipt } = request.body;
-    const appId = appOf(receipt);
-    const app = appId ? await fastify.apps.get(appId) : undefined;
+  /** A receipt's claims if `app`'s secret signed it and it names a notification and a browser. */
+  const claimsOf = (receipt: string, app: CachedApp | undefined): ReceiptClaims | undefined => {
     const claims = app ? verifyToken<ReceiptClaims>(receipt, appSecrets(app)) : undefined;
     // Signed with the app's secret is not enough: a token of another kind (or made by hand) may lack the claims.
-    if (
-      app &&
+    return app &&
       claims &&
       claims.a === app.id &&
       typeof claims.n === 'string' &&
       isUuid(claims.n) &&
       typeof claims.s === 'string'
-    ) {
-      receipts.set(request, claims);
-    }
+      ? claims
+      : undefined;
+  };
+  // Checked before the rate limit, which counts a signed receipt against its browser — with the
+  // apps this node has in memory only: a receipt naming an app it would have to read (or one that
+  // does not exist) counts against the address first, and is read after.
+  const receipts = new WeakMap<FastifyRequest, ReceiptClaims>();
+  const verifyReceipt = async (request: FastifyRequest<{ Body: Static<typeof ReceiptBody> }>) => {
+    const appId = appOf(request.body.receipt);
+    const claims = appId ? claimsOf(request.body.receipt, fastify.apps.cached(appId)) : undefined;
+    if (claims) receipts.set(request, claims);
   };
 
   fastify.post(
@@ -109,8 +113,12 @@ const push: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const { event } = request.body;
-      const claims = receipts.get(request);
+      const { receipt, event } = request.body;
+      let claims = receipts.get(request);
+      if (!claims) {
+        const appId = appOf(receipt);
+        claims = appId ? claimsOf(receipt, await fastify.apps.get(appId)) : undefined;
+      }
       if (!claims) {
         throw new Errors.ReceiptInvalid('not signed by Herald, for another app, or expired with its notification');
       }

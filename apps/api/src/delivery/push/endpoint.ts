@@ -17,6 +17,16 @@ export interface EndpointPolicy {
   hosts?: readonly string[];
 }
 
+/**
+ * Whether pushes may go to `hostname` under `policy`'s list of push services (none: any). A test
+ * push service on this machine passes when private addresses are allowed (`allowPrivate`).
+ */
+export function hostAllowed(hostname: string, policy: EndpointPolicy): boolean {
+  if (!policy.hosts?.length || hostListed(hostname, policy.hosts)) return true;
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  return policy.allowPrivate && (bare === 'localhost' || (isIP(bare) !== 0 && !isPublicAddress(bare)));
+}
+
 /** Whether `host` is one of `patterns`: a name, or `*.` and a name any subdomain of which matches. */
 export function hostListed(host: string, patterns: readonly string[]): boolean {
   const name = host.toLowerCase().replace(/\.$/, '');
@@ -55,7 +65,7 @@ export function endpointShapeProblem(endpoint: string, policy: EndpointPolicy): 
     return 'a push endpoint must be an https:// URL';
   }
   if (url.username || url.password) return 'a push endpoint must not carry credentials';
-  if (policy.hosts?.length && !hostListed(url.hostname, policy.hosts)) {
+  if (!hostAllowed(url.hostname, policy)) {
     return `this server posts only to the push services it lists (HERALD_PUSH_HOSTS), not to ${url.hostname}`;
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');

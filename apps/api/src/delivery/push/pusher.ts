@@ -305,6 +305,8 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
     deps.onAttempt?.('failed');
     return { posted: false };
   }
+  // Its host is cooling down: tried again once it may be, and the attempt does not count.
+  if (res.deferred) return { posted: false, retryInMs: res.retryAfterMs ?? 60_000 };
   let outcome = classify(res, r.public_key !== vapid.publicKey);
   if (outcome.outcome === 'too-big') {
     // The push service's limit is smaller than the RFC's: cut to half and try once more.

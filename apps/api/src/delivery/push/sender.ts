@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import webPush from 'web-push';
-import { type EndpointPolicy, guardedLookup, hostListed } from './endpoint.js';
+import { type EndpointPolicy, guardedLookup, hostAllowed } from './endpoint.js';
 import type { VapidKeys } from './keys.js';
 
 /** One browser's subscription, as `web-push` takes it. */
@@ -26,6 +26,8 @@ export interface PushResponse {
   status: number;
   /** Never sent: the endpoint is not one Herald may post to (its address, its scheme). */
   refused?: boolean;
+  /** Not sent now: its host is cooling down (`retryAfterMs`); no attempt was made. */
+  deferred?: boolean;
   retryAfterMs?: number;
   detail?: string;
 }
@@ -101,7 +103,7 @@ export function vapidAuthorization(endpoint: string, vapid: VapidKeys, subject: 
 export async function sendPush(target: PushTarget, payload: string, opts: PushOptions, policy: EndpointPolicy) {
   // Registered before the operator listed the push services it allows: not posted to any more.
   const host = new URL(target.endpoint).hostname;
-  if (policy.hosts?.length && !hostListed(host, policy.hosts)) {
+  if (!hostAllowed(host, policy)) {
     return { status: 0, refused: true, detail: `${host} is not in HERALD_PUSH_HOSTS` } satisfies PushResponse;
   }
   const details = webPush.generateRequestDetails(target, payload, {
@@ -116,7 +118,8 @@ export async function sendPush(target: PushTarget, payload: string, opts: PushOp
   if (cooling !== undefined) {
     return {
       status: 0,
-      detail: `not posted: ${url.host} did not answer in time ${STRIKES} times running; tried again after ${new Date(cooling).toISOString()}`,
+      deferred: true,
+      detail: `${url.host} did not answer in time ${STRIKES} times running: not posted to before ${new Date(cooling).toISOString()}`,
       retryAfterMs: cooling - Date.now(),
     } satisfies PushResponse;
   }

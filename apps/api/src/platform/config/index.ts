@@ -4,6 +4,18 @@ import { type Env, EnvSchema } from './schema.js';
 
 export type Role = Env['HERALD_ROLE'];
 
+/**
+ * The push services browsers subscribe at (Chrome and the other Chromium browsers, Firefox, Edge,
+ * Safari): where pushes may go unless HERALD_PUSH_HOSTS says otherwise. Any other host could be
+ * anyone's server, made slow on purpose or pointed at something else.
+ */
+export const BROWSER_PUSH_SERVICES = [
+  'fcm.googleapis.com',
+  '*.push.services.mozilla.com',
+  '*.notify.windows.com',
+  '*.push.apple.com',
+] as const;
+
 export interface Config {
   role: Role;
   host: string;
@@ -134,7 +146,7 @@ const descriptions: Record<string, string> = {
   HERALD_PUSH_WINDOW_MS: 'an integer from 0 to 600000 (milliseconds)',
   HERALD_PUSH_ALLOW_PRIVATE: 'true or false',
   HERALD_PUSH_HOSTS:
-    'a comma-separated list of host names, each maybe starting with *. (fcm.googleapis.com,*.push.services.mozilla.com)',
+    'a comma-separated list of host names, each maybe starting with *. (fcm.googleapis.com,*.push.services.mozilla.com), or * for any public host',
   HERALD_PUSH_SUBJECT: 'a mailto: address (mailto:ops@example.com) or an https:// URL',
   HERALD_SHUTDOWN_TIMEOUT_MS: 'a number of milliseconds from 1000 to 600000',
   HERALD_METRICS_PORT: 'an integer from 0 to 65535',
@@ -209,10 +221,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     push: {
       windowMs: e.HERALD_PUSH_WINDOW_MS,
       allowPrivate: e.HERALD_PUSH_ALLOW_PRIVATE,
-      hosts: (e.HERALD_PUSH_HOSTS ?? '')
-        .split(',')
-        .map((h) => h.trim())
-        .filter(Boolean),
+      hosts:
+        e.HERALD_PUSH_HOSTS === undefined
+          ? [...BROWSER_PUSH_SERVICES]
+          : e.HERALD_PUSH_HOSTS.trim() === '*'
+            ? []
+            : e.HERALD_PUSH_HOSTS.split(',')
+                .map((h) => h.trim())
+                .filter(Boolean),
       subject:
         e.HERALD_PUSH_SUBJECT ??
         (e.HERALD_PUBLIC_URL?.startsWith('https://')

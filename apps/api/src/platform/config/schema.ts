@@ -49,7 +49,7 @@ export const EnvSchema = Type.Object({
   }),
   HERALD_PUSH_ALLOW_PRIVATE: Bool(false),
   HERALD_PUSH_HOSTS: Type.Optional(
-    Type.String({ pattern: '^\\s*(\\*\\.)?[A-Za-z0-9.-]+\\s*(,\\s*(\\*\\.)?[A-Za-z0-9.-]+\\s*)*$' }),
+    Type.String({ pattern: '^\\s*(\\*|(\\*\\.)?[A-Za-z0-9.-]+\\s*(,\\s*(\\*\\.)?[A-Za-z0-9.-]+\\s*)*)\\s*$' }),
   ),
   HERALD_PUSH_SUBJECT: Type.Optional(Type.String({ pattern: '^(mailto:[^@\\s]+@[^@\\s]+|https://[^/\\s]+(/\\S*)?)$' })),
   HERALD_FANOUT_CHUNK: Type.Integer({ default: 1000, minimum: 10, maximum: 10_000 }),
