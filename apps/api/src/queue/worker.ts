@@ -103,6 +103,15 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const pushing = push
     ? pushDeps(opts.db.sql, pushQueue, push, opts.freshnessMs, (outcome) => opts.metrics?.pushAttempts.inc({ outcome }))
     : undefined;
+  const workerOptions = {
+    connection,
+    prefix: opts.queuePrefix,
+    concurrency: opts.concurrency,
+    lockDuration,
+    stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+    // A crashed worker's job is retried; attempts (with backoff) bound the whole thing.
+    maxStalledCount: 10,
+  };
   const worker = new Worker<DispatchJobData | PushJobData>(
     NOTIFICATIONS_QUEUE,
     async (job) => {
@@ -123,27 +132,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       }
       return result;
     },
-    {
-      connection,
-      prefix: opts.queuePrefix,
-      concurrency: opts.concurrency,
-      lockDuration,
-      stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
-      // A crashed worker's job is retried; attempts (with backoff) bound the whole thing.
-      maxStalledCount: 10,
-    },
+    workerOptions,
   );
   // Web Push's own worker, on its own queue: pushes wait on push services (up to a post's deadline),
   // and never take a slot a dispatch needs.
   const pushWorker = pushing
-    ? new Worker<PushJobData>(PUSH_QUEUE, (job) => processPush(job, pushing), {
-        connection,
-        prefix: opts.queuePrefix,
-        concurrency: opts.concurrency,
-        lockDuration,
-        stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
-        maxStalledCount: 10,
-      })
+    ? new Worker<PushJobData>(PUSH_QUEUE, (job) => processPush(job, pushing), workerOptions)
     : undefined;
   pushWorker?.on('failed', (job, err) =>
     opts.log.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'push job failed'),
