@@ -124,7 +124,8 @@ export class NotificationLog {
     const exists = await this.prisma.notification.count({ where: { id, appId } });
     if (!exists) throw new Errors.NotificationNotFound(id);
     // The page's users: those with a delivery row, and — a topic send's or a broadcast's audience
-    // has rows only once something happened — those Herald pushed to without one yet (as `sent`).
+    // has rows only once something happened — those Herald pushed to without one yet (with their
+    // pushes' status).
     const status = options.status ?? null;
     const cursor = options.cursor ?? null;
     const rows = await this.prisma.$queryRaw<Array<{ subscriber_id: string; external_id: string; status: string }>>`

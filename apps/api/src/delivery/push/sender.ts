@@ -106,6 +106,17 @@ export async function sendPush(target: PushTarget, payload: string, opts: PushOp
   if (!hostAllowed(host, policy)) {
     return { status: 0, refused: true, detail: `${host} is not in HERALD_PUSH_HOSTS` } satisfies PushResponse;
   }
+  // Checked before anything is encrypted: a cooling host's browsers cost no work until it may be tried.
+  const { host: hostPort } = new URL(target.endpoint);
+  const cooling = coolingUntil(hostPort, Date.now());
+  if (cooling !== undefined) {
+    return {
+      status: 0,
+      deferred: true,
+      detail: `${hostPort} did not answer in time ${STRIKES} times running: not posted to before ${new Date(cooling).toISOString()}`,
+      retryAfterMs: cooling - Date.now(),
+    } satisfies PushResponse;
+  }
   const details = webPush.generateRequestDetails(target, payload, {
     headers: { Authorization: vapidAuthorization(target.endpoint, opts.vapid, opts.subject) },
     TTL: opts.ttlSeconds,
@@ -114,18 +125,9 @@ export async function sendPush(target: PushTarget, payload: string, opts: PushOp
     contentEncoding: 'aes128gcm',
   });
   const url = new URL(details.endpoint);
-  const cooling = coolingUntil(url.host, Date.now());
-  if (cooling !== undefined) {
-    return {
-      status: 0,
-      deferred: true,
-      detail: `${url.host} did not answer in time ${STRIKES} times running: not posted to before ${new Date(cooling).toISOString()}`,
-      retryAfterMs: cooling - Date.now(),
-    } satisfies PushResponse;
-  }
   const send =
     url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' && policy.allowPrivate ? httpRequest : null;
-  if (!send) return Promise.resolve<PushResponse>({ status: 0, refused: true, detail: `a ${url.protocol} endpoint` });
+  if (!send) return { status: 0, refused: true, detail: `a ${url.protocol} endpoint` } satisfies PushResponse;
   const deadlineMs = opts.timeoutMs ?? POST_DEADLINE_MS;
   return new Promise<PushResponse>((resolve) => {
     let settled = false;

@@ -265,9 +265,8 @@ export default fp(
           onExceeded: () => fastify.metrics.rateLimited.inc({ scope: 'rest' }),
           errorResponseBuilder: (request, context) =>
             new Errors.RateLimited(
-              browserOf?.(request)
-                ? `At most ${context.max} push reports a minute come from one browser; retry in ${seconds(context.ttl)} s.`
-                : `At most ${context.max} push reports a minute come from one address; retry in ${seconds(context.ttl)} s.`,
+              `At most ${context.max} push reports a minute come from one ${browserOf?.(request) ? 'browser' : 'address'}; ` +
+                `retry in ${seconds(context.ttl)} s.`,
             ),
         }) as unknown as onRequestAsyncHookHandler,
     );
