@@ -750,14 +750,25 @@ const SCENARIOS = {
         );
         stop();
         const s = await sinkStats();
-        const [rows] = (
-          await db.query(
-            `SELECT count(*)::int AS rows, coalesce(sum(jsonb_array_length(attempts)), 0)::int AS attempts,
-                    count(*) FILTER (WHERE status = 'sent')::int AS sent
-               FROM push_deliveries WHERE notification_id = $1::uuid`,
-            [body.id],
-          )
-        ).rows;
+        const readRows = async () =>
+          (
+            await db.query(
+              `SELECT count(*)::int AS rows, coalesce(sum(jsonb_array_length(attempts)), 0)::int AS attempts,
+                      count(*) FILTER (WHERE status = 'sent')::int AS sent
+                 FROM push_deliveries WHERE notification_id = $1::uuid`,
+              [body.id],
+            )
+          ).rows[0];
+        // The sink has a push a moment before the worker writes its attempt down: wait for those.
+        let rows = await readRows();
+        await settle(
+          async () => {
+            rows = await readRows();
+            return rows.attempts;
+          },
+          (attempts) => attempts >= s.posts,
+          5000,
+        );
         return {
           browsers: n,
           pushes: s.posts,
