@@ -2,6 +2,9 @@ import type { Sql } from '../platform/db/database.js';
 import { STREAMED_TO_USER } from './audience.js';
 import { advance, CLOSED } from './status.js';
 
+/** The most events of one kind one statement writes. */
+const MAX_WRITE = 5000;
+
 /** Delivery state changes reported by sockets, in the order they can happen. */
 export type DeliveryEvent = 'sent' | 'delivered' | 'displayed' | 'clicked' | 'read' | 'closed';
 
@@ -18,6 +21,12 @@ export interface DeliveryRecorderOptions {
   maxBatch?: number;
   /** Flush at the latest this long after the first waiting event. */
   maxDelayMs?: number;
+  /**
+   * Writes in flight at once (default 2). Receipts are bookkeeping: the acks of a broadcast to
+   * 5,000 sockets would otherwise take ten of the pool's connections at once, and the next send's
+   * store and dispatch would wait behind them. What arrives meanwhile joins the next, larger write.
+   */
+  maxInflight?: number;
   onError?: (error: unknown, event: DeliveryEvent, count: number) => void;
   /** After a batch is written: how many rows changed, and which notifications they belong to. */
   onWritten?: (event: DeliveryEvent, changed: number, notificationIds: string[]) => void;
@@ -35,6 +44,7 @@ export class DeliveryRecorder {
   private inflight = new Set<Promise<void>>();
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
+  private readonly maxInflight: number;
 
   constructor(
     private readonly sql: Sql,
@@ -42,6 +52,7 @@ export class DeliveryRecorder {
   ) {
     this.maxBatch = options.maxBatch ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 25;
+    this.maxInflight = Math.max(1, options.maxInflight ?? 2);
   }
 
   /**
@@ -91,7 +102,7 @@ export class DeliveryRecorder {
 
   private flushBrowsers(): void {
     const b = this.browsers;
-    if (b.notificationIds.length === 0) return;
+    if (b.notificationIds.length === 0 || this.busy()) return;
     this.browsers = { notificationIds: [], subscriptionIds: [], appIds: [], subscriberIds: [] };
     const write = this.sql
       .query(
@@ -104,7 +115,7 @@ export class DeliveryRecorder {
       )
       .then(() => {})
       .catch((error: unknown) => this.options.onError?.(error, 'delivered', b.notificationIds.length))
-      .finally(() => this.inflight.delete(write));
+      .finally(() => this.written(write));
     this.inflight.add(write);
   }
 
@@ -122,20 +133,45 @@ export class DeliveryRecorder {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    for (const event of [...this.pending.keys()]) this.flushEvent(event);
+    for (;;) {
+      this.startWrites();
+      if (this.inflight.size === 0) return;
+      await Promise.all(this.inflight);
+    }
+  }
+
+  /** Whether as many writes as allowed are in flight: what waits goes with the next one. */
+  private busy(): boolean {
+    return this.inflight.size >= this.maxInflight;
+  }
+
+  /** Starts writes of what is buffered, as many as may be in flight. */
+  private startWrites(): void {
+    for (const key of [...this.pending.keys()]) this.flushEvent(key);
     this.flushBrowsers();
-    await Promise.all(this.inflight);
+  }
+
+  /** A write ended: what waited for it goes now. */
+  private written(write: Promise<void>): void {
+    this.inflight.delete(write);
+    this.startWrites();
   }
 
   private flushEvent(key: Key): void {
     const batch = this.pending.get(key);
-    if (!batch || batch.notificationIds.length === 0) return;
-    this.pending.delete(key);
+    if (!batch || batch.notificationIds.length === 0 || this.busy()) return;
+    if (batch.notificationIds.length > MAX_WRITE) {
+      // What piled up behind a slow database goes in statements of a bounded size.
+      this.pending.set(key, {
+        notificationIds: batch.notificationIds.splice(MAX_WRITE),
+        subscriberIds: batch.subscriberIds.splice(MAX_WRITE),
+      });
+    } else this.pending.delete(key);
     const [event, stream] = key.split(':') as [DeliveryEvent, string | undefined];
     const write = (stream ? this.writeReceipts(event, batch, true) : this.write(event, batch))
       .then((changed) => this.options.onWritten?.(event, changed, [...new Set(batch.notificationIds)]))
       .catch((error: unknown) => this.options.onError?.(error, event, batch.notificationIds.length))
-      .finally(() => this.inflight.delete(write));
+      .finally(() => this.written(write));
     this.inflight.add(write);
   }
 
