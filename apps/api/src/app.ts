@@ -39,7 +39,7 @@ import healthRoutes, { READY_TIMEOUT_MS } from './routes/health.js';
 import inboxRoutes from './routes/inbox.js';
 import notificationRoutes from './routes/notifications.js';
 import preferenceRoutes from './routes/preferences.js';
-import pushRoutes from './routes/push.js';
+import pushRoutes, { pushCors } from './routes/push.js';
 import tokenRoutes from './routes/tokens.js';
 import topicRoutes from './routes/topics.js';
 import servicesPlugin from './services.js';
@@ -138,6 +138,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(adminPresencePlugin);
   // Routes.
   await app.register(healthRoutes, { timeoutMs: Math.min(opts.config.redisTimeoutMs, READY_TIMEOUT_MS) });
+  await app.register(pushCors);
   await app.register(pushRoutes);
   // The integrator's API, `/v1`: the API key is checked before anything else (a caller without a
   // valid key learns nothing about the schema), once for all of its routes.

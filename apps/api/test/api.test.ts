@@ -202,6 +202,8 @@ describe('POST /v1/notifications', () => {
     });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ code: 'HERALD_ERR_PAYLOAD_TOO_LARGE' });
+    // The sentence names the limit and the route.
+    expect(res.json().message).toMatch(/^The request body is larger than the \d+ KB POST \/v1\/notifications takes\.$/);
   });
 
   it('refuses a non-JSON body with 415', async () => {

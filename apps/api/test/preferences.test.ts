@@ -1,7 +1,7 @@
 import type { DeliveryMode, NotificationPayload, Preferences, PreferencesReply, SyncedEvent } from '@herald/protocol';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CategoryRule, inQuietHours, modeOf } from '../src/delivery/preferences.js';
+import { type CategoryRule, inQuietHours, modeOf, notPopupReason } from '../src/delivery/preferences.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
 /**
@@ -126,6 +126,28 @@ describe('the rule', () => {
     expect(inQuietHours({ start: '17:00', end: '18:00', timeZone: 'America/New_York' }, at)).toBe(true);
     expect(inQuietHours({ start: '23:30', end: '23:30', timeZone: 'Europe/Paris' }, at)).toBe(false);
     expect(inQuietHours(null, at)).toBe(false);
+  });
+
+  it('says why something does not pop up: whose choice of which category or topic, or quiet hours', () => {
+    const digest: CategoryRule = ['inbox', false];
+    const security: CategoryRule = ['popup', true];
+    expect(notPopupReason({}, 'digest', digest, null)).toBe('category "digest" is inbox (its default)');
+    expect(notPopupReason({ categories: { digest: 'off' } }, 'digest', digest, 'news')).toBe(
+      'category "digest" is off (the user\'s choice)',
+    );
+    // A required category turned off still reaches the inbox: its rule says so.
+    expect(notPopupReason({ categories: { security: 'off' } }, 'security', security, null)).toBe(
+      'category "security" is inbox (the user\'s choice)',
+    );
+    expect(notPopupReason({ topics: { news: 'off' } }, 'digest', digest, 'news')).toBe(
+      'topic "news" is off (the user\'s choice)',
+    );
+    expect(notPopupReason({ topics: { news: 'inbox' } }, null, undefined, 'news')).toBe(
+      'topic "news" is inbox (the user\'s choice)',
+    );
+    expect(
+      notPopupReason({ quietHours: { start: '00:00', end: '23:59', timeZone: 'UTC' } }, null, undefined, null),
+    ).toBe("inside the user's quiet hours");
   });
 });
 

@@ -554,7 +554,7 @@ describe('Web Push end to end, against a local push service', () => {
       return r?.status === 'skipped' ? r : undefined;
     });
     expect(row.attempts).toEqual([
-      expect.objectContaining({ outcome: 'skipped', detail: "the user's preferences make it inbox" }),
+      expect.objectContaining({ outcome: 'skipped', detail: `category "${key}" is inbox (its default)` }),
     ]);
     expect(await messages(b.sub)).toEqual([]);
     const detail = await stack.app.inject({
@@ -801,7 +801,15 @@ describe('Web Push end to end, against a local push service', () => {
     readable(notJson);
     const huge = await post('/push/receipts', { receipt: 'x'.repeat(9000), event: 'displayed' });
     expect([huge.statusCode, huge.json().code]).toEqual([413, 'HERALD_ERR_PAYLOAD_TOO_LARGE']);
+    expect(huge.json().message).toBe('The request body is larger than the 8 KB POST /push/receipts takes.');
     readable(huge);
+    // A method the route does not take: a 405 the worker can read too.
+    const wrongMethod = await stack.app.inject({ method: 'GET', url: '/push/receipts' });
+    expect([wrongMethod.statusCode, wrongMethod.json().code]).toEqual([405, 'HERALD_ERR_METHOD_NOT_ALLOWED']);
+    readable(wrongMethod);
+    // Other paths stay closed to foreign origins.
+    const elsewhere = await stack.app.inject({ method: 'GET', url: '/v1/nothing-here' });
+    expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
 
     // A renewal whose new subscription has keys no browser makes: a validation error of its own.
     const next = await service.subscribe(b.publicKey);

@@ -98,6 +98,28 @@ export function modeNow(
 }
 
 /**
+ * Why a notification does not pop up for a user now (`modeNow` is not `popup`), as a timeline says
+ * it: the category's mode and whose it is, the topic the user turned down, or their quiet hours.
+ */
+export function notPopupReason(
+  stored: StoredPreferences,
+  category: string | null | undefined,
+  rule: CategoryRule | undefined,
+  topic: string | null | undefined,
+): string {
+  const mode = modeOf(stored, category, rule, topic);
+  if (mode === 'popup') return "inside the user's quiet hours";
+  if (category && rule) {
+    const chosen = stored?.categories?.[category];
+    const c = chosen ?? rule[0];
+    if ((c === 'off' && rule[1] ? 'inbox' : c) === mode) {
+      return `category "${category}" is ${mode} (${chosen === undefined ? 'its default' : "the user's choice"})`;
+    }
+  }
+  return `topic "${topic}" is ${mode} (the user's choice)`;
+}
+
+/**
  * Whether a notification that is on its way to a socket should skip the popup (go to the inbox
  * silently) for this user: their mode for it now is `inbox`, or `off` (they turned it off after it
  * was written for them).

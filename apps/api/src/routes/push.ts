@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PUSH_RECEIPT_EVENTS, type PushReceiptEvent } from '@herald/protocol';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import Type, { type Static } from 'typebox';
 import type { CachedApp } from '../auth/app-directory.js';
 import { appOf, type ReceiptClaims, verifyToken } from '../delivery/push/receipts.js';
@@ -39,6 +40,25 @@ const COLUMN: Record<PushReceiptEvent, string> = {
 };
 
 /**
+ * Every answer under /push/ is readable from the site's origin, refusals included: a worker must
+ * see the code of a 400, 405, 413 or 415 and the Retry-After of a 429. Registered on the root
+ * (not inside the routes' plugin), so the 404s and 405s of the not-found handler have it too.
+ */
+export const pushCors = fp(
+  async (fastify: FastifyInstance) => {
+    fastify.addHook('onRequest', async (request, reply) => {
+      if (!request.url.startsWith('/push/')) return;
+      reply.header('access-control-allow-origin', '*');
+      reply.header('access-control-allow-methods', 'POST');
+      reply.header('access-control-allow-headers', 'content-type');
+      reply.header('access-control-expose-headers', 'retry-after');
+      reply.header('access-control-max-age', '86400');
+    });
+  },
+  { name: 'herald-push-cors' },
+);
+
+/**
  * What Herald's service worker reports (docs/web-push.md): receipts of pushed notifications
  * (displayed, clicked, closed) and a browser's new subscription after `pushsubscriptionchange`.
  * The worker has no user token: each request carries a token Herald signed (the push's receipt,
@@ -46,15 +66,6 @@ const COLUMN: Record<PushReceiptEvent, string> = {
  * browser (receipts) or per address.
  */
 const push: FastifyPluginAsyncTypebox = async (fastify) => {
-  // Every answer is readable from the site's origin, refusals included: a worker must see the
-  // code of a 400, 413 or 415 and the Retry-After of a 429.
-  fastify.addHook('onRequest', async (_request, reply) => {
-    reply.header('access-control-allow-origin', '*');
-    reply.header('access-control-allow-methods', 'POST');
-    reply.header('access-control-allow-headers', 'content-type');
-    reply.header('access-control-expose-headers', 'retry-after');
-    reply.header('access-control-max-age', '86400');
-  });
   // The worker posts JSON from the site's origin: browsers ask first (CORS preflight).
   for (const path of ['/push/receipts', '/push/renew']) {
     fastify.options(

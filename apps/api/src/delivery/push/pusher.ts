@@ -2,7 +2,7 @@ import { BROADCAST_STREAM } from '@herald/protocol';
 import type { NotificationContent } from '@herald/protocol/schema';
 import type { Sql } from '../../platform/db/database.js';
 import { ENTRY_FOR_USER } from '../audience.js';
-import { type CategoryRule, modeNow, type StoredPreferences } from '../preferences.js';
+import { type CategoryRule, modeNow, notPopupReason, type StoredPreferences } from '../preferences.js';
 import type { EndpointPolicy } from './endpoint.js';
 import { buildMessage, MAX_PLAINTEXT, pushTopic } from './message.js';
 import { signReceipt } from './receipts.js';
@@ -272,7 +272,7 @@ async function postOne(r: Candidate, deps: PushDeps, now: number): Promise<{ pos
     r.expires_ms === null ? Number.POSITIVE_INFINITY : Math.floor((Number(r.expires_ms) - now) / 1000),
   );
   if (mode !== 'popup' || left <= 0) {
-    const why = mode !== 'popup' ? `the user's preferences make it ${mode}` : 'too old to pop up';
+    const why = mode !== 'popup' ? notPopupReason(r.preferences, r.category, rule, stream) : 'too old to pop up';
     await record(deps, r, 'skipped', { at, status: 0, outcome: 'skipped', detail: why });
     deps.onAttempt?.('skipped');
     return { posted: false };

@@ -21,7 +21,17 @@ const body = (statusCode: number, code: string, message: string, details?: Error
 });
 
 // Fastify's own client errors, reworded with Herald codes.
-const fastifyCodes: Record<string, (e: FastifyError) => [number, string, string]> = {
+const shorten = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/** A body limit as a person reads it: `8 KB`, `1 MB`, `300 bytes`. */
+const sizeOf = (bytes: number) =>
+  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MB`
+    : bytes >= 1024
+      ? `${Math.round(bytes / 1024)} KB`
+      : `${bytes} bytes`;
+
+const fastifyCodes: Record<string, (e: FastifyError, request: FastifyRequest) => [number, string, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: (e) => [
     400,
     'HERALD_ERR_MALFORMED_JSON',
@@ -32,10 +42,10 @@ const fastifyCodes: Record<string, (e: FastifyError) => [number, string, string]
     'HERALD_ERR_MALFORMED_JSON',
     'The request body is empty but Content-Type is application/json; send a JSON object.',
   ],
-  FST_ERR_CTP_BODY_TOO_LARGE: (e) => [
+  FST_ERR_CTP_BODY_TOO_LARGE: (_e, request) => [
     413,
     'HERALD_ERR_PAYLOAD_TOO_LARGE',
-    `The request body is too large: ${e.message}`,
+    `The request body is larger than the ${sizeOf(request.routeOptions.bodyLimit)} ${request.method} ${shorten(request.url.split('?')[0] ?? '/')} takes.`,
   ],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => [
     415,
@@ -101,8 +111,6 @@ export function errorAnnotations<T extends { addKeyword(keyword: string): T }>(a
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-const shorten = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max)}…` : text);
-
 /**
  * Errors the router meets before a route runs (Fastify's `frameworkErrors` option): a URL that
  * cannot be decoded, or a path parameter longer than the router takes.
@@ -167,7 +175,7 @@ export default fp(
       }
       const known = error.code ? fastifyCodes[error.code] : undefined;
       if (known) {
-        const [status, code, message] = known(error);
+        const [status, code, message] = known(error, request);
         return reply.code(status).send(body(status, code, message));
       }
       const status = error.statusCode ?? 500;
