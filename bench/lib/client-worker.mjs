@@ -9,6 +9,8 @@ let conns = [];
 let received = 0;
 let duplicates = 0;
 let latencies = [];
+/** The sender's data.n of each latency (same index): which send it timed. */
+let latencyNs = [];
 /** data.n → when its latest copy arrived on any connection of this process (Date.now()). */
 let lastArrivals = new Map();
 
@@ -21,7 +23,10 @@ function record(payload, seen) {
   received++;
   const now = Date.now();
   const t = payload.data?.t;
-  if (typeof t === 'number') latencies.push(now - t);
+  if (typeof t === 'number') {
+    latencies.push(now - t);
+    latencyNs.push(payload.data?.n ?? null);
+  }
   if (payload.data?.n !== undefined) lastArrivals.set(payload.data.n, now);
 }
 
@@ -142,12 +147,14 @@ process.on('message', async (msg) => {
         received,
         duplicates,
         latencies: msg.latencies ? latencies : [],
+        latencyNs: msg.latencies ? latencyNs : [],
         lastArrivals: msg.latencies ? [...lastArrivals] : [],
       });
       if (msg.reset) {
         received = 0;
         duplicates = 0;
         latencies = [];
+        latencyNs = [];
         lastArrivals = new Map();
       }
       break;
@@ -163,6 +170,7 @@ process.on('message', async (msg) => {
       received = 0;
       duplicates = 0;
       latencies = [];
+      latencyNs = [];
       lastArrivals = new Map();
       process.send({ type: 'closed' });
       break;

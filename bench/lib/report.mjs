@@ -57,7 +57,11 @@ export async function writeReport(path, { started, profile, sizes, results }) {
   table('broadcast', [
     ['broadcasts', 'broadcasts'],
     ['recipients each', 'recipients'],
-    ...flow.filter(([, k]) => k !== 'acceptedPerSec'),
+    ...flow
+      .filter(([, k]) => k !== 'acceptedPerSec')
+      .flatMap((row) =>
+        row[1] === 'p99' ? [row, ['latency p99 without the first quarter of the broadcasts (ms)', 'laterP99']] : [row],
+      ),
   ]);
   table('topic', [
     ['topic subscribers', 'subscribers'],
@@ -189,6 +193,9 @@ export async function writeReport(path, { started, profile, sizes, results }) {
       ...['p50', 'p95', 'p99'].map(
         (p) => `| ${p} | ${times(bc.herald[p], bc.socketio?.[p])} | ${times(bc.herald[p], bc['socketio-acks']?.[p])} |`,
       ),
+      `| p99 without the first quarter of the broadcasts | ${times(bc.herald.laterP99, bc.socketio?.laterP99)} | ${times(bc.herald.laterP99, bc['socketio-acks']?.laterP99)} |`,
+      '',
+      "The last row leaves out each target's first quarter of the broadcasts: the first few after a process starts are slower for every target, and on two cores a queue that forms during them can last for several more. The target below is judged on all of them.",
       '',
     );
   }
