@@ -313,6 +313,123 @@ describe('a topic send', () => {
   });
 });
 
+describe('the recipient list of a topic send or broadcast', () => {
+  it('lists the audience at accept: who has it, who waits for a device, who turned it off and why', async () => {
+    const topic = `league-${uid()}`;
+    const key = `scores-${uid()}`;
+    await category(key, { name: 'Scores', defaultMode: 'popup' });
+    // User ids sort in this order: the page order.
+    const [online, offline, muted, noCategory, late] = ['a', 'b', 'c', 'd', 'e'].map((p) => `${p}-${uid()}`) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: [online, offline, muted, noCategory] });
+    await prefer(muted, { topics: { [topic]: 'off' } });
+    await prefer(noCategory, { categories: { [key]: 'off' } });
+    const d = await device(online);
+    const sent = await send({ to: { topic }, title: 'Final score', category: key });
+    await dispatched(sent.id);
+    await eventually(async () => d.got.length === 1);
+    // Joined after the send: not its audience.
+    await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: [late] });
+    // The online member's receipt is written a moment after the ack.
+    const list = await eventually(async () => {
+      const res = await api('GET', `/v1/notifications/${sent.id}/recipients`);
+      return res.body.items[0]?.status === 'delivered' ? res.body : undefined;
+    });
+    expect(
+      list.items.map((r: { userId: string; status: string; reason: string | null }) => [r.userId, r.status, r.reason]),
+    ).toEqual([
+      [online, 'delivered', null],
+      [offline, 'queued', null],
+      [muted, 'skipped', `topic "${topic}" is off (the user's choice)`],
+      [noCategory, 'skipped', `category "${key}" is off (the user's choice)`],
+    ]);
+    expect(list.nextCursor).toBeNull();
+    expect(list.items[1]).toMatchObject({ seq: null, sentAt: null, deliveredAt: null, push: [] });
+
+    // Pages by user id, and a filter reads the whole audience for its page.
+    const first = await api('GET', `/v1/notifications/${sent.id}/recipients?limit=2`);
+    expect(first.body.items.map((r: { userId: string }) => r.userId)).toEqual([online, offline]);
+    const rest = await api('GET', `/v1/notifications/${sent.id}/recipients?limit=2&cursor=${first.body.nextCursor}`);
+    expect(rest.body.items.map((r: { userId: string }) => r.userId)).toEqual([muted, noCategory]);
+    const skipped = await api('GET', `/v1/notifications/${sent.id}/recipients?status=skipped&limit=1`);
+    expect(skipped.body.items.map((r: { userId: string }) => r.userId)).toEqual([muted]);
+    const next = await api(
+      'GET',
+      `/v1/notifications/${sent.id}/recipients?status=skipped&limit=1&cursor=${skipped.body.nextCursor}`,
+    );
+    expect(next.body.items.map((r: { userId: string }) => r.userId)).toEqual([noCategory]);
+
+    // Leaving the topic afterwards does not take a member out of a send they were in.
+    await api('DELETE', `/v1/topics/${topic}/subscribers`, { userIds: [offline] });
+    const after = await api('GET', `/v1/notifications/${sent.id}/recipients`);
+    expect(after.body.items.map((r: { userId: string }) => r.userId)).toEqual([online, offline, muted, noCategory]);
+
+    // Cancelled: who had nothing yet is cancelled; the receipt stays.
+    expect((await api('POST', `/v1/notifications/${sent.id}/cancel`)).status).toBe(200);
+    const cancelled = await api('GET', `/v1/notifications/${sent.id}/recipients`);
+    expect(cancelled.body.items.map((r: { status: string }) => r.status)).toEqual([
+      'delivered',
+      'cancelled',
+      'skipped',
+      'skipped',
+    ]);
+    d.socket.disconnect();
+  });
+});
+
+describe('the recipient list of a large topic send', () => {
+  it('finds, through a status filter, a member past the first thousand', async () => {
+    const topic = `crowd-${uid()}`;
+    const run = uid();
+    const users = Array.from({ length: 1500 }, (_, i) => `m${String(i).padStart(4, '0')}-${run}`);
+    for (let i = 0; i < users.length; i += 1000) {
+      expect((await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: users.slice(i, i + 1000) })).status).toBe(
+        200,
+      );
+    }
+    const last = users.at(-1) as string;
+    await prefer(last, { topics: { [topic]: 'off' } });
+    const sent = await send({ to: { topic }, title: 'To the crowd' });
+    await dispatched(sent.id);
+    const skipped = await api('GET', `/v1/notifications/${sent.id}/recipients?status=skipped`);
+    expect(skipped.body).toEqual({
+      items: [expect.objectContaining({ userId: last, reason: `topic "${topic}" is off (the user's choice)` })],
+      nextCursor: null,
+    });
+    const page = await api('GET', `/v1/notifications/${sent.id}/recipients?limit=500&cursor=${users[999]}`);
+    expect(page.body.items.map((r: { userId: string }) => r.userId)).toEqual(users.slice(1000));
+  });
+});
+
+describe('the recipient list of a broadcast', () => {
+  it('lists every user the app knew when it was accepted, and nobody who came after', async () => {
+    const early = `early-${uid()}`;
+    await prefer(early, { quietHours: null }); // makes the user known to the app
+    const sent = await send({ to: { broadcast: true }, title: 'To everyone' });
+    await dispatched(sent.id);
+    const late = `late-${uid()}`;
+    await prefer(late, { quietHours: null });
+    const listed: Array<{ userId: string; status: string }> = [];
+    let cursor: string | null = null;
+    do {
+      const res = await api(
+        'GET',
+        `/v1/notifications/${sent.id}/recipients?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      listed.push(...res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(listed).toHaveLength(sent.recipients);
+    expect(listed.find((r) => r.userId === early)).toMatchObject({ status: 'queued' });
+    expect(listed.some((r) => r.userId === late)).toBe(false);
+  });
+});
+
 describe('quiet hours and changes', () => {
   it('silences popups inside quiet hours, live and in catch-up, and an open device follows a change at once', async () => {
     const user = `night-${uid()}`;

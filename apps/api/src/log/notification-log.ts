@@ -1,12 +1,13 @@
 import { DELIVERY_STATUSES, type NotificationStatus } from '@herald/protocol/schema';
 import { contentOf } from '../delivery/payload.js';
 import { end } from '../delivery/status.js';
-import type { DeliveryStatus, PrismaClient } from '../generated/prisma/client.js';
+import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { keysetPage } from '../platform/lib/cursor.js';
 import { Errors } from '../platform/lib/errors.js';
 import { isUuid } from '../platform/lib/text.js';
 import type { NotificationsQueue } from '../queue/notifications.js';
 import type { Target } from '../schemas/notifications.js';
+import { type AudienceMember, PUSHES_STATUS, skippedReason, streamAudiencePage } from './stream-audience.js';
 
 const CANCEL = end('cancelled');
 
@@ -121,32 +122,18 @@ export class NotificationLog {
   /** Per-recipient state and timeline, ordered by user id, with a cursor. */
   async recipients(appId: string, id: string, options: { cursor?: string; limit: number; status?: string }) {
     if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
-    const exists = await this.prisma.notification.count({ where: { id, appId } });
-    if (!exists) throw new Errors.NotificationNotFound(id);
-    // The page's users: those with a delivery row, and — a topic send's or a broadcast's audience
-    // has rows only once something happened — those Herald pushed to without one yet (with their
-    // pushes' status).
+    const [n] = await this.prisma.$queryRaw<Array<{ created_at: Date; expires_at: Date | null; streamed: boolean }>>`
+      SELECT created_at, expires_at, EXISTS (SELECT 1 FROM stream_entries WHERE notification_id = ${id}::uuid) AS streamed
+        FROM notifications WHERE id = ${id}::uuid AND app_id = ${appId}`;
+    if (!n) throw new Errors.NotificationNotFound(id);
     const status = options.status ?? null;
     const cursor = options.cursor ?? null;
-    const rows = await this.prisma.$queryRaw<Array<{ subscriber_id: string; external_id: string; status: string }>>`
-      SELECT r.subscriber_id, s.external_id, r.status FROM (
-        SELECT subscriber_id, status::text AS status FROM deliveries WHERE notification_id = ${id}::uuid
-        UNION ALL
-        -- Pushed to, and no device said anything yet: sent once a push service took it, failed once
-        -- every browser's push ended without, skipped if preferences kept them all, else queued.
-        SELECT pd.subscriber_id,
-               CASE WHEN bool_or(pd.status = 'sent') THEN 'sent'
-                    WHEN bool_or(pd.status = 'pending') THEN 'queued'
-                    WHEN bool_and(pd.status = 'skipped') THEN 'skipped'
-                    ELSE 'failed' END
-          FROM push_deliveries pd
-         WHERE pd.notification_id = ${id}::uuid
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = pd.notification_id AND d.subscriber_id = pd.subscriber_id)
-         GROUP BY pd.subscriber_id
-      ) r JOIN subscribers s ON s.id = r.subscriber_id
-      WHERE (${status}::text IS NULL OR r.status = ${status}::text)
-        AND (${cursor}::text IS NULL OR s.external_id > ${cursor}::text)
-      ORDER BY s.external_id LIMIT ${options.limit + 1}`;
+    // A topic send's or broadcast's page is its audience, read from the memberships (it has rows
+    // only once something happened); a send to users', the users with a delivery row.
+    const rows: Array<Partial<AudienceMember> & { subscriber_id: string; external_id: string; status: string }> =
+      n.streamed
+        ? await streamAudiencePage(this.prisma, appId, id, { cursor, status, limit: options.limit })
+        : await this.userRows(id, cursor, status, options.limit);
     const iso = (d: Date | null) => d?.toISOString() ?? null;
     const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.external_id);
     const ids = page.map((r) => r.subscriber_id);
@@ -173,9 +160,28 @@ export class NotificationLog {
           closedAt: iso(p.closedAt),
         }));
     return {
-      items: page.map(({ subscriber_id: subscriberId, external_id: userId, status: pushStatus }) => {
+      items: page.map((member) => {
+        const { subscriber_id: subscriberId, external_id: userId, status: pushStatus } = member;
         const push = pushOf(subscriberId);
         const r = deliveryOf.get(subscriberId);
+        if (!r && push.length === 0) {
+          // A member of a topic send's or broadcast's audience nothing happened to yet.
+          return {
+            userId,
+            seq: null,
+            status: member.status as DeliveryStatus,
+            reason: member.status === 'skipped' ? skippedReason(member as AudienceMember) : null,
+            queuedAt: n.created_at.toISOString(),
+            sentAt: null,
+            deliveredAt: null,
+            displayedAt: null,
+            clickedAt: null,
+            readAt: null,
+            expiredAt: member.status === 'expired' ? iso(n.expires_at) : null,
+            failedAt: null,
+            push,
+          };
+        }
         if (!r) {
           const first = pushes.find((p) => p.subscriberId === subscriberId);
           const lastAt =
@@ -222,5 +228,25 @@ export class NotificationLog {
       }),
       nextCursor,
     };
+  }
+  /**
+   * A page of a send to users' recipients: those with a delivery row, and those Herald pushed to
+   * without one yet (with their pushes' status).
+   */
+  private userRows(id: string, cursor: string | null, status: string | null, limit: number) {
+    return this.prisma.$queryRaw<Array<{ subscriber_id: string; external_id: string; status: string }>>`
+      SELECT r.subscriber_id, s.external_id, r.status FROM (
+        SELECT subscriber_id, status::text AS status FROM deliveries WHERE notification_id = ${id}::uuid
+        UNION ALL
+        -- Pushed to, and no device said anything yet.
+        SELECT pd.subscriber_id, ${Prisma.raw(PUSHES_STATUS)}
+          FROM push_deliveries pd
+         WHERE pd.notification_id = ${id}::uuid
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = pd.notification_id AND d.subscriber_id = pd.subscriber_id)
+         GROUP BY pd.subscriber_id
+      ) r JOIN subscribers s ON s.id = r.subscriber_id
+      WHERE (${status}::text IS NULL OR r.status = ${status}::text)
+        AND (${cursor}::text IS NULL OR s.external_id > ${cursor}::text)
+      ORDER BY s.external_id LIMIT ${limit + 1}`;
   }
 }

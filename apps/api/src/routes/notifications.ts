@@ -136,6 +136,13 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: "Each recipient's delivery state and timeline",
+        description:
+          'In user-id order, a page at a time. A send to users lists its users: each with their delivery, or, ' +
+          "pushed to before any device said anything, their pushes' status. A topic send or broadcast lists its " +
+          'audience when it was accepted (the members of its topics then, or every user the app knew): each ' +
+          "member's receipt once something happened to it for them, else `queued` (no device of theirs has it " +
+          "yet), `skipped` with the reason when the member's preferences turn it off, or the notification's " +
+          'ending (`cancelled`, `expired`). A `status` filter reads through the whole audience for its page.',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
