@@ -135,9 +135,12 @@ describe('the rule', () => {
     expect(notPopupReason({ categories: { digest: 'off' } }, 'digest', digest, 'news')).toBe(
       'category "digest" is off (the user\'s choice)',
     );
-    // A required category turned off still reaches the inbox: its rule says so.
+    // A required category turned off (before it became required) still reaches the inbox.
     expect(notPopupReason({ categories: { security: 'off' } }, 'security', security, null)).toBe(
-      'category "security" is inbox (the user\'s choice)',
+      'category "security" is off (the user\'s choice), but it is required: inbox only',
+    );
+    expect(notPopupReason({ topics: { news: 'off' } }, 'security', security, 'news')).toBe(
+      'topic "news" is off (the user\'s choice), but category "security" is required: inbox only',
     );
     expect(notPopupReason({ topics: { news: 'off' } }, 'digest', digest, 'news')).toBe(
       'topic "news" is off (the user\'s choice)',

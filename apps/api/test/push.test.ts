@@ -537,6 +537,37 @@ describe('Web Push end to end, against a local push service', () => {
     expect(filtered.json().items).toEqual([]);
   });
 
+  it('judges a send to several topics by the first of them the member is in', async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const [first, second] = [`t1-${uid()}`, `t2-${uid()}`];
+    const put = (topic: string, userIds: string[]) =>
+      stack.app.inject({
+        method: 'PUT',
+        url: `/v1/topics/${topic}/subscribers`,
+        headers: { authorization: `Bearer ${stack.apiKey}` },
+        payload: { userIds },
+      });
+    expect((await put(first, [uid('other-')])).statusCode).toBe(200);
+    expect((await put(second, [user])).statusCode).toBe(200);
+    const prefs = await stack.app.inject({
+      method: 'PATCH',
+      url: `/v1/users/${user}/preferences`,
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { topics: { [second]: 'off' } },
+    });
+    expect(prefs.statusCode, prefs.body).toBe(200);
+    const { id } = await send({ to: { topics: [first, second] }, title: 'Through the second topic' });
+    const row = await eventually(async () => {
+      const r = await pushRow(id, b.id);
+      return r?.status === 'skipped' ? r : undefined;
+    });
+    expect(row.attempts).toEqual([
+      expect.objectContaining({ outcome: 'skipped', detail: `topic "${second}" is off (the user's choice)` }),
+    ]);
+    expect(await messages(b.sub)).toEqual([]);
+  });
+
   it("posts nothing the user's preferences keep from popping up, and says why on the timeline", async () => {
     const user = uid('u-');
     const b = await browser(user);

@@ -1,14 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DeliveryRecorder } from '../src/delivery/recorder.js';
 import type { Sql } from '../src/platform/db/database.js';
 
 /** A database whose statements wait until the test lets each one finish. */
 function heldDatabase() {
-  const held: Array<{ ids: string[]; release: () => void }> = [];
+  const held: Array<{ ids: string[]; browsers: boolean; released: boolean; release: () => void }> = [];
   const sql: Sql = {
-    query: <T>(_text: string, params: unknown[] = []) =>
-      new Promise<T[]>((resolve) => held.push({ ids: params[1] as string[], release: () => resolve([]) })),
+    query: <T>(text: string, params: unknown[] = []) =>
+      new Promise<T[]>((resolve) => {
+        const w = {
+          ids: params[1] as string[],
+          browsers: text.includes('push_deliveries'),
+          released: false,
+          release: () => {
+            w.released = true;
+            resolve([]);
+          },
+        };
+        held.push(w);
+      }),
   };
   return { sql, held };
 }
@@ -60,5 +71,37 @@ describe('delivery recorder', () => {
     }
     await flushing;
     expect(held.map((w) => w.ids.length)).toEqual([500, 5000, 5000, 2000]);
+  });
+
+  it('writes the browsers tabs acked for in turn with the receipts, under a steady flow of acks', async () => {
+    const { sql, held } = heldDatabase();
+    const recorder = new DeliveryRecorder(sql, { maxBatch: 10, maxDelayMs: 1 });
+    const flushes = vi.spyOn(recorder, 'flush');
+    const notificationId = randomUUID();
+    let n = 0;
+    const ack = () => {
+      const s = `sub-${n++}`;
+      recorder.record('delivered', notificationId, s, true);
+      recorder.recordBrowser(notificationId, `ps-${s}`, 'app', s);
+    };
+    // The database answers one statement at a time while acks keep coming.
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 5; i++) ack();
+      await settle();
+      held.find((w) => !w.released)?.release();
+    }
+    const browserWrites = held.filter((w) => w.browsers).length;
+    expect(browserWrites).toBeGreaterThanOrEqual(10);
+    // The timer starts writes; it does not start a flush() that waits for all (one per tick, piling up).
+    expect(flushes).not.toHaveBeenCalled();
+    const flushing = recorder.flush();
+    for (let i = 0; i < 200 && held.some((w) => !w.released); i++) {
+      for (const w of held) if (!w.released) w.release();
+      await settle();
+    }
+    await flushing;
+    const browsers = held.filter((w) => w.browsers).flatMap((w) => w.ids);
+    const receipts = held.filter((w) => !w.browsers).flatMap((w) => w.ids);
+    expect([browsers.length, new Set(browsers).size, receipts.length]).toEqual([250, 250, 250]);
   });
 });

@@ -109,14 +109,19 @@ export function notPopupReason(
 ): string {
   const mode = modeOf(stored, category, rule, topic);
   if (mode === 'popup') return "inside the user's quiet hours";
+  // Off, but kept to the inbox: the category is required.
+  const required = mode === 'inbox' && rule?.[1] === true;
   if (category && rule) {
     const chosen = stored?.categories?.[category];
     const c = chosen ?? rule[0];
     if ((c === 'off' && rule[1] ? 'inbox' : c) === mode) {
-      return `category "${category}" is ${mode} (${chosen === undefined ? 'its default' : "the user's choice"})`;
+      const whose = chosen === undefined ? 'its default' : "the user's choice";
+      return `category "${category}" is ${c} (${whose})${c === 'off' && rule[1] ? ', but it is required: inbox only' : ''}`;
     }
   }
-  return `topic "${topic}" is ${mode} (the user's choice)`;
+  const t = (topic && stored?.topics?.[topic]) ?? mode;
+  const but = t === 'off' && required ? `, but category "${category}" is required: inbox only` : '';
+  return `topic "${topic}" is ${t} (the user's choice)${but}`;
 }
 
 /**

@@ -11,6 +11,16 @@ export type DeliveryEvent = 'sent' | 'delivered' | 'displayed' | 'clicked' | 're
 interface Pending {
   notificationIds: string[];
   subscriberIds: string[];
+  /** When it began to wait, in the order of `DeliveryRecorder.waiting`: the longest waiting is written first. */
+  since: number;
+}
+
+interface PendingBrowsers {
+  notificationIds: string[];
+  subscriptionIds: string[];
+  appIds: string[];
+  subscriberIds: string[];
+  since: number;
 }
 
 /** A buffered kind of event: the event, and whether it is known to be about a stream notification. */
@@ -45,6 +55,8 @@ export class DeliveryRecorder {
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
   private readonly maxInflight: number;
+  /** Counts the batches begun, for their `since`. */
+  private waiting = 0;
 
   constructor(
     private readonly sql: Sql,
@@ -63,7 +75,7 @@ export class DeliveryRecorder {
     const key: Key = stream ? `${event}:stream` : event;
     let batch = this.pending.get(key);
     if (!batch) {
-      batch = { notificationIds: [], subscriberIds: [] };
+      batch = { notificationIds: [], subscriberIds: [], since: this.waiting++ };
       this.pending.set(key, batch);
     }
     batch.notificationIds.push(notificationId);
@@ -76,12 +88,11 @@ export class DeliveryRecorder {
   }
 
   /** Browsers (push subscriptions) whose tab acknowledged a notification: no push for them. */
-  private browsers: {
-    notificationIds: string[];
-    subscriptionIds: string[];
-    appIds: string[];
-    subscriberIds: string[];
-  } = { notificationIds: [], subscriptionIds: [], appIds: [], subscriberIds: [] };
+  private browsers: PendingBrowsers = this.noBrowsers();
+
+  private noBrowsers(): PendingBrowsers {
+    return { notificationIds: [], subscriptionIds: [], appIds: [], subscriberIds: [], since: this.waiting++ };
+  }
 
   /**
    * A tab of a push-subscribed browser acknowledged a notification on its socket: that browser
@@ -89,6 +100,7 @@ export class DeliveryRecorder {
    * browser registered a subscription.
    */
   recordBrowser(notificationId: string, subscriptionId: string, appId: string, subscriberId: string): void {
+    if (this.browsers.notificationIds.length === 0) this.browsers.since = this.waiting++;
     const b = this.browsers;
     b.notificationIds.push(notificationId);
     b.subscriptionIds.push(subscriptionId);
@@ -101,9 +113,19 @@ export class DeliveryRecorder {
   }
 
   private flushBrowsers(): void {
+    if (this.browsers.notificationIds.length === 0 || this.busy()) return;
     const b = this.browsers;
-    if (b.notificationIds.length === 0 || this.busy()) return;
-    this.browsers = { notificationIds: [], subscriptionIds: [], appIds: [], subscriberIds: [] };
+    this.browsers = this.noBrowsers();
+    if (b.notificationIds.length > MAX_WRITE) {
+      // What piled up behind a slow database goes in statements of a bounded size; the rest waits at the back.
+      this.browsers = {
+        notificationIds: b.notificationIds.splice(MAX_WRITE),
+        subscriptionIds: b.subscriptionIds.splice(MAX_WRITE),
+        appIds: b.appIds.splice(MAX_WRITE),
+        subscriberIds: b.subscriberIds.splice(MAX_WRITE),
+        since: this.waiting++,
+      };
+    }
     const write = this.sql
       .query(
         `INSERT INTO push_deliveries (notification_id, subscription_id, app_id, subscriber_id, status, socket_at)
@@ -119,11 +141,11 @@ export class DeliveryRecorder {
     this.inflight.add(write);
   }
 
-  /** Flushes within `maxDelayMs` of the first thing buffered. */
+  /** Starts writing within `maxDelayMs` of the first thing buffered (as far as writes may be in flight). */
   private flushLater(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
+      this.startWrites();
     }, this.maxDelayMs);
   }
 
@@ -145,10 +167,16 @@ export class DeliveryRecorder {
     return this.inflight.size >= this.maxInflight;
   }
 
-  /** Starts writes of what is buffered, as many as may be in flight. */
+  /** Starts writes of what is buffered, the longest waiting first, as many as may be in flight. */
   private startWrites(): void {
-    for (const key of [...this.pending.keys()]) this.flushEvent(key);
-    this.flushBrowsers();
+    const kinds: Array<[since: number, key: Key | 'browsers']> = [...this.pending].map(([key, b]) => [b.since, key]);
+    if (this.browsers.notificationIds.length > 0) kinds.push([this.browsers.since, 'browsers']);
+    kinds.sort((a, b) => a[0] - b[0]);
+    for (const [, key] of kinds) {
+      if (this.busy()) return;
+      if (key === 'browsers') this.flushBrowsers();
+      else this.flushEvent(key);
+    }
   }
 
   /** A write ended: what waited for it goes now. */
@@ -161,10 +189,11 @@ export class DeliveryRecorder {
     const batch = this.pending.get(key);
     if (!batch || batch.notificationIds.length === 0 || this.busy()) return;
     if (batch.notificationIds.length > MAX_WRITE) {
-      // What piled up behind a slow database goes in statements of a bounded size.
+      // What piled up behind a slow database goes in statements of a bounded size; the rest waits at the back.
       this.pending.set(key, {
         notificationIds: batch.notificationIds.splice(MAX_WRITE),
         subscriberIds: batch.subscriberIds.splice(MAX_WRITE),
+        since: this.waiting++,
       });
     } else this.pending.delete(key);
     const [event, stream] = key.split(':') as [DeliveryEvent, string | undefined];
@@ -175,7 +204,7 @@ export class DeliveryRecorder {
     this.inflight.add(write);
   }
 
-  private async write(event: DeliveryEvent, batch: Pending): Promise<number> {
+  private async write(event: DeliveryEvent, batch: Omit<Pending, 'since'>): Promise<number> {
     // Counts rows that changed, so a repeated ack is not counted twice. Also returns the reports
     // about a notification the user has no row of at all: a topic send or broadcast (whose row is
     // its receipt, written by the first thing that happens to it), or an id that is not theirs.
@@ -218,7 +247,7 @@ export class DeliveryRecorder {
    * like any delivery. Only for a notification that reached the user through one of its streams,
    * so a report naming any other id writes nothing.
    */
-  private async writeReceipts(event: DeliveryEvent, batch: Pending, checked = false): Promise<number> {
+  private async writeReceipts(event: DeliveryEvent, batch: Omit<Pending, 'since'>, checked = false): Promise<number> {
     if (event === 'sent' || batch.notificationIds.length === 0) return 0;
     if (checked && event === 'delivered') {
       // Acks of copies the gateway sent to these users, having checked they are theirs: every

@@ -89,6 +89,8 @@ function audienceAfter(prisma: PrismaClient, appId: string, id: string, after: s
           SELECT m.external_id FROM topic_memberships_ended m
            WHERE m.app_id = e.app_id AND m.topic = e.stream AND m.since_seq < e.audience_seq AND e.audience_seq <= m.until_seq
              AND (${cursor}::text IS NULL OR m.external_id > ${cursor}::text)
+             -- A window outlives its user only if their row was deleted by hand: not counted.
+             AND EXISTS (SELECT 1 FROM subscribers s WHERE s.app_id = m.app_id AND s.external_id = m.external_id)
            ORDER BY m.external_id LIMIT ${scan}::int) m
       ) c ORDER BY external_id LIMIT ${scan}::int
     ), listed AS (

@@ -117,16 +117,18 @@ function candidatesSql(retry: boolean): string {
       UNION ALL
       SELECT ${columns}, e.stream, 0 AS attempts
         FROM notifications n
-        JOIN LATERAL (
-          SELECT * FROM stream_entries e0 WHERE e0.notification_id = n.id AND e0.seq IS NOT NULL ORDER BY e0.rank LIMIT 1
-        ) e ON true
         JOIN push_subscriptions ps ON ps.app_id = n.app_id AND ps.status = 'active'
         JOIN subscribers s ON s.id = ps.subscriber_id
         JOIN apps a ON a.id = n.app_id
+        -- The first of its topics the user is in (their preferences for that topic apply, as in catch-up).
+        JOIN LATERAL (
+          SELECT e.stream FROM stream_entries e
+           WHERE e.notification_id = n.id AND e.seq IS NOT NULL AND ${ENTRY_FOR_USER}
+           ORDER BY e.rank LIMIT 1
+        ) e ON true
         LEFT JOIN deliveries d ON d.notification_id = n.id AND d.subscriber_id = s.id
        WHERE n.id = ANY($1::uuid[]) AND ${fresh}
          AND (d.status IS NULL OR d.status NOT IN ${NOT_FOR_PUSH})
-         AND EXISTS (SELECT 1 FROM stream_entries e WHERE e.notification_id = n.id AND e.seq IS NOT NULL AND ${ENTRY_FOR_USER})
          AND NOT EXISTS (SELECT 1 FROM push_deliveries pd WHERE pd.notification_id = n.id AND pd.subscription_id = ps.id
                            AND NOT ${ORPHAN('pd')})
     ) c LIMIT ${PUSH_CHUNK}`;

@@ -23,13 +23,13 @@ const body = (statusCode: number, code: string, message: string, details?: Error
 // Fastify's own client errors, reworded with Herald codes.
 const shorten = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-/** A body limit as a person reads it: `8 KB`, `1 MB`, `300 bytes`. */
+/** A body limit as a person reads it: `8 KB`, `1 MB`, or exactly, `1,600 bytes`. */
 const sizeOf = (bytes: number) =>
-  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+  bytes % (1024 * 1024) === 0
     ? `${bytes / (1024 * 1024)} MB`
-    : bytes >= 1024
-      ? `${Math.round(bytes / 1024)} KB`
-      : `${bytes} bytes`;
+    : bytes % 1024 === 0
+      ? `${bytes / 1024} KB`
+      : `${bytes.toLocaleString('en')} bytes`;
 
 const fastifyCodes: Record<string, (e: FastifyError, request: FastifyRequest) => [number, string, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: (e) => [
