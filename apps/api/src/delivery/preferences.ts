@@ -109,14 +109,14 @@ export function notPopupReason(
 ): string {
   const mode = modeOf(stored, category, rule, topic);
   if (mode === 'popup') return "inside the user's quiet hours";
-  // Off, but kept to the inbox: the category is required.
-  const required = mode === 'inbox' && rule?.[1] === true;
+  // An `off` that a required category keeps to the inbox (modeOf's last rule) says so.
+  const required = rule?.[1] === true;
   if (category && rule) {
     const chosen = stored?.categories?.[category];
     const c = chosen ?? rule[0];
-    if ((c === 'off' && rule[1] ? 'inbox' : c) === mode) {
+    if ((c === 'off' && required ? 'inbox' : c) === mode) {
       const whose = chosen === undefined ? 'its default' : "the user's choice";
-      return `category "${category}" is ${c} (${whose})${c === 'off' && rule[1] ? ', but it is required: inbox only' : ''}`;
+      return `category "${category}" is ${c} (${whose})${c === 'off' && required ? ', but it is required: inbox only' : ''}`;
     }
   }
   const t = (topic && stored?.topics?.[topic]) ?? mode;

@@ -90,8 +90,9 @@ export class DeliveryRecorder {
   /** Browsers (push subscriptions) whose tab acknowledged a notification: no push for them. */
   private browsers: PendingBrowsers = this.noBrowsers();
 
+  /** An empty browsers' batch; its `since` is set by the first browser recorded in it. */
   private noBrowsers(): PendingBrowsers {
-    return { notificationIds: [], subscriptionIds: [], appIds: [], subscriberIds: [], since: this.waiting++ };
+    return { notificationIds: [], subscriptionIds: [], appIds: [], subscriberIds: [], since: 0 };
   }
 
   /**

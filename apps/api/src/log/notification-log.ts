@@ -229,6 +229,7 @@ export class NotificationLog {
       nextCursor,
     };
   }
+
   /**
    * A page of a send to users' recipients: those with a delivery row, and those Herald pushed to
    * without one yet (with their pushes' status).

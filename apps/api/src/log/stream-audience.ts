@@ -1,5 +1,4 @@
-import type { DeliveryMode } from '@herald/protocol';
-import { BROADCAST_STREAM } from '@herald/protocol';
+import { BROADCAST_STREAM, type DeliveryMode } from '@herald/protocol';
 import { ENTRY_FOR_USER } from '../delivery/audience.js';
 import { type CategoryRule, notPopupReason, type StoredPreferences } from '../delivery/preferences.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
@@ -63,9 +62,8 @@ export async function streamAudiencePage(
   }
 }
 
-/** The next `scan` members after `after` in user-id order, each with their status. */
-function audienceAfter(prisma: PrismaClient, appId: string, id: string, after: string | null, scan: number) {
-  const cursor = after;
+/** The next `scan` members after `cursor` in user-id order, each with their status. */
+function audienceAfter(prisma: PrismaClient, appId: string, id: string, cursor: string | null, scan: number) {
   return prisma.$queryRaw<AudienceMember[]>`
     WITH n AS (
       SELECT id, app_id, created_at, category, status, expires_at FROM notifications WHERE id = ${id}::uuid AND app_id = ${appId}
