@@ -17,6 +17,7 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdkUser } from './support/clients.js';
 import {
+  adminCookie,
   api,
   createSchema,
   dropQueuePrefix,
@@ -73,16 +74,7 @@ const token = async (userId: string) =>
 
 /** Another API key of the default app, made through the admin API (with its own budgets). */
 async function newKey(name: string): Promise<string> {
-  const session = await fetch(`${herald.url}/admin/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ADMIN),
-  });
-  const cookie =
-    session.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('herald_session='))
-      ?.split(';')[0] ?? '';
+  const cookie = await adminCookie(herald.url, ADMIN);
   const res = await fetch(`${herald.url}/admin/api/apps/default/keys`, {
     method: 'POST',
     headers: { cookie, 'content-type': 'application/json' },

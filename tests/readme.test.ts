@@ -26,10 +26,12 @@ import {
   startHerald,
   tempDir,
   uid,
+  untilOffline,
 } from './support/herald.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const API_KEY = `hk_${uid()}${uid()}${uid()}`;
+const ADMIN = { email: 'readme@example.com', password: 'correct horse battery' };
 const queuePrefix = `{herald-e2e-${uid()}}`;
 const data = tempDir();
 // Inside the tests package, so the client snippet's `import 'socket.io-client'` resolves as it would
@@ -60,6 +62,8 @@ beforeAll(async () => {
     env: {
       HERALD_DATA_DIR: data.path,
       HERALD_API_KEY: API_KEY,
+      HERALD_ADMIN_EMAIL: ADMIN.email,
+      HERALD_ADMIN_PASSWORD: ADMIN.password,
       HERALD_QUEUE_PREFIX: queuePrefix,
       // The Web Push snippets' push service is web-push-testing, on this machine.
       HERALD_PUSH_ALLOW_PRIVATE: 'true',
@@ -313,6 +317,9 @@ ${ours(snippet('push-page'))}
       );
       expect(worker).toBe(`${siteUrl}/herald-sw.js`);
       await page.close();
+      // Sent once Herald has seen the tab's socket go, as a person sends after closing it: a tab
+      // still connected would have it over its socket and be pushed nothing.
+      await untilOffline(herald.url, ADMIN, userId);
 
       // No tab left: the send goes through the push service to the README's worker file.
       const sent = await api<{ id: string }>(herald.url, '/v1/notifications', {

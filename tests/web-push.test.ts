@@ -32,6 +32,7 @@ import {
   workerPopups,
 } from './support/browser.js';
 import {
+  adminCookie,
   api,
   dropQueuePrefix,
   eventually,
@@ -40,6 +41,7 @@ import {
   startHerald,
   tempDir,
   uid,
+  untilOffline,
 } from './support/herald.js';
 
 const API_KEY = `hk_${uid()}${uid()}${uid()}`;
@@ -187,6 +189,8 @@ async function withSdkPage<T>(use: (page: Page) => Promise<T>, registered = true
     return await use(page);
   } finally {
     await page.close();
+    // The next send is meant for a browser with no tab: wait until Herald has seen the socket go.
+    await untilOffline(herald.url, ADMIN, USER);
   }
 }
 
@@ -237,18 +241,9 @@ const popups = () => workerPopups(blank);
 
 /** A notification's recipients in any app (the demo page's app has no API key), through the admin API. */
 async function adminRecipients(id: string) {
-  const session = await fetch(`${herald.url}/admin/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ADMIN),
-  });
-  const cookie = session.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('herald_session='))
-    ?.split(';')[0];
-  expect(cookie, `admin sign-in answered ${session.status}`).toBeTruthy();
+  const cookie = await adminCookie(herald.url, ADMIN);
   const res = await fetch(`${herald.url}/admin/api/notifications/${id}/recipients`, {
-    headers: { cookie: cookie ?? '' },
+    headers: { cookie },
   });
   expect(res.status).toBe(200);
   const page = (await res.json()) as {

@@ -114,6 +114,34 @@ export async function api<T = Record<string, unknown>>(
   return { status: res.status, body: (await res.json()) as T };
 }
 
+/** The `cookie` header of an admin session on `base`, signed in with `admin`'s email and password. */
+export async function adminCookie(base: string, admin: { email: string; password: string }): Promise<string> {
+  const res = await fetch(new URL('/admin/api/session', base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(admin),
+  });
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('herald_session='));
+  if (!cookie) throw new Error(`admin sign-in answered ${res.status}: ${await res.text()}`);
+  return cookie.split(';')[0] as string;
+}
+
+/**
+ * Until Herald on `base` (the admin API's subscriber search) says `userId` has no socket open: a
+ * closed tab's socket goes a moment after the tab, and a send meant for a browser with no tab
+ * waits for that.
+ */
+export async function untilOffline(base: string, admin: { email: string; password: string }, userId: string) {
+  const cookie = await adminCookie(base, admin);
+  await eventually(async () => {
+    const res = await fetch(new URL(`/admin/api/subscribers?q=${encodeURIComponent(userId)}`, base), {
+      headers: { cookie },
+    });
+    const { items } = (await res.json()) as { items: Array<{ userId: string; online: boolean }> };
+    return items.some((s) => s.userId === userId && !s.online);
+  });
+}
+
 /** A TCP port that was free a moment ago. */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
