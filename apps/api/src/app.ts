@@ -25,7 +25,7 @@ import connectionLimitsPlugin from './platform/http/connection-limits.js';
 import docsPlugin from './platform/http/docs.js';
 import errorsPlugin, { clientErrorHandler, errorAnnotations, frameworkErrors } from './platform/http/errors.js';
 import hostCheckPlugin from './platform/http/host-check.js';
-import inputPlugin from './platform/http/input.js';
+import inputPlugin, { exactBodies } from './platform/http/input.js';
 import rateLimitsPlugin from './platform/http/rate-limits.js';
 import securityHeadersPlugin from './platform/http/security-headers.js';
 import type { HeraldMetrics } from './platform/metrics/metrics.js';
@@ -82,6 +82,7 @@ export async function buildApp(opts: AppOptions) {
       customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, verbose: true },
       plugins: [errorAnnotations],
     },
+    schemaController: { compilersFactory: { buildValidator: exactBodies() } },
     // A client that stalls (slowloris: headers or a body a byte at a time, or nothing at all) is
     // cut off here instead of holding a file descriptor for ever. Node checks these deadlines
     // every second. WebSockets leave the HTTP server's timeouts behind when they upgrade, and

@@ -122,6 +122,18 @@ describe('POST /v1/notifications', () => {
       code: 'HERALD_ERR_VALIDATION',
       message: /url/,
     },
+    // JSON is taken as typed: no string read as a number, no value read as a list of one.
+    {
+      payload: { to: { userId: 'a' }, title: 'x', ttlSeconds: '60' },
+      code: 'HERALD_ERR_VALIDATION',
+      message: /body\.ttlSeconds must be integer/,
+    },
+    { payload: { to: { userIds: 'a' }, title: 'x' }, code: 'HERALD_ERR_VALIDATION', message: /userIds/ },
+    {
+      payload: { to: { userId: 'a' }, title: 5 },
+      code: 'HERALD_ERR_VALIDATION',
+      message: /body\.title must be string/,
+    },
     {
       payload: { to: { userId: 'a' }, title: 'x', sendAt: 'tomorrow' },
       code: 'HERALD_ERR_VALIDATION',
@@ -364,6 +376,7 @@ describe('demo page', () => {
     [{ delaySeconds: 61 }, 'body.delaySeconds must be from 0 to 60 seconds.'],
     [{ delaySeconds: -1 }, 'body.delaySeconds must be from 0 to 60 seconds.'],
     [{ delaySeconds: 1.5 }, 'body.delaySeconds must be integer.'],
+    [{ delaySeconds: '10' }, 'body.delaySeconds must be integer.'],
     [{ delay: 5 }, 'body.delay is not a known property.'],
   ])('POST /demo/send refuses %j with 400 HERALD_ERR_VALIDATION and a sentence', async (payload, message) => {
     const res = await demoSend(await visitor(), payload);

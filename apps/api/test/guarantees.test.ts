@@ -464,14 +464,15 @@ describe('batch send', () => {
           { to: { userId: 'bv-1' } },
           { to: { userId: 'bv-2' }, title: 'urgent?', priority: 'urgent' },
           { to: { userId: 'bv-2' }, title: 'typo', colour: 'red' },
-          { to: { userIds: 'bv-3' }, title: 'one id where a list goes, as POST /v1/notifications allows' },
+          { to: { userIds: 'bv-3' }, title: 'one id where a list goes, as POST /v1/notifications refuses' },
+          { to: { userId: 'bv-3' }, title: 'also fine', ttlSeconds: 60 },
         ],
       },
     });
     expect(res.statusCode, res.body).toBe(202);
     const body = res.json();
     expect(body.accepted).toBe(2);
-    expect(body.results).toHaveLength(5);
+    expect(body.results).toHaveLength(6);
     expect(body.results[0]).toMatchObject({ status: 'queued', recipients: 1 });
     expect(body.results[1]).toEqual({
       error: {
@@ -490,10 +491,15 @@ describe('batch send', () => {
       code: 'HERALD_ERR_VALIDATION',
       message: 'notifications[3].colour is not a known property.',
     });
-    expect(body.results[4]).toMatchObject({ status: 'queued', recipients: 1 });
+    // JSON is taken as typed, as POST /v1/notifications takes it: a string is not a list of one.
+    expect(body.results[4].error).toMatchObject({
+      code: 'HERALD_ERR_VALIDATION',
+      message: 'notifications[4].to.userIds must be array.',
+    });
+    expect(body.results[5]).toMatchObject({ status: 'queued', recipients: 1 });
     // The valid ones were stored and go out; nothing of the refused ones was stored.
     const stored = await stack.db.prisma.notification.findMany({
-      where: { id: { in: [body.results[0].id, body.results[4].id] } },
+      where: { id: { in: [body.results[0].id, body.results[5].id] } },
     });
     expect(stored).toHaveLength(2);
     await dispatched(body.results[0].id);

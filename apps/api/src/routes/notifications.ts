@@ -89,8 +89,8 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         reply,
         request.body.notifications.reduce<number>((n, item) => n + recipientsOf(item), 0),
       );
-      // Each item is checked as POST /v1/notifications checks its body (same validator, same
-      // coercions): a bad one becomes that item's error result.
+      // Each item is checked as POST /v1/notifications checks its body (the same validator, which
+      // takes JSON as typed): a bad one becomes that item's error result.
       const validate = request.compileValidationSchema(SendNotificationBody, 'body');
       const items = request.body.notifications.map((item, i): SendNotificationBody | { error: ItemError } => {
         if (validate(item)) return item as SendNotificationBody;

@@ -19,7 +19,6 @@ export const CategoryList = Type.Object({ categories: Type.Array(StoredCategory)
 export const CategoryChange = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    // Null first: the validator coerces types, and would turn a null into "" for a string tried first.
     description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 500 })])),
     defaultMode: Type.Optional(DeliveryMode),
     required: Type.Optional(

@@ -5,8 +5,6 @@ export const Origin = Type.String({
   maxLength: 300,
   description: 'e.g. https://shop.example.com',
 });
-// One schema with two types, not a union: with type coercion on, a union would turn null into 0
-// (trying the integer first) or 0 into null (trying null first).
 export const RateLimit = Type.Unsafe<number | null>({
   type: ['integer', 'null'],
   minimum: 0,

@@ -1,8 +1,29 @@
-import type { FastifyInstance } from 'fastify';
+import { AjvCompiler, type Options as AjvOptions } from '@fastify/ajv-compiler';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { Errors } from '../lib/errors.js';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from '../lib/json.js';
 import { unstorableText } from '../lib/text.js';
+
+type BuildValidator = NonNullable<
+  NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']
+>;
+
+/**
+ * Fastify's validators, as they are, except that a body's JSON is taken as typed: `"10"` is not a
+ * number and `"a"` is not `["a"]`. The path, query string and headers are text, so there Ajv still
+ * reads `?limit=10` as a number and one `?status=` as a list of one.
+ */
+export function exactBodies(): BuildValidator {
+  const pool = AjvCompiler();
+  return (externalSchemas, options) => {
+    const text = pool(externalSchemas, options);
+    // Herald's Ajv is never in JTD mode (app.ts).
+    const customOptions: AjvOptions = { ...(options?.customOptions as AjvOptions), coerceTypes: false };
+    const json = pool(externalSchemas, { ...options, mode: undefined, customOptions });
+    return (route) => (route.httpPart === 'body' ? json : text)(route);
+  };
+}
 
 /**
  * What a request may carry. A body is JSON (anything else is a 415, which also keeps cross-site
