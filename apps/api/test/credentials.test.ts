@@ -102,6 +102,16 @@ describe('user credentials on live sockets', () => {
         token: await sign({ sub: 'refresher', exp: now() + 900 }),
       });
       expect(good).toMatchObject({ ok: true });
+      // Sent without its token, it says what it needs (not how to connect).
+      for (const refresh of [
+        () => w.socket.emitWithAck('auth:refresh'),
+        () => w.socket.emitWithAck('auth:refresh', {}),
+      ])
+        expect(await refresh()).toEqual({
+          ok: false,
+          code: 'HERALD_ERR_TOKEN_MISSING',
+          message: '"auth:refresh" needs { token: "<user JWT>" }.',
+        });
       w.socket.disconnect();
     });
 

@@ -474,6 +474,12 @@ describe('quiet hours and changes', () => {
       ok: false,
       code: 'HERALD_ERR_VALIDATION',
     });
+    // Sent without a payload, it says what it needs.
+    expect(await back.socket.emitWithAck('preferences:set')).toMatchObject({
+      ok: false,
+      code: 'HERALD_ERR_VALIDATION',
+      message: expect.stringMatching(/^"preferences:set" needs \{ categories\?/),
+    });
     back.socket.disconnect();
   });
 

@@ -118,11 +118,16 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
     // A long-lived socket swaps in a fresh token before the old one expires, without reconnecting.
     socket.on(ClientEvent.AuthRefresh, (request, reply) =>
       answer(reply, async () => {
+        const token = (request as { token?: unknown } | undefined)?.token;
+        if (typeof token !== 'string' || token.length === 0) {
+          return {
+            ok: false as const,
+            code: tokenFailureCode('missing'),
+            message: '"auth:refresh" needs { token: "<user JWT>" }.',
+          };
+        }
         try {
-          const claims = await deps.tokens.verify(
-            (request as { token?: unknown } | undefined)?.token,
-            socket.data.appId,
-          );
+          const claims = await deps.tokens.verify(token, socket.data.appId);
           if (claims.appId !== socket.data.appId || claims.userId !== socket.data.userId) {
             return {
               ok: false as const,
