@@ -678,6 +678,26 @@ describe('Web Push end to end, against a local push service', () => {
     }
   });
 
+  it('fails a browser refused before any post, and does not count it as posted to', async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    // Keys stored before they were checked, which no message can be encrypted for.
+    await stack.db.prisma.pushSubscription.update({ where: { id: b.id }, data: { p256dh: 'AAAA' } });
+    const { id } = await send({ to: { userId: user }, title: 'Never leaves' });
+    const row = await eventually(async () => {
+      const r = await pushRow(id, b.id);
+      return r?.status === 'failed' ? r : undefined;
+    });
+    expect(row.attempts).toEqual([expect.objectContaining({ status: 0, outcome: 'failed' })]);
+    expect(await messages(b.sub)).toEqual([]);
+    const detail = await stack.app.inject({
+      method: 'GET',
+      url: `/v1/notifications/${id}`,
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+    });
+    expect(detail.json().push).toMatchObject({ posted: 0, accepted: 0, failed: 1 });
+  });
+
   it('removes a subscription the push service says is gone (410)', async () => {
     const user = uid('u-');
     const b = await browser(user);

@@ -91,10 +91,13 @@ export class NotificationLog {
     });
     const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<string, number>;
     for (const g of groups) counts[g.status] = g._count._all;
+    // Posted: the push service answered an attempt (a status), or the network failed under one
+    // (a retry). A browser refused before any post (its host not allowed, keys nothing can be
+    // encrypted for) has one failed attempt with no status.
     type Funnel = Record<'socket' | 'posted' | 'skipped' | 'accepted' | 'displayed' | 'clicked' | 'failed', number>;
     const [push] = await this.prisma.$queryRaw<Funnel[]>`
       SELECT count(*) FILTER (WHERE status = 'socket')::int AS socket,
-             count(*) FILTER (WHERE status <> 'skipped' AND jsonb_array_length(attempts) > 0)::int AS posted,
+             count(*) FILTER (WHERE status <> 'skipped' AND jsonb_path_exists(attempts, '$[*] ? (@.status > 0 || @.outcome == "retry")'))::int AS posted,
              count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
              count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS accepted,
              count(*) FILTER (WHERE displayed_at IS NOT NULL)::int AS displayed,

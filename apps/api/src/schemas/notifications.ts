@@ -120,7 +120,10 @@ export const SendNotificationResponse = Type.Object(
 export const PushFunnel = Type.Object(
   {
     socket: Type.Integer({ description: 'Browsers of recipients whose tab had it on a socket in time: no push' }),
-    posted: Type.Integer({ description: 'Browsers a push was posted to (at least one attempt)' }),
+    posted: Type.Integer({
+      description:
+        'Browsers a push was posted to (its push service answered, or the network failed under a post); one refused before any post (its host not allowed, keys nothing can be encrypted for) counts in `failed` only',
+    }),
     skipped: Type.Integer({
       description: "Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up",
     }),

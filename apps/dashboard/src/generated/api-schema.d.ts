@@ -739,7 +739,7 @@ export interface paths {
                             push: {
                                 /** @description Browsers of recipients whose tab had it on a socket in time: no push */
                                 socket: number;
-                                /** @description Browsers a push was posted to (at least one attempt) */
+                                /** @description Browsers a push was posted to (its push service answered, or the network failed under a post); one refused before any post (its host not allowed, keys nothing can be encrypted for) counts in `failed` only */
                                 posted: number;
                                 /** @description Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up */
                                 skipped: number;
@@ -1022,7 +1022,7 @@ export interface paths {
                             push: {
                                 /** @description Browsers of recipients whose tab had it on a socket in time: no push */
                                 socket: number;
-                                /** @description Browsers a push was posted to (at least one attempt) */
+                                /** @description Browsers a push was posted to (its push service answered, or the network failed under a post); one refused before any post (its host not allowed, keys nothing can be encrypted for) counts in `failed` only */
                                 posted: number;
                                 /** @description Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up */
                                 skipped: number;
@@ -4170,7 +4170,7 @@ export interface paths {
                             push: {
                                 /** @description Browsers of recipients whose tab had it on a socket in time: no push */
                                 socket: number;
-                                /** @description Browsers a push was posted to (at least one attempt) */
+                                /** @description Browsers a push was posted to (its push service answered, or the network failed under a post); one refused before any post (its host not allowed, keys nothing can be encrypted for) counts in `failed` only */
                                 posted: number;
                                 /** @description Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up */
                                 skipped: number;
@@ -4407,7 +4407,7 @@ export interface paths {
                             push: {
                                 /** @description Browsers of recipients whose tab had it on a socket in time: no push */
                                 socket: number;
-                                /** @description Browsers a push was posted to (at least one attempt) */
+                                /** @description Browsers a push was posted to (its push service answered, or the network failed under a post); one refused before any post (its host not allowed, keys nothing can be encrypted for) counts in `failed` only */
                                 posted: number;
                                 /** @description Browsers not posted to: the user's preferences (off, inbox only, quiet hours) or too old to pop up */
                                 skipped: number;
