@@ -407,6 +407,32 @@ describe('the recipient list of a large topic send', () => {
     const page = await api('GET', `/v1/notifications/${sent.id}/recipients?limit=500&cursor=${users[999]}`);
     expect(page.body.items.map((r: { userId: string }) => r.userId)).toEqual(users.slice(1000));
   });
+
+  it('reads at most twenty thousand members for a filtered page, which then says where to go on', async () => {
+    const topic = `throng-${uid()}`;
+    const run = uid();
+    const users = Array.from({ length: 20_500 }, (_, i) => `t${String(i).padStart(5, '0')}-${run}`);
+    for (let i = 0; i < users.length; i += 1000) {
+      expect((await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: users.slice(i, i + 1000) })).status).toBe(
+        200,
+      );
+    }
+    const last = users.at(-1) as string;
+    await prefer(last, { topics: { [topic]: 'off' } });
+    const sent = await send({ to: { topic }, title: 'To the throng' });
+    await dispatched(sent.id);
+    // The first twenty thousand hold nobody skipped: an empty page that goes on after them.
+    const first = await api('GET', `/v1/notifications/${sent.id}/recipients?status=skipped`);
+    expect(first.body).toEqual({ items: [], nextCursor: users[19_999] });
+    const next = await api(
+      'GET',
+      `/v1/notifications/${sent.id}/recipients?status=skipped&cursor=${first.body.nextCursor}`,
+    );
+    expect(next.body).toEqual({
+      items: [expect.objectContaining({ userId: last, status: 'skipped' })],
+      nextCursor: null,
+    });
+  }, 60_000);
 });
 
 describe('the recipient list of a broadcast', () => {

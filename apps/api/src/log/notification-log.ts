@@ -133,12 +133,14 @@ export class NotificationLog {
     const cursor = options.cursor ?? null;
     // A topic send's or broadcast's page is its audience, read from the memberships (it has rows
     // only once something happened); a send to users', the users with a delivery row.
-    const rows: Array<Partial<AudienceMember> & { subscriber_id: string; external_id: string; status: string }> =
-      n.streamed
-        ? await streamAudiencePage(this.prisma, appId, id, { cursor, status, limit: options.limit })
-        : await this.userRows(id, cursor, status, options.limit);
+    const { members: rows, readTo } = n.streamed
+      ? await streamAudiencePage(this.prisma, appId, id, { cursor, status, limit: options.limit })
+      : { members: await this.userRows(id, cursor, status, options.limit), readTo: null };
     const iso = (d: Date | null) => d?.toISOString() ?? null;
-    const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.external_id);
+    const keyset = keysetPage(rows, options.limit, (last) => last.external_id);
+    const { page } = keyset;
+    // A filtered page that stopped reading early goes on after the last member it read.
+    const nextCursor = keyset.nextCursor ?? readTo;
     const ids = page.map((r) => r.subscriber_id);
     // Their rows and browsers: one read each for the page.
     const [deliveries, pushes] = await Promise.all([

@@ -33,6 +33,8 @@ export const PUSHES_STATUS = `CASE WHEN bool_or(pd.status = 'sent') THEN 'sent'
 
 /** Members read per statement when a status filter leaves most of them out. */
 const FILTER_SCAN = 1000;
+/** Statements a filtered page may take: past them, it ends where the reading stopped. */
+export const FILTER_STATEMENTS = 20;
 
 /**
  * A page of the audience of a topic send or broadcast, in user-id order: the members of its
@@ -40,24 +42,28 @@ const FILTER_SCAN = 1000;
  * them), or, for a broadcast, every user the app knew then. No row per member is stored, so the
  * page is read from the memberships, with each member's receipt and pushes, and their
  * preferences for what has neither. Each source is read only as far as the page goes; a status
- * filter reads on, `FILTER_SCAN` members a statement, until its page is full or the audience ends.
- * Returns up to `limit + 1` members (one more says there is a next page).
+ * filter reads on, `FILTER_SCAN` members a statement, until its page is full, the audience ends,
+ * or `FILTER_STATEMENTS` statements were read (then `readTo` is the last member read: the next
+ * page starts after it, and this one may hold fewer than `limit`, or none).
+ * `members` holds up to `limit + 1` (one more says there is a next page).
  */
 export async function streamAudiencePage(
   prisma: PrismaClient,
   appId: string,
   id: string,
   options: { cursor: string | null; status: string | null; limit: number },
-): Promise<AudienceMember[]> {
+): Promise<{ members: AudienceMember[]; readTo: string | null }> {
   const { status, limit } = options;
   const scan = status === null ? limit + 1 : Math.max(limit + 1, FILTER_SCAN);
   const page: AudienceMember[] = [];
   let after = options.cursor;
-  for (;;) {
+  for (let statements = 1; ; statements++) {
     const members = await audienceAfter(prisma, appId, id, after, scan);
     page.push(...(status === null ? members : members.filter((m) => m.status === status)));
     const last = members.at(-1);
-    if (page.length > limit || members.length < scan || !last) return page.slice(0, limit + 1);
+    if (page.length > limit || members.length < scan || !last)
+      return { members: page.slice(0, limit + 1), readTo: null };
+    if (statements === FILTER_STATEMENTS) return { members: page, readTo: last.external_id };
     after = last.external_id;
   }
 }

@@ -142,7 +142,9 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
           'audience when it was accepted (the members of its topics then, or every user the app knew): each ' +
           "member's receipt once something happened to it for them, else `queued` (no device of theirs has it " +
           "yet), `skipped` with the reason when the member's preferences turn it off, or the notification's " +
-          'ending (`cancelled`, `expired`). A `status` filter reads through the whole audience for its page.',
+          'ending (`cancelled`, `expired`). With a `status` filter, a page reads at most 20,000 members of a ' +
+          'topic send or broadcast: one that stopped there may hold fewer than `limit`, even none, and its ' +
+          '`nextCursor` goes on after the last member it read.',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         params: NotificationParams,
