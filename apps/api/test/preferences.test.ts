@@ -386,10 +386,11 @@ describe('the recipient list of a topic send or broadcast', () => {
 });
 
 describe('the recipient list of a large topic send', () => {
-  it('finds, through a status filter, a member past the first thousand', async () => {
+  /** A topic of `size` members in user-id order, the last of whom turned it off, and a send to it. */
+  async function crowd(size: number) {
     const topic = `crowd-${uid()}`;
     const run = uid();
-    const users = Array.from({ length: 1500 }, (_, i) => `m${String(i).padStart(4, '0')}-${run}`);
+    const users = Array.from({ length: size }, (_, i) => `m${String(i).padStart(5, '0')}-${run}`);
     for (let i = 0; i < users.length; i += 1000) {
       expect((await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: users.slice(i, i + 1000) })).status).toBe(
         200,
@@ -399,6 +400,11 @@ describe('the recipient list of a large topic send', () => {
     await prefer(last, { topics: { [topic]: 'off' } });
     const sent = await send({ to: { topic }, title: 'To the crowd' });
     await dispatched(sent.id);
+    return { topic, users, last, sent };
+  }
+
+  it('finds, through a status filter, a member past the first thousand', async () => {
+    const { topic, users, last, sent } = await crowd(1500);
     const skipped = await api('GET', `/v1/notifications/${sent.id}/recipients?status=skipped`);
     expect(skipped.body).toEqual({
       items: [expect.objectContaining({ userId: last, reason: `topic "${topic}" is off (the user's choice)` })],
@@ -409,18 +415,7 @@ describe('the recipient list of a large topic send', () => {
   });
 
   it('reads at most twenty thousand members for a filtered page, which then says where to go on', async () => {
-    const topic = `throng-${uid()}`;
-    const run = uid();
-    const users = Array.from({ length: 20_500 }, (_, i) => `t${String(i).padStart(5, '0')}-${run}`);
-    for (let i = 0; i < users.length; i += 1000) {
-      expect((await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: users.slice(i, i + 1000) })).status).toBe(
-        200,
-      );
-    }
-    const last = users.at(-1) as string;
-    await prefer(last, { topics: { [topic]: 'off' } });
-    const sent = await send({ to: { topic }, title: 'To the throng' });
-    await dispatched(sent.id);
+    const { users, last, sent } = await crowd(20_500);
     // The first twenty thousand hold nobody skipped: an empty page that goes on after them.
     const first = await api('GET', `/v1/notifications/${sent.id}/recipients?status=skipped`);
     expect(first.body).toEqual({ items: [], nextCursor: users[19_999] });

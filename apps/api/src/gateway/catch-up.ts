@@ -1,6 +1,6 @@
 import { HandshakeErrorCode, type NotificationPayload, ServerEvent } from '@herald/protocol';
-import type { AckRecording } from '../delivery/socket-channel.js';
-import { emitNotification } from '../delivery/socket-channel.js';
+import type { AckRecording } from '../delivery/socket-emit.js';
+import { emitNotification } from '../delivery/socket-emit.js';
 import type { InboxService, Subscriber } from '../inbox/inbox.js';
 import type { CatchUpState, GatewaySocket } from './types.js';
 

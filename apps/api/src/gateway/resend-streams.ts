@@ -1,4 +1,4 @@
-import { type AckRecording, emitNotification } from '../delivery/socket-channel.js';
+import { type AckRecording, emitNotification } from '../delivery/socket-emit.js';
 import { streamPayload, streamsAfter } from '../inbox/streams.js';
 import type { Sql } from '../platform/db/database.js';
 import type { GatewayServer } from './types.js';

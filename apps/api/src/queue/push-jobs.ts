@@ -1,7 +1,8 @@
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EndpointPolicy } from '../delivery/push/endpoint.js';
-import { type PushDeps, pushNotifications, retryPushes } from '../delivery/push/pusher.js';
+import type { PushDeps } from '../delivery/push/post.js';
+import { pushNotifications, retryPushes } from '../delivery/push/pusher.js';
 import type { Sql } from '../platform/db/database.js';
 
 /**
