@@ -125,10 +125,16 @@ describe('a gateway whose deliveries channel dropped', () => {
     try {
       const user = await clustered.connectUser('rq-1');
       const got: string[] = [];
+      let synced = false;
+      user.on('synced', () => {
+        synced = true;
+      });
       user.on('notification', (payload: { id: string }, ack: (r: unknown) => void) => {
         got.push(payload.id);
         ack({ ok: true });
       });
+      // Its catch-up on connect is over, so only the re-send can bring the row written next.
+      await eventually(async () => synced);
       // Dispatched while the channel was down: its row is still queued.
       const subscriber = await testDb.db.prisma.subscriber.update({
         where: { appId_externalId: { appId: 'default', externalId: 'rq-1' } },
@@ -146,6 +152,7 @@ describe('a gateway whose deliveries channel dropped', () => {
       const clients = String(await admin.client('LIST'));
       const line = clients.split('\n').find((l) => l.includes(`name=${name} `));
       expect(line).toBeDefined();
+      expect(got).toEqual([]);
       await admin.client('KILL', 'ID', line?.match(/^id=(\d+)/)?.[1] ?? '');
 
       await eventually(async () => got.includes(id));
