@@ -1,11 +1,36 @@
 /**
  * Herald's socket protocol: event names and payloads shared by the API gateway, the browser
  * SDK and the dashboard. Names are part of the public contract: extend, never rename.
+ *
+ * This file: the end-user namespace's events, handshake, errors and rooms. Beside it: the
+ * notification's shape (`schema.ts`, `statuses.ts`), catch-up and inbox (`inbox.ts`), topics and
+ * preferences (`preferences.ts`), Web Push (`push.ts`), the dashboard's channel (`admin.ts`).
  */
 
-import type { InboxItem, NotificationPayload } from './schema.js';
-import type { DeliveryMode } from './statuses.js';
+import type {
+  InboxListRequest,
+  InboxPage,
+  InboxReadEvent,
+  ReadRequest,
+  StreamCursors,
+  SyncReply,
+  SyncRequest,
+} from './inbox.js';
+import { BROADCAST_STREAM } from './inbox.js';
+import type { PreferencesPatch, PreferencesReply, TopicReply, TopicRequest, TopicsReply } from './preferences.js';
+import type {
+  PushKeyReply,
+  PushKeyRotatedReply,
+  PushResubscribeEvent,
+  PushSubscribeReply,
+  PushSubscribeRequest,
+} from './push.js';
+import type { NotificationPayload } from './schema.js';
 
+export * from './admin.js';
+export * from './inbox.js';
+export * from './preferences.js';
+export * from './push.js';
 export * from './statuses.js';
 
 /** Server → client events on the end-user namespace `/`. */
@@ -136,201 +161,6 @@ export interface ClosingEvent {
   retryAfterMs?: number;
 }
 
-/**
- * Where a device stands in each stream of topic sends and broadcasts it has: the topic's name (or
- * `*`, the app's broadcasts) and the highest `stream.seq` it has of it. A stream left out starts at
- * its oldest notification no device of the user received.
- */
-export type StreamCursors = Record<string, number>;
-
-/** The name of an app's stream of broadcasts (no topic's name holds a `*`). */
-export const BROADCAST_STREAM = '*';
-
-/** `sync` request: "I have everything up to `since`; what came after it?" */
-export interface SyncRequest {
-  /** The last sequence number this device has; null for a device that has none yet. */
-  since: number | null;
-  /** The same for the streams of topic sends and broadcasts. */
-  streams?: StreamCursors;
-  /** Page size, 1 to 200 (default 100). */
-  limit?: number;
-}
-
-/** `sync` reply: the next notifications in sequence order (empty when caught up). */
-export interface SyncReply {
-  ok: true;
-  notifications: NotificationPayload[];
-  /** The user's highest sequence number: the cursor to keep once a reply comes back empty. */
-  head: number;
-  /** Each stream's head: the stream cursors to keep once a reply comes back empty. */
-  streams: StreamCursors;
-}
-
-export interface InboxListRequest {
-  /** `nextCursor` of the previous page. */
-  cursor?: string | null;
-  limit?: number;
-  unreadOnly?: boolean;
-}
-
-export interface InboxPage {
-  ok: true;
-  items: InboxItem[];
-  /** Pass as `cursor` for the next (older) page; null at the end. Opaque. */
-  nextCursor: string | null;
-  unread: number;
-}
-
-/** `inbox:read` payload: which notifications were read, and the new unread count. */
-export interface InboxReadEvent {
-  ids: string[] | 'all';
-  unread: number;
-}
-
-export interface ReadRequest {
-  id?: string;
-  ids?: string[];
-}
-
-/** `topics:subscribe` and `topics:unsubscribe` request. */
-export interface TopicRequest {
-  topic: string;
-}
-
-/** Reply to `topics:subscribe` / `topics:unsubscribe`: whether the user is in the topic now. */
-export interface TopicReply {
-  ok: true;
-  topic: string;
-  subscribed: boolean;
-}
-
-/** Reply to `topics:list`: the user's topics, in name order. */
-export interface TopicsReply {
-  ok: true;
-  topics: string[];
-}
-
-/** A category of an app's notifications (`category` of a send), as a user's device sees it. */
-export interface Category {
-  /** What a send names in `category`. */
-  key: string;
-  name: string;
-  description: string | null;
-  /** What a user who chose nothing gets. */
-  defaultMode: DeliveryMode;
-  /** A required category cannot be turned `off` (by its own choice or its topic's): at least the inbox. */
-  required: boolean;
-}
-
-/**
- * Quiet hours in the user's time zone: from `start` to `end` (24-hour `HH:MM`; an `end` before
- * `start` ends the next day), notifications that would pop up go to the inbox silently.
- */
-export interface QuietHours {
-  start: string;
-  end: string;
-  /** An IANA time zone, e.g. `Europe/Paris`. */
-  timeZone: string;
-}
-
-/**
- * A user's choices: a mode per category and per topic (those not named follow the category's
- * default; a topic's default is `popup`), and quiet hours. When a notification has both, the
- * lesser mode wins (`off` < `inbox` < `popup`).
- */
-export interface Preferences {
-  categories: Record<string, DeliveryMode>;
-  topics: Record<string, DeliveryMode>;
-  quietHours: QuietHours | null;
-}
-
-/** A change of preferences: the keys named change (`null` forgets a choice), the rest stay. */
-export interface PreferencesPatch {
-  categories?: Record<string, DeliveryMode | null>;
-  topics?: Record<string, DeliveryMode | null>;
-  quietHours?: QuietHours | null;
-}
-
-/** Reply to `preferences:get` and `preferences:set`. */
-export interface PreferencesReply {
-  ok: true;
-  preferences: Preferences;
-  /** The app's categories, in key order. */
-  categories: Category[];
-}
-
-/** Reply to `push:key`. */
-export interface PushKeyReply {
-  ok: true;
-  /** The app's VAPID public key, base64url (an uncompressed P-256 point). */
-  publicKey: string;
-}
-
-/** `push:subscribe`: a browser's `PushSubscription.toJSON()`, and the key it was made with. */
-export interface PushSubscribeRequest {
-  endpoint: string;
-  keys: { p256dh: string; auth: string };
-  /** The `applicationServerKey` the browser subscribed with, base64url. */
-  publicKey: string;
-  expirationTime?: number | null;
-}
-
-/** Reply to `push:subscribe`. */
-export interface PushSubscribeReply {
-  ok: true;
-  subscription: { id: string; status: 'active' };
-  /**
-   * A token the service worker keeps for `pushsubscriptionchange` (`POST /push/renew`), where it
-   * has no user token.
-   */
-  renew: string;
-}
-
-/** `push:subscribe` refused because the app's key changed: subscribe again with this one. */
-export interface PushKeyRotatedReply {
-  ok: false;
-  code: 'HERALD_ERR_PUSH_KEY_ROTATED';
-  message: string;
-  publicKey: string;
-}
-
-/** `push:resubscribe`: the key to subscribe again with. */
-export interface PushResubscribeEvent {
-  publicKey: string;
-}
-
-/** Events a push message's service worker reports back (`POST /push/receipts`). */
-export const PUSH_RECEIPT_EVENTS = ['displayed', 'clicked', 'closed'] as const;
-export type PushReceiptEvent = (typeof PUSH_RECEIPT_EVENTS)[number];
-
-/** Herald's part of a push message (`notification.data.herald`). */
-export interface PushMessageHerald {
-  id: string;
-  /** Signed: says which notification and which browser, expires with the notification. */
-  receipt: string;
-  /** Where to POST `{ receipt, event }`. */
-  receipts: string;
-  data?: Record<string, unknown>;
-  /** What was cut to fit the 4 KB a push message may carry. */
-  trimmed?: Array<'data' | 'body'>;
-}
-
-/** A push message, Declarative Web Push (Safari 18.4+ shows it without a script; Herald's worker elsewhere). */
-export interface PushMessage {
-  web_push: 8030;
-  notification: {
-    title: string;
-    body?: string;
-    navigate: string;
-    tag: string;
-    timestamp: number;
-    silent?: boolean;
-    lang?: string;
-    icon?: string;
-    data: { herald: PushMessageHerald };
-  };
-}
-
 export type ErrorReply = {
   ok: false;
   code: string;
@@ -430,47 +260,4 @@ export function topicRoom(appId: string, topic: string): string {
 /** The room a stream's notifications are emitted to: a topic's, or the app's for its broadcasts. */
 export function streamRoom(appId: string, stream: string): string {
   return stream === BROADCAST_STREAM ? appRoom(appId) : topicRoom(appId, stream);
-}
-
-/** The dashboard's namespace: signed-in admins only (session cookie). */
-export const ADMIN_NAMESPACE = '/admin';
-
-/** Server → dashboard events on `/admin`. */
-export const AdminEvent = {
-  /** Counters and the last hour's per-minute series, pushed every few seconds. */
-  Stats: 'stats',
-  /** A notification was accepted. */
-  Accepted: 'accepted',
-  /** Delivery state of these notifications changed. */
-  Deliveries: 'deliveries',
-  /** Users came online or went offline. */
-  Presence: 'presence',
-  /**
-   * The admin's session ended (signed out, expired, or the admin was removed): payload
-   * `{ code, message }`, then the server closes the channel. Sign in again.
-   */
-  SessionEnded: 'session:ended',
-} as const;
-
-export interface AdminStats {
-  presence: { sockets: number; users: number; nodes: number };
-  /** Totals over the last hour. */
-  lastHour: { sent: number; delivered: number; displayed: number; clicked: number; read: number };
-  series: Array<{ t: number; sent: number; delivered: number; displayed: number; clicked: number; read: number }>;
-  queue: { waiting: number; active: number; delayed: number; failed: number };
-}
-
-export interface AdminAccepted {
-  id: string;
-  appId: string;
-  title: string;
-  status: string;
-  recipients: number;
-  createdAt: string;
-}
-
-export interface AdminPresenceChange {
-  appId: string;
-  userId: string;
-  online: boolean;
 }
