@@ -382,7 +382,7 @@ const W = names.length + 1;
 const x = scenarios.flatMap((_, g) => names.map((_, k) => W * g + k));
 const series = data.map((row, k) => x.map((xv) => (xv % W === k ? row[Math.floor(xv / W)] || null : null)));
 const bars = uPlot.paths.bars({ size: [0.9, 80] });
-new uPlot({ width: 860, height: 380,
+new uPlot({ width: 860, height: 380, legend: { live: false },
   scales: { x: { time: false, range: [-0.7, W * scenarios.length - 1.3] } },
   axes: [{ splits: () => scenarios.map((_, g) => W * g + 2), values: (u, v) => v.map((xv) => scenarios[(xv - 2) / W] ?? '') }, { size: 70 }],
   series: [{}, ...names.map((n, i) => ({ label: n, fill: colors[i], stroke: colors[i], paths: bars, points: { show: false } }))],
