@@ -374,6 +374,8 @@ describe('Web Push end to end (real Herald process, built SDK and worker, Chromi
     await withSdkPage(async (page) => {
       const id = await send('Socket first');
       await shownInTab(page, id);
+      // The popup's `show` event comes a moment after the SDK raised it.
+      await page.waitForFunction(() => window.__shown.length > 0);
       expect((await page.evaluate(() => window.__shown)).map((n) => n.title)).toEqual(['Socket first']);
       await pause(WINDOW_MS + MARGIN_MS);
       expect((await recipient(id))[0]?.status).toBe('displayed');
@@ -393,6 +395,7 @@ describe('Web Push end to end (real Herald process, built SDK and worker, Chromi
       await shownInTab(page, id);
       // The tab connected, acked and registered its browser within the window (else nothing to check).
       expect(Date.now() - sentAt).toBeLessThan(WINDOW_MS);
+      await page.waitForFunction(() => window.__shown.length > 0);
       expect((await page.evaluate(() => window.__shown)).map((n) => n.title)).toEqual(['While the page loads']);
       await pause(WINDOW_MS + MARGIN_MS);
     });
