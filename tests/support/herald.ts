@@ -133,12 +133,18 @@ export async function adminCookie(base: string, admin: { email: string; password
  */
 export async function untilOffline(base: string, admin: { email: string; password: string }, userId: string) {
   const cookie = await adminCookie(base, admin);
+  let seen = 'nothing yet';
   await eventually(async () => {
     const res = await fetch(new URL(`/admin/api/subscribers?q=${encodeURIComponent(userId)}`, base), {
       headers: { cookie },
     });
-    const { items } = (await res.json()) as { items: Array<{ userId: string; online: boolean }> };
+    const text = await res.text();
+    seen = `${res.status} ${text.slice(0, 300)}`;
+    const { items } = JSON.parse(text) as { items: Array<{ userId: string; online: boolean }> };
     return items.some((s) => s.userId === userId && !s.online);
+  }, 20_000).catch((error: Error) => {
+    // Say what Herald answered last (still online, no such subscriber, an error) rather than only that it timed out.
+    throw new Error(`${userId} was not seen offline: ${error.message}; last answer: ${seen}`);
   });
 }
 
