@@ -15,7 +15,14 @@ import { gzipSync } from 'node:zlib';
 import { type MockSubscription, type PushService, startPushService } from '@herald/test-support';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launchChromium, pushContext, pushDevTools, RECORD_NOTIFICATIONS } from './support/browser.js';
+import {
+  askWorker,
+  collectErrors,
+  launchChromium,
+  pushContext,
+  pushDevTools,
+  RECORD_NOTIFICATIONS,
+} from './support/browser.js';
 import {
   api,
   dropQueuePrefix,
@@ -338,21 +345,13 @@ ${ours(snippet('push-page'))}
         throw new Error(`${error.message}; recipients: ${JSON.stringify(recipients.body)}`);
       });
       await devTools.deliver(plaintext);
-      // Asked of the worker running now: Chromium stops an idle worker and starts another for the
-      // push, and the one it stopped stays in the list, answering nothing.
       const shown = await eventually(async () => {
-        const workers = context.serviceWorkers().filter((w) => w.url() === `${siteUrl}/herald-sw.js`);
-        for (const worker of workers.reverse()) {
-          const titles = await worker
-            .evaluate(async () =>
-              (
-                await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()
-              ).map((n) => n.title),
-            )
-            .catch(() => []);
-          if (titles.length) return titles;
-        }
-        return undefined;
+        const titles = await askWorker(context, `${siteUrl}/herald-sw.js`, async () =>
+          (await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()).map(
+            (n) => n.title,
+          ),
+        );
+        return titles.length ? titles : undefined;
       });
       expect(shown).toEqual(['Pushed to the snippet']);
       expect(problems).toEqual([]);

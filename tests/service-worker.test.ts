@@ -199,7 +199,13 @@ describe('herald-sw.js imported by a site’s worker on another origin', () => {
     const before = posted.length;
     await deliver({ site: 'Site news' });
     await deliver({ notification: { title: 'Not Herald', data: { other: true } }, site: 'Site again' });
-    await eventually(async () => (await notifications()).length === 2 || undefined);
+    let last: string[] = [];
+    await eventually(async () => {
+      last = (await notifications()).map((n) => n.title);
+      return last.length === 2 || undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; the registration showed: ${JSON.stringify(last)}`);
+    });
     const shown = await notifications();
     expect(shown.map((n) => n.title).sort()).toEqual(['Site again', 'Site news']);
     expect(posted.length).toBe(before);

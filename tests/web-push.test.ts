@@ -23,6 +23,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  askWorker,
   collectErrors,
   launchChromium,
   type PushDevTools,
@@ -535,15 +536,12 @@ describe("the demo page's step 3 (Herald's own origin, its own worker /herald-sw
   }
 
   /** The popups Herald's worker shows, read in the worker itself (no tab of the origin is open). */
-  const demoPopups = async () => {
-    const worker = demo.serviceWorkers().find((w) => w.url() === `${herald.url}/herald-sw.js`);
-    if (!worker) throw new Error("Herald's worker is not running");
-    return worker.evaluate(async () => {
+  const demoPopups = () =>
+    askWorker(demo, `${herald.url}/herald-sw.js`, async () => {
       const scope = self as unknown as { registration: ServiceWorkerRegistration };
       const shown = await scope.registration.getNotifications();
       return shown.map((n) => ({ title: n.title, tag: n.tag, id: (n.data as { herald: { id: string } }).herald.id }));
     });
-  };
 
   /** Waits for the `n`th message at the push service (and no other), then shows it through the worker. */
   async function pushed(n: number, id: string) {

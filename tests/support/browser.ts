@@ -152,6 +152,22 @@ export async function pushDevTools(page: Page, origin: string): Promise<PushDevT
   };
 }
 
+/**
+ * Asks the service worker at `url` of `context`, the one running now first: Chromium stops an
+ * idle worker and starts another for the next push, and the one it stopped stays in the list,
+ * answering nothing. The first non-empty answer, or [].
+ */
+export async function askWorker<T>(context: BrowserContext, url: string, ask: () => Promise<T[]>): Promise<T[]> {
+  for (const worker of context
+    .serviceWorkers()
+    .filter((w) => w.url() === url)
+    .reverse()) {
+    const answer = await worker.evaluate(ask).catch(() => undefined);
+    if (answer?.length) return answer;
+  }
+  return [];
+}
+
 /** The popups the service worker registration of the page's origin shows, as the page sees them. */
 export const workerPopups = (page: Page) =>
   page.evaluate(async () => {
