@@ -123,15 +123,19 @@ describe('a gateway whose deliveries channel dropped', () => {
     const clustered = await startStack(testDb, { worker: false, clusterAdapter: true });
     const admin = new Redis(REDIS_URL);
     try {
-      const user = await clustered.connectUser('rq-1');
       const got: string[] = [];
       let synced = false;
-      user.on('synced', () => {
-        synced = true;
-      });
-      user.on('notification', (payload: { id: string }, ack: (r: unknown) => void) => {
-        got.push(payload.id);
-        ack({ ok: true });
+      const user = await clustered.connectUser('rq-1', {
+        // Before it connects: `synced` can come in the same read as the connect itself.
+        listen: (socket) => {
+          socket.on('synced', () => {
+            synced = true;
+          });
+          socket.on('notification', (payload: { id: string }, ack: (r: unknown) => void) => {
+            got.push(payload.id);
+            ack({ ok: true });
+          });
+        },
       });
       // Its catch-up on connect is over, so only the re-send can bring the row written next.
       await eventually(async () => synced);

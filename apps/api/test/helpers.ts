@@ -75,7 +75,8 @@ export interface TestStack {
   baseUrl: string;
   worker?: RunningWorker;
   /** A socket.io client for one user, connected (or refused) before it resolves. */
-  connectUser(userId: string, options?: { token?: string }): Promise<Socket>;
+  /** `listen` is called before the socket connects: events that come with the connect (`synced`) are not missed. */
+  connectUser(userId: string, options?: { token?: string; listen?: (socket: Socket) => void }): Promise<Socket>;
   token(userId: string, ttlSeconds?: number): Promise<string>;
   /** Creates an admin with this role and signs in: the `cookie` header of the session. */
   adminCookie(role?: 'owner' | 'admin' | 'viewer', email?: string): Promise<string>;
@@ -166,6 +167,7 @@ export async function startStack(
         reconnection: false,
       });
       sockets.push(socket);
+      connectOptions.listen?.(socket);
       await new Promise<void>((resolve) => {
         socket.once('connect', () => resolve());
         socket.once('connect_error', () => resolve());
