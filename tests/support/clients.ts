@@ -119,6 +119,11 @@ export interface Arrival {
   /** The device's connection it came on: 0 for the first, 1 after the first reconnect… */
   connection: number;
   replay: boolean;
+  /**
+   * Sent by its connection's catch-up: it came before that connection's `synced` (the server
+   * holds live ones until then), replayed or not (one accepted after the handshake is not).
+   */
+  catchUp: boolean;
   seq: number;
   stream?: { name: string; seq: number };
 }
@@ -191,7 +196,14 @@ export async function protocolDevice(
   });
   socket.on('notification', (n: NotificationPayload, ack?: (reply: { ok: true }) => void) => {
     ack?.({ ok: true });
-    arrivals.push({ id: n.id, connection, replay: n.replay === true, seq: n.seq, stream: n.stream });
+    arrivals.push({
+      id: n.id,
+      connection,
+      replay: n.replay === true,
+      catchUp: syncedOn !== connection,
+      seq: n.seq,
+      stream: n.stream,
+    });
     if (rule === 'catch-up' && !n.replay) return;
     since = Math.max(since ?? 0, n.seq);
     if (n.stream) streams[n.stream.name] = Math.max(streams[n.stream.name] ?? 0, n.stream.seq);
@@ -219,10 +231,10 @@ export async function protocolDevice(
 
 /**
  * What protocol devices received against what each should have (`expected`): `lost` (an expected
- * id that never came), `unexpected` (an id that is not theirs), `pastCursor` (a catch-up replay at
+ * id that never came), `unexpected` (an id that is not theirs), `pastCursor` (a catch-up send at
  * or below the cursor its connection presented: the server sent again what the device said it
- * had), `seamCopies` (an id twice on one connection with a replay among them: catch-up and live
- * overlapping), `copies` (any arrival of an id the device already had, which it drops by id), and
+ * had), `seamCopies` (an id twice on one connection, one of them sent by its catch-up: catch-up and
+ * live overlapping), `copies` (any arrival of an id the device already had, which it drops by id), and
  * `outOfOrder` (a first arrival below a stream's highest `stream.seq` the device had already seen).
  */
 export function streamTally(devices: ProtocolDevice[], expected: (d: ProtocolDevice) => string[]) {
@@ -242,7 +254,8 @@ export function streamTally(devices: ProtocolDevice[], expected: (d: ProtocolDev
       const earlier = seen.get(a.id) ?? [];
       if (earlier.length > 0) {
         copies.copies++;
-        if (earlier.some((e) => e.connection === a.connection) && (a.replay || earlier.some((e) => e.replay))) {
+        const onThis = earlier.filter((e) => e.connection === a.connection);
+        if (onThis.length > 0 && (a.catchUp || onThis.some((e) => e.catchUp))) {
           copies.seamCopies++;
           problems.push(`${d.userId}: ${a.id} twice on connection ${a.connection}`);
         }
@@ -253,7 +266,7 @@ export function streamTally(devices: ProtocolDevice[], expected: (d: ProtocolDev
       const past = a.stream
         ? a.stream.seq <= (at?.streams[a.stream.name] ?? 0)
         : at?.since !== null && at?.since !== undefined && a.seq <= at.since;
-      if (a.replay && past) {
+      if (a.catchUp && past) {
         numbers.pastCursor++;
         problems.push(`${d.userId}: ${a.id} replayed on connection ${a.connection} at or below its cursor`);
       }

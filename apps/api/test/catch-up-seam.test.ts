@@ -77,6 +77,29 @@ describe('the seam between catch-up and live delivery', () => {
     expect(t.recorded).toHaveLength(6);
   });
 
+  it('marks as a replay only what was accepted before the handshake: one accepted since is news, sent as live', async () => {
+    const t = setup();
+    const connectedAt = Date.parse('2026-12-03T10:00:00.000Z');
+    (t.socket as unknown as { handshake: { issued: number } }).handshake = { issued: connectedAt };
+    const at = (ms: number) => new Date(connectedAt + ms).toISOString();
+    const page = [
+      notificationPayload('00000000-0000-4000-8000-000000000001', { seq: 1, createdAt: at(-60_000) }),
+      notificationPayload('00000000-0000-4000-8000-000000000002', { seq: 2, createdAt: at(-1) }),
+      notificationPayload('00000000-0000-4000-8000-000000000003', { seq: 3, createdAt: at(0) }),
+      notificationPayload('00000000-0000-4000-8000-000000000004', { seq: 4, createdAt: at(250) }),
+    ];
+    const pages = [page, []];
+    const inbox = {
+      sync: async () => ({ ok: true, notifications: pages.shift() ?? [], head: 4, streams: {} }),
+    } as unknown as InboxService;
+    await catchUp(
+      t.socket,
+      { id: 'sub', appId: 'app', externalId: 'u' },
+      { inbox, recorder: t.recorder, ackTimeoutMs: 1000, log: { error() {} } },
+    );
+    expect(t.sent).toEqual(['1r', '2r', '3', '4', 'synced']);
+  });
+
   it('reads the next page only once the client acked the previous one (flow control)', async () => {
     const t = setup();
     const pendingAcks: Array<(err: Error | null) => void> = [];

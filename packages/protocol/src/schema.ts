@@ -65,7 +65,9 @@ export const NotificationPayload = Type.Object({
   readAt: NullableTime('When it was read, on any device'),
   replay: Type.Optional(
     Type.Boolean({
-      description: 'True when it is part of the catch-up sent on connect (sent while this socket was away)',
+      description:
+        'True when the catch-up on connect sends it and it was accepted before this connection: missed while away. ' +
+        'What the catch-up sends of those accepted since comes without it, as a live one does',
     }),
   ),
   stream: Type.Optional(

@@ -44,7 +44,7 @@ export interface HeraldOptions {
 export interface NotificationContext {
   /** True when this tab raised a native popup for it. */
   popup: boolean;
-  /** True when it came from catch-up after a (re)connect rather than live. */
+  /** True when it was missed while away: catch-up after a (re)connect sent it, and it is older than that connection. */
   replay: boolean;
 }
 

@@ -17,8 +17,9 @@ export interface CatchUpDeps extends AckRecording {
 /**
  * Catch-up on connect, for any Socket.IO client that follows the contract, not only Herald's SDK:
  * everything after the handshake's `auth.since` (without it, every notification not yet delivered
- * to any of the user's devices) is sent oldest first, marked `replay: true`, page by page as the
- * client acks; then `synced` with the user's head; then the live notifications that arrived
+ * to any of the user's devices) is sent oldest first, page by page as the client acks, marked
+ * `replay: true` if it was accepted before the handshake (one accepted since is news, not something
+ * missed while away: the SDK shows it as it shows a live one); then `synced` with the user's head; then the live notifications that arrived
  * meanwhile (held back until now, those already sent by the catch-up skipped) and everything
  * after. The socket joined its room before this starts, so nothing falls between the two.
  *
@@ -34,6 +35,8 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
   let head = 0;
   let heads: Record<string, number> = {};
   let kept: Record<string, number> = {};
+  // Without the handshake's time (a test's stand-in), everything catch-up sends is a replay.
+  const connectedAt = socket.handshake?.issued ?? Number.POSITIVE_INFINITY;
   try {
     for (;;) {
       // The first page confirms what the client says it has (everything up to `since`).
@@ -46,7 +49,9 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
       await Promise.all(
         page.notifications.map(
           (n) =>
-            new Promise<void>((acked) => emitNotification(socket, { ...n, replay: true }, subscriber.id, deps, acked)),
+            new Promise<void>((acked) =>
+              emitNotification(socket, missedWhileAway(n, connectedAt), subscriber.id, deps, acked),
+            ),
         ),
       );
       // Each list moves past what this page sent: the personal one, and each stream.
@@ -80,4 +85,9 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
     if (packet.stream ? packet.stream.seq <= (heads[packet.stream.name] ?? 0) : packet.seq <= state.upTo) continue;
     emitNotification(socket, packet, subscriberId, deps);
   }
+}
+
+/** A notification catch-up sends, marked `replay` when it was accepted before the socket's handshake. */
+function missedWhileAway(n: NotificationPayload, connectedAt: number): NotificationPayload {
+  return Date.parse(n.createdAt) < connectedAt ? { ...n, replay: true } : { ...n };
 }

@@ -1247,7 +1247,7 @@ export interface paths {
                                 /** @description True when it should go to the inbox without a popup: it is older than the freshness window (a replay after a long disconnect) or was already read on another device */
                                 silent: boolean;
                                 readAt: string | null;
-                                /** @description True when it is part of the catch-up sent on connect (sent while this socket was away) */
+                                /** @description True when the catch-up on connect sends it and it was accepted before this connection: missed while away. What the catch-up sends of those accepted since comes without it, as a live one does */
                                 replay?: boolean;
                                 /** @description Set on a topic send or broadcast: the stream it came through. Such a notification is in no personal sequence; its `seq` is the personal position this device already has, so keeping it moves nothing */
                                 stream?: {
@@ -4658,7 +4658,7 @@ export interface paths {
                                 /** @description True when it should go to the inbox without a popup: it is older than the freshness window (a replay after a long disconnect) or was already read on another device */
                                 silent: boolean;
                                 readAt: string | null;
-                                /** @description True when it is part of the catch-up sent on connect (sent while this socket was away) */
+                                /** @description True when the catch-up on connect sends it and it was accepted before this connection: missed while away. What the catch-up sends of those accepted since comes without it, as a live one does */
                                 replay?: boolean;
                                 /** @description Set on a topic send or broadcast: the stream it came through. Such a notification is in no personal sequence; its `seq` is the personal position this device already has, so keeping it moves nothing */
                                 stream?: {
