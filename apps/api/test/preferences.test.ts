@@ -208,6 +208,10 @@ describe('categories and preferences over REST', () => {
       body: { code: 'HERALD_ERR_VALIDATION', message: expect.stringContaining('time zone') },
     });
     expect((await prefer(user, { quietHours: { ...quiet, start: '25:00' } })).status).toBe(400);
+    expect(await prefer(user, { quietHours: { ...quiet, days: 'weekdays' } })).toMatchObject({
+      status: 400,
+      body: { code: 'HERALD_ERR_VALIDATION', message: expect.stringContaining('days') },
+    });
     expect((await prefer(user, { topics: { 'no spaces': 'off' } })).status).toBe(400);
     expect((await prefer(user, { categories: { [key]: 'loud' } })).status).toBe(400);
 
@@ -220,6 +224,41 @@ describe('categories and preferences over REST', () => {
     });
     expect(await api('DELETE', `/v1/categories/${key}`)).toMatchObject({ status: 200, body: { deleted: true } });
     expect((await api('DELETE', `/v1/categories/${key}`)).status).toBe(404);
+    // The choice made for the deleted category stays until forgotten, which null still does; a new
+    // choice for it is refused.
+    expect((await api('GET', `/v1/users/${user}/preferences`)).body.categories).toEqual({
+      [key]: 'popup',
+      [sec]: 'inbox',
+    });
+    expect(await prefer(user, { categories: { [key]: 'off' } })).toMatchObject({
+      status: 404,
+      body: { code: 'HERALD_ERR_CATEGORY_NOT_FOUND' },
+    });
+    expect(await prefer(user, { categories: { [key]: null, nope: null } })).toMatchObject({
+      status: 200,
+      body: { categories: { [sec]: 'inbox' } },
+    });
+  });
+
+  it('refuses a required category that would be off by default, however the two are set', async () => {
+    const key = `alerts-${uid()}`;
+    const refused = {
+      status: 400,
+      body: { code: 'HERALD_ERR_VALIDATION', message: expect.stringContaining('"inbox"') },
+    };
+    expect(await category(key, { required: true, defaultMode: 'off' })).toMatchObject(refused);
+    expect((await api('GET', '/v1/categories')).body.categories.map((c: { key: string }) => c.key)).not.toContain(key);
+    expect((await category(key, { defaultMode: 'off' })).status).toBe(200);
+    expect(await category(key, { required: true })).toMatchObject(refused);
+    expect((await category(key, { required: true, defaultMode: 'inbox' })).body).toMatchObject({
+      required: true,
+      defaultMode: 'inbox',
+    });
+    expect(await category(key, { defaultMode: 'off' })).toMatchObject(refused);
+    expect((await category(key, { required: false, defaultMode: 'off' })).body).toMatchObject({
+      required: false,
+      defaultMode: 'off',
+    });
   });
 });
 

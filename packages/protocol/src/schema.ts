@@ -115,6 +115,7 @@ export const QuietHours = Type.Object(
     timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'An IANA time zone, e.g. Europe/Paris' }),
   },
   {
+    additionalProperties: false,
     description:
       "From `start` to `end` in the user's time zone (an `end` before `start` ends the next day), what would pop up goes to the inbox silently",
   },

@@ -55,6 +55,21 @@ export class CategoryRepository {
     key: string,
     change: { name?: string; description?: string | null; defaultMode?: DeliveryMode; required?: boolean },
   ): Promise<StoredCategory> {
+    if (change.required === true || change.defaultMode === 'off') {
+      // Users cannot turn a required category off, so it cannot be off by default either: what it
+      // would be is `inbox`, and saying so is the operator's choice, not ours to make silently.
+      const [was] = await this.sql.query<{ required: boolean; default_mode: DeliveryMode }>(
+        'SELECT required, default_mode FROM categories WHERE app_id = $1 AND key = $2',
+        [appId, key],
+      );
+      const required = change.required ?? was?.required ?? false;
+      const defaultMode = change.defaultMode ?? was?.default_mode ?? 'popup';
+      if (required && defaultMode === 'off') {
+        throw new Errors.Invalid(
+          `Category "${key}" would be required with defaultMode "off": users cannot turn a required category off, so it cannot be off by default; use "inbox".`,
+        );
+      }
+    }
     const rows = await this.sql.query<CategoryRow>(
       `WITH counted AS (SELECT count(*)::int AS n FROM categories WHERE app_id = $1)
        INSERT INTO categories (app_id, key, name, description, default_mode, required)

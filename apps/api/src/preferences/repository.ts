@@ -51,7 +51,7 @@ export class PreferenceRepository {
 
   /**
    * Changes a user's preferences (creating the user if Herald has not seen them): each choice
-   * named is set, or forgotten with `null`. Refuses an unknown category, `off` for a required one,
+   * named is set, or forgotten with `null`. Refuses a choice for an unknown category, `off` for a required one,
    * a topic name that could not exist, and a time zone this server does not know.
    */
   async patch(appId: string, userId: string, patch: PreferencesPatch): Promise<Preferences> {
@@ -65,13 +65,16 @@ export class PreferenceRepository {
         `"${patch.quietHours.timeZone.slice(0, 64)}" is not a time zone this server knows; use an IANA name such as "Europe/Paris".`,
       );
     }
-    if (categories.length > 0) {
+    // A choice is made for a category that exists; one is forgotten (null) whatever became of its
+    // category, so a choice left by a deleted one can be cleared.
+    const chosen = categories.filter(([, mode]) => mode !== null);
+    if (chosen.length > 0) {
       const known = await this.sql.query<{ key: string; required: boolean }>(
         `SELECT key, required FROM categories WHERE app_id = $1 AND key = ANY($2::text[])`,
-        [appId, categories.map(([key]) => key)],
+        [appId, chosen.map(([key]) => key)],
       );
       const required = new Map(known.map((c) => [c.key, c.required]));
-      for (const [key, mode] of categories) {
+      for (const [key, mode] of chosen) {
         if (!required.has(key)) throw new Errors.CategoryNotFound(key);
         if (mode === 'off' && required.get(key)) throw new Errors.CategoryRequired(key);
       }
