@@ -183,6 +183,27 @@ describe('cursors and times', () => {
   });
 
   it.each([
+    ['/v1/topics/contract-news/subscribers', ''],
+    ['/v1/topics/contract-news/subscribers', 'u'.repeat(257)],
+    [`/v1/notifications/${uuid}/recipients`, ''],
+    [`/v1/notifications/${uuid}/recipients`, 'u'.repeat(257)],
+    ['/v1/topics', 'no spaces'],
+  ])(
+    'refuses a cursor of %s that cannot be a user id or topic name (%s) with 400 HERALD_ERR_CURSOR_INVALID',
+    async (path, cursor) => {
+      const res = await stack.app.inject({
+        url: `${path}?cursor=${encodeURIComponent(cursor)}`,
+        headers: { authorization: `Bearer ${stack.apiKey}` },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        code: 'HERALD_ERR_CURSOR_INVALID',
+        message: expect.stringMatching(/nextCursor/),
+      });
+    },
+  );
+
+  it.each([
     ['/admin/api/subscribers', 'limit=1e400'],
     ['/admin/api/audit', 'limit=Infinity'],
     ['/admin/api/notifications', 'limit=-Infinity'],

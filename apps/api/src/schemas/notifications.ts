@@ -8,7 +8,7 @@ import {
 } from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
 import { MAX_JSON_DEPTH } from '../platform/lib/json.js';
-import { refusedWith } from './common.js';
+import { refusedAsCursor, refusedWith } from './common.js';
 import { TopicName } from './topic-name.js';
 
 /** An idempotency key is honoured for this long after its notification was accepted (the README's 24 h). */
@@ -270,7 +270,14 @@ const PushTimeline = Type.Object({
 
 export const RecipientsQuery = Type.Object(
   {
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    cursor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'nextCursor of the previous page (a user id: the page goes on after it)',
+        ...refusedAsCursor('minLength', 'maxLength'),
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
     status: Type.Optional(DeliveryStatus),
   },

@@ -32,7 +32,12 @@ export const MembershipChange = Type.Object({
 
 const Cursor = (what: string) =>
   Type.Optional(
-    Type.String({ minLength: 1, maxLength: 256, description: `nextCursor of the previous page (${what})` }),
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: `nextCursor of the previous page (${what}: the page goes on after it)`,
+      ...refusedAsCursor('minLength', 'maxLength'),
+    }),
   );
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 }));
 

@@ -842,6 +842,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description nextCursor of the previous page (a user id: the page goes on after it) */
                     cursor?: string;
                     limit?: number;
                     status?: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled" | "skipped";
@@ -1430,7 +1431,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page (a user id) */
+                    /** @description nextCursor of the previous page (a user id: the page goes on after it) */
                     cursor?: string;
                     limit?: number;
                 };
@@ -4235,6 +4236,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description nextCursor of the previous page (a user id: the page goes on after it) */
                     cursor?: string;
                     limit?: number;
                     status?: "queued" | "sent" | "delivered" | "displayed" | "clicked" | "read" | "expired" | "failed" | "cancelled" | "skipped";
@@ -4815,7 +4817,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page (a user id) */
+                    /** @description nextCursor of the previous page (a user id: the page goes on after it) */
                     cursor?: string;
                     limit?: number;
                 };
