@@ -355,6 +355,68 @@ describe('a topic send', () => {
   });
 });
 
+describe('a send to several topics', () => {
+  it('reaches a member through the topic they let through most, whatever order the topics are listed in', async () => {
+    const [off, on, quiet, other] = ['off', 'on', 'quiet', 'other'].map((t) => `${t}-${uid()}`) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    // Two members with the same choices: one online during the sends, one who catches up after.
+    const [member, away, bystander] = [`m-${uid()}`, `a-${uid()}`, `b-${uid()}`];
+    for (const t of [off, on, quiet]) await api('PUT', `/v1/topics/${t}/subscribers`, { userIds: [member, away] });
+    await api('PUT', `/v1/topics/${other}/subscribers`, { userIds: [bystander] });
+    for (const u of [member, away]) await prefer(u, { topics: { [off]: 'off', [quiet]: 'inbox' } });
+    const live = await device(member);
+
+    // [topics listed, the topic it comes through, silent], 'none' when it is not theirs at all.
+    const cases: Array<[string[], string, boolean]> = [
+      [[off, on], on, false],
+      [[on, off], on, false],
+      [[other, off, on], on, false],
+      [[quiet, on], on, false],
+      [[off, quiet], quiet, true],
+      [[quiet, off], quiet, true],
+      [[other, off], 'none', false],
+    ];
+    const sent: Array<{ id: string; via: string; silent: boolean }> = [];
+    for (const [topics, via, silent] of cases) {
+      const { id } = await send({ to: { topics }, title: `to ${topics.length} topics` });
+      await dispatched(id);
+      sent.push({ id, via, silent });
+    }
+    const theirs = sent.filter((x) => x.via !== 'none');
+    await eventually(async () => live.got.length === theirs.length);
+    const later = await device(away);
+    await eventually(async () => later.got.length === theirs.length);
+    await settle();
+    const check = (got: NotificationPayload[], replay: boolean) => {
+      expect(got.map((n) => [n.id, n.stream?.name, n.silent, n.replay === true])).toEqual(
+        theirs.map((x) => [x.id, x.via, x.silent, replay]),
+      );
+    };
+    check(live.got, false);
+    check(later.got, true);
+    // In the inbox, and in each send's recipient list, the same.
+    const inbox = await inboxOf(later);
+    expect(inbox.items.map((i) => i.id).sort()).toEqual(theirs.map((x) => x.id).sort());
+    for (const x of sent) {
+      for (const u of [member, away]) {
+        const row = await eventually(async () => {
+          const res = await api('GET', `/v1/notifications/${x.id}/recipients`);
+          const found = res.body.items.find((r: { userId: string }) => r.userId === u);
+          return x.via === 'none' || found?.status === 'delivered' ? found : undefined;
+        });
+        if (x.via === 'none') {
+          expect(row).toMatchObject({ status: 'skipped', reason: `topic "${off}" is off (the user's choice)` });
+        } else expect(row).toMatchObject({ status: 'delivered', reason: null });
+      }
+    }
+    for (const d of [live, later]) d.socket.disconnect();
+  });
+});
+
 describe('the recipient list of a topic send or broadcast', () => {
   it('lists the audience at accept: who has it, who waits for a device, who turned it off and why', async () => {
     const topic = `league-${uid()}`;

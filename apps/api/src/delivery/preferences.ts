@@ -35,6 +35,20 @@ export function modeOf(
   return m === 'off' && rule?.[1] ? 'inbox' : m;
 }
 
+/**
+ * How much a user's choice for a topic lets through: popup 2, inbox 1, off 0 (no choice: popup).
+ * A notification sent to several of the user's topics reaches them once, through the one they let
+ * through most, the first listed among equals: its mode is then the best of theirs, whatever the
+ * order the sender listed the topics in (the category's part is the same for all of them).
+ */
+export function topicChoice(stored: StoredPreferences, topic: string): number {
+  return RANK[stored?.topics?.[topic] ?? 'popup'];
+}
+
+/** `topicChoice` in SQL, for a preferences document and a stream name (`*`, the broadcasts, has no choice). */
+export const TOPIC_CHOICE = (prefs: string, stream: string) =>
+  `(CASE COALESCE((${prefs}) -> 'topics' ->> (${stream}), 'popup') WHEN 'popup' THEN 2 WHEN 'inbox' THEN 1 ELSE 0 END)`;
+
 const clocks = new Map<string, { clock: Intl.DateTimeFormat; minute: number; minutes: number }>();
 
 /**

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Emitter } from '../gateway/types.js';
 import type { Sql } from '../platform/db/database.js';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js';
-import { type CategoryRules, modeNow } from './preferences.js';
+import { type CategoryRules, modeNow, topicChoice } from './preferences.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { type AckRecording, type DeliverySocket, emitNotification, emitOnce, hold } from './socket-emit.js';
 import { PENDING } from './status.js';
@@ -90,41 +90,65 @@ export function localDelivery(
   const rooms = nsp.adapter.rooms;
   const acks: AckRecording = { recorder, ackTimeoutMs, observeAck, rules, pushApp };
   /**
-   * A topic send or broadcast: each socket of its rooms whose user it is for, once, through the
-   * first of its topics that socket's user is in. The packet is encoded once per stream and
-   * written to every such socket, as Socket.IO's own room emit does — a live copy carries `seq` 0
-   * (it is in no personal sequence) — each ack saying which socket it came from. A socket still
-   * catching up gets it afterwards, unless its catch-up already sent it. A user whose preferences
-   * turn it off gets nothing; one who takes it in the inbox only, or is inside quiet hours, gets
-   * the copy that does not pop up (encoded once too).
+   * A topic send or broadcast: each socket of its rooms whose user it is for, once, through the one
+   * of its topics that user lets through most, the first listed among equals (`topicChoice`). The
+   * packet is encoded once per stream and written to every such socket, as Socket.IO's own room
+   * emit does — a live copy carries `seq` 0 (it is in no personal sequence) — each ack saying
+   * which socket it came from. A socket still catching up gets it afterwards, unless its catch-up
+   * already sent it. A user whose preferences turn it off gets nothing; one who takes it in the
+   * inbox only, or is inside quiet hours, gets the copy that does not pop up (encoded once too).
    */
   const deliverStream = (appId: string, payload: Outgoing['payload'], streams: StreamPlace[]) => {
-    const reached = new Set<string>();
     const categories = payload.category ? rules(appId) : undefined;
     const rule = payload.category ? categories?.get(payload.category) : undefined;
     const at = Date.now();
-    for (const [stream, seq, audience] of streams) {
-      const ids = rooms.get(streamRoom(appId, stream));
-      if (!ids) continue;
+    streamAudience(appId, payload.createdAt, streams).forEach((sockets, index) => {
+      const [stream, seq] = streams[index] as StreamPlace;
       const packet = { ...payload, seq: 0, stream: { name: stream, seq } } as NotificationPayload;
       const now: DeliverySocket[] = [];
       const quiet: DeliverySocket[] = [];
-      for (const id of ids) {
-        if (reached.has(id)) continue;
-        const socket = nsp.sockets.get(id) as (DeliverySocket & object) | undefined;
-        const subscriberId = socket?.data.subscriberId;
-        if (!socket || !subscriberId || !isFor(socket, stream, audience, payload.createdAt)) continue;
-        reached.add(id);
+      for (const socket of sockets) {
         const mode = modeNow(socket.data.preferences, payload.category, rule, stream, at);
         if (mode === 'off') continue;
         const silent = packet.silent || mode === 'inbox';
         const catchUp = socket.data.catchUp;
-        if (catchUp?.held) hold(socket, catchUp.held, [{ ...packet, silent }, subscriberId]);
+        if (catchUp?.held) hold(socket, catchUp.held, [{ ...packet, silent }, socket.data.subscriberId as string]);
         else if (!catchUp || seq > (catchUp.streams[stream] ?? 0)) (silent ? quiet : now).push(socket);
       }
       emitOnce(nsp, now, packet, acks);
       emitOnce(nsp, quiet, { ...packet, silent: true }, acks);
+    });
+  };
+  /** The sockets of a stream notification's rooms it is for, by the index of the stream each gets it through. */
+  const streamAudience = (appId: string, createdAt: string, streams: StreamPlace[]): DeliverySocket[][] => {
+    const socketFor = (id: string, stream: string, audience: number) => {
+      const socket = nsp.sockets.get(id) as (DeliverySocket & object) | undefined;
+      return socket?.data.subscriberId && isFor(socket, stream, audience, createdAt) ? socket : undefined;
+    };
+    if (streams.length === 1) {
+      // One topic, or the broadcasts: every socket of the room the notification is for.
+      const [stream, , audience] = streams[0] as StreamPlace;
+      const sockets: DeliverySocket[] = [];
+      for (const id of rooms.get(streamRoom(appId, stream)) ?? []) {
+        const socket = socketFor(id, stream, audience);
+        if (socket) sockets.push(socket);
+      }
+      return [sockets];
     }
+    const best = new Map<string, { socket: DeliverySocket; index: number; choice: number }>();
+    streams.forEach(([stream, , audience], index) => {
+      for (const id of rooms.get(streamRoom(appId, stream)) ?? []) {
+        const was = best.get(id);
+        if (was && was.choice === 2) continue; // popup: no later topic does better
+        const socket = socketFor(id, stream, audience);
+        if (!socket) continue;
+        const choice = topicChoice(socket.data.preferences, stream);
+        if (!was || choice > was.choice) best.set(id, { socket, index, choice });
+      }
+    });
+    const byStream: DeliverySocket[][] = streams.map(() => []);
+    for (const { socket, index } of best.values()) byStream[index]?.push(socket);
+    return byStream;
   };
   return async (batch) => {
     for (const { appId, payload, recipients, streams } of batch) {

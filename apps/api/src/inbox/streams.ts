@@ -1,6 +1,7 @@
 import { BROADCAST_STREAM, type NotificationPayload, type StreamCursors } from '@herald/protocol';
 import { CONTENT_FIELDS } from '@herald/protocol/schema';
 import { type DeliveryRow, toPayload } from '../delivery/payload.js';
+import { TOPIC_CHOICE } from '../delivery/preferences.js';
 import type { Sql } from '../platform/db/database.js';
 
 /**
@@ -14,7 +15,8 @@ import type { Sql } from '../platform/db/database.js';
  * still something to show: no device received it, it was neither cancelled, failed nor expired,
  * and the user's preferences (`herald_mode`) do not turn it off — or a device of theirs did
  * receive it (its receipt `r`). A notification sent to several of the user's topics
- * is theirs through the first of them (`rank`), so it is counted and listed once.
+ * is theirs through the one they let through most, the first listed among equals (`TOPIC_CHOICE`,
+ * then `rank`), so it is counted and listed once.
  */
 const WITH_WINDOWS = `me AS (
     SELECT id, app_id, external_id, created_at, preferences FROM subscribers WHERE id = $1
@@ -41,9 +43,11 @@ const ENTRIES = (stream: string) => `stream_entries e
           OR (n.status NOT IN ('cancelled', 'failed', 'expired') AND (n.expires_at IS NULL OR n.expires_at > now())
               AND herald_mode((SELECT preferences FROM me), cat.key, cat.default_mode, cat.required,
                               NULLIF(e.stream, '${BROADCAST_STREAM}')) <> 'off'))
-     AND (e.rank = 0 OR NOT EXISTS (
+     AND NOT EXISTS (
        SELECT 1 FROM stream_entries e2 JOIN windows w2 ON w2.stream = e2.stream AND ${IN_WINDOW('e2', 'w2')}
-        WHERE e2.notification_id = e.notification_id AND e2.rank < e.rank AND e2.seq IS NOT NULL))`;
+        WHERE e2.notification_id = e.notification_id AND e2.rank <> e.rank AND e2.seq IS NOT NULL
+          AND (${TOPIC_CHOICE('(SELECT preferences FROM me)', 'e2.stream')}, -e2.rank)
+            > (${TOPIC_CHOICE('(SELECT preferences FROM me)', 'e.stream')}, -e.rank))`;
 
 /** Like `DELIVERY_ROW_COLUMNS`, for an entry: its receipt's status and read time, and its place in the stream. */
 const ENTRY_COLUMNS = `n.id::text AS id, 0 AS seq, COALESCE(r.status::text, 'queued') AS status,

@@ -1,6 +1,6 @@
 import { BROADCAST_STREAM, type DeliveryMode } from '@herald/protocol';
 import { ENTRY_FOR_USER } from '../delivery/audience.js';
-import { type CategoryRule, notPopupReason, type StoredPreferences } from '../delivery/preferences.js';
+import { type CategoryRule, notPopupReason, type StoredPreferences, TOPIC_CHOICE } from '../delivery/preferences.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 
 /** A member of a topic send's or broadcast's audience, as a page of its recipient list shows them. */
@@ -14,7 +14,7 @@ export interface AudienceMember {
    */
   status: string;
   preferences: StoredPreferences;
-  /** The topic it reached them through (the first of the send's they were in); null for a broadcast. */
+  /** The topic it reached them through (of the send's they were in, the one they let through most); null for a broadcast. */
   topic: string | null;
   category: string | null;
   default_mode: DeliveryMode | null;
@@ -99,7 +99,8 @@ function audienceAfter(prisma: PrismaClient, appId: string, id: string, cursor: 
       ) c ORDER BY external_id LIMIT ${scan}::int
     ), listed AS (
       SELECT s.id AS subscriber_id, s.external_id, s.preferences,
-             (SELECT NULLIF(e.stream, ${BROADCAST_STREAM}) FROM e WHERE ${Prisma.raw(ENTRY_FOR_USER)} ORDER BY e.rank LIMIT 1) AS topic,
+             (SELECT NULLIF(e.stream, ${BROADCAST_STREAM}) FROM e WHERE ${Prisma.raw(ENTRY_FOR_USER)}
+               ORDER BY ${Prisma.raw(TOPIC_CHOICE('s.preferences', 'e.stream'))} DESC, e.rank LIMIT 1) AS topic,
              d.status::text AS row_status,
              (SELECT ${Prisma.raw(PUSHES_STATUS)}
                 FROM push_deliveries pd WHERE pd.notification_id = ${id}::uuid AND pd.subscriber_id = s.id

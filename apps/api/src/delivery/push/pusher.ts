@@ -1,4 +1,5 @@
 import { ENTRY_FOR_USER } from '../audience.js';
+import { TOPIC_CHOICE } from '../preferences.js';
 import { type Candidate, type PushDeps, postOne } from './post.js';
 
 /** Browsers one `push-check` job posts to; more are left to the next job, which it queues. */
@@ -62,11 +63,12 @@ function candidatesSql(retry: boolean): string {
         JOIN push_subscriptions ps ON ps.app_id = n.app_id AND ps.status = 'active'
         JOIN subscribers s ON s.id = ps.subscriber_id
         JOIN apps a ON a.id = n.app_id
-        -- The first of its topics the user is in (their preferences for that topic apply, as in catch-up).
+        -- The one of its topics the user is in that they let through most, the first listed among
+        -- equals (their preferences for that topic apply, as in catch-up and live).
         JOIN LATERAL (
           SELECT e.stream FROM stream_entries e
            WHERE e.notification_id = n.id AND e.seq IS NOT NULL AND ${ENTRY_FOR_USER}
-           ORDER BY e.rank LIMIT 1
+           ORDER BY ${TOPIC_CHOICE('s.preferences', 'e.stream')} DESC, e.rank LIMIT 1
         ) e ON true
         LEFT JOIN deliveries d ON d.notification_id = n.id AND d.subscriber_id = s.id
        WHERE n.id = ANY($1::uuid[]) AND ${fresh}
