@@ -291,6 +291,28 @@ describe('GET /v1/notifications/:id', () => {
       recipients: 2,
       // Small immediate sends get their delivery rows when accepted.
       counts: { queued: 2, delivered: 0, read: 0 },
+      funnel: { delivered: 0, displayed: 0, clicked: 0, read: 0 },
+    });
+  });
+
+  it('counts in its funnel who reached each step, whatever came after: a click then read is a click', async () => {
+    const users = ['f-clicked', 'f-inbox', 'f-shown'];
+    const { id } = (await send({ to: { userIds: users }, title: 'Funnel' })).json();
+    const at = (step: string) => `${step}_at = now()`;
+    const set = (user: string, status: string, steps: string[]) =>
+      stack.db.prisma.$executeRawUnsafe(
+        `UPDATE deliveries SET status = '${status}', ${steps.map(at).join(', ')}
+          WHERE notification_id = $1::uuid AND subscriber_id = (SELECT id FROM subscribers WHERE external_id = $2)`,
+        id,
+        user,
+      );
+    await set('f-clicked', 'read', ['delivered', 'displayed', 'clicked', 'read']);
+    await set('f-inbox', 'read', ['delivered', 'read']); // read in the inbox: never a popup
+    await set('f-shown', 'displayed', ['delivered', 'displayed']);
+    const res = await stack.app.inject({ method: 'GET', url: `/v1/notifications/${id}`, headers: auth() });
+    expect(res.json()).toMatchObject({
+      counts: { read: 2, displayed: 1, clicked: 0 },
+      funnel: { delivered: 3, displayed: 2, clicked: 1, read: 2 },
     });
   });
 

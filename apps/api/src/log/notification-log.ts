@@ -84,13 +84,20 @@ export class NotificationLog {
     if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
     const n = await this.prisma.notification.findFirst({ where: { id, appId } });
     if (!n) throw new Errors.NotificationNotFound(id);
-    const groups = await this.prisma.delivery.groupBy({
-      by: ['status'],
-      where: { notificationId: id },
-      _count: { _all: true },
-    });
+    // By status now, and by the steps reached (their times), in one read of its rows.
+    const groups = await this.prisma.$queryRaw<
+      Array<{ status: string; n: number; delivered: number; displayed: number; clicked: number; read: number }>
+    >`
+      SELECT status::text, count(*)::int AS n,
+             count(delivered_at)::int AS delivered, count(displayed_at)::int AS displayed,
+             count(clicked_at)::int AS clicked, count(read_at)::int AS read
+        FROM deliveries WHERE notification_id = ${id}::uuid GROUP BY status`;
     const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<string, number>;
-    for (const g of groups) counts[g.status] = g._count._all;
+    const funnel = { delivered: 0, displayed: 0, clicked: 0, read: 0 };
+    for (const g of groups) {
+      counts[g.status] = g.n;
+      for (const step of ['delivered', 'displayed', 'clicked', 'read'] as const) funnel[step] += g[step];
+    }
     // Posted: the push service answered an attempt (a status), or the network failed under one
     // (a retry). A browser refused before any post (its host not allowed, keys nothing can be
     // encrypted for) has one failed attempt with no status.
@@ -118,6 +125,7 @@ export class NotificationLog {
       failureReason: n.failureReason,
       recipients: n.recipientCount,
       counts,
+      funnel,
       push: push ?? { socket: 0, posted: 0, skipped: 0, accepted: 0, displayed: 0, clicked: 0, failed: 0 },
     };
   }

@@ -150,7 +150,22 @@ export const NotificationDetails = Type.Object({
   cancelledAt: Type.Union([Type.String(), Type.Null()]),
   failureReason: Type.Union([Type.String(), Type.Null()]),
   recipients: Type.Integer(),
-  counts: Type.Object(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, Type.Integer()]))),
+  counts: Type.Object(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, Type.Integer()])), {
+    description: "Recipients by their delivery's status now (each in its latest step)",
+  }),
+  funnel: Type.Object(
+    {
+      delivered: Type.Integer(),
+      displayed: Type.Integer(),
+      clicked: Type.Integer(),
+      read: Type.Integer(),
+    },
+    {
+      description:
+        'Recipients who reached each step, whatever came after: a click that was then read counts as clicked, ' +
+        'and one read in the inbox without a popup is not counted as displayed',
+    },
+  ),
   push: PushFunnel,
 });
 

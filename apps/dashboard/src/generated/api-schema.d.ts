@@ -723,6 +723,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
+                            /** @description Recipients by their delivery's status now (each in its latest step) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -734,6 +735,13 @@ export interface paths {
                                 failed: number;
                                 cancelled: number;
                                 skipped: number;
+                            };
+                            /** @description Recipients who reached each step, whatever came after: a click that was then read counts as clicked, and one read in the inbox without a popup is not counted as displayed */
+                            funnel: {
+                                delivered: number;
+                                displayed: number;
+                                clicked: number;
+                                read: number;
                             };
                             /** @description Web Push, by browser */
                             push: {
@@ -1007,6 +1015,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
+                            /** @description Recipients by their delivery's status now (each in its latest step) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -1018,6 +1027,13 @@ export interface paths {
                                 failed: number;
                                 cancelled: number;
                                 skipped: number;
+                            };
+                            /** @description Recipients who reached each step, whatever came after: a click that was then read counts as clicked, and one read in the inbox without a popup is not counted as displayed */
+                            funnel: {
+                                delivered: number;
+                                displayed: number;
+                                clicked: number;
+                                read: number;
                             };
                             /** @description Web Push, by browser */
                             push: {
@@ -4155,6 +4171,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
+                            /** @description Recipients by their delivery's status now (each in its latest step) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -4166,6 +4183,13 @@ export interface paths {
                                 failed: number;
                                 cancelled: number;
                                 skipped: number;
+                            };
+                            /** @description Recipients who reached each step, whatever came after: a click that was then read counts as clicked, and one read in the inbox without a popup is not counted as displayed */
+                            funnel: {
+                                delivered: number;
+                                displayed: number;
+                                clicked: number;
+                                read: number;
                             };
                             /** @description Web Push, by browser */
                             push: {
@@ -4393,6 +4417,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
+                            /** @description Recipients by their delivery's status now (each in its latest step) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -4404,6 +4429,13 @@ export interface paths {
                                 failed: number;
                                 cancelled: number;
                                 skipped: number;
+                            };
+                            /** @description Recipients who reached each step, whatever came after: a click that was then read counts as clicked, and one read in the inbox without a popup is not counted as displayed */
+                            funnel: {
+                                delivered: number;
+                                displayed: number;
+                                clicked: number;
+                                read: number;
                             };
                             /** @description Web Push, by browser */
                             push: {

@@ -86,11 +86,27 @@ export function query(params: Record<string, string | number | undefined | null>
   return s ? `?${s}` : '';
 }
 
+/** "12s ago", "3 min ago", "in 5 min" (a time still ahead: a scheduled send), or the date when over a day away. */
 export function timeAgo(iso: string | null | undefined): string {
   if (!iso) return '—';
-  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return new Date(iso).toLocaleString();
+  const ahead = Date.parse(iso) - Date.now();
+  const s = Math.round(Math.abs(ahead) / 1000);
+  const span = s < 60 ? `${s}s` : s < 3600 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+  if (s >= 86400) return new Date(iso).toLocaleString();
+  return ahead > 1000 ? `in ${span}` : `${span} ago`;
+}
+
+/** Whom a send was for, as the notification's `to` says it. */
+export function describeTarget(t: {
+  broadcast?: boolean;
+  userId?: string;
+  userIds?: string[];
+  topic?: string;
+  topics?: string[];
+}): string {
+  if (t.broadcast) return 'everyone';
+  if (t.userId !== undefined) return t.userId;
+  if (t.topic !== undefined) return `topic ${t.topic}`;
+  if (t.topics) return `${t.topics.length === 1 ? 'topic' : 'topics'} ${t.topics.join(', ')}`;
+  return `${t.userIds?.length ?? 0} users`;
 }

@@ -1,7 +1,7 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { ApiError, type Ok, timeAgo } from '../../lib/api.js';
+import { ApiError, describeTarget, type Ok, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
 import { HeraldElement } from '../base/herald-element.js';
 
@@ -134,20 +134,15 @@ export class HeraldNotificationDetail extends HeraldElement {
         pending: () => html`<p class="muted">Loading…</p>`,
         error: (e) => html`<p class="error" role="alert">${(e as Error).message}</p>`,
         complete: ({ detail: d, recipients }) => {
-          const value = (step: (typeof FUNNEL)[number]) =>
-            step === 'recipients'
-              ? d.recipients
-              : step === 'delivered'
-                ? d.counts.delivered + d.counts.displayed + d.counts.clicked + d.counts.read
-                : step === 'displayed'
-                  ? d.counts.displayed + d.counts.clicked + d.counts.read
-                  : (d.counts[step] ?? 0);
+          // Each step counts who reached it, whatever came after (a click then read is a click).
+          const value = (step: (typeof FUNNEL)[number]) => (step === 'recipients' ? d.recipients : d.funnel[step]);
           const max = Math.max(1, d.recipients);
           return html`
             <h1>${d.title}</h1>
             <dl class="card">
               <dt>Status</dt><dd><span class="pill ${d.status}" data-status>${d.status}</span>${d.failureReason ? html` <span class="error">${d.failureReason}</span>` : nothing}</dd>
               <dt>App</dt><dd>${d.appId}</dd>
+              <dt>To</dt><dd data-target>${describeTarget(d.to)}</dd>
               <dt>Body</dt><dd>${d.body ?? '—'}</dd>
               <dt>Priority</dt><dd>${d.priority}</dd>
               <dt>Created</dt><dd title=${d.createdAt}>${timeAgo(d.createdAt)}</dd>

@@ -2,19 +2,13 @@ import { NOTIFICATION_STATUSES } from '@herald/protocol';
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { type Ok, query, timeAgo } from '../../lib/api.js';
+import { describeTarget, type Ok, query, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type Listed = Ok<'/admin/api/notifications'>['items'][number];
 
 const STATUSES = ['', ...NOTIFICATION_STATUSES];
-
-export function describeTarget(t: Listed['target']): string {
-  if (t.broadcast) return 'everyone';
-  if (t.userId) return t.userId;
-  return `${t.userIds?.length ?? 0} users`;
-}
 
 /** The notifications log with filters; new ones appear as they are accepted. */
 @customElement('herald-notifications')
