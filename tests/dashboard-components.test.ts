@@ -119,12 +119,19 @@ describe('dashboard components', () => {
     const dialog = page.getByRole('alertdialog', { name: 'Confirm the audience' });
     await expect.poll(() => dialog.textContent()).toMatch(/This reaches 1,234 users/);
     expect(sent).toHaveLength(1);
+    // An edit while the number waits for its confirmation: what was confirmed is no longer what
+    // the form says, so the confirmation goes, and Send asks again for the edited send.
+    await page.getByLabel('Title').fill('Bigger news');
+    await expect.poll(() => dialog.count()).toBe(0);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => dialog.textContent()).toMatch(/This reaches 1,234 users/);
+    expect(sent).toHaveLength(2);
     await dialog.getByRole('button', { name: 'Send to 1,234 users' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toMatch(/1234 recipient/);
-    expect(sent[1]).toEqual({
+    expect(sent[2]).toEqual({
       appId: 'shop',
       to: { topics: ['news', 'sport'] },
-      title: 'Big news',
+      title: 'Bigger news',
       priority: 'normal',
       confirmRecipients: 1234,
     });
@@ -194,7 +201,7 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
-  it('herald-notification-detail draws the funnel from the counts', async () => {
+  it('herald-notification-detail draws the funnel of who reached each step, and says whom it was for', async () => {
     const id = '22222222-2222-4222-8222-222222222222';
     const page = await dashboard(
       {
@@ -226,6 +233,8 @@ describe('dashboard components', () => {
             cancelled: 0,
           },
           push: noPush,
+          // Who reached each step: one read after a click, one read in the inbox with no popup.
+          funnel: { delivered: 7, displayed: 3, clicked: 2, read: 2 },
         },
         [`GET /admin/api/notifications/${id}/recipients`]: { items: [], nextCursor: null },
       },
@@ -233,11 +242,12 @@ describe('dashboard components', () => {
     );
     const value = (step: string) => page.locator(`[data-step=${step}] b`).textContent();
     await expect.poll(() => value('recipients')).toBe('10');
-    // Everything that got at least as far: delivered includes displayed, clicked and read.
+    // Who reached each step, from the funnel (a click then read is a click; the statuses now say 1).
     expect(await value('delivered')).toBe('7');
-    expect(await value('displayed')).toBe('4');
-    expect(await value('clicked')).toBe('1');
+    expect(await value('displayed')).toBe('3');
+    expect(await value('clicked')).toBe('2');
     expect(await value('read')).toBe('2');
+    expect(await page.locator('[data-target]').textContent()).toBe('everyone');
     // It went out, but 3 deliveries (2 queued, 1 sent without an ack) have not been received yet.
     expect(await page.getByRole('button', { name: /Cancel/ }).textContent()).toBe(
       'Cancel the 3 deliveries not received yet',
@@ -276,6 +286,7 @@ describe('dashboard components', () => {
         skipped,
       },
       push: noPush,
+      funnel: { delivered: 1, displayed: 0, clicked: 0, read: 0 },
     });
     const row = (userId: string, status: string, reason: string | null) => ({
       userId,
@@ -354,6 +365,7 @@ describe('dashboard components', () => {
         cancelled: 0,
       },
       push,
+      funnel: { delivered: 1, displayed: 0, clicked: 0, read: 0 },
     });
     const row = (userId: string, push: unknown[]) => ({
       userId,
@@ -582,6 +594,66 @@ describe('dashboard components', () => {
     );
     await expect.poll(() => viewer.locator('[data-rate-limit]').textContent()).toBe('Rate limit: no limit');
     await viewer.context().close();
+  });
+
+  it('herald-apps makes one change at a time (a double click creates one key) and says how a save went in its app’s card', async () => {
+    const app = {
+      id: 'shop',
+      name: 'Shop',
+      allowedOrigins: [] as string[],
+      rateLimitPerMinute: null,
+      defaultRateLimitPerMinute: 6000,
+      createdAt: new Date().toISOString(),
+      secretRotatedAt: null,
+      keys: 1,
+      subscribers: 0,
+      vapidPublicKey: null,
+      vapidRotatedAt: null,
+      pushSubscriptions: 0,
+    };
+    const created: unknown[] = [];
+    const patches: Array<{ allowedOrigins: string[] }> = [];
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': () => [app],
+        'GET /admin/api/apps/shop/keys': [],
+        'POST /admin/api/apps/shop/keys': async (_r: Route, body: unknown) => {
+          created.push(body);
+          await new Promise((r) => setTimeout(r, 300)); // still on its way at the second click
+          return { id: 'k1', name: 'CI', prefix: 'hk_abc', secret: 'hk_abcdef', createdAt: new Date().toISOString() };
+        },
+        'PATCH /admin/api/apps/shop': (_r: Route, body: { allowedOrigins: string[] }) => {
+          patches.push(body);
+          if (body.allowedOrigins.some((o) => !o.startsWith('http'))) {
+            return [400, { code: 'HERALD_ERR_VALIDATION', message: 'body.allowedOrigins/0 is not an origin' }];
+          }
+          app.allowedOrigins = body.allowedOrigins;
+          return app;
+        },
+      },
+      '#/apps',
+    );
+    const card = page.locator('[data-app=shop]');
+    await card
+      .getByLabel(/Key name|Name/)
+      .first()
+      .fill('CI');
+    await card.getByRole('button', { name: 'Create API key' }).dblclick();
+    await expect.poll(() => page.locator('[data-secret]').textContent()).toBe('hk_abcdef');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(created).toHaveLength(1);
+
+    // A pasted origin's trailing slash goes; the save is confirmed next to the form, as is a refusal.
+    const origins = card.getByLabel(/origins/i).first();
+    await origins.fill('https://shop.example.com/');
+    await card.getByRole('button', { name: 'Save origins' }).click();
+    await expect.poll(() => card.locator('[data-outcome]').textContent()).toBe('Allowed origins saved.');
+    expect(patches[0]?.allowedOrigins).toEqual(['https://shop.example.com']);
+    await origins.fill('ftp://shop.example.com');
+    await card.getByRole('button', { name: 'Save origins' }).click();
+    await expect.poll(() => card.getByRole('alert').textContent()).toBe('body.allowedOrigins/0 is not an origin');
+    await page.context().close();
   });
 
   it('herald-apps shows an app’s Web Push key, copies it, and rotates it only once the admin confirmed what that costs', async () => {

@@ -1,9 +1,16 @@
 import Type from 'typebox';
+import { refusedWith } from '../../schemas/common.js';
 
 export const Origin = Type.String({
   pattern: '^https?://[^/\\s]+$',
   maxLength: 300,
   description: 'e.g. https://shop.example.com',
+  ...refusedWith({
+    pattern: {
+      code: 'HERALD_ERR_VALIDATION',
+      message: 'is not an origin: a scheme and a host, with no path and no trailing slash (https://shop.example.com)',
+    },
+  }),
 });
 export const RateLimit = Type.Unsafe<number | null>({
   type: ['integer', 'null'],

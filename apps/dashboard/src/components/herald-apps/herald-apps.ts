@@ -35,6 +35,10 @@ export class HeraldApps extends HeraldElement {
   @state() accessor pushRotated: (PushRotated & { appId: string }) | undefined;
   /** The app whose push key was just copied; or whose key the clipboard refused, to be selected by hand. */
   @state() accessor copied: { appId: string; ok: boolean } | undefined;
+  /** A change is on its way: the forms wait for it. */
+  @state() accessor busy = false;
+  /** The last change made in an app's card, said in that card. */
+  @state() accessor outcome: { appId: string; ok: boolean; text: string } | undefined;
 
   private apps = new Task(this, {
     task: async (_a, { signal }) => {
@@ -49,15 +53,27 @@ export class HeraldApps extends HeraldElement {
     args: () => [],
   });
 
-  private async act<T>(work: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * One change at a time (a double click creates one app, one key), its outcome said where it was
+   * asked for: in its app's card (`appId`), with `done` on success, or at the top of the page.
+   */
+  private async act<T>(work: () => Promise<T>, appId?: string, done?: string): Promise<T | undefined> {
+    if (this.busy) return undefined;
+    this.busy = true;
     this.error = undefined;
+    this.outcome = undefined;
     try {
       const result = await work();
+      if (appId !== undefined && done) this.outcome = { appId, ok: true, text: done };
       this.apps.run();
       return result;
     } catch (error) {
-      this.error = error instanceof ApiError ? error.message : String(error);
+      const text = error instanceof ApiError ? error.message : String(error);
+      if (appId !== undefined) this.outcome = { appId, ok: false, text };
+      else this.error = text;
       return undefined;
+    } finally {
+      this.busy = false;
     }
   }
 
@@ -86,8 +102,9 @@ export class HeraldApps extends HeraldElement {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
     const name = String(new FormData(form).get('name') ?? '').trim() || 'Key';
-    const created = await this.act(() =>
-      this.api.post<Ok<'/admin/api/apps/{appId}/keys', 'post'>>(`/admin/api/apps/${app.id}/keys`, { name }),
+    const created = await this.act(
+      () => this.api.post<Ok<'/admin/api/apps/{appId}/keys', 'post'>>(`/admin/api/apps/${app.id}/keys`, { name }),
+      app.id,
     );
     if (created) {
       form.reset();
@@ -150,17 +167,26 @@ export class HeraldApps extends HeraldElement {
     const form = new FormData(event.target as HTMLFormElement);
     const allowedOrigins = String(form.get('origins') ?? '')
       .split(/[\s,]+/)
-      .map((o) => o.trim())
+      // A pasted origin often ends in a slash, which an origin has not.
+      .map((o) => o.trim().replace(/\/+$/, ''))
       .filter(Boolean);
     const restrictUrls = form.get('restrictUrls') === 'on';
-    await this.act(() => this.api.patch(`/admin/api/apps/${app.id}`, { allowedOrigins, restrictUrls }));
+    await this.act(
+      () => this.api.patch(`/admin/api/apps/${app.id}`, { allowedOrigins, restrictUrls }),
+      app.id,
+      'Allowed origins saved.',
+    );
   }
 
   private async saveRateLimit(app: App, event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const text = String(new FormData(event.target as HTMLFormElement).get('rateLimit') ?? '').trim();
     const rateLimitPerMinute = text === '' ? null : Number(text);
-    await this.act(() => this.api.patch(`/admin/api/apps/${app.id}`, { rateLimitPerMinute }));
+    await this.act(
+      () => this.api.patch(`/admin/api/apps/${app.id}`, { rateLimitPerMinute }),
+      app.id,
+      'Rate limit saved.',
+    );
   }
 
   override render() {
@@ -186,7 +212,7 @@ export class HeraldApps extends HeraldElement {
                   <form class="row" @submit=${this.createApp}>
                     <label>Name <input name="name" required maxlength="100" /></label>
                     <label>Id <span class="muted">(optional)</span><input name="id" pattern="[a-z0-9][a-z0-9-]{1,62}" /></label>
-                    <button type="submit">Create app</button>
+                    <button type="submit" ?disabled=${this.busy}>Create app</button>
                   </form></section>`
               : nothing
           }`,
@@ -222,13 +248,13 @@ export class HeraldApps extends HeraldElement {
         this.canAct
           ? html`<form class="row" @submit=${(e: SubmitEvent) => this.createKey(app, e)}>
               <label>Key name <input name="name" maxlength="100" placeholder="e.g. production backend" /></label>
-              <button type="submit">Create API key</button></form>
+              <button type="submit" ?disabled=${this.busy}>Create API key</button></form>
             <form @submit=${(e: SubmitEvent) => this.saveOrigins(app, e)}>
               <label>Allowed SDK origins <span class="muted">(empty: any page may connect)</span>
                 <textarea name="origins" rows="2" placeholder="https://shop.example.com">${app.allowedOrigins.join('\n')}</textarea></label>
               <label class="check"><input type="checkbox" name="restrictUrls" .checked=${app.restrictUrls} />
                 Notifications may only link to these origins (and to paths)</label>
-              <p><button type="submit" class="secondary">Save origins</button></p>
+              <p><button type="submit" class="secondary" ?disabled=${this.busy}>Save origins</button></p>
             </form>`
           : html`<p class="muted">Allowed origins: ${app.allowedOrigins.join(', ') || 'any'}${app.restrictUrls ? ' · notifications link only to them' : ''}</p>`
       }
@@ -240,8 +266,15 @@ export class HeraldApps extends HeraldElement {
                 <input name="rateLimit" type="number" min="0" max="10000000" step="1" inputmode="numeric"
                   .value=${app.rateLimitPerMinute === null ? '' : String(app.rateLimitPerMinute)}
                   placeholder=${String(app.defaultRateLimitPerMinute)} /></label>
-              <button type="submit" class="secondary">Save rate limit</button></form>`
+              <button type="submit" class="secondary" ?disabled=${this.busy}>Save rate limit</button></form>`
           : html`<p class="muted" data-rate-limit>Rate limit: ${describeLimit(app.rateLimitPerMinute ?? app.defaultRateLimitPerMinute)}${app.rateLimitPerMinute === null ? " (the server's default)" : ''}</p>`
+      }
+      ${
+        this.outcome?.appId === app.id
+          ? this.outcome.ok
+            ? html`<p class="ok" role="status" data-outcome>${this.outcome.text}</p>`
+            : html`<p class="error" role="alert" data-outcome>${this.outcome.text}</p>`
+          : nothing
       }
     </section>`;
   }

@@ -108,6 +108,14 @@ export class HeraldComposer extends HeraldElement {
     }
   }
 
+  /**
+   * The form changed while an audience waited for its confirmation: that confirmation was for the
+   * send as it was, so it goes; Send asks again for what the form says now.
+   */
+  private edited = (): void => {
+    this.confirming = undefined;
+  };
+
   /** How many users `to` reaches now: the list's length, or the server's count for topics and everyone. */
   private async audience(appId: string, to: { userIds?: string[]; topics?: string[] }): Promise<number> {
     if (to.userIds) return to.userIds.length;
@@ -125,7 +133,7 @@ export class HeraldComposer extends HeraldElement {
     return html`
       <h1>Send a notification</h1>
       <div class="layout">
-        <form class="card" @submit=${this.submit}>
+        <form class="card" @submit=${this.submit} @input=${this.edited} @change=${this.edited}>
           <label>App
             <select name="appId" required @change=${(e: Event) => {
               this.appId = (e.target as HTMLSelectElement).value;
