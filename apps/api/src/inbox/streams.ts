@@ -19,7 +19,9 @@ import type { Sql } from '../platform/db/database.js';
  * then `rank`), so it is counted and listed once.
  */
 const WITH_WINDOWS = `me AS (
-    SELECT id, app_id, external_id, created_at, preferences FROM subscribers WHERE id = $1
+    SELECT id, app_id, external_id, created_at, preferences,
+           COALESCE(preferences -> 'topics', '{}'::jsonb) <> '{}'::jsonb AS chooses_topics
+      FROM subscribers WHERE id = $1
   ), windows AS (
     SELECT '${BROADCAST_STREAM}'::text AS stream, 0 AS since_seq, NULL::int AS until_seq FROM me
     UNION ALL
@@ -43,11 +45,13 @@ const ENTRIES = (stream: string) => `stream_entries e
           OR (n.status NOT IN ('cancelled', 'failed', 'expired') AND (n.expires_at IS NULL OR n.expires_at > now())
               AND herald_mode((SELECT preferences FROM me), cat.key, cat.default_mode, cat.required,
                               NULLIF(e.stream, '${BROADCAST_STREAM}')) <> 'off'))
-     AND NOT EXISTS (
+     -- Without topic choices every topic lets through as much: the first listed wins, and an entry
+     -- listed first needs no look at the others.
+     AND ((e.rank = 0 AND NOT (SELECT chooses_topics FROM me)) OR NOT EXISTS (
        SELECT 1 FROM stream_entries e2 JOIN windows w2 ON w2.stream = e2.stream AND ${IN_WINDOW('e2', 'w2')}
         WHERE e2.notification_id = e.notification_id AND e2.rank <> e.rank AND e2.seq IS NOT NULL
           AND (${TOPIC_CHOICE('(SELECT preferences FROM me)', 'e2.stream')}, -e2.rank)
-            > (${TOPIC_CHOICE('(SELECT preferences FROM me)', 'e.stream')}, -e.rank))`;
+            > (${TOPIC_CHOICE('(SELECT preferences FROM me)', 'e.stream')}, -e.rank)))`;
 
 /** Like `DELIVERY_ROW_COLUMNS`, for an entry: its receipt's status and read time, and its place in the stream. */
 const ENTRY_COLUMNS = `n.id::text AS id, 0 AS seq, COALESCE(r.status::text, 'queued') AS status,
