@@ -338,7 +338,7 @@ describe('dashboard', () => {
     await page.locator('herald-audit tr[data-action="key.revoke"]').waitFor();
     // Two sends from the composer: the first, and the one in a category.
     await expect.poll(() => page.locator('herald-audit tr[data-action="notification.send"]').count()).toBe(2);
-    await page.locator('herald-audit tr[data-action="category.update"]').waitFor();
+    await page.locator('herald-audit tr[data-action="category.create"]').waitFor();
     await page.locator('herald-audit tr[data-action="app.rotate_push_key"]').waitFor();
     await shot(page, 'audit');
   });
@@ -373,6 +373,46 @@ describe('dashboard', () => {
     expect(await viewer.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
     expect(await viewer.locator('herald-apps [data-app=default] [data-push-key]').count()).toBe(1);
     expect(await viewer.getByRole('button', { name: 'Rotate push key' }).count()).toBe(0);
+  });
+
+  it('keeps every page within the window, at 1,280 and at 390 wide, with the longest names and titles', async () => {
+    // The longest app name the form takes, and the longest title the API takes, in one word each.
+    await page.getByRole('link', { name: 'Apps & keys' }).click();
+    await page.getByLabel('Name').last().fill('N'.repeat(100));
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await page.locator('[data-secret]').waitFor();
+    const sent = await api<{ id: string }>(herald.url, '/v1/notifications', {
+      key: API_KEY,
+      body: { to: { topics: ['t'.repeat(100)] }, title: 'T'.repeat(256) },
+    });
+    expect(sent.status === 202 || sent.status === 404).toBe(true);
+    const long = await api<{ id: string }>(herald.url, '/v1/notifications', {
+      key: API_KEY,
+      body: { to: { userId: 'u'.repeat(256) }, title: 'T'.repeat(256) },
+    });
+    expect(long.status).toBe(202);
+    const pages = [
+      '#/',
+      '#/compose',
+      '#/notifications',
+      `#/notifications/${long.body.id}`,
+      '#/apps',
+      '#/topics',
+      '#/audit',
+    ];
+    const wider: string[] = [];
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 860 });
+      for (const hash of pages) {
+        await page.goto(`${herald.url}/dashboard/${hash}`);
+        await page.getByRole('navigation', { name: 'Dashboard' }).waitFor();
+        await page.waitForTimeout(400);
+        const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (scroll > width + 1) wider.push(`${hash} at ${width}: ${scroll}px`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+    expect(wider).toEqual([]);
   });
 
   it('logged no console errors on any page', () => {

@@ -47,6 +47,8 @@ describe('dashboard sign-in', () => {
     await stack.app.inject({ method: 'DELETE', url: '/admin/api/session', headers: as(cookie) });
     const after = await stack.app.inject({ url: '/admin/api/session', headers: as(cookie) });
     expect(after.json()).toEqual({ signedIn: false });
+    const signedOut = await stack.db.prisma.auditEvent.findFirst({ where: { action: 'admin.sign_out' } });
+    expect(signedOut).toMatchObject({ actor: 'ops@example.com' });
     const refused = await stack.app.inject({ url: '/admin/api/apps', headers: as(cookie) });
     expect(refused.statusCode).toBe(401);
     expect(refused.json()).toMatchObject({ code: 'HERALD_ERR_SIGN_IN_REQUIRED' });

@@ -344,6 +344,9 @@ describe('topics in the dashboard (admin API)', () => {
     const base = `/admin/api/apps/${stack.appId}/topics/${encodeURIComponent(topic)}`;
 
     expect((await admin(ops, 'PATCH', base, { public: true })).json()).toMatchObject({ topic, public: true });
+    expect((await admin(ops, 'PATCH', base, { public: true })).json()).toEqual(
+      expect.not.objectContaining({ created: expect.anything() }),
+    );
     const added = await admin(ops, 'POST', `${base}/subscribers`, { userIds: ['d1', 'd2', 'd3'] });
     expect(added.json()).toEqual({ topic, changed: 3, subscribers: 3 });
     const page = (await admin(viewer, 'GET', `${base}?limit=2`)).json();
@@ -374,6 +377,7 @@ describe('topics in the dashboard (admin API)', () => {
       orderBy: { createdAt: 'asc' },
     });
     expect(audit.map((a) => a.action)).toEqual([
+      'topic.create',
       'topic.update',
       'topic.subscribe',
       'topic.unsubscribe',

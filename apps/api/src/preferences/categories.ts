@@ -49,12 +49,15 @@ export class CategoryRepository {
     return rows.map(categoryOf);
   }
 
-  /** Creates or changes a category; fields left out keep their value (or take the default, for a new one). */
+  /**
+   * Creates or changes a category; fields left out keep their value (or take the default, for a
+   * new one). `created` says which it was (the audit log's action).
+   */
   async put(
     appId: string,
     key: string,
     change: { name?: string; description?: string | null; defaultMode?: DeliveryMode; required?: boolean },
-  ): Promise<StoredCategory> {
+  ): Promise<StoredCategory & { created: boolean }> {
     if (change.required === true || change.defaultMode === 'off') {
       // Users cannot turn a required category off, so it cannot be off by default either: what it
       // would be is `inbox`, and saying so is the operator's choice, not ours to make silently.
@@ -70,7 +73,7 @@ export class CategoryRepository {
         );
       }
     }
-    const rows = await this.sql.query<CategoryRow>(
+    const rows = await this.sql.query<CategoryRow & { created: boolean }>(
       `WITH counted AS (SELECT count(*)::int AS n FROM categories WHERE app_id = $1)
        INSERT INTO categories (app_id, key, name, description, default_mode, required)
        SELECT $1, $2, COALESCE($3, $2), $4, COALESCE($5, 'popup'), COALESCE($6, false)
@@ -82,7 +85,7 @@ export class CategoryRepository {
          default_mode = COALESCE($5, categories.default_mode),
          required = COALESCE($6, categories.required),
          updated_at = now()
-       RETURNING ${COLUMNS}`,
+       RETURNING ${COLUMNS}, (xmax = 0) AS created`,
       [
         appId,
         key,
@@ -96,7 +99,7 @@ export class CategoryRepository {
     const row = rows[0];
     if (!row) throw new Errors.CategoryLimit(MAX_CATEGORIES);
     this.apps.invalidate(appId);
-    return categoryOf(row);
+    return { ...categoryOf(row), created: row.created };
   }
 
   /**

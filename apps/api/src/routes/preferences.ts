@@ -53,7 +53,14 @@ const preferences: FastifyPluginAsyncTypebox = async (fastify) => {
         response: { 200: StoredCategory, ...errorResponses(400, 401, 409, 413, 415, 429) },
       },
     },
-    async (request) => categories.put(request.tenant.appId, request.params.category, request.body),
+    async (request) => {
+      const { created: _, ...saved } = await categories.put(
+        request.tenant.appId,
+        request.params.category,
+        request.body,
+      );
+      return saved;
+    },
   );
 
   fastify.delete(

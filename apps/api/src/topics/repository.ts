@@ -139,14 +139,18 @@ export class TopicRepository {
   }
 
   /** Creates the topic, or changes its settings; returns it. */
-  async put(appId: string, topic: string, settings: { public?: boolean }): Promise<TopicSummary> {
-    const [row] = await this.sql.query<TopicRow>(
+  async put(
+    appId: string,
+    topic: string,
+    settings: { public?: boolean },
+  ): Promise<TopicSummary & { created: boolean }> {
+    const [row] = await this.sql.query<TopicRow & { created: boolean }>(
       `INSERT INTO topics (app_id, name, public) VALUES ($1, $2, COALESCE($3, false))
        ON CONFLICT (app_id, name) DO UPDATE SET public = COALESCE($3, topics.public)
-       RETURNING ${SUMMARY}`,
+       RETURNING ${SUMMARY}, (xmax = 0) AS created`,
       [appId, topic, settings.public ?? null],
     );
-    return summary(row as TopicRow);
+    return { ...summary(row as TopicRow), created: row?.created === true };
   }
 
   /** Whether users may subscribe themselves to this topic (false for one that does not exist). */

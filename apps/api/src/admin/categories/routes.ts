@@ -72,8 +72,9 @@ const adminCategories: FastifyPluginAsyncTypebox = async (fastify) => {
       const { appId, category } = request.params;
       await apps.mustExist(appId);
       const saved = await categories.put(appId, category, request.body);
-      await audit(request, 'category.update', category, { appId, ...request.body });
-      return saved;
+      await audit(request, saved.created ? 'category.create' : 'category.update', category, { appId, ...request.body });
+      const { created: _, ...categorySaved } = saved;
+      return categorySaved;
     },
   );
 

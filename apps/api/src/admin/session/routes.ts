@@ -78,7 +78,11 @@ const session: FastifyPluginAsyncTypebox<{ queuePrefix: string }> = async (fasti
       },
     },
     async (request, reply) => {
+      const admin = await fastify.adminSessions.fromCookieHeader(request.headers.cookie);
       await fastify.adminSessions.signOut(request, reply);
+      if (admin) {
+        await fastify.audit.record({ actor: admin.email, adminId: admin.id, action: 'admin.sign_out', ip: request.ip });
+      }
       return { ok: true as const };
     },
   );

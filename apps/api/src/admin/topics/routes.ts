@@ -122,8 +122,9 @@ const adminTopics: FastifyPluginAsyncTypebox = async (fastify) => {
       const { appId, topic } = request.params;
       await apps.mustExist(appId);
       const saved = await topics.put(appId, topic, request.body);
-      await audit(request, 'topic.update', topic, { appId, ...request.body });
-      return saved;
+      await audit(request, saved.created ? 'topic.create' : 'topic.update', topic, { appId, ...request.body });
+      const { created: _, ...topicSaved } = saved;
+      return topicSaved;
     },
   );
 

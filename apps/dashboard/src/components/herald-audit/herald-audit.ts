@@ -41,7 +41,7 @@ export class HeraldAudit extends HeraldElement {
         this.action = String(new FormData(e.target as HTMLFormElement).get('action') ?? '');
       }}>
         <label>Action <select name="action">
-          ${['', 'admin.', 'notification.', 'key.', 'app.', 'queue.'].map((a) => html`<option value=${a}>${a ? `${a}*` : 'all'}</option>`)}
+          ${['', 'admin.', 'notification.', 'key.', 'app.', 'topic.', 'category.', 'queue.'].map((a) => html`<option value=${a}>${a ? `${a}*` : 'all'}</option>`)}
         </select></label>
         <button type="submit">Show</button>
       </form><p></p>
