@@ -96,6 +96,12 @@ export function timeAgo(iso: string | null | undefined): string {
   return ahead > 1000 ? `in ${span}` : `${span} ago`;
 }
 
+/** An app as a drop-down lists it: its name cut to a width a form can hold, and its id. */
+export function appOption(app: { id: string; name: string }): string {
+  const name = app.name.length > 40 ? `${app.name.slice(0, 39)}…` : app.name;
+  return `${name} (${app.id})`;
+}
+
 /** Whom a send was for, as the notification's `to` says it. */
 export function describeTarget(t: {
   broadcast?: boolean;

@@ -29,7 +29,12 @@ export const shared = css`
   button:disabled { opacity: 0.5; cursor: not-allowed; }
   :is(button, a, input, select, textarea, [tabindex]):focus-visible { outline: 3px solid #e08a00; outline-offset: 2px; }
   input, select, textarea { border: 1px solid #8a8a9e; border-radius: 0.4rem; padding: 0.4rem 0.55rem; background: var(--bg); color: var(--fg); }
-  label { display: grid; gap: 0.2rem; font-weight: 500; }
+  label { display: grid; gap: 0.2rem; font-weight: 500; min-width: 0; }
+  /* Names, titles and ids are the operators' and their users': a long one wraps, never widens the page. */
+  h1, h2, h3, p, td, dd, li { overflow-wrap: anywhere; }
+  select, input, textarea { max-width: 100%; box-sizing: border-box; }
+  /* A percentage width lets a drop-down shrink with its column (a long option would set its width otherwise). */
+  select { width: 100%; }
   .card { background: var(--bg); border: 1px solid var(--line); border-radius: 0.7rem; padding: 1rem 1.1rem; }
   .row { display: flex; gap: 0.75rem; flex-wrap: wrap; align-items: end; }
   .muted { color: var(--muted); }

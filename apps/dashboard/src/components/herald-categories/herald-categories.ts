@@ -2,7 +2,7 @@ import { DELIVERY_MODES, type DeliveryMode } from '@herald/protocol';
 import { Task } from '@lit/task';
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { type Body, type Ok, timeAgo } from '../../lib/api.js';
+import { appOption, type Body, type Ok, timeAgo } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type App = Ok<'/admin/api/apps'>[number];
@@ -113,7 +113,7 @@ export class HeraldCategories extends HeraldElement {
       <div class="row card">
         <label>App <select name="appId" @change=${(e: Event) => {
           location.hash = categoriesRoute((e.target as HTMLSelectElement).value);
-        }}>${apps.map((a) => html`<option value=${a.id} ?selected=${a.id === this.app}>${a.name} (${a.id})</option>`)}</select></label>
+        }}>${apps.map((a) => html`<option value=${a.id} ?selected=${a.id === this.app}>${appOption(a)}</option>`)}</select></label>
       </div>
       ${this.canAct ? this.renderForm() : nothing}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}

@@ -1,7 +1,7 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { ApiError, type Ok } from '../../lib/api.js';
+import { ApiError, appOption, type Ok } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type App = Ok<'/admin/api/apps'>[number];
@@ -140,7 +140,7 @@ export class HeraldComposer extends HeraldElement {
             }}>
               ${this.apps.render({
                 pending: () => html`<option>Loading…</option>`,
-                complete: (apps) => apps.map((a) => html`<option value=${a.id}>${a.name} (${a.id})</option>`),
+                complete: (apps) => apps.map((a) => html`<option value=${a.id}>${appOption(a)}</option>`),
                 error: () => html`<option value="default">default</option>`,
               })}
             </select>

@@ -13,6 +13,21 @@ const SERIES = [
   ['clicked', '#b3206b'],
   ['read', '#3b6fd0'],
 ] as const;
+/** `sent` counts notifications as they are accepted (one each, whatever its audience); the others count recipients. */
+const LABELS: Record<(typeof SERIES)[number][0], string> = {
+  sent: 'notifications sent',
+  delivered: 'delivered',
+  displayed: 'displayed',
+  clicked: 'clicked',
+  read: 'read',
+};
+const COUNTS: Record<(typeof SERIES)[number][0], string> = {
+  sent: 'Notifications accepted in the last hour (a scheduled one when it was accepted), one each whatever its audience',
+  delivered: 'Recipients a device of whom acknowledged a notification in the last hour',
+  displayed: 'Recipients whose browser showed a popup in the last hour',
+  clicked: 'Recipients who clicked a popup in the last hour',
+  read: 'Recipients who read a notification in the last hour',
+};
 
 /** Live counters and the last hour per minute, pushed over the admin namespace. */
 @customElement('herald-overview')
@@ -81,7 +96,7 @@ export class HeraldOverview extends HeraldElement {
       <section class="counters" aria-label="Live counters" aria-live="polite">
         <div class="counter" data-metric="users"><b>${n(s?.presence.users)}</b><span>users connected</span></div>
         <div class="counter" data-metric="sockets"><b>${n(s?.presence.sockets)}</b><span>sockets (tabs, devices)</span></div>
-        ${SERIES.map(([k]) => html`<div class="counter" data-metric=${k}><b>${n(s?.lastHour[k])}</b><span>${k} · last hour</span></div>`)}
+        ${SERIES.map(([k]) => html`<div class="counter" data-metric=${k} title=${COUNTS[k]}><b>${n(s?.lastHour[k])}</b><span>${LABELS[k]} · last hour</span></div>`)}
         <div class="counter" data-metric="waiting"><b>${n(s?.queue.waiting)}</b><span>jobs waiting</span></div>
         <div class="counter" data-metric="failed"><b>${n(s?.queue.failed)}</b><span>jobs failed</span></div>
       </section>

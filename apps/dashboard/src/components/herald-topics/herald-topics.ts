@@ -1,7 +1,7 @@
 import { Task } from '@lit/task';
 import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { type Ok, query, timeAgo } from '../../lib/api.js';
+import { appOption, type Ok, query, timeAgo } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type App = Ok<'/admin/api/apps'>[number];
@@ -156,7 +156,7 @@ export class HeraldTopics extends HeraldElement {
     const apps = this.apps.value ?? [];
     return html`<h1>Topics</h1>
       <form class="row card" role="search" @submit=${this.search}>
-        <label>App <select name="appId">${apps.map((a) => html`<option value=${a.id} ?selected=${a.id === this.app}>${a.name} (${a.id})</option>`)}</select></label>
+        <label>App <select name="appId">${apps.map((a) => html`<option value=${a.id} ?selected=${a.id === this.app}>${appOption(a)}</option>`)}</select></label>
         <label>Name starts with <input name="prefix" type="search" .value=${this.namePrefix} /></label>
         <button type="submit">Show</button>
       </form>
