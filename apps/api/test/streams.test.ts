@@ -128,25 +128,30 @@ describe('a topic send', () => {
     for (const d of [b, a]) d.socket.disconnect();
   });
 
-  it('a scheduled one still reaches, live, an open device of a member who left before it went out; a later send does not', async () => {
+  it('a scheduled one still reaches, live, every open device of a member who left before it went out; a later send does not', async () => {
     const topic = `leaver-${uid()}`;
-    const user = `leaver-${uid()}`;
-    await join(topic, [user]);
+    const [user, other] = [`leaver-${uid()}`, `other-${uid()}`];
+    await join(topic, [user, other]);
     const d = await device(user);
     const scheduled = await send({
       to: { topic },
       title: 'Due soon',
-      sendAt: new Date(Date.now() + 1500).toISOString(),
+      sendAt: new Date(Date.now() + 2000).toISOString(),
     });
     await leave(topic, [user]);
     const after = await send({ to: { topic }, title: 'After leaving' });
-    await dispatched(scheduled.id);
+    // A device that connects after the user left was never in the topic's room.
+    const later = await device(user);
+    const bystander = await device(`by-${uid()}`);
     await dispatched(after.id);
-    await eventually(async () => d.got.length === 1);
+    expect(titles(later)).toEqual([]);
+    await dispatched(scheduled.id);
+    await eventually(async () => d.got.length === 1 && later.got.length === 1);
     await settle();
-    expect(titles(d)).toEqual(['Due soon']);
-    expect(d.got[0]?.replay).toBeUndefined();
-    d.socket.disconnect();
+    expect([titles(d), titles(later), titles(bystander)]).toEqual([['Due soon'], ['Due soon'], []]);
+    expect(later.got[0]).toMatchObject({ stream: { name: topic } });
+    expect(later.got[0]?.replay).toBeUndefined();
+    for (const x of [d, later, bystander]) x.socket.disconnect();
   });
 
   it('to several topics reaches a user in more than one of them once, and counts them once', async () => {

@@ -25,6 +25,12 @@ export interface Outgoing {
    * user it is for, once per socket (in the order of the send's topics).
    */
   streams?: StreamPlace[];
+  /**
+   * Of a scheduled topic send: members it was for who left its topics before it went out, each with
+   * the index in `streams` of the topic it is theirs through. Their sockets are not in the topics'
+   * rooms; they are reached through their user rooms.
+   */
+  formerMembers?: Array<[externalId: string, stream: number]>;
 }
 
 /**
@@ -98,11 +104,30 @@ export function localDelivery(
    * already sent it. A user whose preferences turn it off gets nothing; one who takes it in the
    * inbox only, or is inside quiet hours, gets the copy that does not pop up (encoded once too).
    */
-  const deliverStream = (appId: string, payload: Outgoing['payload'], streams: StreamPlace[]) => {
+  const deliverStream = (
+    appId: string,
+    payload: Outgoing['payload'],
+    streams: StreamPlace[],
+    formerMembers: NonNullable<Outgoing['formerMembers']> = [],
+  ) => {
     const categories = payload.category ? rules(appId) : undefined;
     const rule = payload.category ? categories?.get(payload.category) : undefined;
     const at = Date.now();
-    streamAudience(appId, payload.createdAt, streams).forEach((sockets, index) => {
+    const audience = streamAudience(appId, payload.createdAt, streams);
+    if (formerMembers.length > 0) {
+      // Left the topic after the send was accepted: theirs all the same, wherever their sockets are.
+      const reached = new Set(audience.flat());
+      for (const [externalId, index] of formerMembers) {
+        for (const id of rooms.get(userRoom(appId, externalId)) ?? []) {
+          const socket = nsp.sockets.get(id) as (DeliverySocket & object) | undefined;
+          if (socket?.data.subscriberId && !reached.has(socket)) {
+            reached.add(socket);
+            audience[index]?.push(socket);
+          }
+        }
+      }
+    }
+    audience.forEach((sockets, index) => {
       const [stream, seq] = streams[index] as StreamPlace;
       const packet = { ...payload, seq: 0, stream: { name: stream, seq } } as NotificationPayload;
       const now: DeliverySocket[] = [];
@@ -151,8 +176,8 @@ export function localDelivery(
     return byStream;
   };
   return async (batch) => {
-    for (const { appId, payload, recipients, streams } of batch) {
-      if (streams) deliverStream(appId, payload, streams);
+    for (const { appId, payload, recipients, streams, formerMembers } of batch) {
+      if (streams) deliverStream(appId, payload, streams, formerMembers);
       for (const [externalId, subscriberId, seq] of recipients) {
         const ids = rooms.get(userRoom(appId, externalId));
         if (!ids) continue;

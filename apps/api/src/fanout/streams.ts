@@ -1,3 +1,4 @@
+import { BROADCAST_STREAM } from '@herald/protocol';
 import { unsentPayload } from '../delivery/payload.js';
 import type { Deliver, StreamPlace } from '../delivery/socket-channel.js';
 import type { Notification } from '../generated/prisma/client.js';
@@ -53,6 +54,42 @@ export async function dispatchStream(
   if (expired) return { created: 0, emitted: 0, skipped: 'expired' };
   if (places.length === 0) return { created: 0, emitted: 0 };
   const streams: StreamPlace[] = places.map((p) => [p.stream, Number(p.seq), Number(p.audience_seq)]);
-  await deps.deliver([{ appId: n.appId, payload: unsentPayload(n, deps.freshnessMs), recipients: [], streams }]);
+  const formerMembers = n.sendAt ? await leftSinceAccept(deps.sql, n.id, streams) : [];
+  await deps.deliver([
+    {
+      appId: n.appId,
+      payload: unsentPayload(n, deps.freshnessMs),
+      recipients: [],
+      streams,
+      ...(formerMembers.length > 0 ? { formerMembers } : {}),
+    },
+  ]);
   return { created: 0, emitted: 1 };
+}
+
+/** At most this many members who left since a scheduled send was accepted get it live; the rest on their next connect. */
+export const MAX_FORMER_MEMBERS = 10_000;
+
+/**
+ * The members a scheduled topic send was for who left its topics before it went out, each with the
+ * index (in `streams`) of the first topic it was theirs through. Their sockets are no longer in
+ * the topic's room (a device connected since they left never was), so the gateway reaches them
+ * through their user rooms. Read from the ended memberships whose window holds the send.
+ */
+async function leftSinceAccept(sql: Sql, id: string, streams: StreamPlace[]): Promise<Array<[string, number]>> {
+  const rows = await sql.query<{ external_id: string; stream: string }>(
+    `SELECT DISTINCT ON (m.external_id) m.external_id, e.stream
+       FROM stream_entries e
+       JOIN topic_memberships_ended m ON m.app_id = e.app_id AND m.topic = e.stream
+        AND m.since_seq < e.audience_seq AND e.audience_seq <= m.until_seq
+      WHERE e.notification_id = $1::uuid AND e.stream <> '${BROADCAST_STREAM}'
+      ORDER BY m.external_id, e.rank
+      LIMIT ${MAX_FORMER_MEMBERS}`,
+    [id],
+  );
+  const index = new Map(streams.map(([stream], i) => [stream, i]));
+  return rows.flatMap((r) => {
+    const i = index.get(r.stream);
+    return i === undefined ? [] : [[r.external_id, i] as [string, number]];
+  });
 }
