@@ -49,6 +49,25 @@ const owner = { 'GET /admin/api/session': { signedIn: true, email: 'o@example.co
 /** A notification's Web Push funnel when none of its recipients has a browser subscribed. */
 const noPush = { socket: 0, posted: 0, skipped: 0, accepted: 0, displayed: 0, clicked: 0, failed: 0 };
 
+/** An app as GET /admin/api/apps lists it: no keys used, no subscribers, no Web Push key, the server's rate limit. */
+const listedApp = (id: string, name: string, extra: object = {}) => ({
+  id,
+  name,
+  allowedOrigins: [] as string[],
+  restrictUrls: false,
+  rateLimitPerMinute: null as number | null,
+  defaultRateLimitPerMinute: 6000,
+  createdAt: new Date().toISOString(),
+  secretRotatedAt: null,
+  previousSecretValidUntil: null,
+  keys: 1,
+  subscribers: 0,
+  vapidPublicKey: null as string | null,
+  vapidRotatedAt: null as string | null,
+  pushSubscriptions: 0,
+  ...extra,
+});
+
 describe('dashboard components', () => {
   it('herald-sign-in shows the server’s sentence and signs in on success', async () => {
     let attempts = 0;
@@ -98,16 +117,19 @@ describe('dashboard components', () => {
 
   it('herald-composer says a topic send’s audience and sends it only once the admin confirmed that number', async () => {
     const sent: unknown[] = [];
+    let looks = 0;
     const page = await dashboard(
       {
         ...owner,
         'GET /admin/api/apps': [{ id: 'shop', name: 'Shop' }],
-        'GET /admin/api/apps/shop/audience': { recipients: 1234, confirmAbove: 100 },
+        // Six users join the topics after the admin's second look.
+        'GET /admin/api/apps/shop/audience': () => ({ recipients: ++looks > 2 ? 1240 : 1234, confirmAbove: 100 }),
         'POST /admin/api/notifications': (_r: Route, body: unknown) => {
           sent.push(body);
-          return (body as { confirmRecipients?: number }).confirmRecipients === 1234
-            ? [202, { id: '11111111-1111-4111-8111-111111111111', status: 'queued', recipients: 1234 }]
-            : [409, { code: 'HERALD_ERR_CONFIRMATION_REQUIRED', message: 'This send reaches 1234 users, …' }];
+          const audience = looks > 1 ? 1240 : 1234;
+          return (body as { confirmRecipients?: number }).confirmRecipients === audience
+            ? [202, { id: '11111111-1111-4111-8111-111111111111', status: 'queued', recipients: audience }]
+            : [409, { code: 'HERALD_ERR_CONFIRMATION_REQUIRED', message: `This send reaches ${audience} users, …` }];
         },
       },
       '#/compose',
@@ -126,14 +148,19 @@ describe('dashboard components', () => {
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await expect.poll(() => dialog.textContent()).toMatch(/This reaches 1,234 users/);
     expect(sent).toHaveLength(2);
+    // Meanwhile the audience grew: the server asks again, and the dialog says it moved.
     await dialog.getByRole('button', { name: 'Send to 1,234 users' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/1234 recipient/);
-    expect(sent[2]).toEqual({
+    await expect
+      .poll(() => dialog.textContent())
+      .toMatch(/This reaches 1,240 users\. The audience changed since you confirmed 1,234\./);
+    await dialog.getByRole('button', { name: 'Send to 1,240 users' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/1240 recipient/);
+    expect(sent[3]).toEqual({
       appId: 'shop',
       to: { topics: ['news', 'sport'] },
       title: 'Bigger news',
       priority: 'normal',
-      confirmRecipients: 1234,
+      confirmRecipients: 1240,
     });
     await page.context().close();
   });
@@ -499,22 +526,7 @@ describe('dashboard components', () => {
     const page = await dashboard(
       {
         ...owner,
-        'GET /admin/api/apps': [
-          {
-            id: 'default',
-            name: 'Default',
-            allowedOrigins: [],
-            rateLimitPerMinute: null,
-            defaultRateLimitPerMinute: 6000,
-            createdAt: new Date().toISOString(),
-            secretRotatedAt: null,
-            keys: 1,
-            subscribers: 0,
-            vapidPublicKey: null,
-            vapidRotatedAt: null,
-            pushSubscriptions: 0,
-          },
-        ],
+        'GET /admin/api/apps': [listedApp('default', 'Default')],
         'GET /admin/api/apps/default/keys': [],
         'POST /admin/api/apps/default/keys': [
           201,
@@ -543,20 +555,7 @@ describe('dashboard components', () => {
   });
 
   it("herald-apps saves an app's rate limit, and an empty field returns it to the server's default", async () => {
-    const app = {
-      id: 'shop',
-      name: 'Shop',
-      allowedOrigins: [],
-      rateLimitPerMinute: null as number | null,
-      defaultRateLimitPerMinute: 6000,
-      createdAt: new Date().toISOString(),
-      secretRotatedAt: null,
-      keys: 1,
-      subscribers: 0,
-      vapidPublicKey: null,
-      vapidRotatedAt: null,
-      pushSubscriptions: 0,
-    };
+    const app = listedApp('shop', 'Shop');
     const patches: unknown[] = [];
     const page = await dashboard(
       {
@@ -597,20 +596,7 @@ describe('dashboard components', () => {
   });
 
   it('herald-apps makes one change at a time (a double click creates one key) and says how a save went in its app’s card', async () => {
-    const app = {
-      id: 'shop',
-      name: 'Shop',
-      allowedOrigins: [] as string[],
-      rateLimitPerMinute: null,
-      defaultRateLimitPerMinute: 6000,
-      createdAt: new Date().toISOString(),
-      secretRotatedAt: null,
-      keys: 1,
-      subscribers: 0,
-      vapidPublicKey: null,
-      vapidRotatedAt: null,
-      pushSubscriptions: 0,
-    };
+    const app = listedApp('shop', 'Shop');
     const created: unknown[] = [];
     const patches: Array<{ allowedOrigins: string[] }> = [];
     const page = await dashboard(
@@ -659,22 +645,7 @@ describe('dashboard components', () => {
   it('herald-apps shows an app’s Web Push key, copies it, and rotates it only once the admin confirmed what that costs', async () => {
     const oldKey = `B${'a'.repeat(70)}OLDKEY01`;
     const newKey = `B${'b'.repeat(70)}NEWKEY02`;
-    const app = {
-      id: 'shop',
-      name: 'Shop',
-      allowedOrigins: [],
-      restrictUrls: false,
-      rateLimitPerMinute: null,
-      defaultRateLimitPerMinute: 6000,
-      createdAt: new Date().toISOString(),
-      secretRotatedAt: null,
-      previousSecretValidUntil: null,
-      keys: 1,
-      subscribers: 4,
-      vapidPublicKey: oldKey,
-      vapidRotatedAt: null as string | null,
-      pushSubscriptions: 3,
-    };
+    const app = listedApp('shop', 'Shop', { subscribers: 4, vapidPublicKey: oldKey, pushSubscriptions: 3 });
     const rotations: unknown[] = [];
     const routes = {
       'GET /admin/api/apps': () => [app],
@@ -747,24 +718,7 @@ describe('dashboard components', () => {
     const page = await dashboard(
       {
         ...owner,
-        'GET /admin/api/apps': [
-          {
-            id: 'old',
-            name: 'Old',
-            allowedOrigins: [],
-            restrictUrls: false,
-            rateLimitPerMinute: null,
-            defaultRateLimitPerMinute: 6000,
-            createdAt: new Date().toISOString(),
-            secretRotatedAt: null,
-            previousSecretValidUntil: null,
-            keys: 0,
-            subscribers: 0,
-            vapidPublicKey: null,
-            vapidRotatedAt: null,
-            pushSubscriptions: 0,
-          },
-        ],
+        'GET /admin/api/apps': [listedApp('old', 'Old', { keys: 0 })],
         'GET /admin/api/apps/old/keys': [],
       },
       '#/apps',

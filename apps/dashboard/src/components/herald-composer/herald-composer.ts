@@ -32,7 +32,13 @@ export class HeraldComposer extends HeraldElement {
 
   @state() accessor mode: 'user' | 'users' | 'topics' | 'all' = 'user';
   /** The audience the server asked to confirm, and the body to send again with it. */
-  @state() accessor confirming: { recipients: number; body: Record<string, unknown> } | undefined;
+  @state() accessor confirming:
+    | {
+        recipients: number;
+        body: Record<string, unknown> /** what it said before, when the audience moved since */;
+        was?: number;
+      }
+    | undefined;
   @state() accessor draftTitle = '';
   @state() accessor draftBody = '';
   @state() accessor draftIcon = '';
@@ -89,6 +95,7 @@ export class HeraldComposer extends HeraldElement {
   }
 
   private async send(body: Record<string, unknown>): Promise<void> {
+    const asked = this.confirming?.recipients;
     this.busy = true;
     this.error = undefined;
     this.result = undefined;
@@ -101,7 +108,11 @@ export class HeraldComposer extends HeraldElement {
           String(body.appId),
           body.to as { userIds?: string[]; topics?: string[] },
         );
-        this.confirming = { recipients, body: { ...body, confirmRecipients: recipients } };
+        this.confirming = {
+          recipients,
+          body: { ...body, confirmRecipients: recipients },
+          ...(asked !== undefined && asked !== recipients ? { was: asked } : {}),
+        };
       } else this.error = error instanceof ApiError ? error.message : String(error);
     } finally {
       this.busy = false;
@@ -187,7 +198,11 @@ export class HeraldComposer extends HeraldElement {
           ${
             this.confirming
               ? html`<div class="card" role="alertdialog" aria-label="Confirm the audience">
-                  <p><b>This reaches ${this.confirming.recipients.toLocaleString()} users.</b> Check the audience before it goes out.</p>
+                  <p><b>This reaches ${this.confirming.recipients.toLocaleString()} users.</b>${
+                    this.confirming.was === undefined
+                      ? nothing
+                      : html` The audience changed since you confirmed ${this.confirming.was.toLocaleString()}.`
+                  } Check the audience before it goes out.</p>
                   <button type="button" data-confirm @click=${() => this.confirming && this.send(this.confirming.body)}>Send to ${this.confirming.recipients.toLocaleString()} users</button>
                   <button type="button" class="secondary" @click=${() => (this.confirming = undefined)}>Cancel</button>
                 </div>`

@@ -69,6 +69,8 @@ function pushCell(push: PushRow[]) {
   </details>`;
 }
 
+const waiting = (n: number) => (n === 1 ? 'delivery' : `${n} deliveries`);
+
 /** One notification: its funnel, each recipient's timeline, and cancel of what was not received yet. */
 @customElement('herald-notification-detail')
 export class HeraldNotificationDetail extends HeraldElement {
@@ -157,7 +159,7 @@ export class HeraldNotificationDetail extends HeraldElement {
                 : this.canAct &&
                     (d.status === 'dispatched' || d.status === 'failed') &&
                     d.counts.queued + d.counts.sent > 0
-                  ? html`<p><button class="danger" type="button" @click=${this.cancel}>Cancel the ${d.counts.queued + d.counts.sent} deliveries not received yet</button></p>`
+                  ? html`<p><button class="danger" type="button" @click=${this.cancel}>Cancel the ${waiting(d.counts.queued + d.counts.sent)} not received yet</button></p>`
                   : nothing
             }
             ${this.actionError ? html`<p class="error" role="alert">${this.actionError}</p>` : nothing}
