@@ -207,7 +207,8 @@ describe('catch-up from stream cursors', () => {
     expect(titles(first)).toEqual(['direct 1', 'topic 1', 'topic 2', 'direct 2']);
     expect(synced.streams[topic]).toBe(first.got[2]?.stream?.seq);
     // A stream notification carries the personal position already reached, never beyond it.
-    expect(first.got.map((n) => n.seq)).toEqual([1, 1, 1, 2]);
+    const [d1 = 0] = first.got.map((n) => n.seq);
+    expect(first.got.map((n) => n.seq)).toEqual([d1, d1, d1, d1 + 1]);
     first.socket.disconnect();
     const again = await device(user, { since: synced.head, streams: synced.streams });
     await settle();
@@ -221,6 +222,39 @@ describe('catch-up from stream cursors', () => {
     await settle();
     expect(titles(old)).toEqual(['topic 3']);
     old.socket.disconnect();
+  });
+
+  it('starts a topic the user joined since a device last caught up at the join, so that device gets what another one already had', async () => {
+    const [before, joined] = [`jb-${uid()}`, `jj-${uid()}`];
+    const user = `j-${uid()}`;
+    await join(before, [user]);
+    const x = await device(user);
+    const xs = await x.synced;
+    x.socket.disconnect();
+    await join(joined, [user]);
+    // Another device of the user has both, live.
+    const y = await device(user);
+    const both = await send({ to: { topics: [joined, before] }, title: 'to both topics' });
+    const only = await send({ to: { topic: joined }, title: 'to the new topic' });
+    await eventually(async () => y.got.length === 2);
+    await eventually(async () => (await rows(both.id)).length === 1 && (await rows(only.id)).length === 1);
+    y.socket.disconnect();
+    // The first device comes back with the cursors it had before the user joined.
+    const back = await device(user, { since: xs.head, streams: xs.streams });
+    await settle();
+    expect(titles(back)).toEqual(['to both topics', 'to the new topic']);
+    expect(back.got.every((n) => n.replay === true)).toBe(true);
+    // With the cursors it was given then, nothing comes again.
+    const synced = await back.synced;
+    back.socket.disconnect();
+    const again = await device(user, { since: synced.head, streams: synced.streams });
+    await settle();
+    expect(titles(again)).toEqual([]);
+    // A new device (no cursors) starts at what no device of the user received: their inbox has these.
+    const fresh = await device(user);
+    await settle();
+    expect(titles(fresh)).toEqual([]);
+    for (const d of [again, fresh]) d.socket.disconnect();
   });
 
   it('without stream cursors (a third-party client) sends only what no device of the user received', async () => {

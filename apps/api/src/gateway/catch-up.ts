@@ -40,7 +40,11 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
   try {
     for (;;) {
       // The first page confirms what the client says it has (everything up to `since`).
-      const page = await deps.inbox.sync(subscriber, since, CATCH_UP_PAGE, { confirm, streams });
+      const page = await deps.inbox.sync(subscriber, since, CATCH_UP_PAGE, {
+        confirm,
+        streams,
+        presented: socket.data.since ?? null,
+      });
       confirm = false;
       head = page.head;
       heads = page.allHeads ?? page.streams;

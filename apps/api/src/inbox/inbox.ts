@@ -79,7 +79,15 @@ export class InboxService {
     subscriber: Subscriber,
     since: number | null,
     limit: number,
-    options: { confirm?: boolean; streams?: StreamCursors } = {},
+    options: {
+      confirm?: boolean;
+      streams?: StreamCursors;
+      /**
+       * The personal cursor the device presented when it connected (catch-up pages move `since`):
+       * a stream it has no cursor for starts at the join when this is below it (streamsAfter).
+       */
+      presented?: number | null;
+    } = {},
   ): Promise<SyncReply & { allHeads?: Record<string, number> }> {
     // One statement (every client runs this on every connect, so a reconnect storm is made of them):
     // confirm up to `since`, find where to start, read the next page and the user's head.
@@ -123,7 +131,17 @@ export class InboxService {
     if (!first?.has_streams) return { ok: true, notifications: personal, head, streams: {} };
     // Topic sends and broadcasts: each stream after the device's cursor, merged with the personal
     // ones in the order they went out, each stream's own order kept.
-    const { rows: entries, heads, keep } = await streamsAfter(this.sql, subscriber.id, options.streams ?? {}, limit);
+    const {
+      rows: entries,
+      heads,
+      keep,
+    } = await streamsAfter(
+      this.sql,
+      subscriber.id,
+      options.streams ?? {},
+      limit,
+      options.presented === undefined ? since : options.presented,
+    );
     const notifications = interleave(
       personal,
       entries.map((r) => streamPayload(r, this.freshnessMs, now)),

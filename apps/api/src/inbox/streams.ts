@@ -83,22 +83,30 @@ export const MAX_KEPT_CURSORS = 300;
 
 /**
  * The next entries of each of the user's streams after the device's cursors, oldest first, up to
- * `limit` per stream, and every stream's head. A stream the device has no cursor for starts
- * before the oldest entry no device of the user received (so the first connect of a new device
- * gets what nobody saw, and its history is in the inbox), or at its head.
+ * `limit` per stream, and every stream's head. A stream the device has no cursor for starts at the
+ * user's joining of its topic when the device last caught up before that (`since`, the personal
+ * cursor it presented when it connected, is below the number the join took: topics/repository.ts),
+ * so it gets what another device of theirs already had there too. Otherwise (a new device, a topic
+ * left, one past the cursors a device keeps) it starts before the oldest entry no device of the
+ * user received (so the first connect of a new device gets what nobody saw, and its history is in
+ * the inbox), or at its head.
  */
 export async function streamsAfter(
   sql: Sql,
   subscriberId: string,
   cursors: StreamCursors,
   limit: number,
+  since: number | null = null,
 ): Promise<{ rows: EntryRow[]; heads: Heads; keep: Heads }> {
   const rows = await sql.query<EntryRow & { heads: Heads | null; keep: Heads | null }>(
     `WITH ${WITH_WINDOWS}, heads AS (
-       SELECT u.stream, u.current, COALESCE(st.last_seq, 0) AS head, c.value::int AS cursor
+       SELECT u.stream, u.current, COALESCE(st.last_seq, 0) AS head, c.value::int AS cursor,
+              j.since_seq AS joined_at, j.personal_seq AS joined_personal
          FROM (SELECT stream, bool_or(until_seq IS NULL) AS current FROM windows GROUP BY stream) u
          LEFT JOIN streams st ON st.app_id = (SELECT app_id FROM me) AND st.name = u.stream
          LEFT JOIN jsonb_each_text($2::jsonb) c ON c.key = u.stream
+         LEFT JOIN topic_subscriptions j
+                ON j.app_id = (SELECT app_id FROM me) AND j.topic = u.stream AND j.external_id = (SELECT external_id FROM me)
      ), keep AS (
        -- The cursors a device is told to keep: the broadcasts and the user's current topics, the
        -- busiest first, at most ${MAX_KEPT_CURSORS} (a handshake stays small).
@@ -106,7 +114,10 @@ export async function streamsAfter(
         ORDER BY stream = '${BROADCAST_STREAM}' DESC, head DESC, stream LIMIT ${MAX_KEPT_CURSORS}
      ), starts AS (
        SELECT h.stream, h.head,
-              COALESCE(h.cursor, (SELECT min(e.seq) - 1 FROM ${ENTRIES('h.stream')} AND r.notification_id IS NULL), h.head) AS from_seq
+              COALESCE(h.cursor,
+                       CASE WHEN $4::int < h.joined_personal THEN h.joined_at END,
+                       (SELECT min(e.seq) - 1 FROM ${ENTRIES('h.stream')} AND r.notification_id IS NULL),
+                       h.head) AS from_seq
          FROM heads h
      )
      SELECT (SELECT jsonb_object_agg(stream, head) FROM heads) AS heads,
@@ -117,7 +128,7 @@ export async function streamsAfter(
            SELECT ${ENTRY_COLUMNS} FROM ${ENTRIES('s.stream')} AND e.seq > s.from_seq ORDER BY e.seq LIMIT $3
          ) x
        ) p ON true`,
-    [subscriberId, JSON.stringify(cursors), limit],
+    [subscriberId, JSON.stringify(cursors), limit, since],
     // Run on every connect: planned once per connection, as the personal sync is.
     { prepare: true },
   );

@@ -90,11 +90,15 @@ export class TopicRepository {
         `WITH ${LOCK_TOPIC}, since AS (
            SELECT COALESCE((SELECT last_seq FROM streams WHERE app_id = $1 AND name = $2), 0) AS seq FROM locked
          ), added AS (
-           INSERT INTO topic_subscriptions (app_id, topic, external_id, subscriber_id, since_seq)
-           SELECT $1, $2, s.external_id, s.id, since.seq FROM since, subscribers s
+           -- Joining takes the next number of the user's personal sequence (bumped below): a device
+           -- whose personal cursor is under it last caught up before the join (inbox/streams.ts).
+           INSERT INTO topic_subscriptions (app_id, topic, external_id, subscriber_id, since_seq, personal_seq)
+           SELECT $1, $2, s.external_id, s.id, since.seq, s.last_seq + 1 FROM since, subscribers s
             WHERE s.app_id = $1 AND s.external_id = ANY($3::text[]) ORDER BY s.external_id
            ON CONFLICT DO NOTHING
-           RETURNING external_id
+           RETURNING external_id, subscriber_id
+         ), bumped AS (
+           UPDATE subscribers SET last_seq = last_seq + 1 WHERE id IN (SELECT subscriber_id FROM added)
          )
          UPDATE topics SET subscriber_count = subscriber_count + (SELECT count(*) FROM added)
           WHERE app_id = $1 AND name = $2
