@@ -1,5 +1,6 @@
 import { BROADCAST_STREAM } from '@herald/protocol';
 import { unsentPayload } from '../delivery/payload.js';
+import { TOPIC_CHOICE } from '../delivery/preferences.js';
 import type { Deliver, StreamPlace } from '../delivery/socket-channel.js';
 import type { Notification } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
@@ -72,7 +73,8 @@ export const MAX_FORMER_MEMBERS = 10_000;
 
 /**
  * The members a scheduled topic send was for who left its topics before it went out, each with the
- * index (in `streams`) of the first topic it was theirs through. Their sockets are no longer in
+ * index (in `streams`) of the topic it is theirs through: of those, the one they let through most,
+ * the first listed among equals (as live, in catch-up and in the push). Their sockets are no longer in
  * the topic's room (a device connected since they left never was), so the gateway reaches them
  * through their user rooms. Read from the ended memberships whose window holds the send.
  */
@@ -82,8 +84,9 @@ async function leftSinceAccept(sql: Sql, id: string, streams: StreamPlace[]): Pr
        FROM stream_entries e
        JOIN topic_memberships_ended m ON m.app_id = e.app_id AND m.topic = e.stream
         AND m.since_seq < e.audience_seq AND e.audience_seq <= m.until_seq
+       JOIN subscribers s ON s.app_id = m.app_id AND s.external_id = m.external_id
       WHERE e.notification_id = $1::uuid AND e.stream <> '${BROADCAST_STREAM}'
-      ORDER BY m.external_id, e.rank
+      ORDER BY m.external_id, ${TOPIC_CHOICE('s.preferences', 'e.stream')} DESC, e.rank
       LIMIT ${MAX_FORMER_MEMBERS}`,
     [id],
   );

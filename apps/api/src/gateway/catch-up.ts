@@ -19,8 +19,8 @@ export interface CatchUpDeps extends AckRecording {
  * everything after the handshake's `auth.since` (without it, every notification not yet delivered
  * to any of the user's devices) is sent oldest first, page by page as the client acks, marked
  * `replay: true` if it was accepted before the handshake (one accepted since is news, not something
- * missed while away: the SDK shows it as it shows a live one); then `synced` with the user's head; then the live notifications that arrived
- * meanwhile (held back until now, those already sent by the catch-up skipped) and everything
+ * missed while away: the SDK shows it as it shows a live one); then `synced` with the user's head;
+ * then the live notifications that arrived meanwhile (held back until now, those already sent by the catch-up skipped) and everything
  * after. The socket joined its room before this starts, so nothing falls between the two.
  *
  * If the database fails midway, the socket's transport is closed: the client reconnects (Socket.IO
