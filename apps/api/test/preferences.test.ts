@@ -297,6 +297,38 @@ describe('a send to users', () => {
     for (const d of [dl, dc, dn]) d.socket.disconnect();
   });
 
+  it('judges each item of one batch by its own category (one statement stores them all)', async () => {
+    const [news, alerts] = [`news-${uid()}`, `alerts-${uid()}`];
+    await category(news, { name: 'News' });
+    await category(alerts, { name: 'Alerts' });
+    const [reader, other] = [`reader-${uid()}`, `other-${uid()}`];
+    await prefer(reader, { categories: { [news]: 'off' } });
+    const res = await api('POST', '/v1/notifications/batch', {
+      notifications: [
+        { to: { userIds: [reader, other] }, title: 'N1', category: news },
+        { to: { userId: reader }, title: 'A1', category: alerts },
+        { to: { userIds: [other, reader] }, title: 'Plain' },
+        { to: { userId: reader }, title: 'N2', category: news },
+      ],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const ids = (res.body.results as Array<{ id: string }>).map((r) => r.id);
+    const rows = await stack.db.prisma.delivery.findMany({
+      where: { notificationId: { in: ids } },
+      select: { notificationId: true, status: true, seq: true, subscriber: { select: { externalId: true } } },
+    });
+    const of = (i: number, user: string) =>
+      rows.find((r) => r.notificationId === ids[i] && r.subscriber.externalId === user);
+    expect(of(0, reader)).toMatchObject({ status: 'skipped', seq: null });
+    expect(of(0, other)?.status).not.toBe('skipped');
+    expect(of(1, reader)?.status).not.toBe('skipped');
+    expect(of(2, reader)?.status).not.toBe('skipped');
+    expect(of(3, reader)).toMatchObject({ status: 'skipped', seq: null });
+    // The reader's numbers count only what reaches them, in the batch's order.
+    const seqs = [of(1, reader)?.seq, of(2, reader)?.seq];
+    expect(seqs[1]).toBe((seqs[0] as number) + 1);
+  });
+
   it('skips, in the worker’s fan-out too, a new user of a category that is off by default', async () => {
     const key = `digest-${uid()}`;
     await category(key, { name: 'Digest', defaultMode: 'off' });

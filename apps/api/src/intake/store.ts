@@ -35,12 +35,18 @@ async function retried<T>(work: () => Promise<T>): Promise<T> {
 
 async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
   const rows = notificationRows(prepared);
-  const pairs = { ids: [] as string[], users: [] as string[], order: [] as number[] };
+  const pairs = {
+    ids: [] as string[],
+    users: [] as string[],
+    order: [] as number[],
+    categories: [] as (string | null)[],
+  };
   prepared.forEach((p, i) => {
     for (const user of p.users) {
       pairs.ids.push(p.row.id);
       pairs.users.push(user);
       pairs.order.push(i);
+      pairs.categories.push(p.row.category ?? null);
     }
   });
   const appId = prepared[0]?.row.appId ?? '';
@@ -54,19 +60,19 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
       ON CONFLICT (app_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id
     ), pairs AS (
-      SELECT p.notification_id, p.external_id, p.ord, i.category, m.prefs, COALESCE(m.mode, 'popup') AS mode
-        FROM unnest($2::uuid[], $3::text[], $4::int[]) AS p(notification_id, external_id, ord)
+      -- Each pair carries its notification's category, so nothing here joins a row of the batch to
+      -- every other (a join with the input rows was planned as a nested loop: quadratic in the batch).
+      SELECT p.notification_id, p.external_id, p.ord, p.category, u.prefs,
+             COALESCE(CASE WHEN c.key IS NOT NULL THEN herald_mode(u.prefs, c.key, c.default_mode, c.required, NULL) END, 'popup') AS mode
+        FROM unnest($2::uuid[], $3::text[], $4::int[], $6::text[]) AS p(notification_id, external_id, ord, category)
         JOIN ins ON ins.id = p.notification_id
-        JOIN input i ON i.id = p.notification_id
         -- A categorised send reads each user's preferences (those who turned it off get a skipped
         -- row); an uncategorised one costs nothing more.
+        LEFT JOIN categories c ON c.app_id = $5 AND c.key = p.category
         LEFT JOIN LATERAL (
-          SELECT u.prefs, herald_mode(u.prefs, c.key, c.default_mode, c.required, NULL) AS mode
-            FROM categories c,
-                 LATERAL (SELECT COALESCE((SELECT preferences FROM subscribers
-                                            WHERE app_id = $5 AND external_id = p.external_id), '{}') AS prefs) u
-           WHERE i.category IS NOT NULL AND c.app_id = $5 AND c.key = i.category
-        ) m ON true
+          SELECT COALESCE((SELECT preferences FROM subscribers WHERE app_id = $5 AND external_id = p.external_id), '{}') AS prefs
+           WHERE c.key IS NOT NULL
+        ) u ON true
     ), counts AS (
       -- A user the send skips still gets their subscriber row (for the skipped row), and no number.
       SELECT external_id, (count(*) FILTER (WHERE mode <> 'off'))::int AS k FROM pairs GROUP BY external_id ORDER BY external_id
@@ -90,7 +96,7 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
         FROM pairs p JOIN bumped b USING (external_id) WHERE p.mode = 'off'
     )
     SELECT id::text FROM ins`,
-    [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId],
+    [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId, pairs.categories],
   );
   return new Set(inserted.map((r) => r.id));
 }
