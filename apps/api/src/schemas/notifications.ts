@@ -1,3 +1,5 @@
+// Over 300 lines: every request and reply schema of the notification routes, with the OpenAPI
+// prose each carries; they are read together when the contract changes.
 import {
   CategoryKey,
   DELIVERY_STATUSES,

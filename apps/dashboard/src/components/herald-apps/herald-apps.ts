@@ -1,3 +1,5 @@
+// Over 300 lines: one page (each app, its settings, its API keys and its push keys) whose forms
+// share the page's single-flight `busy` state and per-card outcomes.
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
