@@ -174,6 +174,37 @@ describe('a topic send', () => {
     for (const d of [live, later, another]) d.socket.disconnect();
   });
 
+  it('to a list naming a topic twice goes through that topic once and counts its members once', async () => {
+    const [t1, t2] = [`twice1-${uid()}`, `twice2-${uid()}`];
+    const [a, b] = [`ta-${uid()}`, `tb-${uid()}`];
+    await join(t1, [a, b]);
+    await join(t2, [b]);
+    const live = await device(a);
+    const sent = await send({ to: { topics: [t1, t2, t1] }, title: 'Twice named' });
+    expect(sent.recipients).toBe(2);
+    const entries = await stack.db.prisma.streamEntry.findMany({
+      where: { notificationId: sent.id },
+      orderBy: { rank: 'asc' },
+    });
+    expect(entries.map((e) => [e.stream, e.rank])).toEqual([
+      [t1, 0],
+      [t2, 1],
+    ]);
+    await dispatched(sent.id);
+    await eventually(async () => live.got.length === 1);
+    await settle();
+    expect(titles(live)).toEqual(['Twice named']);
+    const recipients = await api('GET', `/v1/notifications/${sent.id}/recipients`);
+    expect(recipients.status).toBe(200);
+    expect(recipients.body.items.map((r: { userId: string }) => r.userId).sort()).toEqual([a, b].sort());
+    // A batch item and a single topic named twice alike.
+    const batch = await api('POST', '/v1/notifications/batch', {
+      notifications: [{ to: { topics: [t2, t2] }, title: 'Batch twice' }],
+    });
+    expect(batch.body.results[0]).toMatchObject({ status: 'queued', recipients: 1 });
+    live.socket.disconnect();
+  });
+
   it('answers 404 for a topic that does not exist, and a batch item says so on its own', async () => {
     const missing = await api('POST', '/v1/notifications', { to: { topic: `nope-${uid()}` }, title: 'x' });
     expect(missing).toMatchObject({ status: 404, body: { code: 'HERALD_ERR_TOPIC_NOT_FOUND' } });

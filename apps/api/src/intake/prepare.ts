@@ -26,6 +26,14 @@ export function targetKind(to: Target): TargetKind {
   return kinds[0] as TargetKind;
 }
 
+/**
+ * `to` with each topic once, where it is first named (its rank decides which stream a member of
+ * several gets it through), so a repeat neither stores a second entry nor counts twice.
+ */
+export function distinctTarget(to: Target): Target {
+  return to.topics ? { ...to, topics: [...new Set(to.topics)] } : to;
+}
+
 /** A request checked and turned into the row to store. */
 export interface Prepared {
   row: Prisma.NotificationCreateManyInput & { id: string; status: 'queued' | 'scheduled' };
@@ -52,7 +60,8 @@ export function prepare(
   policy: UrlPolicy | undefined,
   source: AcceptSource,
 ): Prepared {
-  const kind = targetKind(input.to);
+  const to = distinctTarget(input.to);
+  const kind = targetKind(to);
   for (const field of ['url', 'icon', 'image'] as const) {
     const value = input[field];
     const problem = value === undefined ? null : urlProblem(field, value, policy);
@@ -77,19 +86,19 @@ export function prepare(
   const idempotencyKey = input.idempotencyKey ?? headerKey ?? null;
   const { idempotencyKey: _key, ...request } = input;
   const priority = input.priority ?? 'normal';
-  const recipients = kind === 'userId' ? 1 : kind === 'userIds' ? (input.to.userIds?.length ?? 0) : 0;
-  const users = fansOutAtAccept(input.to, sendAt) ? (input.to.userIds ?? [input.to.userId as string]) : [];
+  const recipients = kind === 'userId' ? 1 : kind === 'userIds' ? (to.userIds?.length ?? 0) : 0;
+  const users = fansOutAtAccept(to, sendAt) ? (to.userIds ?? [to.userId as string]) : [];
   return {
     kind,
     delayMs: startsAt - now,
     priority,
     source,
     users,
-    streams: streamsOf(input.to),
+    streams: streamsOf(to),
     row: {
       id: randomUUID(),
       appId,
-      target: input.to as Prisma.InputJsonValue,
+      target: to as Prisma.InputJsonValue,
       title: input.title,
       body: input.body ?? null,
       icon: input.icon ?? null,

@@ -38,8 +38,9 @@ const TargetProperties = {
     Type.Array(TopicName, {
       minItems: 1,
       maxItems: MAX_TOPICS_PER_SEND,
-      uniqueItems: true,
-      description: `Up to ${MAX_TOPICS_PER_SEND} topics: a user in several of them gets the notification once`,
+      description:
+        `Up to ${MAX_TOPICS_PER_SEND} topics: a user in several of them gets the notification once; a topic ` +
+        'named twice counts once, where it is first named',
     }),
   ),
   broadcast: Type.Optional(Type.Literal(true)),

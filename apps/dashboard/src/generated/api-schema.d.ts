@@ -374,7 +374,7 @@ export interface paths {
                             userIds?: string[];
                             /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                             topic?: string;
-                            /** @description Up to 10 topics: a user in several of them gets the notification once */
+                            /** @description Up to 10 topics: a user in several of them gets the notification once; a topic named twice counts once, where it is first named */
                             topics?: string[];
                             /** @enum {boolean} */
                             broadcast?: true;
@@ -700,7 +700,7 @@ export interface paths {
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
-                                /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                /** @description Up to 10 topics: a user in several of them gets the notification once; a topic named twice counts once, where it is first named */
                                 topics?: string[];
                                 /** @enum {boolean} */
                                 broadcast?: true;
@@ -992,7 +992,7 @@ export interface paths {
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
-                                /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                /** @description Up to 10 topics: a user in several of them gets the notification once; a topic named twice counts once, where it is first named */
                                 topics?: string[];
                                 /** @enum {boolean} */
                                 broadcast?: true;
@@ -3829,7 +3829,7 @@ export interface paths {
                                     userIds?: string[];
                                     /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                     topic?: string;
-                                    /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                    /** @description Up to 10 topics: a user in several of them gets the notification once; a topic named twice counts once, where it is first named */
                                     topics?: string[];
                                     /** @enum {boolean} */
                                     broadcast?: true;
@@ -3894,7 +3894,7 @@ export interface paths {
                             userIds?: string[];
                             /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                             topic?: string;
-                            /** @description Up to 10 topics: a user in several of them gets the notification once */
+                            /** @description Up to 10 topics: a user in several of them gets the notification once; a topic named twice counts once, where it is first named */
                             topics?: string[];
                             /** @enum {boolean} */
                             broadcast?: true;
@@ -4148,7 +4148,7 @@ export interface paths {
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
-                                /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                /** @description Up to 10 topics: a user in several of them gets the notification once; a topic named twice counts once, where it is first named */
                                 topics?: string[];
                                 /** @enum {boolean} */
                                 broadcast?: true;
@@ -4394,7 +4394,7 @@ export interface paths {
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
-                                /** @description Up to 10 topics: a user in several of them gets the notification once */
+                                /** @description Up to 10 topics: a user in several of them gets the notification once; a topic named twice counts once, where it is first named */
                                 topics?: string[];
                                 /** @enum {boolean} */
                                 broadcast?: true;
