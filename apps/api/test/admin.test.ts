@@ -319,6 +319,25 @@ describe('operations', () => {
     user.disconnect();
   });
 
+  it('asks the composer to confirm a list by its users, each once however often it names them', async () => {
+    const { cookie } = await signIn('ops@example.com');
+    const send = (userIds: string[]) =>
+      stack.app.inject({
+        method: 'POST',
+        url: '/admin/api/notifications',
+        headers: as(cookie),
+        payload: { appId: 'default', to: { userIds }, title: 'Named twice' },
+      });
+    // 60 users, each named twice: under the 100 above which a send needs confirming.
+    const users = Array.from({ length: 60 }, (_, i) => `confirm-${i}`);
+    const sent = await send([...users, ...users]);
+    expect(sent.statusCode, sent.body).toBe(202);
+    expect(sent.json().recipients).toBe(60);
+    // 101 users do need it.
+    const more = await send([...users, ...Array.from({ length: 41 }, (_, i) => `confirm-more-${i}`)]);
+    expect(more.json()).toMatchObject({ code: 'HERALD_ERR_CONFIRMATION_REQUIRED' });
+  });
+
   it('pushes live counters and accepted notifications to signed-in admins over /admin', async () => {
     const { cookie } = await signIn('viewer@example.com');
     const refused = connectClient(`${stack.baseUrl}/admin`, {

@@ -107,6 +107,37 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('send → worker → socket 
     for (const s of [bobTab1, bobTab2, carol]) s.disconnect();
   });
 
+  it('counts a user named twice in userIds once: one row, one copy, whether the rows are written at accept or by the worker', async () => {
+    const socket = await stack.connectUser('twice-fay');
+    const got: NotificationPayload[] = [];
+    socket.on('notification', (p: NotificationPayload, ack: (r: unknown) => void) => {
+      got.push(p);
+      ack({ ok: true });
+    });
+    const many = Array.from({ length: 150 }, (_, i) => `twice-${i}`);
+    const small = (await send({ to: { userIds: ['twice-fay', 'twice-gus', 'twice-fay'] }, title: 'Small' })).json();
+    const large = (
+      await send({ to: { userIds: ['twice-fay', ...many, 'twice-fay', ...many] }, title: 'Large' })
+    ).json();
+    expect([small.recipients, large.recipients]).toEqual([2, 151]);
+    await eventually(async () => {
+      const n = await stack.db.prisma.notification.findUnique({ where: { id: large.id } });
+      return n?.status === 'dispatched';
+    });
+    await eventually(() => got.length === 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.map((p) => p.title).sort()).toEqual(['Large', 'Small']);
+    const rows = async (id: string) => stack.db.prisma.delivery.count({ where: { notificationId: id } });
+    expect([await rows(small.id), await rows(large.id)]).toEqual([2, 151]);
+    const details = await stack.app.inject({
+      method: 'GET',
+      url: `/v1/notifications/${large.id}`,
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+    });
+    expect(details.json()).toMatchObject({ recipients: 151, to: { userIds: ['twice-fay', ...many] } });
+    socket.disconnect();
+  });
+
   it('keeps the delivery queued for a user with no open socket', async () => {
     const { id } = (await send({ to: { userId: 'offline-dave' }, title: 'Later' })).json();
     const row = await eventually(async () => {

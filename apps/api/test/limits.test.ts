@@ -510,4 +510,17 @@ describe('per-key recipients per second', () => {
     // What it did not spend is still there for the rest of the second.
     expect((await batch(2, 40)).statusCode).toBe(202);
   });
+
+  it('counts a user named twice in one list once, as the send does', async () => {
+    await nextWindow();
+    const users = Array.from({ length: 60 }, (_, u) => `twice-${u}`);
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { to: { userIds: [...users, ...users] }, title: 'Sixty, named twice' },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json().recipients).toBe(60);
+  });
 });

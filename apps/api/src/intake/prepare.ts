@@ -27,11 +27,14 @@ export function targetKind(to: Target): TargetKind {
 }
 
 /**
- * `to` with each topic once, where it is first named (its rank decides which stream a member of
- * several gets it through), so a repeat neither stores a second entry nor counts twice.
+ * `to` with each user and each topic once, where it is first named (a topic's rank decides which
+ * stream a member of several gets it through), so a repeat neither stores a second row or entry
+ * nor counts twice.
  */
 export function distinctTarget(to: Target): Target {
-  return to.topics ? { ...to, topics: [...new Set(to.topics)] } : to;
+  if (to.userIds) return { ...to, userIds: [...new Set(to.userIds)] };
+  if (to.topics) return { ...to, topics: [...new Set(to.topics)] };
+  return to;
 }
 
 /** A request checked and turned into the row to store. */

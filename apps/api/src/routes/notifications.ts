@@ -16,14 +16,14 @@ import {
 } from '../schemas/notifications.js';
 
 /**
- * What a send costs against the recipients-per-second budget: each user it names; a topic send or a
- * broadcast, one (it is stored once, whatever its audience).
+ * What a send costs against the recipients-per-second budget: each user it names (once, however
+ * often it is named); a topic send or a broadcast, one (it is stored once, whatever its audience).
  * Read before validation (batch items are checked one by one later), so bounded by the schema's
  * 10,000 userIds.
  */
 const recipientsOf = (item: unknown): number => {
   const ids = (item as { to?: { userIds?: unknown } } | null)?.to?.userIds;
-  return Array.isArray(ids) ? Math.min(Math.max(ids.length, 1), 10_000) : 1;
+  return Array.isArray(ids) ? Math.min(Math.max(new Set(ids).size, 1), 10_000) : 1;
 };
 
 const notifications: FastifyPluginAsyncTypebox = async (fastify) => {

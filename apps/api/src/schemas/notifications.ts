@@ -32,7 +32,9 @@ const HttpUrl = Type.String({
 
 const TargetProperties = {
   userId: Type.Optional(UserId),
-  userIds: Type.Optional(Type.Array(UserId, { minItems: 1, maxItems: 10_000, uniqueItems: true })),
+  userIds: Type.Optional(
+    Type.Array(UserId, { minItems: 1, maxItems: 10_000, description: 'Up to 10,000 users; repeats count once' }),
+  ),
   topic: Type.Optional(TopicName),
   topics: Type.Optional(
     Type.Array(TopicName, {

@@ -371,6 +371,7 @@ export interface paths {
                         to: {
                             /** @description The integrator's user id */
                             userId?: string;
+                            /** @description Up to 10,000 users; repeats count once */
                             userIds?: string[];
                             /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                             topic?: string;
@@ -697,6 +698,7 @@ export interface paths {
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
+                                /** @description Up to 10,000 users; repeats count once */
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
@@ -989,6 +991,7 @@ export interface paths {
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
+                                /** @description Up to 10,000 users; repeats count once */
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
@@ -3826,6 +3829,7 @@ export interface paths {
                                 target: {
                                     /** @description The integrator's user id */
                                     userId?: string;
+                                    /** @description Up to 10,000 users; repeats count once */
                                     userIds?: string[];
                                     /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                     topic?: string;
@@ -3891,6 +3895,7 @@ export interface paths {
                         to: {
                             /** @description The integrator's user id */
                             userId?: string;
+                            /** @description Up to 10,000 users; repeats count once */
                             userIds?: string[];
                             /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                             topic?: string;
@@ -4145,6 +4150,7 @@ export interface paths {
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
+                                /** @description Up to 10,000 users; repeats count once */
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
@@ -4391,6 +4397,7 @@ export interface paths {
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
+                                /** @description Up to 10,000 users; repeats count once */
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;

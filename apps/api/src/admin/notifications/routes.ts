@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NotificationStatus, Priority } from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
 import { streamsOf } from '../../fanout/rule.js';
+import { distinctTarget } from '../../intake/prepare.js';
 import { audienceSize } from '../../intake/streams.js';
 import type { Sql } from '../../platform/db/database.js';
 import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../platform/lib/cursor.js';
@@ -36,7 +37,8 @@ const Listed = Type.Object({
 });
 
 /** How many users a send's `to` reaches now, as the composer shows it before sending. */
-async function audienceOf(sql: Sql, appId: string, to: Target): Promise<number> {
+async function audienceOf(sql: Sql, appId: string, target: Target): Promise<number> {
+  const to = distinctTarget(target);
   const streams = streamsOf(to);
   if (streams.length > 0) return audienceSize(sql, appId, streams);
   return to.userIds?.length ?? 1;
