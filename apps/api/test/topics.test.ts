@@ -177,6 +177,39 @@ describe('reading topics', () => {
     expect((await call('GET', `/v1/users/${fresh('nobody')}/topics`)).json().topics).toEqual([]);
   });
 
+  it('pages the topics of a user past the first 1,000 with a cursor, the first page as before plus nextCursor', async () => {
+    const user = fresh('avid');
+    const names = Array.from({ length: 1003 }, (_, i) => `avid-${String(i).padStart(4, '0')}-${user}`);
+    for (let i = 0; i < names.length; i += 50) {
+      await Promise.all(names.slice(i, i + 50).map((t) => subscribe(t, [user])));
+    }
+    const url = `/v1/users/${user}/topics`;
+    const first = (await call('GET', url)).json();
+    expect(Object.keys(first).sort()).toEqual(['nextCursor', 'topics', 'userId']);
+    expect(first.topics).toHaveLength(1000);
+    expect(first.topics[0]).toEqual({ topic: names[0], subscribedAt: expect.any(String) });
+    expect(first.nextCursor).toBe(names[999]);
+    const rest = (await call('GET', `${url}?cursor=${encodeURIComponent(first.nextCursor)}`)).json();
+    expect(rest).toEqual({
+      userId: user,
+      topics: names.slice(1000).map((topic) => ({ topic, subscribedAt: expect.any(String) })),
+      nextCursor: null,
+    });
+    // Smaller pages, none twice, none missed.
+    const seen: string[] = [];
+    let cursor: string | null = '';
+    for (let pages = 0; cursor !== null && pages < 5; pages++) {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = (await call('GET', `${url}?limit=300${query}`)).json();
+      seen.push(...page.topics.map((t: { topic: string }) => t.topic));
+      cursor = page.nextCursor;
+    }
+    expect([seen, cursor]).toEqual([names, null]);
+    for (const bad of ['limit=0', 'limit=1001']) expect((await call('GET', `${url}?${bad}`)).statusCode).toBe(400);
+    const badCursor = await call('GET', `${url}?cursor=${encodeURIComponent('not a topic')}`);
+    expect([badCursor.statusCode, badCursor.json().code]).toEqual([400, 'HERALD_ERR_CURSOR_INVALID']);
+  });
+
   it('deletes a topic with its subscriptions, then says 404', async () => {
     const topic = fresh('gone');
     const user = fresh('member');

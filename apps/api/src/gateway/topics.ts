@@ -50,7 +50,7 @@ export function handleTopics(socket: GatewaySocket, topics: TopicRepository, ans
   socket.on(ClientEvent.Topics, (_request, reply) =>
     answer(reply, async (): Promise<TopicsReply> => {
       const list = await topics.topicsOf(appId, userId);
-      return { ok: true, topics: list.map((t) => t.topic) };
+      return { ok: true, topics: list.topics.map((t) => t.topic) };
     }),
   );
 }

@@ -14,6 +14,7 @@ import {
   TopicsQuery,
   UserTopics,
   UserTopicsParams,
+  UserTopicsQuery,
 } from '../schemas/topics.js';
 
 const TAG = ['topics'];
@@ -170,16 +171,22 @@ const topics: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: 'The topics a user is in',
-        description: 'In name order, the first 1,000. A user Herald has never seen is in none.',
+        description:
+          'In name order, 1,000 a page unless `limit` asks for fewer; pass `nextCursor` as `cursor` for the next ' +
+          'page (null: there is none). A user Herald has never seen is in none.',
         tags: TAG,
         security,
         params: UserTopicsParams,
+        querystring: UserTopicsQuery,
         response: { 200: UserTopics, ...errorResponses(400, 401, 429) },
       },
     },
     async (request) => ({
       userId: request.params.userId,
-      topics: await repo.topicsOf(request.tenant.appId, request.params.userId),
+      ...(await repo.topicsOf(request.tenant.appId, request.params.userId, {
+        after: request.query.cursor,
+        limit: request.query.limit ?? 1000,
+      })),
     }),
   );
 };

@@ -41,17 +41,19 @@ const Cursor = (what: string) =>
   );
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 }));
 
+const TopicCursor = Type.Optional(
+  Type.String({
+    minLength: 1,
+    maxLength: 100,
+    pattern: TOPIC_PATTERN,
+    description: 'nextCursor of the previous page (a topic name; 400 HERALD_ERR_CURSOR_INVALID otherwise)',
+    ...refusedAsCursor('pattern', 'minLength', 'maxLength'),
+  }),
+);
+
 export const TopicsQuery = Type.Object(
   {
-    cursor: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 100,
-        pattern: TOPIC_PATTERN,
-        description: 'nextCursor of the previous page (a topic name; 400 HERALD_ERR_CURSOR_INVALID otherwise)',
-        ...refusedAsCursor('pattern', 'minLength', 'maxLength'),
-      }),
-    ),
+    cursor: TopicCursor,
     limit: Limit,
     prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only topics starting with this' })),
   },
@@ -59,6 +61,12 @@ export const TopicsQuery = Type.Object(
 );
 
 export const MembersQuery = Type.Object({ cursor: Cursor('a user id'), limit: Limit }, { additionalProperties: false });
+
+/** A user's topics: 1,000 a page unless asked for fewer, as the list was before it had pages. */
+export const UserTopicsQuery = Type.Object(
+  { cursor: TopicCursor, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })) },
+  { additionalProperties: false },
+);
 
 export const TopicSummary = Type.Object({
   topic: Type.String(),
@@ -94,6 +102,9 @@ export const MemberPage = Type.Object({
 export const UserTopics = Type.Object({
   userId: Type.String(),
   topics: Type.Array(Type.Object({ topic: Type.String(), subscribedAt: Type.String({ format: 'date-time' }) })),
+  nextCursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass it as `cursor` for the next page; null on the last',
+  }),
 });
 
 export const Deleted = Type.Object({ topic: Type.String(), deleted: Type.Literal(true) });

@@ -52,7 +52,7 @@ const RETRYABLE = new Set(['40P01', '40001', '23503', 'HERALD_TOPIC_DELETED_MEAN
 const DELETED_MEANWHILE = 'HERALD_TOPIC_DELETED_MEANWHILE';
 const ATTEMPTS = 5;
 
-/** A user's topics are listed up to this many (REST and the socket's topics:list). */
+/** A user's topics are listed up to this many a page (REST) or at all (the socket's topics:list). */
 export const MAX_TOPICS_PER_LIST = 1000;
 
 /**
@@ -252,13 +252,23 @@ export class TopicRepository {
     }));
   }
 
-  /** The topics a user is in, in name order (the first `MAX_TOPICS_PER_LIST`). */
-  async topicsOf(appId: string, userId: string): Promise<Array<{ topic: string; subscribedAt: string }>> {
+  /** The topics a user is in, in name order, a page at a time (`after`: the previous page's last name). */
+  async topicsOf(
+    appId: string,
+    userId: string,
+    options: { after?: string; limit: number } = { limit: MAX_TOPICS_PER_LIST },
+  ) {
     const rows = await this.sql.query<{ topic: string; created_at: Date }>(
-      `SELECT topic, created_at FROM topic_subscriptions WHERE app_id = $1 AND external_id = $2 ORDER BY topic LIMIT ${MAX_TOPICS_PER_LIST}`,
-      [appId, userId],
+      `SELECT topic, created_at FROM topic_subscriptions
+        WHERE app_id = $1 AND external_id = $2 AND topic > $3
+        ORDER BY topic LIMIT $4`,
+      [appId, userId, options.after ?? '', options.limit + 1],
     );
-    return rows.map((r) => ({ topic: r.topic, subscribedAt: new Date(r.created_at).toISOString() }));
+    const { page, nextCursor } = keysetPage(rows, options.limit, (last) => last.topic);
+    return {
+      topics: page.map((r) => ({ topic: r.topic, subscribedAt: new Date(r.created_at).toISOString() })),
+      nextCursor,
+    };
   }
 
   private async retrying<T>(topic: string, work: () => Promise<T>): Promise<T> {

@@ -2054,11 +2054,15 @@ export interface paths {
         };
         /**
          * The topics a user is in
-         * @description In name order, the first 1,000. A user Herald has never seen is in none.
+         * @description In name order, 1,000 a page unless `limit` asks for fewer; pass `nextCursor` as `cursor` for the next page (null: there is none). A user Herald has never seen is in none.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description nextCursor of the previous page (a topic name; 400 HERALD_ERR_CURSOR_INVALID otherwise) */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     /** @description The integrator's user id */
@@ -2081,6 +2085,8 @@ export interface paths {
                                 /** Format: date-time */
                                 subscribedAt: string;
                             }[];
+                            /** @description Pass it as `cursor` for the next page; null on the last */
+                            nextCursor: string | null;
                         };
                     };
                 };
