@@ -240,6 +240,38 @@ describe('categories and preferences over REST', () => {
     });
   });
 
+  it('refuses a change that would store more than 32 KB of choices, with a code and a sentence, and keeps what was there', async () => {
+    const user = `big-${uid()}`;
+    // 200 choices (the most one change may name) of 100-character topics: some 22 KB each.
+    const choices = (batch: string) =>
+      Object.fromEntries(
+        Array.from({ length: 200 }, (_, i) => [`${batch}${String(i).padStart(3, '0')}`.padEnd(100, 'x'), 'inbox']),
+      );
+    const first = await prefer(user, { topics: choices('a') });
+    expect(first.status).toBe(200);
+    expect(Buffer.byteLength(JSON.stringify(first.body))).toBeLessThan(32 * 1024);
+    const refused = await prefer(user, { topics: choices('b') });
+    expect(refused).toEqual({
+      status: 400,
+      body: {
+        statusCode: 400,
+        code: 'HERALD_ERR_VALIDATION',
+        error: 'Bad Request',
+        message: 'These preferences would hold more than 32 KB of choices; forget some (set them to null) first.',
+      },
+    });
+    expect((await api('GET', `/v1/users/${user}/preferences`)).body).toEqual(first.body);
+    // A body past HERALD_BODY_LIMIT is refused before anything reads it, also with a code and a sentence.
+    const huge = await api('PATCH', `/v1/users/${user}/preferences`, { topics: { a: 'x'.repeat(300_000) } });
+    expect(huge).toMatchObject({
+      status: 413,
+      body: {
+        code: 'HERALD_ERR_PAYLOAD_TOO_LARGE',
+        message: `The request body is larger than the 256 KB PATCH /v1/users/${user}/preferences takes.`,
+      },
+    });
+  });
+
   it('refuses a required category that would be off by default, however the two are set', async () => {
     const key = `alerts-${uid()}`;
     const refused = {

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { MAX_PREFERENCE_KEYS } from '@herald/protocol/schema';
+import { MAX_PREFERENCES_BYTES } from '../preferences/repository.js';
 import { errorResponses } from '../schemas/common.js';
 import {
   CategoryChange,
@@ -89,7 +91,9 @@ const preferences: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: "A user's preferences",
-        description: 'A user Herald has not seen has made no choice: every default applies.',
+        description:
+          'A user Herald has not seen has made no choice: every default applies. A user holds at most ' +
+          `${MAX_PREFERENCES_BYTES / 1024} KB of choices (see the PATCH).`,
         tags: ['preferences'],
         security,
         params: UserParams,
@@ -108,7 +112,11 @@ const preferences: FastifyPluginAsyncTypebox = async (fastify) => {
         description:
           'Per category and per topic: `popup`, `inbox` (no popup) or `off`; `null` forgets a choice (the default ' +
           'applies again). Keys left out stay as they are. `quietHours` replaces the quiet hours (`null`: none). ' +
-          "A required category cannot be turned off. The user's open devices follow at once.",
+          "A required category cannot be turned off. The user's open devices follow at once. A change names at " +
+          `most ${MAX_PREFERENCE_KEYS} categories and ${MAX_PREFERENCE_KEYS} topics, and a user's stored choices ` +
+          `(categories, topics and quiet hours together) hold at most ${MAX_PREFERENCES_BYTES / 1024} KB, some ` +
+          '1,000 topic choices: a change that would grow them past it is refused whole with 400 ' +
+          '`HERALD_ERR_VALIDATION` (forget choices with `null` to make room).',
         tags: ['preferences'],
         security,
         params: UserParams,
