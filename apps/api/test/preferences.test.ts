@@ -696,3 +696,44 @@ describe('quiet hours and changes', () => {
     d.socket.disconnect();
   });
 });
+
+describe('a category made required after a user turned it off', () => {
+  it('shows the mode that applies, inbox, and says the category is required — over REST and the socket', async () => {
+    const sec = `sec-${uid()}`;
+    const other = `news-${uid()}`;
+    await category(sec, { name: 'Security' });
+    await category(other, { name: 'News' });
+    const user = `was-off-${uid()}`;
+    const chosen = { categories: { [sec]: 'off', [other]: 'off' }, topics: {}, quietHours: null };
+    expect((await prefer(user, { categories: { [sec]: 'off', [other]: 'off' } })).body).toEqual(chosen);
+    await category(sec, { required: true });
+
+    // What applies: a send in it reaches the user's inbox, silently.
+    const d = await device(user);
+    const sent = await send({ to: { userId: user }, title: 'New sign-in', category: sec });
+    await eventually(async () => d.got.length === 1);
+    expect(d.got[0]).toMatchObject({ id: sent.id, silent: true });
+
+    // And what is shown says so, wherever it is read.
+    const shown = { categories: { [sec]: 'inbox', [other]: 'off' }, topics: {}, quietHours: null, required: [sec] };
+    expect((await api('GET', `/v1/users/${user}/preferences`)).body).toEqual(shown);
+    expect((await prefer(user, { topics: { sports: 'inbox' } })).body).toEqual({
+      ...shown,
+      topics: { sports: 'inbox' },
+    });
+    const got = (await d.socket.emitWithAck('preferences:get', {})) as PreferencesReply;
+    expect(got.preferences).toEqual({ ...shown, topics: { sports: 'inbox' } });
+    expect(got.categories.find((c) => c.key === sec)).toMatchObject({ required: true });
+    const set = (await d.socket.emitWithAck('preferences:set', { topics: { sports: null } })) as PreferencesReply;
+    expect(set.preferences).toEqual(shown);
+
+    // The user's own choice is kept: once the category is no longer required, it applies again.
+    await category(sec, { required: false });
+    expect((await api('GET', `/v1/users/${user}/preferences`)).body).toEqual(chosen);
+    const again = await send({ to: { userId: user }, title: 'Not required now', category: sec });
+    await dispatched(again.id);
+    await settle();
+    expect(d.got.map((n) => n.id)).not.toContain(again.id);
+    d.socket.disconnect();
+  });
+});

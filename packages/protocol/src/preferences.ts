@@ -52,6 +52,12 @@ export interface Preferences {
   categories: Record<string, DeliveryMode>;
   topics: Record<string, DeliveryMode>;
   quietHours: QuietHours | null;
+  /**
+   * The keys of `categories` the app made required, in key order (absent when none): their mode
+   * is the one that applies, at least `inbox` (an `off` chosen before the category became
+   * required shows as `inbox`; it is kept, and applies again if the category stops being required).
+   */
+  required?: string[];
 }
 
 /** A change of preferences: the keys named change (`null` forgets a choice), the rest stay. */

@@ -128,6 +128,14 @@ export const Preferences = Type.Object({
   categories: Type.Record(Type.String(), DeliveryMode, { description: 'Mode per category key' }),
   topics: Type.Record(Type.String(), DeliveryMode, { description: 'Mode per topic name' }),
   quietHours: Nullable(QuietHours),
+  required: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'The keys of `categories` the app made required, in key order (absent when none): their mode is the one ' +
+        'that applies, at least `inbox`. An `off` chosen before the category became required shows as `inbox`; it ' +
+        'is kept, and applies again if the category stops being required.',
+    }),
+  ),
 });
 
 export const PreferencesPatch = Type.Object(

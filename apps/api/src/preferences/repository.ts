@@ -26,6 +26,28 @@ const MERGED = `jsonb_build_object(
     'quietHours', CASE WHEN $7::boolean THEN $8::jsonb ELSE COALESCE(preferences -> 'quietHours', 'null'::jsonb) END)`;
 
 /**
+ * The app's required categories among a user's choices (SQL, over a `subscribers` row `s`, its
+ * document as `doc`): what the shown preferences name in `required`.
+ */
+const REQUIRED = (doc: string) => `ARRAY(
+    SELECT c.key FROM categories c
+     WHERE c.app_id = s.app_id AND c.required AND (${doc} -> 'categories') ? c.key ORDER BY c.key) AS required`;
+
+/**
+ * What a user's preferences say to whoever reads them (REST, the SDK): the choices, except that a
+ * required category shows the mode that applies — an `off` chosen before it became required is
+ * `inbox`, as a send takes it (`modeOf`) — and which categories are required. The stored choice
+ * stays, and applies again should the category stop being required.
+ */
+function shown(stored: StoredPreferences, required: readonly string[] = []): Preferences {
+  const preferences = preferencesOf(stored);
+  if (required.length === 0) return preferences;
+  const categories = { ...preferences.categories };
+  for (const key of required) if (categories[key] === 'off') categories[key] = 'inbox';
+  return { ...preferences, categories, required: [...required] };
+}
+
+/**
  * Users' preferences: one document per user, on their subscriber row (which every send to them and
  * every handshake reads anyway). Sends read them in SQL (`herald_mode`); the gateways keep each
  * socket's copy current through `listen`.
@@ -40,18 +62,18 @@ export class PreferenceRepository {
     this.onChange = onChange;
   }
 
-  /** A user's preferences; a user Herald has not seen has none (every default applies). */
+  /** A user's preferences as shown; a user Herald has not seen has none (every default applies). */
   async get(appId: string, userId: string): Promise<Preferences> {
-    const rows = await this.sql.query<{ preferences: StoredPreferences }>(
-      `SELECT preferences FROM subscribers WHERE app_id = $1 AND external_id = $2`,
+    const rows = await this.sql.query<{ preferences: StoredPreferences; required: string[] }>(
+      `SELECT s.preferences, ${REQUIRED('s.preferences')} FROM subscribers s WHERE s.app_id = $1 AND s.external_id = $2`,
       [appId, userId],
     );
-    return preferencesOf(rows[0]?.preferences);
+    return shown(rows[0]?.preferences, rows[0]?.required);
   }
 
   /**
-   * Changes a user's preferences (creating the user if Herald has not seen them): each choice
-   * named is set, or forgotten with `null`. Refuses a choice for an unknown category, `off` for a required one,
+   * Changes a user's preferences (creating the user if Herald has not seen them) and returns them
+   * as shown: each choice named is set, or forgotten with `null`. Refuses a choice for an unknown category, `off` for a required one,
    * a topic name that could not exist, and a time zone this server does not know.
    */
   async patch(appId: string, userId: string, patch: PreferencesPatch): Promise<Preferences> {
@@ -88,12 +110,12 @@ export class PreferenceRepository {
        ON CONFLICT (app_id, external_id) DO NOTHING`,
       [appId, userId],
     );
-    const rows = await this.sql.query<{ preferences: StoredPreferences }>(
+    const rows = await this.sql.query<{ preferences: StoredPreferences; required: string[] }>(
       `UPDATE subscribers s SET preferences = merged.doc
          FROM (SELECT ${MERGED} AS doc
                  FROM subscribers WHERE app_id = $1 AND external_id = $2) merged
         WHERE s.app_id = $1 AND s.external_id = $2 AND octet_length(merged.doc::text) <= ${MAX_PREFERENCES_BYTES}
-        RETURNING s.preferences`,
+        RETURNING s.preferences, ${REQUIRED('merged.doc')}`,
       [
         appId,
         userId,
@@ -111,8 +133,8 @@ export class PreferenceRepository {
         `These preferences would hold more than ${MAX_PREFERENCES_BYTES / 1024} KB of choices; forget some (set them to null) first.`,
       );
     }
-    const preferences = preferencesOf(row.preferences);
-    this.onChange({ appId, userId, preferences });
-    return preferences;
+    // The gateways' sockets take the stored choices: they apply the categories' rules themselves.
+    this.onChange({ appId, userId, preferences: preferencesOf(row.preferences) });
+    return shown(row.preferences, row.required);
   }
 }

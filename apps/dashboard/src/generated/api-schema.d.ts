@@ -2441,6 +2441,8 @@ export interface paths {
                                 /** @description An IANA time zone, e.g. Europe/Paris */
                                 timeZone: string;
                             } | null;
+                            /** @description The keys of `categories` the app made required, in key order (absent when none): their mode is the one that applies, at least `inbox`. An `off` chosen before the category became required shows as `inbox`; it is kept, and applies again if the category stops being required. */
+                            required?: string[];
                         };
                     };
                 };
@@ -2537,6 +2539,8 @@ export interface paths {
                                 /** @description An IANA time zone, e.g. Europe/Paris */
                                 timeZone: string;
                             } | null;
+                            /** @description The keys of `categories` the app made required, in key order (absent when none): their mode is the one that applies, at least `inbox`. An `off` chosen before the category became required shows as `inbox`; it is kept, and applies again if the category stops being required. */
+                            required?: string[];
                         };
                     };
                 };
@@ -4665,6 +4669,8 @@ export interface paths {
                                     /** @description An IANA time zone, e.g. Europe/Paris */
                                     timeZone: string;
                                 } | null;
+                                /** @description The keys of `categories` the app made required, in key order (absent when none): their mode is the one that applies, at least `inbox`. An `off` chosen before the category became required shows as `inbox`; it is kept, and applies again if the category stops being required. */
+                                required?: string[];
                             };
                             /** @description The user's browsers subscribed to Web Push */
                             browsers: {
