@@ -257,6 +257,19 @@ describe('dashboard', () => {
     expect(await page.locator('tr[data-user=zoe] .pill').first().textContent()).toBe('skipped');
     expect(await page.locator('tr[data-user=zoe] [data-reason]').textContent()).toMatch(/marketing/);
 
+    // The same in a send to a topic she is in: its page counts her as skipped too.
+    await page.getByRole('link', { name: 'Send', exact: true }).click();
+    await page.getByLabel('topics', { exact: true }).check();
+    await page.getByLabel(/Topics/).fill('team/alpha');
+    await page.getByLabel('Title').fill('Team offer');
+    await page.getByLabel(/Category/).selectOption('marketing');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByRole('link', { name: 'See what happens to it' }).click();
+    await expect
+      .poll(() => page.locator('[data-count=skipped]').textContent(), { timeout: 15_000 })
+      .toMatch(/^1 skipped/);
+    expect(await page.locator('tr[data-user=zoe] .pill').first().textContent()).toBe('skipped');
+
     // Zoe's page shows the choice that skipped it.
     await page.getByRole('link', { name: 'Subscribers' }).click();
     await page.locator('herald-subscribers tr[data-user=zoe] a').click();
@@ -336,8 +349,8 @@ describe('dashboard', () => {
     await shot(page, 'queue');
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.locator('herald-audit tr[data-action="key.revoke"]').waitFor();
-    // Two sends from the composer: the first, and the one in a category.
-    await expect.poll(() => page.locator('herald-audit tr[data-action="notification.send"]').count()).toBe(2);
+    // Three sends from the composer: the first, and the two in a category (to Zoe, to her topic).
+    await expect.poll(() => page.locator('herald-audit tr[data-action="notification.send"]').count()).toBe(3);
     await page.locator('herald-audit tr[data-action="category.create"]').waitFor();
     await page.locator('herald-audit tr[data-action="app.rotate_push_key"]').waitFor();
     await shot(page, 'audit');

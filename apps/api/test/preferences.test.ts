@@ -419,6 +419,59 @@ describe('a topic send', () => {
   });
 });
 
+describe('the counts of a topic send or broadcast', () => {
+  /** Every member of its recipient list by status, read page by page to the end. */
+  const listed = async (id: string) => {
+    const tally: Record<string, number> = {};
+    let cursor: string | null = null;
+    do {
+      const page = await api('GET', `/v1/notifications/${id}/recipients?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      for (const r of page.body.items as Array<{ status: string }>) tally[r.status] = (tally[r.status] ?? 0) + 1;
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    return tally;
+  };
+  const counted = async (id: string) => {
+    const counts = (await api('GET', `/v1/notifications/${id}`)).body.counts as Record<string, number>;
+    return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+  };
+
+  it('count each member as the recipient list shows them: skipped by their preferences, queued, or their receipt', async () => {
+    const topic = `league-${uid()}`;
+    const key = `scores-${uid()}`;
+    await category(key, { name: 'Scores' });
+    const [online, away, muted, noScores] = ['on', 'away', 'muted', 'noscores'].map((u) => `${u}-${uid()}`) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: [online, away, muted, noScores] });
+    await prefer(muted, { topics: { [topic]: 'off' } });
+    await prefer(noScores, { categories: { [key]: 'off' } });
+    const d = await device(online);
+
+    const sent = await send({ to: { topic }, title: 'Final score', category: key });
+    await dispatched(sent.id);
+    await eventually(async () => d.got.length === 1);
+    const tally = await eventually(async () => {
+      const t = await listed(sent.id);
+      return t.delivered === 1 ? t : undefined;
+    });
+    expect(tally).toEqual({ delivered: 1, queued: 1, skipped: 2 });
+    expect(await counted(sent.id)).toEqual(tally);
+
+    // A broadcast, in a category its users turned off: the same.
+    const all = await send({ to: { broadcast: true }, title: 'Season over', category: key });
+    await dispatched(all.id);
+    const everyone = await listed(all.id);
+    expect(everyone.skipped).toBeGreaterThanOrEqual(1);
+    expect(Object.values(everyone).reduce((a, b) => a + b, 0)).toBe(all.recipients);
+    expect(await counted(all.id)).toEqual(everyone);
+    d.socket.disconnect();
+  });
+});
+
 describe('a send to several topics', () => {
   it('reaches a member through the topic they let through most, whatever order the topics are listed in', async () => {
     const [off, on, quiet, other] = ['off', 'on', 'quiet', 'other'].map((t) => `${t}-${uid()}`) as [

@@ -7,7 +7,13 @@ import { Errors } from '../platform/lib/errors.js';
 import { isUuid } from '../platform/lib/text.js';
 import type { NotificationsQueue } from '../queue/notifications.js';
 import type { Target } from '../schemas/notifications.js';
-import { type AudienceMember, PUSHES_STATUS, skippedReason, streamAudiencePage } from './stream-audience.js';
+import {
+  type AudienceMember,
+  PUSHES_STATUS,
+  skippedReason,
+  streamAudienceCounts,
+  streamAudiencePage,
+} from './stream-audience.js';
 
 const CANCEL = end('cancelled');
 
@@ -97,6 +103,14 @@ export class NotificationLog {
     for (const g of groups) {
       counts[g.status] = g.n;
       for (const step of ['delivered', 'displayed', 'clicked', 'read'] as const) funnel[step] += g[step];
+    }
+    // A topic send's or broadcast's rows are only its receipts: its counts are its whole audience
+    // by the status its recipient list gives each member (skipped, queued, an ending, a receipt's).
+    const [{ streamed = false } = {}] = await this.prisma.$queryRaw<Array<{ streamed: boolean }>>`
+      SELECT EXISTS (SELECT 1 FROM stream_entries WHERE notification_id = ${id}::uuid) AS streamed`;
+    if (streamed) {
+      const byStatus = await streamAudienceCounts(this.prisma, appId, id);
+      for (const s of DELIVERY_STATUSES) counts[s] = byStatus.get(s) ?? 0;
     }
     // Posted: the push service answered an attempt (a status), or the network failed under one
     // (a retry). A browser refused before any post (its host not allowed, keys nothing can be

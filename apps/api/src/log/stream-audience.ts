@@ -70,7 +70,26 @@ export async function streamAudiencePage(
 
 /** The next `scan` members after `cursor` in user-id order, each with their status. */
 function audienceAfter(prisma: PrismaClient, appId: string, id: string, cursor: string | null, scan: number) {
-  return prisma.$queryRaw<AudienceMember[]>`
+  return prisma.$queryRaw<AudienceMember[]>(audience(appId, id, cursor, scan));
+}
+
+/**
+ * The whole audience of a topic send or broadcast by status, each member counted as its recipient
+ * list shows them (the same statement, read to the end): what `counts` of the notification says.
+ * It reads every member, as a recipient list read to its end would.
+ */
+export async function streamAudienceCounts(prisma: PrismaClient, appId: string, id: string) {
+  const rows = await prisma.$queryRaw<Array<{ status: string; n: number }>>`
+    SELECT status, count(*)::int AS n FROM (${audience(appId, id, null, null)}) a GROUP BY status`;
+  return new Map(rows.map((r) => [r.status, r.n]));
+}
+
+/**
+ * The members after `cursor` in user-id order, at most `scan` of them (null: all), each with
+ * their status: the statement behind both the recipient list and the counts.
+ */
+function audience(appId: string, id: string, cursor: string | null, scan: number | null) {
+  return Prisma.sql`
     WITH n AS (
       SELECT id, app_id, created_at, category, status, expires_at FROM notifications WHERE id = ${id}::uuid AND app_id = ${appId}
     ), e AS (
@@ -99,8 +118,11 @@ function audienceAfter(prisma: PrismaClient, appId: string, id: string, cursor: 
       ) c ORDER BY external_id LIMIT ${scan}::int
     ), listed AS (
       SELECT s.id AS subscriber_id, s.external_id, s.preferences,
-             (SELECT NULLIF(e.stream, ${BROADCAST_STREAM}) FROM e WHERE ${Prisma.raw(ENTRY_FOR_USER)}
-               ORDER BY ${Prisma.raw(TOPIC_CHOICE('s.preferences', 'e.stream'))} DESC, e.rank LIMIT 1) AS topic,
+             -- Sent to one stream, every member is in the audience through it: nothing to choose.
+             CASE WHEN (SELECT count(*) FROM e) = 1 THEN (SELECT NULLIF(e.stream, ${BROADCAST_STREAM}) FROM e)
+                  ELSE (SELECT NULLIF(e.stream, ${BROADCAST_STREAM}) FROM e WHERE ${Prisma.raw(ENTRY_FOR_USER)}
+                         ORDER BY ${Prisma.raw(TOPIC_CHOICE('s.preferences', 'e.stream'))} DESC, e.rank LIMIT 1)
+             END AS topic,
              d.status::text AS row_status,
              (SELECT ${Prisma.raw(PUSHES_STATUS)}
                 FROM push_deliveries pd WHERE pd.notification_id = ${id}::uuid AND pd.subscriber_id = s.id

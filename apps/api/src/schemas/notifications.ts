@@ -156,7 +156,10 @@ export const NotificationDetails = Type.Object({
   failureReason: Type.Union([Type.String(), Type.Null()]),
   recipients: Type.Integer(),
   counts: Type.Object(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, Type.Integer()])), {
-    description: "Recipients by their delivery's status now (each in its latest step)",
+    description:
+      "Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its " +
+      'whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, ' +
+      '`queued` until a device of theirs has it, the ending, or their receipt’s)',
   }),
   funnel: Type.Object(
     {

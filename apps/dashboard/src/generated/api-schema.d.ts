@@ -725,7 +725,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
-                            /** @description Recipients by their delivery's status now (each in its latest step) */
+                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -1018,7 +1018,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
-                            /** @description Recipients by their delivery's status now (each in its latest step) */
+                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -4187,7 +4187,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
-                            /** @description Recipients by their delivery's status now (each in its latest step) */
+                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -4434,7 +4434,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
-                            /** @description Recipients by their delivery's status now (each in its latest step) */
+                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) */
                             counts: {
                                 queued: number;
                                 sent: number;
