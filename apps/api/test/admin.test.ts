@@ -338,6 +338,54 @@ describe('operations', () => {
     expect(more.json()).toMatchObject({ code: 'HERALD_ERR_CONFIRMATION_REQUIRED' });
   });
 
+  it("lists a subscriber's delivery history newest first by accept time, topic sends among direct ones, the newest 50", async () => {
+    const cookie = await stack.adminCookie('viewer');
+    const v1 = (url: string, payload: object, method: 'POST' | 'PUT' = 'POST') =>
+      stack.app.inject({ method, url, headers: { authorization: `Bearer ${stack.apiKey}` }, payload });
+    const user = 'hist-1';
+    const topic = 'history-topic';
+    await v1(`/v1/topics/${topic}/subscribers`, { userIds: [user] }, 'PUT');
+    const socket = await stack.connectUser(user, {
+      listen: (s) => s.on('notification', (_n: unknown, ack: (r: unknown) => void) => ack({ ok: true })),
+    });
+    const ids: string[] = [];
+    const send = async (to: object, title: string) => {
+      const res = await v1('/v1/notifications', { to, title });
+      expect(res.statusCode, res.body).toBe(202);
+      ids.push(res.json().id);
+    };
+    // 52 received: a topic send, 49 direct ones, a topic send, a direct one.
+    await send({ topic }, 'Topic 1');
+    const batch = await v1('/v1/notifications/batch', {
+      notifications: Array.from({ length: 49 }, (_, i) => ({ to: { userId: user }, title: `Direct ${i}` })),
+    });
+    expect(batch.statusCode, batch.body).toBe(202);
+    ids.push(...batch.json().results.map((r: { id: string }) => r.id));
+    await send({ topic }, 'Topic 2');
+    await send({ userId: user }, 'Direct last');
+    const subscriber = await stack.db.prisma.subscriber.findFirstOrThrow({ where: { externalId: user } });
+    await eventually(
+      async () =>
+        (await stack.db.prisma.delivery.count({ where: { subscriberId: subscriber.id, status: 'delivered' } })) === 52,
+    );
+
+    // The notifications log's order: accept time, then id.
+    const newest = await stack.db.prisma.notification.findMany({
+      where: { id: { in: ids } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: 50,
+      select: { id: true },
+    });
+    const detail = (
+      await stack.app.inject({ url: `/admin/api/subscribers/${subscriber.id}`, headers: as(cookie) })
+    ).json();
+    const history = detail.history as Array<{ notificationId: string; title: string }>;
+    expect(history.map((h) => h.notificationId)).toEqual(newest.map((n) => n.id));
+    expect(history.slice(0, 2).map((h) => h.title)).toEqual(['Direct last', 'Topic 2']);
+    expect(history.map((h) => h.title)).not.toContain('Topic 1');
+    socket.disconnect();
+  });
+
   it('pushes live counters and accepted notifications to signed-in admins over /admin', async () => {
     const { cookie } = await signIn('viewer@example.com');
     const refused = connectClient(`${stack.baseUrl}/admin`, {

@@ -25,11 +25,15 @@ export class SubscriberRepository {
     return this.prisma.subscriber.findUnique({ where: { id } });
   }
 
-  /** A subscriber's last 50 deliveries, newest first, with their notifications' titles. */
+  /**
+   * A subscriber's last 50 deliveries, with their notifications' titles: newest first by accept
+   * time, as the notifications log (a topic send's or broadcast's receipt has no `seq`, so `seq`
+   * cannot order them among the direct sends).
+   */
   history(subscriberId: string) {
     return this.prisma.delivery.findMany({
       where: { subscriberId },
-      orderBy: { seq: 'desc' },
+      orderBy: [{ notification: { createdAt: 'desc' } }, { notificationId: 'desc' }],
       take: 50,
       include: { notification: { select: { title: true } } },
     });
