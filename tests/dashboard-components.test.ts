@@ -739,6 +739,33 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-subscribers counts each user’s notifications, topic sends and broadcasts included, and says where counting stopped', async () => {
+    const listed = (userId: string, lastSeq: number, notifications: { count: number; more: boolean }) => ({
+      id: `id-${userId}`,
+      appId: 'shop',
+      userId,
+      online: false,
+      lastSeq,
+      notifications,
+      createdAt: new Date().toISOString(),
+      lastSeenAt: null,
+    });
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/subscribers': {
+          items: [listed('amy', 2, { count: 12, more: false }), listed('bob', 3, { count: 1000, more: true })],
+          nextCursor: null,
+        },
+      },
+      '#/subscribers',
+    );
+    const cell = (user: string) => page.locator(`herald-subscribers tr[data-user=${user}] [data-notifications]`);
+    await expect.poll(() => cell('amy').textContent()).toBe('12');
+    expect(await cell('bob').textContent()).toBe('1,000+');
+    await page.context().close();
+  });
+
   it('herald-subscribers shows a user’s preferences: category and topic modes, quiet hours', async () => {
     const id = '44444444-4444-4444-8444-444444444444';
     const subscriber = (preferences: unknown) => ({
@@ -747,6 +774,7 @@ describe('dashboard components', () => {
       userId: 'amy',
       online: false,
       lastSeq: 0,
+      notifications: { count: 0, more: false },
       createdAt: new Date().toISOString(),
       lastSeenAt: null,
       unread: 0,
@@ -809,6 +837,7 @@ describe('dashboard components', () => {
       userId: 'amy',
       online: false,
       lastSeq: 0,
+      notifications: { count: 0, more: false },
       createdAt: at,
       lastSeenAt: null,
       unread: 0,

@@ -460,6 +460,45 @@ describe('operations', () => {
     expect(notFailed.statusCode).toBe(409);
     expect(notFailed.json()).toMatchObject({ code: 'HERALD_ERR_JOB_STATE', message: expect.stringMatching(/delayed/) });
   });
+
+  it("counts a subscriber's notifications with the topic sends and broadcasts that are theirs, in the list and on their page", async () => {
+    const cookie = await stack.adminCookie('viewer');
+    const v1 = (method: 'POST' | 'PUT' | 'PATCH', url: string, payload: object) =>
+      stack.app.inject({ method, url, headers: { authorization: `Bearer ${stack.apiKey}` }, payload });
+    const sent = async (payload: object) => {
+      const res = await v1('POST', '/v1/notifications', payload);
+      expect(res.statusCode, res.body).toBe(202);
+      const id = res.json().id as string;
+      await eventually(async () => {
+        const n = await stack.db.prisma.notification.findUniqueOrThrow({ where: { id } });
+        return n.status === 'dispatched';
+      });
+      return id;
+    };
+    const [user, other] = ['counted-1', 'counted-2'];
+    await v1('PUT', '/v1/topics/counted-news/subscribers', { userIds: [user, other] });
+    await v1('PUT', '/v1/topics/counted-muted/subscribers', { userIds: [user] });
+    await v1('PATCH', `/v1/users/${user}/preferences`, { topics: { 'counted-muted': 'off' } });
+    // Theirs: two direct sends, one topic send, two broadcasts (offline, the inbox holds them).
+    // Not theirs: a send to another user, one to the topic they turned off, a topic send cancelled before it reached them.
+    await sent({ to: { userId: user }, title: 'Direct 1' });
+    await sent({ to: { userIds: [user, other] }, title: 'Direct 2' });
+    await sent({ to: { topic: 'counted-news' }, title: 'News' });
+    await sent({ to: { broadcast: true }, title: 'Everyone' });
+    await sent({ to: { broadcast: true }, title: 'Everyone again' });
+    await sent({ to: { userId: other }, title: 'Not theirs' });
+    await sent({ to: { topic: 'counted-muted' }, title: 'Muted' });
+    const cancelled = await sent({ to: { topic: 'counted-news' }, title: 'Wrong' });
+    await v1('POST', `/v1/notifications/${cancelled}/cancel`, {});
+
+    const list = (await stack.app.inject({ url: '/admin/api/subscribers?q=counted-1', headers: as(cookie) })).json();
+    expect(list.items).toEqual([expect.objectContaining({ userId: user, notifications: { count: 5, more: false } })]);
+    const detail = (
+      await stack.app.inject({ url: `/admin/api/subscribers/${list.items[0].id}`, headers: as(cookie) })
+    ).json();
+    expect(detail).toMatchObject({ notifications: { count: 5, more: false } });
+    expect(detail.inbox).toHaveLength(5);
+  });
 });
 
 describe('cross-origin protection of the admin API', () => {

@@ -12,6 +12,7 @@ import { advance, IN_INBOX, PENDING } from '../delivery/status.js';
 import type { Emitter } from '../gateway/types.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
+import { INBOX_COUNT_LIMIT } from '../schemas/inbox.js';
 import { newestFirst, readInboxCursor } from './cursor.js';
 import {
   HAS_STREAMS,
@@ -20,6 +21,7 @@ import {
   streamPayload,
   streamsAfter,
   streamsBefore,
+  streamsCount,
   streamsUnread,
   type Timed,
 } from './streams.js';
@@ -201,15 +203,38 @@ export class InboxService {
   }
 
   async unread(subscriber: Subscriber): Promise<number> {
+    const { personal, hasStreams } = await this.personal(subscriber, true, null);
+    return hasStreams ? personal + (await streamsUnread(this.sql, subscriber.id)) : personal;
+  }
+
+  /**
+   * How many notifications the user's inbox holds, read or not: their direct sends and the topic
+   * sends and broadcasts that are theirs (not skipped by their preferences; received, or not ended
+   * before). Counted up to `INBOX_COUNT_LIMIT` (`more`: there are more), as a page of subscribers
+   * counts each one's, and every one counted is read.
+   */
+  async size(subscriber: Subscriber): Promise<{ count: number; more: boolean }> {
+    const { personal, hasStreams } = await this.personal(subscriber, false, INBOX_COUNT_LIMIT + 1);
+    const streamed =
+      hasStreams && personal <= INBOX_COUNT_LIMIT
+        ? await streamsCount(this.sql, subscriber.id, INBOX_COUNT_LIMIT + 1 - personal)
+        : 0;
+    const count = personal + streamed;
+    return { count: Math.min(count, INBOX_COUNT_LIMIT), more: count > INBOX_COUNT_LIMIT };
+  }
+
+  /** The user's personal notifications in their inbox (unread ones, or all up to `limit`), and whether they may have stream ones. */
+  private async personal(subscriber: Subscriber, unreadOnly: boolean, limit: number | null) {
     const [row] = await this.sql.query<{ n: number; has_streams: boolean }>(
-      `SELECT count(*)::int AS n, ${HAS_STREAMS} AS has_streams
-         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-        WHERE d.subscriber_id = $1 AND d.seq IS NOT NULL AND d.read_at IS NULL AND ${LIVE}
-          AND (n.expires_at IS NULL OR n.expires_at > now() OR d.status >= 'delivered')`,
-      [subscriber.id],
+      `SELECT (SELECT count(*)::int FROM (
+                SELECT 1 FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+                 WHERE d.subscriber_id = $1 AND d.seq IS NOT NULL ${unreadOnly ? 'AND d.read_at IS NULL' : ''} AND ${LIVE}
+                   AND (n.expires_at IS NULL OR n.expires_at > now() OR d.status >= 'delivered')
+                 ${limit === null ? '' : 'LIMIT $2::int'}) counted) AS n,
+              ${HAS_STREAMS} AS has_streams`,
+      limit === null ? [subscriber.id] : [subscriber.id, limit],
     );
-    const personal = row?.n ?? 0;
-    return row?.has_streams ? personal + (await streamsUnread(this.sql, subscriber.id)) : personal;
+    return { personal: row?.n ?? 0, hasStreams: row?.has_streams === true };
   }
 
   /** Marks notifications read; the user's other sockets hear it at once. Returns the new unread count. */

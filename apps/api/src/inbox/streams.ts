@@ -173,12 +173,27 @@ export async function streamsBefore(
 }
 
 /** How many of the user's stream notifications are unread. */
-export async function streamsUnread(sql: Sql, subscriberId: string): Promise<number> {
+export function streamsUnread(sql: Sql, subscriberId: string): Promise<number> {
+  return countStreams(sql, subscriberId, true, null);
+}
+
+/**
+ * How many stream notifications are the user's, read or not, counting no further than `limit`:
+ * those a device of theirs received, and those it still may (the inbox's).
+ */
+export function streamsCount(sql: Sql, subscriberId: string, limit: number): Promise<number> {
+  return countStreams(sql, subscriberId, false, limit);
+}
+
+async function countStreams(sql: Sql, subscriberId: string, unreadOnly: boolean, limit: number | null) {
+  // The unread count (on every inbox read) keeps its statement: no limit, planned for none.
   const [row] = await sql.query<{ n: number }>(
     `WITH ${WITH_WINDOWS}
-     SELECT count(*)::int AS n FROM (SELECT DISTINCT stream FROM windows) u
-      CROSS JOIN LATERAL (SELECT 1 FROM ${ENTRIES('u.stream')} AND r.read_at IS NULL) x`,
-    [subscriberId],
+     SELECT count(*)::int AS n FROM (
+       SELECT 1 FROM (SELECT DISTINCT stream FROM windows) u
+        CROSS JOIN LATERAL (SELECT 1 FROM ${ENTRIES('u.stream')} ${unreadOnly ? 'AND r.read_at IS NULL' : ''}) x
+        ${limit === null ? '' : 'LIMIT $2::int'}) counted`,
+    limit === null ? [subscriberId] : [subscriberId, limit],
     { prepare: true },
   );
   return row?.n ?? 0;

@@ -1,6 +1,6 @@
 import { DeliveryStatus, Preferences } from '@herald/protocol/schema';
 import Type from 'typebox';
-import { InboxPage } from './inbox.js';
+import { INBOX_COUNT_LIMIT, InboxPage } from './inbox.js';
 
 /** The dashboard's session cookie, as the OpenAPI document's security requirement. */
 export const adminSession = [{ adminSession: [] }];
@@ -44,7 +44,22 @@ const Subscriber = {
   appId: Type.String(),
   userId: Type.String(),
   online: Type.Boolean(),
-  lastSeq: Type.Integer(),
+  lastSeq: Type.Integer({
+    description: "The head of the user's personal sequence (their direct sends, and the topics they joined)",
+  }),
+  notifications: Type.Object(
+    {
+      count: Type.Integer({ maximum: INBOX_COUNT_LIMIT }),
+      more: Type.Boolean({
+        description: `Counting stopped at ${INBOX_COUNT_LIMIT.toLocaleString('en')}: there are more`,
+      }),
+    },
+    {
+      description:
+        "How many notifications the user's inbox holds, read or not: direct sends, topic sends and broadcasts " +
+        '(not those their preferences skip, nor one cancelled or expired before it reached them)',
+    },
+  ),
   createdAt: Type.String(),
   lastSeenAt: NullableTime,
 };

@@ -3,6 +3,9 @@ import Type from 'typebox';
 import { refusedAsCursor, refusedWith } from './common.js';
 import { UserId } from './notifications.js';
 
+/** Counting a user's inbox (the dashboard's subscribers, each one's) stops past this many. */
+export const INBOX_COUNT_LIMIT = 1000;
+
 /** The REST inbox: a user's notifications read by the integrator's backend. */
 export const UserParams = Type.Object({ userId: UserId });
 

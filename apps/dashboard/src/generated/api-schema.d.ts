@@ -4582,7 +4582,14 @@ export interface paths {
                                 appId: string;
                                 userId: string;
                                 online: boolean;
+                                /** @description The head of the user's personal sequence (their direct sends, and the topics they joined) */
                                 lastSeq: number;
+                                /** @description How many notifications the user's inbox holds, read or not: direct sends, topic sends and broadcasts (not those their preferences skip, nor one cancelled or expired before it reached them) */
+                                notifications: {
+                                    count: number;
+                                    /** @description Counting stopped at 1,000: there are more */
+                                    more: boolean;
+                                };
                                 createdAt: string;
                                 lastSeenAt: string | null;
                             }[];
@@ -4648,7 +4655,14 @@ export interface paths {
                             appId: string;
                             userId: string;
                             online: boolean;
+                            /** @description The head of the user's personal sequence (their direct sends, and the topics they joined) */
                             lastSeq: number;
+                            /** @description How many notifications the user's inbox holds, read or not: direct sends, topic sends and broadcasts (not those their preferences skip, nor one cancelled or expired before it reached them) */
+                            notifications: {
+                                count: number;
+                                /** @description Counting stopped at 1,000: there are more */
+                                more: boolean;
+                            };
                             createdAt: string;
                             lastSeenAt: string | null;
                             unread: number;

@@ -43,13 +43,15 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
       const online = new Set<string>();
       for (const [appId, ids] of byApp)
         for (const id of await fastify.stats.online(appId, ids)) online.add(`${appId}:${id}`);
+      const sizes = await Promise.all(page.map((s) => fastify.inbox.size(s)));
       return {
-        items: page.map((s) => ({
+        items: page.map((s, i) => ({
           id: s.id,
           appId: s.appId,
           userId: s.externalId,
           online: online.has(`${s.appId}:${s.externalId}`),
           lastSeq: s.lastSeq,
+          notifications: sizes[i] ?? { count: 0, more: false },
           createdAt: s.createdAt.toISOString(),
           lastSeenAt: iso(s.lastSeenAt),
         })),
@@ -74,11 +76,12 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
       const s = await repository.find(request.params.id);
       if (!s) throw new Errors.SubscriberNotFound(request.params.id);
       const subscriber = { id: s.id, appId: s.appId, externalId: s.externalId };
-      const [inbox, history, online, browsers] = await Promise.all([
+      const [inbox, history, online, browsers, size] = await Promise.all([
         fastify.inbox.list(subscriber, { limit: 20 }),
         repository.history(s.id),
         fastify.stats.online(s.appId, [s.externalId]),
         fastify.prisma.pushSubscription.findMany({ where: { subscriberId: s.id }, orderBy: { updatedAt: 'desc' } }),
+        fastify.inbox.size(s),
       ]);
       return {
         id: s.id,
@@ -86,6 +89,7 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
         userId: s.externalId,
         online: online.size > 0,
         lastSeq: s.lastSeq,
+        notifications: size,
         createdAt: s.createdAt.toISOString(),
         lastSeenAt: iso(s.lastSeenAt),
         unread: inbox.unread,

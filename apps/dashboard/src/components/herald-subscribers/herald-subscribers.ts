@@ -27,6 +27,9 @@ function quietHours(q: Preferences['quietHours']): string {
   return `${q.start} to ${q.end}${overnight}, ${q.timeZone}: what would pop up goes to the inbox silently`;
 }
 
+/** How many notifications a user's inbox holds ("1,000+" where counting stopped). */
+const inboxSize = (n: Sub['notifications']) => `${n.count.toLocaleString('en-US')}${n.more ? '+' : ''}`;
+
 /** A browser's user agent, short ("Chrome 131 on Windows"), with the whole header on hover. */
 function userAgent(ua: string | null) {
   if (!ua) return html`<span class="muted">unknown browser</span>`;
@@ -133,12 +136,12 @@ export class HeraldSubscribers extends HeraldElement {
           items.length === 0
             ? html`<p class="empty card">No subscribers${this.q ? ` match “${this.q}”` : ' yet: a user appears when their browser first connects or is first sent a notification'}.</p>`
             : html`<div class="table-wrap card"><table>
-                <thead><tr><th>User</th><th>App</th><th>Presence</th><th>Notifications</th><th>Last seen</th></tr></thead>
+                <thead><tr><th>User</th><th>App</th><th>Presence</th><th title="In the user’s inbox, read or not: direct sends, topic sends and broadcasts">Notifications</th><th>Last seen</th></tr></thead>
                 <tbody>${items.map(
                   (s) => html`<tr data-user=${s.userId}>
                     <td><a href="#/subscribers/${s.id}">${s.userId}</a></td><td>${s.appId}</td>
                     <td><span class="pill ${this.isOnline(s) ? 'online' : ''}" data-presence>${this.isOnline(s) ? 'online' : 'offline'}</span></td>
-                    <td>${s.lastSeq}</td><td>${timeAgo(s.lastSeenAt)}</td>
+                    <td data-notifications>${inboxSize(s.notifications)}</td><td>${timeAgo(s.lastSeenAt)}</td>
                   </tr>`,
                 )}</tbody></table></div>`,
       })}`;
@@ -153,7 +156,7 @@ export class HeraldSubscribers extends HeraldElement {
           s
             ? html`<h1>${s.userId}</h1>
                 <p><span class="pill ${this.isOnline(s) ? 'online' : ''}">${this.isOnline(s) ? 'online' : 'offline'}</span>
-                  <span class="muted">· app ${s.appId} · ${s.unread} unread · last seen ${timeAgo(s.lastSeenAt)}</span></p>
+                  <span class="muted" data-summary>· app ${s.appId} · ${inboxSize(s.notifications)} in the inbox, ${s.unread} unread · last seen ${timeAgo(s.lastSeenAt)}</span></p>
                 <h2>Preferences</h2>
                 <section class="card" aria-label="Preferences" data-preferences>
                   <p class="muted" style="margin-top:0">The user’s own choices, made from your app’s pages; a category or topic not listed follows its default.</p>
