@@ -115,6 +115,60 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-composer clears what a sent notification said, keeps the app and the audience, and links to it', async () => {
+    const sent: unknown[] = [];
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': [listedApp('shop', 'Shop'), listedApp('blog', 'Blog')],
+        'GET /admin/api/apps/shop/categories': { categories: [] },
+        'GET /admin/api/apps/blog/categories': { categories: [] },
+        'POST /admin/api/notifications': (_r: Route, body: unknown) => {
+          sent.push(body);
+          return [202, { id: '22222222-2222-4222-8222-222222222222', status: 'queued', recipients: 1 }];
+        },
+      },
+      '#/compose',
+    );
+    const app = page.getByRole('combobox', { name: /^App/ });
+    await expect.poll(() => app.locator('option').count()).toBe(2);
+    await app.selectOption('blog');
+    await page.getByLabel('User id').fill('amy');
+    await page.getByLabel('Title').fill('New post');
+    await page.getByLabel('Body').fill('Read it now');
+    await page.getByLabel('Icon URL').fill('https://blog.example/icon.png');
+    await page.getByLabel('Open on click').fill('https://blog.example/post');
+    await page.getByLabel('Priority').selectOption('high');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/1 recipient/);
+    expect(await page.getByRole('link', { name: 'See what happens to it' }).getAttribute('href')).toBe(
+      '#/notifications/22222222-2222-4222-8222-222222222222',
+    );
+    expect(sent).toEqual([
+      {
+        appId: 'blog',
+        to: { userId: 'amy' },
+        title: 'New post',
+        body: 'Read it now',
+        icon: 'https://blog.example/icon.png',
+        url: 'https://blog.example/post',
+        priority: 'high',
+      },
+    ]);
+    // What it said is gone, and so is its preview; to whom, from which app and how stay.
+    for (const field of ['Title', 'Body', 'Icon URL', 'Open on click'])
+      expect([field, await page.getByLabel(field).inputValue()]).toEqual([field, '']);
+    expect(await page.locator('[data-preview] b').textContent()).toBe('Your title');
+    expect(await app.inputValue()).toBe('blog');
+    expect(await page.getByLabel('User id').inputValue()).toBe('amy');
+    expect(await page.getByLabel('Priority').inputValue()).toBe('high');
+    // Send again: the form asks for a title instead of sending the same one twice.
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    expect(await page.getByLabel('Title').evaluate((e) => (e as HTMLInputElement).validity.valueMissing)).toBe(true);
+    expect(sent).toHaveLength(1);
+    await page.context().close();
+  });
+
   it('herald-composer says a topic send’s audience and sends it only once the admin confirmed that number', async () => {
     const sent: unknown[] = [];
     let looks = 0;

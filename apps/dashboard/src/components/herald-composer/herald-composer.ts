@@ -7,6 +7,9 @@ import { HeraldElement } from '../base/herald-element.js';
 type App = Ok<'/admin/api/apps'>[number];
 type Categories = Ok<'/admin/api/apps/{appId}/categories'>;
 
+/** The fields that say what a notification is (cleared after a send), as against whom and how it goes. */
+const CONTENT = ['title', 'body', 'icon', 'url'] as const;
+
 /**
  * Send a notification: to a user, several users, topics, or everyone in an app, with a popup
  * preview. A send to more users than the server's threshold says its audience first and goes only
@@ -102,6 +105,7 @@ export class HeraldComposer extends HeraldElement {
     this.confirming = undefined;
     try {
       this.result = await this.api.post<Ok<'/admin/api/notifications', 'post'>>('/admin/api/notifications', body);
+      this.clearContent();
     } catch (error) {
       if (error instanceof ApiError && error.code === 'HERALD_ERR_CONFIRMATION_REQUIRED') {
         const recipients = await this.audience(
@@ -117,6 +121,21 @@ export class HeraldComposer extends HeraldElement {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * After a send, what it said goes (Send again would send it twice); the app, the audience and
+   * the options stay for the next one.
+   */
+  private clearContent(): void {
+    const form = this.renderRoot.querySelector('form');
+    for (const name of CONTENT) {
+      const field = form?.elements.namedItem(name);
+      if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) field.value = '';
+    }
+    this.draftTitle = '';
+    this.draftBody = '';
+    this.draftIcon = '';
   }
 
   /**
