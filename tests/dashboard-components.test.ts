@@ -684,9 +684,9 @@ describe('dashboard components', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(created).toHaveLength(1);
 
-    // A pasted origin's trailing slash goes; the save is confirmed next to the form, as is a refusal.
+    // A pasted origin's trailing slash goes, and so does a repeat; the save is confirmed next to the form, as is a refusal.
     const origins = card.getByLabel(/origins/i).first();
-    await origins.fill('https://shop.example.com/');
+    await origins.fill('https://shop.example.com/\nhttps://shop.example.com');
     await card.getByRole('button', { name: 'Save origins' }).click();
     await expect.poll(() => card.locator('[data-outcome]').textContent()).toBe('Allowed origins saved.');
     expect(patches[0]?.allowedOrigins).toEqual(['https://shop.example.com']);
@@ -1115,8 +1115,17 @@ describe('dashboard components', () => {
     );
     expect(await page.locator('herald-categories tr[data-category=security] td').nth(2).textContent()).toBe('—');
 
-    // Create: a PUT on the new key, with the form's fields.
+    // A key the API would refuse is stopped in the form, with what a key may be.
     const create = page.getByRole('form', { name: 'New category' });
+    const key = create.getByLabel('Key');
+    await key.fill('new offers');
+    await create.getByLabel('Name').fill('Your orders');
+    await create.getByRole('button', { name: 'Create' }).click();
+    expect(await key.evaluate((e) => (e as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    expect(await key.getAttribute('title')).toMatch(/^1 to 64 letters, digits and _ \. : -/);
+    expect(Object.keys(puts)).toEqual([]);
+
+    // Create: a PUT on the new key, with the form's fields.
     await create.getByLabel('Key').fill('orders');
     await create.getByLabel('Name').fill('Your orders');
     await create.getByLabel('Default mode').selectOption('popup');

@@ -221,6 +221,67 @@ describe('apps and keys', () => {
     await expect(stack.app.userTokens.verify(stranger)).rejects.toThrow(/signature/);
   });
 
+  it('refuses a malformed key or id, or a list naming a value twice, with a sentence saying what it takes, not a pattern', async () => {
+    const cookie = await stack.adminCookie('admin');
+    const ask = async (method: 'POST' | 'PUT' | 'PATCH', url: string, payload: object, admin = true) => {
+      const res = await stack.app.inject({
+        method,
+        url,
+        headers: admin ? as(cookie) : { authorization: `Bearer ${stack.apiKey}` },
+        payload,
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      const body = res.json() as { code: string; message: string; details: Array<{ message: string }> };
+      // No JSON-schema wording: no pattern, no "must NOT", no "## 1 and 0".
+      expect(JSON.stringify(body)).not.toMatch(/must (NOT|match)|\^|\$"|##/);
+      return { code: body.code, message: body.message };
+    };
+    const notAKey = {
+      code: 'HERALD_ERR_VALIDATION',
+      message:
+        'params.category is not a category key: 1 to 64 letters, digits and _ . : -, starting with a letter or digit (no spaces).',
+    };
+    expect(await ask('PUT', '/admin/api/apps/default/categories/new%20offers', { name: 'Offers' })).toEqual(notAKey);
+    expect(await ask('PUT', '/v1/categories/new%20offers', { name: 'Offers' }, false)).toEqual(notAKey);
+    expect(await ask('POST', '/v1/notifications', { to: { userId: 'a' }, title: 'x', category: 'a b' }, false)).toEqual(
+      {
+        ...notAKey,
+        message: notAKey.message.replace('params.category', 'body.category'),
+      },
+    );
+    expect(await ask('POST', '/admin/api/apps', { id: 'My_Shop', name: 'Shop' })).toEqual({
+      code: 'HERALD_ERR_VALIDATION',
+      message:
+        'body.id is not an app id: 2 to 63 lowercase letters, digits and dashes, starting with a letter or digit.',
+    });
+    expect(
+      await ask('PATCH', '/admin/api/apps/default', {
+        allowedOrigins: ['https://a.example', 'https://b.example', 'https://a.example'],
+      }),
+    ).toEqual({
+      code: 'HERALD_ERR_VALIDATION',
+      message: 'body.allowedOrigins names "https://a.example" twice (items 1 and 3): list each once.',
+    });
+    expect(
+      await ask('POST', '/v1/notifications', { to: { userIds: ['amy', 'bob', 'bob'] }, title: 'x' }, false),
+    ).toEqual({
+      code: 'HERALD_ERR_VALIDATION',
+      message: 'body.to.userIds names "bob" twice (items 2 and 3): list each once.',
+    });
+    // A pattern without a sentence of its own says what the field takes, from its description.
+    expect(
+      await ask(
+        'PATCH',
+        '/v1/users/amy/preferences',
+        { quietHours: { start: '25:00', end: '07:00', timeZone: 'UTC' } },
+        false,
+      ),
+    ).toEqual({
+      code: 'HERALD_ERR_VALIDATION',
+      message: 'body.quietHours.start is not in the form this field takes (24-hour HH:MM).',
+    });
+  });
+
   it('enforces allowed origins for the SDK', async () => {
     const { cookie } = await signIn('ops@example.com');
     const res = await stack.app.inject({

@@ -1,7 +1,6 @@
 // Over 300 lines: every request and reply schema of the notification routes, with the OpenAPI
 // prose each carries; they are read together when the contract changes.
 import {
-  CategoryKey,
   DELIVERY_STATUSES,
   DeliveryStatus,
   NotificationContent,
@@ -10,6 +9,7 @@ import {
 } from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
 import { MAX_JSON_DEPTH } from '../platform/lib/json.js';
+import { CategoryKeyField } from './category-key.js';
 import { refusedAsCursor, refusedWith } from './common.js';
 import { TopicName } from './topic-name.js';
 
@@ -79,12 +79,10 @@ const notificationProperties = {
   ),
   priority: Type.Optional(Priority),
   category: Type.Optional(
-    Type.String({
-      ...CategoryKey,
-      description:
-        "One of the app's categories (`PUT /v1/categories/{category}`): each user's preferences for it apply — " +
+    CategoryKeyField(
+      "One of the app's categories (`PUT /v1/categories/{category}`): each user's preferences for it apply — " +
         'popup, inbox only, or off (skipped, with the reason in the recipient list)',
-    }),
+    ),
   ),
   ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
   sendAt: Type.Optional(Type.String({ format: 'date-time', description: 'At most a year ahead' })),

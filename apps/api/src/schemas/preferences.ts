@@ -1,10 +1,11 @@
-import { Category, CategoryKey, DeliveryMode, Preferences, PreferencesPatch } from '@herald/protocol/schema';
+import { Category, DeliveryMode, Preferences, PreferencesPatch } from '@herald/protocol/schema';
 import Type from 'typebox';
+import { CategoryKeyField } from './category-key.js';
 import { UserId } from './notifications.js';
 
 export { Preferences, PreferencesPatch };
 
-export const CategoryParams = Type.Object({ category: CategoryKey });
+export const CategoryParams = Type.Object({ category: CategoryKeyField() });
 export const UserParams = Type.Object({ userId: UserId });
 
 /** A category as stored: what the device sees, and when it was created. */

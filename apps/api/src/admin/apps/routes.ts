@@ -4,7 +4,7 @@ import { ROTATION_GRACE_S } from '../../auth/app-directory.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, randomToken } from '../../platform/lib/secrets.js';
 import { adminSession } from '../../schemas/admin.js';
-import { errorResponses } from '../../schemas/common.js';
+import { errorResponses, refusedWith } from '../../schemas/common.js';
 import { AppRepository } from './repository.js';
 import { AppParams, AppView, Origin, RateLimit, RestrictUrls } from './schemas.js';
 
@@ -65,7 +65,17 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         body: Type.Object(
           {
             id: Type.Optional(
-              Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'lowercase letters, digits, dashes' }),
+              Type.String({
+                pattern: '^[a-z0-9][a-z0-9-]{1,62}$',
+                description: 'lowercase letters, digits, dashes',
+                ...refusedWith({
+                  pattern: {
+                    code: 'HERALD_ERR_VALIDATION',
+                    message:
+                      'is not an app id: 2 to 63 lowercase letters, digits and dashes, starting with a letter or digit',
+                  },
+                }),
+              }),
             ),
             name: Type.String({ minLength: 1, maxLength: 100 }),
             allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50, uniqueItems: true })),

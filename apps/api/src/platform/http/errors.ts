@@ -59,6 +59,12 @@ const fastifyCodes: Record<string, (e: FastifyError, request: FastifyRequest) =>
   ],
 };
 
+/** What a value refused by a `format` should have been. */
+const FORMATS: Record<string, string> = {
+  uuid: 'is not an id of the form 123e4567-e89b-12d3-a456-426614174000',
+  'date-time': 'is not a date and time such as 2026-01-31T09:00:00Z',
+};
+
 /** One failed keyword of a JSON-schema validation (Ajv's shape, as Fastify reports it). */
 export interface SchemaProblem {
   keyword: string;
@@ -97,6 +103,20 @@ export function describeValidation(
       message = 'is not a known property';
     } else if (v.keyword === 'enum') {
       message = `must be one of ${(params.allowedValues as unknown[]).map((a) => JSON.stringify(a)).join(', ')}`;
+    } else if (v.keyword === 'uniqueItems') {
+      // Ajv: items i and j are equal (either may be the first); `verbose` adds the list itself (`data`).
+      const [first, again] = [Number(params.i), Number(params.j)].sort((a, b) => a - b) as [number, number];
+      const list = (v as { data?: unknown }).data;
+      const value = Array.isArray(list) ? JSON.stringify(list[again]) : undefined;
+      message = `names ${value === undefined ? 'a value' : shorten(value, 80)} twice (items ${first + 1} and ${again + 1}): list each once`;
+    } else if (v.keyword === 'pattern') {
+      // Never the regular expression: what the field takes, when its schema says so.
+      const description = schema?.description;
+      message = `is not in the form this field takes${typeof description === 'string' ? ` (${shorten(description, 200)})` : ''}`;
+    } else if (v.keyword === 'anyOf' || v.keyword === 'oneOf') {
+      message = 'is none of the forms this field takes';
+    } else if (v.keyword === 'format') {
+      message = FORMATS[String(params.format)] ?? `is not a valid ${String(params.format)}`;
     }
     return { path, message };
   });

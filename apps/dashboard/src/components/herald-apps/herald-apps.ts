@@ -167,11 +167,15 @@ export class HeraldApps extends HeraldElement {
   private async saveOrigins(app: App, event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
-    const allowedOrigins = String(form.get('origins') ?? '')
-      .split(/[\s,]+/)
-      // A pasted origin often ends in a slash, which an origin has not.
-      .map((o) => o.trim().replace(/\/+$/, ''))
-      .filter(Boolean);
+    const allowedOrigins = [
+      ...new Set(
+        String(form.get('origins') ?? '')
+          .split(/[\s,]+/)
+          // A pasted origin often ends in a slash, which an origin has not.
+          .map((o) => o.trim().replace(/\/+$/, ''))
+          .filter(Boolean),
+      ),
+    ]; // each once: a repeat would be refused, and means nothing more
     const restrictUrls = form.get('restrictUrls') === 'on';
     await this.act(
       () => this.api.patch(`/admin/api/apps/${app.id}`, { allowedOrigins, restrictUrls }),

@@ -14,6 +14,10 @@ type CategorySaved = Ok<'/admin/api/apps/{appId}/categories/{category}', 'put'>;
 /** The route of one app's categories. */
 export const categoriesRoute = (appId: string) => `#/categories/${encodeURIComponent(appId)}`;
 
+/** The API's rule for a key (the protocol's CATEGORY_PATTERN, as an input's `pattern`), checked before it is sent. */
+const KEY_PATTERN = '[A-Za-z0-9][A-Za-z0-9_.:\\-]{0,63}';
+const KEY_RULE = '1 to 64 letters, digits and _ . : -, starting with a letter or digit (no spaces)';
+
 const MODE_LABELS: Record<DeliveryMode, string> = {
   popup: 'popup (and inbox)',
   inbox: 'inbox only, no popup',
@@ -165,7 +169,7 @@ export class HeraldCategories extends HeraldElement {
         ${
           existing
             ? nothing
-            : html`<label>Key <input name="key" required maxlength="64" placeholder="marketing, orders, security" /></label>`
+            : html`<label>Key <input name="key" required maxlength="64" pattern=${KEY_PATTERN} title=${KEY_RULE} placeholder="marketing, orders, security" /></label>`
         }
         <label>Name <input name="name" required maxlength="100" .value=${existing?.name ?? ''} /></label>
         <label>Default mode <select name="defaultMode">${DELIVERY_MODES.map(
