@@ -302,6 +302,7 @@ describe('dashboard components', () => {
           dispatchedAt: null,
           failureReason: null,
           recipients: 10,
+          countsExact: true,
           counts: {
             queued: 2,
             sent: 1,
@@ -339,7 +340,7 @@ describe('dashboard components', () => {
   it('herald-notification-detail counts the deliveries preferences skipped, and says why on each one', async () => {
     const id = '33333333-3333-4333-8333-333333333333';
     const at = new Date().toISOString();
-    const detail = (skipped: number) => ({
+    const detail = (skipped: number, countsExact = true) => ({
       id,
       appId: 'shop',
       status: 'dispatched',
@@ -354,6 +355,7 @@ describe('dashboard components', () => {
       dispatchedAt: at,
       failureReason: null,
       recipients: 2,
+      countsExact,
       counts: {
         queued: 0,
         sent: 0,
@@ -413,7 +415,20 @@ describe('dashboard components', () => {
     );
     await none.locator('tr[data-user=amy]').waitFor();
     expect(await none.locator('[data-count=skipped]').count()).toBe(0);
+    expect(await none.locator('[data-count=inexact]').count()).toBe(0);
     await none.context().close();
+
+    // A topic send too large to count member by member: the page says its counts are not exact.
+    const crowd = await dashboard(
+      {
+        ...owner,
+        [`GET /admin/api/notifications/${id}`]: detail(0, false),
+        [recipients]: { items: [row('amy', 'delivered', null)], nextCursor: null },
+      },
+      `#/notifications/${id}`,
+    );
+    await expect.poll(() => crowd.locator('[data-count=inexact]').textContent()).toMatch(/more than 20,000 recipients/);
+    await crowd.context().close();
   });
 
   it('herald-notification-detail shows the Web Push funnel by browser, and each recipient’s browsers with every attempt', async () => {
@@ -434,6 +449,7 @@ describe('dashboard components', () => {
       dispatchedAt: at,
       failureReason: null,
       recipients: 3,
+      countsExact: true,
       counts: {
         queued: 0,
         sent: 2,

@@ -2,6 +2,7 @@ import type { DeliveryMode, NotificationPayload, Preferences, PreferencesReply, 
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CategoryRule, inQuietHours, modeOf, notPopupReason } from '../src/delivery/preferences.js';
+import { STREAM_COUNTS_MAX } from '../src/log/notification-log.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
 /**
@@ -460,6 +461,7 @@ describe('the counts of a topic send or broadcast', () => {
     });
     expect(tally).toEqual({ delivered: 1, queued: 1, skipped: 2 });
     expect(await counted(sent.id)).toEqual(tally);
+    expect((await api('GET', `/v1/notifications/${sent.id}`)).body.countsExact).toBe(true);
 
     // A broadcast, in a category its users turned off: the same.
     const all = await send({ to: { broadcast: true }, title: 'Season over', category: key });
@@ -468,6 +470,27 @@ describe('the counts of a topic send or broadcast', () => {
     expect(everyone.skipped).toBeGreaterThanOrEqual(1);
     expect(Object.values(everyone).reduce((a, b) => a + b, 0)).toBe(all.recipients);
     expect(await counted(all.id)).toEqual(everyone);
+    d.socket.disconnect();
+  });
+
+  it('past 20,000 members, counts receipts and the rest as queued, and says they are not exact', async () => {
+    const topic = `crowd-${uid()}`;
+    const members = Array.from({ length: STREAM_COUNTS_MAX + 1 }, (_, i) => `crowd-${i}-${uid()}`);
+    for (let i = 0; i < members.length; i += 1000) {
+      const res = await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: members.slice(i, i + 1000) });
+      expect(res.status).toBe(200);
+    }
+    const d = await device(members[0] as string);
+    const sent = await send({ to: { topic }, title: 'To the crowd' });
+    expect(sent.recipients).toBe(STREAM_COUNTS_MAX + 1);
+    await dispatched(sent.id);
+    await eventually(async () => d.got.length === 1);
+    const details = await eventually(async () => {
+      const body = (await api('GET', `/v1/notifications/${sent.id}`)).body;
+      return body.counts.delivered === 1 ? body : undefined;
+    });
+    expect(details.countsExact).toBe(false);
+    expect(await counted(sent.id)).toEqual({ delivered: 1, queued: STREAM_COUNTS_MAX });
     d.socket.disconnect();
   });
 });

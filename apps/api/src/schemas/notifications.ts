@@ -157,7 +157,13 @@ export const NotificationDetails = Type.Object({
     description:
       "Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its " +
       'whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, ' +
-      '`queued` until a device of theirs has it, the ending, or their receipt’s)',
+      '`queued` until a device of theirs has it, the ending, or their receipt’s) — for an audience of up to 20,000. ' +
+      'A larger one is counted by its receipts, the rest of its audience as `queued` (`countsExact` is false)',
+  }),
+  countsExact: Type.Boolean({
+    description:
+      'False for a topic send or broadcast to more than 20,000 users: its members are not read on each request, so ' +
+      'those its preferences skip are counted in `queued`; its recipient list, filtered by status, names them',
   }),
   funnel: Type.Object(
     {

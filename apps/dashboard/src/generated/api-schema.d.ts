@@ -725,7 +725,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
-                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) */
+                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) — for an audience of up to 20,000. A larger one is counted by its receipts, the rest of its audience as `queued` (`countsExact` is false) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -738,6 +738,8 @@ export interface paths {
                                 cancelled: number;
                                 skipped: number;
                             };
+                            /** @description False for a topic send or broadcast to more than 20,000 users: its members are not read on each request, so those its preferences skip are counted in `queued`; its recipient list, filtered by status, names them */
+                            countsExact: boolean;
                             /** @description Recipients who reached each step, whatever came after: a click that was then read counts as clicked, and one read in the inbox without a popup is not counted as displayed */
                             funnel: {
                                 delivered: number;
@@ -1018,7 +1020,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
-                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) */
+                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) — for an audience of up to 20,000. A larger one is counted by its receipts, the rest of its audience as `queued` (`countsExact` is false) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -1031,6 +1033,8 @@ export interface paths {
                                 cancelled: number;
                                 skipped: number;
                             };
+                            /** @description False for a topic send or broadcast to more than 20,000 users: its members are not read on each request, so those its preferences skip are counted in `queued`; its recipient list, filtered by status, names them */
+                            countsExact: boolean;
                             /** @description Recipients who reached each step, whatever came after: a click that was then read counts as clicked, and one read in the inbox without a popup is not counted as displayed */
                             funnel: {
                                 delivered: number;
@@ -4187,7 +4191,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
-                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) */
+                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) — for an audience of up to 20,000. A larger one is counted by its receipts, the rest of its audience as `queued` (`countsExact` is false) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -4200,6 +4204,8 @@ export interface paths {
                                 cancelled: number;
                                 skipped: number;
                             };
+                            /** @description False for a topic send or broadcast to more than 20,000 users: its members are not read on each request, so those its preferences skip are counted in `queued`; its recipient list, filtered by status, names them */
+                            countsExact: boolean;
                             /** @description Recipients who reached each step, whatever came after: a click that was then read counts as clicked, and one read in the inbox without a popup is not counted as displayed */
                             funnel: {
                                 delivered: number;
@@ -4434,7 +4440,7 @@ export interface paths {
                             cancelledAt: string | null;
                             failureReason: string | null;
                             recipients: number;
-                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) */
+                            /** @description Recipients by their delivery's status now (each in its latest step). A topic send's or broadcast's are its whole audience, each member with the status its recipient list gives them (`skipped` by their preferences, `queued` until a device of theirs has it, the ending, or their receipt’s) — for an audience of up to 20,000. A larger one is counted by its receipts, the rest of its audience as `queued` (`countsExact` is false) */
                             counts: {
                                 queued: number;
                                 sent: number;
@@ -4447,6 +4453,8 @@ export interface paths {
                                 cancelled: number;
                                 skipped: number;
                             };
+                            /** @description False for a topic send or broadcast to more than 20,000 users: its members are not read on each request, so those its preferences skip are counted in `queued`; its recipient list, filtered by status, names them */
+                            countsExact: boolean;
                             /** @description Recipients who reached each step, whatever came after: a click that was then read counts as clicked, and one read in the inbox without a popup is not counted as displayed */
                             funnel: {
                                 delivered: number;

@@ -178,6 +178,11 @@ export class HeraldNotificationDetail extends HeraldElement {
                     ? html`<p class="muted" data-count="skipped">${d.counts.skipped} skipped: the recipient’s own preferences turned it off, so nothing was sent to them.</p>`
                     : nothing
                 }
+                ${
+                  d.countsExact
+                    ? nothing
+                    : html`<p class="muted" data-count="inexact">Counted from what reached them: with more than 20,000 recipients, those their preferences skip are counted as not received yet. The recipient list, filtered by “skipped”, names them.</p>`
+                }
                 ${d.counts.expired || d.counts.cancelled || d.counts.failed ? html`<p class="muted">${d.counts.expired} expired · ${d.counts.cancelled} cancelled · ${d.counts.failed} failed</p>` : nothing}
               </section>
               ${this.renderPush(d.push)}
