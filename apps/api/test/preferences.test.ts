@@ -793,6 +793,12 @@ describe('a category made required after a user turned it off', () => {
     // And what is shown says so, wherever it is read.
     const shown = { categories: { [sec]: 'inbox', [other]: 'off' }, topics: {}, quietHours: null, required: [sec] };
     expect((await api('GET', `/v1/users/${user}/preferences`)).body).toEqual(shown);
+    const { id: subscriberId } = await stack.db.prisma.subscriber.findFirstOrThrow({ where: { externalId: user } });
+    const dashboard = await stack.app.inject({
+      url: `/admin/api/subscribers/${subscriberId}`,
+      headers: { cookie: await stack.adminCookie('viewer') },
+    });
+    expect(dashboard.json().preferences).toEqual(shown);
     expect((await prefer(user, { topics: { sports: 'inbox' } })).body).toEqual({
       ...shown,
       topics: { sports: 'inbox' },

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { preferencesOf, type StoredPreferences } from '../../delivery/preferences.js';
 import { keysetPage } from '../../platform/lib/cursor.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { adminSession, SubscriberDetails, SubscribersPage } from '../../schemas/admin.js';
@@ -76,12 +75,14 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
       const s = await repository.find(request.params.id);
       if (!s) throw new Errors.SubscriberNotFound(request.params.id);
       const subscriber = { id: s.id, appId: s.appId, externalId: s.externalId };
-      const [inbox, history, online, browsers, size] = await Promise.all([
+      const [inbox, history, online, browsers, size, preferences] = await Promise.all([
         fastify.inbox.list(subscriber, { limit: 20 }),
         repository.history(s.id),
         fastify.stats.online(s.appId, [s.externalId]),
         fastify.prisma.pushSubscription.findMany({ where: { subscriberId: s.id }, orderBy: { updatedAt: 'desc' } }),
         fastify.inbox.size(s),
+        // As the user's own reads show them: a required category's old `off` as the `inbox` it is.
+        fastify.preferences.get(s.appId, s.externalId),
       ]);
       return {
         id: s.id,
@@ -93,7 +94,7 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
         createdAt: s.createdAt.toISOString(),
         lastSeenAt: iso(s.lastSeenAt),
         unread: inbox.unread,
-        preferences: preferencesOf(s.preferences as StoredPreferences),
+        preferences,
         browsers: browsers.map((b) => ({
           id: b.id,
           status: b.status as 'active' | 'resubscribe',
