@@ -102,7 +102,7 @@ describe('local delivery (a gateway node)', () => {
     ]);
     await eventually(async () => record.mock.calls.length === 1);
     expect(got).toEqual([expect.objectContaining({ id: '00000000-0000-4000-8000-000000000001', seq: 41 })]);
-    expect(record).toHaveBeenCalledWith('delivered', '00000000-0000-4000-8000-000000000001', 'sub-here', false);
+    expect(record).toHaveBeenCalledWith('delivered', '00000000-0000-4000-8000-000000000001', 'sub-here', 'row');
     user.disconnect();
   });
 
@@ -113,7 +113,7 @@ describe('local delivery (a gateway node)', () => {
     record.mockClear();
     await localDelivery(stack.app.io, stack.app.recorder, 200)([notification([['ld-silent', 'sub-silent', 1]])]);
     await eventually(async () => record.mock.calls.length === 1);
-    expect(record).toHaveBeenCalledWith('sent', '00000000-0000-4000-8000-000000000001', 'sub-silent', false);
+    expect(record).toHaveBeenCalledWith('sent', '00000000-0000-4000-8000-000000000001', 'sub-silent', 'row');
     user.disconnect();
   });
 });

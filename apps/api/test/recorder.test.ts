@@ -32,7 +32,7 @@ describe('delivery recorder', () => {
     const recorder = new DeliveryRecorder(sql, { maxBatch: 500, maxDelayMs: 1 });
     const notificationId = randomUUID();
     // A broadcast's acks from 3,000 sockets, faster than the database answers.
-    for (let i = 0; i < 3000; i++) recorder.record('delivered', notificationId, `sub-${i}`, true);
+    for (let i = 0; i < 3000; i++) recorder.record('delivered', notificationId, `sub-${i}`, 'stream');
     await settle();
     expect(held.map((w) => w.ids.length)).toEqual([500, 500]);
 
@@ -63,7 +63,7 @@ describe('delivery recorder', () => {
     const { sql, held } = heldDatabase();
     const recorder = new DeliveryRecorder(sql, { maxBatch: 500, maxDelayMs: 1, maxInflight: 1 });
     const notificationId = randomUUID();
-    for (let i = 0; i < 12_500; i++) recorder.record('delivered', notificationId, `sub-${i}`, true);
+    for (let i = 0; i < 12_500; i++) recorder.record('delivered', notificationId, `sub-${i}`, 'stream');
     const flushing = recorder.flush();
     for (let round = 0; round < 4; round++) {
       await settle();
@@ -81,7 +81,7 @@ describe('delivery recorder', () => {
     let n = 0;
     const ack = () => {
       const s = `sub-${n++}`;
-      recorder.record('delivered', notificationId, s, true);
+      recorder.record('delivered', notificationId, s, 'stream');
       recorder.recordBrowser(notificationId, `ps-${s}`, 'app', s);
     };
     // The database answers one statement at a time while acks keep coming.

@@ -1,3 +1,5 @@
+// Over 300 lines: one class, whose buffering, write slots and three statements (rows, receipts,
+// browsers) share one queue of batches; split, each part would reach into the others' state.
 import type { Sql } from '../platform/db/database.js';
 import { STREAMED_TO_USER } from './audience.js';
 import { advance, CLOSED } from './status.js';
@@ -23,8 +25,15 @@ interface PendingBrowsers {
   since: number;
 }
 
-/** A buffered kind of event: the event, and whether it is known to be about a stream notification. */
-type Key = `${DeliveryEvent}` | `${DeliveryEvent}:stream`;
+/**
+ * What the recorder knows of the row an event is about: `row`, the user's delivery row exists (the
+ * gateway emitted it from that row); `stream`, a topic send or broadcast the gateway sent this
+ * user (its row is the receipt, written by the first event); `unknown`, a client's report.
+ */
+export type RowKnowledge = 'row' | 'stream' | 'unknown';
+
+/** A buffered kind of event: the event, and what is known of its rows. */
+type Key = `${DeliveryEvent}:${RowKnowledge}`;
 
 export interface DeliveryRecorderOptions {
   /** Flush when this many events of one kind are waiting. */
@@ -68,11 +77,12 @@ export class DeliveryRecorder {
   }
 
   /**
-   * `stream`: the event is about a topic send or broadcast (the gateway knows when it emitted one),
-   * which has no row to update yet: its receipt is written straight away.
+   * `of`: what is known of the row (`RowKnowledge`). A stream notification has no row to update
+   * yet: its receipt is written straight away. An event about a known row is one UPDATE; one about
+   * an unknown row also looks for the rows it did not find (a receipt to write, or not the user's).
    */
-  record(event: DeliveryEvent, notificationId: string, subscriberId: string, stream = false): void {
-    const key: Key = stream ? `${event}:stream` : event;
+  record(event: DeliveryEvent, notificationId: string, subscriberId: string, of: RowKnowledge = 'unknown'): void {
+    const key: Key = `${event}:${of}`;
     let batch = this.pending.get(key);
     if (!batch) {
       batch = { notificationIds: [], subscriberIds: [], since: this.waiting++ };
@@ -197,19 +207,33 @@ export class DeliveryRecorder {
         since: this.waiting++,
       });
     } else this.pending.delete(key);
-    const [event, stream] = key.split(':') as [DeliveryEvent, string | undefined];
-    const write = (stream ? this.writeReceipts(event, batch, true) : this.write(event, batch))
+    const [event, of] = key.split(':') as [DeliveryEvent, RowKnowledge];
+    const write = (of === 'stream' ? this.writeReceipts(event, batch, true) : this.write(event, batch, of === 'row'))
       .then((changed) => this.options.onWritten?.(event, changed, [...new Set(batch.notificationIds)]))
       .catch((error: unknown) => this.options.onError?.(error, event, batch.notificationIds.length))
       .finally(() => this.written(write));
     this.inflight.add(write);
   }
 
-  private async write(event: DeliveryEvent, batch: Omit<Pending, 'since'>): Promise<number> {
-    // Counts rows that changed, so a repeated ack is not counted twice. Also returns the reports
-    // about a notification the user has no row of at all: a topic send or broadcast (whose row is
-    // its receipt, written by the first thing that happens to it), or an id that is not theirs.
+  private async write(event: DeliveryEvent, batch: Omit<Pending, 'since'>, known: boolean): Promise<number> {
+    // Counts rows that changed, so a repeated ack is not counted twice. Unless the rows are known
+    // to exist, also returns the reports about a notification the user has no row of at all: a
+    // topic send or broadcast (whose row is its receipt, written by the first thing that happens
+    // to it), or an id that is not theirs.
     const { set, guard } = event === 'closed' ? CLOSED : advance(event);
+    if (known) {
+      const [row] = await this.sql.query<{ changed: number }>(
+        `WITH changed AS (
+           UPDATE deliveries AS d SET ${set}
+             FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)) x
+            WHERE d.notification_id = x.notification_id AND d.subscriber_id = x.subscriber_id AND ${guard}
+            RETURNING 1
+         )
+         SELECT count(*)::int AS changed FROM changed`,
+        [batch.notificationIds, batch.subscriberIds],
+      );
+      return row?.changed ?? 0;
+    }
     const rows = await this.sql.query<{
       changed: number;
       notification_id: string | null;

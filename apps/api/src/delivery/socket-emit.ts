@@ -98,7 +98,8 @@ export function emitNotification(
     if (!err) acks.observeAck?.((performance.now() - emitted) / 1000);
     // A stream notification has no row until something happens to it for the user: an ack that
     // did not come changes nothing.
-    if (!err || !stream) acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId, stream);
+    if (!err || !stream)
+      acks.recorder.record(err ? 'sent' : 'delivered', packet.id, subscriberId, stream ? 'stream' : 'row');
     if (!err) ackedBy(socket, packet.id, subscriberId, acks);
     done?.();
   });
@@ -176,7 +177,7 @@ export function emitOnce(
   // Socket.IO calls an ack with the socket as `this`: one function for every socket.
   const onAck = function (this: DeliverySocket) {
     acks.observeAck?.((performance.now() - sent) / 1000);
-    acks.recorder.record('delivered', packet.id, this.data.subscriberId as string, true);
+    acks.recorder.record('delivered', packet.id, this.data.subscriberId as string, 'stream');
     ackedBy(this, packet.id, this.data.subscriberId as string, acks);
   };
   for (const socket of sockets as unknown as EngineSocket[]) {

@@ -159,5 +159,7 @@ export function notificationRows(prepared: Prepared[]): Array<Record<string, unk
 
 /** The entries of `row` that are neither null nor undefined. */
 function withValues(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined));
+  const kept: Record<string, unknown> = {};
+  for (const key in row) if (row[key] !== null && row[key] !== undefined) kept[key] = row[key];
+  return kept;
 }

@@ -39,6 +39,9 @@ export default fp(
     const parseJson = fastify.getDefaultJsonParser('error', 'error');
     // Bytes that are not UTF-8 are refused, not silently replaced with U+FFFD.
     const utf8 = new TextDecoder('utf-8', { fatal: true });
+    // Bodies whose JSON has no \u escape: decoded as strict UTF-8, such text can hold neither a
+    // NUL (JSON refuses it raw) nor a lone surrogate, so the walk below has nothing to find.
+    const escapeFree = new WeakSet<object>();
     fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
       let json: string;
       try {
@@ -49,6 +52,7 @@ export default fp(
       // A route that takes no body accepts an empty one, as many clients send with this header.
       if (json.length === 0 && !request.routeOptions.schema?.body) return done(null, undefined);
       if (jsonDeeperThan(json, MAX_JSON_DEPTH)) return done(new Errors.JsonTooDeep(MAX_JSON_DEPTH), undefined);
+      if (!json.includes('\\u')) escapeFree.add(request);
       return parseJson(request, json, (error, body) => {
         // Valid JSON refused all the same: it has a prototype-polluting key. Say so, not "not valid JSON".
         if (error && isJson(json)) return done(new Errors.ForbiddenKey(), undefined);
@@ -65,7 +69,7 @@ export default fp(
         ['params', request.params, schema?.params],
         ['querystring', request.query, schema?.querystring],
       ] as const) {
-        const bad = declared ? unstorableText(value) : undefined;
+        const bad = declared && !(part === 'body' && escapeFree.has(request)) ? unstorableText(value) : undefined;
         if (bad) {
           throw new Errors.Invalid(
             `${part}.${bad} contains a NUL character or an unpaired surrogate, which cannot be stored.`,
