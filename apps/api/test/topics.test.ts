@@ -208,6 +208,21 @@ describe('reading topics', () => {
     for (const bad of ['limit=0', 'limit=1001']) expect((await call('GET', `${url}?${bad}`)).statusCode).toBe(400);
     const badCursor = await call('GET', `${url}?cursor=${encodeURIComponent('not a topic')}`);
     expect([badCursor.statusCode, badCursor.json().code]).toEqual([400, 'HERALD_ERR_CURSOR_INVALID']);
+
+    // The user's own device pages the same way over the socket (`topics:list` { after }).
+    const socket = await stack.connectUser(user);
+    const page1 = await socket.emitWithAck('topics:list', {});
+    expect([page1.topics.length, page1.topics[0], page1.nextCursor]).toEqual([1000, names[0], names[999]]);
+    expect(await socket.emitWithAck('topics:list', { after: page1.nextCursor })).toEqual({
+      ok: true,
+      topics: names.slice(1000),
+      nextCursor: null,
+    });
+    expect(await socket.emitWithAck('topics:list', { after: 42 })).toMatchObject({
+      ok: false,
+      code: 'HERALD_ERR_CURSOR_INVALID',
+    });
+    socket.disconnect();
   });
 
   it('deletes a topic with its subscriptions, then says 404', async () => {

@@ -17,7 +17,14 @@ import type {
   SyncRequest,
 } from './inbox.js';
 import { BROADCAST_STREAM } from './inbox.js';
-import type { PreferencesPatch, PreferencesReply, TopicReply, TopicRequest, TopicsReply } from './preferences.js';
+import type {
+  PreferencesPatch,
+  PreferencesReply,
+  TopicReply,
+  TopicRequest,
+  TopicsReply,
+  TopicsRequest,
+} from './preferences.js';
 import type {
   PushKeyReply,
   PushKeyRotatedReply,
@@ -228,7 +235,7 @@ export interface ClientToServerEvents {
   ) => void;
   'topics:subscribe': (request: TopicRequest, reply: (r: TopicReply | ErrorReply) => void) => void;
   'topics:unsubscribe': (request: TopicRequest, reply: (r: TopicReply | ErrorReply) => void) => void;
-  'topics:list': (request: Record<string, never>, reply: (r: TopicsReply | ErrorReply) => void) => void;
+  'topics:list': (request: TopicsRequest, reply: (r: TopicsReply | ErrorReply) => void) => void;
   'preferences:get': (request: Record<string, never>, reply: (r: PreferencesReply | ErrorReply) => void) => void;
   'preferences:set': (request: PreferencesPatch, reply: (r: PreferencesReply | ErrorReply) => void) => void;
   'push:key': (request: Record<string, never>, reply: (r: PushKeyReply | ErrorReply) => void) => void;

@@ -14,10 +14,17 @@ export interface TopicReply {
   subscribed: boolean;
 }
 
-/** Reply to `topics:list`: the user's topics, in name order. */
+/** Request of `topics:list`: the first page, or the one after `after` (a previous reply's `nextCursor`). */
+export interface TopicsRequest {
+  after?: string;
+}
+
+/** Reply to `topics:list`: a page of up to 1,000 of the user's topics, in name order. */
 export interface TopicsReply {
   ok: true;
   topics: string[];
+  /** Where the next page starts (`{ after: nextCursor }`); null on the last page. */
+  nextCursor?: string | null;
 }
 
 /** A category of an app's notifications (`category` of a send), as a user's device sees it. */

@@ -1,7 +1,7 @@
 import { ClientEvent, type ErrorReply, type TopicReply, type TopicsReply } from '@herald/protocol';
 import { granted } from '../auth/topic-grants.js';
 import { TOPIC_PATTERN } from '../schemas/topics.js';
-import type { TopicRepository } from '../topics/repository.js';
+import { MAX_TOPICS_PER_LIST, type TopicRepository } from '../topics/repository.js';
 import type { GatewaySocket } from './types.js';
 
 const NAME = new RegExp(TOPIC_PATTERN);
@@ -47,10 +47,20 @@ export function handleTopics(socket: GatewaySocket, topics: TopicRepository, ans
 
   socket.on(ClientEvent.Subscribe, change(true));
   socket.on(ClientEvent.Unsubscribe, change(false));
-  socket.on(ClientEvent.Topics, (_request, reply) =>
-    answer(reply, async (): Promise<TopicsReply> => {
-      const list = await topics.topicsOf(appId, userId);
-      return { ok: true, topics: list.topics.map((t) => t.topic) };
+  // A page of up to 1,000 topics in name order; `{ after: nextCursor }` reads the next one.
+  socket.on(ClientEvent.Topics, (request, reply) =>
+    answer(reply, async (): Promise<TopicsReply | ErrorReply> => {
+      const after = (request as { after?: unknown } | null | undefined)?.after;
+      if (after !== undefined && (typeof after !== 'string' || after.length > 100)) {
+        return {
+          ok: false,
+          code: 'HERALD_ERR_CURSOR_INVALID',
+          message:
+            '"after" is the nextCursor of the previous page of topics:list: a topic name, at most 100 characters.',
+        };
+      }
+      const list = await topics.topicsOf(appId, userId, { after, limit: MAX_TOPICS_PER_LIST });
+      return { ok: true, topics: list.topics.map((t) => t.topic), nextCursor: list.nextCursor };
     }),
   );
 }
