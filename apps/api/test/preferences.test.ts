@@ -256,7 +256,7 @@ describe('categories and preferences over REST', () => {
       status: 400,
       body: {
         statusCode: 400,
-        code: 'HERALD_ERR_VALIDATION',
+        code: 'HERALD_ERR_PREFERENCES_TOO_LARGE',
         error: 'Bad Request',
         message: 'These preferences would hold more than 32 KB of choices; forget some (set them to null) first.',
       },

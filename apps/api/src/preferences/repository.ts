@@ -129,9 +129,7 @@ export class PreferenceRepository {
     );
     const row = rows[0];
     if (!row) {
-      throw new Errors.Invalid(
-        `These preferences would hold more than ${MAX_PREFERENCES_BYTES / 1024} KB of choices; forget some (set them to null) first.`,
-      );
+      throw new Errors.PreferencesTooLarge(String(MAX_PREFERENCES_BYTES / 1024));
     }
     // The gateways' sockets take the stored choices: they apply the categories' rules themselves.
     this.onChange({ appId, userId, preferences: preferencesOf(row.preferences) });

@@ -105,6 +105,11 @@ export const Errors = {
     'This app has %d categories, the most it may have; delete one before adding another.',
     409,
   ),
+  PreferencesTooLarge: createError(
+    'HERALD_ERR_PREFERENCES_TOO_LARGE',
+    'These preferences would hold more than %s KB of choices; forget some (set them to null) first.',
+    400,
+  ),
   TopicChanged: createError(
     'HERALD_ERR_TOPIC_CHANGED',
     'Topic "%s" was deleted again and again while these users were being added; send the request again.',
