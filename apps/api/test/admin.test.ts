@@ -435,10 +435,15 @@ describe('operations', () => {
     const detail = (
       await stack.app.inject({ url: `/admin/api/subscribers/${subscriber.id}`, headers: as(cookie) })
     ).json();
-    const history = detail.history as Array<{ notificationId: string; title: string }>;
+    const history = detail.history as Array<{ notificationId: string; title: string; queuedAt: string }>;
     expect(history.map((h) => h.notificationId)).toEqual(newest.map((n) => n.id));
     expect(history.slice(0, 2).map((h) => h.title)).toEqual(['Direct last', 'Topic 2']);
     expect(history.map((h) => h.title)).not.toContain('Topic 1');
+    // A topic send's receipt is written with its ack; it was the user's from when it went out.
+    const topicSend = await stack.db.prisma.notification.findUniqueOrThrow({
+      where: { id: history[1]?.notificationId },
+    });
+    expect(history[1]?.queuedAt).toBe(topicSend.dispatchedAt?.toISOString());
     socket.disconnect();
   });
 

@@ -35,7 +35,7 @@ export class SubscriberRepository {
       where: { subscriberId },
       orderBy: [{ notification: { createdAt: 'desc' } }, { notificationId: 'desc' }],
       take: 50,
-      include: { notification: { select: { title: true } } },
+      include: { notification: { select: { title: true, createdAt: true, dispatchedAt: true } } },
     });
   }
 }

@@ -112,7 +112,12 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
           title: d.notification.title,
           seq: d.seq,
           status: d.status,
-          queuedAt: d.createdAt.toISOString(),
+          // A topic send's or broadcast's receipt (no `seq`) is written when something first
+          // happened to it for the user: it was theirs from when it went out.
+          queuedAt: (d.seq === null
+            ? (d.notification.dispatchedAt ?? d.notification.createdAt)
+            : d.createdAt
+          ).toISOString(),
           deliveredAt: iso(d.deliveredAt),
           displayedAt: iso(d.displayedAt),
           clickedAt: iso(d.clickedAt),
