@@ -218,10 +218,12 @@ describe('reading topics', () => {
       topics: names.slice(1000),
       nextCursor: null,
     });
-    expect(await socket.emitWithAck('topics:list', { after: 42 })).toMatchObject({
-      ok: false,
-      code: 'HERALD_ERR_CURSOR_INVALID',
-    });
+    for (const after of [42, 'x'.repeat(101), 'a\u0000b', '\ud800']) {
+      expect(await socket.emitWithAck('topics:list', { after })).toMatchObject({
+        ok: false,
+        code: 'HERALD_ERR_CURSOR_INVALID',
+      });
+    }
     socket.disconnect();
   });
 

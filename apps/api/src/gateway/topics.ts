@@ -1,5 +1,6 @@
 import { ClientEvent, type ErrorReply, type TopicReply, type TopicsReply } from '@herald/protocol';
 import { granted } from '../auth/topic-grants.js';
+import { isStorableText } from '../platform/lib/text.js';
 import { TOPIC_PATTERN } from '../schemas/topics.js';
 import { MAX_TOPICS_PER_LIST, type TopicRepository } from '../topics/repository.js';
 import type { GatewaySocket } from './types.js';
@@ -51,7 +52,7 @@ export function handleTopics(socket: GatewaySocket, topics: TopicRepository, ans
   socket.on(ClientEvent.Topics, (request, reply) =>
     answer(reply, async (): Promise<TopicsReply | ErrorReply> => {
       const after = (request as { after?: unknown } | null | undefined)?.after;
-      if (after !== undefined && (typeof after !== 'string' || after.length > 100)) {
+      if (after !== undefined && (typeof after !== 'string' || after.length > 100 || !isStorableText(after))) {
         return {
           ok: false,
           code: 'HERALD_ERR_CURSOR_INVALID',
