@@ -736,6 +736,14 @@ describe('quiet hours and changes', () => {
       ok: false,
       code: 'HERALD_ERR_VALIDATION',
     });
+    // Text PostgreSQL cannot store is refused as REST refuses it, not answered as an internal error.
+    for (const categories of [{ 'a\u0000': 'popup' }, { 'a\u0000': null }, { '\ud800': 'off' }]) {
+      expect(await back.socket.emitWithAck('preferences:set', { categories })).toMatchObject({
+        ok: false,
+        code: 'HERALD_ERR_VALIDATION',
+        message: expect.stringMatching(/^categories\..* contains a NUL character or an unpaired surrogate/),
+      });
+    }
     // Sent without a payload, it says what it needs.
     expect(await back.socket.emitWithAck('preferences:set')).toMatchObject({
       ok: false,

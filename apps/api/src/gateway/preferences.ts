@@ -1,6 +1,7 @@
 import { ClientEvent, type ErrorReply, type PreferencesPatch, type PreferencesReply, userRoom } from '@herald/protocol';
 import { PreferencesPatch as PatchSchema } from '@herald/protocol/schema';
 import Value from 'typebox/value';
+import { unstorableText } from '../platform/lib/text.js';
 import type { CategoryRepository } from '../preferences/categories.js';
 import type { PreferenceRepository, PreferencesEvent } from '../preferences/repository.js';
 import type { GatewayServer, GatewaySocket } from './types.js';
@@ -35,6 +36,15 @@ export function handlePreferences(
           code: 'HERALD_ERR_VALIDATION',
           message:
             '"preferences:set" needs { categories?: { <key>: "popup" | "inbox" | "off" | null }, topics?: { <topic>: … }, quietHours?: { start: "HH:MM", end: "HH:MM", timeZone } | null }.',
+        };
+      }
+      // Text PostgreSQL cannot store (a NUL, a lone surrogate) is refused here, as REST refuses it.
+      const bad = unstorableText(request);
+      if (bad) {
+        return {
+          ok: false as const,
+          code: 'HERALD_ERR_VALIDATION',
+          message: `${bad} contains a NUL character or an unpaired surrogate, which cannot be stored.`,
         };
       }
       return reply(await repos.preferences.patch(appId, userId, request as PreferencesPatch));
