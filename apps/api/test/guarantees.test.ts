@@ -257,6 +257,22 @@ describe('idempotency', () => {
     expect(other.json()).toMatchObject({ code: 'HERALD_ERR_IDEMPOTENCY_MISMATCH' });
   });
 
+  it('replays, within one batch, an item repeating an earlier one, key and body alike; another body under the key is a 422', async () => {
+    const item = { to: { userId: 'id-b' }, title: 'Once', idempotencyKey: 'batch-twice' };
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: auth(),
+      payload: { notifications: [item, { ...item }, { ...item, title: 'Other' }] },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const [first, again, other] = res.json().results;
+    expect(again).toEqual(first);
+    expect(other.error).toMatchObject({ statusCode: 422, code: 'HERALD_ERR_IDEMPOTENCY_MISMATCH' });
+    expect(res.json().accepted).toBe(2);
+    expect(await stack.db.prisma.notification.count({ where: { idempotencyKey: 'batch-twice' } })).toBe(1);
+  });
+
   it('frees a key after 24 hours', async () => {
     const headers = { ...auth(), 'idempotency-key': 'daily-digest' };
     const payload = { to: { userId: 'id-2' }, title: 'Digest' };

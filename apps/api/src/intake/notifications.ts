@@ -232,7 +232,10 @@ export class NotificationService {
     const now = Date.now();
     const results: Array<Accepted | { error: ItemError } | undefined> = [];
     const fresh: Array<{ index: number; p: Prepared }> = [];
-    const keys = new Set<string>();
+    /** Each idempotency key of the batch: the first item naming it, and that item's request hash. */
+    const keys = new Map<string, { index: number; hash: string | null }>();
+    /** Items repeating an earlier item of the batch, key and body alike: its result, replayed. */
+    const repeats = new Map<number, number>();
     const policy = inputs.some((i) => 'title' in i && (i.url !== undefined || i.category !== undefined))
       ? await this.urlPolicy(appId)
       : undefined;
@@ -249,11 +252,16 @@ export class NotificationService {
           results[index] = replay;
           continue;
         }
-        await this.countAudience(p);
-        if (p.row.idempotencyKey) {
-          if (keys.has(p.row.idempotencyKey)) throw new Errors.IdempotencyMismatch(p.row.idempotencyKey);
-          keys.add(p.row.idempotencyKey);
+        const key = p.row.idempotencyKey;
+        const first = key ? keys.get(key) : undefined;
+        if (key && first) {
+          // The same key earlier in this batch: the same request is a replay of that item, another one a 422.
+          if (first.hash !== (p.row.requestHash ?? null)) throw new Errors.IdempotencyMismatch(key);
+          repeats.set(index, first.index);
+          continue;
         }
+        await this.countAudience(p);
+        if (key) keys.set(key, { index, hash: p.row.requestHash ?? null });
         fresh.push({ index, p });
       } catch (error) {
         const e = error as { statusCode?: number; code?: string; message: string };
@@ -285,6 +293,10 @@ export class NotificationService {
           };
         }
       }
+    }
+    for (const [index, first] of repeats) {
+      const original = results[first];
+      results[index] = original && !('error' in original) ? { ...original, replayed: true } : original;
     }
     return results as Array<Accepted | { error: ItemError }>;
   }
