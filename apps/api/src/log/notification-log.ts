@@ -1,6 +1,7 @@
 import { DELIVERY_STATUSES, type NotificationStatus } from '@herald/protocol/schema';
 import { contentOf } from '../delivery/payload.js';
 import { end } from '../delivery/status.js';
+import { streamsOf } from '../fanout/rule.js';
 import { type DeliveryStatus, Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { keysetPage } from '../platform/lib/cursor.js';
 import { Errors } from '../platform/lib/errors.js';
@@ -115,8 +116,8 @@ export class NotificationLog {
     // by the status its recipient list gives each member (skipped, queued, an ending, a receipt's),
     // which reads every member — up to STREAM_COUNTS_MAX of them. A larger audience is counted by
     // its receipts, the rest of it as queued (its skipped members among them): `countsExact` false.
-    const [{ streamed = false } = {}] = await this.prisma.$queryRaw<Array<{ streamed: boolean }>>`
-      SELECT EXISTS (SELECT 1 FROM stream_entries WHERE notification_id = ${id}::uuid) AS streamed`;
+    // (Its target says so: a topic send or broadcast is stored with its stream entries.)
+    const streamed = streamsOf(n.target as Target).length > 0;
     let countsExact = true;
     if (streamed && n.recipientCount <= STREAM_COUNTS_MAX) {
       const byStatus = await streamAudienceCounts(this.prisma, appId, id);

@@ -16,6 +16,7 @@ import {
   UserTopicsParams,
   UserTopicsQuery,
 } from '../schemas/topics.js';
+import { MAX_TOPICS_PER_LIST } from '../topics/repository.js';
 
 const TAG = ['topics'];
 const security = [{ apiKey: [] }];
@@ -185,7 +186,7 @@ const topics: FastifyPluginAsyncTypebox = async (fastify) => {
       userId: request.params.userId,
       ...(await repo.topicsOf(request.tenant.appId, request.params.userId, {
         after: request.query.cursor,
-        limit: request.query.limit ?? 1000,
+        limit: request.query.limit ?? MAX_TOPICS_PER_LIST,
       })),
     }),
   );

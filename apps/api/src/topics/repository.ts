@@ -52,7 +52,7 @@ const RETRYABLE = new Set(['40P01', '40001', '23503', 'HERALD_TOPIC_DELETED_MEAN
 const DELETED_MEANWHILE = 'HERALD_TOPIC_DELETED_MEANWHILE';
 const ATTEMPTS = 5;
 
-/** A user's topics are listed up to this many a page (REST) or at all (the socket's topics:list). */
+/** A page of a user's topics holds at most this many (REST, and the socket's topics:list). */
 export const MAX_TOPICS_PER_LIST = 1000;
 
 /**
