@@ -115,6 +115,61 @@ describe('dispatchNotification', () => {
     );
   });
 
+  it('sends an immediate broadcast at the place it took when accepted, marked dispatched by the claim alone', async () => {
+    const accept = async () => {
+      const p = prepare('default', { to: { broadcast: true }, title: 'Now' }, undefined, Date.now(), undefined, 'api');
+      await store(testDb.db.sql, [p]);
+      const [entry] = await testDb.db.sql.query<{ seq: number; audience_seq: number }>(
+        'SELECT seq, audience_seq FROM stream_entries WHERE notification_id = $1',
+        [p.row.id],
+      );
+      return { id: p.row.id, entry };
+    };
+    const row = (id: string) =>
+      testDb.db.sql.query<{ status: string; dispatched: boolean }>(
+        'SELECT status::text AS status, dispatched_at IS NOT NULL AS dispatched FROM notifications WHERE id = $1',
+        [id],
+      );
+    const { id, entry } = await accept();
+    expect(entry?.seq).toBe(entry?.audience_seq);
+    const batches: Outgoing[][] = [];
+    // The status the notification has while its message is handed over: the claim's.
+    const during: Array<{ status: string; dispatched: boolean }> = [];
+    const recording = {
+      ...deps,
+      deliver: async (b: Outgoing[]) => {
+        batches.push(b);
+        during.push(...(await row(id)));
+      },
+    };
+    expect(await dispatchNotification(id, recording, { retry: false })).toEqual({ created: 0, emitted: 1 });
+    expect(batches[0]?.[0]?.streams).toEqual([['*', entry?.seq, entry?.audience_seq]]);
+    expect(during).toEqual([{ status: 'dispatched', dispatched: true }]);
+    // A job run again (a worker that died after the claim) sends it again at the same place.
+    expect(await dispatchNotification(id, recording, { retry: true })).toEqual({ created: 0, emitted: 1 });
+    expect(batches[1]?.[0]?.streams).toEqual(batches[0]?.[0]?.streams);
+
+    // Past its ttl when its job runs: expired, nothing sent; cancelled: nothing sent.
+    const stale = await accept();
+    await testDb.db.sql.query(`UPDATE notifications SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      stale.id,
+    ]);
+    expect(await dispatchNotification(stale.id, recording, { retry: false })).toEqual({
+      skipped: 'expired',
+      created: 0,
+      emitted: 0,
+    });
+    expect(await row(stale.id)).toEqual([{ status: 'expired', dispatched: true }]);
+    const cancelled = await accept();
+    await testDb.db.sql.query(`UPDATE notifications SET status = 'cancelled' WHERE id = $1`, [cancelled.id]);
+    expect(await dispatchNotification(cancelled.id, recording, { retry: false })).toEqual({
+      skipped: 'cancelled',
+      created: 0,
+      emitted: 0,
+    });
+    expect(batches).toHaveLength(2);
+  });
+
   it('writes no more rows once the notification is cancelled in the middle of its fan-out', async () => {
     const users = Array.from({ length: 150 }, (_, i) => `mid-${i}`);
     const id = randomUUID();

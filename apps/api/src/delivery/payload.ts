@@ -23,7 +23,7 @@ export const DELIVERY_ROW_COLUMNS = `n.id::text AS id, d.seq, d.status::text AS 
   (extract(epoch FROM d.read_at) * 1000)::float8 AS read_ms`;
 
 /** The content as the database gives it back: `data` is whatever JSON the driver parsed. */
-type StoredContent = { [K in keyof NotificationContent]: K extends 'data' ? unknown : NotificationContent[K] };
+export type StoredContent = { [K in keyof NotificationContent]: K extends 'data' ? unknown : NotificationContent[K] };
 
 /** The content fields of a stored notification: a Prisma row or a SQL row, which name them alike. */
 export function contentOf(row: StoredContent): NotificationContent {

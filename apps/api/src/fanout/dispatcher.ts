@@ -1,12 +1,19 @@
-import { DELIVERY_ROW_COLUMNS, type DeliveryRow, unsentPayload } from '../delivery/payload.js';
+import { CONTENT_FIELDS } from '@herald/protocol/schema';
+import {
+  contentOf,
+  DELIVERY_ROW_COLUMNS,
+  type DeliveryRow,
+  type StoredContent,
+  unsentPayload,
+} from '../delivery/payload.js';
 import { skipReason } from '../delivery/preferences.js';
-import { type Deliver, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
+import { type Deliver, outgoingOf, type QueuedRow, type StreamPlace } from '../delivery/socket-channel.js';
 import { end } from '../delivery/status.js';
-import { type Notification, Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
 import type { Target } from '../schemas/notifications.js';
 import { fansOutAtAccept, streamsOf } from './rule.js';
-import { dispatchStream } from './streams.js';
+import { dispatchStream, sendStream } from './streams.js';
 
 const EXPIRE = end('expired');
 
@@ -46,7 +53,8 @@ interface Recipient {
  * per-user sequence (one statement per chunk of recipients), then emits to each user's room
  * and records the acks. Safe to run again after a crash at any point: existing rows are kept,
  * and rows still `queued` are emitted again (clients drop duplicates by id). A notification whose
- * rows were written when it was accepted goes the batch path (`dispatchMany`).
+ * rows were written when it was accepted goes the batch path (`dispatchMany`); a topic send or
+ * broadcast has no rows (`fanout/streams.ts`).
  */
 export async function dispatchNotification(
   notificationId: string,
@@ -56,17 +64,15 @@ export async function dispatchNotification(
   const { prisma } = deps;
   const chunk = deps.chunk ?? FANOUT_CHUNK;
   // Claim it, unless it was cancelled (or already failed) meanwhile.
-  const claimed = await prisma.$queryRaw<Notification[]>`
-    UPDATE notifications SET status = 'processing'
-     WHERE id = ${notificationId}::uuid AND status IN ('queued', 'scheduled', 'processing', 'dispatched')
-     RETURNING id`;
-  if (claimed.length === 0) {
+  const n = await claim(deps.sql, notificationId);
+  if (!n) {
     const existing = await prisma.notification.findUnique({ where: { id: notificationId }, select: { status: true } });
     if (!existing) return { skipped: 'missing', created: 0, emitted: 0 };
     return { skipped: existing.status === 'cancelled' ? 'cancelled' : 'failed', created: 0, emitted: 0 };
   }
-  const n = await prisma.notification.findUniqueOrThrow({ where: { id: notificationId } });
-  const target = n.target as Target;
+  const target = n.target;
+  // A stream send the claim dispatched: its places were taken at accept, and it judged the ttl.
+  if (n.places) return sendStream(n, n.places, deps, n.status === 'expired');
   // Past its ttl before it could go out: every recipient gets a row marked expired, nobody an emit.
   const expired = n.expiresAt !== null && n.expiresAt.getTime() <= Date.now();
   if (streamsOf(target).length > 0) return dispatchStream(n, deps, expired);
@@ -119,6 +125,83 @@ export async function dispatchNotification(
   return expired ? { skipped: 'expired', created, emitted } : { created, emitted };
 }
 
+/** What the dispatcher uses of a notification it claimed. */
+export interface Claimed extends StoredContent {
+  id: string;
+  appId: string;
+  target: Target;
+  createdAt: Date;
+  expiresAt: Date | null;
+  sendAt: Date | null;
+  /** What the claim made it: `processing`, or, for a stream send with its places, `dispatched` or `expired`. */
+  status: 'processing' | 'dispatched' | 'expired';
+  /**
+   * A topic send or broadcast that took its places when it was accepted (an immediate one): its
+   * places, in the order of its topics. The claim marked it dispatched (or expired) already.
+   */
+  places: StreamPlace[] | null;
+}
+
+interface ClaimRow extends StoredContent {
+  id: string;
+  app_id: string;
+  target: Target;
+  created_ms: number | string;
+  expires_ms: number | string | null;
+  send_ms: number | string | null;
+  status: Claimed['status'];
+  places: Array<[string, number | string, number | string]> | null;
+}
+
+const dateOf = (ms: number | string) => new Date(Number(ms));
+
+/**
+ * Claims a notification for its job, unless it was cancelled (or failed) meanwhile, and reads it:
+ * one statement. A topic send or broadcast whose places in its streams were all taken when it was
+ * accepted has nothing left to write before its emit, so the claim marks it dispatched (or expired,
+ * past its ttl) at once, as `dispatchMany` does a batch; anything else is `processing` until its
+ * fan-out (or a scheduled stream send's places) is written. A job run again claims a dispatched one
+ * again: its emit may not have happened (clients drop a copy by id).
+ */
+async function claim(sql: Sql, id: string): Promise<Claimed | null> {
+  const [row] = await sql.query<ClaimRow>(
+    `WITH entries AS (
+       SELECT count(*) AS total, count(seq) AS placed,
+              json_agg(json_build_array(stream, seq, audience_seq) ORDER BY rank) AS places
+         FROM stream_entries WHERE notification_id = $1::uuid
+     ), ready AS (
+       SELECT places, total > 0 AND placed = total AS ready FROM entries
+     )
+     UPDATE notifications n
+        SET status = CASE WHEN NOT r.ready THEN 'processing'
+                          WHEN n.expires_at IS NOT NULL AND n.expires_at <= now() THEN 'expired'
+                          ELSE 'dispatched' END::"NotificationStatus",
+            dispatched_at = CASE WHEN r.ready THEN COALESCE(n.dispatched_at, now()) ELSE n.dispatched_at END
+       FROM ready r
+      WHERE n.id = $1::uuid AND n.status IN ('queued', 'scheduled', 'processing', 'dispatched')
+      RETURNING n.id::text AS id, n.app_id, n.target,
+        ${CONTENT_FIELDS.map((f) => (f === 'priority' ? 'n.priority::text AS priority' : `n.${f}`)).join(', ')},
+        (extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
+        (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
+        (extract(epoch FROM n.send_at) * 1000)::float8 AS send_ms,
+        n.status::text AS status,
+        CASE WHEN r.ready THEN r.places END AS places`,
+    [id],
+  );
+  if (!row) return null;
+  return {
+    ...contentOf(row),
+    id: row.id,
+    appId: row.app_id,
+    target: row.target,
+    createdAt: dateOf(row.created_ms),
+    expiresAt: row.expires_ms === null ? null : dateOf(row.expires_ms),
+    sendAt: row.send_ms === null ? null : dateOf(row.send_ms),
+    status: row.status,
+    places: row.places?.map(([stream, seq, audience]) => [stream, Number(seq), Number(audience)]) ?? null,
+  };
+}
+
 /**
  * Creates the subscribers that do not exist yet, takes the next sequence number of each
  * recipient and inserts their delivery rows — one statement. Recipients that already have a row
@@ -138,12 +221,7 @@ function stillProcessing(id: string): Prisma.Sql {
     )`;
 }
 
-function fanOutToUsers(
-  prisma: PrismaClient,
-  n: Notification,
-  userIds: string[],
-  status: RowStatus,
-): Promise<Recipient[]> {
+function fanOutToUsers(prisma: PrismaClient, n: Claimed, userIds: string[], status: RowStatus): Promise<Recipient[]> {
   // A categorised send reads each user's preferences: those who turned it off get a skipped row.
   const mode = n.category
     ? Prisma.sql`COALESCE((SELECT herald_mode(COALESCE(s.preferences, '{}'), c.key, c.default_mode, c.required, NULL)

@@ -1,8 +1,7 @@
 import { BROADCAST_STREAM } from '@herald/protocol';
-import { unsentPayload } from '../delivery/payload.js';
+import { type StoredContent, unsentPayload } from '../delivery/payload.js';
 import { TOPIC_CHOICE } from '../delivery/preferences.js';
 import type { Deliver, StreamPlace } from '../delivery/socket-channel.js';
-import type { Notification } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
 
 /** What sending a stream notification takes (a part of the dispatcher's dependencies). */
@@ -12,16 +11,25 @@ export interface StreamDeps {
   freshnessMs: number;
 }
 
+/** What sending a stream notification uses of it. */
+export interface StreamNotification extends StoredContent {
+  id: string;
+  appId: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  sendAt: Date | null;
+}
+
 /**
- * Sends a claimed topic send or broadcast: no row per recipient. A scheduled one takes its place
- * in each of its streams now (so catch-up, which reads a stream in order, never finds a gap filled
- * later); then one message goes to every gateway node, which emits it to its sockets in the
- * topics' rooms (or the app's) whose user it is for. Per-user rows come later, with the events
- * (delivery/recorder.ts). Safe to run again: the places are kept, and a second emit is a copy
- * clients drop by id.
+ * Sends a claimed topic send or broadcast that has yet to take its places (a scheduled one; an
+ * immediate one took them when it was accepted, and its claim dispatched it): no row per
+ * recipient. It takes its place in each of its streams now (so catch-up, which reads a stream in
+ * order, never finds a gap filled later), is marked dispatched, and goes out (`sendStream`).
+ * Per-user rows come later, with the events (delivery/recorder.ts). Safe to run again: the places
+ * are kept, and a second emit is a copy clients drop by id.
  */
 export async function dispatchStream(
-  n: Notification,
+  n: StreamNotification,
   deps: StreamDeps,
   expired: boolean,
 ): Promise<{ created: 0; emitted: number; skipped?: 'expired' }> {
@@ -52,9 +60,23 @@ export async function dispatchStream(
       WHERE id = $1::uuid AND status = 'processing'`,
     [n.id, expired ? 'expired' : 'dispatched'],
   );
-  if (expired) return { created: 0, emitted: 0, skipped: 'expired' };
-  if (places.length === 0) return { created: 0, emitted: 0 };
   const streams: StreamPlace[] = places.map((p) => [p.stream, Number(p.seq), Number(p.audience_seq)]);
+  return sendStream(n, streams, deps, expired);
+}
+
+/**
+ * Emits a dispatched topic send or broadcast at its places: one message goes to every gateway
+ * node, which emits it to its sockets in the topics' rooms (or the app's) whose user it is for;
+ * for a scheduled one, with the members who left its topics since it was accepted.
+ */
+export async function sendStream(
+  n: StreamNotification,
+  streams: StreamPlace[],
+  deps: StreamDeps,
+  expired: boolean,
+): Promise<{ created: 0; emitted: number; skipped?: 'expired' }> {
+  if (expired) return { created: 0, emitted: 0, skipped: 'expired' };
+  if (streams.length === 0) return { created: 0, emitted: 0 };
   const formerMembers = n.sendAt ? await leftSinceAccept(deps.sql, n.id, streams) : [];
   await deps.deliver([
     {
