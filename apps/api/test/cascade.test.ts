@@ -78,4 +78,52 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('deleting an app or a subscr
     );
     expect(await counts(appId)).toEqual({ notifications: 2, subscribers: 1, deliveries: 1 });
   });
+
+  it("keeps each app's count of subscribers, which a broadcast's recipients are read from, through every kind of write", async () => {
+    const counted = async (appId: string) => {
+      const [row] = await testDb.db.sql.query<{ counted: number; actual: number }>(
+        `SELECT subscriber_count AS counted, (SELECT count(*)::int FROM subscribers WHERE app_id = $1) AS actual
+           FROM apps WHERE id = $1`,
+        [appId],
+      );
+      return row;
+    };
+    // The accept's upsert: two new users.
+    const appId = await appWithDeliveries();
+    const other = await appWithDeliveries();
+    expect(await counted(appId)).toEqual({ counted: 2, actual: 2 });
+    // The same users again (the upsert updates them, inserts none), with one new one.
+    const again = ['ann', 'bob', 'cat'].map((user) => ({
+      row: {
+        id: randomUUID(),
+        appId,
+        target: { userId: user },
+        title: 'again',
+        priority: 'normal',
+        status: 'queued',
+        recipientCount: 1,
+      },
+      users: [user],
+      streams: [],
+    }));
+    await store(testDb.db.sql, again as unknown as Parameters<typeof store>[1]);
+    expect(await counted(appId)).toEqual({ counted: 3, actual: 3 });
+    // One statement for two apps; one that inserts nothing.
+    await testDb.db.sql.query(
+      `INSERT INTO subscribers (id, app_id, external_id)
+       VALUES (gen_random_uuid()::text, $1, 'dan'), (gen_random_uuid()::text, $2, 'dan'), (gen_random_uuid()::text, $2, 'eve')`,
+      [appId, other],
+    );
+    await testDb.db.sql.query(
+      `INSERT INTO subscribers (id, app_id, external_id) VALUES (gen_random_uuid()::text, $1, 'dan')
+       ON CONFLICT (app_id, external_id) DO NOTHING`,
+      [appId],
+    );
+    expect(await counted(appId)).toEqual({ counted: 4, actual: 4 });
+    expect(await counted(other)).toEqual({ counted: 4, actual: 4 });
+    // Deleted by hand.
+    await testDb.db.sql.query(`DELETE FROM subscribers WHERE app_id = $1 AND external_id IN ('ann', 'dan')`, [appId]);
+    expect(await counted(appId)).toEqual({ counted: 2, actual: 2 });
+    expect(await counted(other)).toEqual({ counted: 4, actual: 4 });
+  });
 });

@@ -9,10 +9,9 @@ import { notificationRows, type Prepared } from './prepare.js';
  */
 export async function audienceSize(sql: Sql, appId: string, streams: readonly string[]): Promise<number> {
   if (streams.includes(BROADCAST_STREAM)) {
-    const [row] = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM subscribers WHERE app_id = $1', [
-      appId,
-    ]);
-    return row?.n ?? 0;
+    // Kept by triggers on subscribers (the app_subscriber_count migration): no count of them per send.
+    const [row] = await sql.query<{ n: number }>('SELECT subscriber_count AS n FROM apps WHERE id = $1', [appId]);
+    return Number(row?.n ?? 0);
   }
   const rows = await sql.query<{ name: string; subscriber_count: number }>(
     'SELECT name, subscriber_count FROM topics WHERE app_id = $1 AND name = ANY($2::text[])',

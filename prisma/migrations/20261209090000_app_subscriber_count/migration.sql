@@ -1,0 +1,32 @@
+-- An app's number of users, from which a broadcast's recipients are counted when it is accepted
+-- (and the dashboard's audience estimate): a count(*) of its subscribers took 13 ms at 100,000
+-- users and 85 ms at a million, on every broadcast. Statement triggers keep it: one UPDATE of the
+-- app's row per statement that inserted (or deleted) subscribers of it, none for a statement that
+-- inserted none (the accept's upsert of users it already knows), so the app row, which every
+-- accept shares, is locked only by the statements that add users.
+ALTER TABLE "apps" ADD COLUMN "subscriber_count" INTEGER NOT NULL DEFAULT 0;
+UPDATE "apps" a SET "subscriber_count" = (SELECT count(*) FROM "subscribers" s WHERE s."app_id" = a."id");
+
+CREATE FUNCTION "herald_subscribers_added"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  UPDATE "apps" a SET "subscriber_count" = a."subscriber_count" + n.k
+    FROM (SELECT "app_id", count(*)::int AS k FROM added GROUP BY "app_id") n
+   WHERE a."id" = n."app_id";
+  RETURN NULL;
+END
+$$;
+-- An INSERT … ON CONFLICT DO UPDATE puts only the rows it inserted in `added`.
+CREATE TRIGGER "subscribers_counted_in" AFTER INSERT ON "subscribers"
+  REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION "herald_subscribers_added"();
+
+-- Herald deletes subscribers only with their app (whose row is gone then); an operator may by hand.
+CREATE FUNCTION "herald_subscribers_removed"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  UPDATE "apps" a SET "subscriber_count" = a."subscriber_count" - n.k
+    FROM (SELECT "app_id", count(*)::int AS k FROM removed GROUP BY "app_id") n
+   WHERE a."id" = n."app_id";
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER "subscribers_counted_out" AFTER DELETE ON "subscribers"
+  REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION "herald_subscribers_removed"();
