@@ -419,6 +419,38 @@ describe('POST /v1/notifications/:id/cancel', () => {
     expect(replay.notifications.map((n) => n.id)).not.toContain(id);
   });
 
+  it('lists and counts the users of a scheduled send before it goes out, and as cancelled once it is', async () => {
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const { id, recipients } = (
+      await send({ to: { userIds: ['ps-b', 'ps-a', 'ps-c', 'ps-a'] }, title: 'Later', sendAt })
+    ).json();
+    expect(recipients).toBe(3);
+    const get = async (url: string) => (await stack.app.inject({ url, headers: auth() })).json();
+    const listed = async (query = '') =>
+      (await get(`/v1/notifications/${id}/recipients${query}`)).items.map(
+        (r: { userId: string; status: string; seq: number | null }) => [r.userId, r.status, r.seq],
+      );
+    expect((await get(`/v1/notifications/${id}`)).counts).toMatchObject({ queued: 3, cancelled: 0 });
+    expect(await listed()).toEqual([
+      ['ps-a', 'queued', null],
+      ['ps-b', 'queued', null],
+      ['ps-c', 'queued', null],
+    ]);
+    // Paged by user id, and filtered by status, like any recipient list.
+    const first = await get(`/v1/notifications/${id}/recipients?limit=2`);
+    expect(first.items.map((r: { userId: string }) => r.userId)).toEqual(['ps-a', 'ps-b']);
+    expect(await listed(`?limit=2&cursor=${first.nextCursor}`)).toEqual([['ps-c', 'queued', null]]);
+    expect(await listed('?status=delivered')).toEqual([]);
+
+    const res = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+    expect(res.json()).toMatchObject({ status: 'cancelled', cancelled: 3, counts: { cancelled: 3, queued: 0 } });
+    expect(await listed('?status=cancelled')).toEqual([
+      ['ps-a', 'cancelled', null],
+      ['ps-b', 'cancelled', null],
+      ['ps-c', 'cancelled', null],
+    ]);
+  });
+
   it('cancels a scheduled broadcast before its fan-out, stopping every recipient it targeted', async () => {
     await stack.db.prisma.subscriber.createMany({
       data: ['cs-1', 'cs-2', 'cs-3'].map((externalId) => ({ appId: stack.appId, externalId })),

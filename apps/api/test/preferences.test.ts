@@ -468,6 +468,10 @@ describe('the counts of a topic send or broadcast', () => {
     expect(tally).toEqual({ delivered: 1, queued: 1, skipped: 2 });
     expect(await counted(sent.id)).toEqual(tally);
     expect((await api('GET', `/v1/notifications/${sent.id}`)).body.countsExact).toBe(true);
+    // Cancelling it stops the one still queued: not those it skipped, nor the one who has it.
+    const cancel = await api('POST', `/v1/notifications/${sent.id}/cancel`);
+    expect(cancel.body).toMatchObject({ status: 'cancelled', cancelled: 1 });
+    expect(await counted(sent.id)).toEqual({ delivered: 1, cancelled: 1, skipped: 2 });
 
     // A broadcast, in a category its users turned off: the same.
     const all = await send({ to: { broadcast: true }, title: 'Season over', category: key });

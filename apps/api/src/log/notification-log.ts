@@ -19,6 +19,25 @@ import {
 const CANCEL = end('cancelled');
 
 /**
+ * The users of a send to users who have no row of it yet — it is scheduled, waits for its fan-out,
+ * or was stopped before it — each with the status the notification gives them: its ending, or
+ * queued. (A row is written for every one of them when it goes out: skipped, if their preferences say so.)
+ */
+const PENDING_USERS = (id: string) => Prisma.sql`
+  SELECT DISTINCT u.external_id,
+         CASE WHEN n.status IN ('cancelled', 'expired', 'failed') THEN n.status::text
+              WHEN n.expires_at IS NOT NULL AND n.expires_at <= now() THEN 'expired'
+              ELSE 'queued' END AS status
+    FROM notifications n
+    CROSS JOIN LATERAL jsonb_array_elements_text(
+      CASE WHEN n.target ? 'userIds' THEN n.target->'userIds' WHEN n.target ? 'userId' THEN jsonb_build_array(n.target->'userId')
+           ELSE '[]'::jsonb END) AS u(external_id)
+   WHERE n.id = ${id}::uuid
+     AND n.recipient_count > (SELECT count(*) FROM deliveries WHERE notification_id = n.id)
+     AND NOT EXISTS (SELECT 1 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+                      WHERE d.notification_id = n.id AND s.app_id = n.app_id AND s.external_id = u.external_id)`;
+
+/**
  * The largest audience of a topic send or broadcast whose counts are read member by member on
  * each request (about 10 µs a member): 20,000 is about 0.2 s, and the dashboard's notification
  * page asks again as it follows the send.
@@ -63,8 +82,12 @@ export class NotificationLog {
       const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
       if (streamed) {
         // A topic send or broadcast: its recipients' rows are receipts (a device has it). The others
-        // are stopped by the status: catch-up and the inbox leave a cancelled one out.
-        const stopped = Math.max(0, n.recipients - existing);
+        // are stopped by the status: catch-up and the inbox leave a cancelled one out — but for the
+        // members whose preferences skip it, as its counts say (read member by member, up to
+        // STREAM_COUNTS_MAX of them, like the counts).
+        const skipped =
+          n.recipients <= STREAM_COUNTS_MAX ? ((await streamAudienceCounts(tx, appId, id)).get('skipped') ?? 0) : 0;
+        const stopped = Math.max(0, n.recipients - existing - skipped);
         if (!notSentYet && stopped === 0) {
           throw new Errors.NotCancellable(id, 'every recipient already received it, so nothing is left to cancel');
         }
@@ -126,6 +149,15 @@ export class NotificationLog {
       countsExact = false;
       const received = Object.values(counts).reduce((a, b) => a + b, 0);
       counts.queued = (counts.queued ?? 0) + Math.max(0, n.recipientCount - received);
+    } else {
+      // A send to users whose rows are not all written yet (scheduled, waiting for its fan-out, or
+      // stopped before it): the others count by what happened to the notification, as they are
+      // listed (`PENDING_USERS`).
+      const written = Object.values(counts).reduce((a, b) => a + b, 0);
+      const ended = ['cancelled', 'expired', 'failed'].includes(n.status) ? n.status : null;
+      const expired = n.expiresAt !== null && n.expiresAt.getTime() <= Date.now();
+      const rest = ended ?? (expired ? 'expired' : 'queued');
+      counts[rest] = (counts[rest] ?? 0) + Math.max(0, n.recipientCount - written);
     }
     // Posted: the push service answered an attempt (a status), or the network failed under one
     // (a retry). A browser refused before any post (its host not allowed, keys nothing can be
@@ -179,7 +211,8 @@ export class NotificationLog {
     const { page } = keyset;
     // A filtered page that stopped reading early goes on after the last member it read.
     const nextCursor = keyset.nextCursor ?? readTo;
-    const ids = page.map((r) => r.subscriber_id);
+    // (A user a send has no row for yet may not be a subscriber yet either.)
+    const ids = page.map((r) => r.subscriber_id).filter((s): s is string => s !== null);
     // Their rows and browsers: one read each for the page.
     const [deliveries, pushes] = await Promise.all([
       this.prisma.delivery.findMany({ where: { notificationId: id, subscriberId: { in: ids } } }),
@@ -189,7 +222,7 @@ export class NotificationLog {
       }),
     ]);
     const deliveryOf = new Map(deliveries.map((d) => [d.subscriberId, d]));
-    const pushOf = (subscriberId: string) =>
+    const pushOf = (subscriberId: string | null) =>
       pushes
         .filter((p) => p.subscriberId === subscriberId)
         .map((p) => ({
@@ -206,9 +239,10 @@ export class NotificationLog {
       items: page.map((member) => {
         const { subscriber_id: subscriberId, external_id: userId, status: pushStatus } = member;
         const push = pushOf(subscriberId);
-        const r = deliveryOf.get(subscriberId);
+        const r = subscriberId === null ? undefined : deliveryOf.get(subscriberId);
         if (!r && push.length === 0) {
-          // A member of a topic send's or broadcast's audience nothing happened to yet.
+          // A member of a topic send's or broadcast's audience nothing happened to yet, or a user
+          // of a send to users that has no row for them yet.
           return {
             userId,
             seq: null,
@@ -278,7 +312,7 @@ export class NotificationLog {
    * without one yet (with their pushes' status).
    */
   private userRows(id: string, cursor: string | null, status: string | null, limit: number) {
-    return this.prisma.$queryRaw<Array<{ subscriber_id: string; external_id: string; status: string }>>`
+    return this.prisma.$queryRaw<Array<{ subscriber_id: string | null; external_id: string; status: string }>>`
       SELECT r.subscriber_id, s.external_id, r.status FROM (
         SELECT subscriber_id, status::text AS status FROM deliveries WHERE notification_id = ${id}::uuid
         UNION ALL
@@ -291,6 +325,10 @@ export class NotificationLog {
       ) r JOIN subscribers s ON s.id = r.subscriber_id
       WHERE (${status}::text IS NULL OR r.status = ${status}::text)
         AND (${cursor}::text IS NULL OR s.external_id > ${cursor}::text)
-      ORDER BY s.external_id LIMIT ${limit + 1}`;
+      UNION ALL
+      SELECT NULL, p.external_id, p.status FROM (${PENDING_USERS(id)}) p
+      WHERE (${status}::text IS NULL OR p.status = ${status}::text)
+        AND (${cursor}::text IS NULL OR p.external_id > ${cursor}::text)
+      ORDER BY 2 LIMIT ${limit + 1}`;
   }
 }

@@ -78,7 +78,7 @@ function audienceAfter(prisma: PrismaClient, appId: string, id: string, cursor: 
  * list shows them (the same statement, read to the end): what `counts` of the notification says.
  * It reads every member, as a recipient list read to its end would.
  */
-export async function streamAudienceCounts(prisma: PrismaClient, appId: string, id: string) {
+export async function streamAudienceCounts(prisma: Pick<PrismaClient, '$queryRaw'>, appId: string, id: string) {
   const rows = await prisma.$queryRaw<Array<{ status: string; n: number }>>`
     SELECT status, count(*)::int AS n FROM (${audience(appId, id, null, null)}) a GROUP BY status`;
   return new Map(rows.map((r) => [r.status, r.n]));

@@ -138,7 +138,8 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: "Each recipient's delivery state and timeline",
         description:
           'In user-id order, a page at a time. A send to users lists its users: each with their delivery, or, ' +
-          "pushed to before any device said anything, their pushes' status. A topic send or broadcast lists its " +
+          "pushed to before any device said anything, their pushes' status; before it went out (scheduled, or " +
+          "waiting for its fan-out), `queued` with `seq` null, or the notification's ending. A topic send or broadcast lists its " +
           'audience when it was accepted (the members of its topics then, or every user the app knew): each ' +
           "member's receipt once something happened to it for them, else `queued` (no device of theirs has it " +
           "yet), `skipped` with the reason when the member's preferences turn it off, or the notification's " +
