@@ -167,9 +167,16 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     await this._conn.request<TopicReply>(ClientEvent.Unsubscribe, { topic });
   }
 
-  /** The topics this user is in, whoever subscribed them. */
+  /** The topics this user is in, whoever subscribed them: every page of them, in name order. */
   async topics(): Promise<string[]> {
-    return (await this._conn.request<TopicsReply>(ClientEvent.Topics, {})).topics;
+    const all: string[] = [];
+    let after: string | null | undefined;
+    do {
+      const page = await this._conn.request<TopicsReply>(ClientEvent.Topics, after ? { after } : {});
+      all.push(...page.topics);
+      after = page.nextCursor;
+    } while (after);
+    return all;
   }
 
   /**

@@ -46,6 +46,28 @@ describe('HeraldClient preferences', () => {
     herald.disconnect();
   });
 
+  it('topics() reads every page the server hands out, and one page from a server that does not page', async () => {
+    const pages: Record<string, { topics: string[]; nextCursor: string | null }> = {
+      '': { topics: ['a', 'b'], nextCursor: 'b' },
+      b: { topics: ['c', 'd'], nextCursor: 'd' },
+      d: { topics: ['e'], nextCursor: null },
+    };
+    const { herald, fake } = client({
+      'topics:list': (request) => ({ ok: true, ...pages[(request as { after?: string }).after ?? ''] }),
+    });
+    await expect(herald.topics()).resolves.toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(fake.asked).toEqual([
+      ['topics:list', {}],
+      ['topics:list', { after: 'b' }],
+      ['topics:list', { after: 'd' }],
+    ]);
+    herald.disconnect();
+    const old = client({ 'topics:list': () => ({ ok: true, topics: ['x'] }) });
+    await expect(old.herald.topics()).resolves.toEqual(['x']);
+    expect(old.fake.asked).toEqual([['topics:list', {}]]);
+    old.herald.disconnect();
+  });
+
   it('rejects a refusal with an Error carrying its code and sentence, as the topics methods do', async () => {
     const refusal = {
       ok: false,
