@@ -1,6 +1,5 @@
 import { ClientEvent, type ErrorReply, type TopicReply, type TopicsReply } from '@herald/protocol';
 import { granted } from '../auth/topic-grants.js';
-import { isStorableText } from '../platform/lib/text.js';
 import { TOPIC_PATTERN } from '../schemas/topics.js';
 import { MAX_TOPICS_PER_LIST, type TopicRepository } from '../topics/repository.js';
 import type { GatewaySocket } from './types.js';
@@ -52,7 +51,8 @@ export function handleTopics(socket: GatewaySocket, topics: TopicRepository, ans
   socket.on(ClientEvent.Topics, (request, reply) =>
     answer(reply, async (): Promise<TopicsReply | ErrorReply> => {
       const after = (request as { after?: unknown } | null | undefined)?.after;
-      if (after !== undefined && (typeof after !== 'string' || after.length > 100 || !isStorableText(after))) {
+      // A topic name, as the REST list's cursor: anything else names no place in the list.
+      if (after !== undefined && (typeof after !== 'string' || !NAME.test(after))) {
         return {
           ok: false,
           code: 'HERALD_ERR_CURSOR_INVALID',
