@@ -7,26 +7,18 @@
 ALTER TABLE "apps" ADD COLUMN "subscriber_count" INTEGER NOT NULL DEFAULT 0;
 UPDATE "apps" a SET "subscriber_count" = (SELECT count(*) FROM "subscribers" s WHERE s."app_id" = a."id");
 
-CREATE FUNCTION "herald_subscribers_added"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+-- One function for both triggers: `changed` holds the rows the statement inserted (an INSERT …
+-- ON CONFLICT DO UPDATE puts only those there) or deleted. Herald deletes subscribers only with
+-- their app, whose row is gone then; an operator may by hand.
+CREATE FUNCTION "herald_subscribers_counted"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-  UPDATE "apps" a SET "subscriber_count" = a."subscriber_count" + n.k
-    FROM (SELECT "app_id", count(*)::int AS k FROM added GROUP BY "app_id") n
+  UPDATE "apps" a SET "subscriber_count" = a."subscriber_count" + CASE WHEN TG_OP = 'INSERT' THEN n.k ELSE -n.k END
+    FROM (SELECT "app_id", count(*)::int AS k FROM changed GROUP BY "app_id") n
    WHERE a."id" = n."app_id";
   RETURN NULL;
 END
 $$;
--- An INSERT … ON CONFLICT DO UPDATE puts only the rows it inserted in `added`.
 CREATE TRIGGER "subscribers_counted_in" AFTER INSERT ON "subscribers"
-  REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION "herald_subscribers_added"();
-
--- Herald deletes subscribers only with their app (whose row is gone then); an operator may by hand.
-CREATE FUNCTION "herald_subscribers_removed"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  UPDATE "apps" a SET "subscriber_count" = a."subscriber_count" - n.k
-    FROM (SELECT "app_id", count(*)::int AS k FROM removed GROUP BY "app_id") n
-   WHERE a."id" = n."app_id";
-  RETURN NULL;
-END
-$$;
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "herald_subscribers_counted"();
 CREATE TRIGGER "subscribers_counted_out" AFTER DELETE ON "subscribers"
-  REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION "herald_subscribers_removed"();
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "herald_subscribers_counted"();
