@@ -104,7 +104,7 @@ describe('POST /v1/notifications', () => {
     {
       payload: { to: { topics: Array.from({ length: 11 }, (_, i) => `t${i}`) }, title: 'x' },
       code: 'HERALD_ERR_VALIDATION',
-      message: /body\.to\.topics must NOT have more than 10 items/,
+      message: /body\.to\.topics must list at most 10 items/,
     },
     { payload: { to: { userIds: [] }, title: 'x' }, code: 'HERALD_ERR_VALIDATION', message: /userIds/ },
     {
@@ -126,13 +126,13 @@ describe('POST /v1/notifications', () => {
     {
       payload: { to: { userId: 'a' }, title: 'x', ttlSeconds: '60' },
       code: 'HERALD_ERR_VALIDATION',
-      message: /body\.ttlSeconds must be integer/,
+      message: /body\.ttlSeconds must be a whole number/,
     },
     { payload: { to: { userIds: 'a' }, title: 'x' }, code: 'HERALD_ERR_VALIDATION', message: /userIds/ },
     {
       payload: { to: { userId: 'a' }, title: 5 },
       code: 'HERALD_ERR_VALIDATION',
-      message: /body\.title must be string/,
+      message: /body\.title must be text \(a string\)/,
     },
     {
       payload: { to: { userId: 'a' }, title: 'x', sendAt: 'tomorrow' },
@@ -397,8 +397,8 @@ describe('demo page', () => {
   it.each([
     [{ delaySeconds: 61 }, 'body.delaySeconds must be from 0 to 60 seconds.'],
     [{ delaySeconds: -1 }, 'body.delaySeconds must be from 0 to 60 seconds.'],
-    [{ delaySeconds: 1.5 }, 'body.delaySeconds must be integer.'],
-    [{ delaySeconds: '10' }, 'body.delaySeconds must be integer.'],
+    [{ delaySeconds: 1.5 }, 'body.delaySeconds must be a whole number.'],
+    [{ delaySeconds: '10' }, 'body.delaySeconds must be a whole number.'],
     [{ delay: 5 }, 'body.delay is not a known property.'],
   ])('POST /demo/send refuses %j with 400 HERALD_ERR_VALIDATION and a sentence', async (payload, message) => {
     const res = await demoSend(await visitor(), payload);

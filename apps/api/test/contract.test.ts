@@ -282,7 +282,7 @@ describe('path parameters and methods', () => {
       expect(res.json()).toMatchObject({
         statusCode: 400,
         code: 'HERALD_ERR_VALIDATION',
-        message: 'params.id must NOT have more than 64 characters.',
+        message: 'params.id must be at most 64 characters long.',
       });
       const user = await stack.app.inject({ url: `/v1/users/${'u'.repeat(length + 256)}/inbox`, headers: key() });
       expect(user.json()).toMatchObject({ statusCode: 400, code: 'HERALD_ERR_VALIDATION' });
@@ -290,6 +290,16 @@ describe('path parameters and methods', () => {
       expect(admin.json()).toMatchObject({ statusCode: 401, code: 'HERALD_ERR_SIGN_IN_REQUIRED' });
     },
   );
+
+  it.each([
+    ['/v1/topics?limit=0', 'querystring.limit must be at least 1.'],
+    ['/v1/topics?limit=1001', 'querystring.limit must be at most 1000.'],
+    ['/v1/topics?limit=ten', 'querystring.limit must be a whole number.'],
+    ['/v1/topics?prefix=', 'querystring.prefix must not be empty.'],
+  ])('says in a sentence what %s should have been', async (url, message) => {
+    const res = await stack.app.inject({ url, headers: key() });
+    expect([res.statusCode, res.json().message]).toEqual([400, message]);
+  });
 
   it('refuses a path that is not a valid URL with 400 HERALD_ERR_BAD_URL', async () => {
     const res = await stack.app.inject({ url: '/v1/notifications/%zz', headers: key() });

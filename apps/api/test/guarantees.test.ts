@@ -510,7 +510,7 @@ describe('batch send', () => {
     // JSON is taken as typed, as POST /v1/notifications takes it: a string is not a list of one.
     expect(body.results[4].error).toMatchObject({
       code: 'HERALD_ERR_VALIDATION',
-      message: 'notifications[4].to.userIds must be array.',
+      message: 'notifications[4].to.userIds must be a list (an array).',
     });
     expect(body.results[5]).toMatchObject({ status: 'queued', recipients: 1 });
     // The valid ones were stored and go out; nothing of the refused ones was stored.

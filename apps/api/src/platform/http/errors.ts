@@ -65,6 +65,31 @@ const FORMATS: Record<string, string> = {
   'date-time': 'is not a date and time such as 2026-01-31T09:00:00Z',
 };
 
+/** A JSON type, as a sentence names it. */
+const TYPES: Record<string, string> = {
+  string: 'text (a string)',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list (an array)',
+  null: 'null',
+};
+
+/** Ajv's size and range keywords ("must NOT have more than 64 characters", "must be >= 1"), as sentences. */
+const BOUNDS: Record<string, (limit: number) => string> = {
+  maxLength: (n) => `must be at most ${n} character${n === 1 ? '' : 's'} long`,
+  minLength: (n) => (n === 1 ? 'must not be empty' : `must be at least ${n} characters long`),
+  maxItems: (n) => `must list at most ${n} item${n === 1 ? '' : 's'}`,
+  minItems: (n) => (n === 1 ? 'must list at least one item' : `must list at least ${n} items`),
+  maxProperties: (n) => `must have at most ${n} propert${n === 1 ? 'y' : 'ies'}`,
+  minProperties: (n) => (n === 1 ? 'must not be empty' : `must have at least ${n} properties`),
+  maximum: (n) => `must be at most ${n}`,
+  minimum: (n) => `must be at least ${n}`,
+  exclusiveMaximum: (n) => `must be less than ${n}`,
+  exclusiveMinimum: (n) => `must be more than ${n}`,
+};
+
 /** One failed keyword of a JSON-schema validation (Ajv's shape, as Fastify reports it). */
 export interface SchemaProblem {
   keyword: string;
@@ -74,7 +99,7 @@ export interface SchemaProblem {
 }
 
 /**
- * "body/to/userIds must NOT have more than 10000 items" → a readable sentence per problem, each
+ * Ajv's "body/to/userIds must NOT have more than 10000 items" → a readable sentence per problem, each
  * path starting with `context` (`body`, `querystring`, or `notifications[3]` for a batch item).
  * A schema may name its own code and sentence for a keyword (`x-herald-error`, read from Ajv's
  * `verbose` output); the first problem's code is the error's.
@@ -117,6 +142,13 @@ export function describeValidation(
       message = 'is none of the forms this field takes';
     } else if (v.keyword === 'format') {
       message = FORMATS[String(params.format)] ?? `is not a valid ${String(params.format)}`;
+    } else if (v.keyword === 'type') {
+      message = `must be ${String(params.type)
+        .split(',')
+        .map((t) => TYPES[t] ?? t)
+        .join(' or ')}`;
+    } else if (v.keyword in BOUNDS) {
+      message = (BOUNDS[v.keyword] as (limit: number) => string)(Number(params.limit));
     }
     return { path, message };
   });
