@@ -7,7 +7,7 @@ import { PENALTY_MS, PenaltyBox, TokenBucket, userEventCost } from '../src/gatew
 import { addressKey } from '../src/platform/http/connection-limits.js';
 import { SharedWindowStore } from '../src/platform/http/rate-limits.js';
 import { hashPassword } from '../src/platform/lib/secrets.js';
-import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
+import { createTestDatabase, REDIS_URL, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
 const UUID = '11111111-1111-4111-8111-111111111111';
 
@@ -401,6 +401,32 @@ describe('rate limit counters when Redis fails', () => {
     redis.disconnect();
   });
 
+  it('overdraws a spend past its budget the same way in Redis and on this node alone', async () => {
+    const shared = new Redis(REDIS_URL);
+    const refusing = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    refusing.on('error', () => {});
+    const prefix = `spend-${uid()}:`;
+    for (const redis of [shared, refusing]) {
+      const store = new SharedWindowStore(redis, prefix, () => {});
+      // 120 of 100 a second: taken whole; the key waits two windows before it spends again.
+      const large = await store.spend('k', 120, 100, 1000);
+      expect(large).toMatchObject({ taken: true, current: 120 });
+      expect(large.ttl).toBeGreaterThan(1500);
+      const next = await store.spend('k', 1, 100, 1000);
+      expect(next).toMatchObject({ taken: false, current: 120 });
+      expect(next.ttl).toBeGreaterThan(1000);
+      // Within the budget, nothing changes: taken while any of it is left.
+      expect(await store.spend('small', 60, 100, 1000)).toMatchObject({ taken: true, current: 60 });
+      const second = await store.spend('small', 60, 100, 1000);
+      expect(second).toMatchObject({ taken: true, current: 120 });
+      expect(second.ttl).toBeGreaterThan(1000);
+      expect(await store.spend('small', 1, 100, 1000)).toMatchObject({ taken: false });
+    }
+    await shared.del(`${prefix}k`, `${prefix}small`);
+    shared.disconnect();
+    refusing.disconnect();
+  });
+
   it('does not wait for a Redis that does not answer', async () => {
     const redis = new Redis({ port: silentPort, enableOfflineQueue: true, maxRetriesPerRequest: 0 });
     redis.on('error', () => {});
@@ -500,15 +526,21 @@ describe('per-key recipients per second', () => {
     expect((await batch(1, 1)).statusCode).toBe(202);
   });
 
-  it('refuses a request that names more recipients than a second allows, saying to split it, and stores nothing', async () => {
+  it('takes a request naming more recipients than a second allows, then refuses the key until it paid that back', async () => {
     await nextWindow();
     const before = await stack.db.prisma.notification.count();
-    const tooBig = await batch(3, 40);
-    expect(tooBig.statusCode).toBe(429);
-    expect(tooBig.json().message).toMatch(/names 120 recipients; .* at most 100 a second .*Split it/);
-    expect(await stack.db.prisma.notification.count()).toBe(before);
-    // What it did not spend is still there for the rest of the second.
-    expect((await batch(2, 40)).statusCode).toBe(202);
+    // 120 of 100: taken whole, and the key's window now lasts two seconds.
+    const large = await batch(3, 40);
+    expect(large.statusCode, large.body).toBe(202);
+    expect(await stack.db.prisma.notification.count()).toBe(before + 3);
+    const refused = await batch(1, 1);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(refused.json().message).toMatch(/at most 100 a second on average .*Retry in 2 s/);
+    await nextWindow();
+    expect((await batch(1, 1)).statusCode).toBe(429);
+    await nextWindow();
+    expect((await batch(1, 1)).statusCode).toBe(202);
   });
 
   it('counts a user named twice in one list once, as the send does', async () => {

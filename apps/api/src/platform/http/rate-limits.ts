@@ -45,8 +45,10 @@ declare module 'fastify' {
      */
     pushRateLimit: (browserOf?: (request: FastifyRequest) => string | undefined) => onRequestAsyncHookHandler;
     /**
-     * Spends `recipients` of the API key's budget for this second (HERALD_RECIPIENTS_PER_SECOND);
-     * over it, throws a 429 `HERALD_ERR_RATE_LIMITED` (with `Retry-After`) and spends nothing.
+     * Spends `recipients` of the API key's budget for this second (HERALD_RECIPIENTS_PER_SECOND),
+     * overdrawing it if the request names more than is left (the key then waits until the
+     * overdraft is paid back); with nothing left, throws a 429 `HERALD_ERR_RATE_LIMITED` (with
+     * `Retry-After`) and spends nothing.
      */
     spendRecipients: (request: FastifyRequest, reply: FastifyReply, recipients: number) => Promise<void>;
   }
@@ -64,21 +66,19 @@ if ttl < 0 then
 end
 return { current, ttl }`;
 
-// Spends ARGV[2] of a window's budget ARGV[3], only if it fits: { spent so far, ms left, 1 if taken }.
+// Spends ARGV[2] of a window's budget ARGV[3] if any of it is left: { spent so far, ms left, 1 if
+// taken }. A cost past the budget is taken whole, and the window lasts as many windows as the
+// spending fills (`overdrawn`), so the key pays it back before it spends again.
 const SPEND_LUA = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local cost = tonumber(ARGV[2])
-if current + cost > tonumber(ARGV[3]) then
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl < 0 then ttl = tonumber(ARGV[1]) end
-  return { current, ttl, 0 }
-end
-current = redis.call('INCRBY', KEYS[1], cost)
+local window = tonumber(ARGV[1])
+local max = tonumber(ARGV[3])
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
+if ttl < 0 then ttl = window end
+if current >= max then return { current, ttl, 0 } end
+current = redis.call('INCRBY', KEYS[1], tonumber(ARGV[2]))
+ttl = ttl + window * (math.ceil(current / max) - 1)
+redis.call('PEXPIRE', KEYS[1], ttl)
 return { current, ttl, 1 }`;
 
 /**
@@ -105,8 +105,11 @@ export class SharedWindowStore {
   }
 
   /**
-   * Spends `cost` of `max` in the current window of `key` if it fits (else nothing): a weighted
-   * count, for budgets measured in recipients rather than requests. Same fallback as `incr`.
+   * Spends `cost` of `max` in the current window of `key` if any of the window's budget is left
+   * (else nothing): a weighted count, for budgets measured in recipients rather than requests. A
+   * cost past what is left is taken whole and overdraws the key: its window lasts as many windows
+   * as it spent budgets, so a send larger than a window's budget goes through once and the key's
+   * average stays within `max` a window. Same fallback as `incr`.
    */
   async spend(key: string, cost: number, max: number, timeWindow: number): Promise<Counted & { taken: boolean }> {
     return this.redisOrLocal(
@@ -120,8 +123,11 @@ export class SharedWindowStore {
       },
       () => {
         const entry = this.window(key, timeWindow);
-        const taken = entry.current + cost <= max;
-        if (taken) entry.current += cost;
+        const taken = entry.current < max;
+        if (taken) {
+          entry.current += cost;
+          entry.resetAt += timeWindow * (Math.ceil(entry.current / max) - 1);
+        }
         return { current: entry.current, ttl: entry.resetAt - Date.now(), taken };
       },
     );
@@ -233,7 +239,8 @@ export default fp(
 
     // Requests are not the whole cost of a send: a batch of 500 items naming 100 users each writes
     // 50,000 delivery rows. The recipients a key names are counted per second, so that no key's
-    // sends can hold the database (and everyone else) for long.
+    // sends can hold the database (and everyone else) for long. One send may name more than a
+    // second's budget (a list of 10,000 users): it overdraws the key, which then waits it out.
     const recipientsMax = opts.recipientsPerSecond;
     fastify.decorate('spendRecipients', async (request: FastifyRequest, reply: FastifyReply, recipients: number) => {
       if (recipientsMax === 0 || recipients === 0 || (await perMinute(request)) === 0) return;
@@ -242,11 +249,8 @@ export default fp(
       fastify.metrics.rateLimited.inc({ scope: 'rest' });
       reply.header('retry-after', seconds(spent.ttl));
       throw new Errors.RateLimited(
-        recipients > recipientsMax
-          ? `This request names ${recipients} recipients; an API key may name at most ${recipientsMax} a second ` +
-              '(each user of a userIds list counts, a broadcast counts one). Split it into smaller requests.'
-          : `Too many recipients with this API key: at most ${recipientsMax} a second (each user of a userIds list ` +
-              `counts, a broadcast counts one). Retry in ${seconds(spent.ttl)} s (Retry-After).`,
+        `Too many recipients with this API key: at most ${recipientsMax} a second on average (each user of a ` +
+          `userIds list counts, a broadcast counts one). Retry in ${seconds(spent.ttl)} s (Retry-After).`,
       );
     });
 
