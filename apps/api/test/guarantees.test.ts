@@ -355,6 +355,33 @@ describe('scheduling, cancelling and priorities', () => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it('refuses to cancel a scheduled send whose ttl ran out before it went out, as an expired one', async () => {
+    const { id } = await send({
+      to: { userIds: ['lx-1', 'lx-2'] },
+      title: 'Too late',
+      sendAt: new Date(Date.now() + 60_000).toISOString(),
+      ttlSeconds: 3600,
+    });
+    // Its ttl ran out meanwhile (the sweep has not marked it yet).
+    await stack.db.sql.query(`UPDATE notifications SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    const get = async () => (await stack.app.inject({ url: `/v1/notifications/${id}`, headers: auth() })).json();
+    expect((await get()).counts).toMatchObject({ expired: 2, queued: 0 });
+    const res = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+    expect([res.statusCode, res.json().code]).toEqual([409, 'HERALD_ERR_NOT_CANCELLABLE']);
+    expect(res.json().message).toMatch(/expired/);
+    expect((await get()).status).toBe('scheduled');
+  });
+
+  it('does not list again as queued a user deleted by hand after the send went out', async () => {
+    const { id } = await send({ to: { userIds: ['hd-1', 'hd-2'] }, title: 'Then gone' });
+    await dispatched(id);
+    await stack.db.sql.query(`DELETE FROM subscribers WHERE app_id = $1 AND external_id = 'hd-1'`, [stack.appId]);
+    const list = await stack.app.inject({ url: `/v1/notifications/${id}/recipients`, headers: auth() });
+    expect(list.json().items.map((i: { userId: string }) => i.userId)).toEqual(['hd-2']);
+    const details = await stack.app.inject({ url: `/v1/notifications/${id}`, headers: auth() });
+    expect(details.json().counts.queued).toBe(1);
+  });
+
   it('lists recipients with their state and timeline, a page at a time', async () => {
     const socket = await quiet('rc-b');
     socket.on('notification', (_n: unknown, ack: (r: unknown) => void) => ack({ ok: true }));

@@ -472,6 +472,14 @@ describe('the counts of a topic send or broadcast', () => {
     const cancel = await api('POST', `/v1/notifications/${sent.id}/cancel`);
     expect(cancel.body).toMatchObject({ status: 'cancelled', cancelled: 1 });
     expect(await counted(sent.id)).toEqual({ delivered: 1, cancelled: 1, skipped: 2 });
+    // A send every member skips has nobody left to stop, and the refusal says why.
+    const quiet = `quiet-${uid()}`;
+    await api('PUT', `/v1/topics/${quiet}/subscribers`, { userIds: [noScores] });
+    const unheard = await send({ to: { topic: quiet }, title: 'Unheard', category: key });
+    await dispatched(unheard.id);
+    const refused = await api('POST', `/v1/notifications/${unheard.id}/cancel`);
+    expect([refused.status, refused.body.code]).toEqual([409, 'HERALD_ERR_NOT_CANCELLABLE']);
+    expect(refused.body.message).toMatch(/skips it by their preferences/);
 
     // A broadcast, in a category its users turned off: the same.
     const all = await send({ to: { broadcast: true }, title: 'Season over', category: key });
@@ -501,6 +509,9 @@ describe('the counts of a topic send or broadcast', () => {
     });
     expect(details.countsExact).toBe(false);
     expect(await counted(sent.id)).toEqual({ delivered: 1, queued: STREAM_COUNTS_MAX });
+    // Once it ended, the rest count by its ending, as the list shows them.
+    expect((await api('POST', `/v1/notifications/${sent.id}/cancel`)).body.cancelled).toBe(STREAM_COUNTS_MAX);
+    expect(await counted(sent.id)).toEqual({ delivered: 1, cancelled: STREAM_COUNTS_MAX });
     d.socket.disconnect();
   });
 });

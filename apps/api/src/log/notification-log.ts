@@ -21,7 +21,8 @@ const CANCEL = end('cancelled');
 /**
  * The users of a send to users who have no row of it yet — it is scheduled, waits for its fan-out,
  * or was stopped before it — each with the status the notification gives them: its ending, or
- * queued. (A row is written for every one of them when it goes out: skipped, if their preferences say so.)
+ * queued. (A row is written for every one of them when it goes out: skipped, if their preferences
+ * say so. Once it went out, a user without a row was deleted since, and is not listed.)
  */
 const PENDING_USERS = (id: string) => Prisma.sql`
   SELECT DISTINCT u.external_id,
@@ -32,7 +33,7 @@ const PENDING_USERS = (id: string) => Prisma.sql`
     CROSS JOIN LATERAL jsonb_array_elements_text(
       CASE WHEN n.target ? 'userIds' THEN n.target->'userIds' WHEN n.target ? 'userId' THEN jsonb_build_array(n.target->'userId')
            ELSE '[]'::jsonb END) AS u(external_id)
-   WHERE n.id = ${id}::uuid
+   WHERE n.id = ${id}::uuid AND n.dispatched_at IS NULL
      AND n.recipient_count > (SELECT count(*) FROM deliveries WHERE notification_id = n.id)
      AND NOT EXISTS (SELECT 1 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
                       WHERE d.notification_id = n.id AND s.app_id = n.app_id AND s.external_id = u.external_id)`;
@@ -67,12 +68,16 @@ export class NotificationLog {
     const cancelled = await this.prisma.$transaction(async (tx) => {
       // Locked: a fan-out writing delivery rows right now finishes first (and its rows are
       // cancelled below), or waits and then sees the notification cancelled and writes none.
-      const [n] = await tx.$queryRaw<Array<{ status: NotificationStatus; recipients: number }>>`
-        SELECT status::text AS status, recipient_count AS recipients FROM notifications
-         WHERE id = ${id}::uuid AND app_id = ${appId} FOR UPDATE`;
+      const [n] = await tx.$queryRaw<Array<{ status: NotificationStatus; recipients: number; lapsed: boolean }>>`
+        SELECT status::text AS status, recipient_count AS recipients,
+               COALESCE(expires_at <= now(), false) AS lapsed
+          FROM notifications WHERE id = ${id}::uuid AND app_id = ${appId} FOR UPDATE`;
       if (!n) throw new Errors.NotificationNotFound(id);
       if (n.status === 'cancelled') return 0;
-      if (n.status === 'expired') throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
+      // Past its ttl, whatever its status says yet (the sweep marks it): nobody can be sent it any more.
+      if (n.status === 'expired' || n.lapsed) {
+        throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
+      }
       const [{ existing = 0, streamed = false } = {}] = await tx.$queryRaw<
         Array<{ existing: number; streamed: boolean }>
       >`
@@ -89,7 +94,12 @@ export class NotificationLog {
           n.recipients <= STREAM_COUNTS_MAX ? ((await streamAudienceCounts(tx, appId, id)).get('skipped') ?? 0) : 0;
         const stopped = Math.max(0, n.recipients - existing - skipped);
         if (!notSentYet && stopped === 0) {
-          throw new Errors.NotCancellable(id, 'every recipient already received it, so nothing is left to cancel');
+          throw new Errors.NotCancellable(
+            id,
+            skipped > 0
+              ? 'every recipient already received it or skips it by their preferences, so nothing is left to cancel'
+              : 'every recipient already received it, so nothing is left to cancel',
+          );
         }
         await tx.$executeRaw`
           UPDATE notifications SET status = 'cancelled', cancelled_at = now() WHERE id = ${id}::uuid`;
@@ -142,21 +152,20 @@ export class NotificationLog {
     // (Its target says so: a topic send or broadcast is stored with its stream entries.)
     const streamed = streamsOf(n.target as Target).length > 0;
     let countsExact = true;
+    // Recipients without a row count by what happened to the notification (its ending, or its ttl
+    // running out), else as queued — as the recipient lists show them.
+    const ended = ['cancelled', 'expired', 'failed'].includes(n.status) ? n.status : null;
+    const rest = ended ?? (n.expiresAt !== null && n.expiresAt.getTime() <= Date.now() ? 'expired' : 'queued');
+    const written = Object.values(counts).reduce((a, b) => a + b, 0);
     if (streamed && n.recipientCount <= STREAM_COUNTS_MAX) {
       const byStatus = await streamAudienceCounts(this.prisma, appId, id);
       for (const s of DELIVERY_STATUSES) counts[s] = byStatus.get(s) ?? 0;
     } else if (streamed) {
       countsExact = false;
-      const received = Object.values(counts).reduce((a, b) => a + b, 0);
-      counts.queued = (counts.queued ?? 0) + Math.max(0, n.recipientCount - received);
-    } else {
+      counts[rest] = (counts[rest] ?? 0) + Math.max(0, n.recipientCount - written);
+    } else if (n.dispatchedAt === null) {
       // A send to users whose rows are not all written yet (scheduled, waiting for its fan-out, or
-      // stopped before it): the others count by what happened to the notification, as they are
-      // listed (`PENDING_USERS`).
-      const written = Object.values(counts).reduce((a, b) => a + b, 0);
-      const ended = ['cancelled', 'expired', 'failed'].includes(n.status) ? n.status : null;
-      const expired = n.expiresAt !== null && n.expiresAt.getTime() <= Date.now();
-      const rest = ended ?? (expired ? 'expired' : 'queued');
+      // stopped before it): `PENDING_USERS` lists the others.
       counts[rest] = (counts[rest] ?? 0) + Math.max(0, n.recipientCount - written);
     }
     // Posted: the push service answered an attempt (a status), or the network failed under one
