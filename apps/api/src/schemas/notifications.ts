@@ -33,7 +33,11 @@ const HttpUrl = Type.String({
 const TargetProperties = {
   userId: Type.Optional(UserId),
   userIds: Type.Optional(
-    Type.Array(UserId, { minItems: 1, maxItems: 10_000, description: 'Up to 10,000 users; repeats count once' }),
+    Type.Array(UserId, {
+      minItems: 1,
+      maxItems: 10_000,
+      description: 'Up to 10,000 entries; a user named twice is one recipient',
+    }),
   ),
   topic: Type.Optional(TopicName),
   topics: Type.Optional(

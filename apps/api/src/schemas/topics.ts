@@ -16,7 +16,7 @@ export const MembersBody = Type.Object(
     userIds: Type.Array(UserId, {
       minItems: 1,
       maxItems: MAX_USERS_PER_CALL,
-      description: `The users to add or remove (1 to ${MAX_USERS_PER_CALL}; repeats count once)`,
+      description: `The users to add or remove (1 to ${MAX_USERS_PER_CALL} entries; a user named twice counts once)`,
     }),
   },
   { additionalProperties: false },

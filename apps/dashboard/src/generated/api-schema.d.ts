@@ -371,7 +371,7 @@ export interface paths {
                         to: {
                             /** @description The integrator's user id */
                             userId?: string;
-                            /** @description Up to 10,000 users; repeats count once */
+                            /** @description Up to 10,000 entries; a user named twice is one recipient */
                             userIds?: string[];
                             /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                             topic?: string;
@@ -698,7 +698,7 @@ export interface paths {
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
-                                /** @description Up to 10,000 users; repeats count once */
+                                /** @description Up to 10,000 entries; a user named twice is one recipient */
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
@@ -993,7 +993,7 @@ export interface paths {
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
-                                /** @description Up to 10,000 users; repeats count once */
+                                /** @description Up to 10,000 entries; a user named twice is one recipient */
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
@@ -1539,7 +1539,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description The users to add or remove (1 to 1000; repeats count once) */
+                        /** @description The users to add or remove (1 to 1000 entries; a user named twice counts once) */
                         userIds: string[];
                     };
                 };
@@ -1634,7 +1634,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description The users to add or remove (1 to 1000; repeats count once) */
+                        /** @description The users to add or remove (1 to 1000 entries; a user named twice counts once) */
                         userIds: string[];
                     };
                 };
@@ -3843,7 +3843,7 @@ export interface paths {
                                 target: {
                                     /** @description The integrator's user id */
                                     userId?: string;
-                                    /** @description Up to 10,000 users; repeats count once */
+                                    /** @description Up to 10,000 entries; a user named twice is one recipient */
                                     userIds?: string[];
                                     /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                     topic?: string;
@@ -3909,7 +3909,7 @@ export interface paths {
                         to: {
                             /** @description The integrator's user id */
                             userId?: string;
-                            /** @description Up to 10,000 users; repeats count once */
+                            /** @description Up to 10,000 entries; a user named twice is one recipient */
                             userIds?: string[];
                             /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                             topic?: string;
@@ -4164,7 +4164,7 @@ export interface paths {
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
-                                /** @description Up to 10,000 users; repeats count once */
+                                /** @description Up to 10,000 entries; a user named twice is one recipient */
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
@@ -4413,7 +4413,7 @@ export interface paths {
                             to: {
                                 /** @description The integrator's user id */
                                 userId?: string;
-                                /** @description Up to 10,000 users; repeats count once */
+                                /** @description Up to 10,000 entries; a user named twice is one recipient */
                                 userIds?: string[];
                                 /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                                 topic?: string;
@@ -5177,7 +5177,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description The users to add or remove (1 to 1000; repeats count once) */
+                        /** @description The users to add or remove (1 to 1000 entries; a user named twice counts once) */
                         userIds: string[];
                     };
                 };
@@ -5293,7 +5293,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description The users to add or remove (1 to 1000; repeats count once) */
+                        /** @description The users to add or remove (1 to 1000 entries; a user named twice counts once) */
                         userIds: string[];
                     };
                 };
