@@ -53,6 +53,20 @@ describe('catch-up from a per-user cursor', () => {
     socket.disconnect();
   });
 
+  it("marks a sync's answer replay as catch-up does: what was accepted before the connection, not since", async () => {
+    const before = await send({ to: { userId: 'cu-r' }, title: 'before' });
+    await dispatched(before.id);
+    const socket = await quiet('cu-r');
+    const since = await send({ to: { userId: 'cu-r' }, title: 'since' });
+    await dispatched(since.id);
+    const page = await sync(socket, null);
+    expect(page.notifications.map((n) => [n.title, n.replay])).toEqual([
+      ['before', true],
+      ['since', undefined],
+    ]);
+    socket.disconnect();
+  });
+
   it('replays from the cursor a device presents, whichever notifications it missed', async () => {
     const socket = await quiet('cu-2');
     const a = await send({ to: { userId: 'cu-2' }, title: 'a' });

@@ -66,8 +66,8 @@ export const NotificationPayload = Type.Object({
   replay: Type.Optional(
     Type.Boolean({
       description:
-        'True when the catch-up on connect sends it and it was accepted before this connection: missed while away. ' +
-        'What the catch-up sends of those accepted since comes without it, as a live one does',
+        'True when the catch-up on connect (or an answer to `sync`) sends it and it was accepted before this ' +
+        'connection: missed while away. What they send of those accepted since comes without it, as a live one does',
     }),
   ),
   stream: Type.Optional(

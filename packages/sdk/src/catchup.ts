@@ -218,7 +218,8 @@ export class CatchUp implements ConnectionHooks {
     this._held = [];
     this._enqueue(async () => {
       const shown = await this._pops.catchUp(replayed);
-      for (const n of replayed) this._emit('notification', n, { popup: shown.has(n.id), replay: true });
+      // The server marks what was accepted before this connection (catch-up, and a sync's answer).
+      for (const n of replayed) this._emit('notification', n, { popup: shown.has(n.id), replay: !!n.replay });
       for (const n of held) await this._receive(n);
       this._emit('synced', { count: replayed.length, cursor: this._cursor.value });
     });

@@ -45,9 +45,8 @@ export interface NotificationContext {
   /** True when this tab raised a native popup for it. */
   popup: boolean;
   /**
-   * True when it came from a catch-up or a sync rather than live: missed while away (catch-up after
-   * a (re)connect), or, rarely, accepted just before the sync that confirms live ones a few seconds
-   * after them and picked up by it before its live copy came. It may still pop up (fresh and unread).
+   * True when it was missed while away: catch-up or a sync sent it, and it was accepted before this
+   * connection (the server says so). It may still pop up (fresh and unread).
    */
   replay: boolean;
 }

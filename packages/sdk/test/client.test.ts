@@ -491,6 +491,35 @@ describe('HeraldClient', () => {
     }
   });
 
+  it("takes replay from the server in a sync's answer: one accepted since this connection is not a replay", async () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeSocket({
+        sync: syncServer([[payload('old', { seq: 1, replay: true }), payload('new', { seq: 2 })]], 2),
+      });
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: 't',
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+      });
+      const got: Array<[string, boolean]> = [];
+      client.on('notification', (n, ctx) => got.push([n.id, ctx.replay]));
+      fake.socket.connected = true;
+      fake.fire('connect');
+      // No catch-up from this server: the client asks with sync.
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(got).toEqual([
+        ['old', true],
+        ['new', false],
+      ]);
+      client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('turns a big catch-up into one summary popup instead of a flood', async () => {
     const fake = fakeSocket();
     const { N, shown } = fakeNotification('granted');

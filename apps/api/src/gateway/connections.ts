@@ -178,10 +178,14 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
           );
         }
         const page = await deps.inbox.sync(subscriber, since, limit ?? 100, { streams });
-        // What the user would not want popping up is marked so, as on the live path.
+        // What the user would not want popping up is marked so, as on the live path; what was
+        // accepted before this connection is a replay, as in catch-up (one accepted since may be
+        // answered here before its live copy comes: it is news).
         const rules = deps.rules(socket.data.appId);
+        const connectedAt = socket.handshake.issued;
         for (const n of page.notifications) {
           if (!n.silent && silencedFor(socket.data.preferences, rules, n)) n.silent = true;
+          if (Date.parse(n.createdAt) < connectedAt) n.replay = true;
         }
         return page;
       }),

@@ -1271,7 +1271,7 @@ export interface paths {
                                 /** @description True when it should go to the inbox without a popup: it is older than the freshness window (a replay after a long disconnect) or was already read on another device */
                                 silent: boolean;
                                 readAt: string | null;
-                                /** @description True when the catch-up on connect sends it and it was accepted before this connection: missed while away. What the catch-up sends of those accepted since comes without it, as a live one does */
+                                /** @description True when the catch-up on connect (or an answer to `sync`) sends it and it was accepted before this connection: missed while away. What they send of those accepted since comes without it, as a live one does */
                                 replay?: boolean;
                                 /** @description Set on a topic send or broadcast: the stream it came through. Such a notification is in no personal sequence; its `seq` is the personal position this device already has, so keeping it moves nothing */
                                 stream?: {
@@ -4733,7 +4733,7 @@ export interface paths {
                                 /** @description True when it should go to the inbox without a popup: it is older than the freshness window (a replay after a long disconnect) or was already read on another device */
                                 silent: boolean;
                                 readAt: string | null;
-                                /** @description True when the catch-up on connect sends it and it was accepted before this connection: missed while away. What the catch-up sends of those accepted since comes without it, as a live one does */
+                                /** @description True when the catch-up on connect (or an answer to `sync`) sends it and it was accepted before this connection: missed while away. What they send of those accepted since comes without it, as a live one does */
                                 replay?: boolean;
                                 /** @description Set on a topic send or broadcast: the stream it came through. Such a notification is in no personal sequence; its `seq` is the personal position this device already has, so keeping it moves nothing */
                                 stream?: {
