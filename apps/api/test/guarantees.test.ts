@@ -386,6 +386,19 @@ describe('scheduling, cancelling and priorities', () => {
     expect((await get()).status).toBe('scheduled');
   });
 
+  it('answers a cancel of a send that went out and reached everyone before its ttl ran out: received, not expired', async () => {
+    const { id } = await send({ to: { userId: 'lx-3' }, title: 'Had it', ttlSeconds: 3600 });
+    await dispatched(id);
+    await stack.db.prisma.delivery.updateMany({
+      where: { notificationId: id },
+      data: { status: 'delivered', deliveredAt: new Date() },
+    });
+    await stack.db.sql.query(`UPDATE notifications SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    const res = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+    expect([res.statusCode, res.json().code]).toEqual([409, 'HERALD_ERR_NOT_CANCELLABLE']);
+    expect(res.json().message).toMatch(/already received it/);
+  });
+
   it('does not list again as queued a user deleted by hand after the send went out', async () => {
     const { id } = await send({ to: { userIds: ['hd-1', 'hd-2'] }, title: 'Then gone' });
     await dispatched(id);

@@ -543,6 +543,16 @@ describe('per-key recipients per second', () => {
     expect((await batch(1, 1)).statusCode).toBe(202);
   });
 
+  it('refuses, without spending, a request naming more recipients than one send may (a batch to split)', async () => {
+    await nextWindow();
+    const before = await stack.db.prisma.notification.count();
+    const huge = await batch(3, 4000);
+    expect(huge.statusCode).toBe(429);
+    expect(huge.json().message).toMatch(/names 12000 recipients; one request may name at most 10000 .*Split it/);
+    expect(await stack.db.prisma.notification.count()).toBe(before);
+    expect((await batch(1, 1)).statusCode).toBe(202);
+  });
+
   it('counts a user named twice in one list once, as the send does', async () => {
     await nextWindow();
     const users = Array.from({ length: 60 }, (_, u) => `twice-${u}`);

@@ -9,9 +9,12 @@ UPDATE "apps" a SET "subscriber_count" = (SELECT count(*) FROM "subscribers" s W
 
 -- One function for both triggers: `changed` holds the rows the statement inserted (an INSERT …
 -- ON CONFLICT DO UPDATE puts only those there) or deleted. Herald deletes subscribers only with
--- their app, whose row is gone then; an operator may by hand.
+-- their app, whose row is gone then; an operator may by hand. A statement may add users of several
+-- apps (a gateway's batch of handshakes): their rows are locked in id order first, so that two
+-- such statements cannot lock the same two apps in opposite orders (a deadlock).
 CREATE FUNCTION "herald_subscribers_counted"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
+  PERFORM 1 FROM "apps" WHERE "id" IN (SELECT "app_id" FROM changed) ORDER BY "id" FOR NO KEY UPDATE;
   UPDATE "apps" a SET "subscriber_count" = a."subscriber_count" + CASE WHEN TG_OP = 'INSERT' THEN n.k ELSE -n.k END
     FROM (SELECT "app_id", count(*)::int AS k FROM changed GROUP BY "app_id") n
    WHERE a."id" = n."app_id";

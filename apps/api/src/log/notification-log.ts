@@ -48,8 +48,10 @@ export class NotificationLog {
           FROM notifications WHERE id = ${id}::uuid AND app_id = ${appId} FOR UPDATE`;
       if (!n) throw new Errors.NotificationNotFound(id);
       if (n.status === 'cancelled') return 0;
-      // Past its ttl, whatever its status says yet (the sweep marks it): nobody can be sent it any more.
-      if (n.status === 'expired' || n.lapsed) {
+      // Past its ttl before it went out, whatever its status says yet (the sweep marks it): nobody
+      // can be sent it any more.
+      const waiting = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
+      if (n.status === 'expired' || (n.lapsed && waiting)) {
         throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
       }
       const [{ existing = 0, streamed = false } = {}] = await tx.$queryRaw<
@@ -58,7 +60,7 @@ export class NotificationLog {
         SELECT count(*)::int AS existing,
                EXISTS (SELECT 1 FROM stream_entries WHERE notification_id = ${id}::uuid) AS streamed
           FROM deliveries WHERE notification_id = ${id}::uuid`;
-      const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
+      const notSentYet = waiting;
       if (streamed) {
         // A topic send or broadcast: its recipients' rows are receipts (a device has it). The others
         // are stopped by the status: catch-up and the inbox leave a cancelled one out — but for the
@@ -96,7 +98,9 @@ export class NotificationLog {
       // Before (or during) its fan-out, recipients without a row yet are stopped too.
       return notSentYet ? rows + Math.max(0, n.recipients - existing) : rows;
     });
-    // The job may be running right now; the worker re-checks the status before sending anything.
+    // The job may be running right now. A send to users: its fan-out re-checks the status before
+    // each chunk, and the rows cancelled here are never sent again. A topic send or broadcast
+    // claimed just before this may still go out live once; catch-up leaves it out from now on.
     await this.queue.remove(id).catch(() => 0);
     return { ...(await this.get(appId, id)), cancelled };
   }

@@ -30,12 +30,15 @@ const HttpUrl = Type.String({
     'may restrict click URLs to its allowed origins.',
 });
 
+/** The most users one send's `userIds` may name. */
+export const MAX_USERS_PER_SEND = 10_000;
+
 const TargetProperties = {
   userId: Type.Optional(UserId),
   userIds: Type.Optional(
     Type.Array(UserId, {
       minItems: 1,
-      maxItems: 10_000,
+      maxItems: MAX_USERS_PER_SEND,
       description: 'Up to 10,000 entries; a user named twice is one recipient',
     }),
   ),

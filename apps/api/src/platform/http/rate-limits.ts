@@ -2,6 +2,7 @@ import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
+import { MAX_USERS_PER_SEND } from '../../schemas/notifications.js';
 import { Errors } from '../lib/errors.js';
 
 /**
@@ -244,6 +245,16 @@ export default fp(
     const recipientsMax = opts.recipientsPerSecond;
     fastify.decorate('spendRecipients', async (request: FastifyRequest, reply: FastifyReply, recipients: number) => {
       if (recipientsMax === 0 || recipients === 0 || (await perMinute(request)) === 0) return;
+      // One request overdraws by at most what one send may name: a batch of 500 items naming 100
+      // users each (50,000 rows in one statement) is split, as before.
+      const overdraft = Math.max(recipientsMax, MAX_USERS_PER_SEND);
+      if (recipients > overdraft) {
+        fastify.metrics.rateLimited.inc({ scope: 'rest' });
+        throw new Errors.RateLimited(
+          `This request names ${recipients} recipients; one request may name at most ${overdraft} ` +
+            '(each user of a userIds list counts, a broadcast counts one). Split it into smaller requests.',
+        );
+      }
       const spent = await shared.spend(`recipients:${request.tenant.keyId}`, recipients, recipientsMax, 1000);
       if (spent.taken) return;
       fastify.metrics.rateLimited.inc({ scope: 'rest' });
