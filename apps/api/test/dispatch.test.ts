@@ -115,7 +115,7 @@ describe('dispatchNotification', () => {
     );
   });
 
-  it('sends an immediate broadcast at the place it took when accepted, marked dispatched by the claim alone', async () => {
+  it('sends an immediate broadcast at the place it took when accepted, marked dispatched before it is handed over', async () => {
     const accept = async () => {
       const p = prepare('default', { to: { broadcast: true }, title: 'Now' }, undefined, Date.now(), undefined, 'api');
       await store(testDb.db.sql, [p]);

@@ -15,9 +15,14 @@ export interface DeliveryRow extends NotificationContent {
   read_ms: number | string | null;
 }
 
+/** A notification's content columns (alias `n`), named as `NotificationContent` names them. */
+export const CONTENT_COLUMNS = CONTENT_FIELDS.map((f) =>
+  f === 'priority' ? 'n.priority::text AS priority' : `n.${f}`,
+).join(', ');
+
 /** Columns for `DeliveryRow`, from `deliveries d JOIN notifications n`: the content's own, then ids and times. */
 export const DELIVERY_ROW_COLUMNS = `n.id::text AS id, d.seq, d.status::text AS status,
-  ${CONTENT_FIELDS.map((f) => (f === 'priority' ? 'n.priority::text AS priority' : `n.${f}`)).join(', ')},
+  ${CONTENT_COLUMNS},
   (extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
   (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
   (extract(epoch FROM d.read_at) * 1000)::float8 AS read_ms`;

@@ -1,5 +1,4 @@
-import { CONTENT_FIELDS } from '@herald/protocol/schema';
-import { contentOf, type StoredContent } from '../delivery/payload.js';
+import { CONTENT_COLUMNS, contentOf, type StoredContent } from '../delivery/payload.js';
 import type { StreamPlace } from '../delivery/socket-channel.js';
 import type { Sql } from '../platform/db/database.js';
 import type { Target } from '../schemas/notifications.js';
@@ -59,7 +58,7 @@ export async function claim(sql: Sql, id: string): Promise<Claimed | null> {
        FROM ready r
       WHERE n.id = $1::uuid AND n.status IN ('queued', 'scheduled', 'processing', 'dispatched')
       RETURNING n.id::text AS id, n.app_id, n.target,
-        ${CONTENT_FIELDS.map((f) => (f === 'priority' ? 'n.priority::text AS priority' : `n.${f}`)).join(', ')},
+        ${CONTENT_COLUMNS},
         (extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
         (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
         (extract(epoch FROM n.send_at) * 1000)::float8 AS send_ms,

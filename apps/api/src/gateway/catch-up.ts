@@ -91,7 +91,10 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
   }
 }
 
+/** Whether a notification was missed while away: accepted before the socket's handshake (catch-up, and a sync's answer). */
+export const acceptedBefore = (n: NotificationPayload, connectedAt: number) => Date.parse(n.createdAt) < connectedAt;
+
 /** A notification catch-up sends, marked `replay` when it was accepted before the socket's handshake. */
 function missedWhileAway(n: NotificationPayload, connectedAt: number): NotificationPayload {
-  return Date.parse(n.createdAt) < connectedAt ? { ...n, replay: true } : { ...n };
+  return acceptedBefore(n, connectedAt) ? { ...n, replay: true } : { ...n };
 }

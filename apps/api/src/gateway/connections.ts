@@ -10,7 +10,7 @@ import { isUuid } from '../platform/lib/text.js';
 import type { CategoryRepository } from '../preferences/categories.js';
 import type { PreferenceRepository } from '../preferences/repository.js';
 import type { TopicRepository } from '../topics/repository.js';
-import { catchUp } from './catch-up.js';
+import { acceptedBefore, catchUp } from './catch-up.js';
 import { watchCredentials } from './credentials.js';
 import { tokenFailureCode } from './handshake.js';
 import { handlePreferences } from './preferences.js';
@@ -185,7 +185,7 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
         const connectedAt = socket.handshake.issued;
         for (const n of page.notifications) {
           if (!n.silent && silencedFor(socket.data.preferences, rules, n)) n.silent = true;
-          if (Date.parse(n.createdAt) < connectedAt) n.replay = true;
+          if (acceptedBefore(n, connectedAt)) n.replay = true;
         }
         return page;
       }),

@@ -1,6 +1,5 @@
 import { BROADCAST_STREAM, type NotificationPayload, type StreamCursors } from '@herald/protocol';
-import { CONTENT_FIELDS } from '@herald/protocol/schema';
-import { type DeliveryRow, toPayload } from '../delivery/payload.js';
+import { CONTENT_COLUMNS, type DeliveryRow, toPayload } from '../delivery/payload.js';
 import { TOPIC_CHOICE } from '../delivery/preferences.js';
 import type { Sql } from '../platform/db/database.js';
 
@@ -55,7 +54,7 @@ const ENTRIES = (stream: string) => `stream_entries e
 
 /** Like `DELIVERY_ROW_COLUMNS`, for an entry: its receipt's status and read time, and its place in the stream. */
 const ENTRY_COLUMNS = `n.id::text AS id, 0 AS seq, COALESCE(r.status::text, 'queued') AS status,
-  ${CONTENT_FIELDS.map((f) => (f === 'priority' ? 'n.priority::text AS priority' : `n.${f}`)).join(', ')},
+  ${CONTENT_COLUMNS},
   (extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
   (extract(epoch FROM n.expires_at) * 1000)::float8 AS expires_ms,
   (extract(epoch FROM r.read_at) * 1000)::float8 AS read_ms,

@@ -50,8 +50,8 @@ export class NotificationLog {
       if (n.status === 'cancelled') return 0;
       // Past its ttl before it went out, whatever its status says yet (the sweep marks it): nobody
       // can be sent it any more.
-      const waiting = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
-      if (n.status === 'expired' || (n.lapsed && waiting)) {
+      const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
+      if (n.status === 'expired' || (n.lapsed && notSentYet)) {
         throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
       }
       const [{ existing = 0, streamed = false } = {}] = await tx.$queryRaw<
@@ -60,7 +60,6 @@ export class NotificationLog {
         SELECT count(*)::int AS existing,
                EXISTS (SELECT 1 FROM stream_entries WHERE notification_id = ${id}::uuid) AS streamed
           FROM deliveries WHERE notification_id = ${id}::uuid`;
-      const notSentYet = waiting;
       if (streamed) {
         // A topic send or broadcast: its recipients' rows are receipts (a device has it). The others
         // are stopped by the status: catch-up and the inbox leave a cancelled one out — but for the

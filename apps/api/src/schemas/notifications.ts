@@ -39,7 +39,7 @@ const TargetProperties = {
     Type.Array(UserId, {
       minItems: 1,
       maxItems: MAX_USERS_PER_SEND,
-      description: 'Up to 10,000 entries; a user named twice is one recipient',
+      description: `Up to ${MAX_USERS_PER_SEND.toLocaleString('en')} entries; a user named twice is one recipient`,
     }),
   ),
   topic: Type.Optional(TopicName),
