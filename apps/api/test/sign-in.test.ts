@@ -1,12 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SIGN_IN_ATTEMPTS } from '../src/admin/session/sign-in-throttle.js';
 import { hashPassword } from '../src/platform/lib/secrets.js';
-import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
+import {
+  createTestDatabase,
+  eventually,
+  type RedisServer,
+  startRedisServer,
+  startStack,
+  type TestDatabase,
+  type TestStack,
+} from './helpers.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -71,55 +74,26 @@ describe('sign-in throttling', () => {
 });
 
 describe('sign-in while Redis is down', () => {
-  // A private redis-server on a port of its own, so stopping it touches nobody else.
-  const port = 43000 + Math.floor(Math.random() * 500);
-  const dir = mkdtempSync(join(tmpdir(), 'herald-sec-redis-'));
-  let redis: ChildProcess | undefined;
+  // A private redis-server on a free port of its own, so stopping it touches nobody else.
+  let redis: RedisServer;
   let testDb: TestDatabase;
   let stack: TestStack;
 
-  const startRedis = async () => {
-    redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
-    );
-    await eventually(async () => {
-      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    }, 10_000);
-  };
-  const stopRedis = async () => {
-    const child = redis;
-    redis = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  };
-
   beforeAll(async () => {
-    await startRedis();
+    redis = await startRedisServer();
     testDb = await createTestDatabase('postgres');
-    stack = await startStack(testDb, { worker: false, redisUrl: `redis://127.0.0.1:${port}` });
+    stack = await startStack(testDb, { worker: false, redisUrl: redis.url });
     await addAdmin(stack, 'ops@example.com');
   });
   afterAll(async () => {
-    await stopRedis();
+    await redis?.stop();
     await stack?.close().catch(() => {});
     await testDb?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses sign-in with 503 and a sentence instead of letting unthrottled guesses through', async () => {
     expect((await attempt(stack, 'ops@example.com', PASSWORD)).statusCode).toBe(200);
-    await stopRedis();
+    await redis.kill();
     const refused = await attempt(stack, 'ops@example.com', PASSWORD);
     expect(refused.statusCode).toBe(503);
     expect(refused.json()).toMatchObject({
@@ -128,7 +102,7 @@ describe('sign-in while Redis is down', () => {
     });
     // Wrong guesses are refused the same way, without an answer about the password.
     expect((await attempt(stack, 'ops@example.com', 'guess')).statusCode).toBe(503);
-    await startRedis();
+    await redis.start();
     await eventually(async () => (await attempt(stack, 'ops@example.com', PASSWORD)).statusCode === 200, 15_000, 250);
   });
 });
