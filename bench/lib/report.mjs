@@ -210,16 +210,20 @@ export async function writeReport(path, { started, profile, sizes, results }) {
     (a, s) => a + (h(s, 'lost') ?? 0) + (h(s, 'duplicates') ?? 0),
     0,
   );
+  const burstRatio =
+    h('burst', 'deliveredPerSec') && r.burst?.socketio
+      ? (h('burst', 'deliveredPerSec') / r.burst.socketio.deliveredPerSec) * 100
+      : null;
+  const burstHerald = r.burst?.herald;
+  const pgPerNotification =
+    burstHerald?.deliveredPerSec && burstHerald.pgCpu != null
+      ? ((burstHerald.pgCpu / 100) * 1e6) / burstHerald.deliveredPerSec
+      : null;
   const targets = [
-    [
-      'delivered throughput ≥ 50% of bare Socket.IO (burst, one process each)',
-      h('burst', 'deliveredPerSec') && r.burst?.socketio
-        ? (h('burst', 'deliveredPerSec') / r.burst.socketio.deliveredPerSec) * 100
-        : null,
-      50,
-      '%',
-      true,
-    ],
+    // Issue 11's two (fewer writes per notification), then the original ones.
+    ['burst: delivered throughput ≥ 35% of bare Socket.IO (one process each)', burstRatio, 35, '%', true],
+    ['burst: PostgreSQL CPU per delivered notification ≤ 80 µs', pgPerNotification, 80, ' µs', false],
+    ['delivered throughput ≥ 50% of bare Socket.IO (burst, one process each)', burstRatio, 50, '%', true],
     [
       'delivered throughput ≥ 50% of bare Socket.IO (burst, two nodes on the sharded Redis adapter each)',
       r.burst?.['herald-2'] && r.burst?.['socketio-2']
@@ -338,7 +342,7 @@ export async function writeReport(path, { started, profile, sizes, results }) {
         : 'and the burst was not run.',
       'Every notification Herald accepts is written to PostgreSQL before the 202 (the notification, and a delivery row',
       "with the user's next sequence number, in one statement per request or per group of concurrent requests), queued in",
-      'Redis (one BullMQ job per group), claimed and read back by a worker in one statement, emitted, and its ack written',
+      'Redis (one BullMQ job per group), read back by a worker in one statement (the accepting statement marked it dispatched), emitted, and its ack written',
       '(a batched update). The baselines do none of this: their cost is the socket write alone. So Herald needs several',
       "times the baselines' CPU per notification, most of it in PostgreSQL, and on a saturated machine that ratio is the",
       'throughput ratio. On a deployment where PostgreSQL and Redis have their own hosts, the server-process row of the',

@@ -534,6 +534,7 @@ describe('operations', () => {
         const n = await stack.db.prisma.notification.findUniqueOrThrow({ where: { id } });
         return n.status === 'dispatched';
       });
+      await stack.jobsDone();
       return id;
     };
     const [user, other] = ['counted-1', 'counted-2'];

@@ -284,7 +284,10 @@ describe('GET /v1/notifications/:id', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       id,
+      // Dispatched by the statement that accepts it (its rows and numbers are written there), but
+      // queued until its job emitted it: no worker runs here.
       status: 'queued',
+      dispatchedAt: null,
       to: { userIds: ['x', 'y'] },
       title: 'Counted',
       data: { k: 1 },
@@ -379,7 +382,9 @@ describe('demo page', () => {
     const res = await demoSend(await visitor());
     expect(res.statusCode).toBe(202);
     const row = await stack.db.prisma.notification.findUniqueOrThrow({ where: { id: res.json().id } });
-    expect(row).toMatchObject({ appId: 'demo', status: 'queued', sendAt: null });
+    // Its row: dispatched by its accept, waiting in the outbox for its job's emit.
+    expect(row).toMatchObject({ appId: 'demo', status: 'dispatched', sendAt: null });
+    expect(await stack.db.prisma.dispatchOutbox.count({ where: { notificationIds: { has: row.id } } })).toBe(1);
   });
 
   it('POST /demo/send with delaySeconds schedules the send that far ahead', async () => {
@@ -417,6 +422,15 @@ describe('POST /v1/notifications/:id/cancel', () => {
     const subscriber = await stack.app.inbox.findSubscriber(stack.appId, 'cx-1');
     const replay = await stack.app.inbox.sync(subscriber as NonNullable<typeof subscriber>, null, 100);
     expect(replay.notifications.map((n) => n.id)).not.toContain(id);
+  });
+
+  it('answers that a send whose ttl ran out while it waited for its job expired (not that anyone has it)', async () => {
+    // Dispatched by its accept, waiting in the outbox: no worker runs here.
+    const { id } = (await send({ to: { userId: 'lapsed' }, title: 'Too late', ttlSeconds: 60 })).json();
+    await stack.db.sql.query(`UPDATE notifications SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    const res = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+    expect([res.statusCode, res.json().code]).toEqual([409, 'HERALD_ERR_NOT_CANCELLABLE']);
+    expect(res.json().message).toMatch(/expired before it could be delivered/);
   });
 
   it('lists and counts the users of a scheduled send before it goes out, and as cancelled once it is', async () => {

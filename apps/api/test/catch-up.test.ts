@@ -31,11 +31,14 @@ async function send(userId: string, title: string): Promise<string> {
   expect(res.statusCode, res.body).toBe(202);
   return (res.json() as { id: string }).id;
 }
-const dispatched = (ids: string[]) =>
-  eventually(async () => {
+/** Out: their jobs ran (a send to users is `dispatched` from its accept, so its status cannot say). */
+const dispatched = async (ids: string[]) => {
+  await eventually(async () => {
     const n = await stack.db.prisma.notification.count({ where: { id: { in: ids }, status: 'dispatched' } });
     return n === ids.length || undefined;
   });
+  await stack.jobsDone();
+};
 
 interface Received {
   events: Array<{ kind: 'notification'; n: NotificationPayload } | { kind: 'synced'; e: SyncedEvent }>;

@@ -140,6 +140,7 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('send → worker → socket 
 
   it('keeps the delivery queued for a user with no open socket', async () => {
     const { id } = (await send({ to: { userId: 'offline-dave' }, title: 'Later' })).json();
+    await stack.jobsDone();
     const row = await eventually(async () => {
       const n = await stack.db.prisma.notification.findUnique({ where: { id } });
       return n?.status === 'dispatched'

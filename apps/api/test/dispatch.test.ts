@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../src/admin/bootstrap.js';
 import type { Outgoing } from '../src/delivery/socket-channel.js';
 import { type DispatchDeps, dispatchMany, dispatchNotification } from '../src/fanout/dispatcher.js';
-import { prepare } from '../src/intake/prepare.js';
+import { type Prepared, prepare } from '../src/intake/prepare.js';
 import { store } from '../src/intake/store.js';
 import { NotificationLog } from '../src/log/notification-log.js';
 import { processDispatch } from '../src/queue/dispatch-processor.js';
 import type { DispatchJobData } from '../src/queue/notifications.js';
+import { pullFromOutbox } from '../src/queue/outbox.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
 let testDb: TestDatabase;
@@ -264,6 +265,66 @@ describe('dispatchMany (rows written at accept time)', () => {
     expect(await dispatchMany([live], deps)).toEqual({ created: 0, emitted: 0 });
     expect(emitted).toEqual([]);
     expect(await statusOf(live)).toBe('dispatched');
+  });
+
+  it('writes nothing to a notification its accept dispatched: one read, then the emit', async () => {
+    const accept = async (input: { title: string; ttlSeconds?: number }) => {
+      const p = prepare('default', { to: { userId: 'm-accepted' }, ...input }, undefined, Date.now(), undefined, 'api');
+      await store(testDb.db.sql, [p]);
+      return p.row.id;
+    };
+    const version = async (id: string) =>
+      (
+        await testDb.db.sql.query<{ version: string; status: string }>(
+          'SELECT xmin::text AS version, status::text AS status FROM notifications WHERE id = $1',
+          [id],
+        )
+      )[0];
+    const outbox = (id: string) => testDb.db.prisma.dispatchOutbox.findUnique({ where: { id } });
+    const id = await accept({ title: 'Now' });
+    const before = await version(id);
+    expect(before?.status).toBe('dispatched');
+    expect((await outbox(id))?.notificationIds).toEqual([id]);
+    emitted.length = 0;
+    // Its job, as enqueue makes it: a batch of one with the notification's id.
+    const batchJob = { ...job(id), id, data: { notificationIds: [id] } } as unknown as Job<DispatchJobData>;
+    expect(await processDispatch(batchJob, deps)).toEqual({ created: 0, emitted: 1 });
+    expect(emitted).toEqual(['user:default:m-accepted']);
+    // The same row version: not even rewritten with the same values. Only the outbox row went.
+    expect(await version(id)).toEqual(before);
+    expect(await outbox(id)).toBeNull();
+
+    // Past its ttl when its job runs (a backlog): it and its row are marked expired, nothing is sent.
+    const late = await accept({ title: 'Late', ttlSeconds: 60 });
+    await testDb.db.sql.query(`UPDATE notifications SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      late,
+    ]);
+    emitted.length = 0;
+    expect(await dispatchMany([late], deps)).toEqual({ created: 0, emitted: 0 });
+    expect(emitted).toEqual([]);
+    expect(await statusOf(late)).toBe('expired');
+    expect((await rowOf(late)).status).toBe('expired');
+  });
+
+  it('emits nothing of a send cancelled while its job reads it: the read waits for the cancel', async () => {
+    const [kept, cancelled] = ['m-race-kept', 'm-race-cancelled'].map((userId) =>
+      prepare('default', { to: { userId }, title: 'Race' }, undefined, Date.now(), undefined, 'api'),
+    ) as [Prepared, Prepared];
+    await store(testDb.db.sql, [kept, cancelled]);
+    const group = `batch-${kept.row.id}`;
+    emitted.length = 0;
+    let read: Promise<unknown> | undefined;
+    await testDb.db.prisma.$transaction(async (tx) => {
+      // What cancel does, in its transaction: the job's read starts meanwhile, and waits.
+      expect(await pullFromOutbox(tx, cancelled.row.id)).toBe(true);
+      await tx.$executeRaw`UPDATE notifications SET status = 'cancelled' WHERE id = ${cancelled.row.id}::uuid`;
+      read = dispatchMany([kept.row.id, cancelled.row.id], deps, group);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(emitted).toEqual([]);
+    });
+    expect(await read).toEqual({ created: 0, emitted: 1 });
+    expect(emitted).toEqual(['user:default:m-race-kept']);
+    expect(await testDb.db.prisma.dispatchOutbox.findUnique({ where: { id: group } })).toBeNull();
   });
 
   it('fails when the batch cannot be handed over, and its retry sends it', async () => {

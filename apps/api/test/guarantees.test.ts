@@ -22,11 +22,14 @@ const send = async (payload: object) => {
   expect(res.statusCode, res.body).toBe(202);
   return res.json() as { id: string; status: string; recipients: number };
 };
-const dispatched = (id: string) =>
-  eventually(async () => {
+/** Out: its job ran (a send to users is `dispatched` from its accept), or it ended. */
+const dispatched = async (id: string) => {
+  await stack.jobsDone();
+  return eventually(async () => {
     const n = await stack.db.prisma.notification.findUnique({ where: { id } });
     return n && ['dispatched', 'expired', 'failed', 'cancelled'].includes(n.status) ? n : undefined;
   });
+};
 const sync = (socket: Socket, since: number | null, limit?: number) =>
   socket.emitWithAck('sync', { since, limit }) as Promise<SyncReply>;
 /** A socket that does not ack live notifications: the offline-ish client of these tests. */

@@ -78,6 +78,11 @@ export interface TestStack {
   /** `listen` is called before the socket connects: events that come with the connect (`synced`) are not missed. */
   connectUser(userId: string, options?: { token?: string; listen?: (socket: Socket) => void }): Promise<Socket>;
   token(userId: string, ttlSeconds?: number): Promise<string>;
+  /**
+   * Resolves once no job due now is waiting or running: the worker has emitted what was accepted.
+   * (A send to at most 100 users is `dispatched` from its accept: its status does not say that.)
+   */
+  jobsDone(): Promise<void>;
   /** Creates an admin with this role and signs in: the `cookie` header of the session. */
   adminCookie(role?: 'owner' | 'admin' | 'viewer', email?: string): Promise<string>;
   close(): Promise<void>;
@@ -132,6 +137,12 @@ export async function startStack(
           },
         });
   const sockets: Socket[] = [];
+  const jobsDone = async () => {
+    await eventually(async () => {
+      const c = await app.notificationsQueue.getJobCounts('waiting', 'prioritized', 'active');
+      return (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0) === 0;
+    });
+  };
 
   const token = async (userId: string, ttlSeconds = 600) => {
     const res = await app.inject({
@@ -152,6 +163,7 @@ export async function startStack(
     baseUrl,
     worker,
     token,
+    jobsDone,
     async adminCookie(role = 'admin', email = `${role}-${uid()}@example.com`) {
       const password = 'correct horse battery';
       await testDb.db.prisma.admin.create({ data: { email, role, passwordHash: await hashPassword(password) } });

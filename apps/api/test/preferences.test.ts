@@ -39,11 +39,14 @@ const send = async (payload: object) => {
 };
 const category = (key: string, change: object) => api('PUT', `/v1/categories/${key}`, change);
 const prefer = (userId: string, patch: object) => api('PATCH', `/v1/users/${userId}/preferences`, patch);
-const dispatched = (id: string) =>
-  eventually(async () => {
+/** Out: its job ran (a send to users is `dispatched` from its accept), or it ended. */
+const dispatched = async (id: string) => {
+  await stack.jobsDone();
+  return eventually(async () => {
     const n = await stack.db.prisma.notification.findUnique({ where: { id } });
     return n && ['dispatched', 'expired', 'failed', 'cancelled'].includes(n.status) ? n : undefined;
   });
+};
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
 interface Device {

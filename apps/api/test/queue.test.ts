@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeliveryRecorder } from '../src/delivery/recorder.js';
-import { startHousekeeping, sweep } from '../src/queue/maintenance.js';
+import { requeueAll, startHousekeeping, sweep } from '../src/queue/maintenance.js';
 import { startWorker } from '../src/queue/worker.js';
 import {
   createTestDatabase,
@@ -59,11 +59,12 @@ describe('queue behaviour', () => {
       localDelivery: stack.app.deliverLocally,
     });
     try {
-      const rows = await eventually(async () => {
-        const all = await testDb.db.prisma.notification.findMany({ where: { id: { in: [...normal, high] } } });
-        return all.every((n) => n.status === 'dispatched') ? all : undefined;
+      // Each was sent alone: its job has its id. Emitted when its job finished.
+      const jobs = await eventually(async () => {
+        const all = await Promise.all([...normal, high].map((id) => stack.app.notificationsQueue.getJob(id)));
+        return all.every((j) => j?.finishedOn) ? all : undefined;
       });
-      const at = (id: string) => rows.find((r) => r.id === id)?.dispatchedAt?.getTime() ?? Infinity;
+      const at = (id: string) => jobs.find((j) => j?.id === id)?.finishedOn ?? Infinity;
       const firstNormal = Math.min(...normal.map(at));
       expect(at(high)).toBeLessThanOrEqual(firstNormal);
     } finally {
@@ -71,7 +72,7 @@ describe('queue behaviour', () => {
     }
   });
 
-  it('re-enqueues a notification whose job was lost (Redis without its data)', async () => {
+  it('re-enqueues a send whose job was lost (Redis did not take it, or the process died before it could)', async () => {
     const { id } = (
       await stack.app.inject({
         method: 'POST',
@@ -82,13 +83,80 @@ describe('queue behaviour', () => {
     ).json();
     await stack.app.notificationsQueue.remove(id);
     expect(await stack.app.notificationsQueue.getJob(id)).toBeUndefined();
-    await testDb.db.prisma.notification.update({ where: { id }, data: { createdAt: new Date(Date.now() - 120_000) } });
+    // Dispatched by its accept: its outbox row is what says it still has to be emitted.
+    expect((await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).status).toBe('dispatched');
+    await testDb.db.prisma.dispatchOutbox.update({
+      where: { id },
+      data: { createdAt: new Date(Date.now() - 120_000) },
+    });
     const result = await sweep(testDb.db.prisma, stack.app.notificationsQueue);
-    expect(result.requeued).toBeGreaterThanOrEqual(1);
-    expect((await stack.app.notificationsQueue.getJob(id))?.data).toEqual({ notificationId: id });
+    expect(result.requeued).toBe(1);
+    const job = await stack.app.notificationsQueue.getJob(id);
+    expect([job?.name, job?.data]).toEqual(['dispatch-batch', { notificationIds: [id] }]);
     // A second sweep finds the job and leaves it alone.
     const again = await sweep(testDb.db.prisma, stack.app.notificationsQueue);
     expect(again.requeued).toBe(0);
+    await stack.app.notificationsQueue.remove(id);
+  });
+
+  it('drops an outbox row that cancels emptied, and marks failed what a job BullMQ gave up on left', async () => {
+    const at = new Date(Date.now() - 120_000);
+    await testDb.db.prisma.dispatchOutbox.create({
+      data: { id: `batch-${uid()}`, notificationIds: [], priority: 'normal', createdAt: at },
+    });
+    const { id } = (
+      await stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: auth(),
+        payload: { to: { userId: 'gave-up' }, title: 'stalled too often' },
+      })
+    ).json();
+    await testDb.db.prisma.dispatchOutbox.update({ where: { id }, data: { createdAt: at } });
+    // Its job as BullMQ leaves one it failed itself, without the processor's catch.
+    const queue = stack.app.notificationsQueue;
+    const getJob = queue.getJob.bind(queue);
+    const spy = vi
+      .spyOn(queue, 'getJob')
+      .mockImplementation(async (jobId: string) =>
+        jobId === id
+          ? ({ id, finishedOn: Date.now(), failedReason: 'job stalled more than allowable limit' } as Awaited<
+              ReturnType<typeof getJob>
+            >)
+          : getJob(jobId),
+      );
+    try {
+      await sweep(testDb.db.prisma, queue);
+    } finally {
+      spy.mockRestore();
+      await queue.remove(id);
+    }
+    expect(await testDb.db.prisma.dispatchOutbox.count({ where: { createdAt: at } })).toBe(0);
+    expect(await testDb.db.prisma.notification.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: 'failed',
+      failureReason: 'job stalled more than allowable limit',
+    });
+    expect((await testDb.db.prisma.delivery.findFirstOrThrow({ where: { notificationId: id } })).status).toBe('failed');
+  });
+
+  it('after Redis lost its data, gives every send still in the outbox its job again, and no other', async () => {
+    const send = async (userId: string) =>
+      (
+        await stack.app.inject({
+          method: 'POST',
+          url: '/v1/notifications',
+          headers: auth(),
+          payload: { to: { userId }, title: 'lost with Redis' },
+        })
+      ).json().id as string;
+    const [waiting, emitted] = [await send('lost-2'), await send('lost-3')];
+    // The second one's job ran: it deleted its row.
+    await testDb.db.prisma.dispatchOutbox.delete({ where: { id: emitted } });
+    for (const id of [waiting, emitted]) await stack.app.notificationsQueue.remove(id);
+    expect(await requeueAll(testDb.db.prisma, stack.app.notificationsQueue)).toBeGreaterThanOrEqual(1);
+    const job = await stack.app.notificationsQueue.getJob(waiting);
+    expect([job?.name, job?.data]).toEqual(['dispatch-batch', { notificationIds: [waiting] }]);
+    expect(await stack.app.notificationsQueue.getJob(emitted)).toBeUndefined();
   });
 
   it('numbers one user’s notifications in the order they were accepted, within a batch too', async () => {

@@ -129,7 +129,10 @@ describe('with Redis frozen (SIGSTOP)', () => {
     expect(sent.json()).toMatchObject({ status: 'queued', recipients: 1, queueDelayed: true });
     expect(sendMs).toBeLessThan(3000);
     const id = sent.json().id as string;
-    expect(await stack.db.prisma.notification.findUnique({ where: { id } })).toMatchObject({ status: 'queued' });
+    // Waiting for its emit: queued to the API, with its job's outbox row for the sweep to find.
+    const details = await stack.app.inject({ url: `/v1/notifications/${id}`, headers: auth });
+    expect(details.json()).toMatchObject({ status: 'queued', dispatchedAt: null });
+    expect(await stack.db.prisma.dispatchOutbox.count({ where: { notificationIds: { has: id } } })).toBe(1);
 
     // The retry the contract promises is safe: the same notification, not a second one.
     const retry = await stack.app.inject({
@@ -139,7 +142,7 @@ describe('with Redis frozen (SIGSTOP)', () => {
       payload: { to: { userId: 'fz-1' }, title: 'while frozen', idempotencyKey: 'fz-key' },
     });
     expect(retry.statusCode).toBe(202);
-    expect(retry.json().id).toBe(id);
+    expect(retry.json()).toMatchObject({ id, status: 'queued' });
     expect(retry.headers['idempotent-replayed']).toBe('true');
 
     const { result: batch, ms: batchMs } = await timed(

@@ -34,11 +34,14 @@ const join = (topic: string, userIds: string[]) =>
   api('PUT', `/v1/topics/${encodeURIComponent(topic)}/subscribers`, { userIds });
 const leave = (topic: string, userIds: string[]) =>
   api('DELETE', `/v1/topics/${encodeURIComponent(topic)}/subscribers`, { userIds });
-const dispatched = (id: string) =>
-  eventually(async () => {
+/** Out: its job ran (a send to users is `dispatched` from its accept), or it ended. */
+const dispatched = async (id: string) => {
+  await stack.jobsDone();
+  return eventually(async () => {
     const n = await stack.db.prisma.notification.findUnique({ where: { id } });
     return n && ['dispatched', 'expired', 'failed', 'cancelled'].includes(n.status) ? n : undefined;
   });
+};
 
 interface Device {
   socket: Socket;

@@ -174,49 +174,75 @@ function fanOutToUsers(prisma: PrismaClient, n: Claimed, userIds: string[], stat
 /** A row of `dispatchMany`'s statement: a delivery still queued, with its notification. */
 interface BatchRow extends DeliveryRow {
   app_id: string;
-  /** The notification's status after the claim: `dispatched`, or `expired` (nothing is emitted). */
+  /** What the batch does with its notification: `dispatched` (emitted), or `expired` (nothing is). */
   claimed_status: string;
   subscriber_id: string | null;
   external_id: string | null;
 }
 
 /**
- * A batch of notifications whose rows were written when they were accepted: one statement claims
- * them all (marking them dispatched, or expired when their ttl ran out meanwhile)
- * and returns every delivery still queued with its notification; then they are delivered, and a
- * failure to hand them over fails the job, whose retry sends them. A cancelled
- * notification is not claimed, so nothing of it is sent. Safe to run again, like
- * `dispatchNotification`: the claim accepts `dispatched`, and rows not yet acknowledged are
- * still queued, so a retry after a crash emits them again (clients drop duplicates by id).
+ * A batch of notifications whose rows were written when they were accepted, which stored them
+ * dispatched: one statement reads every delivery still queued with its notification, and they are
+ * delivered; a failure to hand them over fails the job, whose retry sends them. Nothing is written
+ * to them on the way (the same statement deletes the job's outbox row, `outboxId`). One not dispatched yet (a
+ * single job's, which `claim` made `processing`, or one accepted by an earlier version) is claimed
+ * by the same statement. A cancelled notification is neither, so nothing of it is sent; one past
+ * its ttl is marked expired (rare) instead. Safe to run again, like `dispatchNotification`: rows
+ * not yet acknowledged are still queued, so a retry after a crash emits them again (clients drop
+ * duplicates by id).
  */
-export async function dispatchMany(ids: string[], deps: DispatchDeps): Promise<DispatchResult> {
+export async function dispatchMany(
+  ids: string[],
+  deps: DispatchDeps,
+  outboxId: string | null = null,
+): Promise<DispatchResult> {
   const rows = await deps.sql.query<BatchRow>(
-    `WITH claimed AS (
+    `WITH gone AS (
+       -- Its job's outbox row, deleted by this read: no statement of its own, nor a commit (a
+       -- worker that dies before its emit leaves the job to BullMQ, which runs it again). A cancel
+       -- running now takes its notification out of the row first, and this waits for it.
+       DELETE FROM dispatch_outbox WHERE id = $2 RETURNING notification_ids
+     ), wanted AS (
+       -- The row's ids (not the job's): a cancelled one is not among them, whatever this
+       -- statement's snapshot says of it. A retried job's row is gone: the job's ids then.
+       SELECT COALESCE((SELECT notification_ids FROM gone), $1::uuid[]) AS ids
+     ), claimed AS (
        UPDATE notifications
           SET status = CASE WHEN expires_at IS NOT NULL AND expires_at <= now() THEN 'expired' ELSE 'dispatched' END::"NotificationStatus",
               dispatched_at = COALESCE(dispatched_at, now())
-        WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled', 'processing', 'dispatched')
+        WHERE id = ANY((SELECT ids FROM wanted)::uuid[]) AND status IN ('queued', 'scheduled', 'processing')
         RETURNING *
+     ), batch AS (
+       -- The statement's snapshot: a row claimed above is not also read here as dispatched.
+       SELECT *, status::text AS outcome FROM claimed
+       UNION ALL
+       SELECT *, CASE WHEN expires_at IS NOT NULL AND expires_at <= now() THEN 'expired' ELSE 'dispatched' END
+         FROM notifications WHERE id = ANY((SELECT ids FROM wanted)::uuid[]) AND status = 'dispatched'
      )
-     SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, n.status::text AS claimed_status,
+     SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, n.outcome AS claimed_status,
             d.subscriber_id, s.external_id
-       FROM claimed n
+       FROM batch n
        -- Per notification, through the primary key's prefix: as a plain join (and OFFSET 0 keeps
        -- this from being flattened into one) the planner can pick a sequential scan of all
        -- deliveries when its statistics lag behind a burst.
        LEFT JOIN LATERAL (
          SELECT * FROM deliveries
-          WHERE notification_id = n.id AND status = 'queued' AND n.status = 'dispatched' OFFSET 0
+          WHERE notification_id = n.id AND status = 'queued' AND n.outcome = 'dispatched' OFFSET 0
        ) d ON true
        LEFT JOIN subscribers s ON s.id = d.subscriber_id
       ORDER BY d.seq`,
-    [ids],
+    [ids, outboxId],
   );
   if (rows.length === 0) return { skipped: 'cancelled', created: 0, emitted: 0 };
-  // Past their ttl before they could go out (rare): their rows are marked expired. (In the claim
-  // statement this would be planned as a scan of all deliveries; if it fails, the sweep does it.)
+  // Past their ttl before they could go out (rare): they and their rows are marked expired. (In the
+  // statement above this would be planned as a scan of all deliveries; if it fails, the sweep
+  // expires the rows.)
   const expired = [...new Set(rows.filter((r) => r.claimed_status === 'expired').map((r) => r.id))];
   if (expired.length) {
+    await deps.sql.query(
+      `UPDATE notifications SET status = 'expired' WHERE id = ANY($1::uuid[]) AND status = 'dispatched'`,
+      [expired],
+    );
     const marked = await deps.sql.query(
       `UPDATE deliveries d SET ${EXPIRE.set} WHERE d.notification_id = ANY($1::uuid[]) AND ${EXPIRE.guard} RETURNING 1`,
       [expired],

@@ -1,3 +1,5 @@
+// Past 300 lines: the service's two front doors (single sends gathered into group commits, and
+// batches) share its replay, store and queue steps, which split files would pass around.
 import type { AdminAccepted, NotificationStatus, Priority } from '@herald/protocol';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
@@ -5,9 +7,10 @@ import { Errors } from '../platform/lib/errors.js';
 import type { UrlPolicy } from '../platform/lib/urls.js';
 import type { AcceptSource } from '../platform/metrics/metrics.js';
 import type { NotificationsQueue } from '../queue/notifications.js';
+import { awaitingEmit } from '../queue/outbox.js';
 import { IDEMPOTENCY_WINDOW_MS, type ItemError, type SendNotificationBody } from '../schemas/notifications.js';
 import { enqueue } from './enqueue.js';
-import { type Prepared, prepare } from './prepare.js';
+import { answeredStatus, type Prepared, prepare } from './prepare.js';
 import { store } from './store.js';
 import { audienceSize } from './streams.js';
 
@@ -76,7 +79,7 @@ export class NotificationService {
           id: p.row.id,
           appId: p.row.appId,
           title: p.row.title,
-          status: p.row.status,
+          status: answeredStatus(p),
           recipients: p.row.recipientCount ?? 0,
           createdAt,
         },
@@ -106,7 +109,10 @@ export class NotificationService {
     if (found.requestHash && found.requestHash !== requestHash) {
       throw new Errors.IdempotencyMismatch(idempotencyKey);
     }
-    return { id: found.id, status: found.status, recipients: found.recipientCount, replayed: true };
+    // As the first answer had it while its job has not emitted it (the notification log's rule).
+    const status =
+      found.status === 'dispatched' && (await awaitingEmit(this.prisma, found.id)) ? 'queued' : found.status;
+    return { id: found.id, status, recipients: found.recipientCount, replayed: true };
   }
 
   /** A topic send's or broadcast's recipients, counted at accept (a 404 for a topic that does not exist). */
@@ -135,7 +141,7 @@ export class NotificationService {
     }
     return {
       id: p.row.id,
-      status: p.row.status,
+      status: answeredStatus(p),
       recipients: p.row.recipientCount ?? 0,
       replayed: false,
       ...(stored.queueDelayed ? { queueDelayed: true as const } : {}),
@@ -202,6 +208,11 @@ export class NotificationService {
     });
   }
 
+  /** Queues the jobs of what one statement stored; false when Redis did not take them in time. */
+  private enqueued(prepared: Prepared[], inserted: Set<string>): Promise<boolean> {
+    return enqueue(this.queue, prepared, inserted, this.onQueueDelayed);
+  }
+
   private async flushGroup(group: Waiting[]): Promise<void> {
     let inserted: Set<string>;
     try {
@@ -216,7 +227,10 @@ export class NotificationService {
       return;
     }
     const stored = group.filter((g) => inserted.has(g.p.row.id)).map((g) => g.p);
-    const queueDelayed = !(await enqueue(this.queue, stored, this.onQueueDelayed));
+    const queueDelayed = !(await this.enqueued(
+      group.map((g) => g.p),
+      inserted,
+    ));
     this.announce(stored);
     for (const g of group) g.done({ inserted: inserted.has(g.p.row.id), queueDelayed });
   }
@@ -275,13 +289,16 @@ export class NotificationService {
       if (!this.queueReady()) throw new Errors.QueueUnavailable();
       const inserted = await this.storeInLine(fresh.map((f) => f.p));
       const stored = fresh.filter((f) => inserted.has(f.p.row.id)).map((f) => f.p);
-      const queueDelayed = !(await enqueue(this.queue, stored, this.onQueueDelayed));
+      const queueDelayed = !(await this.enqueued(
+        fresh.map((f) => f.p),
+        inserted,
+      ));
       this.announce(stored);
       for (const { index, p } of fresh) {
         if (inserted.has(p.row.id)) {
           results[index] = {
             id: p.row.id,
-            status: p.row.status,
+            status: answeredStatus(p),
             recipients: p.row.recipientCount ?? 0,
             replayed: false,
             ...(queueDelayed ? { queueDelayed: true as const } : {}),

@@ -1,5 +1,6 @@
 import { skipReason } from '../delivery/preferences.js';
 import type { Sql } from '../platform/db/database.js';
+import { dispatchGroups } from './enqueue.js';
 import { notificationRows, type Prepared } from './prepare.js';
 import { storeStreams } from './streams.js';
 
@@ -50,6 +51,8 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
     }
   });
   const appId = prepared[0]?.row.appId ?? '';
+  // Each job's outbox row, with the notifications: the job's read deletes it.
+  const outbox = dispatchGroups(prepared).map((g) => ({ id: g.id, ids: g.notificationIds, priority: g.priority }));
   const inserted = await sql.query<{ id: string }>(
     `
     WITH input AS (
@@ -94,9 +97,14 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
       INSERT INTO deliveries (notification_id, subscriber_id, seq, status, reason)
       SELECT p.notification_id, b.id, NULL, 'skipped', ${skipReason('p.category', 'p.prefs')}
         FROM pairs p JOIN bumped b USING (external_id) WHERE p.mode = 'off'
+    ), outbox AS (
+      INSERT INTO dispatch_outbox (id, notification_ids, priority)
+      SELECT o.id, o.ids, o.priority FROM jsonb_to_recordset($7::jsonb) AS o(id text, ids uuid[], priority "Priority")
+      -- As enqueue: a group none of whose notifications was inserted (taken keys) has no job.
+       WHERE EXISTS (SELECT 1 FROM ins WHERE ins.id = ANY(o.ids))
     )
     SELECT id::text FROM ins`,
-    [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId, pairs.categories],
+    [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId, pairs.categories, JSON.stringify(outbox)],
   );
   return new Set(inserted.map((r) => r.id));
 }

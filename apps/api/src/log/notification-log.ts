@@ -6,6 +6,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { Errors } from '../platform/lib/errors.js';
 import { isUuid } from '../platform/lib/text.js';
 import type { NotificationsQueue } from '../queue/notifications.js';
+import { awaitingEmit, pullFromOutbox } from '../queue/outbox.js';
 import type { Target } from '../schemas/notifications.js';
 import { recipientPage } from './recipient-list.js';
 import { streamAudienceCounts } from './stream-audience.js';
@@ -50,7 +51,12 @@ export class NotificationLog {
       if (n.status === 'cancelled') return 0;
       // Past its ttl before it went out, whatever its status says yet (the sweep marks it): nobody
       // can be sent it any more.
-      const notSentYet = n.status === 'queued' || n.status === 'scheduled' || n.status === 'processing';
+      const notSentYet =
+        n.status === 'queued' ||
+        n.status === 'scheduled' ||
+        n.status === 'processing' ||
+        // Dispatched by its accept, its job has not read it: it never will now.
+        (n.status === 'dispatched' && (await pullFromOutbox(tx, id)));
       if (n.status === 'expired' || (n.lapsed && notSentYet)) {
         throw new Errors.NotCancellable(id, 'it expired before it could be delivered');
       }
@@ -158,16 +164,18 @@ export class NotificationLog {
              count(*) FILTER (WHERE clicked_at IS NOT NULL)::int AS clicked,
              count(*) FILTER (WHERE status IN ('failed', 'gone', 'resubscribe'))::int AS failed
         FROM push_deliveries WHERE notification_id = ${id}::uuid`;
+    // Dispatched by its accept, but its job has not emitted it yet: queued, as the worker had it.
+    const waiting = n.status === 'dispatched' && (await awaitingEmit(this.prisma, id));
     return {
       id: n.id,
-      status: n.status,
+      status: waiting ? 'queued' : n.status,
       to: n.target as Target,
       ...contentOf(n),
       ttlSeconds: n.ttlSeconds,
       expiresAt: n.expiresAt?.toISOString() ?? null,
       sendAt: n.sendAt?.toISOString() ?? null,
       createdAt: n.createdAt.toISOString(),
-      dispatchedAt: n.dispatchedAt?.toISOString() ?? null,
+      dispatchedAt: waiting ? null : (n.dispatchedAt?.toISOString() ?? null),
       cancelledAt: n.cancelledAt?.toISOString() ?? null,
       failureReason: n.failureReason,
       recipients: n.recipientCount,

@@ -1,6 +1,7 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import { end } from '../delivery/status.js';
 import { type DispatchDeps, dispatchMany, dispatchNotification } from '../fanout/dispatcher.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import type { DispatchJobData } from './notifications.js';
 
 const FAIL = end('failed', 'the notification failed');
@@ -12,8 +13,10 @@ const FAIL = end('failed', 'the notification failed');
  */
 export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchDeps) {
   const ids = 'notificationIds' in job.data ? job.data.notificationIds : [job.data.notificationId];
+  const batch = 'notificationIds' in job.data;
   try {
-    if ('notificationIds' in job.data) return await dispatchMany(ids, deps);
+    // A batch job's id is its outbox row's (intake/enqueue.ts).
+    if (batch) return await dispatchMany(ids, deps, job.id ?? null);
     const notificationId = ids[0] as string;
     // Not the first run (a failed attempt, or a worker that died holding it): rows may exist unsent.
     const retry = job.attemptsMade > 0 || job.attemptsStarted > 1 || job.stalledCounter > 0;
@@ -26,26 +29,37 @@ export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchD
     const attempts = job.opts.attempts ?? 1;
     const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
     if (final) {
-      const failed = await deps.prisma.notification
-        .updateMany({
-          where: { id: { in: ids }, status: { in: ['queued', 'scheduled', 'processing'] } },
-          data: { status: 'failed', failureReason: String((error as Error).message).slice(0, 1000) },
-        })
-        .catch(() => ({ count: 0 }));
-      if (failed.count > 0) {
-        deps.onOutcome?.('failed', failed.count);
-        // Its rows written at accept time (or by a fan-out that got that far) are never sent: were
-        // they left queued, catch-up on connect would hand the failed notification out anyway.
-        await deps.sql
-          .query(
-            `UPDATE deliveries d SET ${FAIL.set}
-              WHERE d.notification_id = ANY($1::uuid[]) AND ${FAIL.guard}
-                AND d.notification_id IN (SELECT id FROM notifications WHERE id = ANY($1::uuid[]) AND status = 'failed')`,
-            [ids],
-          )
-          .catch(() => {});
-      }
+      const failed = await markFailed(deps.prisma, ids, (error as Error).message, batch).catch(() => 0);
+      if (failed > 0) deps.onOutcome?.('failed', failed);
+      if (batch) await deps.sql.query('DELETE FROM dispatch_outbox WHERE id = $1', [job.id]).catch(() => {});
     }
     throw error;
   }
+}
+
+/**
+ * Marks a job's notifications failed with the reason (those not gone out, and for a batch job,
+ * dispatched by their accept, the ones it did not emit), and their rows written at accept time
+ * (or by a fan-out that got that far): were they left queued, catch-up on connect would hand the
+ * failed notification out anyway. Returns how many notifications.
+ */
+export async function markFailed(prisma: PrismaClient, ids: string[], reason: string, batch: boolean): Promise<number> {
+  const failed = await prisma.notification.updateMany({
+    where: {
+      id: { in: ids },
+      status: { in: ['queued', 'scheduled', 'processing', ...(batch ? ['dispatched' as const] : [])] },
+    },
+    data: { status: 'failed', failureReason: String(reason).slice(0, 1000) },
+  });
+  if (failed.count > 0) {
+    await prisma
+      .$executeRawUnsafe(
+        `UPDATE deliveries d SET ${FAIL.set}
+          WHERE d.notification_id = ANY($1::uuid[]) AND ${FAIL.guard}
+            AND d.notification_id IN (SELECT id FROM notifications WHERE id = ANY($1::uuid[]) AND status = 'failed')`,
+        ids,
+      )
+      .catch(() => {});
+  }
+  return failed.count;
 }

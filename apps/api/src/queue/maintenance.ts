@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { end } from '../delivery/status.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../schemas/notifications.js';
+import { markFailed } from './dispatch-processor.js';
 import { dispatchJobOptions, JobName, type NotificationsQueue } from './notifications.js';
 
 const EXPIRE = end('expired');
@@ -33,7 +34,9 @@ export interface SweepResult {
  * - marks deliveries whose notification's ttl ran out before delivery as expired;
  * - forgets idempotency keys older than the 24 h window;
  * - re-enqueues notifications whose job vanished (e.g. Redis did not take it, or restarted without
- *   its data): the job id is the notification id, so a job that still exists is left alone.
+ *   its data): the job id is the notification id, so a job that still exists is left alone; and
+ *   the outbox rows' jobs likewise (a process killed between its accept's commit and the queue
+ *   call, or Redis not taking the job).
  */
 export async function sweep(
   prisma: PrismaClient,
@@ -58,7 +61,8 @@ export async function sweep(
      WHERE (status IN ('queued', 'processing') AND created_at < now() - make_interval(secs => ${stuckAfterS}))
         OR (status = 'scheduled' AND send_at < now() - make_interval(secs => ${stuckAfterS}))
      ORDER BY created_at LIMIT 1000`;
-  let requeued = 0;
+  // An outbox row's job has the row's id: whether it still exists is known, backlog or not.
+  let requeued = await requeueOutbox(prisma, queue, await outboxRows(prisma, stuckAfterS));
   // A backlog may still hold their jobs (a batch job has its own id): only an idle queue proves them lost.
   const backlog = await queue.getJobCounts('waiting', 'prioritized', 'active');
   if ((backlog.waiting ?? 0) + (backlog.prioritized ?? 0) + (backlog.active ?? 0) > 0) {
@@ -83,6 +87,15 @@ export async function sweep(
  */
 export async function requeueAll(prisma: PrismaClient, queue: NotificationsQueue): Promise<number> {
   let count = 0;
+  // Every outbox row's job (its id is the row's: one that survived is left as it is).
+  for (let after = { createdAt: '-infinity', id: '' }; ; ) {
+    const rows = await outboxRows(prisma, 0, after);
+    if (rows.length > 0) await queue.addBulk(rows.map(outboxJob));
+    count += rows.reduce((a, r) => a + r.ids.length, 0);
+    const last = rows.at(-1);
+    if (!last || rows.length < RECOVERY_PAGE) break;
+    after = { createdAt: last.created_at, id: last.id };
+  }
   // Oldest first, a page at a time (keyset on the creation time, as text so that it round-trips exactly).
   let after = { createdAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
   for (;;) {
@@ -109,6 +122,62 @@ export async function requeueAll(prisma: PrismaClient, queue: NotificationsQueue
     if (!last || page.length < RECOVERY_PAGE) return count;
     after = { createdAt: last.created_at, id: last.id };
   }
+}
+
+interface OutboxRow {
+  id: string;
+  ids: string[];
+  priority: Priority;
+  created_at: string;
+}
+
+/** An outbox row's job (`dispatch-batch`, the row's id as its id). */
+const outboxJob = (row: OutboxRow) => ({
+  name: JobName.DispatchBatch,
+  data: { notificationIds: row.ids },
+  opts: dispatchJobOptions(row.id, 0, row.priority),
+});
+
+/**
+ * Outbox rows (sends dispatched by their accepting statement, not emitted yet), oldest first: those
+ * older than `olderThanS`, after `after` (a keyset on the creation time, as text so that it
+ * round-trips exactly, and the id).
+ */
+function outboxRows(
+  prisma: PrismaClient,
+  olderThanS: number,
+  after = { createdAt: '-infinity', id: '' },
+): Promise<OutboxRow[]> {
+  return prisma.$queryRaw<OutboxRow[]>`
+    SELECT id, notification_ids::text[] AS ids, priority::text AS priority, created_at::text AS created_at
+      FROM dispatch_outbox
+     WHERE created_at <= now() - make_interval(secs => ${olderThanS})
+       AND (created_at, id) > (${after.createdAt}::timestamp, ${after.id})
+     ORDER BY created_at, id LIMIT ${RECOVERY_PAGE}`;
+}
+
+/**
+ * Gives outbox rows whose job is gone their job again. A row left empty by cancels goes, and so
+ * does a row whose job finished (a job's read deletes its row, and a job that failed for good
+ * deletes it too, but a worker of an earlier version, during a rolling deploy, leaves it); a job
+ * that failed without its processor's last word (BullMQ gave up on it after it stalled too often)
+ * has its notifications marked failed as that would have.
+ */
+async function requeueOutbox(prisma: PrismaClient, queue: NotificationsQueue, rows: OutboxRow[]): Promise<number> {
+  let requeued = 0;
+  for (const row of rows) {
+    const existing = row.ids.length === 0 ? undefined : await queue.getJob(row.id);
+    if (row.ids.length === 0 || existing?.finishedOn) {
+      if (existing?.failedReason) await markFailed(prisma, row.ids, existing.failedReason, true);
+      await prisma.$executeRaw`DELETE FROM dispatch_outbox WHERE id = ${row.id}`;
+      continue;
+    }
+    if (existing) continue;
+    const job = outboxJob(row);
+    await queue.add(job.name, job.data, job.opts);
+    requeued += row.ids.length;
+  }
+  return requeued;
 }
 
 export interface HousekeepingOptions {

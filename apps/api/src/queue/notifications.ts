@@ -6,7 +6,7 @@ export const NOTIFICATIONS_QUEUE = 'notifications';
 
 export const JobName = {
   Dispatch: 'dispatch',
-  /** Immediate sends whose delivery rows were written at accept time, dispatched with one statement. */
+  /** Immediate sends whose delivery rows were written (and which were dispatched) at accept time: emitted after one read. */
   DispatchBatch: 'dispatch-batch',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];

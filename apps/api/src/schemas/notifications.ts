@@ -149,14 +149,21 @@ export const PushFunnel = Type.Object(
 
 export const NotificationDetails = Type.Object({
   id: Type.String(),
-  status: NotificationStatus,
+  status: Type.Unsafe<NotificationStatus>({
+    ...NotificationStatus,
+    description:
+      '`queued`: accepted, waiting for its job. `dispatched`: its recipients are fixed and it went to delivery (their delivery rows say the rest): an immediate send to at most 100 users once its job read it to emit it, a longer list once its fan-out is written, a topic send or broadcast once its job sent it.',
+  }),
   to: Target,
   ...NotificationContent.properties,
   ttlSeconds: Type.Union([Type.Integer(), Type.Null()]),
   expiresAt: Type.Union([Type.String(), Type.Null()]),
   sendAt: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
-  dispatchedAt: Type.Union([Type.String(), Type.Null()]),
+  dispatchedAt: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'When its recipients were fixed: for an immediate send to at most 100 users, when it was accepted (their rows are written then)',
+  }),
   cancelledAt: Type.Union([Type.String(), Type.Null()]),
   failureReason: Type.Union([Type.String(), Type.Null()]),
   recipients: Type.Integer(),

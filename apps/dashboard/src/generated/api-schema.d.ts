@@ -692,7 +692,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description `queued`: accepted, waiting for its job. `dispatched`: its recipients are fixed and it went to delivery (their delivery rows say the rest): an immediate send to at most 100 users once its job read it to emit it, a longer list once its fan-out is written, a topic send or broadcast once its job sent it.
+                             * @enum {unknown}
+                             */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                             /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                             to: {
@@ -721,6 +724,7 @@ export interface paths {
                             expiresAt: string | null;
                             sendAt: string | null;
                             createdAt: string;
+                            /** @description When its recipients were fixed: for an immediate send to at most 100 users, when it was accepted (their rows are written then) */
                             dispatchedAt: string | null;
                             cancelledAt: string | null;
                             failureReason: string | null;
@@ -987,7 +991,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description `queued`: accepted, waiting for its job. `dispatched`: its recipients are fixed and it went to delivery (their delivery rows say the rest): an immediate send to at most 100 users once its job read it to emit it, a longer list once its fan-out is written, a topic send or broadcast once its job sent it.
+                             * @enum {unknown}
+                             */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                             /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                             to: {
@@ -1016,6 +1023,7 @@ export interface paths {
                             expiresAt: string | null;
                             sendAt: string | null;
                             createdAt: string;
+                            /** @description When its recipients were fixed: for an immediate send to at most 100 users, when it was accepted (their rows are written then) */
                             dispatchedAt: string | null;
                             cancelledAt: string | null;
                             failureReason: string | null;
@@ -4158,7 +4166,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description `queued`: accepted, waiting for its job. `dispatched`: its recipients are fixed and it went to delivery (their delivery rows say the rest): an immediate send to at most 100 users once its job read it to emit it, a longer list once its fan-out is written, a topic send or broadcast once its job sent it.
+                             * @enum {unknown}
+                             */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                             /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                             to: {
@@ -4187,6 +4198,7 @@ export interface paths {
                             expiresAt: string | null;
                             sendAt: string | null;
                             createdAt: string;
+                            /** @description When its recipients were fixed: for an immediate send to at most 100 users, when it was accepted (their rows are written then) */
                             dispatchedAt: string | null;
                             cancelledAt: string | null;
                             failureReason: string | null;
@@ -4407,7 +4419,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description `queued`: accepted, waiting for its job. `dispatched`: its recipients are fixed and it went to delivery (their delivery rows say the rest): an immediate send to at most 100 users once its job read it to emit it, a longer list once its fan-out is written, a topic send or broadcast once its job sent it.
+                             * @enum {unknown}
+                             */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                             /** @description Exactly one of { userId }, { userIds: [...] }, { topic }, { topics: [...] } or { broadcast: true }. A topic send reaches the users in the topic when it is accepted (the topic must exist: 404 HERALD_ERR_TOPIC_NOT_FOUND); a broadcast, every user the app knows at that moment. */
                             to: {
@@ -4436,6 +4451,7 @@ export interface paths {
                             expiresAt: string | null;
                             sendAt: string | null;
                             createdAt: string;
+                            /** @description When its recipients were fixed: for an immediate send to at most 100 users, when it was accepted (their rows are written then) */
                             dispatchedAt: string | null;
                             cancelledAt: string | null;
                             failureReason: string | null;

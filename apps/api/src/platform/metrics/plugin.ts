@@ -85,9 +85,11 @@ export default fp(
       async collect() {
         const rows = await withTimeout(
           fastify.sql.query<{ age: number | string | null }>(
-            `SELECT EXTRACT(EPOCH FROM now() - min(COALESCE(send_at, created_at)))::float8 AS age
-               FROM notifications
-              WHERE status IN ('queued', 'processing') OR (status = 'scheduled' AND send_at <= now())`,
+            // A send dispatched by its accept waits in the outbox until its job emitted it.
+            `SELECT EXTRACT(EPOCH FROM now() - LEAST(
+                      (SELECT min(COALESCE(send_at, created_at)) FROM notifications
+                        WHERE status IN ('queued', 'processing') OR (status = 'scheduled' AND send_at <= now())),
+                      (SELECT min(created_at) FROM dispatch_outbox WHERE cardinality(notification_ids) > 0)))::float8 AS age`,
           ),
         );
         if (!rows) return;
