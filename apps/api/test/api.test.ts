@@ -385,6 +385,12 @@ describe('demo page', () => {
     // Its row: dispatched by its accept, waiting in the outbox for its job's emit.
     expect(row).toMatchObject({ appId: 'demo', status: 'dispatched', sendAt: null });
     expect(await stack.db.prisma.dispatchOutbox.count({ where: { notificationIds: { has: row.id } } })).toBe(1);
+    // Queued to the dashboard's log as to the API (no worker runs here).
+    const list = await stack.app.inject({
+      url: '/admin/api/notifications?appId=demo&limit=5',
+      headers: { cookie: await stack.adminCookie('viewer') },
+    });
+    expect(list.json().items.find((n: { id: string }) => n.id === row.id)).toMatchObject({ status: 'queued' });
   });
 
   it('POST /demo/send with delaySeconds schedules the send that far ahead', async () => {

@@ -31,3 +31,16 @@ export async function pullFromOutbox(db: Pick<Prisma.TransactionClient, '$queryR
      WHERE ${id}::uuid = ANY(notification_ids) RETURNING 1`;
   return rows.length > 0;
 }
+
+/** Which of these notifications (dispatched ones) still wait for their job's emit: a page's, at once. */
+export async function awaitingEmitOf(
+  db: Pick<Prisma.TransactionClient, '$queryRaw'>,
+  ids: string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    SELECT DISTINCT x::text AS id
+      FROM dispatch_outbox, unnest(notification_ids) AS x
+     WHERE notification_ids && ${ids}::uuid[] AND x = ANY(${ids}::uuid[])`;
+  return new Set(rows.map((r) => r.id));
+}

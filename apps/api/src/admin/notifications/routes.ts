@@ -8,6 +8,7 @@ import type { Sql } from '../../platform/db/database.js';
 import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../platform/lib/cursor.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { isUuid } from '../../platform/lib/text.js';
+import { awaitingEmitOf } from '../../queue/outbox.js';
 import { adminSession, TimeCursor } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 import {
@@ -112,12 +113,17 @@ const adminNotifications: FastifyPluginAsyncTypebox<{ confirmSendAbove: number }
         limit,
       });
       const { page, nextCursor } = keysetPage(rows, limit, toTimeCursor);
+      // Dispatched by its accept, its job has not read it yet: queued, as the notification's page says.
+      const waiting = await awaitingEmitOf(
+        fastify.prisma,
+        page.filter((n) => n.status === 'dispatched').map((n) => n.id),
+      );
       return {
         items: page.map((n) => ({
           id: n.id,
           appId: n.appId,
           title: n.title,
-          status: n.status,
+          status: waiting.has(n.id) ? 'queued' : n.status,
           priority: n.priority,
           target: n.target as Target,
           recipients: n.recipientCount,
