@@ -126,4 +126,23 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('deleting an app or a subscr
     expect(await counted(appId)).toEqual({ counted: 2, actual: 2 });
     expect(await counted(other)).toEqual({ counted: 4, actual: 4 });
   });
+
+  it("starts each new user's window in the broadcasts at the app's broadcast counter, by whatever statement adds them", async () => {
+    const appId = await appWithDeliveries();
+    await testDb.db.sql.query(`INSERT INTO streams (app_id, name, last_seq) VALUES ($1, '*', 7)`, [appId]);
+    await testDb.db.sql.query(
+      `INSERT INTO subscribers (id, app_id, external_id) VALUES (gen_random_uuid()::text, $1, 'fay')
+       ON CONFLICT (app_id, external_id) DO NOTHING`,
+      [appId],
+    );
+    const since = await testDb.db.sql.query<{ external_id: string; broadcast_since: number | null }>(
+      'SELECT external_id, broadcast_since FROM subscribers WHERE app_id = $1 ORDER BY external_id',
+      [appId],
+    );
+    expect(since).toEqual([
+      { external_id: 'ann', broadcast_since: 0 },
+      { external_id: 'bob', broadcast_since: 0 },
+      { external_id: 'fay', broadcast_since: 7 },
+    ]);
+  });
 });

@@ -1,6 +1,9 @@
 import type { NotificationPayload, SyncedEvent } from '@herald/protocol';
+import pg from 'pg';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { streamAudienceCounts } from '../src/log/stream-audience.js';
+import { TopicRepository } from '../src/topics/repository.js';
 import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
 /**
@@ -414,6 +417,103 @@ describe('a broadcast', () => {
     await eventually(async () => (await rows(sent.id)).length === 2);
     expect(await stack.db.prisma.delivery.count()).toBeLessThanOrEqual(before + 3);
     for (const d of [live, newcomer, back]) d.socket.disconnect();
+  });
+});
+
+/**
+ * Another session on the test's schema, for a transaction left open across a request: `blocks`
+ * resolves once a statement of the server waits for this session's locks.
+ */
+const sessions: pg.Client[] = [];
+async function session() {
+  const client = new pg.Client({ connectionString: testDb.url });
+  await client.connect();
+  sessions.push(client);
+  const [{ schema }] = (await stack.db.sql.query<{ schema: string }>('SELECT current_schema() AS schema')) as [
+    { schema: string },
+  ];
+  await client.query(`SET search_path TO "${schema}"`);
+  const {
+    rows: [{ pid }],
+  } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return {
+    client,
+    sql: { query: async (text: string, params?: unknown[]) => (await client.query(text, params)).rows },
+    blocks: () =>
+      eventually(async () => {
+        const {
+          rows: [row],
+        } = await client.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [pid],
+        );
+        return (row?.n ?? 0) > 0;
+      }, 5000),
+  };
+}
+
+/** The members a recipient list of a topic send or broadcast shows, all statuses together. */
+const listed = async (id: string) =>
+  [...(await streamAudienceCounts(stack.db.prisma, stack.appId, id)).values()].reduce((a, b) => a + b, 0);
+
+describe('recipients, counted while users join', () => {
+  // A test that failed halfway must not leave its transaction holding locks the next one needs.
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((c) => c.end()));
+  });
+
+  it('a broadcast counts a user added by a transaction open across its accept, who is in its audience', async () => {
+    const late = `late-${uid()}`;
+    const t = await session();
+    await t.client.query('BEGIN');
+    await t.sql.query('INSERT INTO subscribers (id, app_id, external_id) VALUES (gen_random_uuid()::text, $1, $2)', [
+      stack.appId,
+      late,
+    ]);
+    const accepting = send({ to: { broadcast: true }, title: 'While one joins' });
+    await t.blocks(); // the accept waits for the user-adding transaction
+    await t.client.query('COMMIT');
+    const sent = await accepting;
+    expect(sent.recipients).toBe(await stack.db.prisma.subscriber.count({ where: { appId: stack.appId } }));
+    expect(await listed(sent.id)).toBe(sent.recipients);
+  });
+
+  it('a user whose transaction began before a broadcast but added them after it is neither in it nor counted', async () => {
+    const late = `later-${uid()}`;
+    const t = await session();
+    await t.client.query('BEGIN');
+    await t.sql.query('SELECT now()'); // its clock: before the broadcast's
+    const sent = await send({ to: { broadcast: true }, title: 'Before one joins' });
+    await t.sql.query('INSERT INTO subscribers (id, app_id, external_id) VALUES (gen_random_uuid()::text, $1, $2)', [
+      stack.appId,
+      late,
+    ]);
+    await t.client.query('COMMIT');
+    expect(sent.recipients).toBe((await stack.db.prisma.subscriber.count({ where: { appId: stack.appId } })) - 1);
+    expect(await listed(sent.id)).toBe(sent.recipients);
+    const newcomer = await device(late);
+    await settle();
+    expect(newcomer.got.filter((n) => n.id === sent.id)).toEqual([]);
+    newcomer.socket.disconnect();
+  });
+
+  it('a topic send, to one topic or several, counts a member whose subscribe was open across its accept', async () => {
+    const [news, sport] = [`n-${uid()}`, `s-${uid()}`];
+    await join(news, ['ann', 'bob']);
+    await join(sport, ['bob']);
+    for (const to of [{ topic: news }, { topics: [news, sport] }]) {
+      const late = `joins-${uid()}`;
+      const t = await session();
+      await t.client.query('BEGIN');
+      await new TopicRepository(t.sql).subscribe(stack.appId, news, [late]);
+      const accepting = send({ to, title: 'While one subscribes' });
+      await t.blocks();
+      await t.client.query('COMMIT');
+      const sent = await accepting;
+      expect(await listed(sent.id)).toBe(sent.recipients);
+      const members = await api('GET', `/v1/topics/${news}`);
+      expect(sent.recipients, JSON.stringify(to)).toBe(members.body.subscribers);
+    }
   });
 });
 

@@ -2,14 +2,14 @@ import { BROADCAST_STREAM } from '@herald/protocol';
 
 /**
  * Who a topic send or broadcast is for, in SQL. A stream entry `e` (stream_entries) is for the user
- * `s` (subscribers) when, for a broadcast, the app knew the user when it was accepted; for a topic,
- * when one of the user's windows in it — the current membership (topic_subscriptions) or one that
- * ended (topic_memberships_ended) — holds the entry's audience number: joined before it was
- * accepted, and not left before. Every reader and writer of stream notifications asks this, so
- * the rule is written once.
+ * `s` (subscribers) when one of the user's windows in its stream holds the entry's audience number:
+ * for a broadcast, the app knew the user before it was accepted (their window starts after
+ * `broadcast_since`); for a topic, the current membership (topic_subscriptions) or one that ended
+ * (topic_memberships_ended) — joined before it was accepted, and not left before. Every reader and
+ * writer of stream notifications asks this, so the rule is written once.
  */
 export const ENTRY_FOR_USER = `(
-  (e.stream = '${BROADCAST_STREAM}' AND s.created_at <= (SELECT created_at FROM notifications WHERE id = e.notification_id))
+  (e.stream = '${BROADCAST_STREAM}' AND s.broadcast_since < e.audience_seq)
   OR EXISTS (SELECT 1 FROM topic_subscriptions t
               WHERE t.app_id = e.app_id AND t.topic = e.stream AND t.external_id = s.external_id
                 AND t.since_seq < e.audience_seq)

@@ -67,10 +67,11 @@ export const deliveriesChannel = (queuePrefix: string) => `${queuePrefix}:delive
 /**
  * Whether a topic send or broadcast accepted when the stream's counter reached `audience` is for
  * this socket's user: a member of the topic whose window started before it, or, for a broadcast,
- * a user the app knew when it was accepted.
+ * a user the app knew before it was accepted.
  */
-export function isFor(socket: DeliverySocket, stream: string, audience: number, createdAt: string): boolean {
-  if (stream === BROADCAST_STREAM) return (socket.data.knownSince ?? 0) <= Date.parse(createdAt);
+export function isFor(socket: DeliverySocket, stream: string, audience: number): boolean {
+  if (stream === BROADCAST_STREAM)
+    return socket.data.broadcastSince !== undefined && socket.data.broadcastSince < audience;
   const since = socket.data.topics?.get(stream);
   if (since !== undefined && since < audience) return true;
   return socket.data.ended?.get(stream)?.some(([from, until]) => from < audience && audience <= until) ?? false;
@@ -113,7 +114,7 @@ export function localDelivery(
     const categories = payload.category ? rules(appId) : undefined;
     const rule = payload.category ? categories?.get(payload.category) : undefined;
     const at = Date.now();
-    const audience = streamAudience(appId, payload.createdAt, streams);
+    const audience = streamAudience(appId, streams);
     if (formerMembers.length > 0) {
       // Left the topic after the send was accepted: theirs all the same, wherever their sockets are.
       const reached = new Set(audience.flat());
@@ -145,10 +146,10 @@ export function localDelivery(
     });
   };
   /** The sockets of a stream notification's rooms it is for, by the index of the stream each gets it through. */
-  const streamAudience = (appId: string, createdAt: string, streams: StreamPlace[]): DeliverySocket[][] => {
+  const streamAudience = (appId: string, streams: StreamPlace[]): DeliverySocket[][] => {
     const socketFor = (id: string, stream: string, audience: number) => {
       const socket = nsp.sockets.get(id) as (DeliverySocket & object) | undefined;
-      return socket?.data.subscriberId && isFor(socket, stream, audience, createdAt) ? socket : undefined;
+      return socket?.data.subscriberId && isFor(socket, stream, audience) ? socket : undefined;
     };
     if (streams.length === 1) {
       // One topic, or the broadcasts: every socket of the room the notification is for.

@@ -17,8 +17,8 @@ export interface DeliverySocket {
     topics?: Map<string, number>;
     /** Windows in topics the user left while this socket was connected. */
     ended?: Map<string, Array<[number, number]>>;
-    /** When the user became known to the app, ms since the epoch: broadcasts accepted before it are not theirs. */
-    knownSince?: number;
+    /** The broadcast stream's counter when the app came to know the user: broadcasts numbered after it are theirs. */
+    broadcastSince?: number;
     /** The socket's browser's push subscription, once registered: its acks spare that browser the push. */
     pushSubscriptionId?: string;
     /** Notifications acked before the browser registered (see `ackedBy`). */

@@ -72,7 +72,7 @@ export function authenticateHandshake(tokens: UserTokens, subscribers: Subscribe
       if (typeof userAgent === 'string' && userAgent) socket.data.userAgent = userAgent.slice(0, 300);
       const user = await subscribers.touch(claims.appId, claims.userId);
       socket.data.subscriberId = user.id;
-      socket.data.knownSince = user.knownSince;
+      socket.data.broadcastSince = user.broadcastSince;
       socket.data.topics = user.topics;
       socket.data.preferences = user.preferences;
       socket.data.ended = new Map();

@@ -65,8 +65,8 @@ export interface SocketData {
   topics: Map<string, number>;
   /** Windows in topics the user left while this socket was connected: (since, until] each. */
   ended: Map<string, Array<[since: number, until: number]>>;
-  /** When the app first knew this user, ms since the epoch: broadcasts accepted before it are theirs. */
-  knownSince: number;
+  /** The broadcast stream's counter when the app came to know this user: broadcasts numbered after it are theirs. */
+  broadcastSince: number;
   /** The user's preferences (kept current by gateway/preferences.ts): the gateway silences popups by them. */
   preferences: StoredPreferences;
   /** This socket's browser's push subscription, once the SDK registered it (`push:subscribe`). */

@@ -18,11 +18,11 @@ import type { Sql } from '../platform/db/database.js';
  * then `rank`), so it is counted and listed once.
  */
 const WITH_WINDOWS = `me AS (
-    SELECT id, app_id, external_id, created_at, preferences,
+    SELECT id, app_id, external_id, broadcast_since, preferences,
            COALESCE(preferences -> 'topics', '{}'::jsonb) <> '{}'::jsonb AS chooses_topics
       FROM subscribers WHERE id = $1
   ), windows AS (
-    SELECT '${BROADCAST_STREAM}'::text AS stream, 0 AS since_seq, NULL::int AS until_seq FROM me
+    SELECT '${BROADCAST_STREAM}'::text AS stream, broadcast_since AS since_seq, NULL::int AS until_seq FROM me
     UNION ALL
     SELECT t.topic, t.since_seq, NULL::int FROM topic_subscriptions t JOIN me ON t.app_id = me.app_id AND t.external_id = me.external_id
     UNION ALL
@@ -39,7 +39,6 @@ const ENTRIES = (stream: string) => `stream_entries e
     LEFT JOIN categories cat ON n.category IS NOT NULL AND cat.app_id = n.app_id AND cat.key = n.category
    WHERE e.app_id = (SELECT app_id FROM me) AND e.stream = ${stream} AND e.seq IS NOT NULL
      AND EXISTS (SELECT 1 FROM windows w WHERE w.stream = e.stream AND ${IN_WINDOW('e', 'w')})
-     AND (e.stream <> '${BROADCAST_STREAM}' OR (SELECT created_at FROM me) <= n.created_at)
      AND (r.notification_id IS NOT NULL
           OR (n.status NOT IN ('cancelled', 'failed', 'expired') AND (n.expires_at IS NULL OR n.expires_at > now())
               AND herald_mode((SELECT preferences FROM me), cat.key, cat.default_mode, cat.required,
@@ -227,7 +226,7 @@ export async function readStreams(
 
 /**
  * Whether the user (subscribers row `$1`) may have anything in a stream: they are or were in a
- * topic, or the app's last broadcast came after the app knew them. Cheap (index lookups), so the
+ * topic, or a broadcast accepted after the app knew them went out. Cheap (index lookups), so the
  * statements that read a user's personal notifications ask it too, and the streams are read only
  * when it is true.
  */
@@ -235,9 +234,11 @@ export const HAS_STREAMS = `EXISTS (
   SELECT 1 FROM subscribers s WHERE s.id = $1 AND (
     EXISTS (SELECT 1 FROM topic_subscriptions t WHERE t.app_id = s.app_id AND t.external_id = s.external_id)
     OR EXISTS (SELECT 1 FROM topic_memberships_ended m WHERE m.app_id = s.app_id AND m.external_id = s.external_id)
-    OR (SELECT n.created_at FROM stream_entries e JOIN notifications n ON n.id = e.notification_id
-         WHERE e.app_id = s.app_id AND e.stream = '${BROADCAST_STREAM}' AND e.seq IS NOT NULL
-         ORDER BY e.seq DESC LIMIT 1) >= s.created_at))`;
+    -- A broadcast numbered after the user's window starts went out after it too (an entry's place
+    -- is never below its audience number): a short range of the (app, stream, seq) key.
+    OR EXISTS (SELECT 1 FROM stream_entries e
+                WHERE e.app_id = s.app_id AND e.stream = '${BROADCAST_STREAM}' AND e.seq > s.broadcast_since
+                  AND e.audience_seq > s.broadcast_since)))`;
 
 function normalize(heads: Heads): Heads {
   return Object.fromEntries(Object.entries(heads).map(([k, v]) => [k, Number(v)]));

@@ -12,7 +12,7 @@ import { IDEMPOTENCY_WINDOW_MS, type ItemError, type SendNotificationBody } from
 import { enqueue } from './enqueue.js';
 import { answeredStatus, type Prepared, prepare } from './prepare.js';
 import { store } from './store.js';
-import { audienceSize } from './streams.js';
+import { refuseMissingTopics } from './streams.js';
 
 export interface Accepted {
   id: string;
@@ -115,9 +115,9 @@ export class NotificationService {
     return { id: found.id, status, recipients: found.recipientCount, replayed: true };
   }
 
-  /** A topic send's or broadcast's recipients, counted at accept (a 404 for a topic that does not exist). */
-  private async countAudience(p: Prepared): Promise<void> {
-    if (p.streams.length > 0) p.row.recipientCount = await audienceSize(this.sql, p.row.appId, p.streams);
+  /** A 404 for a topic send to a topic that does not exist (its recipients are counted as it is stored). */
+  private async checkTopics(p: Prepared): Promise<void> {
+    if (p.streams.length > 0) await refuseMissingTopics(this.sql, p.row.appId, p.streams);
   }
 
   async send(
@@ -131,7 +131,7 @@ export class NotificationService {
     const replay = await this.original(p);
     if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
-    await this.countAudience(p);
+    await this.checkTopics(p);
     const stored = await this.commit(p);
     if (!stored.inserted) {
       // Two concurrent requests with one key: the loser returns the winner's notification.
@@ -274,7 +274,7 @@ export class NotificationService {
           repeats.set(index, first.index);
           continue;
         }
-        await this.countAudience(p);
+        await this.checkTopics(p);
         if (key) keys.set(key, { index, hash: p.row.requestHash ?? null });
         fresh.push({ index, p });
       } catch (error) {

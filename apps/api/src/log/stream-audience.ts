@@ -97,9 +97,9 @@ function audience(appId: string, id: string, cursor: string | null, scan: number
     ), members AS (
       -- Each source's first members after the cursor; together, the first of the audience.
       SELECT DISTINCT external_id FROM (
-        (SELECT s.external_id FROM subscribers s CROSS JOIN n
-          WHERE EXISTS (SELECT 1 FROM e WHERE e.stream = ${BROADCAST_STREAM}) AND s.app_id = n.app_id
-            AND s.created_at <= n.created_at AND (${cursor}::text IS NULL OR s.external_id > ${cursor}::text)
+        (SELECT s.external_id FROM subscribers s JOIN e ON e.stream = ${BROADCAST_STREAM}
+          WHERE s.app_id = e.app_id AND s.broadcast_since < e.audience_seq
+            AND (${cursor}::text IS NULL OR s.external_id > ${cursor}::text)
           ORDER BY s.external_id LIMIT ${scan}::int)
         UNION ALL
         SELECT t.external_id FROM e CROSS JOIN LATERAL (
