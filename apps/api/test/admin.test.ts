@@ -375,6 +375,43 @@ describe('operations', () => {
     user.disconnect();
   });
 
+  it('filters the log by the status it shows: a send waiting for its job is queued, not dispatched, until its job emits it', async () => {
+    const cookie = await stack.adminCookie('viewer');
+    const queue = stack.app.notificationsQueue;
+    const listed = async (status: string) =>
+      (
+        await stack.app.inject({
+          url: `/admin/api/notifications?recipient=filtered-1&status=${status}`,
+          headers: as(cookie),
+        })
+      ).json().items;
+    // The queue hands out no job (a paused worker would still take the one its blocked fetch
+    // returns): the send waits in the outbox, stored as dispatched by its accept.
+    await queue.pause();
+    let id = '';
+    try {
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: { authorization: `Bearer ${stack.apiKey}` },
+        payload: { to: { userId: 'filtered-1' }, title: 'Waiting for its job' },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      id = res.json().id;
+      expect(await stack.db.prisma.notification.findUniqueOrThrow({ where: { id } })).toMatchObject({
+        status: 'dispatched',
+      });
+      expect(await listed('queued')).toEqual([expect.objectContaining({ id, status: 'queued' })]);
+      expect(await listed('dispatched')).toEqual([]);
+    } finally {
+      await queue.resume();
+    }
+    await stack.jobsDone();
+    expect(await stack.db.prisma.dispatchOutbox.count({ where: { notificationIds: { has: id } } })).toBe(0);
+    expect(await listed('dispatched')).toEqual([expect.objectContaining({ id, status: 'dispatched' })]);
+    expect(await listed('queued')).toEqual([]);
+  });
+
   it('asks the composer to confirm a list by its users, each once however often it names them', async () => {
     const { cookie } = await signIn('ops@example.com');
     const send = (userIds: string[]) =>

@@ -1,4 +1,5 @@
-import type { Prisma } from '../generated/prisma/client.js';
+import type { NotificationStatus } from '@herald/protocol';
+import { Prisma } from '../generated/prisma/client.js';
 
 /**
  * The dispatch outbox (the dispatch_outbox migration): a row per `dispatch-batch` job of sends
@@ -32,15 +33,24 @@ export async function pullFromOutbox(db: Pick<Prisma.TransactionClient, '$queryR
   return rows.length > 0;
 }
 
-/** Which of these notifications (dispatched ones) still wait for their job's emit: a page's, at once. */
-export async function awaitingEmitOf(
-  db: Pick<Prisma.TransactionClient, '$queryRaw'>,
-  ids: string[],
-): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.$queryRaw<Array<{ id: string }>>`
-    SELECT DISTINCT x::text AS id
-      FROM dispatch_outbox, unnest(notification_ids) AS x
-     WHERE notification_ids && ${ids}::uuid[] AND x = ANY(${ids}::uuid[])`;
-  return new Set(rows.map((r) => r.id));
+/**
+ * Whether the notification `n` (the statement's alias) waits in the outbox, for a statement over
+ * many notifications: the outbox is read once into a hash (a hashed SubPlan), then each row costs
+ * a lookup. (Written as `= ANY (ARRAY(…))`, each row would compare with every id in the outbox.)
+ */
+const IN_OUTBOX = Prisma.sql`n.id IN (SELECT unnest(notification_ids) FROM dispatch_outbox)`;
+
+/** The status the API shows for the notification `n`: `queued` while its job has not emitted it (as `awaitingEmit`). */
+export const SHOWN_STATUS = Prisma.sql`CASE WHEN n.status = 'dispatched' AND ${IN_OUTBOX} THEN 'queued' ELSE n.status::text END`;
+
+/**
+ * Whether the notification `n` shows as `status` (`SHOWN_STATUS`), for a filter. Written per status,
+ * not as `SHOWN_STATUS = status`, so that a filter for another status stays the plain comparison
+ * its index needs (the pending index finds scheduled and processing ones). A `queued` filter reads
+ * the dispatched notifications too, which no index of status holds.
+ */
+export function showsAs(status: NotificationStatus): Prisma.Sql {
+  if (status === 'queued') return Prisma.sql`(n.status = 'queued' OR (n.status = 'dispatched' AND ${IN_OUTBOX}))`;
+  if (status === 'dispatched') return Prisma.sql`(n.status = 'dispatched' AND NOT (${IN_OUTBOX}))`;
+  return Prisma.sql`n.status = ${status}::"NotificationStatus"`;
 }

@@ -3818,6 +3818,7 @@ export interface paths {
             parameters: {
                 query?: {
                     appId?: string;
+                    /** @description The status the list shows: `queued` includes an immediate send to at most 100 users whose job has not emitted it yet (stored as dispatched by its accept), which `dispatched` leaves out */
                     status?: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                     recipient?: string;
                     from?: string;

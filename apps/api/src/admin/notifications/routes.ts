@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NotificationStatus, Priority } from '@herald/protocol/schema';
 import Type, { type Static } from 'typebox';
-import { streamsOf } from '../../fanout/rule.js';
+import { ACCEPT_FANOUT_MAX, streamsOf } from '../../fanout/rule.js';
 import { distinctTarget } from '../../intake/prepare.js';
 import { audienceSize } from '../../intake/streams.js';
 import type { Sql } from '../../platform/db/database.js';
 import { keysetPage, queryTime, timeCursor, toTimeCursor } from '../../platform/lib/cursor.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { isUuid } from '../../platform/lib/text.js';
-import { awaitingEmitOf } from '../../queue/outbox.js';
 import { adminSession, TimeCursor } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 import {
@@ -82,7 +81,14 @@ const adminNotifications: FastifyPluginAsyncTypebox<{ confirmSendAbove: number }
         querystring: Type.Object(
           {
             appId: Type.Optional(Type.String({ maxLength: 64 })),
-            status: Type.Optional(NotificationStatus),
+            status: Type.Optional(
+              Type.Unsafe<NotificationStatus>({
+                ...NotificationStatus,
+                description:
+                  `The status the list shows: \`queued\` includes an immediate send to at most ${ACCEPT_FANOUT_MAX} users ` +
+                  'whose job has not emitted it yet (stored as dispatched by its accept), which `dispatched` leaves out',
+              }),
+            ),
             recipient: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
             from: Type.Optional(Type.String({ format: 'date-time' })),
             to: Type.Optional(Type.String({ format: 'date-time' })),
@@ -113,17 +119,12 @@ const adminNotifications: FastifyPluginAsyncTypebox<{ confirmSendAbove: number }
         limit,
       });
       const { page, nextCursor } = keysetPage(rows, limit, toTimeCursor);
-      // Dispatched by its accept, its job has not read it yet: queued, as the notification's page says.
-      const waiting = await awaitingEmitOf(
-        fastify.prisma,
-        page.filter((n) => n.status === 'dispatched').map((n) => n.id),
-      );
       return {
         items: page.map((n) => ({
           id: n.id,
           appId: n.appId,
           title: n.title,
-          status: waiting.has(n.id) ? 'queued' : n.status,
+          status: n.status,
           priority: n.priority,
           target: n.target as Target,
           recipients: n.recipientCount,
