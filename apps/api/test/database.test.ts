@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,11 +9,12 @@ import {
   DatabaseError,
   databaseTarget,
   isRunning,
+  MIGRATIONS_DIR,
   openDatabase,
   processIdentity,
 } from '../src/platform/db/database.js';
 import { NAME_OID, NameTypePool, TEXT_OID, wrapQuery } from '../src/platform/db/name-type-pool.js';
-import { createTestDatabase, POSTGRES_URL } from './helpers.js';
+import { createTestDatabase, POSTGRES_URL, uid } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -45,6 +46,63 @@ describe.each(['postgres', 'pglite'] as const)('migrations on %s', (kind) => {
       expect(await testDb.db.prisma.notification.count()).toBe(0);
     } finally {
       await testDb.cleanup();
+    }
+  });
+
+  it("upgrade a database with history: each user's broadcast window and settled mark are where their rows say", async () => {
+    // Migrations up to the two that added them, then rows as that schema had them, then the rest.
+    const dir = mkdtempSync(join(tmpdir(), 'herald-mig-'));
+    const schema = uid('herald_test_');
+    const db = await openDatabase(
+      kind === 'pglite' ? { kind, dir: join(dir, 'pglite') } : { kind, url: POSTGRES_URL, schema },
+    );
+    try {
+      const before = join(dir, 'before');
+      for (const name of readdirSync(MIGRATIONS_DIR).filter((n) => n < '20261211090000')) {
+        cpSync(join(MIGRATIONS_DIR, name), join(before, name), { recursive: true });
+      }
+      await db.migrate(before);
+      const history = `INSERT INTO apps (id, name, jwt_secret) VALUES ('a', 'a', 's');
+         INSERT INTO subscribers (id, app_id, external_id, last_seq, created_at) VALUES
+           ('s-ann', 'a', 'ann', 3, '2026-01-01'), ('s-bob', 'a', 'bob', 2, '2026-01-01'),
+           ('s-cat', 'a', 'cat', 0, '2026-01-01'), ('s-dan', 'a', 'dan', 0, '2026-03-01');
+         INSERT INTO notifications (id, app_id, target, title, status, created_at) VALUES
+           ('00000000-0000-4000-8000-000000000001', 'a', '{}', 'one', 'dispatched', '2026-01-02'),
+           ('00000000-0000-4000-8000-000000000002', 'a', '{}', 'two', 'dispatched', '2026-01-03'),
+           ('00000000-0000-4000-8000-000000000003', 'a', '{}', 'three', 'dispatched', '2026-01-04'),
+           ('00000000-0000-4000-8000-0000000000b1', 'a', '{}', 'everyone', 'dispatched', '2026-02-01');
+         INSERT INTO deliveries (notification_id, subscriber_id, seq, status, delivered_at) VALUES
+           ('00000000-0000-4000-8000-000000000001', 's-ann', 1, 'read', now()),
+           ('00000000-0000-4000-8000-000000000002', 's-ann', 2, 'sent', NULL),
+           ('00000000-0000-4000-8000-000000000003', 's-ann', 3, 'queued', NULL),
+           ('00000000-0000-4000-8000-000000000001', 's-bob', 1, 'delivered', now()),
+           ('00000000-0000-4000-8000-000000000002', 's-bob', 2, 'delivered', now());
+         INSERT INTO streams (app_id, name, last_seq) VALUES ('a', '*', 1);
+         INSERT INTO stream_entries (notification_id, app_id, stream, audience_seq, seq)
+           VALUES ('00000000-0000-4000-8000-0000000000b1', 'a', '*', 1, 1)`;
+      // One statement a query: the embedded database's query takes no more.
+      for (const statement of history.split(';')) await db.sql.query(statement);
+      await db.migrate();
+      const users = await db.sql.query<{ external_id: string; broadcast_since: number; settled_seq: number }>(
+        'SELECT external_id, broadcast_since, settled_seq FROM subscribers ORDER BY external_id',
+      );
+      // ann's first pending row is her second; bob has none (his last); cat has no rows; dan came
+      // after the broadcast, which is not his.
+      expect(users).toEqual([
+        { external_id: 'ann', broadcast_since: 0, settled_seq: 1 },
+        { external_id: 'bob', broadcast_since: 0, settled_seq: 2 },
+        { external_id: 'cat', broadcast_since: 0, settled_seq: 0 },
+        { external_id: 'dan', broadcast_since: 1, settled_seq: 0 },
+      ]);
+    } finally {
+      await db.close();
+      if (kind === 'postgres') {
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -56,6 +56,33 @@ describe('catch-up from a per-user cursor', () => {
     socket.disconnect();
   });
 
+  it("keeps a user's settled mark below their first pending row, raising it as syncs confirm, so a device without a cursor gets every pending one", async () => {
+    const settled = async () =>
+      (await stack.db.prisma.subscriber.findFirstOrThrow({ where: { appId: stack.appId, externalId: 'cu-s' } }))
+        .settledSeq;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await send({ to: { userId: 'cu-s' }, title: `s${i}` })).id);
+    await dispatched(ids[2] as string);
+    const socket = await quiet('cu-s');
+    const all = await sync(socket, null);
+    expect(all.notifications.map((n) => n.id)).toEqual(ids);
+    expect(await settled()).toBe(0);
+    const [, second, third] = all.notifications.map((n) => n.seq) as [number, number, number];
+    // The first two confirmed, the third still pending: the mark stops just below it.
+    await sync(socket, second);
+    expect(await settled()).toBe(third - 1);
+    const later = await send({ to: { userId: 'cu-s' }, title: 'later' });
+    await dispatched(later.id);
+    const fresh = await sync(socket, null);
+    expect(fresh.notifications.map((n) => n.id)).toEqual([ids[2], later.id]);
+    expect(await settled()).toBe(third - 1);
+    const last = fresh.notifications.at(-1)?.seq ?? 0;
+    await sync(socket, last);
+    expect(await settled()).toBe(last);
+    expect((await sync(socket, null)).notifications).toEqual([]);
+    socket.disconnect();
+  });
+
   it("marks a sync's answer replay as catch-up does: what was accepted before the connection, not since", async () => {
     const before = await send({ to: { userId: 'cu-r' }, title: 'before' });
     await dispatched(before.id);

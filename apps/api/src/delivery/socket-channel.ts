@@ -6,7 +6,7 @@ import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from './payload.js'
 import { type CategoryRules, modeNow, topicChoice } from './preferences.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { type AckRecording, type DeliverySocket, emitNotification, emitOnce, hold } from './socket-emit.js';
-import { PENDING } from './status.js';
+import { PENDING_OF } from './status.js';
 
 /**
  * A topic send's or broadcast's place in one of its streams: the stream (a topic, or `*`), its
@@ -225,13 +225,13 @@ export async function resendQueued(io: Emitter, sql: Sql, deliver: Deliver, fres
   ].filter((id): id is string => typeof id === 'string');
   let sent = 0;
   for (let i = 0; i < subscriberIds.length; i += 500) {
-    // Per user, through the partial index of pending rows.
+    // Per user, their (subscriber_id, seq) key from their settled mark on.
     const rows = await sql.query<QueuedRow>(
       `SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, d.subscriber_id, s.external_id
          FROM subscribers s
          CROSS JOIN LATERAL (
            SELECT * FROM deliveries d
-            WHERE d.subscriber_id = s.id AND ${PENDING} AND d.status = 'queued'
+            WHERE ${PENDING_OF('s')} AND d.status = 'queued'
             ORDER BY d.seq LIMIT $2
          ) d
          JOIN notifications n ON n.id = d.notification_id

@@ -11,10 +11,10 @@ import { DELIVERY_ENDINGS, DELIVERY_STEPS, type DeliveryStatus } from '@herald/p
  * sent): expired, cancelled, or failed (failed only from queued: a sent one reached a socket); a
  * row written `skipped` (the user's preferences turned it off) never moves at all. An
  * ended delivery never moves again. Each step's and each ending's timestamp is set once; reaching a
- * step after `delivered` implies it was delivered. So a delivery is pending (queued or sent) exactly
- * when it has no delivered, expired, failed or cancelled time, which is what the partial index of
- * pending rows holds (`PENDING`) — and skipped rows, which have no time either, but no sequence
- * number (so no lookup by number meets them) and a status that `PENDING` leaves out. A closed popup is a fact with a time, not a step.
+ * step after `delivered` implies it was delivered. So once a delivery is no longer pending (queued
+ * or sent: `PENDING`) it never is again, which is what a user's settled mark rests on
+ * (`subscribers.settled_seq`: their rows numbered at or below it are all settled). A closed popup
+ * is a fact with a time, not a step.
  */
 
 /** The steps of a delivery, in order. */
@@ -75,14 +75,17 @@ export function end(ending: Exclude<Ending, 'skipped'>, reason?: string): { set:
 export const CLOSED = { set: `closed_at = COALESCE(d.closed_at, now())`, guard: `d.closed_at IS NULL` } as const;
 
 /**
- * Deliveries (alias `d`) still pending: queued or sent. The timestamps are the predicate of the
- * partial index `deliveries_pending_idx` (subscriber_id, seq), so a lookup by user that ANDs this
- * in reads only that user's pending rows; the status test keeps the answer exact for rows written
- * before the index (or by hand) without those times. A lookup by notification must not use it
- * (the planner could scan every pending row per probe): say `d.status IN ('queued', 'sent')` there.
+ * Deliveries (alias `d`) still pending: queued or sent. No index holds them (an ack would then
+ * write index entries): a lookup by user reads the (subscriber_id, seq) key after the user's
+ * settled mark, `PENDING_OF(s)`.
  */
-export const PENDING = `d.delivered_at IS NULL AND d.expired_at IS NULL AND d.failed_at IS NULL AND d.cancelled_at IS NULL
-  AND d.status IN ('queued', 'sent')`;
+export const PENDING = `d.status IN ('queued', 'sent')`;
+
+/**
+ * The pending deliveries (alias `d`) of the user `s` (a subscribers row, or a query returning
+ * theirs with `id` and `settled_seq`): a short range of their (subscriber_id, seq) key.
+ */
+export const PENDING_OF = (s: string) => `d.subscriber_id = ${s}.id AND d.seq > ${s}.settled_seq AND ${PENDING}`;
 
 /** Statuses in which a delivery is still in the user's inbox (not ended). */
 export const IN_INBOX = `d.status < 'expired'::"DeliveryStatus"`;

@@ -8,7 +8,7 @@ import {
   userRoom,
 } from '@herald/protocol';
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, toPayload } from '../delivery/payload.js';
-import { advance, IN_INBOX, PENDING } from '../delivery/status.js';
+import { advance, IN_INBOX, PENDING_OF } from '../delivery/status.js';
 import type { Emitter } from '../gateway/types.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
@@ -92,21 +92,30 @@ export class InboxService {
     } = {},
   ): Promise<SyncReply & { allHeads?: Record<string, number> }> {
     // One statement (every client runs this on every connect, so a reconnect storm is made of them):
-    // confirm up to `since`, find where to start, read the next page and the user's head.
+    // confirm up to `since`, find where to start, read the next page and the user's head, and
+    // raise the user's settled mark to just below their first row still pending after the confirm
+    // (status.ts PENDING_OF), so the next connect reads their pending rows from there.
     const rows = await this.sql.query<SyncRow>(
       `WITH known AS (
-         SELECT last_seq, CASE WHEN $2::int <= last_seq THEN $2::int END AS since FROM subscribers WHERE id = $1
+         SELECT id, last_seq, settled_seq, CASE WHEN $2::int <= last_seq THEN $2::int END AS since
+           FROM subscribers WHERE id = $1
        ), confirmed AS (
-         UPDATE deliveries d SET ${CONFIRM.set}
-          WHERE $4::bool AND d.subscriber_id = $1 AND d.seq <= (SELECT since FROM known)
-            AND ${PENDING} AND ${CONFIRM.guard}
+         UPDATE deliveries d SET ${CONFIRM.set} FROM known k
+          WHERE $4::bool AND ${PENDING_OF('k')} AND d.seq <= k.since AND ${CONFIRM.guard}
           RETURNING d.notification_id
        ), head AS (
          SELECT last_seq,
-                COALESCE(since,
-                         (SELECT min(d.seq) - 1 FROM deliveries d WHERE d.subscriber_id = $1 AND ${PENDING}),
-                         last_seq) AS from_seq
+                COALESCE(since, (SELECT min(d.seq) - 1 FROM deliveries d WHERE ${PENDING_OF('known')}), last_seq) AS from_seq
            FROM known
+       ), settled AS (
+         -- Pending after the confirm: its rows above \`since\` (this statement's snapshot still sees
+         -- the confirmed ones as pending).
+         UPDATE subscribers s SET settled_seq = x.upto
+           FROM (SELECT COALESCE((SELECT min(d.seq) - 1 FROM deliveries d
+                                   WHERE ${PENDING_OF('k')} AND d.seq > CASE WHEN $4::bool THEN COALESCE(k.since, 0) ELSE 0 END),
+                                 k.last_seq) AS upto
+                   FROM known k) x
+          WHERE s.id = $1 AND x.upto > s.settled_seq
        )
        SELECT h.last_seq AS head, h.from_seq, ${HAS_STREAMS} AS has_streams,
               (SELECT array_agg(notification_id::text) FROM confirmed) AS confirmed, p.*
