@@ -403,6 +403,38 @@ describe('operations', () => {
       });
       expect(await listed('queued')).toEqual([expect.objectContaining({ id, status: 'queued' })]);
       expect(await listed('dispatched')).toEqual([]);
+      // Stored queued (a list of more than 100 users, fanned out by the worker) and waiting in the
+      // outbox, merged newest first, page by page.
+      const list = Array.from({ length: 101 }, (_, i) => `filtered-list-${i}`);
+      const more = [];
+      for (const to of [{ userIds: list }, { userId: 'filtered-2' }]) {
+        const sent = await stack.app.inject({
+          method: 'POST',
+          url: '/v1/notifications',
+          headers: { authorization: `Bearer ${stack.apiKey}` },
+          payload: { to, title: 'Also waiting' },
+        });
+        more.push(sent.json().id as string);
+      }
+      const since = (await stack.db.prisma.notification.findUniqueOrThrow({ where: { id } })).createdAt.toISOString();
+      const page = async (cursor?: string) =>
+        (
+          await stack.app.inject({
+            url: `/admin/api/notifications?status=queued&from=${encodeURIComponent(since)}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+            headers: as(cookie),
+          })
+        ).json();
+      const first = await page();
+      const second = await page(first.nextCursor);
+      // Newest first, as stored (two sends may share a millisecond: then by id).
+      const newest = await stack.db.prisma.notification.findMany({
+        where: { id: { in: [id, ...more] } },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
+      expect(newest.map((n) => n.status).sort()).toEqual(['dispatched', 'dispatched', 'queued']);
+      expect([...first.items, ...second.items].map((n: { id: string; status: string }) => [n.id, n.status])).toEqual(
+        newest.map((n) => [n.id, 'queued']),
+      );
     } finally {
       await queue.resume();
     }

@@ -8,12 +8,27 @@
 -- broadcast holds that row FOR SHARE while it takes its number and reads the count (intake/streams.ts).
 -- So each user-adding statement falls wholly before or after each broadcast, for the count and for
 -- the audience alike.
-ALTER TABLE "subscribers" ADD COLUMN "broadcast_since" INTEGER;
+-- 0 for the rows there now (a constant default: no rewrite of the table), then no default.
+ALTER TABLE "subscribers" ADD COLUMN "broadcast_since" INTEGER DEFAULT 0;
+ALTER TABLE "subscribers" ALTER COLUMN "broadcast_since" DROP DEFAULT;
 
--- Existing users keep the broadcasts they had: after the last one accepted before the app knew them.
-UPDATE "subscribers" s SET "broadcast_since" = COALESCE((
-  SELECT max(e."audience_seq") FROM "stream_entries" e JOIN "notifications" n ON n."id" = e."notification_id"
-   WHERE e."app_id" = s."app_id" AND e."stream" = '*' AND n."created_at" < s."created_at"), 0);
+-- Existing users keep the broadcasts they had: their window starts after the highest number of the
+-- broadcasts accepted before the app knew them. One pass per app over its users and broadcasts in
+-- time order (a user before a broadcast of the same instant, which the old rule gave them), not a
+-- look at every broadcast per user; only users with a broadcast before them are written. (Where two
+-- concurrent broadcasts' numbers and clocks disagreed, a user between their clocks loses the one
+-- with the lower number: the old rule could not order them either.)
+UPDATE "subscribers" s SET "broadcast_since" = w."since"
+  FROM (SELECT "id", "since" FROM (
+          SELECT u."id", max(u."audience") OVER (PARTITION BY u."app_id" ORDER BY u."at", u."kind" ROWS UNBOUNDED PRECEDING) AS "since"
+            FROM (SELECT s2."id", s2."app_id", s2."created_at" AS "at", 0 AS "kind", NULL::int AS "audience"
+                    FROM "subscribers" s2
+                  UNION ALL
+                  SELECT NULL, e."app_id", n."created_at", 1, e."audience_seq"
+                    FROM "stream_entries" e JOIN "notifications" n ON n."id" = e."notification_id"
+                   WHERE e."stream" = '*') u) o
+         WHERE o."id" IS NOT NULL AND o."since" > 0) w
+ WHERE s."id" = w."id";
 
 -- Null only inside the statement that inserts the row: its trigger sets it before anyone else can
 -- read the row (a reader of that statement's RETURNING reads it again: gateway/subscribers.ts).
@@ -43,6 +58,10 @@ $$;
 CREATE FUNCTION "herald_audience_size"("app" TEXT, "names" TEXT[]) RETURNS INTEGER LANGUAGE plpgsql VOLATILE
 SET search_path FROM CURRENT AS $$
 BEGIN
+  -- Under REPEATABLE READ its queries would read the transaction's snapshot, not a fresh one.
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'herald_audience_size counts what committed before its caller''s locks: READ COMMITTED only';
+  END IF;
   IF '*' = ANY("names") THEN
     RETURN (SELECT "subscriber_count" FROM "apps" WHERE "id" = "app");
   ELSIF cardinality("names") = 1 THEN

@@ -225,7 +225,9 @@ export async function resendQueued(io: Emitter, sql: Sql, deliver: Deliver, fres
   ].filter((id): id is string => typeof id === 'string');
   let sent = 0;
   for (let i = 0; i < subscriberIds.length; i += 500) {
-    // Per user, their (subscriber_id, seq) key from their settled mark on.
+    // Per user, their (subscriber_id, seq) key from their settled mark on. (A row left pending
+    // for long, say expired but not swept, keeps the mark below it: the rows after it are read
+    // until the limit, no index holding the status, until a device syncs past it.)
     const rows = await sql.query<QueuedRow>(
       `SELECT ${DELIVERY_ROW_COLUMNS}, n.app_id, d.subscriber_id, s.external_id
          FROM subscribers s

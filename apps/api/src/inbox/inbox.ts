@@ -109,13 +109,15 @@ export class InboxService {
            FROM known
        ), settled AS (
          -- Pending after the confirm: its rows above \`since\` (this statement's snapshot still sees
-         -- the confirmed ones as pending).
+         -- the confirmed ones as pending). Only if the user's row is free: a lower mark is still
+         -- true, and waiting here for an accept that holds the row (or, while holding these rows,
+         -- for a delete of the user) is not worth it.
          UPDATE subscribers s SET settled_seq = x.upto
            FROM (SELECT COALESCE((SELECT min(d.seq) - 1 FROM deliveries d
                                    WHERE ${PENDING_OF('k')} AND d.seq > CASE WHEN $4::bool THEN COALESCE(k.since, 0) ELSE 0 END),
                                  k.last_seq) AS upto
                    FROM known k) x
-          WHERE s.id = $1 AND x.upto > s.settled_seq
+          WHERE s.id = (SELECT id FROM subscribers WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED) AND x.upto > s.settled_seq
        )
        SELECT h.last_seq AS head, h.from_seq, ${HAS_STREAMS} AS has_streams,
               (SELECT array_agg(notification_id::text) FROM confirmed) AS confirmed, p.*

@@ -44,13 +44,14 @@ const IN_OUTBOX = Prisma.sql`n.id IN (SELECT unnest(notification_ids) FROM dispa
 export const SHOWN_STATUS = Prisma.sql`CASE WHEN n.status = 'dispatched' AND ${IN_OUTBOX} THEN 'queued' ELSE n.status::text END`;
 
 /**
- * Whether the notification `n` shows as `status` (`SHOWN_STATUS`), for a filter. Written per status,
- * not as `SHOWN_STATUS = status`, so that a filter for another status stays the plain comparison
- * its index needs (the pending index finds scheduled and processing ones). A `queued` filter reads
- * the dispatched notifications too, which no index of status holds.
+ * The notifications `n` that show as `status` (`SHOWN_STATUS`), for a filter: each a condition that
+ * keeps the plain comparison an index needs (the pending index finds queued, scheduled and
+ * processing ones; the outbox's ids the waiting ones, by primary key). `queued` is two: the list
+ * reads each and merges them, so that neither reads the whole history.
  */
-export function showsAs(status: NotificationStatus): Prisma.Sql {
-  if (status === 'queued') return Prisma.sql`(n.status = 'queued' OR (n.status = 'dispatched' AND ${IN_OUTBOX}))`;
-  if (status === 'dispatched') return Prisma.sql`(n.status = 'dispatched' AND NOT (${IN_OUTBOX}))`;
-  return Prisma.sql`n.status = ${status}::"NotificationStatus"`;
+export function showsAs(status: NotificationStatus): Prisma.Sql[] {
+  if (status === 'queued')
+    return [Prisma.sql`n.status = 'queued'`, Prisma.sql`n.status = 'dispatched' AND ${IN_OUTBOX}`];
+  if (status === 'dispatched') return [Prisma.sql`n.status = 'dispatched' AND NOT (${IN_OUTBOX})`];
+  return [Prisma.sql`n.status = ${status}::"NotificationStatus"`];
 }

@@ -37,7 +37,6 @@ function conditions(filter: NotificationFilter): Prisma.Sql[] {
   return [
     ...(after ? [Prisma.sql`(n.created_at, n.id) < (${timestamp(after.at)}, ${after.id}::uuid)`] : []),
     ...(filter.appId ? [Prisma.sql`n.app_id = ${filter.appId}`] : []),
-    ...(filter.status ? [showsAs(filter.status)] : []),
     ...(filter.recipient
       ? [
           Prisma.sql`EXISTS (SELECT 1 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
@@ -64,15 +63,24 @@ export class NotificationRepository {
   /**
    * Up to `limit + 1` notifications, newest first. The status is computed and filtered in this one
    * statement: a send whose job reads it between two queries could otherwise be listed as one
-   * status under a filter for the other.
+   * status under a filter for the other. A filter that is two conditions (`showsAs`) reads a page
+   * of each and keeps the newest.
    */
   list(filter: NotificationFilter): Promise<ListedRow[]> {
-    return this.prisma.$queryRaw<ListedRow[]>`
+    const page = (status: Prisma.Sql | null) => Prisma.sql`
       SELECT n.id::text AS id, n.app_id AS "appId", n.title, ${SHOWN_STATUS} AS status, n.priority,
              n.target, n.recipient_count AS "recipientCount", n.created_at AS "createdAt", n.send_at AS "sendAt"
         FROM notifications n
-       ${where(conditions(filter))}
+       ${where([...conditions(filter), ...(status ? [status] : [])])}
        ORDER BY n.created_at DESC, n.id DESC
        LIMIT ${filter.limit + 1}`;
+    const parts = filter.status ? showsAs(filter.status) : [null];
+    if (parts.length === 1) return this.prisma.$queryRaw<ListedRow[]>(page(parts[0] ?? null));
+    const pages = Prisma.join(
+      parts.map((s) => Prisma.sql`(${page(s)})`),
+      ' UNION ALL ',
+    );
+    return this.prisma.$queryRaw<ListedRow[]>`
+      SELECT * FROM (${pages}) p ORDER BY "createdAt" DESC, id::uuid DESC LIMIT ${filter.limit + 1}`;
   }
 }
