@@ -59,12 +59,14 @@ export async function storeStreams(sql: Sql, prepared: Prepared[]): Promise<Set<
       SELECT name FROM topics WHERE app_id = $7 AND name = ANY($3::text[]) ORDER BY name FOR SHARE
     ), held_app AS (
       SELECT id FROM apps WHERE id = $7 AND '${BROADCAST_STREAM}' = ANY($3::text[]) FOR SHARE
+    ), locked AS (
+      -- Read (whole) by the first statement below that needs the locks: both wait for it.
+      SELECT (SELECT count(*) FROM held) + (SELECT count(*) FROM held_app) AS n
     ), counted AS (
-      -- After the locks (the sub-selects run first): the function's fresh snapshot sees every
-      -- membership that committed before them.
+      -- After the locks: the function's fresh snapshot sees every membership that committed before them.
       SELECT w.ord, herald_audience_size($7, array_agg(w.stream ORDER BY w.rank)) AS n
         FROM unnest($3::text[], $4::int[], $5::int[]) AS w(stream, rank, ord)
-       WHERE (SELECT count(*) FROM held) >= 0 AND (SELECT count(*) FROM held_app) >= 0
+       WHERE (SELECT n FROM locked) >= 0
        GROUP BY w.ord
     ), input AS (
       SELECT r.* FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(row, i)
@@ -82,7 +84,7 @@ export async function storeStreams(sql: Sql, prepared: Prepared[]): Promise<Set<
       SELECT stream, count(*)::int AS k FROM wanted GROUP BY stream ORDER BY stream
     ), bumped AS (
       INSERT INTO streams (app_id, name, last_seq)
-      SELECT $7, stream, k FROM counts WHERE (SELECT count(*) FROM held) >= 0 AND (SELECT count(*) FROM held_app) >= 0
+      SELECT $7, stream, k FROM counts WHERE (SELECT n FROM locked) >= 0
       ON CONFLICT (app_id, name) DO UPDATE SET last_seq = streams.last_seq + EXCLUDED.last_seq
       RETURNING name, last_seq
     ), numbered AS (
