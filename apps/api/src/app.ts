@@ -16,6 +16,7 @@ import adminOverviewRoutes from './admin/stats/routes.js';
 import adminSubscriberRoutes from './admin/subscribers/routes.js';
 import adminTopicRoutes from './admin/topics/routes.js';
 import authPlugin from './auth/api-keys.js';
+import type { DispatchHandoff } from './fanout/handoff.js';
 import socketLimitsPlugin from './gateway/socket-limits.js';
 import socketPlugin from './gateway/socket-server.js';
 import type { ResolvedConfig } from './platform/config/index.js';
@@ -55,6 +56,8 @@ export interface AppOptions {
   clusterAdapter: boolean;
   /** The process's metrics, shared with its worker (`all` role); otherwise the app makes its own. */
   metrics?: HeraldMetrics;
+  /** Shared with this process's worker (the `all` role): see fanout/handoff.ts. */
+  handoff?: DispatchHandoff;
   /** A pino logger to use (the process's own); otherwise one is made from the config. */
   loggerInstance?: FastifyBaseLogger;
   logger?: FastifyServerOptions['logger'];
@@ -120,6 +123,7 @@ export async function buildApp(opts: AppOptions) {
     queuePrefix: opts.config.queuePrefix,
     maxTokenLifetimeSeconds: opts.config.maxTokenLifetimeSeconds,
     pushPolicy: { allowPrivate: opts.config.push.allowPrivate, hosts: opts.config.push.hosts },
+    handoff: opts.handoff,
   });
   await app.register(socketPlugin, {
     adapter: opts.clusterAdapter,

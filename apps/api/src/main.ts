@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { type BootstrapResult, bootstrap, markCredentialsShown } from './admin/bootstrap.js';
 import { buildApp, type HeraldApp } from './app.js';
 import { fillVapidKeys } from './delivery/push/keys.js';
+import { DispatchHandoff } from './fanout/handoff.js';
 import { ConfigError, loadConfig, type ResolvedConfig, type Role } from './platform/config/index.js';
 import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl } from './platform/db/database.js';
 import { MigrationError } from './platform/db/migrate.js';
@@ -167,6 +168,8 @@ async function main(): Promise<void> {
     let ready = () => {};
     // One set of metrics per process: in the `all` role the worker's outcomes and acks are on the server's /metrics.
     const metrics = createMetrics();
+    // The `all` role's intake hands what its small sends' jobs will emit to its own worker.
+    const handoff = config.role === 'all' ? new DispatchHandoff() : undefined;
     // One embedded process needs no adapter; anything that can scale out does (unless told otherwise).
     const clustered =
       config.adapter === 'sharded' ||
@@ -187,6 +190,7 @@ async function main(): Promise<void> {
         clusterAdapter: clustered,
         loggerInstance: log,
         metrics,
+        handoff,
       });
       const running = app;
       cleanups.push(() => running.close());
@@ -214,6 +218,7 @@ async function main(): Promise<void> {
         metrics,
         // In a cluster every node's sockets must see each batch, this node's included.
         localDelivery: app && !clustered ? app.deliverLocally : undefined,
+        handoff,
         push: {
           windowMs: config.push.windowMs,
           policy: { allowPrivate: config.push.allowPrivate, hosts: config.push.hosts },

@@ -9,6 +9,7 @@ import type { EndpointPolicy } from './delivery/push/endpoint.js';
 import { VapidKeyStore } from './delivery/push/keys.js';
 import { PushSubscriptionStore } from './delivery/push/subscriptions.js';
 import { DeliveryRecorder } from './delivery/recorder.js';
+import type { DispatchHandoff } from './fanout/handoff.js';
 import { adminNamespace } from './gateway/types.js';
 import { InboxService } from './inbox/inbox.js';
 import { type AcceptedEvent, NotificationService } from './intake/notifications.js';
@@ -47,6 +48,8 @@ export default fp(
       recorder?: DeliveryRecorder;
       /** Which push endpoints are taken: public https ones by default (private ones for tests). */
       pushPolicy?: EndpointPolicy;
+      /** This process's worker's (the `all` role): what accepted sends' jobs will emit goes to it. */
+      handoff?: DispatchHandoff;
     },
   ) {
     const apps = new AppDirectory(fastify.prisma);
@@ -109,6 +112,7 @@ export default fp(
           const app = await apps.get(appId);
           return { clickOrigins: app?.restrictUrls ? app.allowedOrigins : null, categories: app?.categories };
         },
+        opts.handoff,
       ),
     );
     fastify.decorate('notificationLog', new NotificationLog(fastify.prisma, fastify.notificationsQueue));

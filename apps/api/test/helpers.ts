@@ -14,6 +14,7 @@ import pg from 'pg';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { bootstrap } from '../src/admin/bootstrap.js';
 import { buildApp, type HeraldApp } from '../src/app.js';
+import { DispatchHandoff } from '../src/fanout/handoff.js';
 import { loadConfig, type ResolvedConfig } from '../src/platform/config/index.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { hashPassword } from '../src/platform/lib/secrets.js';
@@ -105,7 +106,10 @@ export async function startStack(
   };
   const boot = await bootstrap(testDb.db.prisma, { dataDir: testDb.dataDir });
   const apiKey = boot.credentials.apiKey as string;
+  // As the `all` role: the intake hands its batches to the worker of the same stack.
+  const handoff = options.worker === false ? undefined : new DispatchHandoff();
   const app = await buildApp({
+    handoff,
     config,
     db: testDb.db,
     redis: { url: options.redisUrl ?? REDIS_URL },
@@ -129,6 +133,7 @@ export async function startStack(
           requeueAfterMs: config.requeueAfterMs,
           log: app.log,
           localDelivery: app.deliverLocally,
+          handoff,
           push: {
             windowMs: config.push.windowMs,
             policy: { allowPrivate: config.push.allowPrivate },

@@ -1,10 +1,11 @@
 import { DELIVERY_ROW_COLUMNS, type DeliveryRow, unsentPayload } from '../delivery/payload.js';
 import { skipReason } from '../delivery/preferences.js';
-import { type Deliver, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
+import { type Deliver, type Outgoing, outgoingOf, type QueuedRow } from '../delivery/socket-channel.js';
 import { end } from '../delivery/status.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
 import { type Claimed, claim } from './claim.js';
+import type { DispatchHandoff, HandedNotification } from './handoff.js';
 import { fansOutAtAccept, streamsOf } from './rule.js';
 import { dispatchStream, sendStream } from './streams.js';
 
@@ -24,6 +25,8 @@ export interface DispatchDeps {
   chunk?: number;
   /** Told how many notifications failed for good, or deliveries expired unsent (metrics). */
   onOutcome?: (outcome: 'failed' | 'expired', count: number) => void;
+  /** What this process's intake stored for the batch jobs (the `all` role): see handoff.ts. */
+  handoff?: DispatchHandoff;
 }
 
 export interface DispatchResult {
@@ -255,5 +258,39 @@ export async function dispatchMany(
   );
   const batch = outgoingOf(live, deps.freshnessMs);
   await deps.deliver(batch);
+  return { created: 0, emitted: batch.reduce((a, o) => a + o.recipients.length, 0) };
+}
+
+/**
+ * `dispatchMany` for a batch whose content and rows this process handed over: one statement (the
+ * outbox row's delete) instead of reading every row back. The row's ids are the ones still to
+ * send: a cancel running now takes its notification out of the row first, and the delete waits
+ * for it. No row (a run of this job took it already), or a notification past its ttl (the job
+ * waited that long), and the batch goes the reading path, which sends what is still queued and
+ * expires the rest.
+ */
+export async function dispatchHanded(
+  handed: HandedNotification[],
+  jobIds: string[],
+  deps: DispatchDeps,
+  outboxId: string,
+): Promise<DispatchResult> {
+  const [row] = await deps.sql.query<{ ids: string[] }>(
+    'DELETE FROM dispatch_outbox WHERE id = $1 RETURNING notification_ids::text[] AS ids',
+    [outboxId],
+  );
+  if (!row) return dispatchMany(jobIds, deps, null);
+  const wanted = new Set(row.ids);
+  const now = Date.now();
+  const live = handed.filter((n) => wanted.has(n.id));
+  if (live.some((n) => n.expiresAt !== null && n.expiresAt.getTime() <= now)) {
+    return dispatchMany([...wanted], deps, null);
+  }
+  if (live.length === 0) return { skipped: 'cancelled', created: 0, emitted: 0 };
+  // A send every one of whose users turned it off has no rows to send.
+  const batch: Outgoing[] = live
+    .filter((n) => n.recipients.length > 0)
+    .map((n) => ({ appId: n.appId, payload: unsentPayload(n, deps.freshnessMs, now), recipients: n.recipients }));
+  if (batch.length > 0) await deps.deliver(batch);
   return { created: 0, emitted: batch.reduce((a, o) => a + o.recipients.length, 0) };
 }

@@ -1,6 +1,7 @@
 // Past 300 lines: the service's two front doors (single sends gathered into group commits, and
 // batches) share its replay, store and queue steps, which split files would pass around.
 import type { AdminAccepted, NotificationStatus, Priority } from '@herald/protocol';
+import type { DispatchHandoff } from '../fanout/handoff.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
 import { Errors } from '../platform/lib/errors.js';
@@ -69,6 +70,8 @@ export class NotificationService {
     private readonly onQueueDelayed: (error: unknown, count: number) => void = () => {},
     /** Where an app's notification URLs may point (its click-URL restriction), and its categories. */
     private readonly urlPolicy: (appId: string) => Promise<UrlPolicy> = async () => ({ clickOrigins: null }),
+    /** This process's worker, when it has one: what its jobs will emit is handed to it (fanout/handoff.ts). */
+    private readonly handoff?: DispatchHandoff,
   ) {}
 
   private announce(prepared: Prepared[]): void {
@@ -159,7 +162,7 @@ export class NotificationService {
    * batch waits its turn (each statement takes tens of milliseconds at most).
    */
   private storeInLine(prepared: Prepared[]): Promise<Set<string>> {
-    const turn = this.storing.then(() => store(this.sql, prepared));
+    const turn = this.storing.then(() => store(this.sql, prepared, this.handoff));
     this.storing = turn.catch(() => {});
     return turn;
   }

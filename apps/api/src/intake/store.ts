@@ -1,4 +1,6 @@
 import { skipReason } from '../delivery/preferences.js';
+import type { DispatchHandoff, HandedNotification } from '../fanout/handoff.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
 import { dispatchGroups } from './enqueue.js';
 import { notificationRows, type Prepared } from './prepare.js';
@@ -9,12 +11,14 @@ import { storeStreams } from './streams.js';
  * next sequence numbers, in request order (a user whose preferences turn a categorised send off
  * gets a `skipped` row instead, with no number) — in one statement, so one round trip whatever the
  * batch size; topic sends and broadcasts in one more (`storeStreams`). A notification whose
- * idempotency key is taken meanwhile is skipped; returns the ids actually inserted.
+ * idempotency key is taken meanwhile is skipped; returns the ids actually inserted. With a
+ * `handoff` (this process runs the jobs too), what the jobs of the small sends will emit is left
+ * there for them (fanout/handoff.ts), so that they need not read it back.
  */
-export async function store(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
+export async function store(sql: Sql, prepared: Prepared[], handoff?: DispatchHandoff): Promise<Set<string>> {
   const direct = prepared.filter((p) => p.streams.length === 0);
   const streamed = prepared.filter((p) => p.streams.length > 0);
-  const inserted = direct.length > 0 ? await retried(() => storeDirect(sql, direct)) : new Set<string>();
+  const inserted = direct.length > 0 ? await retried(() => storeDirect(sql, direct, handoff)) : new Set<string>();
   if (streamed.length > 0) for (const id of await retried(() => storeStreams(sql, streamed))) inserted.add(id);
   return inserted;
 }
@@ -34,8 +38,9 @@ async function retried<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
-  const rows = notificationRows(prepared);
+async function storeDirect(sql: Sql, prepared: Prepared[], handoff?: DispatchHandoff): Promise<Set<string>> {
+  const at = new Date();
+  const rows = notificationRows(prepared, at);
   const pairs = {
     ids: [] as string[],
     users: [] as string[],
@@ -52,8 +57,10 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
   });
   const appId = prepared[0]?.row.appId ?? '';
   // Each job's outbox row, with the notifications: the job's read deletes it.
-  const outbox = dispatchGroups(prepared).map((g) => ({ id: g.id, ids: g.notificationIds, priority: g.priority }));
-  const inserted = await sql.query<{ id: string }>(
+  const groups = dispatchGroups(prepared);
+  const outbox = groups.map((g) => ({ id: g.id, ids: g.notificationIds, priority: g.priority }));
+  // The notifications inserted (`id`), then, for a handoff, each numbered pair's row and number.
+  const result = await sql.query<{ id: string | null; pair: number | null; subscriber_id: string; seq: number }>(
     `
     WITH input AS (
       SELECT * FROM jsonb_populate_recordset(NULL::notifications, $1::jsonb)
@@ -65,9 +72,9 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
     ), pairs AS (
       -- Each pair carries its notification's category, so nothing here joins a row of the batch to
       -- every other (a join with the input rows was planned as a nested loop: quadratic in the batch).
-      SELECT p.notification_id, p.external_id, p.ord, p.category, u.prefs,
+      SELECT p.notification_id, p.external_id, p.ord, p.category, p.pair, u.prefs,
              COALESCE(CASE WHEN c.key IS NOT NULL THEN herald_mode(u.prefs, c.key, c.default_mode, c.required, NULL) END, 'popup') AS mode
-        FROM unnest($2::uuid[], $3::text[], $4::int[], $6::text[]) AS p(notification_id, external_id, ord, category)
+        FROM unnest($2::uuid[], $3::text[], $4::int[], $6::text[]) WITH ORDINALITY AS p(notification_id, external_id, ord, category, pair)
         JOIN ins ON ins.id = p.notification_id
         -- A categorised send reads each user's preferences (those who turned it off get a skipped
         -- row); an uncategorised one costs nothing more.
@@ -86,8 +93,8 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
       ON CONFLICT (app_id, external_id) DO UPDATE SET last_seq = subscribers.last_seq + EXCLUDED.last_seq
       RETURNING id, external_id, last_seq
     ), numbered AS (
-      SELECT p.notification_id, b.id AS subscriber_id,
-             b.last_seq - c.k + row_number() OVER (PARTITION BY p.external_id ORDER BY p.ord) AS seq
+      SELECT p.notification_id, p.pair, b.id AS subscriber_id,
+             (b.last_seq - c.k + row_number() OVER (PARTITION BY p.external_id ORDER BY p.ord))::int AS seq
         FROM pairs p JOIN bumped b USING (external_id) JOIN counts c USING (external_id)
        WHERE p.mode <> 'off'
     ), delivered AS (
@@ -103,8 +110,67 @@ async function storeDirect(sql: Sql, prepared: Prepared[]): Promise<Set<string>>
       -- As enqueue: a group none of whose notifications was inserted (taken keys) has no job.
        WHERE EXISTS (SELECT 1 FROM ins WHERE ins.id = ANY(o.ids))
     )
-    SELECT id::text FROM ins`,
-    [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId, pairs.categories, JSON.stringify(outbox)],
+    SELECT id::text, NULL::int AS pair, NULL AS subscriber_id, NULL::int AS seq FROM ins
+    UNION ALL
+    SELECT NULL, pair::int, subscriber_id, seq FROM numbered WHERE $8::boolean`,
+    [
+      JSON.stringify(rows),
+      pairs.ids,
+      pairs.users,
+      pairs.order,
+      appId,
+      pairs.categories,
+      JSON.stringify(outbox),
+      !!handoff,
+    ],
   );
-  return new Set(inserted.map((r) => r.id));
+  const inserted = new Set<string>();
+  for (const r of result) if (r.id !== null) inserted.add(r.id);
+  if (handoff) handOff(handoff, prepared, groups, inserted, result, pairs, at);
+  return inserted;
+}
+
+/** Leaves each group's inserted notifications, with their recipients, for the group's job (`dispatchHanded`). */
+function handOff(
+  handoff: DispatchHandoff,
+  prepared: Prepared[],
+  groups: ReturnType<typeof dispatchGroups>,
+  inserted: Set<string>,
+  result: Array<{ pair: number | null; subscriber_id: string; seq: number }>,
+  pairs: { ids: string[]; users: string[] },
+  createdAt: Date,
+): void {
+  const recipients = new Map<string, HandedNotification['recipients']>();
+  for (const r of result) {
+    if (r.pair === null) continue;
+    const id = pairs.ids[r.pair - 1] as string;
+    const list = recipients.get(id) ?? [];
+    list.push([pairs.users[r.pair - 1] as string, r.subscriber_id, r.seq]);
+    recipients.set(id, list);
+  }
+  const byId = new Map(prepared.map((p) => [p.row.id, p.row]));
+  for (const group of groups) {
+    const notifications: HandedNotification[] = [];
+    for (const id of group.notificationIds) {
+      const row = byId.get(id);
+      if (!row || !inserted.has(id)) continue;
+      notifications.push({
+        id,
+        appId: row.appId,
+        title: row.title,
+        body: row.body ?? null,
+        icon: row.icon ?? null,
+        image: row.image ?? null,
+        url: row.url ?? null,
+        tag: row.tag ?? null,
+        data: row.data === Prisma.DbNull ? null : row.data,
+        priority: row.priority ?? 'normal',
+        category: row.category ?? null,
+        createdAt,
+        expiresAt: row.expiresAt ? new Date(row.expiresAt) : null,
+        recipients: recipients.get(id) ?? [],
+      });
+    }
+    if (notifications.length > 0) handoff.put(group.id, notifications);
+  }
 }

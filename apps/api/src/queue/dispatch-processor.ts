@@ -1,6 +1,6 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import { end } from '../delivery/status.js';
-import { type DispatchDeps, dispatchMany, dispatchNotification } from '../fanout/dispatcher.js';
+import { type DispatchDeps, dispatchHanded, dispatchMany, dispatchNotification } from '../fanout/dispatcher.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { DispatchJobData } from './notifications.js';
 
@@ -14,12 +14,17 @@ const FAIL = end('failed', 'the notification failed');
 export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchDeps) {
   const ids = 'notificationIds' in job.data ? job.data.notificationIds : [job.data.notificationId];
   const batch = 'notificationIds' in job.data;
+  // Not the first run (a failed attempt, or a worker that died holding it): rows may exist unsent.
+  const retry = job.attemptsMade > 0 || job.attemptsStarted > 1 || job.stalledCounter > 0;
   try {
-    // A batch job's id is its outbox row's (intake/enqueue.ts).
-    if (batch) return await dispatchMany(ids, deps, job.id ?? null);
+    if (batch) {
+      // A batch job's id is its outbox row's (intake/enqueue.ts); its first run here may find its
+      // batch handed over by this process's intake.
+      const handed = job.id ? deps.handoff?.take(job.id) : undefined;
+      if (handed && job.id && !retry) return await dispatchHanded(handed, ids, deps, job.id);
+      return await dispatchMany(ids, deps, job.id ?? null);
+    }
     const notificationId = ids[0] as string;
-    // Not the first run (a failed attempt, or a worker that died holding it): rows may exist unsent.
-    const retry = job.attemptsMade > 0 || job.attemptsStarted > 1 || job.stalledCounter > 0;
     const result = await dispatchNotification(notificationId, deps, { retry });
     if (result.skipped === 'missing') {
       throw new UnrecoverableError(`notification ${notificationId} does not exist`);

@@ -2,6 +2,7 @@ import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { channelDelivery, type Deliver, deliveriesChannel } from '../delivery/socket-channel.js';
 import type { DispatchDeps } from '../fanout/dispatcher.js';
+import type { DispatchHandoff } from '../fanout/handoff.js';
 import type { Database } from '../platform/db/database.js';
 import type { HeraldMetrics } from '../platform/metrics/metrics.js';
 import { createRedis, type RedisEndpoint } from '../platform/redis/endpoint.js';
@@ -45,6 +46,8 @@ export interface WorkerOptions {
   localDelivery?: Deliver;
   /** Web Push: without it, no push is sent (tests of other things). */
   push?: PushSettings;
+  /** The intake of this process (the `all` role) hands its batches over here (fanout/handoff.ts). */
+  handoff?: DispatchHandoff;
 }
 
 export interface RunningWorker {
@@ -90,6 +93,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     freshnessMs: opts.freshnessMs,
     chunk: opts.fanoutChunk,
     onOutcome: (outcome, count) => opts.metrics?.[outcome].inc(count),
+    handoff: opts.handoff,
   };
   const lockDuration = opts.jobLockMs ?? 30_000;
   // Housekeeping's queue handle also schedules push jobs.
