@@ -199,6 +199,8 @@ describe('the shipped sdk.js and topic sends', () => {
     await connected(page);
     const received = () => page.evaluate(() => (window as unknown as W).received.map((n) => n.title));
     await page.waitForFunction(() => (window as unknown as W).received.some((n) => n.title === 'Missed launch'));
+    // The popup follows the inbox by the claim that keeps it to one per browser (a storage round trip).
+    await page.waitForFunction(() => (window as unknown as W).__shown.some((s) => s.title === 'Missed launch'));
     expect(await shown(page)).toEqual(['Missed launch']);
     const cursors = await page.evaluate(() =>
       Object.entries(localStorage).filter(([k]) => k.startsWith('herald:cursor:') && k.endsWith(':streams')),

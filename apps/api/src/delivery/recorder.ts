@@ -277,7 +277,7 @@ export class DeliveryRecorder {
     if (checked && event === 'delivered') {
       // Acks of copies the gateway sent to these users, having checked they are theirs: every
       // receipt has its delivered time, so one that exists already took this step.
-      const rows = await this.sql.query(
+      return this.counted(
         `INSERT INTO deliveries (notification_id, subscriber_id, status, delivered_at)
          SELECT DISTINCT x.notification_id, x.subscriber_id, 'delivered'::"DeliveryStatus", now()
            FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)
@@ -285,12 +285,11 @@ export class DeliveryRecorder {
          RETURNING 1`,
         [batch.notificationIds, batch.subscriberIds],
       );
-      return rows.length;
     }
     const { set, guard } = event === 'closed' ? CLOSED : advance(event);
     const step = event === 'closed' ? 'delivered' : event;
     const stamp = event === 'delivered' ? '' : `, ${event}_at`;
-    const rows = await this.sql.query(
+    return this.counted(
       `INSERT INTO deliveries AS d (notification_id, subscriber_id, status, delivered_at${stamp})
        SELECT n.id, s.id, '${step}', now()${stamp ? ', now()' : ''}
          FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[]) AS x(notification_id, subscriber_id)) x
@@ -301,6 +300,14 @@ export class DeliveryRecorder {
        RETURNING 1`,
       [batch.notificationIds, batch.subscriberIds],
     );
-    return rows.length;
+  }
+
+  /** How many rows a statement `RETURNING 1` wrote, counted by PostgreSQL (no row per write comes back). */
+  private async counted(statement: string, values: unknown[]): Promise<number> {
+    const [row] = await this.sql.query<{ n: number }>(
+      `WITH written AS (${statement}) SELECT count(*)::int AS n FROM written`,
+      values,
+    );
+    return row?.n ?? 0;
   }
 }
