@@ -32,7 +32,11 @@ export type StoredContent = { [K in keyof NotificationContent]: K extends 'data'
 
 /** The content fields of a stored notification: a Prisma row or a SQL row, which name them alike. */
 export function contentOf(row: StoredContent): NotificationContent {
-  return Object.fromEntries(CONTENT_FIELDS.map((f) => [f, row[f] ?? null])) as NotificationContent;
+  // Assigned in one order (every such object shares one shape), not Object.fromEntries (a
+  // dictionary): this runs once per notification sent.
+  const content: Record<string, unknown> = {};
+  for (const f of CONTENT_FIELDS) content[f] = row[f] ?? null;
+  return content as NotificationContent;
 }
 
 const iso = (ms: number | string | null) => (ms === null ? null : new Date(Number(ms)).toISOString());

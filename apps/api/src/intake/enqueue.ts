@@ -18,7 +18,10 @@ export interface DispatchGroup {
 export function dispatchGroups(prepared: Prepared[]): DispatchGroup[] {
   const groups = new Map<Prepared['priority'], string[]>();
   for (const p of prepared) {
-    if (p.row.status === 'dispatched') groups.set(p.priority, [...(groups.get(p.priority) ?? []), p.row.id]);
+    if (p.row.status !== 'dispatched') continue;
+    const ids = groups.get(p.priority);
+    if (ids) ids.push(p.row.id);
+    else groups.set(p.priority, [p.row.id]);
   }
   return [...groups].map(([priority, ids]) => ({
     id: ids.length === 1 ? (ids[0] as string) : `batch-${ids[0]}`,
