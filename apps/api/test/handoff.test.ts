@@ -68,11 +68,13 @@ async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
  * recipient's is set as it is sent).
  */
 const sorted = (batch: Outgoing[] | undefined) =>
-  batch?.map((o) => ({
-    ...o,
-    payload: { ...o.payload, seq: undefined },
-    recipients: [...o.recipients].sort((a, b) => a[0].localeCompare(b[0])),
-  }));
+  batch
+    ?.map((o) => ({
+      ...o,
+      payload: { ...o.payload, seq: undefined },
+      recipients: [...o.recipients].sort((a, b) => a[0].localeCompare(b[0])),
+    }))
+    .sort((a, b) => a.payload.id.localeCompare(b.payload.id));
 
 describe('the handoff from the accepting statement to its job', () => {
   it("emits with one statement (the outbox row's delete) what the reading path would have sent", async () => {
@@ -183,7 +185,62 @@ describe('the handoff from the accepting statement to its job', () => {
     expect(await testDb.db.prisma.dispatchOutbox.findUnique({ where: { id: late.row.id } })).toBeNull();
   });
 
-  it('keeps a bounded number of recipients, for a bounded time, and each entry once', () => {
+  it('sends only what was inserted and is not turned off, each recipient with their own number', async () => {
+    const handoff = new DispatchHandoff();
+    await testDb.db.sql.query(
+      `INSERT INTO categories (app_id, key, name, default_mode) VALUES ('default', 'h-promo', 'Promo', 'off')`,
+    );
+    const policy = { clickOrigins: null, categories: new Map([['h-promo', {}]]) };
+    const taken = prepared({ to: { userId: 'h-key' }, idempotencyKey: `h-key-${Date.now()}` });
+    await store(testDb.db.sql, [taken]);
+    // A second send with that key (not inserted), one nobody wants (off by default), one to two users.
+    const again = prepared({ to: { userId: 'h-key' }, idempotencyKey: taken.row.idempotencyKey ?? '' });
+    const off = prepare(
+      'default',
+      { title: 'Promo', to: { userIds: ['h-c1', 'h-c2'] }, category: 'h-promo' },
+      undefined,
+      Date.now(),
+      policy,
+      'api',
+    );
+    const kept = prepared({ to: { userIds: ['h-c2', 'h-c1'] } });
+    const inserted = await store(testDb.db.sql, [again, off, kept], handoff);
+    expect(inserted).toEqual(new Set([off.row.id, kept.row.id]));
+    const [group] = dispatchGroups([again, off, kept]);
+    freshDeps(handoff);
+    expect(await processDispatch(batchJob(group as NonNullable<typeof group>), deps)).toEqual({
+      created: 0,
+      emitted: 2,
+    });
+    const rows = await testDb.db.sql.query<{ external_id: string; subscriber_id: string; seq: number }>(
+      `SELECT s.external_id, d.subscriber_id, d.seq FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+        WHERE d.notification_id = $1 ORDER BY s.external_id`,
+      [kept.row.id],
+    );
+    expect(batches.flat().map((o) => o.payload.id)).toEqual([kept.row.id]);
+    expect(sorted(batches[0])?.[0]?.recipients).toEqual(rows.map((r) => [r.external_id, r.subscriber_id, r.seq]));
+  });
+
+  it('fails when the batch cannot be handed over, and its retry reads and sends it', async () => {
+    const handoff = new DispatchHandoff();
+    const p = prepared({ to: { userId: 'h-unreachable' } });
+    await store(testDb.db.sql, [p], handoff);
+    const group = { id: p.row.id, notificationIds: [p.row.id] };
+    freshDeps(handoff);
+    await expect(
+      processDispatch(batchJob(group), {
+        ...deps,
+        deliver: async () => {
+          throw new Error('Redis refused the publish');
+        },
+      }),
+    ).rejects.toThrow(/refused/);
+    // The outbox row went with the first run: the retry sends what is still queued.
+    expect(await processDispatch(batchJob(group, 1), deps)).toEqual({ created: 0, emitted: 1 });
+    expect(batches.flat().map((o) => o.recipients.map((r) => r[0]))).toEqual([['h-unreachable']]);
+  });
+
+  it('keeps a bounded number of recipients and notifications, for a bounded time, and each entry once', () => {
     const entry = (users: number): HandedNotification[] => [
       {
         id: 'n',
@@ -202,20 +259,24 @@ describe('the handoff from the accepting statement to its job', () => {
         recipients: Array.from({ length: users }, (_, i) => [`u${i}`, `s${i}`, 1] as [string, string, number]),
       },
     ];
-    const handoff = new DispatchHandoff(10, 1000);
+    const handoff = new DispatchHandoff(3, 10, 1000);
     handoff.put('a', entry(6), 0);
-    handoff.put('b', entry(5), 0); // past the bound: not kept
+    handoff.put('b', entry(5), 0); // past the recipients' bound: not kept
     handoff.put('c', entry(4), 500);
     expect(handoff.size).toBe(2);
     expect(handoff.take('b', 500)).toBeUndefined();
     expect(handoff.take('a', 600)).toHaveLength(1);
     expect(handoff.take('a', 600)).toBeUndefined();
-    // Too old when taken: the job reads the database.
+    // Too old when taken: the job reads the database; and it is gone.
     expect(handoff.take('c', 1600)).toBeUndefined();
+    expect(handoff.size).toBe(0);
     // Old entries go when new ones come.
     handoff.put('d', entry(4), 0);
     handoff.put('e', entry(4), 2000);
     expect(handoff.size).toBe(1);
     expect(handoff.take('e', 2000)).toHaveLength(1);
+    // Notifications count too, even with no recipient (a send everyone turned off).
+    for (const id of ['f', 'g', 'h', 'i']) handoff.put(id, entry(0), 3000);
+    expect(handoff.size).toBe(3);
   });
 });

@@ -92,7 +92,14 @@ export interface TestStack {
 /** The whole server (and optionally a worker) in this process, listening on a free port. */
 export async function startStack(
   testDb: TestDatabase,
-  options: { worker?: boolean; env?: Record<string, string>; redisUrl?: string; clusterAdapter?: boolean } = {},
+  options: {
+    worker?: boolean;
+    env?: Record<string, string>;
+    redisUrl?: string;
+    clusterAdapter?: boolean;
+    /** false: the worker reads every batch back, as a separate worker process does (no handoff). */
+    handoff?: boolean;
+  } = {},
 ): Promise<TestStack> {
   const queuePrefix = `{herald-test-${uid()}}`;
   const config: ResolvedConfig = {
@@ -107,7 +114,7 @@ export async function startStack(
   const boot = await bootstrap(testDb.db.prisma, { dataDir: testDb.dataDir });
   const apiKey = boot.credentials.apiKey as string;
   // As the `all` role: the intake hands its batches to the worker of the same stack.
-  const handoff = options.worker === false ? undefined : new DispatchHandoff();
+  const handoff = options.worker === false || options.handoff === false ? undefined : new DispatchHandoff();
   const app = await buildApp({
     handoff,
     config,

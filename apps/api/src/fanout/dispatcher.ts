@@ -265,9 +265,9 @@ export async function dispatchMany(
  * `dispatchMany` for a batch whose content and rows this process handed over: one statement (the
  * outbox row's delete) instead of reading every row back. The row's ids are the ones still to
  * send: a cancel running now takes its notification out of the row first, and the delete waits
- * for it. No row (a run of this job took it already), or a notification past its ttl (the job
- * waited that long), and the batch goes the reading path, which sends what is still queued and
- * expires the rest.
+ * for it. No row (a run of this job took it already, or the sweep removed it, emptied by
+ * cancels), or a notification past its ttl by the database's clock (the job waited that long), and
+ * the batch goes the reading path, which sends what is still queued and expires the rest.
  */
 export async function dispatchHanded(
   handed: HandedNotification[],
@@ -275,22 +275,23 @@ export async function dispatchHanded(
   deps: DispatchDeps,
   outboxId: string,
 ): Promise<DispatchResult> {
-  const [row] = await deps.sql.query<{ ids: string[] }>(
-    'DELETE FROM dispatch_outbox WHERE id = $1 RETURNING notification_ids::text[] AS ids',
+  const [row] = await deps.sql.query<{ ids: string[]; now_ms: number }>(
+    `DELETE FROM dispatch_outbox WHERE id = $1
+     RETURNING notification_ids::text[] AS ids, (extract(epoch FROM now()) * 1000)::float8 AS now_ms`,
     [outboxId],
   );
   if (!row) return dispatchMany(jobIds, deps, null);
   const wanted = new Set(row.ids);
-  const now = Date.now();
   const live = handed.filter((n) => wanted.has(n.id));
-  if (live.some((n) => n.expiresAt !== null && n.expiresAt.getTime() <= now)) {
+  // The ttl by the clock the reading path and the sweep judge it by.
+  if (live.some((n) => n.expiresAt !== null && n.expiresAt.getTime() <= row.now_ms)) {
     return dispatchMany([...wanted], deps, null);
   }
   if (live.length === 0) return { skipped: 'cancelled', created: 0, emitted: 0 };
   // A send every one of whose users turned it off has no rows to send.
   const batch: Outgoing[] = live
     .filter((n) => n.recipients.length > 0)
-    .map((n) => ({ appId: n.appId, payload: unsentPayload(n, deps.freshnessMs, now), recipients: n.recipients }));
+    .map((n) => ({ appId: n.appId, payload: unsentPayload(n, deps.freshnessMs), recipients: n.recipients }));
   if (batch.length > 0) await deps.deliver(batch);
   return { created: 0, emitted: batch.reduce((a, o) => a + o.recipients.length, 0) };
 }

@@ -59,8 +59,18 @@ async function storeDirect(sql: Sql, prepared: Prepared[], handoff?: DispatchHan
   // Each job's outbox row, with the notifications: the job's read deletes it.
   const groups = dispatchGroups(prepared);
   const outbox = groups.map((g) => ({ id: g.id, ids: g.notificationIds, priority: g.priority }));
-  // The notifications inserted (`id`), then, for a handoff, each numbered pair's row and number.
-  const result = await sql.query<{ id: string | null; pair: number | null; subscriber_id: string; seq: number }>(
+  // The notifications inserted (`id`), then, for a handoff, each numbered pair's row and number
+  // (only then: `numbered`, read twice, is materialized).
+  const numbers = handoff
+    ? `UNION ALL
+    SELECT NULL, pair::int, subscriber_id, seq FROM numbered`
+    : '';
+  const result = await sql.query<{
+    id: string | null;
+    pair: number | null;
+    subscriber_id: string | null;
+    seq: number | null;
+  }>(
     `
     WITH input AS (
       SELECT * FROM jsonb_populate_recordset(NULL::notifications, $1::jsonb)
@@ -111,18 +121,8 @@ async function storeDirect(sql: Sql, prepared: Prepared[], handoff?: DispatchHan
        WHERE EXISTS (SELECT 1 FROM ins WHERE ins.id = ANY(o.ids))
     )
     SELECT id::text, NULL::int AS pair, NULL AS subscriber_id, NULL::int AS seq FROM ins
-    UNION ALL
-    SELECT NULL, pair::int, subscriber_id, seq FROM numbered WHERE $8::boolean`,
-    [
-      JSON.stringify(rows),
-      pairs.ids,
-      pairs.users,
-      pairs.order,
-      appId,
-      pairs.categories,
-      JSON.stringify(outbox),
-      !!handoff,
-    ],
+    ${numbers}`,
+    [JSON.stringify(rows), pairs.ids, pairs.users, pairs.order, appId, pairs.categories, JSON.stringify(outbox)],
   );
   const inserted = new Set<string>();
   for (const r of result) if (r.id !== null) inserted.add(r.id);
@@ -136,13 +136,13 @@ function handOff(
   prepared: Prepared[],
   groups: ReturnType<typeof dispatchGroups>,
   inserted: Set<string>,
-  result: Array<{ pair: number | null; subscriber_id: string; seq: number }>,
+  result: Array<{ pair: number | null; subscriber_id: string | null; seq: number | null }>,
   pairs: { ids: string[]; users: string[] },
   createdAt: Date,
 ): void {
   const recipients = new Map<string, HandedNotification['recipients']>();
   for (const r of result) {
-    if (r.pair === null) continue;
+    if (r.pair === null || r.subscriber_id === null || r.seq === null) continue;
     const id = pairs.ids[r.pair - 1] as string;
     const list = recipients.get(id) ?? [];
     list.push([pairs.users[r.pair - 1] as string, r.subscriber_id, r.seq]);

@@ -4,8 +4,9 @@ import { Prisma } from '../generated/prisma/client.js';
 /**
  * The dispatch outbox (the dispatch_outbox migration): a row per `dispatch-batch` job of sends
  * dispatched by their accepting statement, written by it (intake/store.ts) and deleted by the
- * statement with which the job reads them (`dispatchMany`); the sweep gives a row that waited too
- * long its job again (maintenance.ts).
+ * statement with which the job reads them (`dispatchMany`), or, when the job finds its batch
+ * handed over in its process, by a delete of its own (`dispatchHanded`); the sweep gives a row
+ * that waited too long its job again (maintenance.ts).
  */
 
 /**
