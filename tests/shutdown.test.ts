@@ -155,7 +155,7 @@ describe('stopping Herald with everything connected', () => {
     expect((await api(herald.url, '/readyz')).status).toBe(200);
   });
 
-  it('starts again on the same data directory after kill -9 in the middle of topic sends, and delivers', {
+  it('starts again on the same data directory after kill -9 in the middle of topic and direct sends, and delivers', {
     timeout: 180_000,
   }, async () => {
     // On one port throughout, so that open devices reconnect to the restarted process by themselves.
@@ -188,9 +188,18 @@ describe('stopping Herald with everything connected', () => {
       key: API_KEY,
       body: { notifications: Array.from({ length: 20 }, (_, i) => ({ to: { topic: 'crew' }, title: `burst #${i}` })) },
     });
+    // And small direct sends, whose jobs this `all` process's intake hands to its own worker.
+    const direct = await api<{ results: Array<{ id: string }> }>(before, '/v1/notifications/batch', {
+      key: API_KEY,
+      body: {
+        notifications: Array.from({ length: 20 }, (_, i) => ({ to: { userId: 'crew-0' }, title: `direct #${i}` })),
+      },
+    });
     expect(await herald.stop('SIGKILL')).toBeNull();
     expect(batch.status).toBe(202);
+    expect(direct.status).toBe(202);
     topicSends.push(...batch.body.results.map((r) => r.id));
+    const directSends = direct.body.results.map((r) => r.id);
 
     herald = await startHerald({ env: { ...env, PORT: port }, timeoutMs: 150_000 });
     expect(herald.output()).not.toMatch(/Another Herald process/);
@@ -204,14 +213,16 @@ describe('stopping Herald with everything connected', () => {
     });
     expect(after.status).toBe(202);
     topicSends.push(after.body.id);
-    const theirs = (d: { userId: string }) => (d.userId === 'outsider' ? [] : topicSends);
+    const theirs = (d: { userId: string }) =>
+      d.userId === 'outsider' ? [] : d.userId === 'crew-0' ? [...topicSends, ...directSends] : topicSends;
     const crew = [member, late, outsider];
     await eventually(() => crew.every((d) => theirs(d).every((id) => d.arrivals.some((a) => a.id === id))), 20_000);
     await new Promise((r) => setTimeout(r, 500));
     const streamed = streamTally(crew, theirs);
-    console.log(`[shutdown] topic sends across kill -9: ${JSON.stringify(streamed)}`);
+    console.log(`[shutdown] topic and direct sends across kill -9: ${JSON.stringify(streamed)}`);
     expect(member.handshakes.length).toBeGreaterThan(1);
-    expect(streamed).toMatchObject({ sent: 52, lost: 0, unexpected: 0, pastCursor: 0, seamCopies: 0 });
+    // 26 topic sends to two members' devices, and 20 direct sends to one of them.
+    expect(streamed).toMatchObject({ sent: 72, lost: 0, unexpected: 0, pastCursor: 0, seamCopies: 0 });
 
     const socket = await connected(
       io(base, { forceNew: true, transports: ['websocket'], auth: { token: await userToken(base, 'after-kill') } }),

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bootstrap } from '../src/admin/bootstrap.js';
+import { contentOf, type StoredContent } from '../src/delivery/payload.js';
 import type { Outgoing } from '../src/delivery/socket-channel.js';
 import { type DispatchDeps, dispatchMany } from '../src/fanout/dispatcher.js';
 import { DispatchHandoff, type HandedNotification } from '../src/fanout/handoff.js';
@@ -245,15 +246,7 @@ describe('the handoff from the accepting statement to its job', () => {
       {
         id: 'n',
         appId: 'default',
-        title: 'T',
-        body: null,
-        icon: null,
-        image: null,
-        url: null,
-        tag: null,
-        data: null,
-        priority: 'normal',
-        category: null,
+        ...contentOf({ title: 'T', priority: 'normal' } as StoredContent),
         createdAt: new Date(),
         expiresAt: null,
         recipients: Array.from({ length: users }, (_, i) => [`u${i}`, `s${i}`, 1] as [string, string, number]),

@@ -1,3 +1,4 @@
+import { contentOf, type StoredContent } from '../delivery/payload.js';
 import { skipReason } from '../delivery/preferences.js';
 import type { DispatchHandoff, HandedNotification } from '../fanout/handoff.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -157,15 +158,7 @@ function handOff(
       notifications.push({
         id,
         appId: row.appId,
-        title: row.title,
-        body: row.body ?? null,
-        icon: row.icon ?? null,
-        image: row.image ?? null,
-        url: row.url ?? null,
-        tag: row.tag ?? null,
-        data: row.data === Prisma.DbNull ? null : row.data,
-        priority: row.priority ?? 'normal',
-        category: row.category ?? null,
+        ...contentOf({ ...row, data: row.data === Prisma.DbNull ? null : row.data } as StoredContent),
         createdAt,
         expiresAt: row.expiresAt ? new Date(row.expiresAt) : null,
         recipients: recipients.get(id) ?? [],
