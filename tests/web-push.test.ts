@@ -23,7 +23,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  askWorker,
   collectErrors,
   launchChromium,
   type PushDevTools,
@@ -535,13 +534,25 @@ describe("the demo page's step 3 (Herald's own origin, its own worker /herald-sw
     return { page, session };
   }
 
-  /** The popups Herald's worker shows, read in the worker itself (no tab of the origin is open). */
-  const demoPopups = () =>
-    askWorker(demo, `${herald.url}/herald-sw.js`, async () => {
-      const scope = self as unknown as { registration: ServiceWorkerRegistration };
-      const shown = await scope.registration.getNotifications();
-      return shown.map((n) => ({ title: n.title, tag: n.tag, id: (n.data as { herald: { id: string } }).herald.id }));
-    });
+  /**
+   * The popups Herald's worker shows, read through a page of its origin that has no SDK on it
+   * (`/healthz`), opened for the reading and closed again: the registration's `getNotifications()`
+   * answers the same from any page of its scope, whereas asking the worker itself depends on which
+   * of its instances Playwright lists (Chromium stops an idle worker and starts another per push).
+   */
+  async function demoPopups() {
+    const reader = await demo.newPage();
+    try {
+      await reader.goto(`${herald.url}/healthz`);
+      return await reader.evaluate(async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        const shown = (await registration?.getNotifications()) ?? [];
+        return shown.map((n) => ({ title: n.title, tag: n.tag, id: (n.data as { herald: { id: string } }).herald.id }));
+      });
+    } finally {
+      await reader.close();
+    }
+  }
 
   /** Waits for the `n`th message at the push service (and no other), then shows it through the worker. */
   async function pushed(n: number, id: string) {
@@ -560,11 +571,19 @@ describe("the demo page's step 3 (Herald's own origin, its own worker /herald-sw
       },
     });
     await demoTools.deliver(plaintext);
-    const shown = await eventually(async () => {
+    // The worker reports `displayed` once showNotification resolved: first that, at Herald…
+    await eventually(async () => (await adminRecipients(id))[0]?.status === 'displayed', 20_000).catch(
+      async (error: Error) => {
+        throw new Error(
+          `Herald never heard the push was displayed (${error.message}); shown: ${JSON.stringify(await demoPopups())}`,
+        );
+      },
+    );
+    // …then the popup itself, read at the registration.
+    return eventually(async () => {
       const all = await demoPopups();
       return all.some((p) => p.id === id) ? all : undefined;
     });
-    return shown;
   }
 
   beforeAll(async () => {
