@@ -16,12 +16,12 @@ import { type MockSubscription, type PushService, startPushService } from '@hera
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  askWorker,
   collectErrors,
   launchChromium,
   pushContext,
   pushDevTools,
   RECORD_NOTIFICATIONS,
+  registrationPopups,
 } from './support/browser.js';
 import {
   api,
@@ -346,11 +346,7 @@ ${ours(snippet('push-page'))}
       });
       await devTools.deliver(plaintext);
       const shown = await eventually(async () => {
-        const titles = await askWorker(context, `${siteUrl}/herald-sw.js`, async () =>
-          (await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()).map(
-            (n) => n.title,
-          ),
-        );
+        const titles = (await registrationPopups(context, `${siteUrl}/herald-sw.js`)).map((p) => p.title);
         return titles.length ? titles : undefined;
       });
       expect(shown).toEqual(['Pushed to the snippet']);

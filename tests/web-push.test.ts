@@ -29,6 +29,7 @@ import {
   pushContext,
   pushDevTools,
   pushRecord,
+  registrationPopups,
   workerPopups,
 } from './support/browser.js';
 import {
@@ -534,25 +535,8 @@ describe("the demo page's step 3 (Herald's own origin, its own worker /herald-sw
     return { page, session };
   }
 
-  /**
-   * The popups Herald's worker shows, read through a page of its origin that has no SDK on it
-   * (`/healthz`), opened for the reading and closed again: the registration's `getNotifications()`
-   * answers the same from any page of its scope, whereas asking the worker itself depends on which
-   * of its instances Playwright lists (Chromium stops an idle worker and starts another per push).
-   */
-  async function demoPopups() {
-    const reader = await demo.newPage();
-    try {
-      await reader.goto(`${herald.url}/healthz`);
-      return await reader.evaluate(async () => {
-        const registration = await navigator.serviceWorker.getRegistration();
-        const shown = (await registration?.getNotifications()) ?? [];
-        return shown.map((n) => ({ title: n.title, tag: n.tag, id: (n.data as { herald: { id: string } }).herald.id }));
-      });
-    } finally {
-      await reader.close();
-    }
-  }
+  /** The popups Herald's worker shows (read at its registration, through a page with no SDK on it). */
+  const demoPopups = () => registrationPopups(demo, `${herald.url}/herald-sw.js`);
 
   /** Waits for the `n`th message at the push service (and no other), then shows it through the worker. */
   async function pushed(n: number, id: string) {

@@ -152,20 +152,36 @@ export async function pushDevTools(page: Page, origin: string): Promise<PushDevT
   };
 }
 
+/** A popup a service worker registration shows: its title, tag and Herald's id (from its data). */
+export interface ShownPopup {
+  title: string;
+  tag: string;
+  id: string | undefined;
+}
+
 /**
- * Asks the service worker at `url` of `context`, the one running now first: Chromium stops an
- * idle worker and starts another for the next push, and the one it stopped stays in the list,
- * answering nothing. The first non-empty answer, or [].
+ * The popups the service worker registration of `workerUrl`'s origin shows, read through a page of
+ * `context` opened at `workerUrl` (the worker's own script: no SDK runs on it) and closed again.
+ * Asking the worker itself would depend on which of its instances Playwright lists: Chromium
+ * stops an idle worker and starts another per push, and the stopped one stays listed, answering
+ * nothing.
  */
-export async function askWorker<T>(context: BrowserContext, url: string, ask: () => Promise<T[]>): Promise<T[]> {
-  for (const worker of context
-    .serviceWorkers()
-    .filter((w) => w.url() === url)
-    .reverse()) {
-    const answer = await worker.evaluate(ask).catch(() => undefined);
-    if (answer?.length) return answer;
+export async function registrationPopups(context: BrowserContext, workerUrl: string): Promise<ShownPopup[]> {
+  const reader = await context.newPage();
+  try {
+    await reader.goto(workerUrl);
+    return await reader.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      const shown = (await registration?.getNotifications()) ?? [];
+      return shown.map((n) => ({
+        title: n.title,
+        tag: n.tag,
+        id: (n.data as { herald?: { id?: string } } | null)?.herald?.id,
+      }));
+    });
+  } finally {
+    await reader.close();
   }
-  return [];
 }
 
 /** The popups the service worker registration of the page's origin shows, as the page sees them. */
