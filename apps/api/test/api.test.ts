@@ -680,6 +680,20 @@ describe('when Redis is down', () => {
     expect(await down.db.prisma.notification.count()).toBe(0);
   });
 
+  it('gives back the recipients a refused send spent: retrying it is never a 429', async () => {
+    // The default budget is 500 recipients a second (counted on this node while Redis is down).
+    const userIds = Array.from({ length: 500 }, (_, u) => `retry-${u}`);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const res = await down.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: { authorization: `Bearer ${down.apiKey}` },
+        payload: { to: { userIds }, title: 'x' },
+      });
+      expect(res.statusCode, res.body).toBe(503);
+    }
+  });
+
   it('reports not ready', async () => {
     const res = await down.app.inject({ url: '/readyz' });
     expect(res.statusCode).toBe(503);

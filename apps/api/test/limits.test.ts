@@ -553,6 +553,64 @@ describe('per-key recipients per second', () => {
     expect((await batch(1, 1)).statusCode).toBe(202);
   });
 
+  const send = (payload: object, key?: string) =>
+    stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${stack.apiKey}`, ...(key ? { 'idempotency-key': key } : {}) },
+      payload,
+    });
+  const named = (prefix: string, n: number) => Array.from({ length: n }, (_, u) => `${prefix}-${u}`);
+
+  it('gives back what a send that stored nothing spent: an idempotent replay, a refused reuse of its key', async () => {
+    await nextWindow();
+    const first = await send({ to: { userIds: named('kept', 60) }, title: 'Sixty' }, 'give-back');
+    expect(first.statusCode, first.body).toBe(202);
+    // Each of these spends 60 first (which, kept, would leave nothing for the next request).
+    const replay = await send({ to: { userIds: named('kept', 60) }, title: 'Sixty' }, 'give-back');
+    expect(replay.statusCode, replay.body).toBe(202);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    const reused = await send({ to: { userIds: named('other', 60) }, title: 'Another' }, 'give-back');
+    expect(reused.statusCode, reused.body).toBe(422);
+    // 60 of 100 spent: 40 more fit, then the second is full.
+    expect((await send({ to: { userIds: named('fits', 40) }, title: 'Forty' })).statusCode).toBe(202);
+    expect((await send({ to: { userId: 'one-more' }, title: 'Over' })).statusCode).toBe(429);
+  });
+
+  it('answers a retry of an accepted send with its original, even while the key waits out its overdraft', async () => {
+    await nextWindow();
+    const big = await send({ to: { userIds: named('big', 150) }, title: 'Big' }, 'overdrawn');
+    expect(big.statusCode, big.body).toBe(202);
+    const retry = await send({ to: { userIds: named('big', 150) }, title: 'Big' }, 'overdrawn');
+    expect(retry.statusCode, retry.body).toBe(202);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.headers['retry-after']).toBeUndefined();
+    expect(retry.json()).toEqual(big.json());
+    // Anything new still waits, a reuse of the key with another body included.
+    expect((await send({ to: { userIds: named('big', 150) }, title: 'Big' }, 'new-key')).statusCode).toBe(429);
+    expect((await send({ to: { userId: 'someone' }, title: 'Other' }, 'overdrawn')).statusCode).toBe(429);
+    await nextWindow(); // the overdraft lasts two seconds: the next test starts after it
+  });
+
+  it("gives back what a batch's refused items spent", async () => {
+    await nextWindow();
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: {
+        notifications: [
+          { to: { userIds: named('item-ok', 30) }, title: 'Stored' },
+          { to: { userIds: named('item-bad', 70) }, title: 'Refused', url: '//elsewhere.example/' },
+        ],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json().results[1].error).toMatchObject({ code: 'HERALD_ERR_URL_INVALID' });
+    expect((await send({ to: { userIds: named('after', 70) }, title: 'Seventy' })).statusCode).toBe(202);
+    expect((await send({ to: { userId: 'one-more' }, title: 'Over' })).statusCode).toBe(429);
+  });
+
   it('counts a user named twice in one list once, as the send does', async () => {
     await nextWindow();
     const users = Array.from({ length: 60 }, (_, u) => `twice-${u}`);

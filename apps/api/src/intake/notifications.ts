@@ -123,6 +123,21 @@ export class NotificationService {
     if (p.streams.length > 0) await refuseMissingTopics(this.sql, p.row.appId, p.streams);
   }
 
+  /**
+   * The original of a send that repeats an idempotency key within its 24 h, storing nothing; null
+   * for a send without a key, a new key, or a body that would be refused. (For a send over its
+   * key's budget: a replay costs none.)
+   */
+  async replayOf(appId: string, input: SendNotificationBody, headerKey?: string): Promise<Accepted | null> {
+    if (!headerKey && !input.idempotencyKey) return null;
+    try {
+      const policy = input.url === undefined && input.category === undefined ? undefined : await this.urlPolicy(appId);
+      return await this.original(prepare(appId, input, headerKey, Date.now(), policy, 'api'));
+    } catch {
+      return null;
+    }
+  }
+
   async send(
     appId: string,
     input: SendNotificationBody,

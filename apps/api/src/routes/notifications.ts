@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { describeValidation } from '../platform/http/errors.js';
+import type { Spent } from '../platform/http/rate-limits.js';
 import { errorResponses } from '../schemas/common.js';
 import {
   BatchBody,
@@ -49,13 +50,30 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await fastify.spendRecipients(request, reply, recipientsOf(request.body));
-      const accepted = await fastify.notifications.send(
-        request.tenant.appId,
-        request.body,
-        request.headers['idempotency-key'],
-      );
-      if (accepted.replayed) reply.header('idempotent-replayed', 'true');
+      const { appId } = request.tenant;
+      const key = request.headers['idempotency-key'];
+      let spent: Spent;
+      try {
+        spent = await fastify.spendRecipients(request, reply, recipientsOf(request.body));
+      } catch (error) {
+        // Over the budget, a retry of an accepted send still gets its original: it stores nothing.
+        const original =
+          (error as { statusCode?: number }).statusCode === 429 &&
+          (await fastify.notifications.replayOf(appId, request.body, key));
+        if (!original) throw error;
+        reply.removeHeader('retry-after');
+        const { replayed: _replayed, ...body } = original;
+        return reply.header('idempotent-replayed', 'true').code(202).send(body);
+      }
+      // A send that stores nothing (refused, failed, or a replay of its idempotency key) costs no budget.
+      const accepted = await fastify.notifications.send(appId, request.body, key).catch(async (error) => {
+        await spent.refund();
+        throw error;
+      });
+      if (accepted.replayed) {
+        await spent.refund();
+        reply.header('idempotent-replayed', 'true');
+      }
       const { replayed: _replayed, ...body } = accepted;
       return reply.code(202).send(body);
     },
@@ -82,12 +100,13 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      // The budget first, counted on the raw items (an item that fails validation below spends it
-      // too): a refused batch costs its parse and nothing more.
-      await fastify.spendRecipients(
+      // The budget first, counted on the raw items: a refused batch costs its parse and nothing
+      // more. What the items that stored nothing spent is given back once they are answered.
+      const costs = request.body.notifications.map(recipientsOf);
+      const spent = await fastify.spendRecipients(
         request,
         reply,
-        request.body.notifications.reduce<number>((n, item) => n + recipientsOf(item), 0),
+        costs.reduce((n, c) => n + c, 0),
       );
       // Each item is checked as POST /v1/notifications checks its body (the same validator, which
       // takes JSON as typed): a bad one becomes that item's error result.
@@ -97,7 +116,12 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
         const { code, message, details } = describeValidation(validate.errors ?? [], `notifications[${i}]`);
         return { error: { statusCode: 400, code, message, details } };
       });
-      const results = await fastify.notifications.sendMany(request.tenant.appId, items);
+      const results = await fastify.notifications.sendMany(request.tenant.appId, items).catch(async (error) => {
+        await spent.refund();
+        throw error;
+      });
+      // What an item that stored nothing spent (its error, or a replay) is given back.
+      await spent.refund(costs.reduce((n, c, i) => ('error' in results[i] || results[i].replayed ? n + c : n), 0));
       let accepted = 0;
       const body = results.map((r) => {
         if ('error' in r) return r;

@@ -49,13 +49,20 @@ declare module 'fastify' {
      * Spends `recipients` of the API key's budget for this second (HERALD_RECIPIENTS_PER_SECOND),
      * overdrawing it if the request names more than is left (the key then waits until the
      * overdraft is paid back); with nothing left, throws a 429 `HERALD_ERR_RATE_LIMITED` (with
-     * `Retry-After`) and spends nothing.
+     * `Retry-After`) and spends nothing. What a send then did not store (it failed, or it was a
+     * replay of an idempotency key) is given back with `refund`.
      */
-    spendRecipients: (request: FastifyRequest, reply: FastifyReply, recipients: number) => Promise<void>;
+    spendRecipients: (request: FastifyRequest, reply: FastifyReply, recipients: number) => Promise<Spent>;
   }
 }
 
 type Counted = { current: number; ttl: number };
+
+/** Recipients a request spent; `refund` gives back those of what it did not store (all by default). */
+export interface Spent {
+  refund(recipients?: number): Promise<void>;
+}
+const NOTHING_SPENT: Spent = { refund: async () => {} };
 type Callback = (error: Error | null, result?: Counted) => void;
 
 const INCR_LUA = `
@@ -82,6 +89,21 @@ ttl = ttl + window * (math.ceil(current / max) - 1)
 redis.call('PEXPIRE', KEYS[1], ttl)
 return { current, ttl, 1 }`;
 
+// Gives back ARGV[2] of what was spent in the key's window (never below nothing), and the windows
+// an overdraft added that it no longer needs: { spent now }. A window that ran out meanwhile is
+// left as it is.
+const REFUND_LUA = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+if current <= 0 or ttl < 0 then return { current } end
+local window = tonumber(ARGV[1])
+local max = tonumber(ARGV[3])
+local after = current - math.min(tonumber(ARGV[2]), current)
+local unneeded = math.max(math.ceil(current / max), 1) - math.max(math.ceil(after / max), 1)
+redis.call('DECRBY', KEYS[1], current - after)
+if unneeded > 0 then redis.call('PEXPIRE', KEYS[1], math.max(ttl - unneeded * window, 1)) end
+return { after }`;
+
 /**
  * Fixed one-minute windows counted in Redis, so every node shares one budget per key. When Redis
  * fails or does not answer within `timeoutMs`, each node counts on its own for the next
@@ -102,6 +124,7 @@ export class SharedWindowStore {
     if (!(redis as unknown as Record<string, unknown>).heraldRateIncr) {
       redis.defineCommand('heraldRateIncr', { numberOfKeys: 1, lua: INCR_LUA });
       redis.defineCommand('heraldRateSpend', { numberOfKeys: 1, lua: SPEND_LUA });
+      redis.defineCommand('heraldRateRefund', { numberOfKeys: 1, lua: REFUND_LUA });
     }
   }
 
@@ -130,6 +153,29 @@ export class SharedWindowStore {
           entry.resetAt += timeWindow * (Math.ceil(entry.current / max) - 1);
         }
         return { current: entry.current, ttl: entry.resetAt - Date.now(), taken };
+      },
+    );
+  }
+
+  /**
+   * Gives back `cost` of what `spend` took in the current window of `key`, and the windows of
+   * overdraft it no longer needs, where the store counts now (Redis, or this node while Redis
+   * fails); a window that ran out meanwhile has nothing to give back.
+   */
+  async refund(key: string, cost: number, max: number, timeWindow: number): Promise<void> {
+    await this.redisOrLocal(
+      async () => {
+        await (
+          this.redis as unknown as { heraldRateRefund(k: string, w: number, c: number, m: number): Promise<[number]> }
+        ).heraldRateRefund(this.prefix + key, timeWindow, cost, max);
+      },
+      () => {
+        const entry = this.local.get(key);
+        if (!entry || entry.resetAt <= Date.now() || entry.current <= 0) return;
+        const after = entry.current - Math.min(cost, entry.current);
+        const windows = (n: number) => Math.max(Math.ceil(n / max), 1);
+        entry.resetAt -= timeWindow * (windows(entry.current) - windows(after));
+        entry.current = after;
       },
     );
   }
@@ -244,7 +290,7 @@ export default fp(
     // second's budget (a list of 10,000 users): it overdraws the key, which then waits it out.
     const recipientsMax = opts.recipientsPerSecond;
     fastify.decorate('spendRecipients', async (request: FastifyRequest, reply: FastifyReply, recipients: number) => {
-      if (recipientsMax === 0 || recipients === 0 || (await perMinute(request)) === 0) return;
+      if (recipientsMax === 0 || recipients === 0 || (await perMinute(request)) === 0) return NOTHING_SPENT;
       // One request overdraws by at most what one send may name: a batch of 500 items naming 100
       // users each (50,000 rows in one statement) is split, as before.
       const overdraft = Math.max(recipientsMax, MAX_USERS_PER_SEND);
@@ -255,8 +301,23 @@ export default fp(
             '(each user of a userIds list counts, a broadcast counts one). Split it into smaller requests.',
         );
       }
-      const spent = await shared.spend(`recipients:${request.tenant.keyId}`, recipients, recipientsMax, 1000);
-      if (spent.taken) return;
+      const key = `recipients:${request.tenant.keyId}`;
+      const spent = await shared.spend(key, recipients, recipientsMax, 1000);
+      if (spent.taken) {
+        let left = recipients;
+        return {
+          // Never more than was spent, however often it is called; a refund that fails costs the
+          // request nothing (the key waits as if it had not been given back).
+          refund: async (count = left) => {
+            const back = Math.min(count, left);
+            if (back <= 0) return;
+            left -= back;
+            await shared.refund(key, back, recipientsMax, 1000).catch((err) => {
+              log.warn({ err }, 'rate limits: could not give back unspent recipients');
+            });
+          },
+        };
+      }
       fastify.metrics.rateLimited.inc({ scope: 'rest' });
       reply.header('retry-after', seconds(spent.ttl));
       throw new Errors.RateLimited(
