@@ -99,6 +99,45 @@ describe('queue behaviour', () => {
     await stack.app.notificationsQueue.remove(id);
   });
 
+  it('re-enqueues, in one call, the overdue scheduled sends whose jobs were lost, and leaves those whose jobs exist', async () => {
+    const queue = stack.app.notificationsQueue;
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const ids: string[] = [];
+    for (const user of ['overdue-1', 'overdue-2', 'overdue-3']) {
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: auth(),
+        payload: { to: { userId: user }, title: 'overdue', sendAt },
+      });
+      expect(res.json().status).toBe('scheduled');
+      ids.push(res.json().id);
+    }
+    const [lost1, kept, lost2] = ids;
+    // Outbox rows an earlier test left overdue would be queued first, and a queue with work
+    // waiting is not idle enough to prove any job lost.
+    await testDb.db.prisma.dispatchOutbox.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - 60_000) } } });
+    await queue.remove(lost1);
+    await queue.remove(lost2);
+    await testDb.db.prisma.notification.updateMany({
+      where: { id: { in: ids } },
+      data: { sendAt: new Date(Date.now() - 120_000) },
+    });
+    const addBulk = vi.spyOn(queue, 'addBulk');
+    try {
+      const result = await sweep(testDb.db.prisma, queue);
+      expect(result.requeued).toBe(2);
+      expect(addBulk).toHaveBeenCalledTimes(1);
+      expect(addBulk.mock.calls[0][0].map((j) => j.opts?.jobId).sort()).toEqual([lost1, lost2].sort());
+    } finally {
+      addBulk.mockRestore();
+    }
+    for (const id of [lost1, lost2]) expect((await queue.getJob(id))?.data).toEqual({ notificationId: id });
+    // The kept one's job is still its delayed one (not replaced by a job to send it now).
+    expect((await queue.getJob(kept))?.opts.delay).toBeGreaterThan(0);
+    for (const id of ids) await queue.remove(id);
+  });
+
   it('drops an outbox row that cancels emptied, and marks failed what a job BullMQ gave up on left', async () => {
     const at = new Date(Date.now() - 120_000);
     await testDb.db.prisma.dispatchOutbox.create({

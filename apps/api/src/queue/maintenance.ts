@@ -68,12 +68,19 @@ export async function sweep(
   if ((backlog.waiting ?? 0) + (backlog.prioritized ?? 0) + (backlog.active ?? 0) > 0) {
     return { expired, idempotencyKeysCleared, requeued };
   }
-  for (const n of stuck) {
-    const existing = await queue.getJob(n.id);
-    if (existing) continue;
-    await queue.add(JobName.Dispatch, { notificationId: n.id }, dispatchJobOptions(n.id, 0, n.priority));
-    requeued++;
+  // Which of their jobs still exist, asked all at once; the missing ones added in one call.
+  const jobs = await Promise.all(stuck.map((n) => queue.getJob(n.id)));
+  const lost = stuck.filter((_, i) => !jobs[i]);
+  if (lost.length > 0) {
+    await queue.addBulk(
+      lost.map((n) => ({
+        name: JobName.Dispatch,
+        data: { notificationId: n.id },
+        opts: dispatchJobOptions(n.id, 0, n.priority),
+      })),
+    );
   }
+  requeued += lost.length;
   return { expired, idempotencyKeysCleared, requeued };
 }
 
@@ -164,20 +171,20 @@ function outboxRows(
  * has its notifications marked failed as that would have.
  */
 async function requeueOutbox(prisma: PrismaClient, queue: NotificationsQueue, rows: OutboxRow[]): Promise<number> {
-  let requeued = 0;
-  for (const row of rows) {
-    const existing = row.ids.length === 0 ? undefined : await queue.getJob(row.id);
+  // Their jobs, asked all at once.
+  const jobs = await Promise.all(rows.map((row) => (row.ids.length === 0 ? undefined : queue.getJob(row.id))));
+  const done: string[] = [];
+  const lost: OutboxRow[] = [];
+  for (const [i, row] of rows.entries()) {
+    const existing = jobs[i];
     if (row.ids.length === 0 || existing?.finishedOn) {
       if (existing?.failedReason) await markFailed(prisma, row.ids, existing.failedReason, true);
-      await prisma.$executeRaw`DELETE FROM dispatch_outbox WHERE id = ${row.id}`;
-      continue;
-    }
-    if (existing) continue;
-    const job = outboxJob(row);
-    await queue.add(job.name, job.data, job.opts);
-    requeued += row.ids.length;
+      done.push(row.id);
+    } else if (!existing) lost.push(row);
   }
-  return requeued;
+  if (done.length > 0) await prisma.$executeRaw`DELETE FROM dispatch_outbox WHERE id = ANY(${done})`;
+  if (lost.length > 0) await queue.addBulk(lost.map(outboxJob));
+  return lost.reduce((n, row) => n + row.ids.length, 0);
 }
 
 export interface HousekeepingOptions {
