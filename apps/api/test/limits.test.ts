@@ -592,6 +592,31 @@ describe('per-key recipients per second', () => {
     await nextWindow(); // the overdraft lasts two seconds: the next test starts after it
   });
 
+  it('answers a retried batch whose items were all accepted with their originals, even while the key waits', async () => {
+    await nextWindow();
+    const notifications = [
+      { to: { userIds: named('batch-a', 80) }, title: 'A', idempotencyKey: 'batch-a' },
+      { to: { userIds: named('batch-b', 70) }, title: 'B', idempotencyKey: 'batch-b' },
+    ];
+    const post = (items: object[]) =>
+      stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications/batch',
+        headers: { authorization: `Bearer ${stack.apiKey}` },
+        payload: { notifications: items },
+      });
+    const first = await post(notifications);
+    expect(first.statusCode, first.body).toBe(202);
+    expect(first.json().accepted).toBe(2);
+    const retry = await post(notifications);
+    expect(retry.statusCode, retry.body).toBe(202);
+    expect(retry.headers['retry-after']).toBeUndefined();
+    expect(retry.json()).toEqual(first.json());
+    // One new item among them, and the whole batch waits.
+    expect((await post([...notifications, { to: { userId: 'new' }, title: 'C' }])).statusCode).toBe(429);
+    await nextWindow(); // the overdraft lasts two seconds: the next test starts after it
+  });
+
   it("gives back what a batch's refused items spent", async () => {
     await nextWindow();
     const res = await stack.app.inject({

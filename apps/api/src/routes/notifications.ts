@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Accepted } from '../intake/notifications.js';
 import { describeValidation } from '../platform/http/errors.js';
 import type { Spent } from '../platform/http/rate-limits.js';
 import { errorResponses } from '../schemas/common.js';
@@ -28,6 +29,26 @@ const recipientsOf = (item: unknown): number => {
 };
 
 const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
+  /**
+   * A send refused for its key's recipients budget: the originals, if all it does is repeat
+   * accepted sends (a replay stores nothing, so it costs nothing), else null (the 429 stands).
+   */
+  const originalsOverBudget = async (
+    error: unknown,
+    appId: string,
+    sends: Array<[body: SendNotificationBody, headerKey?: string]>,
+  ): Promise<Array<Omit<Accepted, 'replayed'>> | null> => {
+    if ((error as { statusCode?: number }).statusCode !== 429) return null;
+    const originals: Array<Omit<Accepted, 'replayed'>> = [];
+    for (const [body, key] of sends) {
+      const original = await fastify.notifications.replayOf(appId, body, key);
+      if (!original) return null;
+      const { replayed: _replayed, ...rest } = original;
+      originals.push(rest);
+    }
+    return originals;
+  };
+
   fastify.post(
     '/v1/notifications',
     {
@@ -56,14 +77,10 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
       try {
         spent = await fastify.spendRecipients(request, reply, recipientsOf(request.body));
       } catch (error) {
-        // Over the budget, a retry of an accepted send still gets its original: it stores nothing.
-        const original =
-          (error as { statusCode?: number }).statusCode === 429 &&
-          (await fastify.notifications.replayOf(appId, request.body, key));
+        const [original] = (await originalsOverBudget(error, appId, [[request.body, key]])) ?? [];
         if (!original) throw error;
         reply.removeHeader('retry-after');
-        const { replayed: _replayed, ...body } = original;
-        return reply.header('idempotent-replayed', 'true').code(202).send(body);
+        return reply.header('idempotent-replayed', 'true').code(202).send(original);
       }
       // A send that stores nothing (refused, failed, or a replay of its idempotency key) costs no budget.
       const accepted = await fastify.notifications.send(appId, request.body, key).catch(async (error) => {
@@ -102,21 +119,32 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       // The budget first, counted on the raw items: a refused batch costs its parse and nothing
       // more. What the items that stored nothing spent is given back once they are answered.
+      const { appId } = request.tenant;
       const costs = request.body.notifications.map(recipientsOf);
-      const spent = await fastify.spendRecipients(
-        request,
-        reply,
-        costs.reduce((n, c) => n + c, 0),
-      );
       // Each item is checked as POST /v1/notifications checks its body (the same validator, which
       // takes JSON as typed): a bad one becomes that item's error result.
       const validate = request.compileValidationSchema(SendNotificationBody, 'body');
+      let spent: Spent;
+      try {
+        spent = await fastify.spendRecipients(
+          request,
+          reply,
+          costs.reduce((n, c) => n + c, 0),
+        );
+      } catch (error) {
+        const valid = request.body.notifications.every((item) => validate(item));
+        const sends = request.body.notifications.map((item): [SendNotificationBody] => [item as SendNotificationBody]);
+        const originals = valid ? await originalsOverBudget(error, appId, sends) : null;
+        if (!originals) throw error;
+        reply.removeHeader('retry-after');
+        return reply.code(202).send({ accepted: originals.length, results: originals });
+      }
       const items = request.body.notifications.map((item, i): SendNotificationBody | { error: ItemError } => {
         if (validate(item)) return item as SendNotificationBody;
         const { code, message, details } = describeValidation(validate.errors ?? [], `notifications[${i}]`);
         return { error: { statusCode: 400, code, message, details } };
       });
-      const results = await fastify.notifications.sendMany(request.tenant.appId, items).catch(async (error) => {
+      const results = await fastify.notifications.sendMany(appId, items).catch(async (error) => {
         await spent.refund();
         throw error;
       });
