@@ -140,7 +140,7 @@ describe('the shipped sdk.js through a server restart', () => {
         timeout: 15_000,
       });
       herald = await startHerald({ env: env() });
-      // Socket.IO's own backoff (1 s doubling, at most 30 s) brings it back; no reload.
+      // The SDK's backoff (1 s doubling, at most 30 s) brings it back; no reload.
       await connected(page, 45_000);
 
       const after = await sendTo(user, 'After the restart');
@@ -161,6 +161,19 @@ describe('the shipped sdk.js through a server restart', () => {
       const connecting = seen.findIndex((s, i) => i > down && s.startsWith('connecting'));
       expect(connecting).toBeGreaterThan(down);
       expect(seen.indexOf('connected', connecting)).toBeGreaterThan(connecting);
+      // Each of those says why, and when the next attempt comes: the drop, then every attempt
+      // that found nobody listening while Herald was down (code 6).
+      const events = await states(page);
+      expect(events[down]).toMatchObject({
+        reason: 'Connection lost (transport close)',
+        retryInMs: expect.any(Number),
+      });
+      const failed = events.filter((s, i) => i > down && s.state === 'disconnected');
+      expect(failed.length).toBeGreaterThan(0);
+      for (const attempt of failed) {
+        expect(attempt).toMatchObject({ code: 6, reason: expect.stringMatching(/^Connection failed \(.+\)$/) });
+        expect(attempt.retryInMs).toBeGreaterThan(0);
+      }
       expect(pageErrors).toEqual([]);
       await ctx.close();
     });

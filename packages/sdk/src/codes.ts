@@ -15,7 +15,7 @@ export const DisconnectCode = {
   ServerClosed: 4,
   /** The server refuses this page or app for good (origin not allowed, unknown app): not retrying. */
   Forbidden: 5,
-  /** The server could not accept the connection right now; retrying with backoff. */
+  /** The server could not be reached, or could not accept the connection right now; retrying with backoff. */
   Unavailable: 6,
 } as const;
 export type DisconnectCode = (typeof DisconnectCode)[keyof typeof DisconnectCode];

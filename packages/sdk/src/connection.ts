@@ -15,7 +15,7 @@ import type { Emit, HeraldOptions } from './types.js';
 export type HeraldSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const REQUEST_TIMEOUT_MS = 15_000;
-/** Reconnection after a refusal or a server-side close: 1 s doubling to 30 s, each with ±50% jitter. */
+/** Reconnection, whatever closed or refused the connection: 1 s doubling to 30 s, each with up to 50% off. */
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 /** Refusals that no new token can fix: stop and say so. */
@@ -118,9 +118,9 @@ export class Connection {
       },
       // WebSocket first; when a proxy or firewall blocks it, fall back to HTTP long-polling.
       tryAllTransports: true,
-      reconnectionDelay: RETRY_BASE_MS,
-      reconnectionDelayMax: RETRY_MAX_MS,
-      randomizationFactor: 0.5,
+      // Reconnection is this class's (`_retry`), after a transport failure too: one backoff for
+      // every cause, and each `state` says when the next attempt comes (`retryInMs`).
+      reconnection: false,
     };
     this.socket = (options.io ?? defaultIo)(url, socketOptions) as HeraldSocket;
     this._wire();
@@ -139,13 +139,13 @@ export class Connection {
       ?.name;
   }
 
-  /** Connects again after `disconnect()` or a refusal the client stopped at. */
+  /** Connects again after `disconnect()` or a refusal the client stopped at, or now instead of after the backoff. */
   connect(): void {
     this._watchNetwork(this._window); // again, if disconnect() stopped listening
     this._stopped = false;
     this._retries = 0;
     clearTimeout(this._retryTimer);
-    if (this.socket.connected || this.socket.active) return;
+    if (this.socket.connected) return;
     this._setState({ state: 'connecting' });
     this.socket.connect();
   }
@@ -203,28 +203,29 @@ export class Connection {
       const closed: StateContext = {
         state: 'disconnected',
         code: serverClosed ? DisconnectCode.ServerClosed : DisconnectCode.TransportClosed,
-        reason: closing?.message ?? reason,
+        // Socket.IO's reason (`transport close`, `ping timeout`…) in a sentence.
+        reason: closing?.message ?? `Connection lost (${reason})`,
         error: closing?.code,
       };
-      this._setState(closed);
-      if (!serverClosed) {
-        // Socket.IO reconnects by itself after a transport failure (with backoff).
-        this._setState({ state: 'connecting', code: DisconnectCode.TransportClosed, reason });
-        return;
-      }
-      // After a server-side close it does not: come back with a fresh token, unless the server said
-      // that cannot help and the token cannot change.
-      if (closing?.reconnect === false && !this._tokens.refreshable) {
+      // Come back (with a fresh token), unless the server said that cannot help and the token
+      // cannot change.
+      if (serverClosed && closing?.reconnect === false && !this._tokens.refreshable) {
         this._stopped = true;
+        this._setState(closed);
         return;
       }
       this._setState({ ...closed, retryInMs: this._retry(closing?.retryAfterMs) });
     });
     socket.on('connect_error', (error: Error & { data?: { code?: string; retryAfterMs?: number } }) => {
       if (socket.active) {
-        // Transport-level failure (server down or restarting): Socket.IO retries with backoff.
+        // The server could not be reached (down or restarting, or the network): retried with backoff.
         this._emit('error', Object.assign(error, { code: 'HERALD_ERR_CONNECT' }));
-        this._setState({ state: 'connecting', code: DisconnectCode.TransportClosed, reason: error.message });
+        this._setState({
+          state: 'disconnected',
+          code: DisconnectCode.Unavailable,
+          reason: `Connection failed (${error.message})`,
+          retryInMs: this._retry(),
+        });
         return;
       }
       // Refused by the server, with its code and sentence.
@@ -261,7 +262,7 @@ export class Connection {
       this._setState({ state: 'disconnected', code: DisconnectCode.Offline, reason: 'browser offline' });
     const online = () => {
       if (this.socket.connected || this._stopped) return;
-      // Skip the remaining reconnection backoff: close the manager (clearing its timer), open now.
+      // Skip the remaining backoff: drop an attempt the network left hanging, and open now.
       clearTimeout(this._retryTimer);
       (this.socket.io as unknown as { disconnect(): void }).disconnect();
       this._setState({ state: 'connecting', code: DisconnectCode.Offline, reason: 'browser back online' });
@@ -276,16 +277,13 @@ export class Connection {
     };
   }
 
-  /**
-   * Reconnects after a refusal or a server-side close (Socket.IO itself only retries after a
-   * transport failure). Returns the delay.
-   */
+  /** Reconnects after a closed connection, a failed attempt or a refusal, with backoff. Returns the delay. */
   private _retry(notBeforeMs = 0): number {
     const delay = backoff(this._retries++, notBeforeMs);
     clearTimeout(this._retryTimer);
     this._retryTimer = setTimeout(() => {
       this._retryTimer = undefined;
-      if (this._stopped || this.socket.connected || this.socket.active) return;
+      if (this._stopped || this.socket.connected) return;
       this._setState({ state: 'connecting', code: this.stateContext.code, error: this.stateContext.error });
       this.socket.connect();
     }, delay);

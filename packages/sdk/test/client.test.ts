@@ -207,12 +207,20 @@ describe('HeraldClient', () => {
       Notification: null,
       storage: null,
     });
+    vi.useFakeTimers();
     const states: string[] = [];
     client.on('state', (s) => states.push(`${s.state}${s.code === undefined ? '' : `:${s.code}`}`));
     fake.fire('connect');
     fake.fire('disconnect', 'transport close');
-    expect(states).toEqual(['connected', 'disconnected:2', 'connecting:2']);
+    expect(states).toEqual(['connected', 'disconnected:2']);
+    expect(client.stateContext).toMatchObject({
+      reason: 'Connection lost (transport close)',
+      retryInMs: expect.any(Number),
+    });
+    vi.advanceTimersByTime(client.stateContext.retryInMs as number);
+    expect(states.at(-1)).toBe('connecting:2');
     expect(client.state).toBe('connecting');
+    vi.useRealTimers();
     client.disconnect();
     expect(client.stateContext).toMatchObject({ state: 'disconnected', code: 0 });
   });

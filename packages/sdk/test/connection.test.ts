@@ -61,7 +61,12 @@ describe('Connection', () => {
     const { fake, log, connection, refuse } = open(async () => 'h.e30.s');
     fake.fire('connect_error', new Error('xhr poll error'));
     fake.fire('connect_error', new Error('websocket error'));
-    expect(connection.stateContext).toMatchObject({ state: 'connecting', code: 2, reason: 'websocket error' });
+    expect(connection.stateContext).toMatchObject({
+      state: 'disconnected',
+      code: 6,
+      reason: 'Connection failed (websocket error)',
+      retryInMs: expect.any(Number),
+    });
     fake.fire('connect');
     fake.fire('connect');
     fake.socket.active = false;
@@ -70,7 +75,7 @@ describe('Connection', () => {
     refuse('HERALD_ERR_TOKEN_EXPIRED');
     expect(log.filter((l) => l.startsWith('state'))).toEqual([
       'state connecting',
-      'state connecting:2',
+      'state disconnected:6',
       'state connected',
       'state disconnected:3 HERALD_ERR_TOKEN_INVALID',
       'state disconnected:3 HERALD_ERR_TOKEN_EXPIRED',
@@ -82,15 +87,39 @@ describe('Connection', () => {
     const { fake, log, connection } = open();
     fake.fire('connect');
     fake.fire('disconnect', 'transport close');
-    expect(log).toEqual([
-      'state connecting',
-      'connected',
-      'state connected',
-      'disconnected',
-      'state disconnected:2',
-      'state connecting:2',
-    ]);
+    expect(log).toEqual(['state connecting', 'connected', 'state connected', 'disconnected', 'state disconnected:2']);
+    vi.advanceTimersByTime(connection.stateContext.retryInMs as number);
+    expect(log.at(-1)).toBe('state connecting:2');
     expect(connection.state).toBe('connecting');
+    expect(fake.socket.connect).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries a server it cannot reach itself, with backoff, and says each time when the next attempt comes', () => {
+    const { fake, log, connection } = open();
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      fake.fire('connect_error', new Error('websocket error'));
+      expect(connection.stateContext).toMatchObject({ state: 'disconnected', code: 6 });
+      const delay = connection.stateContext.retryInMs as number;
+      delays.push(delay);
+      vi.advanceTimersByTime(delay - 1);
+      expect(fake.socket.connect).toHaveBeenCalledTimes(attempt);
+      vi.advanceTimersByTime(1);
+      expect(fake.socket.connect).toHaveBeenCalledTimes(attempt + 1);
+      expect(connection.state).toBe('connecting');
+    }
+    // 1 s doubling, each with up to half off.
+    delays.forEach((d, i) => {
+      expect(d).toBeGreaterThanOrEqual(500 * 2 ** i);
+      expect(d).toBeLessThanOrEqual(1000 * 2 ** i);
+    });
+    expect(log.filter((l) => l.startsWith('state'))).toEqual([
+      'state connecting',
+      ...Array.from({ length: 4 }, () => ['state disconnected:6', 'state connecting:6']).flat(),
+    ]);
+    fake.fire('connect');
+    expect(connection.state).toBe('connected');
+    connection.disconnect();
   });
 
   it.each([
