@@ -431,6 +431,22 @@ describe('scheduling, cancelling and priorities', () => {
     expect(res.json().message).toMatch(/already received it/);
   });
 
+  it('answers a cancel of a send whose ttl ran out before its user came back: expired, and listed so at once', async () => {
+    const { id } = await send({ to: { userId: 'lx-4' }, title: 'Missed', ttlSeconds: 3600 });
+    await dispatched(id);
+    await stack.db.sql.query(`UPDATE notifications SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    // Before any sweep: the reads say expired, not queued.
+    const list = (await stack.app.inject({ url: `/v1/notifications/${id}/recipients`, headers: auth() })).json();
+    expect(list.items).toEqual([
+      expect.objectContaining({ userId: 'lx-4', status: 'expired', expiredAt: expect.any(String) }),
+    ]);
+    const res = await stack.app.inject({ method: 'POST', url: `/v1/notifications/${id}/cancel`, headers: auth() });
+    expect([res.statusCode, res.json().code]).toEqual([409, 'HERALD_ERR_NOT_CANCELLABLE']);
+    expect(res.json().message).toMatch(/it expired, so whoever has not received it by now never will/);
+    const details = (await stack.app.inject({ url: `/v1/notifications/${id}`, headers: auth() })).json();
+    expect(details.counts).toMatchObject({ expired: 1, queued: 0, cancelled: 0 });
+  });
+
   it('does not list again as queued a user deleted by hand after the send went out', async () => {
     const { id } = await send({ to: { userIds: ['hd-1', 'hd-2'] }, title: 'Then gone' });
     await dispatched(id);

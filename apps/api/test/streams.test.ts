@@ -322,6 +322,10 @@ describe('catch-up from stream cursors', () => {
     const expiring = await send({ to: { topic }, title: 'expired', ttlSeconds: 1 });
     await dispatched(expiring.id);
     await new Promise((r) => setTimeout(r, 1100));
+    // Its member never had it and never will: nothing is left to cancel.
+    const late = await api('POST', `/v1/notifications/${expiring.id}/cancel`);
+    expect(late).toMatchObject({ status: 409, body: { code: 'HERALD_ERR_NOT_CANCELLABLE' } });
+    expect(late.body.message).toMatch(/it expired, so whoever has not received it by now never will/);
     const kept = await send({ to: { topic }, title: 'kept' });
     await dispatched(kept.id);
     const d = await device(user);

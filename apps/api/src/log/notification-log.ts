@@ -12,6 +12,7 @@ import { recipientPage } from './recipient-list.js';
 import { streamAudienceCounts } from './stream-audience.js';
 
 const CANCEL = end('cancelled');
+const EXPIRE = end('expired');
 
 /**
  * The largest audience of a topic send or broadcast whose counts are read member by member on
@@ -40,7 +41,7 @@ export class NotificationLog {
    */
   async cancel(appId: string, id: string) {
     if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
-    const cancelled = await this.prisma.$transaction(async (tx) => {
+    const outcome = await this.prisma.$transaction(async (tx): Promise<{ cancelled: number } | { lapsed: true }> => {
       // Locked: a fan-out writing delivery rows right now finishes first (and its rows are
       // cancelled below), or waits and then sees the notification cancelled and writes none.
       const [n] = await tx.$queryRaw<Array<{ status: NotificationStatus; recipients: number; lapsed: boolean }>>`
@@ -48,7 +49,7 @@ export class NotificationLog {
                COALESCE(expires_at <= now(), false) AS lapsed
           FROM notifications WHERE id = ${id}::uuid AND app_id = ${appId} FOR UPDATE`;
       if (!n) throw new Errors.NotificationNotFound(id);
-      if (n.status === 'cancelled') return 0;
+      if (n.status === 'cancelled') return { cancelled: 0 };
       // Past its ttl before it went out, whatever its status says yet (the sweep marks it): nobody
       // can be sent it any more.
       const notSentYet =
@@ -82,9 +83,23 @@ export class NotificationLog {
               : 'every recipient already received it, so nothing is left to cancel',
           );
         }
+        // Past its ttl, the members it has not reached never will: nothing is left to cancel.
+        if (n.lapsed) return { lapsed: true };
         await tx.$executeRaw`
           UPDATE notifications SET status = 'cancelled', cancelled_at = now() WHERE id = ${id}::uuid`;
-        return stopped;
+        return { cancelled: stopped };
+      }
+      if (n.lapsed) {
+        // Past its ttl: whoever has not received it by now never will (catch-up and the inbox leave
+        // it out), so nothing is left to cancel. Its rows still waiting are expired now rather than
+        // at the next sweep, so that its recipients say so.
+        await tx.$executeRawUnsafe(
+          `UPDATE deliveries d SET ${EXPIRE.set} WHERE d.notification_id = $1::uuid AND ${EXPIRE.guard}`,
+          id,
+        );
+        const [{ missed = 0 } = {}] = await tx.$queryRaw<Array<{ missed: number }>>`
+          SELECT count(*)::int AS missed FROM deliveries WHERE notification_id = ${id}::uuid AND status = 'expired'`;
+        if (missed > 0) return { lapsed: true };
       }
       const rows = await tx.$executeRawUnsafe(
         `UPDATE deliveries d SET ${CANCEL.set} WHERE d.notification_id = $1::uuid AND ${CANCEL.guard}`,
@@ -101,8 +116,12 @@ export class NotificationLog {
       await tx.$executeRaw`
         UPDATE notifications SET status = 'cancelled', cancelled_at = now() WHERE id = ${id}::uuid`;
       // Before (or during) its fan-out, recipients without a row yet are stopped too.
-      return notSentYet ? rows + Math.max(0, n.recipients - existing) : rows;
+      return { cancelled: notSentYet ? rows + Math.max(0, n.recipients - existing) : rows };
     });
+    if ('lapsed' in outcome) {
+      throw new Errors.NotCancellable(id, 'it expired, so whoever has not received it by now never will');
+    }
+    const { cancelled } = outcome;
     // The job may be running right now. A send to users: its fan-out re-checks the status before
     // each chunk, and the rows cancelled here are never sent again. A topic send or broadcast
     // claimed just before this may still go out live once; catch-up leaves it out from now on.
@@ -110,8 +129,25 @@ export class NotificationLog {
     return { ...(await this.get(appId, id)), cancelled };
   }
 
+  /**
+   * Past its ttl, a notification's deliveries still waiting are expired (nobody can be sent it any
+   * more): the sweep marks them within its interval, and a read of the notification first does so
+   * itself, so that its counts and recipients never say `queued` for what will never come.
+   */
+  private async expireIfLapsed(appId: string, id: string): Promise<void> {
+    await this.prisma.$executeRawUnsafe(
+      `UPDATE deliveries d SET ${EXPIRE.set}
+         FROM notifications n
+        WHERE n.id = $1::uuid AND n.app_id = $2 AND n.expires_at <= now()
+          AND d.notification_id = n.id AND ${EXPIRE.guard}`,
+      id,
+      appId,
+    );
+  }
+
   async get(appId: string, id: string) {
     if (!isUuid(id)) throw new Errors.NotificationNotFound(id);
+    await this.expireIfLapsed(appId, id);
     const n = await this.prisma.notification.findFirst({ where: { id, appId } });
     if (!n) throw new Errors.NotificationNotFound(id);
     // By status now, and by the steps reached (their times), in one read of its rows.
@@ -187,7 +223,8 @@ export class NotificationLog {
   }
 
   /** Per-recipient state and timeline, ordered by user id, with a cursor (`recipient-list.ts`). */
-  recipients(appId: string, id: string, options: { cursor?: string; limit: number; status?: string }) {
+  async recipients(appId: string, id: string, options: { cursor?: string; limit: number; status?: string }) {
+    if (isUuid(id)) await this.expireIfLapsed(appId, id);
     return recipientPage(this.prisma, appId, id, options);
   }
 }
