@@ -102,6 +102,11 @@ describe('POST /v1/notifications', () => {
     },
     { payload: { to: { topic: 'no topic' }, title: 'x' }, code: 'HERALD_ERR_VALIDATION', message: /topic name/ },
     {
+      payload: { to: { broadcast: false }, title: 'x' },
+      code: 'HERALD_ERR_VALIDATION',
+      message: /^body\.to\.broadcast must be true\.$/,
+    },
+    {
       payload: { to: { topics: Array.from({ length: 11 }, (_, i) => `t${i}`) }, title: 'x' },
       code: 'HERALD_ERR_VALIDATION',
       message: /body\.to\.topics must list at most 10 items/,

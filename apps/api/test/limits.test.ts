@@ -184,6 +184,12 @@ describe('per-socket event budgets', () => {
       code: 'HERALD_ERR_UNKNOWN_EVENT',
       message: 'There is no "make-coffee" event.',
     });
+    // Socket.IO's parser also lets a number name an event.
+    expect(await socket.timeout(5000).emitWithAck(5 as unknown as string, {})).toMatchObject({
+      ok: false,
+      code: 'HERALD_ERR_UNKNOWN_EVENT',
+      message: 'There is no such event: an event is named by a string.',
+    });
     // And a flood of them is a flood like any other.
     const closing = new Promise((resolve) => socket.once('closing', resolve));
     for (let i = 0; i < 100; i++) socket.emit(`junk-${i}`, 'x'.repeat(1000));

@@ -815,7 +815,10 @@ describe('Web Push end to end, against a local push service', () => {
       ok: false,
       code: 'HERALD_ERR_VALIDATION',
     });
-    expect(await refusedWith({ expirationTime: 1e308 })).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
+    // Nor one a Date holds but PostgreSQL does not (past the year 9999), nor one before 1970.
+    for (const expirationTime of [1e308, 1e15, 8.64e15, -1]) {
+      expect(await refusedWith({ expirationTime })).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
+    }
     expect(await emit(socket, 'push:unsubscribe', {})).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
     expect(await emit(socket, 'push:unsubscribe', { endpoint: 'https://nowhere.example/x' })).toEqual({
       ok: true,
@@ -873,6 +876,11 @@ describe('Web Push end to end, against a local push service', () => {
     expect(badKeys.json().message).toMatch(/^"subscription" needs \{ endpoint, keys: /);
     expect(badKeys.json().message).not.toMatch(/push:subscribe|publicKey/);
     readable(badKeys);
+    const farOff = await post('/push/renew', {
+      renew: b.renew,
+      subscription: { endpoint: next.endpoint, keys: next.keys, expirationTime: 1e15 },
+    });
+    expect([farOff.statusCode, farOff.json().code]).toEqual([400, 'HERALD_ERR_VALIDATION']);
 
     // Unsigned receipts count against the address, up to a limit — and those naming apps that do
     // not exist, each another, cost an app lookup only until then...

@@ -213,6 +213,8 @@ describe('reading topics', () => {
     const socket = await stack.connectUser(user);
     const page1 = await socket.emitWithAck('topics:list', {});
     expect([page1.topics.length, page1.topics[0], page1.nextCursor]).toEqual([1000, names[0], names[999]]);
+    // A null cursor is the first page, as a last page's `nextCursor` null would be sent back.
+    expect(await socket.emitWithAck('topics:list', { after: null })).toEqual(page1);
     expect(await socket.emitWithAck('topics:list', { after: page1.nextCursor })).toEqual({
       ok: true,
       topics: names.slice(1000),

@@ -14,9 +14,9 @@ export interface TopicReply {
   subscribed: boolean;
 }
 
-/** Request of `topics:list`: the first page, or the one after `after` (a previous reply's `nextCursor`). */
+/** Request of `topics:list`: the first page (no `after`, or null), or the one after `after` (a previous reply's `nextCursor`). */
 export interface TopicsRequest {
-  after?: string;
+  after?: string | null;
 }
 
 /** Reply to `topics:list`: a page of up to 1,000 of the user's topics, in name order. */

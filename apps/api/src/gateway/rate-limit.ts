@@ -241,7 +241,14 @@ export function limitEvents<D>(
       }
       if (wait === 0) {
         if (kind !== 'unknown') return next();
-        reply?.({ ok: false, code: 'HERALD_ERR_UNKNOWN_EVENT', message: `There is no ${shown(name)} event.` });
+        reply?.({
+          ok: false,
+          code: 'HERALD_ERR_UNKNOWN_EVENT',
+          message:
+            typeof name === 'string'
+              ? `There is no ${shown(name)} event.`
+              : 'There is no such event: an event is named by a string.',
+        });
         return;
       }
       options.onRefused();

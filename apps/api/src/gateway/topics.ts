@@ -50,8 +50,9 @@ export function handleTopics(socket: GatewaySocket, topics: TopicRepository, ans
   // A page of up to 1,000 topics in name order; `{ after: nextCursor }` reads the next one.
   socket.on(ClientEvent.Topics, (request, reply) =>
     answer(reply, async (): Promise<TopicsReply | ErrorReply> => {
-      const after = (request as { after?: unknown } | null | undefined)?.after;
-      // A topic name, as the REST list's cursor: anything else names no place in the list.
+      // A topic name, as the REST list's cursor (null or none: the first page, as `sync` and
+      // `inbox:list` take it): anything else names no place in the list.
+      const after = (request as { after?: unknown } | null | undefined)?.after ?? undefined;
       if (after !== undefined && (typeof after !== 'string' || !NAME.test(after))) {
         return {
           ok: false,

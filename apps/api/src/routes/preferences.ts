@@ -116,7 +116,7 @@ const preferences: FastifyPluginAsyncTypebox = async (fastify) => {
           `most ${MAX_PREFERENCE_KEYS} categories and ${MAX_PREFERENCE_KEYS} topics, and a user's stored choices ` +
           `(categories, topics and quiet hours together) hold at most ${MAX_PREFERENCES_BYTES / 1024} KB, some ` +
           '1,000 topic choices: a change that would grow them past it is refused whole with 400 ' +
-          '`HERALD_ERR_VALIDATION` (forget choices with `null` to make room).',
+          '`HERALD_ERR_PREFERENCES_TOO_LARGE` (forget choices with `null` to make room).',
         tags: ['preferences'],
         security,
         params: UserParams,

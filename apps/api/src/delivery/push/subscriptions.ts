@@ -27,8 +27,11 @@ function keysUsable(keys: { p256dh: string; auth: string }): boolean {
   }
 }
 
-/** The largest time a JavaScript Date holds (ms since 1970): an expirationTime past it is no time. */
-const MAX_TIME_MS = 8.64e15;
+/**
+ * The latest expirationTime taken (ms since 1970): the end of the year 9999, past which dates are
+ * written with a sign and a six-digit year that PostgreSQL does not read.
+ */
+const MAX_TIME_MS = 253_402_300_799_999;
 
 /** The secrets an app's tokens may be signed with: the current one, and the previous one during its grace. */
 export function appSecrets(app: CachedApp, now = Date.now()): string[] {
@@ -70,7 +73,7 @@ export class PushSubscriptionStore {
       q.publicKey.length <= 200 &&
       (q.expirationTime === undefined ||
         q.expirationTime === null ||
-        (Number.isFinite(q.expirationTime) && Math.abs(q.expirationTime) <= MAX_TIME_MS));
+        (Number.isFinite(q.expirationTime) && q.expirationTime >= 0 && q.expirationTime <= MAX_TIME_MS));
     return ok && keysUsable(q.keys as { p256dh: string; auth: string })
       ? undefined
       : `${renewal ? '"subscription"' : '"push:subscribe"'} needs { endpoint, keys: { p256dh (a 65-byte P-256 point), auth (16 bytes), both base64url }${renewal ? '' : ', publicKey (the applicationServerKey it subscribed with)'}, expirationTime?: number | null }: what PushSubscription.toJSON() gives.`;

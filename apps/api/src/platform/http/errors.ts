@@ -128,6 +128,8 @@ export function describeValidation(
       message = 'is not a known property';
     } else if (v.keyword === 'enum') {
       message = `must be one of ${(params.allowedValues as unknown[]).map((a) => JSON.stringify(a)).join(', ')}`;
+    } else if (v.keyword === 'const') {
+      message = `must be ${JSON.stringify(params.allowedValue)}`;
     } else if (v.keyword === 'uniqueItems') {
       // Ajv: items i and j are equal (either may be the first); `verbose` adds the list itself (`data`).
       const [first, again] = [Number(params.i), Number(params.j)].sort((a, b) => a - b) as [number, number];
