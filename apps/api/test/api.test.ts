@@ -83,6 +83,15 @@ describe('POST /v1/notifications', () => {
     expect(inBody.json().id).toBe(first.json().id);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await stack.db.prisma.notification.count({ where: { idempotencyKey: key } })).toBe(1);
+    // Both, the same: one key. Both, different: which one was meant is not for Herald to guess.
+    const both = await send({ to: { userId: 'u1' }, title: 'Once', idempotencyKey: key }, { 'idempotency-key': key });
+    expect(both.json().id).toBe(first.json().id);
+    const differ = await send(
+      { to: { userId: 'u1' }, title: 'Once', idempotencyKey: key },
+      { 'idempotency-key': 'another' },
+    );
+    expect([differ.statusCode, differ.json().code]).toEqual([400, 'HERALD_ERR_VALIDATION']);
+    expect(differ.json().message).toMatch(/Idempotency-Key header says "another" and the body's idempotencyKey/);
   });
 
   it.each([

@@ -91,6 +91,9 @@ export function prepare(
     if (sendAt.getTime() <= now) sendAt = null;
   }
   const startsAt = sendAt?.getTime() ?? now;
+  if (headerKey !== undefined && input.idempotencyKey !== undefined && headerKey !== input.idempotencyKey) {
+    throw new Errors.IdempotencyKeysDiffer(headerKey, input.idempotencyKey);
+  }
   const idempotencyKey = input.idempotencyKey ?? headerKey ?? null;
   const { idempotencyKey: _key, ...request } = input;
   const priority = input.priority ?? 'normal';

@@ -69,6 +69,11 @@ export const Errors = {
     'Redis, which keeps the queue and the live counters, is not answering right now; try again in a moment.',
     503,
   ),
+  IdempotencyKeysDiffer: createError(
+    'HERALD_ERR_VALIDATION',
+    'The Idempotency-Key header says "%s" and the body\'s idempotencyKey "%s": give one of them, or the same in both.',
+    400,
+  ),
   IdempotencyMismatch: createError(
     'HERALD_ERR_IDEMPOTENCY_MISMATCH',
     'Idempotency key "%s" was already used for a different request in the last 24 hours; use a new key for a new notification.',
