@@ -228,20 +228,26 @@ describe('categories and preferences over REST', () => {
     });
     expect(await api('DELETE', `/v1/categories/${key}`)).toMatchObject({ status: 200, body: { deleted: true } });
     expect((await api('DELETE', `/v1/categories/${key}`)).status).toBe(404);
-    // The choice made for the deleted category stays until forgotten, which null still does; a new
-    // choice for it is refused.
-    expect((await api('GET', `/v1/users/${user}/preferences`)).body.categories).toEqual({
-      [key]: 'popup',
-      [sec]: 'inbox',
-    });
+    // The choice made for the deleted category is no longer shown; a new choice for it is refused.
+    expect((await api('GET', `/v1/users/${user}/preferences`)).body.categories).toEqual({ [sec]: 'inbox' });
     expect(await prefer(user, { categories: { [key]: 'off' } })).toMatchObject({
       status: 404,
       body: { code: 'HERALD_ERR_CATEGORY_NOT_FOUND' },
     });
+    // It is kept, though: should the app make the category again, the user's choice holds again;
+    // and null forgets it, whatever became of its category.
+    expect((await category(key, { name: 'Back', defaultMode: 'inbox' })).status).toBeLessThan(300);
+    expect((await api('GET', `/v1/users/${user}/preferences`)).body.categories).toEqual({
+      [key]: 'popup',
+      [sec]: 'inbox',
+    });
+    expect((await api('DELETE', `/v1/categories/${key}`)).status).toBe(200);
     expect(await prefer(user, { categories: { [key]: null, nope: null } })).toMatchObject({
       status: 200,
       body: { categories: { [sec]: 'inbox' } },
     });
+    expect((await category(key, { name: 'Again', defaultMode: 'inbox' })).status).toBeLessThan(300);
+    expect((await api('GET', `/v1/users/${user}/preferences`)).body.categories).toEqual({ [sec]: 'inbox' });
   });
 
   it('refuses a change that would store more than 32 KB of choices, with a code and a sentence, and keeps what was there', async () => {

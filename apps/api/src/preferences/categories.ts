@@ -103,8 +103,9 @@ export class CategoryRepository {
   }
 
   /**
-   * Deletes a category. Notifications that named it keep its key, and users' choices for it stay
-   * (harmless): such notifications are then uncategorised (popup, unless a topic's choice says otherwise).
+   * Deletes a category. Notifications that named it keep its key, and are then uncategorised
+   * (popup, unless a topic's choice says otherwise). Users' choices for it stay stored but are no
+   * longer shown, and hold again should the app make the category again.
    */
   async delete(appId: string, key: string): Promise<void> {
     const rows = await this.sql.query(`DELETE FROM categories WHERE app_id = $1 AND key = $2 RETURNING 1`, [

@@ -26,25 +26,32 @@ const MERGED = `jsonb_build_object(
     'quietHours', CASE WHEN $7::boolean THEN $8::jsonb ELSE COALESCE(preferences -> 'quietHours', 'null'::jsonb) END)`;
 
 /**
- * The app's required categories among a user's choices (SQL, over a `subscribers` row `s`, its
- * document as `doc`): what the shown preferences name in `required`.
+ * The app's categories among a user's choices (SQL, over a `subscribers` row `s`, its document as
+ * `doc`): those that exist (`known`), and the required ones, which the shown preferences name in
+ * `required`.
  */
 const REQUIRED = (doc: string) => `ARRAY(
     SELECT c.key FROM categories c
-     WHERE c.app_id = s.app_id AND c.required AND (${doc} -> 'categories') ? c.key ORDER BY c.key) AS required`;
+     WHERE c.app_id = s.app_id AND c.required AND (${doc} -> 'categories') ? c.key ORDER BY c.key) AS required,
+  ARRAY(SELECT c.key FROM categories c WHERE c.app_id = s.app_id AND (${doc} -> 'categories') ? c.key) AS known`;
 
 /**
- * What a user's preferences say to whoever reads them (REST, the SDK): the choices, except that a
- * required category shows the mode that applies — an `off` chosen before it became required is
- * `inbox`, as a send takes it (`modeOf`) — and which categories are required. The stored choice
- * stays, and applies again should the category stop being required.
+ * What a user's preferences say to whoever reads them (REST, the SDK): the choices for the app's
+ * categories (a choice for a category the app deleted is kept, and applies again should it come
+ * back, but is not shown), except that a required category shows the mode that applies — an `off`
+ * chosen before it became required is `inbox`, as a send takes it (`modeOf`) — and which
+ * categories are required. The stored choice stays, and applies again should the category stop
+ * being required.
  */
-function shown(stored: StoredPreferences, required: readonly string[] = []): Preferences {
+function shown(
+  stored: StoredPreferences,
+  required: readonly string[] = [],
+  known: readonly string[] = [],
+): Preferences {
   const preferences = preferencesOf(stored);
-  if (required.length === 0) return preferences;
-  const categories = { ...preferences.categories };
+  const categories = Object.fromEntries(Object.entries(preferences.categories).filter(([key]) => known.includes(key)));
   for (const key of required) if (categories[key] === 'off') categories[key] = 'inbox';
-  return { ...preferences, categories, required: [...required] };
+  return { ...preferences, categories, ...(required.length > 0 ? { required: [...required] } : {}) };
 }
 
 /**
@@ -64,11 +71,11 @@ export class PreferenceRepository {
 
   /** A user's preferences as shown; a user Herald has not seen has none (every default applies). */
   async get(appId: string, userId: string): Promise<Preferences> {
-    const rows = await this.sql.query<{ preferences: StoredPreferences; required: string[] }>(
+    const rows = await this.sql.query<{ preferences: StoredPreferences; required: string[]; known: string[] }>(
       `SELECT s.preferences, ${REQUIRED('s.preferences')} FROM subscribers s WHERE s.app_id = $1 AND s.external_id = $2`,
       [appId, userId],
     );
-    return shown(rows[0]?.preferences, rows[0]?.required);
+    return shown(rows[0]?.preferences, rows[0]?.required, rows[0]?.known);
   }
 
   /**
@@ -110,7 +117,7 @@ export class PreferenceRepository {
        ON CONFLICT (app_id, external_id) DO NOTHING`,
       [appId, userId],
     );
-    const rows = await this.sql.query<{ preferences: StoredPreferences; required: string[] }>(
+    const rows = await this.sql.query<{ preferences: StoredPreferences; required: string[]; known: string[] }>(
       `UPDATE subscribers s SET preferences = merged.doc
          FROM (SELECT ${MERGED} AS doc
                  FROM subscribers WHERE app_id = $1 AND external_id = $2) merged
@@ -133,6 +140,6 @@ export class PreferenceRepository {
     }
     // The gateways' sockets take the stored choices: they apply the categories' rules themselves.
     this.onChange({ appId, userId, preferences: preferencesOf(row.preferences) });
-    return shown(row.preferences, row.required);
+    return shown(row.preferences, row.required, row.known);
   }
 }
