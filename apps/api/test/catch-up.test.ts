@@ -192,4 +192,36 @@ describe('catch-up on connect for any Socket.IO client', () => {
     expect(notifications(again).map((n) => n.id)).toEqual([id]);
     again.socket.disconnect();
   });
+
+  it("runs two catch-ups of one user at once on a node, the user's other sockets after them: a hog holds up only itself", async () => {
+    const user = 'cu-hog';
+    const id = await send(user, 'pending');
+    await dispatched([id]);
+    // Sockets that never ack: each one's catch-up waits out the ack timeout (2 s here).
+    const got: number[] = [];
+    const open = async (i: number) => {
+      const socket = connectClient(stack.baseUrl, {
+        auth: { token: await stack.token(user) },
+        transports: ['websocket'],
+        reconnection: false,
+      });
+      socket.on('notification', () => got.push(i));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      return socket;
+    };
+    const hogs = await Promise.all([0, 1, 2, 3].map(open));
+    await eventually(async () => got.length >= 2 || undefined);
+    // Two sockets had it at once; the other two wait for those catch-ups (2 s, their ack timeout).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.length).toBe(2);
+    // Another user is not held up meanwhile.
+    const started = Date.now();
+    const other = await plainClient('cu-bystander');
+    await eventually(async () => other.events.some((e) => e.kind === 'synced') || undefined);
+    expect(Date.now() - started).toBeLessThan(1900);
+    other.socket.disconnect();
+    await eventually(async () => got.length === 4 || undefined, 10_000);
+    expect(hogs.every((h) => h.connected)).toBe(true);
+    for (const h of hogs) h.disconnect();
+  });
 });

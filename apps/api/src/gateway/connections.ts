@@ -41,6 +41,38 @@ interface GatewayDeps {
 
 const MAX_IDS = 500;
 
+/**
+ * Catch-ups one user may run at once on a node; the sockets after those wait their turn (their
+ * live notifications held meanwhile, as during any catch-up). Each catch-up reads a page of the
+ * user's missed notifications and waits for its acks: a client opening sockets by the hundred for
+ * one user (and never acking) would otherwise keep the database busy for everyone else.
+ */
+export const MAX_CATCH_UPS_PER_USER = 2;
+
+/** Turns to run a catch-up, per user: at most `MAX_CATCH_UPS_PER_USER` at once, the others in order. */
+class CatchUpTurns {
+  private readonly users = new Map<string, { running: number; waiting: Array<() => void> }>();
+
+  async take(who: string): Promise<void> {
+    const user = this.users.get(who) ?? { running: 0, waiting: [] };
+    this.users.set(who, user);
+    if (user.running < MAX_CATCH_UPS_PER_USER) {
+      user.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => user.waiting.push(resolve));
+  }
+
+  /** Hands the turn to the next socket waiting, if any. */
+  give(who: string): void {
+    const user = this.users.get(who);
+    if (!user) return;
+    const next = user.waiting.shift();
+    if (next) next();
+    else if (--user.running === 0) this.users.delete(who);
+  }
+}
+
 const invalid = (message: string): ErrorReply => ({ ok: false, code: 'HERALD_ERR_VALIDATION', message });
 
 /**
@@ -49,6 +81,7 @@ const invalid = (message: string): ErrorReply => ({ ok: false, code: 'HERALD_ERR
  * callback gets `{ ok: false, code, message }` for bad input, never silence.
  */
 export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
+  const turns = new CatchUpTurns();
   io.on('connection', (socket) => {
     // The handshake's HTTP request (and its TCP socket object) is not needed once authenticated:
     // drop it to keep memory per connection low. (Not earlier: the handshake reads its headers.)
@@ -67,7 +100,18 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
       appRoom(socket.data.appId),
       ...[...socket.data.topics.keys()].map((topic) => topicRoom(socket.data.appId, topic)),
     ]);
-    void catchUp(socket, subscriber, deps);
+    const who = `${subscriber.appId}\u0000${subscriber.externalId}`;
+    void turns
+      .take(who)
+      .then(async () => {
+        try {
+          // A socket that closed while it waited has nothing to catch up on.
+          if (socket.connected) await catchUp(socket, subscriber, deps);
+        } finally {
+          turns.give(who);
+        }
+      })
+      .catch((error) => deps.log.error({ err: error }, 'catch-up failed'));
     const rearm = watchCredentials(socket);
 
     // Every request is one payload and a callback. Sent with none (`emit('push:key', cb)`) or with
