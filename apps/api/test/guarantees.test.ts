@@ -641,6 +641,14 @@ describe('batch send', () => {
     expect(
       await stack.db.prisma.notification.count({ where: { title: 'fine', target: { equals: { userId: 'bv-9' } } } }),
     ).toBe(0);
+    // Its path in the notation the items' errors use.
+    const notAnItem = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: auth(),
+      payload: { notifications: [{ to: { userId: 'bv-9' }, title: 'fine' }, 42] },
+    });
+    expect(notAnItem.json().message).toBe('body.notifications[1] must be an object.');
   });
 
   it('refuses an empty or oversized batch as a whole', async () => {

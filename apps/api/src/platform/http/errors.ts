@@ -90,6 +90,17 @@ const BOUNDS: Record<string, (limit: number) => string> = {
   exclusiveMinimum: (n) => `must be more than ${n}`,
 };
 
+/**
+ * A JSON pointer (`/notifications/0/to/topics/team~1a`) as a path people read, in the notation the
+ * batch's items use: `.notifications[0].to.topics.team/a`.
+ */
+const pathOf = (pointer: string) =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replaceAll('~1', '/').replaceAll('~0', '~')}`))
+    .join('');
+
 /** One failed keyword of a JSON-schema validation (Ajv's shape, as Fastify reports it). */
 export interface SchemaProblem {
   keyword: string;
@@ -112,7 +123,7 @@ export function describeValidation(
   let code = 'HERALD_ERR_VALIDATION';
   const details = problems.map((v, i) => {
     const params = v.params as Record<string, unknown>;
-    let path = `${context}${v.instancePath.replaceAll('/', '.')}`;
+    let path = `${context}${pathOf(v.instancePath)}`;
     let message = v.message ?? 'is invalid';
     // Ajv's `verbose` option adds the failing schema, which Fastify's type does not declare.
     const schema = (v as { parentSchema?: Record<string, unknown> }).parentSchema;
