@@ -2494,7 +2494,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user's preferences
-         * @description Per category and per topic: `popup`, `inbox` (no popup) or `off`; `null` forgets a choice (the default applies again). Keys left out stay as they are. `quietHours` replaces the quiet hours (`null`: none). A required category cannot be turned off. The user's open devices follow at once. A change names at most 200 categories and 200 topics, and a user's stored choices (categories, topics and quiet hours together) hold at most 32 KB, some 1,000 topic choices: a change that would grow them past it is refused whole with 400 `HERALD_ERR_VALIDATION` (forget choices with `null` to make room).
+         * @description Per category and per topic: `popup`, `inbox` (no popup) or `off`; `null` forgets a choice (the default applies again). Keys left out stay as they are. `quietHours` replaces the quiet hours (`null`: none). A required category cannot be turned off. The user's open devices follow at once. A change names at most 200 categories and 200 topics, and a user's stored choices (categories, topics and quiet hours together) hold at most 32 KB, some 1,000 topic choices: a change that would grow them past it is refused whole with 400 `HERALD_ERR_PREFERENCES_TOO_LARGE` (forget choices with `null` to make room).
          */
         patch: {
             parameters: {
