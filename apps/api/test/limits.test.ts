@@ -567,6 +567,13 @@ describe('per-key recipients per second', () => {
       payload,
     });
   const named = (prefix: string, n: number) => Array.from({ length: n }, (_, u) => `${prefix}-${u}`);
+  const post = (items: object[]) =>
+    stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications/batch',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { notifications: items },
+    });
 
   it('gives back what a send that stored nothing spent: an idempotent replay, a refused reuse of its key', async () => {
     await nextWindow();
@@ -604,13 +611,6 @@ describe('per-key recipients per second', () => {
       { to: { userIds: named('batch-a', 80) }, title: 'A', idempotencyKey: 'batch-a' },
       { to: { userIds: named('batch-b', 70) }, title: 'B', idempotencyKey: 'batch-b' },
     ];
-    const post = (items: object[]) =>
-      stack.app.inject({
-        method: 'POST',
-        url: '/v1/notifications/batch',
-        headers: { authorization: `Bearer ${stack.apiKey}` },
-        payload: { notifications: items },
-      });
     const first = await post(notifications);
     expect(first.statusCode, first.body).toBe(202);
     expect(first.json().accepted).toBe(2);
@@ -625,17 +625,10 @@ describe('per-key recipients per second', () => {
 
   it("gives back what a batch's refused items spent", async () => {
     await nextWindow();
-    const res = await stack.app.inject({
-      method: 'POST',
-      url: '/v1/notifications/batch',
-      headers: { authorization: `Bearer ${stack.apiKey}` },
-      payload: {
-        notifications: [
-          { to: { userIds: named('item-ok', 30) }, title: 'Stored' },
-          { to: { userIds: named('item-bad', 70) }, title: 'Refused', url: '//elsewhere.example/' },
-        ],
-      },
-    });
+    const res = await post([
+      { to: { userIds: named('item-ok', 30) }, title: 'Stored' },
+      { to: { userIds: named('item-bad', 70) }, title: 'Refused', url: '//elsewhere.example/' },
+    ]);
     expect(res.statusCode, res.body).toBe(202);
     expect(res.json().results[1].error).toMatchObject({ code: 'HERALD_ERR_URL_INVALID' });
     expect((await send({ to: { userIds: named('after', 70) }, title: 'Seventy' })).statusCode).toBe(202);
