@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { PENALTY_MS, PenaltyBox, TokenBucket, userEventCost } from '../src/gateway/rate-limit.js';
 import { addressKey } from '../src/platform/http/connection-limits.js';
-import { SharedWindowStore } from '../src/platform/http/rate-limits.js';
+import { SharedWindowStore } from '../src/platform/http/shared-window-store.js';
 import { hashPassword } from '../src/platform/lib/secrets.js';
 import { createTestDatabase, REDIS_URL, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
 
