@@ -131,11 +131,21 @@ export class NotificationService {
   async replayOf(appId: string, input: SendNotificationBody, headerKey?: string): Promise<Accepted | null> {
     if (!headerKey && !input.idempotencyKey) return null;
     try {
-      const policy = input.url === undefined && input.category === undefined ? undefined : await this.urlPolicy(appId);
-      return await this.original(prepare(appId, input, headerKey, Date.now(), policy, 'api'));
+      return await this.original(await this.prepared(appId, input, headerKey, 'api'));
     } catch {
       return null;
     }
+  }
+
+  /** A send checked and made ready to store (the app's URL policy read only when the send needs it). */
+  private async prepared(
+    appId: string,
+    input: SendNotificationBody,
+    headerKey: string | undefined,
+    source: AcceptSource,
+  ) {
+    const policy = input.url === undefined && input.category === undefined ? undefined : await this.urlPolicy(appId);
+    return prepare(appId, input, headerKey, Date.now(), policy, source);
   }
 
   async send(
@@ -144,8 +154,7 @@ export class NotificationService {
     headerKey?: string,
     source: AcceptSource = 'api',
   ): Promise<Accepted> {
-    const policy = input.url === undefined && input.category === undefined ? undefined : await this.urlPolicy(appId);
-    const p = prepare(appId, input, headerKey, Date.now(), policy, source);
+    const p = await this.prepared(appId, input, headerKey, source);
     const replay = await this.original(p);
     if (replay) return replay;
     if (!this.queueReady()) throw new Errors.QueueUnavailable();
