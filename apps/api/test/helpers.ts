@@ -149,10 +149,16 @@ export async function startStack(
           },
         });
   const sockets: Socket[] = [];
+  /**
+   * Until no job is due or running, and none waits out a retry's backoff. (A scheduled send waits
+   * as delayed too, never having run: that one is not waited for.)
+   */
   const jobsDone = async () => {
     await eventually(async () => {
       const c = await app.notificationsQueue.getJobCounts('waiting', 'prioritized', 'active');
-      return (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0) === 0;
+      if ((c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0) > 0) return false;
+      const delayed = await app.notificationsQueue.getDelayed();
+      return !delayed.some((job) => job.attemptsMade > 0);
     });
   };
 
