@@ -58,6 +58,35 @@ describe('first-run bootstrap', () => {
     expect((await bootstrap(prisma, { dataDir: testDb.dataDir })).generated).toBe(false);
   });
 
+  it('keeps what the file saved when the environment gives the same values back, as the README has one export them', async () => {
+    testDb = await createTestDatabase('pglite');
+    const { prisma } = testDb.db;
+    const { credentials } = await bootstrap(prisma, { dataDir: testDb.dataDir });
+    markCredentialsShown(credentialsPath(testDb.dataDir));
+    const file = () => JSON.parse(readFileSync(credentialsPath(testDb?.dataDir as string), 'utf8'));
+    expect(file()).toEqual(credentials);
+    // export HERALD_API_KEY=… (and the others) from the file, then restart from that shell:
+    const exported = await bootstrap(prisma, {
+      dataDir: testDb.dataDir,
+      adminEmail: credentials.adminEmail,
+      adminPassword: credentials.adminPassword as string,
+      apiKey: credentials.apiKey as string,
+      jwtSecret: credentials.jwtSecret as string,
+    });
+    expect(exported.created).toEqual({ admin: false, app: false, apiKey: false });
+    expect(file()).toEqual(credentials);
+    expect((await bootstrap(prisma, { dataDir: testDb.dataDir })).credentials).toEqual(credentials);
+    // Another key from the environment is added beside the saved one, which still works and stays in the file.
+    const other = await bootstrap(prisma, { dataDir: testDb.dataDir, apiKey: 'hk_another_key_from_the_environment_01' });
+    expect(other.created.apiKey).toBe(true);
+    expect(file().apiKey).toBe(credentials.apiKey);
+    expect(await prisma.apiKey.count()).toBe(2);
+    // A different JWT secret from the environment: the saved one no longer says what the app uses.
+    await bootstrap(prisma, { dataDir: testDb.dataDir, jwtSecret: 'x'.repeat(40) });
+    expect(file().jwtSecret).toBeUndefined();
+    expect(file().apiKey).toBe(credentials.apiKey);
+  });
+
   it('uses the values given by environment for scripted deployments', async () => {
     testDb = await createTestDatabase('pglite');
     const { prisma } = testDb.db;

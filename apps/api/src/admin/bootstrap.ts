@@ -101,9 +101,16 @@ export async function bootstrap(prisma: PrismaClient, input: BootstrapInput): Pr
           });
           created.admin = true;
         }
-      } else if (saved.adminPassword) {
-        credentials.adminPassword = saved.adminPassword;
       }
+      // What the file kept stays in it, unless the environment now says otherwise: an operator who
+      // exported the saved values (as the README shows) and restarts must not lose them.
+      if (
+        !credentials.adminPassword &&
+        saved.adminPassword &&
+        saved.adminEmail === adminEmail &&
+        (input.adminPassword ?? saved.adminPassword) === saved.adminPassword
+      )
+        credentials.adminPassword = saved.adminPassword;
 
       const app = await tx.app.findUnique({ where: { id: DEFAULT_APP_ID } });
       if (!app) {
@@ -111,14 +118,16 @@ export async function bootstrap(prisma: PrismaClient, input: BootstrapInput): Pr
         if (!input.jwtSecret) credentials.jwtSecret = jwtSecret;
         await tx.app.create({ data: { id: DEFAULT_APP_ID, name: 'Default app', jwtSecret, ...newAppVapidKeys() } });
         created.app = true;
-      } else if (!input.jwtSecret && saved.jwtSecret) {
+      } else if (saved.jwtSecret && (input.jwtSecret ?? saved.jwtSecret) === saved.jwtSecret) {
         credentials.jwtSecret = saved.jwtSecret;
       }
 
       const keys = await tx.apiKey.count({ where: { appId: DEFAULT_APP_ID } });
       const wanted = input.apiKey ?? (keys === 0 ? gen(saved.apiKey, generateApiKey) : saved.apiKey);
       if (wanted) {
-        if (!input.apiKey) credentials.apiKey = wanted;
+        // A saved key stays in the file beside one the environment adds: both work.
+        const kept = input.apiKey ? saved.apiKey : wanted;
+        if (kept) credentials.apiKey = kept;
         const hash = hashApiKey(wanted);
         if (!(await tx.apiKey.findUnique({ where: { hash } })) && (input.apiKey || keys === 0)) {
           await tx.apiKey.create({
