@@ -3,11 +3,11 @@
  * first-run credentials printed once and kept 0600, reused on the next start; and a
  * notification sent with the printed API key reaches a socket holding a /v1/tokens token.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, dropQueuePrefix, startHerald, tempDir, uid } from './support/herald.js';
+import { api, dropQueuePrefix, eventually, startHerald, tempDir, uid } from './support/herald.js';
 
 const data = tempDir();
 const queuePrefix = `{herald-e2e-${uid()}}`;
@@ -80,6 +80,22 @@ describe('first run on the embedded default', () => {
       /herald: Invalid configuration: PORT must be an integer from 0 to 65535 \(got "eighty"\)/,
     );
   });
+
+  it('stops when a supervisor sends SIGTERM to `npm start` itself, not to its process group', async () => {
+    const herald = await startHerald({ env, npmStart: true, timeoutMs: 150_000 });
+    const lock = join(data.path, 'pglite.lock');
+    expect(existsSync(lock)).toBe(true);
+    herald.child.kill('SIGTERM');
+    try {
+      // The server shut down cleanly (its lock is gone) and its port refuses.
+      await eventually(() => !existsSync(lock), 20_000);
+      await expect(fetch(`${herald.url}/healthz`)).rejects.toThrow();
+    } finally {
+      // Left running, the server would hold the data directory: stop it by the pid its lock names.
+      const pid = existsSync(lock) ? Number(readFileSync(lock, 'utf8').split(' ')[0]) : 0;
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+  }, 180_000);
 
   it('refuses the api role on the embedded database, naming the fix', async () => {
     await expect(startHerald({ env, args: ['--role', 'api'] })).rejects.toThrow(/The api role needs DATABASE_URL/);

@@ -20,16 +20,21 @@ export interface HeraldProcess {
 }
 
 /**
- * Runs `node apps/api/dist/main.js` as its own process and waits until it says it is ready:
- * the "Herald is running at <url>" banner for servers, "worker started" for workers.
+ * Runs `node apps/api/dist/main.js` as its own process (or, with `npmStart`, `npm start` as a
+ * newcomer runs it, npm being the child) and waits until it says it is ready: the "Herald is
+ * running at <url>" banner for servers, "worker started" for workers.
  */
 export async function startHerald(options: {
   env: Record<string, string>;
   args?: string[];
   ready?: RegExp;
   timeoutMs?: number;
+  npmStart?: boolean;
 }): Promise<HeraldProcess> {
-  const child = spawn(process.execPath, [MAIN, ...(options.args ?? [])], {
+  const [command, args] = options.npmStart
+    ? ['npm', ['start', ...(options.args?.length ? ['--', ...options.args] : [])]]
+    : [process.execPath, [MAIN, ...(options.args ?? [])]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
