@@ -77,7 +77,10 @@ describe('first-run bootstrap', () => {
     expect(file()).toEqual(credentials);
     expect((await bootstrap(prisma, { dataDir: testDb.dataDir })).credentials).toEqual(credentials);
     // Another key from the environment is added beside the saved one, which still works and stays in the file.
-    const other = await bootstrap(prisma, { dataDir: testDb.dataDir, apiKey: 'hk_another_key_from_the_environment_01' });
+    const other = await bootstrap(prisma, {
+      dataDir: testDb.dataDir,
+      apiKey: 'hk_another_key_from_the_environment_01',
+    });
     expect(other.created.apiKey).toBe(true);
     expect(file().apiKey).toBe(credentials.apiKey);
     expect(await prisma.apiKey.count()).toBe(2);
