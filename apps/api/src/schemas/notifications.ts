@@ -28,6 +28,12 @@ const HttpUrl = Type.String({
     'An absolute http(s) URL, or a path on the page\'s own origin: one "/" followed by anything but "/" or "\\" ' +
     '(no spaces, control characters, backslashes or credentials; 400 `HERALD_ERR_URL_INVALID` otherwise). An app ' +
     'may restrict click URLs to its allowed origins.',
+  ...refusedWith({
+    pattern: {
+      code: 'HERALD_ERR_URL_INVALID',
+      message: 'is not an absolute http(s) URL nor a path on the page’s own origin (/orders/1)',
+    },
+  }),
 });
 
 /** The most users one send's `userIds` may name. */
