@@ -194,6 +194,32 @@ describe('README snippets, as pasted', () => {
     await context.close();
   });
 
+  it('the backend snippet answers 502 while Herald is unreachable, and keeps serving', async () => {
+    const sitePort = await freePort();
+    const dir = join(work, `site-${uid()}`);
+    mkdirSync(dir, { recursive: true });
+    const refused = `http://127.0.0.1:${await freePort()}`;
+    const code = localize(snippet('sdk-backend'), sitePort).replaceAll(herald.url, refused);
+    expect(code).toContain(refused);
+    writeFileSync(join(dir, 'backend.mjs'), code);
+    const backend = spawn(process.execPath, ['backend.mjs'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HERALD_API_KEY: API_KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(backend);
+    let out = '';
+    backend.stdout?.on('data', (d) => {
+      out += d;
+    });
+    await eventually(() => out.includes('Open http://localhost:'));
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`http://localhost:${sitePort}/my-backend/herald-token`);
+      expect(res.status).toBe(502);
+    }
+    expect(backend.exitCode).toBeNull();
+  });
+
   it('the protocol client receives what it missed, then synced, then live ones, each once', async () => {
     const userId = `protocol-${uid()}`;
     const file = join(work, `client-${uid()}.mjs`);
@@ -229,7 +255,7 @@ describe('README snippets, as pasted', () => {
       'missed: Missed one',
       'missed: Missed topic',
       'missed: Missed two',
-      'caught up: 3 missed',
+      'caught up: 3 replayed',
       'live: Live one',
       'live: Live topic',
     ]);

@@ -175,7 +175,7 @@ export class HeraldNotificationDetail extends HeraldElement {
                 </div>
                 ${
                   d.counts.skipped
-                    ? html`<p class="muted" data-count="skipped">${d.counts.skipped} skipped: the recipient’s own preferences turned it off, so nothing was sent to them.</p>`
+                    ? html`<p class="muted" data-count="skipped">${d.counts.skipped} skipped: their preferences turn it off, so it is not sent to them (a topic send or broadcast follows them as they are now, until a device has it).</p>`
                     : nothing
                 }
                 ${
