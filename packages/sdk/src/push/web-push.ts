@@ -1,3 +1,5 @@
+// Over 300 lines: one class, whose subscribe, resubscribe-on-rotation and forget steps share one
+// queue of work (`_chain`) and the browser's one registration; split, each would reach into it.
 /**
  * Web Push for a Herald client (docs/web-push.md): registers the site's service worker, subscribes
  * this browser with the app's VAPID key and tells Herald over the socket; tells it again on every
