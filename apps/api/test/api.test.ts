@@ -133,7 +133,7 @@ describe('POST /v1/notifications', () => {
     },
     {
       payload: { to: { userId: 'a' }, title: 'x', url: 'javascript:alert(1)' },
-      code: 'HERALD_ERR_VALIDATION',
+      code: 'HERALD_ERR_URL_INVALID',
       message: /url/,
     },
     // JSON is taken as typed: no string read as a number, no value read as a list of one.
@@ -658,6 +658,18 @@ describe('operations endpoints', () => {
       code: 'HERALD_ERR_ROUTE_NOT_FOUND',
       message: 'There is no route GET /v1/nope.',
     });
+    // A topic with "/" in its name written as is: the answer says how to write it.
+    const slashed = await stack.app.inject({
+      method: 'PUT',
+      url: '/v1/topics/team/alpha/subscribers',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: { userIds: ['u'] },
+    });
+    expect(slashed.statusCode).toBe(404);
+    expect(slashed.json().message).toBe(
+      'There is no route PUT /v1/topics/team/alpha/subscribers. A topic name\'s "/" is written %2F in a path (/v1/topics/team%2Falpha/subscribers).',
+    );
+    expect((await stack.app.inject({ url: '/v1/topics/news/nope' })).json().message).toMatch(/%2F/);
   });
 
   it('serves the SDK script to any origin and the demo page at /', async () => {

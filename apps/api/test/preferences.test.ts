@@ -211,7 +211,12 @@ describe('categories and preferences over REST', () => {
       status: 400,
       body: { code: 'HERALD_ERR_VALIDATION', message: expect.stringContaining('time zone') },
     });
-    expect((await prefer(user, { quietHours: { ...quiet, start: '25:00' } })).status).toBe(400);
+    // Only the real problem: not the complaints of the field's other form (null).
+    expect(await prefer(user, { quietHours: { ...quiet, start: '25:00' } })).toMatchObject({
+      status: 400,
+      body: { details: [{ path: 'body.quietHours.start', message: expect.stringContaining('HH:MM') }] },
+    });
+    expect((await prefer(user, { quietHours: { ...quiet, start: '25:00' } })).body.details).toHaveLength(1);
     expect(await prefer(user, { quietHours: { ...quiet, days: 'weekdays' } })).toMatchObject({
       status: 400,
       body: { code: 'HERALD_ERR_VALIDATION', message: expect.stringContaining('days') },

@@ -160,8 +160,13 @@ function toTokenError(error: unknown): TokenError {
   switch (code) {
     case 'FAST_JWT_EXPIRED':
       return new TokenError('expired', 'Token expired: fetch a new one from your backend (POST /v1/tokens).');
-    case 'FAST_JWT_MISSING_REQUIRED_CLAIM':
-      return new TokenError('invalid', `Invalid token: ${(error as Error).message} ("sub" and "exp" are required).`);
+    case 'FAST_JWT_MISSING_REQUIRED_CLAIM': {
+      const claim = /The (\w+) claim is required/.exec((error as Error).message)?.[1];
+      return new TokenError(
+        'invalid',
+        `Invalid token: it has no ${claim ? `"${claim}" claim` : 'claim it needs'} (every token needs "sub", the user id, and "exp", when it expires).`,
+      );
+    }
     case 'FAST_JWT_INVALID_ALGORITHM':
       return new TokenError('invalid', 'Invalid token: only HS256 tokens are accepted.');
     case 'FAST_JWT_INVALID_SIGNATURE':

@@ -121,7 +121,17 @@ export function describeValidation(
   fallback = 'The request is not valid.',
 ): { code: string; message: string; details: NonNullable<ErrorBody['details']> } {
   let code = 'HERALD_ERR_VALIDATION';
-  const details = problems.map((v, i) => {
+  // A value that failed inside one form of a field that takes several (an object or null, say)
+  // was in that form: the other forms' complaints ("must be null", "is none of the forms") are noise.
+  const deeper = (path: string) => problems.some((p) => p.instancePath.startsWith(`${path}/`));
+  const relevant = problems.filter(
+    (v) =>
+      !(
+        (v.keyword === 'anyOf' || v.keyword === 'oneOf' || v.keyword === 'type' || v.keyword === 'const') &&
+        deeper(v.instancePath)
+      ),
+  );
+  const details = (relevant.length > 0 ? relevant : problems).map((v, i) => {
     const params = v.params as Record<string, unknown>;
     let path = `${context}${pathOf(v.instancePath)}`;
     let message = v.message ?? 'is invalid';
@@ -294,9 +304,15 @@ export default fp(
             ),
           );
       }
+      // `team/alpha` written as is: its "/" splits the path.
+      const slashed = /^\/v1\/topics\/[^/]+\/(?!subscribers$)[^?]+$/.test(path)
+        ? ' A topic name\'s "/" is written %2F in a path (/v1/topics/team%2Falpha/subscribers).'
+        : '';
       return reply
         .code(404)
-        .send(body(404, 'HERALD_ERR_ROUTE_NOT_FOUND', `There is no route ${request.method} ${shorten(path)}.`));
+        .send(
+          body(404, 'HERALD_ERR_ROUTE_NOT_FOUND', `There is no route ${request.method} ${shorten(path)}.${slashed}`),
+        );
     });
   },
   { name: 'herald-errors' },
