@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_SIGN_IN_ATTEMPTS } from '../src/admin/session/sign-in-throttle.js';
-import { hashPassword } from '../src/platform/lib/secrets.js';
+import {
+  addressGroup,
+  MAX_SIGN_IN_ATTEMPTS,
+  MAX_SIGN_IN_ATTEMPTS_PER_ADDRESS,
+} from '../src/admin/session/sign-in-throttle.js';
+import { hashPassword, SCRYPT_WAITING, verifyPassword } from '../src/platform/lib/secrets.js';
 import {
   createTestDatabase,
   eventually,
@@ -70,6 +74,79 @@ describe('sign-in throttling', () => {
       expect((await attempt(stack, 'forgetful@example.com', 'wrong')).statusCode).toBe(401);
     }
     expect((await attempt(stack, 'forgetful@example.com', 'wrong')).statusCode).toBe(429);
+  });
+});
+
+describe('sign-in floods from one address with a new email each time', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    stack = await startStack(testDb, { worker: false });
+    await addAdmin(stack, 'owner@example.com');
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+  });
+
+  it('checks at most the per-address limit of passwords, whatever the emails; other addresses sign in', async () => {
+    const address = '203.0.113.50';
+    let checked = 0;
+    for (let i = 0; i < MAX_SIGN_IN_ATTEMPTS_PER_ADDRESS + 5; i++) {
+      const res = await attempt(stack, `made-up-${i}@example.com`, 'guess', address);
+      if (res.statusCode === 401) checked++;
+      else {
+        expect(res.statusCode).toBe(429);
+        expect(res.json()).toMatchObject({
+          code: 'HERALD_ERR_RATE_LIMITED',
+          message: 'Too many failed sign-ins from this address; try again in 15 minutes.',
+        });
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(800);
+      }
+    }
+    expect(checked).toBe(MAX_SIGN_IN_ATTEMPTS_PER_ADDRESS);
+    // The real admin from that address waits too; from another one they sign in.
+    expect((await attempt(stack, 'owner@example.com', PASSWORD, address)).statusCode).toBe(429);
+    expect((await attempt(stack, 'owner@example.com', PASSWORD, '198.51.100.50')).statusCode).toBe(200);
+    // An IPv6 attacker's whole /64 is one address.
+    const v6 = (i: number) => `2001:db8:1:2:${i.toString(16)}::1`;
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX_SIGN_IN_ATTEMPTS_PER_ADDRESS + 2; i++) {
+      statuses.push((await attempt(stack, `v6-${i}@example.com`, 'guess', v6(i))).statusCode);
+    }
+    expect(statuses.filter((s) => s === 401)).toHaveLength(MAX_SIGN_IN_ATTEMPTS_PER_ADDRESS);
+    expect(statuses.slice(-2)).toEqual([429, 429]);
+  });
+
+  it('a successful sign-in is not counted as a failure of its address', async () => {
+    const address = '203.0.113.51';
+    for (let i = 0; i < MAX_SIGN_IN_ATTEMPTS_PER_ADDRESS + 5; i++) {
+      expect((await attempt(stack, 'owner@example.com', PASSWORD, address)).statusCode).toBe(200);
+    }
+  });
+
+  it('groups addresses: IPv4 as is (IPv4-mapped IPv6 too), IPv6 by its /64', () => {
+    expect(addressGroup('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressGroup('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressGroup('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressGroup('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(addressGroup('not an address')).toBe('not an address');
+  });
+
+  it('refuses a password check with 503 and Retry-After rather than queue past the limit of waiting ones', async () => {
+    const stored = await hashPassword('x');
+    const checks = Array.from({ length: SCRYPT_WAITING + 12 }, () =>
+      verifyPassword('y', stored).then(
+        () => 'checked',
+        (error: { code?: string; statusCode?: number; retryAfterSeconds?: number }) =>
+          `${error.statusCode} ${error.code} ${error.retryAfterSeconds}`,
+      ),
+    );
+    const outcomes = await Promise.all(checks);
+    // Two run, SCRYPT_WAITING wait: the rest are refused at once.
+    expect(outcomes.filter((o) => o === 'checked')).toHaveLength(SCRYPT_WAITING + 2);
+    expect(outcomes.filter((o) => o === '503 HERALD_ERR_SIGN_IN_BUSY 2')).toHaveLength(10);
   });
 });
 

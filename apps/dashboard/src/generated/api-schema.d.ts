@@ -2655,7 +2655,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in to the dashboard
-         * @description At most 10 attempts per email and address in 15 minutes (429 after that); 503 while Redis, which counts them, does not answer.
+         * @description At most 10 attempts per email and address, and 30 failed ones per address whatever the email (an IPv6 address counts as its /64), in 15 minutes (429 after that); 503 while Redis, which counts them, does not answer, or while too many passwords are being checked at once (`HERALD_ERR_SIGN_IN_BUSY`, with Retry-After).
          */
         post: {
             parameters: {

@@ -2,13 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { Errors } from '../../platform/lib/errors.js';
 import { errorResponses } from '../../schemas/common.js';
-import { MAX_SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_S, SignInThrottle } from './sign-in-throttle.js';
+import {
+  MAX_SIGN_IN_ATTEMPTS,
+  MAX_SIGN_IN_ATTEMPTS_PER_ADDRESS,
+  SIGN_IN_WINDOW_S,
+  SignInThrottle,
+} from './sign-in-throttle.js';
 
 const Me = Type.Object({ email: Type.String(), role: Type.Enum(['owner', 'admin', 'viewer']) });
 
 /**
- * Dashboard sign-in and sign-out. Attempts are counted in Redis per address and email (so every
- * node sees them) before the password is checked; past the limit, sign-in is refused without
+ * Dashboard sign-in and sign-out. Attempts are counted in Redis per address and email, and per
+ * address (so every node sees them), before the password is checked; past the limit, sign-in is refused without
  * checking it, and without Redis it is refused altogether (503) rather than left unthrottled.
  */
 const session: FastifyPluginAsyncTypebox<{ queuePrefix: string }> = async (fastify, opts) => {
@@ -19,7 +24,7 @@ const session: FastifyPluginAsyncTypebox<{ queuePrefix: string }> = async (fasti
     {
       schema: {
         summary: 'Sign in to the dashboard',
-        description: `At most ${MAX_SIGN_IN_ATTEMPTS} attempts per email and address in ${SIGN_IN_WINDOW_S / 60} minutes (429 after that); 503 while Redis, which counts them, does not answer.`,
+        description: `At most ${MAX_SIGN_IN_ATTEMPTS} attempts per email and address, and ${MAX_SIGN_IN_ATTEMPTS_PER_ADDRESS} failed ones per address whatever the email (an IPv6 address counts as its /64), in ${SIGN_IN_WINDOW_S / 60} minutes (429 after that); 503 while Redis, which counts them, does not answer, or while too many passwords are being checked at once (\`HERALD_ERR_SIGN_IN_BUSY\`, with Retry-After).`,
         tags: ['admin'],
         body: Type.Object(
           {

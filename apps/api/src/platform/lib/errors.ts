@@ -127,11 +127,21 @@ export const Errors = {
     'Too many sign-in attempts from this address for this email; try again in %d minutes.',
     429,
   ),
+  SignInAddressThrottled: createError(
+    'HERALD_ERR_RATE_LIMITED',
+    'Too many failed sign-ins from this address; try again in %d minutes.',
+    429,
+  ),
   ReceiptInvalid: createError('HERALD_ERR_RECEIPT_INVALID', 'This push receipt is not valid (%s).', 400),
   RenewInvalid: createError('HERALD_ERR_RENEW_INVALID', '%s', 400),
   PushEndpoint: createError('HERALD_ERR_PUSH_ENDPOINT', '%s', 400),
   /** REST rate limits (platform/http/rate-limits.ts); the socket gateway answers with the same code. */
   RateLimited: createError('HERALD_ERR_RATE_LIMITED', '%s', 429),
+  PasswordChecksBusy: createError(
+    'HERALD_ERR_SIGN_IN_BUSY',
+    'Too many passwords are being checked right now; try again in a moment.',
+    503,
+  ),
   SignInUnavailable: createError(
     'HERALD_ERR_SIGN_IN_UNAVAILABLE',
     'Sign-in is unavailable right now: the server cannot count sign-in attempts while Redis does not answer. Try again in a minute.',
