@@ -146,6 +146,33 @@ describe('roles', () => {
     expect(last.statusCode).toBe(409);
     expect(last.json()).toMatchObject({ code: 'HERALD_ERR_LAST_OWNER' });
   });
+
+  it('keeps an owner when every owner removes themselves at the same moment', async () => {
+    const owner = await signIn('owner@example.com');
+    for (const email of ['owner2@example.com', 'owner3@example.com']) {
+      const created = await stack.app.inject({
+        method: 'POST',
+        url: '/admin/api/admins',
+        headers: as(owner.cookie),
+        payload: { email, password: PASSWORD, role: 'owner' },
+      });
+      expect(created.statusCode).toBe(201);
+    }
+    const owners = await stack.db.prisma.admin.findMany({ where: { role: 'owner' } });
+    expect(owners).toHaveLength(3);
+    const sessions = await Promise.all(owners.map((o) => signIn(o.email)));
+    const replies = await Promise.all(
+      owners.map((o, i) =>
+        stack.app.inject({
+          method: 'DELETE',
+          url: `/admin/api/admins/${o.id}`,
+          headers: as(sessions[i]?.cookie as string),
+        }),
+      ),
+    );
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([200, 200, 409]);
+    expect(await stack.db.prisma.admin.count({ where: { role: 'owner' } })).toBe(1);
+  });
 });
 
 describe('apps and keys', () => {

@@ -91,12 +91,14 @@ const adminAccounts: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) => {
-      const a = await repository.find(request.params.id);
-      if (!a) throw new Errors.AdminNotFound(request.params.id);
-      if (a.role === 'owner' && (await repository.owners()) <= 1) throw new Errors.LastOwner();
-      // Its sessions end first, and with them its live dashboard channels on every node.
+      const result = await repository.deleteKeepingAnOwner(request.params.id);
+      if ('refused' in result) {
+        if (result.refused === 'last-owner') throw new Errors.LastOwner();
+        throw new Errors.AdminNotFound(request.params.id);
+      }
+      const a = result.deleted;
+      // Its sessions went with it; its live dashboard channels close on every node.
       await fastify.adminSessions.endAll(a.id);
-      await repository.delete(a.id);
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,
