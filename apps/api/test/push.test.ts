@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import webPush from 'web-push';
 import { checkEndpoint, endpointShapeProblem, hostListed, isPublicAddress } from '../src/delivery/push/endpoint.js';
 import { buildMessage, MAX_PLAINTEXT, navigateTo, pushTopic } from '../src/delivery/push/message.js';
-import { signReceipt } from '../src/delivery/push/receipts.js';
+import { signReceipt, signRenew } from '../src/delivery/push/receipts.js';
 import { classify, forgetSlowHosts, retryAfter, sendPush, vapidAuthorization } from '../src/delivery/push/sender.js';
 import { BROWSER_PUSH_SERVICES } from '../src/platform/config/index.js';
 import { createPushQueue } from '../src/queue/push-jobs.js';
@@ -443,6 +443,23 @@ describe('Web Push end to end, against a local push service', () => {
       });
       expect([res.statusCode, res.json().code]).toEqual([400, 'HERALD_ERR_RECEIPT_INVALID']);
     }
+    // Nor one naming a browser by text PostgreSQL cannot store (was a 500).
+    const nul = signReceipt({ n: id, s: '\u0000', a: stack.appId }, jwtSecret, null);
+    const refused = await stack.app.inject({
+      method: 'POST',
+      url: '/push/receipts',
+      payload: { receipt: nul, event: 'displayed' },
+    });
+    expect([refused.statusCode, refused.json().code]).toEqual([400, 'HERALD_ERR_RECEIPT_INVALID']);
+    const renewed = await stack.app.inject({
+      method: 'POST',
+      url: '/push/renew',
+      payload: {
+        renew: signRenew({ r: '\u0000', a: stack.appId }, jwtSecret),
+        subscription: { endpoint: b.sub.endpoint, keys: b.sub.keys },
+      },
+    });
+    expect([renewed.statusCode, renewed.json().code]).toEqual([400, 'HERALD_ERR_RENEW_INVALID']);
   });
 
   it('sends no push to a browser one of whose tabs acknowledged it, and one to its other browser', async () => {
@@ -820,10 +837,9 @@ describe('Web Push end to end, against a local push service', () => {
       expect(await refusedWith({ expirationTime })).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
     }
     expect(await emit(socket, 'push:unsubscribe', {})).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });
-    expect(await emit(socket, 'push:unsubscribe', { endpoint: 'https://nowhere.example/x' })).toEqual({
-      ok: true,
-      removed: false,
-    });
+    for (const endpoint of ['https://nowhere.example/x', '\u0000', `https://push.example/${'x'.repeat(3000)}`]) {
+      expect(await emit(socket, 'push:unsubscribe', { endpoint })).toEqual({ ok: true, removed: false });
+    }
     socket.disconnect();
   });
 

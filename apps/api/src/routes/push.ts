@@ -7,7 +7,7 @@ import type { CachedApp } from '../auth/app-directory.js';
 import { appOf, type ReceiptClaims, verifyToken } from '../delivery/push/receipts.js';
 import { appSecrets } from '../delivery/push/subscriptions.js';
 import { Errors } from '../platform/lib/errors.js';
-import { isUuid } from '../platform/lib/text.js';
+import { isStorableText, isUuid } from '../platform/lib/text.js';
 import { errorResponses } from '../schemas/common.js';
 
 const ReceiptBody = Type.Object(
@@ -91,7 +91,8 @@ const push: FastifyPluginAsyncTypebox = async (fastify) => {
       claims.a === app.id &&
       typeof claims.n === 'string' &&
       isUuid(claims.n) &&
-      typeof claims.s === 'string'
+      typeof claims.s === 'string' &&
+      isStorableText(claims.s)
       ? claims
       : undefined;
   };

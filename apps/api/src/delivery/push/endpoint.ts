@@ -38,7 +38,7 @@ export function hostListed(host: string, patterns: readonly string[]): boolean {
 
 export type EndpointCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
-const MAX_ENDPOINT = 2048;
+export const MAX_ENDPOINT = 2048;
 
 /** Whether an address may be posted to: ipaddr.js says `unicast` only for public ones. */
 export function isPublicAddress(address: string): boolean {

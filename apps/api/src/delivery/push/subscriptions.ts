@@ -2,7 +2,8 @@ import { ECDH, randomUUID } from 'node:crypto';
 import type { PushSubscribeRequest } from '@herald/protocol';
 import type { AppDirectory, CachedApp } from '../../auth/app-directory.js';
 import type { Sql } from '../../platform/db/database.js';
-import { checkEndpoint, type EndpointPolicy } from './endpoint.js';
+import { isStorableText } from '../../platform/lib/text.js';
+import { checkEndpoint, type EndpointPolicy, MAX_ENDPOINT } from './endpoint.js';
 import type { VapidKeyStore } from './keys.js';
 import { appOf, type RenewClaims, signRenew, verifyToken } from './receipts.js';
 
@@ -145,7 +146,8 @@ export class PushSubscriptionStore {
 
   /** Forgets one of the user's browsers; whether there was such a subscription of theirs. */
   async remove(appId: string, subscriberId: string, endpoint: unknown): Promise<boolean> {
-    if (typeof endpoint !== 'string') return false;
+    // No subscription was stored with an endpoint PostgreSQL cannot store, or a longer one.
+    if (typeof endpoint !== 'string' || endpoint.length > MAX_ENDPOINT || !isStorableText(endpoint)) return false;
     const rows = await this.sql.query(
       'DELETE FROM push_subscriptions WHERE app_id = $1 AND subscriber_id = $2 AND endpoint = $3 RETURNING 1',
       [appId, subscriberId, endpoint],
@@ -165,7 +167,7 @@ export class PushSubscriptionStore {
     const app = appId ? await this.apps.get(appId) : undefined;
     if (!app) return bad;
     const claims = verifyToken<RenewClaims>(token, appSecrets(app));
-    if (!claims || claims.a !== app.id) return bad;
+    if (!claims || claims.a !== app.id || typeof claims.r !== 'string' || !isStorableText(claims.r)) return bad;
     const [old] = await this.sql.query<{ subscriber_id: string; public_key: string; origin: string | null }>(
       'SELECT subscriber_id, public_key, origin FROM push_subscriptions WHERE id = $1 AND app_id = $2',
       [claims.r, app.id],
