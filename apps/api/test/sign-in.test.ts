@@ -150,6 +150,35 @@ describe('sign-in floods from one address with a new email each time', () => {
   });
 });
 
+describe('the session cookie behind a TLS proxy', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    stack = await startStack(testDb, { worker: false, env: { HERALD_PUBLIC_URL: 'https://herald.example.com' } });
+    await addAdmin(stack, 'ops@example.com');
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+  });
+
+  it('is Secure when the public URL is https, though the request reached Herald over http', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/session',
+      headers: { host: 'herald.example.com' },
+      payload: { email: 'ops@example.com', password: PASSWORD },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const cookie = String(res.headers['set-cookie']);
+    expect(cookie).toMatch(/^herald_session=/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+  });
+});
+
 describe('sign-in while Redis is down', () => {
   // A private redis-server on a free port of its own, so stopping it touches nobody else.
   let redis: RedisServer;

@@ -116,7 +116,8 @@ export default fp(
           path: '/',
           httpOnly: true,
           sameSite: 'strict',
-          secure: request.protocol === 'https',
+          // Behind a TLS proxy Herald does not trust, the request reads http: the public URL says https.
+          secure: request.protocol === 'https' || publicOrigin?.startsWith('https:') === true,
           maxAge: SESSION_TTL_MS / 1000,
         });
         return {
