@@ -3,7 +3,7 @@
 // where sign-in must fail closed (503) instead.
 
 import type { Redis } from 'ioredis';
-import ipaddr from 'ipaddr.js';
+import { addressKey } from '../../platform/http/connection-limits.js';
 import { Errors } from '../../platform/lib/errors.js';
 
 /** After this many sign-in attempts for one email from one address, wait out the window. */
@@ -46,20 +46,6 @@ return 1
 `;
 
 /**
- * Who an address is, for counting: an IPv4 address (an IPv4-mapped IPv6 one read as IPv4), or an
- * IPv6 address's /64, which one subscriber usually holds whole.
- */
-export function addressGroup(ip: string): string {
-  if (!ipaddr.isValid(ip)) return ip;
-  const parsed = ipaddr.process(ip);
-  if (parsed.kind() === 'ipv4') return parsed.toString();
-  return `${(parsed as ipaddr.IPv6).parts
-    .slice(0, 4)
-    .map((p) => p.toString(16))
-    .join(':')}::/64`;
-}
-
-/**
  * Sign-in throttling, shared by every node through Redis: each attempt for one email from one
  * address takes a slot before its password is checked, and so does each attempt from the address
  * whatever the email (a different made-up email each time gets no more password checks); past
@@ -82,7 +68,7 @@ export class SignInThrottle {
   ) {}
 
   private keys(ip: string, email: string): [string, string] {
-    const address = addressGroup(ip);
+    const address = addressKey(ip);
     return [
       `${this.prefix}:sign-in-attempts:${address}:${email.toLowerCase()}`,
       `${this.prefix}:sign-in-attempts:${address}`,
