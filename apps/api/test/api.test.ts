@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MAX_UNKNOWN_KEYS_PER_MINUTE } from '../src/auth/api-keys.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../src/platform/lib/secrets.js';
 import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
@@ -269,6 +270,55 @@ describe('POST /v1/notifications', () => {
         expect(res.json()).toMatchObject({ code: 'HERALD_ERR_API_KEY_INVALID' });
       }
       expect(lookups.mock.calls.filter(([args]) => args.where.hash === hashApiKey(wrong))).toHaveLength(1);
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
+  it('refuses an address that tries many unknown API keys with 429, without looking them up; a known key still works', async () => {
+    const remoteAddress = '203.0.113.77';
+    const lookups = vi.spyOn(stack.app.prisma.apiKey, 'findUnique');
+    try {
+      for (let i = 0; i < MAX_UNKNOWN_KEYS_PER_MINUTE; i++) {
+        const res = await stack.app.inject({
+          method: 'GET',
+          url: '/v1/topics',
+          remoteAddress,
+          headers: { authorization: `Bearer ${generateApiKey()}` },
+        });
+        expect(res.json().code).toBe('HERALD_ERR_API_KEY_INVALID');
+      }
+      expect(lookups).toHaveBeenCalledTimes(MAX_UNKNOWN_KEYS_PER_MINUTE);
+      const refused = await stack.app.inject({
+        method: 'GET',
+        url: '/v1/topics',
+        remoteAddress,
+        headers: { authorization: `Bearer ${generateApiKey()}` },
+      });
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({
+        code: 'HERALD_ERR_RATE_LIMITED',
+        message: expect.stringMatching(
+          /^Too many API keys that do not exist were tried from this address; try again in \d+ seconds\.$/,
+        ),
+      });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(lookups).toHaveBeenCalledTimes(MAX_UNKNOWN_KEYS_PER_MINUTE);
+      // The app's own key, known to this node, still works from there; another address is not held.
+      const known = await stack.app.inject({
+        method: 'GET',
+        url: '/v1/topics',
+        remoteAddress,
+        headers: { authorization: `Bearer ${stack.apiKey}` },
+      });
+      expect(known.statusCode).toBe(200);
+      const elsewhere = await stack.app.inject({
+        method: 'GET',
+        url: '/v1/topics',
+        remoteAddress: '203.0.113.78',
+        headers: { authorization: `Bearer ${generateApiKey()}` },
+      });
+      expect(elsewhere.statusCode).toBe(401);
     } finally {
       lookups.mockRestore();
     }

@@ -1,6 +1,7 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { addressKey } from '../platform/http/connection-limits.js';
 import { Errors } from '../platform/lib/errors.js';
 import { hashApiKey } from '../platform/lib/secrets.js';
 
@@ -16,6 +17,9 @@ declare module 'fastify' {
     tenant: { appId: string; keyId: string };
   }
 }
+
+/** New unknown API keys one address may present per minute, on each node, before it waits out the minute. */
+export const MAX_UNKNOWN_KEYS_PER_MINUTE = 30;
 
 /**
  * Authentication: API keys for integrators' backends, and @fastify/jwt for user tokens. JWTs
@@ -43,14 +47,33 @@ export default fp(
       revoked.add(keyId);
       for (const [hash, k] of known) if (k.id === keyId) known.delete(hash);
     });
+    // Each new unknown key costs a query: an address that presents too many in a minute (guessing,
+    // or flooding with random keys) is refused without one until the minute ends. A key this node
+    // knows is valid still works from there.
+    const misses = new Map<string, { n: number; until: number }>();
+    const missed = (address: string, now: number) => {
+      const m = misses.get(address);
+      if (m && m.until > now) m.n++;
+      else {
+        if (misses.size > 10_000) misses.clear();
+        misses.set(address, { n: 1, until: now + 60_000 });
+      }
+    };
     fastify.decorate('requireApiKey', async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
       if (!match?.[1]) throw new Errors.ApiKeyMissing();
       const hash = hashApiKey(match[1]);
-      if ((unknownKeys.get(hash) ?? 0) > Date.now()) throw new Errors.ApiKeyInvalid();
+      const now = Date.now();
+      if ((unknownKeys.get(hash) ?? 0) > now) throw new Errors.ApiKeyInvalid();
       let key = known.get(hash);
-      if (!key || key.until < Date.now()) {
+      if (!key || key.until < now) {
+        const address = addressKey(request.ip);
+        const m = misses.get(address);
+        if (m && m.until > now && m.n >= MAX_UNKNOWN_KEYS_PER_MINUTE) {
+          const seconds = Math.max(1, Math.ceil((m.until - now) / 1000));
+          throw Object.assign(new Errors.ApiKeyGuessing(seconds), { retryAfterSeconds: seconds });
+        }
         const row = await fastify.prisma.apiKey.findUnique({
           where: { hash },
           select: { id: true, appId: true, revokedAt: true },
@@ -61,6 +84,7 @@ export default fp(
           if (known.size > 10_000) known.clear();
           known.set(hash, key);
         }
+        if (!row) missed(address, now);
       }
       if (!key) {
         if (unknownKeys.size > 10_000) unknownKeys.clear();

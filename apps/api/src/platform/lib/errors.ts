@@ -12,6 +12,11 @@ export const Errors = {
     401,
   ),
   ApiKeyInvalid: createError('HERALD_ERR_API_KEY_INVALID', 'The API key is not valid.', 401),
+  ApiKeyGuessing: createError(
+    'HERALD_ERR_RATE_LIMITED',
+    'Too many API keys that do not exist were tried from this address; try again in %d seconds.',
+    429,
+  ),
   ApiKeyRevoked: createError('HERALD_ERR_API_KEY_REVOKED', 'The API key was revoked on %s.', 401),
   TokenInvalid: createError('HERALD_ERR_TOKEN_INVALID', 'The user token is not valid: %s', 401),
   TokenTtlTooLong: createError(
