@@ -3,11 +3,19 @@ import { Redis } from 'ioredis';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { PENALTY_MS, PenaltyBox, TokenBucket, userEventCost } from '../src/gateway/rate-limit.js';
+import { BYTE_BUDGET, PENALTY_MS, PenaltyBox, TokenBucket, userEventCost } from '../src/gateway/rate-limit.js';
 import { addressKey } from '../src/platform/http/connection-limits.js';
 import { SharedWindowStore } from '../src/platform/http/shared-window-store.js';
 import { hashPassword } from '../src/platform/lib/secrets.js';
-import { createTestDatabase, REDIS_URL, startStack, type TestDatabase, type TestStack, uid } from './helpers.js';
+import {
+  createTestDatabase,
+  eventually,
+  REDIS_URL,
+  startStack,
+  type TestDatabase,
+  type TestStack,
+  uid,
+} from './helpers.js';
 
 const UUID = '11111111-1111-4111-8111-111111111111';
 
@@ -179,6 +187,46 @@ describe('per-socket event budgets', () => {
     expect(await other.timeout(5000).emitWithAck('inbox:unread', {})).toMatchObject({ ok: true });
     other.disconnect();
   });
+
+  it('closes a socket that sends big packets, counted in bytes before they are parsed, though each event is within its budget', async () => {
+    const unread = vi.spyOn(stack.app.inbox, 'unread');
+    const socket = await stack.connectUser('heavy');
+    try {
+      const closing = new Promise<{ code: string; message: string }>((resolve) => socket.once('closing', resolve));
+      const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      // 40 KB a packet, 40 packets: 1.6 MB at once, past a socket's 1 MB; 40 events are within the query burst of 60.
+      const pad = 'x'.repeat(40 * 1024);
+      for (let i = 0; i < 40; i++) socket.emit('inbox:unread', { pad }, () => {});
+      expect(await closing).toMatchObject({
+        code: 'HERALD_ERR_RATE_LIMITED',
+        message: 'This connection sent far more data than allowed and was closed.',
+      });
+      expect(await disconnected).toBe('io server disconnect');
+      // What came after the budget ran out was not done.
+      expect(unread.mock.calls.length).toBeLessThanOrEqual(Math.ceil(BYTE_BUDGET.burst / pad.length));
+      // Its user waits out the penalty, like any flooder.
+      const again = await stack.connectUser('heavy');
+      expect(again.connected).toBe(false);
+      again.disconnect();
+    } finally {
+      unread.mockRestore();
+      socket.disconnect();
+    }
+  });
+
+  it("shares a byte budget between one user's sockets: many sockets of big packets are cut", async () => {
+    const sockets = await Promise.all(Array.from({ length: 8 }, () => stack.connectUser('heavy-many')));
+    try {
+      // 8 sockets × 600 KB: each within its own 1 MB, 4.8 MB together past the user's 4 MB.
+      const pad = 'x'.repeat(40 * 1024);
+      for (let i = 0; i < 15; i++) for (const s of sockets) s.emit('inbox:unread', { pad }, () => {});
+      await eventually(() => sockets.some((s) => !s.connected), 10_000);
+      // Each sent 600 KB, within its own budget: what cut them is the user's.
+      expect(sockets.filter((s) => !s.connected).length).toBeGreaterThan(0);
+    } finally {
+      for (const s of sockets) s.disconnect();
+    }
+  }, 30_000);
 
   it('drops events no handler knows, answering HERALD_ERR_UNKNOWN_EVENT to a client that waits', async () => {
     const socket = await stack.connectUser('curious');

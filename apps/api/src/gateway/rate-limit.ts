@@ -43,6 +43,16 @@ export const USER_BUDGETS: Partial<Record<EventClass, Budget>> = {
   report: { burst: 1000, perSecond: 100 },
 };
 
+/**
+ * What one socket may send in bytes (its packets as they arrive, before they are parsed), and all
+ * sockets of one user on one node together. Parsing is the cost an event's budget cannot see: a
+ * client sending 50 KB packets is refused per event, but each one was read and parsed first. The
+ * SDK sends a few KB a minute (a sync's cursors, at most ~50 KB for a user in a thousand topics,
+ * acks and reports); past either budget the socket is closed as for flooding with events.
+ */
+export const BYTE_BUDGET: Budget = { burst: 1024 * 1024, perSecond: 64 * 1024 };
+export const USER_BYTE_BUDGET: Budget = { burst: 4 * 1024 * 1024, perSecond: 256 * 1024 };
+
 /** A user whose sockets all closed keeps their shared budget this long (no fresh burst by reconnecting). */
 const GROUP_MEMORY_MS = 60_000;
 
@@ -165,7 +175,7 @@ export interface EventLimitOptions<D = unknown> {
 }
 
 interface Group {
-  buckets: Partial<Record<EventClass, TokenBucket>>;
+  buckets: Partial<Record<EventClass | 'bytes', TokenBucket>>;
   sockets: number;
   idleSince: number;
 }
@@ -195,6 +205,8 @@ export function limitEvents<D>(
     Object.entries(USER_BUDGETS).map(([k, b]) => [k, scaled(b, options.scale)]),
   ) as Partial<Record<EventClass, Budget>>;
   const strikes = scaled(STRIKES, options.scale);
+  const bytes = scaled(BYTE_BUDGET, options.scale);
+  const groupBytes = scaled(USER_BYTE_BUDGET, options.scale);
   const groups = new Map<string, Group>();
   let connections = 0;
 
@@ -220,6 +232,30 @@ export function limitEvents<D>(
     const group = join(socket);
     let refusals: TokenBucket | undefined;
     let cut = false;
+    const cutOff = (message: string) => {
+      cut = true;
+      options.onCut?.(socket);
+      const closing: ClosingEvent = { code: RATE_LIMITED, message, reconnect: true, retryAfterMs: PENALTY_MS };
+      socket.emit(ServerEvent.Closing, closing);
+      socket.disconnect(true);
+    };
+    // Counted as each packet arrives, before it is parsed: the packet that goes over is still
+    // parsed, but its connection is closed and what it asks is not done.
+    const sent = new TokenBucket(bytes);
+    socket.conn.on('packet', (p: { data?: unknown }) => {
+      if (cut) return;
+      const size = typeof p.data === 'string' ? p.data.length : ((p.data as Uint8Array | undefined)?.byteLength ?? 0);
+      if (size === 0) return;
+      let wait = sent.take(size);
+      if (wait === 0 && group) {
+        const shared = group.buckets.bytes ?? new TokenBucket(groupBytes);
+        group.buckets.bytes = shared;
+        wait = shared.take(size);
+      }
+      if (wait === 0) return;
+      options.onRefused();
+      cutOff('This connection sent far more data than allowed and was closed.');
+    });
     socket.use((packet, next) => {
       if (cut) return;
       const name = packet[0];
@@ -260,16 +296,7 @@ export function limitEvents<D>(
       });
       refusals ??= new TokenBucket(strikes);
       if (refusals.take() === 0) return;
-      cut = true;
-      options.onCut?.(socket);
-      const closing: ClosingEvent = {
-        code: RATE_LIMITED,
-        message: 'This connection sent far more requests than allowed and was closed.',
-        reconnect: true,
-        retryAfterMs: PENALTY_MS,
-      };
-      socket.emit(ServerEvent.Closing, closing);
-      socket.disconnect(true);
+      cutOff('This connection sent far more requests than allowed and was closed.');
     });
   });
 }
