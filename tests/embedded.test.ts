@@ -97,6 +97,21 @@ describe('first run on the embedded default', () => {
     }
   }, 180_000);
 
+  it('stops cleanly on a Ctrl-C at the terminal `npm start` runs in, which signals npm and Herald both', async () => {
+    const herald = await startHerald({ env, npmStart: true, timeoutMs: 150_000 });
+    const lock = join(data.path, 'pglite.lock');
+    try {
+      process.kill(-(herald.child.pid as number), 'SIGINT');
+      await herald.exited;
+      // Its one Ctrl-C reached Herald twice (from the terminal, and passed on by npm): not "at once".
+      await eventually(() => !existsSync(lock), 20_000);
+      expect(herald.output()).not.toContain('stopping at once');
+    } finally {
+      const pid = existsSync(lock) ? Number(readFileSync(lock, 'utf8').split(' ')[0]) : 0;
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+  }, 180_000);
+
   it('refuses the api role on the embedded database, naming the fix', async () => {
     await expect(startHerald({ env, args: ['--role', 'api'] })).rejects.toThrow(/The api role needs DATABASE_URL/);
   });

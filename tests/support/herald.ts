@@ -35,6 +35,8 @@ export async function startHerald(options: {
     ? ['npm', ['start', ...(options.args?.length ? ['--', ...options.args] : [])]]
     : [process.execPath, [MAIN, ...(options.args ?? [])]];
   const child = spawn(command, args, {
+    // Its own process group, as a terminal gives it: Ctrl-C is `process.kill(-pid, 'SIGINT')`.
+    detached: options.npmStart === true,
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

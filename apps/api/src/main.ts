@@ -80,6 +80,9 @@ function banner(config: ResolvedConfig, url: URL, boot: BootstrapResult, redis: 
   return `${lines.join('\n')}\n`;
 }
 
+/** A second signal this soon after the first is the same one, delivered twice (see below). */
+const SAME_SIGNAL_MS = 1000;
+
 async function main(): Promise<void> {
   const { command, role } = parseCommand(process.argv.slice(2));
   const given = loadConfig(process.env, role ? { HERALD_ROLE: role } : {});
@@ -108,13 +111,17 @@ async function main(): Promise<void> {
     })());
 
   // From here on Ctrl-C/SIGTERM stop Herald cleanly, also while it is still starting.
+  let signalledAt = 0;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      // A second Ctrl-C means "now".
       if (stopping) {
+        // The same Ctrl-C twice: the terminal signals the whole group, and `npm start` passes it
+        // on to Herald as well. Only a second one, a moment later, means "now".
+        if (Date.now() - signalledAt < SAME_SIGNAL_MS) return;
         process.stderr.write('herald: stopping at once.\n');
         process.exit(1);
       }
+      signalledAt = Date.now();
       log.info({ signal }, 'shutting down');
       // Whatever a step waits on (a job that does not finish, a database that does not answer),
       // stopping takes at most this long: a crashed worker's job is taken over by another anyway.
