@@ -64,6 +64,29 @@ const localize = (text: string, sitePort?: number) => {
   return out;
 };
 
+/** The README's two-file site in a directory of its own: its backend.mjs running, once it says where to go. */
+async function startSite(sitePort: number, backendCode: string, page?: string) {
+  const dir = join(work, `site-${uid()}`);
+  mkdirSync(dir, { recursive: true });
+  if (page) writeFileSync(join(dir, 'index.html'), page);
+  writeFileSync(join(dir, 'backend.mjs'), backendCode);
+  const backend = spawn(process.execPath, ['backend.mjs'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HERALD_API_KEY: API_KEY },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(backend);
+  let out = '';
+  backend.stdout?.on('data', (d) => {
+    out += d;
+  });
+  backend.stderr?.on('data', (d) => {
+    out += d;
+  });
+  await eventually(() => out.includes(`Open http://localhost:${sitePort}/`));
+  return backend;
+}
+
 beforeAll(async () => {
   herald = await startHerald({
     env: {
@@ -143,24 +166,7 @@ describe('README snippets, as pasted', () => {
 
   it('the two-file integrator gets a token from its backend and shows a popup for a send to alice', async () => {
     const sitePort = await freePort();
-    const dir = join(work, `site-${uid()}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'index.html'), localize(snippet('sdk-page'), sitePort));
-    writeFileSync(join(dir, 'backend.mjs'), localize(snippet('sdk-backend'), sitePort));
-    const backend = spawn(process.execPath, ['backend.mjs'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HERALD_API_KEY: API_KEY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(backend);
-    let out = '';
-    backend.stdout?.on('data', (d) => {
-      out += d;
-    });
-    backend.stderr?.on('data', (d) => {
-      out += d;
-    });
-    await eventually(() => out.includes('Open http://localhost:'));
+    await startSite(sitePort, localize(snippet('sdk-backend'), sitePort), localize(snippet('sdk-page'), sitePort));
     const site = `http://localhost:${sitePort}`;
 
     const context = await browser.newContext();
@@ -196,23 +202,10 @@ describe('README snippets, as pasted', () => {
 
   it('the backend snippet answers 502 while Herald is unreachable, and keeps serving', async () => {
     const sitePort = await freePort();
-    const dir = join(work, `site-${uid()}`);
-    mkdirSync(dir, { recursive: true });
     const refused = `http://127.0.0.1:${await freePort()}`;
     const code = localize(snippet('sdk-backend'), sitePort).replaceAll(herald.url, refused);
     expect(code).toContain(refused);
-    writeFileSync(join(dir, 'backend.mjs'), code);
-    const backend = spawn(process.execPath, ['backend.mjs'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HERALD_API_KEY: API_KEY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(backend);
-    let out = '';
-    backend.stdout?.on('data', (d) => {
-      out += d;
-    });
-    await eventually(() => out.includes('Open http://localhost:'));
+    const backend = await startSite(sitePort, code);
     for (let i = 0; i < 2; i++) {
       const res = await fetch(`http://localhost:${sitePort}/my-backend/herald-token`);
       expect(res.status).toBe(502);
