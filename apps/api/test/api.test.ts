@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_UNKNOWN_KEYS_PER_MINUTE } from '../src/auth/api-keys.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../src/platform/lib/secrets.js';
-import { createTestDatabase, startStack, type TestDatabase, type TestStack } from './helpers.js';
+import { createTestDatabase, rejected, startStack, type TestDatabase, type TestStack } from './helpers.js';
 
 let testDb: TestDatabase;
 let stack: TestStack;
@@ -296,6 +296,7 @@ describe('POST /v1/notifications', () => {
         headers: { authorization: `Bearer ${generateApiKey()}` },
       });
       expect(refused.statusCode).toBe(429);
+      expect(await rejected(stack, 'api-key')).toBe(1);
       expect(refused.json()).toMatchObject({
         code: 'HERALD_ERR_RATE_LIMITED',
         message: expect.stringMatching(

@@ -22,6 +22,16 @@ import { type RunningWorker, startWorker } from '../src/queue/worker.js';
 
 export { dropQueuePrefix, eventually, POSTGRES_URL, REDIS_URL, type RedisServer, startRedisServer, uid };
 
+/** The value of one series of `herald_rate_limited_total` on a stack's /metrics. */
+export async function rejected(
+  stack: { app: { inject(o: { url: string }): Promise<{ body: string }> } },
+  scope: string,
+) {
+  const text = (await stack.app.inject({ url: '/metrics' })).body;
+  const line = text.split('\n').find((l) => l.startsWith(`herald_rate_limited_total{scope="${scope}"}`));
+  return Number(line?.split(' ')[1] ?? Number.NaN);
+}
+
 export type DatabaseKind = 'postgres' | 'pglite';
 
 export interface TestDatabase {

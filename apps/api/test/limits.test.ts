@@ -11,6 +11,7 @@ import {
   createTestDatabase,
   eventually,
   REDIS_URL,
+  rejected,
   startStack,
   type TestDatabase,
   type TestStack,
@@ -18,13 +19,6 @@ import {
 } from './helpers.js';
 
 const UUID = '11111111-1111-4111-8111-111111111111';
-
-/** The value of one series of `herald_rate_limited_total` on /metrics. */
-async function rejected(stack: TestStack, scope: string): Promise<number> {
-  const text = (await stack.app.inject({ url: '/metrics' })).body;
-  const line = text.split('\n').find((l) => l.startsWith(`herald_rate_limited_total{scope="${scope}"}`));
-  return Number(line?.split(' ')[1] ?? Number.NaN);
-}
 
 /** Emits `count` events at once and collects the replies. */
 async function burst(socket: Socket, event: string, count: number, payload: unknown = {}) {

@@ -5,6 +5,7 @@ import {
   createTestDatabase,
   eventually,
   type RedisServer,
+  rejected,
   startRedisServer,
   startStack,
   type TestDatabase,
@@ -102,6 +103,7 @@ describe('sign-in floods from one address with a new email each time', () => {
       }
     }
     expect(checked).toBe(MAX_SIGN_IN_ATTEMPTS_PER_ADDRESS);
+    expect(await rejected(stack, 'sign-in')).toBe(5);
     // The real admin from that address waits too; from another one they sign in.
     expect((await attempt(stack, 'owner@example.com', PASSWORD, address)).statusCode).toBe(429);
     expect((await attempt(stack, 'owner@example.com', PASSWORD, '198.51.100.50')).statusCode).toBe(200);

@@ -72,6 +72,7 @@ export default fp(
         const m = misses.get(address);
         if (m && m.until > now && m.n >= MAX_UNKNOWN_KEYS_PER_MINUTE) {
           const seconds = Math.max(1, Math.ceil((m.until - now) / 1000));
+          fastify.metrics.rateLimited.inc({ scope: 'api-key' });
           throw Object.assign(new Errors.ApiKeyGuessing(seconds), { retryAfterSeconds: seconds });
         }
         const row = await fastify.prisma.apiKey.findUnique({
@@ -101,5 +102,5 @@ export default fp(
       }
     });
   },
-  { name: 'herald-auth', dependencies: ['herald-database'] },
+  { name: 'herald-auth', dependencies: ['herald-database', 'herald-metrics'] },
 );

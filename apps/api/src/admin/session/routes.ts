@@ -38,8 +38,16 @@ const session: FastifyPluginAsyncTypebox<{ queuePrefix: string }> = async (fasti
     },
     async (request, reply) => {
       const { email, password } = request.body;
-      await throttle.reserve(request.ip, email);
-      const admin = await fastify.adminSessions.signIn(email, password, request, reply);
+      const admin = await throttle
+        .reserve(request.ip, email)
+        .then(() => fastify.adminSessions.signIn(email, password, request, reply))
+        .catch((error: { code?: string }) => {
+          // Refused by a limit: the attempts' throttle (429), or too many password checks at once.
+          if (error.code === 'HERALD_ERR_RATE_LIMITED' || error.code === 'HERALD_ERR_SIGN_IN_BUSY') {
+            fastify.metrics.rateLimited.inc({ scope: 'sign-in' });
+          }
+          throw error;
+        });
       if (admin) await throttle.reset(request.ip, email);
       await fastify.audit.record({
         actor: admin?.email ?? email.toLowerCase(),
