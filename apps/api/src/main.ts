@@ -80,8 +80,11 @@ function banner(config: ResolvedConfig, url: URL, boot: BootstrapResult, redis: 
   return `${lines.join('\n')}\n`;
 }
 
-/** A second signal this soon after the first is the same one, delivered twice (see below). */
-const SAME_SIGNAL_MS = 1000;
+/**
+ * A second signal this soon after the first is the same one, delivered twice (see below): npm
+ * passes it on within milliseconds, a person pressing Ctrl-C again takes longer.
+ */
+const SAME_SIGNAL_MS = 250;
 
 async function main(): Promise<void> {
   const { command, role } = parseCommand(process.argv.slice(2));
