@@ -70,21 +70,26 @@ async function startSite(sitePort: number, backendCode: string, page?: string) {
   mkdirSync(dir, { recursive: true });
   if (page) writeFileSync(join(dir, 'index.html'), page);
   writeFileSync(join(dir, 'backend.mjs'), backendCode);
-  const backend = spawn(process.execPath, ['backend.mjs'], {
+  const backend = runNode(['backend.mjs'], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', HERALD_API_KEY: API_KEY },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(backend);
+  await eventually(() => backend.output().includes(`Open http://localhost:${sitePort}/`));
+  return backend.child;
+}
+
+/** A Node.js script of the README's, run as a child of the test: its process and all it printed so far. */
+function runNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   let out = '';
-  backend.stdout?.on('data', (d) => {
+  child.stdout?.on('data', (d) => {
     out += d;
   });
-  backend.stderr?.on('data', (d) => {
+  child.stderr?.on('data', (d) => {
     out += d;
   });
-  await eventually(() => out.includes(`Open http://localhost:${sitePort}/`));
-  return backend;
+  return { child, output: () => out };
 }
 
 beforeAll(async () => {
@@ -230,21 +235,13 @@ describe('README snippets, as pasted', () => {
     expect((await send('Missed topic', { topic })).status).toBe(202);
     expect((await send('Missed two')).status).toBe(202);
     const { body } = await api<{ token: string }>(herald.url, '/v1/tokens', { key: API_KEY, body: { userId } });
-    const client = spawn(process.execPath, [file, body.token], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(client);
-    let out = '';
-    client.stdout?.on('data', (d) => {
-      out += d;
-    });
-    client.stderr?.on('data', (d) => {
-      out += d;
-    });
-    await eventually(() => out.includes('caught up'));
+    const client = runNode([file, body.token]);
+    await eventually(() => client.output().includes('caught up'));
     expect((await send('Live one')).status).toBe(202);
-    await eventually(() => out.includes('live: Live one'));
+    await eventually(() => client.output().includes('live: Live one'));
     expect((await send('Live topic', { topic })).status).toBe(202);
-    await eventually(() => out.includes('live: Live topic'));
-    expect(out.trim().split('\n')).toEqual([
+    await eventually(() => client.output().includes('live: Live topic'));
+    expect(client.output().trim().split('\n')).toEqual([
       'missed: Missed one',
       'missed: Missed topic',
       'missed: Missed two',
@@ -252,7 +249,7 @@ describe('README snippets, as pasted', () => {
       'live: Live one',
       'live: Live topic',
     ]);
-    client.kill();
+    client.child.kill();
   });
 
   it('the preferences snippet reads what its comments say, and leaves the choices it names', async () => {

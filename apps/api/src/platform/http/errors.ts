@@ -131,7 +131,8 @@ export function describeValidation(
         deeper(v.instancePath)
       ),
   );
-  const details = (relevant.length > 0 ? relevant : problems).map((v, i) => {
+  // (The deepest problem is never left out, so one always remains.)
+  const details = relevant.map((v, i) => {
     const params = v.params as Record<string, unknown>;
     let path = `${context}${pathOf(v.instancePath)}`;
     let message = v.message ?? 'is invalid';
