@@ -29,6 +29,8 @@ describe('first run on the embedded default', () => {
       apiKey = out.match(/API key\s+(hk_\S+)/)?.[1] ?? '';
       expect(apiKey).not.toBe('');
       expect(out).toMatch(/admin\s+admin@herald\.local \/ \S+/);
+      // No process warning (a deprecation, say) on a plain start: a newcomer reads it as a fault.
+      expect(out).not.toMatch(/\(node:\d+\) /);
 
       const file = join(data.path, 'credentials.json');
       expect(statSync(file).mode & 0o777).toBe(0o600);

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions, LogController } from 'fastify';
 import adminAccountRoutes from './admin/admins/routes.js';
 import adminAppRoutes from './admin/apps/routes.js';
 import adminAuditRoutes from './admin/audit/routes.js';
@@ -73,7 +73,7 @@ export async function buildApp(opts: AppOptions) {
       ? { loggerInstance: opts.loggerInstance }
       : { logger: opts.logger ?? { level: opts.config.logLevel } }),
     // One line per request, when it is answered (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.config.bodyLimit,
     trustProxy: opts.config.trustProxy,
     // Path parameters are limited by each route's schema (a 4xx in Herald's format, after the
