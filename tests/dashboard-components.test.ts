@@ -398,7 +398,9 @@ describe('dashboard components', () => {
       },
       `#/notifications/${id}`,
     );
-    await expect.poll(() => page.locator('[data-count=skipped]').textContent()).toMatch(/^1 skipped/);
+    await expect
+      .poll(() => page.locator('[data-count=skipped]').textContent())
+      .toMatch(/^1 skipped: their preferences turn it off, .*follows them as they are now, until a device has it\)\.$/);
     expect(await page.locator('tr[data-user=bob] .pill').textContent()).toBe('skipped');
     expect(await page.locator('tr[data-user=bob] [data-reason]').textContent()).toBe('category "marketing" is off');
     expect(await page.locator('tr[data-user=amy] [data-reason]').count()).toBe(0);
