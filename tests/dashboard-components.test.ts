@@ -106,9 +106,17 @@ describe('dashboard components', () => {
     await page.getByLabel('Title').fill('Sale starts');
     await expect.poll(() => page.locator('[data-preview] b').textContent()).toBe('Sale starts');
     await page.getByLabel('Priority').selectOption('high');
+    // A path on the integrator's own site is a click URL the API takes: the form takes it too.
+    await page.getByLabel('Open on click').fill('/orders/7');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toMatch(/3 recipient/);
-    expect(sent).toEqual({ appId: 'shop', to: { userIds: ['a', 'b', 'c'] }, title: 'Sale starts', priority: 'high' });
+    expect(sent).toEqual({
+      appId: 'shop',
+      to: { userIds: ['a', 'b', 'c'] },
+      title: 'Sale starts',
+      priority: 'high',
+      url: '/orders/7',
+    });
     expect(await page.getByRole('link', { name: 'See what happens to it' }).getAttribute('href')).toBe(
       '#/notifications/11111111-1111-4111-8111-111111111111',
     );
