@@ -222,7 +222,16 @@ describe('categories and preferences over REST', () => {
       body: { code: 'HERALD_ERR_VALIDATION', message: expect.stringContaining('days') },
     });
     expect((await prefer(user, { topics: { 'no spaces': 'off' } })).status).toBe(400);
-    expect((await prefer(user, { categories: { [key]: 'loud' } })).status).toBe(400);
+    // One problem, said once: not also "must be null" and "is none of the forms" for the other form.
+    expect((await prefer(user, { categories: { [key]: 'loud' } })).body).toMatchObject({
+      code: 'HERALD_ERR_VALIDATION',
+      details: [{ path: `body.categories.${key}`, message: 'must be one of "popup", "inbox", "off"' }],
+    });
+    expect((await prefer(user, { categories: { [key]: 'loud' } })).body.details).toHaveLength(1);
+    // Neither form: both, in one sentence.
+    expect((await prefer(user, { quietHours: 'tonight' })).body.details).toEqual([
+      { path: 'body.quietHours', message: 'must be an object or null' },
+    ]);
 
     // A send names a category that exists, or is refused.
     expect(

@@ -32,11 +32,6 @@ const sizeOf = (bytes: number) =>
       : `${bytes.toLocaleString('en')} bytes`;
 
 const fastifyCodes: Record<string, (e: FastifyError, request: FastifyRequest) => [number, string, string]> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: (e) => [
-    400,
-    'HERALD_ERR_MALFORMED_JSON',
-    `The request body is not valid JSON: ${e.message}`,
-  ],
   FST_ERR_CTP_EMPTY_JSON_BODY: () => [
     400,
     'HERALD_ERR_MALFORMED_JSON',
@@ -101,6 +96,10 @@ const pathOf = (pointer: string) =>
     .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replaceAll('~1', '/').replaceAll('~0', '~')}`))
     .join('');
 
+/** Keywords of a field that takes several forms: the summary, and each form's own type check. */
+const CHOICE = new Set(['anyOf', 'oneOf']);
+const FORM = new Set(['type', 'const']);
+
 /** One failed keyword of a JSON-schema validation (Ajv's shape, as Fastify reports it). */
 export interface SchemaProblem {
   keyword: string;
@@ -121,16 +120,31 @@ export function describeValidation(
   fallback = 'The request is not valid.',
 ): { code: string; message: string; details: NonNullable<ErrorBody['details']> } {
   let code = 'HERALD_ERR_VALIDATION';
-  // A value that failed inside one form of a field that takes several (an object or null, say)
-  // was in that form: the other forms' complaints ("must be null", "is none of the forms") are noise.
-  const deeper = (path: string) => problems.some((p) => p.instancePath.startsWith(`${path}/`));
-  const relevant = problems.filter(
-    (v) =>
-      !(
-        (v.keyword === 'anyOf' || v.keyword === 'oneOf' || v.keyword === 'type' || v.keyword === 'const') &&
-        deeper(v.instancePath)
-      ),
+  // A field that takes several forms (a mode or null, an object or null) reports each form's
+  // complaint. A value that failed a finer check of one form (inside it, or a keyword other than
+  // its type) was in that form: the other forms' type complaints ("must be null") and the summary
+  // ("is none of the forms") are noise. (Without allErrors, several problems at one path come only
+  // from such forms.)
+  const within = (v: SchemaProblem, path: string) => v.instancePath === path || v.instancePath.startsWith(`${path}/`);
+  const finer = (path: string) =>
+    problems.some(
+      (p) => within(p, path) && (p.instancePath !== path || !(CHOICE.has(p.keyword) || FORM.has(p.keyword))),
+    );
+  const kept = problems.filter((v) => {
+    if (CHOICE.has(v.keyword))
+      return !problems.some((p) => p !== v && within(p, v.instancePath) && !CHOICE.has(p.keyword));
+    if (FORM.has(v.keyword)) return !finer(v.instancePath);
+    return true;
+  });
+  // The forms that remain at one path are said once: "must be an object or null".
+  const relevant = kept.filter(
+    (v, i) =>
+      !(FORM.has(v.keyword) && kept.findIndex((k) => k.instancePath === v.instancePath && k.keyword === v.keyword) < i),
   );
+  const formsAt = (v: SchemaProblem) =>
+    kept
+      .filter((k) => k.instancePath === v.instancePath && k.keyword === v.keyword)
+      .map((k) => k.params as Record<string, unknown>);
   // (The deepest problem is never left out, so one always remains.)
   const details = relevant.map((v, i) => {
     const params = v.params as Record<string, unknown>;
@@ -151,7 +165,8 @@ export function describeValidation(
     } else if (v.keyword === 'enum') {
       message = `must be one of ${(params.allowedValues as unknown[]).map((a) => JSON.stringify(a)).join(', ')}`;
     } else if (v.keyword === 'const') {
-      message = `must be ${JSON.stringify(params.allowedValue)}`;
+      const values = formsAt(v).map((p) => JSON.stringify(p.allowedValue));
+      message = values.length > 1 ? `must be one of ${values.join(', ')}` : `must be ${values[0]}`;
     } else if (v.keyword === 'uniqueItems') {
       // Ajv: items i and j are equal (either may be the first); `verbose` adds the list itself (`data`).
       const [first, again] = [Number(params.i), Number(params.j)].sort((a, b) => a - b) as [number, number];
@@ -167,10 +182,8 @@ export function describeValidation(
     } else if (v.keyword === 'format') {
       message = FORMATS[String(params.format)] ?? `is not a valid ${String(params.format)}`;
     } else if (v.keyword === 'type') {
-      message = `must be ${String(params.type)
-        .split(',')
-        .map((t) => TYPES[t] ?? t)
-        .join(' or ')}`;
+      const types = [...new Set(formsAt(v).flatMap((p) => String(p.type).split(',')))];
+      message = `must be ${types.map((t) => TYPES[t] ?? t).join(' or ')}`;
     } else if (v.keyword in BOUNDS) {
       message = (BOUNDS[v.keyword] as (limit: number) => string)(Number(params.limit));
     }
