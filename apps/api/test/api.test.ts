@@ -179,7 +179,21 @@ describe('POST /v1/notifications', () => {
       payload: '{"to": {"userId": "a"}, "title": ',
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'HERALD_ERR_MALFORMED_JSON' });
+    // Where it breaks, in one sentence: not Fastify's "Body is not valid JSON but content-type is …".
+    expect(res.json()).toMatchObject({
+      code: 'HERALD_ERR_MALFORMED_JSON',
+      message: 'The request body is not valid JSON: Unexpected end of JSON input.',
+    });
+    const bad = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      payload: '{bad json',
+    });
+    expect(bad.json().message).toMatch(
+      /^The request body is not valid JSON: Expected property name .* position 1\b.*\.$/,
+    );
+    expect(bad.json().message).not.toMatch(/content-type/i);
   });
 
   it('refuses a valid body with a __proto__ or constructor.prototype key, naming the key, not calling it malformed', async () => {

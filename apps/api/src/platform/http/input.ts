@@ -54,9 +54,11 @@ export default fp(
       if (jsonDeeperThan(json, MAX_JSON_DEPTH)) return done(new Errors.JsonTooDeep(MAX_JSON_DEPTH), undefined);
       if (!json.includes('\\u')) escapeFree.add(request);
       return parseJson(request, json, (error, body) => {
-        // Valid JSON refused all the same: it has a prototype-polluting key. Say so, not "not valid JSON".
-        if (error && isJson(json)) return done(new Errors.ForbiddenKey(), undefined);
-        return done(error, body);
+        if (!error) return done(null, body);
+        // Where the JSON breaks, in JSON.parse's words; valid JSON refused all the same has a
+        // prototype-polluting key: say so, not "not valid JSON".
+        const problem = jsonProblem(json);
+        return done(problem ? new Errors.MalformedJson(problem) : new Errors.ForbiddenKey(), undefined);
       });
     });
 
@@ -96,11 +98,13 @@ export default fp(
   { name: 'herald-input', dependencies: ['herald-errors'] },
 );
 
-function isJson(text: string): boolean {
+/** Why `text` is not JSON (JSON.parse's sentence, without a final stop, cut short), or undefined when it is. */
+function jsonProblem(text: string): string | undefined {
   try {
     JSON.parse(text);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    const said = (error as Error).message.replace(/\.$/, '');
+    return said.length > 200 ? `${said.slice(0, 200)}…` : said;
   }
 }

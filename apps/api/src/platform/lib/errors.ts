@@ -30,6 +30,7 @@ export const Errors = {
     404,
   ),
   Invalid: createError('HERALD_ERR_VALIDATION', '%s', 400),
+  MalformedJson: createError('HERALD_ERR_MALFORMED_JSON', 'The request body is not valid JSON: %s.', 400),
   JsonTooDeep: createError(
     'HERALD_ERR_JSON_TOO_DEEP',
     'The JSON body nests arrays and objects more than %d levels deep; send a flatter document.',
