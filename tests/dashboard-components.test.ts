@@ -93,7 +93,7 @@ describe('dashboard components', () => {
     const page = await dashboard(
       {
         ...owner,
-        'GET /admin/api/apps': [{ id: 'shop', name: 'Shop' }],
+        'GET /admin/api/apps': [{ id: 'shop', name: 'Shop', allowedOrigins: ['https://shop.example'] }],
         'POST /admin/api/notifications': (_r: Route, body: unknown) => {
           sent = body;
           return [202, { id: '11111111-1111-4111-8111-111111111111', status: 'queued', recipients: 3 }];
@@ -105,6 +105,8 @@ describe('dashboard components', () => {
     await page.getByLabel(/User ids/).fill('a, b c');
     await page.getByLabel('Title').fill('Sale starts');
     await expect.poll(() => page.locator('[data-preview] b').textContent()).toBe('Sale starts');
+    // Headed by the site the popup comes from (the app's), not the dashboard's host.
+    expect(await page.locator('[data-preview] [data-site]').textContent()).toBe('shop.example');
     await page.getByLabel('Priority').selectOption('high');
     // A path on the integrator's own site is a click URL the API takes: the form takes it too.
     await page.getByLabel('Open on click').fill('/orders/7');

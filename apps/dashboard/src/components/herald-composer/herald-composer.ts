@@ -124,6 +124,20 @@ export class HeraldComposer extends HeraldElement {
   }
 
   /**
+   * Whose popup it is, as browsers head it: the site the SDK runs on (the app's first allowed
+   * origin), not this dashboard's host.
+   */
+  private site(): string {
+    const id = this.appId || this.apps.value?.[0]?.id;
+    const origin = this.apps.value?.find((a) => a.id === id)?.allowedOrigins?.[0];
+    try {
+      return origin ? new URL(origin).host : 'your site';
+    } catch {
+      return 'your site';
+    }
+  }
+
+  /**
    * After a send, what it said goes (Send again would send it twice); the app, the audience and
    * the options stay for the next one.
    */
@@ -239,7 +253,7 @@ export class HeraldComposer extends HeraldElement {
           <h2 style="margin-top:0">Preview</h2>
           <div class="preview" data-preview>
             ${this.draftIcon ? html`<img src=${this.draftIcon} alt="" />` : html`<div class="icon" aria-hidden="true"></div>`}
-            <div><span class="site">${location.host}</span><b>${this.draftTitle || 'Your title'}</b>${this.draftBody || html`<span class="muted" style="color:#c9c9d6">Body text</span>`}</div>
+            <div><span class="site" data-site>${this.site()}</span><b>${this.draftTitle || 'Your title'}</b>${this.draftBody || html`<span class="muted" style="color:#c9c9d6">Body text</span>`}</div>
           </div>
           <p class="muted">Browsers draw popups in their own style; this shows what your users read.</p>
         </section>
