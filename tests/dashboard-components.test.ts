@@ -303,7 +303,8 @@ describe('dashboard components', () => {
           status: 'dispatched',
           title: 'Funnel',
           body: null,
-          url: null,
+          url: '/orders/7',
+          data: { orderId: 7 },
           priority: 'normal',
           to: { broadcast: true },
           createdAt: new Date().toISOString(),
@@ -340,6 +341,9 @@ describe('dashboard components', () => {
     expect(await value('clicked')).toBe('2');
     expect(await value('read')).toBe('2');
     expect(await page.locator('[data-target]').textContent()).toBe('everyone');
+    // What a click opens and the data it carries, as sent.
+    expect(await page.locator('[data-url]').textContent()).toBe('/orders/7');
+    expect(await page.locator('[data-data]').textContent()).toBe('{"orderId":7}');
     // It went out, but 3 deliveries (2 queued, 1 sent without an ack) have not been received yet.
     expect(await page.getByRole('button', { name: /Cancel/ }).textContent()).toBe(
       'Cancel the 3 deliveries not received yet',

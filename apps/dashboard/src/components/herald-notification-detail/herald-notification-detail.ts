@@ -146,6 +146,11 @@ export class HeraldNotificationDetail extends HeraldElement {
               <dt>App</dt><dd>${d.appId}</dd>
               <dt>To</dt><dd data-target>${describeTarget(d.to)}</dd>
               <dt>Body</dt><dd>${d.body ?? '—'}</dd>
+              ${d.url ? html`<dt>Opens on click</dt><dd class="mono" data-url>${d.url}</dd>` : nothing}
+              ${d.icon ? html`<dt>Icon</dt><dd class="mono">${d.icon}</dd>` : nothing}
+              ${d.category ? html`<dt>Category</dt><dd>${d.category}</dd>` : nothing}
+              ${d.tag ? html`<dt>Tag</dt><dd class="mono">${d.tag}</dd>` : nothing}
+              ${d.data == null ? nothing : html`<dt>Data</dt><dd class="mono" data-data>${JSON.stringify(d.data)}</dd>`}
               <dt>Priority</dt><dd>${d.priority}</dd>
               <dt>Created</dt><dd title=${d.createdAt}>${timeAgo(d.createdAt)}</dd>
               ${d.sendAt ? html`<dt>Scheduled for</dt><dd>${new Date(d.sendAt).toLocaleString()}</dd>` : nothing}
