@@ -1,6 +1,7 @@
 // Builds the script-tag bundle (dist/sdk.js, one global `Herald`) with its lazily loaded scripts
 // (dist/inbox.js, dist/push.js), the service worker (dist/herald-sw.js) and the ESM build (dist/index.js).
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -55,6 +56,24 @@ const compactStyles = {
   },
 };
 
+/**
+ * The SDK connects over WebSocket or, where a proxy blocks it, HTTP long-polling (connection.ts):
+ * engine.io-client's default transport table also holds WebTransport, which would ship unused in
+ * every page's sdk.js with the stream codecs only it needs. The table is built without it (and the
+ * build fails if engine.io-client's file no longer reads as expected).
+ */
+const withoutWebTransport = {
+  name: 'without-webtransport',
+  setup(b) {
+    b.onLoad({ filter: /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const contents = source.replace(/^import \{ WT \} from "\.\/webtransport\.js";$/m, '').replace(/^\s*webtransport: WT,$/m, '');
+      if (contents.includes('WT')) throw new Error(`engine.io-client's transport table is not as expected: ${path}`);
+      return { contents, loader: 'js', resolveDir: dirname(path) };
+    });
+  },
+};
+
 await build({
   ...common,
   entryPoints: ['src/browser.ts'],
@@ -66,7 +85,7 @@ await build({
   reserveProps: await reserveLibraryNames('src/browser.ts'),
   define: { __VERSION__: JSON.stringify(version) },
   platform: 'browser',
-  plugins: [compactStyles],
+  plugins: [compactStyles, withoutWebTransport],
 });
 
 // The inbox widget: a separate script, loaded by sdk.js only on pages that use <herald-inbox>.

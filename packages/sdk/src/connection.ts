@@ -198,7 +198,8 @@ export class Connection {
       this._tokens.cancel();
       const closing = this._closing;
       this._closing = undefined;
-      if (reason === 'io client disconnect') return;
+      // The page's, or ours when the browser came back online (`_watchNetwork`, which connects at once).
+      if (reason === 'io client disconnect' || (reason as string) === 'forced close') return;
       const serverClosed = reason === 'io server disconnect';
       const closed: StateContext = {
         state: 'disconnected',
@@ -258,8 +259,11 @@ export class Connection {
   private _watchNetwork(win: Pick<Window, 'addEventListener' | 'removeEventListener'> | null): void {
     this._offWindow();
     if (!win) return;
-    const offline = () =>
+    const offline = () => {
+      // No attempt while offline: the `online` event opens again.
+      clearTimeout(this._retryTimer);
       this._setState({ state: 'disconnected', code: DisconnectCode.Offline, reason: 'browser offline' });
+    };
     const online = () => {
       if (this.socket.connected || this._stopped) return;
       // Skip the remaining backoff: drop an attempt the network left hanging, and open now.
@@ -278,7 +282,9 @@ export class Connection {
   }
 
   /** Reconnects after a closed connection, a failed attempt or a refusal, with backoff. Returns the delay. */
-  private _retry(notBeforeMs = 0): number {
+  private _retry(notBeforeMs = 0): number | undefined {
+    // Offline, nothing is tried (it would fail, again and again): the `online` event opens again.
+    if (globalThis.navigator?.onLine === false) return undefined;
     const delay = backoff(this._retries++, notBeforeMs);
     clearTimeout(this._retryTimer);
     this._retryTimer = setTimeout(() => {

@@ -182,6 +182,43 @@ describe('Connection', () => {
     expect(fake.socket.connect).toHaveBeenCalledTimes(3);
   });
 
+  it('tries nothing while the browser is offline, and comes back online with one attempt and no made-up close', () => {
+    const { fake, win, log, connection } = open(async () => 'h.e30.s');
+    fake.fire('connect');
+    // The network goes: the browser says so, then the transport notices (or the other way round).
+    win.fire('offline');
+    vi.stubGlobal('navigator', { onLine: false });
+    try {
+      fake.fire('disconnect', 'transport close');
+      expect(connection.stateContext).toMatchObject({ state: 'disconnected', code: 2 });
+      expect(connection.stateContext.retryInMs).toBeUndefined();
+      vi.advanceTimersByTime(120_000);
+      expect(fake.socket.connect).not.toHaveBeenCalled();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    // Back online: the hanging attempt is dropped (socket.io-client says "forced close"), then one attempt.
+    log.length = 0;
+    fake.socket.io.disconnect.mockImplementation(() => fake.fire('disconnect', 'forced close'));
+    win.fire('online');
+    expect(log).toEqual(['disconnected', 'state connecting:1']);
+    expect(fake.socket.connect).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(120_000);
+    expect(fake.socket.connect).toHaveBeenCalledTimes(1);
+    connection.disconnect();
+  });
+
+  it('cancels an attempt it had planned when the browser goes offline', () => {
+    const { fake, win, connection } = open(async () => 'h.e30.s');
+    fake.fire('connect');
+    fake.fire('disconnect', 'transport close');
+    expect(connection.stateContext.retryInMs).toBeGreaterThan(0);
+    win.fire('offline');
+    vi.advanceTimersByTime(120_000);
+    expect(fake.socket.connect).not.toHaveBeenCalled();
+    connection.disconnect();
+  });
+
   it('sends the token with the catch-up cursor and the app id in the handshake', async () => {
     const token = 'h.eyJzdWIiOiJ1In0.s';
     const { fake, handshake } = open(async () => token, { appId: 'shop' });
