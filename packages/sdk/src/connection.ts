@@ -260,8 +260,9 @@ export class Connection {
     this._offWindow();
     if (!win) return;
     const offline = () => {
-      // No attempt while offline: the `online` event opens again.
+      // A planned attempt would fail: the next one waits as long as backoff ever waits (`_retry`).
       clearTimeout(this._retryTimer);
+      if (!this._stopped) this._retry();
       this._setState({ state: 'disconnected', code: DisconnectCode.Offline, reason: 'browser offline' });
     };
     const online = () => {
@@ -282,10 +283,10 @@ export class Connection {
   }
 
   /** Reconnects after a closed connection, a failed attempt or a refusal, with backoff. Returns the delay. */
-  private _retry(notBeforeMs = 0): number | undefined {
-    // Offline, nothing is tried (it would fail, again and again): the `online` event opens again.
-    if (globalThis.navigator?.onLine === false) return undefined;
-    const delay = backoff(this._retries++, notBeforeMs);
+  private _retry(notBeforeMs = 0): number {
+    // Offline, an attempt can only fail: one now and then, in case the browser is wrong, and the
+    // `online` event opens at once.
+    const delay = globalThis.navigator?.onLine === false ? RETRY_MAX_MS : backoff(this._retries++, notBeforeMs);
     clearTimeout(this._retryTimer);
     this._retryTimer = setTimeout(() => {
       this._retryTimer = undefined;
