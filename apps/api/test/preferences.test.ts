@@ -107,6 +107,11 @@ describe('the rule', () => {
       [prefs({}, { sports: 'off' }), 'security', ['popup', true], 'sports', 'inbox'],
       [prefs({}, { '*': 'off' }), null, null, '*', 'popup'], // broadcasts have no topic choice
       [prefs({ gone: 'off' }), 'gone', null, null, 'popup'], // a category the app deleted
+      // Names every object has (apps may choose them): no choice was made for them.
+      [prefs({ news: 'inbox' }), 'constructor', ['off', false], null, 'off'],
+      [prefs({}, { news: 'popup' }), null, null, 'toString', 'popup'],
+      [prefs({ news: 'popup' }, { news: 'popup' }), 'valueOf', ['inbox', false], 'hasOwnProperty', 'inbox'],
+      [prefs({ toString: 'off' }, { valueOf: 'inbox' }), 'toString', ['popup', false], 'valueOf', 'off'],
     ];
     for (const [stored, key, rule, topic, expected] of cases) {
       expect([stored, key, topic, modeOf(stored, key, rule ?? undefined, topic)]).toEqual([
@@ -446,6 +451,46 @@ describe('a topic send', () => {
     expect(dm.got[0]).toMatchObject({ id: alert.id, silent: true });
     expect((await inboxOf(dm)).items.map((i) => i.id)).toContain(alert.id);
     for (const d of [df, dm, dq, later]) d.socket.disconnect();
+  });
+});
+
+describe('topics and categories named like what every object has', () => {
+  it('follow the user’s choices and quiet hours like any other name — live, in catch-up, and in why they did not pop up', async () => {
+    // Exact names (the app's to choose): only this test uses them.
+    const topic = 'toString';
+    const user = `proto-${uid()}`;
+    const off = `off-${uid()}`;
+    expect((await category(off, { name: 'Off', defaultMode: 'off' })).status).toBe(200);
+    expect((await category('valueOf', { name: 'Value', defaultMode: 'inbox' })).status).toBe(200);
+    await api('PUT', `/v1/topics/${topic}/subscribers`, { userIds: [user] });
+    // Any stored choice: the lookups then read a document, not nothing.
+    await prefer(user, { topics: { [`elsewhere-${uid()}`]: 'popup' } });
+    const d = await device(user);
+
+    const muted = await send({ to: { topic }, title: 'Off by default', category: off });
+    const quiet = await send({ to: { userId: user }, title: 'Inbox by default', category: 'valueOf' });
+    const plain = await send({ to: { topic }, title: 'Plain' });
+    await Promise.all([muted, quiet, plain].map((n) => dispatched(n.id)));
+    await eventually(async () => d.got.some((n) => n.id === plain.id) && d.got.some((n) => n.id === quiet.id));
+    await settle();
+    expect(d.got.map((n) => n.id)).not.toContain(muted.id);
+    expect(d.got.find((n) => n.id === quiet.id)).toMatchObject({ silent: true });
+    expect(d.got.find((n) => n.id === plain.id)).toMatchObject({ silent: false });
+    // Quiet hours hold for the topic too.
+    await prefer(user, { quietHours: quietAroundNow(true) });
+    const hushed = await send({ to: { topic }, title: 'In quiet hours' });
+    await dispatched(hushed.id);
+    await eventually(async () => d.got.some((n) => n.id === hushed.id));
+    expect(d.got.find((n) => n.id === hushed.id)).toMatchObject({ silent: true });
+    // The recipient list says the same: skipped, as for any category that is off.
+    const listed = await api('GET', `/v1/notifications/${muted.id}/recipients`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ userId: user, status: 'skipped' })]);
+    expect(notPopupReason({ topics: { news: 'popup' } }, 'valueOf', ['inbox', false], 'toString')).toBe(
+      'category "valueOf" is inbox (its default)',
+    );
+    d.socket.disconnect();
+    await api('DELETE', '/v1/categories/valueOf');
+    await api('DELETE', `/v1/topics/${topic}`);
   });
 });
 

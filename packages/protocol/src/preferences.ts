@@ -81,3 +81,12 @@ export interface PreferencesReply {
   /** The app's categories, in key order. */
   categories: Category[];
 }
+
+/**
+ * `record[key]` when the record holds that key itself. Topic and category names are chosen by
+ * apps, and a name such as `constructor` or `toString` must find no choice (or cursor) in a record
+ * that has none, not the function every object inherits under that name.
+ */
+export function own<T>(record: Readonly<Record<string, T>> | null | undefined, key: string): T | undefined {
+  return record && Object.hasOwn(record, key) ? record[key] : undefined;
+}

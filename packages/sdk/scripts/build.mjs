@@ -67,7 +67,9 @@ const withoutWebTransport = {
   setup(b) {
     b.onLoad({ filter: /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/ }, async ({ path }) => {
       const source = await readFile(path, 'utf8');
-      const contents = source.replace(/^import \{ WT \} from "\.\/webtransport\.js";$/m, '').replace(/^\s*webtransport: WT,$/m, '');
+      const contents = source
+        .replace(/^import \{ WT \} from "\.\/webtransport\.js";$/m, '')
+        .replace(/^\s*webtransport: WT,$/m, '');
       if (contents.includes('WT')) throw new Error(`engine.io-client's transport table is not as expected: ${path}`);
       return { contents, loader: 'js', resolveDir: dirname(path) };
     });

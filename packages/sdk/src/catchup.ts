@@ -2,6 +2,7 @@ import {
   ClientEvent,
   HandshakeErrorCode,
   type NotificationPayload,
+  own,
   type StreamCursors,
   type SyncedEvent,
   type SyncReply,
@@ -60,7 +61,7 @@ export class Cursor {
 
   /** Moves forward only, and is stored; a stream notification moves its stream's cursor too. */
   save(seq: number, stream?: NotificationPayload['stream']): void {
-    if (stream && !((this.streams[stream.name] ?? -1) >= stream.seq)) {
+    if (stream && !((own(this.streams, stream.name) ?? -1) >= stream.seq)) {
       this.streams[stream.name] = stream.seq;
       this._saveStreams();
     }

@@ -3,7 +3,7 @@
  * control saves on change, sending only its own key (`preferences.set`); a refusal puts the
  * control back and says why in the status line.
  */
-import { DELIVERY_MODES, type DeliveryMode, type PreferencesPatch, type QuietHours } from '@herald/protocol';
+import { DELIVERY_MODES, type DeliveryMode, own, type PreferencesPatch, type QuietHours } from '@herald/protocol';
 import type { HeraldClient, PreferencesState } from './client.js';
 
 const LABELS: Record<DeliveryMode, string> = { popup: 'Popup', inbox: 'Inbox only', off: 'Off' };
@@ -91,7 +91,7 @@ export class PreferencesPanel {
               c.description,
               c.required,
               (s) => {
-                const mode = s.preferences.categories[c.key] ?? c.defaultMode;
+                const mode = own(s.preferences.categories, c.key) ?? c.defaultMode;
                 // A required category never ends `off`: it counts as the inbox.
                 return c.required && mode === 'off' ? 'inbox' : mode;
               },
@@ -112,7 +112,7 @@ export class PreferencesPanel {
               topic,
               null,
               false,
-              (s) => s.preferences.topics[topic] ?? 'popup',
+              (s) => own(s.preferences.topics, topic) ?? 'popup',
               (mode) => ({ topics: { [topic]: mode } }),
             ),
           ),

@@ -1,4 +1,4 @@
-import { BROADCAST_STREAM, type DeliveryMode, type Preferences, type QuietHours } from '@herald/protocol';
+import { BROADCAST_STREAM, type DeliveryMode, own, type Preferences, type QuietHours } from '@herald/protocol';
 
 /** What a category says to a user who chose nothing, and whether they may turn it off. */
 export type CategoryRule = readonly [defaultMode: DeliveryMode, required: boolean];
@@ -29,8 +29,8 @@ export function modeOf(
   rule: CategoryRule | undefined,
   topic: string | null | undefined,
 ): DeliveryMode {
-  const c: DeliveryMode = category && rule ? (stored?.categories?.[category] ?? rule[0]) : 'popup';
-  const t: DeliveryMode = topic && topic !== BROADCAST_STREAM ? (stored?.topics?.[topic] ?? 'popup') : 'popup';
+  const c: DeliveryMode = category && rule ? (own(stored?.categories, category) ?? rule[0]) : 'popup';
+  const t: DeliveryMode = topic && topic !== BROADCAST_STREAM ? (own(stored?.topics, topic) ?? 'popup') : 'popup';
   const m = RANK[c] <= RANK[t] ? c : t;
   return m === 'off' && rule?.[1] ? 'inbox' : m;
 }
@@ -42,7 +42,7 @@ export function modeOf(
  * order the sender listed the topics in (the category's part is the same for all of them).
  */
 export function topicChoice(stored: StoredPreferences, topic: string): number {
-  return RANK[stored?.topics?.[topic] ?? 'popup'];
+  return RANK[own(stored?.topics, topic) ?? 'popup'];
 }
 
 /** `topicChoice` in SQL, for a preferences document and a stream name (`*`, the broadcasts, has no choice). */
@@ -126,14 +126,14 @@ export function notPopupReason(
   // An `off` that a required category keeps to the inbox (modeOf's last rule) says so.
   const required = rule?.[1] === true;
   if (category && rule) {
-    const chosen = stored?.categories?.[category];
+    const chosen = own(stored?.categories, category);
     const c = chosen ?? rule[0];
     if ((c === 'off' && required ? 'inbox' : c) === mode) {
       const whose = chosen === undefined ? 'its default' : "the user's choice";
       return `category "${category}" is ${c} (${whose})${c === 'off' && required ? ', but it is required: inbox only' : ''}`;
     }
   }
-  const t = (topic && stored?.topics?.[topic]) ?? mode;
+  const t = (topic && own(stored?.topics, topic)) ?? mode;
   const but = t === 'off' && required ? `, but category "${category}" is required: inbox only` : '';
   return `topic "${topic}" is ${t} (the user's choice)${but}`;
 }

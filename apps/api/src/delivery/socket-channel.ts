@@ -1,4 +1,4 @@
-import { BROADCAST_STREAM, type NotificationPayload, streamRoom, userRoom } from '@herald/protocol';
+import { BROADCAST_STREAM, type NotificationPayload, own, streamRoom, userRoom } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import type { Emitter } from '../gateway/types.js';
 import type { Sql } from '../platform/db/database.js';
@@ -139,7 +139,7 @@ export function localDelivery(
         const silent = packet.silent || mode === 'inbox';
         const catchUp = socket.data.catchUp;
         if (catchUp?.held) hold(socket, catchUp.held, [{ ...packet, silent }, socket.data.subscriberId as string]);
-        else if (!catchUp || seq > (catchUp.streams[stream] ?? 0)) (silent ? quiet : now).push(socket);
+        else if (!catchUp || seq > (own(catchUp.streams, stream) ?? 0)) (silent ? quiet : now).push(socket);
       }
       emitOnce(nsp, now, packet, acks);
       emitOnce(nsp, quiet, { ...packet, silent: true }, acks);

@@ -1,4 +1,4 @@
-import { HandshakeErrorCode, type NotificationPayload, ServerEvent } from '@herald/protocol';
+import { HandshakeErrorCode, type NotificationPayload, own, ServerEvent } from '@herald/protocol';
 import type { AckRecording } from '../delivery/socket-emit.js';
 import { emitNotification } from '../delivery/socket-emit.js';
 import type { InboxService, Subscriber } from '../inbox/inbox.js';
@@ -60,7 +60,7 @@ export async function catchUp(socket: GatewaySocket, subscriber: Subscriber, dep
       );
       // Each list moves past what this page sent: the personal one, and each stream.
       for (const n of page.notifications) {
-        if (n.stream) streams[n.stream.name] = Math.max(streams[n.stream.name] ?? 0, n.stream.seq);
+        if (n.stream) streams[n.stream.name] = Math.max(own(streams, n.stream.name) ?? 0, n.stream.seq);
       }
       since = (page.notifications.at(-1) as NotificationPayload).seq;
       state.upTo = since;
