@@ -48,16 +48,18 @@ describe('token buckets', () => {
     ]);
   });
 
-  it('charge a page by its size: 100 rows cost four tokens, 25 or fewer one', () => {
+  it('charge a page by its size: 100 rows cost four tokens, 200 (sync’s largest) eight, 25 or fewer one', () => {
     expect([
       userEventCost('inbox:list', [{ limit: 100 }]),
       userEventCost('sync', [{ since: null, limit: 100 }]),
+      userEventCost('sync', [{ since: null, limit: 200 }]),
       userEventCost('inbox:list', [{ limit: 20 }]),
       userEventCost('inbox:list', [{}]),
+      userEventCost('sync', [{ since: null }]),
       userEventCost('inbox:list', [{ limit: 1e9 }]),
       userEventCost('inbox:unread', [{}]),
       userEventCost('read', [{ ids: ['x'] }]),
-    ]).toEqual([4, 4, 1, 4, 4, 1, 1]);
+    ]).toEqual([4, 4, 8, 1, 4, 4, 8, 1, 1]);
     const bucket = new TokenBucket({ burst: 10, perSecond: 2 }, 0);
     expect([bucket.take(4, 0), bucket.take(4, 0), bucket.take(4, 0)]).toEqual([0, 0, 1000]);
   });

@@ -79,15 +79,20 @@ export const USER_EVENT_CLASSES: Readonly<Record<string, EventClass>> = {
 
 /** Rows one query token pays for: a page of up to 25 costs one token, a page of 100 four. */
 const ROWS_PER_TOKEN = 25;
+/** The largest page an event takes (`sync`'s; `inbox:list` takes 100), and the one asked without a `limit`. */
+const MAX_PAGE = 200;
+const DEFAULT_PAGE = 100;
 
 /**
- * What an event costs in tokens of its class: a page costs by its size (`limit`, at most 100), so
- * large pages do not buy four times the database work of small ones; anything else costs one.
+ * What an event costs in tokens of its class: a page costs by its size (`limit`, at most 200: eight
+ * tokens), so large pages do not buy many times the database work of small ones; anything else
+ * costs one.
  */
 export function userEventCost(name: unknown, args: readonly unknown[]): number {
   if (name !== ClientEvent.Sync && name !== ClientEvent.InboxList) return 1;
   const limit = (args[0] as { limit?: unknown } | null | undefined)?.limit;
-  const rows = typeof limit === 'number' && Number.isFinite(limit) ? Math.min(Math.max(limit, 1), 100) : 100;
+  const rows =
+    typeof limit === 'number' && Number.isFinite(limit) ? Math.min(Math.max(limit, 1), MAX_PAGE) : DEFAULT_PAGE;
   return Math.ceil(rows / ROWS_PER_TOKEN);
 }
 
