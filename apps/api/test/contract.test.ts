@@ -164,6 +164,20 @@ describe('cursors and times', () => {
   const admin = (url: string) => stack.app.inject({ url, headers: { cookie: ownerCookie } });
   const uuid = '00000000-0000-4000-8000-000000000000';
 
+  it('refuses an inbox cursor whose time no notification can have, and takes one that can', async () => {
+    const inbox = (cursor: object) =>
+      stack.app.inject({
+        url: `/v1/users/a/inbox?cursor=${Buffer.from(JSON.stringify(cursor)).toString('base64url')}`,
+        headers: { authorization: `Bearer ${stack.apiKey}` },
+      });
+    for (const at of [1e308, -1e20, '1', null]) {
+      const res = await inbox({ t: [at, uuid] });
+      expect([at, res.statusCode, res.json().code]).toEqual([at, 400, 'HERALD_ERR_CURSOR_INVALID']);
+    }
+    // Milliseconds with PostgreSQL's microseconds as a fraction: a time a page does write.
+    expect((await inbox({ t: [1_767_225_600_000.123, uuid] })).statusCode).toBe(200);
+  });
+
   it.each([
     ['/admin/api/notifications', `9999-99-99T99:99:99.999Z|${uuid}`],
     ['/admin/api/notifications', `2026-02-31T00:00:00.000Z|${uuid}`],

@@ -1,5 +1,5 @@
 import type { NotificationPayload } from '@herald/protocol';
-import { MAX_SEQ, streamCursors } from '../platform/lib/cursor.js';
+import { comparable, MAX_SEQ, streamCursors } from '../platform/lib/cursor.js';
 import { Errors } from '../platform/lib/errors.js';
 import { isUuid } from '../platform/lib/text.js';
 import type { Timed } from './streams.js';
@@ -38,7 +38,13 @@ export function readInboxCursor(cursor: string | null | undefined): InboxCursor 
   const { t, p, s } = parsed as { t?: unknown; p?: unknown; s?: unknown };
   if (p !== undefined && !isSeq(p)) throw new Errors.CursorInvalid();
   const time =
-    Array.isArray(t) && t.length === 2 && Number.isFinite(t[0]) && typeof t[1] === 'string' && isUuid(t[1])
+    Array.isArray(t) &&
+    t.length === 2 &&
+    // A time a notification can have (milliseconds, with PostgreSQL's microseconds as a fraction).
+    typeof t[0] === 'number' &&
+    comparable(new Date(t[0])) &&
+    typeof t[1] === 'string' &&
+    isUuid(t[1])
       ? ([t[0], t[1]] as [number, string])
       : undefined;
   if (t !== undefined && !time) throw new Errors.CursorInvalid();

@@ -2,7 +2,7 @@ import { Errors } from './errors.js';
 import { isUuid } from './text.js';
 
 /** Whether PostgreSQL can compare with `time`: a real time (not NaN) in the years 1 to 9999. */
-function comparable(time: Date): boolean {
+export function comparable(time: Date): boolean {
   const year = time.getUTCFullYear();
   return !Number.isNaN(time.getTime()) && year >= 1 && year <= 9999;
 }
