@@ -140,6 +140,7 @@ export async function buildApp(opts: AppOptions) {
     queuePrefix: opts.config.queuePrefix,
     ackTimeoutMs: opts.config.ackTimeoutMs,
     freshnessMs: opts.config.popupFreshnessSeconds * 1000,
+    trustProxy: opts.config.trustProxy,
   });
   await app.register(socketLimitsPlugin, { scale: opts.config.socketRateScale });
   await app.register(rateLimitsPlugin, {

@@ -1,9 +1,18 @@
 import { createSigner } from 'fast-jwt';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MAX_UNKNOWN_APPS_PER_MINUTE } from '../src/auth/user-tokens.js';
 import { localDelivery, resendQueued } from '../src/delivery/socket-channel.js';
 import { resendStreams } from '../src/gateway/resend-streams.js';
-import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
+import {
+  createTestDatabase,
+  eventually,
+  rejected,
+  startStack,
+  type TestDatabase,
+  type TestStack,
+  uid,
+} from './helpers.js';
 
 describe('socket gateway handshake', () => {
   let testDb: TestDatabase;
@@ -203,5 +212,57 @@ describe('socket gateway handshake', () => {
     expect(socket.connected).toBe(true);
     const reason = await new Promise((resolve) => socket.once('disconnect', resolve));
     expect(reason).toBe('io server disconnect');
+  });
+});
+
+describe('handshakes naming apps that do not exist', () => {
+  let testDb: TestDatabase;
+  let stack: TestStack;
+  let secret: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    stack = await startStack(testDb, { worker: false });
+    secret = (await stack.db.prisma.app.findUniqueOrThrow({ where: { id: stack.appId } })).jwtSecret;
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.cleanup();
+  });
+
+  const refusal = async (token: string) => {
+    const socket: Socket = connectClient(stack.baseUrl, {
+      auth: { token },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const error = await new Promise<Error & { data?: { code: string; retryAfterMs?: number } }>((resolve, reject) => {
+      socket.once('connect_error', resolve);
+      socket.once('connect', () => reject(new Error('connected but should have been refused')));
+    });
+    socket.disconnect();
+    return error;
+  };
+
+  it('cost a lookup each up to a budget per address, then are refused without one; a real app still connects from there', async () => {
+    const sign = createSigner({ key: secret, algorithm: 'HS256' });
+    const forged = () => sign({ sub: 'x', aud: `made-up-${uid()}`, exp: Math.floor(Date.now() / 1000) + 60 });
+    const lookups = vi.spyOn(stack.db.prisma.app, 'findUnique');
+    try {
+      for (let i = 0; i < MAX_UNKNOWN_APPS_PER_MINUTE; i++) {
+        expect((await refusal(forged())).data?.code).toBe('HERALD_ERR_APP_UNKNOWN');
+      }
+      expect(lookups).toHaveBeenCalledTimes(MAX_UNKNOWN_APPS_PER_MINUTE);
+      const over = await refusal(forged());
+      expect(over.data).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED', retryAfterMs: expect.any(Number) });
+      expect(over.message).toMatch(/apps that do not exist/);
+      expect(lookups).toHaveBeenCalledTimes(MAX_UNKNOWN_APPS_PER_MINUTE);
+      expect(await rejected(stack, 'app-id')).toBe(1);
+    } finally {
+      lookups.mockRestore();
+    }
+    const socket = await stack.connectUser('real-user');
+    expect(socket.connected).toBe(true);
+    socket.disconnect();
   });
 });

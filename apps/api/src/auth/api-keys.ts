@@ -1,7 +1,7 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { addressKey } from '../platform/http/connection-limits.js';
+import { addressKey, MissBudget } from '../platform/http/connection-limits.js';
 import { Errors } from '../platform/lib/errors.js';
 import { hashApiKey } from '../platform/lib/secrets.js';
 
@@ -50,15 +50,7 @@ export default fp(
     // Each new unknown key costs a query: an address that presents too many in a minute (guessing,
     // or flooding with random keys) is refused without one until the minute ends. A key this node
     // knows is valid still works from there.
-    const misses = new Map<string, { n: number; until: number }>();
-    const missed = (address: string, now: number) => {
-      const m = misses.get(address);
-      if (m && m.until > now) m.n++;
-      else {
-        if (misses.size > 10_000) misses.clear();
-        misses.set(address, { n: 1, until: now + 60_000 });
-      }
-    };
+    const misses = new MissBudget(MAX_UNKNOWN_KEYS_PER_MINUTE);
     fastify.decorate('requireApiKey', async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -69,9 +61,8 @@ export default fp(
       let key = known.get(hash);
       if (!key || key.until < now) {
         const address = addressKey(request.ip);
-        const m = misses.get(address);
-        if (m && m.until > now && m.n >= MAX_UNKNOWN_KEYS_PER_MINUTE) {
-          const seconds = Math.max(1, Math.ceil((m.until - now) / 1000));
+        const seconds = misses.waitSeconds(address, now);
+        if (seconds > 0) {
           fastify.metrics.rateLimited.inc({ scope: 'api-key' });
           throw Object.assign(new Errors.ApiKeyGuessing(seconds), { retryAfterSeconds: seconds });
         }
@@ -85,7 +76,7 @@ export default fp(
           if (known.size > 10_000) known.clear();
           known.set(hash, key);
         }
-        if (!row) missed(address, now);
+        if (!row) misses.missed(address, now);
       }
       if (!key) {
         if (unknownKeys.size > 10_000) unknownKeys.clear();

@@ -1,4 +1,5 @@
 import type { JWT } from '@fastify/jwt';
+import { MissBudget } from '../platform/http/connection-limits.js';
 import { Errors } from '../platform/lib/errors.js';
 import { isStorableText } from '../platform/lib/text.js';
 import { type AppDirectory, secretStanding } from './app-directory.js';
@@ -20,17 +21,31 @@ export interface UserClaims {
   topics: readonly string[];
 }
 
-export type TokenFailure = 'missing' | 'invalid' | 'expired' | 'unknown-app' | 'origin' | 'revoked' | 'too-long';
+export type TokenFailure =
+  | 'missing'
+  | 'invalid'
+  | 'expired'
+  | 'unknown-app'
+  | 'origin'
+  | 'revoked'
+  | 'too-long'
+  /** Too many tokens naming apps that do not exist came from the address (`retryAfterMs`). */
+  | 'guessing';
 
 export class TokenError extends Error {
   override name = 'TokenError';
   constructor(
     readonly reason: TokenFailure,
     message: string,
+    /** When to try again, for `guessing`. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
 }
+
+/** Tokens naming app ids this node does not know, one address may present per minute before it waits. */
+export const MAX_UNKNOWN_APPS_PER_MINUTE = 30;
 
 const ALGORITHMS = ['HS256'] as const;
 /** Clocks of the integrator's backend and of Herald's nodes may disagree by this much. */
@@ -59,6 +74,13 @@ export class UserTokens {
     readonly maxLifetimeSeconds = MAX_TOKEN_LIFETIME_S,
   ) {}
 
+  /**
+   * Each app id this node has not read costs a query: an address that presents tokens naming
+   * MAX_UNKNOWN_APPS_PER_MINUTE apps that do not exist waits out the minute, without a query, for
+   * any other app id this node does not know. Tokens of apps it knows still work from there.
+   */
+  private readonly unknownApps = new MissBudget(MAX_UNKNOWN_APPS_PER_MINUTE);
+
   async issue(
     appId: string,
     userId: string,
@@ -74,8 +96,11 @@ export class UserTokens {
     return { token, expiresAt: new Date(exp * 1000) };
   }
 
-  /** Verifies a token; `appIdHint` names the app when the token carries no `aud`. */
-  async verify(token: unknown, appIdHint?: unknown, origin?: string): Promise<UserClaims> {
+  /**
+   * Verifies a token; `appIdHint` names the app when the token carries no `aud`. `from`, the
+   * client's address (`addressKey`), holds it to the budget of unknown app ids.
+   */
+  async verify(token: unknown, appIdHint?: unknown, origin?: string, from?: string): Promise<UserClaims> {
     if (typeof token !== 'string' || token.length === 0) {
       throw new TokenError('missing', 'Missing token: connect with auth: { token: "<user JWT>" }.');
     }
@@ -92,8 +117,21 @@ export class UserTokens {
     const appId =
       typeof aud === 'string' ? aud : typeof appIdHint === 'string' && appIdHint ? appIdHint : this.defaultAppId;
     if (!APP_ID.test(appId)) throw new TokenError('unknown-app', 'Invalid token: its app id is not a valid app id.');
+    if (from !== undefined && !this.apps.cached(appId)) {
+      const wait = this.unknownApps.waitSeconds(from);
+      if (wait > 0) {
+        throw new TokenError(
+          'guessing',
+          `Too many tokens naming apps that do not exist came from this address; try again in ${wait} s.`,
+          wait * 1000,
+        );
+      }
+    }
     const app = await this.apps.get(appId);
-    if (!app) throw new TokenError('unknown-app', `Invalid token: app "${appId}" does not exist.`);
+    if (!app) {
+      if (from !== undefined) this.unknownApps.missed(from);
+      throw new TokenError('unknown-app', `Invalid token: app "${appId}" does not exist.`);
+    }
     if (origin && app.allowedOrigins.length > 0 && !app.allowedOrigins.includes(origin)) {
       throw new TokenError(
         'origin',

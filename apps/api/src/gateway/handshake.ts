@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { HandshakeErrorCode } from '@herald/protocol';
 import type { Socket } from 'socket.io';
 import type { TokenFailure, UserClaims, UserTokens } from '../auth/user-tokens.js';
@@ -13,21 +14,33 @@ const codes: Record<TokenFailure, HandshakeErrorCode> = {
   'too-long': HandshakeErrorCode.TokenTooLongLived,
   'unknown-app': HandshakeErrorCode.AppUnknown,
   origin: HandshakeErrorCode.OriginForbidden,
+  guessing: HandshakeErrorCode.RateLimited,
 };
 
 /** The code a client sees for a refused token, at the handshake and in `auth:refresh` replies. */
 export const tokenFailureCode = (reason: TokenFailure): HandshakeErrorCode => codes[reason];
 
 /** An error for `next()` in `io.use()`: its message and `data.code` reach the client's `connect_error`. */
-export function handshakeError(code: HandshakeErrorCode, message: string): Error & { data: { code: string } } {
-  return Object.assign(new Error(message), { data: { code } });
+export function handshakeError(
+  code: HandshakeErrorCode,
+  message: string,
+  retryAfterMs?: number,
+): Error & { data: { code: string; retryAfterMs?: number } } {
+  return Object.assign(new Error(message), { data: { code, ...(retryAfterMs ? { retryAfterMs } : {}) } });
 }
 
 /**
  * Socket.IO middleware: verifies the user JWT from `auth.token` (never the query string), records
  * the subscriber, and stores who it is on `socket.data` before any event handler runs.
  */
-export function authenticateHandshake(tokens: UserTokens, subscribers: SubscriberRegistry) {
+export function authenticateHandshake(
+  tokens: UserTokens,
+  subscribers: SubscriberRegistry,
+  /** The client's address (`clientAddress`), for the budget of tokens naming unknown apps. */
+  addressOf?: (request: IncomingMessage) => string,
+  /** Told of each handshake refused by that budget (the metric). */
+  onGuessing: () => void = () => {},
+) {
   return async (socket: Socket, next: (err?: Error) => void) => {
     const auth = (socket.handshake.auth ?? {}) as {
       token?: unknown;
@@ -57,7 +70,7 @@ export function authenticateHandshake(tokens: UserTokens, subscribers: Subscribe
     }
     try {
       const origin = typeof socket.handshake.headers.origin === 'string' ? socket.handshake.headers.origin : undefined;
-      const claims: UserClaims = await tokens.verify(auth.token, auth.appId, origin);
+      const claims: UserClaims = await tokens.verify(auth.token, auth.appId, origin, addressOf?.(socket.request));
       socket.data.appId = claims.appId;
       socket.data.userId = claims.userId;
       socket.data.exp = claims.exp;
@@ -81,8 +94,10 @@ export function authenticateHandshake(tokens: UserTokens, subscribers: Subscribe
       socket.handshake.headers = {};
       next();
     } catch (error) {
-      if (error instanceof TokenError) next(handshakeError(codes[error.reason], error.message));
-      else
+      if (error instanceof TokenError) {
+        if (error.reason === 'guessing') onGuessing();
+        next(handshakeError(codes[error.reason], error.message, error.retryAfterMs));
+      } else
         next(
           handshakeError(
             HandshakeErrorCode.Unavailable,

@@ -11,6 +11,7 @@ import {
   resendQueued,
   subscribeDeliveries,
 } from '../delivery/socket-channel.js';
+import { clientAddress } from '../platform/http/connection-limits.js';
 import { createRedis, type RedisEndpoint } from '../platform/redis/endpoint.js';
 import { handleConnections } from './connections.js';
 import { recheckSockets } from './credentials.js';
@@ -86,7 +87,14 @@ export function shardedAdapter(endpoint: RedisEndpoint, name: string, queuePrefi
 export default fp(
   async function socket(
     fastify: FastifyInstance,
-    opts: { adapter: boolean; queuePrefix: string; ackTimeoutMs: number; freshnessMs: number },
+    opts: {
+      adapter: boolean;
+      queuePrefix: string;
+      ackTimeoutMs: number;
+      freshnessMs: number;
+      /** HERALD_TRUST_PROXY: whose X-Forwarded-For a handshake's address is read from. */
+      trustProxy: boolean | string;
+    },
   ) {
     const cluster = opts.adapter ? shardedAdapter(fastify.redisEndpoint, 'gateway', opts.queuePrefix) : undefined;
     const io: GatewayServer = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(
@@ -103,7 +111,14 @@ export default fp(
       observeAck: (seconds: number) => fastify.metrics.ackLatency.observe(seconds),
       rules,
     };
-    io.use(authenticateHandshake(fastify.userTokens, new SubscriberRegistry(fastify.sql)));
+    io.use(
+      authenticateHandshake(
+        fastify.userTokens,
+        new SubscriberRegistry(fastify.sql),
+        clientAddress(opts.trustProxy),
+        () => fastify.metrics.rateLimited.inc({ scope: 'app-id' }),
+      ),
+    );
     handleConnections(io, {
       recorder: fastify.recorder,
       inbox: fastify.inbox,

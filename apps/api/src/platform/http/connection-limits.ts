@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyInstance } from 'fastify';
@@ -16,6 +17,50 @@ export function addressKey(address: string): string {
     .slice(0, 4)
     .map((part) => part.toString(16))
     .join(':')}::/64`;
+}
+
+/**
+ * Lookups that found nothing (an API key, an app id) per address, in one-minute windows, on this
+ * node. Each made-up key or id costs a database query: past `max` in a window, the address waits
+ * the window out and is refused without one. The addresses are the caller's to vary: the map is
+ * dropped whole past 10,000 of them.
+ */
+export class MissBudget {
+  private readonly misses = new Map<string, { n: number; until: number }>();
+
+  constructor(
+    readonly max: number,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** Seconds `address` still waits before its next lookup; 0 when it may look something up. */
+  waitSeconds(address: string, now = Date.now()): number {
+    const m = this.misses.get(address);
+    return m && m.until > now && m.n >= this.max ? Math.max(1, Math.ceil((m.until - now) / 1000)) : 0;
+  }
+
+  missed(address: string, now = Date.now()): void {
+    const m = this.misses.get(address);
+    if (m && m.until > now) m.n++;
+    else {
+      if (this.misses.size > 10_000) this.misses.clear();
+      this.misses.set(address, { n: 1, until: now + this.windowMs });
+    }
+  }
+}
+
+/**
+ * The client address of a raw request (a Socket.IO handshake's), read as Fastify reads
+ * `request.ip` with HERALD_TRUST_PROXY, and grouped by `addressKey`.
+ */
+export function clientAddress(trustProxy: boolean | string): (request: IncomingMessage) => string {
+  const trust =
+    trustProxy === true
+      ? () => true
+      : typeof trustProxy === 'string'
+        ? proxyAddr.compile(trustProxy.split(',').map((s) => s.trim()))
+        : () => false;
+  return (request) => addressKey(proxyAddr(request, trust));
 }
 
 /**

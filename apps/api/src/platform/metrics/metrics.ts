@@ -14,7 +14,7 @@ export type DeliveryMetricEvent = (typeof DELIVERY_EVENTS)[number];
 export const PUSH_OUTCOMES = ['sent', 'gone', 'too-big', 'retry', 'resubscribe', 'failed', 'skipped'] as const;
 
 /** Where a rejection happened: a REST route, a socket event, a TCP connection, the demo endpoints. */
-export const RATE_LIMIT_SCOPES = ['rest', 'socket', 'connection', 'demo', 'sign-in', 'api-key'] as const;
+export const RATE_LIMIT_SCOPES = ['rest', 'socket', 'connection', 'demo', 'sign-in', 'api-key', 'app-id'] as const;
 export type RateLimitScope = (typeof RATE_LIMIT_SCOPES)[number];
 
 /**
@@ -80,7 +80,7 @@ export function createMetrics(): HeraldMetrics {
   });
   const rateLimited = new Counter({
     name: 'herald_rate_limited_total',
-    help: 'Requests, socket events and connections refused by a rate limit or connection cap (sign-in: attempts and password checks; api-key: addresses trying unknown keys)',
+    help: 'Requests, socket events and connections refused by a rate limit or connection cap (sign-in: attempts and password checks; api-key: addresses trying unknown keys; app-id: handshakes from addresses naming unknown apps)',
     labelNames: ['scope'] as const,
     registers: [registry],
   });
