@@ -373,6 +373,25 @@ ${ours(snippet('push-page'))}
     }
   });
 
+  it('the export of the API key reads the first run’s credentials, from .data or from HERALD_DATA_DIR', async () => {
+    const line = README.match(/`export HERALD_API_KEY=\$\((node -p "[^`]+")\)`/)?.[1];
+    expect(line, 'README has the export line').toBeTruthy();
+    const checkout = tempDir();
+    const elsewhere = tempDir();
+    try {
+      mkdirSync(join(checkout.path, '.data'));
+      writeFileSync(join(checkout.path, '.data', 'credentials.json'), JSON.stringify({ apiKey: 'hk_in_checkout' }));
+      writeFileSync(join(elsewhere.path, 'credentials.json'), JSON.stringify({ apiKey: 'hk_elsewhere' }));
+      const run = (env: NodeJS.ProcessEnv) =>
+        promisify(execFile)('bash', ['-c', `echo $(${line})`], { cwd: checkout.path, env: { ...process.env, ...env } });
+      expect((await run({ HERALD_DATA_DIR: '' })).stdout.trim()).toBe('hk_in_checkout');
+      expect((await run({ HERALD_DATA_DIR: elsewhere.path })).stdout.trim()).toBe('hk_elsewhere');
+    } finally {
+      checkout.remove();
+      elsewhere.remove();
+    }
+  });
+
   it('states the sizes of sdk.js, the inbox widget and the push parts that the build ships (within 0.3 KB)', () => {
     const claim = README.match(/`sdk\.js` is ([\d.]+) KB gzipped[^,]*, inbox widget\s+([\d.]+) KB/);
     expect(claim, 'README states both sizes').toBeTruthy();

@@ -111,7 +111,13 @@ describe('the rule', () => {
       [prefs({ news: 'inbox' }), 'constructor', ['off', false], null, 'off'],
       [prefs({}, { news: 'popup' }), null, null, 'toString', 'popup'],
       [prefs({ news: 'popup' }, { news: 'popup' }), 'valueOf', ['inbox', false], 'hasOwnProperty', 'inbox'],
-      [prefs({ toString: 'off' as const }, { valueOf: 'inbox' as const }), 'toString', ['popup', false], 'valueOf', 'off'],
+      [
+        prefs({ toString: 'off' as const }, { valueOf: 'inbox' as const }),
+        'toString',
+        ['popup', false],
+        'valueOf',
+        'off',
+      ],
     ];
     for (const [stored, key, rule, topic, expected] of cases) {
       expect([stored, key, topic, modeOf(stored, key, rule ?? undefined, topic)]).toEqual([
