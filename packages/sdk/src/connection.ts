@@ -89,6 +89,8 @@ export class Connection {
   private _retries = 0;
   /** Refused for good, or disconnected by the page: nothing reconnects until `connect()`. */
   private _stopped = false;
+  /** True while `_watchNetwork` drops a hanging attempt: the close that comes of it is not news. */
+  private _reopening = false;
   /** What the server said in `closing` just before it closed the socket. */
   private _closing: ClosingEvent | undefined;
   /** Reports `state` and `error` (and, through the tokens, `refreshed`). */
@@ -199,7 +201,7 @@ export class Connection {
       const closing = this._closing;
       this._closing = undefined;
       // The page's, or ours when the browser came back online (`_watchNetwork`, which connects at once).
-      if (reason === 'io client disconnect' || (reason as string) === 'forced close') return;
+      if (reason === 'io client disconnect' || this._reopening) return;
       const serverClosed = reason === 'io server disconnect';
       const closed: StateContext = {
         state: 'disconnected',
@@ -269,7 +271,12 @@ export class Connection {
       if (this.socket.connected || this._stopped) return;
       // Skip the remaining backoff: drop an attempt the network left hanging, and open now.
       clearTimeout(this._retryTimer);
-      (this.socket.io as unknown as { disconnect(): void }).disconnect();
+      this._reopening = true;
+      try {
+        (this.socket.io as unknown as { disconnect(): void }).disconnect();
+      } finally {
+        this._reopening = false;
+      }
       this._setState({ state: 'connecting', code: DisconnectCode.Offline, reason: 'browser back online' });
       this.socket.connect();
     };

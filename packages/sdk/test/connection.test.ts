@@ -208,6 +208,17 @@ describe('Connection', () => {
     connection.disconnect();
   });
 
+  it('comes back after a close it did not cause, whatever socket.io-client calls it (an engine closed elsewhere: "forced close")', () => {
+    const { fake, connection } = open(async () => 'h.e30.s');
+    fake.fire('connect');
+    fake.fire('disconnect', 'forced close');
+    expect(connection.stateContext).toMatchObject({ state: 'disconnected', code: 2 });
+    expect(connection.stateContext.retryInMs).toBeGreaterThan(0);
+    vi.advanceTimersByTime(60_000);
+    expect(fake.socket.connect).toHaveBeenCalledTimes(1);
+    connection.disconnect();
+  });
+
   it('puts off an attempt it had planned when the browser goes offline', () => {
     const { fake, win, connection } = open(async () => 'h.e30.s');
     fake.fire('connect');
