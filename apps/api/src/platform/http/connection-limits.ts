@@ -54,13 +54,14 @@ export class MissBudget {
  * `request.ip` with HERALD_TRUST_PROXY, and grouped by `addressKey`.
  */
 export function clientAddress(trustProxy: boolean | string): (request: IncomingMessage) => string {
-  const trust =
-    trustProxy === true
-      ? () => true
-      : typeof trustProxy === 'string'
-        ? proxyAddr.compile(trustProxy.split(',').map((s) => s.trim()))
-        : () => false;
+  const trust = trusted(trustProxy);
   return (request) => addressKey(proxyAddr(request, trust));
+}
+
+/** Which peers HERALD_TRUST_PROXY trusts to say who the client is (X-Forwarded-For), as Fastify reads it. */
+function trusted(trustProxy: boolean | string): (address: string, hop: number) => boolean {
+  if (typeof trustProxy === 'string') return proxyAddr.compile(trustProxy.split(',').map((s) => s.trim()));
+  return () => trustProxy;
 }
 
 /**
@@ -77,17 +78,14 @@ export default fp(
     opts: { maxPerAddress: number; trustProxy: boolean | string },
   ) {
     if (opts.maxPerAddress <= 0 || opts.trustProxy === true) return;
-    const trusted =
-      typeof opts.trustProxy === 'string'
-        ? proxyAddr.compile(opts.trustProxy.split(',').map((s) => s.trim()))
-        : () => false;
+    const proxy = trusted(opts.trustProxy);
     const open = new Map<string, number>();
     let lastWarning = 0;
     let refusedSinceWarning = 0;
 
     const onConnection = (socket: Socket) => {
       const address = socket.remoteAddress;
-      if (!address || trusted(address, 0)) return;
+      if (!address || proxy(address, 0)) return;
       const key = addressKey(address);
       const count = (open.get(key) ?? 0) + 1;
       if (count > opts.maxPerAddress) {
