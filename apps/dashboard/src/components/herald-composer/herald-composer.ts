@@ -208,7 +208,7 @@ export class HeraldComposer extends HeraldElement {
           <label>Body <textarea name="body" maxlength="4096" @input=${(e: InputEvent) => (this.draftBody = (e.target as HTMLTextAreaElement).value)}></textarea></label>
           <div class="row">
             <label>Icon URL <input name="icon" inputmode="url" autocomplete="off" spellcheck="false" placeholder="https://… or /icon.png" @input=${(e: InputEvent) => (this.draftIcon = (e.target as HTMLInputElement).value)} /></label>
-            <label>Open on click <input name="url" inputmode="url" autocomplete="off" spellcheck="false" placeholder="https://… or /path on your site" /></label>
+            <label>Open on click <input name="url" inputmode="url" autocomplete="off" spellcheck="false" placeholder="https://… or /path" /></label>
           </div>
           <label>Category <span class="muted">(optional: each user gets it as they chose for that category)</span>
             <select name="category">
