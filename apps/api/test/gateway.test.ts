@@ -214,21 +214,43 @@ describe('socket gateway handshake', () => {
     expect(reason).toBe('io server disconnect');
   });
 
+  it('refuses a wrong app id presented again and again as unknown, with one lookup, spending none of the budget', async () => {
+    const sign = createSigner({ key: secret, algorithm: 'HS256' });
+    const lookups = vi.spyOn(stack.db.prisma.app, 'findUnique');
+    try {
+      // More handshakes than the budget allows made-up apps: a page with a wrong app id, reloaded.
+      const aud = `wrong-id-${uid()}`;
+      for (let i = 0; i <= MAX_UNKNOWN_APPS_PER_MINUTE + 5; i++) {
+        const token = sign({ sub: 'x', aud, exp: Math.floor(Date.now() / 1000) + 60 });
+        expect((await refused({ token })).data?.code).toBe('HERALD_ERR_APP_UNKNOWN');
+      }
+      // One lookup, then the node remembers the id is missing (for a few seconds: one more then).
+      expect(lookups.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
   // Last in this block: it spends the test address's budget of unknown app ids.
   it('looks up made-up apps up to a budget per address, then refuses without a lookup; a real app still connects from there', async () => {
     const sign = createSigner({ key: secret, algorithm: 'HS256' });
-    const forged = () => sign({ sub: 'x', aud: `made-up-${uid()}`, exp: Math.floor(Date.now() / 1000) + 60 });
+    const token = (aud: string) => sign({ sub: 'x', aud, exp: Math.floor(Date.now() / 1000) + 60 });
+    const forged = () => token(`made-up-${uid()}`);
+    let lookedUp = '';
     const lookups = vi.spyOn(stack.db.prisma.app, 'findUnique');
     try {
-      // Made-up apps until the budget says no (an earlier test of this block may have spent one).
+      // Made-up apps until the budget says no (earlier tests of this block may have spent one or two).
       let unknown = 0;
       let over: Awaited<ReturnType<typeof refused>> | undefined;
       while (!over && unknown <= MAX_UNKNOWN_APPS_PER_MINUTE) {
-        const error = await refused({ token: forged() });
-        if (error.data?.code === 'HERALD_ERR_APP_UNKNOWN') unknown++;
-        else over = error;
+        const aud = `made-up-${uid()}`;
+        const error = await refused({ token: token(aud) });
+        if (error.data?.code === 'HERALD_ERR_APP_UNKNOWN') {
+          unknown++;
+          lookedUp = aud;
+        } else over = error;
       }
-      expect(unknown).toBeGreaterThanOrEqual(MAX_UNKNOWN_APPS_PER_MINUTE - 1);
+      expect(unknown).toBeGreaterThanOrEqual(MAX_UNKNOWN_APPS_PER_MINUTE - 3);
       expect(unknown).toBeLessThanOrEqual(MAX_UNKNOWN_APPS_PER_MINUTE);
       expect(lookups).toHaveBeenCalledTimes(unknown);
       expect(over?.data).toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED', retryAfterMs: expect.any(Number) });
@@ -236,6 +258,10 @@ describe('socket gateway handshake', () => {
       expect((await refused({ token: forged() })).data?.code).toBe('HERALD_ERR_RATE_LIMITED');
       expect(lookups).toHaveBeenCalledTimes(unknown);
       expect(await rejected(stack, 'app-id')).toBe(2);
+      // An id this node just found missing is still answered as unknown, without a lookup.
+      const again = token(lookedUp);
+      expect((await refused({ token: again })).data?.code).toBe('HERALD_ERR_APP_UNKNOWN');
+      expect(lookups).toHaveBeenCalledTimes(unknown);
     } finally {
       lookups.mockRestore();
     }

@@ -149,6 +149,11 @@ export class AppDirectory {
     return hit;
   }
 
+  /** Whether this node read the app lately and found it does not exist (answered without a read, for now). */
+  knownMissing(appId: string): boolean {
+    return (this.missing.get(appId) ?? 0) > Date.now();
+  }
+
   /** The app as this node last read it, if it did: no read, now or in the background. */
   cached(appId: string): CachedApp | undefined {
     return this.cache.get(appId) ?? this.stale.get(appId);

@@ -77,7 +77,9 @@ export class UserTokens {
   /**
    * Each app id this node has not read costs a query: an address that presents tokens naming
    * MAX_UNKNOWN_APPS_PER_MINUTE apps that do not exist waits out the minute, without a query, for
-   * any other app id this node does not know. Tokens of apps it knows still work from there.
+   * any other app id this node does not know. Tokens of apps it knows still work from there, and
+   * an id it read lately and found missing is refused as unknown without counting: one page
+   * repeating a wrong id cannot lock its address (an office behind one NAT) out of a cold node.
    */
   private readonly unknownApps = new MissBudget(MAX_UNKNOWN_APPS_PER_MINUTE);
 
@@ -117,7 +119,10 @@ export class UserTokens {
     const appId =
       typeof aud === 'string' ? aud : typeof appIdHint === 'string' && appIdHint ? appIdHint : this.defaultAppId;
     if (!APP_ID.test(appId)) throw new TokenError('unknown-app', 'Invalid token: its app id is not a valid app id.');
-    if (from !== undefined && !this.apps.cached(appId)) {
+    // Only ids that take a query count: one this node knows not to exist (a page that keeps
+    // presenting the same wrong id) is refused without a query, and spends no budget.
+    const charged = from !== undefined && !this.apps.cached(appId) && !this.apps.knownMissing(appId);
+    if (charged) {
       const wait = this.unknownApps.waitSeconds(from);
       if (wait > 0) {
         throw new TokenError(
@@ -129,7 +134,7 @@ export class UserTokens {
     }
     const app = await this.apps.get(appId);
     if (!app) {
-      if (from !== undefined) this.unknownApps.missed(from);
+      if (charged) this.unknownApps.missed(from);
       throw new TokenError('unknown-app', `Invalid token: app "${appId}" does not exist.`);
     }
     if (origin && app.allowedOrigins.length > 0 && !app.allowedOrigins.includes(origin)) {
