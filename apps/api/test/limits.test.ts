@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { BYTE_BUDGET, PENALTY_MS, PenaltyBox, TokenBucket, userEventCost } from '../src/gateway/rate-limit.js';
+import { BYTE_BUDGET, PENALTY_MS, PenaltyBox, TokenBucket, userEventCost } from '../src/gateway/budgets.js';
 import { addressKey } from '../src/platform/http/connection-limits.js';
 import { SharedWindowStore } from '../src/platform/http/shared-window-store.js';
 import { hashPassword } from '../src/platform/lib/secrets.js';

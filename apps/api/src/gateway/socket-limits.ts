@@ -1,13 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import {
-  limitEvents,
-  PENALTY_MS,
-  PenaltyBox,
-  rateLimitedHandshake,
-  USER_EVENT_CLASSES,
-  userEventCost,
-} from './rate-limit.js';
+import { PENALTY_MS, PenaltyBox, USER_EVENT_CLASSES, userEventCost } from './budgets.js';
+import { limitEvents, rateLimitedHandshake } from './rate-limit.js';
 import { adminNamespace } from './types.js';
 
 /**

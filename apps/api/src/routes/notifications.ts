@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Accepted } from '../intake/notifications.js';
-import { describeValidation } from '../platform/http/errors.js';
 import type { Spent } from '../platform/http/rate-limits.js';
+import { describeValidation } from '../platform/http/validation-errors.js';
 import { errorResponses } from '../schemas/common.js';
 import {
   BatchBody,
