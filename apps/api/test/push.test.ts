@@ -877,6 +877,11 @@ describe('Web Push end to end, against a local push service', () => {
     const wrongMethod = await stack.app.inject({ method: 'GET', url: '/push/receipts' });
     expect([wrongMethod.statusCode, wrongMethod.json().code]).toEqual([405, 'HERALD_ERR_METHOD_NOT_ALLOWED']);
     readable(wrongMethod);
+    // The same paths spelled with escapes, which the router decodes: the same answers, as readable.
+    const spelled = await post('/%70ush/receipts', { receipt, event: 'opened' });
+    expect([spelled.statusCode, spelled.json().code]).toEqual([400, 'HERALD_ERR_VALIDATION']);
+    readable(spelled);
+    readable(await stack.app.inject({ method: 'GET', url: '/%70ush/receipts' }));
     // Other paths stay closed to foreign origins.
     const elsewhere = await stack.app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();

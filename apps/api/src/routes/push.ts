@@ -39,6 +39,16 @@ const COLUMN: Record<PushReceiptEvent, string> = {
   closed: 'closed_at',
 };
 
+/** A request's path as the router reads it (escapes decoded), for a request no route matched. */
+function decodedPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * Every answer under /push/ is readable from the site's origin, refusals included: a worker must
  * see the code of a 400, 405, 413 or 415 and the Retry-After of a 429. Registered on the root
@@ -47,7 +57,7 @@ const COLUMN: Record<PushReceiptEvent, string> = {
 export const pushCors = fp(
   async (fastify: FastifyInstance) => {
     fastify.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/push/')) return;
+      if (!(request.routeOptions.url ?? decodedPath(request.url)).startsWith('/push/')) return;
       reply.header('access-control-allow-origin', '*');
       reply.header('access-control-allow-methods', 'POST');
       reply.header('access-control-allow-headers', 'content-type');

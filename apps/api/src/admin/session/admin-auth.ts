@@ -63,7 +63,9 @@ export default fp(
     await fastify.register(fastifyCookie);
     const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : undefined;
     fastify.addHook('onRequest', async (request) => {
-      if (SAFE_METHODS.has(request.method) || !request.url.startsWith('/admin/api/')) return;
+      // By the route the router matched, not the raw URL: the router decodes the path first, so
+      // `/%61dmin/api/…` reaches the same routes as `/admin/api/…`.
+      if (SAFE_METHODS.has(request.method) || !request.routeOptions.url?.startsWith('/admin/api/')) return;
       const reason = crossOriginReason(request.headers, [request.host, request.headers.host], publicOrigin);
       if (reason) throw new Errors.CrossOrigin(reason);
     });
