@@ -148,6 +148,35 @@ describe('socket gateway handshake', () => {
     socket.disconnect();
   });
 
+  it('refuses a payload that is not an object, saying what the event takes, and still answers the next request', async () => {
+    const socket = await stack.connectUser('ivo');
+    const ask = (event: string, payload: unknown) =>
+      new Promise<{ ok: boolean; code?: string; message?: string }>((resolve) =>
+        (socket as unknown as { emit(e: string, p: unknown, cb: (r: never) => void): void }).emit(
+          event,
+          payload,
+          resolve,
+        ),
+      );
+    for (const [event, payload, kind] of [
+      ['inbox:list', 'x'.repeat(60_000), 'a string'],
+      ['inbox:unread', 42, 'a number'],
+      ['sync', [1, 2, 3], 'an array'],
+      ['topics:list', true, 'a boolean'],
+      ['preferences:get', 'all', 'a string'],
+    ] as const) {
+      expect(await ask(event, payload), event).toEqual({
+        ok: false,
+        code: 'HERALD_ERR_VALIDATION',
+        message: `"${event}" takes an object (or nothing), not ${kind}.`,
+      });
+    }
+    // Null, like no payload at all, is an empty request.
+    expect(await ask('inbox:unread', null)).toMatchObject({ ok: true, unread: 0 });
+    expect(await ask('sync', {})).toMatchObject({ ok: true });
+    socket.disconnect();
+  });
+
   it('refuses a handshake without a token, saying how to pass one', async () => {
     const error = await refused(undefined);
     expect(error.data?.code).toBe('HERALD_ERR_TOKEN_MISSING');

@@ -244,6 +244,17 @@ describe('per-socket event budgets', () => {
     socket.disconnect();
   });
 
+  it('charges a request whose payload is not an object before refusing it: a flood of them is cut off too', async () => {
+    const socket = await stack.connectUser('sloppy');
+    const closing = new Promise((resolve) => socket.once('closing', resolve));
+    const replies: Array<{ code?: string }> = [];
+    for (let i = 0; i < 200; i++) socket.emit('sync', 'x', (r: { code?: string }) => replies.push(r));
+    await expect(closing).resolves.toMatchObject({ code: 'HERALD_ERR_RATE_LIMITED' });
+    expect(replies[0]).toMatchObject({ code: 'HERALD_ERR_VALIDATION' });
+    expect(replies.some((r) => r.code === 'HERALD_ERR_RATE_LIMITED')).toBe(true);
+    socket.disconnect();
+  });
+
   it('drops whatever a dashboard sends on /admin, which takes no events, and closes a flood there too', async () => {
     await stack.db.prisma.admin.create({
       data: { email: 'watcher@example.com', role: 'viewer', passwordHash: await hashPassword('correct horse battery') },
@@ -273,6 +284,13 @@ describe('per-socket event budgets', () => {
     try {
       const free = await unlimited.connectUser('free');
       expect((await burst(free, 'inbox:unread', 200)).every((r) => r.ok)).toBe(true);
+      // Without budgets, what is not a request is still answered so.
+      expect(await free.timeout(5000).emitWithAck('make-coffee', {})).toMatchObject({
+        code: 'HERALD_ERR_UNKNOWN_EVENT',
+      });
+      expect(await free.timeout(5000).emitWithAck('inbox:unread', 'all')).toMatchObject({
+        code: 'HERALD_ERR_VALIDATION',
+      });
       const twice = await doubled.connectUser('twice');
       expect((await burst(twice, 'inbox:unread', 130)).filter((r) => r.ok)).toHaveLength(120);
     } finally {

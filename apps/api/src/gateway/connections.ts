@@ -76,6 +76,19 @@ class CatchUpTurns {
 const invalid = (message: string): ErrorReply => ({ ok: false, code: 'HERALD_ERR_VALIDATION', message });
 
 /**
+ * Every payload of the protocol is an object, or nothing (`null` too) for a request that takes
+ * none: anything else (a string, a number, an array) is refused, not read as an empty request.
+ * Checked once the event has been charged to the socket's budget, so that a flood of them is
+ * cut off like any other.
+ */
+export function payloadProblem(packet: unknown[]): ErrorReply | undefined {
+  const payload = typeof packet[1] === 'function' ? undefined : packet[1];
+  if (payload === undefined || payload === null || (typeof payload === 'object' && !Array.isArray(payload))) return;
+  const kind = Array.isArray(payload) ? 'an array' : `a ${typeof payload}`;
+  return invalid(`"${String(packet[0]).slice(0, 40)}" takes an object (or nothing), not ${kind}.`);
+}
+
+/**
  * Wires authenticated sockets: joins the user's room, closes the socket when its token expires,
  * and answers the client's requests (sync, inbox, lifecycle reports). Every request with a reply
  * callback gets `{ ok: false, code, message }` for bad input, never silence.
@@ -116,7 +129,8 @@ export function handleConnections(io: GatewayServer, deps: GatewayDeps): void {
 
     // Every request is one payload and a callback. Sent with none (`emit('push:key', cb)`) or with
     // more than one, the callback would not be where the handler looks, and nothing would answer:
-    // it gets the first payload (or none) and its callback.
+    // it gets the first payload (or none) and its callback. (Then the socket's budgets, which also
+    // refuse a payload that is not an object: `payloadProblem`.)
     socket.use((packet, next) => {
       const last = packet[packet.length - 1];
       if (typeof last === 'function' && packet.length !== 3) {

@@ -31,6 +31,8 @@ export interface EventLimitOptions<D = unknown> {
   onCut?: (socket: LimitedSocket<D>) => void;
   /** Tokens an event costs (default one). */
   costOf?: (name: unknown, args: readonly unknown[]) => number;
+  /** A known event's refusal once charged (a payload of the wrong shape), or none: it goes to its handler. */
+  check?: (packet: unknown[]) => ErrorReply | undefined;
   /** Sockets with the same group (a user) share `USER_BUDGETS` on top of their own budgets. */
   groupOf?: (socket: LimitedSocket<D>) => string;
 }
@@ -58,7 +60,31 @@ export function limitEvents<D>(
   nsp: Namespace<EventsMap, { [ServerEvent.Closing]: (event: ClosingEvent) => void }, EventsMap, D>,
   options: EventLimitOptions<D>,
 ): void {
-  if (options.scale <= 0) return;
+  /** What an event that its budgets let through meets: its check if known, else "no such event". */
+  const admit = (packet: unknown[], next: (err?: Error) => void) => {
+    const name = packet[0];
+    const last = packet[packet.length - 1];
+    const reply = typeof last === 'function' ? (last as (r: ErrorReply) => void) : undefined;
+    if (typeof name === 'string' && Object.hasOwn(options.classes, name)) {
+      const problem = options.check?.(packet);
+      if (!problem) return next();
+      reply?.(problem);
+      return;
+    }
+    reply?.({
+      ok: false,
+      code: 'HERALD_ERR_UNKNOWN_EVENT',
+      message:
+        typeof name === 'string'
+          ? `There is no ${shown(name)} event.`
+          : 'There is no such event: an event is named by a string.',
+    });
+  };
+  if (options.scale <= 0) {
+    // No budgets: events are still checked, and unknown ones still answered.
+    nsp.on('connection', (socket) => socket.use((packet, next) => admit(packet, next)));
+    return;
+  }
   const budgets = Object.fromEntries(
     Object.entries(EVENT_BUDGETS).map(([k, b]) => [k, scaled(b, options.scale)]),
   ) as Record<EventClass, Budget>;
@@ -136,18 +162,7 @@ export function limitEvents<D>(
         group.buckets[kind] = groupBucket;
         wait = groupBucket.take(cost);
       }
-      if (wait === 0) {
-        if (kind !== 'unknown') return next();
-        reply?.({
-          ok: false,
-          code: 'HERALD_ERR_UNKNOWN_EVENT',
-          message:
-            typeof name === 'string'
-              ? `There is no ${shown(name)} event.`
-              : 'There is no such event: an event is named by a string.',
-        });
-        return;
-      }
+      if (wait === 0) return admit(packet, next);
       options.onRefused();
       reply?.({
         ok: false,

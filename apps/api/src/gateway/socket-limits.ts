@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { PENALTY_MS, PenaltyBox, USER_EVENT_CLASSES, userEventCost } from './budgets.js';
+import { payloadProblem } from './connections.js';
 import { limitEvents, rateLimitedHandshake } from './rate-limit.js';
 import { adminNamespace } from './types.js';
 
@@ -28,6 +29,7 @@ export default fp(
     limitEvents(fastify.io.of('/'), {
       classes: USER_EVENT_CLASSES,
       costOf: userEventCost,
+      check: payloadProblem,
       scale: opts.scale,
       onRefused: refused,
       groupOf: (socket) => who(socket.data),
