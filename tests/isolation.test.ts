@@ -286,5 +286,23 @@ describe('two installations on one Redis, no queue prefix given', () => {
     const again = await startHerald({ env: installs[0] ?? {} });
     cleanups.push(() => again.stop());
     expect(again.output()).toContain(`keys and channels under ${prefix}`);
+
+    // Redis restarts without its data: the running installation claims its prefix again at once,
+    // so the second one is still refused.
+    const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    client.on('error', () => {});
+    cleanups.push(() => client.disconnect());
+    await redis.restartEmpty();
+    const owner = await eventually(async () => (await client.get(`${prefix}:installation`)) ?? undefined, 15_000);
+    await expect(startHerald({ env: installs[1] ?? {} })).rejects.toThrow(/already uses the Redis key prefix/);
+
+    // Taken all the same (in the seconds before it was claimed again): the running one stops,
+    // saying why, rather than take the other's jobs and deliver its notifications.
+    await client.set(`${prefix}:installation`, 'another-installation', 'EX', 60);
+    expect(await again.exited).toBe(1);
+    expect(again.output()).toMatch(
+      /herald: Another Herald installation \(id another-installation\) already uses the Redis key prefix/,
+    );
+    expect(owner).toMatch(/^[0-9a-f-]{36}$/);
   }, 120_000);
 });

@@ -14,7 +14,7 @@ import { DispatchHandoff } from './fanout/handoff.js';
 import { ConfigError, loadConfig, type ResolvedConfig, type Role } from './platform/config/index.js';
 import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl } from './platform/db/database.js';
 import { MigrationError } from './platform/db/migrate.js';
-import { claimPrefix, installationId, installationPrefix } from './platform/installation.js';
+import { claimPrefix, installationId, installationPrefix, keepPrefixClaim } from './platform/installation.js';
 import { createMetrics } from './platform/metrics/metrics.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './platform/redis/endpoint.js';
 import { type RunningWorker, startWorker } from './queue/worker.js';
@@ -170,6 +170,14 @@ async function main(): Promise<void> {
     });
     if (redis.server) cleanups.splice(1, 0, () => redis.server?.stop() ?? Promise.resolve());
     await claimPrefix(redis.endpoint, config.queuePrefix, installation);
+    const stopKeeping = keepPrefixClaim(redis.endpoint, config.queuePrefix, installation, (error) => {
+      // Another installation took this prefix while Redis had lost the claim: stop, or both would
+      // take each other's jobs and deliver each other's notifications.
+      log.error({ queuePrefix: config.queuePrefix }, 'another installation holds this queue prefix; stopping');
+      report(error);
+      void shutdown(1);
+    });
+    cleanups.push(async () => stopKeeping());
     log.info({ redis: redis.description, queuePrefix: config.queuePrefix, installation }, 'redis ready');
 
     let app: HeraldApp | undefined;

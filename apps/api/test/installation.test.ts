@@ -1,7 +1,14 @@
+import { Redis } from 'ioredis';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../src/platform/db/database.js';
-import { claimPrefix, installationId, installationPrefix } from '../src/platform/installation.js';
+import {
+  CLAIM_TTL_SECONDS,
+  claimPrefix,
+  installationId,
+  installationPrefix,
+  keepPrefixClaim,
+} from '../src/platform/installation.js';
 import { createTestDatabase, dropQueuePrefix, POSTGRES_URL, REDIS_URL, uid } from './helpers.js';
 
 describe('the installation id', () => {
@@ -64,9 +71,66 @@ describe('claiming a Redis prefix', () => {
         `Another Herald installation (id installation-a) already uses the Redis key prefix ${prefix} on this Redis`,
       );
       await expect(claimPrefix(redis, prefix, 'installation-b')).rejects.toThrow(
-        /Leave HERALD_QUEUE_PREFIX unset .* redis-cli DEL '\{herald-test-[0-9a-f]+\}:installation'\.$/,
+        /Leave HERALD_QUEUE_PREFIX unset .* redis-cli DEL '\{herald-test-[0-9a-f]+\}:installation' \(or wait: it lapses 60 s after its last process stops\)\.$/,
       );
     } finally {
+      await dropQueuePrefix(prefix);
+    }
+  });
+
+  it('lets a claim lapse unless a running process renews it, and renews it at once when Redis comes back empty', async () => {
+    const prefix = `{herald-test-${uid()}}`;
+    const key = `${prefix}:installation`;
+    const redis = new Redis(REDIS_URL);
+    const lost = vi.fn();
+    // Renewed on reconnects only, in this test: no timer tick comes before the hour is out.
+    const stop = keepPrefixClaim({ url: REDIS_URL }, prefix, 'installation-a', lost, 3_600_000);
+    try {
+      await claimPrefix({ url: REDIS_URL }, prefix, 'installation-a');
+      const ttl = await redis.ttl(key);
+      expect(ttl).toBeGreaterThan(CLAIM_TTL_SECONDS - 5);
+      expect(ttl).toBeLessThanOrEqual(CLAIM_TTL_SECONDS);
+      // Redis loses its data (a restart without persistence, a flush) and the keeper's connection.
+      await redis.del(key);
+      await vi.waitFor(async () => {
+        const clients = await redis.client('LIST');
+        const id = String(clients).match(new RegExp(`id=(\\d+) .*name=herald:claim:\\${prefix.slice(0, -1)}\\}`))?.[1];
+        expect(id).toBeDefined();
+        await redis.client('KILL', 'ID', id as string);
+      });
+      await vi.waitFor(async () => expect(await redis.get(key)).toBe('installation-a'), { timeout: 5000 });
+      // So a second installation given the same prefix is refused again.
+      await expect(claimPrefix({ url: REDIS_URL }, prefix, 'installation-b')).rejects.toThrow(/id installation-a/);
+      expect(lost).not.toHaveBeenCalled();
+    } finally {
+      stop();
+      redis.disconnect();
+      await dropQueuePrefix(prefix);
+    }
+  });
+
+  it('tells a running process, once, that another installation took its prefix', async () => {
+    const prefix = `{herald-test-${uid()}}`;
+    const redis = new Redis(REDIS_URL);
+    const lost = vi.fn();
+    const stop = keepPrefixClaim({ url: REDIS_URL }, prefix, 'installation-a', lost, 50);
+    try {
+      await vi.waitFor(async () => expect(await redis.get(`${prefix}:installation`)).toBe('installation-a'));
+      // Taken by another in the seconds Redis had lost it.
+      await redis.set(`${prefix}:installation`, 'installation-b', 'EX', 60);
+      await vi.waitFor(() => expect(lost).toHaveBeenCalled());
+      await new Promise((r) => setTimeout(r, 200));
+      expect(lost).toHaveBeenCalledTimes(1);
+      expect(lost.mock.calls[0]?.[0].message).toMatch(
+        new RegExp(
+          `^Another Herald installation \\(id installation-b\\) already uses the Redis key prefix \\${prefix.slice(0, -1)}\\}`,
+        ),
+      );
+      // It does not take the claim back.
+      expect(await redis.get(`${prefix}:installation`)).toBe('installation-b');
+    } finally {
+      stop();
+      redis.disconnect();
       await dropQueuePrefix(prefix);
     }
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ConfigError } from './config/index.js';
 import { DatabaseError } from './db/database.js';
@@ -38,27 +39,93 @@ export function installationPrefix(id: string): string {
   return `{herald:${id.replaceAll('-', '').slice(0, 12)}}`;
 }
 
+/** How long a claim outlives the last process that kept it (`keepPrefixClaim` renews it well before). */
+export const CLAIM_TTL_SECONDS = 60;
+/** How often a running process renews its installation's claim (and on every reconnect). */
+const CLAIM_RENEW_MS = 10_000;
+
+/**
+ * Takes the claim if nobody holds it (for `CLAIM_TTL_SECONDS`), renews it if `id` holds it, and
+ * answers who holds it now: one round trip, no window between reading and writing.
+ */
+const CLAIM = `local owner = redis.call('GET', KEYS[1])
+if not owner then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return ARGV[1]
+end
+if owner == ARGV[1] then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return owner`;
+
+type Claimer = Redis & { heraldClaim(key: string, id: string, ttl: number): Promise<string> };
+
+function claimer(endpoint: RedisEndpoint, options: RedisOptions): Claimer {
+  const redis = createRedis(endpoint, options);
+  redis.on('error', () => {});
+  redis.defineCommand('heraldClaim', { numberOfKeys: 1, lua: CLAIM });
+  return redis as Claimer;
+}
+
+/** The refusal for a prefix another installation holds, with the fix. */
+function claimedBy(owner: string, prefix: string): ConfigError {
+  return new ConfigError(
+    `Another Herald installation (id ${owner}) already uses the Redis key prefix ${prefix} on this Redis, ` +
+      `and two installations on one prefix take each other's jobs. Leave HERALD_QUEUE_PREFIX unset (each ` +
+      'installation then gets a prefix of its own) or give it another value; if that other installation is ' +
+      `gone for good, delete its claim: redis-cli DEL '${prefix}:installation' (or wait: it lapses ` +
+      `${CLAIM_TTL_SECONDS} s after its last process stops).`,
+  );
+}
+
 /**
  * Claims a key prefix on a Redis for an installation, or refuses with a sentence if another
- * installation claimed it first. A derived prefix is unique anyway; this catches two installations
- * given the same HERALD_QUEUE_PREFIX, which would take each other's jobs.
+ * installation holds it. A derived prefix is unique anyway; this catches two installations given
+ * the same HERALD_QUEUE_PREFIX, which would take each other's jobs and deliver each other's
+ * notifications. The claim lapses unless a running process renews it (`keepPrefixClaim`).
  */
 export async function claimPrefix(endpoint: RedisEndpoint, prefix: string, id: string): Promise<void> {
-  const key = `${prefix}:installation`;
-  const redis = createRedis(endpoint, { maxRetriesPerRequest: 1, connectionName: 'herald:boot' });
-  redis.on('error', () => {});
+  const redis = claimer(endpoint, { maxRetriesPerRequest: 1, connectionName: 'herald:boot' });
   try {
-    await redis.set(key, id, 'NX');
-    const owner = await redis.get(key);
-    if (owner && owner !== id) {
-      throw new ConfigError(
-        `Another Herald installation (id ${owner}) already uses the Redis key prefix ${prefix} on this Redis, ` +
-          `and two installations on one prefix take each other's jobs. Leave HERALD_QUEUE_PREFIX unset (each ` +
-          'installation then gets a prefix of its own) or give it another value; if that other installation is ' +
-          `gone for good, delete its claim: redis-cli DEL '${key}'.`,
-      );
-    }
+    const owner = await redis.heraldClaim(`${prefix}:installation`, id, CLAIM_TTL_SECONDS);
+    if (owner !== id) throw claimedBy(owner, prefix);
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * Keeps a running process's claim on its prefix: renewed every 10 s and at once whenever the
+ * connection comes back, so that a Redis that restarted empty (or was flushed) has the claim
+ * again before another installation given the same prefix can start. If another installation
+ * holds it all the same (it started in the seconds between), `onLost` is told, once, with the
+ * sentence the boot check gives: this process must stop, or both would deliver each other's
+ * notifications. Returns a function that stops keeping it.
+ */
+export function keepPrefixClaim(
+  endpoint: RedisEndpoint,
+  prefix: string,
+  id: string,
+  onLost: (error: ConfigError) => void,
+  renewMs = CLAIM_RENEW_MS,
+): () => void {
+  const redis = claimer(endpoint, { maxRetriesPerRequest: 1, connectionName: `herald:claim:${prefix}` });
+  let lost = false;
+  const renew = () => {
+    if (lost) return;
+    redis.heraldClaim(`${prefix}:installation`, id, CLAIM_TTL_SECONDS).then(
+      (owner) => {
+        if (owner === id || lost) return;
+        lost = true;
+        onLost(claimedBy(owner, prefix));
+      },
+      // Redis away: the next reconnect or tick renews it.
+      () => {},
+    );
+  };
+  redis.on('ready', renew);
+  const timer = setInterval(renew, renewMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    redis.disconnect();
+  };
 }
