@@ -94,9 +94,12 @@ export class Tokens {
       this._emit('refreshed', { exp });
       this.schedule();
     } catch (error) {
-      // The server closes the socket at expiry; the reconnect then fetches a token again.
       const code = (error as { code?: string }).code ?? 'HERALD_ERR_TOKEN_REFRESH';
       this._emit('error', Object.assign(error as Error, { code }));
+      // Again while the token lasts, at 80% of what is left of it each time (the token source or
+      // the server may be back): a refresh spares a reconnect. Failing to the end, the server
+      // closes the socket at expiry, and the reconnect fetches a token again.
+      this.schedule();
     }
   }
 }

@@ -717,6 +717,56 @@ describe('HeraldClient', () => {
     }
   });
 
+  it('tries a failed token refresh again while the token lasts, and stops trying once the socket closes', async () => {
+    vi.useFakeTimers();
+    try {
+      const exp = Math.floor(Date.now() / 1000) + 600;
+      const token = `h.${btoa(JSON.stringify({ sub: 'u', aud: 'default', exp })).replace(/=+$/, '')}.s`;
+      let down = 2;
+      const fake = fakeSocket({
+        'auth:refresh': () =>
+          // The server is busy for the first two tries.
+          down-- > 0 ? { ok: false, code: 'HERALD_ERR_UNAVAILABLE', message: 'busy' } : { ok: true, exp: exp + 600 },
+      });
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: async () => token,
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+        syncIntervalMs: 0,
+      });
+      const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+      await new Promise((r) => options.auth(r));
+      const errors: string[] = [];
+      // (The fake answers no catch-up: only the refreshes' errors count here.)
+      client.on('error', (e: { code?: string }) => e.code !== 'HERALD_ERR_SYNC' && errors.push(String(e.code)));
+      let refreshed = 0;
+      client.on('refreshed', () => refreshed++);
+      fake.socket.connected = true;
+      fake.fire('connect');
+      // 60 s before expiry the first try fails; 48 s later the second; 9.6 s later the third works.
+      await vi.advanceTimersByTimeAsync(540_000 + 100);
+      expect([errors, refreshed]).toEqual([['HERALD_ERR_UNAVAILABLE'], 0]);
+      await vi.advanceTimersByTimeAsync(48_000);
+      expect([errors.length, refreshed]).toEqual([2, 0]);
+      await vi.advanceTimersByTimeAsync(9_600);
+      expect(refreshed).toBe(1);
+      expect(fake.socket.connect).not.toHaveBeenCalled();
+      // A refresh that keeps failing is not tried once the socket has closed.
+      down = 1_000;
+      await vi.advanceTimersByTimeAsync(540_000 + 100);
+      const tries = fake.asked.length;
+      fake.socket.connected = false;
+      fake.fire('disconnect', 'io client disconnect');
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(fake.asked.length).toBe(tries);
+      client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('never waits on a timer past its 32-bit ceiling for a token that expires in the far future', async () => {
     vi.useFakeTimers();
     try {
