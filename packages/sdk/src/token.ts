@@ -78,8 +78,12 @@ export class Tokens {
   }
 
   cancel(): void {
+    this._cancels++;
     clearTimeout(this._timer);
   }
+
+  /** Counts `cancel`s: a refresh under way when the socket closed schedules nothing after it. */
+  private _cancels = 0;
 
   private async _get(): Promise<string> {
     const source = this._source;
@@ -87,19 +91,21 @@ export class Tokens {
   }
 
   private async _refresh(): Promise<void> {
+    const cancels = this._cancels;
     try {
       const token = await this._get();
       const { exp } = await this._request<{ ok: true; exp: number }>(ClientEvent.AuthRefresh, { token });
       this._exp = exp;
       this._emit('refreshed', { exp });
-      this.schedule();
+      if (cancels === this._cancels) this.schedule();
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'HERALD_ERR_TOKEN_REFRESH';
       this._emit('error', Object.assign(error as Error, { code }));
       // Again while the token lasts, at 80% of what is left of it each time (the token source or
       // the server may be back): a refresh spares a reconnect. Failing to the end, the server
       // closes the socket at expiry, and the reconnect fetches a token again.
-      this.schedule();
+      const left = (this._exp ?? 0) * 1000 - (Date.now() - this._skewMs);
+      if (cancels === this._cancels && left > 0) this.schedule();
     }
   }
 }

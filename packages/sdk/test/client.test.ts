@@ -753,13 +753,47 @@ describe('HeraldClient', () => {
       await vi.advanceTimersByTimeAsync(9_600);
       expect(refreshed).toBe(1);
       expect(fake.socket.connect).not.toHaveBeenCalled();
-      // A refresh that keeps failing is not tried once the socket has closed.
+      // A refresh that keeps failing is not tried again once the socket has closed.
       down = 1_000;
       await vi.advanceTimersByTimeAsync(540_000 + 100);
       const tries = fake.asked.length;
       fake.socket.connected = false;
       fake.fire('disconnect', 'io client disconnect');
       await vi.advanceTimersByTimeAsync(120_000);
+      expect(fake.asked.length).toBe(tries);
+      client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('tries a refresh that keeps failing a few times in the token’s last minute, and none after it', async () => {
+    vi.useFakeTimers();
+    try {
+      const exp = Math.floor(Date.now() / 1000) + 600;
+      const token = `h.${btoa(JSON.stringify({ sub: 'u', aud: 'default', exp })).replace(/=+$/, '')}.s`;
+      const fake = fakeSocket({
+        'auth:refresh': () => ({ ok: false, code: 'HERALD_ERR_UNAVAILABLE', message: 'busy' }),
+      });
+      const client = new HeraldClient({
+        url: 'http://h',
+        token: async () => token,
+        io: fake.io as never,
+        Notification: null,
+        storage: null,
+        syncIntervalMs: 0,
+      });
+      const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
+      await new Promise((r) => options.auth(r));
+      fake.socket.connected = true;
+      fake.fire('connect');
+      // (The last try may come a second past expiry: never sooner than a second after the one before.)
+      await vi.advanceTimersByTimeAsync(602_000);
+      const tries = fake.asked.length;
+      expect(tries).toBeGreaterThan(3);
+      expect(tries).toBeLessThan(15);
+      // Past expiry (the server closes the socket then): no more.
+      await vi.advanceTimersByTimeAsync(600_000);
       expect(fake.asked.length).toBe(tries);
       client.disconnect();
     } finally {
