@@ -113,6 +113,16 @@ async function main(): Promise<void> {
       process.exit(code);
     })());
 
+  // Whatever a step of stopping waits on (a job that does not finish, a database that does not
+  // answer), it takes at most this long: a crashed worker's job is taken over by another anyway.
+  const exitWithin = () =>
+    setTimeout(() => {
+      process.stderr.write(
+        `herald: shutdown did not finish within ${given.shutdownTimeoutMs} ms (HERALD_SHUTDOWN_TIMEOUT_MS); exiting anyway.\n`,
+      );
+      process.exit(1);
+    }, given.shutdownTimeoutMs).unref();
+
   // From here on Ctrl-C/SIGTERM stop Herald cleanly, also while it is still starting.
   let signalledAt = 0;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -126,14 +136,7 @@ async function main(): Promise<void> {
       }
       signalledAt = Date.now();
       log.info({ signal }, 'shutting down');
-      // Whatever a step waits on (a job that does not finish, a database that does not answer),
-      // stopping takes at most this long: a crashed worker's job is taken over by another anyway.
-      setTimeout(() => {
-        process.stderr.write(
-          `herald: shutdown did not finish within ${given.shutdownTimeoutMs} ms (HERALD_SHUTDOWN_TIMEOUT_MS); exiting anyway.\n`,
-        );
-        process.exit(1);
-      }, given.shutdownTimeoutMs).unref();
+      exitWithin();
       void shutdown(0);
     });
   }
@@ -170,20 +173,25 @@ async function main(): Promise<void> {
     });
     if (redis.server) cleanups.splice(1, 0, () => redis.server?.stop() ?? Promise.resolve());
     await claimPrefix(redis.endpoint, config.queuePrefix, installation);
-    const stopKeeping = keepPrefixClaim(redis.endpoint, config.queuePrefix, installation, (error) => {
-      // Another installation took this prefix while Redis had lost the claim: stop, or both would
-      // take each other's jobs and deliver each other's notifications.
-      log.error({ queuePrefix: config.queuePrefix }, 'another installation holds this queue prefix; stopping');
-      report(error);
-      void shutdown(1);
-    });
-    cleanups.push(async () => stopKeeping());
     log.info({ redis: redis.description, queuePrefix: config.queuePrefix, installation }, 'redis ready');
 
     let app: HeraldApp | undefined;
     let apiUrl: string | undefined;
     let worker: RunningWorker | undefined;
     let ready = () => {};
+    const stopKeeping = keepPrefixClaim(redis.endpoint, config.queuePrefix, installation, (error) => {
+      // Another installation took this prefix while Redis had lost the claim: stop, or both would
+      // take each other's jobs and deliver each other's notifications. Sends are refused first
+      // (the HTTP server closes), then the worker stops, within the shutdown timeout.
+      log.error({ queuePrefix: config.queuePrefix }, 'another installation holds this queue prefix; stopping');
+      report(error);
+      exitWithin();
+      void (async () => {
+        await app?.close().catch(() => {});
+        await shutdown(1);
+      })();
+    });
+    cleanups.push(async () => stopKeeping());
     // One set of metrics per process: in the `all` role the worker's outcomes and acks are on the server's /metrics.
     const metrics = createMetrics();
     // The `all` role's intake hands what its small sends' jobs will emit to its own worker.

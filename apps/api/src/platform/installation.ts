@@ -39,24 +39,18 @@ export function installationPrefix(id: string): string {
   return `{herald:${id.replaceAll('-', '').slice(0, 12)}}`;
 }
 
-/** How long a claim outlives the last process that kept it (`keepPrefixClaim` renews it well before). */
-export const CLAIM_TTL_SECONDS = 60;
-/** How often a running process renews its installation's claim (and on every reconnect). */
+/** How often a running process claims its prefix again (and on every reconnect). */
 const CLAIM_RENEW_MS = 10_000;
 
 /**
- * Takes the claim if nobody holds it (for `CLAIM_TTL_SECONDS`), renews it if `id` holds it, and
- * answers who holds it now: one round trip, no window between reading and writing.
+ * Takes the claim if nobody holds it and answers who holds it now: one round trip. The claim
+ * never expires: a second installation given the same prefix stays refused while the first is
+ * stopped too (it would take the jobs the first left queued, and find none of their notifications).
  */
-const CLAIM = `local owner = redis.call('GET', KEYS[1])
-if not owner then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-  return ARGV[1]
-end
-if owner == ARGV[1] then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return owner`;
+const CLAIM = `redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])`;
 
-type Claimer = Redis & { heraldClaim(key: string, id: string, ttl: number): Promise<string> };
+type Claimer = Redis & { heraldClaim(key: string, id: string): Promise<string> };
 
 function claimer(endpoint: RedisEndpoint, options: RedisOptions): Claimer {
   const redis = createRedis(endpoint, options);
@@ -71,8 +65,7 @@ function claimedBy(owner: string, prefix: string): ConfigError {
     `Another Herald installation (id ${owner}) already uses the Redis key prefix ${prefix} on this Redis, ` +
       `and two installations on one prefix take each other's jobs. Leave HERALD_QUEUE_PREFIX unset (each ` +
       'installation then gets a prefix of its own) or give it another value; if that other installation is ' +
-      `gone for good, delete its claim: redis-cli DEL '${prefix}:installation' (or wait: it lapses ` +
-      `${CLAIM_TTL_SECONDS} s after its last process stops).`,
+      `gone for good, delete its claim: redis-cli DEL '${prefix}:installation'.`,
   );
 }
 
@@ -80,12 +73,12 @@ function claimedBy(owner: string, prefix: string): ConfigError {
  * Claims a key prefix on a Redis for an installation, or refuses with a sentence if another
  * installation holds it. A derived prefix is unique anyway; this catches two installations given
  * the same HERALD_QUEUE_PREFIX, which would take each other's jobs and deliver each other's
- * notifications. The claim lapses unless a running process renews it (`keepPrefixClaim`).
+ * notifications. Every running process keeps it (`keepPrefixClaim`).
  */
 export async function claimPrefix(endpoint: RedisEndpoint, prefix: string, id: string): Promise<void> {
   const redis = claimer(endpoint, { maxRetriesPerRequest: 1, connectionName: 'herald:boot' });
   try {
-    const owner = await redis.heraldClaim(`${prefix}:installation`, id, CLAIM_TTL_SECONDS);
+    const owner = await redis.heraldClaim(`${prefix}:installation`, id);
     if (owner !== id) throw claimedBy(owner, prefix);
   } finally {
     redis.disconnect();
@@ -93,8 +86,8 @@ export async function claimPrefix(endpoint: RedisEndpoint, prefix: string, id: s
 }
 
 /**
- * Keeps a running process's claim on its prefix: renewed every 10 s and at once whenever the
- * connection comes back, so that a Redis that restarted empty (or was flushed) has the claim
+ * Keeps a running process's claim on its prefix: claimed again every 10 s and at once whenever
+ * the connection comes back, so that a Redis that restarted empty (or was flushed) has the claim
  * again before another installation given the same prefix can start. If another installation
  * holds it all the same (it started in the seconds between), `onLost` is told, once, with the
  * sentence the boot check gives: this process must stop, or both would deliver each other's
@@ -111,7 +104,7 @@ export function keepPrefixClaim(
   let lost = false;
   const renew = () => {
     if (lost) return;
-    redis.heraldClaim(`${prefix}:installation`, id, CLAIM_TTL_SECONDS).then(
+    redis.heraldClaim(`${prefix}:installation`, id).then(
       (owner) => {
         if (owner === id || lost) return;
         lost = true;
