@@ -1107,6 +1107,7 @@ describe('dashboard components', () => {
     };
     const calls: string[] = [];
     const puts: Record<string, unknown> = {};
+    const headers: Record<string, string | undefined> = {};
     const routes = {
       'GET /admin/api/apps': [
         { id: 'shop', name: 'Shop' },
@@ -1117,14 +1118,25 @@ describe('dashboard components', () => {
         return { categories: [marketing, security] };
       },
       'GET /admin/api/apps/blog/categories': { categories: [] },
-      'PUT /admin/api/apps/shop/categories/orders': (_r: Route, body: unknown) => {
+      'PUT /admin/api/apps/shop/categories/orders': (r: Route, body: unknown) => {
         puts.orders = body;
+        headers.orders = r.request().headers()['if-none-match'];
         return { key: 'orders', ...(body as object), createdAt };
       },
-      'PUT /admin/api/apps/shop/categories/marketing': (_r: Route, body: unknown) => {
+      'PUT /admin/api/apps/shop/categories/marketing': (r: Route, body: unknown) => {
         puts.marketing = body;
+        headers.marketing = r.request().headers()['if-none-match'];
         return { key: 'marketing', ...(body as object), createdAt };
       },
+      // As the server answers a create (If-None-Match: *) of a key that exists.
+      'PUT /admin/api/apps/shop/categories/security': () => [
+        412,
+        {
+          code: 'HERALD_ERR_CATEGORY_EXISTS',
+          message:
+            'Category "security" already exists in this app; edit it instead (this request asked to create it only: If-None-Match: *).',
+        },
+      ],
       'DELETE /admin/api/apps/shop/categories/security': () => {
         calls.push('DELETE security');
         return { category: 'security', deleted: true };
@@ -1167,7 +1179,18 @@ describe('dashboard components', () => {
       .poll(() => page.locator('herald-categories [role="status"]').textContent())
       .toBe('Category “orders” was created.');
     expect(puts.orders).toEqual({ name: 'Your orders', description: null, defaultMode: 'popup', required: true });
+    // Asked to create only: a key that exists is never overwritten by this form.
+    expect(headers.orders).toBe('*');
     expect(await create.getByLabel('Key').inputValue()).toBe('');
+
+    // "Create" with a key that exists: the server's sentence, and the form kept to be corrected.
+    await create.getByLabel('Key').fill('security');
+    await create.getByLabel('Name').fill('Security again');
+    await create.getByRole('button', { name: 'Create' }).click();
+    await expect
+      .poll(() => page.locator('herald-categories [role="alert"]').textContent())
+      .toMatch(/^Category "security" already exists in this app; edit it instead/);
+    expect(await create.getByLabel('Key').inputValue()).toBe('security');
 
     // Edit: the row's form starts from what it is; a PUT on its key with every field.
     await page.getByRole('button', { name: 'Edit marketing' }).click();
@@ -1181,6 +1204,7 @@ describe('dashboard components', () => {
       .poll(() => page.locator('herald-categories [role="status"]').textContent())
       .toBe('Category “marketing” was saved.');
     expect(puts.marketing).toEqual({ name: 'Offers', description: null, defaultMode: 'off', required: false });
+    expect(headers.marketing).toBeUndefined();
     expect(await edit.count()).toBe(0);
 
     // Delete: only once the admin confirmed it.

@@ -307,6 +307,45 @@ describe('categories and preferences over REST', () => {
     });
   });
 
+  it('creates a category only, leaving one that exists as it is, when asked with If-None-Match: *', async () => {
+    const key = `security-${uid()}`;
+    const createOnly = (change: object, url = `/v1/categories/${key}`, headers: Record<string, string> = {}) =>
+      stack.app.inject({
+        method: 'PUT',
+        url,
+        payload: change,
+        headers: { 'if-none-match': '*', ...headers },
+      });
+    const made = await createOnly({ name: 'Security', required: true, defaultMode: 'inbox' }, undefined, {
+      authorization: `Bearer ${stack.apiKey}`,
+    });
+    expect([made.statusCode, made.json()]).toEqual([200, expect.objectContaining({ key, required: true })]);
+    // A second "create" (a form filled in again): refused, the category as it was.
+    for (const [url, headers] of [
+      [`/v1/categories/${key}`, { authorization: `Bearer ${stack.apiKey}` }],
+      [
+        `/admin/api/apps/${stack.appId}/categories/${key}`,
+        { cookie: await stack.adminCookie('admin', `cat-${uid()}@example.com`) },
+      ],
+    ] as const) {
+      const again = await createOnly({ name: 'Security again', required: false }, url, headers);
+      expect([again.statusCode, again.json()], url).toEqual([
+        412,
+        expect.objectContaining({
+          code: 'HERALD_ERR_CATEGORY_EXISTS',
+          message: `Category "${key}" already exists in this app; edit it instead (this request asked to create it only: If-None-Match: *).`,
+        }),
+      ]);
+    }
+    const stored = (await api('GET', '/v1/categories')).body.categories.find((c: { key: string }) => c.key === key);
+    expect(stored).toMatchObject({ name: 'Security', required: true, defaultMode: 'inbox' });
+    // Without the header, a PUT still changes it.
+    expect((await category(key, { name: 'Security (edited)' })).body).toMatchObject({
+      name: 'Security (edited)',
+      required: true,
+    });
+  });
+
   it('refuses a required category that would be off by default, however the two are set', async () => {
     const key = `alerts-${uid()}`;
     const refused = {

@@ -51,12 +51,14 @@ export class CategoryRepository {
 
   /**
    * Creates or changes a category; fields left out keep their value (or take the default, for a
-   * new one). `created` says which it was (the audit log's action).
+   * new one). `created` says which it was (the audit log's action). `createOnly` (a request's
+   * `If-None-Match: *`) refuses to change one that exists: a form that creates cannot overwrite.
    */
   async put(
     appId: string,
     key: string,
     change: { name?: string; description?: string | null; defaultMode?: DeliveryMode; required?: boolean },
+    createOnly = false,
   ): Promise<StoredCategory & { created: boolean }> {
     if (change.required === true || change.defaultMode === 'off') {
       // Users cannot turn a required category off, so it cannot be off by default either: what it
@@ -85,6 +87,7 @@ export class CategoryRepository {
          default_mode = COALESCE($5, categories.default_mode),
          required = COALESCE($6, categories.required),
          updated_at = now()
+        WHERE NOT $8
        RETURNING ${COLUMNS}, (xmax = 0) AS created`,
       [
         appId,
@@ -94,9 +97,14 @@ export class CategoryRepository {
         change.defaultMode ?? null,
         change.required ?? null,
         change.description !== undefined,
+        createOnly,
       ],
     );
     const row = rows[0];
+    if (!row && createOnly) {
+      const [exists] = await this.sql.query('SELECT 1 FROM categories WHERE app_id = $1 AND key = $2', [appId, key]);
+      if (exists) throw new Errors.CategoryExists(key);
+    }
     if (!row) throw new Errors.CategoryLimit(MAX_CATEGORIES);
     this.apps.invalidate(appId);
     return { ...categoryOf(row), created: row.created };

@@ -7,6 +7,8 @@ import {
   CategoryDeleted,
   CategoryList,
   CategoryParams,
+  CreateOnlyHeaders,
+  createOnly,
   Preferences,
   PreferencesPatch,
   StoredCategory,
@@ -47,12 +49,14 @@ const preferences: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: 'Create a category, or change it',
         description:
           'Fields left out keep their value; a new category is named by its key, pops up by default and is not ' +
-          'required. A send names it in `category`; at most 100 per app.',
+          'required. A send names it in `category`; at most 100 per app. With `If-None-Match: *` it is only ' +
+          'created: one that exists is left as it is, with 412 `HERALD_ERR_CATEGORY_EXISTS`.',
         tags: ['preferences'],
         security,
         params: CategoryParams,
+        headers: CreateOnlyHeaders,
         body: CategoryChange,
-        response: { 200: StoredCategory, ...errorResponses(400, 401, 409, 413, 415, 429) },
+        response: { 200: StoredCategory, ...errorResponses(400, 401, 409, 412, 413, 415, 429) },
       },
     },
     async (request) => {
@@ -60,6 +64,7 @@ const preferences: FastifyPluginAsyncTypebox = async (fastify) => {
         request.tenant.appId,
         request.params.category,
         request.body,
+        createOnly(request.headers),
       );
       return saved;
     },

@@ -23,6 +23,7 @@ const MEANING: Record<number, string> = {
   403: 'Signed in, but your role cannot do this',
   404: 'It does not exist (in this app)',
   409: 'It cannot be done in its current state',
+  412: 'Its precondition failed: If-None-Match: * and it already exists',
   413: 'The body is larger than HERALD_BODY_LIMIT',
   415: 'The body is not JSON',
   422: 'The idempotency key was used for a different request in the last 24 hours',

@@ -2218,12 +2218,15 @@ export interface paths {
         get?: never;
         /**
          * Create a category, or change it
-         * @description Fields left out keep their value; a new category is named by its key, pops up by default and is not required. A send names it in `category`; at most 100 per app.
+         * @description Fields left out keep their value; a new category is named by its key, pops up by default and is not required. A send names it in `category`; at most 100 per app. With `If-None-Match: *` it is only created: one that exists is left as it is, with 412 `HERALD_ERR_CATEGORY_EXISTS`.
          */
         put: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `*`: create the category only; if it exists, 412 `HERALD_ERR_CATEGORY_EXISTS` and nothing changes */
+                    "if-none-match"?: string;
+                };
                 path: {
                     category: string;
                 };
@@ -2281,6 +2284,15 @@ export interface paths {
                 };
                 /** @description It cannot be done in its current state */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Its precondition failed: If-None-Match: * and it already exists */
+                412: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5491,7 +5503,10 @@ export interface paths {
         put: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `*`: create the category only; if it exists, 412 `HERALD_ERR_CATEGORY_EXISTS` and nothing changes */
+                    "if-none-match"?: string;
+                };
                 path: {
                     appId: string;
                     category: string;
@@ -5568,6 +5583,15 @@ export interface paths {
                 };
                 /** @description It cannot be done in its current state */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Its precondition failed: If-None-Match: * and it already exists */
+                412: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -35,13 +35,19 @@ export type Role = Me['role'];
 export class Api {
   constructor(private readonly base = '') {}
 
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
         credentials: 'same-origin',
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });
@@ -69,6 +75,10 @@ export class Api {
   }
   put<T>(path: string, body: unknown) {
     return this.request<T>('PUT', path, body);
+  }
+  /** A PUT that only creates (`If-None-Match: *`): one that exists is refused with 412, unchanged. */
+  create<T>(path: string, body: unknown) {
+    return this.request<T>('PUT', path, body, undefined, { 'if-none-match': '*' });
   }
   patch<T>(path: string, body: unknown) {
     return this.request<T>('PATCH', path, body);

@@ -8,6 +8,8 @@ import {
   CategoryDeleted,
   CategoryList,
   CategoryParams,
+  CreateOnlyHeaders,
+  createOnly,
   StoredCategory,
 } from '../../schemas/preferences.js';
 import { AppRepository } from '../apps/repository.js';
@@ -64,14 +66,15 @@ const adminCategories: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['admin'],
         security: adminSession,
         params: CategoryPath,
+        headers: CreateOnlyHeaders,
         body: CategoryChange,
-        response: { 200: StoredCategory, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: StoredCategory, ...errorResponses(400, 401, 403, 404, 409, 412) },
       },
     },
     async (request) => {
       const { appId, category } = request.params;
       await apps.mustExist(appId);
-      const saved = await categories.put(appId, category, request.body);
+      const saved = await categories.put(appId, category, request.body, createOnly(request.headers));
       await audit(request, saved.created ? 'category.create' : 'category.update', category, { appId, ...request.body });
       const { created: _, ...categorySaved } = saved;
       return categorySaved;

@@ -111,6 +111,11 @@ export const Errors = {
     'Category "%s" is required by the app: it cannot be turned off (choose "popup" or "inbox").',
     400,
   ),
+  CategoryExists: createError(
+    'HERALD_ERR_CATEGORY_EXISTS',
+    'Category "%s" already exists in this app; edit it instead (this request asked to create it only: If-None-Match: *).',
+    412,
+  ),
   CategoryLimit: createError(
     'HERALD_ERR_CATEGORY_LIMIT',
     'This app has %d categories, the most it may have; delete one before adding another.',

@@ -93,7 +93,10 @@ export class HeraldCategories extends HeraldElement {
       required: f.get('required') === 'on',
     };
     void this.act(async () => {
-      await this.api.put<CategorySaved>(this.path(appId, key), body);
+      // A new one is created only: a key that exists is refused, never overwritten.
+      await (existing
+        ? this.api.put<CategorySaved>(this.path(appId, key), body)
+        : this.api.create<CategorySaved>(this.path(appId, key), body));
       return existing ? `Category “${key}” was saved.` : `Category “${key}” was created.`;
     }).then((done) => {
       if (!done) return;
