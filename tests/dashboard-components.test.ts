@@ -728,6 +728,38 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-apps says a refused new app next to its form, and stops an id the API would refuse before sending it', async () => {
+    const posts: unknown[] = [];
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': [listedApp('shop', 'Shop')],
+        'GET /admin/api/apps/shop/keys': [],
+        'POST /admin/api/apps': (_r: Route, body: unknown) => {
+          posts.push(body);
+          return [409, { code: 'HERALD_ERR_APP_EXISTS', message: 'An app with id shop already exists.' }];
+        },
+      },
+      '#/apps',
+    );
+    const card = page.locator('section', { has: page.getByRole('heading', { name: 'New app' }) });
+    await card.getByLabel('Name').fill('Shop two');
+    // Not an app id: the browser's check stops it (the pattern is one Chrome's v-mode reads).
+    const id = card.getByLabel(/^Id/);
+    await id.fill('Bad Id!');
+    await card.getByRole('button', { name: 'Create app' }).click();
+    expect(await id.evaluate((e) => (e as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    expect(posts).toEqual([]);
+    // Taken: the server's sentence in the New app card, not at the top of the page.
+    await id.fill('shop');
+    await card.getByRole('button', { name: 'Create app' }).click();
+    await expect.poll(() => card.getByRole('alert').textContent()).toBe('An app with id shop already exists.');
+    expect(posts).toEqual([{ name: 'Shop two', id: 'shop' }]);
+    expect(await page.locator('herald-apps > p[role=alert], h1 + p[role=alert]').count()).toBe(0);
+    expect(await page.locator('[data-app=shop] [data-outcome]').count()).toBe(0);
+    await page.context().close();
+  });
+
   it('herald-apps shows an app’s Web Push key, copies it, and rotates it only once the admin confirmed what that costs', async () => {
     const oldKey = `B${'a'.repeat(70)}OLDKEY01`;
     const newKey = `B${'b'.repeat(70)}NEWKEY02`;
@@ -1056,7 +1088,23 @@ describe('dashboard components', () => {
         return { topic: 'team/alpha', changed: 1, subscribers: 3 };
       },
     };
-    const page = await dashboard({ ...owner, ...routes }, '#/topics');
+    const page = await dashboard(
+      {
+        ...owner,
+        ...routes,
+        'PATCH /admin/api/apps/shop/topics/has%20space': [
+          400,
+          { code: 'HERALD_ERR_VALIDATION', message: 'params.topic is not a topic name.' },
+        ],
+      },
+      '#/topics',
+    );
+    // A refusal on the list is not carried to the topic opened next.
+    await page.getByRole('textbox', { name: 'New topic' }).fill('has space');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await expect
+      .poll(() => page.locator('herald-topics [role="alert"]').textContent())
+      .toBe('params.topic is not a topic name.');
     await page.getByRole('button', { name: 'Load more' }).click();
     await expect.poll(() => page.locator('herald-topics tr[data-topic]').count()).toBe(2);
     expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
@@ -1065,6 +1113,12 @@ describe('dashboard components', () => {
       .poll(() => page.locator('herald-topics [data-summary]').textContent())
       .toMatch(/2 subscribers · app shop/);
     expect(await page.locator('herald-topics tr[data-member]').allTextContents()).toHaveLength(2);
+    expect(await page.locator('herald-topics [role="alert"]').count()).toBe(0);
+    // Adding nobody is said, not ignored.
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect
+      .poll(() => page.locator('herald-topics [role="alert"]').textContent())
+      .toBe('Name one or more user ids, separated by commas, spaces or new lines.');
     // Its latest sends, each linking to what happened to it.
     const send = page.locator('herald-topics [data-sends] tbody tr');
     expect(await send.allTextContents()).toEqual([expect.stringMatching(/Standup moved\s*dispatched\s*2 users/)]);

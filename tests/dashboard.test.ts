@@ -422,6 +422,23 @@ describe('dashboard', () => {
         await page.waitForTimeout(400);
         const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
         if (scroll > width + 1) wider.push(`${hash} at ${width}: ${scroll}px`);
+        // A status pill or a table's button stays on one line ("sched / uled" was unreadable at 390).
+        const broken = await page.evaluate(() => {
+          const found: string[] = [];
+          const walk = (root: Document | ShadowRoot) => {
+            for (const el of root.querySelectorAll<HTMLElement>('.pill, td button')) {
+              // The lines its text takes: one box per line.
+              const range = document.createRange();
+              range.selectNodeContents(el);
+              const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+              if (lines.size > 1) found.push(el.textContent?.trim() ?? '');
+            }
+            for (const host of root.querySelectorAll('*')) if (host.shadowRoot) walk(host.shadowRoot);
+          };
+          walk(document);
+          return found;
+        });
+        for (const text of broken) wider.push(`${hash} at ${width}: "${text}" broken over lines`);
       }
     }
     await page.setViewportSize({ width: 1280, height: 860 });

@@ -96,6 +96,11 @@ export function query(params: Record<string, string | number | undefined | null>
   return s ? `?${s}` : '';
 }
 
+/** `1 subscriber`, `2 subscribers`, `1,500 users`: a count and its noun, singular or plural. */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : plural}`;
+}
+
 /** "12s ago", "3 min ago", "in 5 min" (a time still ahead: a scheduled send), or the date when over a day away. */
 export function timeAgo(iso: string | null | undefined): string {
   if (!iso) return '—';

@@ -31,7 +31,11 @@ export const shared = css`
   input, select, textarea { border: 1px solid #8a8a9e; border-radius: 0.4rem; padding: 0.4rem 0.55rem; background: var(--bg); color: var(--fg); }
   label { display: grid; gap: 0.2rem; font-weight: 500; min-width: 0; }
   /* Names, titles and ids are the operators' and their users': a long one wraps, never widens the page. */
-  h1, h2, h3, p, td, dd, li { overflow-wrap: anywhere; }
+  h1, h2, h3, p, dd, li { overflow-wrap: anywhere; }
+  /* In a table, words break only when one alone is wider than its column (a narrow screen would
+     otherwise squeeze every column to a letter: "sched / uled"); the table scrolls in its wrapper. */
+  td { overflow-wrap: break-word; }
+  .pill, td button { white-space: nowrap; }
   select, input, textarea { max-width: 100%; box-sizing: border-box; }
   /* A percentage width lets a drop-down shrink with its column (a long option would set its width otherwise). */
   select { width: 100%; }

@@ -3,7 +3,7 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { ApiError, type Ok, timeAgo } from '../../lib/api.js';
+import { ApiError, counted, type Ok, timeAgo } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 import { categoriesRoute } from '../herald-categories/herald-categories.js';
 
@@ -13,6 +13,11 @@ type Key = Ok<'/admin/api/apps/{appId}/keys'>[number];
 type PushRotated = Ok<'/admin/api/apps/{appId}/rotate-push-key', 'post'>;
 
 /** A VAPID public key (87 characters) short enough for a line: its start and end, like a fingerprint. */
+/** What the API takes as an app id, for the New app form (the `v`-mode pattern Chrome reads: `-` escaped). */
+const APP_ID_PATTERN = '[a-z0-9][a-z0-9\\-]{1,62}';
+const APP_ID_RULE = '2 to 63 lowercase letters, digits and dashes, starting with a letter or digit';
+/** The New app card's key among the apps' cards, for where a change's outcome is said. */
+const NEW_APP = '\u0000new';
 const shortKey = (key: string) => (key.length > 28 ? `${key.slice(0, 16)}…${key.slice(-8)}` : key);
 
 /** Apps, their API keys (secrets shown once), JWT secret rotation, Web Push key and allowed SDK origins. */
@@ -84,11 +89,14 @@ export class HeraldApps extends HeraldElement {
     const form = event.target as HTMLFormElement;
     const f = new FormData(form);
     const id = String(f.get('id') ?? '').trim();
-    const created = await this.act(() =>
-      this.api.post<Ok<'/admin/api/apps', 'post'>>('/admin/api/apps', {
-        name: f.get('name'),
-        ...(id ? { id } : {}),
-      }),
+    // A refusal is said in the New app card, next to the form (not at the top of a long page).
+    const created = await this.act(
+      () =>
+        this.api.post<Ok<'/admin/api/apps', 'post'>>('/admin/api/apps', {
+          name: f.get('name'),
+          ...(id ? { id } : {}),
+        }),
+      NEW_APP,
     );
     if (created) {
       form.reset();
@@ -217,9 +225,9 @@ export class HeraldApps extends HeraldElement {
               ? html`<section class="card"><h2 style="margin-top:0">New app</h2>
                   <form class="row" @submit=${this.createApp}>
                     <label>Name <input name="name" required maxlength="100" /></label>
-                    <label>Id <span class="muted">(optional)</span><input name="id" pattern="[a-z0-9][a-z0-9-]{1,62}" /></label>
+                    <label>Id <span class="muted">(optional)</span><input name="id" pattern=${APP_ID_PATTERN} title=${APP_ID_RULE} /></label>
                     <button type="submit" ?disabled=${this.busy}>Create app</button>
-                  </form></section>`
+                  </form>${this.renderOutcome(NEW_APP)}</section>`
               : nothing
           }`,
       })}`;
@@ -229,7 +237,7 @@ export class HeraldApps extends HeraldElement {
     const keys = this.keys[app.id] ?? [];
     return html`<section class="card" data-app=${app.id}>
       <h2 style="margin-top:0">${app.name} <span class="muted mono">${app.id}</span></h2>
-      <p class="muted">${app.subscribers} subscribers · <a href=${categoriesRoute(app.id)}>Categories</a> · JWT secret ${app.secretRotatedAt ? `rotated ${timeAgo(app.secretRotatedAt)}` : 'never rotated'}
+      <p class="muted">${counted(app.subscribers, 'subscriber')} · <a href=${categoriesRoute(app.id)}>Categories</a> · JWT secret ${app.secretRotatedAt ? `rotated ${timeAgo(app.secretRotatedAt)}` : 'never rotated'}
         ${this.canAct ? html` · <button type="button" class="secondary" @click=${() => this.rotate(app)}>Rotate JWT secret</button>` : nothing}</p>
       ${
         app.previousSecretValidUntil
@@ -275,14 +283,17 @@ export class HeraldApps extends HeraldElement {
               <button type="submit" class="secondary" ?disabled=${this.busy}>Save rate limit</button></form>`
           : html`<p class="muted" data-rate-limit>Rate limit: ${describeLimit(app.rateLimitPerMinute ?? app.defaultRateLimitPerMinute)}${app.rateLimitPerMinute === null ? " (the server's default)" : ''}</p>`
       }
-      ${
-        this.outcome?.appId === app.id
-          ? this.outcome.ok
-            ? html`<p class="ok" role="status" data-outcome>${this.outcome.text}</p>`
-            : html`<p class="error" role="alert" data-outcome>${this.outcome.text}</p>`
-          : nothing
-      }
+      ${this.renderOutcome(app.id)}
     </section>`;
+  }
+
+  /** The last change's outcome, in the card it was asked for in (an app's, or `NEW_APP`). */
+  private renderOutcome(card: string) {
+    const outcome = this.outcome?.appId === card ? this.outcome : undefined;
+    if (!outcome) return nothing;
+    return outcome.ok
+      ? html`<p class="ok" role="status" data-outcome>${outcome.text}</p>`
+      : html`<p class="error" role="alert" data-outcome>${outcome.text}</p>`;
   }
 
   /** The app's Web Push key (public, so anyone may copy it), its browsers, and (admins) its rotation. */

@@ -58,7 +58,12 @@ export class HeraldCategories extends HeraldElement {
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('appId')) this.editing = undefined;
+    // Another app's page: nothing being edited, nothing said of the last app's changes.
+    if (changed.has('appId')) {
+      this.editing = undefined;
+      this.error = '';
+      this.notice = '';
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Task } from '@lit/task';
-import { html, nothing } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { appOption, type Ok, query, timeAgo } from '../../lib/api.js';
+import { appOption, counted, type Ok, query, timeAgo } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type App = Ok<'/admin/api/apps'>[number];
@@ -47,6 +47,12 @@ export class HeraldTopics extends HeraldElement {
     task: async (_args, { signal }) => this.api.get<App[]>('/admin/api/apps', signal),
     args: () => [],
   });
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    // A refusal belongs to the page it was made on, not to the next one opened. (A notice may be
+    // for the next page: "deleted" is said on the list the deletion returns to.)
+    if (changed.has('selection')) this.error = '';
+  }
 
   /** The app the list shows: the one picked, else the first. */
   private get app(): string | undefined {
@@ -116,14 +122,18 @@ export class HeraldTopics extends HeraldElement {
   }
 
   private change(s: { appId: string; topic: string }, subscribe: boolean, userIds: string[]): void {
-    if (userIds.length === 0) return;
+    if (userIds.length === 0) {
+      this.notice = '';
+      this.error = 'Name one or more user ids, separated by commas, spaces or new lines.';
+      return;
+    }
     void this.act(async () => {
       const r = await this.api.post<Change>(this.path(s, subscribe ? '/subscribers' : '/subscribers/remove'), {
         userIds,
       });
       const verb = subscribe ? 'Added' : 'Removed';
       const unchanged = userIds.length - r.changed;
-      return `${verb} ${r.changed} of ${userIds.length}${unchanged ? ` (${unchanged} ${subscribe ? 'already in it' : 'were not in it'})` : ''}; ${r.subscribers} subscribers now.`;
+      return `${verb} ${r.changed} of ${userIds.length}${unchanged ? ` (${unchanged} ${subscribe ? 'already in it' : 'were not in it'})` : ''}; ${counted(r.subscribers, 'subscriber')} now.`;
     });
   }
 
@@ -205,7 +215,7 @@ export class HeraldTopics extends HeraldElement {
           const members = [...d.members.subscribers, ...this.more];
           const cursor = this.moreCursor === undefined ? d.members.nextCursor : this.moreCursor;
           return html`<h1 style="word-break:break-all">${d.topic.topic}</h1>
-            <p class="muted" data-summary>${d.topic.subscribers.toLocaleString('en-US')} subscribers · app ${s.appId} ·
+            <p class="muted" data-summary>${counted(d.topic.subscribers, 'subscriber')} · app ${s.appId} ·
               ${d.topic.public ? 'users may subscribe themselves (public)' : 'only your backend, or a token grant, adds users'}</p>
             ${this.canAct ? this.renderActions(s, d) : nothing}
             ${this.messages()}
@@ -217,7 +227,7 @@ export class HeraldTopics extends HeraldElement {
                     <thead><tr><th>Title</th><th>Status</th><th>For</th><th>Sent</th></tr></thead>
                     <tbody>${d.recentSends.map(
                       (n) => html`<tr><td><a href="#/notifications/${n.id}">${n.title}</a></td><td>${n.status}</td>
-                        <td>${n.recipients.toLocaleString('en-US')} users</td><td>${timeAgo(n.sendAt ?? n.createdAt)}</td></tr>`,
+                        <td>${counted(n.recipients, 'user')}</td><td>${timeAgo(n.sendAt ?? n.createdAt)}</td></tr>`,
                     )}</tbody></table></div>`
             }
             <h2>Subscribers</h2>
