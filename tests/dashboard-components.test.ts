@@ -294,6 +294,7 @@ describe('dashboard components', () => {
 
   it('herald-notification-detail draws the funnel of who reached each step, and says whom it was for', async () => {
     const id = '22222222-2222-4222-8222-222222222222';
+    let cancels = 0;
     const page = await dashboard(
       {
         ...owner,
@@ -330,6 +331,10 @@ describe('dashboard components', () => {
           funnel: { delivered: 7, displayed: 3, clicked: 2, read: 2 },
         },
         [`GET /admin/api/notifications/${id}/recipients`]: { items: [], nextCursor: null },
+        [`POST /admin/api/notifications/${id}/cancel`]: () => {
+          cancels++;
+          return { id, status: 'cancelled' };
+        },
       },
       `#/notifications/${id}`,
     );
@@ -348,6 +353,17 @@ describe('dashboard components', () => {
     expect(await page.getByRole('button', { name: /Cancel/ }).textContent()).toBe(
       'Cancel the 3 deliveries not received yet',
     );
+    // Cancelled only once the admin confirmed it.
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.dismiss();
+    });
+    await page.getByRole('button', { name: /Cancel/ }).click();
+    await expect
+      .poll(() => asked)
+      .toEqual([expect.stringMatching(/^Cancel it\? Whoever has not received it yet never will/)]);
+    expect(cancels).toBe(0);
     await page.context().close();
   });
 

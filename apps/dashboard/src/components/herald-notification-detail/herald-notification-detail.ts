@@ -120,6 +120,8 @@ export class HeraldNotificationDetail extends HeraldElement {
   });
 
   private async cancel(): Promise<void> {
+    // Like every other change that cannot be undone here: only once the admin confirmed it.
+    if (!confirm('Cancel it? Whoever has not received it yet never will; this cannot be undone.')) return;
     this.actionError = undefined;
     try {
       await this.api.post(`/admin/api/notifications/${this.notificationId}/cancel`);

@@ -3,6 +3,7 @@ import { css, html, nothing, type PropertyValues, unsafeCSS } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import { counted } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
 import { HeraldElement } from '../base/herald-element.js';
 
@@ -15,7 +16,7 @@ const SERIES = [
 ] as const;
 /** `sent` counts notifications as they are accepted (one each, whatever its audience); the others count recipients. */
 const LABELS: Record<(typeof SERIES)[number][0], string> = {
-  sent: 'notifications sent',
+  sent: 'notifications accepted',
   delivered: 'delivered',
   displayed: 'displayed',
   clicked: 'clicked',
@@ -74,7 +75,8 @@ export class HeraldOverview extends HeraldElement {
       this.plot = new uPlot(
         {
           ...this.size(),
-          series: [{}, ...SERIES.map(([label, stroke]) => ({ label, stroke, width: 2 }))],
+          // `sent` counts notifications accepted: the legend says so, as the counter does.
+          series: [{}, ...SERIES.map(([k, stroke]) => ({ label: k === 'sent' ? 'accepted' : k, stroke, width: 2 }))],
           axes: [{}, { label: 'per minute' }],
           scales: { x: { time: true } },
         },
@@ -103,18 +105,18 @@ export class HeraldOverview extends HeraldElement {
       <section class="card chart" aria-label="Activity over the last hour">
         <h2 style="margin-top:0">Last hour</h2>
         ${s ? nothing : html`<p class="muted">Waiting for the first numbers…</p>`}
-        <div class="plot" role="img" aria-label="Sent, delivered, displayed, clicked and read per minute over the last hour"></div>
+        <div class="plot" role="img" aria-label="Accepted, delivered, displayed, clicked and read per minute over the last hour"></div>
       </section>
-      <h2>Just sent</h2>
+      <h2>Just accepted</h2>
       ${
         live?.recent.length
           ? html`<ul class="recent">
               ${live.recent.map(
                 (r) =>
-                  html`<li><a href="#/notifications/${r.id}">${r.title}</a> <span class="muted">· ${r.appId} · ${r.recipients} recipient(s)</span></li>`,
+                  html`<li><a href="#/notifications/${r.id}">${r.title}</a> <span class="muted">· ${r.appId} · ${counted(r.recipients, 'recipient')}</span></li>`,
               )}
             </ul>`
-          : html`<p class="empty">Nothing sent since you opened the dashboard. <a href="#/compose">Send one</a>.</p>`
+          : html`<p class="empty">Nothing accepted since you opened the dashboard. <a href="#/compose">Send one</a>.</p>`
       }
     `;
   }
