@@ -651,6 +651,17 @@ describe('dashboard components', () => {
     await page.getByLabel('Key name').fill('ci');
     await page.getByRole('button', { name: 'Create API key' }).click();
     await expect.poll(() => page.locator('[data-secret]').textContent()).toBe('hk_abcdefg_secret');
+    // Copied with a click, as the push key is.
+    await page.evaluate(() => {
+      navigator.clipboard.writeText = async (text: string) => {
+        (window as unknown as { copied: string }).copied = text;
+      };
+    });
+    await page.getByRole('button', { name: 'Copy the API key' }).click();
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { copied?: string }).copied))
+      .toBe('hk_abcdefg_secret');
+    expect(await page.getByRole('button', { name: 'Copy the API key' }).textContent()).toBe('Copied');
     await page.getByRole('button', { name: 'Done' }).click();
     expect(await page.locator('[data-secret]').count()).toBe(0);
     await page.context().close();

@@ -393,7 +393,7 @@ describe('dashboard', () => {
     await page.getByRole('link', { name: 'Apps & keys' }).click();
     await page.getByLabel('Name').last().fill('N'.repeat(100));
     await page.getByRole('button', { name: 'Create app' }).click();
-    await page.locator('[data-secret]').waitFor();
+    await page.locator('[data-secret]').first().waitFor();
     const sent = await api<{ id: string }>(herald.url, '/v1/notifications', {
       key: API_KEY,
       body: { to: { topics: ['t'.repeat(100)] }, title: 'T'.repeat(256) },

@@ -33,7 +33,9 @@ export class HeraldApps extends HeraldElement {
       [role='alertdialog'] { border-color: var(--bad); margin: 0.5rem 0; }`,
   ];
 
-  @state() accessor revealed: { title: string; value: string; note: string } | undefined;
+  /** Secrets shown once (a new key, app or JWT secret): each with its name, and whether it was just copied. */
+  @state() accessor revealed: { title: string; values: Array<[name: string, value: string]>; note: string } | undefined;
+  @state() accessor copiedSecret: string | undefined;
   @state() accessor error: string | undefined;
   @state() accessor keys: Record<string, Key[]> = {};
   /** The app whose push key rotation waits for the admin's confirmation. */
@@ -102,7 +104,10 @@ export class HeraldApps extends HeraldElement {
       form.reset();
       this.revealed = {
         title: `App ${created.app.id} created`,
-        value: `API key: ${created.apiKey}\nJWT secret: ${created.jwtSecret}`,
+        values: [
+          ['API key', created.apiKey],
+          ['JWT secret', created.jwtSecret],
+        ],
         note: 'Copy them now: they are not shown again.',
       };
     }
@@ -120,7 +125,7 @@ export class HeraldApps extends HeraldElement {
       form.reset();
       this.revealed = {
         title: `New API key for ${app.id}`,
-        value: created.secret,
+        values: [['API key', created.secret]],
         note: 'Copy it now: it is not shown again.',
       };
     }
@@ -140,7 +145,7 @@ export class HeraldApps extends HeraldElement {
     if (r) {
       this.revealed = {
         title: `New JWT secret for ${app.id}`,
-        value: r.jwtSecret,
+        values: [['JWT secret', r.jwtSecret]],
         note: `The previous secret is accepted until ${new Date(r.previousValidUntil).toLocaleString()}.`,
       };
     }
@@ -155,6 +160,16 @@ export class HeraldApps extends HeraldElement {
       this.api.post<PushRotated>(`/admin/api/apps/${encodeURIComponent(app.id)}/rotate-push-key`),
     );
     if (r) this.pushRotated = { ...r, appId: app.id };
+  }
+
+  /** Copies a secret shown once; where the clipboard refuses, it stays there to be selected by hand. */
+  private async copySecret(name: string, value: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(value);
+      this.copiedSecret = name;
+    } catch {
+      this.copiedSecret = undefined;
+    }
   }
 
   private async copyKey(app: App, key: string): Promise<void> {
@@ -210,9 +225,16 @@ export class HeraldApps extends HeraldElement {
         this.revealed
           ? html`<section class="card" role="status" aria-live="polite">
               <h2 style="margin-top:0">${this.revealed.title}</h2>
-              <pre class="secret mono" data-secret>${this.revealed.value}</pre>
+              ${this.revealed.values.map(
+                ([name, value]) => html`<p style="margin-bottom:0.3rem"><b>${name}</b>
+                    <button type="button" class="secondary" aria-label="Copy the ${name}" @click=${() => this.copySecret(name, value)}>${this.copiedSecret === name ? 'Copied' : 'Copy'}</button></p>
+                  <pre class="secret mono" data-secret>${value}</pre>`,
+              )}
               <p>${this.revealed.note}</p>
-              <button type="button" class="secondary" @click=${() => (this.revealed = undefined)}>Done</button>
+              <button type="button" class="secondary" @click=${() => {
+                this.revealed = undefined;
+                this.copiedSecret = undefined;
+              }}>Done</button>
             </section>`
           : nothing
       }

@@ -44,7 +44,7 @@ export class HeraldSignIn extends LitElement {
       <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
       ${this.error ? html`<p id="err" class="error" role="alert">${this.error}</p>` : nothing}
       <button type="submit" ?disabled=${this.busy}>${this.busy ? 'Signing in…' : 'Sign in'}</button>
-      <p class="muted">The first admin's password was printed when Herald first started, and saved in <code>.data/credentials.json</code>.</p>
+      <p class="muted">The first admin's password was printed when Herald first started, and saved in <code>credentials.json</code> in its data directory (<code>.data/</code>, unless <code>HERALD_DATA_DIR</code> names another).</p>
     </form>`;
   }
 }
