@@ -203,6 +203,22 @@ describe('dashboard', () => {
       { key: API_KEY },
     );
     expect(body).toMatchObject({ topic: 'team/alpha', subscribers: 2, public: true });
+    // "Create" again, without "public": refused, and the topic stays public.
+    await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('textbox', { name: 'New topic' }).fill('team/alpha');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await expect
+      .poll(() => page.locator('herald-topics [role="alert"]').textContent())
+      .toMatch(/^Topic "team\/alpha" already exists in this app/);
+    const again = await api<{ public: boolean }>(herald.url, `/v1/topics/${encodeURIComponent('team/alpha')}`, {
+      key: API_KEY,
+    });
+    expect(again.body.public).toBe(true);
+    // The browser logs that refusal (412) as it does every 4xx: ours, not a fault.
+    const refusal = consoleErrors.findIndex((e) => e.includes('412 (Precondition Failed)'));
+    expect(refusal).toBeGreaterThanOrEqual(0);
+    consoleErrors.splice(refusal, 1);
+    await page.locator('herald-topics tr[data-topic="team/alpha"] a').click();
     // A send to the topic is listed on its page, for the users it had when accepted.
     const sent = await api<{ id: string }>(herald.url, '/v1/notifications', {
       key: API_KEY,

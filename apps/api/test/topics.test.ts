@@ -390,6 +390,26 @@ describe('topics in the dashboard (admin API)', () => {
   const admin = (cookie: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     stack.app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
 
+  it('creates a topic only, leaving a public one public, when asked with If-None-Match: * (REST and admin API)', async () => {
+    const ops = await signIn(`ops-${randomUUID()}@example.com`, 'admin');
+    const topic = fresh('news');
+    const createOnly = (url: string, headers: Record<string, string>, method: 'PUT' | 'PATCH') =>
+      stack.app.inject({ method, url, payload: { public: false }, headers: { ...headers, 'if-none-match': '*' } });
+    expect((await call('PUT', path(topic), { public: true })).json()).toMatchObject({ topic, public: true });
+    for (const [url, headers, method] of [
+      [path(topic), { authorization: `Bearer ${stack.apiKey}` }, 'PUT'],
+      [`/admin/api/apps/${stack.appId}/topics/${encodeURIComponent(topic)}`, { cookie: ops }, 'PATCH'],
+    ] as const) {
+      const again = await createOnly(url, headers, method);
+      expect([again.statusCode, again.json().code], url).toEqual([412, 'HERALD_ERR_TOPIC_EXISTS']);
+    }
+    expect((await call('GET', path(topic))).json()).toMatchObject({ topic, public: true });
+    // A new one is made.
+    const other = fresh('news');
+    const made = await createOnly(path(other), { authorization: `Bearer ${stack.apiKey}` }, 'PUT');
+    expect([made.statusCode, made.json()]).toEqual([200, expect.objectContaining({ topic: other, public: false })]);
+  });
+
   it('lets an admin create, fill, page, empty and delete a topic, each change in the audit log; a viewer only looks', async () => {
     const ops = await signIn(`ops-${randomUUID()}@example.com`, 'admin');
     const viewer = await signIn(`viewer-${randomUUID()}@example.com`, 'viewer');

@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_PREFERENCE_KEYS } from '@herald/protocol/schema';
 import { MAX_PREFERENCES_BYTES } from '../preferences/repository.js';
-import { errorResponses } from '../schemas/common.js';
+import { CreateOnlyHeaders, createOnly, errorResponses } from '../schemas/common.js';
 import {
   CategoryChange,
   CategoryDeleted,
   CategoryList,
   CategoryParams,
-  CreateOnlyHeaders,
-  createOnly,
   Preferences,
   PreferencesPatch,
   StoredCategory,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Errors } from '../platform/lib/errors.js';
-import { errorResponses } from '../schemas/common.js';
+import { CreateOnlyHeaders, createOnly, errorResponses } from '../schemas/common.js';
 import {
   Deleted,
   MemberPage,
@@ -93,15 +93,26 @@ const topics: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.apiRateLimit.read,
       schema: {
         summary: 'Create a topic, or change its settings',
-        description: 'Settings left out keep their value (a new topic: not public).',
+        description:
+          'Settings left out keep their value (a new topic: not public). With `If-None-Match: *` it is only ' +
+          'created: one that exists is left as it is, with 412 `HERALD_ERR_TOPIC_EXISTS`.',
         tags: TAG,
         security,
         params: TopicParams,
+        headers: CreateOnlyHeaders,
         body: TopicSettings,
-        response: { 200: TopicSummary, ...errorResponses(400, 401, 413, 415, 429) },
+        response: { 200: TopicSummary, ...errorResponses(400, 401, 412, 413, 415, 429) },
       },
     },
-    async (request) => repo.put(request.tenant.appId, request.params.topic, request.body),
+    async (request) => {
+      const { created: _, ...saved } = await repo.put(
+        request.tenant.appId,
+        request.params.topic,
+        request.body,
+        createOnly(request.headers),
+      );
+      return saved;
+    },
   );
 
   fastify.get(

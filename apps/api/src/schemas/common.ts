@@ -31,6 +31,22 @@ const MEANING: Record<number, string> = {
   503: 'Redis or the queue is unavailable; `code` says whether anything was stored',
 };
 
+/**
+ * `If-None-Match: *` on a create-or-change route: create it only; if it exists, 412 and nothing
+ * changes (a form that creates cannot overwrite what is there).
+ */
+export const CreateOnlyHeaders = Type.Object({
+  'if-none-match': Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: '`*`: create it only; if it exists already, 412 (`HERALD_ERR_…_EXISTS`) and nothing changes',
+    }),
+  ),
+});
+
+/** Whether a request asked to create only (`If-None-Match: *`). */
+export const createOnly = (headers: { 'if-none-match'?: string }) => headers['if-none-match']?.trim() === '*';
+
 export const errorResponses = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorResponse', { description: MEANING[code] ?? 'Error' })]));
 

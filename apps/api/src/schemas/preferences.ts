@@ -7,18 +7,6 @@ export { Preferences, PreferencesPatch };
 
 export const CategoryParams = Type.Object({ category: CategoryKeyField() });
 
-/** `If-None-Match: *` on a category's PUT: create it only (a form that creates cannot overwrite). */
-export const CreateOnlyHeaders = Type.Object({
-  'if-none-match': Type.Optional(
-    Type.String({
-      maxLength: 200,
-      description: '`*`: create the category only; if it exists, 412 `HERALD_ERR_CATEGORY_EXISTS` and nothing changes',
-    }),
-  ),
-});
-
-/** Whether a request asked to create only (`If-None-Match: *`). */
-export const createOnly = (headers: { 'if-none-match'?: string }) => headers['if-none-match']?.trim() === '*';
 export const UserParams = Type.Object({ userId: UserId });
 
 /** A category as stored: what the device sees, and when it was created. */

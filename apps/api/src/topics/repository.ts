@@ -142,19 +142,24 @@ export class TopicRepository {
     });
   }
 
-  /** Creates the topic, or changes its settings; returns it. */
+  /**
+   * Creates the topic, or changes its settings; returns it. `createOnly` (a request's
+   * `If-None-Match: *`) refuses to change one that exists.
+   */
   async put(
     appId: string,
     topic: string,
     settings: { public?: boolean },
+    createOnly = false,
   ): Promise<TopicSummary & { created: boolean }> {
     const [row] = await this.sql.query<TopicRow & { created: boolean }>(
       `INSERT INTO topics (app_id, name, public) VALUES ($1, $2, COALESCE($3, false))
-       ON CONFLICT (app_id, name) DO UPDATE SET public = COALESCE($3, topics.public)
+       ON CONFLICT (app_id, name) DO UPDATE SET public = COALESCE($3, topics.public) WHERE NOT $4
        RETURNING ${SUMMARY}, (xmax = 0) AS created`,
-      [appId, topic, settings.public ?? null],
+      [appId, topic, settings.public ?? null, createOnly],
     );
-    return { ...summary(row as TopicRow), created: row?.created === true };
+    if (!row) throw new Errors.TopicExists(topic);
+    return { ...summary(row), created: row.created === true };
   }
 
   /** Whether users may subscribe themselves to this topic (false for one that does not exist). */

@@ -1882,12 +1882,15 @@ export interface paths {
         };
         /**
          * Create a topic, or change its settings
-         * @description Settings left out keep their value (a new topic: not public).
+         * @description Settings left out keep their value (a new topic: not public). With `If-None-Match: *` it is only created: one that exists is left as it is, with 412 `HERALD_ERR_TOPIC_EXISTS`.
          */
         put: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `*`: create it only; if it exists already, 412 (`HERALD_ERR_…_EXISTS`) and nothing changes */
+                    "if-none-match"?: string;
+                };
                 path: {
                     /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
                     topic: string;
@@ -1930,6 +1933,15 @@ export interface paths {
                 };
                 /** @description Credentials are missing or not valid (they are checked before anything else) */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Its precondition failed: If-None-Match: * and it already exists */
+                412: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2224,7 +2236,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `*`: create the category only; if it exists, 412 `HERALD_ERR_CATEGORY_EXISTS` and nothing changes */
+                    /** @description `*`: create it only; if it exists already, 412 (`HERALD_ERR_…_EXISTS`) and nothing changes */
                     "if-none-match"?: string;
                 };
                 path: {
@@ -5091,7 +5103,10 @@ export interface paths {
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `*`: create it only; if it exists already, 412 (`HERALD_ERR_…_EXISTS`) and nothing changes */
+                    "if-none-match"?: string;
+                };
                 path: {
                     appId: string;
                     /** @description A topic of the app, such as news, project:42 or team/alpha: 1 to 100 characters: letters, digits and _ - . : / @, starting with a letter or digit (no spaces, no *). In a path, encode "/" as %2F. */
@@ -5153,6 +5168,15 @@ export interface paths {
                 };
                 /** @description It does not exist (in this app) */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Its precondition failed: If-None-Match: * and it already exists */
+                412: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5504,7 +5528,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `*`: create the category only; if it exists, 412 `HERALD_ERR_CATEGORY_EXISTS` and nothing changes */
+                    /** @description `*`: create it only; if it exists already, 412 (`HERALD_ERR_…_EXISTS`) and nothing changes */
                     "if-none-match"?: string;
                 };
                 path: {

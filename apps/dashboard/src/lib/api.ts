@@ -76,9 +76,9 @@ export class Api {
   put<T>(path: string, body: unknown) {
     return this.request<T>('PUT', path, body);
   }
-  /** A PUT that only creates (`If-None-Match: *`): one that exists is refused with 412, unchanged. */
-  create<T>(path: string, body: unknown) {
-    return this.request<T>('PUT', path, body, undefined, { 'if-none-match': '*' });
+  /** A PUT (or PATCH) that only creates (`If-None-Match: *`): one that exists is refused with 412, unchanged. */
+  create<T>(path: string, body: unknown, method: 'PUT' | 'PATCH' = 'PUT') {
+    return this.request<T>(method, path, body, undefined, { 'if-none-match': '*' });
   }
   patch<T>(path: string, body: unknown) {
     return this.request<T>('PATCH', path, body);

@@ -2,14 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { adminSession } from '../../schemas/admin.js';
-import { errorResponses } from '../../schemas/common.js';
+import { CreateOnlyHeaders, createOnly, errorResponses } from '../../schemas/common.js';
 import {
   CategoryChange,
   CategoryDeleted,
   CategoryList,
   CategoryParams,
-  CreateOnlyHeaders,
-  createOnly,
   StoredCategory,
 } from '../../schemas/preferences.js';
 import { AppRepository } from '../apps/repository.js';

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { Errors } from '../../platform/lib/errors.js';
 import { adminSession } from '../../schemas/admin.js';
-import { errorResponses } from '../../schemas/common.js';
+import { CreateOnlyHeaders, createOnly, errorResponses } from '../../schemas/common.js';
 import {
   MemberPage,
   MembersBody,
@@ -114,14 +114,15 @@ const adminTopics: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['admin'],
         security: adminSession,
         params: TopicPath,
+        headers: CreateOnlyHeaders,
         body: TopicSettings,
-        response: { 200: TopicSummary, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: TopicSummary, ...errorResponses(400, 401, 403, 404, 412) },
       },
     },
     async (request) => {
       const { appId, topic } = request.params;
       await apps.mustExist(appId);
-      const saved = await topics.put(appId, topic, request.body);
+      const saved = await topics.put(appId, topic, request.body, createOnly(request.headers));
       await audit(request, saved.created ? 'topic.create' : 'topic.update', topic, { appId, ...request.body });
       const { created: _, ...topicSaved } = saved;
       return topicSaved;

@@ -111,6 +111,11 @@ export const Errors = {
     'Category "%s" is required by the app: it cannot be turned off (choose "popup" or "inbox").',
     400,
   ),
+  TopicExists: createError(
+    'HERALD_ERR_TOPIC_EXISTS',
+    'Topic "%s" already exists in this app; change it instead (this request asked to create it only: If-None-Match: *).',
+    412,
+  ),
   CategoryExists: createError(
     'HERALD_ERR_CATEGORY_EXISTS',
     'Category "%s" already exists in this app; edit it instead (this request asked to create it only: If-None-Match: *).',

@@ -115,9 +115,10 @@ export class HeraldTopics extends HeraldElement {
     const topic = String(f.get('topic') ?? '').trim();
     if (!appId || !topic) return;
     void this.act(async () => {
-      await this.api.patch(this.path({ appId, topic }), { public: f.get('public') === 'on' });
+      // Created only: an existing topic (its "public" setting above all) is never changed by this form.
+      await this.api.create(this.path({ appId, topic }), { public: f.get('public') === 'on' }, 'PATCH');
       form.reset();
-      return `Topic “${topic}” is ready.`;
+      return `Topic “${topic}” was created.`;
     });
   }
 
