@@ -16,6 +16,8 @@ type PushRotated = Ok<'/admin/api/apps/{appId}/rotate-push-key', 'post'>;
 /** What the API takes as an app id, for the New app form (the `v`-mode pattern Chrome reads: `-` escaped). */
 const APP_ID_PATTERN = '[a-z0-9][a-z0-9\\-]{1,62}';
 const APP_ID_RULE = '2 to 63 lowercase letters, digits and dashes, starting with a letter or digit';
+/** What the API takes as an allowed origin (admin/apps/schemas.ts `Origin`). */
+const ORIGIN = /^https?:\/\/[^/\s]+$/;
 /** The New app card's key among the apps' cards, for where a change's outcome is said. */
 const NEW_APP = '\u0000new';
 const shortKey = (key: string) => (key.length > 28 ? `${key.slice(0, 16)}…${key.slice(-8)}` : key);
@@ -199,6 +201,16 @@ export class HeraldApps extends HeraldElement {
           .filter(Boolean),
       ),
     ]; // each once: a repeat would be refused, and means nothing more
+    // Named as typed, not by its place in the cleaned list the API would number.
+    const notOrigin = allowedOrigins.find((o) => !ORIGIN.test(o) || o.length > 300);
+    if (notOrigin !== undefined) {
+      this.outcome = {
+        appId: app.id,
+        ok: false,
+        text: `“${notOrigin.slice(0, 80)}” is not an origin: a scheme and a host (and port), with no path, like https://shop.example.com.`,
+      };
+      return;
+    }
     const restrictUrls = form.get('restrictUrls') === 'on';
     await this.act(
       () => this.api.patch(`/admin/api/apps/${app.id}`, { allowedOrigins, restrictUrls }),
