@@ -717,27 +717,34 @@ describe('HeraldClient', () => {
     }
   });
 
+  /**
+   * A client whose token (from a function) expires in 10 minutes, its handshake done, the server
+   * answering `auth:refresh` with `answer(exp)`.
+   */
+  async function refreshing(answer: (exp: number) => unknown) {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const token = `h.${btoa(JSON.stringify({ sub: 'u', aud: 'default', exp })).replace(/=+$/, '')}.s`;
+    const fake = fakeSocket({ 'auth:refresh': () => answer(exp) });
+    const client = new HeraldClient({
+      url: 'http://h',
+      token: async () => token,
+      io: fake.io as never,
+      Notification: null,
+      storage: null,
+      syncIntervalMs: 0,
+    });
+    await fake.auth();
+    return { fake, client, exp };
+  }
+
   it('tries a failed token refresh again while the token lasts', async () => {
     vi.useFakeTimers();
     try {
-      const exp = Math.floor(Date.now() / 1000) + 600;
-      const token = `h.${btoa(JSON.stringify({ sub: 'u', aud: 'default', exp })).replace(/=+$/, '')}.s`;
       let down = 2;
-      const fake = fakeSocket({
-        'auth:refresh': () =>
-          // The server is busy for the first two tries.
-          down-- > 0 ? { ok: false, code: 'HERALD_ERR_UNAVAILABLE', message: 'busy' } : { ok: true, exp: exp + 600 },
-      });
-      const client = new HeraldClient({
-        url: 'http://h',
-        token: async () => token,
-        io: fake.io as never,
-        Notification: null,
-        storage: null,
-        syncIntervalMs: 0,
-      });
-      const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
-      await new Promise((r) => options.auth(r));
+      const { fake, client } = await refreshing((exp) =>
+        // The server is busy for the first two tries.
+        down-- > 0 ? { ok: false, code: 'HERALD_ERR_UNAVAILABLE', message: 'busy' } : { ok: true, exp: exp + 600 },
+      );
       const errors: string[] = [];
       // (The fake answers no catch-up: only the refreshes' errors count here.)
       client.on('error', (e: { code?: string }) => e.code !== 'HERALD_ERR_SYNC' && errors.push(String(e.code)));
@@ -763,21 +770,9 @@ describe('HeraldClient', () => {
     vi.useFakeTimers();
     try {
       for (const outcome of ['failed', 'succeeded'] as const) {
-        const exp = Math.floor(Date.now() / 1000) + 600;
-        const token = `h.${btoa(JSON.stringify({ sub: 'u', aud: 'default', exp })).replace(/=+$/, '')}.s`;
         let answer: (reply: unknown) => void = () => {};
-        const fake = fakeSocket({ 'auth:refresh': () => new Promise((resolve) => (answer = resolve)) });
-        const client = new HeraldClient({
-          url: 'http://h',
-          token: async () => token,
-          io: fake.io as never,
-          Notification: null,
-          storage: null,
-          syncIntervalMs: 0,
-        });
+        const { fake, client, exp } = await refreshing(() => new Promise((resolve) => (answer = resolve)));
         client.on('error', () => {});
-        const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
-        await new Promise((r) => options.auth(r));
         fake.socket.connected = true;
         fake.fire('connect');
         await vi.advanceTimersByTimeAsync(540_000 + 100);
@@ -803,21 +798,7 @@ describe('HeraldClient', () => {
   it('tries a refresh that keeps failing a few times in the token’s last minute, and none after it', async () => {
     vi.useFakeTimers();
     try {
-      const exp = Math.floor(Date.now() / 1000) + 600;
-      const token = `h.${btoa(JSON.stringify({ sub: 'u', aud: 'default', exp })).replace(/=+$/, '')}.s`;
-      const fake = fakeSocket({
-        'auth:refresh': () => ({ ok: false, code: 'HERALD_ERR_UNAVAILABLE', message: 'busy' }),
-      });
-      const client = new HeraldClient({
-        url: 'http://h',
-        token: async () => token,
-        io: fake.io as never,
-        Notification: null,
-        storage: null,
-        syncIntervalMs: 0,
-      });
-      const options = (fake.io.mock.calls[0] as unknown as [string, { auth: (cb: (a: unknown) => void) => void }])[1];
-      await new Promise((r) => options.auth(r));
+      const { fake, client } = await refreshing(() => ({ ok: false, code: 'HERALD_ERR_UNAVAILABLE', message: 'busy' }));
       fake.socket.connected = true;
       fake.fire('connect');
       // (The last try may come a second past expiry: never sooner than a second after the one before.)

@@ -60,12 +60,21 @@ export function limitEvents<D>(
   nsp: Namespace<EventsMap, { [ServerEvent.Closing]: (event: ClosingEvent) => void }, EventsMap, D>,
   options: EventLimitOptions<D>,
 ): void {
-  /** What an event that its budgets let through meets: its check if known, else "no such event". */
-  const admit = (packet: unknown[], next: (err?: Error) => void) => {
-    const name = packet[0];
+  /** An event's class by its name; a name no handler knows (or not a string) is `unknown`. */
+  const classOf = (name: unknown): EventClass =>
+    typeof name === 'string' && Object.hasOwn(options.classes, name)
+      ? (options.classes[name] as EventClass)
+      : 'unknown';
+  /** The client's callback, when it waits for an answer: the packet's last argument. */
+  const replyOf = (packet: unknown[]) => {
     const last = packet[packet.length - 1];
-    const reply = typeof last === 'function' ? (last as (r: ErrorReply) => void) : undefined;
-    if (typeof name === 'string' && Object.hasOwn(options.classes, name)) {
+    return typeof last === 'function' ? (last as (r: ErrorReply) => void) : undefined;
+  };
+  /** What an event that its budgets let through meets: its check if known, else "no such event". */
+  const admit = (packet: unknown[], next: (err?: Error) => void, kind = classOf(packet[0])) => {
+    const name = packet[0];
+    const reply = replyOf(packet);
+    if (kind !== 'unknown') {
       const problem = options.check?.(packet);
       if (!problem) return next();
       reply?.(problem);
@@ -146,12 +155,7 @@ export function limitEvents<D>(
     socket.use((packet, next) => {
       if (cut) return;
       const name = packet[0];
-      const kind: EventClass =
-        typeof name === 'string' && Object.hasOwn(options.classes, name)
-          ? (options.classes[name] as EventClass)
-          : 'unknown';
-      const last = packet[packet.length - 1];
-      const reply = typeof last === 'function' ? (last as (r: ErrorReply) => void) : undefined;
+      const kind = classOf(name);
       const bucket = buckets[kind] ?? new TokenBucket(budgets[kind]);
       buckets[kind] = bucket;
       const cost = options.costOf?.(name, packet.slice(1)) ?? 1;
@@ -162,9 +166,9 @@ export function limitEvents<D>(
         group.buckets[kind] = groupBucket;
         wait = groupBucket.take(cost);
       }
-      if (wait === 0) return admit(packet, next);
+      if (wait === 0) return admit(packet, next, kind);
       options.onRefused();
-      reply?.({
+      replyOf(packet)?.({
         ok: false,
         code: RATE_LIMITED,
         message: `Too many ${shown(name)} requests from this connection or user; retry in ${wait} ms.`,
