@@ -339,6 +339,18 @@ describe('categories and preferences over REST', () => {
     }
     const stored = (await api('GET', '/v1/categories')).body.categories.find((c: { key: string }) => c.key === key);
     expect(stored).toMatchObject({ name: 'Security', required: true, defaultMode: 'inbox' });
+    // Any other value is no precondition of ours (an ETag); one too long is a 400 with a sentence.
+    const etag = await createOnly({ name: 'Security (etag)' }, undefined, {
+      authorization: `Bearer ${stack.apiKey}`,
+      'if-none-match': '"abc"',
+    });
+    expect([etag.statusCode, etag.json().name]).toEqual([200, 'Security (etag)']);
+    const long = await createOnly({ name: 'x' }, undefined, {
+      authorization: `Bearer ${stack.apiKey}`,
+      'if-none-match': '*'.repeat(300),
+    });
+    expect([long.statusCode, long.json().code]).toEqual([400, 'HERALD_ERR_VALIDATION']);
+    expect(long.json().message).toMatch(/if-none-match/);
     // Without the header, a PUT still changes it.
     expect((await category(key, { name: 'Security (edited)' })).body).toMatchObject({
       name: 'Security (edited)',
