@@ -224,6 +224,45 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('delivery status in SQL (%s)
     for (const { def } of indexed) for (const column of steps) expect(def).not.toMatch(new RegExp(`\\b${column}\\b`));
   });
 
+  it("leaves room on each page for every row's ack: the ack of a burst of deliveries is heap-only (the row stays on its page)", async () => {
+    // Written as the intake writes a burst: 400 rows in one statement, filling pages in turn (a
+    // subscriber id is a uuid's text, as Herald makes them).
+    const notificationId = randomUUID();
+    await testDb.db.prisma.notification.create({
+      data: { id: notificationId, appId: 'default', target: { userIds: [] }, title: 'T', status: 'dispatched' },
+    });
+    const subscribers = Array.from({ length: 400 }, () => randomUUID());
+    await testDb.db.sql.query(
+      `INSERT INTO deliveries (notification_id, subscriber_id, seq, status)
+       SELECT $1, s, 1, 'queued' FROM unnest($2::text[]) AS s`,
+      [notificationId, subscribers],
+    );
+    // A row's page: a heap-only update writes its new version on the same page; an update that
+    // finds no room there writes it elsewhere, with a new entry in every index of the table.
+    const pages = async () =>
+      new Map(
+        (
+          await testDb.db.sql.query<{ subscriber_id: string; page: string }>(
+            `SELECT subscriber_id, (ctid::text::point)[0]::text AS page FROM deliveries WHERE notification_id = $1`,
+            [notificationId],
+          )
+        ).map((r) => [r.subscriber_id, r.page]),
+      );
+    const before = await pages();
+    expect(new Set(before.values()).size).toBeGreaterThan(4);
+    const recorder = new DeliveryRecorder(testDb.db.sql, { maxDelayMs: 1 });
+    for (const s of subscribers) recorder.record('delivered', notificationId, s, 'row');
+    await recorder.flush();
+    const after = await pages();
+    const moved = subscribers.filter((s) => after.get(s) !== before.get(s));
+    expect(moved).toEqual([]);
+    // And the SDK's next report, the popup shown: the page has room again once the first versions are pruned.
+    for (const s of subscribers) recorder.record('displayed', notificationId, s, 'row');
+    await recorder.flush();
+    const later = await pages();
+    expect(subscribers.filter((s) => later.get(s) !== before.get(s))).toEqual([]);
+  });
+
   it('a late ack never moves a read delivery back, and a read never revives a cancelled one (through the writers)', async () => {
     const { notificationId, subscriberOf } = await rowsInEveryStatus();
     const recorder = new DeliveryRecorder(testDb.db.sql, { maxDelayMs: 1 });
