@@ -962,6 +962,39 @@ describe('Web Push end to end, against a local push service', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'HERALD_ERR_RENEW_INVALID' });
   });
+
+  it('lets one renewal token replace its subscription once, even when two renewals with it run at once', async () => {
+    const user = uid('u-');
+    const b = await browser(user);
+    const nexts = await Promise.all([service.subscribe(b.publicKey), service.subscribe(b.publicKey)]);
+    const replies = await Promise.all(
+      nexts.map((next) =>
+        stack.app.inject({
+          method: 'POST',
+          url: '/push/renew',
+          payload: { renew: b.renew, subscription: { endpoint: next.endpoint, keys: next.keys } },
+        }),
+      ),
+    );
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([200, 400]);
+    const refused = replies.find((r) => r.statusCode === 400);
+    expect(refused?.json()).toMatchObject({ code: 'HERALD_ERR_RENEW_INVALID' });
+    // One browser, with the subscription of the renewal that was answered 200.
+    const won = nexts[replies.findIndex((r) => r.statusCode === 200)];
+    const rows = await stack.db.prisma.pushSubscription.findMany({ where: { subscriber: { externalId: user } } });
+    expect(rows.map((r) => r.endpoint)).toEqual([won?.endpoint]);
+    // The same endpoint with new keys (a renewal that kept its endpoint) keeps one row, with the new keys.
+    const renewed = replies.find((r) => r.statusCode === 200)?.json().renew as string;
+    const keys = (await service.subscribe(b.publicKey)).keys;
+    const same = await stack.app.inject({
+      method: 'POST',
+      url: '/push/renew',
+      payload: { renew: renewed, subscription: { endpoint: won?.endpoint, keys } },
+    });
+    expect(same.statusCode, same.body).toBe(200);
+    const after = await stack.db.prisma.pushSubscription.findMany({ where: { subscriber: { externalId: user } } });
+    expect(after.map((r) => [r.endpoint, r.p256dh])).toEqual([[won?.endpoint, keys.p256dh]]);
+  });
 });
 
 describe('Web Push after Redis lost its data', () => {

@@ -13,6 +13,13 @@ export const MAX_BROWSERS_PER_USER = 20;
 export type Refusal = { ok: false; code: string; message: string; publicKey?: string };
 export type Registered = { ok: true; subscription: { id: string; status: 'active' }; renew: string };
 
+/** A renewal whose subscription is gone (removed, or replaced by another renewal with the same token). */
+const SUBSCRIPTION_GONE: Refusal = {
+  ok: false,
+  code: 'HERALD_ERR_RENEW_INVALID',
+  message: 'The subscription this token names is gone.',
+};
+
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 
 /** A browser's keys as RFC 8291 needs them: an uncompressed P-256 point (65 bytes, on the curve) and a 16-byte secret. */
@@ -86,6 +93,7 @@ export class PushSubscriptionStore {
     r: PushSubscribeRequest,
     origin: string | undefined,
     userAgent: string | undefined,
+    replacing?: string,
   ): Promise<Registered | Refusal> {
     const problem = PushSubscriptionStore.shapeProblem(r);
     if (problem) return { ok: false, code: 'HERALD_ERR_VALIDATION', message: problem };
@@ -107,20 +115,29 @@ export class PushSubscriptionStore {
         message: `This push endpoint is refused: ${checked.reason}.`,
       };
     }
+    // A renewal (`replacing`) takes the old subscription's place only while it is there: this
+    // statement locks it, saves the new one and deletes the old. A second renewal with the same
+    // token waits for the lock, then finds it gone and saves nothing, so one token never leaves
+    // two browsers behind.
     const [row] = await this.sql.query<{ id: string }>(
-      `WITH saved AS (
+      `WITH old AS (
+         SELECT id FROM push_subscriptions WHERE id = $11 AND app_id = $2 FOR UPDATE
+       ), saved AS (
          INSERT INTO push_subscriptions (id, app_id, subscriber_id, endpoint, p256dh, auth, public_key, origin, user_agent, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::timestamp
+          WHERE $11::text IS NULL OR EXISTS (SELECT 1 FROM old)
          ON CONFLICT (app_id, endpoint) DO UPDATE SET
            subscriber_id = EXCLUDED.subscriber_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth,
            public_key = EXCLUDED.public_key, origin = COALESCE(EXCLUDED.origin, push_subscriptions.origin),
            user_agent = COALESCE(EXCLUDED.user_agent, push_subscriptions.user_agent),
            expires_at = EXCLUDED.expires_at, status = 'active', updated_at = now()
          RETURNING id
+       ), replaced AS (
+         DELETE FROM push_subscriptions WHERE id IN (SELECT id FROM old) AND id <> (SELECT id FROM saved)
        ), extra AS (
          DELETE FROM push_subscriptions WHERE id IN (
            SELECT id FROM push_subscriptions
-            WHERE subscriber_id = $3 AND id <> (SELECT id FROM saved)
+            WHERE subscriber_id = $3 AND id <> (SELECT id FROM saved) AND id NOT IN (SELECT id FROM old)
             ORDER BY updated_at DESC OFFSET ${MAX_BROWSERS_PER_USER - 1}
          )
        )
@@ -136,9 +153,11 @@ export class PushSubscriptionStore {
         origin ?? null,
         userAgent?.slice(0, 300) ?? null,
         r.expirationTime ? new Date(r.expirationTime) : null,
+        replacing ?? null,
       ],
     );
-    const id = row?.id as string;
+    if (!row) return SUBSCRIPTION_GONE;
+    const id = row.id;
     // The app's first browser: every node reads the app again, and keeps early acks from now on.
     if (!app.hasPush) this.apps.invalidate(appId);
     return { ok: true, subscription: { id, status: 'active' }, renew: signRenew({ r: id, a: appId }, app.jwtSecret) };
@@ -172,17 +191,13 @@ export class PushSubscriptionStore {
       'SELECT subscriber_id, public_key, origin FROM push_subscriptions WHERE id = $1 AND app_id = $2',
       [claims.r, app.id],
     );
-    if (!old)
-      return { ok: false, code: 'HERALD_ERR_RENEW_INVALID', message: 'The subscription this token names is gone.' };
+    if (!old) return SUBSCRIPTION_GONE;
     const q = next as { endpoint?: unknown; keys?: unknown } | null;
     const request = { ...(q ?? {}), publicKey: old.public_key } as PushSubscribeRequest;
     const problem = PushSubscriptionStore.shapeProblem(request, true);
     if (problem) return { ok: false, code: 'HERALD_ERR_VALIDATION', message: problem };
-    const saved = await this.register(app.id, old.subscriber_id, request, old.origin ?? undefined, undefined);
+    const saved = await this.register(app.id, old.subscriber_id, request, old.origin ?? undefined, undefined, claims.r);
     if (!saved.ok) return saved;
-    if (saved.subscription.id !== claims.r) {
-      await this.sql.query('DELETE FROM push_subscriptions WHERE id = $1', [claims.r]);
-    }
     return { ok: true, renew: saved.renew };
   }
 }
