@@ -758,6 +758,17 @@ describe('dashboard components', () => {
         '“ftp://shop.example.com” is not an origin: a scheme and a host (and port), with no path, like https://shop.example.com.',
       );
     expect(patches).toHaveLength(1);
+    // A save the browser's own check stops (a rate limit below 0) sends nothing, and the card no
+    // longer says how the last save went, as if it were this one's answer.
+    await origins.fill('https://shop.example.com');
+    await card.getByRole('button', { name: 'Save origins' }).click();
+    await expect.poll(() => card.locator('[data-outcome]').textContent()).toBe('Allowed origins saved.');
+    const limit = card.getByLabel(/Rate limit/);
+    await limit.fill('-5');
+    await card.getByRole('button', { name: 'Save rate limit' }).click();
+    expect(await limit.evaluate((e) => (e as HTMLInputElement).validity.rangeUnderflow)).toBe(true);
+    await expect.poll(() => card.locator('[data-outcome]').count()).toBe(0);
+    expect(patches).toHaveLength(2);
     await page.context().close();
   });
 

@@ -267,9 +267,22 @@ export class HeraldApps extends HeraldElement {
       })}`;
   }
 
+  /**
+   * A form of a card that the browser's own check stopped (a rate limit out of range, say): it
+   * shows its reason at the field, and what the card said of the change before no longer applies.
+   * (`invalid` does not bubble: listened for on the way down.)
+   */
+  private readonly staleOutcome = {
+    handleEvent: (event: Event) => {
+      const card = (event.currentTarget as HTMLElement).dataset.app;
+      if (card !== undefined && this.outcome?.appId === card) this.outcome = undefined;
+    },
+    capture: true,
+  };
+
   private renderApp(app: App) {
     const keys = this.keys[app.id] ?? [];
-    return html`<section class="card" data-app=${app.id}>
+    return html`<section class="card" data-app=${app.id} @invalid=${this.staleOutcome}>
       <h2 style="margin-top:0">${app.name} <span class="muted mono">${app.id}</span></h2>
       <p class="muted">${counted(app.subscribers, 'subscriber')} · <a href=${categoriesRoute(app.id)}>Categories</a> · JWT secret ${app.secretRotatedAt ? `rotated ${timeAgo(app.secretRotatedAt)}` : 'never rotated'}
         ${this.canAct ? html` · <button type="button" class="secondary" @click=${() => this.rotate(app)}>Rotate JWT secret</button>` : nothing}</p>
