@@ -250,17 +250,21 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('delivery status in SQL (%s)
       );
     const before = await pages();
     expect(new Set(before.values()).size).toBeGreaterThan(4);
-    const recorder = new DeliveryRecorder(testDb.db.sql, { maxDelayMs: 1 });
+    const errors: unknown[] = [];
+    const recorder = new DeliveryRecorder(testDb.db.sql, { maxDelayMs: 1, onError: (e) => errors.push(e) });
     for (const s of subscribers) recorder.record('delivered', notificationId, s, 'row');
     await recorder.flush();
+    expect(errors).toEqual([]);
+    const statuses = await testDb.db.sql.query<{ status: string; n: number }>(
+      `SELECT status::text AS status, count(*)::int AS n FROM deliveries WHERE notification_id = $1 GROUP BY 1`,
+      [notificationId],
+    );
+    expect(statuses).toEqual([{ status: 'delivered', n: 400 }]);
     const after = await pages();
-    const moved = subscribers.filter((s) => after.get(s) !== before.get(s));
-    expect(moved).toEqual([]);
-    // And the SDK's next report, the popup shown: the page has room again once the first versions are pruned.
-    for (const s of subscribers) recorder.record('displayed', notificationId, s, 'row');
-    await recorder.flush();
-    const later = await pages();
-    expect(subscribers.filter((s) => later.get(s) !== before.get(s))).toEqual([]);
+    expect(subscribers.filter((s) => after.get(s) !== before.get(s))).toEqual([]);
+    // (The next step, the popup shown, finds room too once the first versions are pruned; but
+    // pruning waits for every older transaction in the database, which another test file running
+    // at the same time may hold, so that step is not asserted here.)
   });
 
   it('a late ack never moves a read delivery back, and a read never revives a cancelled one (through the writers)', async () => {
