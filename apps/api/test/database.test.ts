@@ -126,6 +126,84 @@ describe.each(['postgres', 'pglite'] as const)('migrations on %s', (kind) => {
   });
 });
 
+describe('migrations on a PostgreSQL server whose time zone is not UTC', () => {
+  // A column added with DEFAULT CURRENT_TIMESTAMP fills the existing rows with the migration
+  // session's clock, in that session's zone: it must be UTC, as every other session's.
+  it('run in UTC', async () => {
+    const options = process.env.PGOPTIONS;
+    // What a server configured for Tokyo (postgresql.conf or ALTER ROLE) gives a session that does not choose.
+    process.env.PGOPTIONS = '-c TimeZone=Asia/Tokyo';
+    const testDb = await createTestDatabase('postgres');
+    const dir = mkdtempSync(join(tmpdir(), 'herald-mig-'));
+    try {
+      mkdirSync(join(dir, '20990101000000_clock'));
+      writeFileSync(
+        join(dir, '20990101000000_clock', 'migration.sql'),
+        "CREATE TABLE t_clock AS SELECT current_setting('TimeZone') AS zone, now()::timestamp AS at;",
+      );
+      await testDb.db.migrate(dir);
+      const [row] = await testDb.db.sql.query<{ zone: string; at: Date }>('SELECT zone, at FROM t_clock');
+      expect(row?.zone).toBe('UTC');
+      expect(Math.abs((row?.at.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await testDb.cleanup();
+      if (options === undefined) delete process.env.PGOPTIONS;
+      else process.env.PGOPTIONS = options;
+    }
+  });
+});
+
+describe.each(['postgres', 'pglite'] as const)('raw SQL on %s, in a process whose time zone is not UTC', (kind) => {
+  // Columns are `timestamp` (without time zone) holding UTC, as Prisma writes them. node-pg, left
+  // alone, sends a Date as local time with an offset (which a cast to `timestamp` drops) and reads a
+  // `timestamp` back as local time: on a server in New York every raw write was four or five hours off.
+  it('writes a Date as the instant it is, and reads it back as the same instant', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    const testDb = await createTestDatabase(kind);
+    try {
+      const { prisma, sql } = testDb.db;
+      expect(new Date('2026-07-01T12:00:00.000Z').getTimezoneOffset()).toBe(240);
+      const id = crypto.randomUUID();
+      await prisma.notification.create({ data: { id, appId: 'tz', target: {}, title: 'tz' } });
+      const at = new Date('2026-07-01T12:00:00.123Z');
+      const later = new Date('2026-12-24T23:30:00.000Z');
+      // An untyped parameter into a timestamp column, and one cast to `timestamp` (as the push
+      // subscription's expires_at is written).
+      await sql.query('UPDATE notifications SET expires_at = $1, send_at = $2::timestamp WHERE id = $3::uuid', [
+        at,
+        later,
+        id,
+      ]);
+      const stored = await prisma.notification.findUniqueOrThrow({ where: { id } });
+      expect(stored.expiresAt?.toISOString()).toBe(at.toISOString());
+      expect(stored.sendAt?.toISOString()).toBe(later.toISOString());
+      const [text] = await sql.query<{ expires: string }>(
+        'SELECT expires_at::text AS expires FROM notifications WHERE id = $1::uuid',
+        [id],
+      );
+      expect(text?.expires).toBe('2026-07-01 12:00:00.123');
+      // Read back through raw SQL: the same instants, also inside an array.
+      const [read] = await sql.query<{ expires_at: Date; both: Date[] }>(
+        'SELECT expires_at, ARRAY[expires_at, send_at] AS both FROM notifications WHERE id = $1::uuid',
+        [id],
+      );
+      expect(read?.expires_at.toISOString()).toBe(at.toISOString());
+      expect(read?.both.map((d) => new Date(d).toISOString())).toEqual([at.toISOString(), later.toISOString()]);
+      // A Date compared with now() (a timestamptz) in SQL is the same instant as in JavaScript.
+      const [cmp] = await sql.query<{ ahead: boolean }>('SELECT $1::timestamp > now() AS ahead', [
+        new Date(Date.now() + 60_000),
+      ]);
+      expect(cmp?.ahead).toBe(true);
+    } finally {
+      await testDb.cleanup();
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+});
+
 describe('a DATABASE_URL that does not work', () => {
   const open = (url: string) => openDatabase(databaseTarget(url, '/x'));
   const refusal = async (url: string) => {

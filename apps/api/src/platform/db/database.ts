@@ -10,6 +10,7 @@ import { PrismaClient } from '../../generated/prisma/client.js';
 import { type DatabaseTarget, databaseTarget } from './adapter.js';
 import { type MigrationResult, migrate, pendingMigrations, type SqlRunner } from './migrate.js';
 import { NameTypePool } from './name-type-pool.js';
+import { utcParams, utcParsers, utcTypes } from './utc.js';
 
 export type { DatabaseTarget };
 export { databaseTarget };
@@ -20,8 +21,8 @@ export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../
 /**
  * Plain SQL on the same connections as Prisma, for the few hot-path statements that move many rows
  * at once (accepting a batch, dispatching one, recording acks): they skip Prisma's per-query
- * compilation. Parameters are positional ($1…); arrays map to PostgreSQL arrays. Keep results to
- * ids, numbers and text (drivers differ in how they read timestamps).
+ * compilation. Parameters are positional ($1…); arrays map to PostgreSQL arrays. A `Date` goes out
+ * as its UTC instant and a `timestamp` comes back as one, whatever the process's time zone (utc.ts).
  */
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[], options?: SqlOptions): Promise<T[]>;
@@ -78,7 +79,8 @@ async function openPglite(dir: string): Promise<Database> {
   return {
     prisma,
     sql: {
-      query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params as unknown[])).rows,
+      query: async <T>(text: string, params?: unknown[]) =>
+        (await client.query<T>(text, utcParams(params), { parsers: utcParsers })).rows,
     },
     target: { kind: 'pglite', dir },
     migrate: (migrationsDir = MIGRATIONS_DIR) => migrate(runner, migrationsDir),
@@ -104,18 +106,27 @@ async function openPostgres(
     // assumes spinning disks): without this, a batch of key lookups on a young, fast-growing
     // table is planned as a sequential scan of all of it.
     options: `-c search_path="${target.schema}" -c TimeZone=UTC -c random_page_cost=1.1`,
+    // Raw SQL reads `timestamp` as UTC (platform/db/utc.ts); Prisma passes its own parsers.
+    types: utcTypes,
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema: target.schema }) });
   return {
     prisma,
     sql: {
       query: async <T>(text: string, params?: unknown[], options?: SqlOptions) =>
-        (await pool.query({ name: options?.prepare ? statementName(text) : undefined, text, values: params }))
-          .rows as T[],
+        (
+          await pool.query({
+            name: options?.prepare ? statementName(text) : undefined,
+            text,
+            values: utcParams(params),
+          })
+        ).rows as T[],
     },
     target,
     async migrate(migrationsDir = MIGRATIONS_DIR) {
-      const client = new pg.Client({ connectionString: target.url });
+      // In UTC, as every session of ours: a column added with a default of now() fills the rows
+      // already there with this session's clock.
+      const client = new pg.Client({ connectionString: target.url, options: '-c TimeZone=UTC' });
       await client.connect();
       try {
         await client.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`);
