@@ -240,6 +240,7 @@ async function main(): Promise<void> {
         fanoutChunk: config.fanoutChunk,
         sweepIntervalMs: config.sweepIntervalMs,
         requeueAfterMs: config.requeueAfterMs,
+        retentionDays: config.retentionDays,
         log,
         metrics,
         // In a cluster every node's sockets must see each batch, this node's included.

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BROWSER_PUSH_SERVICES, ConfigError, loadConfig } from '../src/platform/config/index.js';
+import { EnvSchema } from '../src/platform/config/schema.js';
 
 describe('loadConfig', () => {
   it('applies the embedded defaults to an empty environment', () => {
@@ -16,6 +19,7 @@ describe('loadConfig', () => {
       demo: true,
       sweepIntervalMs: 30_000,
       requeueAfterMs: 60_000,
+      retentionDays: 90,
       redisTimeoutMs: 2000,
     });
     expect(config.dataDir).toMatch(/\.data$/);
@@ -24,6 +28,8 @@ describe('loadConfig', () => {
   it('converts numbers and booleans from strings', () => {
     const config = loadConfig({ PORT: '8080', HERALD_DEMO: 'false', HERALD_ROLE: 'worker' });
     expect(config).toMatchObject({ port: 8080, demo: false, role: 'worker', autoMigrate: false });
+    expect(loadConfig({ HERALD_RETENTION_DAYS: '0' }).retentionDays).toBe(0);
+    expect(loadConfig({ HERALD_RETENTION_DAYS: '365' }).retentionDays).toBe(365);
   });
 
   it.each([
@@ -36,6 +42,8 @@ describe('loadConfig', () => {
     [{ HERALD_ADMIN_PASSWORD: 'abc' }, /HERALD_ADMIN_PASSWORD must be at least 10 characters/],
     [{ HERALD_DEMO: 'maybe' }, /HERALD_DEMO must be true or false/],
     [{ HERALD_SWEEP_INTERVAL_MS: '10' }, /HERALD_SWEEP_INTERVAL_MS must be a number of milliseconds from 1000/],
+    [{ HERALD_RETENTION_DAYS: '-1' }, /HERALD_RETENTION_DAYS must be a number of days from 0 \(keep forever\)/],
+    [{ HERALD_RETENTION_DAYS: 'forever' }, /HERALD_RETENTION_DAYS must be a number of days/],
     [{ HERALD_REDIS_TIMEOUT_MS: 'soon' }, /HERALD_REDIS_TIMEOUT_MS must be a number of milliseconds from 100/],
     [{ HERALD_PUSH_SUBJECT: 'mailto:' }, /HERALD_PUSH_SUBJECT must be a mailto: address \(mailto:ops@example.com\)/],
     [{ HERALD_PUSH_SUBJECT: 'https://' }, /HERALD_PUSH_SUBJECT must be a mailto: address/],
@@ -144,5 +152,14 @@ describe('loadConfig', () => {
   ])('refuses %j with a sentence', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe("the README's configuration table", () => {
+  it('names every variable Herald reads', () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Production shape'));
+    const missing = Object.keys(EnvSchema.properties).filter((name) => !table.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
   });
 });

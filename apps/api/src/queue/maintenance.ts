@@ -7,6 +7,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../schemas/notifications.js';
 import { markFailed } from './dispatch-processor.js';
 import { dispatchJobOptions, JobName, type NotificationsQueue } from './notifications.js';
+import { forgetOld, RETENTION_DAYS } from './retention.js';
 
 const EXPIRE = end('expired');
 
@@ -195,6 +196,8 @@ export interface HousekeepingOptions {
   queuePrefix: string;
   intervalMs?: number;
   requeueAfterMs?: number;
+  /** Notifications that went out longer ago than this are deleted (`forgetOld`); 0 keeps them. */
+  retentionDays?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Told what each sweep did (metrics: deliveries it expired). */
   onSwept?: (result: SweepResult) => void;
@@ -210,7 +213,7 @@ export interface Housekeeping {
 }
 
 /**
- * The housekeeping sweep, run by every worker on a timer of its own, so that nothing about it
+ * The housekeeping sweep (and the retention period's deletes), run by every worker on a timer of its own, so that nothing about it
  * lives only in Redis: a Redis that comes back empty cannot take the schedule with it. A lock key
  * in Redis lets one worker of a deployment sweep per interval; a marker key that Redis loses with
  * the rest of its data tells the first worker to sweep after such a loss to give every waiting
@@ -243,6 +246,9 @@ export function startHousekeeping(opts: HousekeepingOptions): Housekeeping {
     const result = await sweep(opts.prisma, opts.queue, { requeueAfterMs: opts.requeueAfterMs });
     opts.onSwept?.(result);
     if (result.requeued) opts.log.warn(result, 're-enqueued notifications whose job was lost');
+    const retentionDays = opts.retentionDays ?? RETENTION_DAYS;
+    const forgotten = await forgetOld(opts.prisma, retentionDays);
+    if (forgotten) opts.log.info({ forgotten, retentionDays }, 'deleted notifications older than the retention period');
   };
 
   const tick = () => {

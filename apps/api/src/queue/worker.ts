@@ -35,6 +35,8 @@ export interface WorkerOptions {
   sweepIntervalMs?: number;
   /** How long a due notification may go without a job before the sweep queues it again (default 60 s). */
   requeueAfterMs?: number;
+  /** Notifications that went out longer ago than this many days are deleted (default 90; 0 keeps them). */
+  retentionDays?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** The process's metrics (shared with the gateway in the `all` role). */
   metrics?: HeraldMetrics;
@@ -163,6 +165,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     queuePrefix: opts.queuePrefix,
     intervalMs: opts.sweepIntervalMs,
     requeueAfterMs: opts.requeueAfterMs,
+    retentionDays: opts.retentionDays,
     log: opts.log,
     onSwept: (result) => {
       if (result.expired > 0) opts.metrics?.expired.inc(result.expired);

@@ -70,6 +70,8 @@ export interface Config {
   sweepIntervalMs: number;
   /** A due notification without a job for this long is queued again by the sweep. */
   requeueAfterMs: number;
+  /** Notifications that went out longer ago than this many days are deleted by the sweep; 0 keeps them. */
+  retentionDays: number;
   /** How long a request-path Redis command may take before it fails (sends, dashboard reads, readiness). */
   redisTimeoutMs: number;
   /** On SIGTERM/SIGINT, the process exits after this long even if a shutdown step still waits. */
@@ -154,6 +156,7 @@ const descriptions: Record<string, string> = {
   HERALD_QUEUE_PREFIX: 'from 1 to 100 characters',
   HERALD_SWEEP_INTERVAL_MS: 'a number of milliseconds from 1000 to 3600000',
   HERALD_REQUEUE_AFTER_MS: 'a number of milliseconds from 1000 to 3600000',
+  HERALD_RETENTION_DAYS: 'a number of days from 0 (keep forever) to 36500',
   HERALD_REDIS_TIMEOUT_MS: 'a number of milliseconds from 100 to 60000',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
@@ -237,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     sweepIntervalMs: e.HERALD_SWEEP_INTERVAL_MS,
     requeueAfterMs: e.HERALD_REQUEUE_AFTER_MS,
+    retentionDays: e.HERALD_RETENTION_DAYS,
     redisTimeoutMs: e.HERALD_REDIS_TIMEOUT_MS,
     shutdownTimeoutMs: e.HERALD_SHUTDOWN_TIMEOUT_MS,
     metricsPort: e.HERALD_METRICS_PORT,

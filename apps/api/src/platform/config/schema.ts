@@ -66,6 +66,13 @@ export const EnvSchema = Type.Object({
     maximum: 3_600_000,
     description: 'How long a due notification may wait without a job in Redis before the sweep queues it again.',
   }),
+  HERALD_RETENTION_DAYS: Type.Integer({
+    default: 90,
+    minimum: 0,
+    maximum: 36_500,
+    description:
+      'Notifications that went out more than this many days ago are deleted with their deliveries (0 keeps them forever).',
+  }),
   HERALD_REDIS_TIMEOUT_MS: Type.Integer({
     default: 2000,
     minimum: 100,
