@@ -876,6 +876,66 @@ describe('dashboard components', () => {
     await reader.context().close();
   });
 
+  it('herald-apps deletes an app once the admin confirmed what goes with it; never the default app, and not for a viewer', async () => {
+    let apps = [listedApp('default', 'Default'), listedApp('shop', 'Shop', { subscribers: 1234 })];
+    const deletes: string[] = [];
+    let refuse = true;
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/apps': () => apps,
+        'GET /admin/api/apps/default/keys': [],
+        'GET /admin/api/apps/shop/keys': [],
+        'DELETE /admin/api/apps/shop': () => {
+          deletes.push('shop');
+          if (refuse) return [500, { code: 'HERALD_ERR_INTERNAL', message: 'Something went wrong on our side.' }];
+          apps = apps.filter((a) => a.id !== 'shop');
+          return { ok: true };
+        },
+      },
+      '#/apps',
+    );
+    const shop = page.locator('herald-apps [data-app=shop]');
+    await shop.waitFor();
+    // The default app has no such button: every start makes it again.
+    expect(
+      await page.locator('herald-apps [data-app=default]').getByRole('button', { name: 'Delete app' }).count(),
+    ).toBe(0);
+    // Dismissed: nothing is sent.
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.dismiss();
+    });
+    await shop.getByRole('button', { name: 'Delete app' }).click();
+    await expect.poll(() => asked).toMatch(/^Delete app shop \(Shop\) for good\? 1,234 subscribers, its API keys/);
+    expect(deletes).toEqual([]);
+    // Refused: said in its card, which stays.
+    page.once('dialog', (d) => void d.accept());
+    await shop.getByRole('button', { name: 'Delete app' }).click();
+    await expect.poll(() => shop.locator('[data-outcome]').textContent()).toBe('Something went wrong on our side.');
+    // Deleted: its card goes, and the page says so.
+    refuse = false;
+    page.once('dialog', (d) => void d.accept());
+    await shop.getByRole('button', { name: 'Delete app' }).click();
+    await expect.poll(() => page.locator('herald-apps [data-deleted]').textContent()).toBe('App shop (Shop) deleted.');
+    await expect.poll(() => shop.count()).toBe(0);
+    expect(deletes).toEqual(['shop', 'shop']);
+    await page.context().close();
+
+    const viewer = await dashboard(
+      {
+        'GET /admin/api/session': { signedIn: true, email: 'v@example.com', role: 'viewer' },
+        'GET /admin/api/apps': [listedApp('shop', 'Shop')],
+        'GET /admin/api/apps/shop/keys': [],
+      },
+      '#/apps',
+    );
+    await viewer.locator('herald-apps [data-app=shop]').waitFor();
+    expect(await viewer.getByRole('button', { name: 'Delete app' }).count()).toBe(0);
+    await viewer.context().close();
+  });
+
   it('herald-apps says when an app has no Web Push key yet', async () => {
     const page = await dashboard(
       {

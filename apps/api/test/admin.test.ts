@@ -229,6 +229,73 @@ describe('apps and keys', () => {
     });
   });
 
+  it('deletes an app with everything of it: its keys stop working, its sockets close, its rows go; never the default app', async () => {
+    const ops = (await signIn('ops@example.com')).cookie;
+    const created = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/apps',
+      headers: as(ops),
+      payload: { id: 'doomed', name: 'Doomed' },
+    });
+    const { apiKey, jwtSecret } = created.json();
+    const send = () =>
+      stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: { authorization: `Bearer ${apiKey}` },
+        payload: { to: { userId: 'u1' }, title: 'before' },
+      });
+    expect((await send()).statusCode).toBe(202);
+    const token = createSigner({ key: jwtSecret, algorithm: 'HS256' })({
+      sub: 'u1',
+      aud: 'doomed',
+      exp: Math.floor(Date.now() / 1000) + 60,
+    });
+    const socket = connectClient(stack.baseUrl, { auth: { token }, transports: ['websocket'], reconnection: false });
+    const closing = new Promise<{ code: string }>((resolve) => socket.once('closing', resolve));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const subscriber = await stack.db.prisma.subscriber.findFirstOrThrow({ where: { appId: 'doomed' } });
+
+    const viewer = (await signIn('viewer@example.com')).cookie;
+    const remove = (id: string, cookie: string) =>
+      stack.app.inject({ method: 'DELETE', url: `/admin/api/apps/${id}`, headers: as(cookie) });
+    expect((await remove('doomed', viewer)).statusCode).toBe(403);
+    const defaultApp = await remove('default', ops);
+    expect(defaultApp.statusCode).toBe(409);
+    expect(defaultApp.json()).toMatchObject({ code: 'HERALD_ERR_APP_DEFAULT' });
+    expect(await stack.db.prisma.app.count({ where: { id: 'default' } })).toBe(1);
+
+    const removed = await remove('doomed', ops);
+    expect(removed.statusCode).toBe(200);
+    expect(removed.json()).toEqual({ ok: true });
+    // Its user's socket is told why, and closed.
+    await expect(closing).resolves.toMatchObject({ code: 'HERALD_ERR_APP_UNKNOWN' });
+    await eventually(() => expect(socket.connected).toBe(false));
+    // Its rows, all of them.
+    const { prisma } = stack.db;
+    expect(await prisma.app.count({ where: { id: 'doomed' } })).toBe(0);
+    expect(await prisma.apiKey.count({ where: { appId: 'doomed' } })).toBe(0);
+    expect(await prisma.subscriber.count({ where: { appId: 'doomed' } })).toBe(0);
+    expect(await prisma.notification.count({ where: { appId: 'doomed' } })).toBe(0);
+    expect(await prisma.delivery.count({ where: { subscriberId: subscriber.id } })).toBe(0);
+    // Its key and its tokens are refused from now on.
+    expect((await send()).statusCode).toBe(401);
+    const again = connectClient(stack.baseUrl, { auth: { token }, transports: ['websocket'], reconnection: false });
+    const refused = await new Promise<string>((resolve) =>
+      again.once('connect_error', (e: Error & { data?: { code: string } }) => resolve(e.data?.code ?? e.message)),
+    );
+    again.close();
+    expect(refused).toBe('HERALD_ERR_APP_UNKNOWN');
+    // Gone is gone: a second delete is a 404; the audit log says who did it and what it had.
+    expect((await remove('doomed', ops)).json()).toMatchObject({ code: 'HERALD_ERR_APP_NOT_FOUND' });
+    const audit = (await stack.app.inject({ url: '/admin/api/audit', headers: as(ops) })).json();
+    expect(audit.items.find((i: { action: string }) => i.action === 'app.delete')).toMatchObject({
+      actor: 'ops@example.com',
+      targetId: 'doomed',
+      details: { name: 'Doomed', subscribers: 1 },
+    });
+  });
+
   it('rotates the JWT secret: new tokens work, tokens signed with the old one keep working for a while', async () => {
     const { cookie } = await signIn('ops@example.com');
     const old = (await stack.db.prisma.app.findUniqueOrThrow({ where: { id: 'default' } })).jwtSecret;

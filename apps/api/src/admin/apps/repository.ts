@@ -52,6 +52,20 @@ export class AppRepository {
     await this.prisma.app.create({ data: { ...app, ...newAppVapidKeys(), apiKeys: { create: key } } });
   }
 
+  /**
+   * Deletes the app with everything of it, in one statement: its keys, users, topics, categories,
+   * streams and push subscriptions by foreign key; its notifications, and its users' deliveries and
+   * stream entries, by the statement triggers of the cascade_by_trigger and streams migrations.
+   * Returns what it had (its API keys' ids among it), or null when there was no such app.
+   */
+  async delete(id: string): Promise<{ name: string; subscribers: number; keyIds: string[] } | null> {
+    const [gone] = await this.prisma.$queryRaw<Array<{ name: string; subscribers: number; keyIds: string[] | null }>>`
+      WITH keys AS (SELECT id FROM api_keys WHERE app_id = ${id})
+      DELETE FROM apps WHERE id = ${id}
+      RETURNING name, subscriber_count AS subscribers, (SELECT array_agg(id) FROM keys) AS "keyIds"`;
+    return gone ? { ...gone, keyIds: gone.keyIds ?? [] } : null;
+  }
+
   async update(id: string, changes: AppChanges): Promise<void> {
     await this.prisma.app.update({ where: { id }, data: changes });
   }

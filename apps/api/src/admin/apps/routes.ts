@@ -1,10 +1,12 @@
+// Past 300 lines: one plugin holds an app's routes, which share its view and its repository.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import { ROTATION_GRACE_S } from '../../auth/app-directory.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, randomToken } from '../../platform/lib/secrets.js';
-import { adminSession } from '../../schemas/admin.js';
+import { adminSession, Ok } from '../../schemas/admin.js';
 import { errorResponses, refusedWith } from '../../schemas/common.js';
+import { DEFAULT_APP_ID } from '../bootstrap.js';
 import { AppRepository } from './repository.js';
 import { AppParams, AppView, Origin, RateLimit, RestrictUrls } from './schemas.js';
 
@@ -161,6 +163,48 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         ip: request.ip,
       });
       return (await view(request.params.appId))[0] as Static<typeof AppView>;
+    },
+  );
+
+  fastify.delete(
+    '/admin/api/apps/:appId',
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Delete an app, with its keys, users and every notification of it',
+        description:
+          'Everything of the app goes, at once and for good: its API keys (calls with them get 401), its users, ' +
+          "topics, categories and push subscriptions, its notifications and their deliveries. Its users' sockets " +
+          'are closed on every node with `closing` `HERALD_ERR_APP_UNKNOWN`. The default app cannot be deleted ' +
+          '(409 `HERALD_ERR_APP_DEFAULT`): every start makes it again.',
+        tags: ['admin'],
+        security: adminSession,
+        params: AppParams,
+        response: { 200: Ok, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { appId } = request.params;
+      if (appId === DEFAULT_APP_ID) throw new Errors.DefaultApp();
+      const gone = await repository.delete(appId);
+      if (!gone) throw new Errors.AppNotFound(appId);
+      // Every node forgets it and its keys (a cached key would still name it), and closes its
+      // sockets of it (gateway/credentials.ts).
+      for (const keyId of gone.keyIds) {
+        fastify.forgetApiKey(keyId);
+        fastify.tellNodes('herald:key-revoked', keyId);
+      }
+      fastify.apps.invalidate(appId);
+      await fastify.audit.record({
+        actor: request.admin.email,
+        adminId: request.admin.id,
+        action: 'app.delete',
+        targetType: 'app',
+        targetId: appId,
+        details: { name: gone.name, subscribers: gone.subscribers },
+        ip: request.ip,
+      });
+      return { ok: true as const };
     },
   );
 

@@ -171,6 +171,11 @@ export const Errors = {
   AdminForbidden: createError('HERALD_ERR_FORBIDDEN', 'Your role (%s) cannot do this; it needs the %s role.', 403),
   AppNotFound: createError('HERALD_ERR_APP_NOT_FOUND', 'App %s does not exist.', 404),
   AppExists: createError('HERALD_ERR_APP_EXISTS', 'An app with id %s already exists.', 409),
+  DefaultApp: createError(
+    'HERALD_ERR_APP_DEFAULT',
+    'The default app cannot be deleted: every start makes it again, for the API key of HERALD_API_KEY or the data directory.',
+    409,
+  ),
   KeyNotFound: createError('HERALD_ERR_KEY_NOT_FOUND', 'API key %s does not exist.', 404),
   AdminExists: createError('HERALD_ERR_ADMIN_EXISTS', 'An admin with email %s already exists.', 409),
   AdminNotFound: createError('HERALD_ERR_ADMIN_NOT_FOUND', 'Admin %s does not exist.', 404),

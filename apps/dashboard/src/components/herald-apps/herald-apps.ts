@@ -20,6 +20,8 @@ const APP_ID_RULE = '2 to 63 lowercase letters, digits and dashes, starting with
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
 /** The New app card's key among the apps' cards, for where a change's outcome is said. */
 const NEW_APP = '\u0000new';
+/** The app every start makes again (the API refuses to delete it: 409 HERALD_ERR_APP_DEFAULT). */
+const DEFAULT_APP = 'default';
 const shortKey = (key: string) => (key.length > 28 ? `${key.slice(0, 16)}…${key.slice(-8)}` : key);
 
 /** Apps, their API keys (secrets shown once), JWT secret rotation, Web Push key and allowed SDK origins. */
@@ -48,6 +50,8 @@ export class HeraldApps extends HeraldElement {
   @state() accessor copied: { appId: string; ok: boolean } | undefined;
   /** A change is on its way: the forms wait for it. */
   @state() accessor busy = false;
+  /** The app just deleted, said at the top of the page (its card is gone). */
+  @state() accessor deleted: string | undefined;
   /** The last change made in an app's card, said in that card. */
   @state() accessor outcome: { appId: string; ok: boolean; text: string } | undefined;
 
@@ -73,6 +77,7 @@ export class HeraldApps extends HeraldElement {
     this.busy = true;
     this.error = undefined;
     this.outcome = undefined;
+    this.deleted = undefined;
     try {
       const result = await work();
       if (appId !== undefined && done) this.outcome = { appId, ok: true, text: done };
@@ -183,6 +188,14 @@ export class HeraldApps extends HeraldElement {
     }
   }
 
+  private async deleteApp(app: App): Promise<void> {
+    const what = `${counted(app.subscribers, 'subscriber')}, its API keys, topics, categories and every notification`;
+    if (!confirm(`Delete app ${app.id} (${app.name}) for good? ${what} go with it, and its users are disconnected.`))
+      return;
+    const done = await this.act(() => this.api.delete(`/admin/api/apps/${encodeURIComponent(app.id)}`), app.id);
+    if (done) this.deleted = `App ${app.id} (${app.name}) deleted.`;
+  }
+
   private async revokePrevious(app: App): Promise<void> {
     if (!confirm(`Stop accepting the previous JWT secret of ${app.id} now? Users still on it are disconnected.`))
       return;
@@ -233,6 +246,7 @@ export class HeraldApps extends HeraldElement {
   override render() {
     return html`<h1>Apps & keys</h1>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.deleted ? html`<p class="ok" role="status" data-deleted>${this.deleted}</p>` : nothing}
       ${
         this.revealed
           ? html`<section class="card" role="status" aria-live="polite">
@@ -329,6 +343,11 @@ export class HeraldApps extends HeraldElement {
                   placeholder=${String(app.defaultRateLimitPerMinute)} /></label>
               <button type="submit" class="secondary" ?disabled=${this.busy}>Save rate limit</button></form>`
           : html`<p class="muted" data-rate-limit>Rate limit: ${describeLimit(app.rateLimitPerMinute ?? app.defaultRateLimitPerMinute)}${app.rateLimitPerMinute === null ? " (the server's default)" : ''}</p>`
+      }
+      ${
+        this.canAct && app.id !== DEFAULT_APP
+          ? html`<p><button type="button" class="danger" ?disabled=${this.busy} @click=${() => this.deleteApp(app)}>Delete app</button></p>`
+          : nothing
       }
       ${this.renderOutcome(app.id)}
     </section>`;
