@@ -189,8 +189,10 @@ describe.each(['postgres', 'pglite'] as const)('raw SQL on %s, in a process whos
         'SELECT expires_at, ARRAY[expires_at, send_at] AS both FROM notifications WHERE id = $1::uuid',
         [id],
       );
+      expect(read?.expires_at).toBeInstanceOf(Date);
       expect(read?.expires_at.toISOString()).toBe(at.toISOString());
-      expect(read?.both.map((d) => new Date(d).toISOString())).toEqual([at.toISOString(), later.toISOString()]);
+      expect(read?.both.every((d) => d instanceof Date)).toBe(true);
+      expect(read?.both.map((d) => d.toISOString())).toEqual([at.toISOString(), later.toISOString()]);
       // A Date compared with now() (a timestamptz) in SQL is the same instant as in JavaScript.
       const [cmp] = await sql.query<{ ahead: boolean }>('SELECT $1::timestamp > now() AS ahead', [
         new Date(Date.now() + 60_000),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startHousekeeping } from '../src/queue/maintenance.js';
 import { forgetOld } from '../src/queue/retention.js';
 import { createTestDatabase, dropQueuePrefix, REDIS_URL, type TestDatabase, uid } from './helpers.js';
@@ -87,7 +87,7 @@ describe.each(['postgres', 'pglite'] as const)('the retention period on %s', (ki
       data: { notificationId: old, subscriptionId: 'ps1', appId: 'ret-a', subscriberId: a, status: 'sent' },
     });
 
-    expect(await forgetOld(prisma, 90)).toBe(3);
+    expect(await forgetOld(prisma, 90)).toEqual({ deleted: 3, streamed: [old] });
 
     const left = (await prisma.notification.findMany({ select: { id: true } })).map((n) => n.id).sort();
     expect(left).toEqual([recent, scheduled, queued, wentOutLate].sort());
@@ -99,25 +99,36 @@ describe.each(['postgres', 'pglite'] as const)('the retention period on %s', (ki
     expect(await prisma.subscriber.count()).toBe(2);
     expect(await prisma.pushSubscription.count()).toBe(1);
     // Nothing left to delete; 0 keeps everything.
-    expect(await forgetOld(prisma, 90)).toBe(0);
-    expect(await forgetOld(prisma, 0)).toBe(0);
+    expect(await forgetOld(prisma, 90)).toEqual({ deleted: 0, streamed: [] });
+    expect(await forgetOld(prisma, 0)).toEqual({ deleted: 0, streamed: [] });
     expect(await prisma.notification.count()).toBe(4);
   });
 
-  it('works through a backlog a page at a time, a few pages per round', async () => {
+  /**
+   * The notifications each page statement of `work` deleted, in order, and how many found nothing
+   * (one per app at the end of its backlog: `setup` makes two apps).
+   */
+  async function pages(work: () => Promise<unknown>): Promise<{ pages: number[]; empty: number }> {
+    const spy = vi.spyOn(testDb.db.prisma, '$queryRawUnsafe');
+    try {
+      await work();
+      const counts = await Promise.all(spy.mock.results.map(async (r) => ((await r.value) as unknown[]).length));
+      return { pages: counts.filter((n) => n > 0), empty: counts.filter((n) => n === 0).length };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('works through a backlog a page at a time, oldest first, while its time lasts', async () => {
     const { prisma } = testDb.db;
     const { users } = await setup();
     const ids: string[] = [];
     for (let age = 200; age > 180; age--) ids.push(await sent('ret-a', users['ret-a'], age));
-    // Pages of 3, two per round: 6 a round, oldest first.
-    expect(await forgetOld(prisma, 90, { page: 3, pagesPerRound: 2 })).toBe(6);
-    const left = (await prisma.notification.findMany({ select: { id: true }, orderBy: { createdAt: 'asc' } })).map(
-      (n) => n.id,
-    );
-    expect(left).toEqual(ids.slice(6));
-    expect(await forgetOld(prisma, 90, { page: 3, pagesPerRound: 2 })).toBe(6);
-    expect(await forgetOld(prisma, 90, { page: 3, pagesPerRound: 2 })).toBe(6);
-    expect(await forgetOld(prisma, 90, { page: 3, pagesPerRound: 2 })).toBe(2);
+    // No time: no statement.
+    expect(await pages(() => forgetOld(prisma, 90, { page: 3, budgetMs: 0 }))).toEqual({ pages: [], empty: 0 });
+    expect(await prisma.notification.count()).toBe(20);
+    // Pages of 3, oldest first, until one finds nothing.
+    expect(await pages(() => forgetOld(prisma, 90, { page: 3 }))).toEqual({ pages: [3, 3, 3, 3, 3, 3, 2], empty: 2 });
     expect(await prisma.notification.count()).toBe(0);
     expect(await prisma.delivery.count()).toBe(0);
   });
@@ -128,56 +139,79 @@ describe.each(['postgres', 'pglite'] as const)('the retention period on %s', (ki
     for (let age = 200; age > 195; age--) await sent('ret-a', users['ret-a'], age);
     // Six rows each (five recipients and the notification): a page of 10 rows holds two.
     await prisma.notification.updateMany({ data: { recipientCount: 5 } });
-    expect(await forgetOld(prisma, 90, { rows: 10, pagesPerRound: 1 })).toBe(2);
+    expect(await pages(() => forgetOld(prisma, 90, { rows: 10 }))).toEqual({ pages: [2, 2, 1], empty: 2 });
     // A notification bigger than a page still goes, alone.
+    for (let age = 200; age > 197; age--) await sent('ret-a', users['ret-a'], age);
     await prisma.notification.updateMany({ data: { recipientCount: 50 } });
-    expect(await forgetOld(prisma, 90, { rows: 10, pagesPerRound: 1 })).toBe(1);
-    expect(await forgetOld(prisma, 90, { rows: 10 })).toBe(2);
-    expect(await prisma.notification.count()).toBe(0);
+    expect(await pages(() => forgetOld(prisma, 90, { rows: 10 }))).toEqual({ pages: [1, 1, 1], empty: 2 });
   });
 
-  it('is part of the housekeeping round, with the period it is given', async () => {
+  it('deletes, the round after, the receipt a late ack wrote for a stream notification it deleted', async () => {
     const { prisma } = testDb.db;
     const { users } = await setup();
-    const old = await sent('ret-a', users['ret-a'], 40);
+    const broadcast = await sent('ret-a', users['ret-a'], 100);
+    await prisma.streamEntry.create({
+      data: { notificationId: broadcast, appId: 'ret-a', stream: '*', audienceSeq: 1, seq: 1 },
+    });
+    const first = await forgetOld(prisma, 90);
+    expect(first).toEqual({ deleted: 1, streamed: [broadcast] });
+    // An ack that read the notification just before it went writes its user's receipt just after.
+    await prisma.delivery.create({
+      data: { notificationId: broadcast, subscriberId: users['ret-b'], status: 'delivered' },
+    });
+    await forgetOld(prisma, 90, { after: first.streamed });
+    expect(await prisma.delivery.count()).toBe(0);
+  });
+
+  it('is part of the housekeeping round, with the period it is given (0 keeps everything), and follows up on receipts', async () => {
+    const { prisma } = testDb.db;
+    const { users } = await setup();
+    const old = await sent('ret-a', users['ret-a'], 100);
+    await prisma.streamEntry.create({
+      data: { notificationId: old, appId: 'ret-a', stream: '*', audienceSeq: 1, seq: 1 },
+    });
     const prefix = `{herald-test-${uid()}}`;
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const lines: unknown[] = [];
     const log = { info: (o: unknown) => lines.push(o), warn: () => {}, error: () => {} };
+    // Each round asks the queue for its counts once: count the rounds there.
+    let rounds = 0;
     const queue = {
-      getJobCounts: async () => ({}),
+      getJobCounts: async () => {
+        rounds++;
+        return {};
+      },
       getJob: async () => undefined,
       addBulk: async () => [],
     } as never;
-    const keepAll = startHousekeeping({
-      prisma,
-      queue,
-      redis,
-      queuePrefix: prefix,
-      intervalMs: 60_000,
-      log,
-      retentionDays: 0,
-    });
+    const housekeeping = (retentionDays: number) =>
+      startHousekeeping({ prisma, queue, redis, queuePrefix: prefix, intervalMs: 60_000, log, retentionDays });
+    /** One round now (the lock of the last one released). */
+    const round = async (h: ReturnType<typeof housekeeping>) => {
+      await redis.del(`${prefix}:housekeeping:lock`);
+      await h.tick();
+    };
+    const keepAll = housekeeping(0);
     try {
-      await keepAll.tick();
+      await round(keepAll);
+      expect(rounds).toBe(1);
       expect(await prisma.notification.count({ where: { id: old } })).toBe(1);
     } finally {
       await keepAll.close();
-      await redis.del(`${prefix}:housekeeping:lock`);
     }
-    const month = startHousekeeping({
-      prisma,
-      queue,
-      redis,
-      queuePrefix: prefix,
-      intervalMs: 60_000,
-      log,
-      retentionDays: 30,
-    });
+    const month = housekeeping(30);
     try {
-      await month.tick();
+      await round(month);
+      expect(rounds).toBe(2);
       expect(await prisma.notification.count({ where: { id: old } })).toBe(0);
       expect(lines).toContainEqual({ forgotten: 1, retentionDays: 30 });
+      // A late ack's receipt of the broadcast it deleted: gone with the next round.
+      await prisma.delivery.create({
+        data: { notificationId: old, subscriberId: users['ret-a'], status: 'delivered' },
+      });
+      await round(month);
+      expect(rounds).toBe(3);
+      expect(await prisma.delivery.count({ where: { notificationId: old } })).toBe(0);
     } finally {
       await month.close();
       redis.disconnect();

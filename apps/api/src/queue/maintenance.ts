@@ -7,7 +7,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../schemas/notifications.js';
 import { markFailed } from './dispatch-processor.js';
 import { dispatchJobOptions, JobName, type NotificationsQueue } from './notifications.js';
-import { forgetOld, RETENTION_DAYS } from './retention.js';
+import { forgetOld, RETENTION_BUDGET_MS, RETENTION_DAYS } from './retention.js';
 
 const EXPIRE = end('expired');
 
@@ -227,6 +227,8 @@ export function startHousekeeping(opts: HousekeepingOptions): Housekeeping {
   const node = randomUUID();
   let running: Promise<void> | undefined;
   let closed = false;
+  /** The stream notifications the last round deleted: this round deletes receipts written since (`forgetOld`). */
+  let streamed: string[] = [];
 
   const round = async () => {
     // Held for most of an interval: one sweep per interval across the deployment's workers.
@@ -247,8 +249,16 @@ export function startHousekeeping(opts: HousekeepingOptions): Housekeeping {
     opts.onSwept?.(result);
     if (result.requeued) opts.log.warn(result, 're-enqueued notifications whose job was lost');
     const retentionDays = opts.retentionDays ?? RETENTION_DAYS;
-    const forgotten = await forgetOld(opts.prisma, retentionDays);
-    if (forgotten) opts.log.info({ forgotten, retentionDays }, 'deleted notifications older than the retention period');
+    // Well inside the lock, so that no other worker starts a round meanwhile.
+    const budgetMs = Math.min(RETENTION_BUDGET_MS, lockMs / 4);
+    const forgotten = await forgetOld(opts.prisma, retentionDays, { budgetMs, after: streamed });
+    streamed = forgotten.streamed;
+    if (forgotten.deleted) {
+      opts.log.info(
+        { forgotten: forgotten.deleted, retentionDays },
+        'deleted notifications older than the retention period',
+      );
+    }
   };
 
   const tick = () => {

@@ -30,7 +30,8 @@ export function createAdapter(target: DatabaseTarget, options: { max?: number } 
   const pool = new NameTypePool({
     connectionString: target.url,
     max: options.max ?? 10,
-    options: `-c search_path="${target.schema}"`,
+    // In UTC, as every session of ours (database.ts): a migration's now() fills rows already there.
+    options: `-c search_path="${target.schema}" -c TimeZone=UTC`,
   });
   return new PrismaPg(pool, { schema: target.schema, disposeExternalPool: true });
 }
