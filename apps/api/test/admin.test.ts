@@ -1,8 +1,16 @@
 import { createSigner } from 'fast-jwt';
+import pg from 'pg';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/platform/lib/secrets.js';
-import { createTestDatabase, eventually, startStack, type TestDatabase, type TestStack } from './helpers.js';
+import {
+  createTestDatabase,
+  eventually,
+  POSTGRES_URL,
+  startStack,
+  type TestDatabase,
+  type TestStack,
+} from './helpers.js';
 
 let testDb: TestDatabase;
 let stack: TestStack;
@@ -294,6 +302,64 @@ describe('apps and keys', () => {
       targetId: 'doomed',
       details: { name: 'Doomed', subscribers: 1 },
     });
+  });
+
+  it('lets no send outlive an app deleted while it is on its way: the send waits, then finds no app (404) and stores nothing', async () => {
+    const ops = (await signIn('ops@example.com')).cookie;
+    const created = await stack.app.inject({
+      method: 'POST',
+      url: '/admin/api/apps',
+      headers: as(ops),
+      payload: { id: 'racing', name: 'Racing' },
+    });
+    const { apiKey } = created.json();
+    const send = (to: object) =>
+      stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: { authorization: `Bearer ${apiKey}` },
+        payload: { to, title: 'racing' },
+      });
+    // The key is in this node's cache from now on, as it is for a backend sending all along.
+    expect((await send({ userId: 'r0' })).statusCode).toBe(202);
+    const schema = new URL(testDb.url as string).searchParams.get('schema') as string;
+    const deleting = new pg.Client({ connectionString: POSTGRES_URL });
+    await deleting.connect();
+    try {
+      await deleting.query(`SET search_path TO "${schema}"`);
+      // The deletion has begun (its triggers ran), not committed.
+      await deleting.query('BEGIN');
+      await deleting.query("DELETE FROM apps WHERE id = 'racing'");
+      let settled = 0;
+      const batch = stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications/batch',
+        headers: { authorization: `Bearer ${apiKey}` },
+        payload: {
+          notifications: [
+            { to: { userId: 'r4' }, title: 'racing' },
+            { to: { broadcast: true }, title: 'racing' },
+          ],
+        },
+      });
+      const sends = [send({ userId: 'r1' }), send({ userIds: ['r2', 'r3'] }), send({ broadcast: true }), batch].map(
+        (p) => p.finally(() => settled++),
+      );
+      // They wait for it, each at its app's row.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(0);
+      await deleting.query('COMMIT');
+      for (const res of await Promise.all(sends)) {
+        expect(res.statusCode).toBe(404);
+        expect(res.json()).toMatchObject({ code: 'HERALD_ERR_APP_NOT_FOUND', message: 'App racing does not exist.' });
+      }
+    } finally {
+      await deleting.end();
+    }
+    const { prisma } = stack.db;
+    expect(await prisma.notification.count({ where: { appId: 'racing' } })).toBe(0);
+    expect(await prisma.subscriber.count({ where: { appId: 'racing' } })).toBe(0);
+    expect(await prisma.stream.count({ where: { appId: 'racing' } })).toBe(0);
   });
 
   it('rotates the JWT secret: new tokens work, tokens signed with the old one keep working for a while', async () => {

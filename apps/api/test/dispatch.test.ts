@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { userRoom } from '@herald/protocol';
-import { type Job, UnrecoverableError } from 'bullmq';
+import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../src/admin/bootstrap.js';
 import type { Outgoing } from '../src/delivery/socket-channel.js';
@@ -364,8 +364,12 @@ describe('dispatchMany (rows written at accept time)', () => {
 });
 
 describe('processDispatch', () => {
-  it('fails permanently, without retries, when the notification does not exist', async () => {
-    await expect(processDispatch(job(randomUUID()), deps)).rejects.toBeInstanceOf(UnrecoverableError);
+  it('ends with nothing to do, not as a failure, when the notification no longer exists (its app was deleted)', async () => {
+    await expect(processDispatch(job(randomUUID()), deps)).resolves.toEqual({
+      skipped: 'missing',
+      created: 0,
+      emitted: 0,
+    });
   });
 
   it('marks the notification failed with the reason when the last attempt fails, and reports it once', async () => {

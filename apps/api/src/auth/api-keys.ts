@@ -44,6 +44,8 @@ export default fp(
     // wrong key (or guessing) then costs a hash and a map lookup per request, not a query.
     const unknownKeys = new Map<string, number>();
     fastify.decorate('forgetApiKey', (keyId: string) => {
+      // Only lookups already under way need it: bounded like the caches.
+      if (revoked.size > 10_000) revoked.clear();
       revoked.add(keyId);
       for (const [hash, k] of known) if (k.id === keyId) known.delete(hash);
     });

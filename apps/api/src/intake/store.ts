@@ -3,6 +3,7 @@ import { skipReason } from '../delivery/preferences.js';
 import type { DispatchHandoff, HandedNotification } from '../fanout/handoff.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
+import { Errors } from '../platform/lib/errors.js';
 import { dispatchGroups } from './enqueue.js';
 import { notificationRows, type Prepared } from './prepare.js';
 import { storeStreams } from './streams.js';
@@ -21,7 +22,20 @@ export async function store(sql: Sql, prepared: Prepared[], handoff?: DispatchHa
   const streamed = prepared.filter((p) => p.streams.length > 0);
   const inserted = direct.length > 0 ? await retried(() => storeDirect(sql, direct, handoff)) : new Set<string>();
   if (streamed.length > 0) for (const id of await retried(() => storeStreams(sql, streamed))) inserted.add(id);
+  // Fewer than asked: taken idempotency keys, or the app was deleted meanwhile (then nothing).
+  const appId = prepared[0]?.row.appId;
+  if (appId && inserted.size < prepared.length && !(await appExists(sql, appId))) throw new Errors.AppNotFound(appId);
   return inserted;
+}
+
+/**
+ * Each accepting statement (here and in streams.ts) holds its app's row, FOR KEY SHARE (one lock
+ * per statement): an app's deletion waits for the sends it would otherwise miss (its triggers
+ * delete what has committed), and a send after it finds no app and stores nothing. So no
+ * notification outlives its app, nor reaches the users of a new app given the same id.
+ */
+async function appExists(sql: Sql, appId: string): Promise<boolean> {
+  return (await sql.query('SELECT 1 FROM apps WHERE id = $1', [appId])).length > 0;
 }
 
 /**
@@ -73,8 +87,11 @@ async function storeDirect(sql: Sql, prepared: Prepared[], handoff?: DispatchHan
     seq: number | null;
   }>(
     `
-    WITH input AS (
-      SELECT * FROM jsonb_populate_recordset(NULL::notifications, $1::jsonb)
+    WITH app AS (
+      -- The app, held until the commit: see appExists.
+      SELECT id FROM apps WHERE id = $5 FOR KEY SHARE
+    ), input AS (
+      SELECT * FROM jsonb_populate_recordset(NULL::notifications, $1::jsonb) WHERE EXISTS (SELECT 1 FROM app)
     ), ins AS (
       INSERT INTO notifications SELECT * FROM input
       -- The key is unique among keyed notifications: a partial index (the fewer_writes migration).

@@ -53,10 +53,14 @@ export async function storeStreams(sql: Sql, prepared: Prepared[]): Promise<Set<
   const appId = prepared[0]?.row.appId ?? '';
   const inserted = await sql.query<{ id: string; recipients: number }>(
     `
-    WITH held AS (
+    WITH app AS (
+      -- The app, held until the commit (store.ts, appExists); first, as its deletion takes it before the topics.
+      SELECT id FROM apps WHERE id = $7 FOR KEY SHARE
+    ), held AS (
       -- In name order, like every other statement that locks topics; a broadcast's app row, which
       -- the subscriber-count trigger locks before a user's window in the broadcasts is read.
-      SELECT name FROM topics WHERE app_id = $7 AND name = ANY($3::text[]) ORDER BY name FOR SHARE
+      SELECT name FROM topics WHERE app_id = $7 AND name = ANY($3::text[]) AND EXISTS (SELECT 1 FROM app)
+       ORDER BY name FOR SHARE
     ), held_app AS (
       SELECT id FROM apps WHERE id = $7 AND '${BROADCAST_STREAM}' = ANY($3::text[]) FOR SHARE
     ), locked AS (
@@ -70,7 +74,7 @@ export async function storeStreams(sql: Sql, prepared: Prepared[]): Promise<Set<
        GROUP BY w.ord
     ), input AS (
       SELECT r.* FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(row, i)
-        JOIN counted c ON c.ord = x.i - 1
+        JOIN counted c ON c.ord = x.i - 1 AND EXISTS (SELECT 1 FROM app)
        CROSS JOIN LATERAL jsonb_populate_record(NULL::notifications, x.row || jsonb_build_object('recipient_count', c.n)) r
     ), ins AS (
       INSERT INTO notifications SELECT * FROM input

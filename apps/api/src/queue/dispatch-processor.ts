@@ -24,12 +24,9 @@ export async function processDispatch(job: Job<DispatchJobData>, deps: DispatchD
       if (handed && job.id && !retry) return await dispatchHanded(handed, ids, deps, job.id);
       return await dispatchMany(ids, deps, job.id ?? null);
     }
-    const notificationId = ids[0] as string;
-    const result = await dispatchNotification(notificationId, deps, { retry });
-    if (result.skipped === 'missing') {
-      throw new UnrecoverableError(`notification ${notificationId} does not exist`);
-    }
-    return result;
+    // A notification that no longer exists went with its app (or its retention period): its job
+    // ends with nothing to do, like a cancelled one's, not as a failure to look into.
+    return await dispatchNotification(ids[0] as string, deps, { retry });
   } catch (error) {
     const attempts = job.opts.attempts ?? 1;
     const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;

@@ -107,13 +107,14 @@ const notifications: FastifyPluginAsyncTypebox = async (fastify) => {
           'one result per item, in order: the accepted notification (with `queueDelayed: true` if Redis did not ' +
           'take it in time), or the error that refused that item alone (an item that does not match the schema ' +
           'of POST /v1/notifications included). Only a malformed envelope (not `{ "notifications": [ 1 to 500 ' +
-          'objects ] }`) is refused as a whole, with a 400; a 503 means no item was stored. ' +
+          'objects ] }`) is refused as a whole, with a 400; a 503 means no item was stored, and so does a 404 ' +
+          '(`HERALD_ERR_APP_NOT_FOUND`: the app was deleted while the batch was on its way). ' +
           "A batch counts as one request against the API key's send rate limit, and each recipient its items " +
           'name against its recipients-per-second budget (over it, a 429 and nothing is stored).',
         tags: ['notifications'],
         security: [{ apiKey: [] }],
         body: BatchBody,
-        response: { 202: BatchResponse, ...errorResponses(400, 401, 413, 415, 429, 503) },
+        response: { 202: BatchResponse, ...errorResponses(400, 401, 404, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {

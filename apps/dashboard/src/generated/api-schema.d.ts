@@ -518,7 +518,7 @@ export interface paths {
         put?: never;
         /**
          * Send many notifications in one request
-         * @description Up to 500 notifications, stored with one INSERT and queued with one Redis round trip. The response has one result per item, in order: the accepted notification (with `queueDelayed: true` if Redis did not take it in time), or the error that refused that item alone (an item that does not match the schema of POST /v1/notifications included). Only a malformed envelope (not `{ "notifications": [ 1 to 500 objects ] }`) is refused as a whole, with a 400; a 503 means no item was stored. A batch counts as one request against the API key's send rate limit, and each recipient its items name against its recipients-per-second budget (over it, a 429 and nothing is stored).
+         * @description Up to 500 notifications, stored with one INSERT and queued with one Redis round trip. The response has one result per item, in order: the accepted notification (with `queueDelayed: true` if Redis did not take it in time), or the error that refused that item alone (an item that does not match the schema of POST /v1/notifications included). Only a malformed envelope (not `{ "notifications": [ 1 to 500 objects ] }`) is refused as a whole, with a 400; a 503 means no item was stored, and so does a 404 (`HERALD_ERR_APP_NOT_FOUND`: the app was deleted while the batch was on its way). A batch counts as one request against the API key's send rate limit, and each recipient its items name against its recipients-per-second budget (over it, a 429 and nothing is stored).
          */
         post: {
             parameters: {
@@ -609,6 +609,15 @@ export interface paths {
                 };
                 /** @description Credentials are missing or not valid (they are checked before anything else) */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description It does not exist (in this app) */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
