@@ -3,6 +3,7 @@ import { skipReason } from '../delivery/preferences.js';
 import type { DispatchHandoff, HandedNotification } from '../fanout/handoff.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Sql } from '../platform/db/database.js';
+import { inTransaction } from '../platform/db/sql.js';
 import { Errors } from '../platform/lib/errors.js';
 import { dispatchGroups } from './enqueue.js';
 import { notificationRows, type Prepared } from './prepare.js';
@@ -20,8 +21,13 @@ import { storeStreams } from './streams.js';
 export async function store(sql: Sql, prepared: Prepared[], handoff?: DispatchHandoff): Promise<Set<string>> {
   const direct = prepared.filter((p) => p.streams.length === 0);
   const streamed = prepared.filter((p) => p.streams.length > 0);
-  const inserted = direct.length > 0 ? await retried(() => storeDirect(sql, direct, handoff)) : new Set<string>();
-  if (streamed.length > 0) for (const id of await retried(() => storeStreams(sql, streamed))) inserted.add(id);
+  // Both kinds (a group of single sends, a batch): one transaction, so that a failure of the
+  // second statement does not leave the first's sends stored and their requests answered 500.
+  // What its jobs will emit is then read back by them (no handoff before the commit).
+  const inserted =
+    direct.length > 0 && streamed.length > 0
+      ? await retried(() => inTransaction(sql, (tx) => storeBoth(tx, direct, streamed)))
+      : await retried(() => storeBoth(sql, direct, streamed, handoff));
   // Fewer than asked: taken idempotency keys, or the app was deleted meanwhile (then nothing).
   const appId = prepared[0]?.row.appId;
   if (appId && inserted.size < prepared.length && !(await appExists(sql, appId))) throw new Errors.AppNotFound(appId);
@@ -36,6 +42,17 @@ export async function store(sql: Sql, prepared: Prepared[], handoff?: DispatchHa
  */
 async function appExists(sql: Sql, appId: string): Promise<boolean> {
   return (await sql.query('SELECT 1 FROM apps WHERE id = $1', [appId])).length > 0;
+}
+
+async function storeBoth(
+  sql: Sql,
+  direct: Prepared[],
+  streamed: Prepared[],
+  handoff?: DispatchHandoff,
+): Promise<Set<string>> {
+  const inserted = direct.length > 0 ? await storeDirect(sql, direct, handoff) : new Set<string>();
+  if (streamed.length > 0) for (const id of await storeStreams(sql, streamed)) inserted.add(id);
+  return inserted;
 }
 
 /**

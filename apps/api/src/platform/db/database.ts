@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +9,8 @@ import { PrismaClient } from '../../generated/prisma/client.js';
 import { type DatabaseTarget, databaseTarget } from './adapter.js';
 import { type MigrationResult, migrate, pendingMigrations, type SqlRunner } from './migrate.js';
 import { NameTypePool } from './name-type-pool.js';
-import { utcParams, utcParsers, utcTypes } from './utc.js';
+import { pgliteSql, pgSql, type Sql } from './sql.js';
+import { utcTypes } from './utc.js';
 
 export type { DatabaseTarget };
 export { databaseTarget };
@@ -18,25 +18,7 @@ export { databaseTarget };
 /** `prisma/migrations` at the repository root, found relative to this file (src/ or dist/). */
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../../../prisma/migrations');
 
-/**
- * Plain SQL on the same connections as Prisma, for the few hot-path statements that move many rows
- * at once (accepting a batch, dispatching one, recording acks): they skip Prisma's per-query
- * compilation. Parameters are positional ($1…); arrays map to PostgreSQL arrays. A `Date` goes out
- * as its UTC instant and a `timestamp` comes back as one, whatever the process's time zone (utc.ts).
- */
-export interface Sql {
-  query<T = Record<string, unknown>>(text: string, params?: unknown[], options?: SqlOptions): Promise<T[]>;
-}
-
-export interface SqlOptions {
-  /**
-   * Prepare the statement once per connection and let PostgreSQL reuse its plan. Worth it for a
-   * statement run very often whose plan does not depend on its parameters (one user's rows by
-   * id); wrong for one whose best plan depends on an array's length (the generic plan of
-   * `id = ANY($1)` can be a sequential scan).
-   */
-  prepare?: boolean;
-}
+export type { Sql, SqlOptions } from './sql.js';
 
 export interface Database {
   prisma: PrismaClient;
@@ -78,10 +60,7 @@ async function openPglite(dir: string): Promise<Database> {
   };
   return {
     prisma,
-    sql: {
-      query: async <T>(text: string, params?: unknown[]) =>
-        (await client.query<T>(text, utcParams(params), { parsers: utcParsers })).rows,
-    },
+    sql: pgliteSql(client),
     target: { kind: 'pglite', dir },
     migrate: (migrationsDir = MIGRATIONS_DIR) => migrate(runner, migrationsDir),
     pendingMigrations: (migrationsDir = MIGRATIONS_DIR) => pendingMigrations(runner, migrationsDir),
@@ -112,16 +91,7 @@ async function openPostgres(
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema: target.schema }) });
   return {
     prisma,
-    sql: {
-      query: async <T>(text: string, params?: unknown[], options?: SqlOptions) =>
-        (
-          await pool.query({
-            name: options?.prepare ? statementName(text) : undefined,
-            text,
-            values: utcParams(params),
-          })
-        ).rows as T[],
-    },
+    sql: pgSql(pool),
     target,
     async migrate(migrationsDir = MIGRATIONS_DIR) {
       // In UTC, as every session of ours: a column added with a default of now() fills the rows
@@ -212,23 +182,6 @@ function connectionProblem(url: string, error: unknown): string {
       }
       return `Could not connect to PostgreSQL at ${server} (${shown}): ${e.message ?? String(error)}.`;
   }
-}
-
-const statementNames = new Map<string, string>();
-
-/**
- * Statements run with `prepare` are prepared once per connection under a name derived from their
- * text, so PostgreSQL plans them once rather than on every call: for the catch-up sync that every
- * client runs on every connect, planning cost ten times more than running it. (Behind PgBouncer:
- * session pooling, or 1.21+ with `max_prepared_statements` set; see docs/deploy.)
- */
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (!name) {
-    name = `herald_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-    statementNames.set(text, name);
-  }
-  return name;
 }
 
 /**
