@@ -327,8 +327,10 @@ describe('apps and keys', () => {
     await deleting.connect();
     try {
       await deleting.query(`SET search_path TO "${schema}"`);
-      // The deletion has begun (its triggers ran), not committed.
+      // The deletion has begun as the repository begins it (the app held alone, then deleted: its
+      // triggers ran), not committed.
       await deleting.query('BEGIN');
+      await deleting.query("SELECT herald_hold_app_alone('racing')");
       await deleting.query("DELETE FROM apps WHERE id = 'racing'");
       let settled = 0;
       const batch = stack.app.inject({
@@ -360,6 +362,55 @@ describe('apps and keys', () => {
     expect(await prisma.notification.count({ where: { appId: 'racing' } })).toBe(0);
     expect(await prisma.subscriber.count({ where: { appId: 'racing' } })).toBe(0);
     expect(await prisma.stream.count({ where: { appId: 'racing' } })).toBe(0);
+  });
+
+  it('deletes an app only once the sends under way are stored, and lets no later send pass the waiting deletion', async () => {
+    const ops = (await signIn('ops@example.com')).cookie;
+    const { apiKey } = (
+      await stack.app.inject({
+        method: 'POST',
+        url: '/admin/api/apps',
+        headers: as(ops),
+        payload: { id: 'busy', name: 'Busy' },
+      })
+    ).json();
+    const send = () =>
+      stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: { authorization: `Bearer ${apiKey}` },
+        payload: { to: { broadcast: true }, title: 'busy' },
+      });
+    expect((await send()).statusCode).toBe(202);
+    const schema = new URL(testDb.url as string).searchParams.get('schema') as string;
+    const inFlight = new pg.Client({ connectionString: POSTGRES_URL });
+    await inFlight.connect();
+    try {
+      await inFlight.query(`SET search_path TO "${schema}"`);
+      // A send under way: its statement holds the app and has written its notification, not committed.
+      await inFlight.query('BEGIN');
+      await inFlight.query("SELECT herald_hold_app('busy')");
+      await inFlight.query(
+        `INSERT INTO notifications (id, app_id, target, title, status) VALUES (gen_random_uuid(), 'busy', '{}', 'under way', 'dispatched')`,
+      );
+      let deleted = false;
+      const removal = stack.app
+        .inject({ method: 'DELETE', url: '/admin/api/apps/busy', headers: as(ops) })
+        .finally(() => (deleted = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A send that comes while the deletion waits does not pass it.
+      let sentLater = false;
+      const later = send().finally(() => (sentLater = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect([deleted, sentLater]).toEqual([false, false]);
+      await inFlight.query('COMMIT');
+      expect((await removal).statusCode).toBe(200);
+      expect((await later).json()).toMatchObject({ code: 'HERALD_ERR_APP_NOT_FOUND' });
+    } finally {
+      await inFlight.end();
+    }
+    // The one under way went with the app.
+    expect(await stack.db.prisma.notification.count({ where: { appId: 'busy' } })).toBe(0);
   });
 
   it('rotates the JWT secret: new tokens work, tokens signed with the old one keep working for a while', async () => {

@@ -1,8 +1,19 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { prepare } from '../src/intake/prepare.js';
 import { store } from '../src/intake/store.js';
 import type { Sql } from '../src/platform/db/database.js';
-import { createTestDatabase } from './helpers.js';
+import { TopicRepository } from '../src/topics/repository.js';
+import { createTestDatabase, POSTGRES_URL } from './helpers.js';
+
+/** A promise and the function that resolves it. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
 
 describe.each(['postgres', 'pglite'] as const)('storing sends to users and topic sends together, on %s', (kind) => {
   it('stores all of them or none: a failure of the topic sends’ statement takes the others back', async () => {
@@ -39,6 +50,99 @@ describe.each(['postgres', 'pglite'] as const)('storing sends to users and topic
       expect(await prisma.streamEntry.count()).toBe(1);
       expect(await prisma.delivery.count()).toBe(1);
     } finally {
+      await testDb.cleanup();
+    }
+  });
+});
+
+describe('storing sends to users and topic sends together, beside a subscribe', () => {
+  // The send to users' statement locks each user's row and keeps it to the commit; a subscribe's
+  // statement locks the topic, then the users' rows. The transaction takes the topics first.
+  it('does not deadlock with a subscribe to one of its topics naming one of its users', async () => {
+    const testDb = await createTestDatabase('postgres');
+    const errors: string[] = [];
+    try {
+      const { sql, prisma } = testDb.db;
+      await prisma.app.create({ data: { id: 'dl', name: 'DL', jwtSecret: 'x'.repeat(32) } });
+      await new TopicRepository(sql).subscribe('dl', 'news', ['other']);
+      await store(sql, [prepare('dl', { to: { userId: 'u1' }, title: 'x' }, undefined, Date.now(), undefined, 'api')]);
+      /** `db`'s statements, recording their errors; the first that includes `pauseAfter` waits for `go` once done. */
+      const recorded = (
+        who: string,
+        db: Sql,
+        pauseAfter: string,
+        paused: ReturnType<typeof gate>,
+        go: ReturnType<typeof gate>,
+      ) => {
+        let first = true;
+        return async <T>(text: string, params?: unknown[], options?: { prepare?: boolean }) => {
+          try {
+            const rows = await db.query<T>(text, params, options);
+            if (first && text.includes(pauseAfter)) {
+              first = false;
+              paused.open();
+              await go.opened;
+            }
+            return rows;
+          } catch (error) {
+            errors.push(`${who}: ${(error as { code?: string }).code}`);
+            throw error;
+          }
+        };
+      };
+      // The subscribe pauses after its users' statement; the store after its send to users.
+      const [subscribePaused, subscribeGo, storePaused, storeGo] = [gate(), gate(), gate(), gate()];
+      const subscribeSql: Sql = {
+        query: recorded('subscribe', sql, 'INSERT INTO subscribers', subscribePaused, subscribeGo),
+      };
+      const storeSql: Sql = {
+        query: sql.query,
+        transaction: (work) =>
+          (sql.transaction as NonNullable<Sql['transaction']>)((tx) =>
+            work({ query: recorded('store', tx, 'jsonb_populate_recordset', storePaused, storeGo) }),
+          ),
+      };
+      const subscribing = new TopicRepository(subscribeSql).subscribe('dl', 'news', ['u1']);
+      await subscribePaused.opened;
+      const storing = store(storeSql, [
+        prepare('dl', { to: { userId: 'u1' }, title: 'to a user' }, undefined, Date.now(), undefined, 'api'),
+        prepare('dl', { to: { topic: 'news' }, title: 'to the topic' }, undefined, Date.now(), undefined, 'api'),
+      ]);
+      await storePaused.opened;
+      subscribeGo.open();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      storeGo.open();
+      const started = Date.now();
+      await Promise.all([subscribing, storing]);
+      expect(errors).toEqual([]);
+      // Well under deadlock_timeout (1 s), after which PostgreSQL would have broken a cycle.
+      expect(Date.now() - started).toBeLessThan(500);
+    } finally {
+      await testDb.cleanup();
+    }
+  });
+});
+
+describe('a transaction whose connection is lost', () => {
+  it('fails its work, throws nothing uncaught, and leaves the pool working', async () => {
+    const testDb = await createTestDatabase('postgres');
+    const killer = new pg.Client({ connectionString: POSTGRES_URL });
+    await killer.connect();
+    try {
+      const { sql } = testDb.db;
+      const transaction = sql.transaction as NonNullable<Sql['transaction']>;
+      await expect(
+        transaction(async (tx) => {
+          const [me] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          // A failover, a restart, an operator's pg_terminate_backend.
+          await killer.query('SELECT pg_terminate_backend($1)', [me?.pid]);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return tx.query('SELECT 1');
+        }),
+      ).rejects.toThrow();
+      expect(await sql.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await killer.end();
       await testDb.cleanup();
     }
   });

@@ -26,7 +26,14 @@ export async function store(sql: Sql, prepared: Prepared[], handoff?: DispatchHa
   // What its jobs will emit is then read back by them (no handoff before the commit).
   const inserted =
     direct.length > 0 && streamed.length > 0
-      ? await retried(() => inTransaction(sql, (tx) => storeBoth(tx, direct, streamed)))
+      ? await retried(() =>
+          inTransaction(sql, async (tx) => {
+            // The topics first, in name order, as a subscribe takes them before users' rows
+            // (topics/repository.ts): the send to users' statement locks users' rows and keeps them.
+            await holdTopics(tx, direct[0]?.row.appId ?? '', [...new Set(streamed.flatMap((p) => p.streams))]);
+            return storeBoth(tx, direct, streamed);
+          }),
+        )
       : await retried(() => storeBoth(sql, direct, streamed, handoff));
   // Fewer than asked: taken idempotency keys, or the app was deleted meanwhile (then nothing).
   const appId = prepared[0]?.row.appId;
@@ -35,13 +42,20 @@ export async function store(sql: Sql, prepared: Prepared[], handoff?: DispatchHa
 }
 
 /**
- * Each accepting statement (here and in streams.ts) holds its app's row, FOR KEY SHARE (one lock
- * per statement): an app's deletion waits for the sends it would otherwise miss (its triggers
- * delete what has committed), and a send after it finds no app and stores nothing. So no
- * notification outlives its app, nor reaches the users of a new app given the same id.
+ * Each accepting statement (here and in streams.ts) holds its app (`herald_hold_app`, migration
+ * app_hold) until it commits: an app's deletion waits for the sends it would otherwise miss (its
+ * triggers delete what has committed), and a send after it finds no app and stores nothing.
  */
 async function appExists(sql: Sql, appId: string): Promise<boolean> {
   return (await sql.query('SELECT 1 FROM apps WHERE id = $1', [appId])).length > 0;
+}
+
+async function holdTopics(sql: Sql, appId: string, streams: string[]): Promise<void> {
+  await sql.query(
+    `SELECT name FROM topics WHERE app_id = $1 AND name = ANY($2::text[]) AND herald_hold_app($1)
+      ORDER BY name FOR SHARE`,
+    [appId, streams],
+  );
 }
 
 async function storeBoth(
@@ -105,8 +119,8 @@ async function storeDirect(sql: Sql, prepared: Prepared[], handoff?: DispatchHan
   }>(
     `
     WITH app AS (
-      -- The app, held until the commit: see appExists.
-      SELECT id FROM apps WHERE id = $5 FOR KEY SHARE
+      -- The app, held until the commit (migration app_hold): none, nothing stored.
+      SELECT 1 WHERE herald_hold_app($5)
     ), input AS (
       SELECT * FROM jsonb_populate_recordset(NULL::notifications, $1::jsonb) WHERE EXISTS (SELECT 1 FROM app)
     ), ins AS (

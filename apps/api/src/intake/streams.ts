@@ -54,8 +54,8 @@ export async function storeStreams(sql: Sql, prepared: Prepared[]): Promise<Set<
   const inserted = await sql.query<{ id: string; recipients: number }>(
     `
     WITH app AS (
-      -- The app, held until the commit (store.ts, appExists); first, as its deletion takes it before the topics.
-      SELECT id FROM apps WHERE id = $7 FOR KEY SHARE
+      -- The app, held until the commit (migration app_hold): none, nothing stored. First, before the topics.
+      SELECT 1 WHERE herald_hold_app($7)
     ), held AS (
       -- In name order, like every other statement that locks topics; a broadcast's app row, which
       -- the subscriber-count trigger locks before a user's window in the broadcasts is read.

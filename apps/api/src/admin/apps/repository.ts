@@ -59,10 +59,15 @@ export class AppRepository {
    * Returns what it had (its API keys' ids among it), or null when there was no such app.
    */
   async delete(id: string): Promise<{ name: string; subscribers: number; keyIds: string[] } | null> {
-    const [gone] = await this.prisma.$queryRaw<Array<{ name: string; subscribers: number; keyIds: string[] | null }>>`
-      WITH keys AS (SELECT id FROM api_keys WHERE app_id = ${id})
-      DELETE FROM apps WHERE id = ${id}
-      RETURNING name, subscriber_count AS subscribers, (SELECT array_agg(id) FROM keys) AS "keyIds"`;
+    const [, rows] = await this.prisma.$transaction([
+      // First the app alone (migration app_hold): sends under way finish, later ones wait, then find no app.
+      this.prisma.$executeRaw`SELECT herald_hold_app_alone(${id})`,
+      this.prisma.$queryRaw<Array<{ name: string; subscribers: number; keyIds: string[] | null }>>`
+        WITH keys AS (SELECT id FROM api_keys WHERE app_id = ${id})
+        DELETE FROM apps WHERE id = ${id}
+        RETURNING name, subscriber_count AS subscribers, (SELECT array_agg(id) FROM keys) AS "keyIds"`,
+    ]);
+    const gone = rows[0];
     return gone ? { ...gone, keyIds: gone.keyIds ?? [] } : null;
   }
 

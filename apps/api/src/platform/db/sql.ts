@@ -46,16 +46,27 @@ export function pgSql(pool: pg.Pool): Sql {
     query: onPg(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // Checked out, a client has no listener of the pool's: a connection lost now would be an
+      // uncaught 'error' event. The query under way (or the next) fails with it instead.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work({ query: onPg(client) });
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch((e: Error) => {
+          lost ??= e;
+        });
         throw error;
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        // A connection that failed is not given back to the pool.
+        client.release(lost);
       }
     },
   };
