@@ -128,6 +128,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       if (job.name !== JobName.Dispatch && job.name !== JobName.DispatchBatch)
         throw new Error(`unknown job ${job.name}`);
       const result = await processDispatch(job as Job<DispatchJobData>, deps);
+      if ('skipped' in result && result.skipped === 'missing') {
+        // Gone with its app (or its retention period); said, in case it is something else (a
+        // worker on another database than the API that queued it, two installations on one prefix).
+        opts.log.warn({ jobId: job.id }, 'dispatch job: its notification no longer exists; nothing to do');
+        return result;
+      }
       if (push) {
         const data = job.data as DispatchJobData;
         const ids = 'notificationIds' in data ? data.notificationIds : [data.notificationId];
