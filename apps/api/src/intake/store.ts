@@ -52,7 +52,8 @@ async function appExists(sql: Sql, appId: string): Promise<boolean> {
 
 async function holdTopics(sql: Sql, appId: string, streams: string[]): Promise<void> {
   await sql.query(
-    `SELECT name FROM topics WHERE app_id = $1 AND name = ANY($2::text[]) AND herald_hold_app($1)
+    `WITH app AS (SELECT 1 WHERE herald_hold_app($1))
+     SELECT name FROM topics WHERE app_id = $1 AND name = ANY($2::text[]) AND EXISTS (SELECT 1 FROM app)
       ORDER BY name FOR SHARE`,
     [appId, streams],
   );

@@ -213,12 +213,12 @@ export interface Housekeeping {
 }
 
 /**
- * The housekeeping sweep (and the retention period's deletes), run by every worker on a timer of its own, so that nothing about it
- * lives only in Redis: a Redis that comes back empty cannot take the schedule with it. A lock key
- * in Redis lets one worker of a deployment sweep per interval; a marker key that Redis loses with
- * the rest of its data tells the first worker to sweep after such a loss to give every waiting
- * notification its job again (`requeueAll`). A round also runs at start and whenever the
- * connection comes back.
+ * The housekeeping sweep (and the retention period's deletes), run by every worker on a timer of
+ * its own, so that nothing about it lives only in Redis: a Redis that comes back empty cannot
+ * take the schedule with it. A lock key in Redis lets one worker of a deployment sweep per
+ * interval; a marker key that Redis loses with the rest of its data tells the first worker to
+ * sweep after such a loss to give every waiting notification its job again (`requeueAll`). A
+ * round also runs at start and whenever the connection comes back.
  */
 export function startHousekeeping(opts: HousekeepingOptions): Housekeeping {
   const intervalMs = opts.intervalMs ?? SWEEP_EVERY_MS;

@@ -53,9 +53,10 @@ export class AppRepository {
   }
 
   /**
-   * Deletes the app with everything of it, in one statement: its keys, users, topics, categories,
-   * streams and push subscriptions by foreign key; its notifications, and its users' deliveries and
-   * stream entries, by the statement triggers of the cascade_by_trigger and streams migrations.
+   * Deletes the app with everything of it, in one transaction (the app held alone, then one
+   * DELETE): its keys, users, topics, categories, streams and push subscriptions by foreign key;
+   * its notifications, and its users' deliveries and stream entries, by the statement triggers of
+   * the cascade_by_trigger and streams migrations.
    * Returns what it had (its API keys' ids among it), or null when there was no such app.
    */
   async delete(id: string): Promise<{ name: string; subscribers: number; keyIds: string[] } | null> {
