@@ -952,6 +952,44 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-audit shows what each action recorded: fields, values as JSON, long ones cut with the whole in a tooltip', async () => {
+    const at = new Date().toISOString();
+    const entry = (id: string, action: string, details: unknown) => ({
+      id,
+      at,
+      actor: 'o@example.com',
+      action,
+      targetType: 'app',
+      targetId: 'shop',
+      details,
+      ip: '127.0.0.1',
+    });
+    const long = 'x'.repeat(200);
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/audit': {
+          items: [
+            entry('1', 'app.update', { allowedOrigins: ['https://shop.example'], rateLimitPerMinute: 60 }),
+            entry('2', 'notification.send', { to: { userId: 'alice' }, title: long }),
+            entry('3', 'admin.sign_in', null),
+          ],
+          nextCursor: null,
+        },
+      },
+      '#/audit',
+    );
+    const details = (action: string) => page.locator(`herald-audit tr[data-action="${action}"] td.details`);
+    await expect.poll(() => details('app.update').innerText()).toBe(
+      'allowedOrigins: ["https://shop.example"]\nrateLimitPerMinute: 60',
+    );
+    const send = await details('notification.send').innerText();
+    expect(send).toBe(`to: {"userId":"alice"}\ntitle: ${'x'.repeat(80)}…`);
+    expect(await details('notification.send').locator('div').nth(1).getAttribute('title')).toBe(long);
+    expect(await details('admin.sign_in').innerText()).toBe('—');
+    await page.context().close();
+  });
+
   it('herald-subscribers explains an empty result', async () => {
     const page = await dashboard(
       { ...owner, 'GET /admin/api/subscribers': { items: [], nextCursor: null } },

@@ -1,14 +1,37 @@
 import { Task } from '@lit/task';
-import { html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { type Ok, query } from '../../lib/api.js';
 import { HeraldElement } from '../base/herald-element.js';
 
 type Entry = Ok<'/admin/api/audit'>['items'][number];
 
-/** Who did what and when: sign-ins, sends, key and app changes. */
+/** How long a detail's value may be in the table; the whole of it is in its tooltip. */
+const DETAIL_CHARS = 80;
+
+/**
+ * An entry's details (whatever its action recorded: an object of fields, as a rule) as
+ * `field: value` pairs, each value as JSON unless it is text, cut to `DETAIL_CHARS`.
+ */
+export function detailPairs(details: unknown): Array<{ field: string; value: string; whole: string }> {
+  if (details === null || details === undefined) return [];
+  const entries =
+    typeof details === 'object' && !Array.isArray(details) ? Object.entries(details) : [['', details] as const];
+  return entries
+    .filter(([, v]) => v !== undefined)
+    .map(([field, v]) => {
+      const whole = typeof v === 'string' ? v : JSON.stringify(v);
+      return { field, value: whole.length > DETAIL_CHARS ? `${whole.slice(0, DETAIL_CHARS)}…` : whole, whole };
+    });
+}
+
+/** Who did what and when: sign-ins, sends, key and app changes, and what each changed. */
 @customElement('herald-audit')
 export class HeraldAudit extends HeraldElement {
+  static override styles = [
+    ...HeraldElement.styles,
+    css`td.details { max-width: 28rem; overflow-wrap: anywhere; font-size: 0.9em; }`,
+  ];
   @state() accessor action = '';
   @state() accessor older: Entry[] = [];
   @state() accessor cursor: string | null = null;
@@ -34,6 +57,15 @@ export class HeraldAudit extends HeraldElement {
     this.cursor = page.nextCursor;
   }
 
+  private details(details: unknown) {
+    const pairs = detailPairs(details);
+    if (pairs.length === 0) return '—';
+    return pairs.map(
+      ({ field, value, whole }) =>
+        html`<div title=${whole}>${field ? html`<span class="muted">${field}:</span> ` : nothing}<span class="mono">${value}</span></div>`,
+    );
+  }
+
   override render() {
     return html`<h1>Audit log</h1>
       <form class="row card" @submit=${(e: SubmitEvent) => {
@@ -53,11 +85,12 @@ export class HeraldAudit extends HeraldElement {
           return rows.length === 0
             ? html`<p class="empty card">Nothing recorded yet.</p>`
             : html`<div class="table-wrap card"><table>
-                <thead><tr><th>When</th><th>Who</th><th>What</th><th>Target</th><th>From</th></tr></thead>
+                <thead><tr><th>When</th><th>Who</th><th>What</th><th>Target</th><th>Details</th><th>From</th></tr></thead>
                 <tbody>${rows.map(
                   (r) => html`<tr data-action=${r.action}>
                     <td title=${r.at}>${new Date(r.at).toLocaleString()}</td><td>${r.actor}</td><td>${r.action}</td>
-                    <td class="mono">${r.targetType ? `${r.targetType} ${r.targetId ?? ''}` : '—'}</td><td>${r.ip ?? '—'}</td>
+                    <td class="mono">${r.targetType ? `${r.targetType} ${r.targetId ?? ''}` : '—'}</td>
+                    <td class="details">${this.details(r.details)}</td><td>${r.ip ?? '—'}</td>
                   </tr>`,
                 )}</tbody></table></div>
               ${this.cursor ? html`<p><button class="secondary" type="button" @click=${this.more}>Older</button></p>` : nothing}`;
