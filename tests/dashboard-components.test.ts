@@ -980,13 +980,13 @@ describe('dashboard components', () => {
       '#/audit',
     );
     const details = (action: string) => page.locator(`herald-audit tr[data-action="${action}"] td.details`);
-    await expect.poll(() => details('app.update').innerText()).toBe(
-      'allowedOrigins: ["https://shop.example"]\nrateLimitPerMinute: 60',
-    );
-    const send = await details('notification.send').innerText();
-    expect(send).toBe(`to: {"userId":"alice"}\ntitle: ${'x'.repeat(80)}…`);
+    const pairs = (action: string) => details(action).locator('div').allTextContents();
+    await expect
+      .poll(() => pairs('app.update'))
+      .toEqual(['allowedOrigins: ["https://shop.example"]', 'rateLimitPerMinute: 60']);
+    expect(await pairs('notification.send')).toEqual(['to: {"userId":"alice"}', `title: ${'x'.repeat(80)}…`]);
     expect(await details('notification.send').locator('div').nth(1).getAttribute('title')).toBe(long);
-    expect(await details('admin.sign_in').innerText()).toBe('—');
+    expect(await details('admin.sign_in').textContent()).toBe('—');
     await page.context().close();
   });
 
