@@ -237,7 +237,7 @@ describe('apps and keys', () => {
     });
   });
 
-  it('deletes an app with everything of it: its keys stop working, its sockets close, its rows go; never the default app', async () => {
+  it('deletes an app with everything of it: its keys stop working, its sockets close, its rows and scheduled jobs go; never the default app', async () => {
     const ops = (await signIn('ops@example.com')).cookie;
     const created = await stack.app.inject({
       method: 'POST',
@@ -254,6 +254,17 @@ describe('apps and keys', () => {
         payload: { to: { userId: 'u1' }, title: 'before' },
       });
     expect((await send()).statusCode).toBe(202);
+    // A send scheduled for tomorrow: its delayed job waits in the queue.
+    const later = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { authorization: `Bearer ${apiKey}` },
+      payload: { to: { userId: 'u1' }, title: 'tomorrow', sendAt: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    expect(later.statusCode).toBe(202);
+    const scheduled = later.json().id as string;
+    const { notificationsQueue } = stack.app;
+    expect(await (await notificationsQueue.getJob(scheduled))?.getState()).toBe('delayed');
     const token = createSigner({ key: jwtSecret, algorithm: 'HS256' })({
       sub: 'u1',
       aud: 'doomed',
@@ -286,6 +297,8 @@ describe('apps and keys', () => {
     expect(await prisma.subscriber.count({ where: { appId: 'doomed' } })).toBe(0);
     expect(await prisma.notification.count({ where: { appId: 'doomed' } })).toBe(0);
     expect(await prisma.delivery.count({ where: { subscriberId: subscriber.id } })).toBe(0);
+    // Its scheduled send's job is gone from the queue, not left waiting until tomorrow.
+    expect(await notificationsQueue.getJob(scheduled)).toBeUndefined();
     // Its key and its tokens are refused from now on.
     expect((await send()).statusCode).toBe(401);
     const again = connectClient(stack.baseUrl, { auth: { token }, transports: ['websocket'], reconnection: false });

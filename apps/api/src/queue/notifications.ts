@@ -42,3 +42,17 @@ export function dispatchJobOptions(
     removeOnFail: { age: 7 * 24 * 3600 },
   };
 }
+
+/**
+ * Removes the dispatch jobs of notifications that no longer exist (an app's deleted with it), a
+ * hundred at a time; a job that is running, or already gone, is left as it is. Resolves how many
+ * went. A job left behind (Redis down, or running) ends with nothing to do when it runs.
+ */
+export async function removeJobs(queue: NotificationsQueue, jobIds: readonly string[]): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < jobIds.length; i += 100) {
+    const results = await Promise.all(jobIds.slice(i, i + 100).map((id) => queue.remove(id).catch(() => 0)));
+    removed += results.reduce((a: number, r) => a + r, 0);
+  }
+  return removed;
+}

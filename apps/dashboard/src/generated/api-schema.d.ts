@@ -3047,7 +3047,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an app, with its keys, users and every notification of it
-         * @description Everything of the app goes, at once and for good: its API keys (calls with them get 401), its users, topics, categories and push subscriptions, its notifications and their deliveries. Its users' sockets are closed on every node with `closing` `HERALD_ERR_APP_UNKNOWN`. The default app cannot be deleted (409 `HERALD_ERR_APP_DEFAULT`): every start makes it again.
+         * @description Everything of the app goes, at once and for good: its API keys (calls with them get 401), its users, topics, categories and push subscriptions, its notifications and their deliveries (a scheduled send's job leaves the queue too). Its users' sockets are closed on every node with `closing` `HERALD_ERR_APP_UNKNOWN`. The default app cannot be deleted (409 `HERALD_ERR_APP_DEFAULT`): every start makes it again.
          */
         delete: {
             parameters: {

@@ -11,6 +11,12 @@ export interface AppChanges {
 }
 
 /** The apps (tenants) as the dashboard reads and changes them. */
+/**
+ * How many of a deleted app's waiting jobs (a scheduled send's delayed job, by its notification's
+ * id) are removed from the queue with it. Any beyond that run when due and end with nothing to do.
+ */
+export const WAITING_JOBS = 10_000;
+
 export class AppRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -57,19 +63,26 @@ export class AppRepository {
    * DELETE): its keys, users, topics, categories, streams and push subscriptions by foreign key;
    * its notifications, and its users' deliveries and stream entries, by the statement triggers of
    * the cascade_by_trigger and streams migrations.
-   * Returns what it had (its API keys' ids among it), or null when there was no such app.
+   * Returns what it had (its API keys' ids among it, and the ids of up to `WAITING_JOBS` of its
+   * notifications still waiting for their job: scheduled, or queued), or null when there was no such app.
    */
-  async delete(id: string): Promise<{ name: string; subscribers: number; keyIds: string[] } | null> {
+  async delete(id: string): Promise<{ name: string; subscribers: number; keyIds: string[]; waiting: string[] } | null> {
     const [, rows] = await this.prisma.$transaction([
       // First the app alone (migration app_hold): sends under way finish, later ones wait, then find no app.
       this.prisma.$executeRaw`SELECT herald_hold_app_alone(${id})`,
-      this.prisma.$queryRaw<Array<{ name: string; subscribers: number; keyIds: string[] | null }>>`
-        WITH keys AS (SELECT id FROM api_keys WHERE app_id = ${id})
+      this.prisma.$queryRaw<
+        Array<{ name: string; subscribers: number; keyIds: string[] | null; waiting: string[] | null }>
+      >`
+        WITH keys AS (SELECT id FROM api_keys WHERE app_id = ${id}),
+             waiting AS (
+               SELECT id::text FROM notifications
+                WHERE app_id = ${id} AND status IN ('scheduled', 'queued') LIMIT ${WAITING_JOBS})
         DELETE FROM apps WHERE id = ${id}
-        RETURNING name, subscriber_count AS subscribers, (SELECT array_agg(id) FROM keys) AS "keyIds"`,
+        RETURNING name, subscriber_count AS subscribers, (SELECT array_agg(id) FROM keys) AS "keyIds",
+                  (SELECT array_agg(id) FROM waiting) AS waiting`,
     ]);
     const gone = rows[0];
-    return gone ? { ...gone, keyIds: gone.keyIds ?? [] } : null;
+    return gone ? { ...gone, keyIds: gone.keyIds ?? [], waiting: gone.waiting ?? [] } : null;
   }
 
   async update(id: string, changes: AppChanges): Promise<void> {

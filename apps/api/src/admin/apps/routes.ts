@@ -4,6 +4,7 @@ import Type, { type Static } from 'typebox';
 import { ROTATION_GRACE_S } from '../../auth/app-directory.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, randomToken } from '../../platform/lib/secrets.js';
+import { removeJobs } from '../../queue/notifications.js';
 import { adminSession, Ok } from '../../schemas/admin.js';
 import { errorResponses, refusedWith } from '../../schemas/common.js';
 import { DEFAULT_APP_ID } from '../bootstrap.js';
@@ -174,7 +175,8 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         summary: 'Delete an app, with its keys, users and every notification of it',
         description:
           'Everything of the app goes, at once and for good: its API keys (calls with them get 401), its users, ' +
-          "topics, categories and push subscriptions, its notifications and their deliveries. Its users' sockets " +
+          "topics, categories and push subscriptions, its notifications and their deliveries (a scheduled send's " +
+          "job leaves the queue too). Its users' sockets " +
           'are closed on every node with `closing` `HERALD_ERR_APP_UNKNOWN`. The default app cannot be deleted ' +
           '(409 `HERALD_ERR_APP_DEFAULT`): every start makes it again.',
         tags: ['admin'],
@@ -195,6 +197,8 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         fastify.tellNodes('herald:key-revoked', keyId);
       }
       fastify.apps.invalidate(appId);
+      // Its scheduled sends' delayed jobs would wait in the queue (and its counts) until due.
+      await removeJobs(fastify.notificationsQueue, gone.waiting);
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,
