@@ -55,6 +55,55 @@ describe.each(['postgres', 'pglite'] as const)('storing sends to users and topic
   });
 });
 
+describe.each(['postgres', 'pglite'] as const)('a store whose answer is lost after its commit, on %s', (kind) => {
+  it('returns what it stored, once, instead of failing for work that was done', async () => {
+    const testDb = await createTestDatabase(kind);
+    try {
+      const { sql, prisma } = testDb.db;
+      await prisma.app.create({ data: { id: 'lost', name: 'Lost', jwtSecret: 'x'.repeat(32) } });
+      const toUser = (title: string) =>
+        prepare('lost', { to: { userId: 'u1' }, title }, undefined, Date.now(), undefined, 'api');
+      const toAll = (title: string) =>
+        prepare('lost', { to: { broadcast: true }, title }, undefined, Date.now(), undefined, 'api');
+      const lost = () => new Error('Connection terminated unexpectedly');
+      // Sends to users (one statement): it runs, then its answer does not come.
+      const answerLost: Sql = {
+        query: async (text, params, options) => {
+          const rows = await sql.query(text, params, options);
+          if (text.includes('INSERT INTO notifications')) throw lost();
+          return rows;
+        },
+      };
+      const direct = [toUser('one'), toUser('two')];
+      const inserted = await store(answerLost, direct);
+      expect([...inserted].sort()).toEqual(direct.map((p) => p.row.id).sort());
+      expect(await prisma.notification.count()).toBe(2);
+      expect(await prisma.delivery.count()).toBe(2);
+
+      // Both kinds (one transaction): it commits, then its answer does not come.
+      const commitLost: Sql = {
+        query: sql.query.bind(sql),
+        transaction: async (work) => {
+          await (sql.transaction as NonNullable<Sql['transaction']>)(work);
+          throw lost();
+        },
+      };
+      const mixed = [toUser('three'), toAll('everyone')];
+      const both = await store(commitLost, mixed);
+      expect([...both].sort()).toEqual(mixed.map((p) => p.row.id).sort());
+      expect(await prisma.notification.count()).toBe(4);
+      expect(await prisma.streamEntry.count()).toBe(1);
+
+      // Lost before anything ran: nothing is there, and the error is the caller's.
+      const refused: Sql = { query: () => Promise.reject(lost()) };
+      await expect(store(refused, [toUser('four')])).rejects.toThrow('Connection terminated unexpectedly');
+      expect(await prisma.notification.count()).toBe(4);
+    } finally {
+      await testDb.cleanup();
+    }
+  });
+});
+
 describe('storing sends to users and topic sends together, beside a subscribe', () => {
   // The send to users' statement locks each user's row and keeps it to the commit; a subscribe's
   // statement locks the topic, then the users' rows. The transaction takes the topics first.

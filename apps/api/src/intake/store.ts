@@ -24,17 +24,28 @@ export async function store(sql: Sql, prepared: Prepared[], handoff?: DispatchHa
   // Both kinds (a group of single sends, a batch): one transaction, so that a failure of the
   // second statement does not leave the first's sends stored and their requests answered 500.
   // What its jobs will emit is then read back by them (no handoff before the commit).
-  const inserted =
-    direct.length > 0 && streamed.length > 0
-      ? await retried(() =>
-          inTransaction(sql, async (tx) => {
-            // The topics first, in name order, as a subscribe takes them before users' rows
-            // (topics/repository.ts): the send to users' statement locks users' rows and keeps them.
-            await holdTopics(tx, direct[0]?.row.appId ?? '', [...new Set(streamed.flatMap((p) => p.streams))]);
-            return storeBoth(tx, direct, streamed);
-          }),
-        )
-      : await retried(() => storeBoth(sql, direct, streamed, handoff));
+  let inserted: Set<string>;
+  try {
+    inserted =
+      direct.length > 0 && streamed.length > 0
+        ? await retried(() =>
+            inTransaction(sql, async (tx) => {
+              // The topics first, in name order, as a subscribe takes them before users' rows
+              // (topics/repository.ts): the send to users' statement locks users' rows and keeps them.
+              await holdTopics(tx, direct[0]?.row.appId ?? '', [...new Set(streamed.flatMap((p) => p.streams))]);
+              return storeBoth(tx, direct, streamed);
+            }),
+          )
+        : await retried(() => storeBoth(sql, direct, streamed, handoff));
+  } catch (error) {
+    // The answer may have been lost after the commit (the connection dropped during it): then
+    // the notifications are there, and a caller storing them again would meet its own rows.
+    // Their ids are new, so any of them found means that this work committed, all of it (one
+    // statement, or one transaction); its jobs read the batch back (nothing was handed over).
+    const committed = await existing(sql, prepared).catch(() => undefined);
+    if (!committed || committed.size === 0) throw error;
+    inserted = committed;
+  }
   // Fewer than asked: taken idempotency keys, or the app was deleted meanwhile (then nothing).
   const appId = prepared[0]?.row.appId;
   if (appId && inserted.size < prepared.length && !(await appExists(sql, appId))) throw new Errors.AppNotFound(appId);
@@ -48,6 +59,14 @@ export async function store(sql: Sql, prepared: Prepared[], handoff?: DispatchHa
  */
 async function appExists(sql: Sql, appId: string): Promise<boolean> {
   return (await sql.query('SELECT 1 FROM apps WHERE id = $1', [appId])).length > 0;
+}
+
+/** Which of these notifications are stored (by their ids). */
+async function existing(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
+  const rows = await sql.query<{ id: string }>('SELECT id::text AS id FROM notifications WHERE id = ANY($1::uuid[])', [
+    prepared.map((p) => p.row.id),
+  ]);
+  return new Set(rows.map((r) => r.id));
 }
 
 async function holdTopics(sql: Sql, appId: string, streams: string[]): Promise<void> {
