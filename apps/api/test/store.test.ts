@@ -68,8 +68,8 @@ describe.each(['postgres', 'pglite'] as const)('a store whose answer is lost aft
       const lost = () => new Error('Connection terminated unexpectedly');
       // Sends to users (one statement): it runs, then its answer does not come.
       const answerLost: Sql = {
-        query: async (text, params, options) => {
-          const rows = await sql.query(text, params, options);
+        query: async <T>(text: string, params?: unknown[], options?: Parameters<Sql['query']>[2]) => {
+          const rows = await sql.query<T>(text, params, options);
           if (text.includes('INSERT INTO notifications')) throw lost();
           return rows;
         },

@@ -245,6 +245,11 @@ export class NotificationService {
     try {
       inserted = await this.storeInLine(group.map((g) => g.p));
     } catch (error) {
+      // A group is one app's: when the app is gone, it is gone for every request of it.
+      if (error instanceof Errors.AppNotFound) {
+        for (const g of group) g.fail(error);
+        return;
+      }
       // One request's problem must not fail the others that happened to share its statement.
       if (group.length > 1) {
         await Promise.all(group.map((g) => this.flushGroup([g])));
