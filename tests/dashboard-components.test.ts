@@ -990,6 +990,60 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-queue lists the delayed jobs due soonest: a scheduled send, and a retry with why its attempt failed', async () => {
+    const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/queue': {
+          counts: { waiting: 0, prioritized: 0, active: 0, delayed: 60, failed: 0, completed: 3 },
+          failed: [],
+          delayed: [
+            {
+              id: 'retry-1',
+              name: 'dispatch',
+              notificationId: '11111111-2222-3333-4444-555555555555',
+              dueAt: inMinutes(2),
+              attemptsMade: 2,
+              lastFailure: 'Redis did not answer',
+            },
+            {
+              id: 'aaaaaaaa-2222-3333-4444-555555555555',
+              name: 'dispatch',
+              notificationId: 'aaaaaaaa-2222-3333-4444-555555555555',
+              dueAt: inMinutes(125),
+              attemptsMade: 0,
+              lastFailure: null,
+            },
+          ],
+        },
+      },
+      '#/queue',
+    );
+    const row = (id: string) => page.locator(`herald-queue tr[data-job="${id}"]`);
+    await expect
+      .poll(() => row('retry-1').locator('td').allTextContents())
+      .toEqual(['11111111…', 'retry after attempt 2: Redis did not answer', 'in 2 min']);
+    expect(await row('aaaaaaaa-2222-3333-4444-555555555555').locator('td').allTextContents()).toEqual([
+      'aaaaaaaa…',
+      'scheduled send',
+      'in 2 h',
+    ]);
+    expect(await row('retry-1').locator('a').getAttribute('href')).toBe(
+      '#/notifications/11111111-2222-3333-4444-555555555555',
+    );
+    // 60 delayed in all: the page says these are the soonest of them.
+    await expect
+      .poll(() =>
+        page
+          .locator('herald-queue')
+          .getByText(/due soonest of/)
+          .textContent(),
+      )
+      .toMatch(/The 2 due soonest of \d+\./);
+    await page.context().close();
+  });
+
   it('herald-subscribers explains an empty result', async () => {
     const page = await dashboard(
       { ...owner, 'GET /admin/api/subscribers': { items: [], nextCursor: null } },

@@ -790,7 +790,7 @@ describe('operations', () => {
     admin.disconnect();
   });
 
-  it('shows queue health and retries a failed job', async () => {
+  it('shows queue health, the delayed jobs (scheduled sends, retries with why) and retries a failed job', async () => {
     const { cookie } = await signIn('ops@example.com');
     const queue = (await stack.app.inject({ url: '/admin/api/queue', headers: as(cookie) })).json();
     expect(queue.counts).toEqual(expect.objectContaining({ waiting: expect.any(Number), failed: expect.any(Number) }));
@@ -800,11 +800,12 @@ describe('operations', () => {
       headers: as(cookie),
     });
     expect(missing.json()).toMatchObject({ code: 'HERALD_ERR_JOB_NOT_FOUND' });
+    const scheduledAt = new Date(Date.now() + 3_600_000).toISOString();
     const scheduled = await stack.app.inject({
       method: 'POST',
       url: '/v1/notifications',
       headers: { authorization: `Bearer ${stack.apiKey}` },
-      payload: { to: { userId: 'later' }, title: 'later', sendAt: new Date(Date.now() + 3_600_000).toISOString() },
+      payload: { to: { userId: 'later' }, title: 'later', sendAt: scheduledAt },
     });
     const notFailed = await stack.app.inject({
       method: 'POST',
@@ -813,6 +814,27 @@ describe('operations', () => {
     });
     expect(notFailed.statusCode).toBe(409);
     expect(notFailed.json()).toMatchObject({ code: 'HERALD_ERR_JOB_STATE', message: expect.stringMatching(/delayed/) });
+
+    // A job whose attempt failed waits out its backoff (an hour here), with why it failed.
+    const broken = await stack.app.notificationsQueue.add(
+      'dispatch',
+      { notificationId: 'not-an-id' },
+      { jobId: 'broken-job', attempts: 3, backoff: { type: 'fixed', delay: 3_600_000 } },
+    );
+    await eventually(async () => expect(await broken.getState()).toBe('delayed'));
+    // Both are listed among the delayed jobs, due soonest first: the scheduled send at its sendAt.
+    const { delayed } = (await stack.app.inject({ url: '/admin/api/queue', headers: as(cookie) })).json();
+    const send = delayed.find((j: { id: string }) => j.id === scheduled.json().id);
+    expect(send).toMatchObject({ notificationId: send.id, attemptsMade: 0, lastFailure: null });
+    // (Its delay counts from the accept; the job is added a moment later, and runs a moment later.)
+    expect(Date.parse(send.dueAt) - Date.parse(scheduledAt)).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(send.dueAt) - Date.parse(scheduledAt)).toBeLessThan(1000);
+    const retrying = delayed.find((j: { id: string }) => j.id === 'broken-job');
+    expect(retrying).toMatchObject({ notificationId: 'not-an-id', attemptsMade: 1, lastFailure: expect.any(String) });
+    expect(Date.parse(retrying.dueAt) - Date.now()).toBeGreaterThan(3_500_000);
+    const dues = delayed.map((j: { dueAt: string }) => Date.parse(j.dueAt));
+    expect(dues).toEqual([...dues].sort((a, b) => a - b));
+    await broken.remove();
   });
 
   it("counts a subscriber's notifications with the topic sends and broadcasts that are theirs, in the list and on their page", async () => {

@@ -123,6 +123,23 @@ export const QueueHealth = Type.Object({
     }),
     { description: 'The 50 most recent failed jobs' },
   ),
+  delayed: Type.Array(
+    Type.Object({
+      id: Type.Optional(Type.String()),
+      name: Type.String(),
+      notificationId: Type.Optional(Type.String()),
+      dueAt: NullableTime,
+      attemptsMade: Type.Integer({ description: 'Attempts already made: 0 for a scheduled send' }),
+      lastFailure: Type.Union([Type.String(), Type.Null()], {
+        description: "Why its last attempt failed, for a job waiting to retry; null for a scheduled send's",
+      }),
+    }),
+    {
+      description:
+        'The 50 delayed jobs due soonest: scheduled sends (each due at its `sendAt`), and jobs waiting to ' +
+        'retry after a failed attempt (due when their backoff ends)',
+    },
+  ),
 });
 
 export const AuditPage = Type.Object({

@@ -5839,7 +5839,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Queue counts and failed jobs
+         * Queue counts, failed jobs and the delayed jobs due soonest
          * @description Kept in Redis: a 503 HERALD_ERR_REDIS_UNAVAILABLE while Redis is down or does not answer.
          */
         get: {
@@ -5870,6 +5870,17 @@ export interface paths {
                                 failedReason: string;
                                 attemptsMade: number;
                                 failedAt: string | null;
+                            }[];
+                            /** @description The 50 delayed jobs due soonest: scheduled sends (each due at its `sendAt`), and jobs waiting to retry after a failed attempt (due when their backoff ends) */
+                            delayed: {
+                                id?: string;
+                                name: string;
+                                notificationId?: string;
+                                dueAt: string | null;
+                                /** @description Attempts already made: 0 for a scheduled send */
+                                attemptsMade: number;
+                                /** @description Why its last attempt failed, for a job waiting to retry; null for a scheduled send's */
+                                lastFailure: string | null;
                             }[];
                         };
                     };

@@ -15,12 +15,13 @@ export class QueueRepository {
     private readonly prisma: PrismaClient,
   ) {}
 
-  /** Job counts per state, and the 50 newest failed jobs. */
+  /** Job counts per state, the 50 newest failed jobs, and the 50 delayed jobs due soonest. */
   health() {
     return fromRedis(
       Promise.all([
         this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
         this.queue.getFailed(0, 49),
+        this.queue.getDelayed(0, 49),
       ]),
     );
   }

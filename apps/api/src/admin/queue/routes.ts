@@ -1,9 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { Errors } from '../../platform/lib/errors.js';
+import type { DispatchJobData } from '../../queue/notifications.js';
 import { adminSession, Ok, QueueHealth } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
 import { QueueRepository } from './repository.js';
+
+/** A job's notification (the first of a batch job's). */
+const notificationOf = (j: { data?: DispatchJobData }) =>
+  j.data && 'notificationId' in j.data ? j.data.notificationId : j.data?.notificationIds?.[0];
+
+/**
+ * When a delayed job is due: a scheduled send's delay counts from when it was added; a retry's
+ * backoff from its last attempt (BullMQ keeps when that attempt began, not when it failed: the
+ * time is early by how long the attempt ran, at most the job lock).
+ */
+const dueAt = (j: { timestamp: number; delay: number; attemptsMade: number; processedOn?: number }) =>
+  (j.attemptsMade > 0 ? (j.processedOn ?? j.timestamp) : j.timestamp) + j.delay;
 
 /** The dashboard's queue health, and retry or removal of failed jobs. Viewers read; admins act. */
 const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -16,7 +29,7 @@ const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: viewer,
       schema: {
-        summary: 'Queue counts and failed jobs',
+        summary: 'Queue counts, failed jobs and the delayed jobs due soonest',
         description: 'Kept in Redis: a 503 HERALD_ERR_REDIS_UNAVAILABLE while Redis is down or does not answer.',
         tags: ['admin'],
         security: adminSession,
@@ -24,16 +37,24 @@ const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async () => {
-      const [counts, failed] = await repository.health();
+      const [counts, failed, delayed] = await repository.health();
       return {
         counts,
         failed: failed.map((j) => ({
           id: j.id,
           name: j.name,
-          notificationId: j.data && 'notificationId' in j.data ? j.data.notificationId : j.data?.notificationIds?.[0],
+          notificationId: notificationOf(j),
           failedReason: j.failedReason,
           attemptsMade: j.attemptsMade,
           failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
+        })),
+        delayed: delayed.map((j) => ({
+          id: j.id,
+          name: j.name,
+          notificationId: notificationOf(j),
+          dueAt: new Date(dueAt(j)).toISOString(),
+          attemptsMade: j.attemptsMade,
+          lastFailure: j.attemptsMade > 0 ? (j.failedReason ?? null) : null,
         })),
       };
     },

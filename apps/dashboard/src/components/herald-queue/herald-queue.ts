@@ -7,7 +7,7 @@ import { HeraldElement } from '../base/herald-element.js';
 
 type QueueState = Ok<'/admin/api/queue'>;
 
-/** Queue health: counts (live), failed jobs with their reasons, retry or remove. */
+/** Queue health: counts (live), failed jobs with their reasons, retry or remove; the delayed jobs due soonest. */
 @customElement('herald-queue')
 export class HeraldQueue extends HeraldElement {
   static override styles = [
@@ -16,6 +16,7 @@ export class HeraldQueue extends HeraldElement {
   ];
   @state() accessor error: string | undefined;
   private lastFailed = -1;
+  private lastDelayed = -1;
 
   private readonly live = new LiveController(this, () => this.services?.live);
 
@@ -25,10 +26,15 @@ export class HeraldQueue extends HeraldElement {
   });
 
   protected override willUpdate(): void {
-    // The failed list follows the live failed count.
-    const failed = this.live.value?.stats?.queue.failed;
-    if (failed !== undefined && this.lastFailed !== -1 && failed !== this.lastFailed) this.data.run();
-    if (failed !== undefined) this.lastFailed = failed;
+    // The failed and delayed lists follow the live counts.
+    const queue = this.live.value?.stats?.queue;
+    if (!queue) return;
+    const changed =
+      (this.lastFailed !== -1 && queue.failed !== this.lastFailed) ||
+      (this.lastDelayed !== -1 && queue.delayed !== this.lastDelayed);
+    this.lastFailed = queue.failed;
+    this.lastDelayed = queue.delayed;
+    if (changed) this.data.run();
   }
 
   private async act(path: string, method: 'post' | 'delete'): Promise<void> {
@@ -76,6 +82,25 @@ export class HeraldQueue extends HeraldElement {
                       }</td>
                     </tr>`,
                   )}</tbody></table></div>`
+          }
+          <h2>Delayed jobs</h2>
+          ${
+            q.delayed.length === 0
+              ? html`<p class="empty card">No delayed jobs. Scheduled sends wait here until their time, and failed attempts until their retry.</p>`
+              : html`<div class="table-wrap card"><table>
+                  <thead><tr><th>Notification</th><th>Why</th><th>Due</th></tr></thead>
+                  <tbody>${q.delayed.map(
+                    (j) => html`<tr data-job=${j.id ?? ''}>
+                      <td><a href="#/notifications/${j.notificationId}" class="mono">${j.notificationId?.slice(0, 8)}…</a></td>
+                      <td>${
+                        j.attemptsMade === 0
+                          ? 'scheduled send'
+                          : html`retry after attempt ${j.attemptsMade}${j.lastFailure ? html`: <span class="muted">${j.lastFailure}</span>` : nothing}`
+                      }</td>
+                      <td title=${j.dueAt ?? ''}>${timeAgo(j.dueAt)}</td>
+                    </tr>`,
+                  )}</tbody></table></div>
+                  ${(live?.delayed ?? q.counts.delayed ?? 0) > q.delayed.length ? html`<p class="muted">The ${q.delayed.length} due soonest of ${live?.delayed ?? q.counts.delayed}.</p>` : nothing}`
           }`,
       })}`;
   }
