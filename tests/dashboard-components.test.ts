@@ -346,6 +346,10 @@ describe('dashboard components', () => {
     expect(await value('clicked')).toBe('2');
     expect(await value('read')).toBe('2');
     expect(await page.locator('[data-target]').textContent()).toBe('everyone');
+    // Its status is the send's, and says so: who had it is in the counts.
+    expect(await page.locator('[data-status]').getAttribute('title')).toBe(
+      "Went out to every recipient's open devices: who had it is in its counts",
+    );
     // What a click opens and the data it carries, as sent.
     expect(await page.locator('[data-url]').textContent()).toBe('/orders/7');
     expect(await page.locator('[data-data]').textContent()).toBe('{"orderId":7}');

@@ -22,7 +22,12 @@ export const JsonValue = Type.Unsafe<JsonValue>({});
 export const Priority = Type.Enum(PRIORITIES);
 export type Priority = Static<typeof Priority>;
 
-export const NotificationStatus = Type.Enum(NOTIFICATION_STATUSES);
+export const NotificationStatus = Type.Enum(NOTIFICATION_STATUSES, {
+  description:
+    "The send's status, not a recipient's: `scheduled` (waiting for its `sendAt`), `queued` (for a worker), " +
+    "`processing` (being sent), `dispatched` (it went out to every recipient's open devices: who had it is in " +
+    'its counts), `cancelled`, `failed` (after its last attempt) or `expired` (its ttl ran out before it went out)',
+});
 export type NotificationStatus = Static<typeof NotificationStatus>;
 
 export const DeliveryStatus = Type.Enum(DELIVERY_STATUSES);
@@ -60,7 +65,9 @@ export const NotificationPayload = Type.Object({
   silent: Type.Boolean({
     description:
       'True when it should go to the inbox without a popup: it is older than the freshness window (a replay ' +
-      'after a long disconnect) or was already read on another device',
+      'after a long disconnect) or was already read on another device; and, in what a device is sent (live or ' +
+      "in catch-up), when the user's preferences (`inbox` for its category or topic) or quiet hours, as they are " +
+      'when it is sent, say so. An inbox list pops nothing up: there it says only whether the item is old or read',
   }),
   readAt: NullableTime('When it was read, on any device'),
   replay: Type.Optional(

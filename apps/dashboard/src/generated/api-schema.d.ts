@@ -415,7 +415,10 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             id: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description The send's status, not a recipient's: `scheduled` (waiting for its `sendAt`), `queued` (for a worker), `processing` (being sent), `dispatched` (it went out to every recipient's open devices: who had it is in its counts), `cancelled`, `failed` (after its last attempt) or `expired` (its ttl ran out before it went out)
+                             * @enum {unknown}
+                             */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                             /** @description Number of users targeted */
                             recipients: number;
@@ -572,7 +575,10 @@ export interface paths {
                             results: ({
                                 /** Format: uuid */
                                 id: string;
-                                /** @enum {unknown} */
+                                /**
+                                 * @description The send's status, not a recipient's: `scheduled` (waiting for its `sendAt`), `queued` (for a worker), `processing` (being sent), `dispatched` (it went out to every recipient's open devices: who had it is in its counts), `cancelled`, `failed` (after its last attempt) or `expired` (its ttl ran out before it went out)
+                                 * @enum {unknown}
+                                 */
                                 status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                                 /** @description Number of users targeted */
                                 recipients: number;
@@ -1285,7 +1291,7 @@ export interface paths {
                                  */
                                 createdAt: string;
                                 expiresAt: string | null;
-                                /** @description True when it should go to the inbox without a popup: it is older than the freshness window (a replay after a long disconnect) or was already read on another device */
+                                /** @description True when it should go to the inbox without a popup: it is older than the freshness window (a replay after a long disconnect) or was already read on another device; and, in what a device is sent (live or in catch-up), when the user's preferences (`inbox` for its category or topic) or quiet hours, as they are when it is sent, say so. An inbox list pops nothing up: there it says only whether the item is old or read */
                                 silent: boolean;
                                 readAt: string | null;
                                 /** @description True when the catch-up on connect (or an answer to `sync`) sends it and it was accepted before this connection: missed while away. What they send of those accepted since comes without it, as a live one does */
@@ -3968,7 +3974,10 @@ export interface paths {
                                 id: string;
                                 appId: string;
                                 title: string;
-                                /** @enum {unknown} */
+                                /**
+                                 * @description The send's status, not a recipient's: `scheduled` (waiting for its `sendAt`), `queued` (for a worker), `processing` (being sent), `dispatched` (it went out to every recipient's open devices: who had it is in its counts), `cancelled`, `failed` (after its last attempt) or `expired` (its ttl ran out before it went out)
+                                 * @enum {unknown}
+                                 */
                                 status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                                 /** @enum {unknown} */
                                 priority: "low" | "normal" | "high";
@@ -4088,7 +4097,10 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             id: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description The send's status, not a recipient's: `scheduled` (waiting for its `sendAt`), `queued` (for a worker), `processing` (being sent), `dispatched` (it went out to every recipient's open devices: who had it is in its counts), `cancelled`, `failed` (after its last attempt) or `expired` (its ttl ran out before it went out)
+                             * @enum {unknown}
+                             */
                             status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                             /** @description Number of users targeted */
                             recipients: number;
@@ -4871,7 +4883,7 @@ export interface paths {
                                  */
                                 createdAt: string;
                                 expiresAt: string | null;
-                                /** @description True when it should go to the inbox without a popup: it is older than the freshness window (a replay after a long disconnect) or was already read on another device */
+                                /** @description True when it should go to the inbox without a popup: it is older than the freshness window (a replay after a long disconnect) or was already read on another device; and, in what a device is sent (live or in catch-up), when the user's preferences (`inbox` for its category or topic) or quiet hours, as they are when it is sent, say so. An inbox list pops nothing up: there it says only whether the item is old or read */
                                 silent: boolean;
                                 readAt: string | null;
                                 /** @description True when the catch-up on connect (or an answer to `sync`) sends it and it was accepted before this connection: missed while away. What they send of those accepted since comes without it, as a live one does */
@@ -5073,7 +5085,10 @@ export interface paths {
                             recentSends: {
                                 id: string;
                                 title: string;
-                                /** @enum {unknown} */
+                                /**
+                                 * @description The send's status, not a recipient's: `scheduled` (waiting for its `sendAt`), `queued` (for a worker), `processing` (being sent), `dispatched` (it went out to every recipient's open devices: who had it is in its counts), `cancelled`, `failed` (after its last attempt) or `expired` (its ttl ran out before it went out)
+                                 * @enum {unknown}
+                                 */
                                 status: "queued" | "scheduled" | "processing" | "dispatched" | "cancelled" | "failed" | "expired";
                                 /** @description Its users when it was accepted */
                                 recipients: number;

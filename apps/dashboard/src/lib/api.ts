@@ -1,3 +1,4 @@
+import type { NOTIFICATION_STATUSES } from '@herald/protocol';
 import type { paths } from '../generated/api-schema.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -110,6 +111,17 @@ export function timeAgo(iso: string | null | undefined): string {
   if (s >= 86400) return new Date(iso).toLocaleString();
   return ahead > 1000 ? `in ${span}` : `${span} ago`;
 }
+
+/** What a notification's own status says (the send's, not a recipient's): a status pill's tooltip. */
+export const STATUS_MEANING: Record<(typeof NOTIFICATION_STATUSES)[number], string> = {
+  scheduled: 'Waiting for its send time',
+  queued: 'Waiting for a worker',
+  processing: 'Being sent',
+  dispatched: "Went out to every recipient's open devices: who had it is in its counts",
+  cancelled: 'Cancelled before it reached everyone',
+  failed: 'Failed after its last attempt',
+  expired: 'Its time to live ran out before it went out',
+};
 
 /** An app as a drop-down lists it: its name cut to a width a form can hold, and its id. */
 export function appOption(app: { id: string; name: string }): string {

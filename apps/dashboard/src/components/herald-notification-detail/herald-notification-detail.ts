@@ -1,7 +1,7 @@
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { ApiError, describeTarget, type Ok, timeAgo } from '../../lib/api.js';
+import { ApiError, describeTarget, type Ok, STATUS_MEANING, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
 import { HeraldElement } from '../base/herald-element.js';
 
@@ -144,7 +144,7 @@ export class HeraldNotificationDetail extends HeraldElement {
           return html`
             <h1>${d.title}</h1>
             <dl class="card">
-              <dt>Status</dt><dd><span class="pill ${d.status}" data-status>${d.status}</span>${d.failureReason ? html` <span class="error">${d.failureReason}</span>` : nothing}</dd>
+              <dt>Status</dt><dd><span class="pill ${d.status}" data-status title=${STATUS_MEANING[d.status]}>${d.status}</span>${d.failureReason ? html` <span class="error">${d.failureReason}</span>` : nothing}</dd>
               <dt>App</dt><dd>${d.appId}</dd>
               <dt>To</dt><dd data-target>${describeTarget(d.to)}</dd>
               <dt>Body</dt><dd>${d.body ?? '—'}</dd>

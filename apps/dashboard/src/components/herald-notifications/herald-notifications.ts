@@ -2,7 +2,7 @@ import { NOTIFICATION_STATUSES } from '@herald/protocol';
 import { Task } from '@lit/task';
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { describeTarget, type Ok, query, timeAgo } from '../../lib/api.js';
+import { describeTarget, type Ok, query, STATUS_MEANING, timeAgo } from '../../lib/api.js';
 import { LiveController } from '../../lib/live.js';
 import { HeraldElement } from '../base/herald-element.js';
 
@@ -83,7 +83,7 @@ export class HeraldNotifications extends HeraldElement {
                   <td><a href="#/notifications/${n.id}">${n.title}</a>${n.priority === 'high' ? html` <span class="pill">high</span>` : nothing}</td>
                   <td>${describeTarget(n.target)}</td>
                   <td>${n.appId}</td>
-                  <td><span class="pill ${n.status}">${n.status}</span>${n.sendAt ? html`<br /><span class="muted">for ${new Date(n.sendAt).toLocaleString()}</span>` : nothing}</td>
+                  <td><span class="pill ${n.status}" title=${STATUS_MEANING[n.status]}>${n.status}</span>${n.sendAt ? html`<br /><span class="muted">for ${new Date(n.sendAt).toLocaleString()}</span>` : nothing}</td>
                   <td>${n.recipients}</td>
                   <td title=${n.createdAt}>${timeAgo(n.createdAt)}</td>
                 </tr>`,
