@@ -1057,6 +1057,42 @@ describe('dashboard components', () => {
     await page.context().close();
   });
 
+  it('herald-subscribers loads the next page with More, from the cursor of the last, until there is none', async () => {
+    const sub = (userId: string, appId = 'shop') => ({
+      id: `s-${appId}-${userId}`,
+      appId,
+      userId,
+      online: false,
+      lastSeq: 0,
+      notifications: { count: 0, more: false },
+      createdAt: new Date().toISOString(),
+      lastSeenAt: null,
+    });
+    const cursors: Array<string | null> = [];
+    const page = await dashboard(
+      {
+        ...owner,
+        'GET /admin/api/subscribers': (route: Route) => {
+          const cursor = new URL(route.request().url()).searchParams.get('cursor');
+          cursors.push(cursor);
+          return cursor === null
+            ? { items: [sub('amy'), sub('amy', 'blog')], nextCursor: 'after-amy-blog' }
+            : { items: [sub('bob')], nextCursor: null };
+        },
+      },
+      '#/subscribers',
+    );
+    await expect.poll(() => page.locator('herald-subscribers tr[data-user]').count()).toBe(2);
+    await page.getByRole('button', { name: 'More' }).click();
+    await expect
+      .poll(() => page.locator('herald-subscribers tr[data-user] td:first-child').allTextContents())
+      .toEqual(['amy', 'amy', 'bob']);
+    expect(cursors).toEqual([null, 'after-amy-blog']);
+    // The last page said there is no more.
+    expect(await page.getByRole('button', { name: 'More' }).count()).toBe(0);
+    await page.context().close();
+  });
+
   it('herald-subscribers counts each user’s notifications, topic sends and broadcasts included, and says where counting stopped', async () => {
     const listed = (userId: string, lastSeq: number, notifications: { count: number; more: boolean }) => ({
       id: `id-${userId}`,

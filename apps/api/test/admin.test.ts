@@ -837,6 +837,44 @@ describe('operations', () => {
     await broken.remove();
   });
 
+  it('pages through subscribers of all apps one by one, a user id that is in two apps listed once in each', async () => {
+    const cookie = await stack.adminCookie('viewer');
+    const { prisma } = stack.db;
+    await prisma.app.create({ data: { id: 'twin', name: 'Twin', jwtSecret: 'x'.repeat(32) } });
+    // The same user ids in two apps, and one more user between them.
+    for (const [appId, externalId] of [
+      [stack.appId, 'paged-a'],
+      ['twin', 'paged-a'],
+      [stack.appId, 'paged-b'],
+      ['twin', 'paged-c'],
+      [stack.appId, 'paged-c'],
+    ] as const) {
+      await prisma.subscriber.create({ data: { id: `sub-${appId}-${externalId}`, appId, externalId } });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 10; pages++) {
+      const url: string = `/admin/api/subscribers?q=paged-&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = (await stack.app.inject({ url, headers: as(cookie) })).json();
+      seen.push(...page.items.map((s: { appId: string; userId: string }) => `${s.userId}@${s.appId}`));
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    const [first, second] = [stack.appId, 'twin'].sort();
+    expect(seen).toEqual([
+      `paged-a@${first}`,
+      `paged-a@${second}`,
+      `paged-b@${stack.appId}`,
+      `paged-c@${first}`,
+      `paged-c@${second}`,
+    ]);
+    // A cursor the list did not give is refused with a sentence, not read as a user id.
+    const forged = await stack.app.inject({ url: '/admin/api/subscribers?cursor=paged-a', headers: as(cookie) });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.json()).toMatchObject({ code: 'HERALD_ERR_CURSOR_INVALID', message: expect.any(String) });
+    await prisma.app.delete({ where: { id: 'twin' } });
+  });
+
   it("counts a subscriber's notifications with the topic sends and broadcasts that are theirs, in the list and on their page", async () => {
     const cookie = await stack.adminCookie('viewer');
     const v1 = (method: 'POST' | 'PUT' | 'PATCH', url: string, payload: object) =>

@@ -4,7 +4,7 @@ import { keysetPage } from '../../platform/lib/cursor.js';
 import { Errors } from '../../platform/lib/errors.js';
 import { adminSession, SubscriberDetails, SubscribersPage } from '../../schemas/admin.js';
 import { errorResponses } from '../../schemas/common.js';
-import { SubscriberRepository } from './repository.js';
+import { SubscriberRepository, subscriberCursor, toSubscriberCursor } from './repository.js';
 
 /** The dashboard's subscribers: the list with presence, and one subscriber's devices and deliveries (read only). */
 const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -24,7 +24,7 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
           {
             appId: Type.Optional(Type.String({ maxLength: 64 })),
             q: Type.Optional(Type.String({ maxLength: 256 })),
-            cursor: Type.Optional(Type.String({ maxLength: 256, description: 'nextCursor of the previous page' })),
+            cursor: Type.Optional(Type.String({ maxLength: 4096, description: 'nextCursor of the previous page' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
           },
           { additionalProperties: false },
@@ -35,8 +35,9 @@ const adminSubscribers: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 50;
-      const rows = await repository.search({ appId: q.appId, q: q.q, cursor: q.cursor, limit });
-      const { page, nextCursor } = keysetPage(rows, limit, (last) => last.externalId);
+      const cursor = q.cursor === undefined ? undefined : subscriberCursor(q.cursor);
+      const rows = await repository.search({ appId: q.appId, q: q.q, cursor, limit });
+      const { page, nextCursor } = keysetPage(rows, limit, toSubscriberCursor);
       const byApp = new Map<string, string[]>();
       for (const s of page) byApp.set(s.appId, [...(byApp.get(s.appId) ?? []), s.externalId]);
       const online = new Set<string>();

@@ -76,6 +76,9 @@ export class HeraldSubscribers extends HeraldElement {
   @state() accessor q = '';
   @state() accessor appId = '';
   @state() accessor online = new Map<string, boolean>();
+  /** The pages after the first, as More loaded them, and where the next one starts. */
+  @state() accessor further: Sub[] = [];
+  @state() accessor cursor: string | null = null;
 
   private readonly live = new LiveController(this, () => this.services?.live, {
     presence: (changes) => {
@@ -92,12 +95,13 @@ export class HeraldSubscribers extends HeraldElement {
     task: async ([q, appId, id], { signal }) => {
       if (id) return [];
       this.online = new Map();
-      return (
-        await this.api.get<Ok<'/admin/api/subscribers'>>(
-          `/admin/api/subscribers${query({ q, appId, limit: 100 })}`,
-          signal,
-        )
-      ).items;
+      const page = await this.api.get<Ok<'/admin/api/subscribers'>>(
+        `/admin/api/subscribers${query({ q, appId, limit: 100 })}`,
+        signal,
+      );
+      this.further = [];
+      this.cursor = page.nextCursor;
+      return page.items;
     },
     args: () => [this.q, this.appId, this.subscriberId] as const,
   });
@@ -107,6 +111,14 @@ export class HeraldSubscribers extends HeraldElement {
       id ? this.api.get<SubDetail>(`/admin/api/subscribers/${id}`, signal) : undefined,
     args: () => [this.subscriberId] as const,
   });
+
+  private async more(): Promise<void> {
+    const page = await this.api.get<Ok<'/admin/api/subscribers'>>(
+      `/admin/api/subscribers${query({ q: this.q, appId: this.appId, cursor: this.cursor, limit: 100 })}`,
+    );
+    this.further = [...this.further, ...page.items];
+    this.cursor = page.nextCursor;
+  }
 
   private isOnline(s: Sub): boolean {
     return this.online.get(`${s.appId}:${s.userId}`) ?? s.online;
@@ -137,13 +149,14 @@ export class HeraldSubscribers extends HeraldElement {
             ? html`<p class="empty card">No subscribers${this.q ? ` match “${this.q}”` : ' yet: a user appears when their browser first connects or is first sent a notification'}.</p>`
             : html`<div class="table-wrap card"><table>
                 <thead><tr><th>User</th><th>App</th><th>Presence</th><th title="In the user’s inbox, read or not: direct sends, topic sends and broadcasts">Notifications</th><th>Last seen</th></tr></thead>
-                <tbody>${items.map(
+                <tbody>${[...items, ...this.further].map(
                   (s) => html`<tr data-user=${s.userId}>
                     <td><a href="#/subscribers/${s.id}">${s.userId}</a></td><td>${s.appId}</td>
                     <td><span class="pill ${this.isOnline(s) ? 'online' : ''}" data-presence>${this.isOnline(s) ? 'online' : 'offline'}</span></td>
                     <td data-notifications>${inboxSize(s.notifications)}</td><td>${timeAgo(s.lastSeenAt)}</td>
                   </tr>`,
-                )}</tbody></table></div>`,
+                )}</tbody></table></div>
+              ${this.cursor ? html`<p><button class="secondary" type="button" @click=${this.more}>More</button></p>` : nothing}`,
       })}`;
   }
 
