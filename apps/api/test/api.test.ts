@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_UNKNOWN_KEYS_PER_MINUTE } from '../src/auth/api-keys.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../src/platform/lib/secrets.js';
@@ -149,10 +150,31 @@ describe('POST /v1/notifications', () => {
       code: 'HERALD_ERR_VALIDATION',
       message: /body\.title must be text \(a string\)/,
     },
+    // Every malformed sendAt has the one code, with a sentence showing the form it takes.
     {
       payload: { to: { userId: 'a' }, title: 'x', sendAt: 'tomorrow' },
-      code: 'HERALD_ERR_VALIDATION',
-      message: /sendAt/,
+      code: 'HERALD_ERR_SEND_AT_INVALID',
+      message: /^body\.sendAt is not a date and time such as 2026-01-31T09:00:00Z/,
+    },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', sendAt: '2027-02-30T09:00:00Z' },
+      code: 'HERALD_ERR_SEND_AT_INVALID',
+      message: /is not a date and time/,
+    },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', sendAt: '2027-01-30T09:00:00' },
+      code: 'HERALD_ERR_SEND_AT_INVALID',
+      message: /with its time zone/,
+    },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', sendAt: 1798000000000 },
+      code: 'HERALD_ERR_SEND_AT_INVALID',
+      message: /body\.sendAt must be a date and time/,
+    },
+    {
+      payload: { to: { userId: 'a' }, title: 'x', sendAt: '2026-12-31T23:59:60Z' },
+      code: 'HERALD_ERR_SEND_AT_INVALID',
+      message: /not a valid ISO 8601 time/,
     },
     {
       payload: { to: { userId: 'a' }, title: 'x', data: { blob: 'x'.repeat(3000), more: 'y'.repeat(1200) } },
@@ -169,6 +191,29 @@ describe('POST /v1/notifications', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ statusCode: 400, code, error: 'Bad Request' });
     expect(res.json().message).toMatch(message);
+  });
+
+  it('schedules at most a year ahead: the same date and time next year, not a day more', async () => {
+    const inAYear = (extraMs: number) => {
+      const at = new Date();
+      at.setUTCFullYear(at.getUTCFullYear() + 1);
+      return new Date(at.getTime() + extraMs).toISOString();
+    };
+    const within = await send({ to: { userId: 'a' }, title: 'x', sendAt: inAYear(-60_000) });
+    expect(within.statusCode).toBe(202);
+    expect(within.json()).toMatchObject({ status: 'scheduled' });
+    await stack.app.inject({
+      method: 'POST',
+      url: `/v1/notifications/${within.json().id}/cancel`,
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      payload: {},
+    });
+    const past = await send({ to: { userId: 'a' }, title: 'x', sendAt: inAYear(24 * 3600_000) });
+    expect(past.statusCode).toBe(400);
+    expect(past.json()).toMatchObject({
+      code: 'HERALD_ERR_SEND_AT_INVALID',
+      message: expect.stringMatching(/^"sendAt" may be at most one year ahead \(until \d{4}-/),
+    });
   });
 
   it('refuses malformed JSON with 400 HERALD_ERR_MALFORMED_JSON', async () => {
@@ -213,6 +258,30 @@ describe('POST /v1/notifications', () => {
         message: expect.stringContaining('__proto__'),
       });
     }
+  });
+
+  it('refuses a compressed body with 415 and says so, rather than reading it as text; identity is no compression', async () => {
+    const body = JSON.stringify({ to: { userId: 'gz' }, title: 'zipped' });
+    for (const encoding of ['gzip', 'deflate', 'br', 'GZIP ']) {
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/notifications',
+        headers: { ...auth(), 'content-type': 'application/json', 'content-encoding': encoding },
+        payload: encoding.startsWith('br') ? body : gzipSync(body),
+      });
+      expect(res.statusCode).toBe(415);
+      expect(res.json()).toMatchObject({
+        code: 'HERALD_ERR_CONTENT_ENCODING',
+        message: `Request bodies are taken uncompressed, not with "Content-Encoding: ${encoding.trim().toLowerCase()}"; send the JSON as it is.`,
+      });
+    }
+    const plain = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { ...auth(), 'content-type': 'application/json', 'content-encoding': 'identity' },
+      payload: body,
+    });
+    expect(plain.statusCode).toBe(202);
   });
 
   it('refuses a body that is not UTF-8 instead of replacing its bytes, and keeps UTF-8 intact', async () => {

@@ -9,7 +9,6 @@ import type { AcceptSource } from '../platform/metrics/metrics.js';
 import type { SendNotificationBody, Target } from '../schemas/notifications.js';
 
 export const MAX_DATA_BYTES = 4096;
-const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
 
 export type TargetKind = 'userId' | 'userIds' | 'topic' | 'topics' | 'broadcast';
 
@@ -85,8 +84,10 @@ export function prepare(
   if (input.sendAt !== undefined) {
     sendAt = new Date(input.sendAt);
     if (Number.isNaN(sendAt.getTime())) throw new Errors.SendAtInvalid('"sendAt" is not a valid ISO 8601 time.');
-    if (sendAt.getTime() - now > MAX_SCHEDULE_AHEAD_MS) {
-      throw new Errors.SendAtInvalid('"sendAt" may be at most one year ahead.');
+    const latest = new Date(now);
+    latest.setUTCFullYear(latest.getUTCFullYear() + 1);
+    if (sendAt.getTime() > latest.getTime()) {
+      throw new Errors.SendAtInvalid(`"sendAt" may be at most one year ahead (until ${latest.toISOString()}).`);
     }
     if (sendAt.getTime() <= now) sendAt = null;
   }

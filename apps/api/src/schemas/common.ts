@@ -57,7 +57,15 @@ export const errorResponses = (...codes: number[]) =>
 export const ERROR_ANNOTATION = 'x-herald-error';
 export type RefusedWith = Partial<
   Record<
-    'minProperties' | 'maxProperties' | 'type' | 'minimum' | 'maximum' | 'pattern' | 'minLength' | 'maxLength',
+    | 'minProperties'
+    | 'maxProperties'
+    | 'type'
+    | 'format'
+    | 'minimum'
+    | 'maximum'
+    | 'pattern'
+    | 'minLength'
+    | 'maxLength',
     { code: string; message: string }
   >
 >;

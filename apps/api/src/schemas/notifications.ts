@@ -98,7 +98,19 @@ const notificationProperties = {
     ),
   ),
   ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
-  sendAt: Type.Optional(Type.String({ format: 'date-time', description: 'At most a year ahead' })),
+  sendAt: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'At most a year ahead (the same date and time next year); one already past sends now',
+      ...refusedWith({
+        type: { code: 'HERALD_ERR_SEND_AT_INVALID', message: 'must be a date and time such as 2026-01-31T09:00:00Z' },
+        format: {
+          code: 'HERALD_ERR_SEND_AT_INVALID',
+          message: 'is not a date and time such as 2026-01-31T09:00:00Z (with its time zone: Z or +01:00)',
+        },
+      }),
+    }),
+  ),
   idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
 };
 

@@ -398,7 +398,7 @@ export interface paths {
                         ttlSeconds?: number;
                         /**
                          * Format: date-time
-                         * @description At most a year ahead
+                         * @description At most a year ahead (the same date and time next year); one already past sends now
                          */
                         sendAt?: string;
                         idempotencyKey?: string;
@@ -4078,7 +4078,7 @@ export interface paths {
                         ttlSeconds?: number;
                         /**
                          * Format: date-time
-                         * @description At most a year ahead
+                         * @description At most a year ahead (the same date and time next year); one already past sends now
                          */
                         sendAt?: string;
                         idempotencyKey?: string;

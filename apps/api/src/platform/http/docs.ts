@@ -45,7 +45,7 @@ export default fp(
           description:
             'Send browser notifications with one call. Authenticate with `Authorization: Bearer <API key>`. ' +
             'Every error has a stable `code` and a `message` sentence, and every status an operation can ' +
-            'answer is listed with it. Request bodies are JSON (415 otherwise), at most `HERALD_BODY_LIMIT` ' +
+            'answer is listed with it. Request bodies are JSON, uncompressed (415 otherwise), at most `HERALD_BODY_LIMIT` ' +
             'bytes (413) and nested at most 64 deep (400 `HERALD_ERR_JSON_TOO_DEEP`). A method a path does not ' +
             'take is a 405 with an `Allow` header; an unknown path is a 404. A Herald listening on a loopback ' +
             'address without `HERALD_PUBLIC_URL` answers a `Host` that is not a loopback name with 403 ' +

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { Errors } from '../lib/errors.js';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from '../lib/json.js';
 import { unstorableText } from '../lib/text.js';
+import { shorten } from './validation-errors.js';
 
 type BuildValidator = NonNullable<
   NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']
@@ -43,6 +44,10 @@ export default fp(
     // NUL (JSON refuses it raw) nor a lone surrogate, so the walk below has nothing to find.
     const escapeFree = new WeakSet<object>();
     fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+      // A compressed body is not read as if it were text (it is not UTF-8, and not JSON).
+      const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+      if (encoding && encoding !== 'identity')
+        return done(new Errors.ContentEncoding(shorten(encoding, 40)), undefined);
       let json: string;
       try {
         json = utf8.decode(raw as Buffer);

@@ -41,6 +41,11 @@ export const Errors = {
     'This Herald listens on a loopback address and answers only to localhost, 127.0.0.1 or [::1], not to "%s"; set HERALD_PUBLIC_URL to serve it under another name.',
     403,
   ),
+  ContentEncoding: createError(
+    'HERALD_ERR_CONTENT_ENCODING',
+    'Request bodies are taken uncompressed, not with "Content-Encoding: %s"; send the JSON as it is.',
+    415,
+  ),
   BodyNotUtf8: createError(
     'HERALD_ERR_BODY_NOT_UTF8',
     'The request body is not valid UTF-8; send JSON text encoded as UTF-8.',
