@@ -93,6 +93,10 @@ describe.each(['postgres', 'pglite'] as const)('a store whose answer is lost aft
       expect([...both].sort()).toEqual(mixed.map((p) => p.row.id).sort());
       expect(await prisma.notification.count()).toBe(4);
       expect(await prisma.streamEntry.count()).toBe(1);
+      // The broadcast's audience, counted by its statement, is what its 202 will say (u1).
+      const broadcast = await prisma.notification.findUniqueOrThrow({ where: { id: mixed[1]?.row.id } });
+      expect(broadcast.recipientCount).toBe(1);
+      expect(mixed[1]?.row.recipientCount).toBe(1);
 
       // Lost before anything ran: nothing is there, and the error is the caller's.
       const refused: Sql = { query: () => Promise.reject(lost()) };

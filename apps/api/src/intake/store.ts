@@ -61,12 +61,21 @@ async function appExists(sql: Sql, appId: string): Promise<boolean> {
   return (await sql.query('SELECT 1 FROM apps WHERE id = $1', [appId])).length > 0;
 }
 
-/** Which of these notifications are stored (by their ids). */
+/**
+ * Which of these notifications are stored (by their ids); each one's `recipientCount` is set from
+ * its row, as the statement that stored it would have (a topic send's is counted there).
+ */
 async function existing(sql: Sql, prepared: Prepared[]): Promise<Set<string>> {
-  const rows = await sql.query<{ id: string }>('SELECT id::text AS id FROM notifications WHERE id = ANY($1::uuid[])', [
-    prepared.map((p) => p.row.id),
-  ]);
-  return new Set(rows.map((r) => r.id));
+  const rows = await sql.query<{ id: string; recipients: number }>(
+    'SELECT id::text AS id, recipient_count AS recipients FROM notifications WHERE id = ANY($1::uuid[])',
+    [prepared.map((p) => p.row.id)],
+  );
+  const found = new Map(rows.map((r) => [r.id, Number(r.recipients)]));
+  for (const p of prepared) {
+    const recipients = found.get(p.row.id);
+    if (recipients !== undefined) p.row.recipientCount = recipients;
+  }
+  return new Set(found.keys());
 }
 
 async function holdTopics(sql: Sql, appId: string, streams: string[]): Promise<void> {

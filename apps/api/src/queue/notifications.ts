@@ -45,14 +45,16 @@ export function dispatchJobOptions(
 
 /**
  * Removes the dispatch jobs of notifications that no longer exist (an app's deleted with it), a
- * hundred at a time; a job that is running, or already gone, is left as it is. Resolves how many
- * went. A job left behind (Redis down, or running) ends with nothing to do when it runs.
+ * hundred at a time; a job that is running, or already gone, is left as it is. Stops at the first
+ * chunk Redis did not answer in full. Resolves how many went. A job left behind ends with nothing
+ * to do when it runs.
  */
 export async function removeJobs(queue: NotificationsQueue, jobIds: readonly string[]): Promise<number> {
   let removed = 0;
   for (let i = 0; i < jobIds.length; i += 100) {
-    const results = await Promise.all(jobIds.slice(i, i + 100).map((id) => queue.remove(id).catch(() => 0)));
-    removed += results.reduce((a: number, r) => a + r, 0);
+    const results = await Promise.allSettled(jobIds.slice(i, i + 100).map((id) => queue.remove(id)));
+    for (const r of results) if (r.status === 'fulfilled') removed += r.value;
+    if (results.some((r) => r.status === 'rejected')) break;
   }
   return removed;
 }

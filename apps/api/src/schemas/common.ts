@@ -25,7 +25,7 @@ const MEANING: Record<number, string> = {
   409: 'It cannot be done in its current state',
   412: 'Its precondition failed: If-None-Match: * and it already exists',
   413: 'The body is larger than HERALD_BODY_LIMIT',
-  415: 'The body is not JSON',
+  415: 'The body is not JSON, or is compressed (`code` says which)',
   422: 'The idempotency key was used for a different request in the last 24 hours',
   429: 'Too many requests; wait and retry',
   503: 'Redis or the queue is unavailable; `code` says whether anything was stored',

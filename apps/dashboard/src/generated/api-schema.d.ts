@@ -172,7 +172,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -285,7 +285,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -466,7 +466,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -640,7 +640,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -833,7 +833,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1210,7 +1210,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1437,7 +1437,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1619,7 +1619,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1714,7 +1714,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1973,7 +1973,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2059,7 +2059,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2336,7 +2336,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2421,7 +2421,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2631,7 +2631,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2761,7 +2761,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2839,7 +2839,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3024,7 +3024,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3132,7 +3132,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3250,7 +3250,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3346,7 +3346,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3445,7 +3445,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3561,7 +3561,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3730,7 +3730,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3829,7 +3829,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -4166,7 +4166,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -4691,7 +4691,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5201,7 +5201,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5308,7 +5308,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5420,7 +5420,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5536,7 +5536,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5747,7 +5747,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5830,7 +5830,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6015,7 +6015,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6120,7 +6120,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6337,7 +6337,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6442,7 +6442,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6512,7 +6512,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6607,7 +6607,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description The body is not JSON */
+                /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
                         [name: string]: unknown;

@@ -10,13 +10,13 @@ export interface AppChanges {
   restrictUrls?: boolean;
 }
 
-/** The apps (tenants) as the dashboard reads and changes them. */
 /**
  * How many of a deleted app's waiting jobs (a scheduled send's delayed job, by its notification's
  * id) are removed from the queue with it. Any beyond that run when due and end with nothing to do.
  */
 export const WAITING_JOBS = 10_000;
 
+/** The apps (tenants) as the dashboard reads and changes them. */
 export class AppRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -64,7 +64,8 @@ export class AppRepository {
    * its notifications, and its users' deliveries and stream entries, by the statement triggers of
    * the cascade_by_trigger and streams migrations.
    * Returns what it had (its API keys' ids among it, and the ids of up to `WAITING_JOBS` of its
-   * notifications still waiting for their job: scheduled, or queued), or null when there was no such app.
+   * notifications whose job may still be waiting: scheduled ones first, then queued, and those
+   * processing, whose job may wait for a retry), or null when there was no such app.
    */
   async delete(id: string): Promise<{ name: string; subscribers: number; keyIds: string[]; waiting: string[] } | null> {
     const [, rows] = await this.prisma.$transaction([
@@ -76,7 +77,8 @@ export class AppRepository {
         WITH keys AS (SELECT id FROM api_keys WHERE app_id = ${id}),
              waiting AS (
                SELECT id::text FROM notifications
-                WHERE app_id = ${id} AND status IN ('scheduled', 'queued') LIMIT ${WAITING_JOBS})
+                WHERE app_id = ${id} AND status IN ('scheduled', 'queued', 'processing')
+                ORDER BY status = 'scheduled' DESC LIMIT ${WAITING_JOBS})
         DELETE FROM apps WHERE id = ${id}
         RETURNING name, subscriber_count AS subscribers, (SELECT array_agg(id) FROM keys) AS "keyIds",
                   (SELECT array_agg(id) FROM waiting) AS waiting`,

@@ -197,8 +197,6 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         fastify.tellNodes('herald:key-revoked', keyId);
       }
       fastify.apps.invalidate(appId);
-      // Its scheduled sends' delayed jobs would wait in the queue (and its counts) until due.
-      await removeJobs(fastify.notificationsQueue, gone.waiting);
       await fastify.audit.record({
         actor: request.admin.email,
         adminId: request.admin.id,
@@ -208,6 +206,8 @@ const apps: FastifyPluginAsyncTypebox<{ defaultRateLimitPerMinute: number }> = a
         details: { name: gone.name, subscribers: gone.subscribers },
         ip: request.ip,
       });
+      // Its scheduled sends' delayed jobs would wait in the queue (and its counts) until due.
+      await removeJobs(fastify.notificationsQueue, gone.waiting);
       return { ok: true as const };
     },
   );

@@ -13,7 +13,7 @@ const notificationOf = (j: { data?: DispatchJobData }) =>
 /**
  * When a delayed job is due: a scheduled send's delay counts from when it was added; a retry's
  * backoff from its last attempt (BullMQ keeps when that attempt began, not when it failed: the
- * time is early by how long the attempt ran, at most the job lock).
+ * time is early by how long the attempt ran).
  */
 const dueAt = (j: { timestamp: number; delay: number; attemptsMade: number; processedOn?: number }) =>
   (j.attemptsMade > 0 ? (j.processedOn ?? j.timestamp) : j.timestamp) + j.delay;

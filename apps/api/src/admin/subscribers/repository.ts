@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { Errors } from '../../platform/lib/errors.js';
+import { unstorableText } from '../../platform/lib/text.js';
 
 /** Where a page of subscribers ends: its last one's user id and app. */
 export interface SubscriberCursor {
@@ -19,7 +20,13 @@ export function subscriberCursor(cursor: string): SubscriberCursor {
   } catch {
     throw new Errors.CursorInvalid();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((v) => typeof v === 'string')) {
+  // Two strings, as the list wrote them: text it could have stored (no NUL, no lone surrogate).
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    !parsed.every((v) => typeof v === 'string') ||
+    unstorableText(parsed) !== undefined
+  ) {
     throw new Errors.CursorInvalid();
   }
   const [userId, appId] = parsed as [string, string];

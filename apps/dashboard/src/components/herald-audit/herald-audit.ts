@@ -49,12 +49,23 @@ export class HeraldAudit extends HeraldElement {
     args: () => [this.action] as const,
   });
 
+  @state() accessor loadingOlder = false;
+
   private async more(): Promise<void> {
-    const page = await this.api.get<Ok<'/admin/api/audit'>>(
-      `/admin/api/audit${query({ action: this.action, cursor: this.cursor, limit: 50 })}`,
-    );
-    this.older = [...this.older, ...page.items];
-    this.cursor = page.nextCursor;
+    const { action, cursor } = this;
+    if (this.loadingOlder || !cursor) return;
+    this.loadingOlder = true;
+    try {
+      const page = await this.api.get<Ok<'/admin/api/audit'>>(
+        `/admin/api/audit${query({ action, cursor, limit: 50 })}`,
+      );
+      // Another filter chosen meanwhile has its own first page: this one is of the old filter.
+      if (this.action !== action || this.cursor !== cursor) return;
+      this.older = [...this.older, ...page.items];
+      this.cursor = page.nextCursor;
+    } finally {
+      this.loadingOlder = false;
+    }
   }
 
   private details(details: unknown) {
@@ -93,7 +104,7 @@ export class HeraldAudit extends HeraldElement {
                     <td class="details">${this.details(r.details)}</td><td>${r.ip ?? '—'}</td>
                   </tr>`,
                 )}</tbody></table></div>
-              ${this.cursor ? html`<p><button class="secondary" type="button" @click=${this.more}>Older</button></p>` : nothing}`;
+              ${this.cursor ? html`<p><button class="secondary" type="button" ?disabled=${this.loadingOlder} @click=${this.more}>Older</button></p>` : nothing}`;
         },
       })}`;
   }

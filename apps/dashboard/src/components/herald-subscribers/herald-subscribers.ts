@@ -112,12 +112,23 @@ export class HeraldSubscribers extends HeraldElement {
     args: () => [this.subscriberId] as const,
   });
 
+  @state() accessor loadingMore = false;
+
   private async more(): Promise<void> {
-    const page = await this.api.get<Ok<'/admin/api/subscribers'>>(
-      `/admin/api/subscribers${query({ q: this.q, appId: this.appId, cursor: this.cursor, limit: 100 })}`,
-    );
-    this.further = [...this.further, ...page.items];
-    this.cursor = page.nextCursor;
+    const { q, appId, cursor } = this;
+    if (this.loadingMore || !cursor) return;
+    this.loadingMore = true;
+    try {
+      const page = await this.api.get<Ok<'/admin/api/subscribers'>>(
+        `/admin/api/subscribers${query({ q, appId, cursor, limit: 100 })}`,
+      );
+      // A search started meanwhile has its own first page: this one is of the old search.
+      if (this.q !== q || this.appId !== appId || this.cursor !== cursor) return;
+      this.further = [...this.further, ...page.items];
+      this.cursor = page.nextCursor;
+    } finally {
+      this.loadingMore = false;
+    }
   }
 
   private isOnline(s: Sub): boolean {
@@ -156,7 +167,7 @@ export class HeraldSubscribers extends HeraldElement {
                     <td data-notifications>${inboxSize(s.notifications)}</td><td>${timeAgo(s.lastSeenAt)}</td>
                   </tr>`,
                 )}</tbody></table></div>
-              ${this.cursor ? html`<p><button class="secondary" type="button" @click=${this.more}>More</button></p>` : nothing}`,
+              ${this.cursor ? html`<p><button class="secondary" type="button" ?disabled=${this.loadingMore} @click=${this.more}>More</button></p>` : nothing}`,
       })}`;
   }
 
