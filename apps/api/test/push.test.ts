@@ -1,6 +1,6 @@
 import { createECDH, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import type { NotificationPayload, PushMessage, PushSubscribeReply } from '@herald/protocol';
 import { type MockSubscription, type PushService, REDIS_URL, startPushService } from '@herald/test-support';
 import { createSigner } from 'fast-jwt';
@@ -82,8 +82,42 @@ describe('push endpoints (no SSRF through push)', () => {
       },
       listed,
     );
-    expect(refused).toEqual({ status: 0, refused: true, detail: 'web.push.apple.com is not in HERALD_PUSH_HOSTS' });
+    expect(refused).toEqual({
+      status: 0,
+      refused: true,
+      detail: 'this server posts only to the push services it lists (HERALD_PUSH_HOSTS), not to web.push.apple.com',
+    });
     expect(classify(refused, false)).toEqual({ outcome: 'failed' });
+  });
+
+  it('refuses at the post a private address registered while private addresses were allowed, and connects to none', async () => {
+    // A listener where such an endpoint points: nothing may reach it.
+    let connections = 0;
+    const listener = createTcpServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as AddressInfo;
+    try {
+      for (const host of ['127.0.0.1', '[::1]', '[::ffff:127.0.0.1]', '10.1.2.3', '169.254.169.254']) {
+        const res = await sendPush(
+          { endpoint: `https://${host}:${port}/x`, keys: { p256dh: 'unused', auth: 'unused' } },
+          'hello',
+          {
+            vapid: { publicKey: 'unused', privateKey: 'unused' },
+            subject: 'mailto:ops@example.com',
+            ttlSeconds: 60,
+            urgency: 'normal',
+          },
+          { allowPrivate: false, hosts: [] },
+        );
+        expect(res, host).toMatchObject({ status: 0, refused: true, detail: expect.stringMatching(/public address/) });
+      }
+      expect(connections).toBe(0);
+    } finally {
+      listener.close();
+    }
   });
 
   it('looks at what a name resolves to, and lets a test push service through only when allowed', async () => {
@@ -451,6 +485,16 @@ describe('Web Push end to end, against a local push service', () => {
       payload: { receipt: nul, event: 'displayed' },
     });
     expect([refused.statusCode, refused.json().code]).toEqual([400, 'HERALD_ERR_RECEIPT_INVALID']);
+    // Nor one naming an app by such text: its app is looked up before its signature is checked (was a 500).
+    for (const a of ['\u0000', '\ud800', 'x'.repeat(65)]) {
+      const odd = signReceipt({ n: id, s: '\u0000', a }, 'any secret at all, 32 characters long', null);
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/push/receipts',
+        payload: { receipt: odd, event: 'displayed' },
+      });
+      expect([res.statusCode, res.json().code]).toEqual([400, 'HERALD_ERR_RECEIPT_INVALID']);
+    }
     const renewed = await stack.app.inject({
       method: 'POST',
       url: '/push/renew',
@@ -832,6 +876,15 @@ describe('Web Push end to end, against a local push service', () => {
       ok: false,
       code: 'HERALD_ERR_VALIDATION',
     });
+    // An endpoint PostgreSQL cannot store (it was a 500), or would store altered so that the
+    // browser could never unsubscribe it (a lone surrogate became U+FFFD).
+    for (const endpoint of ['https://push.example.com/\u0000nul', 'https://push.example.com/\ud800lone']) {
+      expect(await refusedWith({ endpoint })).toMatchObject({
+        ok: false,
+        code: 'HERALD_ERR_PUSH_ENDPOINT',
+        message: expect.stringContaining('NUL character or an unpaired surrogate'),
+      });
+    }
     // Nor one a Date holds but PostgreSQL does not (past the year 9999), nor one before 1970.
     for (const expirationTime of [1e308, 1e15, 8.64e15, -1]) {
       expect(await refusedWith({ expirationTime })).toMatchObject({ ok: false, code: 'HERALD_ERR_VALIDATION' });

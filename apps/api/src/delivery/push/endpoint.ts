@@ -1,6 +1,7 @@
 import { promises as dns, lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { isStorableText } from '../../platform/lib/text.js';
 
 /**
  * Push endpoints come from browsers, that is from anyone: Herald posts to them, so an endpoint
@@ -55,6 +56,7 @@ export function isPublicAddress(address: string): boolean {
 /** The shape alone (no DNS): a sentence saying what is wrong, or undefined. */
 export function endpointShapeProblem(endpoint: string, policy: EndpointPolicy): string | undefined {
   if (endpoint.length > MAX_ENDPOINT) return `a push endpoint is at most ${MAX_ENDPOINT} characters`;
+  if (!isStorableText(endpoint)) return 'a push endpoint must not contain a NUL character or an unpaired surrogate';
   let url: URL;
   try {
     url = new URL(endpoint);

@@ -1,4 +1,5 @@
 import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
+import { isStorableText } from '../../platform/lib/text.js';
 
 /**
  * Signed tokens the service worker carries instead of a user token: a push's receipt (which
@@ -39,7 +40,8 @@ export function signRenew(claims: RenewClaims, secret: string): string {
 export function appOf(token: string): string | undefined {
   try {
     const claims = decode(token) as { a?: unknown };
-    return typeof claims.a === 'string' ? claims.a : undefined;
+    // Read before the signature is checked: only an id an app could have (it is looked up).
+    return typeof claims.a === 'string' && claims.a.length <= 64 && isStorableText(claims.a) ? claims.a : undefined;
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import webPush from 'web-push';
-import { type EndpointPolicy, guardedLookup, hostAllowed } from './endpoint.js';
+import { type EndpointPolicy, endpointShapeProblem, guardedLookup } from './endpoint.js';
 import type { VapidKeys } from './keys.js';
 
 /** One browser's subscription, as `web-push` takes it. */
@@ -101,11 +101,11 @@ export function vapidAuthorization(endpoint: string, vapid: VapidKeys, subject: 
  * the policy allows it (a local test push service).
  */
 export async function sendPush(target: PushTarget, payload: string, opts: PushOptions, policy: EndpointPolicy) {
-  // Registered before the operator listed the push services it allows: not posted to any more.
-  const host = new URL(target.endpoint).hostname;
-  if (!hostAllowed(host, policy)) {
-    return { status: 0, refused: true, detail: `${host} is not in HERALD_PUSH_HOSTS` } satisfies PushResponse;
-  }
+  // Checked again at every post, as the policy may have changed since the browser registered
+  // (a host no longer listed, private addresses no longer allowed). A name is checked once more
+  // at the connection (`guardedLookup`); an address, which is not looked up, only here.
+  const problem = endpointShapeProblem(target.endpoint, policy);
+  if (problem) return { status: 0, refused: true, detail: problem } satisfies PushResponse;
   // Checked before anything is encrypted: a cooling host's browsers cost no work until it may be tried.
   const { host: hostPort } = new URL(target.endpoint);
   const cooling = coolingUntil(hostPort, Date.now());
