@@ -74,13 +74,19 @@ describe('with Redis stopped', () => {
     await redis.kill();
     await eventually(() => stack.app.redis.status !== 'ready');
 
-    for (const [method, url] of [
-      ['GET', '/admin/api/overview'],
-      ['GET', '/admin/api/queue'],
-      ['DELETE', '/admin/api/queue/jobs/some-job'],
+    const documented = stack.app.swagger() as unknown as {
+      paths: Record<string, Record<string, { responses: object }>>;
+    };
+    for (const [method, url, path] of [
+      ['GET', '/admin/api/overview', '/admin/api/overview'],
+      ['GET', '/admin/api/queue', '/admin/api/queue'],
+      ['DELETE', '/admin/api/queue/jobs/some-job', '/admin/api/queue/jobs/{jobId}'],
+      ['POST', '/admin/api/queue/jobs/some-job/retry', '/admin/api/queue/jobs/{jobId}/retry'],
     ] as const) {
       const { result: res, ms } = await timed(stack.app.inject({ method, url, headers: { cookie } }));
       expect(res.statusCode, `${method} ${url}`).toBe(503);
+      // The reference says so (every status a call can answer is listed with it).
+      expect(Object.keys(documented.paths[path]?.[method.toLowerCase()]?.responses ?? {}), path).toContain('503');
       expect(res.json()).toMatchObject({
         statusCode: 503,
         code: 'HERALD_ERR_REDIS_UNAVAILABLE',

@@ -47,8 +47,22 @@ export const CreateOnlyHeaders = Type.Object({
 /** Whether a request asked to create only (`If-None-Match: *`). */
 export const createOnly = (headers: { 'if-none-match'?: string }) => headers['if-none-match']?.trim() === '*';
 
+/** Headers an error status comes with (OpenAPI response headers). */
+const ERROR_HEADERS: Record<number, Record<string, { type: string; description: string }>> = {
+  429: { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying, when waiting helps' } },
+  503: { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying, where one is known' } },
+};
+
 export const errorResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorResponse', { description: MEANING[code] ?? 'Error' })]));
+  Object.fromEntries(
+    codes.map((code) => [
+      code,
+      Type.Ref('ErrorResponse', {
+        description: MEANING[code] ?? 'Error',
+        ...(ERROR_HEADERS[code] ? { headers: ERROR_HEADERS[code] } : {}),
+      }),
+    ]),
+  );
 
 /**
  * A schema annotation (`x-herald-error`, shown in the OpenAPI document too) giving the code and

@@ -184,6 +184,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -297,6 +299,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -487,6 +491,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -496,6 +502,8 @@ export interface paths {
                 /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
                 503: {
                     headers: {
+                        /** @description Seconds to wait before retrying, where one is known */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -652,6 +660,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -661,6 +671,8 @@ export interface paths {
                 /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
                 503: {
                     headers: {
+                        /** @description Seconds to wait before retrying, where one is known */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -845,6 +857,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -963,6 +977,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1115,6 +1131,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1222,6 +1240,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1333,6 +1353,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1449,6 +1471,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1537,6 +1561,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1631,6 +1657,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1726,6 +1754,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1805,6 +1835,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1887,6 +1919,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1985,6 +2019,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2071,6 +2107,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2150,6 +2188,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2219,6 +2259,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2348,6 +2390,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2433,6 +2477,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2518,6 +2564,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2643,6 +2691,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2773,6 +2823,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2782,6 +2834,8 @@ export interface paths {
                 /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
                 503: {
                     headers: {
+                        /** @description Seconds to wait before retrying, where one is known */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3920,6 +3974,8 @@ export interface paths {
                 /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
                 503: {
                     headers: {
+                        /** @description Seconds to wait before retrying, where one is known */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -4187,6 +4243,8 @@ export interface paths {
                 /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
                 503: {
                     headers: {
+                        /** @description Seconds to wait before retrying, where one is known */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -5912,6 +5970,8 @@ export interface paths {
                 /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
                 503: {
                     headers: {
+                        /** @description Seconds to wait before retrying, where one is known */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -6024,6 +6084,17 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
+                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying, where one is known */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -6123,6 +6194,17 @@ export interface paths {
                 /** @description The body is not JSON, or is compressed (`code` says which) */
                 415: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying, where one is known */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -6524,6 +6606,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -6619,6 +6703,8 @@ export interface paths {
                 /** @description Too many requests; wait and retry */
                 429: {
                     headers: {
+                        /** @description Seconds to wait before retrying, when waiting helps */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -6628,6 +6714,8 @@ export interface paths {
                 /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
                 503: {
                     headers: {
+                        /** @description Seconds to wait before retrying, where one is known */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {

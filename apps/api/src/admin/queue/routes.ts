@@ -75,7 +75,7 @@ const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['admin'],
         security: adminSession,
         params: JobParams,
-        response: { 200: Ok, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Ok, ...errorResponses(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request) => {
@@ -103,7 +103,7 @@ const adminQueue: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['admin'],
         security: adminSession,
         params: JobParams,
-        response: { 200: Ok, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Ok, ...errorResponses(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request) => {
