@@ -30,6 +30,7 @@ import inputPlugin, { exactBodies } from './platform/http/input.js';
 import rateLimitsPlugin from './platform/http/rate-limits.js';
 import securityHeadersPlugin from './platform/http/security-headers.js';
 import { errorAnnotations } from './platform/http/validation-errors.js';
+import { Errors } from './platform/lib/errors.js';
 import type { HeraldMetrics } from './platform/metrics/metrics.js';
 import metricsPlugin from './platform/metrics/plugin.js';
 import type { RedisEndpoint } from './platform/redis/endpoint.js';
@@ -102,7 +103,22 @@ export async function buildApp(opts: AppOptions) {
       requestTimeout: opts.config.requestTimeoutMs,
       connectionsCheckingInterval: 1000,
     },
+    // Requests that arrive while the server closes are refused below, in Herald's format (Fastify's
+    // own 503 has no code and no sentence).
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Once closing has begun (SIGTERM): new requests get a 503 saying so, nothing is stored, and
+  // their keep-alive connections are closed; requests already under way finish.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close').header('retry-after', '1');
+    throw new Errors.ShuttingDown();
+  });
 
   // The access log: one line per answered request (Fastify's own two per request are off, above).
   app.addHook('onResponse', async (request, reply) => {

@@ -75,6 +75,11 @@ export const Errors = {
     'The notification queue is unavailable right now; nothing was accepted. Retry with the same idempotency key.',
     503,
   ),
+  ShuttingDown: createError(
+    'HERALD_ERR_SHUTTING_DOWN',
+    'This Herald node is shutting down and takes no new requests; nothing was accepted. Retry in a moment (another node, or this one once it is back).',
+    503,
+  ),
   RedisUnavailable: createError(
     'HERALD_ERR_REDIS_UNAVAILABLE',
     'Redis, which keeps the queue and the live counters, is not answering right now; try again in a moment.',
