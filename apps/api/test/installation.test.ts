@@ -72,6 +72,23 @@ describe('claiming a Redis prefix', () => {
     }
   });
 
+  it('refuses a prefix that differs from a claimed one only by its braces: their Socket.IO channels would be one', async () => {
+    const name = `herald-test-${uid()}`;
+    const redis = { url: REDIS_URL };
+    try {
+      await claimPrefix(redis, `{${name}}`, 'installation-a');
+      await expect(claimPrefix(redis, name, 'installation-b')).rejects.toThrow(
+        `Another Herald installation (id installation-a) already uses the Socket.IO channels of the Redis key prefix ${name} (${name}:socket.io#…: prefixes that differ only by their braces share them)`,
+      );
+      await expect(claimPrefix(redis, name, 'installation-b')).rejects.toThrow(
+        `delete its claim: redis-cli DEL '${name}:socket.io:installation'.`,
+      );
+    } finally {
+      await dropQueuePrefix(`{${name}}`);
+      await dropQueuePrefix(name);
+    }
+  });
+
   it('claims the prefix again at once when Redis comes back empty, so that a second installation stays refused', async () => {
     const prefix = `{herald-test-${uid()}}`;
     const key = `${prefix}:installation`;

@@ -34,7 +34,7 @@ export async function eventually<T>(
   }
 }
 
-/** Deletes every Redis key of a queue prefix. */
+/** Deletes every Redis key of a queue prefix, and its installation's claim on its channels. */
 export async function dropQueuePrefix(prefix: string, redisUrl = REDIS_URL): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
@@ -44,6 +44,8 @@ export async function dropQueuePrefix(prefix: string, redisUrl = REDIS_URL): Pro
       cursor = next;
       if (keys.length) await redis.del(...keys);
     } while (cursor !== '0');
+    // The installation's claim on its Socket.IO channels, named without the braces.
+    await redis.del(`${prefix.replace(/[{}]/g, '')}:socket.io:installation`);
   } finally {
     redis.disconnect();
   }

@@ -12,6 +12,7 @@ import {
   subscribeDeliveries,
 } from '../delivery/socket-channel.js';
 import { clientAddress } from '../platform/http/connection-limits.js';
+import { adapterChannelPrefix } from '../platform/installation.js';
 import { createRedis, type RedisEndpoint } from '../platform/redis/endpoint.js';
 import { handleConnections } from './connections.js';
 import { recheckSockets } from './credentials.js';
@@ -55,14 +56,6 @@ export const SOCKET_OPTIONS: Partial<ServerOptions> = {
   // Herald replays from PostgreSQL instead: that survives process and Redis crashes.
   connectionStateRecovery: undefined,
 };
-
-/**
- * The adapter's channels of an installation: `<prefix without braces>:socket.io#<namespace>#…`.
- * Its own per installation (the adapter's default, `socket.io`, would let two clustered
- * installations on one Redis exchange room emits, admin events and server-side events), and
- * without a hash tag, so that a Redis Cluster spreads the per-room channels over its shards.
- */
-export const adapterChannelPrefix = (queuePrefix: string) => `${queuePrefix.replace(/[{}]/g, '')}:socket.io`;
 
 /**
  * The sharded Redis adapter: a per-user emit goes only to nodes that host that user's room.

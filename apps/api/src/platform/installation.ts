@@ -59,13 +59,31 @@ function claimer(endpoint: RedisEndpoint, options: RedisOptions): Claimer {
   return redis as Claimer;
 }
 
-/** The refusal for a prefix another installation holds, with the fix. */
-function claimedBy(owner: string, prefix: string): ConfigError {
+/**
+ * The Socket.IO adapter's channels of an installation: `<prefix without braces>:socket.io#…`.
+ * Its own per installation (the adapter's default, `socket.io`, would let two clustered
+ * installations on one Redis exchange room emits, admin events and server-side events), and
+ * without a hash tag, so that a Redis Cluster spreads the per-room channels over its shards.
+ */
+export const adapterChannelPrefix = (queuePrefix: string) => `${queuePrefix.replace(/[{}]/g, '')}:socket.io`;
+
+/**
+ * What an installation claims on a Redis: its key prefix, and its adapter channels, which two
+ * prefixes differing only by their braces (`{a}` and `a`) would share.
+ */
+const claimKeys = (prefix: string) => [`${prefix}:installation`, `${adapterChannelPrefix(prefix)}:installation`];
+
+/** The refusal for a prefix (or its channels) another installation holds, with the fix. */
+function claimedBy(owner: string, prefix: string, key: string): ConfigError {
+  const what =
+    key === `${prefix}:installation`
+      ? `the Redis key prefix ${prefix}`
+      : `the Socket.IO channels of the Redis key prefix ${prefix} (${adapterChannelPrefix(prefix)}#…: prefixes that differ only by their braces share them)`;
   return new ConfigError(
-    `Another Herald installation (id ${owner}) already uses the Redis key prefix ${prefix} on this Redis, ` +
-      `and two installations on one prefix take each other's jobs. Leave HERALD_QUEUE_PREFIX unset (each ` +
+    `Another Herald installation (id ${owner}) already uses ${what} on this Redis, and two installations ` +
+      `on one prefix take each other's jobs and events. Leave HERALD_QUEUE_PREFIX unset (each ` +
       'installation then gets a prefix of its own) or give it another value; if that other installation is ' +
-      `gone for good, delete its claim: redis-cli DEL '${prefix}:installation'.`,
+      `gone for good, delete its claim: redis-cli DEL '${key}'.`,
   );
 }
 
@@ -78,8 +96,10 @@ function claimedBy(owner: string, prefix: string): ConfigError {
 export async function claimPrefix(endpoint: RedisEndpoint, prefix: string, id: string): Promise<void> {
   const redis = claimer(endpoint, { maxRetriesPerRequest: 1, connectionName: 'herald:boot' });
   try {
-    const owner = await redis.heraldClaim(`${prefix}:installation`, id);
-    if (owner !== id) throw claimedBy(owner, prefix);
+    for (const key of claimKeys(prefix)) {
+      const owner = await redis.heraldClaim(key, id);
+      if (owner !== id) throw claimedBy(owner, prefix, key);
+    }
   } finally {
     redis.disconnect();
   }
@@ -103,16 +123,18 @@ export function keepPrefixClaim(
   const redis = claimer(endpoint, { maxRetriesPerRequest: 1, connectionName: `herald:claim:${prefix}` });
   let lost = false;
   const renew = () => {
-    if (lost) return;
-    redis.heraldClaim(`${prefix}:installation`, id).then(
-      (owner) => {
-        if (owner === id || lost) return;
-        lost = true;
-        onLost(claimedBy(owner, prefix));
-      },
-      // Redis away: the next reconnect or tick renews it.
-      () => {},
-    );
+    for (const key of claimKeys(prefix)) {
+      if (lost) return;
+      redis.heraldClaim(key, id).then(
+        (owner) => {
+          if (owner === id || lost) return;
+          lost = true;
+          onLost(claimedBy(owner, prefix, key));
+        },
+        // Redis away: the next reconnect or tick renews it.
+        () => {},
+      );
+    }
   };
   redis.on('ready', renew);
   const timer = setInterval(renew, renewMs);
