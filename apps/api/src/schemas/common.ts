@@ -28,7 +28,7 @@ const MEANING: Record<number, string> = {
   415: 'The body is not JSON, or is compressed (`code` says which)',
   422: 'The idempotency key was used for a different request in the last 24 hours',
   429: 'Too many requests; wait and retry',
-  503: 'Redis or the queue is unavailable; `code` says whether anything was stored',
+  503: 'Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored',
 };
 
 /**

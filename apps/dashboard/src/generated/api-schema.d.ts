@@ -499,7 +499,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                /** @description Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored */
                 503: {
                     headers: {
                         /** @description Seconds to wait before retrying, where one is known */
@@ -668,7 +668,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                /** @description Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored */
                 503: {
                     headers: {
                         /** @description Seconds to wait before retrying, where one is known */
@@ -2831,7 +2831,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                /** @description Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored */
                 503: {
                     headers: {
                         /** @description Seconds to wait before retrying, where one is known */
@@ -3971,7 +3971,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                /** @description Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored */
                 503: {
                     headers: {
                         /** @description Seconds to wait before retrying, where one is known */
@@ -4240,7 +4240,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                /** @description Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored */
                 503: {
                     headers: {
                         /** @description Seconds to wait before retrying, where one is known */
@@ -5967,7 +5967,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                /** @description Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored */
                 503: {
                     headers: {
                         /** @description Seconds to wait before retrying, where one is known */
@@ -6084,7 +6084,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                /** @description Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored */
                 503: {
                     headers: {
                         /** @description Seconds to wait before retrying, where one is known */
@@ -6200,7 +6200,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                /** @description Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored */
                 503: {
                     headers: {
                         /** @description Seconds to wait before retrying, where one is known */
@@ -6711,7 +6711,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description Redis or the queue is unavailable; `code` says whether anything was stored */
+                /** @description Redis, the queue or the database is unavailable; `code` says which, and whether anything was stored */
                 503: {
                     headers: {
                         /** @description Seconds to wait before retrying, where one is known */

@@ -49,7 +49,9 @@ export default fp(
             'bytes (413) and nested at most 64 deep (400 `HERALD_ERR_JSON_TOO_DEEP`). A method a path does not ' +
             'take is a 405 with an `Allow` header; an unknown path is a 404. A Herald listening on a loopback ' +
             'address without `HERALD_PUBLIC_URL` answers a `Host` that is not a loopback name with 403 ' +
-            '`HERALD_ERR_HOST_FORBIDDEN` (DNS rebinding).',
+            '`HERALD_ERR_HOST_FORBIDDEN` (DNS rebinding). Besides the statuses listed, any call that reads the ' +
+            'database may answer 503 `HERALD_ERR_DATABASE_UNAVAILABLE` (with `Retry-After`) while it does not ' +
+            'answer, and a node that is shutting down answers 503 `HERALD_ERR_SHUTTING_DOWN`: retry both.',
           version: '0.1.0',
         },
         components: {

@@ -2,6 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { databaseUnreachable } from '../db/unreachable.js';
+import { Errors } from '../lib/errors.js';
 import { describeValidation, type ErrorDetail, shorten } from './validation-errors.js';
 
 interface ErrorBody {
@@ -145,6 +147,15 @@ export default fp(
       if (status === 503 && error.code?.startsWith('HERALD_ERR_')) {
         request.log.warn({ err: error }, error.message);
         return reply.code(503).send(body(503, error.code, error.message));
+      }
+      // The database away (an outage, a failover) is for the client to retry, not a bug.
+      if (databaseUnreachable(error)) {
+        request.log.warn({ err: error, url: request.url, method: request.method }, 'database unreachable');
+        const unavailable = new Errors.DatabaseUnavailable();
+        return reply
+          .code(503)
+          .header('retry-after', '2')
+          .send(body(503, unavailable.code, unavailable.message));
       }
       request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
       return reply

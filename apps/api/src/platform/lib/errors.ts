@@ -80,6 +80,11 @@ export const Errors = {
     'This Herald node is shutting down and takes no new requests; nothing was accepted. Retry in a moment (another node, or this one once it is back).',
     503,
   ),
+  DatabaseUnavailable: createError(
+    'HERALD_ERR_DATABASE_UNAVAILABLE',
+    'The database is not answering right now; try again in a moment (a send retried with the same idempotency key is never stored twice).',
+    503,
+  ),
   RedisUnavailable: createError(
     'HERALD_ERR_REDIS_UNAVAILABLE',
     'Redis, which keeps the queue and the live counters, is not answering right now; try again in a moment.',
