@@ -14,13 +14,7 @@ import { DispatchHandoff } from './fanout/handoff.js';
 import { ConfigError, loadConfig, type ResolvedConfig, type Role } from './platform/config/index.js';
 import { type Database, DatabaseError, databaseTarget, openDatabase, redactUrl } from './platform/db/database.js';
 import { MigrationError } from './platform/db/migrate.js';
-import {
-  claimPrefix,
-  databaseFingerprint,
-  installationId,
-  installationPrefix,
-  keepPrefixClaim,
-} from './platform/installation.js';
+import { claimPrefix, installationId, installationPrefix, keepPrefixClaim } from './platform/installation.js';
 import { createMetrics } from './platform/metrics/metrics.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './platform/redis/endpoint.js';
 import { type RunningWorker, startWorker } from './queue/worker.js';
@@ -178,33 +172,25 @@ async function main(): Promise<void> {
       log: (message) => log.warn(message),
     });
     if (redis.server) cleanups.splice(1, 0, () => redis.server?.stop() ?? Promise.resolve());
-    const database = await databaseFingerprint(db.prisma);
-    await claimPrefix(redis.endpoint, config.queuePrefix, installation, database);
+    await claimPrefix(redis.endpoint, config.queuePrefix, installation);
     log.info({ redis: redis.description, queuePrefix: config.queuePrefix, installation }, 'redis ready');
 
     let app: HeraldApp | undefined;
     let apiUrl: string | undefined;
     let worker: RunningWorker | undefined;
     let ready = () => {};
-    const stopKeeping = keepPrefixClaim(
-      redis.endpoint,
-      config.queuePrefix,
-      installation,
-      (error) => {
-        // Another installation took this prefix while Redis had lost the claim: stop, or both would
-        // take each other's jobs and deliver each other's notifications. Sends are refused first
-        // (the HTTP server closes), then the worker stops, within the shutdown timeout.
-        log.error({ queuePrefix: config.queuePrefix }, 'another installation holds this queue prefix; stopping');
-        report(error);
-        exitWithin();
-        void (async () => {
-          await app?.close().catch(() => {});
-          await shutdown(1);
-        })();
-      },
-      undefined,
-      database,
-    );
+    const stopKeeping = keepPrefixClaim(redis.endpoint, config.queuePrefix, installation, (error) => {
+      // Another installation took this prefix while Redis had lost the claim: stop, or both would
+      // take each other's jobs and deliver each other's notifications. Sends are refused first
+      // (the HTTP server closes), then the worker stops, within the shutdown timeout.
+      log.error({ queuePrefix: config.queuePrefix }, 'another installation holds this queue prefix; stopping');
+      report(error);
+      exitWithin();
+      void (async () => {
+        await app?.close().catch(() => {});
+        await shutdown(1);
+      })();
+    });
     cleanups.push(async () => stopKeeping());
     // One set of metrics per process: in the `all` role the worker's outcomes and acks are on the server's /metrics.
     const metrics = createMetrics();

@@ -39,18 +39,6 @@ export function installationPrefix(id: string): string {
   return `{herald:${id.replaceAll('-', '').slice(0, 12)}}`;
 }
 
-/**
- * Which database this is, as opposed to a copy of it (a restored dump holds the same installation
- * id): its name, schema and the object id of its `installation` table, which a restore creates
- * anew. The same through any connection, pooler or physical failover replica, and across
- * pg_upgrade, which keeps table oids.
- */
-export async function databaseFingerprint(prisma: PrismaClient): Promise<string> {
-  const [row] = await prisma.$queryRaw<Array<{ fingerprint: string }>>`
-    SELECT current_database() || '/' || current_schema() || '/' || 'installation'::regclass::oid::text AS fingerprint`;
-  return row?.fingerprint ?? '';
-}
-
 /** How often a running process claims its prefix again (and on every reconnect). */
 const CLAIM_RENEW_MS = 10_000;
 
@@ -83,25 +71,10 @@ export const adapterChannelPrefix = (queuePrefix: string) => `${queuePrefix.repl
  * What an installation claims on a Redis: its key prefix, and its adapter channels, which two
  * prefixes differing only by their braces (`{a}` and `a`) would share.
  */
-const claimKeys = (prefix: string, id: string, database?: string): Array<[key: string, value: string]> => [
-  [`${prefix}:installation`, id],
-  [`${adapterChannelPrefix(prefix)}:installation`, id],
-  // And which database holds it: a copy of the database (a restored dump) holds the same id.
-  ...(database ? [[`${prefix}:database`, database] as [string, string]] : []),
-];
+const claimKeys = (prefix: string) => [`${prefix}:installation`, `${adapterChannelPrefix(prefix)}:installation`];
 
 /** The refusal for a prefix (or its channels) another installation holds, with the fix. */
-function claimedBy(owner: string, prefix: string, key: string, ours?: string): ConfigError {
-  if (key === `${prefix}:database`) {
-    return new ConfigError(
-      `Another database with this installation's id already uses the Redis key prefix ${prefix} on this Redis ` +
-        `(it is ${owner}, this one is ${ours}): this database is a copy of that one (a restored dump?), or the ` +
-        "other way round, and the two would take each other's jobs and deliver each other's notifications. Give the " +
-        'copy a prefix of its own: set HERALD_QUEUE_PREFIX for it, or let it make an installation id of its own ' +
-        '(run DELETE FROM installation; in its database, then start it again). If the other database is gone for ' +
-        `good (this one replaced it), delete its claim: redis-cli DEL '${key}'.`,
-    );
-  }
+function claimedBy(owner: string, prefix: string, key: string): ConfigError {
   const what =
     key === `${prefix}:installation`
       ? `the Redis key prefix ${prefix}`
@@ -120,17 +93,12 @@ function claimedBy(owner: string, prefix: string, key: string, ours?: string): C
  * the same HERALD_QUEUE_PREFIX, which would take each other's jobs and deliver each other's
  * notifications. Every running process keeps it (`keepPrefixClaim`).
  */
-export async function claimPrefix(
-  endpoint: RedisEndpoint,
-  prefix: string,
-  id: string,
-  database?: string,
-): Promise<void> {
+export async function claimPrefix(endpoint: RedisEndpoint, prefix: string, id: string): Promise<void> {
   const redis = claimer(endpoint, { maxRetriesPerRequest: 1, connectionName: 'herald:boot' });
   try {
-    for (const [key, value] of claimKeys(prefix, id, database)) {
-      const owner = await redis.heraldClaim(key, value);
-      if (owner !== value) throw claimedBy(owner, prefix, key, value);
+    for (const key of claimKeys(prefix)) {
+      const owner = await redis.heraldClaim(key, id);
+      if (owner !== id) throw claimedBy(owner, prefix, key);
     }
   } finally {
     redis.disconnect();
@@ -151,18 +119,17 @@ export function keepPrefixClaim(
   id: string,
   onLost: (error: ConfigError) => void,
   renewMs = CLAIM_RENEW_MS,
-  database?: string,
 ): () => void {
   const redis = claimer(endpoint, { maxRetriesPerRequest: 1, connectionName: `herald:claim:${prefix}` });
   let lost = false;
   const renew = () => {
-    for (const [key, value] of claimKeys(prefix, id, database)) {
+    for (const key of claimKeys(prefix)) {
       if (lost) return;
-      redis.heraldClaim(key, value).then(
+      redis.heraldClaim(key, id).then(
         (owner) => {
-          if (owner === value || lost) return;
+          if (owner === id || lost) return;
           lost = true;
-          onLost(claimedBy(owner, prefix, key, value));
+          onLost(claimedBy(owner, prefix, key));
         },
         // Redis away: the next reconnect or tick renews it.
         () => {},
