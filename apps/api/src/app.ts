@@ -65,6 +65,13 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** From now on, new HTTP requests are refused with 503 HERALD_ERR_SHUTTING_DOWN (shutdown has begun). */
+    stopAccepting(): void;
+  }
+}
+
 /** Longer than any request line Node's HTTP parser accepts (16 KB by default). */
 const MAX_URL_LENGTH = 65_536;
 
@@ -108,9 +115,13 @@ export async function buildApp(opts: AppOptions) {
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Once closing has begun (SIGTERM): new requests get a 503 saying so, nothing is stored, and
-  // their keep-alive connections are closed; requests already under way finish.
+  // Once stopping has begun (SIGTERM: `stopAccepting`, before the worker stops; or the server's
+  // close): new requests get a 503 saying so, nothing is stored, and their keep-alive connections
+  // are closed, /readyz included, so that a load balancer moves on; requests under way finish.
   let closing = false;
+  app.decorate('stopAccepting', () => {
+    closing = true;
+  });
   app.addHook('preClose', async () => {
     closing = true;
   });

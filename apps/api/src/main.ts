@@ -125,6 +125,8 @@ async function main(): Promise<void> {
 
   // From here on Ctrl-C/SIGTERM stop Herald cleanly, also while it is still starting.
   let signalledAt = 0;
+  /** Set once the HTTP server is built: refuses new requests from the first signal on. */
+  let stopAccepting = () => {};
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) {
@@ -137,6 +139,8 @@ async function main(): Promise<void> {
       signalledAt = Date.now();
       log.info({ signal }, 'shutting down');
       exitWithin();
+      // New requests are refused from now on, while the worker finishes its jobs first.
+      stopAccepting();
       void shutdown(0);
     });
   }
@@ -220,6 +224,7 @@ async function main(): Promise<void> {
       });
       const running = app;
       cleanups.push(() => running.close());
+      stopAccepting = () => running.stopAccepting();
       const url = await listen(app, config.host, config.port);
       apiUrl = url.origin;
       // Shown once everything runs (the worker too): "running" is then true, and a start that

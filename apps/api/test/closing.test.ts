@@ -51,4 +51,19 @@ describe('a node that is shutting down', () => {
     );
     expect(titles).toEqual(['before']);
   });
+
+  it('refuses them from the first signal on, before the worker has stopped, /readyz included', async () => {
+    const other = await startStack(testDb);
+    try {
+      expect((await other.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+      other.app.stopAccepting();
+      for (const url of ['/readyz', '/v1/notifications']) {
+        const res = await other.app.inject({ url, method: url === '/readyz' ? 'GET' : 'POST' });
+        expect(res.statusCode, url).toBe(503);
+        expect(res.json()).toMatchObject({ code: 'HERALD_ERR_SHUTTING_DOWN' });
+      }
+    } finally {
+      await other.close().catch(() => {});
+    }
+  });
 });

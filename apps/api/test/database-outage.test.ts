@@ -40,6 +40,11 @@ describe('the database away', () => {
       const refused = await db.sql.query('SELECT 1/0').catch((e: unknown) => e);
       expect(databaseUnreachable(refused)).toBe(false);
       expect(databaseUnreachable(new Error('something else'))).toBe(false);
+      // PostgreSQL out of connection slots is an outage; a protocol violation is Herald's own fault.
+      const code = (c: string, message = 'x') => Object.assign(new Error(message), { code: c });
+      expect(databaseUnreachable(code('53300', 'sorry, too many clients already'))).toBe(true);
+      expect(databaseUnreachable(code('08006'))).toBe(true);
+      expect(databaseUnreachable(code('08P01'))).toBe(false);
       const twice = { data: { id: 'twice', name: 'Twice', jwtSecret: 'x'.repeat(32) } };
       await db.prisma.app.create(twice);
       const duplicate = await db.prisma.app.create(twice).catch((e: unknown) => e);

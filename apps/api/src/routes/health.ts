@@ -43,7 +43,13 @@ const health: FastifyPluginAsyncTypebox<{ timeoutMs?: number }> = async (fastify
         summary: 'Readiness: the database and Redis answer',
         description: `Answers within ${READY_TIMEOUT_MS / 1000} s: a dependency that does not answer by then counts as down (503).`,
         tags: ['operations'],
-        response: { 200: Readiness, 503: Readiness },
+        response: {
+          200: Readiness,
+          503: Type.Union([Readiness, Type.Ref('ErrorResponse')], {
+            description:
+              'Not ready: a dependency is down (its checks), or the node is shutting down (HERALD_ERR_SHUTTING_DOWN)',
+          }),
+        },
       },
     },
     async (_request, reply) => {

@@ -82,7 +82,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description Not ready: a dependency is down (its checks), or the node is shutting down (HERALD_ERR_SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -100,7 +100,7 @@ export interface paths {
                                     error?: string;
                                 };
                             };
-                        };
+                        } | components["schemas"]["ErrorResponse"];
                     };
                 };
             };

@@ -7,7 +7,10 @@ export function databaseUnreachable(error: unknown): boolean {
   let e: unknown = error;
   for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    // (Class 08 but a protocol violation, which would be Herald's own fault.)
+    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || (code.startsWith('08') && code !== '08P01'))) {
+      return true;
+    }
     if (UNREACHABLE_WORDS.test(e.message)) return true;
     e = (e as { cause?: unknown }).cause;
   }
@@ -16,7 +19,8 @@ export function databaseUnreachable(error: unknown): boolean {
 
 /**
  * Prisma's "can't reach", "timed out", "closed the connection"; Node's socket errors; PostgreSQL's
- * shutting down and "cannot connect now" (class 57P), besides its connection exceptions (class 08).
+ * "too many connections" (53300), shutting down and "cannot connect now" (class 57P), besides its
+ * connection exceptions (class 08).
  */
 const UNREACHABLE_CODES = new Set([
   'P1001',
@@ -29,6 +33,7 @@ const UNREACHABLE_CODES = new Set([
   'EPIPE',
   'EHOSTUNREACH',
   'ENETUNREACH',
+  '53300',
   '57P01',
   '57P02',
   '57P03',
@@ -36,4 +41,4 @@ const UNREACHABLE_CODES = new Set([
 
 /** The same, where only a message says it (a raw query's P2010, the pool's own errors). */
 const UNREACHABLE_WORDS =
-  /Can't reach database server|Connection terminated|Server has closed the connection|timeout exceeded when trying to connect/i;
+  /Can't reach database server|Connection terminated|Server has closed the connection|timeout exceeded when trying to connect|too many clients already/i;
